@@ -1,0 +1,1 @@
+//! An async Elasticsearch client: transport, auth, TLS, retries, typed APIs and a bulk indexer.

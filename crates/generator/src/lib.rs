@@ -1,0 +1,1 @@
+//! A seeded, deterministic generator of realistic log events.

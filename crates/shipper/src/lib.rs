@@ -1,0 +1,1 @@
+//! Durable, asynchronous log shipping for Rust applications, with a `tracing` layer.

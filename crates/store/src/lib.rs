@@ -1,0 +1,1 @@
+//! An embedded, Elasticsearch-compatible log store on tantivy, and its HTTP surface.

@@ -1,0 +1,96 @@
+//! Helpers shared by the workspace's integration tests.
+//!
+//! Nothing here is test logic: it finds the workspace, the Python virtualenv that
+//! `cargo xtask test` installs, free loopback ports, and polls conditions with a deadline
+//! (tests never sleep to synchronise).
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The workspace root (the directory holding the virtual manifest).
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .nth(2)
+        .expect("crates/test-support sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// The Python interpreter of the virtualenv that `cargo xtask test` installs under
+/// `target/py-venv` (with `elasticsearch`, `requests` and `python-logstash-async`).
+///
+/// `SLUICE_PYTHON` overrides the location.
+///
+/// # Panics
+/// When the interpreter is missing: interop tests must run against the real peers, so they
+/// fail with instructions rather than pass without them.
+#[must_use]
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SLUICE_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = workspace_root().join("target/py-venv/bin/python");
+    assert!(
+        p.exists(),
+        "the Python interop virtualenv is missing at {}: run `cargo xtask test` (it installs it), \
+         or `cargo xtask pyenv`",
+        p.display()
+    );
+    p
+}
+
+/// A loopback address with a port that was free a moment ago.
+///
+/// # Panics
+/// When the OS has no free port to hand out.
+#[must_use]
+pub fn free_addr() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local_addr")
+}
+
+/// Polls `cond` every 20 ms until it returns `Some`, or fails after `deadline`.
+///
+/// # Errors
+/// When the deadline passes; the error names `what` was awaited.
+pub fn wait_for<T>(
+    what: &str,
+    deadline: Duration,
+    mut cond: impl FnMut() -> Option<T>,
+) -> anyhow::Result<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = cond() {
+            return Ok(v);
+        }
+        if start.elapsed() > deadline {
+            anyhow::bail!("timed out after {deadline:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+///
+/// # Errors
+/// When nothing listens within `deadline`.
+pub fn wait_for_port(addr: SocketAddr, deadline: Duration) -> anyhow::Result<()> {
+    wait_for(&format!("a listener on {addr}"), deadline, || {
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+            .ok()
+            .map(|_| ())
+    })
+}
+
+/// A child process killed (SIGKILL) when dropped, so a failing test leaves no server behind.
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
