@@ -1,4 +1,11 @@
 //! `cargo xtask bench <what>`: benchmarks measured side by side with real peers.
+//! Each measured component has its own module.
+
+mod agent;
+mod client;
+mod codec;
+mod shipper;
+mod store;
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
@@ -6,6 +13,9 @@ pub struct Args {
     /// What to measure.
     #[arg(value_enum)]
     pub what: What,
+    /// Arguments for that benchmark (see each one's --help-like doc in its module).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub rest: Vec<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -24,10 +34,10 @@ pub enum What {
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     match args.what {
-        What::Codec => anyhow::bail!("codec benchmarks are not built yet (issue 2)"),
-        What::Store => anyhow::bail!("store benchmarks are not built yet (issue 3)"),
-        What::Client => anyhow::bail!("client benchmarks are not built yet (issue 4)"),
-        What::Agent => anyhow::bail!("agent benchmarks are not built yet (issue 5)"),
-        What::Shipper => anyhow::bail!("shipper benchmarks are not built yet (issue 6)"),
+        What::Codec => codec::run(&args.rest),
+        What::Store => store::run(&args.rest),
+        What::Client => client::run(&args.rest),
+        What::Agent => agent::run(&args.rest),
+        What::Shipper => shipper::run(&args.rest),
     }
 }
