@@ -35,7 +35,10 @@ pub fn seed_to_ecs(ev: &LogEvent) -> LogEvent {
             }
             "duration" => {
                 let nanos = seconds(v).map(|s| json!((s * 1e9).round() as i64));
-                out.insert(&path(&["event", "duration"]), nanos.unwrap_or_else(|| v.clone()));
+                out.insert(
+                    &path(&["event", "duration"]),
+                    nanos.unwrap_or_else(|| v.clone()),
+                );
                 continue;
             }
             "host" if v.is_string() => &["host", "name"],
@@ -82,7 +85,10 @@ pub fn ecs_to_seed(ev: &LogEvent) -> LogEvent {
                         Some("duration") => {
                             #[allow(clippy::cast_precision_loss)]
                             let secs = sv.as_i64().map(|ns| json!(ns as f64 / 1e9));
-                            out.insert(&FieldRef::top("duration"), secs.unwrap_or_else(|| sv.clone()));
+                            out.insert(
+                                &FieldRef::top("duration"),
+                                secs.unwrap_or_else(|| sv.clone()),
+                            );
                         }
                         Some(name) => {
                             out.insert(&FieldRef::top(name), sv.clone());
@@ -131,8 +137,9 @@ fn seconds(v: &Value) -> Option<f64> {
 
 fn normalise_time(v: &Value) -> Value {
     match v {
-        Value::String(s) => Timestamp::parse(s)
-            .map_or_else(|_| v.clone(), |t| Value::String(t.to_es_string())),
+        Value::String(s) => {
+            Timestamp::parse(s).map_or_else(|_| v.clone(), |t| Value::String(t.to_es_string()))
+        }
         _ => v.clone(),
     }
 }

@@ -25,13 +25,14 @@ pub fn validate_index_name(name: &str) -> Result<()> {
     if name.contains(':') {
         return fail("must not contain ':'".to_owned());
     }
-    if name
-        .chars()
-        .any(|c| matches!(c, '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ' ' | ','))
-    {
+    if name.chars().any(|c| {
+        matches!(
+            c,
+            '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ' ' | ','
+        )
+    }) {
         return fail(
-            "must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]"
-                .to_owned(),
+            "must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]".to_owned(),
         );
     }
     if name.starts_with(['_', '-', '+']) {

@@ -40,7 +40,8 @@ impl Level {
     pub fn parse(input: &str) -> Result<Self> {
         let s = input.trim();
         if let Ok(n) = s.parse::<i64>() {
-            return Self::from_python_number(n).ok_or_else(|| Error::InvalidLevel(input.to_owned()));
+            return Self::from_python_number(n)
+                .ok_or_else(|| Error::InvalidLevel(input.to_owned()));
         }
         let level = match s.to_ascii_lowercase().as_str() {
             "trace" => Self::Trace,

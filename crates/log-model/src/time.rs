@@ -1,6 +1,8 @@
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc,
+};
 
 use crate::{Error, Result};
 
@@ -33,7 +35,9 @@ impl Timestamp {
         }
         let digits = s.strip_prefix('-').unwrap_or(s);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            let ms: i64 = s.parse().map_err(|_| invalid("epoch milliseconds out of range"))?;
+            let ms: i64 = s
+                .parse()
+                .map_err(|_| invalid("epoch milliseconds out of range"))?;
             return Self::from_epoch_millis(ms);
         }
         if s.len() == 10 {
@@ -46,7 +50,9 @@ impl Timestamp {
         if let Ok(dt) = DateTime::<FixedOffset>::parse_from_rfc3339(&normalised) {
             return Ok(Self(dt.with_timezone(&Utc)));
         }
-        if let Ok(dt) = DateTime::<FixedOffset>::parse_from_str(&normalised, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        if let Ok(dt) =
+            DateTime::<FixedOffset>::parse_from_str(&normalised, "%Y-%m-%dT%H:%M:%S%.f%z")
+        {
             return Ok(Self(dt.with_timezone(&Utc)));
         }
         for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
@@ -129,21 +135,7 @@ impl Timestamp {
                 n += 1;
             }
             if c == '\'' {
-                if n >= 2 {
-                    for _ in 0..n / 2 {
-                        out.push('\'');
-                    }
-                    if n % 2 == 0 {
-                        i += n;
-                        continue;
-                    }
-                    i += n - 1;
-                }
-                let Some(end) = chars[i + 1..].iter().position(|&ch| ch == '\'') else {
-                    return Err(bad("unclosed quote".to_owned()));
-                };
-                out.extend(&chars[i + 1..i + 1 + end]);
-                i += end + 2;
+                i = quoted(&chars, i, &mut out).ok_or_else(|| bad("unclosed quote".to_owned()))?;
                 continue;
             }
             if !c.is_ascii_alphabetic() {
@@ -178,7 +170,11 @@ impl Timestamp {
                 'd' => num(&mut out, i64::from(t.day()), n),
                 'D' => num(&mut out, i64::from(t.ordinal()), n),
                 'H' => num(&mut out, i64::from(t.hour()), n),
-                'k' => num(&mut out, i64::from(if t.hour() == 0 { 24 } else { t.hour() }), n),
+                'k' => num(
+                    &mut out,
+                    i64::from(if t.hour() == 0 { 24 } else { t.hour() }),
+                    n,
+                ),
                 'h' => num(&mut out, i64::from(t.hour12().1), n),
                 'm' => num(&mut out, i64::from(t.minute()), n),
                 's' => num(&mut out, i64::from(t.second()), n),
@@ -207,12 +203,51 @@ impl Timestamp {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const DAYS: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
+
+/// Copies the quoted literal starting at `chars[start]` (a `'`) into `out`; `''` is a quote,
+/// inside or outside a literal. Returns the index after it, or `None` when unclosed.
+fn quoted(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
+    if chars.get(start + 1) == Some(&'\'') {
+        out.push('\'');
+        return Some(start + 2);
+    }
+    let mut i = start + 1;
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            if chars.get(i + 1) == Some(&'\'') {
+                out.push('\'');
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    None
+}
 
 /// `2026-11-24 22:15:44,123` → `2026-11-24T22:15:44.123`, and a lower-case `z` → `Z`.
 fn normalise(s: &str) -> String {
