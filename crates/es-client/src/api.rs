@@ -186,7 +186,10 @@ impl Client {
     /// On any failure.
     pub async fn get_mapping(&self, index: &str) -> Result<Value> {
         let resp = self
-            .send(Request::new(Method::GET, format!("/{}/_mapping", seg(index))))
+            .send(Request::new(
+                Method::GET,
+                format!("/{}/_mapping", seg(index)),
+            ))
             .await?;
         decode("get mapping", &resp)
     }
@@ -196,8 +199,7 @@ impl Client {
     /// # Errors
     /// On any failure.
     pub async fn refresh(&self, index: &str) -> Result<()> {
-        let req =
-            Request::new(Method::POST, format!("/{}/_refresh", seg(index))).idempotent(true);
+        let req = Request::new(Method::POST, format!("/{}/_refresh", seg(index))).idempotent(true);
         self.send(req).await.map(|_| ())
     }
 
@@ -206,7 +208,8 @@ impl Client {
     /// # Errors
     /// On any failure.
     pub async fn put_index_template(&self, name: &str, body: &Value) -> Result<()> {
-        let req = Request::new(Method::PUT, format!("/_index_template/{}", seg(name))).json(body)?;
+        let req =
+            Request::new(Method::PUT, format!("/_index_template/{}", seg(name))).json(body)?;
         self.send(req).await.map(|_| ())
     }
 
@@ -558,16 +561,22 @@ impl Aggregations {
 
     fn buckets(&self, name: &str) -> Result<Vec<Bucket>> {
         let agg = self.named(name)?;
-        let list = agg.get("buckets").and_then(Value::as_array).ok_or_else(|| {
-            Error::decode(
-                "aggregations",
-                format!("aggregation `{name}` has no `buckets` array"),
-            )
-        })?;
+        let list = agg
+            .get("buckets")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                Error::decode(
+                    "aggregations",
+                    format!("aggregation `{name}` has no `buckets` array"),
+                )
+            })?;
         list.iter()
             .map(|b| {
                 let obj = b.as_object().ok_or_else(|| {
-                    Error::decode("aggregations", format!("a bucket of `{name}` is not an object"))
+                    Error::decode(
+                        "aggregations",
+                        format!("a bucket of `{name}` is not an object"),
+                    )
                 })?;
                 let mut sub = Map::new();
                 for (k, v) in obj {

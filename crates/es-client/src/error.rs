@@ -47,7 +47,9 @@ pub enum Error {
         body: String,
     },
     /// The response lacks `X-Elastic-Product: Elasticsearch` and the product check is on.
-    #[error("the server at {node} is not Elasticsearch (no `X-Elastic-Product: Elasticsearch` header)")]
+    #[error(
+        "the server at {node} is not Elasticsearch (no `X-Elastic-Product: Elasticsearch` header)"
+    )]
     ProductCheck {
         /// The node that answered.
         node: String,

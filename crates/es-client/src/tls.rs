@@ -76,7 +76,10 @@ fn read_pem_certs(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>> {
 
 /// Parses a SHA-256 fingerprint: 64 hex digits, optionally separated by `:`.
 pub(crate) fn parse_fingerprint(s: &str) -> Result<[u8; 32]> {
-    let hex: String = s.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let hex: String = s
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     let bad = || {
         Error::Tls(format!(
             "ca fingerprint `{s}` is not a SHA-256 fingerprint (64 hex digits, `:` allowed)"

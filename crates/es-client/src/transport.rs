@@ -145,7 +145,10 @@ impl Node {
     }
 
     fn is_alive(&self, now: Instant) -> bool {
-        let s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.dead_until.is_none_or(|t| t <= now)
     }
 
@@ -157,7 +160,10 @@ impl Node {
     }
 
     fn mark_dead(&self, base: Duration) {
-        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.failures = s.failures.saturating_add(1);
         let wait = backoff(base, Duration::from_secs(60), s.failures - 1).max(base / 2);
         s.dead_until = Some(Instant::now() + wait);
@@ -165,7 +171,10 @@ impl Node {
     }
 
     fn mark_alive(&self) {
-        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if s.failures > 0 {
             tracing::info!(node = %self.url(), "node is back");
         }
@@ -360,7 +369,7 @@ impl Transport {
                 Err(e) => {
                     node.mark_dead(self.config.dead_node_backoff);
                     tracing::warn!(node = %node.url(), path = %req.path, error = %e, attempt, "request failed");
-                    !(e.is_possibly_applied() && !req.idempotent)
+                    !e.is_possibly_applied() || req.idempotent
                 }
             };
             if !retry || attempt >= max {
@@ -525,7 +534,9 @@ impl Transport {
         let mut found = Vec::new();
         if let Some(map) = v.get("nodes").and_then(|n| n.as_object()) {
             for info in map.values() {
-                let Some(addr) = info.pointer("/http/publish_address").and_then(|a| a.as_str())
+                let Some(addr) = info
+                    .pointer("/http/publish_address")
+                    .and_then(|a| a.as_str())
                 else {
                     continue;
                 };
@@ -546,7 +557,10 @@ impl Transport {
             }
         }
         if found.is_empty() {
-            return Err(Error::decode("_nodes/http", "no node has an http publish_address"));
+            return Err(Error::decode(
+                "_nodes/http",
+                "no node has an http publish_address",
+            ));
         }
         let count = found.len();
         tracing::info!(nodes = count, "sniffed cluster nodes");
@@ -649,7 +663,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
