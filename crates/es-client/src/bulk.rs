@@ -365,10 +365,11 @@ async fn execute(
         round += 1;
         let (sent, body) = encode(todo, &mut failures);
         let Some(body) = body else { break };
-        let idempotent = sent.iter().all(|p| p.doc.id.is_some());
+        // Never let the transport re-send after a timeout: this loop does it, knowing which
+        // documents were possibly applied (a 409 on their `create` re-send means delivered).
         let mut req = Request::new(Method::POST, path.clone())
             .body(body, ContentType::Ndjson)
-            .idempotent(idempotent);
+            .idempotent(false);
         if let Some(t) = config.request_timeout {
             req = req.timeout(t);
         }

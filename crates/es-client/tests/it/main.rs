@@ -1,0 +1,5 @@
+//! es-client integration tests: a fault-injecting ES 8 stand-in, and sluice-store.
+
+mod bulk;
+mod fault;
+mod transport;
