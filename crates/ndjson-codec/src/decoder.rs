@@ -237,5 +237,17 @@ impl Encoder<Bytes> for NdjsonDecoder {
     }
 }
 
+/// Writes the event as compact JSON on one line (JSON escapes every newline inside strings).
+impl Encoder<&log_model::LogEvent> for NdjsonDecoder {
+    type Error = std::io::Error;
+
+    fn encode(&mut self, event: &log_model::LogEvent, dst: &mut BytesMut) -> std::io::Result<()> {
+        let mut w = dst.writer();
+        serde_json::to_writer(&mut w, event)?;
+        w.into_inner().put_u8(b'\n');
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -140,6 +140,32 @@ impl Frame {
         matches!(self, Frame::Object { .. })
     }
 
+    /// Parses an [`Frame::Object`] (or an [`Frame::Unvalidated`] line) into a
+    /// [`log_model::LogEvent`]; any other frame is an error naming the line and the problem.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotAnEvent`] when the line is bad or does not parse as an event.
+    pub fn to_event(&self) -> crate::Result<log_model::LogEvent> {
+        let not_an_event = |reason: String| crate::Error::NotAnEvent {
+            line: self.line(),
+            offset: self.offset(),
+            reason,
+        };
+        match self {
+            Frame::Object { raw, .. } | Frame::Unvalidated { raw, .. } => {
+                log_model::LogEvent::from_json_slice(raw).map_err(|e| not_an_event(e.to_string()))
+            }
+            _ => {
+                let problem = self.problem().unwrap_or_default();
+                // `problem` already names the place; keep only the "what".
+                let what = problem
+                    .split_once("): ")
+                    .map_or(problem.as_str(), |(_, w)| w);
+                Err(not_an_event(what.to_owned()))
+            }
+        }
+    }
+
     /// What is wrong with the line, naming where, or `None` for a good line
     /// ([`Frame::Object`], [`Frame::Unvalidated`]).
     ///
