@@ -9,6 +9,9 @@ pub enum Error {
         index: String,
         candidates: String,
     },
+    /// A request to Elasticsearch failed.
+    #[error(transparent)]
+    Client(#[from] es_client::Error),
     /// The pattern matched no index.
     #[error("no index matches [{0}]")]
     NoIndex(String),

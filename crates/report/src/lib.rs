@@ -18,10 +18,13 @@
 //!    [`html::render`], [`charts::write_png`] and `serde_json` (the `Report` is
 //!    `Serialize`) render it.
 //!
+//! [`fetch`] runs the three steps with an `es_client::Client`.
+//!
 //! Documents are never downloaded: every number comes from an aggregation.
 
 pub mod charts;
 mod error;
+mod fetch;
 mod fields;
 pub mod html;
 mod model;
@@ -29,6 +32,7 @@ mod plan;
 mod terminal;
 
 pub use error::{Error, Result};
+pub use fetch::fetch;
 pub use fields::Fields;
 pub use model::{ActionDuration, Report, TimeBucket, UserSlice, read_bounds};
 pub use plan::{Plan, auto_interval, parse_since};
