@@ -11,7 +11,7 @@ pub enum Error {
     },
     /// A request to Elasticsearch failed.
     #[error(transparent)]
-    Client(#[from] es_client::Error),
+    Client(Box<es_client::Error>),
     /// The pattern matched no index.
     #[error("no index matches [{0}]")]
     NoIndex(String),
@@ -38,6 +38,12 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl From<es_client::Error> for Error {
+    fn from(e: es_client::Error) -> Self {
+        Self::Client(Box::new(e))
+    }
 }
 
 /// The report's result type.
