@@ -1,0 +1,221 @@
+//! Turning input bytes into events (`json_lines`, `line`, `json`) and events into output text
+//! (`rubydebug`, `json_lines`, `dots`).
+//!
+//! Input semantics follow Logstash 8's `json_lines` codec:
+//! - each line is one event; `\r\n` and `\n` both end a line;
+//! - a line that is not a JSON object becomes `{"message": <raw line>, "tags": ["_jsonparsefailure"]}`
+//!   (never dropped);
+//! - a line longer than `decode_size_limit_bytes` is discarded up to the next newline and turned
+//!   into an event tagged `_jsonparsetoobigfailure` whose `message` says how long it was (Logstash
+//!   8's default limit is 512 MiB; ours is 16 MiB, configurable per input);
+//! - `@timestamp` is set to the ingest time when absent; a present string is parsed (RFC 3339 /
+//!   ISO 8601), and an unparsable one is moved to `_@timestamp`, replaced by the ingest time and
+//!   tagged `_timestampparsefailure`; `@version` is `"1"` when absent.
+
+mod rubydebug;
+#[cfg(test)]
+mod tests;
+
+use bytes::Bytes;
+use log_model::{LogEvent, Timestamp};
+use ndjson_codec::Frame;
+use serde_json::Value;
+
+pub use rubydebug::rubydebug;
+
+/// Default `decode_size_limit_bytes` of our inputs (16 MiB).
+pub const DEFAULT_DECODE_SIZE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// An input codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputCodec {
+    /// One JSON object per line.
+    JsonLines,
+    /// One plain-text line per event (`message`).
+    Line,
+    /// JSON documents; framed by newlines on stream inputs, whole bodies on `http`.
+    Json,
+}
+
+impl InputCodec {
+    /// Parses a codec name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "json_lines" => Some(InputCodec::JsonLines),
+            "line" | "plain" => Some(InputCodec::Line),
+            "json" => Some(InputCodec::Json),
+            _ => None,
+        }
+    }
+}
+
+/// What a frame turned into.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The event (always produced).
+    pub event: LogEvent,
+    /// A parse failure (`_jsonparsefailure`) happened.
+    pub parse_failure: bool,
+    /// The line was over the size limit.
+    pub too_long: bool,
+}
+
+fn lossy(raw: &Bytes) -> String {
+    let s = String::from_utf8_lossy(raw);
+    s.strip_suffix('\r').unwrap_or(&s).to_string()
+}
+
+fn failure_event(message: String, tag: &str) -> LogEvent {
+    let mut ev = LogEvent::new();
+    ev.as_map_mut()
+        .insert("message".into(), Value::String(message));
+    ev.add_tag(tag);
+    ev
+}
+
+/// The decoder configuration our stream inputs use: frame only (we parse each line once
+/// ourselves), with the given line limit.
+#[must_use]
+pub fn decoder_config(limit: usize) -> ndjson_codec::DecoderConfig {
+    ndjson_codec::DecoderConfig::default()
+        .validate(false)
+        .max_line_length(limit)
+}
+
+/// Turns one framed line into an event (see the module docs).
+#[must_use]
+pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize) -> Decoded {
+    let (mut event, parse_failure, too_long) = match frame {
+        Frame::TooLong { len, offset, line } => {
+            tracing::warn!(
+                len,
+                offset,
+                line,
+                limit,
+                "line over decode_size_limit_bytes discarded"
+            );
+            let msg = format!(
+                "line {line} of {len} bytes (stream offset {offset}) exceeds decode_size_limit_bytes ({limit})"
+            );
+            (failure_event(msg, "_jsonparsetoobigfailure"), false, true)
+        }
+        other => {
+            let raw = other.raw().cloned().unwrap_or_default();
+            decode_line(&raw, codec)
+        }
+    };
+    stamp(&mut event);
+    Decoded {
+        event,
+        parse_failure,
+        too_long,
+    }
+}
+
+/// One line (without its terminator) through a codec: `(event, parse_failure, false)`.
+fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
+    if codec == InputCodec::Line {
+        let mut ev = LogEvent::new();
+        ev.as_map_mut()
+            .insert("message".into(), Value::String(lossy(raw)));
+        return (ev, false, false);
+    }
+    match LogEvent::from_json_slice(raw) {
+        Ok(ev) => (ev, false, false),
+        Err(e) => {
+            tracing::debug!(error = %e, "JSON parse failure, falling back to plain text");
+            (failure_event(lossy(raw), "_jsonparsefailure"), true, false)
+        }
+    }
+}
+
+/// Decodes a whole body (the `http` input): a JSON object, an array of objects, or NDJSON.
+/// Anything unparsable becomes one `_jsonparsefailure` event per line.
+#[must_use]
+pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
+    let wrap = |event: LogEvent, parse_failure: bool| {
+        let mut event = event;
+        stamp(&mut event);
+        Decoded {
+            event,
+            parse_failure,
+            too_long: false,
+        }
+    };
+    if codec == InputCodec::Line {
+        return body
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .map(|l| wrap(decode_line(&Bytes::copy_from_slice(l), codec).0, false))
+            .collect();
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => return vec![wrap(LogEvent::from_map(map), false)],
+        Ok(Value::Array(items)) if items.iter().all(Value::is_object) => {
+            return items
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::Object(m) => Some(wrap(LogEvent::from_map(m), false)),
+                    _ => None,
+                })
+                .collect();
+        }
+        _ => {}
+    }
+    body.split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .map(|l| {
+            let (ev, failed, _) = decode_line(&Bytes::copy_from_slice(l), codec);
+            wrap(ev, failed)
+        })
+        .collect()
+}
+
+/// Sets `@timestamp` (ingest time when absent, parsed when present) and `@version`.
+pub fn stamp(event: &mut LogEvent) {
+    let map = event.as_map_mut();
+    match map.get("@timestamp") {
+        None | Some(Value::Null) => {
+            map.insert(
+                "@timestamp".into(),
+                Value::String(Timestamp::now().to_es_string()),
+            );
+        }
+        Some(Value::String(s)) => match Timestamp::parse(s) {
+            Ok(ts) => {
+                map.insert("@timestamp".into(), Value::String(ts.to_es_string()));
+            }
+            Err(_) => bad_timestamp(event),
+        },
+        Some(_) => bad_timestamp(event),
+    }
+    let map = event.as_map_mut();
+    if !map.contains_key("@version") {
+        map.insert("@version".into(), Value::String("1".into()));
+    }
+}
+
+fn bad_timestamp(event: &mut LogEvent) {
+    let map = event.as_map_mut();
+    if let Some(orig) = map.remove("@timestamp") {
+        map.insert("_@timestamp".into(), orig);
+    }
+    map.insert(
+        "@timestamp".into(),
+        Value::String(Timestamp::now().to_es_string()),
+    );
+    event.add_tag("_timestampparsefailure");
+}
+
+/// The event as JSON without `@metadata` (what outputs write).
+#[must_use]
+pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
+    if event.as_map().contains_key("@metadata") {
+        let mut map = event.as_map().clone();
+        map.remove("@metadata");
+        serde_json::to_vec(&map).unwrap_or_default()
+    } else {
+        event.to_json_vec()
+    }
+}

@@ -1,0 +1,176 @@
+//! `http` input: `POST`/`PUT` bodies become events; answers `200 ok` once the events are in the
+//! queue (so the persisted queue makes the answer durable), `429` while the queue is closing.
+//!
+//! Bodies: `application/json` holding an object or an array of objects, NDJSON
+//! (`application/x-ndjson`), or anything else as one `line` event per line (`codec`
+//! overrides). ECS metadata as Logstash 8 adds it: `[host][ip]`, `[url][path]`,
+//! `[http][method]`, `[http][version]`, `[user_agent][original]`,
+//! `[http][request][mime_type]`, `[http][request][body][bytes]`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::{CommonInput, Ecs, InputContext};
+use crate::codec::{InputCodec, decode_body};
+use crate::{Error, Result};
+
+/// Settings of the `http` input.
+#[derive(Debug, Clone)]
+pub struct HttpInput {
+    /// Common options (codec chosen by Content-Type unless set).
+    pub common: CommonInput,
+    /// Whether `codec` was set explicitly.
+    pub codec_set: bool,
+    /// `host`, default `127.0.0.1` (Logstash: `0.0.0.0`).
+    pub host: String,
+    /// `port`, default 8080.
+    pub port: u16,
+    /// `ecs_compatibility`, default `v8`.
+    pub ecs: Ecs,
+    /// Binding a non-loopback host is allowed.
+    pub allow_remote: bool,
+    /// Largest accepted body (default 100 MiB, like Elasticsearch's `http.max_content_length`).
+    pub max_body: usize,
+}
+
+/// A bound http input.
+#[derive(Debug)]
+pub struct BoundHttp {
+    input: HttpInput,
+    listener: TcpListener,
+}
+
+impl HttpInput {
+    pub(crate) async fn bind(self) -> Result<BoundHttp> {
+        super::check_bind("http", &self.host, self.allow_remote)?;
+        let addr = format!("{}:{}", self.host, self.port);
+        let listener = TcpListener::bind(&addr).await.map_err(|e| {
+            Error::io(
+                format!("http input {}: cannot bind {addr}", self.common.id),
+                e,
+            )
+        })?;
+        tracing::info!(id = %self.common.id, %addr, "http input listening");
+        Ok(BoundHttp {
+            input: self,
+            listener,
+        })
+    }
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    r
+}
+
+impl BoundHttp {
+    pub(crate) async fn run(self, ctx: InputContext) -> Result<()> {
+        let input = std::sync::Arc::new(self.input);
+        loop {
+            let (stream, peer) = tokio::select! {
+                () = ctx.shutdown.cancelled() => return Ok(()),
+                a = self.listener.accept() => match a {
+                    Ok(x) => x,
+                    Err(e) => { tracing::warn!(error = %e, "http input: accept failed"); continue; }
+                },
+            };
+            let input = input.clone();
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| {
+                    let input = input.clone();
+                    let ctx = ctx.clone();
+                    async move { Ok::<_, Infallible>(handle(&input, &ctx, peer, req).await) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    }
+}
+
+async fn handle(
+    input: &HttpInput,
+    ctx: &InputContext,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let version = format!("{:?}", req.version())
+        .trim_start_matches("HTTP/")
+        .to_string();
+    let mime = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/plain")
+        .to_string();
+    let agent = req
+        .headers()
+        .get(hyper::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match Limited::new(req.into_body(), input.max_body)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            return text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body rejected: {e}"),
+            );
+        }
+    };
+    let codec = if input.codec_set {
+        input.common.codec
+    } else if mime.starts_with("application/json") || mime.contains("ndjson") {
+        InputCodec::Json
+    } else {
+        InputCodec::Line
+    };
+    let mut decoded = decode_body(&body, codec);
+    for d in &mut decoded {
+        let map = d.event.as_map_mut();
+        let add = match input.ecs {
+            Ecs::Disabled => vec![
+                ("host", json!(peer.ip().to_string())),
+                (
+                    "headers",
+                    json!({"request_method": method, "request_path": path, "http_version": format!("HTTP/{version}"), "content_type": mime}),
+                ),
+            ],
+            Ecs::V8 => vec![
+                ("host", json!({"ip": peer.ip().to_string()})),
+                ("url", json!({"path": path})),
+                (
+                    "http",
+                    json!({"method": method, "version": version, "request": {"mime_type": mime, "body": {"bytes": body.len()}}}),
+                ),
+                ("user_agent", json!({"original": agent})),
+            ],
+        };
+        for (k, v) in add {
+            if k == "user_agent" && agent.is_none() {
+                continue;
+            }
+            map.entry(k).or_insert_with(|| Value::clone(&v));
+        }
+    }
+    match ctx.push(&input.common, decoded).await {
+        Ok(()) => text(StatusCode::OK, "ok"),
+        Err(e) => text(StatusCode::TOO_MANY_REQUESTS, &format!("{e}")),
+    }
+}

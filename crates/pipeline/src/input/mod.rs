@@ -1,0 +1,234 @@
+//! Inputs: `tcp`, `stdin` and `http`, with Logstash's option names.
+//!
+//! Every input decodes bytes with its codec (see [`crate::codec`]), applies the common input
+//! options (`type`, `tags`, `add_field`), and pushes each read's events into the queue as one
+//! batch; it does not read again until the queue accepted them, so a full queue stops reading
+//! the sockets.
+//!
+//! Deviation from Logstash: `host` defaults to `127.0.0.1` (Logstash: `0.0.0.0`); binding a
+//! non-loopback address requires the agent's `--allow-remote` flag (these inputs have no
+//! authentication).
+
+mod http;
+mod stdin;
+mod tcp;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use log_model::{FieldRef, LogEvent, Template};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::codec::{Decoded, InputCodec};
+use crate::monitor::stats::{self, EventCounters, PluginStats};
+use crate::queue::Queue;
+use crate::{Error, Result};
+
+pub use http::HttpInput;
+pub use stdin::StdinInput;
+pub use tcp::TcpInput;
+
+/// `ecs_compatibility`: which connection metadata an input adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ecs {
+    /// `disabled`: top-level `host` and `port` (Logstash 7 style).
+    Disabled,
+    /// `v1` / `v8` (the Logstash 8 default): `[@metadata][input][tcp][source][ip|port|name]`.
+    V8,
+}
+
+impl Ecs {
+    /// Parses `disabled`, `v1`, `v8`.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "disabled" => Some(Ecs::Disabled),
+            "v1" | "v8" => Some(Ecs::V8),
+            _ => None,
+        }
+    }
+}
+
+/// Options every input has: `type`, `tags`, `add_field`, `id`, `codec`.
+#[derive(Debug, Clone)]
+pub struct CommonInput {
+    /// `id`, default `<name>_<n>`.
+    pub id: String,
+    /// `type`: set on events that have none.
+    pub kind: Option<String>,
+    /// `tags`: added to every event.
+    pub tags: Vec<String>,
+    /// `add_field`: sprintf'd and added.
+    pub add_field: Vec<(String, String)>,
+    /// The codec.
+    pub codec: InputCodec,
+    /// `decode_size_limit_bytes` of the codec.
+    pub decode_size_limit: usize,
+}
+
+impl CommonInput {
+    /// Defaults for an input named `id`, with a codec.
+    #[must_use]
+    pub fn new(id: impl Into<String>, codec: InputCodec) -> Self {
+        CommonInput {
+            id: id.into(),
+            kind: None,
+            tags: Vec::new(),
+            add_field: Vec::new(),
+            codec,
+            decode_size_limit: crate::codec::DEFAULT_DECODE_SIZE_LIMIT,
+        }
+    }
+
+    fn decorate(&self, ev: &mut LogEvent) {
+        if let Some(t) = &self.kind {
+            ev.as_map_mut()
+                .entry("type")
+                .or_insert_with(|| Value::String(t.clone()));
+        }
+        for t in &self.tags {
+            ev.add_tag(t);
+        }
+        for (k, v) in &self.add_field {
+            let name = render(k, ev);
+            let value = render(v, ev);
+            let Ok(field) = FieldRef::parse(&name) else {
+                continue;
+            };
+            match ev.get(&field).cloned() {
+                None => {
+                    ev.insert(&field, Value::String(value));
+                }
+                Some(Value::Array(mut a)) => {
+                    a.push(Value::String(value));
+                    ev.insert(&field, Value::Array(a));
+                }
+                Some(old) => {
+                    ev.insert(&field, Value::Array(vec![old, Value::String(value)]));
+                }
+            }
+        }
+    }
+}
+
+fn render(s: &str, ev: &LogEvent) -> String {
+    match Template::parse(s) {
+        Ok(t) => t.render(ev),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// One configured input.
+#[derive(Debug)]
+pub enum Input {
+    /// `tcp`.
+    Tcp(TcpInput),
+    /// `stdin`.
+    Stdin(StdinInput),
+    /// `http`.
+    Http(HttpInput),
+}
+
+impl Input {
+    /// The plugin name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Tcp(_) => "tcp",
+            Input::Stdin(_) => "stdin",
+            Input::Http(_) => "http",
+        }
+    }
+
+    /// The common options.
+    #[must_use]
+    pub fn common(&self) -> &CommonInput {
+        match self {
+            Input::Tcp(i) => &i.common,
+            Input::Stdin(i) => &i.common,
+            Input::Http(i) => &i.common,
+        }
+    }
+
+    /// Binds listening sockets (so start-up fails early on a busy port), then returns the task
+    /// that runs the input until `ctx.shutdown` is cancelled or the input ends (stdin EOF).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn start(
+        self,
+        ctx: InputContext,
+    ) -> Result<impl std::future::Future<Output = Result<()>> + Send + 'static> {
+        let fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>> =
+            match self {
+                Input::Tcp(i) => Box::pin(i.bind().await?.run(ctx)),
+                Input::Stdin(i) => Box::pin(i.run(ctx)),
+                Input::Http(i) => Box::pin(i.bind().await?.run(ctx)),
+            };
+        Ok(fut)
+    }
+}
+
+/// What a running input needs.
+#[derive(Clone, Debug)]
+pub struct InputContext {
+    /// Where events go.
+    pub queue: Queue,
+    /// This input's counters.
+    pub stats: Arc<PluginStats>,
+    /// Pipeline-wide counters.
+    pub events: Arc<EventCounters>,
+    /// Cancelled on shutdown.
+    pub shutdown: CancellationToken,
+}
+
+impl InputContext {
+    /// Decorates decoded events and pushes them; waits while the queue is full.
+    pub(crate) async fn push(&self, common: &CommonInput, decoded: Vec<Decoded>) -> Result<()> {
+        if decoded.is_empty() {
+            return Ok(());
+        }
+        let mut events = Vec::with_capacity(decoded.len());
+        for d in decoded {
+            if d.parse_failure {
+                stats::add(&self.stats.failures, 1);
+            }
+            if d.too_long {
+                stats::add(&self.stats.too_long, 1);
+                stats::add(&self.stats.failures, 1);
+            }
+            let mut ev = d.event;
+            common.decorate(&mut ev);
+            events.push(ev);
+        }
+        let n = events.len() as u64;
+        let start = Instant::now();
+        let res = tokio::select! {
+            r = self.queue.push(events) => r,
+            () = self.shutdown.cancelled() => Err(Error::Closed),
+        };
+        let ms = start.elapsed().as_millis() as u64;
+        stats::add(&self.stats.queue_push_duration_ms, ms);
+        stats::add(&self.events.queue_push_duration_ms, ms);
+        res?;
+        stats::add(&self.stats.events_out, n);
+        stats::add(&self.events.events_in, n);
+        Ok(())
+    }
+}
+
+/// Refuses non-loopback addresses unless `allow_remote`.
+pub(crate) fn check_bind(plugin: &str, host: &str, allow_remote: bool) -> Result<()> {
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || allow_remote {
+        return Ok(());
+    }
+    Err(Error::Setting(format!(
+        "{plugin} input: refusing to listen on {host} without authentication; \
+         start the agent with --allow-remote to bind a non-loopback address"
+    )))
+}

@@ -1,0 +1,72 @@
+//! `stdin` input: lines from standard input (codec default `line`, as Logstash). Adds
+//! `[host][hostname]` (ECS) or `host` (`ecs_compatibility => disabled`). Ends at EOF.
+
+use bytes::BytesMut;
+use ndjson_codec::NdjsonDecoder;
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio_util::codec::Decoder;
+
+use super::{CommonInput, Ecs, InputContext};
+use crate::Result;
+use crate::codec::{decode_frame, decoder_config};
+
+/// Settings of the `stdin` input.
+#[derive(Debug, Clone)]
+pub struct StdinInput {
+    /// Common options.
+    pub common: CommonInput,
+    /// `ecs_compatibility`, default `v8`.
+    pub ecs: Ecs,
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+impl StdinInput {
+    pub(crate) async fn run(self, ctx: InputContext) -> Result<()> {
+        let host = hostname();
+        let limit = self.common.decode_size_limit;
+        let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
+        let mut stdin = tokio::io::stdin();
+        let mut buf = BytesMut::with_capacity(64 * 1024);
+        loop {
+            let read = tokio::select! {
+                () = ctx.shutdown.cancelled() => return Ok(()),
+                r = stdin.read_buf(&mut buf) => r,
+            };
+            let eof = !matches!(read, Ok(n) if n > 0);
+            let mut decoded = Vec::new();
+            loop {
+                let frame = if eof {
+                    decoder.decode_eof(&mut buf)
+                } else {
+                    decoder.decode(&mut buf)
+                };
+                let Ok(Some(f)) = frame else { break };
+                let mut d = decode_frame(f, self.common.codec, limit);
+                let map = d.event.as_map_mut();
+                if !map.contains_key("host") {
+                    let v = match self.ecs {
+                        Ecs::V8 => json!({"hostname": host}),
+                        Ecs::Disabled => Value::String(host.clone()),
+                    };
+                    map.insert("host".into(), v);
+                }
+                decoded.push(d);
+            }
+            ctx.push(&self.common, decoded).await?;
+            if eof {
+                tracing::info!("stdin input: end of input");
+                return Ok(());
+            }
+            buf.reserve(16 * 1024);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `tcp` input (server mode): one connection task per client, lines framed with
+//! [`ndjson_codec::NdjsonDecoder`].
+//!
+//! Connection metadata, as Logstash 8's tcp input adds it: with `ecs_compatibility` `v8` (the
+//! default) `[@metadata][input][tcp][source][ip]`, `[...][port]` and `[...][name]` (the peer IP; no
+//! reverse DNS); with `disabled` the top-level fields `host` (peer IP) and `port`.
+
+use std::net::SocketAddr;
+
+use bytes::BytesMut;
+use ndjson_codec::NdjsonDecoder;
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_util::codec::Decoder;
+
+use super::{CommonInput, Ecs, InputContext};
+use crate::codec::{decode_frame, decoder_config};
+use crate::monitor::stats;
+use crate::{Error, Result};
+
+/// Settings of the `tcp` input.
+#[derive(Debug, Clone)]
+pub struct TcpInput {
+    /// Common options (codec default `line`, as Logstash).
+    pub common: CommonInput,
+    /// `host`, default `127.0.0.1` (Logstash: `0.0.0.0`; see the module docs of [`super`]).
+    pub host: String,
+    /// `port` (required).
+    pub port: u16,
+    /// `ecs_compatibility`, default `v8`.
+    pub ecs: Ecs,
+    /// Binding a non-loopback host is allowed.
+    pub allow_remote: bool,
+}
+
+/// A bound tcp input.
+#[derive(Debug)]
+pub struct BoundTcp {
+    input: TcpInput,
+    listener: TcpListener,
+}
+
+impl TcpInput {
+    pub(crate) async fn bind(self) -> Result<BoundTcp> {
+        super::check_bind("tcp", &self.host, self.allow_remote)?;
+        let addr = format!("{}:{}", self.host, self.port);
+        let listener = TcpListener::bind(&addr).await.map_err(|e| {
+            Error::io(
+                format!("tcp input {}: cannot bind {addr}", self.common.id),
+                e,
+            )
+        })?;
+        tracing::info!(id = %self.common.id, %addr, "tcp input listening");
+        Ok(BoundTcp {
+            input: self,
+            listener,
+        })
+    }
+}
+
+impl BoundTcp {
+    pub(crate) async fn run(self, ctx: InputContext) -> Result<()> {
+        let mut conns = JoinSet::new();
+        loop {
+            tokio::select! {
+                () = ctx.shutdown.cancelled() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let input = self.input.clone();
+                        let ctx = ctx.clone();
+                        conns.spawn(async move { connection(input, ctx, stream, peer).await });
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "tcp input: accept failed");
+                    }
+                },
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+        }
+        drop(self.listener);
+        while conns.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+fn metadata(ecs: Ecs, peer: SocketAddr) -> Vec<(&'static str, Value)> {
+    let ip = peer.ip().to_string();
+    match ecs {
+        Ecs::Disabled => vec![("host", json!(ip)), ("port", json!(peer.port()))],
+        Ecs::V8 => vec![(
+            "@metadata",
+            json!({"input": {"tcp": {"source": {"ip": ip, "port": peer.port(), "name": ip}}}}),
+        )],
+    }
+}
+
+async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, peer: SocketAddr) {
+    stats::add(&ctx.stats.connections, 1);
+    tracing::debug!(%peer, "tcp input: connection opened");
+    let limit = input.common.decode_size_limit;
+    let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let meta = metadata(input.ecs, peer);
+    loop {
+        let read = tokio::select! {
+            () = ctx.shutdown.cancelled() => break,
+            r = stream.read_buf(&mut buf) => r,
+        };
+        let eof = match read {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "tcp input: read failed");
+                true
+            }
+        };
+        let mut decoded = Vec::new();
+        loop {
+            let frame = if eof {
+                decoder.decode_eof(&mut buf)
+            } else {
+                decoder.decode(&mut buf)
+            };
+            match frame {
+                Ok(Some(f)) => {
+                    let mut d = decode_frame(f, input.common.codec, limit);
+                    add_metadata(&mut d.event, &meta);
+                    decoded.push(d);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "tcp input: decode failed");
+                    break;
+                }
+            }
+        }
+        if let Err(e) = ctx.push(&input.common, decoded).await {
+            tracing::debug!(%peer, error = %e, "tcp input: events not accepted (shutting down)");
+            break;
+        }
+        if eof {
+            break;
+        }
+        if buf.capacity() - buf.len() < 8 * 1024 {
+            buf.reserve(64 * 1024);
+        }
+    }
+    ctx.stats
+        .connections
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::debug!(%peer, "tcp input: connection closed");
+}
+
+fn add_metadata(ev: &mut log_model::LogEvent, meta: &[(&'static str, Value)]) {
+    let map = ev.as_map_mut();
+    for (k, v) in meta {
+        match (map.get_mut(*k), v) {
+            (Some(Value::Object(existing)), Value::Object(add)) => {
+                for (ak, av) in add {
+                    existing.entry(ak.clone()).or_insert_with(|| av.clone());
+                }
+            }
+            (Some(_), _) => {}
+            (None, _) => {
+                map.insert((*k).to_string(), v.clone());
+            }
+        }
+    }
+}

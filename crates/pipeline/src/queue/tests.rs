@@ -1,0 +1,179 @@
+use std::time::Duration;
+
+use log_model::LogEvent;
+use serde_json::json;
+
+use super::*;
+
+fn ev(n: u64) -> LogEvent {
+    let serde_json::Value::Object(m) = json!({"n": n}) else {
+        unreachable!()
+    };
+    LogEvent::from_map(m)
+}
+
+fn ns(b: &Batch) -> Vec<u64> {
+    b.events
+        .iter()
+        .map(|e| e.as_map()["n"].as_u64().unwrap_or(u64::MAX))
+        .collect()
+}
+
+const D: Duration = Duration::from_millis(5);
+
+#[tokio::test]
+async fn memory_queue_batches_in_order_and_drains_on_close() {
+    let q = Queue::Memory(Arc::new(MemoryQueue::new(10)));
+    q.push((0..7).map(ev).collect()).await.unwrap();
+    let b = q.read_batch(5, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![0, 1, 2, 3, 4]);
+    assert_eq!(q.stats().events_count, 7);
+    q.ack(&b).unwrap();
+    assert_eq!(q.stats().events_count, 2);
+    q.close();
+    let b = q.read_batch(5, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![5, 6]);
+    assert!(q.read_batch(5, D).await.unwrap().is_none());
+    assert!(matches!(
+        q.push(vec![ev(9)]).await,
+        Err(crate::Error::Closed)
+    ));
+}
+
+#[tokio::test]
+async fn memory_queue_push_waits_while_full() {
+    let q = Queue::Memory(Arc::new(MemoryQueue::new(3)));
+    q.push((0..3).map(ev).collect()).await.unwrap();
+    let q2 = q.clone();
+    let pusher = tokio::spawn(async move { q2.push(vec![ev(3), ev(4)]).await });
+    // The push cannot complete before a reader makes room.
+    tokio::task::yield_now().await;
+    assert!(!pusher.is_finished());
+    assert_eq!(q.stats().events_count, 3);
+    let b = q.read_batch(2, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![0, 1]);
+    pusher.await.unwrap().unwrap();
+    let b = q.read_batch(10, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![2, 3, 4]);
+}
+
+fn pq(dir: &std::path::Path, page: u64, max: u64) -> Queue {
+    let mut c = PersistedQueueConfig::new(dir);
+    c.page_capacity = page;
+    c.max_bytes = max;
+    Queue::Persisted(PersistedQueue::open(c).unwrap())
+}
+
+#[tokio::test]
+async fn persisted_queue_replays_unacked_events_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let q = pq(dir.path(), 200, 1 << 20);
+        q.push((0..10).map(ev).collect()).await.unwrap();
+        let b = q.read_batch(4, D).await.unwrap().unwrap();
+        assert_eq!(ns(&b), vec![0, 1, 2, 3]);
+        q.ack(&b).unwrap();
+        let b = q.read_batch(3, D).await.unwrap().unwrap();
+        assert_eq!(ns(&b), vec![4, 5, 6]);
+        // not acknowledged: must come back
+        q.close();
+    }
+    let q = pq(dir.path(), 200, 1 << 20);
+    assert_eq!(q.stats().events_count, 6);
+    let b = q.read_batch(100, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![4, 5, 6, 7, 8, 9]);
+    q.ack(&b).unwrap();
+    q.push(vec![ev(10)]).await.unwrap();
+    let b = q.read_batch(100, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![10]);
+    q.ack(&b).unwrap();
+    assert_eq!(q.stats().events_count, 0);
+    // fully acknowledged pages are deleted (only the current one stays)
+    let pages = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("page.")
+        })
+        .count();
+    assert_eq!(pages, 1);
+}
+
+#[tokio::test]
+async fn persisted_queue_out_of_order_acks_keep_the_unacked_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let q = pq(dir.path(), 1 << 20, 1 << 20);
+        q.push((0..6).map(ev).collect()).await.unwrap();
+        let a = q.read_batch(2, D).await.unwrap().unwrap();
+        let b = q.read_batch(2, D).await.unwrap().unwrap();
+        let c = q.read_batch(2, D).await.unwrap().unwrap();
+        q.ack(&c).unwrap();
+        q.ack(&a).unwrap();
+        assert_eq!(ns(&b), vec![2, 3]);
+    }
+    let q = pq(dir.path(), 1 << 20, 1 << 20);
+    let b = q.read_batch(100, D).await.unwrap().unwrap();
+    // at least once: 2,3 were never acknowledged; 4,5 come back too (the checkpoint is a prefix)
+    assert_eq!(ns(&b), vec![2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn persisted_queue_truncates_a_torn_tail_and_reports_corruption_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let q = pq(dir.path(), 1 << 20, 1 << 20);
+        q.push((0..3).map(ev).collect()).await.unwrap();
+    }
+    let page = dir.path().join("page.0");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes.extend_from_slice(&[7, 0, 0, 0, 1, 2]); // a record header cut short by a crash
+    std::fs::write(&page, &bytes).unwrap();
+    {
+        let q = pq(dir.path(), 1 << 20, 1 << 20);
+        let b = q.read_batch(100, D).await.unwrap().unwrap();
+        assert_eq!(ns(&b), vec![0, 1, 2]);
+        q.push(vec![ev(3)]).await.unwrap();
+        let b = q.read_batch(100, D).await.unwrap().unwrap();
+        assert_eq!(ns(&b), vec![3]);
+    }
+    // flip a payload byte of the first record of a page that is not the last: corruption
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes[20] ^= 0xff;
+    std::fs::write(&page, &bytes).unwrap();
+    std::fs::write(dir.path().join("page.4"), b"").unwrap();
+    let err = PersistedQueue::open(PersistedQueueConfig::new(dir.path())).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("page.0") && msg.contains("checksum mismatch in record 0 at byte 0"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn persisted_queue_rotates_pages_and_bounds_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // pages of ~1 record; at most ~3 records of unacknowledged bytes
+    let q = pq(dir.path(), 10, 3 * 26);
+    q.push(vec![ev(0)]).await.unwrap();
+    q.push(vec![ev(1)]).await.unwrap();
+    q.push(vec![ev(2)]).await.unwrap();
+    let q2 = q.clone();
+    let pusher = tokio::spawn(async move { q2.push(vec![ev(3)]).await });
+    tokio::task::yield_now().await;
+    let b = q.read_batch(2, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![0, 1]);
+    assert!(
+        !pusher.is_finished(),
+        "push must wait while max_bytes is exceeded"
+    );
+    q.ack(&b).unwrap();
+    pusher.await.unwrap().unwrap();
+    let b = q.read_batch(10, D).await.unwrap().unwrap();
+    assert_eq!(ns(&b), vec![2, 3]);
+    q.ack(&b).unwrap();
+    assert_eq!(q.stats().events_count, 0);
+}
