@@ -2,4 +2,5 @@
 
 mod bulk;
 mod fault;
+mod tls;
 mod transport;
