@@ -1,0 +1,239 @@
+//! `_bulk` request bodies: NDJSON action/metadata lines and document sources, checked line by
+//! line with Elasticsearch's own error messages.
+
+use bytes::Bytes;
+use ndjson_codec::{DecoderConfig, Frame, NdjsonReader};
+use serde_json::{Map, Value};
+
+use super::error::{body_required, token_name};
+use crate::{Error, OpType, WriteOp};
+
+/// Parses a whole `_bulk` body into write operations. `default_index` comes from the path
+/// (`/{index}/_bulk`).
+///
+/// # Errors
+/// The `400` ES answers for the whole request: a body not ending in a newline, a malformed
+/// action line (naming its line number), an unsupported action or parameter, a missing index,
+/// an action without its source line, or no action at all.
+pub(crate) fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
+    if body.is_empty() {
+        return Err(body_required());
+    }
+    if body.last() != Some(&b'\n') {
+        return Err(Error::illegal_argument(
+            "The bulk request must be terminated by a newline [\\n]",
+        ));
+    }
+    // The body is in memory already: lines are only framed here (no extra JSON pass over the
+    // sources; the engine parses each source once and fails that item alone if it is bad).
+    let config = DecoderConfig::default()
+        .max_line_length(body.len())
+        .validate(false);
+    let mut frames = NdjsonReader::with_config(&body[..], config);
+    let mut ops = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    while let Some(frame) = frames.next() {
+        let frame = frame.map_err(|e| Error::illegal_argument(format!("bulk body: {e}")))?;
+        let (raw, line) = frame_bytes(&frame)?;
+        let action = parse_action(&raw, line, default_index)?;
+        let source = if action.op == OpType::Delete {
+            None
+        } else {
+            let Some(next) = frames.next() else {
+                return Err(validation(&[format!(
+                    "the action on line [{line}] has no source line"
+                )]));
+            };
+            let next = next.map_err(|e| Error::illegal_argument(format!("bulk body: {e}")))?;
+            Some(frame_bytes(&next)?.0)
+        };
+        let index = match action.index {
+            Some(i) => i,
+            None => {
+                missing.push("index is missing".to_owned());
+                String::new()
+            }
+        };
+        if action.op == OpType::Delete && action.id.is_none() {
+            missing.push("id is missing".to_owned());
+        }
+        ops.push(WriteOp {
+            kind: action.op,
+            index,
+            id: action.id,
+            source,
+        });
+    }
+    if !missing.is_empty() {
+        return Err(validation(&missing));
+    }
+    if ops.is_empty() {
+        return Err(validation(&["no requests added".to_owned()]));
+    }
+    Ok(ops)
+}
+
+/// ES's `action_request_validation_exception`: `Validation Failed: 1: a;2: b;`.
+fn validation(problems: &[String]) -> Error {
+    let mut reason = String::from("Validation Failed: ");
+    for (i, p) in problems.iter().enumerate() {
+        reason.push_str(&format!("{}: {p};", i + 1));
+    }
+    Error::es(400, "action_request_validation_exception", reason)
+}
+
+fn frame_bytes(frame: &Frame) -> Result<(Bytes, u64), Error> {
+    match frame.raw() {
+        Some(raw) => Ok((raw.clone(), frame.line())),
+        None => Err(Error::illegal_argument(format!(
+            "line [{}] of the bulk body is too long ({} bytes)",
+            frame.line(),
+            frame.len()
+        ))),
+    }
+}
+
+struct Action {
+    op: OpType,
+    index: Option<String>,
+    id: Option<String>,
+}
+
+/// Parses one action/metadata line, e.g. `{"index":{"_index":"logs","_id":"1"}}`.
+fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Action, Error> {
+    let value: Value = serde_json::from_slice(raw).map_err(|e| {
+        Error::x_content(format!(
+            "[{line}:{}] Malformed action/metadata line [{line}]: {}",
+            e.column(),
+            strip_position(&e)
+        ))
+    })?;
+    let Value::Object(obj) = value else {
+        return Err(malformed(
+            line,
+            &format!("expected START_OBJECT but found [{}]", token_name(&value)),
+        ));
+    };
+    let mut entries = obj.into_iter();
+    let Some((name, params)) = entries.next() else {
+        return Err(malformed(line, "expected FIELD_NAME but found [END_OBJECT]"));
+    };
+    let mut op = match name.as_str() {
+        "index" => OpType::Index,
+        "create" => OpType::Create,
+        "delete" => OpType::Delete,
+        "update" => {
+            return Err(Error::illegal_argument(format!(
+                "Action/metadata line [{line}]: the [update] action is not supported by \
+                 sluice-store (use [index] to replace the whole document)"
+            )));
+        }
+        other => {
+            return Err(malformed(
+                line,
+                &format!(
+                    "expected field [create], [delete], [index] or [update] but found [{other}]"
+                ),
+            ));
+        }
+    };
+    if entries.next().is_some() {
+        return Err(malformed(line, "expected END_OBJECT but found [FIELD_NAME]"));
+    }
+    let params = match params {
+        Value::Object(m) => m,
+        other => {
+            return Err(malformed(
+                line,
+                &format!(
+                    "expected START_OBJECT or END_OBJECT but found [{}]",
+                    token_name(&other)
+                ),
+            ));
+        }
+    };
+    let mut action = Action {
+        op,
+        index: default_index.map(str::to_owned),
+        id: None,
+    };
+    apply_params(&mut action, &mut op, params, line)?;
+    action.op = op;
+    Ok(action)
+}
+
+fn apply_params(
+    action: &mut Action,
+    op: &mut OpType,
+    params: Map<String, Value>,
+    line: u64,
+) -> Result<(), Error> {
+    for (key, value) in params {
+        if value.is_null() {
+            continue;
+        }
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            return Err(malformed(
+                line,
+                &format!(
+                    "expected a simple value for field [{key}] but found [{}]",
+                    token_name(&value)
+                ),
+            ));
+        }
+        let text = scalar_text(&value);
+        match key.as_str() {
+            "_index" => action.index = Some(text),
+            "_id" => action.id = Some(text),
+            "op_type" => match (text.as_str(), *op) {
+                ("create", OpType::Index) => *op = OpType::Create,
+                ("index" | "create", _) => {}
+                (other, _) => {
+                    return Err(Error::illegal_argument(format!(
+                        "opType must be 'create' or 'index', found: [{other}]"
+                    )));
+                }
+            },
+            // One shard per index: routing cannot change where a document lives.
+            "routing" => {}
+            "require_alias" | "require_data_stream" | "list_executed_pipelines"
+                if text == "false" => {}
+            "version" | "version_type" | "if_seq_no" | "if_primary_term" | "pipeline"
+            | "require_alias" | "require_data_stream" | "list_executed_pipelines"
+            | "retry_on_conflict" => {
+                return Err(Error::illegal_argument(format!(
+                    "Action/metadata line [{line}]: parameter [{key}] is not supported by \
+                     sluice-store"
+                )));
+            }
+            _ => {
+                return Err(Error::illegal_argument(format!(
+                    "Action/metadata line [{line}] contains an unknown parameter [{key}]"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn malformed(line: u64, what: &str) -> Error {
+    Error::illegal_argument(format!("Malformed action/metadata line [{line}], {what}"))
+}
+
+fn strip_position(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    match full.rfind(" at line ") {
+        Some(at) => full[..at].to_owned(),
+        None => full,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! `GET /_cat/indices`: the aligned text table (`?v` for headers) or `?format=json`, with `h`
+//! (columns), `s` (sort) and `bytes` (size unit) as Elasticsearch has them.
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+use super::handlers::{Body, Reply};
+use super::params::Params;
+use crate::{CatIndex, Error};
+
+/// The parameters `_cat/indices` takes.
+pub(crate) const PARAMS: &[&str] = &["v", "format", "h", "s", "bytes", "help", "local", "master_timeout", "expand_wildcards"];
+
+/// Columns, in ES's default order.
+const COLUMNS: &[&str] = &[
+    "health",
+    "status",
+    "index",
+    "uuid",
+    "pri",
+    "rep",
+    "docs.count",
+    "docs.deleted",
+    "store.size",
+    "pri.store.size",
+    "dataset.size",
+];
+
+/// Column aliases ES accepts in `h=` and `s=`.
+fn canonical(col: &str) -> Option<&'static str> {
+    let c = match col {
+        "h" => "health",
+        "s" => "status",
+        "i" | "idx" => "index",
+        "id" | "uuid" => "uuid",
+        "p" | "shards.primary" | "shardsPrimary" => "pri",
+        "r" | "shards.replica" | "shardsReplica" => "rep",
+        "dc" | "docsCount" => "docs.count",
+        "dd" | "docsDeleted" => "docs.deleted",
+        "ss" | "storeSize" => "store.size",
+        other => return COLUMNS.iter().copied().find(|c| *c == other),
+    };
+    Some(c)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Human,
+    Fixed(u64, &'static str),
+}
+
+pub(crate) struct Options {
+    verbose: bool,
+    json: bool,
+    help: bool,
+    columns: Vec<&'static str>,
+    sort: Vec<(&'static str, bool)>,
+    unit: Unit,
+}
+
+impl Options {
+    pub(crate) fn from_params(p: &Params) -> Result<Self, Error> {
+        let json = match p.get("format") {
+            None | Some("txt" | "text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(Error::illegal_argument(format!(
+                    "_cat format [{other}] is not supported by sluice-store (use json or txt)"
+                )));
+            }
+        };
+        let columns = match p.get("h") {
+            None => COLUMNS.to_vec(),
+            Some(h) => h
+                .split(',')
+                .map(|c| {
+                    if c == "*" {
+                        return Ok(COLUMNS.to_vec());
+                    }
+                    canonical(c).map(|c| vec![c]).ok_or_else(|| {
+                        Error::illegal_argument(format!("header name [{c}] does not exist in table"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .concat(),
+        };
+        let mut sort = Vec::new();
+        if let Some(s) = p.get("s") {
+            for spec in s.split(',') {
+                let (col, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+                let col = canonical(col).ok_or_else(|| {
+                    Error::illegal_argument(format!(
+                        "Unable to sort by unknown sort key `{col}`"
+                    ))
+                })?;
+                let desc = match dir {
+                    "asc" => false,
+                    "desc" => true,
+                    other => {
+                        return Err(Error::illegal_argument(format!(
+                            "sort order [{other}] must be asc or desc"
+                        )));
+                    }
+                };
+                sort.push((col, desc));
+            }
+        }
+        let unit = match p.get("bytes") {
+            None => Unit::Human,
+            Some("b") => Unit::Fixed(1, "b"),
+            Some("kb") => Unit::Fixed(1 << 10, "kb"),
+            Some("mb") => Unit::Fixed(1 << 20, "mb"),
+            Some("gb") => Unit::Fixed(1 << 30, "gb"),
+            Some(other) => {
+                return Err(Error::illegal_argument(format!(
+                    "failed to parse [bytes] value [{other}]: use b, kb, mb or gb"
+                )));
+            }
+        };
+        Ok(Self {
+            verbose: p.bool("v", false)?,
+            json,
+            help: p.bool("help", false)?,
+            columns,
+            sort,
+            unit,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(String),
+    Num(u64),
+    Bytes(u64),
+}
+
+impl Cell {
+    fn render(&self, unit: Unit) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Num(n) => n.to_string(),
+            Cell::Bytes(b) => match unit {
+                Unit::Human => human_bytes(*b),
+                Unit::Fixed(div, _) => (b / div).to_string(),
+            },
+        }
+    }
+}
+
+/// ES's `ByteSizeValue` rendering: `225b`, `5.2kb`, `10mb` (one decimal, `.0` dropped).
+fn human_bytes(b: u64) -> String {
+    const UNITS: &[(&str, u64)] = &[("pb", 1 << 50), ("tb", 1 << 40), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)];
+    for (name, size) in UNITS {
+        if b >= *size {
+            #[allow(clippy::cast_precision_loss)]
+            let v = b as f64 / *size as f64;
+            let s = format!("{v:.1}");
+            let s = s.strip_suffix(".0").unwrap_or(&s).to_owned();
+            return format!("{s}{name}");
+        }
+    }
+    format!("{b}b")
+}
+
+fn cell(row: &CatIndex, col: &str) -> Cell {
+    match col {
+        "health" => Cell::Text(row.health.clone()),
+        "status" => Cell::Text(row.status.clone()),
+        "index" => Cell::Text(row.index.clone()),
+        "uuid" => Cell::Text(row.uuid.clone()),
+        "pri" => Cell::Num(u64::from(row.pri)),
+        "rep" => Cell::Num(u64::from(row.rep)),
+        "docs.count" => Cell::Num(row.docs_count),
+        "docs.deleted" => Cell::Num(row.docs_deleted),
+        "store.size" => Cell::Bytes(row.store_size_bytes),
+        _ => Cell::Bytes(row.pri_store_size_bytes),
+    }
+}
+
+pub(crate) fn render(rows: &[CatIndex], opts: &Options) -> Result<Reply, Error> {
+    if opts.help {
+        let text: String = COLUMNS.iter().map(|c| format!("{c}\n")).collect();
+        return Ok(Reply {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: Body::Text(text),
+        });
+    }
+    let mut keyed: Vec<&CatIndex> = rows.iter().collect();
+    if opts.sort.is_empty() {
+        // A stable order for humans and scripts: by index name.
+        keyed.sort_by(|a, b| a.index.cmp(&b.index));
+    } else {
+        keyed.sort_by(|a, b| {
+            for (col, desc) in &opts.sort {
+                let ord = compare(&cell(a, col), &cell(b, col));
+                let ord = if *desc { ord.reverse() } else { ord };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+    }
+    let table: Vec<Vec<Cell>> = keyed
+        .iter()
+        .map(|r| opts.columns.iter().map(|c| cell(r, c)).collect())
+        .collect();
+    if opts.json {
+        let arr: Vec<Value> = table
+            .iter()
+            .map(|cells| {
+                let mut m = Map::new();
+                for (col, c) in opts.columns.iter().zip(cells) {
+                    m.insert((*col).to_owned(), Value::String(c.render(opts.unit)));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        return Ok(Reply::json(StatusCode::OK, Value::Array(arr)));
+    }
+    let mut lines: Vec<Vec<(String, bool)>> = Vec::new();
+    if opts.verbose {
+        lines.push(opts.columns.iter().map(|c| ((*c).to_owned(), false)).collect());
+    }
+    for cells in &table {
+        lines.push(
+            cells
+                .iter()
+                .map(|c| (c.render(opts.unit), !matches!(c, Cell::Text(_))))
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..opts.columns.len())
+        .map(|i| lines.iter().map(|l| l[i].0.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for l in &lines {
+        let cells: Vec<String> = l
+            .iter()
+            .zip(&widths)
+            .map(|((text, right), w)| {
+                if *right {
+                    format!("{text:>w$}")
+                } else {
+                    format!("{text:<w$}")
+                }
+            })
+            .collect();
+        out.push_str(cells.join(" ").trim_end());
+        out.push('\n');
+    }
+    Ok(Reply {
+        status: StatusCode::OK,
+        headers: Vec::new(),
+        body: Body::Text(out),
+    })
+}
+
+fn compare(a: &Cell, b: &Cell) -> std::cmp::Ordering {
+    match (a, b) {
+        (Cell::Num(x) | Cell::Bytes(x), Cell::Num(y) | Cell::Bytes(y)) => x.cmp(y),
+        _ => a.render(Unit::Human).cmp(&b.render(Unit::Human)),
+    }
+}

@@ -1,0 +1,353 @@
+//! One function per REST endpoint: checks the URL parameters, calls the engine (on the blocking
+//! pool: the engine is synchronous) and shapes the reply.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use super::cat;
+use super::error::{Failure, body_required, parse_json_object};
+use super::params::Params;
+use super::router::Route;
+use super::server::State;
+use crate::{Error, OpType, Refresh, SearchParams, Store};
+
+/// A successful answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Body,
+}
+
+#[derive(Debug)]
+pub(crate) enum Body {
+    Empty,
+    Json(Value),
+    Text(String),
+}
+
+impl Reply {
+    pub(crate) fn json(status: StatusCode, v: Value) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Body::Json(v),
+        }
+    }
+
+    pub(crate) fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub(crate) fn with_header(mut self, k: &str, v: String) -> Self {
+        self.headers.push((k.to_owned(), v));
+        self
+    }
+}
+
+type Outcome = Result<Reply, Failure>;
+
+/// Parameters of the write endpoints (`refresh` acts; the others are accepted and need no work
+/// on a single node: there are no replicas to wait for, and requests are never queued long).
+const WRITE: &[&str] = &["refresh", "timeout", "wait_for_active_shards", "routing"];
+const SEARCH: &[&str] = &[
+    "q",
+    "df",
+    "default_operator",
+    "analyze_wildcard",
+    "size",
+    "from",
+    "sort",
+    "_source",
+    "_source_includes",
+    "_source_excludes",
+    "track_total_hits",
+    "ignore_unavailable",
+    "allow_no_indices",
+    "timeout",
+    "preference",
+    "request_cache",
+];
+const COUNT: &[&str] = &[
+    "q",
+    "df",
+    "default_operator",
+    "analyze_wildcard",
+    "ignore_unavailable",
+    "allow_no_indices",
+    "preference",
+];
+
+pub(crate) async fn dispatch(
+    state: &State,
+    route: Route,
+    path: &str,
+    params: &Params,
+    body: Bytes,
+) -> Outcome {
+    let store = Arc::clone(&state.store);
+    match route {
+        Route::Info => {
+            params.check(path, &[])?;
+            Ok(Reply::json(StatusCode::OK, info(state)))
+        }
+        Route::ClusterHealth => {
+            params.check(path, &["timeout", "master_timeout", "wait_for_status", "local"])?;
+            if let Some(w) = params.get("wait_for_status")
+                && !matches!(w, "green" | "yellow" | "red")
+            {
+                return Err(Error::illegal_argument(format!(
+                    "unknown cluster health status [{w}]"
+                ))
+                .into());
+            }
+            let v = blocking(move || Ok(store.cluster_health())).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::CatIndices(target) => {
+            params.check(path, cat::PARAMS)?;
+            let opts = cat::Options::from_params(params)?;
+            let rows = blocking(move || store.cat_indices(target.as_deref())).await?;
+            Ok(cat::render(&rows, &opts)?)
+        }
+        Route::Refresh(target) => {
+            params.check(path, &["ignore_unavailable", "allow_no_indices", "expand_wildcards"])?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.refresh(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Bulk(index) => {
+            params.check(path, WRITE)?;
+            let refresh = refresh(params)?;
+            let v = blocking(move || {
+                let ops = super::bulk::parse(&body, index.as_deref())?;
+                Ok(store.bulk(ops, refresh).to_json())
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Search(target) => {
+            params.check(path, SEARCH)?;
+            let sp = search_params(params);
+            let body = optional_object(&body)?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.search(&target, body.as_ref(), &sp)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Count(target) => {
+            params.check(path, COUNT)?;
+            let sp = search_params(params);
+            let body = optional_object(&body)?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.count(&target, body.as_ref(), &sp)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Mapping(target) => {
+            params.check(path, &["ignore_unavailable", "allow_no_indices", "master_timeout", "local"])?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.get_mapping(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::CreateIndex(name) => {
+            params.check(path, &["timeout", "master_timeout", "wait_for_active_shards"])?;
+            let body = optional_object(&body)?;
+            let v = blocking(move || store.create_index(&name, body.as_ref())).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::IndexExists(target) => {
+            params.check(path, &["ignore_unavailable", "allow_no_indices", "local"])?;
+            let found = blocking(move || Ok(store.exists(&target))).await?;
+            Ok(Reply::empty(if found {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }))
+        }
+        Route::GetIndex(target) => {
+            params.check(path, &["ignore_unavailable", "allow_no_indices", "master_timeout", "local"])?;
+            let v = blocking(move || store.get_index(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::DeleteIndex(target) => {
+            params.check(path, &["timeout", "master_timeout", "ignore_unavailable", "allow_no_indices"])?;
+            let v = blocking(move || store.delete_index(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::IndexAutoId(index) => {
+            params.check(path, &[WRITE, &["op_type"]].concat())?;
+            let op = op_type(params, OpType::Index)?;
+            if op == OpType::Create {
+                return Err(Error::es(
+                    400,
+                    "action_request_validation_exception",
+                    "Validation Failed: 1: an id must be provided if version type or value are set;",
+                )
+                .into());
+            }
+            write_doc(store, index, None, op, params, body).await
+        }
+        Route::IndexDoc(index, id) => {
+            params.check(path, &[WRITE, &["op_type"]].concat())?;
+            let op = op_type(params, OpType::Index)?;
+            write_doc(store, index, Some(id), op, params, body).await
+        }
+        Route::CreateDoc(index, id) => {
+            params.check(path, WRITE)?;
+            write_doc(store, index, Some(id), OpType::Create, params, body).await
+        }
+        Route::GetDoc(index, id) => {
+            params.check(path, &["_source", "realtime", "preference", "routing"])?;
+            let with_source = params.bool("_source", true).map_err(|_| {
+                Error::illegal_argument(
+                    "sluice-store supports only _source=true or _source=false on get",
+                )
+            })?;
+            let mut v = blocking(move || store.get_doc(&index, &id)).await?;
+            let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
+            if !with_source && let Some(o) = v.as_object_mut() {
+                o.remove("_source");
+            }
+            let status = if found {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            Ok(Reply::json(status, v))
+        }
+        Route::DocExists(index, id) => {
+            params.check(path, &["realtime", "preference", "routing"])?;
+            let v = blocking(move || store.get_doc(&index, &id)).await?;
+            let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
+            Ok(Reply::empty(if found {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }))
+        }
+        Route::DeleteDoc(index, id) => {
+            params.check(path, WRITE)?;
+            let refresh = refresh(params)?;
+            let r = blocking(move || store.delete_doc(&index, &id, refresh)).await?;
+            let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
+            Ok(Reply::json(status, r.to_json()))
+        }
+    }
+}
+
+async fn write_doc(
+    store: Arc<Store>,
+    index: String,
+    id: Option<String>,
+    op: OpType,
+    params: &Params,
+    body: Bytes,
+) -> Outcome {
+    let refresh = refresh(params)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(body_required().into());
+    }
+    let r = blocking(move || store.index_doc(&index, id.as_deref(), op, &body, refresh)).await?;
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
+    let v = r.to_json();
+    let mut reply = Reply::json(status, v.clone());
+    if status == StatusCode::CREATED
+        && let (Some(i), Some(d)) = (
+            v.get("_index").and_then(Value::as_str),
+            v.get("_id").and_then(Value::as_str),
+        )
+    {
+        reply = reply.with_header("location", format!("/{i}/_doc/{d}"));
+    }
+    Ok(reply)
+}
+
+fn refresh(params: &Params) -> Result<Refresh, Error> {
+    Refresh::parse(params.get("refresh").unwrap_or("false"))
+}
+
+fn op_type(params: &Params, default: OpType) -> Result<OpType, Error> {
+    match params.get("op_type") {
+        None => Ok(default),
+        Some("index") => Ok(OpType::Index),
+        Some("create") => Ok(OpType::Create),
+        Some(other) => Err(Error::illegal_argument(format!(
+            "opType must be 'create' or 'index', found: [{other}]"
+        ))),
+    }
+}
+
+fn search_params(p: &Params) -> SearchParams {
+    let s = |k: &str| p.get(k).map(str::to_owned);
+    SearchParams {
+        q: s("q"),
+        size: s("size"),
+        from: s("from"),
+        sort: s("sort"),
+        source: s("_source"),
+        source_includes: s("_source_includes"),
+        source_excludes: s("_source_excludes"),
+        track_total_hits: s("track_total_hits"),
+        default_operator: s("default_operator"),
+        df: s("df"),
+        analyze_wildcard: s("analyze_wildcard"),
+        ignore_unavailable: s("ignore_unavailable"),
+        allow_no_indices: s("allow_no_indices"),
+        ..SearchParams::default()
+    }
+}
+
+/// A JSON object body, or `None` for an empty body.
+fn optional_object(body: &Bytes) -> Result<Option<Value>, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    parse_json_object(body).map(|m| Some(Value::Object(m)))
+}
+
+/// Runs blocking engine work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Failure> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(Failure::Es),
+        Err(e) => {
+            tracing::error!(error = %e, "engine task failed");
+            Err(Failure::Es(Error::es(
+                500,
+                "exception",
+                format!("internal error while handling the request: {e}"),
+            )))
+        }
+    }
+}
+
+/// `GET /`: who we are, in the shape ES clients check.
+fn info(state: &State) -> Value {
+    let c = &state.config;
+    json!({
+        "name": c.node_name,
+        "cluster_name": c.cluster_name,
+        "cluster_uuid": c.cluster_uuid,
+        "version": {
+            "number": super::ES_VERSION,
+            "distribution": "sluice",
+            "build_flavor": "default",
+            "build_type": "tar",
+            "build_hash": "unknown",
+            "build_date": "2026-01-01T00:00:00.000Z",
+            "build_snapshot": false,
+            "lucene_version": super::LUCENE_VERSION,
+            "minimum_wire_compatibility_version": "7.17.0",
+            "minimum_index_compatibility_version": "7.0.0",
+            "sluice_version": env!("CARGO_PKG_VERSION"),
+        },
+        "tagline": "You Know, for Search",
+    })
+}

@@ -1,0 +1,137 @@
+//! Maps a method and path to a [`Route`], with Elasticsearch's answers for unknown paths
+//! (`400 no handler found for uri [..] and method [..]`) and wrong methods (`405`).
+
+use http::Method;
+
+use crate::Error;
+use super::params::decode_path_segment;
+
+/// One REST endpoint with its path parameters (decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `GET|HEAD /`
+    Info,
+    /// `GET /_cluster/health`
+    ClusterHealth,
+    /// `GET /_cat/indices[/{target}]`
+    CatIndices(Option<String>),
+    /// `GET|POST /_refresh`, `GET|POST /{target}/_refresh`
+    Refresh(Option<String>),
+    /// `POST|PUT /_bulk`, `POST|PUT /{index}/_bulk`
+    Bulk(Option<String>),
+    /// `GET|POST /_search`, `GET|POST /{target}/_search`
+    Search(Option<String>),
+    /// `GET|POST /_count`, `GET|POST /{target}/_count`
+    Count(Option<String>),
+    /// `GET /_mapping`, `GET /{target}/_mapping`
+    Mapping(Option<String>),
+    /// `PUT /{index}`
+    CreateIndex(String),
+    /// `HEAD /{target}`
+    IndexExists(String),
+    /// `GET /{target}`
+    GetIndex(String),
+    /// `DELETE /{target}`
+    DeleteIndex(String),
+    /// `POST /{index}/_doc`
+    IndexAutoId(String),
+    /// `PUT|POST /{index}/_doc/{id}`
+    IndexDoc(String, String),
+    /// `PUT|POST /{index}/_create/{id}`
+    CreateDoc(String, String),
+    /// `GET /{index}/_doc/{id}`
+    GetDoc(String, String),
+    /// `HEAD /{index}/_doc/{id}`
+    DocExists(String, String),
+    /// `DELETE /{index}/_doc/{id}`
+    DeleteDoc(String, String),
+}
+
+/// Why no route matched.
+#[derive(Debug)]
+pub(crate) enum NoRoute {
+    /// The path is known but not with this method; the methods it takes.
+    MethodNotAllowed(Vec<Method>),
+    /// Nothing answers this path.
+    NotFound,
+    /// A path segment is not decodable.
+    BadPath(Error),
+}
+
+/// Which of our method slots a pattern fills.
+type Candidates = Vec<(Method, Route)>;
+
+/// Resolves `method` `path` (the raw, still percent-encoded path).
+///
+/// # Errors
+/// [`NoRoute`] describing the miss.
+pub(crate) fn route(method: &Method, raw_path: &str) -> Result<Route, NoRoute> {
+    let candidates = candidates(raw_path)?;
+    if candidates.is_empty() {
+        return Err(NoRoute::NotFound);
+    }
+    if let Some((_, r)) = candidates.iter().find(|(m, _)| m == method) {
+        return Ok(r.clone());
+    }
+    let mut allowed: Vec<Method> = Vec::new();
+    for (m, _) in candidates {
+        if !allowed.contains(&m) {
+            allowed.push(m);
+        }
+    }
+    Err(NoRoute::MethodNotAllowed(allowed))
+}
+
+fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
+    let segs: Vec<String> = raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_path_segment)
+        .collect::<Result<_, _>>()
+        .map_err(NoRoute::BadPath)?;
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let own = |x: &str| x.to_owned();
+    let c: Candidates = match s.as_slice() {
+        [] => vec![(Method::GET, Route::Info), (Method::HEAD, Route::Info)],
+        ["_cluster", "health"] => vec![(Method::GET, Route::ClusterHealth)],
+        ["_cat", "indices"] => vec![(Method::GET, Route::CatIndices(None))],
+        ["_cat", "indices", t] => vec![(Method::GET, Route::CatIndices(Some(own(t))))],
+        ["_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(None)),
+        ["_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(None)),
+        ["_search"] => both(&[Method::GET, Method::POST], &Route::Search(None)),
+        ["_count"] => both(&[Method::GET, Method::POST], &Route::Count(None)),
+        ["_mapping"] => vec![(Method::GET, Route::Mapping(None))],
+        [t] => vec![
+            (Method::PUT, Route::CreateIndex(own(t))),
+            (Method::HEAD, Route::IndexExists(own(t))),
+            (Method::GET, Route::GetIndex(own(t))),
+            (Method::DELETE, Route::DeleteIndex(own(t))),
+        ],
+        [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
+        [t, "_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(Some(own(t)))),
+        [t, "_search"] => both(&[Method::GET, Method::POST], &Route::Search(Some(own(t)))),
+        [t, "_count"] => both(&[Method::GET, Method::POST], &Route::Count(Some(own(t)))),
+        [t, "_mapping"] => vec![(Method::GET, Route::Mapping(Some(own(t))))],
+        [t, "_doc"] => vec![(Method::POST, Route::IndexAutoId(own(t)))],
+        [t, "_doc", id] => vec![
+            (Method::PUT, Route::IndexDoc(own(t), own(id))),
+            (Method::POST, Route::IndexDoc(own(t), own(id))),
+            (Method::GET, Route::GetDoc(own(t), own(id))),
+            (Method::HEAD, Route::DocExists(own(t), own(id))),
+            (Method::DELETE, Route::DeleteDoc(own(t), own(id))),
+        ],
+        [t, "_create", id] => both(
+            &[Method::PUT, Method::POST],
+            &Route::CreateDoc(own(t), own(id)),
+        ),
+        _ => Vec::new(),
+    };
+    Ok(c)
+}
+
+fn both(methods: &[Method], r: &Route) -> Candidates {
+    methods.iter().map(|m| (m.clone(), r.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,335 @@
+//! The hyper plumbing: accept loop, keep-alive connections, graceful shutdown, and the
+//! per-request pipeline (auth → limits → media types → route → handler → response).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::HttpConfig;
+use super::error::Failure;
+use super::filter::FilterPath;
+use super::handlers::{self, Reply};
+use super::media::{self, ResponseType};
+use super::params::Params;
+use super::router::{self, NoRoute};
+use crate::{Error, Result, Store};
+
+/// How long open connections get to finish their requests after shutdown is asked.
+const DRAIN: Duration = Duration::from_secs(10);
+
+pub(crate) struct State {
+    pub(crate) store: Arc<Store>,
+    pub(crate) config: HttpConfig,
+}
+
+/// Serves the REST API on `listener` until `shutdown` completes, then lets open requests finish
+/// (up to 10 s) and returns.
+///
+/// # Errors
+/// Never for a single bad connection (those are logged); only when the listener itself fails
+/// beyond recovery.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<Store>,
+    config: HttpConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<()> {
+    let state = Arc::new(State { store, config });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut conns = JoinSet::new();
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("listener", e))?;
+    tracing::info!(addr = %local, "sluice-store listening");
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = Arc::clone(&state);
+                let mut stop = stop_rx.clone();
+                conns.spawn(async move {
+                    let svc = service_fn(move |req| {
+                        let state = Arc::clone(&state);
+                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    });
+                    let conn = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        r = conn.as_mut() => {
+                            if let Err(e) = r {
+                                tracing::debug!(%peer, error = %e, "connection ended with an error");
+                            }
+                        }
+                        _ = stop.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+    tracing::info!(addr = %local, "shutting down: draining connections");
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(DRAIN, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("connections still open after {DRAIN:?}; closing them");
+        conns.abort_all();
+    }
+    Ok(())
+}
+
+/// Everything about one request that shapes its response.
+struct Ctx {
+    head: bool,
+    pretty: bool,
+    filter: Option<FilterPath>,
+    response_type: ResponseType,
+}
+
+async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let head = req.method() == Method::HEAD;
+    let mut ctx = Ctx {
+        head,
+        pretty: false,
+        filter: None,
+        response_type: ResponseType::Json,
+    };
+    match handle_inner(state, req, &mut ctx).await {
+        Ok(reply) => render_reply(reply, &ctx),
+        Err(failure) => render_failure(&failure, &ctx),
+    }
+}
+
+async fn handle_inner(
+    state: &State,
+    req: Request<Incoming>,
+    ctx: &mut Ctx,
+) -> std::result::Result<Reply, Failure> {
+    let (parts, body) = req.into_parts();
+    let uri = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path = parts.uri.path().to_owned();
+    let header_str = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header_str(header::CONTENT_TYPE);
+    ctx.response_type =
+        media::response_type(header_str(header::ACCEPT).as_deref(), content_type.as_deref())?;
+
+    state.config.credentials.authenticate(
+        parts.headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes),
+        &uri,
+    )?;
+
+    let params = Params::parse(parts.uri.query())?;
+    ctx.pretty = params.bool("pretty", false)?;
+    if let Some(fp) = params.get("filter_path") {
+        ctx.filter = Some(FilterPath::parse(fp)?);
+    }
+    let _ = params.bool("human", false)?;
+    let _ = params.bool("error_trace", false)?;
+
+    let route = match router::route(&parts.method, &path) {
+        Ok(r) => r,
+        Err(NoRoute::BadPath(e)) => return Err(e.into()),
+        Err(NoRoute::NotFound) => {
+            if parts.method == Method::OPTIONS {
+                return Ok(Reply::empty(StatusCode::OK));
+            }
+            return Err(Failure::Bare(format!(
+                "no handler found for uri [{uri}] and method [{}]",
+                parts.method
+            )));
+        }
+        Err(NoRoute::MethodNotAllowed(allowed)) => {
+            let list: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+            if parts.method == Method::OPTIONS {
+                return Ok(Reply::empty(StatusCode::OK).with_header("allow", list.join(",")));
+            }
+            return Err(Failure::Simple {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                reason: format!(
+                    "Incorrect HTTP method for uri [{uri}] and method [{}], allowed: [{}]",
+                    parts.method,
+                    list.join(", ")
+                ),
+                allow: Some(list.join(",")),
+            });
+        }
+    };
+
+    if let Some(enc) = header_str(header::CONTENT_ENCODING)
+        && !enc.eq_ignore_ascii_case("identity")
+    {
+        return Err(Error::illegal_argument(format!(
+            "Content-Encoding [{enc}] is not supported by sluice-store; send the body \
+             uncompressed (Logstash: compression_level => 0)"
+        ))
+        .into());
+    }
+    let limit = state.config.max_body_bytes;
+    if let Some(len) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
+    {
+        return Err(too_large(len, limit));
+    }
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(too_large(limit as u64 + 1, limit));
+        }
+        Err(e) => {
+            return Err(Error::illegal_argument(format!("could not read the request body: {e}")).into());
+        }
+    };
+    if !body.is_empty() {
+        media::check_content_type(content_type.as_deref())?;
+    }
+    handlers::dispatch(state, route, &path, &params, body).await
+}
+
+fn too_large(len: u64, limit: usize) -> Failure {
+    Failure::Es(Error::es(
+        413,
+        "content_too_long",
+        format!(
+            "request body of {len} bytes is larger than the limit [http.max_content_length] of \
+             {limit} bytes; send smaller requests (e.g. fewer documents per _bulk)"
+        ),
+    ))
+}
+
+fn base_response(status: StatusCode) -> http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header("x-elastic-product", "Elasticsearch")
+}
+
+fn json_bytes(value: &Value, ctx: &Ctx) -> Bytes {
+    let filtered;
+    let value = match &ctx.filter {
+        Some(f) => {
+            filtered = f.apply(value);
+            &filtered
+        }
+        None => value,
+    };
+    let mut out = if ctx.pretty {
+        serde_json::to_vec_pretty(value).unwrap_or_default()
+    } else {
+        serde_json::to_vec(value).unwrap_or_default()
+    };
+    if ctx.pretty {
+        out.push(b'\n');
+    }
+    Bytes::from(out)
+}
+
+fn finish(builder: http::response::Builder, body: Bytes, ctx: &Ctx) -> Response<Full<Bytes>> {
+    let body = if ctx.head { Bytes::new() } else { body };
+    builder.body(Full::new(body)).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "could not build a response");
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}
+
+fn render_reply(reply: Reply, ctx: &Ctx) -> Response<Full<Bytes>> {
+    let mut b = base_response(reply.status);
+    for (k, v) in &reply.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    match reply.body {
+        handlers::Body::Empty => finish(b, Bytes::new(), ctx),
+        handlers::Body::Json(v) => {
+            let bytes = json_bytes(&v, ctx);
+            finish(
+                b.header(header::CONTENT_TYPE, ctx.response_type.header_value()),
+                bytes,
+                ctx,
+            )
+        }
+        handlers::Body::Text(t) => finish(
+            b.header(header::CONTENT_TYPE, "text/plain; charset=UTF-8"),
+            Bytes::from(t),
+            ctx,
+        ),
+    }
+}
+
+fn render_failure(failure: &Failure, ctx: &Ctx) -> Response<Full<Bytes>> {
+    let status = failure.status();
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), body = %failure.body(), "request failed");
+    } else {
+        tracing::debug!(status = status.as_u16(), body = %failure.body(), "request refused");
+    }
+    let mut b = base_response(status).header(header::CONTENT_TYPE, ctx.response_type.header_value());
+    if let Failure::Simple {
+        allow: Some(allow), ..
+    } = failure
+    {
+        b = b.header(header::ALLOW, allow.as_str());
+    }
+    if let Failure::Es(e) = failure
+        && e.es_type() == "security_exception"
+        && e.status() == 401
+    {
+        for c in super::auth::CHALLENGES {
+            b = b.header(header::WWW_AUTHENTICATE, *c);
+        }
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        b = b.header(header::CONNECTION, "close");
+    }
+    // Errors are never filtered: a client must see why it failed.
+    let plain = Ctx {
+        head: ctx.head,
+        pretty: ctx.pretty,
+        filter: None,
+        response_type: ctx.response_type,
+    };
+    let bytes = json_bytes(&failure.body(), &plain);
+    finish(b, bytes, ctx)
+}
