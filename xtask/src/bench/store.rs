@@ -1,5 +1,469 @@
-//! `cargo xtask bench store`.
+//! `cargo xtask bench store [--docs N] [--batch B] [--connections C] [--runs R] [--keep]`
+//!
+//! Builds `sluice-store` in release, starts it on a fresh data directory under
+//! `target/bench-store`, bulk-ingests N seed documents (default 1,000,000) in B-document `_bulk`
+//! requests (default 5,000) over C keep-alive connections (default 4), and reports docs/s, MB/s
+//! and the server's peak RSS (VmHWM). Then it times the three dashboard queries (actions per
+//! user, levels per hour, average duration per action): the median of R runs (default 7) after
+//! one warm-up, as seen by the client, with the server's own `took`.
+//!
+//! Documents come from a small deterministic generator in this file (seed shape: timestamp,
+//! level, message, user, action, duration, source, tags), spread evenly over one day.
 
-pub fn run(_rest: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("the store benchmark is not built yet (issue 3)")
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use serde_json::{Value, json};
+
+use crate::util;
+
+struct Opts {
+    docs: usize,
+    batch: usize,
+    connections: usize,
+    runs: usize,
+    keep: bool,
+}
+
+fn parse(rest: &[String]) -> anyhow::Result<Opts> {
+    let mut o = Opts {
+        docs: 1_000_000,
+        batch: 5_000,
+        connections: 4,
+        runs: 7,
+        keep: false,
+    };
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| -> anyhow::Result<usize> {
+            let v = it.next().with_context(|| format!("{name} needs a value"))?;
+            v.replace('_', "")
+                .parse()
+                .with_context(|| format!("{name}: not a number: {v}"))
+        };
+        match a.as_str() {
+            "--docs" => o.docs = num("--docs")?,
+            "--batch" => o.batch = num("--batch")?,
+            "--connections" => o.connections = num("--connections")?,
+            "--runs" => o.runs = num("--runs")?,
+            "--keep" => o.keep = true,
+            other => bail!(
+                "unknown option {other}; usage: cargo xtask bench store [--docs N] [--batch B] \
+                 [--connections C] [--runs R] [--keep]"
+            ),
+        }
+    }
+    ensure!(
+        o.docs > 0 && o.batch > 0 && o.connections > 0 && o.runs > 0,
+        "options must be > 0"
+    );
+    Ok(o)
+}
+
+pub fn run(rest: &[String]) -> anyhow::Result<()> {
+    let o = parse(rest)?;
+    util::run(util::cargo().args(["build", "--release", "-p", "store", "--bin", "sluice-store"]))?;
+    let root = util::root();
+    let bin = root.join("target/release/sluice-store");
+    let data = root.join("target/bench-store");
+    if data.exists() {
+        std::fs::remove_dir_all(&data).with_context(|| format!("removing {}", data.display()))?;
+    }
+    let addr = {
+        let l = TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?
+    };
+    let mut server = Server(
+        Command::new(&bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--listen")
+            .arg(addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?,
+    );
+    wait_port(addr, Duration::from_secs(60))?;
+    let result = measure(&o, addr, server.0.id());
+    server.stop();
+    if !o.keep {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    result
+}
+
+/// Stops the server (SIGTERM, then SIGKILL) when dropped.
+struct Server(Child);
+
+impl Server {
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+fn wait_port(addr: SocketAddr, limit: Duration) -> anyhow::Result<()> {
+    let start = Instant::now();
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        ensure!(
+            start.elapsed() < limit,
+            "sluice-store did not listen on {addr} within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+const INDEX: &str = "python-logs-bench";
+
+fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
+    let mut c = Conn::open(addr)?;
+    let mapping = json!({"mappings": {"properties": {
+        "timestamp": {"type": "date"}, "level": {"type": "keyword"}, "message": {"type": "text"},
+        "user": {"type": "keyword"}, "action": {"type": "keyword"}, "duration": {"type": "float"},
+        "source": {"type": "keyword"}, "tags": {"type": "keyword"}
+    }}});
+    let (status, body) = c.request(
+        "PUT",
+        &format!("/{INDEX}"),
+        "application/json",
+        mapping.to_string().as_bytes(),
+    )?;
+    ensure!(
+        status == 200,
+        "creating the index: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+
+    let batches = o.docs.div_ceil(o.batch);
+    let next = Arc::new(AtomicUsize::new(0));
+    let bytes = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    eprintln!(
+        "xtask: ingesting {} docs in {batches} bulks of {} over {} connections",
+        o.docs, o.batch, o.connections
+    );
+    let start = Instant::now();
+    let workers: Vec<_> = (0..o.connections)
+        .map(|_| {
+            let (next, bytes, failed) =
+                (Arc::clone(&next), Arc::clone(&bytes), Arc::clone(&failed));
+            let (docs, batch) = (o.docs, o.batch);
+            std::thread::spawn(move || -> anyhow::Result<()> {
+                let mut c = Conn::open(addr)?;
+                loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= batches {
+                        return Ok(());
+                    }
+                    let first = b * batch;
+                    let body = bulk_body(first, (first + batch).min(docs), docs);
+                    bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                    let (status, resp) =
+                        c.request("POST", "/_bulk", "application/x-ndjson", &body)?;
+                    ensure!(
+                        status == 200,
+                        "bulk {b}: {status} {}",
+                        String::from_utf8_lossy(&resp)
+                    );
+                    if memchr_errors_true(&resp) {
+                        let v: Value = serde_json::from_slice(&resp)?;
+                        let n = v["items"].as_array().map_or(0, |items| {
+                            items
+                                .iter()
+                                .filter(|i| i["index"]["error"].is_object())
+                                .count()
+                        });
+                        failed.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join()
+            .map_err(|_| anyhow::anyhow!("a bulk worker panicked"))??;
+    }
+    let ingest = start.elapsed();
+    let refresh_start = Instant::now();
+    let (status, _) = c.request(
+        "POST",
+        &format!("/{INDEX}/_refresh"),
+        "application/json",
+        b"",
+    )?;
+    ensure!(status == 200, "refresh failed: {status}");
+    let refresh = refresh_start.elapsed();
+    let (_, count) = c.request("GET", &format!("/{INDEX}/_count"), "application/json", b"")?;
+    let count: Value = serde_json::from_slice(&count)?;
+    let rss = peak_rss_kb(pid);
+
+    let secs = ingest.as_secs_f64();
+    let total_bytes = bytes.load(Ordering::Relaxed);
+    #[allow(clippy::cast_precision_loss)]
+    let (docs_s, mb_s) = (
+        o.docs as f64 / secs,
+        total_bytes as f64 / secs / 1_048_576.0,
+    );
+    println!("sluice-store bulk ingest");
+    println!("  docs            {}", o.docs);
+    println!(
+        "  bulk size       {} docs, {} connections",
+        o.batch, o.connections
+    );
+    println!(
+        "  elapsed         {secs:.2} s (+ {:.2} s final refresh)",
+        refresh.as_secs_f64()
+    );
+    println!(
+        "  throughput      {docs_s:.0} docs/s, {mb_s:.1} MB/s ({:.1} MB sent)",
+        total_bytes as f64 / 1_048_576.0
+    );
+    println!("  failed items    {}", failed.load(Ordering::Relaxed));
+    println!("  count after     {}", count["count"]);
+    match rss {
+        Some(kb) => println!("  peak RSS        {:.1} MB (VmHWM)", kb as f64 / 1024.0),
+        None => println!("  peak RSS        unavailable (no /proc/{pid}/status)"),
+    }
+    ensure!(
+        count["count"] == o.docs as u64,
+        "count {} != {} docs sent",
+        count["count"],
+        o.docs
+    );
+
+    println!(
+        "dashboard queries (median of {} runs after 1 warm-up; client wall time / server took)",
+        o.runs
+    );
+    for (name, q) in queries() {
+        let body = q.to_string();
+        let mut times = Vec::new();
+        let mut tooks = Vec::new();
+        for run in 0..=o.runs {
+            let t = Instant::now();
+            let (status, resp) = c.request(
+                "POST",
+                &format!("/{INDEX}/_search"),
+                "application/json",
+                body.as_bytes(),
+            )?;
+            let el = t.elapsed();
+            ensure!(
+                status == 200,
+                "{name}: {status} {}",
+                String::from_utf8_lossy(&resp)
+            );
+            if run > 0 {
+                times.push(el);
+                let v: Value = serde_json::from_slice(&resp)?;
+                tooks.push(v["took"].as_u64().unwrap_or(0));
+            }
+        }
+        times.sort();
+        tooks.sort_unstable();
+        println!(
+            "  {name:<28} {:>8.1} ms   took {} ms",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            tooks[tooks.len() / 2]
+        );
+    }
+    Ok(())
+}
+
+fn queries() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "actions per user (terms)",
+            json!({"size": 0, "aggs": {"users": {"terms": {"field": "user", "size": 10}}}}),
+        ),
+        (
+            "levels per hour (date_histogram)",
+            json!({"size": 0, "aggs": {"over_time": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"},
+                "aggs": {"levels": {"terms": {"field": "level"}}}}}}),
+        ),
+        (
+            "avg duration per action",
+            json!({"size": 0, "aggs": {"actions": {"terms": {"field": "action"},
+                "aggs": {"avg_duration": {"avg": {"field": "duration"}}}}}}),
+        ),
+    ]
+}
+
+/// Cheap check for `"errors":true` without parsing the whole response.
+fn memchr_errors_true(resp: &[u8]) -> bool {
+    resp.windows(13).take(200).any(|w| w == b"\"errors\":true")
+}
+
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let s =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The `_bulk` body for documents `first..end` of `total`.
+fn bulk_body(first: usize, end: usize, total: usize) -> Vec<u8> {
+    const LEVELS: [&str; 3] = ["INFO", "WARNING", "ERROR"];
+    const USERS: [&str; 5] = ["user1", "user2", "user3", "user4", "user5"];
+    const ACTIONS: [&str; 5] = ["login", "search", "purchase", "logout", "view"];
+    let mut out = Vec::with_capacity((end - first) * 240);
+    let day_ms: u64 = 86_400_000;
+    let start_ms: u64 = 1_795_478_400_000; // 2026-11-24T00:00:00Z
+    for i in first..end {
+        let mut r = splitmix(i as u64);
+        let mut pick = |n: usize| {
+            r = splitmix(r);
+            usize::try_from(r % n as u64).unwrap_or(0)
+        };
+        let level = LEVELS[[0, 0, 0, 0, 0, 0, 1, 1, 2, 0][pick(10)]];
+        let user = USERS[pick(5)];
+        let action = ACTIONS[pick(5)];
+        let duration = 0.1 + (pick(4_900) as f64) / 1000.0;
+        let ts = start_ms + (i as u64) * day_ms / total as u64;
+        out.extend_from_slice(b"{\"index\":{}}\n");
+        let _ = writeln!(
+            out,
+            "{{\"timestamp\":\"{}\",\"level\":\"{level}\",\"message\":\"User {user} performed {action} (request {i})\",\"user\":\"{user}\",\"action\":\"{action}\",\"duration\":{duration:.3},\"source\":\"python-script\",\"tags\":[\"python\",\"webapp\"]}}",
+            iso8601(ts)
+        );
+    }
+    // The action line needs the index: rewrite once per body (cheaper than per line here).
+    let action = format!("{{\"index\":{{\"_index\":\"{INDEX}\"}}}}\n");
+    let text = String::from_utf8(out).unwrap_or_default();
+    text.replace("{\"index\":{}}\n", &action).into_bytes()
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// `2026-11-24T10:11:12.345Z` from epoch milliseconds (proleptic Gregorian, UTC).
+fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    addr: SocketAddr,
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> anyhow::Result<Self> {
+        let w = TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
+        w.set_nodelay(true)?;
+        let r = BufReader::new(w.try_clone()?);
+        Ok(Self { addr, w, r })
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        ctype: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        self.w.write_all(head.as_bytes())?;
+        self.w.write_all(body)?;
+        let mut line = String::new();
+        self.r.read_line(&mut line)?;
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("bad status line {line:?}"))?;
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            self.r.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse()?;
+            }
+        }
+        let mut buf = vec![0; len];
+        self.r.read_exact(&mut buf)?;
+        Ok((status, buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_matches_known_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_795_478_400_000), "2026-11-24T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_123), "2000-02-29T00:00:00.123Z");
+    }
+
+    #[test]
+    fn bulk_bodies_are_ndjson_pairs() {
+        let body = String::from_utf8(bulk_body(0, 3, 3)).expect("utf-8");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines.len(), 6);
+        for pair in lines.chunks(2) {
+            assert_eq!(pair[0], "{\"index\":{\"_index\":\"python-logs-bench\"}}");
+            let doc: Value = serde_json::from_str(pair[1]).expect("json");
+            assert_eq!(doc["source"], "python-script");
+        }
+    }
 }
