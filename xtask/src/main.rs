@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod elk;
 mod pyenv;
+mod services;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -68,7 +69,15 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // Doc tests are not part of --all-targets.
     let mut doc = util::cargo();
     doc.args(["test", "--workspace", "--doc"]);
-    util::run(&mut doc)
+    util::run(&mut doc)?;
+    // The whole pipeline, end to end, as a user runs it (short variant).
+    demo::run(&demo::Args {
+        keep_running: false,
+        events: 2_000,
+        send: 50,
+        quick: true,
+        release: false,
+    })
 }
 
 fn ci() -> anyhow::Result<()> {
