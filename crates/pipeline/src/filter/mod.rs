@@ -1,0 +1,358 @@
+//! Filters: `mutate`, `date`, `json` and `drop`, with Logstash's option names, defaults and
+//! semantics, and [`FilterChain`], a whole `filter { }` section with its conditionals.
+//!
+//! ```
+//! use log_model::LogEvent;
+//! use pipeline::{config, filter::{FilterChain, FilterOutcome}};
+//!
+//! let p = config::parse_str("f.conf", r#"filter {
+//!   mutate { convert => { "duration" => "float" } }
+//!   if [level] == "DEBUG" { drop { } }
+//! }"#).unwrap();
+//! let chain = FilterChain::build(&p.filters).unwrap();
+//! let mut ev = LogEvent::from_json_slice(br#"{"duration":"1.5","level":"INFO"}"#).unwrap();
+//! assert_eq!(chain.process(&mut ev), FilterOutcome::Keep);
+//! assert_eq!(ev.as_map()["duration"], 1.5);
+//! ```
+//!
+//! Every filter has Logstash's common options (`add_field`, `add_tag`, `remove_field`,
+//! `remove_tag`, `id`, `enable_metric`, `periodic_flush`); the decorations are applied only when
+//! the filter succeeds, in Logstash's order: add_field, remove_field, add_tag, remove_tag.
+
+mod date;
+mod drop;
+mod json;
+mod mutate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use log_model::{FieldRef, LogEvent, Template};
+use serde_json::Value as Json;
+
+use crate::Result;
+use crate::config::validate::{self, Schema, Settings, json_text};
+use crate::config::{Node, Plugin, PluginKind, Tree};
+
+/// What happens to an event after a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOutcome {
+    /// The event goes on.
+    Keep,
+    /// The event is dropped (the `drop` filter); it is counted, not lost silently.
+    Drop,
+}
+
+/// A filter plugin. Filters are shared by all pipeline workers.
+pub trait Filter: Send + Sync + fmt::Debug {
+    /// Applies the filter to `event`.
+    fn filter(&self, event: &mut LogEvent) -> FilterOutcome;
+    /// The `id` option, or a generated `name@file:line:column`.
+    fn id(&self) -> &str;
+    /// The plugin name (`mutate`).
+    fn name(&self) -> &'static str;
+    /// How many events this filter failed on (tagged with its failure tag) so far.
+    fn failures(&self) -> u64 {
+        0
+    }
+}
+
+/// The filter plugins this crate has.
+#[must_use]
+pub fn names() -> &'static [&'static str] {
+    &["date", "drop", "json", "mutate"]
+}
+
+/// The option schema of filter `name`, if there is such a filter.
+#[must_use]
+pub fn schema(name: &str) -> Option<Schema> {
+    Some(match name {
+        "mutate" => mutate::schema(),
+        "date" => date::schema(),
+        "json" => json::schema(),
+        "drop" => drop::schema(),
+        _ => return None,
+    })
+}
+
+/// Builds a filter from its config: looks the name up, validates the settings against the
+/// schema, then checks what Logstash checks when it registers the plugin.
+///
+/// # Errors
+/// Unknown plugin, unknown option, wrong type, or an invalid value, with Logstash's message
+/// prefixed by `file:line:column`.
+pub fn build(plugin: &Plugin) -> Result<Box<dyn Filter>> {
+    let Some(schema) = schema(&plugin.name) else {
+        return Err(validate::unknown_plugin(plugin));
+    };
+    let settings = validate::validate(plugin, &schema)?;
+    let common = Common::new(&settings, plugin);
+    Ok(match plugin.name.as_str() {
+        "mutate" => Box::new(mutate::Mutate::new(&settings, common)?),
+        "date" => Box::new(date::Date::new(&settings, common)?),
+        "json" => Box::new(json::Json::new(&settings, common)),
+        _ => Box::new(drop::Drop::new(&settings, common)),
+    })
+}
+
+/// Counters of one filter in a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterStats {
+    /// The filter's id.
+    pub id: String,
+    /// The plugin name.
+    pub name: &'static str,
+    /// Events that reached the filter.
+    pub events_in: u64,
+    /// Events that left it (not dropped).
+    pub events_out: u64,
+    /// Events it failed on.
+    pub failures: u64,
+}
+
+#[derive(Debug)]
+struct Counted {
+    filter: Box<dyn Filter>,
+    events_in: AtomicU64,
+    events_out: AtomicU64,
+}
+
+/// A whole filter section: every filter built, under its `if` / `else` tree.
+#[derive(Debug)]
+pub struct FilterChain {
+    tree: Tree<Counted>,
+}
+
+impl FilterChain {
+    /// Builds every filter of `nodes` (a pipeline's `filters`).
+    ///
+    /// # Errors
+    /// The first filter that fails to build (see [`build`]).
+    pub fn build(nodes: &[Node]) -> Result<Self> {
+        let tree = Tree::build(nodes, &mut |p: &Plugin| {
+            debug_assert_eq!(p.kind, PluginKind::Filter);
+            Ok(Counted {
+                filter: build(p)?,
+                events_in: AtomicU64::new(0),
+                events_out: AtomicU64::new(0),
+            })
+        })?;
+        Ok(Self { tree })
+    }
+
+    /// Runs the event through the filters whose conditions hold, in order.
+    pub fn process(&self, event: &mut LogEvent) -> FilterOutcome {
+        let kept = self.tree.run(event, &mut |c: &Counted, ev: &mut LogEvent| {
+            c.events_in.fetch_add(1, Ordering::Relaxed);
+            let outcome = c.filter.filter(ev);
+            if outcome == FilterOutcome::Keep {
+                c.events_out.fetch_add(1, Ordering::Relaxed);
+            }
+            outcome == FilterOutcome::Keep
+        });
+        if kept {
+            FilterOutcome::Keep
+        } else {
+            FilterOutcome::Drop
+        }
+    }
+
+    /// The filters, in config order.
+    #[must_use]
+    pub fn filters(&self) -> Vec<&dyn Filter> {
+        self.tree.leaves().into_iter().map(|c| c.filter.as_ref()).collect()
+    }
+
+    /// Per-filter counters, in config order.
+    #[must_use]
+    pub fn stats(&self) -> Vec<FilterStats> {
+        self.tree
+            .leaves()
+            .into_iter()
+            .map(|c| FilterStats {
+                id: c.filter.id().to_owned(),
+                name: c.filter.name(),
+                events_in: c.events_in.load(Ordering::Relaxed),
+                events_out: c.events_out.load(Ordering::Relaxed),
+                failures: c.filter.failures(),
+            })
+            .collect()
+    }
+
+    /// True when the section has no filter.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tree.is_empty()
+    }
+}
+
+// ---- shared helpers --------------------------------------------------------------------------
+
+/// A field name as filters take it: `[a][b]` is a path, anything else one top-level field
+/// (Logstash reads `a.b` as a field named `a.b`).
+pub(crate) fn field_ref(name: &str) -> Option<FieldRef> {
+    if name.starts_with('[') {
+        FieldRef::parse(name).ok()
+    } else if name.is_empty() {
+        None
+    } else {
+        Some(FieldRef::top(name))
+    }
+}
+
+/// A string that may contain `%{...}` references; one that does not parse as a template is
+/// taken literally (Logstash leaves what it cannot resolve as written).
+#[derive(Debug, Clone)]
+pub(crate) enum Sprintf {
+    Literal(String),
+    Template(Template),
+}
+
+impl Sprintf {
+    pub(crate) fn new(s: &str) -> Self {
+        if !s.contains("%{") {
+            return Sprintf::Literal(s.to_owned());
+        }
+        match Template::parse(s) {
+            Ok(t) => Sprintf::Template(t),
+            Err(_) => Sprintf::Literal(s.to_owned()),
+        }
+    }
+
+    pub(crate) fn render(&self, event: &LogEvent) -> String {
+        match self {
+            Sprintf::Literal(s) => s.clone(),
+            Sprintf::Template(t) => t.render(event),
+        }
+    }
+
+    /// Renders and reads the result as a field reference.
+    pub(crate) fn field(&self, event: &LogEvent) -> Option<FieldRef> {
+        match self {
+            Sprintf::Literal(s) => field_ref(s),
+            Sprintf::Template(t) => field_ref(&t.render(event)),
+        }
+    }
+}
+
+/// A JSON value whose strings are sprintf'd.
+pub(crate) fn render_json(v: &Json, event: &LogEvent) -> Json {
+    match v {
+        Json::String(s) => Json::String(Sprintf::new(s).render(event)),
+        Json::Array(items) => Json::Array(items.iter().map(|i| render_json(i, event)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The common filter options and the id.
+#[derive(Debug)]
+pub(crate) struct Common {
+    id: String,
+    add_field: Vec<(Sprintf, Vec<Json>)>,
+    remove_field: Vec<Sprintf>,
+    add_tag: Vec<Sprintf>,
+    remove_tag: Vec<Sprintf>,
+    failures: AtomicU64,
+}
+
+impl Common {
+    pub(crate) fn new(settings: &Settings, plugin: &Plugin) -> Self {
+        let id = settings.string("id").map_or_else(
+            || format!("{}@{}", plugin.name, plugin.span),
+            str::to_owned,
+        );
+        let add_field = settings
+            .hash("add_field")
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| {
+                let values = match v {
+                    Json::Array(items) => items.clone(),
+                    other => vec![other.clone()],
+                };
+                (Sprintf::new(k), values)
+            })
+            .collect();
+        let list = |name: &str| {
+            settings
+                .strings(name)
+                .iter()
+                .map(|s| Sprintf::new(s))
+                .collect::<Vec<_>>()
+        };
+        Self {
+            id,
+            add_field,
+            remove_field: list("remove_field"),
+            add_tag: list("add_tag"),
+            remove_tag: list("remove_tag"),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// Logstash's `filter_matched`: add_field, remove_field, add_tag, remove_tag.
+    pub(crate) fn matched(&self, event: &mut LogEvent) {
+        for (name, values) in &self.add_field {
+            let Some(field) = name.field(event) else {
+                continue;
+            };
+            for v in values {
+                let v = match v {
+                    Json::String(s) => Json::String(Sprintf::new(s).render(event)),
+                    other => other.clone(),
+                };
+                match event.get_mut(&field) {
+                    Some(Json::Array(items)) => items.push(v),
+                    Some(existing) => {
+                        let old = existing.take();
+                        *existing = Json::Array(vec![old, v]);
+                    }
+                    None => {
+                        event.insert(&field, v);
+                    }
+                }
+            }
+        }
+        for name in &self.remove_field {
+            if let Some(field) = name.field(event) {
+                event.remove(&field);
+            }
+        }
+        for tag in &self.add_tag {
+            let tag = tag.render(event);
+            event.add_tag(&tag);
+        }
+        for tag in &self.remove_tag {
+            let tag = tag.render(event);
+            event.remove_tag(&tag);
+        }
+    }
+
+    /// Tags a failure and counts it.
+    pub(crate) fn failed(&self, event: &mut LogEvent, tags: &[String]) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        for t in tags {
+            event.add_tag(t);
+        }
+    }
+
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+}
+
+/// `tag_on_failure` as a list (Logstash accepts a string or an array).
+pub(crate) fn tag_list(settings: &Settings, name: &str) -> Vec<String> {
+    match settings.get(name) {
+        Some(validate::Typed::Array(a)) => a.iter().map(json_text).collect(),
+        Some(validate::Typed::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
