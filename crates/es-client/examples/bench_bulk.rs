@@ -12,7 +12,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -50,7 +49,9 @@ fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 
 fn num(args: &[String], name: &str, default: u64) -> Res<u64> {
     match opt(args, name) {
-        Some(v) => v.parse().map_err(|_| format!("{name}: `{v}` is not a number").into()),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name}: `{v}` is not a number").into()),
         None => Ok(default),
     }
 }
@@ -122,14 +123,31 @@ fn cpu_seconds() -> f64 {
         return f64::NAN;
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Seed-shaped documents (the tutorial's Example 2 fields), serialised once.
-fn pool(n: usize) -> Vec<Bytes> {
-    let mut generator = generator::Generator::new(generator::Config::seeded(42));
-    (0..n).map(|_| Bytes::from(generator.next_event().to_json_vec())).collect()
+/// Seed-shaped documents from the `generator` crate (the tutorial's Example 2 fields),
+/// serialised once.
+fn pool(n: usize) -> Res<Vec<Bytes>> {
+    let config = generator::GeneratorConfig {
+        seed: 42,
+        ..generator::GeneratorConfig::default()
+    };
+    let mut g = generator::Generator::new(config)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let event = g.next().ok_or("the generator ended")?;
+        let mut line = Vec::with_capacity(256);
+        g.write_line(&event, &mut line);
+        line.pop(); // the '\n'
+        out.push(Bytes::from(line));
+    }
+    Ok(out)
 }
 
 async fn client(args: &[String]) -> Res<()> {
@@ -142,7 +160,7 @@ async fn client(args: &[String]) -> Res<()> {
     config.compress_requests = args.iter().any(|a| a == "--compress");
     config.request_timeout = Duration::from_secs(120);
     let client = Client::new(config)?;
-    let pool = pool(10_000);
+    let pool = pool(10_000)?;
 
     let mut bulk = BulkConfig::for_index(index);
     bulk.max_docs = batch;

@@ -672,3 +672,6 @@ fn num_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Err
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests;

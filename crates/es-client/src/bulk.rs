@@ -818,3 +818,6 @@ async fn flush(
         drop(permit);
     });
 }
+
+#[cfg(test)]
+mod tests;

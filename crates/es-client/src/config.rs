@@ -149,3 +149,6 @@ pub(crate) fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
     let floor = nanos / 10;
     Duration::from_nanos(rand::random_range(floor..=nanos))
 }
+
+#[cfg(test)]
+mod tests;

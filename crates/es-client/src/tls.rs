@@ -162,3 +162,6 @@ impl ServerCertVerifier for PinnedVerifier {
             .supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -214,9 +214,12 @@ pub(crate) fn parse_node(url: &str) -> Result<(Node, Option<Auth>)> {
     } else {
         format!("{hostport}:9200")
     };
-    hostport
+    let authority = hostport
         .parse::<http::uri::Authority>()
         .map_err(|e| bad(&e.to_string()))?;
+    if authority.port_u16().is_none() {
+        return Err(bad("the port must be a number from 1 to 65535"));
+    }
     let auth = match userinfo {
         Some(u) => {
             let (user, pass) = u.split_once(':').unwrap_or((u, ""));
@@ -706,3 +709,6 @@ impl AsyncWrite for Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

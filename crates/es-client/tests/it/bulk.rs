@@ -33,7 +33,10 @@ fn config() -> (BulkConfig, Arc<Mutex<Vec<BulkFailure>>>) {
 }
 
 fn doc(n: u64) -> String {
-    format!(r#"{{"n":{n},"level":"INFO","user":"user{}","action":"login","duration":0.5}}"#, n % 5 + 1)
+    format!(
+        r#"{{"n":{n},"level":"INFO","user":"user{}","action":"login","duration":0.5}}"#,
+        n % 5 + 1
+    )
 }
 
 fn poisoned(n: u64) -> String {
@@ -61,7 +64,8 @@ fn check_accounting(
     let failed: Vec<u64> = failures
         .iter()
         .map(|f| {
-            let v: Value = serde_json::from_slice(&f.doc.source).expect("failure carries its source");
+            let v: Value =
+                serde_json::from_slice(&f.doc.source).expect("failure carries its source");
             v["n"].as_u64().expect("n")
         })
         .collect();
@@ -69,7 +73,10 @@ fn check_accounting(
     for n in 0..total {
         let copies = st.copies_of(n);
         if failed.contains(&n) {
-            assert!(copies <= 1, "doc {n} reported failed and stored {copies} times");
+            assert!(
+                copies <= 1,
+                "doc {n} reported failed and stored {copies} times"
+            );
         } else {
             assert_eq!(copies, 1, "doc {n} must be stored exactly once");
         }
@@ -97,7 +104,9 @@ async fn document_parsing_exceptions_are_final_and_reported_with_source() {
     let dead = dir.path().join("dead.ndjson");
     let (mut cfg, failures) = config();
     cfg.dead_letter = Some(dead.clone());
-    let docs = (0..60).map(|n| if n % 10 == 3 { poisoned(n) } else { doc(n) }).collect();
+    let docs = (0..60)
+        .map(|n| if n % 10 == 3 { poisoned(n) } else { doc(n) })
+        .collect();
     let stats = run(client(&server), cfg, docs).await;
     let failures = failures.lock().unwrap().clone();
     let mut failed = check_accounting(&server, 60, &stats, &failures);
@@ -107,7 +116,11 @@ async fn document_parsing_exceptions_are_final_and_reported_with_source() {
     for f in &failures {
         assert_eq!(f.status, Some(400));
         assert_eq!(f.error_type, "document_parsing_exception");
-        assert!(f.reason.contains("failed to parse field [duration]"), "{}", f.reason);
+        assert!(
+            f.reason.contains("failed to parse field [duration]"),
+            "{}",
+            f.reason
+        );
         assert_eq!(f.attempts, 1);
     }
     let lines: Vec<Value> = std::fs::read_to_string(&dead)
@@ -137,7 +150,11 @@ async fn item_level_429_is_retried_item_by_item() {
     let stats = run(client(&server), cfg, (0..50).map(doc).collect()).await;
     let failed = check_accounting(&server, 50, &stats, &failures.lock().unwrap());
     assert!(failed.is_empty());
-    assert_eq!(stats.retried, 8 * 2, "8 docs rejected twice each: {stats:?}");
+    assert_eq!(
+        stats.retried,
+        8 * 2,
+        "8 docs rejected twice each: {stats:?}"
+    );
 }
 
 #[tokio::test]
@@ -170,13 +187,20 @@ async fn whole_request_429_and_503_are_retried() {
     let stats = run(client(&server), cfg, (0..30).map(doc).collect()).await;
     let failed = check_accounting(&server, 30, &stats, &failures.lock().unwrap());
     assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(server.state().bulk_requests, 3 + 4, "3 batches + 4 rejected attempts");
+    assert_eq!(
+        server.state().bulk_requests,
+        3 + 4,
+        "3 batches + 4 rejected attempts"
+    );
 }
 
 #[tokio::test]
 async fn a_timeout_is_possibly_applied_so_docs_without_ids_are_not_resent() {
     let server = FaultServer::start().await;
-    server.state().faults.push_back(Fault::SlowApply(Duration::from_millis(1500)));
+    server
+        .state()
+        .faults
+        .push_back(Fault::SlowApply(Duration::from_millis(1500)));
     let (mut cfg, failures) = config();
     cfg.concurrency = 1;
     cfg.request_timeout = Some(Duration::from_millis(300));
@@ -216,7 +240,10 @@ async fn generated_ids_make_resends_after_a_timeout_safe() {
 #[tokio::test]
 async fn a_reset_mid_request_is_retried_when_ids_make_it_safe() {
     let server = FaultServer::start().await;
-    server.state().faults.extend([Fault::ResetMidRequest, Fault::ResetMidRequest]);
+    server
+        .state()
+        .faults
+        .extend([Fault::ResetMidRequest, Fault::ResetMidRequest]);
     let (mut cfg, failures) = config();
     cfg.concurrency = 1;
     cfg.generate_ids = true;
@@ -259,7 +286,9 @@ async fn mixed_faults_keep_every_document_accounted_for() {
     cfg.generate_ids = true;
     cfg.max_retries = 4;
     cfg.request_timeout = Some(Duration::from_millis(300));
-    let docs = (0..200).map(|n| if n % 50 == 9 { poisoned(n) } else { doc(n) }).collect();
+    let docs = (0..200)
+        .map(|n| if n % 50 == 9 { poisoned(n) } else { doc(n) })
+        .collect();
     let stats = run(client(&server), cfg, docs).await;
     let mut failed = check_accounting(&server, 200, &stats, &failures.lock().unwrap());
     failed.sort_unstable();
@@ -321,5 +350,11 @@ async fn bulk_batch_reports_per_batch() {
     assert_eq!(kinds, ["invalid_source", "document_parsing_exception"]);
     assert_eq!(out.failures[1].doc.index.as_deref(), Some("other"));
     let st = server.state();
-    assert_eq!(st.docs.iter().find(|d| d.id == "two").map(|d| d.index.as_str()), Some("python-logs"));
+    assert_eq!(
+        st.docs
+            .iter()
+            .find(|d| d.id == "two")
+            .map(|d| d.index.as_str()),
+        Some("python-logs")
+    );
 }

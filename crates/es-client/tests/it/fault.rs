@@ -143,7 +143,11 @@ async fn serve(mut sock: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()
             .unwrap_or(0);
         buf.drain(..head_end + 4);
 
-        let is_bulk = path.split('?').next().unwrap_or_default().ends_with("/_bulk");
+        let is_bulk = path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .ends_with("/_bulk");
         let fault = if is_bulk {
             let mut s = st.lock().expect("lock");
             s.bulk_requests += 1;
@@ -211,7 +215,11 @@ async fn serve(mut sock: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()
         let product = !st.lock().expect("lock").no_product_header;
         let mut out = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
-            if req.method == "HEAD" { 0 } else { resp_body.len() }
+            if req.method == "HEAD" {
+                0
+            } else {
+                resp_body.len()
+            }
         );
         if product {
             out.push_str("x-elastic-product: Elasticsearch\r\n");
@@ -255,7 +263,11 @@ pub fn whole_error(status: u16) -> String {
 
 fn handle(req: &Req, st: &Arc<Mutex<State>>) -> (u16, String) {
     let path = req.path.split('?').next().unwrap_or_default().to_owned();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match (req.method.as_str(), segs.as_slice()) {
         ("GET", []) => (
             200,
@@ -360,11 +372,18 @@ fn bulk(req: &Req, path_index: Option<&str>, st: &Arc<Mutex<State>>) -> (u16, St
         }
         let existed = s.ids.contains_key(&key);
         store(&mut s, &index, &id, source);
-        let (status, result) = if existed { (200, "updated") } else { (201, "created") };
+        let (status, result) = if existed {
+            (200, "updated")
+        } else {
+            (201, "created")
+        };
         items.push(json!({op.clone(): {"_index": index, "_id": id, "_version": 1, "result": result,
             "_shards": {"total": 2, "successful": 1, "failed": 0}, "_seq_no": 0, "_primary_term": 1, "status": status}}));
     }
-    (200, json!({"took": 3, "errors": errors, "items": items}).to_string())
+    (
+        200,
+        json!({"took": 3, "errors": errors, "items": items}).to_string(),
+    )
 }
 
 /// Closes with an RST (SO_LINGER 0) instead of a FIN. With a zero linger the close does not

@@ -9,8 +9,7 @@ use es_client::{Client, ClientConfig, TlsConfig};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// SHA-256 of certs/ca.crt (DER), as ES 8 prints it.
-const CA_FINGERPRINT: &str =
-    "A7:DE:CF:13:BE:1C:3D:87:85:6A:15:99:EE:7F:37:97:E0:CF:D4:C9:D8:0A:B9:4B:D4:5B:93:8D:A3:D3:5E:F0";
+const CA_FINGERPRINT: &str = "A7:DE:CF:13:BE:1C:3D:87:85:6A:15:99:EE:7F:37:97:E0:CF:D4:C9:D8:0A:B9:4B:D4:5B:93:8D:A3:D3:5E:F0";
 
 fn certs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/certs")
@@ -34,14 +33,20 @@ async fn tls_node() -> std::net::SocketAddr {
     .with_single_cert(chain, key)
     .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         loop {
-            let Ok((sock, _)) = listener.accept().await else { return };
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(sock).await else { return };
+                let Ok(mut tls) = acceptor.accept(sock).await else {
+                    return;
+                };
                 let mut buf = vec![0u8; 4096];
                 let mut got = Vec::new();
                 while !got.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -88,19 +93,39 @@ async fn certificate_checks() {
         (&by_ip, tls(Some("ca.crt"), None, false)),
         (&by_name, tls(Some("ca.crt"), None, false)),
         (&by_ip, tls(None, Some(CA_FINGERPRINT), false)),
-        (&by_ip, tls(None, Some(&CA_FINGERPRINT.replace(':', "").to_lowercase()), false)),
+        (
+            &by_ip,
+            tls(
+                None,
+                Some(&CA_FINGERPRINT.replace(':', "").to_lowercase()),
+                false,
+            ),
+        ),
         (&by_ip, tls(None, None, true)),
     ] {
-        assert_eq!(info(url.clone(), t.clone()).await.expect(&format!("{url} {t:?}")), "tls-node");
+        assert_eq!(
+            info(url.clone(), t.clone())
+                .await
+                .expect(&format!("{url} {t:?}")),
+            "tls-node"
+        );
     }
     // Refused.
     let wrong = CA_FINGERPRINT.replace("A7:DE", "00:00");
-    let err = info(by_ip.clone(), tls(None, Some(&wrong), false)).await.expect_err("wrong pin");
+    let err = info(by_ip.clone(), tls(None, Some(&wrong), false))
+        .await
+        .expect_err("wrong pin");
     assert!(err.to_string().contains("fingerprint"), "{err}");
-    let err = info(by_ip.clone(), TlsConfig::default()).await.expect_err("private CA");
+    let err = info(by_ip.clone(), TlsConfig::default())
+        .await
+        .expect_err("private CA");
     assert!(err.to_string().to_lowercase().contains("unknown"), "{err}");
     // A PEM file without a certificate is refused.
-    assert!(info(by_ip.clone(), tls(Some("node.key"), None, false)).await.is_err());
+    assert!(
+        info(by_ip.clone(), tls(Some("node.key"), None, false))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]

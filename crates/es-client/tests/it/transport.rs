@@ -38,7 +38,11 @@ async fn one_of_three_nodes_down_still_delivers_everything() {
     let stats = indexer.close().await.expect("close");
     assert_eq!((stats.indexed, stats.failed), (60, 0), "{stats:?}");
     for n in 0..60 {
-        assert_eq!(a.state().copies_of(n) + c.state().copies_of(n), 1, "doc {n}");
+        assert_eq!(
+            a.state().copies_of(n) + c.state().copies_of(n),
+            1,
+            "doc {n}"
+        );
     }
     // Single-document writes fail over too (a refused connection was never sent).
     for n in 100..110u64 {
@@ -48,7 +52,10 @@ async fn one_of_three_nodes_down_still_delivers_everything() {
             .expect("index");
         assert_eq!(w.status, 201);
     }
-    assert!(a.state().bulk_requests > 0 && c.state().bulk_requests > 0, "both live nodes used");
+    assert!(
+        a.state().bulk_requests > 0 && c.state().bulk_requests > 0,
+        "both live nodes used"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +63,8 @@ async fn a_node_answering_503_is_skipped() {
     let sick = FaultServer::start().await;
     sick.state().always_status = Some(503);
     let good = FaultServer::start().await;
-    let client = Client::new(fast(ClientConfig::with_nodes([sick.url(), good.url()]))).expect("client");
+    let client =
+        Client::new(fast(ClientConfig::with_nodes([sick.url(), good.url()]))).expect("client");
     for _ in 0..6 {
         let info = client.info().await.expect("info");
         assert_eq!(info.version.number, "8.7.0");
@@ -72,8 +80,14 @@ async fn retries_are_bounded_when_every_node_is_down() {
     let client = Client::new(cfg).expect("client");
     let err = client.info().await.expect_err("nothing listens");
     assert!(err.is_retryable(), "{err}");
-    assert!(!err.is_possibly_applied(), "a refused connection sent nothing: {err}");
-    assert!(err.to_string().contains("connection to http://127.0.0.1:"), "{err}");
+    assert!(
+        !err.is_possibly_applied(),
+        "a refused connection sent nothing: {err}"
+    );
+    assert!(
+        err.to_string().contains("connection to http://127.0.0.1:"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -85,14 +99,20 @@ async fn whole_request_errors_carry_es_type_and_reason() {
     assert_eq!(err.status(), Some(401));
     assert!(err.is_unauthorized());
     assert_eq!(err.error_type(), Some("security_exception"));
-    assert!(err.reason().is_some_and(|r| r.contains("unable to authenticate")));
+    assert!(
+        err.reason()
+            .is_some_and(|r| r.contains("unable to authenticate"))
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn a_timeout_on_a_post_is_not_resent() {
     let server = FaultServer::start().await;
-    server.state().faults.push_back(Fault::SlowApply(Duration::from_millis(1200)));
+    server
+        .state()
+        .faults
+        .push_back(Fault::SlowApply(Duration::from_millis(1200)));
     let mut cfg = fast(ClientConfig::new(server.url()));
     cfg.request_timeout = Duration::from_millis(200);
     let client = Client::new(cfg).expect("client");
@@ -107,7 +127,11 @@ async fn a_timeout_on_a_post_is_not_resent() {
 }
 
 fn header(server: &FaultServer, name: &str) -> Option<String> {
-    server.state().requests.last().and_then(|(_, h)| h.get(name).cloned())
+    server
+        .state()
+        .requests
+        .last()
+        .and_then(|(_, h)| h.get(name).cloned())
 }
 
 #[tokio::test]
@@ -119,12 +143,21 @@ async fn auth_headers() {
         async move {
             let mut cfg = ClientConfig::new(url);
             cfg.auth = auth;
-            Client::new(cfg).expect("client").info().await.expect("info");
+            Client::new(cfg)
+                .expect("client")
+                .info()
+                .await
+                .expect("info");
             assert_eq!(header(server, "authorization").as_deref(), Some(want));
         }
     };
     // base64("elastic:changeme") and base64("VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw")
-    check(format!("http://elastic:changeme@{addr}"), None, "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==").await;
+    check(
+        format!("http://elastic:changeme@{addr}"),
+        None,
+        "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==",
+    )
+    .await;
     check(
         format!("http://{addr}"),
         Some(Auth::basic("elastic", "changeme")),
@@ -139,33 +172,56 @@ async fn auth_headers() {
     .await;
     check(
         format!("http://{addr}"),
-        Some(Auth::api_key("VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==")),
+        Some(Auth::api_key(
+            "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+        )),
         "ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
     )
     .await;
-    check(format!("http://{addr}"), Some(Auth::Bearer("tok".into())), "Bearer tok").await;
+    check(
+        format!("http://{addr}"),
+        Some(Auth::Bearer("tok".into())),
+        "Bearer tok",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn gzip_and_compatibility_headers_are_opt_in() {
     let server = FaultServer::start().await;
     let plain = Client::new(ClientConfig::new(server.url())).expect("client");
-    plain.index_document("logs", None, br#"{"n":1}"#).await.expect("index");
-    assert_eq!(header(&server, "content-type").as_deref(), Some("application/json"));
-    assert_eq!(header(&server, "accept").as_deref(), Some("application/json"));
+    plain
+        .index_document("logs", None, br#"{"n":1}"#)
+        .await
+        .expect("index");
+    assert_eq!(
+        header(&server, "content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(
+        header(&server, "accept").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(header(&server, "content-encoding"), None);
 
     let mut cfg = ClientConfig::new(server.url());
     cfg.compress_requests = true;
     cfg.compatibility_mode = Some(8);
     let fancy = Client::new(cfg).expect("client");
-    fancy.index_document("logs", None, br#"{"n":2}"#).await.expect("index");
+    fancy
+        .index_document("logs", None, br#"{"n":2}"#)
+        .await
+        .expect("index");
     assert_eq!(header(&server, "content-encoding").as_deref(), Some("gzip"));
     assert_eq!(
         header(&server, "content-type").as_deref(),
         Some("application/vnd.elasticsearch+json; compatible-with=8")
     );
-    assert_eq!(server.state().copies_of(2), 1, "the server decompressed the body");
+    assert_eq!(
+        server.state().copies_of(2),
+        1,
+        "the server decompressed the body"
+    );
 }
 
 #[tokio::test]
