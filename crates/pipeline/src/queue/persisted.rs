@@ -88,6 +88,8 @@ pub struct PersistedQueue {
     writes: mpsc::Sender<WriteReq>,
     data: Notify,
     space: Notify,
+    /// Serialises checkpoint writes (the temp file is shared); holds the last value written.
+    checkpoint: Mutex<u64>,
 }
 
 struct WriteReq {
@@ -282,6 +284,7 @@ impl PersistedQueue {
             writes: tx,
             data: Notify::new(),
             space: Notify::new(),
+            checkpoint: Mutex::new(acked),
         });
         let weak = Arc::downgrade(&q);
         std::thread::Builder::new()
@@ -429,8 +432,15 @@ impl PersistedQueue {
             (st.acked, remove)
         };
         self.space.notify_waiters();
-        write_checkpoint(&self.config.path, acked)
-            .map_err(|e| Error::io(self.config.path.join("checkpoint").display().to_string(), e))?;
+        {
+            let mut written = self.checkpoint.lock();
+            if acked > *written {
+                write_checkpoint(&self.config.path, acked).map_err(|e| {
+                    Error::io(self.config.path.join("checkpoint").display().to_string(), e)
+                })?;
+                *written = acked;
+            }
+        }
         for first in remove {
             let _ = fs::remove_file(page_path(&self.config.path, first));
         }

@@ -1,0 +1,442 @@
+//! The runtime end to end, in-process: tcp/http inputs → filters → outputs, against a fake
+//! `_bulk` endpoint with fault injection.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use pipeline::runtime::{QueueType, Settings};
+use serde_json::{Value, json};
+use test_support::{free_addr, wait_for};
+
+use crate::fake_es::FakeEs;
+use crate::harness::{Agent, DEADLINE, http, send_tcp};
+
+fn settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.workers = 2;
+    s.batch_size = 50;
+    s.batch_delay = Duration::from_millis(5);
+    s.path_dead_letter_queue = dir.join("dlq");
+    s.path_queue = dir.join("queue");
+    s
+}
+
+/// The seed's logstash.conf with `hosts` and the port changed, and without its stdout output
+/// (the agent's own tests run the seed file verbatim, stdout included).
+fn seed_config(tcp: SocketAddr, es: &str) -> String {
+    format!(
+        r#"input {{
+  tcp {{
+    port => {}
+    codec => json_lines
+  }}
+}}
+
+filter {{
+  # 필요한 경우 추가 필터링
+  mutate {{
+    convert => {{
+      "duration" => "float"
+    }}
+  }}
+}}
+
+output {{
+  elasticsearch {{
+    hosts => ["{es}"]
+    index => "python-logs-%{{+YYYY.MM.dd}}"
+    user => "elastic"
+    password => "your_password"
+    retry_initial_interval => 1
+  }}
+}}
+"#,
+        tcp.port()
+    )
+}
+
+/// The stats once `n` events went through and every batch was acknowledged.
+fn settled(agent: &Agent, n: u64) -> Value {
+    wait_for("every batch acknowledged", DEADLINE, || {
+        let st = agent.stats();
+        (st["events"]["filtered"] == n && st["queue"]["events_count"] == 0).then_some(st)
+    })
+    .unwrap()
+}
+
+fn line(i: usize, extra: &str) -> String {
+    format!(
+        r#"{{"@timestamp":"2026-01-02T03:04:05.{:03}Z","message":"event {i}","level":"INFO","user":"user{}","duration":"{}.5","seq":{i}{extra}}}"#,
+        i % 1000,
+        i % 5,
+        i % 4
+    ) + "\n"
+}
+
+fn seqs(es: &FakeEs) -> Vec<u64> {
+    let mut v: Vec<u64> = es
+        .sources()
+        .iter()
+        .filter_map(|s| s["seq"].as_u64())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn seed_config_delivers_every_event_with_logstash_semantics() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let tcp = free_addr();
+    let agent = Agent::start(
+        &seed_config(tcp, &es.addr.to_string()),
+        settings(dir.path()),
+    )
+    .unwrap();
+    let mut payload = String::new();
+    for i in 0..300 {
+        payload.push_str(&line(i, ""));
+    }
+    payload.push_str("this is not json\n{\"truncated\": \n");
+    send_tcp(tcp, payload.as_bytes());
+    wait_for("302 documents", DEADLINE, || {
+        (es.count() == 302).then_some(())
+    })
+    .unwrap();
+
+    let docs = es.state.docs.lock().clone();
+    for (index, src) in &docs {
+        // `%{+YYYY.MM.dd}` comes from each event's @timestamp: the sender's, or the ingest time
+        // for lines that were not JSON.
+        let ts = src["@timestamp"].as_str().unwrap();
+        let day = format!("python-logs-{}.{}.{}", &ts[0..4], &ts[5..7], &ts[8..10]);
+        assert_eq!(index, &day, "{src}");
+        if src["seq"].is_u64() {
+            assert_eq!(index, "python-logs-2026.01.02");
+        }
+        assert_eq!(src["@version"], "1");
+        assert!(src.get("@metadata").is_none(), "@metadata is never indexed");
+    }
+    let first = docs.iter().find(|(_, s)| s["seq"] == 7).unwrap();
+    assert_eq!(first.1["duration"], json!(3.5), "mutate convert to float");
+    assert_eq!(first.1["@timestamp"], "2026-01-02T03:04:05.007Z");
+    assert_eq!(first.1["user"], "user2");
+    let failures: Vec<&Value> = docs
+        .iter()
+        .map(|(_, s)| s)
+        .filter(|s| s["tags"] == json!(["_jsonparsefailure"]))
+        .collect();
+    assert_eq!(failures.len(), 2);
+    assert!(failures.iter().any(|s| s["message"] == "this is not json"));
+    assert!(failures.iter().any(|s| s["message"] == "{\"truncated\": "));
+
+    let stats = settled(&agent, 302);
+    assert_eq!(stats["events"]["in"], 302);
+    assert_eq!(stats["events"]["out"], 302);
+    assert_eq!(stats["plugins"]["inputs"][0]["name"], "tcp");
+    assert_eq!(stats["plugins"]["inputs"][0]["failures"], 2);
+    assert_eq!(stats["plugins"]["outputs"][0]["name"], "elasticsearch");
+    assert_eq!(stats["plugins"]["outputs"][0]["events"]["out"], 302);
+    assert_eq!(stats["plugins"]["filters"][0]["name"], "mutate");
+    agent.stop().unwrap();
+}
+
+#[test]
+fn retryable_items_are_retried_and_rejected_ones_go_to_the_dead_letter_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let tcp = free_addr();
+    let agent = Agent::start(&seed_config(tcp, &es.url()), settings(dir.path())).unwrap();
+    let mut payload = String::new();
+    for i in 0..20 {
+        let extra = match i {
+            3 => r#","fail429":2"#,
+            5 | 9 => r#","bad":true"#,
+            _ => "",
+        };
+        payload.push_str(&line(i, extra));
+    }
+    send_tcp(tcp, payload.as_bytes());
+    let dlq = dir.path().join("dlq/main/dlq.ndjson");
+    wait_for("18 documents and 2 dead letters", DEADLINE, || {
+        let lines = std::fs::read_to_string(&dlq).unwrap_or_default();
+        (es.count() == 18 && lines.lines().count() == 2).then_some(lines)
+    })
+    .unwrap();
+    let expected: Vec<u64> = (0..20).filter(|i| *i != 5 && *i != 9).collect();
+    assert_eq!(
+        seqs(&es),
+        expected,
+        "the 429 document was retried, nothing duplicated"
+    );
+    let lines = std::fs::read_to_string(&dlq).unwrap();
+    for l in lines.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["status"], 400);
+        assert_eq!(v["error"]["type"], "mapper_parsing_exception");
+        assert_eq!(v["index"], "python-logs-2026.01.02");
+        assert_eq!(v["event"]["bad"], true);
+        assert_eq!(v["plugin_type"], "elasticsearch");
+    }
+    let out = &agent.stats()["plugins"]["outputs"][0];
+    assert_eq!(out["documents"]["non_retryable_failures"], 2);
+    assert_eq!(out["failures"], 2);
+    agent.stop().unwrap();
+}
+
+#[test]
+fn a_down_elasticsearch_blocks_the_pipeline_and_the_sender_then_everything_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    es.set_down(true);
+    let tcp = free_addr();
+    let mut s = settings(dir.path());
+    s.workers = 1;
+    s.batch_size = 20;
+    let capacity = 20;
+    let agent = Agent::start(&seed_config(tcp, &es.url()), s).unwrap();
+    // ~1 KiB events, far more than socket buffers and the queue hold.
+    let pad = "x".repeat(1000);
+    let n = 30_000;
+    let sender = std::thread::spawn(move || {
+        let mut payload = String::new();
+        for i in 0..n {
+            payload.push_str(&line(i, &format!(r#","pad":"{pad}""#)));
+        }
+        send_tcp(tcp, payload.as_bytes());
+    });
+    wait_for("the queue to fill", DEADLINE, || {
+        let st = agent.stats();
+        (st["queue"]["events_count"].as_u64() >= Some(capacity)).then_some(())
+    })
+    .unwrap();
+    // Bounded: the queue never holds more than its capacity plus the batch a worker is
+    // retrying while Elasticsearch is down, and the sender cannot finish (TCP flow control).
+    for _ in 0..5 {
+        let st = agent.stats();
+        assert!(
+            st["queue"]["events_count"].as_u64().unwrap() <= 2 * capacity,
+            "{st}"
+        );
+        assert!(st["events"]["in"].as_u64().unwrap() < n as u64);
+        assert_eq!(es.count(), 0);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!sender.is_finished(), "backpressure reaches the sender");
+    es.set_down(false);
+    sender.join().unwrap();
+    wait_for("every event", DEADLINE, || (es.count() >= n).then_some(())).unwrap();
+    assert_eq!(seqs(&es), (0..n as u64).collect::<Vec<_>>());
+    agent.stop().unwrap();
+}
+
+#[test]
+fn the_persisted_queue_keeps_accepted_events_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    es.set_down(true);
+    let tcp = free_addr();
+    let mut s = settings(dir.path());
+    s.queue_type = QueueType::Persisted;
+    let config = seed_config(tcp, &es.url());
+    let agent = Agent::start(&config, s.clone()).unwrap();
+    let mut payload = String::new();
+    for i in 0..500 {
+        payload.push_str(&line(i, ""));
+    }
+    send_tcp(tcp, payload.as_bytes());
+    wait_for("500 events accepted", DEADLINE, || {
+        (agent.stats()["events"]["in"] == 500).then_some(())
+    })
+    .unwrap();
+    assert_eq!(agent.stats()["queue"]["type"], "persisted");
+    agent.kill(); // outputs abandoned: nothing was delivered or acknowledged
+    assert_eq!(es.count(), 0);
+    es.set_down(false);
+    let agent = Agent::start(&config, s).unwrap();
+    wait_for("500 documents after restart", DEADLINE, || {
+        (es.count() >= 500).then_some(())
+    })
+    .unwrap();
+    assert_eq!(seqs(&es), (0..500).collect::<Vec<_>>());
+    wait_for("queue drained", DEADLINE, || {
+        (agent.stats()["queue"]["events_count"] == 0).then_some(())
+    })
+    .unwrap();
+    agent.stop().unwrap();
+}
+
+#[test]
+fn one_worker_keeps_order_and_conditionals_route_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let tcp = free_addr();
+    let mut s = settings(dir.path());
+    s.workers = 1;
+    let out_file = dir.path().join("errors-%{+YYYY}.log");
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => json_lines }} }}
+filter {{ if [level] == "DEBUG" {{ drop {{ }} }} }}
+output {{
+  if [level] == "ERROR" {{ file {{ path => "{}" }} }}
+  else {{ elasticsearch {{ hosts => ["{}"] index => "ordered" }} }}
+}}"#,
+        tcp.port(),
+        out_file.display(),
+        es.url()
+    );
+    let agent = Agent::start(&config, s).unwrap();
+    let mut payload = String::new();
+    for i in 0..400 {
+        let level = ["INFO", "ERROR", "DEBUG", "WARNING"][i % 4];
+        payload.push_str(&format!(
+            "{{\"@timestamp\":\"2026-03-04T00:00:00Z\",\"seq\":{i},\"level\":\"{level}\"}}\n"
+        ));
+    }
+    send_tcp(tcp, payload.as_bytes());
+    let file = dir.path().join("errors-2026.log");
+    wait_for("routed events", DEADLINE, || {
+        let n = std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        (es.count() == 200 && n == 100).then_some(())
+    })
+    .unwrap();
+    let got: Vec<u64> = es
+        .sources()
+        .iter()
+        .map(|s| s["seq"].as_u64().unwrap())
+        .collect();
+    let want: Vec<u64> = (0..400).filter(|i| i % 4 == 0 || i % 4 == 3).collect();
+    assert_eq!(got, want, "one worker delivers in order");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["seq"], 1);
+    assert_eq!(first["level"], "ERROR");
+    let stats = settled(&agent, 400);
+    assert_eq!(stats["events"]["out"], 300, "dropped events are not out");
+    agent.stop().unwrap();
+}
+
+#[test]
+fn http_input_accepts_json_and_ndjson_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let port = free_addr().port();
+    let config = format!(
+        r#"input {{ http {{ port => {port} }} }}
+output {{ elasticsearch {{ hosts => ["{}"] index => "web" }} }}"#,
+        es.url()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let check = |ctype: &str, body: &str| {
+        let (status, resp) = http(addr, "POST", "/logs", ctype, body);
+        assert_eq!((status, resp), (200, Value::String("ok".into())), "{body}");
+    };
+    check("application/json", r#"{"seq":0}"#);
+    check("application/json", r#"[{"seq":1},{"seq":2}]"#);
+    check("application/x-ndjson", "{\"seq\":3}\n{\"seq\":4}\nnope\n");
+    check("text/plain", "hello\nworld");
+    wait_for("8 documents", DEADLINE, || (es.count() == 8).then_some(())).unwrap();
+    let sources = es.sources();
+    assert_eq!(
+        sources.iter().filter(|s| s["seq"].is_u64()).count(),
+        5,
+        "{sources:?}"
+    );
+    let zero = sources.iter().find(|s| s["seq"] == 0).unwrap();
+    assert_eq!(zero["url"]["path"], "/logs");
+    assert_eq!(zero["http"]["method"], "POST");
+    assert_eq!(zero["host"]["ip"], "127.0.0.1");
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["message"] == "nope" && s["tags"] == json!(["_jsonparsefailure"]))
+    );
+    assert!(sources.iter().any(|s| s["message"] == "world"));
+    agent.stop().unwrap();
+}
+
+#[test]
+fn monitoring_api_root_and_unknown_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let tcp = free_addr();
+    let config = format!(
+        "input {{ tcp {{ port => {} }} }} output {{ stdout {{ codec => dots }} }}",
+        tcp.port()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let (status, root) = agent.get("/");
+    assert_eq!(status, 200);
+    assert_eq!(root["status"], "green");
+    assert_eq!(root["pipeline"]["workers"], 2);
+    assert_eq!(root["pipeline"]["batch_size"], 50);
+    let (status, body) = agent.get("/_node/nope");
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = agent.get("/_node/stats/pipelines/main?pretty");
+    assert_eq!(status, 200);
+    assert_eq!(body["pipelines"]["main"]["queue"]["type"], "memory");
+    agent.stop().unwrap();
+}
+
+/// Start-up errors: `file:line:column` and the option named, as Logstash reports them.
+#[test]
+fn invalid_plugin_settings_stop_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |config: &str, expected: &str| {
+        let err = match Agent::start(config, settings(dir.path())) {
+            Ok(_) => panic!("{config} started"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(expected),
+            "{config}\n got: {err}\nwant: {expected}"
+        );
+    };
+    check(
+        "input { tcp { port => 5000 prot => 1 } }",
+        "test.conf:1:28: Unknown setting 'prot' for tcp",
+    );
+    check(
+        "input { tcp { } }",
+        "test.conf:1:9: Missing a required setting for the tcp input plugin",
+    );
+    check(
+        "input { udp { port => 5000 } }",
+        "test.conf:1:9: Couldn't find any input plugin named 'udp'",
+    );
+    check(
+        "input { tcp { port => 5000 codec => msgpack } }",
+        "Couldn't find any codec plugin named 'msgpack'",
+    );
+    check(
+        "input { tcp { port => 5000 codec => rubydebug } }",
+        "codec rubydebug is not supported by this plugin",
+    );
+    check(
+        "input { tcp { port => 70000 } }",
+        "test.conf:1:15: Cannot register tcp input plugin",
+    );
+    check(
+        "input { stdin { } } output { elasticsearch { action => \"update\" } }",
+        "action \"update\" is not supported",
+    );
+    check(
+        "input { stdin { } } output { file { } }",
+        "Missing a required setting for the file output plugin",
+    );
+    check(
+        "input { tcp { port => 5000 host => \"0.0.0.0\" } } output { stdout { } }",
+        "refusing to listen on 0.0.0.0 without authentication",
+    );
+    let mut s = settings(dir.path());
+    s.ordered = pipeline::runtime::Ordered::True;
+    let err = Agent::start("input { stdin { } }", s)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("pipeline.ordered"), "{err}");
+}
