@@ -1,0 +1,1706 @@
+//! Aggregations over fast-field columns, with ES's request and response shapes.
+//!
+//! [`parse`] validates the request (mapping-independent); [`Collector`] is built per segment,
+//! collects matching docs into mergeable [`State`]; [`render`] produces ES JSON.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::FixedOffset;
+use serde_json::{Map, Value, json};
+use tantivy::columnar::{Column, NumericalType, StrColumn};
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
+
+use crate::error::{Error, Result};
+use crate::mapping::date::{self, DateFormat};
+use crate::mapping::{FieldType, Mapping};
+use crate::query::{self, Q, datemath};
+
+/// Calendar or fixed interval.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interval {
+    /// Fixed milliseconds.
+    Fixed(i64),
+    /// Calendar unit (`m`,`h`,`d`,`w`,`M`,`q`,`y`).
+    Calendar(u8),
+}
+
+/// Bucket ordering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Order {
+    /// by doc count
+    Count(bool),
+    /// by key
+    Key(bool),
+    /// by a single-value metric sub-aggregation (`name` or `name.stat`)
+    Metric(String, bool),
+}
+
+/// A metric kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// avg
+    Avg,
+    /// min
+    Min,
+    /// max
+    Max,
+    /// sum
+    Sum,
+    /// stats
+    Stats,
+    /// value_count
+    ValueCount,
+    /// cardinality
+    Cardinality,
+    /// percentiles
+    Percentiles,
+}
+
+/// One aggregation request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// terms
+    Terms {
+        field: String,
+        size: usize,
+        order: Vec<Order>,
+        missing: Option<Value>,
+        min_doc_count: u64,
+    },
+    /// date_histogram
+    DateHistogram {
+        field: String,
+        interval: Interval,
+        min_doc_count: u64,
+        bounds: Option<(Value, Value)>,
+        tz: Option<String>,
+        format: Option<String>,
+        offset: i64,
+    },
+    /// histogram
+    Histogram {
+        field: String,
+        interval: f64,
+        min_doc_count: u64,
+        bounds: Option<(f64, f64)>,
+        offset: f64,
+    },
+    /// range
+    Range {
+        field: String,
+        ranges: Vec<(Option<String>, Option<f64>, Option<f64>)>,
+        keyed: bool,
+    },
+    /// filter
+    Filter(Q),
+    /// filters
+    Filters {
+        filters: Vec<(String, Q)>,
+        keyed: bool,
+        other_bucket: Option<String>,
+    },
+    /// a metric
+    Metric {
+        metric: Metric,
+        field: String,
+        missing: Option<Value>,
+        percents: Vec<f64>,
+    },
+}
+
+/// A named aggregation with sub-aggregations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agg {
+    /// Name.
+    pub name: String,
+    /// What it computes.
+    pub kind: Kind,
+    /// Sub-aggregations.
+    pub subs: Vec<Agg>,
+}
+
+fn perr(msg: impl Into<String>) -> Error {
+    Error::parsing(msg)
+}
+
+fn get_str(o: &Map<String, Value>, k: &str, agg: &str) -> Result<String> {
+    o.get(k)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| perr(format!("Required [{k}] for aggregation [{agg}]")))
+}
+
+fn parse_fixed(s: &str) -> Option<i64> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let mult = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    Some(n * mult)
+}
+
+fn parse_calendar(s: &str) -> Option<u8> {
+    Some(match s {
+        "minute" | "1m" => b'm',
+        "hour" | "1h" => b'h',
+        "day" | "1d" => b'd',
+        "week" | "1w" => b'w',
+        "month" | "1M" => b'M',
+        "quarter" | "1q" => b'q',
+        "year" | "1y" => b'y',
+        _ => return None,
+    })
+}
+
+fn parse_order(v: &Value, agg: &str) -> Result<Vec<Order>> {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let o = it
+            .as_object()
+            .ok_or_else(|| perr(format!("[order] must be an object in [{agg}]")))?;
+        for (k, dir) in o {
+            let asc = match dir.as_str() {
+                Some("asc") => true,
+                Some("desc") => false,
+                _ => return Err(perr(format!("Unknown order direction [{dir}]"))),
+            };
+            out.push(match k.as_str() {
+                "_count" => Order::Count(asc),
+                "_key" | "_term" => Order::Key(asc),
+                other => Order::Metric(other.to_owned(), asc),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the `aggs`/`aggregations` object.
+pub fn parse(v: &Value) -> Result<Vec<Agg>> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| perr("[aggs] must be an object"))?;
+    let mut out = Vec::new();
+    for (name, def) in o {
+        let d = def
+            .as_object()
+            .ok_or_else(|| perr(format!("Expected [START_OBJECT] under [{name}]")))?;
+        let mut kind = None;
+        let mut subs = Vec::new();
+        for (k, body) in d {
+            match k.as_str() {
+                "aggs" | "aggregations" => subs = parse(body)?,
+                "meta" => {}
+                t => {
+                    if kind.is_some() {
+                        return Err(perr(format!(
+                            "Found two aggregation type definitions in [{name}]: [{t}]"
+                        )));
+                    }
+                    kind = Some(parse_kind(name, t, body)?);
+                }
+            }
+        }
+        let kind =
+            kind.ok_or_else(|| perr(format!("Missing definition for aggregation [{name}]")))?;
+        if matches!(kind, Kind::Metric { .. }) && !subs.is_empty() {
+            return Err(Error::es(
+                400,
+                "aggregation_initialization_exception",
+                format!("Aggregator [{name}] of type [metric] cannot accept sub-aggregations"),
+            ));
+        }
+        out.push(Agg {
+            name: name.clone(),
+            kind,
+            subs,
+        });
+    }
+    Ok(out)
+}
+
+fn check_keys(o: &Map<String, Value>, allowed: &[&str], agg: &str, t: &str) -> Result<()> {
+    for k in o.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(Error::es(
+                400,
+                "x_content_parse_exception",
+                format!("[1:1] [{t}] unknown field [{k}]"),
+            )
+            .with("aggregation", agg));
+        }
+    }
+    Ok(())
+}
+
+fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
+    let o = body
+        .as_object()
+        .ok_or_else(|| perr(format!("[{t}] in [{name}] must be an object")))?;
+    let min_doc = |default: u64| {
+        o.get("min_doc_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(default)
+    };
+    Ok(match t {
+        "terms" => {
+            check_keys(
+                o,
+                &[
+                    "field",
+                    "size",
+                    "order",
+                    "missing",
+                    "min_doc_count",
+                    "shard_size",
+                    "show_term_doc_count_error",
+                ],
+                name,
+                t,
+            )?;
+            Kind::Terms {
+                field: get_str(o, "field", name)?,
+                size: o.get("size").and_then(Value::as_u64).unwrap_or(10) as usize,
+                order: o
+                    .get("order")
+                    .map(|v| parse_order(v, name))
+                    .transpose()?
+                    .unwrap_or_default(),
+                missing: o.get("missing").cloned(),
+                min_doc_count: min_doc(1),
+            }
+        }
+        "date_histogram" => {
+            check_keys(
+                o,
+                &[
+                    "field",
+                    "fixed_interval",
+                    "calendar_interval",
+                    "min_doc_count",
+                    "extended_bounds",
+                    "time_zone",
+                    "format",
+                    "offset",
+                    "keyed",
+                    "order",
+                ],
+                name,
+                t,
+            )?;
+            if o.get("keyed").and_then(Value::as_bool) == Some(true) {
+                return Err(perr(
+                    "[date_histogram] keyed=true is not supported by sluice-store",
+                ));
+            }
+            if o.contains_key("order") {
+                return Err(perr(
+                    "[date_histogram] order is not supported by sluice-store",
+                ));
+            }
+            let interval = match (o.get("fixed_interval"), o.get("calendar_interval")) {
+                (Some(f), None) => {
+                    let s = f.as_str().unwrap_or_default();
+                    Interval::Fixed(parse_fixed(s).filter(|n| *n > 0).ok_or_else(|| {
+                        Error::illegal_argument(format!("failed to parse setting [date_histogram.fixed_interval] with value [{s}] as a time value: unit is missing or unrecognized"))
+                    })?)
+                }
+                (None, Some(c)) => {
+                    let s = c.as_str().unwrap_or_default();
+                    Interval::Calendar(parse_calendar(s).ok_or_else(|| {
+                        Error::illegal_argument(format!("The supplied interval [{s}] could not be parsed as a calendar interval."))
+                    })?)
+                }
+                (Some(_), Some(_)) => {
+                    return Err(Error::illegal_argument(
+                        "Cannot use [fixed_interval] with [calendar_interval] configuration option.",
+                    ));
+                }
+                (None, None) => {
+                    return Err(Error::illegal_argument(
+                        "Invalid interval specified, must be non-null and non-empty",
+                    ));
+                }
+            };
+            let bounds = o.get("extended_bounds").map(|b| {
+                (
+                    b.get("min").cloned().unwrap_or(Value::Null),
+                    b.get("max").cloned().unwrap_or(Value::Null),
+                )
+            });
+            let offset = match o.get("offset") {
+                None => 0,
+                Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
+                Some(Value::String(s)) => {
+                    let (neg, s2) = s
+                        .strip_prefix('-')
+                        .map_or((false, s.as_str()), |r| (true, r));
+                    let ms = parse_fixed(s2.trim_start_matches('+')).ok_or_else(|| {
+                        Error::illegal_argument(format!("failed to parse offset [{s}]"))
+                    })?;
+                    if neg { -ms } else { ms }
+                }
+                Some(_) => return Err(perr("[offset] must be a string")),
+            };
+            Kind::DateHistogram {
+                field: get_str(o, "field", name)?,
+                interval,
+                min_doc_count: min_doc(0),
+                bounds,
+                tz: o
+                    .get("time_zone")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                format: o.get("format").and_then(Value::as_str).map(str::to_owned),
+                offset,
+            }
+        }
+        "histogram" => {
+            check_keys(
+                o,
+                &[
+                    "field",
+                    "interval",
+                    "min_doc_count",
+                    "extended_bounds",
+                    "offset",
+                ],
+                name,
+                t,
+            )?;
+            let interval = o
+                .get("interval")
+                .and_then(Value::as_f64)
+                .filter(|x| *x > 0.0)
+                .ok_or_else(|| {
+                    Error::illegal_argument(
+                        "[interval] must be >0 for histogram aggregation [".to_owned() + name + "]",
+                    )
+                })?;
+            let bounds = o
+                .get("extended_bounds")
+                .and_then(|b| Some((b.get("min")?.as_f64()?, b.get("max")?.as_f64()?)));
+            Kind::Histogram {
+                field: get_str(o, "field", name)?,
+                interval,
+                min_doc_count: min_doc(0),
+                bounds,
+                offset: o.get("offset").and_then(Value::as_f64).unwrap_or(0.0),
+            }
+        }
+        "range" => {
+            check_keys(o, &["field", "ranges", "keyed"], name, t)?;
+            let arr = o
+                .get("ranges")
+                .and_then(Value::as_array)
+                .ok_or_else(|| perr(format!("[ranges] required for [{name}]")))?;
+            let mut ranges = Vec::new();
+            for r in arr {
+                let num = |k: &str| {
+                    r.get(k).and_then(|v| {
+                        v.as_f64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    })
+                };
+                ranges.push((
+                    r.get("key").and_then(Value::as_str).map(str::to_owned),
+                    num("from"),
+                    num("to"),
+                ));
+            }
+            Kind::Range {
+                field: get_str(o, "field", name)?,
+                ranges,
+                keyed: o.get("keyed").and_then(Value::as_bool).unwrap_or(false),
+            }
+        }
+        "filter" => Kind::Filter(query::parse(body)?),
+        "filters" => {
+            check_keys(o, &["filters", "other_bucket", "other_bucket_key"], name, t)?;
+            let f = o
+                .get("filters")
+                .ok_or_else(|| perr(format!("[filters] required for [{name}]")))?;
+            let (filters, keyed) = match f {
+                Value::Object(m) => (
+                    m.iter()
+                        .map(|(k, v)| Ok((k.clone(), query::parse(v)?)))
+                        .collect::<Result<Vec<_>>>()?,
+                    true,
+                ),
+                Value::Array(a) => (
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, v)| Ok((i.to_string(), query::parse(v)?)))
+                        .collect::<Result<Vec<_>>>()?,
+                    false,
+                ),
+                _ => return Err(perr("[filters] must be an object or an array")),
+            };
+            let other_bucket = match (
+                o.get("other_bucket").and_then(Value::as_bool),
+                o.get("other_bucket_key").and_then(Value::as_str),
+            ) {
+                (_, Some(k)) => Some(k.to_owned()),
+                (Some(true), None) => Some("_other_".to_owned()),
+                _ => None,
+            };
+            Kind::Filters {
+                filters,
+                keyed,
+                other_bucket,
+            }
+        }
+        "avg" | "min" | "max" | "sum" | "stats" | "value_count" | "cardinality" | "percentiles" => {
+            check_keys(
+                o,
+                &[
+                    "field",
+                    "missing",
+                    "percents",
+                    "precision_threshold",
+                    "keyed",
+                    "format",
+                ],
+                name,
+                t,
+            )?;
+            if o.get("keyed").and_then(Value::as_bool) == Some(false) {
+                return Err(perr(
+                    "[percentiles] keyed=false is not supported by sluice-store",
+                ));
+            }
+            let metric = match t {
+                "avg" => Metric::Avg,
+                "min" => Metric::Min,
+                "max" => Metric::Max,
+                "sum" => Metric::Sum,
+                "stats" => Metric::Stats,
+                "value_count" => Metric::ValueCount,
+                "cardinality" => Metric::Cardinality,
+                _ => Metric::Percentiles,
+            };
+            let percents = o
+                .get("percents")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_else(|| vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0]);
+            Kind::Metric {
+                metric,
+                field: get_str(o, "field", name)?,
+                missing: o.get("missing").cloned(),
+                percents,
+            }
+        }
+        other => {
+            return Err(Error::es(
+                400,
+                "x_content_parse_exception",
+                format!("[1:1] unknown field [{other}]"),
+            )
+            .caused_by(Error::es(
+                400,
+                "named_object_not_found_exception",
+                format!("[1:1] unknown field [{other}]"),
+            )));
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// state
+
+/// A bucket key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// string key
+    Str(String),
+    /// numeric key (f64 bits, total order via `num`)
+    Num(i64),
+}
+
+/// Mergeable per-aggregation state.
+#[derive(Debug, Clone)]
+pub enum State {
+    /// terms / histograms: buckets by key
+    Keyed(HashMap<Key, Bucket>),
+    /// range / filters: buckets by position
+    List(Vec<Bucket>),
+    /// filter
+    Single(Box<Bucket>),
+    /// metrics
+    Metric(MetricState),
+}
+
+/// One bucket.
+#[derive(Debug, Clone, Default)]
+pub struct Bucket {
+    /// doc count
+    pub doc_count: u64,
+    /// sub-aggregation states
+    pub subs: Vec<State>,
+}
+
+/// Metric accumulator.
+#[derive(Debug, Clone, Default)]
+pub struct MetricState {
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    values: Vec<f64>,
+    distinct: HashSet<Key>,
+}
+
+fn f2k(x: f64) -> Key {
+    // order-preserving integer encoding so BTreeMap/sort on keys is numeric
+    let b = x.to_bits() as i64;
+    Key::Num(if b < 0 { b ^ i64::MAX } else { b })
+}
+
+fn k2f(k: &Key) -> f64 {
+    match k {
+        Key::Num(b) => {
+            let b = if *b < 0 { *b ^ i64::MAX } else { *b };
+            f64::from_bits(b as u64)
+        }
+        Key::Str(_) => f64::NAN,
+    }
+}
+
+/// Fresh states for `aggs`.
+pub fn new_states(aggs: &[Agg]) -> Vec<State> {
+    aggs.iter().map(new_state).collect()
+}
+
+fn new_state(a: &Agg) -> State {
+    match &a.kind {
+        Kind::Terms { .. } | Kind::DateHistogram { .. } | Kind::Histogram { .. } => {
+            State::Keyed(HashMap::new())
+        }
+        Kind::Range { ranges, .. } => {
+            State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
+        }
+        Kind::Filters {
+            filters,
+            other_bucket,
+            ..
+        } => State::List(
+            (0..filters.len() + usize::from(other_bucket.is_some()))
+                .map(|_| new_bucket(&a.subs))
+                .collect(),
+        ),
+        Kind::Filter(_) => State::Single(Box::new(new_bucket(&a.subs))),
+        Kind::Metric { .. } => State::Metric(MetricState {
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            ..MetricState::default()
+        }),
+    }
+}
+
+fn new_bucket(subs: &[Agg]) -> Bucket {
+    Bucket {
+        doc_count: 0,
+        subs: new_states(subs),
+    }
+}
+
+/// Merges `b` into `a` (same shape).
+pub fn merge(a: &mut [State], b: Vec<State>) {
+    for (x, y) in a.iter_mut().zip(b) {
+        merge_state(x, y);
+    }
+}
+
+fn merge_bucket(a: &mut Bucket, b: Bucket) {
+    a.doc_count += b.doc_count;
+    merge(&mut a.subs, b.subs);
+}
+
+fn merge_state(a: &mut State, b: State) {
+    match (a, b) {
+        (State::Keyed(x), State::Keyed(y)) => {
+            for (k, bk) in y {
+                match x.get_mut(&k) {
+                    Some(e) => merge_bucket(e, bk),
+                    None => {
+                        x.insert(k, bk);
+                    }
+                }
+            }
+        }
+        (State::List(x), State::List(y)) => {
+            for (e, bk) in x.iter_mut().zip(y) {
+                merge_bucket(e, bk);
+            }
+        }
+        (State::Single(x), State::Single(y)) => merge_bucket(x, *y),
+        (State::Metric(x), State::Metric(y)) => {
+            x.count += y.count;
+            x.sum += y.sum;
+            x.min = x.min.min(y.min);
+            x.max = x.max.max(y.max);
+            x.values.extend(y.values);
+            x.distinct.extend(y.distinct);
+        }
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// per-segment collection
+
+/// The fast column behind a field in one segment.
+pub enum Source {
+    /// keyword column
+    Str(StrColumn),
+    /// numeric/date/boolean column as f64
+    Num(Column<f64>),
+    /// unmapped or no values in this segment
+    Nothing,
+}
+
+/// Per-segment resolved columns and filters for one aggregation.
+struct SegAgg {
+    source: Source,
+    /// filter / filters bitsets
+    filters: Vec<Vec<u64>>,
+    field_type: Option<FieldType>,
+    tz: Option<FixedOffset>,
+    missing_key: Option<Key>,
+    missing_num: Option<f64>,
+    subs: Vec<SegAgg>,
+    /// terms on a string column: bucket per ordinal, converted to keys at the end
+    ords: Vec<Option<Bucket>>,
+}
+
+/// Collects aggregations for one segment.
+pub struct Collector<'a> {
+    aggs: &'a [Agg],
+    segs: Vec<SegAgg>,
+    states: Vec<State>,
+    interner: Vec<f64>,
+}
+
+fn bitset_for(q: &dyn Query, seg: &SegmentReader, index: &str) -> Result<Vec<u64>> {
+    let weight = q
+        .weight(EnableScoring::disabled_from_schema(seg.schema()))
+        .map_err(|e| Error::tantivy(index, e))?;
+    let mut bits = vec![0u64; (seg.max_doc() as usize).div_ceil(64)];
+    let mut scorer = weight
+        .scorer(seg, 1.0)
+        .map_err(|e| Error::tantivy(index, e))?;
+    let mut doc = scorer.doc();
+    while doc != TERMINATED {
+        bits[(doc / 64) as usize] |= 1 << (doc % 64);
+        doc = scorer.advance();
+    }
+    Ok(bits)
+}
+
+fn has_bit(bits: &[u64], doc: DocId) -> bool {
+    bits.get((doc / 64) as usize)
+        .is_some_and(|w| w & (1 << (doc % 64)) != 0)
+}
+
+fn fielddata_error(field: &str) -> Error {
+    Error::es(400, "search_phase_execution_exception", "all shards failed").caused_by(Error::illegal_argument(format!(
+        "Fielddata is disabled on [{field}] in [_all]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [{field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory."
+    )))
+}
+
+/// Opens the fast column behind a mapped field.
+pub(crate) fn open_source(
+    seg: &SegmentReader,
+    mapping: &Mapping,
+    field: &str,
+    index: &str,
+) -> Result<(Source, Option<FieldType>)> {
+    let Some(fm) = mapping.field(field) else {
+        return Ok((Source::Nothing, None));
+    };
+    let tv = |e| Error::tantivy(index, e);
+    match fm.ty {
+        FieldType::Text => Err(fielddata_error(field)),
+        FieldType::Keyword => Ok((
+            seg.fast_fields()
+                .str(&format!("k.{field}"))
+                .map_err(tv)?
+                .map_or(Source::Nothing, Source::Str),
+            Some(fm.ty),
+        )),
+        ty => {
+            let handles = seg
+                .fast_fields()
+                .dynamic_column_handles(&format!("n.{field}"))
+                .map_err(tv)?;
+            for h in handles {
+                let col = h.open().map_err(|e| Error::io(index, e))?;
+                if ty == FieldType::Boolean {
+                    if let tantivy::columnar::DynamicColumn::Bool(c) = col {
+                        let c: Column<bool> = c;
+                        let idx = c.index.clone();
+                        let vals = c.values.clone();
+                        let f: Column<f64> = Column {
+                            index: idx,
+                            values: std::sync::Arc::new(BoolAsF64(vals)),
+                        };
+                        return Ok((Source::Num(f), Some(ty)));
+                    }
+                    continue;
+                }
+                if col.is_numerical()
+                    && let Some(tantivy::columnar::DynamicColumn::F64(c)) =
+                        col.coerce_numerical(NumericalType::F64)
+                {
+                    return Ok((Source::Num(c), Some(ty)));
+                }
+            }
+            Ok((Source::Nothing, Some(ty)))
+        }
+    }
+}
+
+struct BoolAsF64(std::sync::Arc<dyn tantivy::columnar::ColumnValues<bool>>);
+
+impl tantivy::columnar::ColumnValues<f64> for BoolAsF64 {
+    fn get_val(&self, idx: u32) -> f64 {
+        if self.0.get_val(idx) { 1.0 } else { 0.0 }
+    }
+    fn min_value(&self) -> f64 {
+        0.0
+    }
+    fn max_value(&self) -> f64 {
+        1.0
+    }
+    fn num_vals(&self) -> u32 {
+        self.0.num_vals()
+    }
+}
+
+fn missing_to_key(v: &Value, ty: Option<FieldType>) -> Option<Key> {
+    match (v, ty) {
+        (Value::String(s), Some(FieldType::Keyword) | None) => Some(Key::Str(s.clone())),
+        (Value::Number(n), _) => n.as_f64().map(f2k),
+        (Value::Bool(b), _) => Some(f2k(if *b { 1.0 } else { 0.0 })),
+        (Value::String(s), _) => s.parse::<f64>().ok().map(f2k),
+        _ => None,
+    }
+}
+
+impl<'a> Collector<'a> {
+    /// Resolves columns of `aggs` for a segment of an index with `mapping`.
+    pub fn new(
+        aggs: &'a [Agg],
+        seg: &SegmentReader,
+        mapping: &Mapping,
+        qctx: &query::Ctx<'_>,
+        index: &str,
+    ) -> Result<Collector<'a>> {
+        let segs = aggs
+            .iter()
+            .map(|a| seg_agg(a, seg, mapping, qctx, index))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Collector {
+            aggs,
+            segs,
+            states: new_states(aggs),
+            interner: Vec::new(),
+        })
+    }
+
+    /// Collects one matching doc.
+    pub fn collect(&mut self, doc: DocId) {
+        collect_all(
+            self.aggs,
+            &mut self.segs,
+            &mut self.states,
+            doc,
+            &mut self.interner,
+        );
+    }
+
+    /// Finishes the segment, returning mergeable states.
+    pub fn finish(mut self) -> Vec<State> {
+        finish_all(self.aggs, &mut self.segs, &mut self.states);
+        self.states
+    }
+}
+
+fn seg_agg(
+    a: &Agg,
+    seg: &SegmentReader,
+    mapping: &Mapping,
+    qctx: &query::Ctx<'_>,
+    index: &str,
+) -> Result<SegAgg> {
+    let mut s = SegAgg {
+        source: Source::Nothing,
+        filters: vec![],
+        field_type: None,
+        tz: None,
+        missing_key: None,
+        missing_num: None,
+        subs: vec![],
+        ords: vec![],
+    };
+    match &a.kind {
+        Kind::Terms { field, missing, .. } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            s.source = src;
+            s.field_type = ty;
+            s.missing_key = missing.as_ref().and_then(|m| missing_to_key(m, ty));
+            if let Source::Str(c) = &s.source {
+                s.ords = (0..c.num_terms()).map(|_| None).collect();
+            }
+        }
+        Kind::DateHistogram { field, tz, .. } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            if let Some(t) = ty
+                && t != FieldType::Date
+                && !t.is_numeric()
+            {
+                return Err(Error::illegal_argument(format!(
+                    "Field [{field}] of type [{}] is not supported for aggregation [date_histogram]",
+                    t.name()
+                )));
+            }
+            s.source = src;
+            s.field_type = ty;
+            s.tz = tz.as_deref().map(datemath::parse_time_zone).transpose()?;
+        }
+        Kind::Histogram { field, .. } | Kind::Range { field, .. } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            if matches!(src, Source::Str(_)) {
+                return Err(Error::illegal_argument(format!(
+                    "Field [{field}] of type [keyword] is not supported for aggregation [{}]",
+                    if matches!(a.kind, Kind::Range { .. }) {
+                        "range"
+                    } else {
+                        "histogram"
+                    }
+                )));
+            }
+            s.source = src;
+            s.field_type = ty;
+        }
+        Kind::Filter(q) => {
+            let cq = query::compile(q, qctx)?;
+            s.filters.push(bitset_for(cq.as_ref(), seg, index)?);
+        }
+        Kind::Filters { filters, .. } => {
+            for (_, q) in filters {
+                let cq = query::compile(q, qctx)?;
+                s.filters.push(bitset_for(cq.as_ref(), seg, index)?);
+            }
+        }
+        Kind::Metric {
+            metric,
+            field,
+            missing,
+            ..
+        } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            if matches!(src, Source::Str(_))
+                && !matches!(metric, Metric::ValueCount | Metric::Cardinality)
+            {
+                return Err(Error::illegal_argument(format!(
+                    "Field [{field}] of type [keyword] is not supported for aggregation [{}]",
+                    metric_name(*metric)
+                )));
+            }
+            s.source = src;
+            s.field_type = ty;
+            s.missing_key = missing.as_ref().and_then(|m| missing_to_key(m, ty));
+            s.missing_num = missing.as_ref().and_then(|m| match m {
+                Value::Number(n) => n.as_f64(),
+                Value::String(st) => st.parse().ok(),
+                _ => None,
+            });
+        }
+    }
+    s.subs = a
+        .subs
+        .iter()
+        .map(|x| seg_agg(x, seg, mapping, qctx, index))
+        .collect::<Result<_>>()?;
+    Ok(s)
+}
+
+fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Avg => "avg",
+        Metric::Min => "min",
+        Metric::Max => "max",
+        Metric::Sum => "sum",
+        Metric::Stats => "stats",
+        Metric::ValueCount => "value_count",
+        Metric::Cardinality => "cardinality",
+        Metric::Percentiles => "percentiles",
+    }
+}
+
+fn collect_all(
+    aggs: &[Agg],
+    segs: &mut [SegAgg],
+    states: &mut [State],
+    doc: DocId,
+    buf: &mut Vec<f64>,
+) {
+    for ((a, s), st) in aggs.iter().zip(segs.iter_mut()).zip(states.iter_mut()) {
+        collect_one(a, s, st, doc, buf);
+    }
+}
+
+fn bucket_collect(a: &Agg, s: &mut SegAgg, b: &mut Bucket, doc: DocId, buf: &mut Vec<f64>) {
+    b.doc_count += 1;
+    if !a.subs.is_empty() {
+        let subs = &mut s.subs;
+        collect_all(&a.subs, subs, &mut b.subs, doc, buf);
+    }
+}
+
+fn num_values(src: &Source, doc: DocId, out: &mut Vec<f64>) {
+    out.clear();
+    if let Source::Num(c) = src {
+        out.extend(c.values_for_doc(doc));
+    }
+}
+
+fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Vec<f64>) {
+    match (&a.kind, st) {
+        (Kind::Terms { .. }, State::Keyed(map)) => match &s.source {
+            Source::Str(col) => {
+                let ords: Vec<u64> = col.term_ords(doc).collect();
+                if ords.is_empty() {
+                    if let Some(k) = s.missing_key.clone() {
+                        let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
+                        bucket_collect(a, s, &mut b, doc, buf);
+                        map.insert(k, b);
+                    }
+                    return;
+                }
+                let mut last = None;
+                for o in ords {
+                    if last == Some(o) {
+                        continue;
+                    }
+                    last = Some(o);
+                    let mut b = s
+                        .ords
+                        .get_mut(o as usize)
+                        .and_then(Option::take)
+                        .unwrap_or_else(|| new_bucket(&a.subs));
+                    bucket_collect(a, s, &mut b, doc, buf);
+                    if let Some(slot) = s.ords.get_mut(o as usize) {
+                        *slot = Some(b);
+                    }
+                }
+            }
+            src => {
+                let mut vals = Vec::new();
+                num_values(src, doc, &mut vals);
+                vals.dedup();
+                if vals.is_empty()
+                    && let Some(k) = s.missing_key.clone()
+                {
+                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
+                    bucket_collect(a, s, &mut b, doc, buf);
+                    map.insert(k, b);
+                }
+                for v in vals {
+                    let k = f2k(v);
+                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
+                    bucket_collect(a, s, &mut b, doc, buf);
+                    map.insert(k, b);
+                }
+            }
+        },
+        (
+            Kind::DateHistogram {
+                interval, offset, ..
+            },
+            State::Keyed(map),
+        ) => {
+            let mut vals = Vec::new();
+            num_values(&s.source, doc, &mut vals);
+            let mut keys: Vec<i64> = vals
+                .iter()
+                .map(|v| date_key(*v as i64, interval, s.tz, *offset))
+                .collect();
+            keys.dedup();
+            for k in keys {
+                let key = f2k(k as f64);
+                let mut b = map.remove(&key).unwrap_or_else(|| new_bucket(&a.subs));
+                bucket_collect(a, s, &mut b, doc, buf);
+                map.insert(key, b);
+            }
+        }
+        (
+            Kind::Histogram {
+                interval, offset, ..
+            },
+            State::Keyed(map),
+        ) => {
+            let mut vals = Vec::new();
+            num_values(&s.source, doc, &mut vals);
+            let mut keys: Vec<f64> = vals
+                .iter()
+                .map(|v| ((v - offset) / interval).floor() * interval + offset)
+                .collect();
+            keys.dedup();
+            for k in keys {
+                let key = f2k(k);
+                let mut b = map.remove(&key).unwrap_or_else(|| new_bucket(&a.subs));
+                bucket_collect(a, s, &mut b, doc, buf);
+                map.insert(key, b);
+            }
+        }
+        (Kind::Range { ranges, .. }, State::List(bs)) => {
+            let mut vals = Vec::new();
+            num_values(&s.source, doc, &mut vals);
+            for (i, (_, from, to)) in ranges.iter().enumerate() {
+                if vals
+                    .iter()
+                    .any(|v| from.is_none_or(|f| *v >= f) && to.is_none_or(|t| *v < t))
+                {
+                    bucket_collect(a, s, &mut bs[i], doc, buf);
+                }
+            }
+        }
+        (Kind::Filter(_), State::Single(b)) => {
+            if s.filters.first().is_some_and(|f| has_bit(f, doc)) {
+                bucket_collect(a, s, b, doc, buf);
+            }
+        }
+        (
+            Kind::Filters {
+                filters,
+                other_bucket,
+                ..
+            },
+            State::List(bs),
+        ) => {
+            let mut any = false;
+            for i in 0..filters.len() {
+                if has_bit(&s.filters[i], doc) {
+                    any = true;
+                    bucket_collect(a, s, &mut bs[i], doc, buf);
+                }
+            }
+            if !any && other_bucket.is_some() {
+                let last = bs.len() - 1;
+                bucket_collect(a, s, &mut bs[last], doc, buf);
+            }
+        }
+        (Kind::Metric { metric, .. }, State::Metric(m)) => match &s.source {
+            Source::Str(col) => {
+                let mut any = false;
+                let mut text = String::new();
+                for o in col.term_ords(doc) {
+                    any = true;
+                    m.count += 1;
+                    if *metric == Metric::Cardinality {
+                        text.clear();
+                        if col.ord_to_str(o, &mut text).unwrap_or(false) {
+                            m.distinct.insert(Key::Str(text.clone()));
+                        }
+                    }
+                }
+                if !any && let Some(k) = &s.missing_key {
+                    m.count += 1;
+                    m.distinct.insert(k.clone());
+                }
+            }
+            src => {
+                num_values(src, doc, buf);
+                if buf.is_empty()
+                    && let Some(x) = s.missing_num
+                {
+                    buf.push(x);
+                }
+                for &v in buf.iter() {
+                    m.count += 1;
+                    m.sum += v;
+                    m.min = m.min.min(v);
+                    m.max = m.max.max(v);
+                    match metric {
+                        Metric::Percentiles => m.values.push(v),
+                        Metric::Cardinality => {
+                            m.distinct.insert(f2k(v));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        },
+        _ => {}
+    }
+}
+
+fn finish_all(aggs: &[Agg], segs: &mut [SegAgg], states: &mut [State]) {
+    for ((a, s), st) in aggs.iter().zip(segs.iter_mut()).zip(states.iter_mut()) {
+        finish_one(a, s, st);
+    }
+}
+
+fn finish_bucket(a: &Agg, s: &mut SegAgg, b: &mut Bucket) {
+    finish_all(&a.subs, &mut s.subs, &mut b.subs);
+}
+
+fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
+    match st {
+        State::Keyed(map) => {
+            if let Source::Str(col) = &s.source {
+                let col = col.clone();
+                let ords = std::mem::take(&mut s.ords);
+                let mut text = String::new();
+                for (o, b) in ords.into_iter().enumerate() {
+                    let Some(mut b) = b else { continue };
+                    finish_bucket(a, s, &mut b);
+                    text.clear();
+                    if col.ord_to_str(o as u64, &mut text).unwrap_or(false) {
+                        let k = Key::Str(text.clone());
+                        match map.get_mut(&k) {
+                            Some(e) => merge_bucket(e, b),
+                            None => {
+                                map.insert(k, b);
+                            }
+                        }
+                    }
+                }
+            }
+            let keys: Vec<Key> = map.keys().cloned().collect();
+            for k in keys {
+                if let Some(b) = map.get_mut(&k) {
+                    finish_bucket(a, s, b);
+                }
+            }
+        }
+        State::List(bs) => {
+            for b in bs {
+                finish_bucket(a, s, b);
+            }
+        }
+        State::Single(b) => finish_bucket(a, s, b),
+        State::Metric(_) => {}
+    }
+}
+
+/// The bucket key (epoch millis) of `ms` for a date histogram.
+pub fn date_key(ms: i64, interval: &Interval, tz: Option<FixedOffset>, offset: i64) -> i64 {
+    match interval {
+        Interval::Fixed(i) => {
+            let shift = tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
+            let local = ms + shift - offset;
+            local.div_euclid(*i) * i - shift + offset
+        }
+        Interval::Calendar(unit) => {
+            let tz = tz.unwrap_or_else(date::utc);
+            datemath::round(ms - offset, *unit, tz).map_or(ms, |(s, _)| s + offset)
+        }
+    }
+}
+
+fn next_key(k: i64, interval: &Interval, tz: Option<FixedOffset>, offset: i64) -> i64 {
+    match interval {
+        Interval::Fixed(i) => k + i,
+        Interval::Calendar(unit) => {
+            let tz = tz.unwrap_or_else(date::utc);
+            datemath::round(k - offset, *unit, tz).map_or(k + 86_400_000, |(_, e)| e + offset)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rendering
+
+/// Rendering context.
+pub struct RenderCtx<'a> {
+    /// Mapping of the first index that has the field (for types and formats).
+    pub mappings: Vec<&'a Mapping>,
+    /// now for extended bounds date math
+    pub now_ms: i64,
+}
+
+impl RenderCtx<'_> {
+    fn field_type(&self, field: &str) -> Option<(FieldType, Vec<DateFormat>, Option<String>)> {
+        self.mappings.iter().find_map(|m| {
+            m.field(field)
+                .map(|f| (f.ty, f.formats.clone(), f.format.clone()))
+        })
+    }
+}
+
+/// Renders ES JSON for `aggs` from merged states.
+pub fn render(aggs: &[Agg], states: &[State], ctx: &RenderCtx<'_>) -> Result<Map<String, Value>> {
+    let mut out = Map::new();
+    for (a, st) in aggs.iter().zip(states) {
+        out.insert(a.name.clone(), render_one(a, st, ctx)?);
+    }
+    Ok(out)
+}
+
+fn bucket_body(
+    a: &Agg,
+    b: &Bucket,
+    ctx: &RenderCtx<'_>,
+    mut head: Map<String, Value>,
+) -> Result<Value> {
+    head.insert("doc_count".into(), Value::from(b.doc_count));
+    head.extend(render(&a.subs, &b.subs, ctx)?);
+    Ok(Value::Object(head))
+}
+
+/// Java's double rendering for integral values (`100.0`).
+pub fn num_json(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+fn java_double(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
+    let (name, stat) = path
+        .split_once('.')
+        .map_or((path, None), |(n, s)| (n, Some(s)));
+    for (sub, st) in a.subs.iter().zip(&b.subs) {
+        if sub.name != name {
+            continue;
+        }
+        if let (Kind::Metric { metric, .. }, State::Metric(m)) = (&sub.kind, st) {
+            let avg = if m.count == 0 {
+                f64::NAN
+            } else {
+                m.sum / m.count as f64
+            };
+            return match (metric, stat) {
+                (Metric::Avg, _) | (Metric::Stats, Some("avg")) => avg,
+                (Metric::Min, _) | (Metric::Stats, Some("min")) => m.min,
+                (Metric::Max, _) | (Metric::Stats, Some("max")) => m.max,
+                (Metric::Sum, _) | (Metric::Stats, Some("sum")) => m.sum,
+                (Metric::ValueCount, _) | (Metric::Stats, Some("count")) => m.count as f64,
+                (Metric::Cardinality, _) => m.distinct.len() as f64,
+                _ => f64::NAN,
+            };
+        }
+    }
+    f64::NAN
+}
+
+fn validate_order(a: &Agg, order: &[Order]) -> Result<()> {
+    for o in order {
+        if let Order::Metric(path, _) = o {
+            let name = path.split_once('.').map_or(path.as_str(), |(n, _)| n);
+            let ok = a.subs.iter().any(|s| s.name == name && matches!(&s.kind, Kind::Metric { metric, .. } if *metric != Metric::Percentiles));
+            if !ok {
+                return Err(Error::es(
+                    400,
+                    "aggregation_execution_exception",
+                    format!(
+                        "Invalid aggregation order path [{path}]. The provided aggregation [{name}] either does not exist, or is a pipeline aggregation and cannot be used to sort the buckets."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
+    match (&a.kind, st) {
+        (
+            Kind::Terms {
+                field,
+                size,
+                order,
+                min_doc_count,
+                ..
+            },
+            State::Keyed(map),
+        ) => {
+            validate_order(a, order)?;
+            let ty = ctx.field_type(field);
+            let mut buckets: Vec<(&Key, &Bucket)> = map
+                .iter()
+                .filter(|(_, b)| b.doc_count >= *min_doc_count)
+                .collect();
+            let order = if order.is_empty() {
+                vec![Order::Count(false)]
+            } else {
+                order.clone()
+            };
+            buckets.sort_by(|x, y| {
+                for o in &order {
+                    let c = match o {
+                        Order::Count(asc) => {
+                            let c = x.1.doc_count.cmp(&y.1.doc_count);
+                            if *asc { c } else { c.reverse() }
+                        }
+                        Order::Key(asc) => {
+                            let c = cmp_keys(x.0, y.0);
+                            if *asc { c } else { c.reverse() }
+                        }
+                        Order::Metric(p, asc) => {
+                            let (vx, vy) = (metric_value(a, x.1, p), metric_value(a, y.1, p));
+                            let c = vx
+                                .partial_cmp(&vy)
+                                .unwrap_or_else(|| vx.is_nan().cmp(&vy.is_nan()));
+                            if *asc { c } else { c.reverse() }
+                        }
+                    };
+                    if c != std::cmp::Ordering::Equal {
+                        return c;
+                    }
+                }
+                cmp_keys(x.0, y.0)
+            });
+            let total: u64 = buckets.iter().map(|(_, b)| b.doc_count).sum();
+            let shown: Vec<(&Key, &Bucket)> = buckets.into_iter().take(*size).collect();
+            let shown_count: u64 = shown.iter().map(|(_, b)| b.doc_count).sum();
+            let mut arr = Vec::new();
+            for (k, b) in shown {
+                let mut head = Map::new();
+                match (k, &ty) {
+                    (Key::Str(s), _) => {
+                        head.insert("key".into(), Value::from(s.clone()));
+                    }
+                    (k, Some((FieldType::Date, formats, _))) => {
+                        let ms = k2f(k) as i64;
+                        head.insert("key".into(), Value::from(ms));
+                        head.insert(
+                            "key_as_string".into(),
+                            Value::from(date::format_with(ms, formats, None)),
+                        );
+                    }
+                    (k, Some((FieldType::Boolean, _, _))) => {
+                        let v = k2f(k);
+                        head.insert("key".into(), Value::from(v as i64));
+                        head.insert(
+                            "key_as_string".into(),
+                            Value::from(if v != 0.0 { "true" } else { "false" }),
+                        );
+                    }
+                    (k, Some((t, _, _))) if t.is_integer() => {
+                        head.insert("key".into(), Value::from(k2f(k) as i64));
+                    }
+                    (k, _) => {
+                        head.insert("key".into(), num_json(k2f(k)));
+                    }
+                }
+                arr.push(bucket_body(a, b, ctx, head)?);
+            }
+            Ok(
+                json!({"doc_count_error_upper_bound": 0, "sum_other_doc_count": total - shown_count, "buckets": arr}),
+            )
+        }
+        (
+            Kind::DateHistogram {
+                field,
+                interval,
+                min_doc_count,
+                bounds,
+                tz,
+                format,
+                offset,
+            },
+            State::Keyed(map),
+        ) => {
+            let tz = tz.as_deref().map(datemath::parse_time_zone).transpose()?;
+            let (formats, has_custom) = match (format, ctx.field_type(field)) {
+                (Some(f), _) => (
+                    date::parse_formats(f).map_err(Error::illegal_argument)?,
+                    true,
+                ),
+                (None, Some((_, formats, Some(_)))) => (formats, true),
+                _ => (
+                    date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default(),
+                    false,
+                ),
+            };
+            let _ = has_custom;
+            let mut keys: BTreeMap<i64, &Bucket> = BTreeMap::new();
+            for (k, b) in map {
+                keys.insert(k2f(k) as i64, b);
+            }
+            let empty = new_bucket(&a.subs);
+            let mut out_keys: Vec<i64> = Vec::new();
+            if *min_doc_count == 0 {
+                let mut lo = keys.keys().next().copied();
+                let mut hi = keys.keys().next_back().copied();
+                if let Some((bmin, bmax)) = bounds {
+                    let f = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
+                    let conv = |v: &Value| -> Result<Option<i64>> {
+                        match v {
+                            Value::Null => Ok(None),
+                            Value::Number(n) => Ok(n.as_i64()),
+                            Value::String(s) => {
+                                datemath::resolve(s, &f, tz, ctx.now_ms, false).map(Some)
+                            }
+                            _ => Err(perr("[extended_bounds] must be numbers or dates")),
+                        }
+                    };
+                    if let Some(m) = conv(bmin)? {
+                        let k = date_key(m, interval, tz, *offset);
+                        lo = Some(lo.map_or(k, |l| l.min(k)));
+                    }
+                    if let Some(m) = conv(bmax)? {
+                        let k = date_key(m, interval, tz, *offset);
+                        hi = Some(hi.map_or(k, |h| h.max(k)));
+                    }
+                }
+                if let (Some(mut k), Some(hi)) = (lo, hi) {
+                    let mut guard = 0;
+                    while k <= hi && guard < 100_000 {
+                        out_keys.push(k);
+                        k = next_key(k, interval, tz, *offset);
+                        guard += 1;
+                    }
+                    if guard >= 100_000 {
+                        return Err(Error::es(
+                            400,
+                            "too_many_buckets_exception",
+                            "Trying to create too many buckets. Must be less than or equal to: [65536]",
+                        ));
+                    }
+                }
+            } else {
+                out_keys = keys
+                    .iter()
+                    .filter(|(_, b)| b.doc_count >= *min_doc_count)
+                    .map(|(k, _)| *k)
+                    .collect();
+            }
+            let mut arr = Vec::new();
+            for k in out_keys {
+                let b = keys.get(&k).copied().unwrap_or(&empty);
+                let mut head = Map::new();
+                head.insert(
+                    "key_as_string".into(),
+                    Value::from(date::format_with(k, &formats, tz)),
+                );
+                head.insert("key".into(), Value::from(k));
+                arr.push(bucket_body(a, b, ctx, head)?);
+            }
+            Ok(json!({"buckets": arr}))
+        }
+        (
+            Kind::Histogram {
+                interval,
+                min_doc_count,
+                bounds,
+                offset,
+                ..
+            },
+            State::Keyed(map),
+        ) => {
+            let mut keys: Vec<(f64, &Bucket)> = map.iter().map(|(k, b)| (k2f(k), b)).collect();
+            keys.sort_by(|x, y| x.0.total_cmp(&y.0));
+            let empty = new_bucket(&a.subs);
+            let mut arr = Vec::new();
+            let mut emit = |k: f64, b: &Bucket| -> Result<()> {
+                let mut head = Map::new();
+                head.insert("key".into(), num_json(k));
+                arr.push(bucket_body(a, b, ctx, head)?);
+                Ok(())
+            };
+            if *min_doc_count == 0 {
+                let mut lo = keys.first().map(|x| x.0);
+                let mut hi = keys.last().map(|x| x.0);
+                if let Some((bl, bh)) = bounds {
+                    let kl = ((bl - offset) / interval).floor() * interval + offset;
+                    let kh = ((bh - offset) / interval).floor() * interval + offset;
+                    lo = Some(lo.map_or(kl, |l: f64| l.min(kl)));
+                    hi = Some(hi.map_or(kh, |h: f64| h.max(kh)));
+                }
+                if let (Some(lo), Some(hi)) = (lo, hi) {
+                    let n = ((hi - lo) / interval).round() as i64;
+                    if n > 65_535 {
+                        return Err(Error::es(
+                            400,
+                            "too_many_buckets_exception",
+                            "Trying to create too many buckets. Must be less than or equal to: [65536]",
+                        ));
+                    }
+                    for i in 0..=n {
+                        let k = lo + i as f64 * interval;
+                        let b = map.get(&f2k(k)).unwrap_or(&empty);
+                        emit(k, b)?;
+                    }
+                }
+            } else {
+                for (k, b) in keys {
+                    if b.doc_count >= *min_doc_count {
+                        emit(k, b)?;
+                    }
+                }
+            }
+            Ok(json!({"buckets": arr}))
+        }
+        (Kind::Range { ranges, keyed, .. }, State::List(bs)) => {
+            let mut arr = Vec::new();
+            let mut obj = Map::new();
+            for ((key, from, to), b) in ranges.iter().zip(bs) {
+                let k = key.clone().unwrap_or_else(|| {
+                    format!(
+                        "{}-{}",
+                        from.map_or("*".to_owned(), java_double),
+                        to.map_or("*".to_owned(), java_double)
+                    )
+                });
+                let mut head = Map::new();
+                if !keyed {
+                    head.insert("key".into(), Value::from(k.clone()));
+                }
+                if let Some(f) = from {
+                    head.insert("from".into(), num_json(*f));
+                }
+                if let Some(t) = to {
+                    head.insert("to".into(), num_json(*t));
+                }
+                let body = bucket_body(a, b, ctx, head)?;
+                if *keyed {
+                    obj.insert(k, body);
+                } else {
+                    arr.push(body);
+                }
+            }
+            Ok(if *keyed {
+                json!({"buckets": obj})
+            } else {
+                json!({"buckets": arr})
+            })
+        }
+        (Kind::Filter(_), State::Single(b)) => bucket_body(a, b, ctx, Map::new()),
+        (
+            Kind::Filters {
+                filters,
+                keyed,
+                other_bucket,
+            },
+            State::List(bs),
+        ) => {
+            let mut names: Vec<String> = filters.iter().map(|(n, _)| n.clone()).collect();
+            if let Some(o) = other_bucket {
+                names.push(o.clone());
+            }
+            if *keyed {
+                let mut obj = Map::new();
+                for (n, b) in names.iter().zip(bs) {
+                    obj.insert(n.clone(), bucket_body(a, b, ctx, Map::new())?);
+                }
+                Ok(json!({"buckets": obj}))
+            } else {
+                let arr = bs
+                    .iter()
+                    .map(|b| bucket_body(a, b, ctx, Map::new()))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(json!({"buckets": arr}))
+            }
+        }
+        (
+            Kind::Metric {
+                metric,
+                field,
+                percents,
+                ..
+            },
+            State::Metric(m),
+        ) => {
+            let is_date = matches!(ctx.field_type(field), Some((FieldType::Date, _, _)));
+            let val = |x: f64, present: bool| -> Value {
+                if present { num_json(x) } else { Value::Null }
+            };
+            let with_string = |mut v: Map<String, Value>, key: &str, x: f64, present: bool| {
+                if is_date && present {
+                    v.insert(
+                        format!("{key}_as_string"),
+                        Value::from(date::format_millis(x as i64, None)),
+                    );
+                }
+                v
+            };
+            let has = m.count > 0;
+            Ok(match metric {
+                Metric::Avg => json!({"value": val(m.sum / m.count.max(1) as f64, has)}),
+                Metric::Min => Value::Object(with_string(
+                    Map::from_iter([("value".to_owned(), val(m.min, has))]),
+                    "value",
+                    m.min,
+                    has,
+                )),
+                Metric::Max => Value::Object(with_string(
+                    Map::from_iter([("value".to_owned(), val(m.max, has))]),
+                    "value",
+                    m.max,
+                    has,
+                )),
+                Metric::Sum => json!({"value": num_json(m.sum)}),
+                Metric::ValueCount => json!({"value": m.count}),
+                Metric::Cardinality => json!({"value": m.distinct.len()}),
+                Metric::Stats => json!({
+                    "count": m.count,
+                    "min": val(m.min, has),
+                    "max": val(m.max, has),
+                    "avg": val(m.sum / m.count.max(1) as f64, has),
+                    "sum": num_json(m.sum),
+                }),
+                Metric::Percentiles => {
+                    let mut sorted = m.values.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    let mut values = Map::new();
+                    for p in percents {
+                        let v = percentile(&sorted, *p);
+                        values.insert(java_double(*p), v.map_or(Value::Null, num_json));
+                    }
+                    json!({"values": values})
+                }
+            })
+        }
+        _ => Err(Error::es(
+            500,
+            "exception",
+            format!("aggregation state mismatch for [{}]", a.name),
+        )),
+    }
+}
+
+fn cmp_keys(a: &Key, b: &Key) -> std::cmp::Ordering {
+    match (a, b) {
+        (Key::Str(x), Key::Str(y)) => x.cmp(y),
+        _ => k2f(a).total_cmp(&k2f(b)),
+    }
+}
+
+/// Percentile with linear interpolation between closest ranks (`None` when empty).
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    if sorted.len() == 1 {
+        return Some(sorted[0]);
+    }
+    let rank = (p / 100.0).clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    let frac = rank - lo as f64;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+#[cfg(test)]
+mod tests;

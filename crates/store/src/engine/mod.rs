@@ -1,0 +1,7 @@
+//! The storage engine: the [`store::Store`], per-index [`shard::Shard`]s and their translog.
+
+pub mod settings;
+pub mod shard;
+pub mod store;
+pub mod util;
+pub mod wal;

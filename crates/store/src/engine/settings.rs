@@ -1,0 +1,118 @@
+//! Index settings accepted at creation (`number_of_shards`, `number_of_replicas`,
+//! `refresh_interval`); anything else is refused as ES refuses unknown settings.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Parses an ES time value (`1s`, `500ms`, `2m`, `-1`) for `refresh_interval`; `-1` → `None`.
+pub fn parse_interval(s: &str) -> Result<Option<Duration>> {
+    let s = s.trim();
+    if s == "-1" {
+        return Ok(None);
+    }
+    let bad = || {
+        Error::illegal_argument(format!(
+            "failed to parse setting [index.refresh_interval] with value [{s}] as a time value: unit is missing or unrecognized"
+        ))
+    };
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .ok_or_else(bad)?;
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let ms = match unit {
+        "nanos" => n / 1e6,
+        "micros" => n / 1e3,
+        "ms" => n,
+        "s" => n * 1e3,
+        "m" => n * 60e3,
+        "h" => n * 3600e3,
+        "d" => n * 86_400e3,
+        _ => return Err(bad()),
+    };
+    Ok(Some(Duration::from_millis(ms as u64)))
+}
+
+/// Settings of a create-index body, flattened (`index.number_of_shards` etc).
+#[derive(Debug, Clone, Default)]
+pub struct IndexSettings {
+    /// `index.number_of_replicas` (default 1).
+    pub replicas: u32,
+    /// `index.refresh_interval`.
+    pub refresh_interval: Option<Option<Duration>>,
+    /// Accepted settings as given, flattened with the `index.` prefix stripped.
+    pub rendered: Map<String, Value>,
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((prefix.to_owned(), other.clone())),
+    }
+}
+
+fn as_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses the `settings` member.
+pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
+    let mut s = IndexSettings {
+        replicas: 1,
+        ..IndexSettings::default()
+    };
+    let Some(v) = v else { return Ok(s) };
+    if !v.is_object() {
+        return Err(Error::parsing("[settings] must be an object"));
+    }
+    let mut flat = Vec::new();
+    flatten("", v, &mut flat);
+    for (k, val) in flat {
+        let key = k.strip_prefix("index.").unwrap_or(&k).to_owned();
+        let text = as_string(&val);
+        match key.as_str() {
+            "number_of_shards" => {
+                let n: u32 = text.parse().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] for setting [index.number_of_shards]"
+                    ))
+                })?;
+                if n == 0 {
+                    return Err(Error::illegal_argument(
+                        "Failed to parse value [0] for setting [index.number_of_shards] must be >= 1",
+                    ));
+                }
+            }
+            "number_of_replicas" => {
+                s.replicas = text.parse().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] for setting [index.number_of_replicas]"
+                    ))
+                })?;
+            }
+            "refresh_interval" => s.refresh_interval = Some(parse_interval(&text)?),
+            other => {
+                return Err(Error::illegal_argument(format!(
+                    "unknown setting [index.{other}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings"
+                )));
+            }
+        }
+        s.rendered.insert(key, Value::from(text));
+    }
+    Ok(s)
+}

@@ -1,0 +1,903 @@
+//! One ES index: a tantivy index, its translog, its mapping and the live version map.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
+use serde_json::{Map, Value, json};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, JsonObjectOptions, OwnedValue, STORED, STRING, Schema,
+    TextFieldIndexing,
+};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
+
+use crate::engine::wal::{Wal, WalOp};
+use crate::error::{Error, Result};
+use crate::mapping::{IndexedDoc, IndexedValue, Mapping};
+
+/// Name of the analyzer used for `text` fields (ES `standard`: word split + lowercase).
+pub const TEXT_ANALYZER: &str = "es_standard";
+
+/// The fixed tantivy schema every ES index uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// `_id` (raw, stored, fast)
+    pub id: Field,
+    /// `_source` (stored bytes)
+    pub source: Field,
+    /// `_version`
+    pub version: Field,
+    /// `_seq_no`
+    pub seq_no: Field,
+    /// paths present in the doc (raw terms), for `exists`
+    pub present: Field,
+    /// keyword values, JSON by path (raw, fast)
+    pub kw: Field,
+    /// text values, JSON by path (analysed, positions)
+    pub text: Field,
+    /// numbers, dates (epoch millis) and booleans, JSON by path (fast)
+    pub num: Field,
+}
+
+fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let id = b.add_text_field("_id", STRING | STORED | FAST);
+    let source = b.add_bytes_field("_source", STORED);
+    let version = b.add_u64_field("_version", STORED | FAST);
+    let seq_no = b.add_u64_field("_seq_no", STORED | FAST);
+    let present = b.add_text_field("_fields", STRING);
+    let kw_opts = JsonObjectOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::Basic),
+        )
+        .set_fast("raw")
+        .set_expand_dots_enabled();
+    let kw = b.add_json_field("k", kw_opts);
+    let text_opts = JsonObjectOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TEXT_ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_expand_dots_enabled();
+    let text = b.add_json_field("t", text_opts);
+    let num_opts = JsonObjectOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::Basic),
+        )
+        .set_fast("raw")
+        .set_expand_dots_enabled();
+    let num = b.add_json_field("n", num_opts);
+    (
+        b.build(),
+        Fields {
+            id,
+            source,
+            version,
+            seq_no,
+            present,
+            kw,
+            text,
+            num,
+        },
+    )
+}
+
+/// The text analyzer (also used to analyse query text).
+pub fn text_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(256))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// Persistent metadata of an index (`meta.json`).
+#[derive(Debug, Clone)]
+pub struct IndexMeta {
+    /// ES index name.
+    pub name: String,
+    /// `index.uuid`.
+    pub uuid: String,
+    /// `index.creation_date` (epoch millis).
+    pub created_ms: i64,
+    /// The mapping.
+    pub mapping: Mapping,
+    /// `index.number_of_replicas` (affects only health, as on a single node).
+    pub replicas: u32,
+    /// `index.refresh_interval` override (`None` = store default, `Some(None)` = -1).
+    pub refresh_interval: Option<Option<Duration>>,
+    /// Other accepted settings, rendered back in `GET /index`.
+    pub settings: Map<String, Value>,
+}
+
+impl IndexMeta {
+    fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "uuid": self.uuid,
+            "created_ms": self.created_ms,
+            "mappings": self.mapping.to_json(),
+            "replicas": self.replicas,
+            "refresh_interval": match self.refresh_interval {
+                None => Value::Null,
+                Some(None) => Value::from("-1"),
+                Some(Some(d)) => Value::from(format!("{}ms", d.as_millis())),
+            },
+            "settings": self.settings,
+        })
+    }
+
+    fn from_json(v: &Value) -> Result<IndexMeta> {
+        let bad = || Error::es(500, "exception", "corrupt index meta.json");
+        let refresh_interval = match v.get("refresh_interval") {
+            Some(Value::String(s)) => Some(crate::engine::settings::parse_interval(s)?),
+            _ => None,
+        };
+        Ok(IndexMeta {
+            name: v
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?
+                .to_owned(),
+            uuid: v
+                .get("uuid")
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?
+                .to_owned(),
+            created_ms: v.get("created_ms").and_then(Value::as_i64).unwrap_or(0),
+            mapping: Mapping::parse(v.get("mappings").ok_or_else(bad)?)?,
+            replicas: v.get("replicas").and_then(Value::as_u64).unwrap_or(1) as u32,
+            refresh_interval,
+            settings: v
+                .get("settings")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct LiveEntry {
+    version: u64,
+    seq_no: u64,
+    /// `None` = deleted
+    source: Option<Bytes>,
+}
+
+/// What a write did to one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocResult {
+    /// A new document.
+    Created,
+    /// An existing document was replaced.
+    Updated,
+    /// A document was deleted.
+    Deleted,
+    /// Delete of a missing document.
+    NotFound,
+}
+
+impl DocResult {
+    /// ES's `result` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocResult::Created => "created",
+            DocResult::Updated => "updated",
+            DocResult::Deleted => "deleted",
+            DocResult::NotFound => "not_found",
+        }
+    }
+}
+
+/// The outcome of one successful write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteResult {
+    /// `_index`
+    pub index: String,
+    /// `_id`
+    pub id: String,
+    /// `_version`
+    pub version: u64,
+    /// `_seq_no`
+    pub seq_no: u64,
+    /// `_primary_term` (always 1)
+    pub primary_term: u64,
+    /// `result`
+    pub result: DocResult,
+}
+
+impl WriteResult {
+    /// HTTP status: 201 created, 404 not found, else 200.
+    pub fn status(&self) -> u16 {
+        match self.result {
+            DocResult::Created => 201,
+            DocResult::NotFound => 404,
+            _ => 200,
+        }
+    }
+
+    /// ES body of a single-document write (also the bulk item body, with `status` added there).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "_index": self.index,
+            "_id": self.id,
+            "_version": self.version,
+            "result": self.result.as_str(),
+            "_shards": {"total": 2, "successful": 1, "failed": 0},
+            "_seq_no": self.seq_no,
+            "_primary_term": self.primary_term,
+        })
+    }
+}
+
+/// The kind of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpType {
+    /// Create or overwrite.
+    Index,
+    /// Create only (409 if the id exists).
+    Create,
+    /// Delete.
+    Delete,
+}
+
+impl OpType {
+    /// ES's action name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpType::Index => "index",
+            OpType::Create => "create",
+            OpType::Delete => "delete",
+        }
+    }
+}
+
+/// A write prepared for one shard (source parsed and converted).
+pub(crate) struct Prepared {
+    pub op: OpType,
+    pub id: String,
+    pub auto_id: bool,
+    pub source: Bytes,
+    pub doc: Option<IndexedDoc>,
+}
+
+/// One ES index.
+pub struct Shard {
+    /// ES index name.
+    pub name: String,
+    /// uuid.
+    pub uuid: String,
+    dir: PathBuf,
+    meta: RwLock<IndexMeta>,
+    _index: Index,
+    /// The schema fields.
+    pub fields: Fields,
+    writer: RwLock<IndexWriter>,
+    reader: IndexReader,
+    wal: Wal,
+    next_seq: AtomicU64,
+    live: Mutex<HashMap<String, LiveEntry>>,
+    live_bytes: AtomicUsize,
+    dirty: AtomicBool,
+    refresh_lock: Mutex<()>,
+    refreshed_seq: AtomicU64,
+}
+
+const META_FILE: &str = "meta.json";
+const LIVE_LIMIT_BYTES: usize = 96 << 20;
+
+fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
+    let tmp = dir.join("meta.json.tmp");
+    let bytes = serde_json::to_vec_pretty(&meta.to_json())
+        .map_err(|e| Error::es(500, "exception", format!("cannot encode index meta: {e}")))?;
+    {
+        use std::io::Write;
+        let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        f.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    }
+    let dst = dir.join(META_FILE);
+    fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Shard tuning taken from the store config.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShardOptions {
+    pub writer_memory_bytes: usize,
+    pub writer_threads: usize,
+    pub fsync: bool,
+}
+
+impl Shard {
+    /// Creates a new index in `dir` (which must not exist).
+    pub(crate) fn create(dir: &Path, meta: IndexMeta, opts: ShardOptions) -> Result<Shard> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        write_meta(dir, &meta)?;
+        Shard::open_with(dir, meta, opts)
+    }
+
+    /// Opens an existing index directory, replaying its translog.
+    pub(crate) fn open(dir: &Path, opts: ShardOptions) -> Result<Shard> {
+        let path = dir.join(META_FILE);
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::es(500, "exception", format!("corrupt {}: {e}", path.display())))?;
+        let meta = IndexMeta::from_json(&v)?;
+        Shard::open_with(dir, meta, opts)
+    }
+
+    fn open_with(dir: &Path, meta: IndexMeta, opts: ShardOptions) -> Result<Shard> {
+        let name = meta.name.clone();
+        let tv = |e| Error::tantivy(&name, e);
+        let tdir = dir.join("tantivy");
+        fs::create_dir_all(&tdir).map_err(|e| Error::io(&tdir, e))?;
+        let (schema, fields) = build_schema();
+        let mmap = MmapDirectory::open(&tdir).map_err(|e| {
+            Error::es(
+                500,
+                "exception",
+                format!("cannot open {}: {e}", tdir.display()),
+            )
+        })?;
+        let index = Index::open_or_create(mmap, schema).map_err(tv)?;
+        index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
+        let writer: IndexWriter = index
+            .writer_with_num_threads(
+                opts.writer_threads.max(1),
+                opts.writer_memory_bytes
+                    .max(15_000_000 * opts.writer_threads.max(1)),
+            )
+            .map_err(tv)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tv)?;
+        let committed_seq = index
+            .load_metas()
+            .map_err(tv)?
+            .payload
+            .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+            .and_then(|v| v.get("seq_no").and_then(Value::as_u64));
+        let (wal, replay) = Wal::open(&dir.join("translog"), opts.fsync)?;
+        let shard = Shard {
+            name: meta.name.clone(),
+            uuid: meta.uuid.clone(),
+            dir: dir.to_owned(),
+            meta: RwLock::new(meta),
+            _index: index,
+            fields,
+            writer: RwLock::new(writer),
+            reader,
+            wal,
+            next_seq: AtomicU64::new(committed_seq.map_or(0, |s| s + 1)),
+            live: Mutex::new(HashMap::new()),
+            live_bytes: AtomicUsize::new(0),
+            dirty: AtomicBool::new(false),
+            refresh_lock: Mutex::new(()),
+            refreshed_seq: AtomicU64::new(committed_seq.unwrap_or(0)),
+        };
+        let mut replayed = 0usize;
+        for op in replay.ops {
+            if committed_seq.is_some_and(|c| op.seq_no() <= c) {
+                continue;
+            }
+            shard.replay_op(op)?;
+            replayed += 1;
+        }
+        if replayed > 0 || replay.truncated_bytes > 0 {
+            tracing::info!(index = %shard.name, replayed, truncated_bytes = replay.truncated_bytes, "translog replayed");
+        }
+        shard.dirty.store(true, Ordering::SeqCst);
+        shard.refresh()?;
+        Ok(shard)
+    }
+
+    fn replay_op(&self, op: WalOp) -> Result<()> {
+        let seq = op.seq_no();
+        let w = self.writer.read();
+        match op {
+            WalOp::Index {
+                seq_no,
+                version,
+                id,
+                source,
+                auto_id,
+            } => {
+                let map: Map<String, Value> = serde_json::from_slice(&source).map_err(|e| {
+                    Error::es(
+                        500,
+                        "exception",
+                        format!("corrupt source in translog for [{id}]: {e}"),
+                    )
+                })?;
+                let doc = {
+                    let mut meta = self.meta.write();
+                    let (idoc, up) = meta.mapping.convert(&map, &id)?;
+                    if !up.is_empty() {
+                        meta.mapping.apply(up);
+                        write_meta(&self.dir, &meta)?;
+                    }
+                    self.build_doc(&id, version, seq_no, &source, &idoc)
+                };
+                if !auto_id {
+                    w.delete_term(Term::from_field_text(self.fields.id, &id));
+                }
+                w.add_document(doc)
+                    .map_err(|e| Error::tantivy(&self.name, e))?;
+                self.live.lock().insert(
+                    id,
+                    LiveEntry {
+                        version,
+                        seq_no,
+                        source: Some(source),
+                    },
+                );
+            }
+            WalOp::Delete {
+                seq_no,
+                version,
+                id,
+            } => {
+                w.delete_term(Term::from_field_text(self.fields.id, &id));
+                self.live.lock().insert(
+                    id,
+                    LiveEntry {
+                        version,
+                        seq_no,
+                        source: None,
+                    },
+                );
+            }
+        }
+        let next = self.next_seq.load(Ordering::SeqCst).max(seq + 1);
+        self.next_seq.store(next, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// A snapshot of the metadata.
+    pub fn meta(&self) -> IndexMeta {
+        self.meta.read().clone()
+    }
+
+    /// Runs `f` with the mapping.
+    pub fn with_mapping<T>(&self, f: impl FnOnce(&Mapping) -> T) -> T {
+        f(&self.meta.read().mapping)
+    }
+
+    /// Merges `mapping` into the index mapping and persists it.
+    pub fn merge_mapping(&self, mapping: &Mapping) -> Result<()> {
+        let mut meta = self.meta.write();
+        let mut m = meta.mapping.clone();
+        m.merge(mapping)?;
+        meta.mapping = m;
+        write_meta(&self.dir, &meta)
+    }
+
+    /// The current searcher (what `refresh` made visible).
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Effective refresh interval given the store default.
+    pub fn refresh_interval(&self, default: Option<Duration>) -> Option<Duration> {
+        match self.meta.read().refresh_interval {
+            None => default,
+            Some(x) => x,
+        }
+    }
+
+    pub(crate) fn build_doc(
+        &self,
+        id: &str,
+        version: u64,
+        seq_no: u64,
+        source: &[u8],
+        idoc: &IndexedDoc,
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::new();
+        d.add_text(f.id, id);
+        d.add_bytes(f.source, source);
+        d.add_u64(f.version, version);
+        d.add_u64(f.seq_no, seq_no);
+        for p in &idoc.present {
+            d.add_text(f.present, p);
+        }
+        let (mut kw, mut text, mut num) = (Vec::new(), Vec::new(), Vec::new());
+        for (path, v) in &idoc.values {
+            match v {
+                IndexedValue::Keyword(s) => kw.push((path.clone(), OwnedValue::Str(s.clone()))),
+                IndexedValue::Text(s) => text.push((path.clone(), OwnedValue::Str(s.clone()))),
+                IndexedValue::Long(n) => num.push((path.clone(), OwnedValue::I64(*n))),
+                IndexedValue::Double(x) => num.push((path.clone(), OwnedValue::F64(*x))),
+                IndexedValue::Bool(b) => num.push((path.clone(), OwnedValue::Bool(*b))),
+            }
+        }
+        if !kw.is_empty() {
+            d.add_field_value(f.kw, &OwnedValue::Object(kw));
+        }
+        if !text.is_empty() {
+            d.add_field_value(f.text, &OwnedValue::Object(text));
+        }
+        if !num.is_empty() {
+            d.add_field_value(f.num, &OwnedValue::Object(num));
+        }
+        d
+    }
+
+    /// Parses and converts one source for this index, applying and persisting dynamic mapping
+    /// updates. Errors are per-document (`document_parsing_exception` and friends).
+    pub(crate) fn prepare(&self, op: OpType, id: Option<&str>, source: Bytes) -> Result<Prepared> {
+        let (id, auto_id) = match id {
+            Some(id) => {
+                validate_id(id)?;
+                (id.to_owned(), false)
+            }
+            None => (crate::engine::util::generate_id(), true),
+        };
+        if op == OpType::Delete {
+            return Ok(Prepared {
+                op,
+                id,
+                auto_id,
+                source,
+                doc: None,
+            });
+        }
+        let map = parse_source(&source)?;
+        let idoc = {
+            let meta = self.meta.read();
+            let (idoc, up) = meta.mapping.convert(&map, &id)?;
+            if up.is_empty() { Some(idoc) } else { None }
+        };
+        let idoc = match idoc {
+            Some(d) => d,
+            None => {
+                let mut meta = self.meta.write();
+                let (idoc, up) = meta.mapping.convert(&map, &id)?;
+                if !up.is_empty() {
+                    let mut m = meta.mapping.clone();
+                    m.apply(up);
+                    let old = std::mem::replace(&mut meta.mapping, m);
+                    if let Err(e) = write_meta(&self.dir, &meta) {
+                        meta.mapping = old;
+                        return Err(e);
+                    }
+                }
+                idoc
+            }
+        };
+        Ok(Prepared {
+            op,
+            id,
+            auto_id,
+            source,
+            doc: Some(idoc),
+        })
+    }
+
+    /// Looks up the current version of `id` (live map, then the searcher).
+    fn current(&self, live: &HashMap<String, LiveEntry>, id: &str) -> Result<Option<(u64, u64)>> {
+        if let Some(e) = live.get(id) {
+            return Ok(e.source.as_ref().map(|_| (e.version, e.seq_no)));
+        }
+        Ok(self.lookup_committed(id)?.map(|(v, s, _)| (v, s)))
+    }
+
+    fn lookup_committed(&self, id: &str) -> Result<Option<(u64, u64, DocAddress)>> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, id);
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let inv = seg
+                .inverted_index(self.fields.id)
+                .map_err(|e| Error::tantivy(&self.name, e))?;
+            let Some(mut postings) = inv
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| Error::io(&self.dir, e))?
+            else {
+                continue;
+            };
+            use tantivy::DocSet;
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !seg.is_deleted(doc) {
+                    let ff = seg.fast_fields();
+                    let v = ff
+                        .u64("_version")
+                        .ok()
+                        .and_then(|c| c.first(doc))
+                        .unwrap_or(1);
+                    let s = ff
+                        .u64("_seq_no")
+                        .ok()
+                        .and_then(|c| c.first(doc))
+                        .unwrap_or(0);
+                    return Ok(Some((v, s, DocAddress::new(ord as u32, doc))));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
+    }
+
+    /// Applies prepared writes: version check, translog append, tantivy add. Returns per-item
+    /// results and the translog position to sync before acknowledging.
+    pub(crate) fn apply(&self, items: Vec<Prepared>) -> (Vec<Result<WriteResult>>, u64) {
+        let mut out = Vec::with_capacity(items.len());
+        let mut pos = 0;
+        let w = self.writer.read();
+        for item in items {
+            let r = self.apply_one(&w, item, &mut pos);
+            out.push(r);
+        }
+        drop(w);
+        self.dirty.store(true, Ordering::SeqCst);
+        (out, pos)
+    }
+
+    fn apply_one(&self, w: &IndexWriter, item: Prepared, pos: &mut u64) -> Result<WriteResult> {
+        let Prepared {
+            op,
+            id,
+            auto_id,
+            source,
+            doc,
+        } = item;
+        let mut live = self.live.lock();
+        let prev = if auto_id {
+            None
+        } else {
+            self.current(&live, &id)?
+        };
+        let seq_no = self.next_seq.fetch_add(1, Ordering::SeqCst);
+        let (version, result) = match (op, prev) {
+            (OpType::Create, Some((v, _))) => {
+                return Err(Error::es(
+                    409,
+                    "version_conflict_engine_exception",
+                    format!(
+                        "[{id}]: version conflict, document already exists (current version [{v}])"
+                    ),
+                )
+                .with("index_uuid", self.uuid.clone())
+                .with("shard", "0")
+                .with("index", self.name.clone()));
+            }
+            (OpType::Delete, None) => {
+                // ES still assigns a seq_no and a version for a not_found delete
+                let version = live.get(&id).map_or(1, |e| e.version + 1);
+                (version, DocResult::NotFound)
+            }
+            (OpType::Delete, Some((v, _))) => (v + 1, DocResult::Deleted),
+            (_, Some((v, _))) => (v + 1, DocResult::Updated),
+            (_, None) => {
+                let version = live.get(&id).map_or(1, |e| e.version + 1);
+                (version, DocResult::Created)
+            }
+        };
+        match op {
+            OpType::Delete => {
+                *pos = self.wal.append(&WalOp::Delete {
+                    seq_no,
+                    version,
+                    id: id.clone(),
+                });
+                if result == DocResult::Deleted {
+                    w.delete_term(Term::from_field_text(self.fields.id, &id));
+                }
+                live.insert(
+                    id.clone(),
+                    LiveEntry {
+                        version,
+                        seq_no,
+                        source: None,
+                    },
+                );
+                self.live_bytes.fetch_add(id.len() + 64, Ordering::Relaxed);
+            }
+            OpType::Index | OpType::Create => {
+                let Some(idoc) = doc else {
+                    return Err(Error::es(
+                        500,
+                        "exception",
+                        "index operation without a document",
+                    ));
+                };
+                *pos = self.wal.append(&WalOp::Index {
+                    seq_no,
+                    version,
+                    id: id.clone(),
+                    source: source.clone(),
+                    auto_id,
+                });
+                let doc = self.build_doc(&id, version, seq_no, &source, &idoc);
+                if prev.is_some() {
+                    w.delete_term(Term::from_field_text(self.fields.id, &id));
+                }
+                if let Err(e) = w.add_document(doc) {
+                    return Err(Error::tantivy(&self.name, e));
+                }
+                self.live_bytes
+                    .fetch_add(id.len() + source.len() + 64, Ordering::Relaxed);
+                live.insert(
+                    id.clone(),
+                    LiveEntry {
+                        version,
+                        seq_no,
+                        source: Some(source),
+                    },
+                );
+            }
+        }
+        Ok(WriteResult {
+            index: self.name.clone(),
+            id,
+            version,
+            seq_no,
+            primary_term: 1,
+            result,
+        })
+    }
+
+    /// Makes translog records up to `pos` durable.
+    pub(crate) fn sync(&self, pos: u64) -> Result<()> {
+        self.wal.sync(pos)
+    }
+
+    /// True when the live map holds more than its budget (the caller should refresh).
+    pub(crate) fn needs_flush(&self) -> bool {
+        self.live_bytes.load(Ordering::Relaxed) > LIVE_LIMIT_BYTES
+    }
+
+    /// Realtime get (ES `GET /index/_doc/id`).
+    pub fn get(&self, id: &str) -> Result<Option<(u64, u64, Bytes)>> {
+        {
+            let live = self.live.lock();
+            if let Some(e) = live.get(id) {
+                return Ok(e.source.clone().map(|s| (e.version, e.seq_no, s)));
+            }
+        }
+        let Some((v, s, addr)) = self.lookup_committed(id)? else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = self
+            .reader
+            .searcher()
+            .doc(addr)
+            .map_err(|e| Error::tantivy(&self.name, e))?;
+        let src = doc
+            .get_first(self.fields.source)
+            .and_then(|v| tantivy::schema::Value::as_bytes(&v).map(Bytes::copy_from_slice))
+            .unwrap_or_default();
+        Ok(Some((v, s, src)))
+    }
+
+    /// Commits pending writes and makes them searchable (ES refresh + flush).
+    pub fn refresh(&self) -> Result<()> {
+        let _g = self.refresh_lock.lock();
+        if !self.dirty.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut w = self.writer.write();
+        let last_seq = self.next_seq.load(Ordering::SeqCst);
+        let generation = self.wal.roll()?;
+        let payload = json!({"seq_no": last_seq.checked_sub(1), "translog_generation": generation})
+            .to_string();
+        let tv = |e| Error::tantivy(&self.name, e);
+        let mut pc = w.prepare_commit().map_err(tv)?;
+        pc.set_payload(&payload);
+        pc.commit().map_err(tv)?;
+        self.reader.reload().map_err(tv)?;
+        self.live.lock().clear();
+        self.live_bytes.store(0, Ordering::Relaxed);
+        self.refreshed_seq.store(last_seq, Ordering::SeqCst);
+        drop(w);
+        self.wal.trim_below(generation)?;
+        Ok(())
+    }
+
+    /// True when writes are waiting for a refresh.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty.load(Ordering::SeqCst)
+    }
+
+    /// `(docs.count, docs.deleted, store bytes)` of what is searchable.
+    pub fn stats(&self) -> (u64, u64, u64) {
+        let searcher = self.reader.searcher();
+        let mut deleted = 0u64;
+        for s in searcher.segment_readers() {
+            deleted += u64::from(s.num_deleted_docs());
+        }
+        let size = dir_size(&self.dir);
+        (searcher.num_docs(), deleted, size)
+    }
+
+    /// Waits for background merges and releases the writer (on close).
+    pub(crate) fn close(&self) -> Result<()> {
+        self.dirty.store(true, Ordering::SeqCst);
+        self.refresh()
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let Ok(rd) = fs::read_dir(dir) else { return 0 };
+    for e in rd.flatten() {
+        let Ok(md) = e.metadata() else { continue };
+        if md.is_dir() {
+            total += dir_size(&e.path());
+        } else {
+            total += md.len();
+        }
+    }
+    total
+}
+
+/// ES's `_id` rules: at most 512 bytes, not empty.
+pub fn validate_id(id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::es(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: if _id is specified it must not be empty;",
+        ));
+    }
+    if id.len() > 512 {
+        return Err(Error::es(
+            400,
+            "action_request_validation_exception",
+            format!(
+                "Validation Failed: 1: id [{id}] is too long, must be no longer than 512 bytes but was: {};",
+                id.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a `_source`: must be one JSON object.
+pub fn parse_source(source: &[u8]) -> Result<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(source) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(crate::mapping::doc_parsing(format!(
+            "failed to parse, document is not an object but [{}]",
+            match other {
+                Value::Array(_) => "START_ARRAY",
+                Value::String(_) => "VALUE_STRING",
+                Value::Number(_) => "VALUE_NUMBER",
+                Value::Bool(_) => "VALUE_BOOLEAN",
+                _ => "VALUE_NULL",
+            }
+        ))),
+        Err(e) => Err(
+            crate::mapping::doc_parsing("failed to parse").caused_by(Error::es(
+                400,
+                "json_parse_exception",
+                format!("{e}"),
+            )),
+        ),
+    }
+}

@@ -1,0 +1,883 @@
+//! The store: a directory of indices, index resolution, writes, refresh and stats.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use parking_lot::{Condvar, Mutex, RwLock};
+use serde_json::{Value, json};
+
+use crate::engine::settings::parse_settings;
+use crate::engine::shard::{IndexMeta, OpType, Prepared, Shard, ShardOptions, WriteResult};
+use crate::engine::util::wildcard_match;
+use crate::error::{Error, Result};
+use crate::mapping::Mapping;
+use crate::search::{self, SearchParams};
+
+/// Store configuration. Every field documents its default ([`StoreConfig::new`]).
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Where indices live (`DIR/indices/<name>/`).
+    pub data_dir: PathBuf,
+    /// How often pending writes become searchable; default 1 s. `None` = only on explicit refresh.
+    pub refresh_interval: Option<Duration>,
+    /// tantivy indexing memory per index; default 64 MiB (the floor is 15 MB per thread).
+    pub writer_memory_bytes: usize,
+    /// Indexing threads per index; default 2.
+    pub writer_threads: usize,
+    /// Bytes of write requests being processed at once; above it writes get 429
+    /// `es_rejected_execution_exception`. Default 512 MiB.
+    pub max_inflight_bytes: usize,
+    /// fsync the translog before acknowledging; default true.
+    pub fsync: bool,
+}
+
+impl StoreConfig {
+    /// Defaults with the given data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig {
+            data_dir: data_dir.into(),
+            refresh_interval: Some(Duration::from_secs(1)),
+            writer_memory_bytes: 64 << 20,
+            writer_threads: 2,
+            max_inflight_bytes: 512 << 20,
+            fsync: true,
+        }
+    }
+}
+
+/// `refresh` URL parameter of writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Refresh {
+    /// Do not wait (default).
+    #[default]
+    False,
+    /// Refresh the touched indices before answering.
+    True,
+    /// Wait until a refresh has made the write visible.
+    WaitFor,
+}
+
+impl Refresh {
+    /// Parses `true`, `""` (= true), `wait_for`, `false`.
+    pub fn parse(s: &str) -> Result<Refresh> {
+        match s {
+            "" | "true" => Ok(Refresh::True),
+            "false" => Ok(Refresh::False),
+            "wait_for" => Ok(Refresh::WaitFor),
+            other => Err(Error::illegal_argument(format!(
+                "Unknown value for refresh: [{other}]."
+            ))),
+        }
+    }
+}
+
+/// How targets resolve.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolve {
+    /// Missing concrete names are skipped instead of failing (default false).
+    pub ignore_unavailable: bool,
+    /// A wildcard that matches nothing is fine (default true).
+    pub allow_no_indices: bool,
+}
+
+impl Default for Resolve {
+    fn default() -> Self {
+        Resolve {
+            ignore_unavailable: false,
+            allow_no_indices: true,
+        }
+    }
+}
+
+/// One operation of a bulk request.
+#[derive(Debug, Clone)]
+pub struct WriteOp {
+    /// index, create or delete.
+    pub kind: OpType,
+    /// Target index (already defaulted from the URL by the HTTP layer).
+    pub index: String,
+    /// `_id`; `None` = generated (index/create only).
+    pub id: Option<String>,
+    /// Source bytes (index/create).
+    pub source: Option<Bytes>,
+}
+
+/// One bulk item's outcome.
+#[derive(Debug)]
+pub struct BulkItem {
+    /// The action.
+    pub op: OpType,
+    /// `_index`.
+    pub index: String,
+    /// `_id` (generated ids included when known).
+    pub id: Option<String>,
+    /// Success or the item's error.
+    pub outcome: Result<WriteResult>,
+}
+
+/// A bulk response.
+#[derive(Debug)]
+pub struct BulkResponse {
+    /// Milliseconds taken.
+    pub took_ms: u64,
+    /// True when any item failed.
+    pub errors: bool,
+    /// Items in request order.
+    pub items: Vec<BulkItem>,
+}
+
+impl BulkResponse {
+    /// ES's `_bulk` response body.
+    pub fn to_json(&self) -> Value {
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|it| {
+                let body = match &it.outcome {
+                    Ok(r) => {
+                        let mut v = r.to_json();
+                        if let Value::Object(o) = &mut v {
+                            o.insert("status".into(), Value::from(r.status()));
+                        }
+                        v
+                    }
+                    Err(e) => {
+                        let mut o = serde_json::Map::new();
+                        o.insert("_index".into(), Value::from(it.index.clone()));
+                        if let Some(id) = &it.id {
+                            o.insert("_id".into(), Value::from(id.clone()));
+                        } else {
+                            o.insert("_id".into(), Value::Null);
+                        }
+                        o.insert("status".into(), Value::from(e.status()));
+                        o.insert("error".into(), e.to_item_error());
+                        Value::Object(o)
+                    }
+                };
+                json!({ it.op.as_str(): body })
+            })
+            .collect();
+        json!({"took": self.took_ms, "errors": self.errors, "items": items})
+    }
+}
+
+/// One `_cat/indices` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatIndex {
+    /// green / yellow.
+    pub health: &'static str,
+    /// open.
+    pub status: &'static str,
+    /// Name.
+    pub index: String,
+    /// uuid.
+    pub uuid: String,
+    /// Primaries (1).
+    pub pri: u32,
+    /// Replicas.
+    pub rep: u32,
+    /// Searchable live docs.
+    pub docs_count: u64,
+    /// Deleted docs not yet merged away.
+    pub docs_deleted: u64,
+    /// Bytes on disk.
+    pub store_size_bytes: u64,
+    /// Bytes on disk of primaries (same as store size on one node).
+    pub pri_store_size_bytes: u64,
+}
+
+/// The embedded Elasticsearch-compatible store.
+pub struct Store {
+    config: StoreConfig,
+    indices: RwLock<BTreeMap<String, Arc<Shard>>>,
+    create_lock: Mutex<()>,
+    inflight: AtomicUsize,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    refresher: Mutex<Option<JoinHandle<()>>>,
+    closed: AtomicBool,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn new_uuid() -> String {
+    // 22 chars like ES's index uuids
+    let a = crate::engine::util::generate_id();
+    let b = crate::engine::util::generate_id();
+    format!("{}{}", &a[..11], &b[9..20])
+}
+
+struct InflightGuard<'a>(&'a AtomicUsize, usize);
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(self.1, Ordering::SeqCst);
+    }
+}
+
+impl Store {
+    /// Opens (or creates) a store in `config.data_dir`: every index is opened and its translog
+    /// replayed; a background thread refreshes dirty indices every `refresh_interval`.
+    pub fn open(config: StoreConfig) -> Result<Arc<Store>> {
+        let idx_dir = config.data_dir.join("indices");
+        fs::create_dir_all(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
+        let mut indices = BTreeMap::new();
+        let rd = fs::read_dir(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io(&idx_dir, e))?;
+            let path = entry.path();
+            if !path.join("meta.json").exists() {
+                // a create that crashed before its meta was written
+                tracing::warn!(dir = %path.display(), "ignoring index directory without meta.json");
+                continue;
+            }
+            let shard = Shard::open(&path, Store::shard_options(&config))?;
+            indices.insert(shard.name.clone(), Arc::new(shard));
+        }
+        let store = Arc::new(Store {
+            config,
+            indices: RwLock::new(indices),
+            create_lock: Mutex::new(()),
+            inflight: AtomicUsize::new(0),
+            stop: Arc::new((Mutex::new(false), Condvar::new())),
+            refresher: Mutex::new(None),
+            closed: AtomicBool::new(false),
+        });
+        store.start_refresher();
+        Ok(store)
+    }
+
+    fn shard_options(config: &StoreConfig) -> ShardOptions {
+        ShardOptions {
+            writer_memory_bytes: config.writer_memory_bytes,
+            writer_threads: config.writer_threads,
+            fsync: config.fsync,
+        }
+    }
+
+    fn start_refresher(self: &Arc<Store>) {
+        let weak = Arc::downgrade(self);
+        let stop = Arc::clone(&self.stop);
+        let tick = self
+            .config
+            .refresh_interval
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_secs(1));
+        let handle = std::thread::Builder::new()
+            .name("sluice-store-refresh".into())
+            .spawn(move || {
+                let mut last: BTreeMap<String, Instant> = BTreeMap::new();
+                loop {
+                    {
+                        let (lock, cv) = &*stop;
+                        let mut stopped = lock.lock();
+                        if *stopped {
+                            return;
+                        }
+                        cv.wait_for(&mut stopped, tick);
+                        if *stopped {
+                            return;
+                        }
+                    }
+                    let Some(store) = weak.upgrade() else { return };
+                    let shards: Vec<Arc<Shard>> = store.indices.read().values().cloned().collect();
+                    for shard in shards {
+                        let Some(interval) = shard.refresh_interval(store.config.refresh_interval) else {
+                            continue;
+                        };
+                        let due = last
+                            .get(&shard.name)
+                            .is_none_or(|t| t.elapsed() >= interval);
+                        if due && shard.is_dirty() {
+                            if let Err(e) = shard.refresh() {
+                                tracing::error!(index = %shard.name, error = %e, "scheduled refresh failed");
+                            }
+                            last.insert(shard.name.clone(), Instant::now());
+                        }
+                    }
+                }
+            });
+        match handle {
+            Ok(h) => *self.refresher.lock() = Some(h),
+            Err(e) => tracing::error!(error = %e, "cannot start the refresh thread"),
+        }
+    }
+
+    /// Commits every index and stops the refresh thread. Idempotent.
+    pub fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        {
+            let (lock, cv) = &*self.stop;
+            *lock.lock() = true;
+            cv.notify_all();
+        }
+        if let Some(h) = self.refresher.lock().take() {
+            let _ = h.join();
+        }
+        let shards: Vec<Arc<Shard>> = self.indices.read().values().cloned().collect();
+        for s in shards {
+            s.close()?;
+        }
+        Ok(())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // indices
+
+    /// `PUT /{index}` with an optional `{"mappings":..,"settings":..,"aliases":{}}` body.
+    pub fn create_index(&self, name: &str, body: Option<&Value>) -> Result<Value> {
+        log_model::validate_index_name(name)?;
+        let (mapping, settings) = parse_create_body(body)?;
+        let _g = self.create_lock.lock();
+        if let Some(existing) = self.indices.read().get(name) {
+            return Err(already_exists(name, &existing.uuid));
+        }
+        self.create_locked(name, mapping, settings)?;
+        Ok(json!({"acknowledged": true, "shards_acknowledged": true, "index": name}))
+    }
+
+    fn create_locked(
+        &self,
+        name: &str,
+        mapping: Mapping,
+        settings: crate::engine::settings::IndexSettings,
+    ) -> Result<Arc<Shard>> {
+        let dir = self.config.data_dir.join("indices").join(name);
+        if dir.exists() {
+            // leftovers of a deleted or crashed index
+            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        let meta = IndexMeta {
+            name: name.to_owned(),
+            uuid: new_uuid(),
+            created_ms: now_ms(),
+            mapping,
+            replicas: settings.replicas,
+            refresh_interval: settings.refresh_interval,
+            settings: settings.rendered,
+        };
+        let shard = Arc::new(Shard::create(
+            &dir,
+            meta,
+            Store::shard_options(&self.config),
+        )?);
+        self.indices
+            .write()
+            .insert(name.to_owned(), Arc::clone(&shard));
+        tracing::info!(index = name, "index created");
+        Ok(shard)
+    }
+
+    /// The shard for writes to `name`, auto-creating it with dynamic mapping.
+    fn shard_for_write(&self, name: &str) -> Result<Arc<Shard>> {
+        if let Some(s) = self.indices.read().get(name) {
+            return Ok(Arc::clone(s));
+        }
+        if name.contains('*') || name == "_all" || name.contains(',') {
+            return Err(Error::es(
+                400,
+                "invalid_index_name_exception",
+                format!("Invalid index name [{name}], must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]"),
+            )
+            .with("index_uuid", "_na_")
+            .with("index", name));
+        }
+        log_model::validate_index_name(name)?;
+        let _g = self.create_lock.lock();
+        if let Some(s) = self.indices.read().get(name) {
+            return Ok(Arc::clone(s));
+        }
+        self.create_locked(name, Mapping::default(), parse_settings(None)?)
+    }
+
+    /// `DELETE /{target}`: deletes the matching indices.
+    pub fn delete_index(&self, target: &str) -> Result<Value> {
+        let names = self.resolve(
+            target,
+            Resolve {
+                ignore_unavailable: false,
+                allow_no_indices: true,
+            },
+        )?;
+        let _g = self.create_lock.lock();
+        for name in names {
+            let removed = self.indices.write().remove(&name);
+            if let Some(shard) = removed {
+                let dir = shard.dir().to_owned();
+                drop(shard);
+                fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                tracing::info!(index = %name, "index deleted");
+            }
+        }
+        Ok(json!({"acknowledged": true}))
+    }
+
+    /// `HEAD /{target}`: true when every concrete name exists and patterns match something.
+    pub fn exists(&self, target: &str) -> bool {
+        self.resolve(
+            target,
+            Resolve {
+                ignore_unavailable: false,
+                allow_no_indices: false,
+            },
+        )
+        .is_ok_and(|v| !v.is_empty())
+    }
+
+    /// Resolves a target (`a,b`, `logs-*`, `_all`, `*`, `-excluded`) to existing index names, sorted.
+    pub fn resolve(&self, target: &str, opts: Resolve) -> Result<Vec<String>> {
+        let indices = self.indices.read();
+        let mut out: Vec<String> = Vec::new();
+        let target = target.trim();
+        let parts: Vec<&str> = if target.is_empty() {
+            vec!["_all"]
+        } else {
+            target.split(',').map(str::trim).collect()
+        };
+        for part in parts {
+            if part.is_empty() {
+                continue;
+            }
+            if let Some(excl) = part.strip_prefix('-')
+                && !out.is_empty()
+            {
+                out.retain(|n| !wildcard_match(excl, n));
+                continue;
+            }
+            if part == "_all" || part == "*" {
+                out.extend(indices.keys().cloned());
+            } else if part.contains('*') {
+                let matched: Vec<String> = indices
+                    .keys()
+                    .filter(|n| wildcard_match(part, n))
+                    .cloned()
+                    .collect();
+                if matched.is_empty() && !opts.allow_no_indices {
+                    return Err(Error::index_not_found(part));
+                }
+                out.extend(matched);
+            } else if indices.contains_key(part) {
+                out.push(part.to_owned());
+            } else if !opts.ignore_unavailable {
+                return Err(Error::index_not_found(part));
+            }
+        }
+        out.sort();
+        out.dedup();
+        if out.is_empty() && !opts.allow_no_indices {
+            return Err(Error::index_not_found(target));
+        }
+        Ok(out)
+    }
+
+    fn shards(&self, target: &str, opts: Resolve) -> Result<Vec<Arc<Shard>>> {
+        let names = self.resolve(target, opts)?;
+        let indices = self.indices.read();
+        Ok(names
+            .iter()
+            .filter_map(|n| indices.get(n).cloned())
+            .collect())
+    }
+
+    /// The shard named exactly `name`.
+    pub fn shard(&self, name: &str) -> Result<Arc<Shard>> {
+        self.indices
+            .read()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::index_not_found(name))
+    }
+
+    /// `GET /{target}/_mapping`.
+    pub fn get_mapping(&self, target: &str) -> Result<Value> {
+        let mut out = serde_json::Map::new();
+        for s in self.shards(target, Resolve::default())? {
+            out.insert(
+                s.name.clone(),
+                json!({"mappings": s.with_mapping(Mapping::to_json)}),
+            );
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// `GET /{target}`.
+    pub fn get_index(&self, target: &str) -> Result<Value> {
+        let mut out = serde_json::Map::new();
+        for s in self.shards(target, Resolve::default())? {
+            let meta = s.meta();
+            let mut index = serde_json::Map::new();
+            for (k, v) in &meta.settings {
+                if k != "number_of_shards" && k != "number_of_replicas" {
+                    index.insert(k.clone(), v.clone());
+                }
+            }
+            index.insert(
+                "routing".into(),
+                json!({"allocation": {"include": {"_tier_preference": "data_content"}}}),
+            );
+            index.insert("number_of_shards".into(), Value::from("1"));
+            index.insert("provided_name".into(), Value::from(meta.name.clone()));
+            index.insert(
+                "creation_date".into(),
+                Value::from(meta.created_ms.to_string()),
+            );
+            index.insert(
+                "number_of_replicas".into(),
+                Value::from(meta.replicas.to_string()),
+            );
+            index.insert("uuid".into(), Value::from(meta.uuid.clone()));
+            index.insert("version".into(), json!({"created": "8500003"}));
+            out.insert(
+                s.name.clone(),
+                json!({
+                    "aliases": {},
+                    "mappings": meta.mapping.to_json(),
+                    "settings": {"index": Value::Object(index)},
+                }),
+            );
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// `POST /{target}/_refresh`.
+    pub fn refresh(&self, target: &str) -> Result<Value> {
+        let shards = self.shards(target, Resolve::default())?;
+        for s in &shards {
+            s.refresh()?;
+        }
+        let n = shards.len() * 1;
+        Ok(json!({"_shards": {"total": n * 2, "successful": n, "failed": 0}}))
+    }
+
+    /// `GET /_cat/indices[/{target}]`.
+    pub fn cat_indices(&self, target: Option<&str>) -> Result<Vec<CatIndex>> {
+        let shards = self.shards(target.unwrap_or("_all"), Resolve::default())?;
+        Ok(shards
+            .iter()
+            .map(|s| {
+                let meta = s.meta();
+                let (count, deleted, size) = s.stats();
+                CatIndex {
+                    health: if meta.replicas == 0 {
+                        "green"
+                    } else {
+                        "yellow"
+                    },
+                    status: "open",
+                    index: s.name.clone(),
+                    uuid: s.uuid.clone(),
+                    pri: 1,
+                    rep: meta.replicas,
+                    docs_count: count,
+                    docs_deleted: deleted,
+                    store_size_bytes: size,
+                    pri_store_size_bytes: size,
+                }
+            })
+            .collect())
+    }
+
+    /// `GET /_cluster/health`.
+    pub fn cluster_health(&self) -> Value {
+        let shards: Vec<Arc<Shard>> = self.indices.read().values().cloned().collect();
+        let unassigned: u32 = shards.iter().map(|s| s.meta().replicas).sum();
+        let status = if unassigned == 0 { "green" } else { "yellow" };
+        let active = shards.len();
+        let total = active as u32 + unassigned;
+        let pct = if total == 0 {
+            100.0
+        } else {
+            active as f64 * 100.0 / f64::from(total)
+        };
+        json!({
+            "cluster_name": "sluice",
+            "status": status,
+            "timed_out": false,
+            "number_of_nodes": 1,
+            "number_of_data_nodes": 1,
+            "active_primary_shards": active,
+            "active_shards": active,
+            "relocating_shards": 0,
+            "initializing_shards": 0,
+            "unassigned_shards": unassigned,
+            "delayed_unassigned_shards": 0,
+            "number_of_pending_tasks": 0,
+            "number_of_in_flight_fetch": 0,
+            "task_max_waiting_in_queue_millis": 0,
+            "active_shards_percent_as_number": pct,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // documents
+
+    fn admit(&self, bytes: usize) -> Result<InflightGuard<'_>> {
+        let before = self.inflight.fetch_add(bytes, Ordering::SeqCst);
+        if before > 0 && before + bytes > self.config.max_inflight_bytes {
+            self.inflight.fetch_sub(bytes, Ordering::SeqCst);
+            return Err(Error::es(
+                429,
+                "es_rejected_execution_exception",
+                format!(
+                    "rejected execution of coordinating operation [coordinating_and_primary_bytes={before}, operation_bytes={bytes}, max_coordinating_and_primary_bytes={}]",
+                    self.config.max_inflight_bytes
+                ),
+            ));
+        }
+        Ok(InflightGuard(&self.inflight, bytes))
+    }
+
+    /// `PUT|POST /{index}/_doc[/{id}]` and `/_create/{id}`.
+    pub fn index_doc(
+        &self,
+        index: &str,
+        id: Option<&str>,
+        op: OpType,
+        source: &[u8],
+        refresh: Refresh,
+    ) -> Result<WriteResult> {
+        let _guard = self.admit(source.len())?;
+        let shard = self.shard_for_write(index)?;
+        let prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
+        let (mut results, pos) = shard.apply(vec![prepared]);
+        shard.sync(pos)?;
+        let r = results
+            .pop()
+            .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
+        self.after_write(&[shard], refresh)?;
+        Ok(r)
+    }
+
+    /// `DELETE /{index}/_doc/{id}` (result `not_found` with status 404 when absent).
+    pub fn delete_doc(&self, index: &str, id: &str, refresh: Refresh) -> Result<WriteResult> {
+        let shard = self.shard(index)?;
+        let prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
+        let (mut results, pos) = shard.apply(vec![prepared]);
+        shard.sync(pos)?;
+        let r = results
+            .pop()
+            .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
+        self.after_write(&[shard], refresh)?;
+        Ok(r)
+    }
+
+    /// `GET /{index}/_doc/{id}` (realtime). Found: the ES body with `found: true`; missing doc:
+    /// `{"_index","_id","found":false}` (answer 404 with it); missing index: error.
+    pub fn get_doc(&self, index: &str, id: &str) -> Result<Value> {
+        let shard = self.shard(index)?;
+        match shard.get(id)? {
+            Some((version, seq_no, source)) => {
+                let src: Value = serde_json::from_slice(&source).unwrap_or(Value::Null);
+                Ok(json!({
+                    "_index": shard.name, "_id": id, "_version": version, "_seq_no": seq_no,
+                    "_primary_term": 1, "found": true, "_source": src,
+                }))
+            }
+            None => Ok(json!({"_index": shard.name, "_id": id, "found": false})),
+        }
+    }
+
+    /// `POST /_bulk`: applies every operation; failures are per item.
+    pub fn bulk(&self, ops: Vec<WriteOp>, refresh: Refresh) -> Result<BulkResponse> {
+        let start = Instant::now();
+        let bytes: usize = ops
+            .iter()
+            .map(|o| o.source.as_ref().map_or(0, Bytes::len) + 64)
+            .sum();
+        let _guard = self.admit(bytes)?;
+        let n = ops.len();
+        let mut items: Vec<Option<BulkItem>> = (0..n).map(|_| None).collect();
+        // group by index, keeping request order inside each index
+        let mut groups: BTreeMap<String, Vec<(usize, WriteOp)>> = BTreeMap::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            groups.entry(op.index.clone()).or_default().push((i, op));
+        }
+        let mut touched = Vec::new();
+        for (index, group) in groups {
+            let shard = match self.shard_for_write_or_delete(&index, &group) {
+                Ok(s) => s,
+                Err(e) => {
+                    for (i, op) in group {
+                        items[i] = Some(BulkItem {
+                            op: op.kind,
+                            index: index.clone(),
+                            id: op.id,
+                            outcome: Err(clone_err(&e)),
+                        });
+                    }
+                    continue;
+                }
+            };
+            let mut prepared: Vec<Prepared> = Vec::with_capacity(group.len());
+            let mut slots = Vec::with_capacity(group.len());
+            for (i, op) in group {
+                let source = op.source.clone().unwrap_or_default();
+                match shard.prepare(op.kind, op.id.as_deref(), source) {
+                    Ok(p) => {
+                        slots.push((i, op.kind, p.id.clone()));
+                        prepared.push(p);
+                    }
+                    Err(e) => {
+                        items[i] = Some(BulkItem {
+                            op: op.kind,
+                            index: index.clone(),
+                            id: op.id,
+                            outcome: Err(e),
+                        });
+                    }
+                }
+            }
+            let (results, pos) = shard.apply(prepared);
+            let synced = shard.sync(pos);
+            for ((i, kind, id), r) in slots.into_iter().zip(results) {
+                let outcome = match (&synced, r) {
+                    (Err(e), Ok(_)) => Err(clone_err(e)),
+                    (_, r) => r,
+                };
+                items[i] = Some(BulkItem {
+                    op: kind,
+                    index: index.clone(),
+                    id: Some(id),
+                    outcome,
+                });
+            }
+            touched.push(shard);
+        }
+        self.after_write(&touched, refresh)?;
+        let items: Vec<BulkItem> = items.into_iter().flatten().collect();
+        let errors = items.iter().any(|i| i.outcome.is_err());
+        Ok(BulkResponse {
+            took_ms: start.elapsed().as_millis() as u64,
+            errors,
+            items,
+        })
+    }
+
+    fn shard_for_write_or_delete(
+        &self,
+        index: &str,
+        group: &[(usize, WriteOp)],
+    ) -> Result<Arc<Shard>> {
+        if group.iter().all(|(_, op)| op.kind == OpType::Delete) {
+            return self.shard(index);
+        }
+        self.shard_for_write(index)
+    }
+
+    fn after_write(&self, shards: &[Arc<Shard>], refresh: Refresh) -> Result<()> {
+        for s in shards {
+            if refresh != Refresh::False || s.needs_flush() {
+                s.refresh()?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // search
+
+    /// `GET|POST /{target}/_search`: the ES response body.
+    pub fn search(
+        &self,
+        target: &str,
+        body: Option<&Value>,
+        params: &SearchParams,
+    ) -> Result<Value> {
+        let shards = self.shards(target, params.resolve_options()?)?;
+        search::search(&shards, body, params)
+    }
+
+    /// `GET|POST /{target}/_count`: `{"count":N,"_shards":{..}}`.
+    pub fn count(
+        &self,
+        target: &str,
+        body: Option<&Value>,
+        params: &SearchParams,
+    ) -> Result<Value> {
+        let shards = self.shards(target, params.resolve_options()?)?;
+        search::count(&shards, body, params)
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.config.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.close() {
+            tracing::error!(error = %e, "closing the store failed");
+        }
+    }
+}
+
+fn already_exists(name: &str, uuid: &str) -> Error {
+    Error::es(
+        400,
+        "resource_already_exists_exception",
+        format!("index [{name}/{uuid}] already exists"),
+    )
+    .with("index_uuid", uuid)
+    .with("index", name)
+}
+
+fn clone_err(e: &Error) -> Error {
+    let mut out = Error::es(e.status(), e.es_type(), e.reason());
+    if let Error::Es { extra, .. } = e {
+        for (k, v) in extra.iter() {
+            out = out.with(k, v.clone());
+        }
+    }
+    out
+}
+
+fn parse_create_body(
+    body: Option<&Value>,
+) -> Result<(Mapping, crate::engine::settings::IndexSettings)> {
+    let Some(body) = body else {
+        return Ok((Mapping::default(), parse_settings(None)?));
+    };
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::parsing("request body must be a JSON object"))?;
+    let mut mapping = Mapping::default();
+    let mut settings = None;
+    for (k, v) in obj {
+        match k.as_str() {
+            "mappings" => mapping = Mapping::parse(v)?,
+            "settings" => settings = Some(v),
+            "aliases" if v.as_object().is_some_and(serde_json::Map::is_empty) => {}
+            "aliases" => {
+                return Err(Error::illegal_argument(
+                    "aliases are not supported by sluice-store",
+                ));
+            }
+            other => {
+                return Err(Error::parsing(format!(
+                    "unknown key [{other}] for create index"
+                )));
+            }
+        }
+    }
+    Ok((mapping, parse_settings(settings)?))
+}

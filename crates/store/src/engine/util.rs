@@ -1,0 +1,102 @@
+//! Small helpers: ES-style wildcard matching and generated document ids.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Matches `*`-wildcard patterns (ES index patterns and field patterns); `?` is literal here.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p = pattern.as_bytes();
+    let t = text.as_bytes();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != b'*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn node_bits() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static NODE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *NODE.get_or_init(|| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    })
+}
+
+/// A 20-character, URL-safe base64 id in the manner of ES's time-based ids
+/// (6 bytes of milliseconds, 3 bytes of sequence, 6 bytes of node identity).
+pub fn generate_id() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    let node = node_bits();
+    let mut b = [0u8; 15];
+    // sequence low bytes first so that ids spread in the term dictionary as ES's do
+    b[0] = seq as u8;
+    b[1] = (seq >> 8) as u8;
+    b[2] = (seq >> 16) as u8;
+    b[3..9].copy_from_slice(&ms.to_be_bytes()[2..8]);
+    b[9..15].copy_from_slice(&node.to_be_bytes()[2..8]);
+    let mut out = String::with_capacity(20);
+    for chunk in b.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
+        for shift in [18, 12, 6, 0] {
+            out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard() {
+        for (p, t, want) in [
+            ("python-logs-*", "python-logs-2024.01.01", true),
+            ("python-logs-*", "python-log", false),
+            ("*", "", true),
+            ("a*b*c", "axxbyyc", true),
+            ("a*b*c", "axxbyy", false),
+            ("abc", "abc", true),
+            ("abc", "abcd", false),
+        ] {
+            assert_eq!(wildcard_match(p, t), want, "{p} vs {t}");
+        }
+    }
+
+    #[test]
+    fn ids_are_20_chars_and_unique() {
+        let a = generate_id();
+        let b = generate_id();
+        assert_eq!(a.len(), 20);
+        assert_ne!(a, b);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+    }
+}

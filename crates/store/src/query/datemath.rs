@@ -1,0 +1,273 @@
+//! ES date math: `now-1h`, `now/d`, `2024-01-01||+1M/d`, with rounding direction for ranges.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
+
+use crate::error::{Error, Result};
+use crate::mapping::date::{self, DateFormat};
+
+/// Resolves a date expression to epoch millis. `round_up` picks the end of a rounded unit
+/// (for `gt` and `lte`), as ES does.
+pub fn resolve(
+    expr: &str,
+    formats: &[DateFormat],
+    tz: Option<FixedOffset>,
+    now_ms: i64,
+    round_up: bool,
+) -> Result<i64> {
+    let (anchor, math) = if let Some(rest) = expr.strip_prefix("now") {
+        (now_ms, rest)
+    } else if let Some((a, m)) = expr.split_once("||") {
+        (parse_anchor(a, formats, tz, expr)?, m)
+    } else {
+        (parse_anchor(expr, formats, tz, expr)?, "")
+    };
+    apply_math(anchor, math, tz, round_up, expr)
+}
+
+fn parse_anchor(
+    s: &str,
+    formats: &[DateFormat],
+    tz: Option<FixedOffset>,
+    expr: &str,
+) -> Result<i64> {
+    date::parse_date_str(s, formats, tz).ok_or_else(|| {
+        Error::es(
+            400,
+            "parse_exception",
+            format!(
+                "failed to parse date field [{expr}] with format [{}]",
+                format_names(formats)
+            ),
+        )
+    })
+}
+
+fn format_names(formats: &[DateFormat]) -> String {
+    if formats.is_empty() {
+        return date::DEFAULT_FORMAT.to_owned();
+    }
+    formats
+        .iter()
+        .map(|f| match f {
+            DateFormat::OptionalTime => "strict_date_optional_time".to_owned(),
+            DateFormat::EpochMillis => "epoch_millis".to_owned(),
+            DateFormat::EpochSecond => "epoch_second".to_owned(),
+            DateFormat::Pattern { chrono, .. } => chrono.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("||")
+}
+
+fn bad(expr: &str, why: &str) -> Error {
+    Error::es(
+        400,
+        "parse_exception",
+        format!("operator not supported for date math [{expr}]: {why}"),
+    )
+}
+
+fn apply_math(
+    mut ms: i64,
+    math: &str,
+    tz: Option<FixedOffset>,
+    round_up: bool,
+    expr: &str,
+) -> Result<i64> {
+    let tz = tz.unwrap_or_else(date::utc);
+    let b = math.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let op = b[i];
+        i += 1;
+        match op {
+            b'/' => {
+                let unit = *b.get(i).ok_or_else(|| bad(expr, "missing rounding unit"))?;
+                i += 1;
+                let (start, end) = round(ms, unit, tz).ok_or_else(|| bad(expr, "unit"))?;
+                ms = if round_up { end - 1 } else { start };
+            }
+            b'+' | b'-' => {
+                let start = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n: i64 = if start == i {
+                    1
+                } else {
+                    math[start..i].parse().map_err(|_| bad(expr, "number"))?
+                };
+                let unit = *b.get(i).ok_or_else(|| bad(expr, "missing unit"))?;
+                i += 1;
+                let n = if op == b'-' { -n } else { n };
+                ms = add(ms, n, unit, tz).ok_or_else(|| bad(expr, "unit"))?;
+            }
+            _ => return Err(bad(expr, "expected +, - or /")),
+        }
+    }
+    Ok(ms)
+}
+
+fn to_local(ms: i64, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.with_timezone(&tz))
+}
+
+fn add(ms: i64, n: i64, unit: u8, tz: FixedOffset) -> Option<i64> {
+    let fixed = |unit_ms: i64| ms.checked_add(n.checked_mul(unit_ms)?);
+    match unit {
+        b's' => fixed(1000),
+        b'm' => fixed(60_000),
+        b'h' | b'H' => fixed(3_600_000),
+        b'd' => fixed(86_400_000),
+        b'w' => fixed(7 * 86_400_000),
+        b'M' | b'y' => {
+            let months = if unit == b'y' { n * 12 } else { n };
+            let d = to_local(ms, tz)?;
+            let total = i64::from(d.year()) * 12 + i64::from(d.month0()) + months;
+            let (y, m0) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u32);
+            let last_day = days_in_month(y, m0 + 1);
+            let nd = NaiveDate::from_ymd_opt(y, m0 + 1, d.day().min(last_day))?;
+            let ndt = nd.and_time(d.time());
+            tz.from_local_datetime(&ndt)
+                .single()
+                .map(|x| x.timestamp_millis())
+        }
+        _ => None,
+    }
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1)
+        .and_then(|d| d.pred_opt())
+        .map_or(28, |d| d.day())
+}
+
+/// `[start, end)` of the calendar unit containing `ms` in `tz`.
+pub fn round(ms: i64, unit: u8, tz: FixedOffset) -> Option<(i64, i64)> {
+    let d = to_local(ms, tz)?;
+    let local = |y: i32, mo: u32, day: u32, h: u32, mi: u32, s: u32| -> Option<i64> {
+        let nd = NaiveDate::from_ymd_opt(y, mo, day)?.and_hms_opt(h, mi, s)?;
+        tz.from_local_datetime(&nd)
+            .single()
+            .map(|x| x.timestamp_millis())
+    };
+    let (y, mo, day, h, mi, s) = (
+        d.year(),
+        d.month(),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second(),
+    );
+    Some(match unit {
+        b's' => {
+            let st = local(y, mo, day, h, mi, s)?;
+            (st, st + 1000)
+        }
+        b'm' => {
+            let st = local(y, mo, day, h, mi, 0)?;
+            (st, st + 60_000)
+        }
+        b'h' | b'H' => {
+            let st = local(y, mo, day, h, 0, 0)?;
+            (st, st + 3_600_000)
+        }
+        b'd' => {
+            let st = local(y, mo, day, 0, 0, 0)?;
+            (st, st + 86_400_000)
+        }
+        b'w' => {
+            let st = local(y, mo, day, 0, 0, 0)?
+                - i64::from(d.weekday().num_days_from_monday()) * 86_400_000;
+            (st, st + 7 * 86_400_000)
+        }
+        b'M' => {
+            let st = local(y, mo, 1, 0, 0, 0)?;
+            (st, add(st, 1, b'M', tz)?)
+        }
+        b'q' => {
+            let qm = (mo - 1) / 3 * 3 + 1;
+            let st = local(y, qm, 1, 0, 0, 0)?;
+            (st, add(st, 3, b'M', tz)?)
+        }
+        b'y' => {
+            let st = local(y, 1, 1, 0, 0, 0)?;
+            (st, add(st, 12, b'M', tz)?)
+        }
+        _ => return None,
+    })
+}
+
+/// Parses a `time_zone` parameter: `Z`, `UTC`, `+01:00`, `-0530`, `Etc/UTC`. IANA names other
+/// than UTC aliases are refused (no tz database is bundled).
+pub fn parse_time_zone(s: &str) -> Result<FixedOffset> {
+    let t = s.trim();
+    match t {
+        "Z" | "UTC" | "utc" | "Etc/UTC" | "GMT" | "Etc/GMT" | "+00:00" | "-00:00" => {
+            return Ok(date::utc());
+        }
+        _ => {}
+    }
+    let b = t.as_bytes();
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        let sign = if b[0] == b'-' { -1 } else { 1 };
+        let digits: String = t[1..].chars().filter(char::is_ascii_digit).collect();
+        let (h, m) = match digits.len() {
+            1 | 2 => (digits.parse::<i32>().ok(), Some(0)),
+            4 => (
+                digits[..2].parse::<i32>().ok(),
+                digits[2..].parse::<i32>().ok(),
+            ),
+            _ => (None, None),
+        };
+        if let (Some(h), Some(m)) = (h, m)
+            && let Some(off) = FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+        {
+            return Ok(off);
+        }
+    }
+    Err(Error::illegal_argument(format!(
+        "time_zone [{s}] is not supported by sluice-store (use UTC or a fixed offset such as +01:00)"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_123_456; // 2023-11-14T22:15:23.456Z
+
+    fn check(expr: &str, round_up: bool, want: &str) {
+        let formats = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
+        let got =
+            resolve(expr, &formats, None, NOW, round_up).map(|ms| date::format_millis(ms, None));
+        assert_eq!(got.ok().as_deref(), Some(want), "{expr}");
+    }
+
+    #[test]
+    fn date_math() {
+        check("now", false, "2023-11-14T22:15:23.456Z");
+        check("now-1h", false, "2023-11-14T21:15:23.456Z");
+        check("now/d", false, "2023-11-14T00:00:00.000Z");
+        check("now/d", true, "2023-11-14T23:59:59.999Z");
+        check("now-1d/d", false, "2023-11-13T00:00:00.000Z");
+        check("now/M", false, "2023-11-01T00:00:00.000Z");
+        check("now+1M", false, "2023-12-14T22:15:23.456Z");
+        check("now/w", false, "2023-11-13T00:00:00.000Z");
+        check("2024-01-31||+1M", false, "2024-02-29T00:00:00.000Z");
+        check("2024-01-31", false, "2024-01-31T00:00:00.000Z");
+        check(
+            "2024-01-31T10:00:00+02:00",
+            false,
+            "2024-01-31T08:00:00.000Z",
+        );
+        check("1700000000000", false, "2023-11-14T22:13:20.000Z");
+    }
+
+    #[test]
+    fn bad_math_is_an_error() {
+        let formats = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
+        assert!(resolve("now-1x", &formats, None, NOW, false).is_err());
+        assert!(resolve("yesterday", &formats, None, NOW, false).is_err());
+    }
+}

@@ -1,0 +1,547 @@
+//! `query_string` / `q=`: the Lucene query syntax (terms, `field:value`, `"phrases"`, `AND`/`OR`/
+//! `NOT`, `+`/`-`, groups, `[a TO b]`/`{a TO b}`, `>`/`>=`/`<`/`<=`, `*`/`?` wildcards,
+//! `_exists_:field`, `^boost`).
+
+use serde_json::Value;
+
+use super::{Operator, Q, RangeSpec, field_boost};
+use crate::error::{Error, Result};
+
+/// Options of a `query_string`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Fields used for terms without `field:` (default `*`).
+    pub default_fields: Vec<String>,
+    /// `default_operator` (default OR).
+    pub default_operator: Operator,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            default_fields: vec!["*".into()],
+            default_operator: Operator::Or,
+        }
+    }
+}
+
+/// Parses a `{"query_string": {...}}` body.
+pub fn parse_query_string(body: &Value) -> Result<Q> {
+    let o = body.as_object().ok_or_else(|| {
+        Error::parsing("[query_string] query malformed, no start_object after query name")
+    })?;
+    let mut opts = Options::default();
+    let mut query = None;
+    for (k, v) in o {
+        match k.as_str() {
+            "query" => query = v.as_str().map(str::to_owned),
+            "default_field" => opts.default_fields = vec![v.as_str().unwrap_or("*").to_owned()],
+            "fields" => {
+                opts.default_fields = v
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(|s| field_boost(s).0)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            "default_operator" => opts.default_operator = super::parse_operator(v)?,
+            "analyze_wildcard" | "lenient" | "boost" | "_name" | "allow_leading_wildcard" => {}
+            other => {
+                return Err(Error::parsing(format!(
+                    "[query_string] query does not support [{other}]"
+                )));
+            }
+        }
+    }
+    let query =
+        query.ok_or_else(|| Error::parsing("[query_string] must be provided with a [query]"))?;
+    parse_lucene(&query, &opts)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Phrase(String),
+    Colon,
+    LParen,
+    RParen,
+    LBracket(bool),
+    RBracket(bool),
+    Plus,
+    Minus,
+    And,
+    Or,
+    Not,
+    Caret(f32),
+    Cmp(&'static str),
+}
+
+fn lex(s: &str) -> Result<Vec<Tok>> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let err = |msg: String| {
+        Error::es(
+            400,
+            "query_shard_exception",
+            format!("Failed to parse query [{s}]"),
+        )
+        .caused_by(Error::es(400, "parse_exception", msg))
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' | '\n' | '\r' => i += 1,
+            '(' => {
+                out.push(Tok::LParen);
+                i += 1;
+            }
+            ')' => {
+                out.push(Tok::RParen);
+                i += 1;
+            }
+            '[' => {
+                out.push(Tok::LBracket(true));
+                i += 1;
+            }
+            '{' => {
+                out.push(Tok::LBracket(false));
+                i += 1;
+            }
+            ']' => {
+                out.push(Tok::RBracket(true));
+                i += 1;
+            }
+            '}' => {
+                out.push(Tok::RBracket(false));
+                i += 1;
+            }
+            ':' => {
+                out.push(Tok::Colon);
+                i += 1;
+            }
+            '+' => {
+                out.push(Tok::Plus);
+                i += 1;
+            }
+            '-' if out.last().is_none_or(|t| !matches!(t, Tok::Word(_))) => {
+                out.push(Tok::Minus);
+                i += 1;
+            }
+            '!' => {
+                out.push(Tok::Not);
+                i += 1;
+            }
+            '&' if chars.get(i + 1) == Some(&'&') => {
+                out.push(Tok::And);
+                i += 2;
+            }
+            '|' if chars.get(i + 1) == Some(&'|') => {
+                out.push(Tok::Or);
+                i += 2;
+            }
+            '>' | '<' => {
+                let eq = chars.get(i + 1) == Some(&'=');
+                out.push(Tok::Cmp(match (c, eq) {
+                    ('>', true) => ">=",
+                    ('>', false) => ">",
+                    ('<', true) => "<=",
+                    _ => "<",
+                }));
+                i += if eq { 2 } else { 1 };
+            }
+            '^' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                    j += 1;
+                }
+                let b: f32 = chars[start..j]
+                    .iter()
+                    .collect::<String>()
+                    .parse()
+                    .map_err(|_| err(format!("invalid boost at position {i}")))?;
+                out.push(Tok::Caret(b));
+                i = j;
+            }
+            '"' => {
+                let mut j = i + 1;
+                let mut text = String::new();
+                while j < chars.len() && chars[j] != '"' {
+                    if chars[j] == '\\' && j + 1 < chars.len() {
+                        j += 1;
+                    }
+                    text.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(format!(
+                        "Cannot parse '{s}': Lexical error: unterminated phrase"
+                    )));
+                }
+                out.push(Tok::Phrase(text));
+                i = j + 1;
+            }
+            _ => {
+                let mut j = i;
+                let mut w = String::new();
+                while j < chars.len() {
+                    let d = chars[j];
+                    if d == '\\' && j + 1 < chars.len() {
+                        w.push(chars[j + 1]);
+                        j += 2;
+                        continue;
+                    }
+                    if d.is_whitespace() || "()[]{}:^\"".contains(d) || (d == '+' && w.is_empty()) {
+                        break;
+                    }
+                    w.push(d);
+                    j += 1;
+                }
+                i = j;
+                match w.as_str() {
+                    "AND" => out.push(Tok::And),
+                    "OR" => out.push(Tok::Or),
+                    "NOT" => out.push(Tok::Not),
+                    _ => out.push(Tok::Word(w)),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    toks: Vec<Tok>,
+    pos: usize,
+    opts: &'a Options,
+    src: &'a str,
+}
+
+/// Parses a Lucene query string.
+pub fn parse_lucene(s: &str, opts: &Options) -> Result<Q> {
+    let toks = lex(s)?;
+    if toks.is_empty() {
+        return Ok(Q::MatchNone);
+    }
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        opts,
+        src: s,
+    };
+    let q = p.parse_seq(None)?;
+    if p.pos < p.toks.len() {
+        return Err(p.err("unexpected token"));
+    }
+    Ok(q)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Occ {
+    Must,
+    Should,
+    MustNot,
+}
+
+impl Parser<'_> {
+    fn err(&self, what: &str) -> Error {
+        Error::es(
+            400,
+            "query_shard_exception",
+            format!("Failed to parse query [{}]", self.src),
+        )
+        .caused_by(Error::es(
+            400,
+            "parse_exception",
+            format!("Cannot parse '{}': {what} at token {}", self.src, self.pos),
+        ))
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn parse_seq(&mut self, field: Option<&str>) -> Result<Q> {
+        let mut items: Vec<(Occ, Q)> = Vec::new();
+        let mut saw_or = false;
+        let mut and_next = false;
+        loop {
+            match self.peek() {
+                None | Some(Tok::RParen) => break,
+                Some(Tok::And) => {
+                    self.pos += 1;
+                    if let Some(last) = items.last_mut()
+                        && last.0 == Occ::Should
+                    {
+                        last.0 = Occ::Must;
+                    }
+                    and_next = true;
+                    continue;
+                }
+                Some(Tok::Or) => {
+                    self.pos += 1;
+                    saw_or = true;
+                    continue;
+                }
+                _ => {}
+            }
+            let mut occ = None;
+            match self.peek() {
+                Some(Tok::Plus) => {
+                    self.pos += 1;
+                    occ = Some(Occ::Must);
+                }
+                Some(Tok::Minus) | Some(Tok::Not) => {
+                    self.pos += 1;
+                    occ = Some(Occ::MustNot);
+                }
+                _ => {}
+            }
+            let q = self.parse_primary(field)?;
+            let default = if and_next || (self.opts.default_operator == Operator::And && !saw_or) {
+                Occ::Must
+            } else {
+                Occ::Should
+            };
+            items.push((occ.unwrap_or(default), q));
+            and_next = false;
+            saw_or = false;
+        }
+        if items.len() == 1 && items[0].0 != Occ::MustNot {
+            return Ok(items.remove(0).1);
+        }
+        let mut must = vec![];
+        let mut should = vec![];
+        let mut must_not = vec![];
+        for (o, q) in items {
+            match o {
+                Occ::Must => must.push(q),
+                Occ::Should => should.push(q),
+                Occ::MustNot => must_not.push(q),
+            }
+        }
+        Ok(Q::Bool {
+            must,
+            filter: vec![],
+            should,
+            must_not,
+            msm: None,
+            boost: 1.0,
+        })
+    }
+
+    fn parse_primary(&mut self, field: Option<&str>) -> Result<Q> {
+        let tok = self
+            .peek()
+            .cloned()
+            .ok_or_else(|| self.err("unexpected end of query"))?;
+        self.pos += 1;
+        let q = match tok {
+            Tok::LParen => {
+                let q = self.parse_seq(field)?;
+                if self.peek() != Some(&Tok::RParen) {
+                    return Err(self.err("missing )"));
+                }
+                self.pos += 1;
+                q
+            }
+            Tok::Word(w) if self.peek() == Some(&Tok::Colon) => {
+                self.pos += 1;
+                if w == "_exists_" {
+                    let Some(Tok::Word(f)) = self.peek().cloned() else {
+                        return Err(self.err("expected a field after _exists_:"));
+                    };
+                    self.pos += 1;
+                    return Ok(Q::Exists { field: f });
+                }
+                return self.parse_primary(Some(&w));
+            }
+            Tok::Cmp(op) => {
+                let v = match self.peek().cloned() {
+                    Some(Tok::Word(v)) | Some(Tok::Phrase(v)) => v,
+                    _ => return Err(self.err("expected a value after comparison")),
+                };
+                self.pos += 1;
+                let val = Value::from(v);
+                let (lower, upper) = match op {
+                    ">" => (Some((val, false)), None),
+                    ">=" => (Some((val, true)), None),
+                    "<" => (None, Some((val, false))),
+                    _ => (None, Some((val, true))),
+                };
+                self.leaf(
+                    field,
+                    Q::Range(Box::new(RangeSpec {
+                        field: String::new(),
+                        lower,
+                        upper,
+                        format: None,
+                        time_zone: None,
+                        boost: 1.0,
+                    })),
+                )
+            }
+            Tok::LBracket(inc_lo) => {
+                let lo = self.range_value()?;
+                match self.peek() {
+                    Some(Tok::Word(w)) if w == "TO" => self.pos += 1,
+                    _ => return Err(self.err("expected TO in range")),
+                }
+                let hi = self.range_value()?;
+                let inc_hi = match self.peek() {
+                    Some(Tok::RBracket(i)) => *i,
+                    _ => return Err(self.err("expected ] or } closing the range")),
+                };
+                self.pos += 1;
+                let lower = lo.map(|v| (Value::from(v), inc_lo));
+                let upper = hi.map(|v| (Value::from(v), inc_hi));
+                self.leaf(
+                    field,
+                    Q::Range(Box::new(RangeSpec {
+                        field: String::new(),
+                        lower,
+                        upper,
+                        format: None,
+                        time_zone: None,
+                        boost: 1.0,
+                    })),
+                )
+            }
+            Tok::Phrase(p) => self.leaf(
+                field,
+                Q::MatchPhrase {
+                    field: String::new(),
+                    query: p,
+                    slop: 0,
+                    boost: 1.0,
+                },
+            ),
+            Tok::Word(w) => {
+                let q = if w == "*" {
+                    match field {
+                        Some(_) => Q::Exists {
+                            field: String::new(),
+                        },
+                        None => Q::MatchAll(1.0),
+                    }
+                } else if w.ends_with('*') && !w[..w.len() - 1].contains(['*', '?']) {
+                    Q::Prefix {
+                        field: String::new(),
+                        value: w[..w.len() - 1].to_owned(),
+                        case_insensitive: false,
+                    }
+                } else if w.contains(['*', '?']) {
+                    Q::Wildcard {
+                        field: String::new(),
+                        value: w,
+                        case_insensitive: false,
+                    }
+                } else {
+                    Q::Match {
+                        field: String::new(),
+                        query: Value::from(w),
+                        operator: Operator::Or,
+                        msm: None,
+                        boost: 1.0,
+                    }
+                };
+                if matches!(q, Q::MatchAll(_)) {
+                    q
+                } else {
+                    self.leaf(field, q)
+                }
+            }
+            _ => return Err(self.err("unexpected token")),
+        };
+        if let Some(Tok::Caret(b)) = self.peek().cloned() {
+            self.pos += 1;
+            return Ok(Q::Bool {
+                must: vec![q],
+                filter: vec![],
+                should: vec![],
+                must_not: vec![],
+                msm: None,
+                boost: b,
+            });
+        }
+        Ok(q)
+    }
+
+    fn range_value(&mut self) -> Result<Option<String>> {
+        match self.peek().cloned() {
+            Some(Tok::Word(w)) => {
+                self.pos += 1;
+                Ok(if w == "*" { None } else { Some(w) })
+            }
+            Some(Tok::Phrase(p)) => {
+                self.pos += 1;
+                Ok(Some(p))
+            }
+            _ => Err(self.err("expected a range bound")),
+        }
+    }
+
+    /// A leaf without a field: bound to the explicit field or the default fields.
+    fn leaf(&self, field: Option<&str>, q: Q) -> Q {
+        match field {
+            Some(f) => super::retarget(&q, f),
+            None => Q::AnyField {
+                fields: self.opts.default_fields.clone(),
+                inner: Box::new(q),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Q {
+        parse_lucene(s, &Options::default()).unwrap_or(Q::MatchNone)
+    }
+
+    #[test]
+    fn field_term() {
+        assert_eq!(
+            p("level:ERROR"),
+            Q::Match {
+                field: "level".into(),
+                query: Value::from("ERROR"),
+                operator: Operator::Or,
+                msm: None,
+                boost: 1.0
+            }
+        );
+    }
+
+    #[test]
+    fn and_makes_both_required() {
+        let Q::Bool { must, should, .. } = p("level:ERROR AND user:user1") else {
+            panic!("not a bool")
+        };
+        assert_eq!(must.len(), 2);
+        assert!(should.is_empty());
+    }
+
+    #[test]
+    fn not_and_ranges() {
+        let Q::Bool {
+            must_not, should, ..
+        } = p("duration:[1 TO 2] -user:user1")
+        else {
+            panic!("not a bool")
+        };
+        assert_eq!(must_not.len(), 1);
+        assert!(matches!(&should[0], Q::Range(r) if r.field == "duration"));
+    }
+
+    #[test]
+    fn errors_on_unterminated_phrase() {
+        assert!(parse_lucene("message:\"abc", &Options::default()).is_err());
+    }
+}

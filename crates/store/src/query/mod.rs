@@ -1,0 +1,1384 @@
+//! The query DSL: ES JSON → [`Q`] (validated, mapping-independent) → a tantivy query per index.
+
+pub mod datemath;
+pub mod lucene;
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, SegmentReader, Term};
+
+use crate::engine::shard::{Fields, text_analyzer};
+use crate::error::{Error, Result};
+use crate::mapping::date::{self, DateFormat};
+use crate::mapping::{FieldMapping, FieldType, Mapping, round_float};
+
+/// `operator` of match queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// any term
+    Or,
+    /// all terms
+    And,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Q {
+    /// `match_all`
+    MatchAll(f32),
+    /// `match_none`
+    MatchNone,
+    /// `match`
+    Match {
+        field: String,
+        query: Value,
+        operator: Operator,
+        msm: Option<String>,
+        boost: f32,
+    },
+    /// `match_phrase`
+    MatchPhrase {
+        field: String,
+        query: String,
+        slop: u32,
+        boost: f32,
+    },
+    /// `match_phrase_prefix`
+    MatchPhrasePrefix {
+        field: String,
+        query: String,
+        boost: f32,
+    },
+    /// `multi_match`
+    MultiMatch {
+        fields: Vec<(String, f32)>,
+        query: Value,
+        kind: String,
+        operator: Operator,
+        boost: f32,
+    },
+    /// `term`
+    Term {
+        field: String,
+        value: Value,
+        boost: f32,
+        case_insensitive: bool,
+    },
+    /// `terms`
+    Terms {
+        field: String,
+        values: Vec<Value>,
+        boost: f32,
+    },
+    /// `range`
+    Range(Box<RangeSpec>),
+    /// `exists`
+    Exists { field: String },
+    /// `prefix`
+    Prefix {
+        field: String,
+        value: String,
+        case_insensitive: bool,
+    },
+    /// `wildcard` (`*`, `?`)
+    Wildcard {
+        field: String,
+        value: String,
+        case_insensitive: bool,
+    },
+    /// `ids`
+    Ids(Vec<String>),
+    /// `bool`
+    Bool {
+        must: Vec<Q>,
+        filter: Vec<Q>,
+        should: Vec<Q>,
+        must_not: Vec<Q>,
+        msm: Option<String>,
+        boost: f32,
+    },
+    /// `constant_score`
+    ConstantScore(Box<Q>, f32),
+    /// a `query_string` field expansion: any of several fields (`*` default field)
+    AnyField { fields: Vec<String>, inner: Box<Q> },
+}
+
+/// A `range` query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeSpec {
+    /// field
+    pub field: String,
+    /// `gt`/`gte`
+    pub lower: Option<(Value, bool)>,
+    /// `lt`/`lte`
+    pub upper: Option<(Value, bool)>,
+    /// `format`
+    pub format: Option<String>,
+    /// `time_zone`
+    pub time_zone: Option<String>,
+    /// `boost`
+    pub boost: f32,
+}
+
+fn unknown_query(name: &str) -> Error {
+    Error::parsing(format!("unknown query [{name}]"))
+        .with("line", 1)
+        .with("col", 1)
+}
+
+fn obj<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>> {
+    v.as_object().ok_or_else(|| {
+        Error::parsing(format!(
+            "[{what}] query malformed, no start_object after query name"
+        ))
+    })
+}
+
+fn boost_of(v: &Value, q: &str) -> Result<f32> {
+    match v {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(1.0) as f32),
+        Value::String(s) => s
+            .parse()
+            .map_err(|_| Error::parsing(format!("[{q}] failed to parse [boost]"))),
+        _ => Err(Error::parsing(format!("[{q}] failed to parse [boost]"))),
+    }
+}
+
+fn as_str_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Splits `{ "<field>": <value or {query:..}> }` (exactly one field).
+fn single_field<'a>(v: &'a Value, q: &str) -> Result<(&'a String, &'a Value)> {
+    let o = obj(v, q)?;
+    let mut it = o
+        .iter()
+        .filter(|(k, _)| k.as_str() != "boost" && k.as_str() != "_name");
+    let Some((k, val)) = it.next() else {
+        return Err(Error::parsing(format!("[{q}] query doesn't have a field")));
+    };
+    if it.next().is_some() {
+        return Err(Error::parsing(format!(
+            "[{q}] query doesn't support multiple fields, found [{}] and [{}]",
+            k,
+            o.keys()
+                .filter(|x| *x != k)
+                .next()
+                .map_or("", String::as_str)
+        )));
+    }
+    Ok((k, val))
+}
+
+fn unsupported_param(q: &str, p: &str) -> Error {
+    Error::parsing(format!("[{q}] query does not support [{p}]"))
+}
+
+/// Parses an ES query object (`{"match": {...}}`).
+pub fn parse(v: &Value) -> Result<Q> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| Error::parsing("query malformed, must start with start_object"))?;
+    if o.len() != 1 {
+        if o.is_empty() {
+            return Err(Error::parsing("query malformed, empty clause found"));
+        }
+        let keys: Vec<&String> = o.keys().collect();
+        return Err(Error::parsing(format!(
+            "[{}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]",
+            keys[0]
+        )));
+    }
+    let Some((name, body)) = o.iter().next() else {
+        return Err(Error::parsing("query malformed, empty clause found"));
+    };
+    match name.as_str() {
+        "match_all" => {
+            let mut boost = 1.0;
+            for (k, v) in obj(body, name)? {
+                match k.as_str() {
+                    "boost" => boost = boost_of(v, name)?,
+                    "_name" => {}
+                    other => return Err(unsupported_param(name, other)),
+                }
+            }
+            Ok(Q::MatchAll(boost))
+        }
+        "match_none" => Ok(Q::MatchNone),
+        "match" | "match_phrase" | "match_phrase_prefix" => parse_match(name, body),
+        "multi_match" => parse_multi_match(body),
+        "term" => {
+            let (field, spec) = single_field(body, name)?;
+            let (mut value, mut boost, mut ci) = (None, 1.0, false);
+            match spec {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match k.as_str() {
+                            "value" => value = Some(v.clone()),
+                            "boost" => boost = boost_of(v, name)?,
+                            "case_insensitive" => ci = v.as_bool().unwrap_or(false),
+                            "_name" => {}
+                            other => return Err(unsupported_param(name, other)),
+                        }
+                    }
+                }
+                Value::Array(_) => {
+                    return Err(Error::parsing(
+                        "[term] query does not support array of values",
+                    ));
+                }
+                other => value = Some(other.clone()),
+            }
+            let value = value.ok_or_else(|| Error::parsing("[term] query requires a [value]"))?;
+            Ok(Q::Term {
+                field: field.clone(),
+                value,
+                boost,
+                case_insensitive: ci,
+            })
+        }
+        "terms" => {
+            let o = obj(body, name)?;
+            let mut boost = 1.0;
+            let mut found = None;
+            for (k, v) in o {
+                match k.as_str() {
+                    "boost" => boost = boost_of(v, name)?,
+                    "_name" => {}
+                    _ => {
+                        if found.is_some() {
+                            return Err(Error::parsing(
+                                "[terms] query does not support multiple fields",
+                            ));
+                        }
+                        let arr = v.as_array().ok_or_else(|| {
+                            Error::parsing("[terms] query does not support terms lookup (expected an array of values)")
+                        })?;
+                        found = Some((k.clone(), arr.clone()));
+                    }
+                }
+            }
+            let (field, values) =
+                found.ok_or_else(|| Error::parsing("[terms] query requires a field"))?;
+            Ok(Q::Terms {
+                field,
+                values,
+                boost,
+            })
+        }
+        "range" => {
+            let (field, spec) = single_field(body, name)?;
+            let spec = obj(spec, name)?;
+            let mut r = RangeSpec {
+                field: field.clone(),
+                lower: None,
+                upper: None,
+                format: None,
+                time_zone: None,
+                boost: 1.0,
+            };
+            for (k, v) in spec {
+                match k.as_str() {
+                    "gt" => r.lower = Some((v.clone(), false)),
+                    "gte" | "from" => r.lower = (!v.is_null()).then(|| (v.clone(), true)),
+                    "lt" => r.upper = Some((v.clone(), false)),
+                    "lte" | "to" => r.upper = (!v.is_null()).then(|| (v.clone(), true)),
+                    "format" => r.format = v.as_str().map(str::to_owned),
+                    "time_zone" => r.time_zone = v.as_str().map(str::to_owned),
+                    "boost" => r.boost = boost_of(v, name)?,
+                    "include_lower" | "include_upper" => {
+                        let inc = v.as_bool().unwrap_or(true);
+                        if k == "include_lower" {
+                            if let Some((_, i)) = &mut r.lower {
+                                *i = inc;
+                            }
+                        } else if let Some((_, i)) = &mut r.upper {
+                            *i = inc;
+                        }
+                    }
+                    "_name" => {}
+                    "relation" if v.as_str() == Some("intersects") => {}
+                    other => {
+                        return Err(Error::parsing(format!(
+                            "[range] query does not support [{other}]"
+                        )));
+                    }
+                }
+            }
+            Ok(Q::Range(Box::new(r)))
+        }
+        "exists" => {
+            let o = obj(body, name)?;
+            let field = o
+                .get("field")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::parsing("[exists] must be provided with a [field]"))?;
+            for k in o.keys() {
+                if !matches!(k.as_str(), "field" | "boost" | "_name") {
+                    return Err(unsupported_param(name, k));
+                }
+            }
+            Ok(Q::Exists {
+                field: field.to_owned(),
+            })
+        }
+        "prefix" | "wildcard" => {
+            let (field, spec) = single_field(body, name)?;
+            let (mut value, mut ci) = (None, false);
+            match spec {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match k.as_str() {
+                            "value" | "wildcard" => value = v.as_str().map(str::to_owned),
+                            "case_insensitive" => ci = v.as_bool().unwrap_or(false),
+                            "boost" | "_name" => {}
+                            "rewrite" => {}
+                            other => return Err(unsupported_param(name, other)),
+                        }
+                    }
+                }
+                Value::String(s) => value = Some(s.clone()),
+                _ => return Err(Error::parsing(format!("[{name}] query malformed"))),
+            }
+            let value = value
+                .ok_or_else(|| Error::parsing(format!("[{name}] query requires a [value]")))?;
+            Ok(if name == "prefix" {
+                Q::Prefix {
+                    field: field.clone(),
+                    value,
+                    case_insensitive: ci,
+                }
+            } else {
+                Q::Wildcard {
+                    field: field.clone(),
+                    value,
+                    case_insensitive: ci,
+                }
+            })
+        }
+        "ids" => {
+            let o = obj(body, name)?;
+            let values = o
+                .get("values")
+                .and_then(Value::as_array)
+                .ok_or_else(|| Error::parsing("[ids] query requires [values]"))?;
+            Ok(Q::Ids(values.iter().map(as_str_value).collect()))
+        }
+        "bool" => parse_bool(body),
+        "constant_score" => {
+            let o = obj(body, name)?;
+            let filter = o
+                .get("filter")
+                .ok_or_else(|| Error::parsing("[constant_score] requires a 'filter' element"))?;
+            let boost = o
+                .get("boost")
+                .map(|b| boost_of(b, name))
+                .transpose()?
+                .unwrap_or(1.0);
+            Ok(Q::ConstantScore(Box::new(parse(filter)?), boost))
+        }
+        "query_string" | "simple_query_string" if name == "query_string" => {
+            lucene::parse_query_string(body)
+        }
+        other => Err(unknown_query(other)),
+    }
+}
+
+fn parse_clauses(v: &Value) -> Result<Vec<Q>> {
+    match v {
+        Value::Array(a) => a.iter().map(parse).collect(),
+        Value::Object(_) => Ok(vec![parse(v)?]),
+        _ => Err(Error::parsing(
+            "[bool] clause must be an object or an array",
+        )),
+    }
+}
+
+fn parse_bool(body: &Value) -> Result<Q> {
+    let o = obj(body, "bool")?;
+    let (mut must, mut filter, mut should, mut must_not) = (vec![], vec![], vec![], vec![]);
+    let (mut msm, mut boost) = (None, 1.0);
+    for (k, v) in o {
+        match k.as_str() {
+            "must" => must = parse_clauses(v)?,
+            "filter" => filter = parse_clauses(v)?,
+            "should" => should = parse_clauses(v)?,
+            "must_not" => must_not = parse_clauses(v)?,
+            "minimum_should_match" => msm = Some(as_str_value(v)),
+            "boost" => boost = boost_of(v, "bool")?,
+            "_name" | "adjust_pure_negative" => {}
+            other => {
+                return Err(Error::parsing(format!(
+                    "[bool] query does not support [{other}]"
+                )));
+            }
+        }
+    }
+    Ok(Q::Bool {
+        must,
+        filter,
+        should,
+        must_not,
+        msm,
+        boost,
+    })
+}
+
+fn parse_operator(v: &Value) -> Result<Operator> {
+    match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("and") => Ok(Operator::And),
+        Some("or") => Ok(Operator::Or),
+        _ => Err(Error::illegal_argument(format!(
+            "No enum constant for operator [{v}]"
+        ))),
+    }
+}
+
+fn parse_match(name: &str, body: &Value) -> Result<Q> {
+    let (field, spec) = single_field(body, name)?;
+    let (mut query, mut operator, mut msm, mut slop, mut boost) =
+        (None, Operator::Or, None, 0u32, 1.0);
+    match spec {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match k.as_str() {
+                    "query" => query = Some(v.clone()),
+                    "operator" if name == "match" => operator = parse_operator(v)?,
+                    "minimum_should_match" if name == "match" => msm = Some(as_str_value(v)),
+                    "slop" if name != "match" => slop = v.as_u64().unwrap_or(0) as u32,
+                    "boost" => boost = boost_of(v, name)?,
+                    "analyzer" if v.as_str() == Some("standard") => {}
+                    "lenient"
+                    | "_name"
+                    | "zero_terms_query"
+                    | "auto_generate_synonyms_phrase_query" => {}
+                    other => {
+                        return Err(Error::parsing(format!(
+                            "[{name}] query does not support [{other}]"
+                        )));
+                    }
+                }
+            }
+        }
+        other => query = Some(other.clone()),
+    }
+    let query = query.ok_or_else(|| Error::parsing(format!("No text specified for text query")))?;
+    Ok(match name {
+        "match" => Q::Match {
+            field: field.clone(),
+            query,
+            operator,
+            msm,
+            boost,
+        },
+        "match_phrase" => Q::MatchPhrase {
+            field: field.clone(),
+            query: as_str_value(&query),
+            slop,
+            boost,
+        },
+        _ => Q::MatchPhrasePrefix {
+            field: field.clone(),
+            query: as_str_value(&query),
+            boost,
+        },
+    })
+}
+
+/// Parses `field^2` into (field, boost).
+pub fn field_boost(s: &str) -> (String, f32) {
+    match s.split_once('^') {
+        Some((f, b)) => (f.to_owned(), b.parse().unwrap_or(1.0)),
+        None => (s.to_owned(), 1.0),
+    }
+}
+
+fn parse_multi_match(body: &Value) -> Result<Q> {
+    let o = obj(body, "multi_match")?;
+    let (mut query, mut fields, mut kind, mut operator, mut boost) = (
+        None,
+        vec![("*".to_owned(), 1.0)],
+        "best_fields".to_owned(),
+        Operator::Or,
+        1.0,
+    );
+    for (k, v) in o {
+        match k.as_str() {
+            "query" => query = Some(v.clone()),
+            "fields" => {
+                fields = match v {
+                    Value::Array(a) => a.iter().map(|f| field_boost(&as_str_value(f))).collect(),
+                    Value::String(s) => vec![field_boost(s)],
+                    _ => return Err(Error::parsing("[multi_match] [fields] must be an array")),
+                }
+            }
+            "type" => {
+                let t = as_str_value(v);
+                if !matches!(
+                    t.as_str(),
+                    "best_fields" | "most_fields" | "phrase" | "phrase_prefix"
+                ) {
+                    return Err(Error::parsing(format!(
+                        "[multi_match] query does not support type [{t}] in sluice-store"
+                    )));
+                }
+                kind = t;
+            }
+            "operator" => operator = parse_operator(v)?,
+            "boost" => boost = boost_of(v, "multi_match")?,
+            "lenient" | "_name" | "tie_breaker" => {}
+            other => {
+                return Err(Error::parsing(format!(
+                    "[multi_match] query does not support [{other}]"
+                )));
+            }
+        }
+    }
+    let query = query.ok_or_else(|| Error::parsing("No text specified for multi_match query"))?;
+    Ok(Q::MultiMatch {
+        fields,
+        query,
+        kind,
+        operator,
+        boost,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// compile
+
+/// Compilation context for one index.
+pub struct Ctx<'a> {
+    /// The index mapping.
+    pub mapping: &'a Mapping,
+    /// Schema fields.
+    pub fields: Fields,
+    /// `now` for date math (epoch millis).
+    pub now_ms: i64,
+}
+
+fn boxed(q: impl Query) -> Box<dyn Query> {
+    Box::new(q)
+}
+
+fn boost(q: Box<dyn Query>, b: f32) -> Box<dyn Query> {
+    if (b - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        boxed(BoostQuery::new(q, b))
+    }
+}
+
+fn none() -> Box<dyn Query> {
+    boxed(EmptyQuery)
+}
+
+fn query_shard_error(reason: impl Into<String>, index: &str) -> Error {
+    Error::es(400, "query_shard_exception", reason).with("index", index)
+}
+
+/// Typed term for a value on a mapped field; `None` when the value cannot match (e.g. keyword
+/// longer than ignore_above). Errors for values that do not parse as the field's type.
+fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<Option<Term>> {
+    let f = &ctx.fields;
+    let bad = |what: &str| {
+        Error::es(
+            400,
+            "query_shard_exception",
+            format!("failed to create query: {what}"),
+        )
+    };
+    Ok(Some(match fm.ty {
+        FieldType::Keyword => {
+            let mut t = Term::from_field_json_path(f.kw, path, true);
+            t.append_type_and_str(&as_str_value(v));
+            t
+        }
+        FieldType::Text => {
+            let mut t = Term::from_field_json_path(f.text, path, true);
+            t.append_type_and_str(&as_str_value(v));
+            t
+        }
+        FieldType::Boolean => {
+            let b = match v {
+                Value::Bool(b) => *b,
+                Value::String(s) if s == "true" => true,
+                Value::String(s) if s == "false" || s.is_empty() => false,
+                other => {
+                    return Err(bad(&format!(
+                        "Can't parse boolean value [{}], expected [true] or [false]",
+                        as_str_value(other)
+                    )));
+                }
+            };
+            let mut t = Term::from_field_json_path(f.num, path, true);
+            t.append_type_and_fast_value(b);
+            t
+        }
+        FieldType::Date => {
+            let ms = date_value(ctx, fm, v, None, None, false)?;
+            let mut t = Term::from_field_json_path(f.num, path, true);
+            t.append_type_and_fast_value(ms);
+            t
+        }
+        ty if ty.is_integer() => {
+            let s = as_str_value(v);
+            let n = if let Ok(i) = s.parse::<i64>() {
+                i
+            } else if let Ok(x) = s.parse::<f64>() {
+                if x.fract() != 0.0 {
+                    return Ok(None);
+                }
+                x as i64
+            } else {
+                return Err(bad(&format!("For input string: \"{s}\"")));
+            };
+            let mut t = Term::from_field_json_path(f.num, path, true);
+            t.append_type_and_fast_value(n);
+            t
+        }
+        ty => {
+            let s = as_str_value(v);
+            let x: f64 = s
+                .parse()
+                .map_err(|_| bad(&format!("For input string: \"{s}\"")))?;
+            let x = round_float(ty, x);
+            let mut t = Term::from_field_json_path(f.num, path, true);
+            if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                // integral floats may have been stored in an i64 column; match both encodings
+                t.append_type_and_fast_value(x);
+            } else {
+                t.append_type_and_fast_value(x);
+            }
+            t
+        }
+    }))
+}
+
+fn date_value(
+    ctx: &Ctx<'_>,
+    fm: &FieldMapping,
+    v: &Value,
+    format: Option<&str>,
+    tz: Option<&str>,
+    round_up: bool,
+) -> Result<i64> {
+    let formats: Vec<DateFormat> = match format {
+        Some(f) => date::parse_formats(f).map_err(Error::illegal_argument)?,
+        None => fm.formats.clone(),
+    };
+    let tz = tz.map(datemath::parse_time_zone).transpose()?;
+    match v {
+        Value::Number(n) => Ok(n
+            .as_i64()
+            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
+        Value::String(s) => datemath::resolve(s, &formats, tz, ctx.now_ms, round_up),
+        other => Err(Error::es(
+            400,
+            "parse_exception",
+            format!("failed to parse date field [{other}]"),
+        )),
+    }
+}
+
+fn resolve_fields(ctx: &Ctx<'_>, pattern: &str) -> Vec<String> {
+    if pattern.contains('*') {
+        ctx.mapping.matching_paths(pattern)
+    } else {
+        vec![pattern.to_owned()]
+    }
+}
+
+/// Compiles `q` for one index.
+pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
+    match q {
+        Q::MatchAll(b) => Ok(boost(boxed(AllQuery), *b)),
+        Q::MatchNone => Ok(none()),
+        Q::Term {
+            field,
+            value,
+            boost: b,
+            case_insensitive,
+        } => {
+            let Some(fm) = ctx.mapping.field(field) else {
+                return Ok(none());
+            };
+            if *case_insensitive && fm.ty == FieldType::Keyword {
+                let needle = as_str_value(value).to_lowercase();
+                return Ok(boost(
+                    keyword_predicate(ctx, field, move |s| s.to_lowercase() == needle),
+                    *b,
+                ));
+            }
+            Ok(match term_for(ctx, field, fm, value)? {
+                Some(t) => boost(boxed(TermQuery::new(t, IndexRecordOption::WithFreqs)), *b),
+                None => none(),
+            })
+        }
+        Q::Terms {
+            field,
+            values,
+            boost: b,
+        } => {
+            let Some(fm) = ctx.mapping.field(field) else {
+                return Ok(none());
+            };
+            let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for v in values {
+                if let Some(t) = term_for(ctx, field, fm, v)? {
+                    subs.push((
+                        Occur::Should,
+                        boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+                    ));
+                }
+            }
+            Ok(boost(
+                boxed(ConstScoreQuery::new(boxed(BooleanQuery::new(subs)), 1.0)),
+                *b,
+            ))
+        }
+        Q::Match {
+            field,
+            query,
+            operator,
+            msm,
+            boost: b,
+        } => {
+            let mut out = Vec::new();
+            for f in resolve_fields(ctx, field) {
+                out.push(compile_match(
+                    ctx,
+                    &f,
+                    query,
+                    *operator,
+                    msm.as_deref(),
+                    false,
+                )?);
+            }
+            Ok(boost(union(out), *b))
+        }
+        Q::MatchPhrase {
+            field,
+            query,
+            slop,
+            boost: b,
+        } => {
+            let mut out = Vec::new();
+            for f in resolve_fields(ctx, field) {
+                out.push(compile_phrase(ctx, &f, query, *slop, false)?);
+            }
+            Ok(boost(union(out), *b))
+        }
+        Q::MatchPhrasePrefix {
+            field,
+            query,
+            boost: b,
+        } => {
+            let mut out = Vec::new();
+            for f in resolve_fields(ctx, field) {
+                out.push(compile_phrase(ctx, &f, query, 0, true)?);
+            }
+            Ok(boost(union(out), *b))
+        }
+        Q::MultiMatch {
+            fields,
+            query,
+            kind,
+            operator,
+            boost: b,
+        } => {
+            let mut per_field: Vec<Box<dyn Query>> = Vec::new();
+            for (pattern, fb) in fields {
+                for f in resolve_fields(ctx, pattern) {
+                    let Some(fm) = ctx.mapping.field(&f) else {
+                        continue;
+                    };
+                    // multi_match over `*` skips fields the text cannot be parsed for (lenient)
+                    let lenient = pattern.contains('*');
+                    let q = match kind.as_str() {
+                        "phrase" => compile_phrase(ctx, &f, &as_str_value(query), 0, false),
+                        "phrase_prefix" => compile_phrase(ctx, &f, &as_str_value(query), 0, true),
+                        _ => compile_match(ctx, &f, query, *operator, None, lenient),
+                    };
+                    match q {
+                        Ok(q) => per_field.push(boost(q, *fb)),
+                        Err(e) if lenient || fm.ty != FieldType::Text => {
+                            if !lenient {
+                                return Err(e);
+                            }
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            let q: Box<dyn Query> = if kind == "most_fields" {
+                union(per_field)
+            } else {
+                boxed(DisjunctionMaxQuery::new(per_field))
+            };
+            Ok(boost(q, *b))
+        }
+        Q::Range(r) => compile_range(ctx, r),
+        Q::Exists { field } => {
+            let mut paths: Vec<String> = Vec::new();
+            if ctx.mapping.field(field).is_some() {
+                paths.push(field.clone());
+            }
+            if ctx.mapping.is_object(field) {
+                paths.extend(ctx.mapping.matching_paths(&format!("{field}.*")));
+            }
+            if field.contains('*') {
+                paths.extend(ctx.mapping.matching_paths(field));
+            }
+            let subs: Vec<(Occur, Box<dyn Query>)> = paths
+                .iter()
+                .map(|p| {
+                    let t = Term::from_field_text(ctx.fields.present, p);
+                    (
+                        Occur::Should,
+                        boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+                    )
+                })
+                .collect();
+            if subs.is_empty() {
+                return Ok(none());
+            }
+            Ok(boxed(ConstScoreQuery::new(
+                boxed(BooleanQuery::new(subs)),
+                1.0,
+            )))
+        }
+        Q::Prefix {
+            field,
+            value,
+            case_insensitive,
+        } => {
+            let Some(fm) = ctx.mapping.field(field) else {
+                return Ok(none());
+            };
+            match fm.ty {
+                FieldType::Keyword => {
+                    let (v, ci) = (value.clone(), *case_insensitive);
+                    Ok(keyword_predicate(ctx, field, move |s| {
+                        if ci {
+                            s.to_lowercase().starts_with(&v.to_lowercase())
+                        } else {
+                            s.starts_with(&v)
+                        }
+                    }))
+                }
+                FieldType::Text => {
+                    let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
+                    t.append_type_and_str(value);
+                    Ok(boxed(ConstScoreQuery::new(
+                        boxed(PhrasePrefixQuery::new(vec![t])),
+                        1.0,
+                    )))
+                }
+                other => Err(query_shard_error(
+                    format!(
+                        "Can only use prefix queries on keyword and text fields - not on [{field}] which is of type [{}]",
+                        other.name()
+                    ),
+                    "",
+                )),
+            }
+        }
+        Q::Wildcard {
+            field,
+            value,
+            case_insensitive,
+        } => {
+            let Some(fm) = ctx.mapping.field(field) else {
+                return Ok(none());
+            };
+            if fm.ty != FieldType::Keyword {
+                return Err(query_shard_error(
+                    format!(
+                        "sluice-store supports [wildcard] queries on keyword fields only, not on [{field}] of type [{}]",
+                        fm.ty.name()
+                    ),
+                    "",
+                ));
+            }
+            let pattern: Vec<char> = if *case_insensitive {
+                value.to_lowercase().chars().collect()
+            } else {
+                value.chars().collect()
+            };
+            let ci = *case_insensitive;
+            Ok(keyword_predicate(ctx, field, move |s| {
+                if ci {
+                    glob(&pattern, &s.to_lowercase().chars().collect::<Vec<_>>())
+                } else {
+                    glob(&pattern, &s.chars().collect::<Vec<_>>())
+                }
+            }))
+        }
+        Q::Ids(ids) => {
+            let subs: Vec<(Occur, Box<dyn Query>)> = ids
+                .iter()
+                .map(|id| {
+                    (
+                        Occur::Should,
+                        boxed(TermQuery::new(
+                            Term::from_field_text(ctx.fields.id, id),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
+                })
+                .collect();
+            Ok(boxed(ConstScoreQuery::new(
+                boxed(BooleanQuery::new(subs)),
+                1.0,
+            )))
+        }
+        Q::ConstantScore(inner, b) => Ok(boxed(ConstScoreQuery::new(compile(inner, ctx)?, *b))),
+        Q::AnyField { fields, inner } => {
+            let mut out = Vec::new();
+            let mut paths = Vec::new();
+            for f in fields {
+                paths.extend(resolve_fields(ctx, f));
+            }
+            let lenient = paths.len() > 1;
+            for p in paths {
+                let q = retarget(inner, &p);
+                match compile(&q, ctx) {
+                    Ok(c) => out.push(c),
+                    Err(e) if !lenient => return Err(e),
+                    Err(_) => {}
+                }
+            }
+            Ok(boxed(DisjunctionMaxQuery::new(out)))
+        }
+        Q::Bool {
+            must,
+            filter,
+            should,
+            must_not,
+            msm,
+            boost: b,
+        } => {
+            let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for q in must {
+                subs.push((Occur::Must, compile(q, ctx)?));
+            }
+            for q in filter {
+                subs.push((
+                    Occur::Must,
+                    boxed(ConstScoreQuery::new(compile(q, ctx)?, 0.0)),
+                ));
+            }
+            for q in must_not {
+                subs.push((Occur::MustNot, compile(q, ctx)?));
+            }
+            let n_should = should.len();
+            let required = match msm {
+                Some(m) => parse_msm(m, n_should)?,
+                None if must.is_empty() && filter.is_empty() && n_should > 0 => 1,
+                None => 0,
+            };
+            if n_should > 0 {
+                let shoulds: Vec<Box<dyn Query>> = should
+                    .iter()
+                    .map(|q| compile(q, ctx))
+                    .collect::<Result<_>>()?;
+                if required > n_should {
+                    return Ok(none());
+                }
+                if required <= 1 {
+                    let occur = if required == 1 {
+                        Occur::Must
+                    } else {
+                        Occur::Should
+                    };
+                    if required == 1 && (!must.is_empty() || !filter.is_empty()) {
+                        subs.push((Occur::Must, union(shoulds)));
+                    } else if required == 1 {
+                        subs.push((occur, union(shoulds)));
+                    } else {
+                        for s in shoulds {
+                            subs.push((Occur::Should, s));
+                        }
+                    }
+                } else {
+                    subs.push((
+                        Occur::Must,
+                        boxed(BooleanQuery::with_minimum_required_clauses(
+                            shoulds.into_iter().map(|s| (Occur::Should, s)).collect(),
+                            required,
+                        )),
+                    ));
+                }
+            }
+            if subs.is_empty() {
+                return Ok(boost(boxed(AllQuery), *b));
+            }
+            if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
+                subs.push((Occur::Must, boxed(AllQuery)));
+            }
+            Ok(boost(boxed(BooleanQuery::new(subs)), *b))
+        }
+    }
+}
+
+/// Replaces the field of a leaf query (for `query_string` field expansion).
+fn retarget(q: &Q, field: &str) -> Q {
+    let mut q = q.clone();
+    match &mut q {
+        Q::Match { field: f, .. }
+        | Q::MatchPhrase { field: f, .. }
+        | Q::MatchPhrasePrefix { field: f, .. }
+        | Q::Term { field: f, .. }
+        | Q::Terms { field: f, .. }
+        | Q::Exists { field: f }
+        | Q::Prefix { field: f, .. }
+        | Q::Wildcard { field: f, .. } => *f = field.to_owned(),
+        Q::Range(r) => r.field = field.to_owned(),
+        _ => {}
+    }
+    q
+}
+
+fn union(qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if qs.len() == 1 {
+        return qs.into_iter().next().unwrap_or_else(none);
+    }
+    if qs.is_empty() {
+        return none();
+    }
+    boxed(BooleanQuery::new(
+        qs.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+/// `minimum_should_match`: `2`, `-1`, `75%`, `-25%`.
+pub fn parse_msm(m: &str, n: usize) -> Result<usize> {
+    let bad = || Error::illegal_argument(format!("unsupported minimum_should_match [{m}]"));
+    let m = m.trim();
+    let n_i = n as i64;
+    let v = if let Some(p) = m.strip_suffix('%') {
+        let p: i64 = p.parse().map_err(|_| bad())?;
+        let x = n_i * p.abs() / 100;
+        if p < 0 { n_i - x } else { x }
+    } else {
+        let k: i64 = m.parse().map_err(|_| bad())?;
+        if k < 0 { n_i + k } else { k }
+    };
+    Ok(v.clamp(0, n_i.max(v)).max(0) as usize)
+}
+
+fn analyze(text: &str) -> Vec<String> {
+    let mut a = text_analyzer();
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+fn compile_match(
+    ctx: &Ctx<'_>,
+    field: &str,
+    query: &Value,
+    op: Operator,
+    msm: Option<&str>,
+    lenient: bool,
+) -> Result<Box<dyn Query>> {
+    let Some(fm) = ctx.mapping.field(field) else {
+        return Ok(none());
+    };
+    if fm.ty != FieldType::Text {
+        return match term_for(ctx, field, fm, query) {
+            Ok(Some(t)) => Ok(boxed(TermQuery::new(t, IndexRecordOption::WithFreqs))),
+            Ok(None) => Ok(none()),
+            Err(_) if lenient => Ok(none()),
+            Err(e) => Err(e),
+        };
+    }
+    let tokens = analyze(&as_str_value(query));
+    if tokens.is_empty() {
+        return Ok(none());
+    }
+    let subs: Vec<(Occur, Box<dyn Query>)> = tokens
+        .iter()
+        .map(|tok| {
+            let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
+            t.append_type_and_str(tok);
+            let occur = if op == Operator::And {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            (
+                occur,
+                boxed(TermQuery::new(t, IndexRecordOption::WithFreqs)),
+            )
+        })
+        .collect();
+    if let (Some(m), Operator::Or) = (msm, op) {
+        let n = subs.len();
+        let req = parse_msm(m, n)?;
+        return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
+            subs,
+            req.max(1),
+        )));
+    }
+    Ok(boxed(BooleanQuery::new(subs)))
+}
+
+fn compile_phrase(
+    ctx: &Ctx<'_>,
+    field: &str,
+    query: &str,
+    slop: u32,
+    prefix: bool,
+) -> Result<Box<dyn Query>> {
+    let Some(fm) = ctx.mapping.field(field) else {
+        return Ok(none());
+    };
+    if fm.ty != FieldType::Text {
+        if prefix && fm.ty == FieldType::Keyword {
+            let q = query.to_owned();
+            return Ok(keyword_predicate(ctx, field, move |s| s.starts_with(&q)));
+        }
+        return compile_match(ctx, field, &Value::from(query), Operator::Or, None, false);
+    }
+    let terms: Vec<Term> = analyze(query)
+        .iter()
+        .map(|tok| {
+            let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
+            t.append_type_and_str(tok);
+            t
+        })
+        .collect();
+    match terms.len() {
+        0 => Ok(none()),
+        1 if !prefix => Ok(boxed(TermQuery::new(
+            terms
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::parsing("empty phrase"))?,
+            IndexRecordOption::WithFreqs,
+        ))),
+        _ if prefix => Ok(boxed(PhrasePrefixQuery::new(terms))),
+        _ => {
+            let mut p = PhraseQuery::new(terms);
+            p.set_slop(slop);
+            Ok(boxed(p))
+        }
+    }
+}
+
+fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
+    let Some(fm) = ctx.mapping.field(&r.field) else {
+        return Ok(none());
+    };
+    let path = r.field.as_str();
+    let f = &ctx.fields;
+    let q: Box<dyn Query> = match fm.ty {
+        FieldType::Date => {
+            let lo = r
+                .lower
+                .as_ref()
+                .map(|(v, inc)| {
+                    date_value(
+                        ctx,
+                        fm,
+                        v,
+                        r.format.as_deref(),
+                        r.time_zone.as_deref(),
+                        !inc,
+                    )
+                    .map(|ms| (ms, *inc))
+                })
+                .transpose()?;
+            let hi = r
+                .upper
+                .as_ref()
+                .map(|(v, inc)| {
+                    date_value(
+                        ctx,
+                        fm,
+                        v,
+                        r.format.as_deref(),
+                        r.time_zone.as_deref(),
+                        *inc,
+                    )
+                    .map(|ms| (ms, *inc))
+                })
+                .transpose()?;
+            let mk = |ms: i64| {
+                let mut t = Term::from_field_json_path(f.num, path, true);
+                t.append_type_and_fast_value(ms);
+                t
+            };
+            boxed(RangeQuery::new(
+                bound(lo.map(|(m, i)| (mk(m), i))),
+                bound(hi.map(|(m, i)| (mk(m), i))),
+            ))
+        }
+        ty if ty.is_integer() => {
+            let conv = |v: &Value, lower: bool, inc: bool| -> Result<(Term, bool)> {
+                let s = as_str_value(v);
+                let x: f64 = s.parse().map_err(|_| {
+                    query_shard_error(
+                        format!("failed to create query: For input string: \"{s}\""),
+                        "",
+                    )
+                })?;
+                // integer bounds: gt 1.5 → gte 2; lt 1.5 → lte 1
+                let (n, inc) = if x.fract() != 0.0 {
+                    (if lower { x.ceil() } else { x.floor() } as i64, true)
+                } else {
+                    (x as i64, inc)
+                };
+                let mut t = Term::from_field_json_path(f.num, path, true);
+                t.append_type_and_fast_value(n);
+                Ok((t, inc))
+            };
+            let lo = r
+                .lower
+                .as_ref()
+                .map(|(v, inc)| conv(v, true, *inc))
+                .transpose()?;
+            let hi = r
+                .upper
+                .as_ref()
+                .map(|(v, inc)| conv(v, false, *inc))
+                .transpose()?;
+            boxed(RangeQuery::new(bound(lo), bound(hi)))
+        }
+        ty if ty.is_float() => {
+            let conv = |v: &Value, inc: bool| -> Result<(Term, bool)> {
+                let s = as_str_value(v);
+                let x: f64 = s.parse().map_err(|_| {
+                    query_shard_error(
+                        format!("failed to create query: For input string: \"{s}\""),
+                        "",
+                    )
+                })?;
+                let mut t = Term::from_field_json_path(f.num, path, true);
+                t.append_type_and_fast_value(x);
+                Ok((t, inc))
+            };
+            let lo = r.lower.as_ref().map(|(v, inc)| conv(v, *inc)).transpose()?;
+            let hi = r.upper.as_ref().map(|(v, inc)| conv(v, *inc)).transpose()?;
+            boxed(RangeQuery::new(bound(lo), bound(hi)))
+        }
+        FieldType::Keyword => {
+            let lo = r.lower.as_ref().map(|(v, inc)| (as_str_value(v), *inc));
+            let hi = r.upper.as_ref().map(|(v, inc)| (as_str_value(v), *inc));
+            keyword_predicate(ctx, path, move |s| {
+                let lo_ok = lo.as_ref().is_none_or(|(l, inc)| {
+                    if *inc {
+                        s >= l.as_str()
+                    } else {
+                        s > l.as_str()
+                    }
+                });
+                let hi_ok = hi.as_ref().is_none_or(|(h, inc)| {
+                    if *inc {
+                        s <= h.as_str()
+                    } else {
+                        s < h.as_str()
+                    }
+                });
+                lo_ok && hi_ok
+            })
+        }
+        other => {
+            return Err(query_shard_error(
+                format!(
+                    "Field [{path}] of type [{}] does not support range queries",
+                    other.name()
+                ),
+                "",
+            ));
+        }
+    };
+    Ok(boost(boxed(ConstScoreQuery::new(q, 1.0)), r.boost))
+}
+
+fn bound(b: Option<(Term, bool)>) -> Bound<Term> {
+    match b {
+        None => Bound::Unbounded,
+        Some((t, true)) => Bound::Included(t),
+        Some((t, false)) => Bound::Excluded(t),
+    }
+}
+
+/// `*`/`?` glob over chars.
+pub fn glob(p: &[char], t: &[char]) -> bool {
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// A query matching docs whose keyword column at `path` has a value accepted by `pred`
+/// (evaluated once per distinct term per segment).
+fn keyword_predicate(
+    ctx: &Ctx<'_>,
+    path: &str,
+    pred: impl Fn(&str) -> bool + Send + Sync + 'static,
+) -> Box<dyn Query> {
+    let column = format!("k.{path}");
+    let pred = Arc::new(pred);
+    let factory =
+        move |seg: &SegmentReader| -> tantivy::Result<Box<dyn Fn(DocId) -> bool + Send + Sync>> {
+            let Some(col) = seg.fast_fields().str(&column)? else {
+                return Ok(Box::new(|_| false));
+            };
+            let mut ok = vec![false; col.num_terms()];
+            let mut buf = String::new();
+            for (ord, slot) in ok.iter_mut().enumerate() {
+                buf.clear();
+                if col.ord_to_str(ord as u64, &mut buf)? {
+                    *slot = pred(&buf);
+                }
+            }
+            let ok = Arc::new(ok);
+            Ok(Box::new(move |doc: DocId| {
+                col.term_ords(doc)
+                    .any(|o| ok.get(o as usize).copied().unwrap_or(false))
+            }))
+        };
+    let _ = ctx;
+    boxed(ConstScoreQuery::new(
+        boxed(DocPredicateQuery::from(FunctionPredicate::from(factory))),
+        1.0,
+    ))
+}
+
+#[cfg(test)]
+mod tests;

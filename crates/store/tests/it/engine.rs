@@ -1,0 +1,319 @@
+//! Engine-level tests: mapping, writes, search, aggregations and translog replay, through the
+//! `store::Store` API (no HTTP).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
+
+fn open(dir: &std::path::Path) -> Arc<Store> {
+    let mut c = StoreConfig::new(dir);
+    c.refresh_interval = None;
+    match Store::open(c) {
+        Ok(s) => s,
+        Err(e) => panic!("open failed: {e}"),
+    }
+}
+
+fn ok<T>(r: store::Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("unexpected error: {}", e.to_es_body()),
+    }
+}
+
+fn seed_docs(n: usize) -> Vec<Value> {
+    let users = ["user1", "user2", "user3", "user4", "user5"];
+    let actions = ["login", "search", "purchase", "logout", "view"];
+    let levels = ["INFO", "WARNING", "ERROR"];
+    (0..n)
+        .map(|i| {
+            json!({
+                "timestamp": format!("2024-01-01T{:02}:{:02}:00Z", (i / 60) % 24, i % 60),
+                "level": levels[i % 3],
+                "message": format!("user did {} number {i}", actions[i % 5]),
+                "user": users[i % 5],
+                "action": actions[(i / 5) % 5],
+                "duration": (i % 50) as f64 / 10.0 + 0.1,
+                "source": "webapp",
+                "tags": ["python", "webapp"],
+            })
+        })
+        .collect()
+}
+
+fn seed_mapping() -> Value {
+    json!({"mappings": {"properties": {
+        "timestamp": {"type": "date"}, "level": {"type": "keyword"}, "message": {"type": "text"},
+        "user": {"type": "keyword"}, "action": {"type": "keyword"}, "duration": {"type": "float"},
+        "source": {"type": "keyword"}, "tags": {"type": "keyword"}
+    }}})
+}
+
+fn bulk_index(store: &Store, index: &str, docs: &[Value]) {
+    let ops = docs
+        .iter()
+        .map(|d| WriteOp {
+            kind: OpType::Index,
+            index: index.into(),
+            id: None,
+            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        })
+        .collect();
+    let resp = ok(store.bulk(ops, Refresh::True));
+    assert!(!resp.errors, "{}", resp.to_json());
+}
+
+fn search(store: &Store, target: &str, body: Value) -> Value {
+    ok(store.search(target, Some(&body), &SearchParams::default()))
+}
+
+#[test]
+fn create_bulk_get_search_and_aggregate() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index("python-logs", Some(&seed_mapping())));
+    let docs = seed_docs(300);
+    bulk_index(&store, "python-logs", &docs);
+
+    let r = search(&store, "python-logs", json!({"query": {"match_all": {}}}));
+    assert_eq!(r["hits"]["total"], json!({"value": 300, "relation": "eq"}));
+    assert_eq!(r["hits"]["hits"].as_array().map(Vec::len), Some(10));
+
+    let r = search(
+        &store,
+        "python-*",
+        json!({"query": {"term": {"user": "user1"}}, "size": 0}),
+    );
+    assert_eq!(r["hits"]["total"]["value"], 60);
+
+    let r = search(
+        &store,
+        "python-logs",
+        json!({"query": {"range": {"duration": {"gte": 4.0}}}, "size": 0}),
+    );
+    let want = docs
+        .iter()
+        .filter(|d| d["duration"].as_f64().unwrap_or(0.0) as f32 >= 4.0)
+        .count();
+    assert_eq!(r["hits"]["total"]["value"], want);
+
+    let r = search(
+        &store,
+        "python-logs",
+        json!({"query": {"range": {"timestamp": {"gte": "2024-01-01T01:00:00Z", "lt": "2024-01-01T02:00:00Z"}}}, "size": 0}),
+    );
+    assert_eq!(r["hits"]["total"]["value"], 60);
+
+    let r = search(
+        &store,
+        "python-logs",
+        json!({"size": 0, "aggs": {
+            "users": {"terms": {"field": "user"}, "aggs": {"actions": {"terms": {"field": "action"}}}},
+            "levels": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"}, "aggs": {"l": {"terms": {"field": "level"}}}},
+            "dur": {"terms": {"field": "action"}, "aggs": {"avg": {"avg": {"field": "duration"}}}}
+        }}),
+    );
+    let users = r["aggregations"]["users"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(users.len(), 5);
+    assert_eq!(users[0]["doc_count"], 60);
+    let hours = r["aggregations"]["levels"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hours.len(), 5);
+    assert_eq!(hours[0]["key_as_string"], "2024-01-01T00:00:00.000Z");
+    assert_eq!(hours[0]["doc_count"], 60);
+    for b in r["aggregations"]["dur"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let action = b["key"].as_str().unwrap_or_default();
+        let vals: Vec<f64> = docs
+            .iter()
+            .filter(|d| d["action"] == action)
+            .map(|d| f64::from(d["duration"].as_f64().unwrap_or(0.0) as f32))
+            .collect();
+        let avg = vals.iter().sum::<f64>() / vals.len() as f64;
+        let got = b["avg"]["value"].as_f64().unwrap_or(f64::NAN);
+        assert!((got - avg).abs() < 1e-9, "{action}: {got} vs {avg}");
+    }
+}
+
+#[test]
+fn text_field_aggregation_is_refused_like_es() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index("t", Some(&seed_mapping())));
+    bulk_index(&store, "t", &seed_docs(3));
+    let err = store
+        .search(
+            "t",
+            Some(&json!({"size": 0, "aggs": {"m": {"terms": {"field": "message"}}}})),
+            &SearchParams::default(),
+        )
+        .err()
+        .map(|e| e.to_es_body());
+    let body = err.unwrap_or(Value::Null);
+    assert_eq!(body["status"], 400);
+    assert_eq!(
+        body["error"]["root_cause"][0]["type"],
+        "illegal_argument_exception"
+    );
+}
+
+#[test]
+fn single_doc_writes_versions_and_conflicts() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    let r = ok(store.index_doc(
+        "auto",
+        Some("1"),
+        OpType::Index,
+        br#"{"a":1}"#,
+        Refresh::False,
+    ));
+    assert_eq!((r.version, r.status()), (1, 201));
+    let r = ok(store.index_doc(
+        "auto",
+        Some("1"),
+        OpType::Index,
+        br#"{"a":2}"#,
+        Refresh::False,
+    ));
+    assert_eq!(
+        (r.version, r.status(), r.result.as_str()),
+        (2, 200, "updated")
+    );
+    let e = store
+        .index_doc(
+            "auto",
+            Some("1"),
+            OpType::Create,
+            br#"{"a":3}"#,
+            Refresh::False,
+        )
+        .err();
+    assert_eq!(
+        e.map(|e| (e.status(), e.es_type().to_owned())),
+        Some((409, "version_conflict_engine_exception".to_owned()))
+    );
+    let g = ok(store.get_doc("auto", "1"));
+    assert_eq!(g["_source"], json!({"a": 2}));
+    assert_eq!(g["_version"], 2);
+    let d = ok(store.delete_doc("auto", "1", Refresh::True));
+    assert_eq!(d.result.as_str(), "deleted");
+    let d = ok(store.delete_doc("auto", "1", Refresh::True));
+    assert_eq!(d.status(), 404);
+    assert_eq!(ok(store.get_doc("auto", "1"))["found"], false);
+    let m = ok(store.get_mapping("auto"));
+    assert_eq!(m["auto"]["mappings"]["properties"]["a"]["type"], "long");
+}
+
+#[test]
+fn bad_values_fail_only_their_item() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index(
+        "m",
+        Some(&json!({"mappings": {"properties": {"duration": {"type": "float"}}}})),
+    ));
+    let ops = vec![
+        WriteOp {
+            kind: OpType::Index,
+            index: "m".into(),
+            id: None,
+            source: Some(br#"{"duration":"1.5"}"#.to_vec().into()),
+        },
+        WriteOp {
+            kind: OpType::Index,
+            index: "m".into(),
+            id: None,
+            source: Some(br#"{"duration":"abc"}"#.to_vec().into()),
+        },
+        WriteOp {
+            kind: OpType::Index,
+            index: "m".into(),
+            id: None,
+            source: Some(br#"{"duration":2}"#.to_vec().into()),
+        },
+    ];
+    let resp = ok(store.bulk(ops, Refresh::True));
+    let body = resp.to_json();
+    assert_eq!(body["errors"], true);
+    assert_eq!(body["items"][0]["index"]["status"], 201);
+    assert_eq!(body["items"][1]["index"]["status"], 400);
+    assert_eq!(
+        body["items"][1]["index"]["error"]["type"],
+        "document_parsing_exception"
+    );
+    assert_eq!(body["items"][2]["index"]["status"], 201);
+    let r = search(
+        &store,
+        "m",
+        json!({"size": 0, "aggs": {"s": {"sum": {"field": "duration"}}}}),
+    );
+    assert_eq!(r["aggregations"]["s"]["value"], 3.5);
+}
+
+#[test]
+fn data_and_mapping_persist_across_reopen() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    {
+        let store = open(dir.path());
+        bulk_index(&store, "keep", &seed_docs(50));
+        ok(store.close());
+    }
+    let store = open(dir.path());
+    let r = search(&store, "keep", json!({"size": 0}));
+    assert_eq!(r["hits"]["total"]["value"], 50);
+    let m = ok(store.get_mapping("keep"));
+    assert_eq!(
+        m["keep"]["mappings"]["properties"]["message"]["fields"]["keyword"],
+        json!({"type": "keyword", "ignore_above": 256})
+    );
+    assert_eq!(
+        m["keep"]["mappings"]["properties"]["timestamp"]["type"],
+        "date"
+    );
+}
+
+#[test]
+fn missing_index_and_window_errors() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    let e = store
+        .search("nope", None, &SearchParams::default())
+        .err()
+        .map(|e| e.to_es_body());
+    assert_eq!(
+        e.as_ref().map(|b| b["error"]["type"].clone()),
+        Some(json!("index_not_found_exception"))
+    );
+    let r = ok(store.search("nope-*", None, &SearchParams::default()));
+    assert_eq!(r["hits"]["total"]["value"], 0);
+    ok(store.create_index("w", None));
+    let e = store
+        .search(
+            "w",
+            Some(&json!({"from": 9995, "size": 10})),
+            &SearchParams::default(),
+        )
+        .err();
+    assert_eq!(e.map(|e| e.status()), Some(400));
+    let e = store
+        .search(
+            "w",
+            Some(&json!({"query": {"fuzzy": {"a": "b"}}})),
+            &SearchParams::default(),
+        )
+        .err();
+    assert_eq!(
+        e.map(|e| e.es_type().to_owned()),
+        Some("parsing_exception".to_owned())
+    );
+}
