@@ -178,9 +178,11 @@ impl Condition {
         match self {
             Condition::Value(v) => truthy(resolve(v, event).as_deref()),
             Condition::Not(c) => !c.eval(event),
-            Condition::Compare { left, op, right } => {
-                compare(resolve(left, event).as_deref(), *op, resolve(right, event).as_deref())
-            }
+            Condition::Compare { left, op, right } => compare(
+                resolve(left, event).as_deref(),
+                *op,
+                resolve(right, event).as_deref(),
+            ),
             Condition::Regex {
                 left,
                 pattern,
@@ -251,8 +253,7 @@ fn json_eq(a: &Json, b: &Json) -> bool {
         }
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
@@ -268,7 +269,10 @@ fn compare(left: Option<&Json>, op: CompareOp, right: Option<&Json>) -> bool {
     let ordering = match (l, r) {
         (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(i), Some(j)) => Some(i.cmp(&j)),
-            _ => x.as_f64().zip(y.as_f64()).and_then(|(a, b)| a.partial_cmp(&b)),
+            _ => x
+                .as_f64()
+                .zip(y.as_f64())
+                .and_then(|(a, b)| a.partial_cmp(&b)),
         },
         (Json::String(x), Json::String(y)) => Some(x.cmp(y)),
         _ => None,

@@ -611,7 +611,10 @@ impl Parser<'_> {
                 return Some(Number::Integer(n));
             }
         }
-        let f = text.trim_end_matches('.').parse::<f64>().unwrap_or(f64::NAN);
+        let f = text
+            .trim_end_matches('.')
+            .parse::<f64>()
+            .unwrap_or(f64::NAN);
         Some(Number::Float(f))
     }
 
@@ -713,10 +716,8 @@ impl Parser<'_> {
             self.src[i..self.pos].to_owned()
         } else if let Some(w) = self.bareword() {
             w
-        } else if let Some(s) = self.string() {
-            s
         } else {
-            return None;
+            self.string()?
         };
         let raw = self.src[i..self.pos].to_owned();
         self.cs();

@@ -1,0 +1,86 @@
+//! Unit tests of the parser's and loader's internals.
+
+use super::parser::ParseOptions;
+use super::{Condition, Node, Rvalue, wildcard};
+
+fn cond(text: &str) -> Condition {
+    let src = format!("filter {{ if {text} {{ }} }}");
+    let p = super::parser::parse("u.conf", &src, &ParseOptions::default()).unwrap();
+    let Node::Branch(b) = &p.filters[0] else {
+        panic!("not a branch")
+    };
+    b.arms[0].condition.clone()
+}
+
+#[test]
+fn wildcard_matches_file_names() {
+    let cases: &[(&str, &str, bool)] = &[
+        ("*.conf", "a.conf", true),
+        ("*.conf", "a.conf~", false),
+        ("*.conf", ".conf", true),
+        ("1?-*.conf", "10-in.conf", true),
+        ("1?-*.conf", "1-in.conf", false),
+        ("*", "anything", true),
+        ("a*b*c", "aXbYc", true),
+        ("a*b*c", "aXbY", false),
+        ("exact", "exact", true),
+        ("exact", "exactly", false),
+    ];
+    for (pattern, name, expected) in cases {
+        assert_eq!(wildcard(pattern, name), *expected, "{pattern} vs {name}");
+    }
+}
+
+#[test]
+fn regex_literal_keeps_escaped_slashes_for_the_regex_engine() {
+    let Condition::Regex { pattern, .. } = cond(r"[p] =~ /a\/b/") else {
+        panic!()
+    };
+    assert_eq!(pattern.as_str(), r"a\/b");
+    assert!(pattern.is_match("xa/by"));
+}
+
+#[test]
+fn selectors_keep_dots_inside_brackets_as_one_segment() {
+    let Condition::Value(Rvalue::Field(f)) = cond("[log.level]") else {
+        panic!()
+    };
+    assert_eq!(f.segments(), ["log.level"]);
+    let Condition::Value(Rvalue::Field(f)) = cond("[@metadata][x y]") else {
+        panic!()
+    };
+    assert_eq!(f.segments(), ["@metadata", "x y"]);
+}
+
+#[test]
+fn backtracking_drops_errors_of_abandoned_attempts() {
+    // `/(/` is first tried as the left operand of `in`, `==`, ... before being parsed for good;
+    // with a valid regex no error survives, with an invalid one exactly one does.
+    assert!(super::parse_str("u.conf", "filter { if [a] =~ /x/ { } }").is_ok());
+    let err = super::parse_str("u.conf", "filter { if /(/ { } }").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("u.conf:1:13: invalid regular expression /(/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_and_comment_only_files_are_empty_pipelines() {
+    for text in ["", "\n\n", "# only a comment", "# a\n# b\n"] {
+        let p = super::parse_str("u.conf", text).unwrap();
+        assert!(p.inputs.is_empty() && p.filters.is_empty() && p.outputs.is_empty());
+    }
+}
+
+#[test]
+fn big_integers_become_floats() {
+    let p = super::parse_str("u.conf", "filter { m { a => 99999999999999999999 } }").unwrap();
+    let Node::Plugin(m) = &p.filters[0] else {
+        panic!()
+    };
+    assert_eq!(
+        m.settings[0].value,
+        super::Value::Number(super::Number::Float(1e20))
+    );
+}

@@ -187,7 +187,11 @@ impl Schema {
         common.retain(|c| !options.iter().any(|o| o.name == c.name));
         let mut all = options;
         all.extend(common);
-        Self { kind, name, options: all }
+        Self {
+            kind,
+            name,
+            options: all,
+        }
     }
 
     fn find(&self, name: &str) -> Option<&OptSpec> {
@@ -522,7 +526,9 @@ fn coerce(value: &Value, opt: &OptSpec) -> std::result::Result<Typed, String> {
         return Ok(Typed::Array(items));
     }
     match opt.ty {
-        OptType::Array => Ok(Typed::Array(as_list(value).into_iter().map(Value::to_json).collect())),
+        OptType::Array => Ok(Typed::Array(
+            as_list(value).into_iter().map(Value::to_json).collect(),
+        )),
         OptType::Hash => coerce_hash(value),
         OptType::Codec => match value {
             Value::Plugin(p) => Ok(Typed::Codec((**p).clone())),
@@ -555,11 +561,17 @@ fn coerce(value: &Value, opt: &OptSpec) -> std::result::Result<Typed, String> {
             .and_then(scalar_text)
             .map(Typed::String)
             .ok_or_else(|| {
-                format!("Expected password (one value), got {} values?", as_list(value).len())
+                format!(
+                    "Expected password (one value), got {} values?",
+                    as_list(value).len()
+                )
             }),
         OptType::Path => {
             let text = single(value).and_then(scalar_text).ok_or_else(|| {
-                format!("Expected path (one value), got {} values?", as_list(value).len())
+                format!(
+                    "Expected path (one value), got {} values?",
+                    as_list(value).len()
+                )
             })?;
             if !std::path::Path::new(&text).exists() {
                 return Err(format!("File does not exist or cannot be opened {text}"));
@@ -592,7 +604,10 @@ fn coerce(value: &Value, opt: &OptSpec) -> std::result::Result<Typed, String> {
             let list = as_list(value);
             let shown = format!(
                 "[{}]",
-                list.iter().map(|v| v.inspect()).collect::<Vec<_>>().join(", ")
+                list.iter()
+                    .map(|v| v.inspect())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let err = || format!("Expected one of {}, got {shown}", ruby_list(allowed));
             if list.len() != 1 {
@@ -617,7 +632,10 @@ fn single(value: &Value) -> Option<&Value> {
 
 fn coerce_number(value: &Value) -> std::result::Result<Typed, String> {
     let Some(v) = single(value) else {
-        return Err(format!("Expected number, got {} (type Array)", value.inspect()));
+        return Err(format!(
+            "Expected number, got {} (type Array)",
+            value.inspect()
+        ));
     };
     match v {
         Value::Number(n) => Ok(Typed::Number(*n)),
@@ -642,7 +660,10 @@ fn coerce_number(value: &Value) -> std::result::Result<Typed, String> {
 fn coerce_hash(value: &Value) -> std::result::Result<Typed, String> {
     match value {
         Value::Hash(entries) => Ok(Typed::Hash(
-            entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect(),
         )),
         other => {
             let list = as_list(other);

@@ -19,7 +19,9 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use log_model::{FieldRef, LogEvent, Timestamp};
 use serde_json::Value as Json;
@@ -64,11 +66,15 @@ impl Zone {
     fn resolve(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
             Zone::Fixed(off) => match off.from_local_datetime(&local) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
                 LocalResult::None => None,
             },
             Zone::Named(tz) => match tz.from_local_datetime(&local) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
                 LocalResult::None => None,
             },
         }
@@ -152,8 +158,9 @@ impl Date {
         let mut formats = Vec::with_capacity(matches.len());
         for f in &matches {
             formats.push(
-                parse_format(f)
-                    .map_err(|e| settings.invalid("match", &format!("Illegal pattern {f:?}: {e}")))?,
+                parse_format(f).map_err(|e| {
+                    settings.invalid("match", &format!("Illegal pattern {f:?}: {e}"))
+                })?,
             );
         }
         let timezone = match settings.string("timezone") {
@@ -307,7 +314,11 @@ fn tokenize(pattern: &str) -> std::result::Result<Vec<Tok>, String> {
             'E' => Tok::DayName,
             'Z' if n >= 3 => Tok::ZoneId,
             'Z' => Tok::Offset,
-            'z' => return Err("parsing of time zone names ('z') is not supported; use Z or ZZZ".into()),
+            'z' => {
+                return Err(
+                    "parsing of time zone names ('z') is not supported; use Z or ZZZ".into(),
+                );
+            }
             other => return Err(format!("Illegal pattern component: {other}")),
         });
     }
@@ -332,7 +343,11 @@ fn parse_with(f: &Format, v: &Json, zone: Zone, this_year: i32) -> Option<DateTi
                 Json::Number(n) => n.as_f64()?,
                 Json::String(s) => {
                     let t = s.trim();
-                    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+                    if t.is_empty()
+                        || !t
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+                    {
                         return None;
                     }
                     t.parse::<f64>().ok()?
@@ -360,7 +375,9 @@ fn parse_with(f: &Format, v: &Json, zone: Zone, this_year: i32) -> Option<DateTi
             if s.len() != 24 || !s.is_ascii() {
                 return None;
             }
-            let secs = u64::from_str_radix(&s[..16], 16).ok()?.checked_sub(0x4000_0000_0000_0000)?;
+            let secs = u64::from_str_radix(&s[..16], 16)
+                .ok()?
+                .checked_sub(0x4000_0000_0000_0000)?;
             let nanos = u32::from_str_radix(&s[16..], 16).ok()?;
             DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
         }
@@ -384,7 +401,11 @@ fn parse_offset_text(s: &str) -> Option<FixedOffset> {
         return None;
     }
     let h: i32 = digits[..2].parse().ok()?;
-    let m: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    let m: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
@@ -409,7 +430,12 @@ impl Cursor<'_> {
 
     /// Between `min` and `max` ASCII digits.
     fn digits(&mut self, min: usize, max: usize) -> Option<(u64, usize)> {
-        let n = self.rest().bytes().take(max).take_while(u8::is_ascii_digit).count();
+        let n = self
+            .rest()
+            .bytes()
+            .take(max)
+            .take_while(u8::is_ascii_digit)
+            .count();
         if n < min {
             return None;
         }
@@ -425,7 +451,10 @@ impl Cursor<'_> {
         let r = self.rest();
         let len = r
             .char_indices()
-            .take_while(|(i, c)| (*i == 0 && (*c == '+' || *c == '-')) || (*i > 0 && (c.is_ascii_digit() || *c == ':')))
+            .take_while(|(i, c)| {
+                (*i == 0 && (*c == '+' || *c == '-'))
+                    || (*i > 0 && (c.is_ascii_digit() || *c == ':'))
+            })
             .count();
         let off = parse_offset_text(&r[..len])?;
         self.pos += len;
@@ -487,7 +516,10 @@ fn fraction_millis(v: u64, digits: usize) -> u32 {
 }
 
 fn parse_iso(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
-    let mut c = Cursor { s: s.trim(), pos: 0 };
+    let mut c = Cursor {
+        s: s.trim(),
+        pos: 0,
+    };
     let mut f = Fields::default();
     let neg = c.eat("-");
     let (y, _) = c.digits(4, 4)?;
@@ -522,10 +554,28 @@ fn parse_iso(s: &str, zone: Zone) -> Option<DateTime<Utc>> {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
-const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const DAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 /// Matches a full or three-letter English name, case-insensitively; returns its index.
 fn eat_name(c: &mut Cursor<'_>, names: &[&str]) -> Option<usize> {
@@ -551,7 +601,12 @@ fn parse_joda(toks: &[Tok], s: &str, zone: Zone, this_year: i32) -> Option<DateT
     for (i, tok) in toks.iter().enumerate() {
         let adjacent = toks.get(i + 1).is_some_and(Tok::is_numeric);
         let num = |c: &mut Cursor<'_>, width: usize, max: usize| -> Option<u64> {
-            if adjacent { c.digits(width, width) } else { c.digits(1, max) }.map(|(v, _)| v)
+            if adjacent {
+                c.digits(width, width)
+            } else {
+                c.digits(1, max)
+            }
+            .map(|(v, _)| v)
         };
         match tok {
             Tok::Literal(l) => {
@@ -578,7 +633,11 @@ fn parse_joda(toks: &[Tok], s: &str, zone: Zone, this_year: i32) -> Option<DateT
             Tok::Minute => f.minute = u32::try_from(num(&mut c, 2, 2)?).ok()?,
             Tok::Second => f.second = u32::try_from(num(&mut c, 2, 2)?).ok()?,
             Tok::Fraction(n) => {
-                let (v, d) = if adjacent { c.digits(*n, *n)? } else { c.digits(1, 9)? };
+                let (v, d) = if adjacent {
+                    c.digits(*n, *n)?
+                } else {
+                    c.digits(1, 9)?
+                };
                 f.millis = fraction_millis(v, d);
             }
             Tok::AmPm => {
@@ -599,7 +658,9 @@ fn parse_joda(toks: &[Tok], s: &str, zone: Zone, this_year: i32) -> Option<DateT
             Tok::ZoneId => {
                 let r = c.rest();
                 let len = r
-                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+')))
+                    .find(|ch: char| {
+                        !(ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+'))
+                    })
                     .unwrap_or(r.len());
                 let id = &r[..len];
                 match Zone::parse(id)? {
@@ -614,4 +675,66 @@ fn parse_joda(toks: &[Tok], s: &str, zone: Zone, this_year: i32) -> Option<DateT
         return None;
     }
     f.finish(zone, this_year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joda_patterns_tokenize() {
+        assert_eq!(
+            tokenize("yyyy-MM-dd'T'HH:mm:ss.SSSZ").unwrap(),
+            vec![
+                Tok::Year(4),
+                Tok::Literal("-".into()),
+                Tok::Month(2),
+                Tok::Literal("-".into()),
+                Tok::Day,
+                Tok::Literal("T".into()),
+                Tok::Hour24,
+                Tok::Literal(":".into()),
+                Tok::Minute,
+                Tok::Literal(":".into()),
+                Tok::Second,
+                Tok::Literal(".".into()),
+                Tok::Fraction(3),
+                Tok::Offset,
+            ]
+        );
+        assert_eq!(
+            tokenize("'it''s' MMM").unwrap(),
+            vec![Tok::Literal("it's ".into()), Tok::MonthName]
+        );
+        assert!(tokenize("HH 'open").is_err());
+        assert!(tokenize("yyyy z").is_err());
+    }
+
+    #[test]
+    fn a_pattern_without_year_uses_the_given_year() {
+        let toks = tokenize("MMM dd HH:mm:ss").unwrap();
+        let utc = Zone::parse("UTC").unwrap();
+        let dt = parse_joda(&toks, "Nov 24 22:15:44", utc, 2031).unwrap();
+        assert_eq!(dt.to_rfc3339(), "2031-11-24T22:15:44+00:00");
+        assert!(parse_joda(&toks, "Nov 24 22:15:44 extra", utc, 2031).is_none());
+    }
+
+    #[test]
+    fn offsets_parse_in_every_form() {
+        for (text, secs) in [
+            ("+01:00", 3600),
+            ("+0100", 3600),
+            ("-05", -18000),
+            ("-05:30", -19800),
+        ] {
+            assert_eq!(
+                parse_offset_text(text).unwrap().local_minus_utc(),
+                secs,
+                "{text}"
+            );
+        }
+        for bad in ["+1", "01:00", "+01:0", "+abc"] {
+            assert!(parse_offset_text(bad).is_none(), "{bad}");
+        }
+    }
 }

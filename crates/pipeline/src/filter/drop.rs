@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use log_model::LogEvent;
 
 use super::{Common, Filter, FilterOutcome};
-use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings};
 use crate::config::PluginKind;
+use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings};
 
 pub(super) fn schema() -> Schema {
     Schema::new(
@@ -26,7 +26,10 @@ pub(super) struct Drop {
 
 impl Drop {
     pub(super) fn new(settings: &Settings, common: Common) -> Self {
-        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() | 1;
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+            | 1;
         Self {
             common,
             percentage: settings.number("percentage").unwrap_or(100.0),

@@ -10,8 +10,8 @@ use log_model::{FieldRef, LogEvent, Timestamp};
 use serde_json::Value as JsonValue;
 
 use super::{Common, Filter, FilterOutcome, field_ref, tag_list};
-use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings};
 use crate::config::PluginKind;
+use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings};
 
 pub(super) fn schema() -> Schema {
     use OptType as T;
@@ -52,7 +52,11 @@ impl Json {
         if self.skip_on_invalid {
             return;
         }
-        tracing::warn!(filter = self.common.id(), reason = why, "error parsing json");
+        tracing::warn!(
+            filter = self.common.id(),
+            reason = why,
+            "error parsing json"
+        );
         self.common.failed(event, &self.tag_on_failure);
     }
 }
@@ -81,7 +85,10 @@ impl Filter for Json {
             event.insert(target, parsed);
         } else {
             let JsonValue::Object(map) = parsed else {
-                self.fail(event, "parsed JSON object/hash requires a target configuration option");
+                self.fail(
+                    event,
+                    "parsed JSON object/hash requires a target configuration option",
+                );
                 return FilterOutcome::Keep;
             };
             for (k, v) in map {

@@ -163,7 +163,11 @@ impl FilterChain {
     /// The filters, in config order.
     #[must_use]
     pub fn filters(&self) -> Vec<&dyn Filter> {
-        self.tree.leaves().into_iter().map(|c| c.filter.as_ref()).collect()
+        self.tree
+            .leaves()
+            .into_iter()
+            .map(|c| c.filter.as_ref())
+            .collect()
     }
 
     /// Per-filter counters, in config order.
@@ -260,10 +264,9 @@ pub(crate) struct Common {
 
 impl Common {
     pub(crate) fn new(settings: &Settings, plugin: &Plugin) -> Self {
-        let id = settings.string("id").map_or_else(
-            || format!("{}@{}", plugin.name, plugin.span),
-            str::to_owned,
-        );
+        let id = settings
+            .string("id")
+            .map_or_else(|| format!("{}@{}", plugin.name, plugin.span), str::to_owned);
         let add_field = settings
             .hash("add_field")
             .unwrap_or_default()

@@ -14,9 +14,9 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use super::{Common, Filter, FilterOutcome, Sprintf, field_ref, render_json, tag_list};
+use crate::Result;
 use crate::config::PluginKind;
 use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings, json_text};
-use crate::Result;
 
 pub(super) fn schema() -> Schema {
     use OptType as T;
@@ -43,7 +43,14 @@ pub(super) fn schema() -> Schema {
     )
 }
 
-const CONVERSIONS: &[&str] = &["string", "integer", "float", "boolean", "integer_eu", "float_eu"];
+const CONVERSIONS: &[&str] = &[
+    "string",
+    "integer",
+    "float",
+    "boolean",
+    "integer_eu",
+    "float_eu",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Conversion {
@@ -132,7 +139,10 @@ impl Mutate {
                 Needle::Dynamic(Sprintf::new(needle))
             } else {
                 Needle::Static(Regex::new(needle).map_err(|e| {
-                    settings.invalid("gsub", &format!("invalid regular expression {needle:?}: {e}"))
+                    settings.invalid(
+                        "gsub",
+                        &format!("invalid regular expression {needle:?}: {e}"),
+                    )
                 })?)
             };
             gsub.push(Gsub {
@@ -191,8 +201,12 @@ impl Mutate {
 
     fn rename(&self, event: &mut LogEvent) {
         for (old, new) in &self.rename {
-            let Some(from) = Sprintf::new(old).field(event) else { continue };
-            let Some(to) = Sprintf::new(&json_text(new)).field(event) else { continue };
+            let Some(from) = Sprintf::new(old).field(event) else {
+                continue;
+            };
+            let Some(to) = Sprintf::new(&json_text(new)).field(event) else {
+                continue;
+            };
             if let Some(v) = event.remove(&from) {
                 event.insert(&to, v);
             }
@@ -220,13 +234,21 @@ impl Mutate {
     fn convert(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for (field, conv) in &self.convert {
             let Some(f) = field_ref(field) else { continue };
-            let Some(original) = event.get(&f) else { continue };
+            let Some(original) = event.get(&f) else {
+                continue;
+            };
             let converted = match original {
                 Json::Null | Json::Object(_) => continue,
                 Json::Array(items) => Json::Array(
                     items
                         .iter()
-                        .map(|v| if v.is_null() { Ok(Json::Null) } else { convert(v, *conv) })
+                        .map(|v| {
+                            if v.is_null() {
+                                Ok(Json::Null)
+                            } else {
+                                convert(v, *conv)
+                            }
+                        })
                         .collect::<std::result::Result<_, _>>()?,
                 ),
                 v => convert(v, *conv)?,
@@ -238,7 +260,9 @@ impl Mutate {
 
     fn gsub(&self, event: &mut LogEvent) {
         for g in &self.gsub {
-            let Some(f) = field_ref(&g.field) else { continue };
+            let Some(f) = field_ref(&g.field) else {
+                continue;
+            };
             let replacement = g.replacement.render(event);
             let dynamic;
             let re = match &g.needle {
@@ -254,7 +278,9 @@ impl Mutate {
                     }
                 },
             };
-            let Some(value) = event.get_mut(&f) else { continue };
+            let Some(value) = event.get_mut(&f) else {
+                continue;
+            };
             match value {
                 Json::String(s) => *s = re.replace_all(s, replacement.as_str()).into_owned(),
                 Json::Array(items) => {
@@ -278,8 +304,7 @@ impl Mutate {
                     for item in items.iter_mut() {
                         let Json::String(s) = item else {
                             return Err(format!(
-                                "undefined method `strip' for {} in field {field}",
-                                item
+                                "undefined method `strip' for {item} in field {field}"
                             ));
                         };
                         *s = ruby_strip(s).to_owned();
@@ -297,7 +322,10 @@ impl Mutate {
             let sep = json_text(sep);
             if let Some(Json::String(s)) = event.get(&f) {
                 let parts = ruby_split(s, &sep);
-                event.insert(&f, Json::Array(parts.into_iter().map(Json::String).collect()));
+                event.insert(
+                    &f,
+                    Json::Array(parts.into_iter().map(Json::String).collect()),
+                );
             }
         }
     }
@@ -309,7 +337,13 @@ impl Mutate {
             if let Some(Json::Array(items)) = event.get(&f) {
                 let joined = items
                     .iter()
-                    .map(|v| if v.is_null() { String::new() } else { json_text(v) })
+                    .map(|v| {
+                        if v.is_null() {
+                            String::new()
+                        } else {
+                            json_text(v)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(&sep);
                 event.insert(&f, Json::String(joined));
@@ -325,7 +359,9 @@ impl Mutate {
                 other => vec![json_text(other)],
             };
             for added_field in added_fields {
-                let Some(a) = field_ref(&added_field) else { continue };
+                let Some(a) = field_ref(&added_field) else {
+                    continue;
+                };
                 let dest_value = event.get(&d).cloned();
                 let added_value = event.get(&a).cloned();
                 let dest_is_hash = matches!(dest_value, Some(Json::Object(_)));
@@ -353,7 +389,9 @@ impl Mutate {
     fn copy(&self, event: &mut LogEvent) {
         for (src, dest) in &self.copy {
             let Some(s) = field_ref(src) else { continue };
-            let Some(d) = field_ref(&json_text(dest)) else { continue };
+            let Some(d) = field_ref(&json_text(dest)) else {
+                continue;
+            };
             match event.get(&s) {
                 None | Some(Json::Null) => {}
                 Some(v) => {
@@ -457,7 +495,9 @@ fn hex_value(s: &str) -> Option<std::result::Result<f64, String>> {
         Some(r) => (true, r),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let digits = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X"))?;
+    let digits = rest
+        .strip_prefix("0x")
+        .or_else(|| rest.strip_prefix("0X"))?;
     #[allow(clippy::cast_precision_loss)]
     let parsed = i64::from_str_radix(digits, 16)
         .map(|n| if neg { -(n as f64) } else { n as f64 })
@@ -475,7 +515,10 @@ fn ruby_float(s: &str) -> Option<f64> {
     for (i, &c) in b.iter().enumerate() {
         let ok = c.is_ascii_digit()
             || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E')
-            || (c == b'_' && i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+            || (c == b'_'
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit));
         if !ok {
             return None;
         }
@@ -483,7 +526,10 @@ fn ruby_float(s: &str) -> Option<f64> {
     if s.ends_with('.') || s.contains("._") {
         return None;
     }
-    s.replace('_', "").parse::<f64>().ok().filter(|f| f.is_finite())
+    s.replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
 }
 
 /// Ruby's lenient `String#to_i`: the leading integer, or 0.
@@ -556,7 +602,9 @@ fn to_float(v: &Json) -> std::result::Result<Json, String> {
             let s = clean_number_text(raw);
             match hex_value(&s) {
                 Some(h) => h?,
-                None => ruby_float(&s).ok_or_else(|| format!("invalid value for Float(): {raw:?}"))?,
+                None => {
+                    ruby_float(&s).ok_or_else(|| format!("invalid value for Float(): {raw:?}"))?
+                }
             }
         }
         other => return Err(format!("can't convert {other} into Float")),
@@ -589,7 +637,10 @@ fn map_strings(event: &mut LogEvent, fields: &[String], f: impl Fn(&str) -> Stri
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }
@@ -656,4 +707,61 @@ fn ruby_replacement(r: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ruby_to_i_takes_the_leading_integer() {
+        let cases: &[(&str, i64)] = &[
+            ("42", 42),
+            ("-7x", -7),
+            ("+3", 3),
+            ("1_000", 1000),
+            ("12abc", 12),
+            ("abc", 0),
+            ("", 0),
+            ("  5", 5),
+            ("3.9", 3),
+            ("99999999999999999999999", i64::MAX),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ruby_to_i(input), *expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn ruby_float_is_strict() {
+        let cases: &[(&str, Option<f64>)] = &[
+            ("1.5", Some(1.5)),
+            ("-2", Some(-2.0)),
+            ("1e3", Some(1000.0)),
+            ("1_000.5", Some(1000.5)),
+            (".5", Some(0.5)),
+            ("5.", None),
+            ("abc", None),
+            ("1.5s", None),
+            ("inf", None),
+            ("NaN", None),
+            ("", None),
+            ("1__0", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ruby_float(input), *expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn ruby_split_and_replacement() {
+        assert_eq!(ruby_split("a,b,,", ","), ["a", "b"]);
+        assert_eq!(ruby_split(",a", ","), ["", "a"]);
+        assert_eq!(ruby_split("ab", ""), ["a", "b"]);
+        assert_eq!(
+            ruby_replacement(r"\2-\1 $5 \k<n> \\"),
+            "${2}-${1} $$5 ${n} \\"
+        );
+        assert_eq!(capitalize("hELLO"), "Hello");
+    }
 }

@@ -45,7 +45,11 @@ output {
 
 fn dump(p: &Pipeline) -> String {
     let mut out = String::new();
-    for (name, nodes) in [("input", &p.inputs), ("filter", &p.filters), ("output", &p.outputs)] {
+    for (name, nodes) in [
+        ("input", &p.inputs),
+        ("filter", &p.filters),
+        ("output", &p.outputs),
+    ] {
         if nodes.is_empty() {
             continue;
         }
@@ -185,7 +189,10 @@ fn strip_positions(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '@' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(|c| c.is_ascii_digit() || *c == ':') {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_digit() || *c == ':')
+            {
                 chars.next();
             }
             continue;
@@ -214,7 +221,9 @@ fn seed_config_parses_to_the_expected_tree() {
 #[test]
 fn seed_spans_name_the_file_and_count_columns_in_characters() {
     let p = config::parse_str("logstash.conf", SEED).unwrap();
-    let Node::Plugin(m) = &p.filters[0] else { panic!("expected a plugin") };
+    let Node::Plugin(m) = &p.filters[0] else {
+        panic!("expected a plugin")
+    };
     assert_eq!(m.span.to_string(), "logstash.conf:10:3");
     assert_eq!(m.kind, PluginKind::Filter);
     let s = &m.settings[0];
@@ -287,7 +296,9 @@ fn escapes_are_processed_only_when_enabled() {
         support_escapes: true,
     };
     let p = config::parse_str_with("e.conf", text, &opts).unwrap();
-    let Node::Plugin(m) = &p.filters[0] else { panic!() };
+    let Node::Plugin(m) = &p.filters[0] else {
+        panic!()
+    };
     let v: Vec<Value> = m.settings.iter().map(|s| s.value.clone()).collect();
     assert_eq!(
         v,
@@ -303,26 +314,59 @@ fn escapes_are_processed_only_when_enabled() {
 fn conditionals_and_their_operators() {
     let cases: &[(&str, &str)] = &[
         ("if [a] { x {} }", "if [a] { x@1:20{} }"),
-        ("if [a][b] == \"v\" { x {} }", "if (== [a][b] \"v\") { x@1:30{} }"),
+        (
+            "if [a][b] == \"v\" { x {} }",
+            "if (== [a][b] \"v\") { x@1:30{} }",
+        ),
         (
             "if [a] != 1 { x {} } else if [b] < 2.5 { y {} } else if [c] >= -1 { z {} } else { w {} }",
             "if (!= [a] 1) { x@1:25{} } elif (< [b] 2.5) { y@1:52{} } elif (>= [c] -1) { z@1:79{} } else { w@1:95{} }",
         ),
-        ("if [a] <= [b] or [a] > [c] { x {} }", "if (or (<= [a] [b]) (> [a] [c])) { x@1:40{} }"),
-        ("if [msg] =~ /^err\\/x/ { x {} }", "if (=~ [msg] /^err\\/x/) { x@1:35{} }"),
-        ("if [msg] !~ \"warn\" { x {} }", "if (!~ [msg] /warn/) { x@1:32{} }"),
-        ("if \"error\" in [tags] { x {} }", "if (in \"error\" [tags]) { x@1:34{} }"),
-        ("if [level] not in [\"DEBUG\", \"INFO\"] { x {} }", "if (not-in [level] [\"DEBUG\",\"INFO\"]) { x@1:49{} }"),
+        (
+            "if [a] <= [b] or [a] > [c] { x {} }",
+            "if (or (<= [a] [b]) (> [a] [c])) { x@1:40{} }",
+        ),
+        (
+            "if [msg] =~ /^err\\/x/ { x {} }",
+            "if (=~ [msg] /^err\\/x/) { x@1:35{} }",
+        ),
+        (
+            "if [msg] !~ \"warn\" { x {} }",
+            "if (!~ [msg] /warn/) { x@1:32{} }",
+        ),
+        (
+            "if \"error\" in [tags] { x {} }",
+            "if (in \"error\" [tags]) { x@1:34{} }",
+        ),
+        (
+            "if [level] not in [\"DEBUG\", \"INFO\"] { x {} }",
+            "if (not-in [level] [\"DEBUG\",\"INFO\"]) { x@1:49{} }",
+        ),
         ("if ![a] { x {} }", "if (! [a]) { x@1:21{} }"),
-        ("if !([a] and [b]) { x {} }", "if (! (and [a] [b])) { x@1:31{} }"),
-        ("if ([a] or [b]) and [c] { x {} }", "if (and (or [a] [b]) [c]) { x@1:37{} }"),
+        (
+            "if !([a] and [b]) { x {} }",
+            "if (! (and [a] [b])) { x@1:31{} }",
+        ),
+        (
+            "if ([a] or [b]) and [c] { x {} }",
+            "if (and (or [a] [b]) [c]) { x@1:37{} }",
+        ),
         ("if [a] xor [b] { x {} }", "if (xor [a] [b]) { x@1:27{} }"),
         ("if [a] nand [b] { x {} }", "if (nand [a] [b]) { x@1:28{} }"),
         // precedence: and binds tighter than or ...
-        ("if [a] or [b] and [c] { x {} }", "if (or [a] (and [b] [c])) { x@1:35{} }"),
-        ("if [a] and [b] or [c] and [d] { x {} }", "if (or (and [a] [b]) (and [c] [d])) { x@1:43{} }"),
+        (
+            "if [a] or [b] and [c] { x {} }",
+            "if (or [a] (and [b] [c])) { x@1:35{} }",
+        ),
+        (
+            "if [a] and [b] or [c] and [d] { x {} }",
+            "if (or (and [a] [b]) (and [c] [d])) { x@1:43{} }",
+        ),
         // ... with Logstash's one-pop shunting-yard: `a and b and c or d` is `a and ((b and c) or d)`
-        ("if [a] and [b] and [c] or [d] { x {} }", "if (and [a] (or (and [b] [c]) [d])) { x@1:43{} }"),
+        (
+            "if [a] and [b] and [c] or [d] { x {} }",
+            "if (and [a] (or (and [b] [c]) [d])) { x@1:43{} }",
+        ),
         // nested conditionals, comments between branches
         (
             "if [a] { if [b] { x {} } } # c\n else { y {} }",
@@ -341,10 +385,18 @@ fn conditionals_and_their_operators() {
 
 #[test]
 fn parser_never_panics_on_deep_nesting() {
-    let deep = format!("filter {{ m {{ a => {}{} }} }}", "[".repeat(500), "]".repeat(500));
+    let deep = format!(
+        "filter {{ m {{ a => {}{} }} }}",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
     let err = config::parse_str("d.conf", &deep).unwrap_err().to_string();
     assert!(err.contains("nests deeper than 100 levels"), "{err}");
-    let parens = format!("filter {{ if {}[a]{} {{ }} }}", "(".repeat(300), ")".repeat(300));
+    let parens = format!(
+        "filter {{ if {}[a]{} {{ }} }}",
+        "(".repeat(300),
+        ")".repeat(300)
+    );
     assert!(config::parse_str("d.conf", &parens).is_err());
 }
 
@@ -447,7 +499,9 @@ fn semantic_errors_name_their_position() {
 
 fn condition_of(text: &str) -> Condition {
     let p = parse(&format!("filter {{ if {text} {{ x {{}} }} }}"));
-    let Node::Branch(b) = &p.filters[0] else { panic!("not a branch") };
+    let Node::Branch(b) = &p.filters[0] else {
+        panic!("not a branch")
+    };
     b.arms[0].condition.clone()
 }
 
@@ -552,7 +606,9 @@ fn tcp_schema() -> Schema {
 
 fn first_input(text: &str) -> Plugin {
     let p = parse(text);
-    let Node::Plugin(pl) = &p.inputs[0] else { panic!() };
+    let Node::Plugin(pl) = &p.inputs[0] else {
+        panic!()
+    };
     pl.clone()
 }
 
@@ -569,9 +625,15 @@ fn validation_applies_defaults_and_coerces() {
     assert_eq!(s.boolean("ssl_enable"), Some(true));
     assert_eq!(s.strings("hosts"), vec!["a:1".to_owned()]);
     assert_eq!(s.integer("limit"), Some(10 * 1024));
-    assert_eq!(s.codec("codec").map(|c| c.name.as_str()), Some("json_lines"));
+    assert_eq!(
+        s.codec("codec").map(|c| c.name.as_str()),
+        Some("json_lines")
+    );
     assert_eq!(s.hash("extra").map(<[_]>::len), Some(1));
-    assert_eq!(s.span("port").map(ToString::to_string).as_deref(), Some("t.conf:1:15"));
+    assert_eq!(
+        s.span("port").map(ToString::to_string).as_deref(),
+        Some("t.conf:1:15")
+    );
 }
 
 #[test]
@@ -622,7 +684,12 @@ fn repeated_settings_merge_like_logstash() {
         "input { tcp { port => 1 extra => { \"a\" => 1 } extra => { \"b\" => 2 } tags => [\"x\"] tags => \"y\" type => \"t\" type => \"t\" } }",
     );
     let s = config::validate(&p, &tcp_schema()).unwrap();
-    let keys: Vec<&str> = s.hash("extra").unwrap().iter().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = s
+        .hash("extra")
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
     assert_eq!(keys, ["a", "b"]);
     assert_eq!(s.strings("tags"), ["x", "y"]);
     assert_eq!(s.string("type"), Some("t"));
@@ -631,7 +698,9 @@ fn repeated_settings_merge_like_logstash() {
 #[test]
 fn unknown_plugin_message() {
     let p = parse("filter {\n  grok { }\n}");
-    let Node::Plugin(g) = &p.filters[0] else { panic!() };
+    let Node::Plugin(g) = &p.filters[0] else {
+        panic!()
+    };
     assert_eq!(
         config::validate::unknown_plugin(g).to_string(),
         "t.conf:2:3: Couldn't find any filter plugin named 'grok'. Are you sure this is correct? Trying to load the grok filter plugin resulted in this error: Unable to load the requested plugin named grok of type filter. The plugin is not installed."
@@ -644,13 +713,22 @@ fn unknown_plugin_message() {
 fn a_directory_loads_sorted_and_merges_sections() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("20-filter.conf"), "filter { b {} }\n").unwrap();
-    std::fs::write(dir.path().join("10-input.conf"), "input { i {} }\nfilter { a {} }").unwrap();
+    std::fs::write(
+        dir.path().join("10-input.conf"),
+        "input { i {} }\nfilter { a {} }",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("30-out.conf"), "output { o {} }").unwrap();
     std::fs::write(dir.path().join("30-out.conf~"), "this is not a config").unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let p = config::load(&[dir.path().to_path_buf()]).unwrap();
-    assert_eq!(dump(&p), "input: i@1:9{}\nfilter: a@2:10{} b@1:10{}\noutput: o@1:10{}\n");
-    let Node::Plugin(b) = &p.filters[1] else { panic!() };
+    assert_eq!(
+        dump(&p),
+        "input: i@1:9{}\nfilter: a@2:10{} b@1:10{}\noutput: o@1:10{}\n"
+    );
+    let Node::Plugin(b) = &p.filters[1] else {
+        panic!()
+    };
     assert!(b.span.file.ends_with("20-filter.conf"), "{}", b.span.file);
 
     // a glob in the last component, and several -f in order
@@ -660,7 +738,9 @@ fn a_directory_loads_sorted_and_merges_sections() {
 
     // each file must parse on its own; the error names the file
     std::fs::write(dir.path().join("40-bad.conf"), "output {").unwrap();
-    let err = config::load(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+    let err = config::load(&[dir.path().to_path_buf()])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("40-bad.conf:1:9: Expected one of"), "{err}");
 
     let missing = dir.path().join("nope.conf");

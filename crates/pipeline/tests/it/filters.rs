@@ -23,7 +23,11 @@ fn check(filter_body: &str, cases: &[(&str, &str)]) {
     for (input, expected) in cases {
         let (outcome, got) = run(filter_body, input);
         let want: Value = serde_json::from_str(expected).unwrap();
-        assert_eq!(outcome, FilterOutcome::Keep, "config: {filter_body}\ninput: {input}");
+        assert_eq!(
+            outcome,
+            FilterOutcome::Keep,
+            "config: {filter_body}\ninput: {input}"
+        );
         assert_eq!(got, want, "config: {filter_body}\ninput: {input}");
     }
 }
@@ -50,16 +54,28 @@ fn seed_convert_duration_to_float() {
             (r#"{"duration":"1e3"}"#, r#"{"duration":1000.0}"#),
             (r#"{"duration":"0x1A"}"#, r#"{"duration":26.0}"#),
             (r#"{"duration":true}"#, r#"{"duration":1.0}"#),
-            (r#"{"duration":["1","2.5",null]}"#, r#"{"duration":[1.0,2.5,null]}"#),
+            (
+                r#"{"duration":["1","2.5",null]}"#,
+                r#"{"duration":[1.0,2.5,null]}"#,
+            ),
             // missing and null: no-op, no tag
             (r#"{"other":"x"}"#, r#"{"other":"x"}"#),
             (r#"{"duration":null}"#, r#"{"duration":null}"#),
             // a hash is skipped
             (r#"{"duration":{"a":"1"}}"#, r#"{"duration":{"a":"1"}}"#),
             // not a number: Logstash 8.14+ raises, the event is tagged and left as it was
-            (r#"{"duration":"abc"}"#, r#"{"duration":"abc","tags":["_mutate_error"]}"#),
-            (r#"{"duration":"1.5s"}"#, r#"{"duration":"1.5s","tags":["_mutate_error"]}"#),
-            (r#"{"duration":"inf"}"#, r#"{"duration":"inf","tags":["_mutate_error"]}"#),
+            (
+                r#"{"duration":"abc"}"#,
+                r#"{"duration":"abc","tags":["_mutate_error"]}"#,
+            ),
+            (
+                r#"{"duration":"1.5s"}"#,
+                r#"{"duration":"1.5s","tags":["_mutate_error"]}"#,
+            ),
+            (
+                r#"{"duration":"inf"}"#,
+                r#"{"duration":"inf","tags":["_mutate_error"]}"#,
+            ),
         ],
     );
 }
@@ -183,7 +199,10 @@ fn a_failed_mutate_keeps_what_was_done_and_skips_the_rest() {
     check(
         r#"mutate { rename => { "a" => "b" } convert => { "x" => "float" } uppercase => ["b"] add_tag => ["ok"] tag_on_failure => "_bad" }"#,
         &[
-            (r#"{"a":"v","x":"nope"}"#, r#"{"b":"v","x":"nope","tags":["_bad"]}"#),
+            (
+                r#"{"a":"v","x":"nope"}"#,
+                r#"{"b":"v","x":"nope","tags":["_bad"]}"#,
+            ),
             (r#"{"a":"v","x":"1"}"#, r#"{"b":"V","x":1.0,"tags":["ok"]}"#),
         ],
     );
@@ -312,14 +331,20 @@ fn date_failures_and_decorations() {
                 r#"{"ts":"yesterday","@timestamp":"2020-01-01T00:00:00.000Z"}"#,
                 r#"{"ts":"yesterday","@timestamp":"2020-01-01T00:00:00.000Z","tags":["_dateparsefailure"]}"#,
             ),
-            (r#"{"ts":"2026-13-01T00:00:00Z"}"#, r#"{"ts":"2026-13-01T00:00:00Z","tags":["_dateparsefailure"]}"#),
+            (
+                r#"{"ts":"2026-13-01T00:00:00Z"}"#,
+                r#"{"ts":"2026-13-01T00:00:00Z","tags":["_dateparsefailure"]}"#,
+            ),
             // missing field: nothing at all
             (r#"{"other":1}"#, r#"{"other":1}"#),
         ],
     );
     check(
         r#"date { match => ["ts", "ISO8601"] tag_on_failure => ["bad_date", "x"] }"#,
-        &[(r#"{"ts":"nope"}"#, r#"{"ts":"nope","tags":["bad_date","x"]}"#)],
+        &[(
+            r#"{"ts":"nope"}"#,
+            r#"{"ts":"nope","tags":["bad_date","x"]}"#,
+        )],
     );
 }
 
@@ -380,7 +405,11 @@ fn json_filter() {
             r#"{"message":"{\"@timestamp\":\"soon\"}"}"#,
             r#"{"message":"{\"@timestamp\":\"soon\"}","_@timestamp":"soon","tags":["_timestampparsefailure"]}"#,
         ),
-        (r#"json { source => "message" }"#, r#"{"other":1}"#, r#"{"other":1}"#),
+        (
+            r#"json { source => "message" }"#,
+            r#"{"other":1}"#,
+            r#"{"other":1}"#,
+        ),
     ];
     for (config, input, expected) in cases {
         check(config, &[(input, expected)]);
@@ -404,8 +433,14 @@ fn drop_and_conditionals() {
     "#;
     let cases: &[(&str, Option<&str>)] = &[
         (r#"{"level":"DEBUG"}"#, None),
-        (r#"{"level":"ERROR"}"#, Some(r#"{"level":"error","tags":["alert"],"seen":"yes"}"#)),
-        (r#"{"level":"INFO"}"#, Some(r#"{"level":"info","tags":["normal"],"seen":"yes"}"#)),
+        (
+            r#"{"level":"ERROR"}"#,
+            Some(r#"{"level":"error","tags":["alert"],"seen":"yes"}"#),
+        ),
+        (
+            r#"{"level":"INFO"}"#,
+            Some(r#"{"level":"info","tags":["normal"],"seen":"yes"}"#),
+        ),
         (r#"{}"#, Some(r#"{"tags":["normal"],"seen":"yes"}"#)),
     ];
     let c = chain(body);
