@@ -4,4 +4,5 @@ mod config;
 mod fake_es;
 mod filters;
 mod harness;
+mod interop;
 mod runtime;
