@@ -136,3 +136,63 @@ fn report_numbers_equal_brute_force() {
     assert_eq!(report.duration_per_action.len(), ACTIONS.len());
     server.shutdown().unwrap();
 }
+
+#[test]
+fn dashboard_serves_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = store::http::spawn(store::http::ServerConfig::new(dir.path())).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = es_client::Client::new(es_client::ClientConfig::new(server.url())).unwrap();
+    rt.block_on(async {
+        client.create_index("python-logs", &log_model::mapping::seed()).await.unwrap();
+        for (i, e) in events(40).iter().enumerate() {
+            let doc = json!({
+                "timestamp": log_model::Timestamp::from_epoch_millis(e.ts_ms).unwrap().to_es_string(),
+                "level": e.level, "user": e.user, "action": e.action, "duration": e.duration
+            });
+            client
+                .index_document("python-logs", Some(&i.to_string()), doc.to_string().as_bytes())
+                .await
+                .unwrap();
+        }
+        client.refresh("python-logs").await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = report::dashboard::DashboardConfig {
+            index: "python-logs".into(),
+            ..Default::default()
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(report::dashboard::serve(listener, client, config, async {
+            let _ = stop_rx.await;
+        }));
+        let page = tokio::task::spawn_blocking(move || {
+            let get = |path: &str| {
+                use std::io::{Read as _, Write as _};
+                let mut s = std::net::TcpStream::connect(addr).unwrap();
+                write!(s, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+                let mut out = String::new();
+                s.read_to_string(&mut out).unwrap();
+                out
+            };
+            (get("/"), get("/api/report"), get("/nope"))
+        })
+        .await
+        .unwrap();
+        let (html, api, missing) = page;
+        assert!(html.starts_with("HTTP/1.0 200"), "{html}");
+        assert!(html.contains("<meta http-equiv=\"refresh\" content=\"10\">"));
+        assert_eq!(html.matches("<svg").count(), 3);
+        let body = api.split_once("\r\n\r\n").unwrap().1;
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["total"], 40);
+        assert!(missing.starts_with("HTTP/1.0 404"), "{missing}");
+        stop_tx.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    });
+    server.shutdown().unwrap();
+}
