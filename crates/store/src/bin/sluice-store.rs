@@ -1,3 +1,95 @@
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!("sluice-store is not built yet (issue 3)")
+//! `sluice-store`: the embedded Elasticsearch-compatible log store, served over HTTP.
+//!
+//! ```text
+//! sluice-store --data-dir DIR --listen 127.0.0.1:9200 [--user NAME:PASSWORD ...] [--api-key ID:KEY ...] [--insecure]
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use store::http::{
+    Credentials, HttpConfig, check_exposure, cluster_uuid_for, serve, shutdown_signal,
+};
+use store::{Store, StoreConfig};
+
+/// An Elasticsearch 8.x-compatible log store on tantivy (no JVM, no Docker).
+#[derive(Parser, Debug)]
+#[command(name = "sluice-store", version)]
+struct Args {
+    /// Where indices and the write-ahead log live (created if missing).
+    #[arg(long, env = "SLUICE_STORE_DATA")]
+    data_dir: PathBuf,
+    /// Address to listen on. Non-loopback addresses need --user/--api-key or --insecure.
+    #[arg(long, default_value = "127.0.0.1:9200")]
+    listen: SocketAddr,
+    /// A Basic-auth user, NAME:PASSWORD (repeatable). With any credential set, every request
+    /// must authenticate.
+    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = Credentials::parse_pair)]
+    users: Vec<(String, String)>,
+    /// An API key, ID:KEY, sent by clients as `Authorization: ApiKey base64(ID:KEY)` (repeatable).
+    #[arg(long = "api-key", value_name = "ID:KEY", value_parser = Credentials::parse_pair)]
+    api_keys: Vec<(String, String)>,
+    /// Allow listening on a non-loopback address without authentication.
+    #[arg(long)]
+    insecure: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sluice-store: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut http = HttpConfig::default();
+    http.credentials = Credentials {
+        users: args.users,
+        api_keys: args.api_keys,
+    };
+    check_exposure(args.listen, &http.credentials, args.insecure)?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
+    http.cluster_uuid = cluster_uuid_for(&args.data_dir);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    rt.block_on(async {
+        // Open (and replay) first, then listen: a client that can connect is served at once.
+        let store = Store::open(StoreConfig::new(&args.data_dir))
+            .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        eprintln!(
+            "sluice-store: serving {} on http://{}",
+            args.data_dir.display(),
+            listener.local_addr().unwrap_or(args.listen)
+        );
+        serve(
+            listener,
+            std::sync::Arc::clone(&store),
+            http,
+            shutdown_signal(),
+        )
+        .await?;
+        store.close().context("closing the store")?;
+        anyhow::Ok(())
+    })
 }

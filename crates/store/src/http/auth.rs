@@ -60,11 +60,9 @@ impl Credentials {
                     "missing authentication credentials for REST request [{uri}]"
                 )));
             };
-            if self
-                .users
-                .iter()
-                .any(|(u, p)| ct_eq(u.as_bytes(), user.as_bytes()) & ct_eq(p.as_bytes(), pass.as_bytes()))
-            {
+            if self.users.iter().any(|(u, p)| {
+                ct_eq(u.as_bytes(), user.as_bytes()) & ct_eq(p.as_bytes(), pass.as_bytes())
+            }) {
                 return Ok(Some(user.to_owned()));
             }
             return Err(unauthorized(format!(
@@ -73,11 +71,9 @@ impl Credentials {
         }
         if scheme.eq_ignore_ascii_case("apikey") {
             if let Some((id, key)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-                if self
-                    .api_keys
-                    .iter()
-                    .any(|(i, k)| ct_eq(i.as_bytes(), id.as_bytes()) & ct_eq(k.as_bytes(), key.as_bytes()))
-                {
+                if self.api_keys.iter().any(|(i, k)| {
+                    ct_eq(i.as_bytes(), id.as_bytes()) & ct_eq(k.as_bytes(), key.as_bytes())
+                }) {
                     return Ok(Some(id.to_owned()));
                 }
                 return Err(unauthorized(

@@ -116,7 +116,10 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
     };
     let mut entries = obj.into_iter();
     let Some((name, params)) = entries.next() else {
-        return Err(malformed(line, "expected FIELD_NAME but found [END_OBJECT]"));
+        return Err(malformed(
+            line,
+            "expected FIELD_NAME but found [END_OBJECT]",
+        ));
     };
     let mut op = match name.as_str() {
         "index" => OpType::Index,
@@ -138,7 +141,10 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         }
     };
     if entries.next().is_some() {
-        return Err(malformed(line, "expected END_OBJECT but found [FIELD_NAME]"));
+        return Err(malformed(
+            line,
+            "expected END_OBJECT but found [FIELD_NAME]",
+        ));
     }
     let params = match params {
         Value::Object(m) => m,
@@ -198,8 +204,14 @@ fn apply_params(
             "routing" => {}
             "require_alias" | "require_data_stream" | "list_executed_pipelines"
                 if text == "false" => {}
-            "version" | "version_type" | "if_seq_no" | "if_primary_term" | "pipeline"
-            | "require_alias" | "require_data_stream" | "list_executed_pipelines"
+            "version"
+            | "version_type"
+            | "if_seq_no"
+            | "if_primary_term"
+            | "pipeline"
+            | "require_alias"
+            | "require_data_stream"
+            | "list_executed_pipelines"
             | "retry_on_conflict" => {
                 return Err(Error::illegal_argument(format!(
                     "Action/metadata line [{line}]: parameter [{key}] is not supported by \

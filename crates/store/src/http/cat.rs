@@ -9,7 +9,17 @@ use super::params::Params;
 use crate::{CatIndex, Error};
 
 /// The parameters `_cat/indices` takes.
-pub(crate) const PARAMS: &[&str] = &["v", "format", "h", "s", "bytes", "help", "local", "master_timeout", "expand_wildcards"];
+pub(crate) const PARAMS: &[&str] = &[
+    "v",
+    "format",
+    "h",
+    "s",
+    "bytes",
+    "help",
+    "local",
+    "master_timeout",
+    "expand_wildcards",
+];
 
 /// Columns, in ES's default order.
 const COLUMNS: &[&str] = &[
@@ -78,7 +88,9 @@ impl Options {
                         return Ok(COLUMNS.to_vec());
                     }
                     canonical(c).map(|c| vec![c]).ok_or_else(|| {
-                        Error::illegal_argument(format!("header name [{c}] does not exist in table"))
+                        Error::illegal_argument(format!(
+                            "header name [{c}] does not exist in table"
+                        ))
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?
@@ -89,9 +101,7 @@ impl Options {
             for spec in s.split(',') {
                 let (col, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
                 let col = canonical(col).ok_or_else(|| {
-                    Error::illegal_argument(format!(
-                        "Unable to sort by unknown sort key `{col}`"
-                    ))
+                    Error::illegal_argument(format!("Unable to sort by unknown sort key `{col}`"))
                 })?;
                 let desc = match dir {
                     "asc" => false,
@@ -150,7 +160,13 @@ impl Cell {
 
 /// ES's `ByteSizeValue` rendering: `225b`, `5.2kb`, `10mb` (one decimal, `.0` dropped).
 fn human_bytes(b: u64) -> String {
-    const UNITS: &[(&str, u64)] = &[("pb", 1 << 50), ("tb", 1 << 40), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)];
+    const UNITS: &[(&str, u64)] = &[
+        ("pb", 1 << 50),
+        ("tb", 1 << 40),
+        ("gb", 1 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+    ];
     for (name, size) in UNITS {
         if b >= *size {
             #[allow(clippy::cast_precision_loss)]
@@ -165,8 +181,8 @@ fn human_bytes(b: u64) -> String {
 
 fn cell(row: &CatIndex, col: &str) -> Cell {
     match col {
-        "health" => Cell::Text(row.health.clone()),
-        "status" => Cell::Text(row.status.clone()),
+        "health" => Cell::Text(row.health.to_owned()),
+        "status" => Cell::Text(row.status.to_owned()),
         "index" => Cell::Text(row.index.clone()),
         "uuid" => Cell::Text(row.uuid.clone()),
         "pri" => Cell::Num(u64::from(row.pri)),
@@ -222,7 +238,12 @@ pub(crate) fn render(rows: &[CatIndex], opts: &Options) -> Result<Reply, Error> 
     }
     let mut lines: Vec<Vec<(String, bool)>> = Vec::new();
     if opts.verbose {
-        lines.push(opts.columns.iter().map(|c| ((*c).to_owned(), false)).collect());
+        lines.push(
+            opts.columns
+                .iter()
+                .map(|c| ((*c).to_owned(), false))
+                .collect(),
+        );
     }
     for cells in &table {
         lines.push(
@@ -233,7 +254,13 @@ pub(crate) fn render(rows: &[CatIndex], opts: &Options) -> Result<Reply, Error> 
         );
     }
     let widths: Vec<usize> = (0..opts.columns.len())
-        .map(|i| lines.iter().map(|l| l[i].0.chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].0.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for l in &lines {

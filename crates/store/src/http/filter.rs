@@ -27,7 +27,9 @@ impl FilterPath {
             patterns.push(p.split('.').map(str::to_owned).collect());
         }
         if patterns.is_empty() {
-            return Err(Error::illegal_argument("filter_path must name at least one path"));
+            return Err(Error::illegal_argument(
+                "filter_path must name at least one path",
+            ));
         }
         Ok(Self { patterns })
     }
@@ -57,8 +59,7 @@ impl FilterPath {
             let pat = &self.patterns[p];
             let mut pos = pos;
             // `**` may match nothing: also try the segments after it.
-            loop {
-                let Some(seg) = pat.get(pos) else { break };
+            while let Some(seg) = pat.get(pos) {
                 if seg == "**" {
                     push((p, pos));
                     pos += 1;
@@ -92,7 +93,10 @@ impl FilterPath {
                 (!out.is_empty()).then_some(Value::Object(out))
             }
             Value::Array(items) => {
-                let out: Vec<Value> = items.iter().filter_map(|v| self.filter(v, states)).collect();
+                let out: Vec<Value> = items
+                    .iter()
+                    .filter_map(|v| self.filter(v, states))
+                    .collect();
                 (!out.is_empty()).then_some(Value::Array(out))
             }
             _ => None,

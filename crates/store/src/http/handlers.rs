@@ -61,7 +61,6 @@ const SEARCH: &[&str] = &[
     "q",
     "df",
     "default_operator",
-    "analyze_wildcard",
     "size",
     "from",
     "sort",
@@ -69,6 +68,7 @@ const SEARCH: &[&str] = &[
     "_source_includes",
     "_source_excludes",
     "track_total_hits",
+    "rest_total_hits_as_int",
     "ignore_unavailable",
     "allow_no_indices",
     "timeout",
@@ -79,7 +79,6 @@ const COUNT: &[&str] = &[
     "q",
     "df",
     "default_operator",
-    "analyze_wildcard",
     "ignore_unavailable",
     "allow_no_indices",
     "preference",
@@ -99,7 +98,10 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, info(state)))
         }
         Route::ClusterHealth => {
-            params.check(path, &["timeout", "master_timeout", "wait_for_status", "local"])?;
+            params.check(
+                path,
+                &["timeout", "master_timeout", "wait_for_status", "local"],
+            )?;
             if let Some(w) = params.get("wait_for_status")
                 && !matches!(w, "green" | "yellow" | "red")
             {
@@ -118,7 +120,10 @@ pub(crate) async fn dispatch(
             Ok(cat::render(&rows, &opts)?)
         }
         Route::Refresh(target) => {
-            params.check(path, &["ignore_unavailable", "allow_no_indices", "expand_wildcards"])?;
+            params.check(
+                path,
+                &["ignore_unavailable", "allow_no_indices", "expand_wildcards"],
+            )?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let v = blocking(move || store.refresh(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
@@ -128,7 +133,7 @@ pub(crate) async fn dispatch(
             let refresh = refresh(params)?;
             let v = blocking(move || {
                 let ops = super::bulk::parse(&body, index.as_deref())?;
-                Ok(store.bulk(ops, refresh).to_json())
+                Ok(store.bulk(ops, refresh)?.to_json())
             })
             .await?;
             Ok(Reply::json(StatusCode::OK, v))
@@ -150,13 +155,24 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Mapping(target) => {
-            params.check(path, &["ignore_unavailable", "allow_no_indices", "master_timeout", "local"])?;
+            params.check(
+                path,
+                &[
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "master_timeout",
+                    "local",
+                ],
+            )?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let v = blocking(move || store.get_mapping(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CreateIndex(name) => {
-            params.check(path, &["timeout", "master_timeout", "wait_for_active_shards"])?;
+            params.check(
+                path,
+                &["timeout", "master_timeout", "wait_for_active_shards"],
+            )?;
             let body = optional_object(&body)?;
             let v = blocking(move || store.create_index(&name, body.as_ref())).await?;
             Ok(Reply::json(StatusCode::OK, v))
@@ -171,12 +187,28 @@ pub(crate) async fn dispatch(
             }))
         }
         Route::GetIndex(target) => {
-            params.check(path, &["ignore_unavailable", "allow_no_indices", "master_timeout", "local"])?;
+            params.check(
+                path,
+                &[
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "master_timeout",
+                    "local",
+                ],
+            )?;
             let v = blocking(move || store.get_index(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::DeleteIndex(target) => {
-            params.check(path, &["timeout", "master_timeout", "ignore_unavailable", "allow_no_indices"])?;
+            params.check(
+                path,
+                &[
+                    "timeout",
+                    "master_timeout",
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                ],
+            )?;
             let v = blocking(move || store.delete_index(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
@@ -296,9 +328,9 @@ fn search_params(p: &Params) -> SearchParams {
         track_total_hits: s("track_total_hits"),
         default_operator: s("default_operator"),
         df: s("df"),
-        analyze_wildcard: s("analyze_wildcard"),
         ignore_unavailable: s("ignore_unavailable"),
         allow_no_indices: s("allow_no_indices"),
+        rest_total_hits_as_int: s("rest_total_hits_as_int"),
         ..SearchParams::default()
     }
 }

@@ -98,7 +98,9 @@ pub(crate) fn check_content_type(value: Option<&str>) -> Result<(), Failure> {
         | "application/x-ndjson"
         | "application/vnd.elasticsearch+json"
         | "application/vnd.elasticsearch+x-ndjson" => Ok(()),
-        _ => Err(simple_406(format!("Content-Type header [{v}] is not supported"))),
+        _ => Err(simple_406(format!(
+            "Content-Type header [{v}] is not supported"
+        ))),
     }
 }
 
@@ -114,7 +116,10 @@ fn simple_406(reason: String) -> Failure {
 ///
 /// # Errors
 /// `400 media_type_header_exception` for an unsupported compatible version.
-pub(crate) fn response_type(accept: Option<&str>, content_type: Option<&str>) -> Result<ResponseType, Error> {
+pub(crate) fn response_type(
+    accept: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<ResponseType, Error> {
     for (name, v) in [("Accept", accept), ("Content-Type", content_type)] {
         let Some(v) = v else { continue };
         for item in v.split(',') {

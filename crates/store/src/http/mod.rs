@@ -31,7 +31,6 @@ mod params;
 mod router;
 mod server;
 
-use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,14 +83,18 @@ impl HttpConfig {
     /// Adds a Basic user.
     #[must_use]
     pub fn user(mut self, name: &str, password: &str) -> Self {
-        self.credentials.users.push((name.to_owned(), password.to_owned()));
+        self.credentials
+            .users
+            .push((name.to_owned(), password.to_owned()));
         self
     }
 
     /// Adds an API key (`Authorization: ApiKey base64(id:key)`).
     #[must_use]
     pub fn api_key(mut self, id: &str, key: &str) -> Self {
-        self.credentials.api_keys.push((id.to_owned(), key.to_owned()));
+        self.credentials
+            .api_keys
+            .push((id.to_owned(), key.to_owned()));
         self
     }
 }
@@ -201,7 +204,11 @@ impl RunningServer {
         }
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
-            Some(Err(_)) => Err(Error::es(500, "exception", "the http server thread panicked")),
+            Some(Err(_)) => Err(Error::es(
+                500,
+                "exception",
+                "the http server thread panicked",
+            )),
             None => Ok(()),
         }
     }
@@ -265,12 +272,15 @@ pub fn spawn(config: ServerConfig) -> Result<RunningServer> {
 }
 
 /// A future that completes on SIGINT or SIGTERM (Ctrl-C elsewhere).
-pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
-    async {
+pub async fn shutdown_signal() {
+    {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
                 (Ok(mut int), Ok(mut term)) => {
                     tokio::select! {
                         _ = int.recv() => {}

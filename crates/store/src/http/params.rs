@@ -89,10 +89,7 @@ impl Params {
                 match similar.len() {
                     0 => format!("[{u}]"),
                     1 => format!("[{u}] -> did you mean [{}]?", similar[0]),
-                    _ => format!(
-                        "[{u}] -> did you mean any of [{}]?",
-                        similar.join(", ")
-                    ),
+                    _ => format!("[{u}] -> did you mean any of [{}]?", similar.join(", ")),
                 }
             })
             .collect();
@@ -186,9 +183,8 @@ fn decode(s: &str, plus_is_space: bool) -> Result<String, Error> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| {
-        Error::illegal_argument(format!("the url component [{s}] is not valid UTF-8"))
-    })
+    String::from_utf8(out)
+        .map_err(|_| Error::illegal_argument(format!("the url component [{s}] is not valid UTF-8")))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use http::Method;
 
-use crate::Error;
 use super::params::decode_path_segment;
+use crate::Error;
 
 /// One REST endpoint with its path parameters (decoded).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -30,6 +30,9 @@ use crate::{Error, Result, Store};
 
 /// How long open connections get to finish their requests after shutdown is asked.
 const DRAIN: Duration = Duration::from_secs(10);
+/// A connection that sends no complete request head for this long is closed (slow or idle
+/// clients cannot hold connections forever).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub(crate) struct State {
     pub(crate) store: Arc<Store>,
@@ -80,6 +83,8 @@ pub async fn serve(
                     });
                     let conn = http1::Builder::new()
                         .keep_alive(true)
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
                         .serve_connection(TokioIo::new(stream), svc);
                     tokio::pin!(conn);
                     tokio::select! {
@@ -100,10 +105,8 @@ pub async fn serve(
     tracing::info!(addr = %local, "shutting down: draining connections");
     drop(listener);
     let _ = stop_tx.send(true);
-    let drained = tokio::time::timeout(DRAIN, async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
+    let drained =
+        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!("connections still open after {DRAIN:?}; closing them");
         conns.abort_all();
@@ -139,7 +142,11 @@ async fn handle_inner(
     ctx: &mut Ctx,
 ) -> std::result::Result<Reply, Failure> {
     let (parts, body) = req.into_parts();
-    let uri = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let path = parts.uri.path().to_owned();
     let header_str = |name: header::HeaderName| {
         parts
@@ -149,11 +156,16 @@ async fn handle_inner(
             .map(str::to_owned)
     };
     let content_type = header_str(header::CONTENT_TYPE);
-    ctx.response_type =
-        media::response_type(header_str(header::ACCEPT).as_deref(), content_type.as_deref())?;
+    ctx.response_type = media::response_type(
+        header_str(header::ACCEPT).as_deref(),
+        content_type.as_deref(),
+    )?;
 
     state.config.credentials.authenticate(
-        parts.headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes),
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes),
         &uri,
     )?;
 
@@ -219,7 +231,9 @@ async fn handle_inner(
             return Err(too_large(limit as u64 + 1, limit));
         }
         Err(e) => {
-            return Err(Error::illegal_argument(format!("could not read the request body: {e}")).into());
+            return Err(
+                Error::illegal_argument(format!("could not read the request body: {e}")).into(),
+            );
         }
     };
     if !body.is_empty() {
@@ -305,7 +319,8 @@ fn render_failure(failure: &Failure, ctx: &Ctx) -> Response<Full<Bytes>> {
     } else {
         tracing::debug!(status = status.as_u16(), body = %failure.body(), "request refused");
     }
-    let mut b = base_response(status).header(header::CONTENT_TYPE, ctx.response_type.header_value());
+    let mut b =
+        base_response(status).header(header::CONTENT_TYPE, ctx.response_type.header_value());
     if let Failure::Simple {
         allow: Some(allow), ..
     } = failure

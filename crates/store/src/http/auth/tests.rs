@@ -12,7 +12,10 @@ fn b64(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -53,22 +56,35 @@ fn basic_and_api_key() {
     check(Some("Bearer abc"), Err(missing));
     check(Some("Basic !!!"), Err(missing));
     let wrong = format!("Basic {}", b64("elastic:nope"));
-    check(Some(&wrong), Err("unable to authenticate user [elastic] for REST request [/_search?q=x]"));
+    check(
+        Some(&wrong),
+        Err("unable to authenticate user [elastic] for REST request [/_search?q=x]"),
+    );
     let wrong_key = format!("ApiKey {}", b64("key1:nope"));
     check(
         Some(&wrong_key),
-        Err("unable to authenticate with provided credentials and anonymous access is not allowed for this request"),
+        Err(
+            "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+        ),
     );
 }
 
 #[test]
 fn off_without_credentials() {
-    assert_eq!(Credentials::default().authenticate(None, "/").expect("open"), None);
+    assert_eq!(
+        Credentials::default()
+            .authenticate(None, "/")
+            .expect("open"),
+        None
+    );
 }
 
 #[test]
 fn parses_pairs() {
-    assert_eq!(Credentials::parse_pair("a:b:c"), Ok(("a".into(), "b:c".into())));
+    assert_eq!(
+        Credentials::parse_pair("a:b:c"),
+        Ok(("a".into(), "b:c".into()))
+    );
     assert!(Credentials::parse_pair("nocolon").is_err());
     assert!(Credentials::parse_pair(":pw").is_err());
 }

@@ -3,7 +3,12 @@ use proptest::prelude::*;
 
 use super::*;
 
-type Op = (OpType, &'static str, Option<&'static str>, Option<&'static str>);
+type Op = (
+    OpType,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
 
 fn check(body: &str, default_index: Option<&str>, expected: Result<Vec<Op>, (&str, &str)>) {
     let got = parse(&Bytes::from(body.to_owned()), default_index);
@@ -25,7 +30,11 @@ fn check(body: &str, default_index: Option<&str>, expected: Result<Vec<Op>, (&st
             assert_eq!(got, want, "{body:?}");
         }
         (Err(e), Err((kind, reason))) => {
-            assert_eq!((e.es_type(), e.reason().as_str()), (kind, reason), "{body:?}");
+            assert_eq!(
+                (e.es_type(), e.reason().as_str()),
+                (kind, reason),
+                "{body:?}"
+            );
             assert_eq!(e.status(), 400);
         }
         (got, want) => panic!("{body:?}: got {got:?}, want {want:?}"),
@@ -70,63 +79,114 @@ fn parses_actions_and_sources() {
 
 #[test]
 fn refuses_what_es_refuses() {
-    check("", None, Err(("parse_exception", "request body is required")));
+    check(
+        "",
+        None,
+        Err(("parse_exception", "request body is required")),
+    );
     check(
         "{\"index\":{}}\n{}",
         Some("x"),
-        Err((IAE, "The bulk request must be terminated by a newline [\\n]")),
+        Err((
+            IAE,
+            "The bulk request must be terminated by a newline [\\n]",
+        )),
     );
-    check("\n\n", Some("x"), Err(("action_request_validation_exception", "Validation Failed: 1: no requests added;")));
+    check(
+        "\n\n",
+        Some("x"),
+        Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: no requests added;",
+        )),
+    );
     check(
         "\"index\"\n{}\n",
         Some("x"),
-        Err((IAE, "Malformed action/metadata line [1], expected START_OBJECT but found [VALUE_STRING]")),
+        Err((
+            IAE,
+            "Malformed action/metadata line [1], expected START_OBJECT but found [VALUE_STRING]",
+        )),
     );
     check(
         "{\"index\":{}}\n{}\n[1]\n",
         Some("x"),
-        Err((IAE, "Malformed action/metadata line [3], expected START_OBJECT but found [START_ARRAY]")),
+        Err((
+            IAE,
+            "Malformed action/metadata line [3], expected START_OBJECT but found [START_ARRAY]",
+        )),
     );
-    check("{}\n", Some("x"), Err((IAE, "Malformed action/metadata line [1], expected FIELD_NAME but found [END_OBJECT]")));
+    check(
+        "{}\n",
+        Some("x"),
+        Err((
+            IAE,
+            "Malformed action/metadata line [1], expected FIELD_NAME but found [END_OBJECT]",
+        )),
+    );
     check(
         "{\"upsert\":{}}\n",
         Some("x"),
-        Err((IAE, "Malformed action/metadata line [1], expected field [create], [delete], [index] or [update] but found [upsert]")),
+        Err((
+            IAE,
+            "Malformed action/metadata line [1], expected field [create], [delete], [index] or [update] but found [upsert]",
+        )),
     );
     check(
         "{\"index\":\"x\"}\n{}\n",
         Some("x"),
-        Err((IAE, "Malformed action/metadata line [1], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]")),
+        Err((
+            IAE,
+            "Malformed action/metadata line [1], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]",
+        )),
     );
     check(
         "{\"index\":{\"_id\":[1]}}\n{}\n",
         Some("x"),
-        Err((IAE, "Malformed action/metadata line [1], expected a simple value for field [_id] but found [START_ARRAY]")),
+        Err((
+            IAE,
+            "Malformed action/metadata line [1], expected a simple value for field [_id] but found [START_ARRAY]",
+        )),
     );
     check(
         "{\"index\":{\"_type\":\"doc\"}}\n{}\n",
         Some("x"),
-        Err((IAE, "Action/metadata line [1] contains an unknown parameter [_type]")),
+        Err((
+            IAE,
+            "Action/metadata line [1] contains an unknown parameter [_type]",
+        )),
     );
     check(
         "{\"index\":{}}\n{}\n",
         None,
-        Err(("action_request_validation_exception", "Validation Failed: 1: index is missing;")),
+        Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: index is missing;",
+        )),
     );
     check(
         "{\"delete\":{\"_index\":\"x\"}}\n",
         None,
-        Err(("action_request_validation_exception", "Validation Failed: 1: id is missing;")),
+        Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: id is missing;",
+        )),
     );
     check(
         "{\"index\":{\"_index\":\"x\"}}\n",
         None,
-        Err(("action_request_validation_exception", "Validation Failed: 1: the action on line [1] has no source line;")),
+        Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: the action on line [1] has no source line;",
+        )),
     );
     check(
         "{\"index\":{\"_index\":\"x\",\"version\":3}}\n{}\n",
         None,
-        Err((IAE, "Action/metadata line [1]: parameter [version] is not supported by sluice-store")),
+        Err((
+            IAE,
+            "Action/metadata line [1]: parameter [version] is not supported by sluice-store",
+        )),
     );
     let e = parse(&Bytes::from_static(b"{\"index\":\n"), None).expect_err("bad json");
     assert_eq!(e.es_type(), "x_content_parse_exception");

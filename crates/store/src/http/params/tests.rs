@@ -2,7 +2,10 @@ use super::*;
 
 fn check_parse(query: &str, expected: &[(&str, &str)]) {
     let p = Params::parse(Some(query)).expect("parses");
-    let got: Vec<(&str, &str)> = p.keys().map(|k| (k, p.get(k).unwrap_or_default())).collect();
+    let got: Vec<(&str, &str)> = p
+        .keys()
+        .map(|k| (k, p.get(k).unwrap_or_default()))
+        .collect();
     assert_eq!(got, expected, "query {query:?}");
 }
 
@@ -11,7 +14,10 @@ fn parses_and_decodes() {
     check_parse("", &[]);
     check_parse("pretty", &[("pretty", "")]);
     check_parse("q=user:user1&size=0", &[("q", "user:user1"), ("size", "0")]);
-    check_parse("q=a%20b+c&x=%E2%9C%93", &[("q", "a b c"), ("x", "\u{2713}")]);
+    check_parse(
+        "q=a%20b+c&x=%E2%9C%93",
+        &[("q", "a b c"), ("x", "\u{2713}")],
+    );
     check_parse("refresh=&v", &[("refresh", ""), ("v", "")]);
 }
 
@@ -60,7 +66,9 @@ fn unknown_parameters_are_named_as_es_names_them() {
     check_unrecognized(
         "sise=1",
         &["size"],
-        Some("request [/idx/_search] contains unrecognized parameter: [sise] -> did you mean [size]?"),
+        Some(
+            "request [/idx/_search] contains unrecognized parameter: [sise] -> did you mean [size]?",
+        ),
     );
     check_unrecognized(
         "foo=1&bar=2",

@@ -2,8 +2,12 @@ use http::Method;
 
 use super::*;
 
-fn check(method: Method, path: &str, expected: Route) {
-    assert_eq!(route(&method, path).expect(path), expected, "{method} {path}");
+fn check(method: &Method, path: &str, expected: &Route) {
+    assert_eq!(
+        &route(method, path).expect(path),
+        expected,
+        "{method} {path}"
+    );
 }
 
 fn s(x: &str) -> String {
@@ -12,31 +16,79 @@ fn s(x: &str) -> String {
 
 #[test]
 fn routes_every_endpoint() {
-    check(Method::GET, "/", Route::Info);
-    check(Method::HEAD, "/", Route::Info);
-    check(Method::GET, "/_cluster/health", Route::ClusterHealth);
-    check(Method::GET, "/_cat/indices", Route::CatIndices(None));
-    check(Method::GET, "/_cat/indices/logs-*", Route::CatIndices(Some(s("logs-*"))));
-    check(Method::POST, "/_refresh", Route::Refresh(None));
-    check(Method::GET, "/logs/_refresh", Route::Refresh(Some(s("logs"))));
-    check(Method::PUT, "/_bulk", Route::Bulk(None));
-    check(Method::POST, "/logs/_bulk", Route::Bulk(Some(s("logs"))));
-    check(Method::GET, "/_search", Route::Search(None));
-    check(Method::POST, "/a,b/_search", Route::Search(Some(s("a,b"))));
-    check(Method::GET, "/python-logs-*/_count", Route::Count(Some(s("python-logs-*"))));
-    check(Method::GET, "/logs/_mapping", Route::Mapping(Some(s("logs"))));
-    check(Method::PUT, "/logs", Route::CreateIndex(s("logs")));
-    check(Method::HEAD, "/logs", Route::IndexExists(s("logs")));
-    check(Method::GET, "/logs", Route::GetIndex(s("logs")));
-    check(Method::DELETE, "/logs", Route::DeleteIndex(s("logs")));
-    check(Method::POST, "/logs/_doc", Route::IndexAutoId(s("logs")));
-    check(Method::PUT, "/logs/_doc/1", Route::IndexDoc(s("logs"), s("1")));
-    check(Method::POST, "/logs/_doc/1", Route::IndexDoc(s("logs"), s("1")));
-    check(Method::PUT, "/logs/_create/1", Route::CreateDoc(s("logs"), s("1")));
-    check(Method::GET, "/logs/_doc/a%2Fb", Route::GetDoc(s("logs"), s("a/b")));
-    check(Method::HEAD, "/logs/_doc/1", Route::DocExists(s("logs"), s("1")));
-    check(Method::DELETE, "/logs/_doc/1", Route::DeleteDoc(s("logs"), s("1")));
-    check(Method::GET, "//logs//_doc/1/", Route::GetDoc(s("logs"), s("1")));
+    check(&Method::GET, "/", &Route::Info);
+    check(&Method::HEAD, "/", &Route::Info);
+    check(&Method::GET, "/_cluster/health", &Route::ClusterHealth);
+    check(&Method::GET, "/_cat/indices", &Route::CatIndices(None));
+    check(
+        &Method::GET,
+        "/_cat/indices/logs-*",
+        &Route::CatIndices(Some(s("logs-*"))),
+    );
+    check(&Method::POST, "/_refresh", &Route::Refresh(None));
+    check(
+        &Method::GET,
+        "/logs/_refresh",
+        &Route::Refresh(Some(s("logs"))),
+    );
+    check(&Method::PUT, "/_bulk", &Route::Bulk(None));
+    check(&Method::POST, "/logs/_bulk", &Route::Bulk(Some(s("logs"))));
+    check(&Method::GET, "/_search", &Route::Search(None));
+    check(
+        &Method::POST,
+        "/a,b/_search",
+        &Route::Search(Some(s("a,b"))),
+    );
+    check(
+        &Method::GET,
+        "/python-logs-*/_count",
+        &Route::Count(Some(s("python-logs-*"))),
+    );
+    check(
+        &Method::GET,
+        "/logs/_mapping",
+        &Route::Mapping(Some(s("logs"))),
+    );
+    check(&Method::PUT, "/logs", &Route::CreateIndex(s("logs")));
+    check(&Method::HEAD, "/logs", &Route::IndexExists(s("logs")));
+    check(&Method::GET, "/logs", &Route::GetIndex(s("logs")));
+    check(&Method::DELETE, "/logs", &Route::DeleteIndex(s("logs")));
+    check(&Method::POST, "/logs/_doc", &Route::IndexAutoId(s("logs")));
+    check(
+        &Method::PUT,
+        "/logs/_doc/1",
+        &Route::IndexDoc(s("logs"), s("1")),
+    );
+    check(
+        &Method::POST,
+        "/logs/_doc/1",
+        &Route::IndexDoc(s("logs"), s("1")),
+    );
+    check(
+        &Method::PUT,
+        "/logs/_create/1",
+        &Route::CreateDoc(s("logs"), s("1")),
+    );
+    check(
+        &Method::GET,
+        "/logs/_doc/a%2Fb",
+        &Route::GetDoc(s("logs"), s("a/b")),
+    );
+    check(
+        &Method::HEAD,
+        "/logs/_doc/1",
+        &Route::DocExists(s("logs"), s("1")),
+    );
+    check(
+        &Method::DELETE,
+        "/logs/_doc/1",
+        &Route::DeleteDoc(s("logs"), s("1")),
+    );
+    check(
+        &Method::GET,
+        "//logs//_doc/1/",
+        &Route::GetDoc(s("logs"), s("1")),
+    );
 }
 
 #[test]
@@ -49,9 +101,18 @@ fn misses_are_classified() {
         Err(NoRoute::MethodNotAllowed(m)) => assert_eq!(m, vec![Method::GET, Method::HEAD]),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(route(&Method::GET, "/a/b/c/d"), Err(NoRoute::NotFound)));
-    assert!(matches!(route(&Method::GET, "/a/_nope"), Err(NoRoute::NotFound)));
-    assert!(matches!(route(&Method::GET, "/a%zz"), Err(NoRoute::BadPath(_))));
+    assert!(matches!(
+        route(&Method::GET, "/a/b/c/d"),
+        Err(NoRoute::NotFound)
+    ));
+    assert!(matches!(
+        route(&Method::GET, "/a/_nope"),
+        Err(NoRoute::NotFound)
+    ));
+    assert!(matches!(
+        route(&Method::GET, "/a%zz"),
+        Err(NoRoute::BadPath(_))
+    ));
 }
 
 mod no_panic {

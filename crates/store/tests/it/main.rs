@@ -1,0 +1,36 @@
+//! Integration tests of `sluice-store`: the HTTP surface, its errors and security, interop with
+//! the real Python clients, and durability across `kill -9`.
+
+mod client;
+mod crash;
+mod errors;
+mod http_api;
+mod interop;
+mod security;
+mod support;
+
+use store::http::{RunningServer, ServerConfig, spawn};
+
+/// A store in a fresh temporary directory, served on a free loopback port.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        Self::with(|_| {})
+    }
+
+    pub fn with(edit: impl FnOnce(&mut ServerConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = ServerConfig::new(dir.path());
+        edit(&mut config);
+        let server = spawn(config).expect("spawn sluice-store");
+        Self { server, dir }
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+}
