@@ -744,7 +744,9 @@ fn a_directory_loads_sorted_and_merges_sections() {
     assert!(err.contains("40-bad.conf:1:9: Expected one of"), "{err}");
 
     let missing = dir.path().join("nope.conf");
-    let err = config::load(&[missing.clone()]).unwrap_err().to_string();
+    let err = config::load(std::slice::from_ref(&missing))
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         format!(
@@ -759,7 +761,7 @@ fn default_sections_are_added_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("only-filter.conf");
     std::fs::write(&f, "filter { m {} }").unwrap();
-    let plain = config::load(&[f.clone()]).unwrap();
+    let plain = config::load(std::slice::from_ref(&f)).unwrap();
     assert!(plain.inputs.is_empty() && plain.outputs.is_empty());
     let opts = config::LoadOptions {
         default_sections: true,
