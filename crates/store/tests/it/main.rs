@@ -2,6 +2,7 @@
 //! the real Python clients, and durability across `kill -9`.
 
 mod client;
+mod engine;
 mod crash;
 mod errors;
 mod http_api;
