@@ -1078,10 +1078,10 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 }
             }
         }
-        (Kind::Filter(_), State::Single(b)) => {
-            if s.filters.first().is_some_and(|f| has_bit(f, doc)) {
-                bucket_collect(a, s, b, doc, buf);
-            }
+        (Kind::Filter(_), State::Single(b))
+            if s.filters.first().is_some_and(|f| has_bit(f, doc)) =>
+        {
+            bucket_collect(a, s, b, doc, buf);
         }
         (
             Kind::Filters {
@@ -1092,10 +1092,10 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             State::List(bs),
         ) => {
             let mut any = false;
-            for i in 0..filters.len() {
+            for (i, b) in bs.iter_mut().enumerate().take(filters.len()) {
                 if has_bit(&s.filters[i], doc) {
                     any = true;
-                    bucket_collect(a, s, &mut bs[i], doc, buf);
+                    bucket_collect(a, s, b, doc, buf);
                 }
             }
             if !any && other_bucket.is_some() {

@@ -561,7 +561,7 @@ impl Store {
         for s in &shards {
             s.refresh()?;
         }
-        let n = shards.len() * 1;
+        let n = shards.len();
         Ok(json!({"_shards": {"total": n * 2, "successful": n, "failed": 0}}))
     }
 

@@ -196,7 +196,7 @@ pub fn parse_optional_time(s: &str, default_tz: Option<FixedOffset>) -> Option<i
     let time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
     let naive = NaiveDateTime::new(date, time);
     let offset = if i == b.len() {
-        default_tz.unwrap_or_else(|| utc())
+        default_tz.unwrap_or_else(utc)
     } else if b[i] == b'Z' || b[i] == b'z' {
         if i + 1 != b.len() {
             return None;
@@ -312,7 +312,7 @@ pub fn format_with(ms: i64, formats: &[DateFormat], offset: Option<FixedOffset>)
             let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
                 return ms.to_string();
             };
-            let off = offset.unwrap_or_else(|| utc());
+            let off = offset.unwrap_or_else(utc);
             dt.with_timezone(&off).format(chrono).to_string()
         }
         _ => format_millis(ms, offset),

@@ -405,7 +405,7 @@ impl ObjectMapping {
                     o.dynamic = Some(Dynamic::parse(
                         v,
                         if path.is_empty() { "_doc" } else { path },
-                    )?)
+                    )?);
                 }
                 "enabled" => o.enabled = bool_param(path, k, v)?,
                 "date_detection" | "numeric_detection" | "_source" | "_meta" | "_routing"

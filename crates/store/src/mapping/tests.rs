@@ -27,10 +27,10 @@ fn dynamic_mapping_follows_es_defaults() {
     );
 }
 
-fn check_coerce(ty: &str, value: Value, want: std::result::Result<Option<IndexedValue>, &str>) {
+fn check_coerce(ty: &str, value: &Value, want: std::result::Result<Option<IndexedValue>, &str>) {
     let m = Mapping::parse(&json!({"properties": {"x": {"type": ty}}}))
         .unwrap_or_else(|e| panic!("{e}"));
-    let got = convert(&m, json!({ "x": value }))
+    let got = convert(&m, json!({ "x": value.clone() }))
         .map(|(d, _)| d.values.into_iter().next().map(|(_, v)| v));
     match (got, want) {
         (Ok(g), Ok(w)) => assert_eq!(g, w, "{ty}"),
@@ -41,46 +41,50 @@ fn check_coerce(ty: &str, value: Value, want: std::result::Result<Option<Indexed
 
 #[test]
 fn coercion_and_parsing_errors() {
-    check_coerce("float", json!("1.5"), Ok(Some(IndexedValue::Double(1.5))));
-    check_coerce("float", json!("abc"), Err("document_parsing_exception"));
-    check_coerce("long", json!("7"), Ok(Some(IndexedValue::Long(7))));
-    check_coerce("long", json!(7.9), Ok(Some(IndexedValue::Long(7))));
+    check_coerce("float", &json!("1.5"), Ok(Some(IndexedValue::Double(1.5))));
+    check_coerce("float", &json!("abc"), Err("document_parsing_exception"));
+    check_coerce("long", &json!("7"), Ok(Some(IndexedValue::Long(7))));
+    check_coerce("long", &json!(7.9), Ok(Some(IndexedValue::Long(7))));
     check_coerce(
         "integer",
-        json!(3_000_000_000i64),
+        &json!(3_000_000_000i64),
         Err("document_parsing_exception"),
     );
-    check_coerce("byte", json!(200), Err("document_parsing_exception"));
-    check_coerce("boolean", json!("true"), Ok(Some(IndexedValue::Bool(true))));
-    check_coerce("boolean", json!("yes"), Err("document_parsing_exception"));
+    check_coerce("byte", &json!(200), Err("document_parsing_exception"));
+    check_coerce(
+        "boolean",
+        &json!("true"),
+        Ok(Some(IndexedValue::Bool(true))),
+    );
+    check_coerce("boolean", &json!("yes"), Err("document_parsing_exception"));
     check_coerce(
         "keyword",
-        json!(12),
+        &json!(12),
         Ok(Some(IndexedValue::Keyword("12".into()))),
     );
     check_coerce(
         "keyword",
-        json!({"a": 1}),
+        &json!({"a": 1}),
         Err("document_parsing_exception"),
     );
     check_coerce(
         "date",
-        json!("2024-01-02"),
+        &json!("2024-01-02"),
         Ok(Some(IndexedValue::Long(1_704_153_600_000))),
     );
     check_coerce(
         "date",
-        json!(1_704_153_600_000i64),
+        &json!(1_704_153_600_000i64),
         Ok(Some(IndexedValue::Long(1_704_153_600_000))),
     );
     check_coerce(
         "date",
-        json!("not a date"),
+        &json!("not a date"),
         Err("document_parsing_exception"),
     );
     check_coerce(
         "float",
-        json!(0.1),
+        &json!(0.1),
         Ok(Some(IndexedValue::Double(f64::from(0.1f32)))),
     );
 }

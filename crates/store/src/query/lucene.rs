@@ -361,9 +361,8 @@ impl Parser<'_> {
                 return self.parse_primary(Some(&w));
             }
             Tok::Cmp(op) => {
-                let v = match self.peek().cloned() {
-                    Some(Tok::Word(v)) | Some(Tok::Phrase(v)) => v,
-                    _ => return Err(self.err("expected a value after comparison")),
+                let (Some(Tok::Word(v)) | Some(Tok::Phrase(v))) = self.peek().cloned() else {
+                    return Err(self.err("expected a value after comparison"));
                 };
                 self.pos += 1;
                 let val = Value::from(v);

@@ -172,10 +172,7 @@ fn single_field<'a>(v: &'a Value, q: &str) -> Result<(&'a String, &'a Value)> {
         return Err(Error::parsing(format!(
             "[{q}] query doesn't support multiple fields, found [{}] and [{}]",
             k,
-            o.keys()
-                .filter(|x| *x != k)
-                .next()
-                .map_or("", String::as_str)
+            o.keys().find(|x| *x != k).map_or("", String::as_str)
         )));
     }
     Ok((k, val))
@@ -473,7 +470,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
         }
         other => query = Some(other.clone()),
     }
-    let query = query.ok_or_else(|| Error::parsing(format!("No text specified for text query")))?;
+    let query = query.ok_or_else(|| Error::parsing("No text specified for text query"))?;
     Ok(match name {
         "match" => Q::Match {
             field: field.clone(),

@@ -64,8 +64,8 @@ fn bulk_index(store: &Store, index: &str, docs: &[Value]) {
     assert!(!resp.errors, "{}", resp.to_json());
 }
 
-fn search(store: &Store, target: &str, body: Value) -> Value {
-    ok(store.search(target, Some(&body), &SearchParams::default()))
+fn search(store: &Store, target: &str, body: &Value) -> Value {
+    ok(store.search(target, Some(body), &SearchParams::default()))
 }
 
 #[test]
@@ -76,21 +76,21 @@ fn create_bulk_get_search_and_aggregate() {
     let docs = seed_docs(300);
     bulk_index(&store, "python-logs", &docs);
 
-    let r = search(&store, "python-logs", json!({"query": {"match_all": {}}}));
+    let r = search(&store, "python-logs", &json!({"query": {"match_all": {}}}));
     assert_eq!(r["hits"]["total"], json!({"value": 300, "relation": "eq"}));
     assert_eq!(r["hits"]["hits"].as_array().map(Vec::len), Some(10));
 
     let r = search(
         &store,
         "python-*",
-        json!({"query": {"term": {"user": "user1"}}, "size": 0}),
+        &json!({"query": {"term": {"user": "user1"}}, "size": 0}),
     );
     assert_eq!(r["hits"]["total"]["value"], 60);
 
     let r = search(
         &store,
         "python-logs",
-        json!({"query": {"range": {"duration": {"gte": 4.0}}}, "size": 0}),
+        &json!({"query": {"range": {"duration": {"gte": 4.0}}}, "size": 0}),
     );
     let want = docs
         .iter()
@@ -101,14 +101,14 @@ fn create_bulk_get_search_and_aggregate() {
     let r = search(
         &store,
         "python-logs",
-        json!({"query": {"range": {"timestamp": {"gte": "2024-01-01T01:00:00Z", "lt": "2024-01-01T02:00:00Z"}}}, "size": 0}),
+        &json!({"query": {"range": {"timestamp": {"gte": "2024-01-01T01:00:00Z", "lt": "2024-01-01T02:00:00Z"}}}, "size": 0}),
     );
     assert_eq!(r["hits"]["total"]["value"], 60);
 
     let r = search(
         &store,
         "python-logs",
-        json!({"size": 0, "aggs": {
+        &json!({"size": 0, "aggs": {
             "users": {"terms": {"field": "user"}, "aggs": {"actions": {"terms": {"field": "action"}}}},
             "levels": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"}, "aggs": {"l": {"terms": {"field": "level"}}}},
             "dur": {"terms": {"field": "action"}, "aggs": {"avg": {"avg": {"field": "duration"}}}}
@@ -255,7 +255,7 @@ fn bad_values_fail_only_their_item() {
     let r = search(
         &store,
         "m",
-        json!({"size": 0, "aggs": {"s": {"sum": {"field": "duration"}}}}),
+        &json!({"size": 0, "aggs": {"s": {"sum": {"field": "duration"}}}}),
     );
     assert_eq!(r["aggregations"]["s"]["value"], 3.5);
 }
@@ -269,7 +269,7 @@ fn data_and_mapping_persist_across_reopen() {
         ok(store.close());
     }
     let store = open(dir.path());
-    let r = search(&store, "keep", json!({"size": 0}));
+    let r = search(&store, "keep", &json!({"size": 0}));
     assert_eq!(r["hits"]["total"]["value"], 50);
     let m = ok(store.get_mapping("keep"));
     assert_eq!(
