@@ -1,0 +1,437 @@
+//! The background threads.
+//!
+//! Durable: `log()` → channel → **writer** (batches of inserts, one transaction each) →
+//! SQLite → **sender** (oldest rows first, one write + flush per batch, then delete).
+//! Memory only: `log()` → channel → **sender**.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use crate::config::{Builder, Transport};
+use crate::disk::{Disk, Removed, Row};
+use crate::shipper::{Item, Shared, now_ms};
+use crate::tcp::Tcp;
+use crate::{Error, Result};
+
+pub(crate) fn spawn(
+    cfg: &Builder,
+    shared: &Arc<Shared>,
+    wake: Receiver<()>,
+) -> Result<Vec<JoinHandle<()>>> {
+    let mut threads = Vec::new();
+    let tcp = match &cfg.transport {
+        Transport::Tcp { host, port } => Tcp::new(
+            host,
+            *port,
+            cfg.io_timeout,
+            cfg.backoff_min,
+            cfg.backoff_max,
+        ),
+    };
+    if let Some(path) = &cfg.database {
+        let writer_disk = Disk::open(path)?;
+        let sender_disk = Disk::open(path)?;
+        let (rows, bytes) = writer_disk.size()?;
+        shared.c.disk_rows.store(rows, Relaxed);
+        shared.c.disk_bytes.store(bytes, Relaxed);
+        if rows > 0 {
+            tracing::info!(rows, path = %path.display(), "durable queue holds events from an earlier run");
+        }
+        let w = Writer {
+            shared: shared.clone(),
+            disk: writer_disk,
+            batch: cfg.batch_size,
+            flush_interval: cfg.flush_interval,
+            ttl: cfg.event_ttl,
+            max_rows: cfg.max_queue_events,
+            max_bytes: cfg.max_queue_bytes,
+        };
+        threads.push(start("writer", move || w.run())?);
+        let s = DiskSender {
+            shared: shared.clone(),
+            disk: sender_disk,
+            tcp,
+            wake,
+            batch: cfg.batch_size,
+            ttl: cfg.event_ttl,
+        };
+        threads.push(start("sender", move || s.run())?);
+    } else {
+        let s = MemorySender {
+            shared: shared.clone(),
+            tcp,
+            wake,
+            batch: cfg.batch_size,
+            ttl: cfg.event_ttl,
+        };
+        threads.push(start("sender", move || s.run())?);
+    }
+    Ok(threads)
+}
+
+fn start(name: &'static str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(format!("shipper-{name}"))
+        .spawn(f)
+        .map_err(|source| Error::Thread {
+            thread: name,
+            source,
+        })
+}
+
+fn ttl_ms(ttl: Option<Duration>) -> Option<i64> {
+    ttl.map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Sleeps `d` in short slices, returning early when the shipper stops.
+fn nap(shared: &Shared, d: Duration) {
+    let until = Instant::now() + d;
+    while !shared.stop.load(Relaxed) {
+        let now = Instant::now();
+        if now >= until {
+            return;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(20)));
+    }
+}
+
+struct Writer {
+    shared: Arc<Shared>,
+    disk: Disk,
+    batch: usize,
+    flush_interval: Duration,
+    ttl: Option<Duration>,
+    max_rows: u64,
+    max_bytes: u64,
+}
+
+impl Writer {
+    fn run(mut self) {
+        let mut items: Vec<Item> = Vec::with_capacity(self.batch);
+        let mut last_sweep = Instant::now();
+        loop {
+            let stopping = self.shared.stop.load(Relaxed);
+            self.collect(&mut items, stopping);
+            if items.is_empty() {
+                if stopping {
+                    return;
+                }
+            } else {
+                self.commit(&mut items);
+            }
+            if self.ttl.is_some() && last_sweep.elapsed() >= Duration::from_secs(1) {
+                self.sweep();
+                last_sweep = Instant::now();
+            }
+        }
+    }
+
+    /// Up to a batch: waits for the first event (100 ms at most), then for more until the
+    /// batch is full or the flush interval has passed since the first.
+    fn collect(&self, items: &mut Vec<Item>, stopping: bool) {
+        let rx = &self.shared.rx;
+        let first = if stopping {
+            rx.try_recv().ok()
+        } else {
+            rx.recv_timeout(Duration::from_millis(100)).ok()
+        };
+        let Some(first) = first else { return };
+        items.push(first);
+        let until = Instant::now() + self.flush_interval;
+        while items.len() < self.batch {
+            if let Ok(it) = rx.try_recv() {
+                items.push(it);
+                continue;
+            }
+            let now = Instant::now();
+            if stopping || now >= until {
+                return;
+            }
+            match rx.recv_timeout(until - now) {
+                Ok(it) => items.push(it),
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn commit(&mut self, items: &mut Vec<Item>) {
+        let n = items.len() as u64;
+        let lines: Vec<(i64, Vec<u8>)> = items
+            .drain(..)
+            .map(|it| (it.at_ms, it.payload.into_line()))
+            .collect();
+        let bytes: u64 = lines.iter().map(|(_, l)| l.len() as u64).sum();
+        let c = &self.shared.c;
+        let (rows_before, bytes_before) = (c.disk_rows.load(Relaxed), c.disk_bytes.load(Relaxed));
+        let (max_rows, max_bytes) = (self.max_rows, self.max_bytes);
+        let avg = (bytes / n).max(1);
+        let over = move |rows_gone: u64, bytes_gone: u64| {
+            let rows = (rows_before + n).saturating_sub(rows_gone);
+            let b = (bytes_before + bytes).saturating_sub(bytes_gone);
+            let by_rows = rows.saturating_sub(max_rows);
+            let by_bytes = b.saturating_sub(max_bytes).div_ceil(avg);
+            let k = by_rows.max(by_bytes);
+            (k > 0).then_some(k)
+        };
+        let needs_drop = over(0, 0).is_some();
+        // Only hold the pick lock when rows will be dropped (see `Shared::pick_lock`).
+        let guard = needs_drop.then(|| self.shared.pick_lock.lock());
+        let protect = || c.inflight_max.load(Relaxed);
+        let result = self.disk.insert(&lines, over, protect);
+        drop(guard);
+        match result {
+            Ok(removed) => {
+                c.disk_rows.fetch_add(n, Relaxed);
+                c.disk_bytes.fetch_add(bytes, Relaxed);
+                sub(c, removed);
+                c.persisted.fetch_add(n, Relaxed);
+                if removed.rows > 0 {
+                    c.dropped_full.fetch_add(removed.rows, Relaxed);
+                    tracing::warn!(
+                        dropped = removed.rows,
+                        "durable queue full: dropped the oldest events"
+                    );
+                }
+            }
+            Err(e) => {
+                // The disk refused the batch (full disk, I/O error): these events are lost,
+                // and said so.
+                c.lost.fetch_add(n, Relaxed);
+                tracing::error!(error = %e, events = n, "could not persist events; they are lost");
+            }
+        }
+        c.absorbed.fetch_add(n, Relaxed);
+        self.shared.wake_sender();
+    }
+
+    fn sweep(&self) {
+        let Some(ttl) = ttl_ms(self.ttl) else { return };
+        let c = &self.shared.c;
+        let _guard = self.shared.pick_lock.lock();
+        match self
+            .disk
+            .delete_expired(now_ms() - ttl, c.inflight_max.load(Relaxed))
+        {
+            Ok(r) => {
+                sub(c, r);
+                c.expired.fetch_add(r.rows, Relaxed);
+                if r.rows > 0 {
+                    tracing::info!(
+                        expired = r.rows,
+                        "expired events removed from the durable queue"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not remove expired events"),
+        }
+    }
+}
+
+fn sub(c: &crate::shipper::Counters, r: Removed) {
+    c.disk_rows
+        .fetch_sub(r.rows.min(c.disk_rows.load(Relaxed)), Relaxed);
+    c.disk_bytes
+        .fetch_sub(r.bytes.min(c.disk_bytes.load(Relaxed)), Relaxed);
+}
+
+/// Connects if needed; on failure counts it and naps for the backoff. True when connected.
+fn connected(shared: &Shared, tcp: &mut Tcp) -> bool {
+    match tcp.ensure() {
+        Ok(fresh) => {
+            if fresh {
+                shared.c.connects.fetch_add(1, Relaxed);
+                tracing::debug!("connected to the agent");
+            }
+            true
+        }
+        Err(e) => {
+            shared.c.send_errors.fetch_add(1, Relaxed);
+            tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");
+            nap(shared, tcp.backoff);
+            false
+        }
+    }
+}
+
+struct DiskSender {
+    shared: Arc<Shared>,
+    disk: Disk,
+    tcp: Tcp,
+    wake: Receiver<()>,
+    batch: usize,
+    ttl: Option<Duration>,
+}
+
+impl DiskSender {
+    fn run(mut self) {
+        let mut buf = Vec::new();
+        while !self.shared.stop.load(Relaxed) {
+            if self.shared.c.disk_rows.load(Relaxed) == 0 {
+                let _ = self.wake.recv_timeout(Duration::from_millis(100));
+                continue;
+            }
+            if !connected(&self.shared, &mut self.tcp) {
+                continue;
+            }
+            self.send_batch(&mut buf);
+            // Nothing is in flight between batches: TTL and drop-oldest may take any row.
+            self.shared.c.inflight_max.store(0, Relaxed);
+        }
+        self.tcp.close();
+    }
+
+    fn send_batch(&mut self, buf: &mut Vec<u8>) {
+        let rows = match self.pick() {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the durable queue");
+                nap(&self.shared, Duration::from_secs(1));
+                return;
+            }
+        };
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return;
+        };
+        let (first, last) = (first.id, last.id);
+        let expired = fill(buf, &rows, ttl_ms(self.ttl));
+        if let Err(e) = self.tcp.send(buf) {
+            self.shared.c.send_errors.fetch_add(1, Relaxed);
+            tracing::warn!(error = %e, "sending to the agent failed; the batch stays queued");
+            return;
+        }
+        let c = &self.shared.c;
+        match self.disk.delete_range(first, last) {
+            Ok(r) => sub(c, r),
+            Err(e) => {
+                tracing::error!(error = %e, "could not remove sent events from the queue; they will be sent again")
+            }
+        }
+        c.sent.fetch_add(rows.len() as u64 - expired, Relaxed);
+        c.expired.fetch_add(expired, Relaxed);
+    }
+
+    fn pick(&self) -> Result<Vec<Row>> {
+        let _guard = self.shared.pick_lock.lock();
+        let rows = self.disk.oldest(self.batch)?;
+        if let Some(last) = rows.last() {
+            self.shared.c.inflight_max.store(last.id, Relaxed);
+        }
+        Ok(rows)
+    }
+}
+
+/// Writes the unexpired rows as json_lines into `buf`; returns how many expired.
+fn fill(buf: &mut Vec<u8>, rows: &[Row], ttl: Option<i64>) -> u64 {
+    buf.clear();
+    let cutoff = ttl.map(|t| now_ms() - t);
+    let mut expired = 0;
+    for r in rows {
+        if cutoff.is_some_and(|c| r.ts < c) {
+            expired += 1;
+            continue;
+        }
+        buf.extend_from_slice(&r.line);
+        buf.push(b'\n');
+    }
+    expired
+}
+
+struct MemorySender {
+    shared: Arc<Shared>,
+    tcp: Tcp,
+    wake: Receiver<()>,
+    batch: usize,
+    ttl: Option<Duration>,
+}
+
+impl MemorySender {
+    fn run(mut self) {
+        let mut items: Vec<(i64, Vec<u8>)> = Vec::with_capacity(self.batch);
+        let mut buf = Vec::new();
+        loop {
+            let stopping = self.shared.stop.load(Relaxed);
+            if items.is_empty() {
+                if !self.take(&mut items, stopping) && stopping {
+                    break;
+                }
+                if items.is_empty() {
+                    continue;
+                }
+            }
+            if stopping && !self.tcp_ready_now() {
+                break;
+            }
+            if !connected(&self.shared, &mut self.tcp) {
+                continue;
+            }
+            let cutoff = ttl_ms(self.ttl).map(|t| now_ms() - t);
+            let before = items.len();
+            items.retain(|(ts, _)| !cutoff.is_some_and(|c| *ts < c));
+            let expired = (before - items.len()) as u64;
+            buf.clear();
+            for (_, line) in &items {
+                buf.extend_from_slice(line);
+                buf.push(b'\n');
+            }
+            let c = &self.shared.c;
+            if expired > 0 {
+                c.expired.fetch_add(expired, Relaxed);
+                c.absorbed.fetch_add(expired, Relaxed);
+            }
+            if buf.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.tcp.send(&buf) {
+                c.send_errors.fetch_add(1, Relaxed);
+                tracing::warn!(error = %e, "sending to the agent failed; retrying the batch");
+                continue;
+            }
+            let n = items.len() as u64;
+            items.clear();
+            c.sent.fetch_add(n, Relaxed);
+            c.absorbed.fetch_add(n, Relaxed);
+        }
+        // Whatever is left was never delivered.
+        let mut left = items.len() as u64;
+        while self.shared.rx.try_recv().is_ok() {
+            left += 1;
+        }
+        let c = &self.shared.c;
+        c.lost.fetch_add(left, Relaxed);
+        c.absorbed.fetch_add(left, Relaxed);
+        self.tcp.close();
+    }
+
+    /// Takes up to a batch from the channel, waiting up to 100 ms for the first event.
+    /// False when nothing came.
+    fn take(&self, items: &mut Vec<(i64, Vec<u8>)>, stopping: bool) -> bool {
+        let rx = &self.shared.rx;
+        let first = if stopping {
+            rx.try_recv().ok()
+        } else {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(it) => Some(it),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    let _ = self.wake.try_recv();
+                    None
+                }
+            }
+        };
+        let Some(first) = first else { return false };
+        items.push((first.at_ms, first.payload.into_line()));
+        while items.len() < self.batch {
+            let Ok(it) = rx.try_recv() else { break };
+            items.push((it.at_ms, it.payload.into_line()));
+        }
+        true
+    }
+
+    /// When stopping, only a live connection is worth using (no backoff naps).
+    fn tcp_ready_now(&self) -> bool {
+        self.tcp.backoff.is_zero()
+    }
+}
