@@ -29,9 +29,11 @@ output {{
 fn start(dir: &std::path::Path) -> (RunningServer, Agent, SocketAddr) {
     let store = store::http::spawn(ServerConfig::new(dir.join("store"))).unwrap();
     let tcp = free_addr();
-    let mut s = pipeline::runtime::Settings::default();
-    s.path_dead_letter_queue = dir.join("dlq");
-    s.batch_delay = Duration::from_millis(5);
+    let s = pipeline::runtime::Settings {
+        path_dead_letter_queue: dir.join("dlq"),
+        batch_delay: Duration::from_millis(5),
+        ..Default::default()
+    };
     let agent = Agent::start(&seed_config(tcp, &store.url()), s).unwrap();
     (store, agent, tcp)
 }

@@ -12,13 +12,14 @@ use crate::fake_es::FakeEs;
 use crate::harness::{Agent, DEADLINE, http, send_tcp};
 
 fn settings(dir: &std::path::Path) -> Settings {
-    let mut s = Settings::default();
-    s.workers = 2;
-    s.batch_size = 50;
-    s.batch_delay = Duration::from_millis(5);
-    s.path_dead_letter_queue = dir.join("dlq");
-    s.path_queue = dir.join("queue");
-    s
+    Settings {
+        workers: 2,
+        batch_size: 50,
+        batch_delay: Duration::from_millis(5),
+        path_dead_letter_queue: dir.join("dlq"),
+        path_queue: dir.join("queue"),
+        ..Default::default()
+    }
 }
 
 /// The seed's logstash.conf with `hosts` and the port changed, and without its stdout output
