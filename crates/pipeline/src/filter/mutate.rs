@@ -9,7 +9,7 @@
 //! in Logstash: a missing field is skipped; `integer` of `"abc"` is `0` and of `"12abc"` is `12`
 //! (Ruby's `to_i`); `boolean` of an unknown word leaves the value as it is (with a warning).
 
-use log_model::LogEvent;
+use log_model::{FieldRef, LogEvent};
 use regex::Regex;
 use serde_json::Value as Json;
 
@@ -75,31 +75,45 @@ struct Gsub {
     replacement: Sprintf,
 }
 
-type Pairs = Vec<(String, Json)>;
+/// `(field, value)` pairs of a hash option, the field references resolved at build time.
+type Pairs = Vec<(FieldRef, Json)>;
 
 #[derive(Debug)]
 pub(super) struct Mutate {
     common: Common,
     coerce: Pairs,
-    rename: Pairs,
+    rename: Vec<(String, Json)>,
     update: Pairs,
     replace: Pairs,
-    convert: Vec<(String, Conversion)>,
+    convert: Vec<(FieldRef, Conversion)>,
     gsub: Vec<Gsub>,
-    uppercase: Vec<String>,
-    capitalize: Vec<String>,
-    lowercase: Vec<String>,
-    strip: Vec<String>,
+    uppercase: Vec<FieldRef>,
+    capitalize: Vec<FieldRef>,
+    lowercase: Vec<FieldRef>,
+    strip: Vec<FieldRef>,
     split: Pairs,
     join: Pairs,
     merge: Pairs,
-    copy: Pairs,
+    copy: Vec<(FieldRef, Json)>,
     tag_on_failure: Vec<String>,
 }
 
 impl Mutate {
     pub(super) fn new(settings: &Settings, common: Common) -> Result<Self> {
-        let pairs = |name: &str| settings.hash(name).map(<[_]>::to_vec).unwrap_or_default();
+        let pairs = |name: &str| -> Result<Pairs> {
+            let mut out = Vec::new();
+            for (k, v) in settings.hash(name).unwrap_or_default() {
+                out.push((fixed_field(settings, name, k)?, v.clone()));
+            }
+            Ok(out)
+        };
+        let fields = |name: &str| -> Result<Vec<FieldRef>> {
+            settings
+                .strings(name)
+                .iter()
+                .map(|f| fixed_field(settings, name, f))
+                .collect()
+        };
         let mut convert = Vec::new();
         for (field, ty) in settings.hash("convert").unwrap_or_default() {
             let conv = match json_text(ty).as_str() {
@@ -119,7 +133,7 @@ impl Mutate {
                     ));
                 }
             };
-            convert.push((field.clone(), conv));
+            convert.push((fixed_field(settings, "convert", field)?, conv));
         }
         let gsub_items = settings.strings("gsub");
         let mut gsub = Vec::new();
@@ -153,20 +167,23 @@ impl Mutate {
         }
         Ok(Self {
             common,
-            coerce: pairs("coerce"),
-            rename: pairs("rename"),
-            update: pairs("update"),
-            replace: pairs("replace"),
+            coerce: pairs("coerce")?,
+            rename: settings
+                .hash("rename")
+                .map(<[_]>::to_vec)
+                .unwrap_or_default(),
+            update: pairs("update")?,
+            replace: pairs("replace")?,
             convert,
             gsub,
-            uppercase: settings.strings("uppercase"),
-            capitalize: settings.strings("capitalize"),
-            lowercase: settings.strings("lowercase"),
-            strip: settings.strings("strip"),
-            split: pairs("split"),
-            join: pairs("join"),
-            merge: pairs("merge"),
-            copy: pairs("copy"),
+            uppercase: fields("uppercase")?,
+            capitalize: fields("capitalize")?,
+            lowercase: fields("lowercase")?,
+            strip: fields("strip")?,
+            split: pairs("split")?,
+            join: pairs("join")?,
+            merge: pairs("merge")?,
+            copy: pairs("copy")?,
             tag_on_failure: tag_list(settings, "tag_on_failure"),
         })
     }
@@ -191,7 +208,7 @@ impl Mutate {
 
     fn coerce(&self, event: &mut LogEvent) {
         for (field, default) in &self.coerce {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             if matches!(event.get(&f), Some(Json::Null)) {
                 let v = render_json(default, event);
                 event.insert(&f, v);
@@ -215,7 +232,7 @@ impl Mutate {
 
     fn update(&self, event: &mut LogEvent) {
         for (field, value) in &self.update {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             if event.get(&f).is_some() {
                 let v = render_json(value, event);
                 event.insert(&f, v);
@@ -225,7 +242,7 @@ impl Mutate {
 
     fn replace(&self, event: &mut LogEvent) {
         for (field, value) in &self.replace {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             let v = render_json(value, event);
             event.insert(&f, v);
         }
@@ -233,7 +250,7 @@ impl Mutate {
 
     fn convert(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for (field, conv) in &self.convert {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             let Some(original) = event.get(&f) else {
                 continue;
             };
@@ -297,7 +314,7 @@ impl Mutate {
 
     fn strip(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for field in &self.strip {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             match event.get_mut(&f) {
                 Some(Json::String(s)) => *s = ruby_strip(s).to_owned(),
                 Some(Json::Array(items)) => {
@@ -318,7 +335,7 @@ impl Mutate {
 
     fn split(&self, event: &mut LogEvent) {
         for (field, sep) in &self.split {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             let sep = json_text(sep);
             if let Some(Json::String(s)) = event.get(&f) {
                 let parts = ruby_split(s, &sep);
@@ -332,7 +349,7 @@ impl Mutate {
 
     fn join(&self, event: &mut LogEvent) {
         for (field, sep) in &self.join {
-            let Some(f) = field_ref(field) else { continue };
+            let f = field;
             let sep = json_text(sep);
             if let Some(Json::Array(items)) = event.get(&f) {
                 let joined = items
@@ -353,7 +370,7 @@ impl Mutate {
 
     fn merge(&self, event: &mut LogEvent) {
         for (dest, added) in &self.merge {
-            let Some(d) = field_ref(dest) else { continue };
+            let d = dest;
             let added_fields: Vec<String> = match added {
                 Json::Array(items) => items.iter().map(json_text).collect(),
                 other => vec![json_text(other)],
@@ -388,7 +405,7 @@ impl Mutate {
 
     fn copy(&self, event: &mut LogEvent) {
         for (src, dest) in &self.copy {
-            let Some(s) = field_ref(src) else { continue };
+            let s = src;
             let Some(d) = field_ref(&json_text(dest)) else {
                 continue;
             };
@@ -426,6 +443,12 @@ impl Filter for Mutate {
     fn failures(&self) -> u64 {
         self.common.failures()
     }
+}
+
+/// A field name given in the config, checked now (Logstash fails on every event instead).
+fn fixed_field(settings: &Settings, option: &str, name: &str) -> Result<FieldRef> {
+    field_ref(name)
+        .ok_or_else(|| settings.invalid(option, &format!("Invalid FieldReference: `{name}`")))
 }
 
 // ---- conversions (Ruby semantics) ------------------------------------------------------------
@@ -616,9 +639,9 @@ fn to_float(v: &Json) -> std::result::Result<Json, String> {
 
 // ---- string helpers (Ruby semantics) --------------------------------------------------------
 
-fn map_strings(event: &mut LogEvent, fields: &[String], f: impl Fn(&str) -> String) {
+fn map_strings(event: &mut LogEvent, fields: &[FieldRef], f: impl Fn(&str) -> String) {
     for field in fields {
-        let Some(r) = field_ref(field) else { continue };
+        let r = field;
         match event.get_mut(&r) {
             Some(Json::String(s)) => *s = f(s),
             Some(Json::Array(items)) => {

@@ -510,6 +510,10 @@ fn build_errors_are_logstash_shaped() {
             "f.conf:2:12: Cannot register mutate filter plugin.\nThe error reported is: \n  Invalid gsub configuration [\"a\", \"b\", nil]. gsub requires 3 non-nil elements per config entry",
         ),
         (
+            "  mutate { uppercase => [\"[a]b\"] }",
+            "f.conf:2:12: Cannot register mutate filter plugin.\nThe error reported is: \n  Invalid FieldReference: `[a]b`",
+        ),
+        (
             "  json { }",
             "f.conf:2:3: Missing a required setting for the json filter plugin:\n\n  filter {\n    json {\n      source => # SETTING MISSING\n      ...\n    }\n  }",
         ),
