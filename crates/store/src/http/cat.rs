@@ -291,3 +291,6 @@ fn compare(a: &Cell, b: &Cell) -> std::cmp::Ordering {
         _ => a.render(Unit::Human).cmp(&b.render(Unit::Human)),
     }
 }
+
+#[cfg(test)]
+mod tests;

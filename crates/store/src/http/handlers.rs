@@ -214,15 +214,8 @@ pub(crate) async fn dispatch(
         }
         Route::IndexAutoId(index) => {
             params.check(path, &[WRITE, &["op_type"]].concat())?;
+            // A generated id never exists yet: `op_type=create` and `index` behave the same.
             let op = op_type(params, OpType::Index)?;
-            if op == OpType::Create {
-                return Err(Error::es(
-                    400,
-                    "action_request_validation_exception",
-                    "Validation Failed: 1: an id must be provided if version type or value are set;",
-                )
-                .into());
-            }
             write_doc(store, index, None, op, params, body).await
         }
         Route::IndexDoc(index, id) => {
@@ -372,8 +365,6 @@ fn info(state: &State) -> Value {
             "distribution": "sluice",
             "build_flavor": "default",
             "build_type": "tar",
-            "build_hash": "unknown",
-            "build_date": "2026-01-01T00:00:00.000Z",
             "build_snapshot": false,
             "lucene_version": super::LUCENE_VERSION,
             "minimum_wire_compatibility_version": "7.17.0",

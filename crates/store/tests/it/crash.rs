@@ -138,3 +138,36 @@ fn acknowledged_writes_survive_kill_9() {
         &missing[..missing.len().min(5)]
     );
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully_and_keeps_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let addr = free_addr();
+    let mut server = start(dir.path(), addr);
+    let r = json(
+        addr,
+        "PUT",
+        "/graceful/_doc/1?refresh=true",
+        Some(&serde_json::json!({"n": 1})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let term = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.0.id().to_string())
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let status = wait_for(
+        "sluice-store to exit after SIGTERM",
+        Duration::from_secs(60),
+        || server.0.try_wait().expect("try_wait"),
+    )
+    .expect("exits");
+    assert!(status.success(), "exit status {status}");
+
+    let _again = start(dir.path(), addr);
+    assert_eq!(
+        get(addr, "/graceful/_doc/1").json()["_source"],
+        serde_json::json!({"n": 1})
+    );
+}
