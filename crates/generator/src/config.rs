@@ -61,6 +61,21 @@ pub enum Timeline {
 }
 
 impl Timeline {
+    /// A back-fill of `count` events over the `span` that ends now (`--since 24h`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSpan`] when `span` reaches before the calendar's range.
+    pub fn backfill_last(span: std::time::Duration, count: u64) -> Result<Self> {
+        let too_long = || Error::InvalidSpan {
+            input: format!("{}s", span.as_secs()),
+            reason: "too long",
+        };
+        let span = chrono::Duration::from_std(span).map_err(|_| too_long())?;
+        let end = Utc::now();
+        let start = end.checked_sub_signed(span).ok_or_else(too_long)?;
+        Ok(Timeline::Backfill { start, end, count })
+    }
+
     /// The default simulated start: 2026-01-01T00:00:00Z.
     #[must_use]
     pub fn default_start() -> DateTime<Utc> {

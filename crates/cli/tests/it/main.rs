@@ -1,0 +1,3 @@
+//! The `sluice` binary, run as a user runs it.
+
+mod generate;
