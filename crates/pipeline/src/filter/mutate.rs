@@ -209,9 +209,9 @@ impl Mutate {
     fn coerce(&self, event: &mut LogEvent) {
         for (field, default) in &self.coerce {
             let f = field;
-            if matches!(event.get(&f), Some(Json::Null)) {
+            if matches!(event.get(f), Some(Json::Null)) {
                 let v = render_json(default, event);
-                event.insert(&f, v);
+                event.insert(f, v);
             }
         }
     }
@@ -233,9 +233,9 @@ impl Mutate {
     fn update(&self, event: &mut LogEvent) {
         for (field, value) in &self.update {
             let f = field;
-            if event.get(&f).is_some() {
+            if event.get(f).is_some() {
                 let v = render_json(value, event);
-                event.insert(&f, v);
+                event.insert(f, v);
             }
         }
     }
@@ -244,14 +244,14 @@ impl Mutate {
         for (field, value) in &self.replace {
             let f = field;
             let v = render_json(value, event);
-            event.insert(&f, v);
+            event.insert(f, v);
         }
     }
 
     fn convert(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for (field, conv) in &self.convert {
             let f = field;
-            let Some(original) = event.get(&f) else {
+            let Some(original) = event.get(f) else {
                 continue;
             };
             let converted = match original {
@@ -270,7 +270,7 @@ impl Mutate {
                 ),
                 v => convert(v, *conv)?,
             };
-            event.insert(&f, converted);
+            event.insert(f, converted);
         }
         Ok(())
     }
@@ -315,7 +315,7 @@ impl Mutate {
     fn strip(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for field in &self.strip {
             let f = field;
-            match event.get_mut(&f) {
+            match event.get_mut(f) {
                 Some(Json::String(s)) => *s = ruby_strip(s).to_owned(),
                 Some(Json::Array(items)) => {
                     for item in items.iter_mut() {
@@ -337,10 +337,10 @@ impl Mutate {
         for (field, sep) in &self.split {
             let f = field;
             let sep = json_text(sep);
-            if let Some(Json::String(s)) = event.get(&f) {
+            if let Some(Json::String(s)) = event.get(f) {
                 let parts = ruby_split(s, &sep);
                 event.insert(
-                    &f,
+                    f,
                     Json::Array(parts.into_iter().map(Json::String).collect()),
                 );
             }
@@ -351,7 +351,7 @@ impl Mutate {
         for (field, sep) in &self.join {
             let f = field;
             let sep = json_text(sep);
-            if let Some(Json::Array(items)) = event.get(&f) {
+            if let Some(Json::Array(items)) = event.get(f) {
                 let joined = items
                     .iter()
                     .map(|v| {
@@ -363,7 +363,7 @@ impl Mutate {
                     })
                     .collect::<Vec<_>>()
                     .join(&sep);
-                event.insert(&f, Json::String(joined));
+                event.insert(f, Json::String(joined));
             }
         }
     }
@@ -379,7 +379,7 @@ impl Mutate {
                 let Some(a) = field_ref(&added_field) else {
                     continue;
                 };
-                let dest_value = event.get(&d).cloned();
+                let dest_value = event.get(d).cloned();
                 let added_value = event.get(&a).cloned();
                 let dest_is_hash = matches!(dest_value, Some(Json::Object(_)));
                 let added_is_hash = matches!(added_value, Some(Json::Object(_)));
@@ -398,7 +398,7 @@ impl Mutate {
                         Json::Array(items)
                     }
                 };
-                event.insert(&d, merged);
+                event.insert(d, merged);
             }
         }
     }
@@ -409,7 +409,7 @@ impl Mutate {
             let Some(d) = field_ref(&json_text(dest)) else {
                 continue;
             };
-            match event.get(&s) {
+            match event.get(s) {
                 None | Some(Json::Null) => {}
                 Some(v) => {
                     let v = v.clone();
@@ -642,7 +642,7 @@ fn to_float(v: &Json) -> std::result::Result<Json, String> {
 fn map_strings(event: &mut LogEvent, fields: &[FieldRef], f: impl Fn(&str) -> String) {
     for field in fields {
         let r = field;
-        match event.get_mut(&r) {
+        match event.get_mut(r) {
             Some(Json::String(s)) => *s = f(s),
             Some(Json::Array(items)) => {
                 for item in items {
