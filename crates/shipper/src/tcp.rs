@@ -99,6 +99,11 @@ impl Tcp {
         r
     }
 
+    /// True right after the first failed attempt of a streak.
+    pub fn first_failure(&self) -> bool {
+        self.backoff == self.backoff_min
+    }
+
     pub fn close(&mut self) {
         if let Some(s) = self.stream.take() {
             let _ = s.shutdown(std::net::Shutdown::Both);

@@ -249,8 +249,13 @@ fn connected(shared: &Shared, tcp: &mut Tcp) -> bool {
             true
         }
         Err(e) => {
-            shared.c.send_errors.fetch_add(1, Relaxed);
-            tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");
+            let failures = shared.c.send_errors.fetch_add(1, Relaxed);
+            // Warn at the first failure of a streak (and every 100th), not at every retry.
+            if tcp.first_failure() || failures % 100 == 0 {
+                tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent; events stay queued");
+            } else {
+                tracing::debug!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");
+            }
             nap(shared, tcp.backoff);
             false
         }
