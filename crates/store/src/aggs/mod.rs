@@ -526,6 +526,8 @@ pub enum Key {
     Str(String),
     /// numeric key (f64 bits, total order via `num`)
     Num(i64),
+    /// a term ordinal of the current segment (only while collecting)
+    Ord(u64),
 }
 
 /// Mergeable per-aggregation state.
@@ -573,7 +575,7 @@ fn k2f(k: &Key) -> f64 {
             let b = if *b < 0 { *b ^ i64::MAX } else { *b };
             f64::from_bits(b as u64)
         }
-        Key::Str(_) => f64::NAN,
+        Key::Str(_) | Key::Ord(_) => f64::NAN,
     }
 }
 
@@ -680,8 +682,6 @@ struct SegAgg {
     missing_key: Option<Key>,
     missing_num: Option<f64>,
     subs: Vec<SegAgg>,
-    /// terms on a string column: bucket per ordinal, converted to keys at the end
-    ords: Vec<Option<Bucket>>,
 }
 
 /// Collects aggregations for one segment.
@@ -852,7 +852,6 @@ fn seg_agg(
         missing_key: None,
         missing_num: None,
         subs: vec![],
-        ords: vec![],
     };
     match &a.kind {
         Kind::Terms { field, missing, .. } => {
@@ -860,9 +859,6 @@ fn seg_agg(
             s.source = src;
             s.field_type = ty;
             s.missing_key = missing.as_ref().and_then(|m| missing_to_key(m, ty));
-            if let Source::Str(c) = &s.source {
-                s.ords = (0..c.num_terms()).map(|_| None).collect();
-            }
         }
         Kind::DateHistogram { field, tz, .. } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;
@@ -996,15 +992,10 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                         continue;
                     }
                     last = Some(o);
-                    let mut b = s
-                        .ords
-                        .get_mut(o as usize)
-                        .and_then(Option::take)
-                        .unwrap_or_else(|| new_bucket(&a.subs));
+                    let k = Key::Ord(o);
+                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
                     bucket_collect(a, s, &mut b, doc, buf);
-                    if let Some(slot) = s.ords.get_mut(o as usize) {
-                        *slot = Some(b);
-                    }
+                    map.insert(k, b);
                 }
             }
             src => {
@@ -1163,13 +1154,20 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
         State::Keyed(map) => {
             if let Source::Str(col) = &s.source {
                 let col = col.clone();
-                let ords = std::mem::take(&mut s.ords);
+                let ord_keys: Vec<Key> = map
+                    .keys()
+                    .filter(|k| matches!(k, Key::Ord(_)))
+                    .cloned()
+                    .collect();
                 let mut text = String::new();
-                for (o, b) in ords.into_iter().enumerate() {
-                    let Some(mut b) = b else { continue };
+                for key in ord_keys {
+                    let (Key::Ord(o), Some(mut b)) = (&key, map.remove(&key)) else {
+                        continue;
+                    };
+                    let o = *o;
                     finish_bucket(a, s, &mut b);
                     text.clear();
-                    if col.ord_to_str(o as u64, &mut text).unwrap_or(false) {
+                    if col.ord_to_str(o, &mut text).unwrap_or(false) {
                         let k = Key::Str(text.clone());
                         match map.get_mut(&k) {
                             Some(e) => merge_bucket(e, b),

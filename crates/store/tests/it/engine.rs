@@ -317,3 +317,5 @@ fn missing_index_and_window_errors() {
         Some("parsing_exception".to_owned())
     );
 }
+
+mod props;

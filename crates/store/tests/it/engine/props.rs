@@ -1,0 +1,204 @@
+//! Property tests: aggregation results equal a brute-force computation over the same random
+//! documents (terms, avg, date_histogram, sub-aggregations; > 2,048 docs per segment;
+//! low-cardinality terms; several segments).
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
+
+#[derive(Debug, Clone)]
+struct Doc {
+    user: Option<u8>,
+    level: u8,
+    minute: u32,
+    duration: f32,
+}
+
+fn doc_strategy(users: u8) -> impl Strategy<Value = Doc> {
+    (
+        proptest::option::weighted(0.9, 0..users),
+        0u8..3,
+        0u32..600,
+        1u32..5000,
+    )
+        .prop_map(|(user, level, minute, d)| Doc {
+            user,
+            level,
+            minute,
+            duration: d as f32 / 100.0,
+        })
+}
+
+const LEVELS: [&str; 3] = ["INFO", "WARNING", "ERROR"];
+const BASE_MS: i64 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+
+fn to_json(d: &Doc) -> Value {
+    let mut v = json!({
+        "@timestamp": BASE_MS + i64::from(d.minute) * 60_000 + 1234,
+        "level": LEVELS[d.level as usize],
+        "duration": d.duration,
+    });
+    if let Some(u) = d.user {
+        v["user"] = json!(format!("user{u}"));
+    }
+    v
+}
+
+fn index_docs(store: &Store, batches: &[Vec<Doc>]) {
+    for batch in batches {
+        let ops = batch
+            .iter()
+            .map(|d| WriteOp {
+                kind: OpType::Index,
+                index: "p".into(),
+                id: None,
+                source: Some(serde_json::to_vec(&to_json(d)).unwrap_or_default().into()),
+            })
+            .collect();
+        let r = store
+            .bulk(ops, Refresh::True)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!r.errors, "{}", r.to_json());
+    }
+}
+
+fn run(batches: &[Vec<Doc>]) -> Value {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut c = StoreConfig::new(dir.path());
+    c.refresh_interval = None;
+    c.writer_threads = 1;
+    c.fsync = false;
+    let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .create_index(
+            "p",
+            Some(&json!({"mappings": {"properties": {
+                "@timestamp": {"type": "date"}, "level": {"type": "keyword"},
+                "user": {"type": "keyword"}, "duration": {"type": "float"}}}})),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    index_docs(&store, batches);
+    let body = json!({"size": 0, "aggs": {
+        "users": {"terms": {"field": "user", "size": 100, "missing": "none"},
+                  "aggs": {"avg_d": {"avg": {"field": "duration"}}, "levels": {"terms": {"field": "level"}}}},
+        "per_hour": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h"},
+                     "aggs": {"levels": {"terms": {"field": "level"}}}},
+        "per_day": {"date_histogram": {"field": "@timestamp", "calendar_interval": "day"}},
+        "avg_all": {"avg": {"field": "duration"}},
+    }});
+    store
+        .search("p", Some(&body), &SearchParams::default())
+        .unwrap_or_else(|e| panic!("{}", e.to_es_body()))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn check(batches: &[Vec<Doc>]) {
+    let docs: Vec<&Doc> = batches.iter().flatten().collect();
+    let resp = run(batches);
+    let aggs = &resp["aggregations"];
+    assert_eq!(
+        resp["hits"]["total"]["value"],
+        json!(docs.len().min(10_000))
+    );
+
+    // terms user (+ missing) with avg and level sub-aggregations
+    let mut by_user: BTreeMap<String, Vec<&Doc>> = BTreeMap::new();
+    for d in &docs {
+        let k = d.user.map_or("none".to_owned(), |u| format!("user{u}"));
+        by_user.entry(k).or_default().push(d);
+    }
+    let mut want: Vec<(&String, &Vec<&Doc>)> = by_user.iter().collect();
+    want.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let got = aggs["users"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(got.len(), want.len());
+    for (g, (k, ds)) in got.iter().zip(&want) {
+        assert_eq!(g["key"], json!(k));
+        assert_eq!(g["doc_count"], json!(ds.len()));
+        let avg = ds.iter().map(|d| f64::from(d.duration)).sum::<f64>() / ds.len() as f64;
+        let got_avg = g["avg_d"]["value"].as_f64().unwrap_or(f64::NAN);
+        assert!(close(got_avg, avg), "avg for {k}: {got_avg} vs {avg}");
+        let mut lv: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in ds.iter() {
+            *lv.entry(LEVELS[d.level as usize]).or_default() += 1;
+        }
+        let got_lv: BTreeMap<String, u64> = g["levels"]["buckets"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|b| {
+                        (
+                            b["key"].as_str().unwrap_or_default().to_owned(),
+                            b["doc_count"].as_u64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let want_lv: BTreeMap<String, u64> = lv
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v as u64))
+            .collect();
+        assert_eq!(got_lv, want_lv, "levels of {k}");
+    }
+
+    // date_histogram 1h with empty buckets filled between min and max, with a level sub-agg
+    let hours: Vec<u32> = docs.iter().map(|d| d.minute / 60).collect();
+    let (lo, hi) = (
+        hours.iter().min().copied().unwrap_or(0),
+        hours.iter().max().copied().unwrap_or(0),
+    );
+    let got = aggs["per_hour"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(got.len(), (hi - lo + 1) as usize);
+    for (i, b) in got.iter().enumerate() {
+        let h = lo + i as u32;
+        assert_eq!(b["key"], json!(BASE_MS + i64::from(h) * 3_600_000));
+        let in_hour: Vec<&&Doc> = docs.iter().filter(|d| d.minute / 60 == h).collect();
+        assert_eq!(b["doc_count"], json!(in_hour.len()));
+        let lv_total: u64 = b["levels"]["buckets"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x["doc_count"].as_u64().unwrap_or(0)).sum())
+            .unwrap_or(0);
+        assert_eq!(lv_total, in_hour.len() as u64);
+    }
+    let day = aggs["per_day"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(day.len(), 1);
+    assert_eq!(day[0]["key_as_string"], "2024-01-01T00:00:00.000Z");
+    assert_eq!(day[0]["doc_count"], json!(docs.len()));
+
+    let avg = docs.iter().map(|d| f64::from(d.duration)).sum::<f64>() / docs.len() as f64;
+    assert!(close(
+        aggs["avg_all"]["value"].as_f64().unwrap_or(f64::NAN),
+        avg
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+
+    /// One segment with more than 2,048 documents and 1–3 distinct users.
+    #[test]
+    fn big_segment_low_cardinality(users in 1u8..4, docs in proptest::collection::vec(doc_strategy(3), 2100..2600)) {
+        let docs: Vec<Doc> = docs.into_iter().map(|mut d| { d.user = d.user.map(|u| u % users); d }).collect();
+        check(&[docs]);
+    }
+
+    /// Several segments (one per refresh) with small random batches.
+    #[test]
+    fn many_segments(batches in proptest::collection::vec(proptest::collection::vec(doc_strategy(6), 1..200), 1..5)) {
+        check(&batches);
+    }
+}
