@@ -345,7 +345,7 @@ impl Settings {
         Error::ConfigAt {
             span,
             message: format!(
-                "Cannot register {} {} plugin.\nThe error reported is: \n  {message}",
+                "Cannot register {} {} plugin. The error reported is: \n  {message}",
                 self.name, self.kind
             ),
         }

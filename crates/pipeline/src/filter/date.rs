@@ -16,6 +16,9 @@
 //! in Elasticsearch's form (`2026-11-24T22:15:44.123Z`, millisecond precision like Logstash)
 //! and the common decorations run; when no format matches, the event is tagged with
 //! `tag_on_failure` (`_dateparsefailure`). A missing field does nothing.
+//!
+//! `locale` is accepted; month and day names are matched in English only. A field holding an
+//! array is parsed from its first element.
 
 use std::str::FromStr;
 

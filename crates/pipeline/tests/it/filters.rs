@@ -352,15 +352,15 @@ fn date_failures_and_decorations() {
 fn date_config_errors() {
     assert_eq!(
         build_err(r#"  date { match => ["ts", "ISO8601"] timezone => "Mars/Olympus" }"#),
-        "f.conf:2:37: Cannot register date filter plugin.\nThe error reported is: \n  The datetime zone id 'Mars/Olympus' is not recognised"
+        "f.conf:2:37: Cannot register date filter plugin. The error reported is: \n  The datetime zone id 'Mars/Olympus' is not recognised"
     );
     assert_eq!(
         build_err(r#"  date { match => ["ts"] }"#),
-        "f.conf:2:10: Cannot register date filter plugin.\nThe error reported is: \n  The match setting should contains first a field name and at least one date format, current value is [\"ts\"]"
+        "f.conf:2:10: Cannot register date filter plugin. The error reported is: \n  The match setting should contains first a field name and at least one date format, current value is [\"ts\"]"
     );
     assert_eq!(
         build_err(r#"  date { match => ["ts", "yyyy-qq"] }"#),
-        "f.conf:2:10: Cannot register date filter plugin.\nThe error reported is: \n  Illegal pattern \"yyyy-qq\": Illegal pattern component: q"
+        "f.conf:2:10: Cannot register date filter plugin. The error reported is: \n  Illegal pattern \"yyyy-qq\": Illegal pattern component: q"
     );
 }
 
@@ -499,7 +499,7 @@ fn build_errors_are_logstash_shaped() {
         ),
         (
             "  mutate { convert => { \"a\" => \"double\" } }",
-            "f.conf:2:12: Cannot register mutate filter plugin.\nThe error reported is: \n  Invalid conversion type 'double', expected one of 'string,integer,float,boolean,integer_eu,float_eu'",
+            "f.conf:2:12: Cannot register mutate filter plugin. The error reported is: \n  Invalid conversion type 'double', expected one of 'string,integer,float,boolean,integer_eu,float_eu'",
         ),
         (
             "  mutate { convert => \"duration\" }",
@@ -507,11 +507,11 @@ fn build_errors_are_logstash_shaped() {
         ),
         (
             "  mutate { gsub => [\"a\", \"b\"] }",
-            "f.conf:2:12: Cannot register mutate filter plugin.\nThe error reported is: \n  Invalid gsub configuration [\"a\", \"b\", nil]. gsub requires 3 non-nil elements per config entry",
+            "f.conf:2:12: Cannot register mutate filter plugin. The error reported is: \n  Invalid gsub configuration [\"a\", \"b\", nil]. gsub requires 3 non-nil elements per config entry",
         ),
         (
             "  mutate { uppercase => [\"[a]b\"] }",
-            "f.conf:2:12: Cannot register mutate filter plugin.\nThe error reported is: \n  Invalid FieldReference: `[a]b`",
+            "f.conf:2:12: Cannot register mutate filter plugin. The error reported is: \n  Invalid FieldReference: `[a]b`",
         ),
         (
             "  json { }",
