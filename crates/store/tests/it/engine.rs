@@ -319,3 +319,4 @@ fn missing_index_and_window_errors() {
 }
 
 mod props;
+mod queries;
