@@ -50,9 +50,10 @@ pub struct LoadOptions {
 /// Parses one config text; `file` names it in positions and errors.
 ///
 /// # Errors
-/// [`Error::ConfigAt`] with Logstash's message for the first syntax error.
+/// [`Error::ConfigAt`] with Logstash's message for the first syntax error, or two plugins with
+/// the same `id`.
 pub fn parse_str(file: &str, text: &str) -> Result<Pipeline> {
-    parser::parse(file, text, &ParseOptions::default())
+    parse_str_with(file, text, &ParseOptions::default())
 }
 
 /// [`parse_str`] with options.
@@ -60,7 +61,33 @@ pub fn parse_str(file: &str, text: &str) -> Result<Pipeline> {
 /// # Errors
 /// As [`parse_str`].
 pub fn parse_str_with(file: &str, text: &str, opts: &ParseOptions) -> Result<Pipeline> {
-    parser::parse(file, text, opts)
+    let p = parser::parse(file, text, opts)?;
+    check_unique_ids(&p)?;
+    Ok(p)
+}
+
+/// Logstash refuses two plugins with the same `id` anywhere in a pipeline.
+///
+/// # Errors
+/// `Two plugins have the id 'x', please fix this conflict`, at the second one's `id`.
+pub fn check_unique_ids(pipeline: &Pipeline) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for plugin in pipeline.plugins() {
+        let Some(setting) = plugin.setting("id") else {
+            continue;
+        };
+        let (Value::String(id) | Value::Bareword(id)) = &setting.value else {
+            continue;
+        };
+        if seen.contains(&id.as_str()) {
+            return Err(Error::ConfigAt {
+                span: setting.span.clone(),
+                message: format!("Two plugins have the id '{id}', please fix this conflict"),
+            });
+        }
+        seen.push(id);
+    }
+    Ok(())
 }
 
 /// Loads config files like `logstash -f PATH -f PATH2`: see [`config_files`] and the module
@@ -116,6 +143,7 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> Result<Pipeline> {
         pipeline.filters.extend(part.filters);
         pipeline.outputs.extend(part.outputs);
     }
+    check_unique_ids(&pipeline)?;
     Ok(pipeline)
 }
 

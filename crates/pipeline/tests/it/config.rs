@@ -495,6 +495,14 @@ fn semantic_errors_name_their_position() {
     }
 }
 
+#[test]
+fn duplicate_plugin_ids_are_refused() {
+    check_err(
+        "input { tcp { id => \"a\" } }\noutput { if [x] { stdout { id => \"a\" } } }",
+        "bad.conf:2:28: Two plugins have the id 'a', please fix this conflict",
+    );
+}
+
 // ---- conditions: truth table ---------------------------------------------------------------------
 
 fn condition_of(text: &str) -> Condition {
