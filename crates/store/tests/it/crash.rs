@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{KillOnDrop, free_addr, wait_for, wait_for_port};
+use test_support::{KillOnDrop, free_addr, wait_for, wait_for_port};
 use serde_json::Value;
 
 use crate::client::{get, json, try_send};

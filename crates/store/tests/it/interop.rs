@@ -17,7 +17,7 @@ fn script(name: &str) -> PathBuf {
 /// Runs a script; it checks its own results and exits non-zero on any mismatch. Returns the
 /// JSON summary it prints last.
 fn run(name: &str, args: &[&str]) -> Value {
-    let out = Command::new(crate::support::python())
+    let out = Command::new(test_support::python())
         .arg(script(name))
         .args(args)
         .output()

@@ -8,7 +8,6 @@ mod errors;
 mod http_api;
 mod interop;
 mod security;
-mod support;
 
 use store::http::{RunningServer, ServerConfig, spawn};
 
