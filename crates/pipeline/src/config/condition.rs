@@ -1,14 +1,15 @@
 //! Conditions of `if` / `else if`, and their evaluation against an event.
 //!
 //! Semantics follow Logstash:
-//! - `[field]` alone is true when the field exists and is neither `null` nor `false`
-//!   (an empty string is true).
+//! - `[field]` alone is true when the field exists and is not `null`, `false`, `""` or the
+//!   string `"false"` (Logstash's `FieldTruthy`; `0` and `[]` are true).
 //! - `==` / `!=` compare values; numbers compare numerically (`1 == 1.0`), a string never equals a
 //!   number. A missing field equals nothing (so `!=` is true).
 //! - `<`, `>`, `<=`, `>=` compare two numbers or two strings (byte order); any other pair is false.
 //! - `=~` / `!~` match a string field against a regex (or a string used as one); a missing or
 //!   non-string field does not match.
-//! - `x in [f]`: `[f]` an array containing `x`, or a string containing `x` as a substring.
+//! - `x in [f]`: `[f]` an array containing `x`, or a string containing `x` as a substring;
+//!   `[f] in ["a", 1]` compares as text, like Logstash's `FieldInConstantList`.
 //! - `and`, `or`, `nand`, `xor`, `!`, parentheses. Precedence is Logstash's (see
 //!   [`super::parser`]).
 
@@ -195,10 +196,17 @@ impl Condition {
                 matched != *negate
             }
             Condition::In { item, list, negate } => {
-                let found = contains(
-                    resolve(list, event).as_deref(),
-                    resolve(item, event).as_deref(),
-                );
+                let item_value = resolve(item, event);
+                let found = match list {
+                    // Logstash's FieldInConstantList: compared as text (`5 in ["5"]` holds)
+                    Rvalue::Array(items) => item_value.as_deref().is_some_and(|v| {
+                        let text = crate::config::validate::json_text(v);
+                        items
+                            .iter()
+                            .any(|i| crate::config::validate::json_text(i) == text)
+                    }),
+                    _ => contains(resolve(list, event).as_deref(), item_value.as_deref()),
+                };
                 found != *negate
             }
             Condition::Bool { op, left, right } => match op {
@@ -237,8 +245,13 @@ fn resolve<'a>(v: &Rvalue, event: &'a LogEvent) -> Option<Operand<'a>> {
     }
 }
 
+/// Logstash's `FieldTruthy`: absent, `null`, `false`, `""` and the string `"false"` are false.
 fn truthy(v: Option<&Json>) -> bool {
-    !matches!(v, None | Some(Json::Null | Json::Bool(false)))
+    match v {
+        None | Some(Json::Null | Json::Bool(false)) => false,
+        Some(Json::String(s)) => !(s.is_empty() || s == "false"),
+        Some(_) => true,
+    }
 }
 
 /// Equality with numbers compared by value (`1 == 1.0`), recursively.
@@ -295,10 +308,6 @@ fn contains(list: Option<&Json>, item: Option<&Json>) -> bool {
         Json::Array(items) => items.iter().any(|v| json_eq(v, item)),
         Json::String(hay) => match item {
             Json::String(needle) => hay.contains(needle.as_str()),
-            _ => false,
-        },
-        Json::Object(map) => match item {
-            Json::String(key) => map.contains_key(key),
             _ => false,
         },
         _ => false,

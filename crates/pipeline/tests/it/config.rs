@@ -516,7 +516,7 @@ fn condition_of(text: &str) -> Condition {
 #[test]
 fn conditions_truth_table() {
     let event = LogEvent::from_json_slice(
-        br##"{"level":"ERROR","n":5,"f":2.5,"zero":0,"empty":"","no":false,"nil":null,
+        br##"{"level":"ERROR","n":5,"f":2.5,"zero":0,"empty":"","no":false,"nil":null,"strfalse":"false","emptylist":[],
             "tags":["a","_jsonparsefailure"],"msg":"disk error on /dev/sda","nested":{"k":"v","n":1}}"##,
     )
     .unwrap();
@@ -525,7 +525,9 @@ fn conditions_truth_table() {
         ("[missing]", false),
         ("[no]", false),
         ("[nil]", false),
-        ("[empty]", true),
+        ("[empty]", false),
+        ("[strfalse]", false),
+        ("[emptylist]", true),
         ("[zero]", true),
         ("![missing]", true),
         ("[nested][k]", true),
@@ -566,9 +568,14 @@ fn conditions_truth_table() {
         ("[level] in [\"ERROR\", \"CRITICAL\"]", true),
         ("[level] not in [\"ERROR\", \"CRITICAL\"]", false),
         ("[n] in [1, 5]", true),
+        ("[n] in [\"5\", \"6\"]", true),
+        // Logstash's grammar reads a one-element list as a field reference (a field named
+        // `"ERROR"`, quotes included), so this is false, as in Logstash
+        ("[level] in [\"ERROR\"]", false),
+        ("[level] in [\"ERROR\", \"x\"]", true),
         ("\"x\" in [missing]", false),
         ("\"x\" not in [missing]", true),
-        ("\"k\" in [nested]", true),
+        ("\"k\" in [nested]", false),
         ("[level] == \"ERROR\" and [n] > 1", true),
         ("[level] == \"ERROR\" and [n] > 10", false),
         ("[missing] or [n]", true),
