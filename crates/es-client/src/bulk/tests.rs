@@ -26,7 +26,7 @@ fn dead_letter_lines_keep_the_source_as_json() {
     assert_eq!(v["error"]["type"], "document_parsing_exception");
 
     // A source that is not JSON is kept as a string, never dropped.
-    let mut bad = f.clone();
+    let mut bad = f;
     bad.doc.source = Bytes::from_static(b"not json");
     bad.error = None;
     let v: serde_json::Value = serde_json::from_slice(&dead_letter_line(&bad)).expect("json");

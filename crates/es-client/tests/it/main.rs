@@ -2,5 +2,6 @@
 
 mod bulk;
 mod fault;
+mod store;
 mod tls;
 mod transport;

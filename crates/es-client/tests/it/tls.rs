@@ -106,7 +106,7 @@ async fn certificate_checks() {
         assert_eq!(
             info(url.clone(), t.clone())
                 .await
-                .expect(&format!("{url} {t:?}")),
+                .unwrap_or_else(|e| panic!("{url} {t:?}: {e}")),
             "tls-node"
         );
     }
