@@ -235,6 +235,14 @@ fn common_options_apply_on_success_in_logstash_order() {
             r#"{"a":"1","f_1":"v_1","multi":["x","y"],"exists":["first","more"],"nested":{"y":2},"drop":"dyn","tags":["keep","t1","t_1"]}"#,
         )],
     );
+    // sprintf dates come from @timestamp, in UTC; [@metadata] is an ordinary path here
+    check(
+        r#"mutate { add_field => { "[@metadata][index]" => "python-logs-%{+YYYY.MM.dd}" "copy" => "%{[@metadata][index]}" } }"#,
+        &[(
+            r#"{"@timestamp":"2026-11-24T23:59:59.999Z"}"#,
+            r#"{"@timestamp":"2026-11-24T23:59:59.999Z","@metadata":{"index":"python-logs-2026.11.24"},"copy":"python-logs-2026.11.24"}"#,
+        )],
+    );
     // add_field then remove_field of the same field: remove wins (Logstash's order)
     check(
         r#"mutate { add_field => { "tmp" => "x" } remove_field => ["tmp"] }"#,
