@@ -1,5 +1,610 @@
-//! `cargo xtask bench agent`.
+//! `cargo xtask bench agent [--events N] [--workers W] [--batch B] [--no-rsyslog] [--no-store]`
+//!
+//! tcp json_lines → elasticsearch output, measured side by side in one run on the same events
+//! and the same sinks:
+//!
+//! - `sluice-agent` (release build) running a seed-shaped config (tcp json_lines → mutate
+//!   convert → elasticsearch with a daily index);
+//! - rsyslog (`imtcp` → `mmjsonparse` → `omelasticsearch` in bulk mode, daily index), when
+//!   `rsyslogd` and its `omelasticsearch` module are installed (Debian: `rsyslog`,
+//!   `rsyslog-elasticsearch`). Running as root the harness installs them with apt-get; otherwise
+//!   it prints the command and measures Sluice alone.
+//!
+//! Sinks: a null `_bulk` endpoint in this process (answers every document `201` without storing
+//! it; counts documents) and `sluice-store` (release build, fresh data directory).
+//!
+//! Events: N (default 1,000,000) seed-shaped JSON lines (~220 bytes: timestamp, level, message,
+//! user, action, duration, source, tags) from a fixed-seed generator, written once to a file and
+//! sent over one TCP connection. Reported per run: wall time from the first byte sent to the
+//! last document acknowledged by the sink, events/s, MB/s (input bytes), CPU seconds of the
+//! shipper process (user+sys from /proc) and its peak RSS (VmHWM).
 
-pub fn run(_rest: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("the agent benchmark is not built yet (issue 5)")
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::util;
+
+struct Opts {
+    events: usize,
+    workers: usize,
+    batch: usize,
+    rsyslog: bool,
+    store: bool,
+}
+
+fn parse(rest: &[String]) -> anyhow::Result<Opts> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut o = Opts {
+        events: 1_000_000,
+        workers: cores,
+        batch: 1_000,
+        rsyslog: true,
+        store: true,
+    };
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| -> anyhow::Result<usize> {
+            let v = it.next().with_context(|| format!("{name} needs a value"))?;
+            v.replace('_', "")
+                .parse()
+                .with_context(|| format!("{name}: not a number: {v}"))
+        };
+        match a.as_str() {
+            "--events" => o.events = num("--events")?,
+            "--workers" => o.workers = num("--workers")?,
+            "--batch" => o.batch = num("--batch")?,
+            "--no-rsyslog" => o.rsyslog = false,
+            "--no-store" => o.store = false,
+            other => bail!(
+                "unknown option {other}; usage: cargo xtask bench agent [--events N] [--workers W] \
+                 [--batch B] [--no-rsyslog] [--no-store]"
+            ),
+        }
+    }
+    Ok(o)
+}
+
+/// One measured run.
+struct Outcome {
+    name: String,
+    events: u64,
+    secs: f64,
+    bytes: u64,
+    cpu: f64,
+    rss_mb: f64,
+}
+
+pub fn run(rest: &[String]) -> anyhow::Result<()> {
+    let opts = parse(rest)?;
+    let work = util::root().join("target/bench-agent");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    util::run(util::cargo().args(["build", "--release", "-p", "agent", "-p", "store", "--bins"]))?;
+    let bin = util::root().join("target/release");
+    let events = work.join("events.ndjson");
+    let bytes = write_events(&events, opts.events)?;
+    eprintln!(
+        "bench agent: {} events, {:.1} MB ({:.0} bytes/event)",
+        opts.events,
+        bytes as f64 / 1e6,
+        bytes as f64 / opts.events as f64
+    );
+    let rsyslog = opts.rsyslog && rsyslog_available();
+    let mut results = Vec::new();
+
+    let sink = NullSink::start()?;
+    results.push(run_agent(
+        &bin,
+        &work,
+        &opts,
+        &events,
+        bytes,
+        Target::Null(&sink),
+    )?);
+    if rsyslog {
+        results.push(run_rsyslog(
+            &work,
+            &events,
+            bytes,
+            opts.events,
+            Target::Null(&sink),
+        )?);
+    }
+    if opts.store {
+        let store = Store::start(&bin, &work.join("store-agent"))?;
+        results.push(run_agent(
+            &bin,
+            &work,
+            &opts,
+            &events,
+            bytes,
+            Target::Store(&store),
+        )?);
+        drop(store);
+        if rsyslog {
+            let store = Store::start(&bin, &work.join("store-rsyslog"))?;
+            results.push(run_rsyslog(
+                &work,
+                &events,
+                bytes,
+                opts.events,
+                Target::Store(&store),
+            )?);
+        }
+    }
+    println!(
+        "\n{:<34} {:>10} {:>8} {:>12} {:>8} {:>8} {:>6} {:>9}",
+        "run", "events", "secs", "events/s", "MB/s", "cpu s", "cpu %", "peak RSS"
+    );
+    for r in &results {
+        println!(
+            "{:<34} {:>10} {:>8.2} {:>12.0} {:>8.1} {:>8.2} {:>6.0} {:>7.1}MB",
+            r.name,
+            r.events,
+            r.secs,
+            r.events as f64 / r.secs,
+            r.bytes as f64 / 1e6 / r.secs,
+            r.cpu,
+            100.0 * r.cpu / r.secs,
+            r.rss_mb
+        );
+    }
+    if !rsyslog && opts.rsyslog {
+        println!(
+            "\nrsyslog was not measured: install it with\n  apt-get update && apt-get install -y rsyslog rsyslog-elasticsearch"
+        );
+    }
+    Ok(())
+}
+
+// ---- events ------------------------------------------------------------------------------------
+
+/// Writes `n` seed-shaped events; returns the file size.
+fn write_events(path: &Path, n: usize) -> anyhow::Result<u64> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let users = ["user1", "user2", "user3", "user4", "user5"];
+    let actions = ["login", "search", "purchase", "logout", "view"];
+    let levels = ["INFO", "WARNING", "ERROR"];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut bytes = 0u64;
+    for i in 0..n {
+        let u = users[(next() % 5) as usize];
+        let a = actions[(next() % 5) as usize];
+        let l = levels[(next() % 3) as usize];
+        let d = 0.1 + (next() % 4900) as f64 / 1000.0;
+        let line = format!(
+            "{{\"@timestamp\":\"2026-11-24T12:{:02}:{:02}.{:03}Z\",\"level\":\"{l}\",\"message\":\"User {u} performed {a} in {d:.2}s\",\"user\":\"{u}\",\"action\":\"{a}\",\"duration\":\"{d}\",\"source\":\"python-script\",\"tags\":[\"python\",\"webapp\"]}}\n",
+            (i / 60) % 60,
+            i % 60,
+            i % 1000
+        );
+        bytes += line.len() as u64;
+        out.write_all(line.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(bytes)
+}
+
+/// Sends the file over one connection (from a thread).
+fn send(addr: SocketAddr, path: &Path) -> std::thread::JoinHandle<anyhow::Result<()>> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr)?;
+        let mut f = std::fs::File::open(&path)?;
+        std::io::copy(&mut f, &mut s)?;
+        Ok(())
+    })
+}
+
+// ---- sinks -------------------------------------------------------------------------------------
+
+enum Target<'a> {
+    Null(&'a NullSink),
+    Store(&'a Store),
+}
+
+impl Target<'_> {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Target::Null(s) => s.addr,
+            Target::Store(s) => s.addr,
+        }
+    }
+    fn label(&self) -> &'static str {
+        match self {
+            Target::Null(_) => "null sink",
+            Target::Store(_) => "sluice-store",
+        }
+    }
+    /// Documents acknowledged so far.
+    fn count(&self) -> u64 {
+        match self {
+            Target::Null(s) => s.docs.load(Ordering::SeqCst),
+            Target::Store(s) => s.count(),
+        }
+    }
+}
+
+/// A `_bulk` endpoint that acknowledges every document without storing it.
+struct NullSink {
+    addr: SocketAddr,
+    docs: Arc<AtomicU64>,
+}
+
+impl NullSink {
+    fn start() -> anyhow::Result<NullSink> {
+        let l = TcpListener::bind("127.0.0.1:0")?;
+        let addr = l.local_addr()?;
+        let docs = Arc::new(AtomicU64::new(0));
+        let d = docs.clone();
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                let d = d.clone();
+                std::thread::spawn(move || {
+                    let _ = null_conn(s, &d);
+                });
+            }
+        });
+        Ok(NullSink { addr, docs })
+    }
+}
+
+fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
+    let mut r = BufReader::with_capacity(1 << 20, stream.try_clone()?);
+    let mut w = stream;
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let bulk = line.contains("_bulk");
+        let mut len = 0usize;
+        loop {
+            let mut h = String::new();
+            if r.read_line(&mut h)? == 0 {
+                return Ok(());
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        body.resize(len, 0);
+        r.read_exact(&mut body)?;
+        let resp = if bulk {
+            let n = body.iter().filter(|b| **b == b'\n').count() / 2;
+            let mut s = String::with_capacity(40 + n * 40);
+            s.push_str("{\"took\":0,\"errors\":false,\"items\":[");
+            for i in 0..n {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str("{\"index\":{\"_index\":\"x\",\"status\":201,\"result\":\"created\"}}");
+            }
+            s.push_str("]}");
+            docs.fetch_add(n as u64, Ordering::SeqCst);
+            s
+        } else {
+            "{\"name\":\"null\",\"cluster_name\":\"null\",\"version\":{\"number\":\"8.15.0\"},\"tagline\":\"You Know, for Search\"}".to_string()
+        };
+        write!(
+            w,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-elastic-product: Elasticsearch\r\ncontent-length: {}\r\n\r\n{resp}",
+            resp.len()
+        )?;
+    }
+}
+
+/// A release `sluice-store` on a fresh data directory.
+struct Store {
+    addr: SocketAddr,
+    child: Child,
+}
+
+impl Store {
+    fn start(bin: &Path, dir: &Path) -> anyhow::Result<Store> {
+        let addr = free_addr()?;
+        let child = Command::new(bin.join("sluice-store"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["--listen", &addr.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting sluice-store")?;
+        wait_port(addr)?;
+        Ok(Store { addr, child })
+    }
+
+    fn count(&self) -> u64 {
+        let _ = http(self.addr, "POST", "/python-logs-*/_refresh");
+        http(self.addr, "GET", "/python-logs-*/_count")
+            .ok()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["count"].as_u64())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str) -> anyhow::Result<String> {
+    let mut s = TcpStream::connect(addr)?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    Ok(resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string())
+}
+
+fn free_addr() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+fn wait_port(addr: SocketAddr) -> anyhow::Result<()> {
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("nothing listens on {addr} after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+// ---- process metrics ---------------------------------------------------------------------------
+
+/// user+sys CPU seconds of a process.
+fn cpu_secs(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Peak RSS (VmHWM) in MB.
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Sends the events and waits until the target acknowledged them all (or 10 minutes pass).
+fn measure(
+    name: String,
+    pid: u32,
+    input: SocketAddr,
+    events: &Path,
+    bytes: u64,
+    n: usize,
+    target: &Target<'_>,
+) -> anyhow::Result<Outcome> {
+    let base = target.count();
+    let cpu0 = cpu_secs(pid);
+    let start = Instant::now();
+    let sender = send(input, events);
+    let poll = match target {
+        Target::Null(_) => Duration::from_millis(5),
+        Target::Store(_) => Duration::from_millis(200),
+    };
+    let mut got = 0;
+    while start.elapsed() < Duration::from_secs(600) {
+        got = target.count() - base;
+        if got >= n as u64 {
+            break;
+        }
+        std::thread::sleep(poll);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    sender
+        .join()
+        .map_err(|_| anyhow::anyhow!("sender thread panicked"))??;
+    if got < n as u64 {
+        bail!("{name}: only {got} of {n} events arrived within 10 minutes");
+    }
+    let o = Outcome {
+        name,
+        events: got,
+        secs,
+        bytes,
+        cpu: cpu_secs(pid) - cpu0,
+        rss_mb: peak_rss_mb(pid),
+    };
+    eprintln!(
+        "bench agent: {}: {:.0} events/s",
+        o.name,
+        o.events as f64 / o.secs
+    );
+    Ok(o)
+}
+
+// ---- sluice-agent ------------------------------------------------------------------------------
+
+fn run_agent(
+    bin: &Path,
+    work: &Path,
+    opts: &Opts,
+    events: &Path,
+    bytes: u64,
+    target: Target<'_>,
+) -> anyhow::Result<Outcome> {
+    let input = free_addr()?;
+    let conf = work.join("agent.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "input {{ tcp {{ port => {} codec => json_lines }} }}\n\
+             filter {{ mutate {{ convert => {{ \"duration\" => \"float\" }} }} }}\n\
+             output {{ elasticsearch {{ hosts => [\"{}\"] index => \"python-logs-%{{+YYYY.MM.dd}}\" }} }}\n",
+            input.port(),
+            target.addr()
+        ),
+    )?;
+    let mut child = Command::new(bin.join("sluice-agent"))
+        .arg("-f")
+        .arg(&conf)
+        .args([
+            "-w",
+            &opts.workers.to_string(),
+            "-b",
+            &opts.batch.to_string(),
+        ])
+        .args(["--http", &free_addr()?.to_string()])
+        .arg("--path.dead_letter_queue")
+        .arg(work.join("dlq"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .context("starting sluice-agent")?;
+    let res = wait_port(input).and_then(|()| {
+        measure(
+            format!("sluice-agent -> {}", target.label()),
+            child.id(),
+            input,
+            events,
+            bytes,
+            opts.events,
+            &target,
+        )
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    res
+}
+
+// ---- rsyslog -----------------------------------------------------------------------------------
+
+fn rsyslog_available() -> bool {
+    let module = Path::new("/usr/lib/x86_64-linux-gnu/rsyslog/omelasticsearch.so").exists()
+        || Path::new("/usr/lib/aarch64-linux-gnu/rsyslog/omelasticsearch.so").exists()
+        || Path::new("/usr/lib/rsyslog/omelasticsearch.so").exists();
+    let found = Command::new("rsyslogd").arg("-v").output().is_ok() && module;
+    if found {
+        return true;
+    }
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false);
+    if !root {
+        return false;
+    }
+    eprintln!(
+        "bench agent: installing rsyslog and rsyslog-elasticsearch with apt-get (running as root)"
+    );
+    let ok = Command::new("apt-get")
+        .arg("update")
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new("apt-get")
+            .args(["install", "-y", "rsyslog", "rsyslog-elasticsearch"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success());
+    ok && Command::new("rsyslogd").arg("-v").output().is_ok()
+}
+
+fn run_rsyslog(
+    work: &Path,
+    events: &Path,
+    bytes: u64,
+    n: usize,
+    target: Target<'_>,
+) -> anyhow::Result<Outcome> {
+    let dir: PathBuf = work.join(format!("rsyslog-{}", target.addr().port()));
+    std::fs::create_dir_all(dir.join("work"))?;
+    let input = free_addr()?;
+    let sink = target.addr();
+    let conf = dir.join("rsyslog.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"global(workDirectory="{w}/work" maxMessageSize="64k")
+module(load="imtcp" MaxSessions="100")
+module(load="mmjsonparse")
+module(load="omelasticsearch")
+template(name="all-json" type="list") {{ property(name="$!all-json") }}
+template(name="idx" type="string" string="python-logs-%timereported:1:10:date-rfc3339%")
+input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="es")
+ruleset(name="es" queue.type="LinkedList" queue.size="100000" queue.dequeueBatchSize="2000" queue.workerThreads="2") {{
+  action(type="mmjsonparse" cookie="")
+  action(type="omelasticsearch" name="es" server="{host}" serverport="{sport}" template="all-json"
+         searchIndex="idx" dynSearchIndex="on" bulkmode="on" maxbytes="10m" queue.type="LinkedList" queue.size="100000"
+         queue.dequeuebatchsize="5000" action.resumeretrycount="-1" errorfile="{w}/es-err.json")
+}}
+"#,
+            w = dir.display(),
+            port = input.port(),
+            host = sink.ip(),
+            sport = sink.port()
+        ),
+    )?;
+    let mut child = Command::new("rsyslogd")
+        .arg("-n")
+        .arg("-f")
+        .arg(&conf)
+        .arg("-i")
+        .arg(dir.join("rsyslog.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting rsyslogd")?;
+    let res = wait_port(input).and_then(|()| {
+        measure(
+            format!("rsyslog -> {}", target.label()),
+            child.id(),
+            input,
+            events,
+            bytes,
+            n,
+            &target,
+        )
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    res
 }

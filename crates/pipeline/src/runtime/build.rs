@@ -343,7 +343,7 @@ fn build_input(plugin: &Plugin, settings_: &Settings) -> Result<Input> {
 }
 
 /// `hosts` entries as URLs: `es:9200` → `http://es:9200`, `//127.0.0.1` → `http://127.0.0.1:9200`.
-fn host_url(h: &str, https: bool) -> String {
+pub(crate) fn host_url(h: &str, https: bool) -> String {
     let scheme = if https { "https" } else { "http" };
     let (explicit, rest) = match h.split_once("://") {
         Some((s, r)) => (Some(s), r),

@@ -15,6 +15,8 @@
 
 mod build;
 mod settings;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
