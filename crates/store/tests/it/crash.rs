@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use test_support::{KillOnDrop, free_addr, wait_for, wait_for_port};
 use serde_json::Value;
+use test_support::{KillOnDrop, free_addr, wait_for, wait_for_port};
 
 use crate::client::{get, json, try_send};
 

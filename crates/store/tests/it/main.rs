@@ -2,8 +2,8 @@
 //! the real Python clients, and durability across `kill -9`.
 
 mod client;
-mod engine;
 mod crash;
+mod engine;
 mod errors;
 mod http_api;
 mod interop;
