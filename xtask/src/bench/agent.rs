@@ -211,6 +211,7 @@ fn send(addr: SocketAddr, path: &Path) -> std::thread::JoinHandle<anyhow::Result
 
 // ---- sinks -------------------------------------------------------------------------------------
 
+#[derive(Clone, Copy)]
 enum Target<'a> {
     Null(&'a NullSink),
     Store(&'a Store),
