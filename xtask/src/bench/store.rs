@@ -289,7 +289,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
         times.sort();
         tooks.sort_unstable();
         println!(
-            "  {name:<28} {:>8.1} ms   took {} ms",
+            "  {name:<34} {:>8.1} ms   took {} ms",
             times[times.len() / 2].as_secs_f64() * 1000.0,
             tooks[tooks.len() / 2]
         );
