@@ -574,7 +574,7 @@ input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="es")
 ruleset(name="es" queue.type="LinkedList" queue.size="100000" queue.dequeueBatchSize="2000" queue.workerThreads="2") {{
   action(type="mmjsonparse" cookie="")
   action(type="omelasticsearch" name="es" server="{host}" serverport="{sport}" template="all-json"
-         searchIndex="idx" dynSearchIndex="on" bulkmode="on" maxbytes="10m" queue.type="LinkedList" queue.size="100000"
+         esVersion.major="8" searchIndex="idx" dynSearchIndex="on" bulkmode="on" maxbytes="10m" queue.type="LinkedList" queue.size="100000"
          queue.dequeuebatchsize="5000" action.resumeretrycount="-1" errorfile="{w}/es-err.json")
 }}
 "#,
