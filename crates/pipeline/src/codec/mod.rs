@@ -208,14 +208,24 @@ fn bad_timestamp(event: &mut LogEvent) {
     event.add_tag("_timestampparsefailure");
 }
 
-/// The event as JSON without `@metadata` (what outputs write).
+/// The event as JSON without `@metadata` (what outputs write), without copying the event.
 #[must_use]
 pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
-    if event.as_map().contains_key("@metadata") {
-        let mut map = event.as_map().clone();
-        map.remove("@metadata");
-        serde_json::to_vec(&map).unwrap_or_default()
-    } else {
-        event.to_json_vec()
+    if !event.as_map().contains_key("@metadata") {
+        return event.to_json_vec();
     }
+    struct WithoutMetadata<'a>(&'a serde_json::Map<String, Value>);
+    impl serde::Serialize for WithoutMetadata<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(self.0.len().saturating_sub(1)))?;
+            for (k, v) in self.0 {
+                if k != "@metadata" {
+                    m.serialize_entry(k, v)?;
+                }
+            }
+            m.end()
+        }
+    }
+    serde_json::to_vec(&WithoutMetadata(event.as_map())).unwrap_or_default()
 }
