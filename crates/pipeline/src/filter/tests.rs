@@ -20,3 +20,10 @@ fn sprintf_leaves_unparseable_templates_literal() {
     assert_eq!(Sprintf::new("100%{").render(&ev), "100%{");
     assert_eq!(Sprintf::new("plain").render(&ev), "plain");
 }
+
+#[test]
+fn a_chain_can_be_shared_by_workers() {
+    fn shared<T: Send + Sync>() {}
+    shared::<super::FilterChain>();
+    shared::<crate::config::Pipeline>();
+}
