@@ -102,15 +102,20 @@ pub(crate) async fn dispatch(
                 path,
                 &["timeout", "master_timeout", "wait_for_status", "local"],
             )?;
-            if let Some(w) = params.get("wait_for_status")
-                && !matches!(w, "green" | "yellow" | "red")
-            {
-                return Err(Error::illegal_argument(format!(
-                    "unknown cluster health status [{w}]"
-                ))
-                .into());
+            let wanted = match params.get("wait_for_status") {
+                None => None,
+                Some(w) => Some(health_rank(w).ok_or_else(|| {
+                    Error::illegal_argument(format!("unknown cluster health status [{w}]"))
+                })?),
+            };
+            let mut v = blocking(move || Ok(store.cluster_health())).await?;
+            let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
+            // A single node's health only changes with index creation and deletion, never by
+            // waiting: a status better than the current one would time out, as ES answers then.
+            if wanted.is_some_and(|w| w > current) {
+                v["timed_out"] = Value::Bool(true);
+                return Ok(Reply::json(StatusCode::REQUEST_TIMEOUT, v));
             }
-            let v = blocking(move || Ok(store.cluster_health())).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatIndices(target) => {
@@ -291,6 +296,15 @@ async fn write_doc(
         reply = reply.with_header("location", format!("/{i}/_doc/{d}"));
     }
     Ok(reply)
+}
+
+fn health_rank(s: &str) -> Option<u8> {
+    match s {
+        "red" => Some(0),
+        "yellow" => Some(1),
+        "green" => Some(2),
+        _ => None,
+    }
 }
 
 fn refresh(params: &Params) -> Result<Refresh, Error> {

@@ -124,16 +124,22 @@ struct Ctx {
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let head = req.method() == Method::HEAD;
+    // ES echoes the caller's request id so clients can match logs and responses.
+    let opaque_id = req.headers().get("x-opaque-id").cloned();
     let mut ctx = Ctx {
         head,
         pretty: false,
         filter: None,
         response_type: ResponseType::Json,
     };
-    match handle_inner(state, req, &mut ctx).await {
+    let mut response = match handle_inner(state, req, &mut ctx).await {
         Ok(reply) => render_reply(reply, &ctx),
         Err(failure) => render_failure(&failure, &ctx),
+    };
+    if let Some(id) = opaque_id {
+        response.headers_mut().insert("x-opaque-id", id);
     }
+    response
 }
 
 async fn handle_inner(

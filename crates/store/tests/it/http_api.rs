@@ -56,6 +56,9 @@ fn info_answers_as_elasticsearch_8() {
     // Stable across calls (derived from the data directory).
     assert_eq!(get(t.addr(), "/").json()["cluster_uuid"], b["cluster_uuid"]);
 
+    let traced = send(t.addr(), "GET", "/", &[("X-Opaque-Id", "req-42")], b"");
+    assert_eq!(traced.header("x-opaque-id"), Some("req-42"));
+
     let head = send(t.addr(), "HEAD", "/", &[], b"");
     assert_eq!(head.status, 200);
     assert_eq!(head.header("x-elastic-product"), Some("Elasticsearch"));
@@ -372,6 +375,17 @@ fn cat_health_refresh_and_response_filters() {
         "{plain}"
     );
 
+    // Auto-created indices have one replica that a single node cannot assign: yellow, as ES.
+    let h = get(a, "/_cluster/health?wait_for_status=yellow&timeout=1s").json();
+    assert_eq!(
+        (h["status"].clone(), h["timed_out"].clone()),
+        (json!("yellow"), json!(false))
+    );
+    let g = get(a, "/_cluster/health?wait_for_status=green&timeout=1s");
+    assert_eq!(
+        (g.status, g.json()["timed_out"].clone()),
+        (408, json!(true))
+    );
     let h = get(a, "/_cluster/health").json();
     assert!(
         matches!(h["status"].as_str(), Some("green" | "yellow")),
