@@ -45,7 +45,9 @@ async fn index_bulk_search_round_trip() {
     let info = es.info().await.expect("info");
     assert!(info.version.number.starts_with('8'), "{info:?}");
     assert!(!es.index_exists("python-logs").await.expect("exists"));
-    es.create_index("python-logs", &log_model::mapping::seed()).await.expect("create");
+    es.create_index("python-logs", &log_model::mapping::seed())
+        .await
+        .expect("create");
     assert!(es.index_exists("python-logs").await.expect("exists"));
     let err = es
         .create_index("python-logs", &log_model::mapping::seed())
@@ -53,7 +55,10 @@ async fn index_bulk_search_round_trip() {
         .expect_err("twice");
     assert!(err.is_already_exists(), "{err}");
     let mapping = es.get_mapping("python-logs").await.expect("mapping");
-    assert_eq!(mapping["python-logs"]["mappings"]["properties"]["user"]["type"], "keyword");
+    assert_eq!(
+        mapping["python-logs"]["mappings"]["properties"]["user"]["type"],
+        "keyword"
+    );
 
     // Single documents, as the seed's Example 2.
     let w = es
@@ -74,7 +79,10 @@ async fn index_bulk_search_round_trip() {
         .expect_err("exists");
     assert!(err.is_conflict(), "{err}");
     assert_eq!(err.error_type(), Some("version_conflict_engine_exception"));
-    let err = es.get_document("python-logs", "nope").await.expect_err("missing");
+    let err = es
+        .get_document("python-logs", "nope")
+        .await
+        .expect_err("missing");
     assert!(err.is_not_found(), "{err}");
 
     // Bulk, with one document the mapping refuses.
@@ -86,11 +94,17 @@ async fn index_bulk_search_round_trip() {
         indexer.add(BulkDoc::index(seed_doc(n))).await.expect("add");
     }
     indexer
-        .add(BulkDoc::index(r#"{"timestamp":"2026-01-01T00:00:00Z","duration":"slow"}"#))
+        .add(BulkDoc::index(
+            r#"{"timestamp":"2026-01-01T00:00:00Z","duration":"slow"}"#,
+        ))
         .await
         .expect("add");
     let stats = indexer.close().await.expect("close");
-    assert_eq!((stats.added, stats.indexed, stats.failed), (501, 500, 1), "{stats:?}");
+    assert_eq!(
+        (stats.added, stats.indexed, stats.failed),
+        (501, 500, 1),
+        "{stats:?}"
+    );
     assert_eq!(stats.created, 500);
 
     es.refresh("python-logs").await.expect("refresh");
@@ -122,28 +136,58 @@ async fn index_bulk_search_round_trip() {
         .await
         .expect("search");
     let expected: Vec<u64> = (0..502).filter(|n| n % 3 == 2 && n % 5 == 2).collect();
-    assert_eq!(resp.hits.total.as_ref().map(|t| t.value), Some(expected.len() as u64));
-    let messages: Vec<&str> = resp.hits.hits.iter().filter_map(|h| h.source["message"].as_str()).collect();
-    let newest: Vec<String> = expected.iter().rev().take(3).map(|n| format!("Log entry {n}")).collect();
+    assert_eq!(
+        resp.hits.total.as_ref().map(|t| t.value),
+        Some(expected.len() as u64)
+    );
+    let messages: Vec<&str> = resp
+        .hits
+        .hits
+        .iter()
+        .filter_map(|h| h.source["message"].as_str())
+        .collect();
+    let newest: Vec<String> = expected
+        .iter()
+        .rev()
+        .take(3)
+        .map(|n| format!("Log entry {n}"))
+        .collect();
     assert_eq!(messages, newest);
     let users = resp.aggregations.terms("per_user").expect("terms");
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].key, Value::from("user3"));
-    let hist = resp.aggregations.date_histogram("levels_over_time").expect("histogram");
-    assert_eq!(hist.iter().map(|b| b.doc_count).sum::<u64>(), expected.len() as u64);
+    let hist = resp
+        .aggregations
+        .date_histogram("levels_over_time")
+        .expect("histogram");
+    assert_eq!(
+        hist.iter().map(|b| b.doc_count).sum::<u64>(),
+        expected.len() as u64
+    );
     let stats = resp.aggregations.stats("duration_stats").expect("stats");
     assert_eq!(stats.count, expected.len() as u64);
-    let want_avg = expected.iter().map(|n| 0.5 + (n % 4) as f64).sum::<f64>() / expected.len() as f64;
-    let avg = resp.aggregations.avg("avg_duration").expect("avg").expect("a value");
+    let want_avg =
+        expected.iter().map(|n| 0.5 + (n % 4) as f64).sum::<f64>() / expected.len() as f64;
+    let avg = resp
+        .aggregations
+        .avg("avg_duration")
+        .expect("avg")
+        .expect("a value");
     assert!((avg - want_avg).abs() < 1e-9, "{avg} vs {want_avg}");
 
     let rows = es.cat_indices(Some("python-*")).await.expect("cat");
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].index.as_str(), rows[0].docs_count), ("python-logs", Some(502)));
+    assert_eq!(
+        (rows[0].index.as_str(), rows[0].docs_count),
+        ("python-logs", Some(502))
+    );
     let health = es.cluster_health(None).await.expect("health");
     assert!(["green", "yellow"].contains(&health.status.as_str()));
 
-    let d = es.delete_document("python-logs", "fixed-1").await.expect("delete doc");
+    let d = es
+        .delete_document("python-logs", "fixed-1")
+        .await
+        .expect("delete doc");
     assert_eq!(d.result, "deleted");
     es.delete_index("python-logs").await.expect("delete index");
     assert!(!es.index_exists("python-logs").await.expect("exists"));
@@ -165,14 +209,21 @@ async fn basic_and_api_key_auth_and_401() {
     let err = ok(None).info().await.expect_err("no credentials");
     assert!(err.is_unauthorized() && !err.is_retryable(), "{err}");
     assert_eq!(err.error_type(), Some("security_exception"));
-    let err = ok(Some(Auth::basic("elastic", "wrong"))).info().await.expect_err("bad password");
+    let err = ok(Some(Auth::basic("elastic", "wrong")))
+        .info()
+        .await
+        .expect_err("bad password");
     assert_eq!(err.status(), Some(401));
 
     for client in [
         ok(Some(Auth::basic("elastic", "changeme"))),
         client(format!("http://elastic:changeme@{addr}"), None),
-        ok(Some(Auth::api_key("VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw"))),
-        ok(Some(Auth::api_key("VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="))),
+        ok(Some(Auth::api_key(
+            "VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw",
+        ))),
+        ok(Some(Auth::api_key(
+            "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+        ))),
     ] {
         client.info().await.expect("authenticated");
     }
@@ -182,18 +233,23 @@ async fn basic_and_api_key_auth_and_401() {
     let sink = failures.clone();
     let mut cfg = BulkConfig::for_index("python-logs");
     cfg.on_failure = Some(std::sync::Arc::new(move |f: &es_client::BulkFailure| {
-        sink.lock().expect("lock").push((f.status, f.error_type.clone()));
+        sink.lock()
+            .expect("lock")
+            .push((f.status, f.error_type.clone()));
     }));
-    let indexer = BulkIndexer::new(ok(Some(Auth::basic("elastic", "wrong"))), cfg).expect("indexer");
+    let indexer =
+        BulkIndexer::new(ok(Some(Auth::basic("elastic", "wrong"))), cfg).expect("indexer");
     for n in 0..5 {
         indexer.add(BulkDoc::index(seed_doc(n))).await.expect("add");
     }
     let stats = indexer.close().await.expect("close");
     assert_eq!((stats.indexed, stats.failed, stats.retried), (0, 5, 0));
-    assert!(failures
-        .lock()
-        .expect("lock")
-        .iter()
-        .all(|(s, t)| *s == Some(401) && t == "security_exception"));
+    assert!(
+        failures
+            .lock()
+            .expect("lock")
+            .iter()
+            .all(|(s, t)| *s == Some(401) && t == "security_exception")
+    );
     drop(server);
 }
