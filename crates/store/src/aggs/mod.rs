@@ -519,6 +519,40 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
 // ---------------------------------------------------------------------------------------------
 // state
 
+/// FxHash-style hasher for bucket maps (keys are ordinals and numbers; no untrusted-input DoS
+/// concern beyond what the field data itself allows).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+}
+
+/// A hash map with [`FxHasher`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// A bucket key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
@@ -534,7 +568,7 @@ pub enum Key {
 #[derive(Debug, Clone)]
 pub enum State {
     /// terms / histograms: buckets by key
-    Keyed(HashMap<Key, Bucket>),
+    Keyed(FastMap<Key, Bucket>),
     /// range / filters: buckets by position
     List(Vec<Bucket>),
     /// filter
@@ -587,7 +621,7 @@ pub fn new_states(aggs: &[Agg]) -> Vec<State> {
 fn new_state(a: &Agg) -> State {
     match &a.kind {
         Kind::Terms { .. } | Kind::DateHistogram { .. } | Kind::Histogram { .. } => {
-            State::Keyed(HashMap::new())
+            State::Keyed(FastMap::default())
         }
         Kind::Range { ranges, .. } => {
             State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
@@ -958,10 +992,9 @@ fn collect_all(
     }
 }
 
-fn bucket_collect(a: &Agg, s: &mut SegAgg, b: &mut Bucket, doc: DocId, buf: &mut Vec<f64>) {
+fn bucket_collect(a: &Agg, subs: &mut [SegAgg], b: &mut Bucket, doc: DocId, buf: &mut Vec<f64>) {
     b.doc_count += 1;
     if !a.subs.is_empty() {
-        let subs = &mut s.subs;
         collect_all(&a.subs, subs, &mut b.subs, doc, buf);
     }
 }
@@ -973,48 +1006,69 @@ fn num_values(src: &Source, doc: DocId, out: &mut Vec<f64>) {
     }
 }
 
+/// Adds `doc` to the bucket of each key (keys deduplicated, in order).
+fn collect_keys(
+    a: &Agg,
+    subs: &mut [SegAgg],
+    map: &mut FastMap<Key, Bucket>,
+    keys: impl Iterator<Item = Key>,
+    doc: DocId,
+    buf: &mut Vec<f64>,
+) {
+    let mut last = None;
+    for k in keys {
+        if last.as_ref() == Some(&k) {
+            continue;
+        }
+        let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
+        bucket_collect(a, subs, b, doc, buf);
+        last = Some(k);
+    }
+}
+
 fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Vec<f64>) {
+    let SegAgg {
+        source,
+        filters,
+        tz,
+        missing_key,
+        missing_num,
+        subs,
+        ..
+    } = s;
     match (&a.kind, st) {
-        (Kind::Terms { .. }, State::Keyed(map)) => match &s.source {
+        (Kind::Terms { .. }, State::Keyed(map)) => match source {
             Source::Str(col) => {
-                let ords: Vec<u64> = col.term_ords(doc).collect();
-                if ords.is_empty() {
-                    if let Some(k) = s.missing_key.clone() {
-                        let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
-                        bucket_collect(a, s, &mut b, doc, buf);
-                        map.insert(k, b);
-                    }
-                    return;
-                }
-                let mut last = None;
-                for o in ords {
-                    if last == Some(o) {
+                let mut any = false;
+                let mut last = u64::MAX;
+                for o in col.term_ords(doc) {
+                    any = true;
+                    if o == last {
                         continue;
                     }
-                    last = Some(o);
-                    let k = Key::Ord(o);
-                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
-                    bucket_collect(a, s, &mut b, doc, buf);
-                    map.insert(k, b);
+                    last = o;
+                    let b = map
+                        .entry(Key::Ord(o))
+                        .or_insert_with(|| new_bucket(&a.subs));
+                    bucket_collect(a, subs, b, doc, buf);
+                }
+                if !any && let Some(k) = missing_key {
+                    let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
+                    bucket_collect(a, subs, b, doc, buf);
                 }
             }
             src => {
-                let mut vals = Vec::new();
-                num_values(src, doc, &mut vals);
-                vals.dedup();
-                if vals.is_empty()
-                    && let Some(k) = s.missing_key.clone()
-                {
-                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
-                    bucket_collect(a, s, &mut b, doc, buf);
-                    map.insert(k, b);
+                num_values(src, doc, buf);
+                if buf.is_empty() {
+                    if let Some(k) = missing_key {
+                        let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
+                        bucket_collect(a, subs, b, doc, buf);
+                    }
+                    return;
                 }
-                for v in vals {
-                    let k = f2k(v);
-                    let mut b = map.remove(&k).unwrap_or_else(|| new_bucket(&a.subs));
-                    bucket_collect(a, s, &mut b, doc, buf);
-                    map.insert(k, b);
-                }
+                let mut keys: Vec<Key> = buf.iter().map(|v| f2k(*v)).collect();
+                keys.sort();
+                collect_keys(a, subs, map, keys.into_iter(), doc, buf);
             }
         },
         (
@@ -1023,18 +1077,21 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             },
             State::Keyed(map),
         ) => {
-            let mut vals = Vec::new();
-            num_values(&s.source, doc, &mut vals);
-            let mut keys: Vec<i64> = vals
-                .iter()
-                .map(|v| date_key(*v as i64, interval, s.tz, *offset))
-                .collect();
-            keys.dedup();
-            for k in keys {
-                let key = f2k(k as f64);
-                let mut b = map.remove(&key).unwrap_or_else(|| new_bucket(&a.subs));
-                bucket_collect(a, s, &mut b, doc, buf);
-                map.insert(key, b);
+            num_values(source, doc, buf);
+            match buf.len() {
+                0 => {}
+                1 => {
+                    let k = f2k(date_key(buf[0] as i64, interval, *tz, *offset) as f64);
+                    let b = map.entry(k).or_insert_with(|| new_bucket(&a.subs));
+                    bucket_collect(a, subs, b, doc, buf);
+                }
+                _ => {
+                    let keys: Vec<Key> = buf
+                        .iter()
+                        .map(|v| f2k(date_key(*v as i64, interval, *tz, *offset) as f64))
+                        .collect();
+                    collect_keys(a, subs, map, keys.into_iter(), doc, buf);
+                }
             }
         }
         (
@@ -1043,58 +1100,53 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             },
             State::Keyed(map),
         ) => {
-            let mut vals = Vec::new();
-            num_values(&s.source, doc, &mut vals);
-            let mut keys: Vec<f64> = vals
+            num_values(source, doc, buf);
+            let keys: Vec<Key> = buf
                 .iter()
-                .map(|v| ((v - offset) / interval).floor() * interval + offset)
+                .map(|v| f2k(((v - offset) / interval).floor() * interval + offset))
                 .collect();
-            keys.dedup();
-            for k in keys {
-                let key = f2k(k);
-                let mut b = map.remove(&key).unwrap_or_else(|| new_bucket(&a.subs));
-                bucket_collect(a, s, &mut b, doc, buf);
-                map.insert(key, b);
-            }
+            collect_keys(a, subs, map, keys.into_iter(), doc, buf);
         }
         (Kind::Range { ranges, .. }, State::List(bs)) => {
-            let mut vals = Vec::new();
-            num_values(&s.source, doc, &mut vals);
+            num_values(source, doc, buf);
+            let vals = buf.clone();
             for (i, (_, from, to)) in ranges.iter().enumerate() {
                 if vals
                     .iter()
                     .any(|v| from.is_none_or(|f| *v >= f) && to.is_none_or(|t| *v < t))
                 {
-                    bucket_collect(a, s, &mut bs[i], doc, buf);
+                    bucket_collect(a, subs, &mut bs[i], doc, buf);
                 }
             }
         }
-        (Kind::Filter(_), State::Single(b))
-            if s.filters.first().is_some_and(|f| has_bit(f, doc)) =>
-        {
-            bucket_collect(a, s, b, doc, buf);
+        (Kind::Filter(_), State::Single(b)) => {
+            if filters.first().is_some_and(|f| has_bit(f, doc)) {
+                bucket_collect(a, subs, b, doc, buf);
+            }
         }
         (
             Kind::Filters {
-                filters,
+                filters: defs,
                 other_bucket,
                 ..
             },
             State::List(bs),
         ) => {
             let mut any = false;
-            for (i, b) in bs.iter_mut().enumerate().take(filters.len()) {
-                if has_bit(&s.filters[i], doc) {
+            for (i, b) in bs.iter_mut().enumerate().take(defs.len()) {
+                if has_bit(&filters[i], doc) {
                     any = true;
-                    bucket_collect(a, s, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, buf);
                 }
             }
-            if !any && other_bucket.is_some() {
-                let last = bs.len() - 1;
-                bucket_collect(a, s, &mut bs[last], doc, buf);
+            if !any
+                && other_bucket.is_some()
+                && let Some(b) = bs.last_mut()
+            {
+                bucket_collect(a, subs, b, doc, buf);
             }
         }
-        (Kind::Metric { metric, .. }, State::Metric(m)) => match &s.source {
+        (Kind::Metric { metric, .. }, State::Metric(m)) => match source {
             Source::Str(col) => {
                 let mut any = false;
                 let mut text = String::new();
@@ -1108,7 +1160,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                         }
                     }
                 }
-                if !any && let Some(k) = &s.missing_key {
+                if !any && let Some(k) = missing_key {
                     m.count += 1;
                     m.distinct.insert(k.clone());
                 }
@@ -1116,9 +1168,9 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             src => {
                 num_values(src, doc, buf);
                 if buf.is_empty()
-                    && let Some(x) = s.missing_num
+                    && let Some(x) = missing_num
                 {
-                    buf.push(x);
+                    buf.push(*x);
                 }
                 for &v in buf.iter() {
                     m.count += 1;

@@ -485,7 +485,8 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
     } else {
         req.sort.clone()
     };
-    let scoring = sort.iter().any(|k| matches!(k, SortKey::Score(_))) || req.track_scores;
+    let scoring =
+        want_hits > 0 && (sort.iter().any(|k| matches!(k, SortKey::Score(_))) || req.track_scores);
     let mut total = 0u64;
     let mut hits: Vec<Hit> = Vec::new();
     let mut states = aggs::new_states(&req.aggs);
