@@ -165,6 +165,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let bytes = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
+    let took_ms = Arc::new(AtomicU64::new(0));
     eprintln!(
         "xtask: ingesting {} docs in {batches} bulks of {} over {} connections",
         o.docs, o.batch, o.connections
@@ -172,8 +173,12 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     let start = Instant::now();
     let workers: Vec<_> = (0..o.connections)
         .map(|_| {
-            let (next, bytes, failed) =
-                (Arc::clone(&next), Arc::clone(&bytes), Arc::clone(&failed));
+            let (next, bytes, failed, took_ms) = (
+                Arc::clone(&next),
+                Arc::clone(&bytes),
+                Arc::clone(&failed),
+                Arc::clone(&took_ms),
+            );
             let (docs, batch) = (o.docs, o.batch);
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let mut c = Conn::open(addr)?;
@@ -192,6 +197,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
                         "bulk {b}: {status} {}",
                         String::from_utf8_lossy(&resp)
                     );
+                    took_ms.fetch_add(leading_took(&resp), Ordering::Relaxed);
                     if memchr_errors_true(&resp) {
                         let v: Value = serde_json::from_slice(&resp)?;
                         let n = v["items"].as_array().map_or(0, |items| {
@@ -244,6 +250,13 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     println!(
         "  throughput      {docs_s:.0} docs/s, {mb_s:.1} MB/s ({:.1} MB sent)",
         total_bytes as f64 / 1_048_576.0
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let took_share =
+        took_ms.load(Ordering::Relaxed) as f64 / 1000.0 / (secs * o.connections as f64);
+    println!(
+        "  server `took`   {:.0}% of the connections' time (the rest: HTTP, parsing, client)",
+        took_share * 100.0
     );
     println!("  failed items    {}", failed.load(Ordering::Relaxed));
     println!("  count after     {}", count["count"]);
@@ -314,6 +327,17 @@ fn queries() -> Vec<(&'static str, Value)> {
                 "aggs": {"avg_duration": {"avg": {"field": "duration"}}}}}}),
         ),
     ]
+}
+
+/// The `took` of a `_bulk` response (`{"took":N,...`), 0 when absent.
+fn leading_took(resp: &[u8]) -> u64 {
+    resp.strip_prefix(b"{\"took\":")
+        .map(|rest| {
+            rest.iter()
+                .take_while(|b| b.is_ascii_digit())
+                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
+        })
+        .unwrap_or(0)
 }
 
 /// Cheap check for `"errors":true` without parsing the whole response.
@@ -453,6 +477,12 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_795_478_400_000), "2026-11-24T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400_123), "2000-02-29T00:00:00.123Z");
+    }
+
+    #[test]
+    fn reads_took() {
+        assert_eq!(leading_took(b"{\"took\":123,\"errors\":false}"), 123);
+        assert_eq!(leading_took(b"{\"errors\":false}"), 0);
     }
 
     #[test]
