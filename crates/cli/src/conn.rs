@@ -11,6 +11,7 @@ use es_client::{Auth, Client, ClientConfig, TlsConfig};
 
 /// How to reach Elasticsearch (or sluice-store).
 #[derive(clap::Args, Clone, Debug)]
+#[group(id = "connection")]
 pub struct Args {
     /// Node URL(s): repeat the flag or give a comma list; `user:pass@` in a URL means Basic auth.
     #[arg(
@@ -29,7 +30,12 @@ pub struct Args {
     #[arg(long, env = "ES_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// API key: `id:api_key` or the encoded form.
-    #[arg(long, env = "ES_API_KEY", hide_env_values = true, conflicts_with = "user")]
+    #[arg(
+        long,
+        env = "ES_API_KEY",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
     pub api_key: Option<String>,
     /// PEM file with the CA certificate(s) to trust (e.g. ES 8's `http_ca.crt`).
     #[arg(long, value_name = "FILE")]
@@ -70,7 +76,10 @@ impl Args {
         tls.insecure = self.insecure;
         config.tls = tls;
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            bail!("--timeout must be a positive number of seconds, got {}", self.timeout);
+            bail!(
+                "--timeout must be a positive number of seconds, got {}",
+                self.timeout
+            );
         }
         config.request_timeout = Duration::from_secs_f64(self.timeout);
         Ok(config)

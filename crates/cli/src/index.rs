@@ -46,11 +46,15 @@ pub fn mapping_body(spec: &str) -> anyhow::Result<serde_json::Value> {
         "ecs" => Ok(log_model::mapping::ecs()),
         file => {
             let path = PathBuf::from(file);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("--mapping {file}: not `seed`, `ecs` or a readable file"))?;
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("--mapping {file}: not `seed`, `ecs` or a readable file")
+            })?;
             let v: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("--mapping {file}: not valid JSON"))?;
-            anyhow::ensure!(v.is_object(), "--mapping {file}: the body must be a JSON object");
+            anyhow::ensure!(
+                v.is_object(),
+                "--mapping {file}: the body must be a JSON object"
+            );
             Ok(v)
         }
     }
@@ -130,7 +134,13 @@ fn table(rows: &[es_client::CatIndex]) -> String {
         ]);
     }
     let widths: Vec<usize> = (0..5)
-        .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for l in &lines {
@@ -138,7 +148,13 @@ fn table(rows: &[es_client::CatIndex]) -> String {
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(i, (c, w))| if i >= 3 { format!("{c:>w$}") } else { format!("{c:<w$}") })
+            .map(|(i, (c, w))| {
+                if i >= 3 {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
@@ -155,5 +171,9 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n}b") } else { format!("{v:.1}{}", UNITS[u]) }
+    if u == 0 {
+        format!("{n}b")
+    } else {
+        format!("{v:.1}{}", UNITS[u])
+    }
 }

@@ -43,7 +43,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let resp = client
             .search(&args.index, &body(args))
             .await
-            .with_context(|| format!("search on `{}` at {} failed", args.index, args.conn.display()))?;
+            .with_context(|| {
+                format!(
+                    "search on `{}` at {} failed",
+                    args.index,
+                    args.conn.display()
+                )
+            })?;
         if args.json {
             for h in &resp.hits.hits {
                 println!("{}", serde_json::to_string(&h.source)?);
@@ -53,9 +59,19 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         print!("{}", table(&resp.hits.hits, &args.time_field));
         let total = resp.hits.total.map_or_else(
             || "?".to_owned(),
-            |t| if t.relation == "gte" { format!("{}+", t.value) } else { t.value.to_string() },
+            |t| {
+                if t.relation == "gte" {
+                    format!("{}+", t.value)
+                } else {
+                    t.value.to_string()
+                }
+            },
         );
-        println!("{} of {total} hits ({} ms)", resp.hits.hits.len(), resp.took);
+        println!(
+            "{} of {total} hits ({} ms)",
+            resp.hits.hits.len(),
+            resp.took
+        );
         Ok(())
     })
 }
@@ -77,10 +93,8 @@ pub fn table(hits: &[es_client::Hit], time_field: &str) -> String {
             .map_or_else(String::new, |v| text(Some(v)))
     };
     let time_ptr = format!("/{}", time_field.replace('.', "/"));
-    let mut rows = vec![[
-        "time", "level", "user", "action", "duration", "message",
-    ]
-    .map(str::to_owned)];
+    let mut rows =
+        vec![["time", "level", "user", "action", "duration", "message"].map(str::to_owned)];
     for h in hits {
         let s = &h.source;
         let duration = pick(s, &["/duration", "/event/duration"]);

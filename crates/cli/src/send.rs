@@ -54,13 +54,18 @@ struct Summary {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
     anyhow::ensure!(args.bulk_size >= 1, "--bulk-size must be at least 1");
-    log_model::validate_index_name(&args.index).with_context(|| format!("--index {}", args.index))?;
+    log_model::validate_index_name(&args.index)
+        .with_context(|| format!("--index {}", args.index))?;
     conn::runtime()?.block_on(async {
         let client = args.conn.client()?;
         if !args.no_create {
-            ensure_index(&client, &args.index)
-                .await
-                .with_context(|| format!("cannot prepare index `{}` at {}", args.index, args.conn.display()))?;
+            ensure_index(&client, &args.index).await.with_context(|| {
+                format!(
+                    "cannot prepare index `{}` at {}",
+                    args.index,
+                    args.conn.display()
+                )
+            })?;
         }
         let bar = progress(args.count);
         let summary = if args.bulk {
@@ -81,7 +86,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             summary.failed,
             secs,
         );
-        anyhow::ensure!(summary.failed == 0, "{} events were not indexed", summary.failed);
+        anyhow::ensure!(
+            summary.failed == 0,
+            "{} events were not indexed",
+            summary.failed
+        );
         Ok(())
     })
 }
@@ -92,7 +101,10 @@ async fn ensure_index(client: &Client, index: &str) -> es_client::Result<()> {
     if client.index_exists(index).await? {
         return Ok(());
     }
-    match client.create_index(index, &log_model::mapping::seed()).await {
+    match client
+        .create_index(index, &log_model::mapping::seed())
+        .await
+    {
         Err(e) if e.is_already_exists() => Ok(()),
         other => {
             if other.is_ok() {
@@ -183,7 +195,12 @@ fn tally(
         }
         Err(e) => {
             *failed += 1;
-            bar.suspend(|| eprintln!("failed to send log ({e}): {}", String::from_utf8_lossy(&source)));
+            bar.suspend(|| {
+                eprintln!(
+                    "failed to send log ({e}): {}",
+                    String::from_utf8_lossy(&source)
+                )
+            });
         }
     }
     bar.inc(1);
@@ -198,11 +215,17 @@ async fn send_bulk(client: &Client, args: &Args, bar: &ProgressBar) -> anyhow::R
     let failure_bar = bar.clone();
     config.on_failure = Some(Arc::new(move |f: &BulkFailure| {
         failure_bar.suspend(|| {
-            eprintln!("failed to send log ({f}): {}", String::from_utf8_lossy(&f.doc.source));
+            eprintln!(
+                "failed to send log ({f}): {}",
+                String::from_utf8_lossy(&f.doc.source)
+            );
         });
     }));
     let indexer = BulkIndexer::new(client.clone(), config)?;
-    for (i, source) in events(args.seed)?.take(usize::try_from(args.count)?).enumerate() {
+    for (i, source) in events(args.seed)?
+        .take(usize::try_from(args.count)?)
+        .enumerate()
+    {
         indexer.add(BulkDoc::index(source)).await?;
         if i % 256 == 0 {
             let s = indexer.stats();

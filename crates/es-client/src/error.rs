@@ -159,14 +159,15 @@ impl Error {
         self.error_type() == Some("resource_already_exists_exception")
     }
 
-    /// True when the request may have reached the server before it failed (timeout, or a
-    /// connection that broke after the request was written): re-sending a non-idempotent
-    /// write could duplicate it.
+    /// True when the request may have reached the server before it failed (timeout, a
+    /// connection that broke after the request was written, or a proxy's 502/504 — the
+    /// backend may have applied it): re-sending a non-idempotent write could duplicate it.
     #[must_use]
     pub fn is_possibly_applied(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
             Error::Connection { possibly_sent, .. } => *possibly_sent,
+            Error::Status { status, .. } => matches!(status, 502 | 504),
             _ => false,
         }
     }

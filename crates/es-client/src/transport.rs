@@ -167,7 +167,11 @@ impl Node {
         s.failures = s.failures.saturating_add(1);
         let wait = backoff(base, Duration::from_secs(60), s.failures - 1).max(base / 2);
         s.dead_until = Some(Instant::now() + wait);
-        tracing::warn!(node = %self.url(), failures = s.failures, retry_in = ?wait, "marking node dead");
+        if s.failures == 1 {
+            tracing::info!(node = %self.url(), retry_in = ?wait, "marking node dead");
+        } else {
+            tracing::debug!(node = %self.url(), failures = s.failures, retry_in = ?wait, "node still dead");
+        }
     }
 
     fn mark_alive(&self) {
@@ -351,10 +355,11 @@ impl Transport {
             let retry = match &result {
                 Ok(resp) if self.config.retry_on_status.contains(&resp.status) => {
                     tracing::debug!(node = %node.url(), status = resp.status, path = %req.path, "retryable status");
-                    if resp.status == 502 || resp.status == 503 || resp.status == 504 {
+                    if matches!(resp.status, 502..=504) {
                         node.mark_dead(self.config.dead_node_backoff);
                     }
-                    true
+                    // A proxy's 502/504 may hide a request the backend applied.
+                    req.idempotent || !matches!(resp.status, 502 | 504)
                 }
                 Ok(resp) => {
                     node.mark_alive();
@@ -371,7 +376,7 @@ impl Transport {
                 }
                 Err(e) => {
                     node.mark_dead(self.config.dead_node_backoff);
-                    tracing::warn!(node = %node.url(), path = %req.path, error = %e, attempt, "request failed");
+                    tracing::debug!(node = %node.url(), path = %req.path, error = %e, attempt, "request failed");
                     !e.is_possibly_applied() || req.idempotent
                 }
             };

@@ -40,7 +40,8 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> anyhow::Result<u64> {
             let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.parse().with_context(|| format!("{name}: `{v}` is not a number"))
+            v.parse()
+                .with_context(|| format!("{name}: `{v}` is not a number"))
         };
         match a.as_str() {
             "--docs" => o.docs = value("--docs")?,
@@ -81,10 +82,21 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let bench = root.join("target/release/examples/bench_bulk");
     let store_bin = root.join("target/release/sluice-store");
     let store_ok = o.store
-        && util::run(util::cargo().args(["build", "--release", "-p", "store", "--bin", "sluice-store"]))
-            .map_err(|e| eprintln!("xtask: sluice-store does not build, skipping it: {e:#}"))
-            .is_ok();
-    let python = if o.python { Some(pyenv::ensure()?) } else { None };
+        && util::run(util::cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "store",
+            "--bin",
+            "sluice-store",
+        ]))
+        .map_err(|e| eprintln!("xtask: sluice-store does not build, skipping it: {e:#}"))
+        .is_ok();
+    let python = if o.python {
+        Some(pyenv::ensure()?)
+    } else {
+        None
+    };
     let work = root.join("target/bench-client");
     std::fs::create_dir_all(&work)?;
     let script = work.join("py_bulk.py");
@@ -106,7 +118,10 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     rows.push(("null sink".into(), rust_client(&bench, &sink_url, &o)?));
     if let Some(py) = &python {
         for mode in ["streaming_bulk", "parallel_bulk"] {
-            rows.push(("null sink".into(), py_client(py, &script, &sink_url, mode, &o)?));
+            rows.push((
+                "null sink".into(),
+                py_client(py, &script, &sink_url, mode, &o)?,
+            ));
         }
     }
     drop(sink);
@@ -159,7 +174,10 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let ours = rate(&|c| c.starts_with("es-client"));
     let best_py = rate(&|c| c.starts_with("python"));
     if best_py.is_finite() {
-        println!("\nnull sink: es-client is {:.1}x the best Python helper", ours / best_py);
+        println!(
+            "\nnull sink: es-client is {:.1}x the best Python helper",
+            ours / best_py
+        );
     }
     Ok(())
 }
@@ -192,13 +210,20 @@ fn wait_port(addr: SocketAddr, deadline: Duration) -> anyhow::Result<()> {
 
 fn json_line(cmd: &mut Command) -> anyhow::Result<Value> {
     let shown = format!("{cmd:?}");
-    let out = cmd.stderr(Stdio::inherit()).output().with_context(|| format!("cannot run {shown}"))?;
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
     if !out.status.success() {
         bail!("{shown} failed: {}", out.status);
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().last().with_context(|| format!("{shown} printed nothing"))?;
-    let v: Value = serde_json::from_str(line).with_context(|| format!("{shown} printed `{line}`"))?;
+    let line = text
+        .lines()
+        .last()
+        .with_context(|| format!("{shown} printed nothing"))?;
+    let v: Value =
+        serde_json::from_str(line).with_context(|| format!("{shown} printed `{line}`"))?;
     eprintln!("xtask: {v}");
     Ok(v)
 }
@@ -217,13 +242,18 @@ fn rust_client(bench: &Path, url: &str, o: &Opts) -> anyhow::Result<Value> {
     ]))
 }
 
-fn py_client(python: &PathBuf, script: &Path, url: &str, mode: &str, o: &Opts) -> anyhow::Result<Value> {
-    json_line(
-        Command::new(python)
-            .arg(script)
-            .args([url, mode])
-            .args([o.docs.to_string(), o.batch.to_string(), o.threads.to_string()]),
-    )
+fn py_client(
+    python: &PathBuf,
+    script: &Path,
+    url: &str,
+    mode: &str,
+    o: &Opts,
+) -> anyhow::Result<Value> {
+    json_line(Command::new(python).arg(script).args([url, mode]).args([
+        o.docs.to_string(),
+        o.batch.to_string(),
+        o.threads.to_string(),
+    ]))
 }
 
 /// The Python side: the official client's helpers, seed-shaped documents from a pool built

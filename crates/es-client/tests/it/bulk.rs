@@ -358,3 +358,30 @@ async fn bulk_batch_reports_per_batch() {
         Some("python-logs")
     );
 }
+
+#[tokio::test]
+async fn a_gateway_timeout_is_possibly_applied() {
+    // Without ids: the 504 batch is reported, not re-sent.
+    let server = FaultServer::start().await;
+    server.state().faults.push_back(Fault::Status(504));
+    let (mut cfg, failures) = config();
+    cfg.concurrency = 1;
+    let stats = run(client(&server), cfg, (0..20).map(doc).collect()).await;
+    let failures = failures.lock().unwrap().clone();
+    let failed = check_accounting(&server, 20, &stats, &failures);
+    assert_eq!(failed.len(), 10);
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.error_type == "possibly_applied" && f.status == Some(504))
+    );
+    assert_eq!(server.state().bulk_requests, 2);
+
+    // With ids: re-sent and delivered.
+    let server = FaultServer::start().await;
+    server.state().faults.push_back(Fault::Status(504));
+    let (mut cfg, failures) = config();
+    cfg.generate_ids = true;
+    let stats = run(client(&server), cfg, (0..20).map(doc).collect()).await;
+    assert!(check_accounting(&server, 20, &stats, &failures.lock().unwrap()).is_empty());
+}

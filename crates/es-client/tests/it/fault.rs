@@ -51,6 +51,8 @@ pub struct State {
     pub requests: Vec<(String, HashMap<String, String>)>,
     /// Whether to send `X-Elastic-Product: Elasticsearch`.
     pub no_product_header: bool,
+    /// Publish addresses returned by `GET _nodes/http`.
+    pub sniff: Vec<String>,
     /// Answer every request with this status (for a sick node).
     pub always_status: Option<u16>,
     next_auto_id: u64,
@@ -276,6 +278,16 @@ fn handle(req: &Req, st: &Arc<Mutex<State>>) -> (u16, String) {
                    "tagline":"You Know, for Search"})
             .to_string(),
         ),
+        ("GET", ["_nodes", "http"]) => {
+            let s = st.lock().expect("lock");
+            let nodes: serde_json::Map<String, Value> = s
+                .sniff
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (format!("node{i}"), json!({"name": format!("node-{i}"), "http": {"publish_address": a}})))
+                .collect();
+            (200, json!({"_nodes": {"total": nodes.len(), "successful": nodes.len(), "failed": 0}, "cluster_name": "fault", "nodes": nodes}).to_string())
+        }
         ("POST", [.., "_bulk"]) => bulk(req, segs.first().filter(|s| **s != "_bulk").copied(), st),
         ("POST", [index, "_doc"]) => {
             let source: Value = match serde_json::from_slice(&req.body) {

@@ -235,3 +235,34 @@ async fn product_check() {
     let err = client.info().await.expect_err("no header");
     assert!(err.to_string().contains("not Elasticsearch"), "{err}");
 }
+
+#[tokio::test]
+async fn sniffing_replaces_the_seed_nodes() {
+    let seed = FaultServer::start().await;
+    let b = FaultServer::start().await;
+    let c = FaultServer::start().await;
+    seed.state().sniff = vec![format!("localhost/{}", b.addr), c.addr.to_string()];
+    let mut cfg = fast(ClientConfig::new(seed.url()));
+    cfg.sniff_on_start = true;
+    let client = Client::new(cfg).expect("client");
+    for _ in 0..4 {
+        client.info().await.expect("info");
+    }
+    assert_eq!(
+        client.node_urls(),
+        [format!("http://localhost:{}", b.addr.port()), c.url()]
+    );
+    assert_eq!(
+        seed.state().requests.len(),
+        1,
+        "only the sniff went to the seed node"
+    );
+    assert_eq!(b.state().requests.len() + c.state().requests.len(), 4);
+
+    // A failed sniff keeps the known nodes (and never panics).
+    let mut cfg = fast(ClientConfig::new(b.url()));
+    cfg.sniff_on_start = true;
+    let client = Client::new(cfg).expect("client");
+    client.info().await.expect("info");
+    assert_eq!(client.node_urls(), [b.url()]);
+}
