@@ -1,5 +1,5 @@
 //! Connection options shared by every subcommand that talks to Elasticsearch
-//! (`--es`, `--user`/`--password`, `--api-key`, `--ca-cert`, `--ca-fingerprint`, `--insecure`).
+//! (`--es`, `--user`/`--password`, `--api-key`, `--ca-cert`, `--ca-fingerprint`, `--insecure-tls`).
 //!
 //! Flatten [`Args`] into a subcommand's options and call [`Args::client`].
 
@@ -43,9 +43,10 @@ pub struct Args {
     /// SHA-256 fingerprint of ES 8's HTTP CA (hex, `:` allowed), as printed on first start.
     #[arg(long, value_name = "HEX")]
     pub ca_fingerprint: Option<String>,
-    /// Accept any TLS certificate (unsafe; for throwaway test clusters only).
+    /// Accept any TLS certificate (unsafe; for throwaway test clusters only). Named apart from
+    /// the servers' `--insecure` (expose without authentication), which `dashboard` also has.
     #[arg(long)]
-    pub insecure: bool,
+    pub insecure_tls: bool,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -73,7 +74,7 @@ impl Args {
         let mut tls = TlsConfig::default();
         tls.ca_cert = self.ca_cert.clone();
         tls.ca_fingerprint = self.ca_fingerprint.clone();
-        tls.insecure = self.insecure;
+        tls.insecure = self.insecure_tls;
         config.tls = tls;
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
             bail!(
@@ -111,3 +112,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .context("cannot start the async runtime")
 }
+
+#[cfg(test)]
+mod tests;

@@ -177,3 +177,6 @@ fn human_bytes(n: u64) -> String {
         format!("{v:.1}{}", UNITS[u])
     }
 }
+
+#[cfg(test)]
+mod tests;

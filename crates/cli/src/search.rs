@@ -126,3 +126,6 @@ pub fn table(hits: &[es_client::Hit], time_field: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -654,8 +654,8 @@ impl BulkIndexer {
     /// Starts the indexer on the current tokio runtime.
     ///
     /// # Errors
-    /// On a zero `concurrency`/`max_docs`/`channel_capacity`, or a dead-letter file that cannot
-    /// be opened.
+    /// On a zero `concurrency`/`max_docs`/`channel_capacity`/`flush_interval`, or a dead-letter
+    /// file that cannot be opened.
     ///
     /// # Panics
     /// Outside a tokio runtime.
@@ -664,6 +664,9 @@ impl BulkIndexer {
             return Err(Error::Config(
                 "bulk concurrency, max_docs and channel_capacity must be at least 1".into(),
             ));
+        }
+        if config.flush_interval.is_zero() {
+            return Err(Error::Config("bulk flush_interval must be above zero".into()));
         }
         let sink = Arc::new(FailureSink::open(&config)?);
         let (tx, rx) = mpsc::channel(config.channel_capacity);
