@@ -199,7 +199,7 @@ fn tally(
                 eprintln!(
                     "failed to send log ({e}): {}",
                     String::from_utf8_lossy(&source)
-                )
+                );
             });
         }
     }
