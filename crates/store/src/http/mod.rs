@@ -48,6 +48,8 @@ pub const ES_VERSION: &str = "8.15.0";
 pub const LUCENE_VERSION: &str = "9.11.1";
 /// The default request body limit: ES's `http.max_content_length` default, 100 MB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
+/// The default budget for request bodies held in memory at once (all connections together).
+pub const DEFAULT_MAX_INFLIGHT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Options of the HTTP surface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,11 @@ pub struct HttpConfig {
     /// Largest accepted request body in bytes; larger requests get 413.
     /// Default: [`DEFAULT_MAX_BODY_BYTES`] (100 MB).
     pub max_body_bytes: usize,
+    /// Bytes of request bodies held at once across all connections; a request that would go
+    /// over it gets ES's `429 circuit_breaking_exception` (`[in_flight_requests] Data too large`)
+    /// and the client retries later, so a flood of bulks cannot exhaust memory.
+    /// Default: [`DEFAULT_MAX_INFLIGHT_BYTES`] (512 MiB).
+    pub max_inflight_bytes: usize,
     /// `cluster_name` in `GET /`. Default: `"sluice"`.
     pub cluster_name: String,
     /// `name` (the node) in `GET /`. Default: `"sluice-store"`.
@@ -72,6 +79,7 @@ impl Default for HttpConfig {
         Self {
             credentials: Credentials::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_inflight_bytes: DEFAULT_MAX_INFLIGHT_BYTES,
             cluster_name: "sluice".to_owned(),
             node_name: "sluice-store".to_owned(),
             cluster_uuid: "_na_".to_owned(),

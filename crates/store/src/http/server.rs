@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,6 +38,77 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(300);
 pub(crate) struct State {
     pub(crate) store: Arc<Store>,
     pub(crate) config: HttpConfig,
+    /// Bytes of request bodies currently held (the in-flight requests breaker).
+    inflight: AtomicUsize,
+}
+
+/// A reservation of in-flight body bytes, released when dropped.
+struct Reservation<'a> {
+    counter: &'a AtomicUsize,
+    bytes: usize,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
+impl State {
+    /// Reserves `bytes` of the in-flight budget. A request alone is always admitted (the body
+    /// limit bounds it); beside others it must fit, as ES's `in_flight_requests` breaker.
+    fn reserve(&self, bytes: usize) -> std::result::Result<Reservation<'_>, Failure> {
+        let limit = self.config.max_inflight_bytes;
+        let mut current = self.inflight.load(Ordering::Acquire);
+        loop {
+            let wanted = current.saturating_add(bytes);
+            if current > 0 && wanted > limit {
+                return Err(Failure::Es(
+                    Error::es(
+                        429,
+                        "circuit_breaking_exception",
+                        format!(
+                            "[in_flight_requests] Data too large, data for [<http_request>] would be \
+                             [{wanted}/{}], which is larger than the limit of [{limit}/{}]",
+                            human(wanted),
+                            human(limit)
+                        ),
+                    )
+                    .with("bytes_wanted", wanted)
+                    .with("bytes_limit", limit)
+                    .with("durability", "TRANSIENT"),
+                ));
+            }
+            match self.inflight.compare_exchange_weak(
+                current,
+                wanted,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    return Ok(Reservation {
+                        counter: &self.inflight,
+                        bytes,
+                    });
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// `104857600` → `100mb` (ES's byte size rendering, one decimal).
+fn human(bytes: usize) -> String {
+    const UNITS: &[(&str, usize)] = &[("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)];
+    for (name, size) in UNITS {
+        if bytes >= *size {
+            #[allow(clippy::cast_precision_loss)]
+            let v = bytes as f64 / *size as f64;
+            let s = format!("{v:.1}");
+            return format!("{}{name}", s.strip_suffix(".0").unwrap_or(&s));
+        }
+    }
+    format!("{bytes}b")
 }
 
 /// Serves the REST API on `listener` until `shutdown` completes, then lets open requests finish
@@ -51,7 +123,11 @@ pub async fn serve(
     config: HttpConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<()> {
-    let state = Arc::new(State { store, config });
+    let state = Arc::new(State {
+        store,
+        config,
+        inflight: AtomicUsize::new(0),
+    });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
     let local = listener
@@ -222,15 +298,22 @@ async fn handle_inner(
         .into());
     }
     let limit = state.config.max_body_bytes;
-    if let Some(len) = parts
+    let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared
         && len > limit as u64
     {
         return Err(too_large(len, limit));
     }
+    // Reserve before reading: the bytes are in memory until the response is built. A body of
+    // unknown length (chunked) is reserved once read.
+    let mut reservation = match declared {
+        Some(len) if len > 0 => Some(state.reserve(usize::try_from(len).unwrap_or(limit))?),
+        _ => None,
+    };
     let body = match Limited::new(body, limit).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -242,10 +325,15 @@ async fn handle_inner(
             );
         }
     };
+    if reservation.is_none() && !body.is_empty() {
+        reservation = Some(state.reserve(body.len())?);
+    }
     if !body.is_empty() {
         media::check_content_type(content_type.as_deref())?;
     }
-    handlers::dispatch(state, route, &path, &params, body).await
+    let reply = handlers::dispatch(state, route, &path, &params, body).await;
+    drop(reservation);
+    reply
 }
 
 fn too_large(len: u64, limit: usize) -> Failure {

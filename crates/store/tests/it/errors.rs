@@ -294,3 +294,51 @@ fn garbage_on_the_wire_does_not_hurt_the_server() {
     }
     assert_eq!(get(t.addr(), "/").status, 200);
 }
+
+#[test]
+fn in_flight_bodies_are_bounded_with_429() {
+    use std::io::{Read, Write};
+    let t = TestServer::with(|c| {
+        c.http.max_body_bytes = 10_000;
+        c.http.max_inflight_bytes = 1_000;
+    });
+    let a = t.addr();
+    // Request A declares 900 bytes and sends half: its reservation is held while it waits.
+    let body = format!("{{\"size\":0{}}}", " ".repeat(890));
+    assert_eq!(body.len(), 900);
+    let mut slow = std::net::TcpStream::connect(a).expect("connect");
+    write!(
+        slow,
+        "POST /_search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n{}",
+        &body[..450]
+    )
+    .expect("write");
+    // Request B (another 900 bytes) cannot fit beside it: ES's in-flight breaker answer.
+    let refused = test_support::wait_for(
+        "a 429 from the in-flight breaker",
+        std::time::Duration::from_secs(30),
+        || {
+            let r = send(a, "POST", "/_search", JSON, body.as_bytes());
+            (r.status == 429).then_some(r)
+        },
+    )
+    .expect("429");
+    let e = refused.json();
+    assert_eq!(e["error"]["type"], "circuit_breaking_exception");
+    assert_eq!(e["error"]["bytes_limit"], 1000);
+    assert!(
+        e["error"]["reason"].as_str().expect("reason").starts_with(
+            "[in_flight_requests] Data too large, data for [<http_request>] would be [1800/1.8kb]"
+        ),
+        "{e}"
+    );
+    // A completes normally, and then B fits.
+    slow.write_all(&body.as_bytes()[450..]).expect("write rest");
+    let mut raw = String::new();
+    slow.read_to_string(&mut raw).expect("read");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert_eq!(
+        send(a, "POST", "/_search", JSON, body.as_bytes()).status,
+        200
+    );
+}
