@@ -666,7 +666,9 @@ impl BulkIndexer {
             ));
         }
         if config.flush_interval.is_zero() {
-            return Err(Error::Config("bulk flush_interval must be above zero".into()));
+            return Err(Error::Config(
+                "bulk flush_interval must be above zero".into(),
+            ));
         }
         let sink = Arc::new(FailureSink::open(&config)?);
         let (tx, rx) = mpsc::channel(config.channel_capacity);
@@ -742,22 +744,28 @@ async fn dispatch(
         tokio::select! {
             doc = rx.recv() => {
                 let Some(doc) = doc else { break };
+                if doc.index.is_none() && config.index.is_none() {
+                    let f = BulkFailure {
+                        doc,
+                        status: None,
+                        error_type: "invalid_document".into(),
+                        reason: "the document names no index and the bulk config has no default index".into(),
+                        error: None,
+                        attempts: 0,
+                    };
+                    add(&counters.failed, 1);
+                    sink.report(std::slice::from_ref(&f));
+                    continue;
+                }
                 match prepare(doc, &config) {
                     Ok(p) => {
                         batch_bytes += p.doc.source.len() + 64;
                         batch.push(p);
                     }
                     Err(e) => {
-                        let f = BulkFailure {
-                            doc: BulkDoc::index(Bytes::new()),
-                            status: None,
-                            error_type: "invalid_document".into(),
-                            reason: e.to_string(),
-                            error: None,
-                            attempts: 0,
-                        };
+                        // prepare fails only for the missing index checked above
+                        tracing::error!(error = %e, "bulk document refused");
                         add(&counters.failed, 1);
-                        sink.report(std::slice::from_ref(&f));
                         continue;
                     }
                 }

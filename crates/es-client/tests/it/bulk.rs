@@ -385,3 +385,15 @@ async fn a_gateway_timeout_is_possibly_applied() {
     let stats = run(client(&server), cfg, (0..20).map(doc).collect()).await;
     assert!(check_accounting(&server, 20, &stats, &failures.lock().unwrap()).is_empty());
 }
+
+#[tokio::test]
+async fn a_document_without_any_index_is_reported_with_its_source() {
+    let server = FaultServer::start().await;
+    let (mut cfg, failures) = config();
+    cfg.index = None;
+    let stats = run(client(&server), cfg, vec![doc(1)]).await;
+    assert_eq!((stats.added, stats.indexed, stats.failed), (1, 0, 1));
+    let failures = failures.lock().unwrap();
+    assert_eq!(failures[0].error_type, "invalid_document");
+    assert_eq!(failures[0].doc.source, doc(1).as_bytes());
+}
