@@ -18,6 +18,8 @@ use clap::Parser;
 use pipeline::runtime::{self, Ordered, QueueType, Settings};
 use tokio_util::sync::CancellationToken;
 
+const DEFAULT_API: &str = "127.0.0.1:9600";
+
 /// Runs Logstash pipeline configs: inputs → filters → outputs.
 #[derive(Parser, Debug)]
 #[command(name = "sluice-agent", version)]
@@ -62,7 +64,7 @@ struct Args {
     )]
     path_dlq: PathBuf,
     /// Monitoring API address (Logstash's `api.http.host`:`api.http.port`).
-    #[arg(long = "http", alias = "api.http", default_value = "127.0.0.1:9600")]
+    #[arg(long = "http", alias = "api.http", default_value = DEFAULT_API)]
     http: String,
     /// Allow inputs to listen on non-loopback addresses (they have no authentication).
     #[arg(long = "allow-remote")]
@@ -146,8 +148,7 @@ fn try_main(args: Args) -> anyhow::Result<()> {
         }
         let running = runtime::start(components, settings, force.clone()).await?;
         let monitor_stop = CancellationToken::new();
-        let monitor =
-            pipeline::monitor::serve(&args.http, running.shared(), monitor_stop.clone()).await?;
+        let monitor = serve_monitor(&args.http, &running, &monitor_stop).await?;
         tracing::info!(api = %monitor.addr, "pipeline started");
         let shutdown = running.shutdown_token();
         tokio::spawn(signals(shutdown, force));
@@ -157,6 +158,36 @@ fn try_main(args: Args) -> anyhow::Result<()> {
         tracing::info!("pipeline stopped");
         Ok(())
     })
+}
+
+/// Serves the monitoring API. Like Logstash's `api.http.port` default range 9600-9700, the
+/// default address moves to the next free port when 9600 is taken.
+async fn serve_monitor(
+    addr: &str,
+    running: &runtime::RunningPipeline,
+    stop: &CancellationToken,
+) -> anyhow::Result<pipeline::monitor::MonitorServer> {
+    let ports = if addr == DEFAULT_API {
+        9600..=9700
+    } else {
+        0..=0
+    };
+    let mut last = None;
+    for port in ports {
+        let candidate = if port == 0 {
+            addr.to_string()
+        } else {
+            format!("127.0.0.1:{port}")
+        };
+        match pipeline::monitor::serve(&candidate, running.shared(), stop.clone()).await {
+            Ok(m) => return Ok(m),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.map_or_else(
+        || anyhow::anyhow!("no address for the monitoring API"),
+        Into::into,
+    ))
 }
 
 /// First SIGINT/SIGTERM: graceful shutdown (drain). Second: abandon outputs still retrying.
