@@ -251,10 +251,12 @@ impl Mutate {
     fn convert(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for (field, conv) in &self.convert {
             let f = field;
-            let Some(original) = event.get(f) else {
+            let Some(original) = event.get_mut(f) else {
                 continue;
             };
-            let converted = match original {
+            // converted in place: on an error the field keeps its value (arrays are converted
+            // into a new array first, as Logstash's `map` does)
+            let converted = match &*original {
                 Json::Null | Json::Object(_) => continue,
                 Json::Array(items) => Json::Array(
                     items
@@ -270,7 +272,7 @@ impl Mutate {
                 ),
                 v => convert(v, *conv)?,
             };
-            event.insert(f, converted);
+            *original = converted;
         }
         Ok(())
     }
@@ -507,9 +509,13 @@ fn to_boolean(v: &Json) -> Json {
     v.clone()
 }
 
-fn clean_number_text(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0')
-        .replace(',', "")
+fn clean_number_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0');
+    if t.contains(',') {
+        std::borrow::Cow::Owned(t.replace(',', ""))
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
 }
 
 /// Ruby `Float()` of a hex string (`0x1A`, `-0x1a.8` is not accepted).
@@ -549,10 +555,12 @@ fn ruby_float(s: &str) -> Option<f64> {
     if s.ends_with('.') || s.contains("._") {
         return None;
     }
-    s.replace('_', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
+    let parsed = if s.contains('_') {
+        s.replace('_', "").parse::<f64>()
+    } else {
+        s.parse::<f64>()
+    };
+    parsed.ok().filter(|f| f.is_finite())
 }
 
 /// Ruby's lenient `String#to_i`: the leading integer, or 0.
