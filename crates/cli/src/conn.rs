@@ -19,8 +19,7 @@ pub struct Args {
         value_name = "URL",
         env = "ELASTICSEARCH_URL",
         default_value = "http://127.0.0.1:9200",
-        value_delimiter = ',',
-        num_args = 1..
+        value_delimiter = ','
     )]
     pub es: Vec<String>,
     /// User name for Basic auth.

@@ -78,3 +78,18 @@ fn display_hides_credentials() {
         Cli::try_parse_from(["sluice", "--es", "https://elastic:secret@es1:9200"]).expect("ok");
     assert_eq!(cli.conn.display(), "https://es1:9200");
 }
+
+#[test]
+fn a_url_flag_takes_one_value() {
+    #[derive(clap::Parser)]
+    struct Search {
+        query: String,
+        #[command(flatten)]
+        conn: Args,
+    }
+    let s = Search::try_parse_from(["search", "--es", "http://h:9200", "level:ERROR"]).expect("ok");
+    assert_eq!(
+        (s.query.as_str(), s.conn.es.as_slice()),
+        ("level:ERROR", &["http://h:9200".to_owned()][..])
+    );
+}
