@@ -69,23 +69,23 @@ impl Credentials {
                 "unable to authenticate user [{user}] for REST request [{uri}]"
             )));
         }
-        if scheme.eq_ignore_ascii_case("apikey") {
-            if let Some((id, key)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-                if self.api_keys.iter().any(|(i, k)| {
-                    ct_eq(i.as_bytes(), id.as_bytes()) & ct_eq(k.as_bytes(), key.as_bytes())
-                }) {
-                    return Ok(Some(id.to_owned()));
-                }
-                return Err(unauthorized(
-                    "unable to authenticate with provided credentials and anonymous access is not \
-                     allowed for this request"
-                        .to_owned(),
-                )
-                .with(
-                    "additional_unsuccessful_credentials",
-                    format!("API key: invalid credentials for API key [{id}]"),
-                ));
+        if scheme.eq_ignore_ascii_case("apikey")
+            && let Some((id, key)) = decoded.as_deref().and_then(|d| d.split_once(':'))
+        {
+            if self.api_keys.iter().any(|(i, k)| {
+                ct_eq(i.as_bytes(), id.as_bytes()) & ct_eq(k.as_bytes(), key.as_bytes())
+            }) {
+                return Ok(Some(id.to_owned()));
             }
+            return Err(unauthorized(
+                "unable to authenticate with provided credentials and anonymous access is not \
+                 allowed for this request"
+                    .to_owned(),
+            )
+            .with(
+                "additional_unsuccessful_credentials",
+                format!("API key: invalid credentials for API key [{id}]"),
+            ));
         }
         Err(unauthorized(format!(
             "missing authentication credentials for REST request [{uri}]"
