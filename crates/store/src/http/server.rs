@@ -288,15 +288,20 @@ async fn handle_inner(
         }
     };
 
-    if let Some(enc) = header_str(header::CONTENT_ENCODING)
-        && !enc.eq_ignore_ascii_case("identity")
-    {
-        return Err(Error::illegal_argument(format!(
-            "Content-Encoding [{enc}] is not supported by sluice-store; send the body \
-             uncompressed (Logstash: compression_level => 0)"
-        ))
-        .into());
-    }
+    let encoding = match header_str(header::CONTENT_ENCODING) {
+        None => None,
+        Some(enc) => match enc.trim().to_ascii_lowercase().as_str() {
+            "identity" | "" => None,
+            "gzip" | "x-gzip" => Some(Encoding::Gzip),
+            "deflate" => Some(Encoding::Deflate),
+            _ => {
+                return Err(Error::illegal_argument(format!(
+                    "Content-Encoding [{enc}] is not supported: use gzip, deflate or identity"
+                ))
+                .into());
+            }
+        },
+    };
     let limit = state.config.max_body_bytes;
     let declared = parts
         .headers
@@ -328,12 +333,61 @@ async fn handle_inner(
     if reservation.is_none() && !body.is_empty() {
         reservation = Some(state.reserve(body.len())?);
     }
+    let body = match encoding {
+        Some(enc) if !body.is_empty() => {
+            let inflated = inflate(enc, body, limit).await?;
+            // The inflated copy replaces the compressed one in the budget.
+            drop(reservation.take());
+            reservation = Some(state.reserve(inflated.len())?);
+            inflated
+        }
+        _ => body,
+    };
     if !body.is_empty() {
         media::check_content_type(content_type.as_deref())?;
     }
     let reply = handlers::dispatch(state, route, &path, &params, body).await;
     drop(reservation);
     reply
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Gzip,
+    Deflate,
+}
+
+/// Decompresses a request body on the blocking pool; the inflated size is bounded by `limit`
+/// too (a small compressed body cannot expand without bound).
+async fn inflate(enc: Encoding, body: Bytes, limit: usize) -> std::result::Result<Bytes, Failure> {
+    use std::io::Read;
+    let task = tokio::task::spawn_blocking(move || {
+        let reader: Box<dyn Read + Send> = match enc {
+            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&body[..])),
+            Encoding::Deflate => Box::new(flate2::read::ZlibDecoder::new(&body[..])),
+        };
+        let mut out = Vec::new();
+        let read = reader.take(limit as u64 + 1).read_to_end(&mut out);
+        (read, out)
+    });
+    let (read, out) = task.await.map_err(|e| {
+        Failure::Es(Error::es(
+            500,
+            "exception",
+            format!("decompression task failed: {e}"),
+        ))
+    })?;
+    if let Err(e) = read {
+        return Err(Failure::Es(Error::es(
+            400,
+            "parse_exception",
+            format!("could not decompress the {enc:?} request body: {e}").to_lowercase(),
+        )));
+    }
+    if out.len() > limit {
+        return Err(too_large(out.len() as u64, limit));
+    }
+    Ok(Bytes::from(out))
 }
 
 fn too_large(len: u64, limit: usize) -> Failure {

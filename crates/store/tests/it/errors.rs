@@ -247,11 +247,38 @@ fn media_types_and_body_limit() {
         "/_search",
         &[
             ("Content-Type", "application/json"),
+            ("Content-Encoding", "br"),
+        ],
+        b"{}",
+    );
+    assert_eq!(r.status, 400);
+    // Not gzip at all.
+    let r = send(
+        a,
+        "POST",
+        "/_search",
+        &[
+            ("Content-Type", "application/json"),
             ("Content-Encoding", "gzip"),
         ],
         b"{}",
     );
     assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["type"], "parse_exception");
+    // A small gzip body that inflates past the limit (a "zip bomb") is refused with 413.
+    let bomb = gzip(&vec![b' '; 64 * 1024]);
+    assert!(bomb.len() < 1024);
+    let r = send(
+        a,
+        "POST",
+        "/_search",
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &bomb,
+    );
+    assert_eq!(r.status, 413);
     // Chunked bodies are limited too (no Content-Length to check up front).
     let mut chunked = Vec::new();
     for _ in 0..4 {
@@ -341,4 +368,31 @@ fn in_flight_bodies_are_bounded_with_429() {
         send(a, "POST", "/_search", JSON, body.as_bytes()).status,
         200
     );
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+#[test]
+fn compressed_bodies_are_accepted() {
+    // Logstash's elasticsearch output gzips its _bulk bodies by default.
+    let t = TestServer::start();
+    let body = "{\"index\":{\"_index\":\"gz\"}}\n{\"user\":\"user1\"}\n{\"index\":{\"_index\":\"gz\"}}\n{\"user\":\"user2\"}\n";
+    let r = send(
+        t.addr(),
+        "POST",
+        "/_bulk?refresh=true",
+        &[
+            ("Content-Type", "application/x-ndjson"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &gzip(body.as_bytes()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["errors"], false);
+    assert_eq!(get(t.addr(), "/gz/_count").json()["count"], 2);
 }
