@@ -269,6 +269,10 @@ pub(crate) fn classify(raw: Bytes, offset: u64, line: u64, validate: bool) -> Fr
             valid_up_to,
         };
     }
+    // The common case, fast; anything else is decided (and explained) by serde_json.
+    if crate::scan::is_object(&raw) {
+        return Frame::Object { raw, offset, line };
+    }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&raw) {
         let error = json_error_message(&e);
         return Frame::InvalidJson {

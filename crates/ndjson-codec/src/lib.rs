@@ -68,6 +68,7 @@ mod error;
 mod frame;
 mod reader;
 mod response;
+mod scan;
 
 pub use bulk::{BulkAction, BulkBody, BulkEncoder, BulkLimits, BulkOp};
 pub use decoder::NdjsonDecoder;
