@@ -52,9 +52,13 @@ fn parse_args() -> Result<Args, String> {
             "--format" => {
                 a.format = match value()?.as_str() {
                     "flat" => Format::Logstash { extra_prefix: None },
-                    "logstash" => Format::Logstash { extra_prefix: Some("extra".into()) },
+                    "logstash" => Format::Logstash {
+                        extra_prefix: Some("extra".into()),
+                    },
                     "ecs" => Format::Ecs,
-                    other => return Err(format!("--format {other}: expected flat, logstash or ecs")),
+                    other => {
+                        return Err(format!("--format {other}: expected flat, logstash or ecs"));
+                    }
                 }
             }
             other => return Err(format!("unknown option {other}")),
@@ -117,10 +121,14 @@ fn generate_logs(count: u64, sleep: bool) {
         let duration: f64 = rng.random_range(0.1..5.0);
         let tags = "python,webapp";
         match level {
-            "INFO" => tracing::info!(target: "python-logstash-logger", user, action, duration, tags,
-                "User {user} performed {action} in {duration:.2}s"),
-            "WARNING" => tracing::warn!(target: "python-logstash-logger", user, action, duration, tags,
-                "Slow action detected: {action} took {duration:.2}s"),
+            "INFO" => {
+                tracing::info!(target: "python-logstash-logger", user, action, duration, tags,
+                "User {user} performed {action} in {duration:.2}s")
+            }
+            "WARNING" => {
+                tracing::warn!(target: "python-logstash-logger", user, action, duration, tags,
+                "Slow action detected: {action} took {duration:.2}s")
+            }
             _ => tracing::error!(target: "python-logstash-logger", user, action, duration, tags,
                 "Error during {action} by {user}"),
         }

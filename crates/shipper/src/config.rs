@@ -7,7 +7,7 @@ use crate::{Error, Result, Shipper};
 
 /// Where events go.
 #[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Transport {
     /// Newline-delimited JSON over TCP: Logstash's `tcp { codec => json_lines }` input, or
     /// `sluice-agent`. This is what python-logstash-async's `TcpTransport` speaks.
@@ -23,6 +23,18 @@ pub enum Transport {
         /// Its port (Logstash's tcp input in the seed listens on 5000).
         port: u16,
     },
+    /// Elasticsearch (or `sluice-store`) `_bulk`, through es-client (its retries, TLS and
+    /// authentication). Events are indexed with `create` and an id made from the queue, so a
+    /// batch sent twice is indexed once. An event leaves the queue when its bulk item
+    /// succeeded or failed for good (a mapping error: counted in
+    /// [`Stats::failed`](crate::Stats::failed) and logged); retryable failures stay queued.
+    Elasticsearch {
+        /// Nodes, authentication, TLS.
+        client: es_client::ClientConfig,
+        /// Index name, or a Logstash-style template rendered per event
+        /// (`python-logs-%{+YYYY.MM.dd}`, from the event's `@timestamp`/`timestamp`).
+        index: String,
+    },
 }
 
 impl Transport {
@@ -35,10 +47,23 @@ impl Transport {
     }
 }
 
+impl Transport {
+    /// [`Transport::Elasticsearch`] to one node, e.g. `http://127.0.0.1:9200`.
+    pub fn elasticsearch(url: impl Into<String>, index: impl Into<String>) -> Self {
+        Self::Elasticsearch {
+            client: es_client::ClientConfig::new(url),
+            index: index.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+            Self::Elasticsearch { client, index } => {
+                write!(f, "elasticsearch {} index {index}", client.nodes.join(","))
+            }
         }
     }
 }
@@ -212,9 +237,16 @@ impl Builder {
                 "min must be above zero and not above max",
             );
         }
-        let Transport::Tcp { host, port } = &self.transport;
-        if host.is_empty() || *port == 0 {
-            return bad("transport", "tcp needs a host and a non-zero port");
+        match &self.transport {
+            Transport::Tcp { host, port } if host.is_empty() || *port == 0 => {
+                return bad("transport", "tcp needs a host and a non-zero port");
+            }
+            Transport::Elasticsearch { client, index }
+                if client.nodes.is_empty() || index.is_empty() =>
+            {
+                return bad("transport", "elasticsearch needs a node URL and an index");
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -49,10 +49,11 @@ impl Disk {
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  CREATE TABLE IF NOT EXISTS event (
-                     id   INTEGER PRIMARY KEY,
+                     id   INTEGER PRIMARY KEY AUTOINCREMENT,
                      ts   INTEGER NOT NULL,
                      line BLOB    NOT NULL
-                 );",
+                 );
+                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
             )
             .map_err(|e| disk.err(e))?;
         Ok(disk)
@@ -60,6 +61,22 @@ impl Disk {
 
     pub fn err(&self, e: rusqlite::Error) -> Error {
         err(&self.path, e)
+    }
+
+    /// The queue's token: random, made once per database (ids are never reused:
+    /// AUTOINCREMENT), so `<token>-<id>` names an event for good.
+    pub fn token(&self) -> Result<String> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('token', ?1)",
+                [crate::es::random_token()],
+            )
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'token'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
     }
 
     /// Rows and payload bytes queued now.
@@ -132,6 +149,35 @@ impl Disk {
             "DELETE FROM event WHERE id BETWEEN ?1 AND ?2 RETURNING length(line)",
             params![first, last],
         )
+    }
+
+    /// Deletes the rows `first..=last` except those in `keep`.
+    pub fn delete_except(
+        &mut self,
+        first: i64,
+        last: i64,
+        keep: &std::collections::HashSet<i64>,
+    ) -> Result<Removed> {
+        if keep.is_empty() {
+            return self.delete_range(first, last);
+        }
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| err(&path, e))?;
+        let mut removed = Removed::default();
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM event WHERE id = ?1 RETURNING length(line)")
+                .map_err(|e| err(&path, e))?;
+            for id in (first..=last).filter(|id| !keep.contains(id)) {
+                let mut rows = stmt.query([id]).map_err(|e| err(&path, e))?;
+                while let Some(r) = rows.next().map_err(|e| err(&path, e))? {
+                    removed.rows += 1;
+                    removed.bytes += to_u64(r.get::<_, i64>(0).map_err(|e| err(&path, e))?);
+                }
+            }
+        }
+        tx.commit().map_err(|e| err(&path, e))?;
+        Ok(removed)
     }
 
     /// Deletes rows logged before `cutoff_ms` with ids above `protect`.

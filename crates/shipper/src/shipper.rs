@@ -44,6 +44,7 @@ pub(crate) struct Counters {
     pub absorbed: AtomicU64,
     pub persisted: AtomicU64,
     pub sent: AtomicU64,
+    pub failed: AtomicU64,
     pub dropped_full: AtomicU64,
     pub expired: AtomicU64,
     pub rejected: AtomicU64,
@@ -96,6 +97,9 @@ pub struct Stats {
     /// Events written to the transport (TCP: written and flushed). Includes events queued on
     /// disk by an earlier run.
     pub sent: u64,
+    /// Events the transport refused for good (Elasticsearch: a final bulk item failure, such
+    /// as a mapping error), removed from the queue and logged with the reason.
+    pub failed: u64,
     /// Events dropped because a queue was full (the oldest go first).
     pub dropped_full: u64,
     /// Events discarded unsent because they outlived the TTL.
@@ -330,6 +334,7 @@ impl Handle {
             accepted: c.accepted.load(Relaxed),
             persisted: c.persisted.load(Relaxed),
             sent: c.sent.load(Relaxed),
+            failed: c.failed.load(Relaxed),
             dropped_full: c.dropped_full.load(Relaxed),
             expired: c.expired.load(Relaxed),
             rejected: c.rejected.load(Relaxed),

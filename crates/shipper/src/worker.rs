@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::config::{Builder, Transport};
 use crate::disk::{Disk, Removed, Row};
+use crate::es::Es;
 use crate::shipper::{Item, Shared, now_ms};
 use crate::tcp::Tcp;
 use crate::{Error, Result};
@@ -23,14 +24,22 @@ pub(crate) fn spawn(
     wake: Receiver<()>,
 ) -> Result<Vec<JoinHandle<()>>> {
     let mut threads = Vec::new();
-    let tcp = match &cfg.transport {
-        Transport::Tcp { host, port } => Tcp::new(
-            host,
-            *port,
-            cfg.io_timeout,
-            cfg.backoff_min,
-            cfg.backoff_max,
-        ),
+    let make_output = |token: String| -> Result<Output> {
+        Ok(match &cfg.transport {
+            Transport::Tcp { host, port } => Output::Tcp(Tcp::new(
+                host,
+                *port,
+                cfg.io_timeout,
+                cfg.backoff_min,
+                cfg.backoff_max,
+            )),
+            Transport::Elasticsearch { client, index } => Output::Es {
+                es: Box::new(Es::new(client, index, token)?),
+                backoff: Duration::ZERO,
+                min: cfg.backoff_min,
+                max: cfg.backoff_max,
+            },
+        })
     };
     if let Some(path) = &cfg.database {
         let writer_disk = Disk::open(path)?;
@@ -51,10 +60,11 @@ pub(crate) fn spawn(
             max_bytes: cfg.max_queue_bytes,
         };
         threads.push(start("writer", move || w.run())?);
+        let output = make_output(sender_disk.token()?)?;
         let s = DiskSender {
             shared: shared.clone(),
             disk: sender_disk,
-            tcp,
+            output,
             wake,
             batch: cfg.batch_size,
             ttl: cfg.event_ttl,
@@ -63,7 +73,8 @@ pub(crate) fn spawn(
     } else {
         let s = MemorySender {
             shared: shared.clone(),
-            tcp,
+            output: make_output(crate::es::random_token())?,
+            next_id: 0,
             wake,
             batch: cfg.batch_size,
             ttl: cfg.event_ttl,
@@ -238,34 +249,133 @@ fn sub(c: &crate::shipper::Counters, r: Removed) {
         .fetch_sub(r.bytes.min(c.disk_bytes.load(Relaxed)), Relaxed);
 }
 
-/// Connects if needed; on failure counts it and naps for the backoff. True when connected.
-fn connected(shared: &Shared, tcp: &mut Tcp) -> bool {
-    match tcp.ensure() {
-        Ok(fresh) => {
-            if fresh {
-                shared.c.connects.fetch_add(1, Relaxed);
-                tracing::debug!("connected to the agent");
+/// Where batches go.
+enum Output {
+    Tcp(Tcp),
+    Es {
+        es: Box<Es>,
+        backoff: Duration,
+        min: Duration,
+        max: Duration,
+    },
+}
+
+/// What delivering one batch achieved.
+struct Delivered {
+    sent: u64,
+    failed: u64,
+    /// Ids of rows to keep queued.
+    keep: std::collections::HashSet<i64>,
+}
+
+impl Output {
+    /// TCP: connects if needed; on failure counts it and naps for the backoff. True when
+    /// the output can take a batch.
+    fn ready(&mut self, shared: &Shared) -> bool {
+        let Self::Tcp(tcp) = self else { return true };
+        match tcp.ensure() {
+            Ok(fresh) => {
+                if fresh {
+                    shared.c.connects.fetch_add(1, Relaxed);
+                    tracing::debug!("connected to the agent");
+                }
+                true
             }
-            true
-        }
-        Err(e) => {
-            let failures = shared.c.send_errors.fetch_add(1, Relaxed);
-            // Warn at the first failure of a streak (and every 100th), not at every retry.
-            if tcp.first_failure() || failures % 100 == 0 {
-                tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent; events stay queued");
-            } else {
-                tracing::debug!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");
+            Err(e) => {
+                let failures = shared.c.send_errors.fetch_add(1, Relaxed);
+                // Warn at the first failure of a streak (and every 100th), not at every retry.
+                if tcp.first_failure() || failures % 100 == 0 {
+                    tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent; events stay queued");
+                } else {
+                    tracing::debug!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");
+                }
+                nap(shared, tcp.backoff);
+                false
             }
-            nap(shared, tcp.backoff);
-            false
         }
     }
+
+    /// Delivers `rows` (already free of expired ones). `buf` is scratch space.
+    fn deliver(&mut self, shared: &Shared, rows: &[&Row], buf: &mut Vec<u8>) -> Delivered {
+        let all = || rows.iter().map(|r| r.id).collect();
+        match self {
+            Self::Tcp(tcp) => {
+                buf.clear();
+                for r in rows {
+                    buf.extend_from_slice(&r.line);
+                    buf.push(b'\n');
+                }
+                match tcp.send(buf) {
+                    Ok(()) => Delivered {
+                        sent: rows.len() as u64,
+                        failed: 0,
+                        keep: Default::default(),
+                    },
+                    Err(e) => {
+                        shared.c.send_errors.fetch_add(1, Relaxed);
+                        tracing::warn!(error = %e, "sending to the agent failed; the batch stays queued");
+                        Delivered {
+                            sent: 0,
+                            failed: 0,
+                            keep: all(),
+                        }
+                    }
+                }
+            }
+            Self::Es {
+                es,
+                backoff,
+                min,
+                max,
+            } => {
+                let out = es.send(rows);
+                if out.keep.is_empty() {
+                    *backoff = Duration::ZERO;
+                } else {
+                    shared.c.send_errors.fetch_add(1, Relaxed);
+                    *backoff = if backoff.is_zero() {
+                        *min
+                    } else {
+                        (*backoff * 2).min(*max)
+                    };
+                    nap(shared, *backoff);
+                }
+                Delivered {
+                    sent: out.sent,
+                    failed: out.failed,
+                    keep: out.keep,
+                }
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Self::Tcp(tcp) = self {
+            tcp.close();
+        }
+    }
+
+    /// When stopping, only an output that works right now is worth trying (no naps).
+    fn healthy(&self) -> bool {
+        match self {
+            Self::Tcp(tcp) => tcp.backoff.is_zero(),
+            Self::Es { backoff, .. } => backoff.is_zero(),
+        }
+    }
+}
+
+/// Splits off the rows older than the TTL; returns the rest.
+fn unexpired(rows: &[Row], ttl: Option<i64>) -> Vec<&Row> {
+    let cutoff = ttl.map(|t| now_ms() - t);
+    rows.iter()
+        .filter(|r| !cutoff.is_some_and(|c| r.ts < c))
+        .collect()
 }
 
 struct DiskSender {
     shared: Arc<Shared>,
     disk: Disk,
-    tcp: Tcp,
+    output: Output,
     wake: Receiver<()>,
     batch: usize,
     ttl: Option<Duration>,
@@ -279,14 +389,14 @@ impl DiskSender {
                 let _ = self.wake.recv_timeout(Duration::from_millis(100));
                 continue;
             }
-            if !connected(&self.shared, &mut self.tcp) {
+            if !self.output.ready(&self.shared) {
                 continue;
             }
             self.send_batch(&mut buf);
             // Nothing is in flight between batches: TTL and drop-oldest may take any row.
             self.shared.c.inflight_max.store(0, Relaxed);
         }
-        self.tcp.close();
+        self.output.close();
     }
 
     fn send_batch(&mut self, buf: &mut Vec<u8>) {
@@ -302,20 +412,29 @@ impl DiskSender {
             return;
         };
         let (first, last) = (first.id, last.id);
-        let expired = fill(buf, &rows, ttl_ms(self.ttl));
-        if let Err(e) = self.tcp.send(buf) {
-            self.shared.c.send_errors.fetch_add(1, Relaxed);
-            tracing::warn!(error = %e, "sending to the agent failed; the batch stays queued");
-            return;
+        let live = unexpired(&rows, ttl_ms(self.ttl));
+        let expired = (rows.len() - live.len()) as u64;
+        let d = if live.is_empty() {
+            Delivered {
+                sent: 0,
+                failed: 0,
+                keep: Default::default(),
+            }
+        } else {
+            self.output.deliver(&self.shared, &live, buf)
+        };
+        if d.keep.len() == live.len() && !live.is_empty() {
+            return; // nothing delivered: everything stays queued
         }
         let c = &self.shared.c;
-        match self.disk.delete_range(first, last) {
+        match self.disk.delete_except(first, last, &d.keep) {
             Ok(r) => sub(c, r),
             Err(e) => {
                 tracing::error!(error = %e, "could not remove sent events from the queue; they will be sent again")
             }
         }
-        c.sent.fetch_add(rows.len() as u64 - expired, Relaxed);
+        c.sent.fetch_add(d.sent, Relaxed);
+        c.failed.fetch_add(d.failed, Relaxed);
         c.expired.fetch_add(expired, Relaxed);
     }
 
@@ -329,25 +448,10 @@ impl DiskSender {
     }
 }
 
-/// Writes the unexpired rows as json_lines into `buf`; returns how many expired.
-fn fill(buf: &mut Vec<u8>, rows: &[Row], ttl: Option<i64>) -> u64 {
-    buf.clear();
-    let cutoff = ttl.map(|t| now_ms() - t);
-    let mut expired = 0;
-    for r in rows {
-        if cutoff.is_some_and(|c| r.ts < c) {
-            expired += 1;
-            continue;
-        }
-        buf.extend_from_slice(&r.line);
-        buf.push(b'\n');
-    }
-    expired
-}
-
 struct MemorySender {
     shared: Arc<Shared>,
-    tcp: Tcp,
+    output: Output,
+    next_id: i64,
     wake: Receiver<()>,
     batch: usize,
     ttl: Option<Duration>,
@@ -355,65 +459,59 @@ struct MemorySender {
 
 impl MemorySender {
     fn run(mut self) {
-        let mut items: Vec<(i64, Vec<u8>)> = Vec::with_capacity(self.batch);
+        let mut rows: Vec<Row> = Vec::with_capacity(self.batch);
         let mut buf = Vec::new();
         loop {
             let stopping = self.shared.stop.load(Relaxed);
-            if items.is_empty() {
-                if !self.take(&mut items, stopping) && stopping {
+            if rows.is_empty() {
+                if !self.take(&mut rows, stopping) && stopping {
                     break;
                 }
-                if items.is_empty() {
+                if rows.is_empty() {
                     continue;
                 }
             }
-            if stopping && !self.tcp_ready_now() {
+            if stopping && !self.output.healthy() {
                 break;
             }
-            if !connected(&self.shared, &mut self.tcp) {
+            if !self.output.ready(&self.shared) {
                 continue;
             }
-            let cutoff = ttl_ms(self.ttl).map(|t| now_ms() - t);
-            let before = items.len();
-            items.retain(|(ts, _)| !cutoff.is_some_and(|c| *ts < c));
-            let expired = (before - items.len()) as u64;
-            buf.clear();
-            for (_, line) in &items {
-                buf.extend_from_slice(line);
-                buf.push(b'\n');
-            }
             let c = &self.shared.c;
+            let before = rows.len();
+            let cutoff = ttl_ms(self.ttl).map(|t| now_ms() - t);
+            rows.retain(|r| !cutoff.is_some_and(|c| r.ts < c));
+            let expired = (before - rows.len()) as u64;
             if expired > 0 {
                 c.expired.fetch_add(expired, Relaxed);
                 c.absorbed.fetch_add(expired, Relaxed);
             }
-            if buf.is_empty() {
+            if rows.is_empty() {
                 continue;
             }
-            if let Err(e) = self.tcp.send(&buf) {
-                c.send_errors.fetch_add(1, Relaxed);
-                tracing::warn!(error = %e, "sending to the agent failed; retrying the batch");
-                continue;
-            }
-            let n = items.len() as u64;
-            items.clear();
-            c.sent.fetch_add(n, Relaxed);
-            c.absorbed.fetch_add(n, Relaxed);
+            let refs: Vec<&Row> = rows.iter().collect();
+            let d = self.output.deliver(&self.shared, &refs, &mut buf);
+            drop(refs);
+            let done = (rows.len() - d.keep.len()) as u64;
+            rows.retain(|r| d.keep.contains(&r.id));
+            c.sent.fetch_add(d.sent, Relaxed);
+            c.failed.fetch_add(d.failed, Relaxed);
+            c.absorbed.fetch_add(done, Relaxed);
         }
         // Whatever is left was never delivered.
-        let mut left = items.len() as u64;
+        let mut left = rows.len() as u64;
         while self.shared.rx.try_recv().is_ok() {
             left += 1;
         }
         let c = &self.shared.c;
         c.lost.fetch_add(left, Relaxed);
         c.absorbed.fetch_add(left, Relaxed);
-        self.tcp.close();
+        self.output.close();
     }
 
     /// Takes up to a batch from the channel, waiting up to 100 ms for the first event.
     /// False when nothing came.
-    fn take(&self, items: &mut Vec<(i64, Vec<u8>)>, stopping: bool) -> bool {
+    fn take(&mut self, rows: &mut Vec<Row>, stopping: bool) -> bool {
         let rx = &self.shared.rx;
         let first = if stopping {
             rx.try_recv().ok()
@@ -427,16 +525,21 @@ impl MemorySender {
             }
         };
         let Some(first) = first else { return false };
-        items.push((first.at_ms, first.payload.into_line()));
-        while items.len() < self.batch {
+        let mut next_id = self.next_id;
+        let mut push = |rows: &mut Vec<Row>, it: Item| {
+            next_id += 1;
+            rows.push(Row {
+                id: next_id,
+                ts: it.at_ms,
+                line: it.payload.into_line(),
+            });
+        };
+        push(rows, first);
+        while rows.len() < self.batch {
             let Ok(it) = rx.try_recv() else { break };
-            items.push((it.at_ms, it.payload.into_line()));
+            push(rows, it);
         }
+        self.next_id = next_id;
         true
-    }
-
-    /// When stopping, only a live connection is worth using (no backoff naps).
-    fn tcp_ready_now(&self) -> bool {
-        self.tcp.backoff.is_zero()
     }
 }
