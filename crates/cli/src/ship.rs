@@ -140,9 +140,9 @@ impl Progress {
             return Self(None);
         }
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} sent ({per_sec}) {msg}",
-        ) {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} sent ({per_sec}) {msg}")
+        {
             bar.set_style(style);
         }
         Self(Some(bar))

@@ -123,11 +123,11 @@ fn generate_logs(count: u64, sleep: bool) {
         match level {
             "INFO" => {
                 tracing::info!(target: "python-logstash-logger", user, action, duration, tags,
-                "User {user} performed {action} in {duration:.2}s")
+                "User {user} performed {action} in {duration:.2}s");
             }
             "WARNING" => {
                 tracing::warn!(target: "python-logstash-logger", user, action, duration, tags,
-                "Slow action detected: {action} took {duration:.2}s")
+                "Slow action detected: {action} took {duration:.2}s");
             }
             _ => tracing::error!(target: "python-logstash-logger", user, action, duration, tags,
                 "Error during {action} by {user}"),

@@ -368,7 +368,7 @@ impl Output {
 fn unexpired(rows: &[Row], ttl: Option<i64>) -> Vec<&Row> {
     let cutoff = ttl.map(|t| now_ms() - t);
     rows.iter()
-        .filter(|r| !cutoff.is_some_and(|c| r.ts < c))
+        .filter(|r| cutoff.is_none_or(|c| r.ts >= c))
         .collect()
 }
 
@@ -430,7 +430,7 @@ impl DiskSender {
         match self.disk.delete_except(first, last, &d.keep) {
             Ok(r) => sub(c, r),
             Err(e) => {
-                tracing::error!(error = %e, "could not remove sent events from the queue; they will be sent again")
+                tracing::error!(error = %e, "could not remove sent events from the queue; they will be sent again");
             }
         }
         c.sent.fetch_add(d.sent, Relaxed);
@@ -480,7 +480,7 @@ impl MemorySender {
             let c = &self.shared.c;
             let before = rows.len();
             let cutoff = ttl_ms(self.ttl).map(|t| now_ms() - t);
-            rows.retain(|r| !cutoff.is_some_and(|c| r.ts < c));
+            rows.retain(|r| cutoff.is_none_or(|c| r.ts >= c));
             let expired = (before - rows.len()) as u64;
             if expired > 0 {
                 c.expired.fetch_add(expired, Relaxed);

@@ -42,7 +42,8 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     while let Some(a) = it.next() {
         let mut num = |name: &str| -> anyhow::Result<u64> {
             let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.parse().with_context(|| format!("{name} {v}: not a number"))
+            v.parse()
+                .with_context(|| format!("{name} {v}: not a number"))
         };
         match a.as_str() {
             "--count" => o.count = num("--count")?,
@@ -62,13 +63,32 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let root = util::root();
     if o.criterion {
         util::run(util::cargo().args([
-            "bench", "-p", "shipper", "--bench", "overhead", "--", "--warm-up-time", "1",
-            "--measurement-time", "3",
+            "bench",
+            "-p",
+            "shipper",
+            "--bench",
+            "overhead",
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
         ]))?;
     }
     util::run(util::cargo().args(["build", "--release", "-p", "cli", "--bin", "sluice"]))?;
-    util::run(util::cargo().args(["build", "--release", "-p", "shipper", "--example", "example1"]))?;
-    let python = if o.python { Some(pyenv::ensure()?) } else { None };
+    util::run(util::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "shipper",
+        "--example",
+        "example1",
+    ]))?;
+    let python = if o.python {
+        Some(pyenv::ensure()?)
+    } else {
+        None
+    };
 
     let sink = Sink::start()?;
     let port = sink.port.to_string();
@@ -81,13 +101,25 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut measure = |name: &str, events: u64, mut cmd: Command| -> anyhow::Result<()> {
         let r = sink.measure(name, events, &mut cmd)?;
-        println!("{name:<46} {events:>9} events {:>8.2} s {:>12.0} events/s", r.as_secs_f64(), events as f64 / r.as_secs_f64());
+        println!(
+            "{name:<46} {events:>9} events {:>8.2} s {:>12.0} events/s",
+            r.as_secs_f64(),
+            events as f64 / r.as_secs_f64()
+        );
         results.push((name.to_owned(), events as f64 / r.as_secs_f64()));
         Ok(())
     };
     let ship = |db: Option<&Path>| {
         let mut c = Command::new(&sluice);
-        c.args(["ship", "--host", "127.0.0.1", "--port", &port, "--count", &n]);
+        c.args([
+            "ship",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--count",
+            &n,
+        ]);
         if let Some(db) = db {
             c.arg("--database").arg(db);
         }
@@ -104,9 +136,21 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     };
     println!("\nend to end into a tcp json_lines sink (counts lines) on 127.0.0.1:{port}");
     measure("sluice ship, memory", o.count, ship(None))?;
-    measure("sluice ship, durable (SQLite)", o.count, ship(Some(&fresh(&tmp, "ship.db")?)))?;
-    measure("Rust Example 1 via tracing layer, memory", o.count, ex1(None))?;
-    measure("Rust Example 1 via tracing layer, durable", o.count, ex1(Some(&fresh(&tmp, "ex1.db")?)))?;
+    measure(
+        "sluice ship, durable (SQLite)",
+        o.count,
+        ship(Some(&fresh(&tmp, "ship.db")?)),
+    )?;
+    measure(
+        "Rust Example 1 via tracing layer, memory",
+        o.count,
+        ex1(None),
+    )?;
+    measure(
+        "Rust Example 1 via tracing layer, durable",
+        o.count,
+        ex1(Some(&fresh(&tmp, "ex1.db")?)),
+    )?;
     if let Some(py) = &python {
         let script = root.join("crates/shipper/benches/py/logstash_async_bench.py");
         let m = o.py_count.to_string();
@@ -119,15 +163,31 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
             c
         };
         measure("python-logstash-async, memory", o.py_count, pyc(None))?;
-        measure("python-logstash-async, SQLite", o.py_count, pyc(Some(&fresh(&tmp, "logstash.db")?)))?;
+        measure(
+            "python-logstash-async, SQLite",
+            o.py_count,
+            pyc(Some(&fresh(&tmp, "logstash.db")?)),
+        )?;
     }
     let rate = |name: &str| results.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
-    if let (Some(rs), Some(py)) = (rate("sluice ship, durable (SQLite)"), rate("python-logstash-async, SQLite")) {
-        println!("\ndurable: sluice ship is {:.0}x python-logstash-async with SQLite (goal >= 50x; goal >= 200,000 events/s: {})",
-            rs / py, if rs >= 200_000.0 { "met" } else { "not met" });
+    if let (Some(rs), Some(py)) = (
+        rate("sluice ship, durable (SQLite)"),
+        rate("python-logstash-async, SQLite"),
+    ) {
+        println!(
+            "\ndurable: sluice ship is {:.0}x python-logstash-async with SQLite (goal >= 50x; goal >= 200,000 events/s: {})",
+            rs / py,
+            if rs >= 200_000.0 { "met" } else { "not met" }
+        );
     }
-    if let (Some(rs), Some(py)) = (rate("sluice ship, memory"), rate("python-logstash-async, memory")) {
-        println!("memory:  sluice ship is {:.0}x python-logstash-async in memory", rs / py);
+    if let (Some(rs), Some(py)) = (
+        rate("sluice ship, memory"),
+        rate("python-logstash-async, memory"),
+    ) {
+        println!(
+            "memory:  sluice ship is {:.0}x python-logstash-async in memory",
+            rs / py
+        );
     }
     Ok(())
 }
@@ -194,8 +254,10 @@ impl Sink {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 if self.lines.load(SeqCst) < target {
-                    bail!("{name} exited ({status}) after sending {} of {events} events",
-                        events - (target - self.lines.load(SeqCst)));
+                    bail!(
+                        "{name} exited ({status}) after sending {} of {events} events",
+                        events - (target - self.lines.load(SeqCst))
+                    );
                 }
                 break;
             }

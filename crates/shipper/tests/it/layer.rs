@@ -124,26 +124,29 @@ fn level_filter_keeps_warning_and_above() {
 
 #[test]
 fn tags_merge_static_and_event_tags() {
-    fn check(static_tags: &[&str], emit: fn(), expected: Value) {
+    fn check(static_tags: &[&str], emit: fn(), expected: &Value) {
         let got = ship(
             |b| {
                 b.tags(static_tags.iter().copied());
             },
             emit,
         );
-        assert_eq!(got[0].get("tags").cloned().unwrap_or(Value::Null), expected);
+        assert_eq!(
+            &got[0].get("tags").cloned().unwrap_or(Value::Null),
+            expected
+        );
     }
-    check(&[], || tracing::info!("no tags"), Value::Null);
-    check(&["rust"], || tracing::info!("static"), json!(["rust"]));
+    check(&[], || tracing::info!("no tags"), &Value::Null);
+    check(&["rust"], || tracing::info!("static"), &json!(["rust"]));
     check(
         &["rust"],
         || tracing::info!(tags = "python,webapp", "both"),
-        json!(["rust", "python", "webapp"]),
+        &json!(["rust", "python", "webapp"]),
     );
     check(
         &[],
         || tracing::info!(tags = ?["a", "b"], "debug list"),
-        json!(["a", "b"]),
+        &json!(["a", "b"]),
     );
 }
 
@@ -161,7 +164,7 @@ fn extra_prefix_nests_details_and_fields_like_python_logstash_async() {
                 action = "login",
                 duration = 0.5_f64,
                 "Slow action detected: login took 0.50s"
-            )
+            );
         },
     );
     let ev = &got[0];
@@ -207,7 +210,7 @@ fn fields_named_like_layout_fields_do_not_overwrite_them() {
                 level = "fake",
                 host = "override",
                 "Error during login by user2"
-            )
+            );
         },
     );
     let ev = &got[0];

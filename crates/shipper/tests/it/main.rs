@@ -4,6 +4,7 @@
 
 mod crash;
 mod delivery;
+mod es;
 mod interop;
 mod layer;
 mod receiver;
