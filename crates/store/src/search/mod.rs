@@ -491,7 +491,6 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
     let mut hits: Vec<Hit> = Vec::new();
     let mut states = aggs::new_states(&req.aggs);
     let mut max_score: Option<f32> = None;
-    let mut order = 0u64;
     for (si, shard) in shards.iter().enumerate() {
         let meta = shard.meta();
         let mapping = &meta.mapping;
@@ -520,76 +519,63 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
             EnableScoring::disabled_from_searcher(&searcher)
         };
         let weight = q.weight(enable).map_err(tv)?;
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let mut collector = if req.aggs.is_empty() {
-                None
-            } else {
-                Some(aggs::Collector::new(
-                    &req.aggs,
-                    seg,
-                    mapping,
-                    &ctx,
-                    &shard.name,
-                )?)
-            };
-            let mut sort_cols = Vec::new();
-            for k in &sort {
-                if let SortKey::Field { field, .. } = k {
-                    sort_cols.push(Some(
-                        match aggs::open_source(seg, mapping, field, &shard.name) {
-                            Ok((src, _)) => src,
-                            Err(_) => {
-                                return Err(Error::illegal_argument(format!(
-                                    "cannot sort on [{field}]"
-                                )));
-                            }
-                        },
-                    ));
-                } else {
-                    sort_cols.push(None);
-                }
+        let segments = searcher.segment_readers();
+        let run = |ord: usize| -> Result<SegOut> {
+            run_segment(
+                req,
+                &sort,
+                scoring,
+                want_hits,
+                &segments[ord],
+                ord,
+                si,
+                weight.as_ref(),
+                mapping,
+                &ctx,
+                &shard.name,
+            )
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(segments.len());
+        let outs: Vec<Result<SegOut>> = if threads <= 1 || segments.len() < 2 {
+            (0..segments.len()).map(run).collect()
+        } else {
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let run = &run;
+                        sc.spawn(move || {
+                            (t..segments.len())
+                                .step_by(threads)
+                                .map(run)
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            vec![Err(Error::es(500, "exception", "search thread panicked"))]
+                        })
+                    })
+                    .collect()
+            })
+        };
+        for out in outs {
+            let out = out?;
+            total += out.total;
+            if let Some(m) = out.max_score {
+                max_score = Some(max_score.map_or(m, |x: f32| x.max(m)));
             }
-            let alive = seg.alive_bitset();
-            let mut scorer = weight.scorer(seg, 1.0).map_err(tv)?;
-            let mut doc = scorer.doc();
-            let mut buf = Vec::new();
-            while doc != tantivy::TERMINATED {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    total += 1;
-                    order += 1;
-                    let score = if scoring { scorer.score() } else { 1.0 };
-                    if scoring {
-                        max_score = Some(max_score.map_or(score, |m: f32| m.max(score)));
-                    }
-                    if let Some(c) = collector.as_mut() {
-                        c.collect(doc);
-                    }
-                    if want_hits > 0 {
-                        let keys = sort_cols
-                            .iter()
-                            .zip(&sort)
-                            .map(|(c, k)| match c {
-                                Some(src) => sort_value(src, doc, k, &mut buf),
-                                None => SortVal::Missing,
-                            })
-                            .collect();
-                        hits.push(Hit {
-                            keys,
-                            score,
-                            shard: si,
-                            addr: DocAddress::new(ord as u32, doc),
-                            order: ((si as u64) << 40) | order,
-                        });
-                        if hits.len() >= want_hits * 2 + 64 {
-                            hits.sort_by(|a, b| cmp_hits(&sort, a, b));
-                            hits.truncate(want_hits);
-                        }
-                    }
-                }
-                doc = scorer.advance();
+            hits.extend(out.hits);
+            if hits.len() >= want_hits * 2 + 64 {
+                hits.sort_by(|a, b| cmp_hits(&sort, a, b));
+                hits.truncate(want_hits);
             }
-            if let Some(c) = collector {
-                aggs::merge(&mut states, c.finish());
+            if let Some(st) = out.states {
+                aggs::merge(&mut states, st);
             }
         }
     }
@@ -601,6 +587,91 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
         states,
         max_score,
     })
+}
+
+struct SegOut {
+    total: u64,
+    hits: Vec<Hit>,
+    states: Option<Vec<aggs::State>>,
+    max_score: Option<f32>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_segment(
+    req: &Request,
+    sort: &[SortKey],
+    scoring: bool,
+    want_hits: usize,
+    seg: &tantivy::SegmentReader,
+    ord: usize,
+    si: usize,
+    weight: &dyn tantivy::query::Weight,
+    mapping: &crate::mapping::Mapping,
+    ctx: &query::Ctx<'_>,
+    index: &str,
+) -> Result<SegOut> {
+    let tv = |e| Error::tantivy(index, e);
+    let mut collector = if req.aggs.is_empty() {
+        None
+    } else {
+        Some(aggs::Collector::new(&req.aggs, seg, mapping, ctx, index)?)
+    };
+    let mut sort_cols = Vec::new();
+    for k in sort {
+        if let SortKey::Field { field, .. } = k {
+            let (src, _) = aggs::open_source(seg, mapping, field, index)
+                .map_err(|_| Error::illegal_argument(format!("cannot sort on [{field}]")))?;
+            sort_cols.push(Some(src));
+        } else {
+            sort_cols.push(None);
+        }
+    }
+    let mut out = SegOut {
+        total: 0,
+        hits: Vec::new(),
+        states: None,
+        max_score: None,
+    };
+    let alive = seg.alive_bitset();
+    let mut scorer = weight.scorer(seg, 1.0).map_err(tv)?;
+    let mut doc = scorer.doc();
+    let mut buf = Vec::new();
+    while doc != tantivy::TERMINATED {
+        if alive.is_none_or(|a| a.is_alive(doc)) {
+            out.total += 1;
+            let score = if scoring { scorer.score() } else { 1.0 };
+            if scoring {
+                out.max_score = Some(out.max_score.map_or(score, |m: f32| m.max(score)));
+            }
+            if let Some(c) = collector.as_mut() {
+                c.collect(doc);
+            }
+            if want_hits > 0 {
+                let keys = sort_cols
+                    .iter()
+                    .zip(sort)
+                    .map(|(c, k)| match c {
+                        Some(src) => sort_value(src, doc, k, &mut buf),
+                        None => SortVal::Missing,
+                    })
+                    .collect();
+                out.hits.push(Hit {
+                    keys,
+                    score,
+                    shard: si,
+                    addr: DocAddress::new(ord as u32, doc),
+                    order: ((si as u64) << 48) | ((ord as u64) << 32) | u64::from(doc),
+                });
+                if out.hits.len() >= want_hits * 2 + 64 {
+                    out.hits.sort_by(|a, b| cmp_hits(sort, a, b));
+                    out.hits.truncate(want_hits);
+                }
+            }
+        }
+        doc = scorer.advance();
+    }
+    out.states = collector.map(aggs::Collector::finish);
+    Ok(out)
 }
 
 fn sort_value(src: &aggs::Source, doc: u32, key: &SortKey, buf: &mut Vec<f64>) -> SortVal {
