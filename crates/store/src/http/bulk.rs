@@ -32,10 +32,19 @@ pub(crate) fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<Wri
     let mut frames = NdjsonReader::with_config(&body[..], config);
     let mut ops = Vec::new();
     let mut missing: Vec<String> = Vec::new();
+    // Clients repeat one action line (`{"index":{}}`, `{"index":{"_index":"logs"}}`): parse it once.
+    let mut last: Option<(Bytes, Action)> = None;
     while let Some(frame) = frames.next() {
         let frame = frame.map_err(|e| Error::illegal_argument(format!("bulk body: {e}")))?;
         let (raw, line) = frame_bytes(&frame)?;
-        let action = parse_action(&raw, line, default_index)?;
+        let action = match &last {
+            Some((prev, parsed)) if *prev == raw => parsed.clone(),
+            _ => {
+                let parsed = parse_action(&raw, line, default_index)?;
+                last = Some((raw, parsed.clone()));
+                parsed
+            }
+        };
         let source = if action.op == OpType::Delete {
             None
         } else {
@@ -93,6 +102,7 @@ fn frame_bytes(frame: &Frame) -> Result<(Bytes, u64), Error> {
     }
 }
 
+#[derive(Clone)]
 struct Action {
     op: OpType,
     index: Option<String>,

@@ -78,6 +78,20 @@ fn parses_actions_and_sources() {
 }
 
 #[test]
+fn repeated_action_lines_each_count() {
+    check(
+        "{\"index\":{\"_id\":\"x\"}}\n{\"a\":1}\n{\"index\":{\"_id\":\"x\"}}\n{\"a\":2}\n{\"create\":{}}\n{\"a\":3}\n{\"index\":{\"_id\":\"x\"}}\n{\"a\":4}\n",
+        Some("logs"),
+        Ok(vec![
+            (OpType::Index, "logs", Some("x"), Some("{\"a\":1}")),
+            (OpType::Index, "logs", Some("x"), Some("{\"a\":2}")),
+            (OpType::Create, "logs", None, Some("{\"a\":3}")),
+            (OpType::Index, "logs", Some("x"), Some("{\"a\":4}")),
+        ]),
+    );
+}
+
+#[test]
 fn refuses_what_es_refuses() {
     check(
         "",
