@@ -264,6 +264,7 @@ impl NullSink {
 }
 
 fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
     let mut r = BufReader::with_capacity(1 << 20, stream.try_clone()?);
     let mut w = stream;
     let mut body = Vec::new();
@@ -287,6 +288,11 @@ fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
                 if k.eq_ignore_ascii_case("content-length") {
                     len = v.trim().parse().unwrap_or(0);
                 }
+                // libcurl (rsyslog's omelasticsearch) waits for this before sending a body.
+                if k.eq_ignore_ascii_case("expect") && v.trim().eq_ignore_ascii_case("100-continue")
+                {
+                    w.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                }
             }
         }
         body.resize(len, 0);
@@ -307,11 +313,12 @@ fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
         } else {
             "{\"name\":\"null\",\"cluster_name\":\"null\",\"version\":{\"number\":\"8.15.0\"},\"tagline\":\"You Know, for Search\"}".to_string()
         };
-        write!(
-            w,
+        // One write per response: several small writes meet Nagle and delayed ACKs.
+        let out = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-elastic-product: Elasticsearch\r\ncontent-length: {}\r\n\r\n{resp}",
             resp.len()
-        )?;
+        );
+        w.write_all(out.as_bytes())?;
     }
 }
 
