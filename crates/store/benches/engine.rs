@@ -95,11 +95,11 @@ fn ingest(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(per_bulk as u64));
     g.bench_function(BenchmarkId::new("bulk_docs", per_bulk), |b| {
-        b.iter(|| bulk(&store, &sources))
+        b.iter(|| bulk(&store, &sources));
     });
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function(BenchmarkId::new("bulk_bytes", per_bulk), |b| {
-        b.iter(|| bulk(&store, &sources))
+        b.iter(|| bulk(&store, &sources));
     });
     g.finish();
 }

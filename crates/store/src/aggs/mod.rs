@@ -1119,10 +1119,8 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 }
             }
         }
-        (Kind::Filter(_), State::Single(b)) => {
-            if filters.first().is_some_and(|f| has_bit(f, doc)) {
-                bucket_collect(a, subs, b, doc, buf);
-            }
+        (Kind::Filter(_), State::Single(b)) if filters.first().is_some_and(|f| has_bit(f, doc)) => {
+            bucket_collect(a, subs, b, doc, buf);
         }
         (
             Kind::Filters {
