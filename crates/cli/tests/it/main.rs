@@ -1,3 +1,4 @@
 //! The `sluice` binary, run as a user runs it.
 
 mod generate;
+mod es;
