@@ -44,3 +44,9 @@ pub mod queue;
 pub mod runtime;
 
 pub use error::{Error, Result};
+
+/// The allocator (feature `mimalloc`, on by default): events are allocated on input tasks and
+/// freed on worker threads, a pattern glibc's malloc serves slowly.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -121,13 +121,47 @@ fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
             .insert("message".into(), Value::String(lossy(raw)));
         return (ev, false, false);
     }
-    match LogEvent::from_json_slice(raw) {
-        Ok(ev) => (ev, false, false),
+    match parse_object(raw) {
+        Ok(map) => (LogEvent::from_map(map), false, false),
         Err(e) => {
             tracing::debug!(error = %e, "JSON parse failure, falling back to plain text");
             (failure_event(lossy(raw), "_jsonparsefailure"), true, false)
         }
     }
+}
+
+/// Room for a seed event's fields plus what the pipeline adds (`@version`, `@metadata`, tags),
+/// so the event's map does not regrow while it is parsed and stamped.
+const EVENT_FIELDS: usize = 16;
+
+/// Parses one JSON object straight into a presized map (the same result as
+/// `serde_json::from_slice::<Value>`: a later duplicate key replaces the earlier value in the
+/// earlier position); anything else is an error.
+fn parse_object(raw: &[u8]) -> serde_json::Result<serde_json::Map<String, Value>> {
+    struct Object(serde_json::Map<String, Value>);
+    struct ObjectVisitor;
+    impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+        type Value = Object;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut access: A,
+        ) -> Result<Object, A::Error> {
+            let mut map = serde_json::Map::with_capacity(EVENT_FIELDS);
+            while let Some((k, v)) = access.next_entry::<String, Value>()? {
+                map.insert(k, v);
+            }
+            Ok(Object(map))
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Object {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(ObjectVisitor)
+        }
+    }
+    serde_json::from_slice::<Object>(raw).map(|o| o.0)
 }
 
 /// Decodes a whole body (the `http` input): a JSON object, an array of objects, or NDJSON.
@@ -182,6 +216,9 @@ pub fn stamp(event: &mut LogEvent) {
                 Value::String(Timestamp::now().to_es_string()),
             );
         }
+        // Already in the form we write (the common case: shippers send it that way): parsing
+        // and re-formatting would give the same string back, so leave it as is.
+        Some(Value::String(s)) if is_canonical_timestamp(s) => {}
         Some(Value::String(s)) => match Timestamp::parse(s) {
             Ok(ts) => {
                 map.insert("@timestamp".into(), Value::String(ts.to_es_string()));
@@ -194,6 +231,36 @@ pub fn stamp(event: &mut LogEvent) {
     if !map.contains_key("@version") {
         map.insert("@version".into(), Value::String("1".into()));
     }
+}
+
+/// True when `s` is exactly what [`Timestamp::to_es_string`] writes for a valid instant
+/// (`YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC, a real calendar date, no leap second), so that
+/// `Timestamp::parse(s)?.to_es_string() == s`.
+#[must_use]
+pub fn is_canonical_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 24 {
+        return false;
+    }
+    let shape = b"dddd-dd-ddTdd:dd:dd.dddZ";
+    for (c, want) in b.iter().zip(shape) {
+        let ok = if *want == b'd' {
+            c.is_ascii_digit()
+        } else {
+            c == want
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let num =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    // chrono writes years before 1 or after 9999 differently; keep those on the slow path.
+    if year == 0 || num(11..13) > 23 || num(14..16) > 59 || num(17..19) > 59 {
+        return false;
+    }
+    chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
 }
 
 fn bad_timestamp(event: &mut LogEvent) {
@@ -211,14 +278,12 @@ fn bad_timestamp(event: &mut LogEvent) {
 /// The event as JSON without `@metadata` (what outputs write), without copying the event.
 #[must_use]
 pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
-    if !event.as_map().contains_key("@metadata") {
-        return event.to_json_vec();
-    }
     struct WithoutMetadata<'a>(&'a serde_json::Map<String, Value>);
     impl serde::Serialize for WithoutMetadata<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
-            let mut m = s.serialize_map(Some(self.0.len().saturating_sub(1)))?;
+            // No length: serde_json only uses it to close an empty map early.
+            let mut m = s.serialize_map(None)?;
             for (k, v) in self.0 {
                 if k != "@metadata" {
                     m.serialize_entry(k, v)?;
@@ -227,5 +292,9 @@ pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
             m.end()
         }
     }
-    serde_json::to_vec(&WithoutMetadata(event.as_map())).unwrap_or_default()
+    // Seed events serialise to ~250 bytes: start large enough to avoid regrowing.
+    let mut out = Vec::with_capacity(384);
+    // Writing a map of JSON values into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &WithoutMetadata(event.as_map()));
+    out
 }

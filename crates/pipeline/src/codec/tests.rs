@@ -153,3 +153,105 @@ fn outputs_never_write_metadata() {
     assert_eq!(to_json_without_metadata(&ev), br#"{"a":1}"#.to_vec());
     let _ = Bytes::new();
 }
+
+/// The fast path of `stamp` must agree with parse + format on every input.
+#[test]
+fn canonical_timestamps_match_the_parser() {
+    fn check(input: &str, canonical: bool) {
+        assert_eq!(is_canonical_timestamp(input), canonical, "{input}");
+        if canonical {
+            let ts = Timestamp::parse(input).expect("canonical parses");
+            assert_eq!(ts.to_es_string(), input);
+        }
+    }
+    check("2026-11-24T12:34:56.789Z", true);
+    check("2024-02-29T23:59:59.999Z", true);
+    check("0001-01-01T00:00:00.000Z", true);
+    check("9999-12-31T23:59:59.999Z", true);
+    check("2023-02-29T00:00:00.000Z", false); // not a leap year
+    check("2026-13-01T00:00:00.000Z", false);
+    check("2026-00-01T00:00:00.000Z", false);
+    check("2026-04-31T00:00:00.000Z", false);
+    check("2026-11-24T24:00:00.000Z", false);
+    check("2026-11-24T12:60:00.000Z", false);
+    check("2026-11-24T12:00:60.000Z", false); // leap second: slow path
+    check("0000-01-01T00:00:00.000Z", false);
+    check("2026-11-24T12:34:56.78Z", false);
+    check("2026-11-24T12:34:56.789+00:00", false);
+    check("2026-11-24T12:34:56.789z", false);
+    check("2026-11-24 12:34:56.789Z", false);
+    check("2026-11-24T12:34:56,789Z", false);
+    check("２026-11-24T12:34:56.789Z", false);
+}
+
+#[test]
+fn stamp_keeps_canonical_and_normalises_others() {
+    fn check(input: Value, expected: &str, tag: bool) {
+        let mut ev = obj(json!({ "@timestamp": input }));
+        stamp(&mut ev);
+        assert_eq!(ev.as_map()["@timestamp"], json!(expected));
+        assert_eq!(ev.tags().contains(&"_timestampparsefailure"), tag);
+    }
+    check(
+        json!("2026-11-24T12:34:56.789Z"),
+        "2026-11-24T12:34:56.789Z",
+        false,
+    );
+    check(
+        json!("2026-11-24T12:34:56Z"),
+        "2026-11-24T12:34:56.000Z",
+        false,
+    );
+    check(
+        json!("2026-11-24T13:34:56.789+01:00"),
+        "2026-11-24T12:34:56.789Z",
+        false,
+    );
+}
+
+/// The presized object parser gives what `serde_json::from_slice::<Value>` gives (key order,
+/// duplicate keys) and refuses everything that is not one JSON object.
+#[test]
+fn parse_object_matches_serde_json() {
+    fn check(raw: &str) {
+        let ours = parse_object(raw.as_bytes()).ok().map(Value::Object);
+        let theirs = serde_json::from_slice::<Value>(raw.as_bytes())
+            .ok()
+            .filter(Value::is_object);
+        assert_eq!(ours, theirs, "{raw}");
+        if let (Some(Value::Object(a)), Some(Value::Object(b))) = (&ours, &theirs) {
+            assert!(a.keys().eq(b.keys()), "key order of {raw}");
+        }
+    }
+    for raw in [
+        r#"{"b":1,"a":{"y":[1,2.5,"x"],"x":null},"c":true}"#,
+        r#"{"a":1,"b":2,"a":3}"#,
+        r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17}"#,
+        "{}",
+        " {\"a\":\"\\u00e9\\n\"} ",
+        r#"{"a":1} x"#,
+        r#"{"a":1"#,
+        "[1,2]",
+        "\"s\"",
+        "12",
+        "",
+    ] {
+        check(raw);
+    }
+}
+
+#[test]
+fn json_without_metadata() {
+    fn check(event: Value, expected: &str) {
+        let out = to_json_without_metadata(&obj(event));
+        assert_eq!(std::str::from_utf8(&out).unwrap(), expected);
+    }
+    check(json!({}), "{}");
+    check(json!({"@metadata": {"a": 1}}), "{}");
+    check(json!({"a": 1}), r#"{"a":1}"#);
+    check(json!({"@metadata": {"a": 1}, "b": "x"}), r#"{"b":"x"}"#);
+    check(
+        json!({"b": [1, {"c": null}], "@metadata": 2, "a": 1.5}),
+        r#"{"b":[1,{"c":null}],"a":1.5}"#,
+    );
+}

@@ -108,6 +108,8 @@ pub struct EsOutput {
     client: Client,
     bulk: BulkConfig,
     index: Template,
+    /// `index` depends on nothing but the day of `@timestamp` (see [`IndexCache`]).
+    index_by_day: bool,
     document_id: Option<Template>,
     dlq: Option<Arc<DeadLetterQueue>>,
     shutdown: CancellationToken,
@@ -121,6 +123,72 @@ impl std::fmt::Debug for EsOutput {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
+}
+
+/// True when a `%{+pattern}` index template can only change from one UTC day to the next: every
+/// reference is a date (no field, no `%{+%s}`) whose Joda letters are day-level or coarser
+/// (year, week-year, month, week, day of month/year/week), with no quoted text.
+fn depends_on_day_only(template: &str) -> bool {
+    let mut rest = template;
+    while let Some(at) = rest.find("%{") {
+        let after = &rest[at + 2..];
+        let Some(end) = after.find('}') else {
+            return false;
+        };
+        let Some(pattern) = after[..end].strip_prefix('+') else {
+            return false;
+        };
+        if pattern.is_empty()
+            || !pattern.chars().all(|c| {
+                matches!(
+                    c,
+                    'y' | 'Y' | 'u' | 'x' | 'M' | 'w' | 'd' | 'D' | 'e' | 'E' | '.' | '-' | '_'
+                )
+            })
+        {
+            return false;
+        }
+        rest = &after[end + 1..];
+    }
+    true
+}
+
+/// Index names rendered for one bulk request, keyed by the UTC day of `@timestamp`, so a daily
+/// index pattern is formatted once per day seen instead of once per event. Used only when the
+/// template depends on the day alone and `@timestamp` is in the canonical form (whose first ten
+/// bytes are the UTC date); anything else is rendered per event.
+#[derive(Debug, Default)]
+pub(crate) struct IndexCache {
+    last: Option<([u8; 10], String)>,
+}
+
+impl IndexCache {
+    pub(crate) fn render(&mut self, template: &Template, by_day: bool, ev: &LogEvent) -> String {
+        let day = by_day
+            .then(|| ev.as_map().get("@timestamp").and_then(|v| v.as_str()))
+            .flatten()
+            .filter(|s| crate::codec::is_canonical_timestamp(s))
+            .and_then(|s| <[u8; 10]>::try_from(&s.as_bytes()[..10]).ok());
+        let Some(day) = day else {
+            return render_index(template, ev);
+        };
+        match &self.last {
+            Some((d, name)) if *d == day => name.clone(),
+            _ => {
+                let name = render_index(template, ev);
+                self.last = Some((day, name.clone()));
+                name
+            }
+        }
+    }
+}
+
+/// The index for `ev`: the rendered name, or when it is not a valid index name the raw
+/// rendering (Elasticsearch then rejects the document and it goes to the dead-letter queue).
+fn render_index(template: &Template, ev: &LogEvent) -> String {
+    template
+        .render_index(ev)
+        .unwrap_or_else(|_| template.render(ev))
 }
 
 fn retryable(status: Option<u16>, error_type: &str) -> bool {
@@ -159,11 +227,13 @@ impl EsOutput {
         let mut bulk = BulkConfig::default();
         bulk.max_docs = 5_000;
         bulk.max_bytes = 20 * 1024 * 1024;
+        let index_by_day = depends_on_day_only(&config.index);
         Ok(EsOutput {
             config,
             client,
             bulk,
             index,
+            index_by_day,
             document_id,
             dlq,
             shutdown,
@@ -171,12 +241,9 @@ impl EsOutput {
         })
     }
 
-    fn doc(&self, ev: &LogEvent) -> BulkDoc {
+    fn doc(&self, ev: &LogEvent, cache: &mut IndexCache) -> BulkDoc {
         let source = to_json_without_metadata(ev);
-        let index = self
-            .index
-            .render_index(ev)
-            .unwrap_or_else(|_| self.index.render(ev));
+        let index = cache.render(&self.index, self.index_by_day, ev);
         let mut doc = match self.config.action {
             BulkOp::Create => BulkDoc::create(source),
             _ => BulkDoc::index(source),
@@ -189,7 +256,8 @@ impl EsOutput {
     }
 
     pub(crate) async fn send(&self, events: &[&LogEvent]) -> Result<()> {
-        let mut pending: Vec<BulkDoc> = events.iter().map(|e| self.doc(e)).collect();
+        let mut cache = IndexCache::default();
+        let mut pending: Vec<BulkDoc> = events.iter().map(|e| self.doc(e, &mut cache)).collect();
         let mut backoff = self.config.retry_initial;
         loop {
             let outcome = match self.client.bulk_batch(pending, &self.bulk).await {
@@ -201,7 +269,7 @@ impl EsOutput {
                     stats::add(&self.stats.retried, events.len() as u64);
                     self.pause(backoff).await?;
                     backoff = (backoff * 2).min(self.config.retry_max);
-                    pending = events.iter().map(|e| self.doc(e)).collect();
+                    pending = events.iter().map(|e| self.doc(e, &mut cache)).collect();
                     continue;
                 }
             };
@@ -272,3 +340,6 @@ impl EsOutput {
         dlq.write(&lines)
     }
 }
+
+#[cfg(test)]
+mod tests;
