@@ -1,4 +1,8 @@
-//! `cargo xtask bench agent [--events N] [--workers W] [--batch B] [--no-rsyslog] [--no-store]`
+//! `cargo xtask bench agent [--events N] [--workers W] [--batch B] [--no-rsyslog] [--no-store]
+//! [--baseline PATH]`
+//!
+//! `--baseline PATH` also runs another `sluice-agent` binary (e.g. a copy built from an older
+//! commit) into the null sink in the same run, for before/after figures under the same load.
 //!
 //! tcp json_lines → elasticsearch output, measured side by side in one run on the same events
 //! and the same sinks:
@@ -37,6 +41,7 @@ struct Opts {
     batch: usize,
     rsyslog: bool,
     store: bool,
+    baseline: Option<PathBuf>,
 }
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
@@ -47,6 +52,7 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         batch: 1_000,
         rsyslog: true,
         store: true,
+        baseline: None,
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -62,9 +68,13 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
             "--batch" => o.batch = num("--batch")?,
             "--no-rsyslog" => o.rsyslog = false,
             "--no-store" => o.store = false,
+            "--baseline" => {
+                let v = it.next().context("--baseline needs a path")?;
+                o.baseline = Some(PathBuf::from(v));
+            }
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench agent [--events N] [--workers W] \
-                 [--batch B] [--no-rsyslog] [--no-store]"
+                 [--batch B] [--no-rsyslog] [--no-store] [--baseline PATH]"
             ),
         }
     }
@@ -86,7 +96,12 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let work = util::root().join("target/bench-agent");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    util::run(util::cargo().args(["build", "--release", "-p", "agent", "-p", "store", "--bins"]))?;
+    let mut build = util::cargo();
+    build.args(["build", "--release", "-p", "agent", "--bins"]);
+    if opts.store {
+        build.args(["-p", "store"]);
+    }
+    util::run(&mut build)?;
     let bin = util::root().join("target/release");
     let events = work.join("events.ndjson");
     let bytes = write_events(&events, opts.events)?;
@@ -100,8 +115,13 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let mut results = Vec::new();
 
     let sink = NullSink::start()?;
+    if let Some(b) = &opts.baseline {
+        let mut r = run_agent(b, &work, &opts, &events, bytes, Target::Null(&sink))?;
+        r.name = format!("baseline -> {}", Target::Null(&sink).label());
+        results.push(r);
+    }
     results.push(run_agent(
-        &bin,
+        &bin.join("sluice-agent"),
         &work,
         &opts,
         &events,
@@ -120,7 +140,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     if opts.store {
         let store = Store::start(&bin, &work.join("store-agent"))?;
         results.push(run_agent(
-            &bin,
+            &bin.join("sluice-agent"),
             &work,
             &opts,
             &events,
@@ -468,7 +488,7 @@ fn measure(
 // ---- sluice-agent ------------------------------------------------------------------------------
 
 fn run_agent(
-    bin: &Path,
+    agent: &Path,
     work: &Path,
     opts: &Opts,
     events: &Path,
@@ -487,7 +507,7 @@ fn run_agent(
             target.addr()
         ),
     )?;
-    let mut child = Command::new(bin.join("sluice-agent"))
+    let mut child = Command::new(agent)
         .arg("-f")
         .arg(&conf)
         .args([
