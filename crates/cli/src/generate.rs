@@ -50,6 +50,27 @@ pub enum FormatArg {
     Seed,
     /// @timestamp, log.level, message, user.name, event.action, event.duration (ns), service.name, tags.
     Ecs,
+    /// What python-logstash-async sends Logstash: @timestamp, @version, the seed fields, type.
+    Logstash,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Seed => Format::Seed,
+            FormatArg::Ecs => Format::Ecs,
+            FormatArg::Logstash => Format::Logstash,
+        }
+    }
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Seed => Profile::Seed,
+            ProfileArg::Realistic => Profile::Realistic,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -92,14 +113,8 @@ fn config(args: &Args) -> anyhow::Result<GeneratorConfig> {
     };
     Ok(GeneratorConfig {
         seed: args.seed,
-        profile: match args.profile {
-            ProfileArg::Seed => Profile::Seed,
-            ProfileArg::Realistic => Profile::Realistic,
-        },
-        format: match args.format {
-            FormatArg::Seed => Format::Seed,
-            FormatArg::Ecs => Format::Ecs,
-        },
+        profile: args.profile.into(),
+        format: args.format.into(),
         timeline,
         users: args.users,
         source: args.source.clone(),

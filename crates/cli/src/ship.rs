@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use generator::{Format, Generator, GeneratorConfig, Pacer, Profile, Timeline};
+use generator::{Generator, GeneratorConfig, Pacer, Timeline};
 use shipper::{Shipper, Stats, Transport};
+
+use crate::generate::{FormatArg, ProfileArg};
 
 /// Options of `sluice ship`.
 #[derive(clap::Args)]
@@ -31,9 +33,17 @@ pub struct Args {
     /// Random seed of the generator.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Event shape: the seed's flat event, or Elastic Common Schema.
-    #[arg(long, value_enum, default_value_t = FormatArg::Seed)]
+    /// Event shape. The default is what python-logstash-async (the seed's Example 1) sends, with
+    /// the event's time in `@timestamp`, which Logstash and sluice-agent keep.
+    #[arg(long, value_enum, default_value_t = FormatArg::Logstash)]
     pub format: FormatArg,
+    /// The seed's uniform vocabulary, or realistic traffic.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Seed)]
+    pub profile: ProfileArg,
+    /// Back-fill: spread the events over the last SPAN (e.g. 24h) instead of stamping them
+    /// with the wall clock.
+    #[arg(long, value_name = "SPAN")]
+    pub since: Option<String>,
     /// Events per write to the agent and per queue transaction.
     #[arg(long, default_value_t = 1000)]
     pub batch_size: usize,
@@ -42,25 +52,18 @@ pub struct Args {
     pub timeout: f64,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum FormatArg {
-    /// timestamp, level, message, user, action, duration, source, tags.
-    Seed,
-    /// @timestamp, log.level, message, user.name, event.action, ...
-    Ecs,
-}
-
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .with_context(|| format!("--timeout {}: expected seconds", args.timeout))?;
+    let timeline = match &args.since {
+        Some(span) => Timeline::backfill_last(generator::parse_span(span)?, args.count)?,
+        None => Timeline::RealTime,
+    };
     let mut generator = Generator::new(GeneratorConfig {
         seed: args.seed,
-        profile: Profile::Seed,
-        format: match args.format {
-            FormatArg::Seed => Format::Seed,
-            FormatArg::Ecs => Format::Ecs,
-        },
-        timeline: Timeline::RealTime,
+        profile: args.profile.into(),
+        format: args.format.into(),
+        timeline,
         ..GeneratorConfig::default()
     })?;
     let mut pacer = args.rate.map(Pacer::new).transpose()?;

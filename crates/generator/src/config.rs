@@ -30,6 +30,11 @@ pub enum Format {
     /// (`@timestamp`, `log.level`, `message`, `user.name`, `event.action`, `event.duration` in
     /// nanoseconds, `service.name`, `tags`, `ecs.version`).
     Ecs,
+    /// What python-logstash-async sends to Logstash (its `LogstashFormatter`, extra fields at
+    /// the top level as the shipper writes them by default): `@timestamp`, `@version`, `level`,
+    /// `message`, `user`, `action`, `duration`, `source`, `tags`, `type`. Logstash (and
+    /// sluice-agent) take the event's time from `@timestamp`.
+    Logstash,
 }
 
 /// Where the events' timestamps come from.

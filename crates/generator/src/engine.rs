@@ -319,12 +319,27 @@ impl Generator {
         match self.format {
             Format::Seed => self.write_seed(event, out),
             Format::Ecs => self.write_ecs(event, out),
+            Format::Logstash => self.write_logstash(event, out),
         }
     }
 
     fn write_seed(&self, e: &Event, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"timestamp\":\"");
         push_timestamp(out, e.timestamp_micros);
+        self.write_seed_fields(e, out);
+        out.extend_from_slice(b"}\n");
+    }
+
+    fn write_logstash(&self, e: &Event, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"@timestamp\":\"");
+        push_timestamp(out, e.timestamp_micros);
+        out.extend_from_slice(b"\",\"@version\":\"1");
+        self.write_seed_fields(e, out);
+        out.extend_from_slice(b",\"type\":\"python-logstash\"}\n");
+    }
+
+    /// `","level":…,"tags":[…]` — the seed fields after the timestamp, without the closing `}`.
+    fn write_seed_fields(&self, e: &Event, out: &mut Vec<u8>) {
         out.extend_from_slice(b"\",\"level\":\"");
         out.extend_from_slice(e.level.as_str().as_bytes());
         out.extend_from_slice(b"\",\"message\":\"");
@@ -336,7 +351,7 @@ impl Generator {
         out.extend_from_slice(b"\",\"duration\":");
         push_millis_as_seconds(out, e.duration_ms);
         out.extend_from_slice(&self.source_json);
-        out.extend_from_slice(b",\"tags\":[\"python\",\"webapp\"]}\n");
+        out.extend_from_slice(b",\"tags\":[\"python\",\"webapp\"]");
     }
 
     fn write_ecs(&self, e: &Event, out: &mut Vec<u8>) {

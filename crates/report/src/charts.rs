@@ -134,19 +134,22 @@ fn draw<DB: DrawingBackend>(
 fn pie<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, report: &Report) -> DrawResult<DB> {
     let area = area.titled(Chart::ActionsPerUser.title(), (FONT, 24))?;
     let (w, h) = area.dim_in_pixel();
-    let mut sizes: Vec<f64> = report
-        .actions_per_user
-        .iter()
-        .map(|s| s.count as f64)
-        .collect();
-    let mut labels: Vec<String> = report
-        .actions_per_user
-        .iter()
-        .map(|s| format!("{} ({})", s.user, s.count))
-        .collect();
-    if report.other_users > 0 {
-        sizes.push(report.other_users as f64);
-        labels.push(format!("other ({})", report.other_users));
+    // Slices under 2% of the events join "other", so that every label is readable.
+    let total = report.total.max(1) as f64;
+    let mut sizes: Vec<f64> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    let mut other = report.other_users;
+    for s in &report.actions_per_user {
+        if (s.count as f64) / total < 0.02 {
+            other += s.count;
+        } else {
+            sizes.push(s.count as f64);
+            labels.push(format!("{} ({})", s.user, s.count));
+        }
+    }
+    if other > 0 {
+        sizes.push(other as f64);
+        labels.push(format!("other ({other})"));
     }
     if sizes.iter().sum::<f64>() <= 0.0 {
         area.draw_text(
@@ -266,7 +269,7 @@ fn durations<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, report: &Report)
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(56)
-        .build_cartesian_2d((0u32..n).into_segmented(), 0.0..top * 1.15)?;
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0.0..top * 1.15)?;
     chart
         .configure_mesh()
         .disable_x_mesh()

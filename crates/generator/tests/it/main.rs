@@ -158,12 +158,36 @@ fn ecs_lines_are_exactly_log_models_conversion_of_seed_lines() {
 }
 
 #[test]
+fn logstash_lines_are_seed_lines_as_python_logstash_async_sends_them() {
+    for profile in [Profile::Seed, Profile::Realistic] {
+        let seed = lines(&config(11, profile, Format::Seed), 300);
+        let logstash = lines(&config(11, profile, Format::Logstash), 300);
+        let (seed, logstash) = (
+            std::str::from_utf8(&seed).unwrap(),
+            std::str::from_utf8(&logstash).unwrap(),
+        );
+        for (s, l) in seed.lines().zip(logstash.lines()) {
+            let mut want = LogEvent::from_json_slice(s.as_bytes()).unwrap().into_map();
+            let ts = want.shift_remove("timestamp").unwrap();
+            want.shift_insert(0, "@timestamp".into(), ts);
+            want.shift_insert(1, "@version".into(), Value::from("1"));
+            want.insert("type".into(), Value::from("python-logstash"));
+            assert_eq!(
+                LogEvent::from_json_slice(l.as_bytes()).unwrap().into_map(),
+                want,
+                "{l}"
+            );
+        }
+    }
+}
+
+#[test]
 fn source_is_configurable_and_escaped() {
     let cfg = GeneratorConfig {
         source: "my \"app\"\n".into(),
         ..GeneratorConfig::default()
     };
-    for format in [Format::Seed, Format::Ecs] {
+    for format in [Format::Seed, Format::Ecs, Format::Logstash] {
         let out = lines(
             &GeneratorConfig {
                 format,
@@ -174,7 +198,7 @@ fn source_is_configurable_and_escaped() {
         for line in std::str::from_utf8(&out).unwrap().lines() {
             let ev = LogEvent::from_json_slice(line.as_bytes()).unwrap();
             let source = match format {
-                Format::Seed => ev.source(),
+                Format::Seed | Format::Logstash => ev.source(),
                 Format::Ecs => ev.as_map()["service"]["name"].as_str(),
             };
             assert_eq!(source, Some("my \"app\"\n"));
