@@ -186,24 +186,20 @@ fn canonical_timestamps_match_the_parser() {
 
 #[test]
 fn stamp_keeps_canonical_and_normalises_others() {
-    fn check(input: Value, expected: &str, tag: bool) {
+    fn check(input: &str, expected: &str, tag: bool) {
         let mut ev = obj(json!({ "@timestamp": input }));
         stamp(&mut ev);
         assert_eq!(ev.as_map()["@timestamp"], json!(expected));
         assert_eq!(ev.tags().contains(&"_timestampparsefailure"), tag);
     }
     check(
-        json!("2026-11-24T12:34:56.789Z"),
+        "2026-11-24T12:34:56.789Z",
         "2026-11-24T12:34:56.789Z",
         false,
     );
+    check("2026-11-24T12:34:56Z", "2026-11-24T12:34:56.000Z", false);
     check(
-        json!("2026-11-24T12:34:56Z"),
-        "2026-11-24T12:34:56.000Z",
-        false,
-    );
-    check(
-        json!("2026-11-24T13:34:56.789+01:00"),
+        "2026-11-24T13:34:56.789+01:00",
         "2026-11-24T12:34:56.789Z",
         false,
     );

@@ -33,6 +33,9 @@ pub struct TcpInput {
     pub ecs: Ecs,
     /// Binding a non-loopback host is allowed.
     pub allow_remote: bool,
+    /// Add the `v8` connection metadata under `@metadata` (set to `false` when nothing in the
+    /// pipeline can see `@metadata`; `disabled`'s top-level `host`/`port` are always added).
+    pub metadata: bool,
 }
 
 /// A bound tcp input.
@@ -85,10 +88,11 @@ impl BoundTcp {
     }
 }
 
-fn metadata(ecs: Ecs, peer: SocketAddr) -> Vec<(&'static str, Value)> {
+fn metadata(ecs: Ecs, add_metadata: bool, peer: SocketAddr) -> Vec<(&'static str, Value)> {
     let ip = peer.ip().to_string();
     match ecs {
         Ecs::Disabled => vec![("host", json!(ip)), ("port", json!(peer.port()))],
+        Ecs::V8 if !add_metadata => Vec::new(),
         Ecs::V8 => vec![(
             "@metadata",
             json!({"input": {"tcp": {"source": {"ip": ip, "port": peer.port(), "name": ip}}}}),
@@ -102,7 +106,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
     let limit = input.common.decode_size_limit;
     let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    let meta = metadata(input.ecs, peer);
+    let meta = metadata(input.ecs, input.metadata, peer);
     loop {
         let read = tokio::select! {
             () = ctx.shutdown.cancelled() => break,

@@ -60,3 +60,36 @@ fn ordered_requires_one_worker() {
     };
     assert!(s.check().is_ok());
 }
+
+#[test]
+fn metadata_is_observed_only_through_references() {
+    let check = |config: &str, expected: bool| {
+        let p = crate::config::parse_str("t.conf", config).unwrap();
+        assert_eq!(super::build::observes_metadata(&p), expected, "{config}");
+    };
+    let input = "input { tcp { port => 5000 codec => json_lines } }";
+    check(&format!("{input} output {{ stdout {{ }} }}"), false);
+    check(
+        &format!(
+            r#"{input} filter {{ mutate {{ convert => {{ "duration" => "float" }} }} }}
+            output {{ elasticsearch {{ index => "logs-%{{+YYYY.MM.dd}}" }} }}"#
+        ),
+        false,
+    );
+    check(
+        &format!(r#"{input} output {{ elasticsearch {{ index => "%{{[@metadata][i]}}" }} }}"#),
+        true,
+    );
+    check(
+        &format!(r#"{input} filter {{ if [@metadata][x] {{ drop {{ }} }} }}"#),
+        true,
+    );
+    check(
+        &format!(r#"{input} filter {{ mutate {{ remove_field => ["@metadata"] }} }}"#),
+        true,
+    );
+    check(
+        &format!("{input} output {{ stdout {{ codec => rubydebug {{ metadata => true }} }} }}"),
+        true,
+    );
+}

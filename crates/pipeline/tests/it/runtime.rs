@@ -441,3 +441,30 @@ fn invalid_plugin_settings_stop_start_up() {
         .to_string();
     assert!(err.contains("pipeline.ordered"), "{err}");
 }
+
+/// The tcp input's connection metadata is there for whatever references it (here a sprintf
+/// and a condition), and never indexed.
+#[test]
+fn tcp_connection_metadata_is_visible_to_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let tcp = free_addr();
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => json_lines }} }}
+filter {{
+  mutate {{ add_field => {{ "peer" => "%{{[@metadata][input][tcp][source][ip]}}" }} }}
+  if [@metadata][input][tcp][source][port] {{ mutate {{ add_tag => ["has_port"] }} }}
+}}
+output {{ elasticsearch {{ hosts => ["{}"] index => "meta" }} }}"#,
+        tcp.port(),
+        es.url()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    send_tcp(tcp, b"{\"a\":1}\n");
+    wait_for("1 document", DEADLINE, || (es.count() == 1).then_some(())).unwrap();
+    let src = es.sources().remove(0);
+    assert_eq!(src["peer"], "127.0.0.1");
+    assert_eq!(src["tags"], json!(["has_port"]));
+    assert!(src.get("@metadata").is_none());
+    agent.stop().unwrap();
+}
