@@ -575,6 +575,33 @@ pub enum State {
     Single(Box<Bucket>),
     /// metrics
     Metric(MetricState),
+    /// per-segment dense buckets (term ordinal or date bucket index), only while collecting;
+    /// `finish` turns it into `Keyed`
+    Dense(Box<Dense>),
+}
+
+/// Buckets addressed by a small integer instead of a hashed key (one segment).
+#[derive(Debug, Clone, Default)]
+pub struct Dense {
+    /// index of slot 0 (date bucket index; 0 for term ordinals)
+    base: i64,
+    buckets: Vec<Option<Bucket>>,
+    missing: Option<Bucket>,
+}
+
+/// Largest dense bucket array (term dictionary size or date bucket span) per segment.
+const DENSE_MAX: u64 = 1 << 16;
+
+impl Dense {
+    fn new(base: i64, len: usize) -> Dense {
+        let mut buckets = Vec::with_capacity(len);
+        buckets.resize_with(len, || None);
+        Dense {
+            base,
+            buckets,
+            missing: None,
+        }
+    }
 }
 
 /// One bucket.
@@ -1026,7 +1053,53 @@ fn collect_keys(
     }
 }
 
+/// Switches an empty keyed state to dense buckets when the segment's column allows it: terms on
+/// a keyword column with a small dictionary, or a fixed-interval date histogram whose value range
+/// spans few buckets.
+fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
+    let State::Keyed(map) = st else { return };
+    if !map.is_empty() {
+        return;
+    }
+    match (&a.kind, &s.source) {
+        (Kind::Terms { .. }, Source::Str(col)) if col.num_terms() as u64 <= DENSE_MAX => {
+            *st = State::Dense(Box::new(Dense::new(0, col.num_terms())));
+        }
+        (
+            Kind::DateHistogram {
+                interval: Interval::Fixed(i),
+                offset,
+                ..
+            },
+            Source::Num(col),
+        ) if *i > 0 && col.num_docs() > 0 => {
+            let (lo, hi) = (col.min_value(), col.max_value());
+            if !(lo.is_finite() && hi.is_finite()) || lo < -9e15 || hi > 9e15 {
+                return;
+            }
+            let b_lo = fixed_bucket(lo as i64, *i, s.tz, *offset);
+            let b_hi = fixed_bucket(hi as i64, *i, s.tz, *offset);
+            if b_hi >= b_lo && ((b_hi - b_lo) as u64) < DENSE_MAX {
+                *st = State::Dense(Box::new(Dense::new(b_lo, (b_hi - b_lo + 1) as usize)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Bucket index of `ms` for a fixed interval: `date_key` = index * interval - shift + offset.
+fn fixed_bucket(ms: i64, interval: i64, tz: Option<FixedOffset>, offset: i64) -> i64 {
+    let shift = tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
+    (ms + shift - offset).div_euclid(interval)
+}
+
+fn dense_slot<'b>(d: &'b mut Dense, idx: i64, subs: &[Agg]) -> Option<&'b mut Bucket> {
+    let slot = d.buckets.get_mut(usize::try_from(idx - d.base).ok()?)?;
+    Some(slot.get_or_insert_with(|| new_bucket(subs)))
+}
+
 fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Vec<f64>) {
+    densify(a, s, st);
     let SegAgg {
         source,
         filters,
@@ -1037,6 +1110,61 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
         ..
     } = s;
     match (&a.kind, st) {
+        (Kind::Terms { .. }, State::Dense(d)) => {
+            if let Source::Str(col) = source {
+                let mut any = false;
+                let mut last = u64::MAX;
+                for o in col.term_ords(doc) {
+                    any = true;
+                    if o == last {
+                        continue;
+                    }
+                    last = o;
+                    if let Some(b) = dense_slot(d, o as i64, &a.subs) {
+                        bucket_collect(a, subs, b, doc, buf);
+                    }
+                }
+                if !any && missing_key.is_some() {
+                    let b = d.missing.get_or_insert_with(|| new_bucket(&a.subs));
+                    bucket_collect(a, subs, b, doc, buf);
+                }
+            }
+        }
+        (
+            Kind::DateHistogram {
+                interval: Interval::Fixed(i),
+                offset,
+                ..
+            },
+            State::Dense(d),
+        ) => {
+            num_values(source, doc, buf);
+            match buf.len() {
+                0 => {}
+                1 => {
+                    let idx = fixed_bucket(buf[0] as i64, *i, *tz, *offset);
+                    if let Some(b) = dense_slot(d, idx, &a.subs) {
+                        bucket_collect(a, subs, b, doc, buf);
+                    }
+                }
+                _ => {
+                    let idxs: Vec<i64> = buf
+                        .iter()
+                        .map(|v| fixed_bucket(*v as i64, *i, *tz, *offset))
+                        .collect();
+                    let mut last = None;
+                    for idx in idxs {
+                        if last == Some(idx) {
+                            continue;
+                        }
+                        last = Some(idx);
+                        if let Some(b) = dense_slot(d, idx, &a.subs) {
+                            bucket_collect(a, subs, b, doc, buf);
+                        }
+                    }
+                }
+            }
+        }
         (Kind::Terms { .. }, State::Keyed(map)) => match source {
             Source::Str(col) => {
                 let mut any = false;
@@ -1200,6 +1328,49 @@ fn finish_bucket(a: &Agg, s: &mut SegAgg, b: &mut Bucket) {
 }
 
 fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
+    if let State::Dense(d) = st {
+        let d = std::mem::take(&mut **d);
+        let mut map = FastMap::default();
+        let mut text = String::new();
+        for (i, b) in d.buckets.into_iter().enumerate() {
+            let Some(mut b) = b else { continue };
+            finish_bucket(a, s, &mut b);
+            let idx = d.base + i as i64;
+            let key = match (&a.kind, &s.source) {
+                (Kind::Terms { .. }, Source::Str(col)) => {
+                    text.clear();
+                    if !col.ord_to_str(idx as u64, &mut text).unwrap_or(false) {
+                        continue;
+                    }
+                    Key::Str(text.clone())
+                }
+                (
+                    Kind::DateHistogram {
+                        interval: Interval::Fixed(iv),
+                        offset,
+                        ..
+                    },
+                    _,
+                ) => {
+                    let shift = s.tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
+                    f2k((idx * iv - shift + offset) as f64)
+                }
+                _ => continue,
+            };
+            map.insert(key, b);
+        }
+        if let (Some(mut b), Some(k)) = (d.missing, s.missing_key.clone()) {
+            finish_bucket(a, s, &mut b);
+            match map.get_mut(&k) {
+                Some(e) => merge_bucket(e, b),
+                None => {
+                    map.insert(k, b);
+                }
+            }
+        }
+        *st = State::Keyed(map);
+        return;
+    }
     match st {
         State::Keyed(map) => {
             if let Source::Str(col) = &s.source {
@@ -1241,7 +1412,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
             }
         }
         State::Single(b) => finish_bucket(a, s, b),
-        State::Metric(_) => {}
+        State::Metric(_) | State::Dense(_) => {}
     }
 }
 
