@@ -49,7 +49,9 @@ pub struct Fields {
 
 fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let id = b.add_text_field("_id", STRING | STORED | FAST);
+    // `_id` needs terms (lookups, deletes) and the stored value, not a column: a fast column of
+    // unique strings costs a dictionary entry per document at every flush and merge
+    let id = b.add_text_field("_id", STRING | STORED);
     let source = b.add_bytes_field("_source", STORED);
     let version = b.add_u64_field("_version", STORED | FAST);
     let seq_no = b.add_u64_field("_seq_no", STORED | FAST);
@@ -356,7 +358,20 @@ impl Shard {
                 format!("cannot open {}: {e}", tdir.display()),
             )
         })?;
-        let index = Index::open_or_create(mmap, schema).map_err(tv)?;
+        // indices written before `_id` lost its fast column keep their own schema: field ids and
+        // names are the same, only that option differs
+        let exists = Index::exists(&mmap).map_err(|e| {
+            Error::es(
+                500,
+                "exception",
+                format!("cannot open {}: {e}", tdir.display()),
+            )
+        })?;
+        let index = if exists {
+            Index::open(mmap).map_err(tv)?
+        } else {
+            Index::create(mmap, schema, tantivy::IndexSettings::default()).map_err(tv)?
+        };
         index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
         let writer: IndexWriter = index
             .writer_with_num_threads(
@@ -435,7 +450,7 @@ impl Shard {
                         meta.mapping.apply(up);
                         write_meta(&self.dir, &meta)?;
                     }
-                    self.build_doc(&id, version, seq_no, &source, &idoc)
+                    self.build_doc(&id, version, seq_no, &source, idoc)
                 };
                 if !auto_id {
                     w.delete_term(Term::from_field_text(self.fields.id, &id));
@@ -515,7 +530,7 @@ impl Shard {
         version: u64,
         seq_no: u64,
         source: &[u8],
-        idoc: &IndexedDoc,
+        idoc: IndexedDoc,
     ) -> TantivyDocument {
         let f = &self.fields;
         let mut d = TantivyDocument::new();
@@ -526,14 +541,19 @@ impl Shard {
         for p in &idoc.present {
             d.add_text(f.present, p);
         }
-        let (mut kw, mut text, mut num) = (Vec::new(), Vec::new(), Vec::new());
-        for (path, v) in &idoc.values {
+        let n = idoc.values.len();
+        let (mut kw, mut text, mut num) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (path, v) in idoc.values {
             match v {
-                IndexedValue::Keyword(s) => kw.push((path.clone(), OwnedValue::Str(s.clone()))),
-                IndexedValue::Text(s) => text.push((path.clone(), OwnedValue::Str(s.clone()))),
-                IndexedValue::Long(n) => num.push((path.clone(), OwnedValue::I64(*n))),
-                IndexedValue::Double(x) => num.push((path.clone(), OwnedValue::F64(*x))),
-                IndexedValue::Bool(b) => num.push((path.clone(), OwnedValue::Bool(*b))),
+                IndexedValue::Keyword(s) => kw.push((path, OwnedValue::Str(s))),
+                IndexedValue::Text(s) => text.push((path, OwnedValue::Str(s))),
+                IndexedValue::Long(n) => num.push((path, OwnedValue::I64(n))),
+                IndexedValue::Double(x) => num.push((path, OwnedValue::F64(x))),
+                IndexedValue::Bool(b) => num.push((path, OwnedValue::Bool(b))),
             }
         }
         if !kw.is_empty() {
@@ -733,7 +753,7 @@ impl Shard {
                     source: source.clone(),
                     auto_id,
                 });
-                let doc = self.build_doc(&id, version, seq_no, &source, &idoc);
+                let doc = self.build_doc(&id, version, seq_no, &source, idoc);
                 if prev.is_some() {
                     w.delete_term(Term::from_field_text(self.fields.id, &id));
                 }
