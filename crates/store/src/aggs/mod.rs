@@ -743,6 +743,185 @@ struct SegAgg {
     missing_key: Option<Key>,
     missing_num: Option<f64>,
     subs: Vec<SegAgg>,
+    /// column-at-a-time plan when the aggregation tree allows it (see `block_plan`)
+    block: Option<BlockPlan>,
+}
+
+/// A bucket aggregation over a single-valued column whose sub-aggregations are single-valued
+/// terms or simple metrics without sub-aggregations of their own: collected a block of docs at
+/// a time, reading each column with one batched call instead of per-doc iterators.
+struct BlockPlan {
+    key: BlockKey,
+    subs: Vec<BlockSub>,
+}
+
+enum BlockKey {
+    /// keyword term ordinal
+    Ord(Column<u64>),
+    /// fixed-interval date bucket index
+    Date {
+        col: Column<f64>,
+        interval: i64,
+        tz: Option<FixedOffset>,
+        offset: i64,
+    },
+}
+
+enum BlockSub {
+    Ord(Column<u64>),
+    Metric(Column<f64>),
+}
+
+fn full_ords(src: &Source) -> Option<Column<u64>> {
+    match src {
+        Source::Str(col)
+            if col.ords().get_cardinality() == tantivy::columnar::Cardinality::Full
+                && col.num_terms() as u64 <= DENSE_MAX =>
+        {
+            Some(col.ords().clone())
+        }
+        _ => None,
+    }
+}
+
+fn full_num(src: &Source) -> Option<Column<f64>> {
+    match src {
+        Source::Num(col) if col.get_cardinality() == tantivy::columnar::Cardinality::Full => {
+            Some(col.clone())
+        }
+        _ => None,
+    }
+}
+
+fn block_plan(a: &Agg, s: &SegAgg) -> Option<BlockPlan> {
+    let key = match &a.kind {
+        Kind::Terms { .. } => BlockKey::Ord(full_ords(&s.source)?),
+        Kind::DateHistogram {
+            interval: Interval::Fixed(i),
+            offset,
+            ..
+        } => BlockKey::Date {
+            col: full_num(&s.source)?,
+            interval: *i,
+            tz: s.tz,
+            offset: *offset,
+        },
+        _ => return None,
+    };
+    let mut subs = Vec::with_capacity(a.subs.len());
+    for (sa, ss) in a.subs.iter().zip(&s.subs) {
+        if !sa.subs.is_empty() {
+            return None;
+        }
+        subs.push(match &sa.kind {
+            Kind::Terms { .. } => BlockSub::Ord(full_ords(&ss.source)?),
+            Kind::Metric {
+                metric:
+                    Metric::Avg
+                    | Metric::Min
+                    | Metric::Max
+                    | Metric::Sum
+                    | Metric::Stats
+                    | Metric::ValueCount,
+                ..
+            } => BlockSub::Metric(full_num(&ss.source)?),
+            _ => return None,
+        });
+    }
+    Some(BlockPlan { key, subs })
+}
+
+/// Reusable buffers for block collection.
+#[derive(Default)]
+struct BlockBufs {
+    keys: Vec<u64>,
+    f: Vec<f64>,
+    subs: Vec<(Vec<u64>, Vec<f64>)>,
+}
+
+/// Collects `docs` for one aggregation with its block plan; false when the state is not dense
+/// (the caller then collects doc by doc).
+fn collect_block_one(
+    a: &Agg,
+    s: &mut SegAgg,
+    st: &mut State,
+    docs: &[DocId],
+    bufs: &mut BlockBufs,
+) -> bool {
+    densify(a, s, st);
+    let (Some(plan), State::Dense(d)) = (&s.block, st) else {
+        return false;
+    };
+    let n = docs.len();
+    bufs.keys.clear();
+    bufs.keys.resize(n, 0);
+    match &plan.key {
+        BlockKey::Ord(col) => col.values.get_vals(docs, &mut bufs.keys),
+        BlockKey::Date {
+            col,
+            interval,
+            tz,
+            offset,
+        } => {
+            bufs.f.clear();
+            bufs.f.resize(n, 0.0);
+            col.values.get_vals(docs, &mut bufs.f);
+            for (k, v) in bufs.keys.iter_mut().zip(&bufs.f) {
+                // an index below `base` wraps to a huge slot that `get_mut` rejects
+                *k = (fixed_bucket(*v as i64, *interval, *tz, *offset) - d.base) as u64;
+            }
+        }
+    }
+    bufs.subs.resize_with(plan.subs.len(), Default::default);
+    for (bs, (ko, kf)) in plan.subs.iter().zip(bufs.subs.iter_mut()) {
+        match bs {
+            BlockSub::Ord(col) => {
+                ko.clear();
+                ko.resize(n, 0);
+                col.values.get_vals(docs, ko);
+            }
+            BlockSub::Metric(col) => {
+                kf.clear();
+                kf.resize(n, 0.0);
+                col.values.get_vals(docs, kf);
+            }
+        }
+    }
+    for i in 0..n {
+        let Some(slot) = d.buckets.get_mut(bufs.keys[i] as usize) else {
+            continue;
+        };
+        let b = slot.get_or_insert_with(|| new_bucket(&a.subs));
+        b.doc_count += 1;
+        for (j, ((sa, ss), sst)) in a
+            .subs
+            .iter()
+            .zip(s.subs.iter_mut())
+            .zip(b.subs.iter_mut())
+            .enumerate()
+        {
+            match plan.subs[j] {
+                BlockSub::Ord(_) => {
+                    densify(sa, ss, sst);
+                    if let State::Dense(sd) = sst
+                        && let Some(slot) = sd.buckets.get_mut(bufs.subs[j].0[i] as usize)
+                    {
+                        slot.get_or_insert_with(Bucket::default).doc_count += 1;
+                    }
+                }
+                BlockSub::Metric(_) => {
+                    if let State::Metric(m) = sst {
+                        let v = bufs.subs[j].1[i];
+                        m.count += 1;
+                        m.sum += v;
+                        m.min = m.min.min(v);
+                        m.max = m.max.max(v);
+                    }
+                }
+            }
+        }
+    }
+    true
 }
 
 /// Collects aggregations for one segment.
@@ -751,6 +930,7 @@ pub struct Collector<'a> {
     segs: Vec<SegAgg>,
     states: Vec<State>,
     interner: Vec<f64>,
+    block_bufs: BlockBufs,
 }
 
 fn bitset_for(q: &dyn Query, seg: &SegmentReader, index: &str) -> Result<Vec<u64>> {
@@ -877,6 +1057,7 @@ impl<'a> Collector<'a> {
             segs,
             states: new_states(aggs),
             interner: Vec::new(),
+            block_bufs: BlockBufs::default(),
         })
     }
 
@@ -889,6 +1070,24 @@ impl<'a> Collector<'a> {
             doc,
             &mut self.interner,
         );
+    }
+
+    /// Collects a block of matching docs (ascending), column-at-a-time where the aggregation
+    /// allows it.
+    pub fn collect_block(&mut self, docs: &[DocId]) {
+        for ((a, s), st) in self
+            .aggs
+            .iter()
+            .zip(self.segs.iter_mut())
+            .zip(self.states.iter_mut())
+        {
+            if s.block.is_some() && collect_block_one(a, s, st, docs, &mut self.block_bufs) {
+                continue;
+            }
+            for &doc in docs {
+                collect_one(a, s, st, doc, &mut self.interner);
+            }
+        }
     }
 
     /// Finishes the segment, returning mergeable states.
@@ -913,6 +1112,7 @@ fn seg_agg(
         missing_key: None,
         missing_num: None,
         subs: vec![],
+        block: None,
     };
     match &a.kind {
         Kind::Terms { field, missing, .. } => {
@@ -991,6 +1191,7 @@ fn seg_agg(
         .iter()
         .map(|x| seg_agg(x, seg, mapping, qctx, index))
         .collect::<Result<_>>()?;
+    s.block = block_plan(a, &s);
     Ok(s)
 }
 

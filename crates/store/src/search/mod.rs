@@ -589,6 +589,9 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
     })
 }
 
+/// Matching docs handed to the aggregation collector at a time.
+const AGG_BLOCK: usize = 1024;
+
 struct SegOut {
     total: u64,
     hits: Vec<Hit>,
@@ -636,6 +639,7 @@ fn run_segment(
     let mut scorer = weight.scorer(seg, 1.0).map_err(tv)?;
     let mut doc = scorer.doc();
     let mut buf = Vec::new();
+    let mut block: Vec<tantivy::DocId> = Vec::with_capacity(AGG_BLOCK);
     while doc != tantivy::TERMINATED {
         if alive.is_none_or(|a| a.is_alive(doc)) {
             out.total += 1;
@@ -644,7 +648,11 @@ fn run_segment(
                 out.max_score = Some(out.max_score.map_or(score, |m: f32| m.max(score)));
             }
             if let Some(c) = collector.as_mut() {
-                c.collect(doc);
+                block.push(doc);
+                if block.len() == AGG_BLOCK {
+                    c.collect_block(&block);
+                    block.clear();
+                }
             }
             if want_hits > 0 {
                 let keys = sort_cols
@@ -669,6 +677,11 @@ fn run_segment(
             }
         }
         doc = scorer.advance();
+    }
+    if let Some(c) = collector.as_mut()
+        && !block.is_empty()
+    {
+        c.collect_block(&block);
     }
     out.states = collector.map(aggs::Collector::finish);
     Ok(out)

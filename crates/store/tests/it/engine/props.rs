@@ -86,6 +86,9 @@ fn run(batches: &[Vec<Doc>]) -> Value {
         "per_hour": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h"},
                      "aggs": {"levels": {"terms": {"field": "level"}}}},
         "per_day": {"date_histogram": {"field": "@timestamp", "calendar_interval": "day"}},
+        "per_hour_tz": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h",
+                        "time_zone": "+05:30", "offset": "+10m"},
+                        "aggs": {"max_d": {"max": {"field": "duration"}}}},
         "avg_all": {"avg": {"field": "duration"}},
     }});
     store
@@ -171,6 +174,39 @@ fn check(batches: &[Vec<Doc>]) {
             .unwrap_or(0);
         assert_eq!(lv_total, in_hour.len() as u64);
     }
+    // fixed interval with a time zone and an offset: key = floor((t + tz - off) / 1h) * 1h - tz + off
+    let (tz, off, hour) = (19_800_000i64, 600_000i64, 3_600_000i64);
+    let mut want_tz: BTreeMap<i64, (u64, f64)> = BTreeMap::new();
+    for d in &docs {
+        let t = BASE_MS + i64::from(d.minute) * 60_000 + 1234;
+        let k = (t + tz - off).div_euclid(hour) * hour - tz + off;
+        let e = want_tz.entry(k).or_insert((0, f64::NEG_INFINITY));
+        e.0 += 1;
+        e.1 = e.1.max(f64::from(d.duration));
+    }
+    let got_tz: BTreeMap<i64, (u64, f64)> = aggs["per_hour_tz"]["buckets"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|b| b["doc_count"].as_u64() != Some(0))
+                .map(|b| {
+                    (
+                        b["key"].as_i64().unwrap_or(0),
+                        (
+                            b["doc_count"].as_u64().unwrap_or(0),
+                            b["max_d"]["value"].as_f64().unwrap_or(f64::NAN),
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(got_tz.len(), want_tz.len());
+    for ((gk, (gc, gm)), (wk, (wc, wm))) in got_tz.iter().zip(&want_tz) {
+        assert_eq!((gk, gc), (wk, wc));
+        assert!(close(*gm, *wm), "max at {gk}: {gm} vs {wm}");
+    }
+
     let day = aggs["per_day"]["buckets"]
         .as_array()
         .cloned()
@@ -193,6 +229,13 @@ proptest! {
     #[test]
     fn big_segment_low_cardinality(users in 1u8..4, docs in proptest::collection::vec(doc_strategy(3), 2100..2600)) {
         let docs: Vec<Doc> = docs.into_iter().map(|mut d| { d.user = d.user.map(|u| u % users); d }).collect();
+        check(&[docs]);
+    }
+
+    /// Every document has a user: single-valued columns take the block (column-at-a-time) path.
+    #[test]
+    fn all_fields_present(docs in proptest::collection::vec(doc_strategy(4), 1..3000)) {
+        let docs: Vec<Doc> = docs.into_iter().map(|mut d| { d.user = Some(d.user.unwrap_or(0)); d }).collect();
         check(&[docs]);
     }
 

@@ -1,0 +1,137 @@
+//! CPU-time profile of the engine on seed documents, for judging optimisations on a loaded
+//! machine where wall-clock time is noisy: process CPU seconds (all threads) per phase.
+//!
+//! `cargo run --release -p store --example store_profile -- [DOCS] [QUERY_RUNS]`
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::json;
+use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
+
+const USERS: [&str; 5] = ["user1", "user2", "user3", "user4", "user5"];
+const ACTIONS: [&str; 5] = ["login", "search", "purchase", "logout", "view"];
+const LEVELS: [&str; 3] = ["INFO", "WARNING", "ERROR"];
+
+/// Process CPU time (user + system, all threads) from /proc/self/stat, in seconds.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    // fields after ")": state(0) ... utime(11) stime(12), in clock ticks (100 Hz)
+    (tick(11) + tick(12)) / 100.0
+}
+
+fn seed_sources(n: usize, start: usize) -> Vec<Bytes> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ start as u64;
+    (start..start + n)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let user = USERS[(x % 5) as usize];
+            let action = ACTIONS[((x >> 8) % 5) as usize];
+            let level = LEVELS[((x >> 16) % 10).min(2) as usize];
+            let duration = 0.1 + ((x >> 24) % 490) as f64 / 100.0;
+            let ts = 1_704_067_200_000i64 + i as i64 * 50;
+            let secs = ts / 1000;
+            let doc = json!({
+                "timestamp": format!("2024-01-{:02}T{:02}:{:02}:{:02}.{:03}Z", 1 + secs / 86_400 % 28, secs / 3600 % 24, secs / 60 % 60, secs % 60, ts % 1000),
+                "level": level,
+                "message": format!("{user} performed {action}"),
+                "user": user,
+                "action": action,
+                "duration": duration,
+                "source": "webapp",
+                "tags": ["python", "webapp"],
+            });
+            Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
+        })
+        .collect()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let dir = tempfile::tempdir()?;
+    let mut c = StoreConfig::new(dir.path());
+    c.refresh_interval = Some(Duration::from_secs(1));
+    let store = Store::open(c)?;
+    store.create_index(
+        "python-logs",
+        Some(&json!({"mappings": {"properties": {
+            "timestamp": {"type": "date"}, "level": {"type": "keyword"}, "message": {"type": "text"},
+            "user": {"type": "keyword"}, "action": {"type": "keyword"}, "duration": {"type": "float"},
+            "source": {"type": "keyword"}, "tags": {"type": "keyword"}}}})),
+    )?;
+    // sources are generated up front so that only ingest is measured
+    let batches: Vec<Vec<Bytes>> = (0..n.div_ceil(5000))
+        .map(|b| seed_sources(5000.min(n - b * 5000), b * 5000))
+        .collect();
+    let bytes: usize = batches.iter().flatten().map(Bytes::len).sum();
+    let (c0, t0) = (cpu_secs(), Instant::now());
+    for batch in batches {
+        let ops = batch
+            .into_iter()
+            .map(|s| WriteOp {
+                kind: OpType::Index,
+                index: "python-logs".into(),
+                id: None,
+                source: Some(s),
+            })
+            .collect();
+        let r = store.bulk(ops, Refresh::False)?;
+        assert!(!r.errors, "bulk errors");
+    }
+    store.refresh("python-logs")?;
+    let (cpu, wall) = (cpu_secs() - c0, t0.elapsed().as_secs_f64());
+    println!(
+        "ingest {n} docs ({:.1} MB): wall {wall:.2} s = {:.0} docs/s; cpu {cpu:.2} s = {:.2} us/doc = {:.0} docs per cpu-second",
+        bytes as f64 / 1e6,
+        n as f64 / wall,
+        cpu * 1e6 / n as f64,
+        n as f64 / cpu
+    );
+    let segs = store.cat_indices(Some("python-logs"))?;
+    if let Some(ci) = segs.first() {
+        println!("docs {} store {} bytes", ci.docs_count, ci.store_size_bytes);
+    }
+    let queries = [
+        (
+            "actions_per_user",
+            json!({"size": 0, "aggs": {"u": {"terms": {"field": "user"}, "aggs": {"a": {"terms": {"field": "action"}}}}}}),
+        ),
+        (
+            "levels_over_time",
+            json!({"size": 0, "aggs": {"t": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"}, "aggs": {"l": {"terms": {"field": "level"}}}}}}),
+        ),
+        (
+            "avg_duration_per_action",
+            json!({"size": 0, "aggs": {"a": {"terms": {"field": "action"}, "aggs": {"d": {"avg": {"field": "duration"}}}}}}),
+        ),
+    ];
+    for (name, body) in &queries {
+        let r = store.search("python-logs", Some(body), &SearchParams::default())?;
+        let total = &r["hits"]["total"];
+        let (c0, t0) = (cpu_secs(), Instant::now());
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            store.search("python-logs", Some(body), &SearchParams::default())?;
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let (cpu, wall) = (cpu_secs() - c0, t0.elapsed().as_secs_f64());
+        println!(
+            "{name}: hits {total}; wall mean {:.1} ms best {:.1} ms; cpu {:.1} ms/query = {:.1} ns/doc",
+            wall * 1e3 / runs as f64,
+            best * 1e3,
+            cpu * 1e3 / runs as f64,
+            cpu * 1e9 / runs as f64 / n.max(1) as f64
+        );
+    }
+    store.close()?;
+    Ok(())
+}
