@@ -116,12 +116,17 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
 
     let sink = NullSink::start()?;
     if let Some(b) = &opts.baseline {
-        let mut r = run_agent(b, &work, &opts, &events, bytes, Target::Null(&sink))?;
-        r.name = format!("baseline -> {}", Target::Null(&sink).label());
-        results.push(r);
+        results.push(run_agent(
+            ("baseline", b),
+            &work,
+            &opts,
+            &events,
+            bytes,
+            Target::Null(&sink),
+        )?);
     }
     results.push(run_agent(
-        &bin.join("sluice-agent"),
+        ("sluice-agent", &bin.join("sluice-agent")),
         &work,
         &opts,
         &events,
@@ -140,7 +145,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     if opts.store {
         let store = Store::start(&bin, &work.join("store-agent"))?;
         results.push(run_agent(
-            &bin.join("sluice-agent"),
+            ("sluice-agent", &bin.join("sluice-agent")),
             &work,
             &opts,
             &events,
@@ -488,7 +493,7 @@ fn measure(
 // ---- sluice-agent ------------------------------------------------------------------------------
 
 fn run_agent(
-    agent: &Path,
+    (label, agent): (&str, &Path),
     work: &Path,
     opts: &Opts,
     events: &Path,
@@ -526,7 +531,7 @@ fn run_agent(
         .context("starting sluice-agent")?;
     let res = wait_port(input).and_then(|()| {
         measure(
-            format!("sluice-agent -> {}", target.label()),
+            format!("{label} -> {}", target.label()),
             child.id(),
             input,
             events,
