@@ -77,6 +77,7 @@ pub(crate) fn spawn(
             next_id: 0,
             wake,
             batch: cfg.batch_size,
+            linger: cfg.flush_interval,
             ttl: cfg.event_ttl,
         };
         threads.push(start("sender", move || s.run())?);
@@ -454,6 +455,8 @@ struct MemorySender {
     next_id: i64,
     wake: Receiver<()>,
     batch: usize,
+    /// How long a batch waits to fill (the flush interval).
+    linger: Duration,
     ttl: Option<Duration>,
 }
 
@@ -535,9 +538,23 @@ impl MemorySender {
             });
         };
         push(rows, first);
+        // Linger for the rest of a batch (up to the flush interval), as `collect` does: a
+        // sender that went back to sleep after every event would cost the logging thread a
+        // wake-up (a futex call) per event and the agent a write per event.
+        let until = Instant::now() + self.linger;
         while rows.len() < self.batch {
-            let Ok(it) = rx.try_recv() else { break };
-            push(rows, it);
+            if let Ok(it) = rx.try_recv() {
+                push(rows, it);
+                continue;
+            }
+            let now = Instant::now();
+            if stopping || now >= until {
+                break;
+            }
+            match rx.recv_timeout(until - now) {
+                Ok(it) => push(rows, it),
+                Err(_) => break,
+            }
         }
         self.next_id = next_id;
         true
