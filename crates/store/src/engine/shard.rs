@@ -571,6 +571,20 @@ impl Shard {
     /// Parses and converts one source for this index, applying and persisting dynamic mapping
     /// updates. Errors are per-document (`document_parsing_exception` and friends).
     pub(crate) fn prepare(&self, op: OpType, id: Option<&str>, source: Bytes) -> Result<Prepared> {
+        self.prepare_with(op, id, source, true)?
+            .ok_or_else(|| Error::es(500, "exception", "mapping update refused"))
+    }
+
+    /// [`Shard::prepare`]; with `allow_updates` false, a document that needs a dynamic mapping
+    /// update is not converted (`Ok(None)`): the caller prepares it again in request order, so
+    /// that concurrent preparation gives the same mapping as a sequential one.
+    pub(crate) fn prepare_with(
+        &self,
+        op: OpType,
+        id: Option<&str>,
+        source: Bytes,
+        allow_updates: bool,
+    ) -> Result<Option<Prepared>> {
         let (id, auto_id) = match id {
             Some(id) => {
                 validate_id(id)?;
@@ -579,13 +593,13 @@ impl Shard {
             None => (crate::engine::util::generate_id(), true),
         };
         if op == OpType::Delete {
-            return Ok(Prepared {
+            return Ok(Some(Prepared {
                 op,
                 id,
                 auto_id,
                 source,
                 doc: None,
-            });
+            }));
         }
         let map = parse_source(&source)?;
         let idoc = {
@@ -595,6 +609,7 @@ impl Shard {
         };
         let idoc = match idoc {
             Some(d) => d,
+            None if !allow_updates => return Ok(None),
             None => {
                 let mut meta = self.meta.write();
                 let (idoc, up) = meta.mapping.convert(&map, &id)?;
@@ -610,13 +625,13 @@ impl Shard {
                 idoc
             }
         };
-        Ok(Prepared {
+        Ok(Some(Prepared {
             op,
             id,
             auto_id,
             source,
             doc: Some(idoc),
-        })
+        }))
     }
 
     /// Looks up the current version of `id` (live map, then the searcher).

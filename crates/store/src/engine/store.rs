@@ -726,9 +726,9 @@ impl Store {
             };
             let mut prepared: Vec<Prepared> = Vec::with_capacity(group.len());
             let mut slots = Vec::with_capacity(group.len());
-            for (i, op) in group {
-                let source = op.source.clone().unwrap_or_default();
-                match shard.prepare(op.kind, op.id.as_deref(), source) {
+            let outcomes = prepare_all(&shard, &group);
+            for ((i, op), outcome) in group.into_iter().zip(outcomes) {
+                match outcome {
                     Ok(p) => {
                         slots.push((i, op.kind, p.id.clone()));
                         prepared.push(p);
@@ -880,4 +880,67 @@ fn parse_create_body(
         }
     }
     Ok((mapping, parse_settings(settings)?))
+}
+
+/// Bulk groups at least this large are parsed and converted on several threads.
+const PARALLEL_PREPARE_MIN: usize = 1024;
+
+/// Parses and converts the sources of one index's bulk group (the JSON walk and dynamic mapping
+/// are the caller-thread share of ingest, while tantivy indexes on its own threads): in chunks
+/// on scoped threads for large groups, keeping request order. The threads only convert documents
+/// the current mapping covers; those needing a dynamic mapping update are prepared afterwards in
+/// request order, so the resulting mapping is the one sequential processing gives.
+fn prepare_all(shard: &Shard, group: &[(usize, WriteOp)]) -> Vec<Result<Prepared>> {
+    let one = |(_, op): &(usize, WriteOp)| {
+        shard.prepare(
+            op.kind,
+            op.id.as_deref(),
+            op.source.clone().unwrap_or_default(),
+        )
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(group.len() / (PARALLEL_PREPARE_MIN / 2));
+    if threads <= 1 {
+        return group.iter().map(one).collect();
+    }
+    let covered = |(_, op): &(usize, WriteOp)| {
+        shard
+            .prepare_with(
+                op.kind,
+                op.id.as_deref(),
+                op.source.clone().unwrap_or_default(),
+                false,
+            )
+            .transpose()
+    };
+    let chunk = group.len().div_ceil(threads);
+    let firsts: Vec<Option<Result<Prepared>>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = group
+            .chunks(chunk)
+            .map(|part| sc.spawn(move || part.iter().map(covered).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(group.chunks(chunk))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|_| {
+                            Some(Err(Error::es(
+                                500,
+                                "exception",
+                                "bulk prepare thread panicked",
+                            )))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    });
+    firsts
+        .into_iter()
+        .zip(group)
+        .map(|(first, item)| first.unwrap_or_else(|| one(item)))
+        .collect()
 }

@@ -832,7 +832,12 @@ impl Mapping {
                 self.walk_object(path, inner, ctx, out)
             }
             scalar => {
-                if let Some(f) = self.lookup_field(&dotted, ctx) {
+                // mapped fields are borrowed from the mapping; only fields added by this very
+                // document (in `ctx.up`) need a copy to release the borrow of `ctx`
+                if let Some(f) = self.flat.get(&dotted) {
+                    return index_leaf(&dotted, f, scalar, ctx.id, out);
+                }
+                if let Some(f) = ctx.up.flat.get(&dotted) {
                     let f = f.clone();
                     return index_leaf(&dotted, &f, scalar, ctx.id, out);
                 }

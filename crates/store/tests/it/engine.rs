@@ -320,3 +320,57 @@ fn missing_index_and_window_errors() {
 
 mod props;
 mod queries;
+
+/// A large bulk is converted on several threads; dynamic mapping must still follow request
+/// order: the first document with a new field decides its type, later conflicting ones fail.
+#[test]
+fn large_bulk_dynamic_mapping_follows_request_order() {
+    let dir =
+        ok(tempfile::tempdir().map_err(|e| store::Error::es(500, "exception", e.to_string())));
+    let store = open(dir.path());
+    let check = |n: usize, first: usize, late: usize| {
+        let index = format!("order-{n}-{first}-{late}");
+        let ops: Vec<WriteOp> = (0..n)
+            .map(|i| {
+                let doc = if i == first {
+                    json!({"n": i, "x": 5})
+                } else if i == late {
+                    json!({"n": i, "x": "not a number"})
+                } else {
+                    json!({"n": i})
+                };
+                WriteOp {
+                    kind: OpType::Index,
+                    index: index.clone(),
+                    id: Some(format!("d{i}")),
+                    source: Some(serde_json::to_vec(&doc).unwrap_or_default().into()),
+                }
+            })
+            .collect();
+        let r = ok(store.bulk(ops, Refresh::True));
+        let failed: Vec<usize> = r
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.outcome.is_err())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(failed, vec![late], "{index}");
+        let m = ok(store.get_mapping(&index));
+        assert_eq!(
+            m[&index]["mappings"]["properties"]["x"]["type"], "long",
+            "{index}"
+        );
+        let c = ok(store.count(&index, None, &SearchParams::default()));
+        assert_eq!(c["count"], json!(n - 1), "{index}");
+        // items come back in request order with their own ids
+        for (i, it) in r.items.iter().enumerate() {
+            assert_eq!(it.id.as_deref(), Some(format!("d{i}").as_str()));
+        }
+    };
+    // the deciding document late in the first half and the conflicting one at the start of the
+    // second half (converted first by a naive split), and other placements
+    check(3000, 1400, 1501);
+    check(3000, 10, 2900);
+    check(3000, 2000, 2999);
+}
