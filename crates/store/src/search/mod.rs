@@ -520,7 +520,10 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
         };
         let weight = q.weight(enable).map_err(tv)?;
         let segments = searcher.segment_readers();
-        let run = |ord: usize| -> Result<SegOut> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let tasks = split_segments(segments, cores);
+        let run = |t: usize| -> Result<SegOut> {
+            let (ord, range) = tasks[t];
             run_segment(
                 req,
                 &sort,
@@ -528,6 +531,7 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
                 want_hits,
                 &segments[ord],
                 ord,
+                range,
                 si,
                 weight.as_ref(),
                 mapping,
@@ -535,22 +539,16 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
                 &shard.name,
             )
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(segments.len());
-        let outs: Vec<Result<SegOut>> = if threads <= 1 || segments.len() < 2 {
-            (0..segments.len()).map(run).collect()
+        let threads = cores.min(tasks.len());
+        let outs: Vec<Result<SegOut>> = if threads <= 1 {
+            (0..tasks.len()).map(run).collect()
         } else {
             std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..threads)
                     .map(|t| {
                         let run = &run;
-                        sc.spawn(move || {
-                            (t..segments.len())
-                                .step_by(threads)
-                                .map(run)
-                                .collect::<Vec<_>>()
-                        })
+                        let n = tasks.len();
+                        sc.spawn(move || (t..n).step_by(threads).map(run).collect::<Vec<_>>())
                     })
                     .collect();
                 handles
@@ -589,6 +587,37 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
     })
 }
 
+/// Smallest doc range of one segment searched as its own task.
+const MIN_TASK_DOCS: u32 = 8192;
+
+/// Splits the segments into `(segment ordinal, doc range)` tasks of similar size, so that one big
+/// merged segment does not leave the other cores idle: about two tasks per core, largest first.
+fn split_segments(segments: &[tantivy::SegmentReader], cores: usize) -> Vec<(usize, (u32, u32))> {
+    let total: u64 = segments.iter().map(|s| u64::from(s.max_doc())).sum();
+    let target = (total / (cores as u64 * 2).max(1)).max(u64::from(MIN_TASK_DOCS)) as u32;
+    let mut tasks = Vec::new();
+    for (ord, seg) in segments.iter().enumerate() {
+        let max = seg.max_doc();
+        let parts = max.div_ceil(target).max(1);
+        let step = max.div_ceil(parts).max(1);
+        let mut lo = 0;
+        loop {
+            let hi = if parts == 1 {
+                u32::MAX
+            } else {
+                (lo + step).min(max)
+            };
+            tasks.push((ord, (lo, hi)));
+            if hi >= max {
+                break;
+            }
+            lo = hi;
+        }
+    }
+    tasks.sort_by_key(|(_, (lo, hi))| std::cmp::Reverse(hi.saturating_sub(*lo)));
+    tasks
+}
+
 /// Matching docs handed to the aggregation collector at a time.
 const AGG_BLOCK: usize = 1024;
 
@@ -607,6 +636,7 @@ fn run_segment(
     want_hits: usize,
     seg: &tantivy::SegmentReader,
     ord: usize,
+    range: (u32, u32),
     si: usize,
     weight: &dyn tantivy::query::Weight,
     mapping: &crate::mapping::Mapping,
@@ -638,9 +668,12 @@ fn run_segment(
     let alive = seg.alive_bitset();
     let mut scorer = weight.scorer(seg, 1.0).map_err(tv)?;
     let mut doc = scorer.doc();
+    if doc < range.0 {
+        doc = tantivy::DocSet::seek(&mut scorer, range.0);
+    }
     let mut buf = Vec::new();
     let mut block: Vec<tantivy::DocId> = Vec::with_capacity(AGG_BLOCK);
-    while doc != tantivy::TERMINATED {
+    while doc != tantivy::TERMINATED && doc < range.1 {
         if alive.is_none_or(|a| a.is_alive(doc)) {
             out.total += 1;
             let score = if scoring { scorer.score() } else { 1.0 };

@@ -374,3 +374,71 @@ fn large_bulk_dynamic_mapping_follows_request_order() {
     check(3000, 10, 2900);
     check(3000, 2000, 2999);
 }
+
+/// A segment larger than one search task is searched in doc ranges on several threads: counts,
+/// aggregations and sorted hits equal a brute-force computation.
+#[test]
+fn big_segment_split_into_ranges_gives_exact_results() {
+    let dir =
+        ok(tempfile::tempdir().map_err(|e| store::Error::es(500, "exception", e.to_string())));
+    let store = open(dir.path());
+    ok(store.create_index("big", Some(&seed_mapping())));
+    let docs = seed_docs(40_000);
+    bulk_index(&store, "big", &docs);
+    let body = json!({"size": 3, "track_total_hits": true,
+        "sort": [{"duration": "desc"}, {"timestamp": "asc"}],
+        "query": {"range": {"duration": {"gte": 1.0}}},
+        "aggs": {"u": {"terms": {"field": "user"}, "aggs": {"a": {"terms": {"field": "action"}}}},
+                 "s": {"sum": {"field": "duration"}}}});
+    let r = search(&store, "big", &body);
+    let hits: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["duration"].as_f64().unwrap_or(0.0) >= 1.0)
+        .collect();
+    assert_eq!(r["hits"]["total"]["value"], json!(hits.len()));
+    let mut by_user: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut user_action: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for d in &hits {
+        let u = d["user"].as_str().unwrap_or_default().to_owned();
+        let a = d["action"].as_str().unwrap_or_default().to_owned();
+        *by_user.entry(u.clone()).or_default() += 1;
+        *user_action.entry((u, a)).or_default() += 1;
+    }
+    let buckets = r["aggregations"]["u"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(buckets.len(), by_user.len());
+    for b in &buckets {
+        let u = b["key"].as_str().unwrap_or_default();
+        assert_eq!(b["doc_count"], json!(by_user[u]), "user {u}");
+        for sb in b["a"]["buckets"].as_array().cloned().unwrap_or_default() {
+            let a = sb["key"].as_str().unwrap_or_default().to_owned();
+            assert_eq!(sb["doc_count"], json!(user_action[&(u.to_owned(), a)]));
+        }
+    }
+    let sum: f64 = hits
+        .iter()
+        .map(|d| d["duration"].as_f64().unwrap_or(0.0) as f32 as f64)
+        .sum();
+    let got = r["aggregations"]["s"]["value"].as_f64().unwrap_or(f64::NAN);
+    assert!((got - sum).abs() < 1e-6 * sum, "sum {got} vs {sum}");
+    // top 3 by duration desc, then timestamp asc
+    let max = hits
+        .iter()
+        .map(|d| d["duration"].as_f64().unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    let mut want: Vec<&Value> = hits
+        .iter()
+        .filter(|d| d["duration"].as_f64() == Some(max))
+        .map(|d| &d["timestamp"])
+        .collect();
+    // same-format ISO strings sort as their instants
+    want.sort_by_key(|v| v.as_str().unwrap_or_default().to_owned());
+    want.truncate(3);
+    let got: Vec<&Value> = r["hits"]["hits"]
+        .as_array()
+        .map(|a| a.iter().map(|h| &h["_source"]["timestamp"]).collect())
+        .unwrap_or_default();
+    assert_eq!(got, want);
+}
