@@ -25,12 +25,21 @@ pub fn ensure() -> anyhow::Result<PathBuf> {
         return Ok(python);
     }
     let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    eprintln!("xtask: creating the interop virtualenv at {}", venv.display());
+    eprintln!(
+        "xtask: creating the interop virtualenv at {}",
+        venv.display()
+    );
     util::run(Command::new(&host).args(["-m", "venv"]).arg(&venv))
         .with_context(|| format!("`{host} -m venv` failed: install Python 3 with venv"))?;
     util::run(
         Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(PACKAGES),
     )
     .context("pip could not install the interop packages from PyPI")?;

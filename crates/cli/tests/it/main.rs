@@ -1,5 +1,5 @@
 //! The `sluice` binary, run as a user runs it.
 
-mod generate;
 mod es;
+mod generate;
 mod ship;
