@@ -592,6 +592,10 @@ pub struct Dense {
 /// Largest dense bucket array (term dictionary size or date bucket span) per segment.
 const DENSE_MAX: u64 = 1 << 16;
 
+/// Largest dense bucket array of a nested aggregation: one is allocated per parent bucket, so
+/// this bounds the memory of e.g. a 65,536-bucket histogram with a terms sub-aggregation.
+const NESTED_DENSE_MAX: u64 = 64;
+
 impl Dense {
     fn new(base: i64, len: usize) -> Dense {
         let mut buckets = Vec::with_capacity(len);
@@ -745,6 +749,8 @@ struct SegAgg {
     subs: Vec<SegAgg>,
     /// column-at-a-time plan when the aggregation tree allows it (see `block_plan`)
     block: Option<BlockPlan>,
+    /// largest dense bucket array for this aggregation (smaller when nested)
+    dense_limit: u64,
 }
 
 /// A bucket aggregation over a single-valued column whose sub-aggregations are single-valued
@@ -772,11 +778,11 @@ enum BlockSub {
     Metric(Column<f64>),
 }
 
-fn full_ords(src: &Source) -> Option<Column<u64>> {
+fn full_ords(src: &Source, limit: u64) -> Option<Column<u64>> {
     match src {
         Source::Str(col)
             if col.ords().get_cardinality() == tantivy::columnar::Cardinality::Full
-                && col.num_terms() as u64 <= DENSE_MAX =>
+                && col.num_terms() as u64 <= limit =>
         {
             Some(col.ords().clone())
         }
@@ -795,7 +801,7 @@ fn full_num(src: &Source) -> Option<Column<f64>> {
 
 fn block_plan(a: &Agg, s: &SegAgg) -> Option<BlockPlan> {
     let key = match &a.kind {
-        Kind::Terms { .. } => BlockKey::Ord(full_ords(&s.source)?),
+        Kind::Terms { .. } => BlockKey::Ord(full_ords(&s.source, s.dense_limit)?),
         Kind::DateHistogram {
             interval: Interval::Fixed(i),
             offset,
@@ -814,7 +820,7 @@ fn block_plan(a: &Agg, s: &SegAgg) -> Option<BlockPlan> {
             return None;
         }
         subs.push(match &sa.kind {
-            Kind::Terms { .. } => BlockSub::Ord(full_ords(&ss.source)?),
+            Kind::Terms { .. } => BlockSub::Ord(full_ords(&ss.source, ss.dense_limit)?),
             Kind::Metric {
                 metric:
                     Metric::Avg
@@ -1113,6 +1119,7 @@ fn seg_agg(
         missing_num: None,
         subs: vec![],
         block: None,
+        dense_limit: DENSE_MAX,
     };
     match &a.kind {
         Kind::Terms { field, missing, .. } => {
@@ -1189,7 +1196,14 @@ fn seg_agg(
     s.subs = a
         .subs
         .iter()
-        .map(|x| seg_agg(x, seg, mapping, qctx, index))
+        .map(|x| {
+            seg_agg(x, seg, mapping, qctx, index).map(|mut sub| {
+                sub.dense_limit = NESTED_DENSE_MAX;
+                // the block plan depends on the limit
+                sub.block = block_plan(x, &sub);
+                sub
+            })
+        })
         .collect::<Result<_>>()?;
     s.block = block_plan(a, &s);
     Ok(s)
@@ -1263,7 +1277,7 @@ fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
         return;
     }
     match (&a.kind, &s.source) {
-        (Kind::Terms { .. }, Source::Str(col)) if col.num_terms() as u64 <= DENSE_MAX => {
+        (Kind::Terms { .. }, Source::Str(col)) if col.num_terms() as u64 <= s.dense_limit => {
             *st = State::Dense(Box::new(Dense::new(0, col.num_terms())));
         }
         (
@@ -1280,7 +1294,7 @@ fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
             }
             let b_lo = fixed_bucket(lo as i64, *i, s.tz, *offset);
             let b_hi = fixed_bucket(hi as i64, *i, s.tz, *offset);
-            if b_hi >= b_lo && ((b_hi - b_lo) as u64) < DENSE_MAX {
+            if b_hi >= b_lo && ((b_hi - b_lo) as u64) < s.dense_limit {
                 *st = State::Dense(Box::new(Dense::new(b_lo, (b_hi - b_lo + 1) as usize)));
             }
         }

@@ -442,3 +442,75 @@ fn big_segment_split_into_ranges_gives_exact_results() {
         .unwrap_or_default();
     assert_eq!(got, want);
 }
+
+/// A nested terms aggregation over more distinct values than the nested dense limit (64) falls
+/// back to keyed buckets and stays exact; so does a top-level one with a missing value.
+#[test]
+fn nested_terms_with_many_values_are_exact() {
+    let dir =
+        ok(tempfile::tempdir().map_err(|e| store::Error::es(500, "exception", e.to_string())));
+    let store = open(dir.path());
+    let docs: Vec<Value> = (0..3000)
+        .map(|i| {
+            let mut d = json!({"t": 1_704_067_200_000i64 + (i % 7) * 3_600_000, "k": format!("k{}", (i * 7) % 150)});
+            if i % 11 == 0 {
+                d.as_object_mut().map(|o| o.remove("k"));
+            }
+            d
+        })
+        .collect();
+    ok(store.create_index(
+        "many",
+        Some(
+            &json!({"mappings": {"properties": {"t": {"type": "date"}, "k": {"type": "keyword"}}}}),
+        ),
+    ));
+    bulk_index(&store, "many", &docs);
+    let body = json!({"size": 0, "aggs": {
+        "h": {"date_histogram": {"field": "t", "fixed_interval": "1h"},
+              "aggs": {"k": {"terms": {"field": "k", "size": 200}}}},
+        "top": {"terms": {"field": "k", "size": 200, "missing": "none"}}}});
+    let r = search(&store, "many", &body);
+    let mut want: std::collections::BTreeMap<(i64, String), u64> = Default::default();
+    let mut top: std::collections::BTreeMap<String, u64> = Default::default();
+    for d in &docs {
+        let k = d["k"].as_str().map(str::to_owned);
+        if let Some(k) = &k {
+            *want
+                .entry((d["t"].as_i64().unwrap_or(0), k.clone()))
+                .or_default() += 1;
+        }
+        *top.entry(k.unwrap_or_else(|| "none".into())).or_default() += 1;
+    }
+    let mut got: std::collections::BTreeMap<(i64, String), u64> = Default::default();
+    for b in r["aggregations"]["h"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        for sb in b["k"]["buckets"].as_array().cloned().unwrap_or_default() {
+            got.insert(
+                (
+                    b["key"].as_i64().unwrap_or(0),
+                    sb["key"].as_str().unwrap_or_default().to_owned(),
+                ),
+                sb["doc_count"].as_u64().unwrap_or(0),
+            );
+        }
+    }
+    assert_eq!(got, want);
+    let got_top: std::collections::BTreeMap<String, u64> = r["aggregations"]["top"]["buckets"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|b| {
+                    (
+                        b["key"].as_str().unwrap_or_default().to_owned(),
+                        b["doc_count"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(got_top, top);
+}
