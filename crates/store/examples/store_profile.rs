@@ -11,6 +11,10 @@ use bytes::Bytes;
 use serde_json::json;
 use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
 
+// as the `sluice-store` binary
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USERS: [&str; 5] = ["user1", "user2", "user3", "user4", "user5"];
 const ACTIONS: [&str; 5] = ["login", "search", "purchase", "logout", "view"];
 const LEVELS: [&str; 3] = ["INFO", "WARNING", "ERROR"];

@@ -16,6 +16,9 @@ use store::http::{
 };
 use store::{Store, StoreConfig};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An Elasticsearch 8.x-compatible log store on tantivy (no JVM, no Docker).
 #[derive(Parser, Debug)]
 #[command(name = "sluice-store", version)]
