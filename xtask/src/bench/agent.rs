@@ -56,16 +56,10 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut num = |name: &str| -> anyhow::Result<usize> {
-            let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.replace('_', "")
-                .parse()
-                .with_context(|| format!("{name}: not a number: {v}"))
-        };
         match a.as_str() {
-            "--events" => o.events = num("--events")?,
-            "--workers" => o.workers = num("--workers")?,
-            "--batch" => o.batch = num("--batch")?,
+            "--events" => o.events = super::value(&mut it, "--events")?,
+            "--workers" => o.workers = super::value(&mut it, "--workers")?,
+            "--batch" => o.batch = super::value(&mut it, "--batch")?,
             "--no-rsyslog" => o.rsyslog = false,
             "--no-store" => o.store = false,
             "--baseline" => {

@@ -38,16 +38,11 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| -> anyhow::Result<u64> {
-            let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.parse()
-                .with_context(|| format!("{name}: `{v}` is not a number"))
-        };
         match a.as_str() {
-            "--docs" => o.docs = value("--docs")?,
-            "--batch" => o.batch = value("--batch")?,
-            "--concurrency" => o.concurrency = value("--concurrency")?,
-            "--threads" => o.threads = value("--threads")?,
+            "--docs" => o.docs = super::value(&mut it, "--docs")?,
+            "--batch" => o.batch = super::value(&mut it, "--batch")?,
+            "--concurrency" => o.concurrency = super::value(&mut it, "--concurrency")?,
+            "--threads" => o.threads = super::value(&mut it, "--threads")?,
             "--no-python" => o.python = false,
             "--no-store" => o.store = false,
             other => bail!(

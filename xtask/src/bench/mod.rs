@@ -41,3 +41,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         What::Shipper => shipper::run(&args.rest),
     }
 }
+
+/// The value after a `--flag` in a benchmark's arguments, parsed (`1_000_000` is allowed).
+fn value<'a, T>(it: &mut impl Iterator<Item = &'a String>, name: &str) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    use anyhow::Context as _;
+    let v = it.next().with_context(|| format!("{name} needs a value"))?;
+    v.replace('_', "")
+        .parse()
+        .with_context(|| format!("{name}: not a number: {v}"))
+}

@@ -40,14 +40,9 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut num = |name: &str| -> anyhow::Result<u64> {
-            let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.parse()
-                .with_context(|| format!("{name} {v}: not a number"))
-        };
         match a.as_str() {
-            "--count" => o.count = num("--count")?,
-            "--py-count" => o.py_count = num("--py-count")?,
+            "--count" => o.count = super::value(&mut it, "--count")?,
+            "--py-count" => o.py_count = super::value(&mut it, "--py-count")?,
             "--no-criterion" => o.criterion = false,
             "--no-python" => o.python = false,
             other => bail!(

@@ -41,17 +41,11 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut num = |name: &str| -> anyhow::Result<usize> {
-            let v = it.next().with_context(|| format!("{name} needs a value"))?;
-            v.replace('_', "")
-                .parse()
-                .with_context(|| format!("{name}: not a number: {v}"))
-        };
         match a.as_str() {
-            "--docs" => o.docs = num("--docs")?,
-            "--batch" => o.batch = num("--batch")?,
-            "--connections" => o.connections = num("--connections")?,
-            "--runs" => o.runs = num("--runs")?,
+            "--docs" => o.docs = super::value(&mut it, "--docs")?,
+            "--batch" => o.batch = super::value(&mut it, "--batch")?,
+            "--connections" => o.connections = super::value(&mut it, "--connections")?,
+            "--runs" => o.runs = super::value(&mut it, "--runs")?,
             "--keep" => o.keep = true,
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench store [--docs N] [--batch B] \
