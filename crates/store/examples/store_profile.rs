@@ -8,16 +8,15 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde_json::json;
 use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+use common::{dashboard_queries, seed_mapping, seed_sources};
 
 // as the `sluice-store` binary
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const USERS: [&str; 5] = ["user1", "user2", "user3", "user4", "user5"];
-const ACTIONS: [&str; 5] = ["login", "search", "purchase", "logout", "view"];
-const LEVELS: [&str; 3] = ["INFO", "WARNING", "ERROR"];
 
 /// Process CPU time (user + system, all threads) from /proc/self/stat, in seconds.
 fn cpu_secs() -> f64 {
@@ -29,34 +28,6 @@ fn cpu_secs() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-fn seed_sources(n: usize, start: usize) -> Vec<Bytes> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ start as u64;
-    (start..start + n)
-        .map(|i| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let user = USERS[(x % 5) as usize];
-            let action = ACTIONS[((x >> 8) % 5) as usize];
-            let level = LEVELS[((x >> 16) % 10).min(2) as usize];
-            let duration = 0.1 + ((x >> 24) % 490) as f64 / 100.0;
-            let ts = 1_704_067_200_000i64 + i as i64 * 50;
-            let secs = ts / 1000;
-            let doc = json!({
-                "timestamp": format!("2024-01-{:02}T{:02}:{:02}:{:02}.{:03}Z", 1 + secs / 86_400 % 28, secs / 3600 % 24, secs / 60 % 60, secs % 60, ts % 1000),
-                "level": level,
-                "message": format!("{user} performed {action}"),
-                "user": user,
-                "action": action,
-                "duration": duration,
-                "source": "webapp",
-                "tags": ["python", "webapp"],
-            });
-            Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
-        })
-        .collect()
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
@@ -65,13 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut c = StoreConfig::new(dir.path());
     c.refresh_interval = Some(Duration::from_secs(1));
     let store = Store::open(c)?;
-    store.create_index(
-        "python-logs",
-        Some(&json!({"mappings": {"properties": {
-            "timestamp": {"type": "date"}, "level": {"type": "keyword"}, "message": {"type": "text"},
-            "user": {"type": "keyword"}, "action": {"type": "keyword"}, "duration": {"type": "float"},
-            "source": {"type": "keyword"}, "tags": {"type": "keyword"}}}})),
-    )?;
+    store.create_index("python-logs", Some(&seed_mapping()))?;
     // sources are generated up front so that only ingest is measured
     let batches: Vec<Vec<Bytes>> = (0..n.div_ceil(5000))
         .map(|b| seed_sources(5000.min(n - b * 5000), b * 5000))
@@ -111,20 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(ci) = segs.first() {
         println!("docs {} store {} bytes", ci.docs_count, ci.store_size_bytes);
     }
-    let queries = [
-        (
-            "actions_per_user",
-            json!({"size": 0, "aggs": {"u": {"terms": {"field": "user"}, "aggs": {"a": {"terms": {"field": "action"}}}}}}),
-        ),
-        (
-            "levels_over_time",
-            json!({"size": 0, "aggs": {"t": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"}, "aggs": {"l": {"terms": {"field": "level"}}}}}}),
-        ),
-        (
-            "avg_duration_per_action",
-            json!({"size": 0, "aggs": {"a": {"terms": {"field": "action"}, "aggs": {"d": {"avg": {"field": "duration"}}}}}}),
-        ),
-    ];
+    let queries = dashboard_queries();
     for (name, body) in &queries {
         let r = store.search("python-logs", Some(body), &SearchParams::default())?;
         let total = &r["hits"]["total"];
