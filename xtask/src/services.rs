@@ -165,3 +165,22 @@ pub fn http(
         .unwrap_or_default();
     Ok((status, body))
 }
+
+/// Waits until something accepts TCP connections on `addr`.
+pub fn wait_port(addr: SocketAddr, deadline: Duration) -> anyhow::Result<()> {
+    poll(&format!("a listener on {addr}"), deadline, || {
+        Ok(
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                .ok()
+                .map(|_| ()),
+        )
+    })
+}
+
+/// A process's peak resident set size (`VmHWM`) in KiB, while it is alive.
+pub fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}

@@ -358,7 +358,7 @@ impl Store {
             .stderr(Stdio::null())
             .spawn()
             .context("starting sluice-store")?;
-        wait_port(addr)?;
+        crate::services::wait_port(addr, Duration::from_secs(30))?;
         Ok(Store { addr, child })
     }
 
@@ -397,17 +397,6 @@ fn free_addr() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-fn wait_port(addr: SocketAddr) -> anyhow::Result<()> {
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        if start.elapsed() > Duration::from_secs(30) {
-            bail!("nothing listens on {addr} after 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(())
-}
-
 // ---- process metrics ---------------------------------------------------------------------------
 
 /// user+sys CPU seconds of a process.
@@ -421,18 +410,6 @@ fn cpu_secs(pid: u32) -> f64 {
     let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
         + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     ticks / 100.0
-}
-
-/// Peak RSS (VmHWM) in MB.
-fn peak_rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Sends the events and waits until the target acknowledged them all (or 10 minutes pass).
@@ -474,7 +451,7 @@ fn measure(
         secs,
         bytes,
         cpu: cpu_secs(pid) - cpu0,
-        rss_mb: peak_rss_mb(pid),
+        rss_mb: crate::services::peak_rss_kb(pid).map_or(0.0, |kb| kb as f64 / 1024.0),
     };
     eprintln!(
         "bench agent: {}: {:.0} events/s",
@@ -523,7 +500,7 @@ fn run_agent(
         .env("RUST_LOG", "warn")
         .spawn()
         .context("starting sluice-agent")?;
-    let res = wait_port(input).and_then(|()| {
+    let res = crate::services::wait_port(input, Duration::from_secs(30)).and_then(|()| {
         measure(
             format!("{label} -> {}", target.label()),
             child.id(),
@@ -620,7 +597,7 @@ ruleset(name="es" queue.type="LinkedList" queue.size="100000" queue.dequeueBatch
         .stderr(Stdio::inherit())
         .spawn()
         .context("starting rsyslogd")?;
-    let res = wait_port(input).and_then(|()| {
+    let res = crate::services::wait_port(input, Duration::from_secs(30)).and_then(|()| {
         measure(
             format!("rsyslog -> {}", target.label()),
             child.id(),

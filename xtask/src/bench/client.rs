@@ -8,10 +8,10 @@
 //! 1000 per request, 2 concurrent requests (Rust), 4 threads (parallel_bulk).
 
 use std::io::{BufRead as _, BufReader};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde_json::Value;
@@ -135,7 +135,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
                 .spawn()
                 .with_context(|| format!("cannot start {}", store_bin.display()))?,
         );
-        wait_port(addr, Duration::from_secs(30))?;
+        crate::services::wait_port(addr, Duration::from_secs(30))?;
         let url = format!("http://{addr}");
         rows.push(("sluice-store".into(), rust_client(&bench, &url, &o)?));
         if let Some(py) = &python {
@@ -190,17 +190,6 @@ fn read_listening(child: &mut Child) -> anyhow::Result<SocketAddr> {
 
 fn free_addr() -> anyhow::Result<SocketAddr> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
-}
-
-fn wait_port(addr: SocketAddr, deadline: Duration) -> anyhow::Result<()> {
-    let start = Instant::now();
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if start.elapsed() > deadline {
-            bail!("nothing listens on {addr} after {deadline:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }
 
 fn json_line(cmd: &mut Command) -> anyhow::Result<Value> {

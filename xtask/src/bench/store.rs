@@ -12,7 +12,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -84,7 +83,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?,
     );
-    wait_port(addr, Duration::from_secs(60))?;
+    crate::services::wait_port(addr, Duration::from_secs(60))?;
     let result = measure(&o, addr, server.0.id());
     server.stop();
     if !o.keep {
@@ -120,18 +119,6 @@ impl Drop for Server {
             self.stop();
         }
     }
-}
-
-fn wait_port(addr: SocketAddr, limit: Duration) -> anyhow::Result<()> {
-    let start = Instant::now();
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        ensure!(
-            start.elapsed() < limit,
-            "sluice-store did not listen on {addr} within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }
 
 const INDEX: &str = "python-logs-bench";
@@ -222,7 +209,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     let refresh = refresh_start.elapsed();
     let (_, count) = c.request("GET", &format!("/{INDEX}/_count"), "application/json", b"")?;
     let count: Value = serde_json::from_slice(&count)?;
-    let rss = peak_rss_kb(pid);
+    let rss = crate::services::peak_rss_kb(pid);
 
     let secs = ingest.as_secs_f64();
     let total_bytes = bytes.load(Ordering::Relaxed);
@@ -337,14 +324,6 @@ fn leading_took(resp: &[u8]) -> u64 {
 /// Cheap check for `"errors":true` without parsing the whole response.
 fn memchr_errors_true(resp: &[u8]) -> bool {
     resp.windows(13).take(200).any(|w| w == b"\"errors\":true")
-}
-
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let s =
-        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status")).ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// The `_bulk` body for documents `first..end` of `total`.
