@@ -85,7 +85,7 @@ pub fn decoder_config(limit: usize) -> ndjson_codec::DecoderConfig {
 
 /// Turns one framed line into an event (see the module docs).
 #[must_use]
-pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize) -> Decoded {
+pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize, clock: &IngestClock) -> Decoded {
     let (mut event, parse_failure, too_long) = match frame {
         Frame::TooLong { len, offset, line } => {
             tracing::warn!(
@@ -105,7 +105,7 @@ pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize) -> Decoded {
             decode_line(&raw, codec)
         }
     };
-    stamp(&mut event);
+    stamp_at(&mut event, clock);
     Decoded {
         event,
         parse_failure,
@@ -121,8 +121,10 @@ fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
             .insert("message".into(), Value::String(lossy(raw)));
         return (ev, false, false);
     }
-    match parse_object(raw) {
-        Ok(map) => (LogEvent::from_map(map), false, false),
+    // Lazy: validated now, each field parsed when first read, unchanged fields written out as
+    // received (see `LogEvent::from_json_bytes`).
+    match LogEvent::from_json_bytes(raw.clone()) {
+        Ok(ev) => (ev, false, false),
         Err(e) => {
             tracing::debug!(error = %e, "JSON parse failure, falling back to plain text");
             (failure_event(lossy(raw), "_jsonparsefailure"), true, false)
@@ -130,47 +132,14 @@ fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
     }
 }
 
-/// Room for a seed event's fields plus what the pipeline adds (`@version`, `@metadata`, tags),
-/// so the event's map does not regrow while it is parsed and stamped.
-const EVENT_FIELDS: usize = 16;
-
-/// Parses one JSON object straight into a presized map (the same result as
-/// `serde_json::from_slice::<Value>`: a later duplicate key replaces the earlier value in the
-/// earlier position); anything else is an error.
-fn parse_object(raw: &[u8]) -> serde_json::Result<serde_json::Map<String, Value>> {
-    struct Object(serde_json::Map<String, Value>);
-    struct ObjectVisitor;
-    impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
-        type Value = Object;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut access: A,
-        ) -> Result<Object, A::Error> {
-            let mut map = serde_json::Map::with_capacity(EVENT_FIELDS);
-            while let Some((k, v)) = access.next_entry::<String, Value>()? {
-                map.insert(k, v);
-            }
-            Ok(Object(map))
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Object {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_map(ObjectVisitor)
-        }
-    }
-    serde_json::from_slice::<Object>(raw).map(|o| o.0)
-}
-
 /// Decodes a whole body (the `http` input): a JSON object, an array of objects, or NDJSON.
 /// Anything unparsable becomes one `_jsonparsefailure` event per line.
 #[must_use]
 pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
+    let clock = IngestClock::default();
     let wrap = |event: LogEvent, parse_failure: bool| {
         let mut event = event;
-        stamp(&mut event);
+        stamp_at(&mut event, &clock);
         Decoded {
             event,
             parse_failure,
@@ -208,28 +177,53 @@ pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
 
 /// Sets `@timestamp` (ingest time when absent, parsed when present) and `@version`.
 pub fn stamp(event: &mut LogEvent) {
-    let map = event.as_map_mut();
-    match map.get("@timestamp") {
+    stamp_at(event, &IngestClock::default());
+}
+
+/// The ingest time for events that arrive without `@timestamp`, formatted once per millisecond
+/// rather than once per event.
+#[derive(Debug, Default)]
+pub struct IngestClock {
+    last: std::cell::RefCell<Option<(i64, Value)>>,
+}
+
+impl IngestClock {
+    /// Now, as Elasticsearch's `@timestamp` string.
+    #[must_use]
+    pub fn now(&self) -> Value {
+        let now = Timestamp::now();
+        let ms = now.epoch_millis();
+        let mut last = self.last.borrow_mut();
+        match &*last {
+            Some((at, v)) if *at == ms => v.clone(),
+            _ => {
+                let v = Value::String(now.to_es_string());
+                *last = Some((ms, v.clone()));
+                v
+            }
+        }
+    }
+}
+
+/// [`stamp`], taking the ingest time from `clock`.
+pub fn stamp_at(event: &mut LogEvent, clock: &IngestClock) {
+    match event.field("@timestamp") {
         None | Some(Value::Null) => {
-            map.insert(
-                "@timestamp".into(),
-                Value::String(Timestamp::now().to_es_string()),
-            );
+            event.insert_field("@timestamp", clock.now());
         }
         // Already in the form we write (the common case: shippers send it that way): parsing
         // and re-formatting would give the same string back, so leave it as is.
         Some(Value::String(s)) if is_canonical_timestamp(s) => {}
         Some(Value::String(s)) => match Timestamp::parse(s) {
             Ok(ts) => {
-                map.insert("@timestamp".into(), Value::String(ts.to_es_string()));
+                event.insert_field("@timestamp", Value::String(ts.to_es_string()));
             }
-            Err(_) => bad_timestamp(event),
+            Err(_) => bad_timestamp(event, clock),
         },
-        Some(_) => bad_timestamp(event),
+        Some(_) => bad_timestamp(event, clock),
     }
-    let map = event.as_map_mut();
-    if !map.contains_key("@version") {
-        map.insert("@version".into(), Value::String("1".into()));
+    if event.field("@version").is_none() {
+        event.insert_field("@version", Value::String("1".into()));
     }
 }
 
@@ -263,38 +257,19 @@ pub fn is_canonical_timestamp(s: &str) -> bool {
     chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
 }
 
-fn bad_timestamp(event: &mut LogEvent) {
-    let map = event.as_map_mut();
-    if let Some(orig) = map.remove("@timestamp") {
-        map.insert("_@timestamp".into(), orig);
+fn bad_timestamp(event: &mut LogEvent, clock: &IngestClock) {
+    if let Some(orig) = event.remove_field("@timestamp") {
+        event.insert_field("_@timestamp", orig);
     }
-    map.insert(
-        "@timestamp".into(),
-        Value::String(Timestamp::now().to_es_string()),
-    );
+    event.insert_field("@timestamp", clock.now());
     event.add_tag("_timestampparsefailure");
 }
 
 /// The event as JSON without `@metadata` (what outputs write), without copying the event.
 #[must_use]
 pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
-    struct WithoutMetadata<'a>(&'a serde_json::Map<String, Value>);
-    impl serde::Serialize for WithoutMetadata<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            // No length: serde_json only uses it to close an empty map early.
-            let mut m = s.serialize_map(None)?;
-            for (k, v) in self.0 {
-                if k != "@metadata" {
-                    m.serialize_entry(k, v)?;
-                }
-            }
-            m.end()
-        }
-    }
     // Seed events serialise to ~250 bytes: start large enough to avoid regrowing.
     let mut out = Vec::with_capacity(384);
-    // Writing a map of JSON values into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, &WithoutMetadata(event.as_map()));
+    event.write_json(&mut out, &["@metadata"]);
     out
 }

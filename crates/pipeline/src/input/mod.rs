@@ -83,9 +83,9 @@ impl CommonInput {
 
     fn decorate(&self, ev: &mut LogEvent) {
         if let Some(t) = &self.kind {
-            ev.as_map_mut()
-                .entry("type")
-                .or_insert_with(|| Value::String(t.clone()));
+            if ev.field("type").is_none() {
+                ev.insert_field("type", Value::String(t.clone()));
+            }
         }
         for t in &self.tags {
             ev.add_tag(t);

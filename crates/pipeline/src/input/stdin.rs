@@ -9,7 +9,7 @@ use tokio_util::codec::Decoder;
 
 use super::{CommonInput, Ecs, InputContext};
 use crate::Result;
-use crate::codec::{decode_frame, decoder_config};
+use crate::codec::{IngestClock, decode_frame, decoder_config};
 
 /// Settings of the `stdin` input.
 #[derive(Debug, Clone)]
@@ -33,6 +33,7 @@ impl StdinInput {
     pub(crate) async fn run(self, ctx: InputContext) -> Result<()> {
         let host = hostname();
         let limit = self.common.decode_size_limit;
+        let clock = IngestClock::default();
         let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
         let mut stdin = tokio::io::stdin();
         let mut buf = BytesMut::with_capacity(64 * 1024);
@@ -50,14 +51,13 @@ impl StdinInput {
                     decoder.decode(&mut buf)
                 };
                 let Ok(Some(f)) = frame else { break };
-                let mut d = decode_frame(f, self.common.codec, limit);
-                let map = d.event.as_map_mut();
-                if !map.contains_key("host") {
+                let mut d = decode_frame(f, self.common.codec, limit, &clock);
+                if d.event.field("host").is_none() {
                     let v = match self.ecs {
                         Ecs::V8 => json!({"hostname": host}),
                         Ecs::Disabled => Value::String(host.clone()),
                     };
-                    map.insert("host".into(), v);
+                    d.event.insert_field("host", v);
                 }
                 decoded.push(d);
             }

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio_util::codec::Decoder;
 
 use super::{CommonInput, Ecs, InputContext};
-use crate::codec::{decode_frame, decoder_config};
+use crate::codec::{IngestClock, decode_frame, decoder_config};
 use crate::monitor::stats;
 use crate::{Error, Result};
 
@@ -104,6 +104,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
     stats::add(&ctx.stats.connections, 1);
     tracing::debug!(%peer, "tcp input: connection opened");
     let limit = input.common.decode_size_limit;
+    let clock = IngestClock::default();
     let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let meta = metadata(input.ecs, input.metadata, peer);
@@ -129,7 +130,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
             };
             match frame {
                 Ok(Some(f)) => {
-                    let mut d = decode_frame(f, input.common.codec, limit);
+                    let mut d = decode_frame(f, input.common.codec, limit, &clock);
                     add_metadata(&mut d.event, &meta);
                     decoded.push(d);
                 }
@@ -158,17 +159,18 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
 }
 
 fn add_metadata(ev: &mut log_model::LogEvent, meta: &[(&'static str, Value)]) {
-    let map = ev.as_map_mut();
     for (k, v) in meta {
-        match (map.get_mut(*k), v) {
-            (Some(Value::Object(existing)), Value::Object(add)) => {
-                for (ak, av) in add {
-                    existing.entry(ak.clone()).or_insert_with(|| av.clone());
+        match (ev.field(k), v) {
+            (Some(Value::Object(_)), Value::Object(add)) => {
+                if let Some(Value::Object(existing)) = ev.field_mut(k) {
+                    for (ak, av) in add {
+                        existing.entry(ak.clone()).or_insert_with(|| av.clone());
+                    }
                 }
             }
             (Some(_), _) => {}
             (None, _) => {
-                map.insert((*k).to_string(), v.clone());
+                ev.insert_field(*k, v.clone());
             }
         }
     }

@@ -403,9 +403,10 @@ impl PersistedQueue {
             ));
         }
         reader.next_seq += 1;
-        let ev = LogEvent::from_json_slice(&payload)
+        let len = payload.len();
+        let ev = LogEvent::from_json_bytes(payload.into())
             .map_err(|e| Error::queue(&path, format!("record {seq} is not an event: {e}")))?;
-        Ok((ev, (payload.len() + HEADER) as u64))
+        Ok((ev, (len + HEADER) as u64))
     }
 
     pub(crate) fn ack(&self, first: u64, end: u64, bytes: u64) -> Result<()> {

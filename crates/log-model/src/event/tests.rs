@@ -1,0 +1,217 @@
+use bytes::Bytes;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::{FieldRef, LogEvent};
+
+fn lazy(text: &str) -> LogEvent {
+    let ev = LogEvent::from_json_bytes(Bytes::copy_from_slice(text.as_bytes())).unwrap();
+    assert!(ev.is_lazy(), "{text} should be kept lazily");
+    ev
+}
+
+fn written(ev: &LogEvent, skip: &[&str]) -> String {
+    let mut out = Vec::new();
+    ev.write_json(&mut out, skip);
+    String::from_utf8(out).unwrap()
+}
+
+/// The lazy parse accepts exactly what the full parse accepts, with the same fields.
+fn check_agrees(input: &[u8]) {
+    let full = LogEvent::from_json_slice(input);
+    let lazy = LogEvent::from_json_bytes(Bytes::copy_from_slice(input));
+    match (&full, &lazy) {
+        (Ok(f), Ok(l)) => {
+            assert_eq!(f.as_map(), l.as_map(), "{}", String::from_utf8_lossy(input));
+            // What the lazy event writes parses back to the same object.
+            let back: Value = serde_json::from_slice(&l.to_json_vec()).unwrap();
+            assert_eq!(&back, &Value::Object(f.as_map().clone()));
+        }
+        (Err(_), Err(_)) => {}
+        _ => panic!(
+            "full {:?} vs lazy {:?} for {}",
+            full.is_ok(),
+            lazy.is_ok(),
+            String::from_utf8_lossy(input)
+        ),
+    }
+}
+
+#[test]
+fn lazy_and_full_parses_agree_on_edge_cases() {
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+    let shallow = format!("{{\"a\":{}1{}}}", "[".repeat(90), "]".repeat(90));
+    let long_number = format!("{{\"a\":1{}}}", "0".repeat(400));
+    let cases: Vec<&[u8]> = vec![
+        br#"{"a":1,"b":"x","c":[1,2,{"d":null}],"e":true,"f":-0.5}"#,
+        br#"  { "a" : 1 , "b" : { "c" : "d" } }  "#,
+        br#"{}"#,
+        br#"{"a":"\ud800"}"#,
+        br#"{"a":"\ud83d\ude00 ok"}"#,
+        br#"{"a":"line\nbreak \"quoted\""}"#,
+        br#"{"a":1e999}"#,
+        br#"{"a":1.5E3}"#,
+        br#"{"a":"1e999 in a string"}"#,
+        br#"{"a":18446744073709551616}"#,
+        br#"{"a":1,"a":2,"b":3}"#,
+        br#"{"k\"ey":1}"#,
+        br#"{"k\u0065y":1}"#,
+        br#"{"a":1} x"#,
+        br#"{"a":1}{"b":2}"#,
+        br#"{"a":1,}"#,
+        br#"{"a":tru}"#,
+        b"{\"a\":\"tab\there\"}",
+        b"{\"a\":\"\xff\"}",
+        b"{\"\xc3\xa9t\xc3\xa9\":\"\xc3\xa9\"}",
+        br#"[1,2]"#,
+        br#""str""#,
+        br#"null"#,
+        b"",
+        deep.as_bytes(),
+        shallow.as_bytes(),
+        long_number.as_bytes(),
+    ];
+    for c in cases {
+        check_agrees(c);
+    }
+}
+
+#[test]
+fn unchanged_fields_are_written_as_received() {
+    let ev = lazy(r#"{"b": 1.50, "a":{"x": [1, 2]},"@metadata":{"m":1}}"#);
+    assert_eq!(
+        written(&ev, &[]),
+        r#"{"b":1.50,"a":{"x": [1, 2]},"@metadata":{"m":1}}"#
+    );
+    assert_eq!(
+        written(&ev, &["@metadata"]),
+        r#"{"b":1.50,"a":{"x": [1, 2]}}"#
+    );
+    assert_eq!(ev.field("b"), Some(&json!(1.5)));
+}
+
+/// The same operations on a lazy and a parsed event give the same event.
+#[test]
+fn lazy_and_parsed_events_change_alike() {
+    type Op = fn(&mut LogEvent);
+    let f = |s: &str| FieldRef::parse(s).unwrap();
+    let ops: Vec<(&str, Op)> = vec![
+        ("insert new", |e| {
+            e.insert(&FieldRef::parse("new").unwrap(), json!(1));
+        }),
+        ("insert existing keeps position", |e| {
+            e.insert(&FieldRef::parse("a").unwrap(), json!("x"));
+        }),
+        ("insert nested creates objects", |e| {
+            e.insert(&FieldRef::parse("[n][m][o]").unwrap(), json!(true));
+        }),
+        ("insert through a scalar", |e| {
+            e.insert(&FieldRef::parse("[a][z]").unwrap(), json!(2));
+        }),
+        ("insert nested into existing object", |e| {
+            e.insert(&FieldRef::parse("[obj][k2]").unwrap(), json!(3));
+        }),
+        ("remove top", |e| {
+            e.remove(&FieldRef::parse("a").unwrap());
+        }),
+        ("remove nested", |e| {
+            e.remove(&FieldRef::parse("[obj][k]").unwrap());
+        }),
+        ("remove missing nested", |e| {
+            e.remove(&FieldRef::parse("[obj][nope]").unwrap());
+        }),
+        ("get_mut", |e| {
+            if let Some(v) = e.get_mut(&FieldRef::parse("[obj][k]").unwrap()) {
+                *v = json!("changed");
+            }
+        }),
+        ("add_tag", |e| e.add_tag("t2")),
+        ("add existing tag", |e| e.add_tag("t1")),
+        ("remove_tag", |e| e.remove_tag("t1")),
+        ("set_timestamp", |e| {
+            e.set_timestamp(crate::Timestamp::parse("2024-01-02T03:04:05.678Z").unwrap());
+        }),
+        ("as_map_mut", |e| {
+            e.as_map_mut().insert("m".into(), json!(null));
+        }),
+    ];
+    let input = r#"{"a":1,"obj":{"k":"v"},"tags":["t1"],"s":"text"}"#;
+    for (what, op) in ops {
+        let mut l = lazy(input);
+        let mut p = LogEvent::from_json_slice(input.as_bytes()).unwrap();
+        // Read first, so that cached parses are exercised too.
+        let _ = l.get(&f("[obj][k]"));
+        op(&mut l);
+        op(&mut p);
+        assert_eq!(l.as_map(), p.as_map(), "{what}");
+        assert_eq!(written(&l, &[]), written(&p, &[]), "{what}");
+        assert_eq!(l, p, "{what}");
+    }
+}
+
+#[test]
+fn accessors_read_lazy_events() {
+    let ev = lazy(
+        r#"{"@timestamp":"2024-05-01T10:00:00.000Z","level":"ERROR","user":"u1","duration":"1.5","tags":"one","log":{"logger":"app"}}"#,
+    );
+    assert_eq!(ev.level(), Some(crate::Level::Error));
+    assert_eq!(ev.user(), Some("u1"));
+    assert_eq!(ev.duration(), Some(1.5));
+    assert_eq!(ev.tags(), vec!["one"]);
+    assert_eq!(ev.logger(), Some("app"));
+    assert_eq!(
+        ev.timestamp().map(|t| t.to_es_string()),
+        Some("2024-05-01T10:00:00.000Z".to_owned())
+    );
+    // serde sees the same object.
+    assert_eq!(
+        serde_json::to_value(&ev).unwrap(),
+        Value::Object(ev.as_map().clone())
+    );
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        (-1e300f64..1e300).prop_map(|f| json!(f)),
+        "[a-z\"\\\\\u{e9}\u{1f600}\n ]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(("[a-z]{1,3}", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn lazy_parse_agrees_with_full_parse_on_objects(
+        fields in prop::collection::vec(("[a-z@\"]{1,4}", json_value()), 0..8),
+        pretty in any::<bool>(),
+    ) {
+        let obj = Value::Object(fields.into_iter().collect());
+        let text = if pretty {
+            serde_json::to_vec_pretty(&obj).unwrap()
+        } else {
+            serde_json::to_vec(&obj).unwrap()
+        };
+        check_agrees(&text);
+    }
+
+    #[test]
+    fn lazy_parse_agrees_with_full_parse_on_mangled_input(
+        fields in prop::collection::vec(("[a-z]{1,3}", json_value()), 1..6),
+        cut in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let mut text = serde_json::to_vec(&Value::Object(fields.into_iter().collect())).unwrap();
+        let i = cut.index(text.len());
+        text[i] = byte;
+        check_agrees(&text);
+        check_agrees(&text[..i]);
+    }
+}
