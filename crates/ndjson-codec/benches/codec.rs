@@ -113,6 +113,45 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    // What the agent does to each seed event: parse, convert `duration`, add `@version`,
+    // write the document. Lazily (the agent's path) and with a full parse into a map.
+    let owned: Vec<bytes::Bytes> = lines
+        .iter()
+        .map(|l| bytes::Bytes::copy_from_slice(l))
+        .collect();
+    let duration = log_model::FieldRef::parse("duration").expect("valid");
+    let agent_like = |ev: &mut log_model::LogEvent, out: &mut Vec<u8>| {
+        if let Some(v) = ev.get_mut(&duration)
+            && let Some(f) = v.as_f64()
+        {
+            *v = serde_json::json!(f);
+        }
+        ev.insert_field("@version", serde_json::Value::String("1".into()));
+        ev.write_json(out, &["@metadata"]);
+        out.push(b'\n');
+    };
+    g.bench_function("event: lazy parse + change + write (agent)", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(data.len() * 2);
+            for line in &owned {
+                let mut ev =
+                    log_model::LogEvent::from_json_bytes(black_box(line.clone())).expect("parses");
+                agent_like(&mut ev, &mut out);
+            }
+            black_box(out.len())
+        });
+    });
+    g.bench_function("event: full parse + change + write", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(data.len() * 2);
+            for line in &lines {
+                let mut ev = log_model::LogEvent::from_json_slice(black_box(line)).expect("parses");
+                agent_like(&mut ev, &mut out);
+            }
+            black_box(out.len())
+        });
+    });
+
     // References.
     g.bench_function("reference: serde_json borrowed struct", |b| {
         b.iter(|| {

@@ -427,7 +427,7 @@ impl serde::Serialize for LogEvent {
                 use serde::ser::SerializeMap;
                 let mut m = s.serialize_map(Some(r.entries.len()))?;
                 for e in &r.entries {
-                    m.serialize_entry(r.key(e), r.value(&e.value))?;
+                    m.serialize_entry(r.key(e), r.value(e))?;
                 }
                 m.end()
             }

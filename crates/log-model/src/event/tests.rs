@@ -64,6 +64,39 @@ fn lazy_and_full_parses_agree_on_edge_cases() {
         b"{\"a\":\"\xff\"}",
         b"{\"\xc3\xa9t\xc3\xa9\":\"\xc3\xa9\"}",
         br#"[1,2]"#,
+        br#"{"a":01}"#,
+        br#"{"a":-}"#,
+        br#"{"a":-0}"#,
+        br#"{"a":1.}"#,
+        br#"{"a":.5}"#,
+        br#"{"a":+1}"#,
+        br#"{"a":1e}"#,
+        br#"{"a":1e+}"#,
+        br#"{"a":[1,]}"#,
+        br#"{"a":[,1]}"#,
+        br#"{"a":{"b":1,}}"#,
+        br#"{"a":{"b" 1}}"#,
+        br#"{"a":{"b":}}"#,
+        br#"{"a":{1:2}}"#,
+        br#"{"a":[1 2]}"#,
+        br#"{"a":[1}"#,
+        br#"{"a":{"b":1]}"#,
+        br#"{"a":"\x"}"#,
+        br#"{"a":"\u12"}"#,
+        br#"{"a":"\u12G4"}"#,
+        br#"{"a":"\/\b\f\r\t"}"#,
+        br#"{"a":nul}"#,
+        br#"{"a":truex}"#,
+        br#"{"a" 1}"#,
+        br#"{"a":1 "b":2}"#,
+        br#"{"a":{"k\"":1, "k\u0041":[]}}"#,
+        br#"{"a":[],"b":{},"c":[{}],"d":[[[]]],"e":{"f":{"g":{}}}}"#,
+        b" \t\r\n{ \t\r\n\"a\" \t\r\n: \t\r\n[ 1 , 2 ] \t\r\n} \t\r\n",
+        br#"{"#,
+        br#"{"a""#,
+        br#"{"a":"#,
+        br#"{"a":1"#,
+        br#"{"a":1,"#,
         br#""str""#,
         br#"null"#,
         b"",
@@ -81,13 +114,23 @@ fn unchanged_fields_are_written_as_received() {
     let ev = lazy(r#"{"b": 1.50, "a":{"x": [1, 2]},"@metadata":{"m":1}}"#);
     assert_eq!(
         written(&ev, &[]),
-        r#"{"b":1.50,"a":{"x": [1, 2]},"@metadata":{"m":1}}"#
+        r#"{"b": 1.50, "a":{"x": [1, 2]},"@metadata":{"m":1}}"#
     );
     assert_eq!(
         written(&ev, &["@metadata"]),
-        r#"{"b":1.50,"a":{"x": [1, 2]}}"#
+        r#"{"b": 1.50, "a":{"x": [1, 2]}}"#
     );
     assert_eq!(ev.field("b"), Some(&json!(1.5)));
+    // Changed, removed and added members break the runs of copied bytes.
+    let mut ev = lazy(r#"{ "a" : 1 , "b":2, "c":3, "d":4, "e":5 }"#);
+    ev.remove_field("b");
+    *ev.field_mut("d").unwrap() = json!("four");
+    ev.insert_field("f", json!([6]));
+    assert_eq!(
+        written(&ev, &["e"]),
+        r#"{"a" : 1,"c":3,"d":"four","f":[6]}"#
+    );
+    assert_eq!(written(&ev, &["a"]), r#"{"c":3,"d":"four","e":5,"f":[6]}"#);
 }
 
 /// The same operations on a lazy and a parsed event give the same event.
