@@ -145,6 +145,25 @@ impl RawObject {
         Some(self.value(e))
     }
 
+    /// A string member's text without parsing or caching it, when it was received without
+    /// escapes (else through [`RawObject::value`]).
+    pub(super) fn get_str(&self, key: &str) -> Option<&str> {
+        let e = self.entries.get(self.position(key)?)?;
+        if e.owned == NONE {
+            let raw = &self.bytes[e.vs as usize..e.vt as usize];
+            if let [b'"', inner @ .., b'"'] = raw
+                && !inner.contains(&b'\\')
+            {
+                // Validated as UTF-8 by the scan.
+                return std::str::from_utf8(inner).ok();
+            }
+            if raw.first() != Some(&b'"') {
+                return None;
+            }
+        }
+        self.value(e).as_str()
+    }
+
     pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         let i = self.position(key)?;
         Some(self.owned_mut(i))

@@ -165,6 +165,25 @@ impl LogEvent {
         }
     }
 
+    /// True when the top-level field `key` exists (a lazy event does not parse it).
+    #[must_use]
+    pub fn contains_field(&self, key: &str) -> bool {
+        match &self.repr {
+            Repr::Map(m) => m.contains_key(key),
+            Repr::Raw(r) => r.position(key).is_some(),
+        }
+    }
+
+    /// The top-level field `key` when it is a string. On a lazy event this reads a string
+    /// received without escapes straight from the received bytes.
+    #[must_use]
+    pub fn field_str(&self, key: &str) -> Option<&str> {
+        match &self.repr {
+            Repr::Map(m) => m.get(key)?.as_str(),
+            Repr::Raw(r) => r.get_str(key),
+        }
+    }
+
     /// The top-level field `key`, mutable.
     pub fn field_mut(&mut self, key: &str) -> Option<&mut Value> {
         match &mut self.repr {
@@ -196,7 +215,7 @@ impl LogEvent {
 
     /// The top-level field `key`, inserting `default()` when absent.
     fn field_or_insert_with(&mut self, key: &str, default: impl FnOnce() -> Value) -> &mut Value {
-        if self.field(key).is_none() {
+        if !self.contains_field(key) {
             self.insert_field(key.to_owned(), default());
         }
         self.field_mut(key).expect("inserted above")
@@ -260,13 +279,16 @@ impl LogEvent {
     /// form [`Timestamp::parse`] accepts, or a number of epoch milliseconds.
     #[must_use]
     pub fn timestamp(&self) -> Option<Timestamp> {
-        ["@timestamp", "timestamp"]
-            .iter()
-            .find_map(|k| match self.field(k)? {
+        ["@timestamp", "timestamp"].iter().find_map(|k| {
+            if let Some(s) = self.field_str(k) {
+                return Timestamp::parse(s).ok();
+            }
+            match self.field(k)? {
                 Value::String(s) => Timestamp::parse(s).ok(),
                 Value::Number(n) => Timestamp::from_epoch_millis(n.as_i64()?).ok(),
                 _ => None,
-            })
+            }
+        })
     }
 
     /// Writes `@timestamp` in Elasticsearch's form.

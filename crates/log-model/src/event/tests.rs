@@ -258,3 +258,18 @@ proptest! {
         check_agrees(&text[..i]);
     }
 }
+
+#[test]
+fn string_fields_read_without_parsing_agree_with_parsed_events() {
+    let input = r#"{"plain":"abc","escaped":"a\nb\u00e9","num":1.5,"arr":["x"],"empty":""}"#;
+    let l = lazy(input);
+    let p = LogEvent::from_json_slice(input.as_bytes()).unwrap();
+    for key in ["plain", "escaped", "num", "arr", "empty", "missing"] {
+        assert_eq!(l.field_str(key), p.field_str(key), "{key}");
+        assert_eq!(l.contains_field(key), p.contains_field(key), "{key}");
+    }
+    assert_eq!(l.field_str("escaped"), Some("a\nbé"));
+    let mut l = l;
+    l.insert_field("plain", json!("changed"));
+    assert_eq!(l.field_str("plain"), Some("changed"));
+}

@@ -207,13 +207,18 @@ impl IngestClock {
 
 /// [`stamp`], taking the ingest time from `clock`.
 pub fn stamp_at(event: &mut LogEvent, clock: &IngestClock) {
+    // Already in the form we write (the common case: shippers send it that way): parsing and
+    // re-formatting would give the same string back, so leave it as is.
+    if event
+        .field_str("@timestamp")
+        .is_some_and(is_canonical_timestamp)
+    {
+        return stamp_version(event);
+    }
     match event.field("@timestamp") {
         None | Some(Value::Null) => {
             event.insert_field("@timestamp", clock.now());
         }
-        // Already in the form we write (the common case: shippers send it that way): parsing
-        // and re-formatting would give the same string back, so leave it as is.
-        Some(Value::String(s)) if is_canonical_timestamp(s) => {}
         Some(Value::String(s)) => match Timestamp::parse(s) {
             Ok(ts) => {
                 event.insert_field("@timestamp", Value::String(ts.to_es_string()));
@@ -222,7 +227,11 @@ pub fn stamp_at(event: &mut LogEvent, clock: &IngestClock) {
         },
         Some(_) => bad_timestamp(event, clock),
     }
-    if event.field("@version").is_none() {
+    stamp_version(event);
+}
+
+fn stamp_version(event: &mut LogEvent) {
+    if !event.contains_field("@version") {
         event.insert_field("@version", Value::String("1".into()));
     }
 }

@@ -83,7 +83,7 @@ impl CommonInput {
 
     fn decorate(&self, ev: &mut LogEvent) {
         if let Some(t) = &self.kind {
-            if ev.field("type").is_none() {
+            if !ev.contains_field("type") {
                 ev.insert_field("type", Value::String(t.clone()));
             }
         }

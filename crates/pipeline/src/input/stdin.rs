@@ -52,7 +52,7 @@ impl StdinInput {
                 };
                 let Ok(Some(f)) = frame else { break };
                 let mut d = decode_frame(f, self.common.codec, limit, &clock);
-                if d.event.field("host").is_none() {
+                if !d.event.contains_field("host") {
                     let v = match self.ecs {
                         Ecs::V8 => json!({"hostname": host}),
                         Ecs::Disabled => Value::String(host.clone()),

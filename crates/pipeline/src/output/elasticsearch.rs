@@ -165,7 +165,7 @@ pub(crate) struct IndexCache {
 impl IndexCache {
     pub(crate) fn render(&mut self, template: &Template, by_day: bool, ev: &LogEvent) -> String {
         let day = by_day
-            .then(|| ev.field("@timestamp").and_then(|v| v.as_str()))
+            .then(|| ev.field_str("@timestamp"))
             .flatten()
             .filter(|s| crate::codec::is_canonical_timestamp(s))
             .and_then(|s| <[u8; 10]>::try_from(&s.as_bytes()[..10]).ok());
