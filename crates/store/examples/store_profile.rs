@@ -1,7 +1,8 @@
 //! CPU-time profile of the engine on seed documents, for judging optimisations on a loaded
 //! machine where wall-clock time is noisy: process CPU seconds (all threads) per phase.
 //!
-//! `cargo run --release -p store --example store_profile -- [DOCS] [QUERY_RUNS]`
+//! `cargo run --release -p store --example store_profile -- [DOCS] [QUERY_RUNS] [REFRESH_MS]`
+//! (REFRESH_MS: the store's refresh interval during ingest, default 1000; 0 = only at the end)
 //! (queries run after reopening the store, so background merges of the ingest do not count)
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -32,9 +33,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let refresh_ms: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let dir = tempfile::tempdir()?;
     let mut c = StoreConfig::new(dir.path());
-    c.refresh_interval = Some(Duration::from_secs(1));
+    c.refresh_interval = (refresh_ms > 0).then(|| Duration::from_millis(refresh_ms));
     let store = Store::open(c)?;
     store.create_index("python-logs", Some(&seed_mapping()))?;
     // sources are generated up front so that only ingest is measured

@@ -11,17 +11,17 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::{Map, Value, json};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, JsonObjectOptions, OwnedValue, STORED, STRING, Schema,
-    TextFieldIndexing,
+    FAST, Field, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema, TextFieldIndexing,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use crate::engine::doc::SluiceDoc;
 use crate::engine::wal::{Wal, WalOp};
 use crate::error::{Error, Result};
-use crate::mapping::{IndexedDoc, IndexedValue, Mapping};
+use crate::mapping::{IndexedDoc, Mapping};
 
 /// Name of the analyzer used for `text` fields (ES `standard`: word split + lowercase).
 pub const TEXT_ANALYZER: &str = "es_standard";
@@ -37,7 +37,9 @@ pub struct Fields {
     pub version: Field,
     /// `_seq_no`
     pub seq_no: Field,
-    /// paths present in the doc (raw terms), for `exists`
+    /// paths present in the doc whose values have no fast column (`text`, and fields with
+    /// neither `index` nor `doc_values`), for `exists`; other paths are found by their column
+    /// (indices written before this held every present path)
     pub present: Field,
     /// keyword values, JSON by path (raw, fast)
     pub kw: Field,
@@ -287,7 +289,7 @@ pub struct Shard {
     _index: Index,
     /// The schema fields.
     pub fields: Fields,
-    writer: RwLock<IndexWriter>,
+    writer: RwLock<IndexWriter<SluiceDoc>>,
     reader: IndexReader,
     wal: Wal,
     next_seq: AtomicU64,
@@ -373,7 +375,7 @@ impl Shard {
             Index::create(mmap, schema, tantivy::IndexSettings::default()).map_err(tv)?
         };
         index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
-        let writer: IndexWriter = index
+        let writer: IndexWriter<SluiceDoc> = index
             .writer_with_num_threads(
                 opts.writer_threads.max(1),
                 opts.writer_memory_bytes
@@ -436,21 +438,20 @@ impl Shard {
                 source,
                 auto_id,
             } => {
-                let map: Map<String, Value> = serde_json::from_slice(&source).map_err(|e| {
-                    Error::es(
-                        500,
-                        "exception",
-                        format!("corrupt source in translog for [{id}]: {e}"),
-                    )
-                })?;
                 let doc = {
                     let mut meta = self.meta.write();
-                    let (idoc, up) = meta.mapping.convert(&map, &id)?;
+                    let (idoc, up) = meta.mapping.convert(&source, &id).map_err(|e| {
+                        Error::es(
+                            500,
+                            "exception",
+                            format!("cannot replay the translog record of [{id}]: {e}"),
+                        )
+                    })?;
                     if !up.is_empty() {
                         meta.mapping.apply(up);
                         write_meta(&self.dir, &meta)?;
                     }
-                    self.build_doc(&id, version, seq_no, &source, idoc)
+                    self.build_doc(id.clone(), version, seq_no, source.clone(), idoc)
                 };
                 if !auto_id {
                     w.delete_term(Term::from_field_text(self.fields.id, &id));
@@ -526,46 +527,13 @@ impl Shard {
 
     pub(crate) fn build_doc(
         &self,
-        id: &str,
+        id: String,
         version: u64,
         seq_no: u64,
-        source: &[u8],
+        source: Bytes,
         idoc: IndexedDoc,
-    ) -> TantivyDocument {
-        let f = &self.fields;
-        let mut d = TantivyDocument::new();
-        d.add_text(f.id, id);
-        d.add_bytes(f.source, source);
-        d.add_u64(f.version, version);
-        d.add_u64(f.seq_no, seq_no);
-        for p in &idoc.present {
-            d.add_text(f.present, p);
-        }
-        let n = idoc.values.len();
-        let (mut kw, mut text, mut num) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for (path, v) in idoc.values {
-            match v {
-                IndexedValue::Keyword(s) => kw.push((path, OwnedValue::Str(s))),
-                IndexedValue::Text(s) => text.push((path, OwnedValue::Str(s))),
-                IndexedValue::Long(n) => num.push((path, OwnedValue::I64(n))),
-                IndexedValue::Double(x) => num.push((path, OwnedValue::F64(x))),
-                IndexedValue::Bool(b) => num.push((path, OwnedValue::Bool(b))),
-            }
-        }
-        if !kw.is_empty() {
-            d.add_field_value(f.kw, &OwnedValue::Object(kw));
-        }
-        if !text.is_empty() {
-            d.add_field_value(f.text, &OwnedValue::Object(text));
-        }
-        if !num.is_empty() {
-            d.add_field_value(f.num, &OwnedValue::Object(num));
-        }
-        d
+    ) -> SluiceDoc {
+        SluiceDoc::new(self.fields, id, source, version, seq_no, idoc)
     }
 
     /// Parses and converts one source for this index, applying and persisting dynamic mapping
@@ -601,10 +569,9 @@ impl Shard {
                 doc: None,
             }));
         }
-        let map = parse_source(&source)?;
         let idoc = {
             let meta = self.meta.read();
-            let (idoc, up) = meta.mapping.convert(&map, &id)?;
+            let (idoc, up) = meta.mapping.convert(&source, &id)?;
             if up.is_empty() { Some(idoc) } else { None }
         };
         let idoc = match idoc {
@@ -612,7 +579,7 @@ impl Shard {
             None if !allow_updates => return Ok(None),
             None => {
                 let mut meta = self.meta.write();
-                let (idoc, up) = meta.mapping.convert(&map, &id)?;
+                let (idoc, up) = meta.mapping.convert(&source, &id)?;
                 if !up.is_empty() {
                     let mut m = meta.mapping.clone();
                     m.apply(up);
@@ -693,7 +660,12 @@ impl Shard {
         (out, pos)
     }
 
-    fn apply_one(&self, w: &IndexWriter, item: Prepared, pos: &mut u64) -> Result<WriteResult> {
+    fn apply_one(
+        &self,
+        w: &IndexWriter<SluiceDoc>,
+        item: Prepared,
+        pos: &mut u64,
+    ) -> Result<WriteResult> {
         let Prepared {
             op,
             id,
@@ -768,7 +740,7 @@ impl Shard {
                     source: source.clone(),
                     auto_id,
                 });
-                let doc = self.build_doc(&id, version, seq_no, &source, idoc);
+                let doc = self.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
                 if prev.is_some() {
                     w.delete_term(Term::from_field_text(self.fields.id, &id));
                 }

@@ -2,10 +2,16 @@
 //!
 //! A [`Mapping`] is a tree of objects and typed fields; every leaf is also reachable by its full
 //! dotted path (multi-fields such as `message.keyword` included) through [`Mapping::field`].
-//! [`Mapping::convert`] turns a `_source` object into an [`IndexedDoc`]: typed values per path,
-//! ready for the tantivy document, or a `document_parsing_exception`.
+//! [`Mapping::convert`] walks a `_source` (its raw JSON, in one pass: `convert.rs`) into an
+//! [`IndexedDoc`]: typed values per path, ready for the tantivy document, or a
+//! `document_parsing_exception`.
 
+mod convert;
 pub mod date;
+#[cfg(test)]
+mod oracle;
+
+pub use convert::{IndexedDoc, IndexedValue};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -514,30 +520,6 @@ impl Default for Mapping {
     }
 }
 
-/// A typed value for the tantivy document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IndexedValue {
-    /// keyword (exact string)
-    Keyword(String),
-    /// analysed text
-    Text(String),
-    /// integer family or date (epoch millis)
-    Long(i64),
-    /// float family
-    Double(f64),
-    /// boolean
-    Bool(bool),
-}
-
-/// A document converted to its mapping: `(path, value)` pairs and the set of present fields.
-#[derive(Debug, Default, Clone)]
-pub struct IndexedDoc {
-    /// Values by full path, in document order.
-    pub values: Vec<(String, IndexedValue)>,
-    /// Paths that have a value (for `exists`).
-    pub present: Vec<String>,
-}
-
 /// Mapping additions found while converting one document (dynamic mapping).
 #[derive(Debug, Default)]
 pub struct Updates {
@@ -660,19 +642,6 @@ impl Mapping {
         }
     }
 
-    /// Converts `source` (a JSON object) to indexed values against this mapping. Fields that
-    /// dynamic mapping adds come back as [`Updates`] to [`Mapping::apply`] before the document
-    /// is acknowledged.
-    pub fn convert(&self, source: &Map<String, Value>, id: &str) -> Result<(IndexedDoc, Updates)> {
-        let mut ctx = Ctx {
-            id,
-            up: Updates::default(),
-        };
-        let mut out = IndexedDoc::default();
-        self.walk_object(&[], source, &mut ctx, &mut out)?;
-        Ok((out, ctx.up))
-    }
-
     /// Applies dynamic-mapping additions.
     pub fn apply(&mut self, up: Updates) {
         for segs in up.objects {
@@ -711,7 +680,10 @@ impl Mapping {
         self.objects.contains_key(dotted) || ctx.up.object_paths.contains_key(dotted)
     }
 
-    fn object_at(&self, segs: &[String]) -> Option<&ObjectMapping> {
+    fn object_at_segs<'s>(
+        &self,
+        segs: impl IntoIterator<Item = &'s str>,
+    ) -> Option<&ObjectMapping> {
         let mut cur = &self.root;
         for s in segs {
             match cur.properties.get(s) {
@@ -722,7 +694,7 @@ impl Mapping {
         Some(cur)
     }
 
-    fn dynamic_at(&self, segs: &[String]) -> Dynamic {
+    fn dynamic_at_segs<'s>(&self, segs: impl IntoIterator<Item = &'s str>) -> Dynamic {
         let mut cur = &self.root;
         let mut d = self.root.dynamic.unwrap_or(Dynamic::True);
         for s in segs {
@@ -738,205 +710,6 @@ impl Mapping {
         }
         d
     }
-
-    fn walk_object(
-        &self,
-        segs: &[String],
-        obj: &Map<String, Value>,
-        ctx: &mut Ctx<'_>,
-        out: &mut IndexedDoc,
-    ) -> Result<()> {
-        for (key, value) in obj {
-            if key.is_empty() || key.split('.').any(str::is_empty) {
-                return Err(doc_parsing(format!(
-                    "field name cannot be an empty string (in [{key}]) in document with id '{}'",
-                    ctx.id
-                )));
-            }
-            if segs.is_empty() && key.starts_with('_') && is_metadata_field(key) {
-                return Err(doc_parsing(format!(
-                    "Field [{key}] is a metadata field and cannot be added inside a document. Use the index API request parameters."
-                )));
-            }
-            let mut path: Vec<String> = segs.to_vec();
-            path.extend(key.split('.').map(str::to_owned));
-            if path.len() > segs.len() + 1 && !self.ensure_objects(&path[..path.len() - 1], ctx)? {
-                continue;
-            }
-            self.walk_value(&path, value, ctx, out)?;
-        }
-        Ok(())
-    }
-
-    /// Makes sure every prefix of `segs` is an object (adding dynamic ones to the updates);
-    /// false when a disabled or non-dynamic parent means the value is not indexed.
-    fn ensure_objects(&self, segs: &[String], ctx: &mut Ctx<'_>) -> Result<bool> {
-        for i in 1..=segs.len() {
-            let path = segs[..i].join(".");
-            if self.lookup_object(&path, ctx) {
-                if let Some(o) = self.object_at(&segs[..i])
-                    && !o.enabled
-                {
-                    return Ok(false);
-                }
-                continue;
-            }
-            if let Some(f) = self.lookup_field(&path, ctx) {
-                return Err(doc_parsing(format!(
-                    "Could not dynamically add mapping for field [{}]. Existing mapping for [{path}] must be of type object but found [{}].",
-                    segs.join("."),
-                    f.ty.name()
-                )));
-            }
-            match self.dynamic_at(&segs[..i - 1]) {
-                Dynamic::False => return Ok(false),
-                Dynamic::Strict => return Err(strict(&segs[..i])),
-                Dynamic::True => {}
-            }
-            ctx.up.objects.push(segs[..i].to_vec());
-            ctx.up.object_paths.insert(path, ());
-        }
-        Ok(true)
-    }
-
-    fn walk_value(
-        &self,
-        path: &[String],
-        value: &Value,
-        ctx: &mut Ctx<'_>,
-        out: &mut IndexedDoc,
-    ) -> Result<()> {
-        let dotted = path.join(".");
-        match value {
-            Value::Null => {
-                if let Some(f) = self.lookup_field(&dotted, ctx).cloned()
-                    && let Some(nv) = &f.null_value
-                {
-                    return index_leaf(&dotted, &f, nv, ctx.id, out);
-                }
-                Ok(())
-            }
-            Value::Array(items) => {
-                for item in items {
-                    self.walk_value(path, item, ctx, out)?;
-                }
-                Ok(())
-            }
-            Value::Object(inner) => {
-                if let Some(f) = self.lookup_field(&dotted, ctx) {
-                    return Err(field_parse_error(&dotted, f, value, ctx.id, None));
-                }
-                if !self.ensure_objects(path, ctx)? {
-                    return Ok(());
-                }
-                self.walk_object(path, inner, ctx, out)
-            }
-            scalar => {
-                // mapped fields are borrowed from the mapping; only fields added by this very
-                // document (in `ctx.up`) need a copy to release the borrow of `ctx`
-                if let Some(f) = self.flat.get(&dotted) {
-                    return index_leaf(&dotted, f, scalar, ctx.id, out);
-                }
-                if let Some(f) = ctx.up.flat.get(&dotted) {
-                    let f = f.clone();
-                    return index_leaf(&dotted, &f, scalar, ctx.id, out);
-                }
-                if self.lookup_object(&dotted, ctx) {
-                    return Err(doc_parsing(format!(
-                        "object mapping for [{dotted}] tried to parse field [{}] as object, but found a concrete value",
-                        path.last().map_or("", String::as_str)
-                    )));
-                }
-                let parent = &path[..path.len() - 1];
-                if !parent.is_empty() && !self.ensure_objects(parent, ctx)? {
-                    return Ok(());
-                }
-                match self.dynamic_at(parent) {
-                    Dynamic::False => return Ok(()),
-                    Dynamic::Strict => return Err(strict(path)),
-                    Dynamic::True => {}
-                }
-                let fm = self.infer(scalar);
-                for (sub, sm) in &fm.fields {
-                    ctx.up.flat.insert(format!("{dotted}.{sub}"), sm.clone());
-                }
-                ctx.up.flat.insert(dotted.clone(), fm.clone());
-                ctx.up.fields.push((path.to_vec(), fm.clone()));
-                index_leaf(&dotted, &fm, scalar, ctx.id, out)
-            }
-        }
-    }
-
-    fn infer(&self, v: &Value) -> FieldMapping {
-        match v {
-            Value::Bool(_) => FieldMapping::new(FieldType::Boolean),
-            Value::Number(n) if n.is_f64() => FieldMapping::new(FieldType::Float),
-            Value::Number(_) => FieldMapping::new(FieldType::Long),
-            Value::String(s) => {
-                if self.date_detection {
-                    if looks_like_iso_date(s) {
-                        return FieldMapping::new(FieldType::Date);
-                    }
-                    if let Some(fm) = slash_date(s) {
-                        return fm;
-                    }
-                }
-                if self.numeric_detection {
-                    if s.parse::<i64>().is_ok() {
-                        return FieldMapping::new(FieldType::Long);
-                    }
-                    if s.parse::<f64>().is_ok_and(f64::is_finite) {
-                        return FieldMapping::new(FieldType::Float);
-                    }
-                }
-                FieldMapping::dynamic_string()
-            }
-            _ => FieldMapping::dynamic_string(),
-        }
-    }
-}
-
-fn index_leaf(
-    path: &str,
-    f: &FieldMapping,
-    v: &Value,
-    id: &str,
-    out: &mut IndexedDoc,
-) -> Result<()> {
-    match coerce(path, f, v, id) {
-        Ok(Some(iv)) => {
-            if !out.present.iter().any(|p| p == path) {
-                out.present.push(path.to_owned());
-            }
-            if f.index || f.doc_values {
-                out.values.push((path.to_owned(), iv));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => {
-            if !f.ignore_malformed {
-                return Err(e);
-            }
-        }
-    }
-    for (sub, sm) in &f.fields {
-        let sub_path = format!("{path}.{sub}");
-        match coerce(&sub_path, sm, v, id) {
-            Ok(Some(iv)) => {
-                if !out.present.iter().any(|p| p == &sub_path) {
-                    out.present.push(sub_path.clone());
-                }
-                out.values.push((sub_path, iv));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                if !sm.ignore_malformed {
-                    return Err(e);
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 fn object_mut<'m>(root: &'m mut ObjectMapping, segs: &[String]) -> Option<&'m mut ObjectMapping> {
@@ -1013,57 +786,9 @@ fn is_metadata_field(key: &str) -> bool {
     )
 }
 
-fn strict(path: &[String]) -> Error {
-    let within = if path.len() > 1 {
-        path[..path.len() - 1].join(".")
-    } else {
-        "_doc".to_owned()
-    };
-    Error::es(
-        400,
-        "strict_dynamic_mapping_exception",
-        format!(
-            "mapping set to strict, dynamic introduction of [{}] within [{within}] is not allowed",
-            path.last().map_or("", String::as_str)
-        ),
-    )
-}
-
 /// 400 `document_parsing_exception`.
 pub fn doc_parsing(reason: impl Into<String>) -> Error {
     Error::es(400, "document_parsing_exception", reason)
-}
-
-fn preview(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.chars().take(20).collect(),
-        Value::Object(o) => {
-            let inner: Vec<String> = o
-                .iter()
-                .map(|(k, v)| format!("{k}={}", preview(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-        other => other.to_string(),
-    }
-}
-
-fn field_parse_error(
-    path: &str,
-    f: &FieldMapping,
-    v: &Value,
-    id: &str,
-    cause: Option<Error>,
-) -> Error {
-    let e = doc_parsing(format!(
-        "failed to parse field [{path}] of type [{}] in document with id '{id}'. Preview of field's value: '{}'",
-        f.ty.name(),
-        preview(v)
-    ));
-    match cause {
-        Some(c) => e.caused_by(c),
-        None => e,
-    }
 }
 
 fn looks_like_iso_date(s: &str) -> bool {
@@ -1118,152 +843,6 @@ fn round_half(v: f64) -> f64 {
         r
     };
     (r * step).copysign(v)
-}
-
-fn coerce(path: &str, f: &FieldMapping, v: &Value, id: &str) -> Result<Option<IndexedValue>> {
-    let bad = |cause: Option<Error>| field_parse_error(path, f, v, id, cause);
-    match f.ty {
-        FieldType::Keyword => {
-            let s = match v {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => return Err(bad(None)),
-            };
-            if f.ignore_above.is_some_and(|n| s.chars().count() > n) {
-                return Ok(None);
-            }
-            if s.len() > 32766 {
-                return Err(Error::illegal_argument(format!(
-                    "Document contains at least one immense term in field=\"{path}\" (whose UTF8 encoding is longer than the max length 32766), all of which were skipped."
-                )));
-            }
-            Ok(Some(IndexedValue::Keyword(s)))
-        }
-        FieldType::Text => match v {
-            Value::String(s) => Ok(Some(IndexedValue::Text(s.clone()))),
-            Value::Number(n) => Ok(Some(IndexedValue::Text(n.to_string()))),
-            Value::Bool(b) => Ok(Some(IndexedValue::Text(b.to_string()))),
-            _ => Err(bad(None)),
-        },
-        FieldType::Boolean => match v {
-            Value::Bool(b) => Ok(Some(IndexedValue::Bool(*b))),
-            Value::String(s) if s == "true" => Ok(Some(IndexedValue::Bool(true))),
-            Value::String(s) if s == "false" || s.is_empty() => Ok(Some(IndexedValue::Bool(false))),
-            other => Err(bad(Some(Error::illegal_argument(format!(
-                "Failed to parse value [{}] as only [true] or [false] are allowed.",
-                preview(other)
-            ))))),
-        },
-        t if t.is_integer() => {
-            let n: i64 = match v {
-                Value::Number(n) => {
-                    if let Some(i) = n.as_i64() {
-                        i
-                    } else if !f.coerce {
-                        return Err(bad(Some(Error::illegal_argument(format!(
-                            "Value [{n}] has a decimal part"
-                        )))));
-                    } else {
-                        let x = n.as_f64().unwrap_or(f64::NAN);
-                        if !x.is_finite()
-                            || x.trunc() > i64::MAX as f64
-                            || x.trunc() < i64::MIN as f64
-                        {
-                            return Err(bad(Some(Error::illegal_argument(format!(
-                                "Value [{n}] is out of range for a {}",
-                                t.name()
-                            )))));
-                        }
-                        x.trunc() as i64
-                    }
-                }
-                Value::String(s) if f.coerce => {
-                    let s = s.trim();
-                    if let Ok(i) = s.parse::<i64>() {
-                        i
-                    } else if let Ok(x) = s.parse::<f64>() {
-                        if !x.is_finite()
-                            || x.trunc() > i64::MAX as f64
-                            || x.trunc() < i64::MIN as f64
-                        {
-                            return Err(bad(Some(Error::illegal_argument(format!(
-                                "Value [{s}] is out of range for a {}",
-                                t.name()
-                            )))));
-                        }
-                        x.trunc() as i64
-                    } else {
-                        return Err(bad(Some(Error::es(
-                            400,
-                            "number_format_exception",
-                            format!("For input string: \"{s}\""),
-                        ))));
-                    }
-                }
-                _ => return Err(bad(None)),
-            };
-            let (lo, hi) = t.integer_range();
-            if n < lo || n > hi {
-                return Err(bad(Some(Error::illegal_argument(format!(
-                    "Value [{n}] is out of range for {} {}",
-                    if t == FieldType::Integer { "an" } else { "a" },
-                    t.name()
-                )))));
-            }
-            Ok(Some(IndexedValue::Long(n)))
-        }
-        t if t.is_float() => {
-            let x = match v {
-                Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-                Value::String(s) if f.coerce => s.trim().parse::<f64>().map_err(|_| {
-                    bad(Some(Error::es(
-                        400,
-                        "number_format_exception",
-                        format!("For input string: \"{s}\""),
-                    )))
-                })?,
-                _ => return Err(bad(None)),
-            };
-            let x = round_float(t, x);
-            if !x.is_finite() {
-                return Err(bad(Some(Error::illegal_argument(format!(
-                    "[{}] supports only finite values, but got [{x}]",
-                    t.name()
-                )))));
-            }
-            Ok(Some(IndexedValue::Double(x)))
-        }
-        FieldType::Date => {
-            let ms = match v {
-                Value::String(s) => date::parse_date_str(s, &f.formats, None),
-                Value::Number(n)
-                    if f.formats
-                        .iter()
-                        .any(|x| matches!(x, DateFormat::EpochMillis)) =>
-                {
-                    n.as_i64().or_else(|| n.as_f64().map(|x| x as i64))
-                }
-                Value::Number(n)
-                    if f.formats
-                        .iter()
-                        .any(|x| matches!(x, DateFormat::EpochSecond)) =>
-                {
-                    n.as_f64().map(|x| (x * 1000.0) as i64)
-                }
-                _ => None,
-            };
-            match ms {
-                Some(ms) => Ok(Some(IndexedValue::Long(ms))),
-                None => Err(bad(Some(Error::illegal_argument(format!(
-                    "failed to parse date field [{}] with format [{}]",
-                    preview(v),
-                    f.format_str()
-                ))))),
-            }
-        }
-        _ => Err(bad(None)),
-    }
 }
 
 /// ES's `GET _mapping` body for one index.

@@ -1,16 +1,14 @@
 use super::*;
 
-fn convert(m: &Mapping, doc: Value) -> Result<(IndexedDoc, Updates)> {
-    let Value::Object(o) = doc else {
-        panic!("not an object")
-    };
-    m.convert(&o, "1")
+fn convert(m: &Mapping, doc: &Value) -> Result<(IndexedDoc, Updates)> {
+    let bytes = serde_json::to_vec(doc).unwrap_or_else(|e| panic!("{e}"));
+    m.convert(&bytes, "1")
 }
 
 #[test]
 fn dynamic_mapping_follows_es_defaults() {
     let mut m = Mapping::default();
-    let (_, up) = convert(&m, json!({"s": "hello", "n": 5, "f": 1.5, "b": true, "d": "2024-01-01T00:00:00Z", "o": {"x": "y"}, "dotted.key": 1}))
+    let (_, up) = convert(&m, &json!({"s": "hello", "n": 5, "f": 1.5, "b": true, "d": "2024-01-01T00:00:00Z", "o": {"x": "y"}, "dotted.key": 1}))
         .unwrap_or_else(|e| panic!("{e}"));
     m.apply(up);
     assert_eq!(
@@ -27,13 +25,16 @@ fn dynamic_mapping_follows_es_defaults() {
     );
 }
 
-fn check_coerce(ty: &str, value: &Value, want: std::result::Result<Option<IndexedValue>, &str>) {
+fn check_coerce(
+    ty: &str,
+    value: &Value,
+    want: std::result::Result<Option<IndexedValue<'static>>, &str>,
+) {
     let m = Mapping::parse(&json!({"properties": {"x": {"type": ty}}}))
         .unwrap_or_else(|e| panic!("{e}"));
-    let got = convert(&m, json!({ "x": value.clone() }))
-        .map(|(d, _)| d.values.into_iter().next().map(|(_, v)| v));
-    match (got, want) {
-        (Ok(g), Ok(w)) => assert_eq!(g, w, "{ty}"),
+    let got = convert(&m, &json!({ "x": value.clone() }));
+    match (&got, want) {
+        (Ok((d, _)), Ok(w)) => assert_eq!(d.values().next().map(|(_, v)| v), w, "{ty}"),
         (Err(e), Err(kind)) => assert_eq!(e.es_type(), kind, "{ty}"),
         (g, w) => panic!("{ty}: got {g:?}, want {w:?}"),
     }
@@ -57,11 +58,7 @@ fn coercion_and_parsing_errors() {
         Ok(Some(IndexedValue::Bool(true))),
     );
     check_coerce("boolean", &json!("yes"), Err("document_parsing_exception"));
-    check_coerce(
-        "keyword",
-        &json!(12),
-        Ok(Some(IndexedValue::Keyword("12".into()))),
-    );
+    check_coerce("keyword", &json!(12), Ok(Some(IndexedValue::Keyword("12"))));
     check_coerce(
         "keyword",
         &json!({"a": 1}),
@@ -93,7 +90,7 @@ fn coercion_and_parsing_errors() {
 fn strict_and_unknown_types() {
     let m = Mapping::parse(&json!({"dynamic": "strict", "properties": {"a": {"type": "keyword"}}}))
         .unwrap_or_else(|e| panic!("{e}"));
-    let e = convert(&m, json!({"b": 1}))
+    let e = convert(&m, &json!({"b": 1}))
         .err()
         .map(|e| e.es_type().to_owned());
     assert_eq!(e.as_deref(), Some("strict_dynamic_mapping_exception"));
@@ -101,4 +98,318 @@ fn strict_and_unknown_types() {
         .err()
         .map(|e| e.es_type().to_owned());
     assert_eq!(e.as_deref(), Some("mapper_parsing_exception"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The streaming converter against the tree-based one it replaced (`oracle.rs`): same values in
+// the same order, same mapping updates, same errors, and `exists` terms exactly for the values
+// that have no fast column.
+
+use proptest::prelude::*;
+
+use super::oracle::{self, OldValue};
+
+/// Mappings that exercise dynamic mapping and every coercion branch.
+fn mappings() -> Vec<Mapping> {
+    let defs = [
+        json!({}),
+        json!({"numeric_detection": true}),
+        json!({"date_detection": false}),
+        json!({"properties": {
+            "timestamp": {"type": "date"}, "level": {"type": "keyword"},
+            "message": {"type": "text"}, "user": {"type": "keyword", "ignore_above": 5},
+            "duration": {"type": "float"}, "n": {"type": "integer", "coerce": false},
+            "b": {"type": "byte", "ignore_malformed": true},
+            "flag": {"type": "boolean", "null_value": true},
+            "k": {"type": "keyword", "null_value": "NULL", "fields": {"num": {"type": "long", "ignore_malformed": true}}},
+            "hidden": {"type": "keyword", "index": false, "doc_values": false},
+            "off": {"type": "object", "enabled": false},
+            "s": {"dynamic": "strict", "properties": {"x": {"type": "long"}}},
+            "f": {"dynamic": false, "properties": {"y": {"type": "half_float"}}},
+            "d2": {"type": "date", "format": "epoch_second||yyyy/MM/dd"}
+        }}),
+        json!({"dynamic": "strict", "properties": {"a": {"properties": {"b": {"type": "keyword"}}}}}),
+    ];
+    defs.iter()
+        .map(|d| Mapping::parse(d).unwrap_or_else(|e| panic!("{d}: {e}")))
+        .collect()
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "timestamp",
+        "level",
+        "message",
+        "user",
+        "duration",
+        "n",
+        "b",
+        "flag",
+        "k",
+        "hidden",
+        "off",
+        "s",
+        "f",
+        "d2",
+        "a",
+        "a.b",
+        "x",
+        "y",
+        "s.x",
+        "s.z",
+        "f.y",
+        "f.z",
+        "tags",
+        "o.p.q",
+        "_id",
+        "",
+        "a..b",
+        "message.keyword",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (0u64..300).prop_map(Value::from),
+        Just(Value::from(u64::MAX)),
+        (-1e6f64..1e6).prop_map(Value::from),
+        Just(Value::from(1.5e300)),
+        prop::sample::select(vec![
+            "2024-01-02",
+            "2024-01-02T03:04:05.678Z",
+            "2024/01/02",
+            "2024/01/02 03:04:05",
+            "12",
+            " 7 ",
+            "1.5",
+            "-3e2",
+            "true",
+            "false",
+            "",
+            "yes",
+            "hello world",
+            "ÄÖÜ ünïcödé",
+            "user1",
+            "a \"quoted\" \\ value",
+            "1700000000",
+            "NaN",
+            "1e400",
+        ])
+        .prop_map(Value::from),
+        "[a-z]{250,260}".prop_map(Value::from),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn doc() -> impl Strategy<Value = Value> {
+    prop::collection::vec((key(), value()), 0..8)
+        .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+}
+
+fn old_pairs(d: &oracle::OldDoc) -> Vec<(String, OldValue)> {
+    d.values.clone()
+}
+
+fn new_pairs(d: &IndexedDoc) -> Vec<(String, OldValue)> {
+    d.values()
+        .map(|(p, v)| {
+            let v = match v {
+                IndexedValue::Keyword(s) => OldValue::Keyword(s.to_owned()),
+                IndexedValue::Text(s) => OldValue::Text(s.to_owned()),
+                IndexedValue::Long(n) => OldValue::Long(n),
+                IndexedValue::Double(x) => OldValue::Double(x),
+                IndexedValue::Bool(b) => OldValue::Bool(b),
+            };
+            (p.to_owned(), v)
+        })
+        .collect()
+}
+
+/// Converts `docs` in turn with both converters (each applying its own mapping updates) and
+/// compares every step.
+fn check_same(mut m_old: Mapping, docs: &[Value]) {
+    let mut m_new = m_old.clone();
+    for doc in docs {
+        let bytes = serde_json::to_vec(doc).unwrap_or_else(|e| panic!("{e}"));
+        let Value::Object(map) = doc else {
+            panic!("not an object")
+        };
+        let old = oracle::convert(&m_old, map, "7");
+        let new = m_new.convert(&bytes, "7");
+        match (old, new) {
+            (Ok((od, oup)), Ok((nd, nup))) => {
+                assert_eq!(new_pairs(&nd), old_pairs(&od), "values of {doc}");
+                // `exists` terms: the present paths of text values (other values have columns;
+                // present paths without a value, i.e. neither `index` nor `doc_values`, do not
+                // exist, as in Elasticsearch)
+                let want: Vec<&str> = od
+                    .present
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|p| {
+                        od.values
+                            .iter()
+                            .any(|(q, v)| q == p && matches!(v, OldValue::Text(_)))
+                    })
+                    .collect();
+                let got: Vec<&str> = nd.exists_terms().collect();
+                assert_eq!(got, want, "exists terms of {doc}");
+                m_old.apply(oup);
+                m_new.apply(nup);
+                assert_eq!(m_new, m_old, "mapping after {doc}");
+            }
+            (Err(o), Err(n)) => {
+                assert_eq!(
+                    (n.es_type(), n.reason()),
+                    (o.es_type(), o.reason()),
+                    "error of {doc}"
+                );
+            }
+            (o, n) => panic!(
+                "{doc}: old {:?}, new {:?}",
+                o.map(|(d, _)| d.values),
+                n.map(|(d, _)| new_pairs(&d))
+            ),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn streaming_converter_matches_the_tree_converter(
+        which in 0usize..5,
+        docs in prop::collection::vec(doc(), 1..5),
+    ) {
+        check_same(mappings().swap_remove(which), &docs);
+    }
+}
+
+#[test]
+fn streaming_converter_edge_cases() {
+    let docs = [
+        json!({"a": {"b": 1}, "a.c": "x", "a.b": [2, [3, null], {"d": 4}]}),
+        json!({"msg": "2024-01-02", "when": "2024/01/02 03:04:05", "n": "12", "f": 1.0}),
+        json!({"o": {"p": {"q": [true, "false", ""]}}, "o.p.r": 1.5}),
+        json!({"arr": [{"x": 1}, {"x": "two"}, {"y": [1, 2]}]}),
+        json!({"x": {"nested": "object"}, "msg": {"not": "text"}}),
+        json!({"_source": 1}),
+        json!({"inner": {"_id": "metadata names are fine below the root"}}),
+        json!({"hidden": "kept in _source only", "message": "text", "k": null, "flag": null}),
+    ];
+    for m in mappings() {
+        check_same(m, &docs);
+    }
+}
+
+fn convert_raw(m: &Mapping, raw: &str) -> Result<(IndexedDoc, Updates)> {
+    m.convert(raw.as_bytes(), "1")
+}
+
+fn check_refused(raw: &str, es_type: &str, reason_starts: &str) {
+    let e = convert_raw(&Mapping::default(), raw)
+        .err()
+        .unwrap_or_else(|| panic!("{raw} was accepted"));
+    assert_eq!(e.es_type(), es_type, "{raw}: {e}");
+    assert!(
+        e.reason().starts_with(reason_starts),
+        "{raw}: {}",
+        e.reason()
+    );
+}
+
+#[test]
+fn malformed_sources_are_refused_as_before() {
+    check_refused(
+        "[1,2]",
+        "document_parsing_exception",
+        "failed to parse, document is not an object but [START_ARRAY]",
+    );
+    check_refused(
+        "\"s\"",
+        "document_parsing_exception",
+        "failed to parse, document is not an object but [VALUE_STRING]",
+    );
+    check_refused(
+        "12",
+        "document_parsing_exception",
+        "failed to parse, document is not an object but [VALUE_NUMBER]",
+    );
+    check_refused(
+        "null",
+        "document_parsing_exception",
+        "failed to parse, document is not an object but [VALUE_NULL]",
+    );
+    check_refused("{\"a\":1", "document_parsing_exception", "failed to parse");
+    check_refused(
+        "{\"a\":1} x",
+        "document_parsing_exception",
+        "failed to parse",
+    );
+    // a syntax error later in the source wins over a mapping error before it
+    check_refused(
+        "{\"\":1, \"b\": }",
+        "document_parsing_exception",
+        "failed to parse",
+    );
+    check_refused(
+        "{\"_id\":1}",
+        "document_parsing_exception",
+        "Field [_id] is a metadata field",
+    );
+    check_refused(
+        "{\"a\":1e400}",
+        "document_parsing_exception",
+        "failed to parse",
+    );
+    // duplicate keys: Elasticsearch's parser refuses them (the tree kept the last value)
+    check_refused(
+        "{\"a\":1,\"a\":2}",
+        "document_parsing_exception",
+        "failed to parse: Duplicate field 'a'",
+    );
+    let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+    check_refused(
+        &format!("{{{},\"k3\":0}}", many.join(",")),
+        "document_parsing_exception",
+        "failed to parse: Duplicate field 'k3'",
+    );
+    // the same name in different objects, or as a dotted path, is not a duplicate
+    let (d, _) = convert_raw(
+        &Mapping::default(),
+        "{\"a\":{\"x\":1},\"b\":{\"x\":2},\"c.x\":3,\"c\":{\"x\":4}}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let paths: Vec<&str> = d.values().map(|(p, _)| p).collect();
+    assert_eq!(paths, ["a.x", "b.x", "c.x", "c.x"]);
+    let cause = convert_raw(&Mapping::default(), "{\"a\":1,\"a\":2}")
+        .err()
+        .map(|e| e.to_item_error());
+    assert_eq!(
+        cause.as_ref().map(|c| c["caused_by"]["type"].clone()),
+        Some(json!("json_parse_exception"))
+    );
+}
+
+#[test]
+fn escaped_strings_and_keys_are_unescaped() {
+    let m = Mapping::parse(&json!({"properties": {"k\"ey": {"type": "keyword"}}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (d, _) = convert_raw(&m, r#"{"k\"ey":"a\nb\u00e9"}"#).unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(&str, IndexedValue<'_>)> = d.values().collect();
+    assert_eq!(got, [("k\"ey", IndexedValue::Keyword("a\nbé"))]);
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
+    ExistsQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, SegmentReader, Term};
@@ -838,16 +838,26 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             if field.contains('*') {
                 paths.extend(ctx.mapping.matching_paths(field));
             }
-            let subs: Vec<(Occur, Box<dyn Query>)> = paths
-                .iter()
-                .map(|p| {
-                    let t = Term::from_field_text(ctx.fields.present, p);
-                    (
-                        Occur::Should,
-                        boxed(TermQuery::new(t, IndexRecordOption::Basic)),
-                    )
-                })
-                .collect();
+            let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for p in &paths {
+                // values without a fast column (text, neither index nor doc_values) have a
+                // `_fields` term; every other value is found by its column (indices written
+                // before the columns were used have terms for every path: both are asked)
+                let t = Term::from_field_text(ctx.fields.present, p);
+                subs.push((
+                    Occur::Should,
+                    boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+                ));
+                let column = match ctx.mapping.field(p).map(|fm| fm.ty) {
+                    Some(FieldType::Keyword) => "k",
+                    Some(FieldType::Text) | None => continue,
+                    Some(_) => "n",
+                };
+                subs.push((
+                    Occur::Should,
+                    boxed(ExistsQuery::new(format!("{column}.{p}"), false)),
+                ));
+            }
             if subs.is_empty() {
                 return Ok(none());
             }

@@ -278,3 +278,82 @@ fn aggregation_shapes() {
     );
     assert_eq!(a["by_avg"]["buckets"][0]["key"], "carol");
 }
+
+/// `exists` reads fast columns for keyword, numeric, date and boolean values and `_fields`
+/// terms for text; a field with neither `index` nor `doc_values` does not exist (as in ES).
+/// Documents spread over several segments.
+#[test]
+fn exists_finds_every_kind_of_field() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut c = StoreConfig::new(dir.path());
+    c.refresh_interval = None;
+    let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .create_index("e", Some(&json!({"mappings": {"properties": {
+            "kw": {"type": "keyword", "ignore_above": 3}, "txt": {"type": "text"},
+            "num": {"type": "long"}, "f": {"type": "double"}, "ok": {"type": "boolean"},
+            "ts": {"type": "date"}, "hidden": {"type": "keyword", "index": false, "doc_values": false},
+            "nv": {"type": "keyword", "null_value": "NULL"}}}})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let docs = [
+        (
+            "1",
+            json!({"kw": "abc", "txt": "some words", "num": 1, "ok": false}),
+        ),
+        (
+            "2",
+            json!({"kw": "too long", "f": 0.0, "ts": "2024-01-02", "hidden": "x"}),
+        ),
+        (
+            "3",
+            json!({"nv": null, "dyn": "dynamic string", "obj": {"inner": 5}}),
+        ),
+        (
+            "4",
+            json!({"kw": ["toolong", "ab"], "txt": "", "nv": "v", "num": [], "ok": null}),
+        ),
+    ];
+    // one segment per document
+    for (id, d) in docs {
+        let op = WriteOp {
+            kind: OpType::Index,
+            index: "e".into(),
+            id: Some(id.into()),
+            source: Some(serde_json::to_vec(&d).unwrap_or_default().into()),
+        };
+        let r = store
+            .bulk(vec![op], Refresh::True)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!r.errors, "{}", r.to_json());
+    }
+    let p = SearchParams::default();
+    let check = |field: &str, want: &[&str]| {
+        let q = json!({"query": {"exists": {"field": field}}});
+        let r = store
+            .search("e", Some(&q), &p)
+            .unwrap_or_else(|e| panic!("{q}: {}", e.to_es_body()));
+        let mut got: Vec<String> = r["hits"]["hits"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|h| h["_id"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        got.sort();
+        assert_eq!(got, want, "exists {field}");
+    };
+    check("kw", &["1", "4"]);
+    check("txt", &["1", "4"]);
+    check("num", &["1"]);
+    check("f", &["2"]);
+    check("ok", &["1"]);
+    check("ts", &["2"]);
+    check("hidden", &[]);
+    check("nv", &["3", "4"]);
+    check("dyn", &["3"]);
+    check("dyn.keyword", &["3"]);
+    check("obj", &["3"]);
+    check("obj.inner", &["3"]);
+    check("missing", &[]);
+}

@@ -1,0 +1,980 @@
+//! Streaming conversion of a `_source` to its mapping.
+//!
+//! The source is walked once by serde_json's parser, straight into an [`IndexedDoc`]: no
+//! `Value` tree, no `String` per field path. Each leaf is coerced to its mapped type as it is
+//! read; fields that dynamic mapping adds are collected as [`Updates`].
+//!
+//! A parse error anywhere in the source wins over a mapping error found before it (as when the
+//! whole source was parsed first): on any error the source is parsed again to tell which.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use super::date::{self, DateFormat};
+use super::{
+    Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, is_metadata_field,
+    looks_like_iso_date, round_float, slash_date,
+};
+use crate::error::{Error, Result};
+
+/// A range of [`IndexedDoc`]'s text buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Keyword(Span),
+    Text(Span),
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+/// A document converted to its mapping: typed values by full dotted path, in document order,
+/// and the paths whose presence `exists` reads from the `_fields` terms.
+///
+/// Paths and strings live in one buffer per document (a few allocations per document, not one
+/// per field).
+#[derive(Debug, Default, Clone)]
+pub struct IndexedDoc {
+    buf: String,
+    values: Vec<(Span, Slot)>,
+    exists_terms: Vec<Span>,
+    last_path: Option<Span>,
+}
+
+/// One indexed value, borrowed from its [`IndexedDoc`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IndexedValue<'a> {
+    /// keyword (exact string)
+    Keyword(&'a str),
+    /// analysed text
+    Text(&'a str),
+    /// integer family or date (epoch millis)
+    Long(i64),
+    /// float family
+    Double(f64),
+    /// boolean
+    Bool(bool),
+}
+
+impl IndexedDoc {
+    fn with_capacity(source_len: usize) -> IndexedDoc {
+        IndexedDoc {
+            buf: String::with_capacity(source_len + 64),
+            values: Vec::with_capacity(16),
+            exists_terms: Vec::new(),
+            last_path: None,
+        }
+    }
+
+    fn text(&self, s: Span) -> &str {
+        self.buf
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or_default()
+    }
+
+    fn push_str(&mut self, s: &str) -> Span {
+        let start = self.buf.len() as u32;
+        self.buf.push_str(s);
+        Span {
+            start,
+            end: self.buf.len() as u32,
+        }
+    }
+
+    /// The span of `path`, reusing the previous one when a leaf yields several values.
+    fn path(&mut self, path: &str) -> Span {
+        if let Some(p) = self.last_path
+            && self.text(p) == path
+        {
+            return p;
+        }
+        let p = self.push_str(path);
+        self.last_path = Some(p);
+        p
+    }
+
+    fn push(&mut self, path: Span, v: Coerced<'_>) {
+        let slot = match v {
+            Coerced::Keyword(s) => Slot::Keyword(self.push_str(&s)),
+            Coerced::Text(s) => Slot::Text(self.push_str(&s)),
+            Coerced::Long(n) => Slot::Long(n),
+            Coerced::Double(x) => Slot::Double(x),
+            Coerced::Bool(b) => Slot::Bool(b),
+        };
+        self.values.push((path, slot));
+    }
+
+    fn add_exists_term(&mut self, path: Span) {
+        let p = self.text(path);
+        if !self.exists_terms.iter().any(|&q| self.text(q) == p) {
+            self.exists_terms.push(path);
+        }
+    }
+
+    /// `(path, value)` pairs in document order (an array gives one pair per element).
+    pub fn values(&self) -> impl Iterator<Item = (&str, IndexedValue<'_>)> + '_ {
+        (0..self.values.len()).filter_map(|i| self.value(i))
+    }
+
+    /// Number of `(path, value)` pairs.
+    pub fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The `i`-th `(path, value)` pair.
+    pub fn value(&self, i: usize) -> Option<(&str, IndexedValue<'_>)> {
+        let &(p, slot) = self.values.get(i)?;
+        let v = match slot {
+            Slot::Keyword(s) => IndexedValue::Keyword(self.text(s)),
+            Slot::Text(s) => IndexedValue::Text(self.text(s)),
+            Slot::Long(n) => IndexedValue::Long(n),
+            Slot::Double(x) => IndexedValue::Double(x),
+            Slot::Bool(b) => IndexedValue::Bool(b),
+        };
+        Some((self.text(p), v))
+    }
+
+    /// Paths of `text` values: `exists` finds them by a `_fields` term; every other indexed
+    /// value is found by its fast column. (A field with neither `index` nor `doc_values` has
+    /// neither, and does not exist for `exists`, as in Elasticsearch.)
+    pub fn exists_terms(&self) -> impl Iterator<Item = &str> + '_ {
+        self.exists_terms.iter().map(|&p| self.text(p))
+    }
+
+    /// The `i`-th of [`IndexedDoc::exists_terms`].
+    pub fn exists_term(&self, i: usize) -> Option<&str> {
+        self.exists_terms.get(i).map(|&p| self.text(p))
+    }
+}
+
+/// True when `exists` needs a `_fields` term for a value of `f` that is `stored` in the
+/// tantivy document (text values have no fast column).
+fn needs_exists_term(f: &FieldMapping, stored: bool) -> bool {
+    f.ty == FieldType::Text && stored
+}
+
+/// A scalar read from the source (or a mapping's `null_value`).
+#[derive(Debug, Clone)]
+pub(super) enum Scalar<'v> {
+    Str(&'v str),
+    Num(Number),
+    Bool(bool),
+    /// A `null_value` that is not a scalar (refused by every type).
+    Other(&'v Value),
+}
+
+impl<'v> Scalar<'v> {
+    fn from_value(v: &'v Value) -> Scalar<'v> {
+        match v {
+            Value::String(s) => Scalar::Str(s),
+            Value::Number(n) => Scalar::Num(n.clone()),
+            Value::Bool(b) => Scalar::Bool(*b),
+            other => Scalar::Other(other),
+        }
+    }
+
+    fn preview(&self) -> String {
+        match self {
+            Scalar::Str(s) => s.chars().take(20).collect(),
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Other(v) => preview(v),
+        }
+    }
+}
+
+/// A value coerced to its field type, before it is copied into the document.
+enum Coerced<'v> {
+    Keyword(Cow<'v, str>),
+    Text(Cow<'v, str>),
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+/// ES's preview of a field value in parse errors (strings cut at 20 characters).
+pub(super) fn preview(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.chars().take(20).collect(),
+        Value::Object(o) => {
+            let inner: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{k}={}", preview(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn field_parse_error(
+    path: &str,
+    f: &FieldMapping,
+    preview: &str,
+    id: &str,
+    cause: Option<Error>,
+) -> Error {
+    let e = doc_parsing(format!(
+        "failed to parse field [{path}] of type [{}] in document with id '{id}'. Preview of field's value: '{preview}'",
+        f.ty.name(),
+    ));
+    match cause {
+        Some(c) => e.caused_by(c),
+        None => e,
+    }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+fn coerce<'v>(
+    path: &str,
+    f: &FieldMapping,
+    v: &'v Scalar<'v>,
+    id: &str,
+) -> Result<Option<Coerced<'v>>> {
+    let bad = |cause: Option<Error>| field_parse_error(path, f, &v.preview(), id, cause);
+    match f.ty {
+        FieldType::Keyword => {
+            let s: Cow<'v, str> = match v {
+                Scalar::Str(s) => Cow::Borrowed(s),
+                Scalar::Num(n) => Cow::Owned(n.to_string()),
+                Scalar::Bool(b) => Cow::Borrowed(bool_str(*b)),
+                Scalar::Other(_) => return Err(bad(None)),
+            };
+            if f.ignore_above.is_some_and(|n| s.chars().count() > n) {
+                return Ok(None);
+            }
+            if s.len() > 32766 {
+                return Err(Error::illegal_argument(format!(
+                    "Document contains at least one immense term in field=\"{path}\" (whose UTF8 encoding is longer than the max length 32766), all of which were skipped."
+                )));
+            }
+            Ok(Some(Coerced::Keyword(s)))
+        }
+        FieldType::Text => match v {
+            Scalar::Str(s) => Ok(Some(Coerced::Text(Cow::Borrowed(s)))),
+            Scalar::Num(n) => Ok(Some(Coerced::Text(Cow::Owned(n.to_string())))),
+            Scalar::Bool(b) => Ok(Some(Coerced::Text(Cow::Borrowed(bool_str(*b))))),
+            Scalar::Other(_) => Err(bad(None)),
+        },
+        FieldType::Boolean => match v {
+            Scalar::Bool(b) => Ok(Some(Coerced::Bool(*b))),
+            Scalar::Str("true") => Ok(Some(Coerced::Bool(true))),
+            Scalar::Str("false" | "") => Ok(Some(Coerced::Bool(false))),
+            other => Err(bad(Some(Error::illegal_argument(format!(
+                "Failed to parse value [{}] as only [true] or [false] are allowed.",
+                other.preview()
+            ))))),
+        },
+        t if t.is_integer() => {
+            let n: i64 = match v {
+                Scalar::Num(n) => {
+                    if let Some(i) = n.as_i64() {
+                        i
+                    } else if !f.coerce {
+                        return Err(bad(Some(Error::illegal_argument(format!(
+                            "Value [{n}] has a decimal part"
+                        )))));
+                    } else {
+                        let x = n.as_f64().unwrap_or(f64::NAN);
+                        if !x.is_finite()
+                            || x.trunc() > i64::MAX as f64
+                            || x.trunc() < i64::MIN as f64
+                        {
+                            return Err(bad(Some(Error::illegal_argument(format!(
+                                "Value [{n}] is out of range for a {}",
+                                t.name()
+                            )))));
+                        }
+                        x.trunc() as i64
+                    }
+                }
+                Scalar::Str(s) if f.coerce => {
+                    let s = s.trim();
+                    if let Ok(i) = s.parse::<i64>() {
+                        i
+                    } else if let Ok(x) = s.parse::<f64>() {
+                        if !x.is_finite()
+                            || x.trunc() > i64::MAX as f64
+                            || x.trunc() < i64::MIN as f64
+                        {
+                            return Err(bad(Some(Error::illegal_argument(format!(
+                                "Value [{s}] is out of range for a {}",
+                                t.name()
+                            )))));
+                        }
+                        x.trunc() as i64
+                    } else {
+                        return Err(bad(Some(Error::es(
+                            400,
+                            "number_format_exception",
+                            format!("For input string: \"{s}\""),
+                        ))));
+                    }
+                }
+                _ => return Err(bad(None)),
+            };
+            let (lo, hi) = t.integer_range();
+            if n < lo || n > hi {
+                return Err(bad(Some(Error::illegal_argument(format!(
+                    "Value [{n}] is out of range for {} {}",
+                    if t == FieldType::Integer { "an" } else { "a" },
+                    t.name()
+                )))));
+            }
+            Ok(Some(Coerced::Long(n)))
+        }
+        t if t.is_float() => {
+            let x = match v {
+                Scalar::Num(n) => n.as_f64().unwrap_or(f64::NAN),
+                Scalar::Str(s) if f.coerce => s.trim().parse::<f64>().map_err(|_| {
+                    bad(Some(Error::es(
+                        400,
+                        "number_format_exception",
+                        format!("For input string: \"{s}\""),
+                    )))
+                })?,
+                _ => return Err(bad(None)),
+            };
+            let x = round_float(t, x);
+            if !x.is_finite() {
+                return Err(bad(Some(Error::illegal_argument(format!(
+                    "[{}] supports only finite values, but got [{x}]",
+                    t.name()
+                )))));
+            }
+            Ok(Some(Coerced::Double(x)))
+        }
+        FieldType::Date => {
+            let ms = match v {
+                Scalar::Str(s) => date::parse_date_str(s, &f.formats, None),
+                Scalar::Num(n)
+                    if f.formats
+                        .iter()
+                        .any(|x| matches!(x, DateFormat::EpochMillis)) =>
+                {
+                    n.as_i64().or_else(|| n.as_f64().map(|x| x as i64))
+                }
+                Scalar::Num(n)
+                    if f.formats
+                        .iter()
+                        .any(|x| matches!(x, DateFormat::EpochSecond)) =>
+                {
+                    n.as_f64().map(|x| (x * 1000.0) as i64)
+                }
+                _ => None,
+            };
+            match ms {
+                Some(ms) => Ok(Some(Coerced::Long(ms))),
+                None => Err(bad(Some(Error::illegal_argument(format!(
+                    "failed to parse date field [{}] with format [{}]",
+                    v.preview(),
+                    f.format_str()
+                ))))),
+            }
+        }
+        _ => Err(bad(None)),
+    }
+}
+
+/// Coerces `v` for `f` (and its multi-fields) and adds the results to `out`.
+fn index_leaf(
+    path: &str,
+    f: &FieldMapping,
+    v: &Scalar<'_>,
+    id: &str,
+    out: &mut IndexedDoc,
+    scratch: &mut String,
+) -> Result<()> {
+    match coerce(path, f, v, id) {
+        Ok(Some(c)) => {
+            let p = out.path(path);
+            let stored = f.index || f.doc_values;
+            if needs_exists_term(f, stored) {
+                out.add_exists_term(p);
+            }
+            if stored {
+                out.push(p, c);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            if !f.ignore_malformed {
+                return Err(e);
+            }
+        }
+    }
+    for (sub, sm) in &f.fields {
+        scratch.clear();
+        scratch.push_str(path);
+        scratch.push('.');
+        scratch.push_str(sub);
+        match coerce(scratch, sm, v, id) {
+            Ok(Some(c)) => {
+                let p = out.path(scratch);
+                if needs_exists_term(sm, true) {
+                    out.add_exists_term(p);
+                }
+                out.push(p, c);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                if !sm.ignore_malformed {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The dotted path being walked, with its segment boundaries.
+#[derive(Debug, Default)]
+struct DPath {
+    s: String,
+    ends: Vec<usize>,
+}
+
+impl DPath {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn dotted(&self) -> &str {
+        &self.s
+    }
+
+    /// The first `n` segments, dotted.
+    fn prefix(&self, n: usize) -> &str {
+        match n {
+            0 => "",
+            n => &self.s[..self.ends[n - 1]],
+        }
+    }
+
+    fn seg(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        &self.s[start..self.ends[i]]
+    }
+
+    fn segs(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..n).map(move |i| self.seg(i))
+    }
+
+    fn to_vec(&self, n: usize) -> Vec<String> {
+        self.segs(n).map(str::to_owned).collect()
+    }
+
+    /// Appends every dotted part of `key` (parts are not empty: keys are checked first).
+    fn push(&mut self, key: &str) {
+        for part in key.split('.') {
+            if !self.ends.is_empty() {
+                self.s.push('.');
+            }
+            self.s.push_str(part);
+            self.ends.push(self.s.len());
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.ends.truncate(n);
+        self.s.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+}
+
+fn strict(path: &DPath, n: usize) -> Error {
+    let within = if n > 1 { path.prefix(n - 1) } else { "_doc" };
+    Error::es(
+        400,
+        "strict_dynamic_mapping_exception",
+        format!(
+            "mapping set to strict, dynamic introduction of [{}] within [{within}] is not allowed",
+            path.seg(n - 1)
+        ),
+    )
+}
+
+/// Makes sure every prefix of the first `n` segments of `path` is an object (adding dynamic
+/// ones to the updates); false when a disabled or non-dynamic parent means the value is not
+/// indexed.
+fn ensure_objects(m: &Mapping, ctx: &mut Ctx<'_>, path: &DPath, n: usize) -> Result<bool> {
+    for i in 1..=n {
+        let prefix = path.prefix(i);
+        if m.lookup_object(prefix, ctx) {
+            if let Some(o) = m.object_at_segs(path.segs(i))
+                && !o.enabled
+            {
+                return Ok(false);
+            }
+            continue;
+        }
+        if let Some(f) = m.lookup_field(prefix, ctx) {
+            return Err(doc_parsing(format!(
+                "Could not dynamically add mapping for field [{}]. Existing mapping for [{prefix}] must be of type object but found [{}].",
+                path.prefix(n),
+                f.ty.name()
+            )));
+        }
+        match m.dynamic_at_segs(path.segs(i - 1)) {
+            Dynamic::False => return Ok(false),
+            Dynamic::Strict => return Err(strict(path, i)),
+            Dynamic::True => {}
+        }
+        ctx.up.objects.push(path.to_vec(i));
+        ctx.up.object_paths.insert(prefix.to_owned(), ());
+    }
+    Ok(true)
+}
+
+/// Keys of one object seen so far, for duplicate detection: a slice of the walker's stack for
+/// small objects, a set for large ones.
+enum Seen {
+    Small { base: usize, buf_base: usize },
+    Large(HashSet<String>),
+}
+
+/// Objects with more keys than this switch to a hash set for duplicate detection.
+const SMALL_OBJECT_KEYS: usize = 32;
+
+struct Walker<'m, 'i> {
+    m: &'m Mapping,
+    ctx: Ctx<'i>,
+    out: IndexedDoc,
+    path: DPath,
+    /// the key being read (reused buffer)
+    key: String,
+    /// multi-field paths (reused buffer)
+    scratch: String,
+    seen: Vec<(usize, usize)>,
+    seen_buf: String,
+    err: Option<Error>,
+}
+
+/// Marker message of a serde error that stands for `Walker::err`.
+const MAPPING_ERROR: &str = "sluice-store: mapping error";
+
+impl<'m, 'i> Walker<'m, 'i> {
+    fn fail<E: de::Error>(&mut self, e: Error) -> E {
+        self.err = Some(e);
+        E::custom(MAPPING_ERROR)
+    }
+
+    fn scalar(&mut self, v: &Scalar<'_>) -> Result<()> {
+        let Walker {
+            m,
+            ctx,
+            out,
+            path,
+            scratch,
+            ..
+        } = self;
+        let dotted = path.dotted();
+        if let Some(f) = m.flat.get(dotted) {
+            return index_leaf(dotted, f, v, ctx.id, out, scratch);
+        }
+        if let Some(f) = ctx.up.flat.get(dotted) {
+            return index_leaf(dotted, f, v, ctx.id, out, scratch);
+        }
+        let n = path.len();
+        if m.lookup_object(dotted, ctx) {
+            return Err(doc_parsing(format!(
+                "object mapping for [{dotted}] tried to parse field [{}] as object, but found a concrete value",
+                path.seg(n - 1)
+            )));
+        }
+        if n > 1 && !ensure_objects(m, ctx, path, n - 1)? {
+            return Ok(());
+        }
+        match m.dynamic_at_segs(path.segs(n - 1)) {
+            Dynamic::False => return Ok(()),
+            Dynamic::Strict => return Err(strict(path, n)),
+            Dynamic::True => {}
+        }
+        let fm = m.infer(v);
+        for (sub, sm) in &fm.fields {
+            ctx.up.flat.insert(format!("{dotted}.{sub}"), sm.clone());
+        }
+        ctx.up.flat.insert(dotted.to_owned(), fm.clone());
+        ctx.up.fields.push((path.to_vec(n), fm.clone()));
+        index_leaf(dotted, &fm, v, ctx.id, out, scratch)
+    }
+
+    fn null(&mut self) -> Result<()> {
+        let Walker {
+            m,
+            ctx,
+            out,
+            path,
+            scratch,
+            ..
+        } = self;
+        let dotted = path.dotted();
+        if let Some(f) = m.lookup_field(dotted, ctx)
+            && let Some(nv) = &f.null_value
+        {
+            return index_leaf(dotted, f, &Scalar::from_value(nv), ctx.id, out, scratch);
+        }
+        Ok(())
+    }
+
+    /// An object value at the current (non-root) path.
+    fn object<'de, A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+        if let Some(f) = self.m.lookup_field(self.path.dotted(), &self.ctx) {
+            let mut obj = Map::new();
+            while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                obj.insert(k, v);
+            }
+            let e = field_parse_error(
+                self.path.dotted(),
+                f,
+                &preview(&Value::Object(obj)),
+                self.ctx.id,
+                None,
+            );
+            return Err(self.fail(e));
+        }
+        match ensure_objects(self.m, &mut self.ctx, &self.path, self.path.len()) {
+            Ok(true) => self.fields(map, false),
+            Ok(false) => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Checks one key of an object: not empty, no empty dotted part, no metadata field at the
+    /// root, no duplicate.
+    fn check_key(&mut self, seen: &mut Seen, root: bool) -> Result<()> {
+        let key = self.key.as_str();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(doc_parsing(format!(
+                "field name cannot be an empty string (in [{key}]) in document with id '{}'",
+                self.ctx.id
+            )));
+        }
+        if root && key.starts_with('_') && is_metadata_field(key) {
+            return Err(doc_parsing(format!(
+                "Field [{key}] is a metadata field and cannot be added inside a document. Use the index API request parameters."
+            )));
+        }
+        let duplicate = match seen {
+            Seen::Large(set) => !set.insert(key.to_owned()),
+            Seen::Small { base, buf_base } => {
+                let dup = self.seen[*base..]
+                    .iter()
+                    .any(|&(a, b)| &self.seen_buf[a..b] == key);
+                if !dup {
+                    let a = self.seen_buf.len();
+                    self.seen_buf.push_str(key);
+                    self.seen.push((a, self.seen_buf.len()));
+                    if self.seen.len() - *base > SMALL_OBJECT_KEYS {
+                        let set = self.seen[*base..]
+                            .iter()
+                            .map(|&(a, b)| self.seen_buf[a..b].to_owned())
+                            .collect();
+                        self.seen.truncate(*base);
+                        self.seen_buf.truncate(*buf_base);
+                        *seen = Seen::Large(set);
+                    }
+                }
+                dup
+            }
+        };
+        if duplicate {
+            return Err(
+                doc_parsing(format!("failed to parse: Duplicate field '{key}'")).caused_by(
+                    Error::es(
+                        400,
+                        "json_parse_exception",
+                        format!("Duplicate field '{key}'"),
+                    ),
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The members of an object (the root or an inner one) at the current path.
+    fn fields<'de, A: MapAccess<'de>>(&mut self, mut map: A, root: bool) -> Result<(), A::Error> {
+        let mut seen = Seen::Small {
+            base: self.seen.len(),
+            buf_base: self.seen_buf.len(),
+        };
+        while map.next_key_seed(KeySeed(&mut self.key))?.is_some() {
+            if let Err(e) = self.check_key(&mut seen, root) {
+                return Err(self.fail(e));
+            }
+            let mark = self.path.len();
+            self.path.push(&self.key);
+            let n = self.path.len();
+            if n > mark + 1 {
+                match ensure_objects(self.m, &mut self.ctx, &self.path, n - 1) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        map.next_value::<IgnoredAny>()?;
+                        self.path.truncate(mark);
+                        continue;
+                    }
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
+            map.next_value_seed(ValueSeed(self))?;
+            self.path.truncate(mark);
+        }
+        if let Seen::Small { base, buf_base } = seen {
+            self.seen.truncate(base);
+            self.seen_buf.truncate(buf_base);
+        }
+        Ok(())
+    }
+}
+
+/// Reads a map key into the walker's key buffer.
+struct KeySeed<'k>(&'k mut String);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.0.clear();
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
+/// Walks one value at the walker's current path.
+struct ValueSeed<'w, 'm, 'i>(&'w mut Walker<'m, 'i>);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_, '_, '_> {
+    fn leaf<E: de::Error>(self, v: &Scalar<'_>) -> Result<(), E> {
+        match self.0.scalar(v) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.0.fail(e)),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
+        self.leaf(&Scalar::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
+        self.leaf(&Scalar::Num(Number::from(n)))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
+        self.leaf(&Scalar::Num(Number::from(n)))
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
+        // as serde_json's `Value`: a non-finite float reads as null
+        match Number::from_f64(x) {
+            Some(n) => self.leaf(&Scalar::Num(n)),
+            None => self.visit_unit(),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.leaf(&Scalar::Str(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        match self.0.null() {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.0.fail(e)),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(ValueSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.object(map)
+    }
+}
+
+/// The whole source: must be an object.
+struct RootSeed<'w, 'm, 'i>(&'w mut Walker<'m, 'i>);
+
+impl<'de> DeserializeSeed<'de> for RootSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn not_an_object(token: &str) -> Error {
+    doc_parsing(format!(
+        "failed to parse, document is not an object but [{token}]"
+    ))
+}
+
+impl RootSeed<'_, '_, '_> {
+    fn refuse<E: de::Error>(self, token: &str) -> Result<(), E> {
+        Err(self.0.fail(not_an_object(token)))
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.refuse("VALUE_BOOLEAN")
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.refuse("VALUE_NUMBER")
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.refuse("VALUE_NUMBER")
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.refuse("VALUE_NUMBER")
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.refuse("VALUE_STRING")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.refuse("VALUE_NULL")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        self.refuse("START_ARRAY")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.fields(map, true)
+    }
+}
+
+/// The error of a source that is not valid JSON (as serde_json's `Value` parser reports it).
+fn syntax_error(source: &[u8]) -> Option<Error> {
+    serde_json::from_slice::<Value>(source).err().map(|e| {
+        doc_parsing("failed to parse").caused_by(Error::es(
+            400,
+            "json_parse_exception",
+            format!("{e}"),
+        ))
+    })
+}
+
+impl Mapping {
+    /// Converts a `_source` (the raw JSON of one object) to indexed values against this
+    /// mapping, in one pass over the bytes. Fields that dynamic mapping adds come back as
+    /// [`Updates`] to [`Mapping::apply`] before the document is acknowledged.
+    ///
+    /// # Errors
+    /// `document_parsing_exception` (and ES's other per-document errors) for a source that is
+    /// not a JSON object, has a duplicate or empty field name, or a value its mapping refuses.
+    pub fn convert(&self, source: &[u8], id: &str) -> Result<(IndexedDoc, Updates)> {
+        let mut w = Walker {
+            m: self,
+            ctx: Ctx {
+                id,
+                up: Updates::default(),
+            },
+            out: IndexedDoc::with_capacity(source.len()),
+            path: DPath::default(),
+            key: String::new(),
+            scratch: String::new(),
+            seen: Vec::new(),
+            seen_buf: String::new(),
+            err: None,
+        };
+        let mut de = serde_json::Deserializer::from_slice(source);
+        let walked = RootSeed(&mut w)
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        match walked {
+            Ok(()) => Ok((w.out, w.ctx.up)),
+            Err(e) => Err(match w.err.take() {
+                Some(mapping) => syntax_error(source).unwrap_or(mapping),
+                None => syntax_error(source).unwrap_or_else(|| {
+                    doc_parsing("failed to parse").caused_by(Error::es(
+                        400,
+                        "json_parse_exception",
+                        format!("{e}"),
+                    ))
+                }),
+            }),
+        }
+    }
+
+    pub(super) fn infer(&self, v: &Scalar<'_>) -> FieldMapping {
+        match v {
+            Scalar::Bool(_) => FieldMapping::new(FieldType::Boolean),
+            Scalar::Num(n) if n.is_f64() => FieldMapping::new(FieldType::Float),
+            Scalar::Num(_) => FieldMapping::new(FieldType::Long),
+            Scalar::Str(s) => {
+                if self.date_detection {
+                    if looks_like_iso_date(s) {
+                        return FieldMapping::new(FieldType::Date);
+                    }
+                    if let Some(fm) = slash_date(s) {
+                        return fm;
+                    }
+                }
+                if self.numeric_detection {
+                    if s.parse::<i64>().is_ok() {
+                        return FieldMapping::new(FieldType::Long);
+                    }
+                    if s.parse::<f64>().is_ok_and(f64::is_finite) {
+                        return FieldMapping::new(FieldType::Float);
+                    }
+                }
+                FieldMapping::dynamic_string()
+            }
+            Scalar::Other(_) => FieldMapping::dynamic_string(),
+        }
+    }
+}
