@@ -112,6 +112,14 @@ impl RawObject {
 
     /// Parses a received value (validated by the scan, and found safe to parse later).
     fn parse(&self, e: &Entry) -> Value {
+        let raw = &self.bytes[e.vs as usize..e.vt as usize];
+        // The common case, a string without escapes, needs no parser.
+        if let [b'"', inner @ .., b'"'] = raw
+            && !inner.contains(&b'\\')
+            && let Ok(s) = std::str::from_utf8(inner)
+        {
+            return Value::String(s.to_owned());
+        }
         // The scan parses at once every value a full parse could refuse (see `scan`), so this
         // cannot fail; the property tests check that lazy and full parses agree.
         serde_json::from_slice(&self.bytes[e.vs as usize..e.vt as usize]).unwrap_or_else(|err| {
@@ -449,7 +457,7 @@ impl Scanner<'_> {
     fn string(&mut self) -> Option<StrKind> {
         let mut kind = StrKind::Plain;
         loop {
-            // Strings are short: a table lookup per byte beats a vectorised search here.
+            self.skip_plain();
             while !STOP[usize::from(*self.b.get(self.i)?)] {
                 self.i += 1;
             }
@@ -474,6 +482,32 @@ impl Scanner<'_> {
                 // A control character.
                 _ => return None,
             }
+        }
+    }
+
+    /// Skips plain string content eight bytes at a time, stopping at or before the first quote,
+    /// backslash or control character (the caller then goes byte by byte).
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        // Per byte, the high bit is set in the lowest byte that is zero (`v - 1` borrows there);
+        // bits above it may be false positives, so only the lowest set bit is used.
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                return;
+            };
+            let x = u64::from_le_bytes(bytes);
+            let quote = zero(x ^ (ONES * u64::from(b'"')));
+            let backslash = zero(x ^ (ONES * u64::from(b'\\')));
+            // Bytes below 0x20 (bytes of 0x80 and up are excluded by `!x`).
+            let control = x.wrapping_sub(ONES * 0x20) & !x;
+            let hits = (quote | backslash | control) & HIGHS;
+            if hits != 0 {
+                self.i += (hits.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.i += 8;
         }
     }
 

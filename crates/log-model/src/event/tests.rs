@@ -273,3 +273,19 @@ fn string_fields_read_without_parsing_agree_with_parsed_events() {
     l.insert_field("plain", json!("changed"));
     assert_eq!(l.field_str("plain"), Some("changed"));
 }
+
+/// The eight-bytes-at-a-time string scan finds quotes, escapes and control characters at
+/// every position relative to its chunks.
+#[test]
+fn string_scan_finds_special_bytes_at_every_offset() {
+    let specials: [&[u8]; 6] = [b"\\n", b"\\u00e9", b"\x1f", b"\x7f", "é€😀".as_bytes(), b"\""];
+    for len in 0..20 {
+        for special in specials {
+            let mut text = b"{\"k\":\"".to_vec();
+            text.extend(std::iter::repeat_n(b'x', len));
+            text.extend_from_slice(special);
+            text.extend_from_slice(b"yz\",\"n\":1}");
+            check_agrees(&text);
+        }
+    }
+}
