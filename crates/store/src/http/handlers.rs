@@ -26,6 +26,9 @@ pub(crate) struct Reply {
 pub(crate) enum Body {
     Empty,
     Json(Value),
+    /// A `_bulk` response, written without building its JSON tree when no `filter_path` or
+    /// `pretty` asks for the tree.
+    Bulk(crate::BulkResponse),
     Text(String),
 }
 
@@ -136,12 +139,16 @@ pub(crate) async fn dispatch(
         Route::Bulk(index) => {
             params.check(path, WRITE)?;
             let refresh = refresh(params)?;
-            let v = blocking(move || {
+            let r = blocking(move || {
                 let ops = super::bulk::parse(&body, index.as_deref())?;
-                Ok(store.bulk(ops, refresh)?.to_json())
+                store.bulk(ops, refresh)
             })
             .await?;
-            Ok(Reply::json(StatusCode::OK, v))
+            Ok(Reply {
+                status: StatusCode::OK,
+                headers: Vec::new(),
+                body: Body::Bulk(r),
+            })
         }
         Route::Search(target) => {
             params.check(path, SEARCH)?;

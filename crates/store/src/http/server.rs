@@ -452,6 +452,20 @@ fn render_reply(reply: Reply, ctx: &Ctx) -> Response<Full<Bytes>> {
                 ctx,
             )
         }
+        handlers::Body::Bulk(r) => {
+            let bytes = if ctx.filter.is_none() && !ctx.pretty {
+                let mut out = Vec::with_capacity(64 + r.items.len() * 192);
+                r.write_json(&mut out);
+                Bytes::from(out)
+            } else {
+                json_bytes(&r.to_json(), ctx)
+            };
+            finish(
+                b.header(header::CONTENT_TYPE, ctx.response_type.header_value()),
+                bytes,
+                ctx,
+            )
+        }
         handlers::Body::Text(t) => finish(
             b.header(header::CONTENT_TYPE, "text/plain; charset=UTF-8"),
             Bytes::from(t),

@@ -260,6 +260,56 @@ fn bad_values_fail_only_their_item() {
     assert_eq!(r["aggregations"]["s"]["value"], 3.5);
 }
 
+/// The `_bulk` response written directly is byte for byte the serialised tree: successes,
+/// per-item errors (with `caused_by`), deletes of missing documents, ids needing escapes.
+#[test]
+fn bulk_response_bytes_equal_the_tree() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index(
+        "m",
+        Some(&json!({"mappings": {"properties": {"n": {"type": "integer"}}}})),
+    ));
+    let op = |kind, id: Option<&str>, src: Option<&str>| WriteOp {
+        kind,
+        index: "m".into(),
+        id: id.map(str::to_owned),
+        source: src.map(|s| s.as_bytes().to_vec().into()),
+    };
+    let ops = vec![
+        op(OpType::Index, Some("a\"b\\c\u{1}é"), Some(r#"{"n":1}"#)),
+        op(OpType::Index, None, Some(r#"{"n":"x"}"#)),
+        op(OpType::Create, Some("a\"b\\c\u{1}é"), Some(r#"{"n":2}"#)),
+        op(OpType::Index, None, Some(r#"{"n":1,"n":2}"#)),
+        op(OpType::Delete, Some("missing"), None),
+        op(OpType::Index, Some("k"), Some(r#"{"n":3}"#)),
+        op(OpType::Index, Some("k"), Some(r#"{"n":4}"#)),
+        op(OpType::Delete, Some("k"), None),
+    ];
+    let resp = ok(store.bulk(ops, Refresh::False));
+    let mut direct = Vec::new();
+    resp.write_json(&mut direct);
+    let tree = serde_json::to_vec(&resp.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        String::from_utf8_lossy(&direct),
+        String::from_utf8_lossy(&tree)
+    );
+    let body = resp.to_json();
+    let statuses: Vec<u64> = body["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    i.as_object()
+                        .and_then(|o| o.values().next())
+                        .map_or(0, |b| b["status"].as_u64().unwrap_or(0))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(statuses, [201, 400, 409, 400, 404, 201, 200, 200]);
+}
+
 #[test]
 fn data_and_mapping_persist_across_reopen() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -37,6 +37,7 @@ fn check(query: &str, expected: &str) {
     let got = match reply.body {
         Body::Text(t) => t,
         Body::Json(v) => v.to_string(),
+        Body::Bulk(r) => r.to_json().to_string(),
         Body::Empty => String::new(),
     };
     assert_eq!(got, expected, "{query}");
