@@ -85,7 +85,7 @@ pub fn decoder_config(limit: usize) -> ndjson_codec::DecoderConfig {
 
 /// Turns one framed line into an event (see the module docs).
 #[must_use]
-pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize, clock: &IngestClock) -> Decoded {
+pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize, clock: &IngestTime) -> Decoded {
     let (mut event, parse_failure, too_long) = match frame {
         Frame::TooLong { len, offset, line } => {
             tracing::warn!(
@@ -136,7 +136,7 @@ fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
 /// Anything unparsable becomes one `_jsonparsefailure` event per line.
 #[must_use]
 pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
-    let clock = IngestClock::default();
+    let clock = IngestTime::now();
     let wrap = |event: LogEvent, parse_failure: bool| {
         let mut event = event;
         stamp_at(&mut event, &clock);
@@ -177,36 +177,44 @@ pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
 
 /// Sets `@timestamp` (ingest time when absent, parsed when present) and `@version`.
 pub fn stamp(event: &mut LogEvent) {
-    stamp_at(event, &IngestClock::default());
+    stamp_at(event, &IngestTime::now());
 }
 
-/// The ingest time for events that arrive without `@timestamp`, formatted once per millisecond
-/// rather than once per event.
-#[derive(Debug, Default)]
-pub struct IngestClock {
-    last: std::cell::RefCell<Option<(i64, Value)>>,
+/// When events were received: their `@timestamp` when they arrive without one. Formatted once,
+/// on first use, for all the lines of one read.
+#[derive(Debug)]
+pub struct IngestTime {
+    at: Timestamp,
+    formatted: std::cell::OnceCell<Value>,
 }
 
-impl IngestClock {
-    /// Now, as Elasticsearch's `@timestamp` string.
+impl IngestTime {
+    /// The time `at`.
     #[must_use]
-    pub fn now(&self) -> Value {
-        let now = Timestamp::now();
-        let ms = now.epoch_millis();
-        let mut last = self.last.borrow_mut();
-        match &*last {
-            Some((at, v)) if *at == ms => v.clone(),
-            _ => {
-                let v = Value::String(now.to_es_string());
-                *last = Some((ms, v.clone()));
-                v
-            }
+    pub fn new(at: Timestamp) -> Self {
+        IngestTime {
+            at,
+            formatted: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Now.
+    #[must_use]
+    pub fn now() -> Self {
+        Self::new(Timestamp::now())
+    }
+
+    /// As Elasticsearch's `@timestamp` string.
+    #[must_use]
+    pub fn value(&self) -> Value {
+        self.formatted
+            .get_or_init(|| Value::String(self.at.to_es_string()))
+            .clone()
     }
 }
 
-/// [`stamp`], taking the ingest time from `clock`.
-pub fn stamp_at(event: &mut LogEvent, clock: &IngestClock) {
+/// [`stamp`], with the given ingest time.
+pub fn stamp_at(event: &mut LogEvent, clock: &IngestTime) {
     // Already in the form we write (the common case: shippers send it that way): parsing and
     // re-formatting would give the same string back, so leave it as is.
     if event
@@ -217,7 +225,7 @@ pub fn stamp_at(event: &mut LogEvent, clock: &IngestClock) {
     }
     match event.field("@timestamp") {
         None | Some(Value::Null) => {
-            event.insert_field("@timestamp", clock.now());
+            event.insert_field("@timestamp", clock.value());
         }
         Some(Value::String(s)) => match Timestamp::parse(s) {
             Ok(ts) => {
@@ -266,11 +274,11 @@ pub fn is_canonical_timestamp(s: &str) -> bool {
     chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
 }
 
-fn bad_timestamp(event: &mut LogEvent, clock: &IngestClock) {
+fn bad_timestamp(event: &mut LogEvent, clock: &IngestTime) {
     if let Some(orig) = event.remove_field("@timestamp") {
         event.insert_field("_@timestamp", orig);
     }
-    event.insert_field("@timestamp", clock.now());
+    event.insert_field("@timestamp", clock.value());
     event.add_tag("_timestampparsefailure");
 }
 

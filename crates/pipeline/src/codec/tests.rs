@@ -20,7 +20,7 @@ fn line(raw: &str) -> Frame {
 
 /// Decodes a line; returns the event without `@timestamp` when it was the ingest time.
 fn check(raw: &str, codec: InputCodec, expected: Value, failure: bool) {
-    let d = decode_frame(line(raw), codec, 64, &IngestClock::default());
+    let d = decode_frame(line(raw), codec, 64, &IngestTime::now());
     let mut map = d.event.as_map().clone();
     let ts = map.remove("@timestamp").expect("@timestamp is always set");
     assert!(ts.as_str().is_some_and(|s| s.ends_with('Z')), "{ts}");
@@ -86,7 +86,7 @@ fn over_long_lines_become_tagged_events() {
         },
         InputCodec::JsonLines,
         64,
-        &IngestClock::default(),
+        &IngestTime::now(),
     );
     assert!(d.too_long);
     assert_eq!(d.event.tags(), vec!["_jsonparsetoobigfailure"]);

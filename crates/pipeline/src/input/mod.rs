@@ -16,13 +16,14 @@ mod tcp;
 use std::sync::Arc;
 use std::time::Instant;
 
-use log_model::{FieldRef, LogEvent, Template};
+use log_model::{FieldRef, LogEvent, Template, Timestamp};
+use ndjson_codec::Frame;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::codec::{Decoded, InputCodec};
+use crate::codec::{Decoded, IngestTime, InputCodec, decode_frame};
 use crate::monitor::stats::{self, EventCounters, PluginStats};
-use crate::queue::Queue;
+use crate::queue::{Lines, Queue};
 use crate::{Error, Result};
 
 pub use http::HttpInput;
@@ -170,6 +171,54 @@ impl Input {
     }
 }
 
+/// How a stream input turns one framed line into an event: the codec, the connection's
+/// additions, the common options. Shared by the lines of one connection (see
+/// [`crate::queue::Lines`]).
+pub struct LineDecoder {
+    common: CommonInput,
+    stats: Arc<PluginStats>,
+    /// What the input adds to each event (connection metadata, `host`).
+    extra: Box<dyn Fn(&mut LogEvent) + Send + Sync>,
+}
+
+impl std::fmt::Debug for LineDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineDecoder")
+            .field("input", &self.common.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LineDecoder {
+    pub(crate) fn new(
+        common: CommonInput,
+        stats: Arc<PluginStats>,
+        extra: impl Fn(&mut LogEvent) + Send + Sync + 'static,
+    ) -> Self {
+        LineDecoder {
+            common,
+            stats,
+            extra: Box::new(extra),
+        }
+    }
+
+    /// One line through the codec, the input's additions and the common options.
+    pub(crate) fn decode(&self, frame: Frame, at: &IngestTime) -> LogEvent {
+        let d = decode_frame(frame, self.common.codec, self.common.decode_size_limit, at);
+        if d.parse_failure {
+            stats::add(&self.stats.failures, 1);
+        }
+        if d.too_long {
+            stats::add(&self.stats.too_long, 1);
+            stats::add(&self.stats.failures, 1);
+        }
+        let mut ev = d.event;
+        (self.extra)(&mut ev);
+        self.common.decorate(&mut ev);
+        ev
+    }
+}
+
 /// What a running input needs.
 #[derive(Clone, Debug)]
 pub struct InputContext {
@@ -208,6 +257,37 @@ impl InputContext {
             r = self.queue.push(events) => r,
             () = self.shutdown.cancelled() => Err(Error::Closed),
         };
+        self.pushed(n, start, res)
+    }
+}
+
+impl InputContext {
+    /// Pushes the lines of one read (decoded by a worker, or now for the persisted queue);
+    /// waits while the queue is full.
+    pub(crate) async fn push_lines(
+        &self,
+        decoder: &Arc<LineDecoder>,
+        frames: Vec<Frame>,
+        received: Timestamp,
+    ) -> Result<()> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        let n = frames.len() as u64;
+        let lines = Lines {
+            frames,
+            received,
+            decoder: decoder.clone(),
+        };
+        let start = Instant::now();
+        let res = tokio::select! {
+            r = self.queue.push_lines(lines) => r,
+            () = self.shutdown.cancelled() => Err(Error::Closed),
+        };
+        self.pushed(n, start, res)
+    }
+
+    fn pushed(&self, n: u64, start: Instant, res: Result<()>) -> Result<()> {
         let ms = start.elapsed().as_millis() as u64;
         stats::add(&self.stats.queue_push_duration_ms, ms);
         stats::add(&self.events.queue_push_duration_ms, ms);

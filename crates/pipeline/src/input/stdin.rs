@@ -1,15 +1,18 @@
 //! `stdin` input: lines from standard input (codec default `line`, as Logstash). Adds
 //! `[host][hostname]` (ECS) or `host` (`ecs_compatibility => disabled`). Ends at EOF.
 
+use std::sync::Arc;
+
 use bytes::BytesMut;
+use log_model::Timestamp;
 use ndjson_codec::NdjsonDecoder;
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio_util::codec::Decoder;
 
-use super::{CommonInput, Ecs, InputContext};
+use super::{CommonInput, Ecs, InputContext, LineDecoder};
 use crate::Result;
-use crate::codec::{IngestClock, decode_frame, decoder_config};
+use crate::codec::decoder_config;
 
 /// Settings of the `stdin` input.
 #[derive(Debug, Clone)]
@@ -31,9 +34,20 @@ fn hostname() -> String {
 
 impl StdinInput {
     pub(crate) async fn run(self, ctx: InputContext) -> Result<()> {
-        let host = hostname();
+        let host = match self.ecs {
+            Ecs::V8 => json!({"hostname": hostname()}),
+            Ecs::Disabled => Value::String(hostname()),
+        };
         let limit = self.common.decode_size_limit;
-        let clock = IngestClock::default();
+        let lines = Arc::new(LineDecoder::new(
+            self.common.clone(),
+            ctx.stats.clone(),
+            move |ev| {
+                if !ev.contains_field("host") {
+                    ev.insert_field("host", host.clone());
+                }
+            },
+        ));
         let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
         let mut stdin = tokio::io::stdin();
         let mut buf = BytesMut::with_capacity(64 * 1024);
@@ -43,7 +57,8 @@ impl StdinInput {
                 r = stdin.read_buf(&mut buf) => r,
             };
             let eof = !matches!(read, Ok(n) if n > 0);
-            let mut decoded = Vec::new();
+            let received = Timestamp::now();
+            let mut frames = Vec::new();
             loop {
                 let frame = if eof {
                     decoder.decode_eof(&mut buf)
@@ -51,17 +66,9 @@ impl StdinInput {
                     decoder.decode(&mut buf)
                 };
                 let Ok(Some(f)) = frame else { break };
-                let mut d = decode_frame(f, self.common.codec, limit, &clock);
-                if !d.event.contains_field("host") {
-                    let v = match self.ecs {
-                        Ecs::V8 => json!({"hostname": host}),
-                        Ecs::Disabled => Value::String(host.clone()),
-                    };
-                    d.event.insert_field("host", v);
-                }
-                decoded.push(d);
+                frames.push(f);
             }
-            ctx.push(&self.common, decoded).await?;
+            ctx.push_lines(&lines, frames, received).await?;
             if eof {
                 tracing::info!("stdin input: end of input");
                 return Ok(());

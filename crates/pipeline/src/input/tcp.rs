@@ -6,6 +6,9 @@
 //! reverse DNS); with `disabled` the top-level fields `host` (peer IP) and `port`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use log_model::Timestamp;
 
 use bytes::BytesMut;
 use ndjson_codec::NdjsonDecoder;
@@ -15,8 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::codec::Decoder;
 
-use super::{CommonInput, Ecs, InputContext};
-use crate::codec::{IngestClock, decode_frame, decoder_config};
+use super::{CommonInput, Ecs, InputContext, LineDecoder};
+use crate::codec::decoder_config;
 use crate::monitor::stats;
 use crate::{Error, Result};
 
@@ -104,10 +107,14 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
     stats::add(&ctx.stats.connections, 1);
     tracing::debug!(%peer, "tcp input: connection opened");
     let limit = input.common.decode_size_limit;
-    let clock = IngestClock::default();
     let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let meta = metadata(input.ecs, input.metadata, peer);
+    let lines = Arc::new(LineDecoder::new(
+        input.common.clone(),
+        ctx.stats.clone(),
+        move |ev| add_metadata(ev, &meta),
+    ));
     loop {
         let read = tokio::select! {
             () = ctx.shutdown.cancelled() => break,
@@ -121,7 +128,8 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
                 true
             }
         };
-        let mut decoded = Vec::new();
+        let received = Timestamp::now();
+        let mut frames = Vec::new();
         loop {
             let frame = if eof {
                 decoder.decode_eof(&mut buf)
@@ -129,11 +137,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
                 decoder.decode(&mut buf)
             };
             match frame {
-                Ok(Some(f)) => {
-                    let mut d = decode_frame(f, input.common.codec, limit, &clock);
-                    add_metadata(&mut d.event, &meta);
-                    decoded.push(d);
-                }
+                Ok(Some(f)) => frames.push(f),
                 Ok(None) => break,
                 Err(e) => {
                     tracing::warn!(%peer, error = %e, "tcp input: decode failed");
@@ -141,7 +145,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
                 }
             }
         }
-        if let Err(e) = ctx.push(&input.common, decoded).await {
+        if let Err(e) = ctx.push_lines(&lines, frames, received).await {
             tracing::debug!(%peer, error = %e, "tcp input: events not accepted (shutting down)");
             break;
         }

@@ -7,7 +7,7 @@ use log_model::LogEvent;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use super::{AckToken, Batch, QueueStats};
+use super::{AckToken, Batch, Lines, QueueStats};
 use crate::{Error, Result};
 
 /// Bounded by `max_events` (Logstash sizes its memory queue as workers × batch size).
@@ -19,9 +19,18 @@ pub struct MemoryQueue {
     not_full: Notify,
 }
 
+#[derive(Debug)]
+enum Item {
+    Event(LogEvent),
+    /// Framed lines, decoded by the worker that takes them.
+    Lines(Lines),
+}
+
 #[derive(Debug, Default)]
 struct State {
-    events: VecDeque<LogEvent>,
+    items: VecDeque<Item>,
+    /// Events (or lines) in `items`.
+    queued: usize,
     /// Taken by workers but not yet acknowledged.
     in_flight: usize,
     closed: bool,
@@ -48,9 +57,40 @@ impl MemoryQueue {
                 if st.closed {
                     return Err(Error::Closed);
                 }
-                let room = self.max_events.saturating_sub(st.events.len());
+                let room = self.max_events.saturating_sub(st.queued);
                 if room > 0 {
-                    st.events.extend(events.by_ref().take(room));
+                    let before = st.items.len();
+                    st.items.extend(events.by_ref().take(room).map(Item::Event));
+                    st.queued += st.items.len() - before;
+                    drop(st);
+                    self.not_empty.notify_waiters();
+                    continue;
+                }
+            }
+            notified.await;
+        }
+        Ok(())
+    }
+
+    /// Queues framed lines undecoded: the worker that takes them decodes them.
+    pub(crate) async fn push_lines(&self, mut lines: Lines) -> Result<()> {
+        while !lines.frames.is_empty() {
+            let notified = self.not_full.notified();
+            {
+                let mut st = self.state.lock();
+                if st.closed {
+                    return Err(Error::Closed);
+                }
+                let room = self.max_events.saturating_sub(st.queued);
+                if room > 0 {
+                    let part = if room >= lines.frames.len() {
+                        let empty = lines.empty_like();
+                        std::mem::replace(&mut lines, empty)
+                    } else {
+                        lines.split_front(room)
+                    };
+                    st.queued += part.frames.len();
+                    st.items.push_back(Item::Lines(part));
                     drop(st);
                     self.not_empty.notify_waiters();
                     continue;
@@ -63,27 +103,50 @@ impl MemoryQueue {
 
     pub(crate) async fn read_batch(&self, max: usize, delay: Duration) -> Option<Batch> {
         let max = max.max(1);
-        let mut out = Vec::new();
+        let mut taken = Vec::new();
+        let mut count = 0;
         let mut deadline = None;
         loop {
             let notified = self.not_empty.notified();
             let closed = {
                 let mut st = self.state.lock();
-                let n = (max - out.len()).min(st.events.len());
-                out.extend(st.events.drain(..n));
+                let before = count;
+                while count < max {
+                    let Some(item) = st.items.pop_front() else {
+                        break;
+                    };
+                    match item {
+                        Item::Lines(mut lines) if lines.frames.len() > max - count => {
+                            let part = lines.split_front(max - count);
+                            st.items.push_front(Item::Lines(lines));
+                            count += part.frames.len();
+                            taken.push(Item::Lines(part));
+                        }
+                        Item::Lines(lines) => {
+                            count += lines.frames.len();
+                            taken.push(Item::Lines(lines));
+                        }
+                        event @ Item::Event(_) => {
+                            count += 1;
+                            taken.push(event);
+                        }
+                    }
+                }
+                let n = count - before;
+                st.queued -= n;
                 st.in_flight += n;
                 if n > 0 {
                     self.not_full.notify_waiters();
                 }
                 st.closed
             };
-            if out.len() >= max || (closed && !out.is_empty()) {
+            if count >= max || (closed && count > 0) {
                 break;
             }
             if closed {
                 return None;
             }
-            if out.is_empty() {
+            if count == 0 {
                 notified.await;
                 continue;
             }
@@ -92,9 +155,16 @@ impl MemoryQueue {
                 break;
             }
         }
-        let count = out.len();
+        // Decoding happens here, outside the lock, on the worker that processes the batch.
+        let mut events = Vec::with_capacity(count);
+        for item in taken {
+            match item {
+                Item::Event(ev) => events.push(ev),
+                Item::Lines(lines) => lines.decode_into(&mut events),
+            }
+        }
         Some(Batch {
-            events: out,
+            events,
             ack: AckToken::Memory { count },
         })
     }
@@ -113,7 +183,7 @@ impl MemoryQueue {
     pub(crate) fn stats(&self) -> QueueStats {
         let st = self.state.lock();
         QueueStats {
-            events_count: (st.events.len() + st.in_flight) as u64,
+            events_count: (st.queued + st.in_flight) as u64,
             queue_size_in_bytes: 0,
             max_queue_size_in_bytes: 0,
             max_events: self.max_events as u64,

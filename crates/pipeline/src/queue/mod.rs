@@ -15,13 +15,54 @@ mod tests;
 use std::sync::Arc;
 use std::time::Duration;
 
-use log_model::LogEvent;
+use log_model::{LogEvent, Timestamp};
+use ndjson_codec::Frame;
+
+use crate::codec::IngestTime;
+use crate::input::LineDecoder;
 
 use crate::Result;
 pub use memory::MemoryQueue;
 pub use persisted::{PersistedQueue, PersistedQueueConfig};
 
 /// A batch handed to a worker; give it back with [`Queue::ack`].
+/// Lines a stream input framed in one read, not decoded yet. The memory queue hands them to a
+/// worker, which decodes them (so that one busy connection is decoded on every core); the
+/// persisted queue decodes them as they arrive, since it stores events.
+#[derive(Debug)]
+pub struct Lines {
+    pub(crate) frames: Vec<Frame>,
+    /// When they were read: `@timestamp` of events that arrive without one.
+    pub(crate) received: Timestamp,
+    pub(crate) decoder: Arc<LineDecoder>,
+}
+
+impl Lines {
+    /// The first `n` lines, leaving the rest.
+    fn split_front(&mut self, n: usize) -> Lines {
+        let rest = self.frames.split_off(n);
+        Lines {
+            frames: std::mem::replace(&mut self.frames, rest),
+            received: self.received,
+            decoder: self.decoder.clone(),
+        }
+    }
+
+    /// No lines, from the same read.
+    fn empty_like(&self) -> Lines {
+        Lines {
+            frames: Vec::new(),
+            received: self.received,
+            decoder: self.decoder.clone(),
+        }
+    }
+
+    fn decode_into(self, events: &mut Vec<LogEvent>) {
+        let at = IngestTime::new(self.received);
+        events.extend(self.frames.into_iter().map(|f| self.decoder.decode(f, &at)));
+    }
+}
+
 #[derive(Debug)]
 pub struct Batch {
     /// The events, in queue order.
@@ -77,6 +118,24 @@ impl Queue {
         match self {
             Queue::Memory(q) => q.push(events).await,
             Queue::Persisted(q) => q.push(events).await,
+        }
+    }
+
+    /// Queues framed lines (see [`Lines`]); waits while the queue is full.
+    ///
+    /// # Errors
+    /// [`crate::Error::Closed`] after [`Queue::close`]; persisted-queue I/O errors.
+    pub async fn push_lines(&self, lines: Lines) -> Result<()> {
+        if lines.frames.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Queue::Memory(q) => q.push_lines(lines).await,
+            Queue::Persisted(q) => {
+                let mut events = Vec::with_capacity(lines.frames.len());
+                lines.decode_into(&mut events);
+                q.push(events).await
+            }
         }
     }
 

@@ -177,3 +177,65 @@ async fn persisted_queue_rotates_pages_and_bounds_bytes() {
     q.ack(&b).unwrap();
     assert_eq!(q.stats().events_count, 0);
 }
+
+fn line(n: u64) -> ndjson_codec::Frame {
+    let raw = if n == 3 {
+        bytes::Bytes::from_static(b"not json")
+    } else {
+        bytes::Bytes::from(format!("{{\"n\":{n}}}"))
+    };
+    ndjson_codec::Frame::Unvalidated {
+        raw,
+        offset: 0,
+        line: n,
+    }
+}
+
+/// Lines pushed undecoded come out of the memory queue decoded, in order, split across batches
+/// as the queue's bound requires, with the input's additions and failure counts.
+#[tokio::test]
+async fn memory_queue_decodes_lines_in_the_reader() {
+    let stats = crate::monitor::stats::PluginStats::new("tcp_1", "tcp");
+    let mut common = crate::input::CommonInput::new("tcp_1", crate::codec::InputCodec::JsonLines);
+    common.tags = vec!["t".into()];
+    let decoder = Arc::new(crate::input::LineDecoder::new(
+        common,
+        stats.clone(),
+        |ev: &mut LogEvent| {
+            ev.insert_field("added", json!(true));
+        },
+    ));
+    let received = log_model::Timestamp::parse("2026-11-25T01:02:03.004Z").unwrap();
+    let q = Queue::Memory(Arc::new(MemoryQueue::new(4)));
+    let lines = Lines {
+        frames: (0..7).map(line).collect(),
+        received,
+        decoder,
+    };
+    let q2 = q.clone();
+    let pusher = tokio::spawn(async move { q2.push_lines(lines).await });
+    let mut seen = Vec::new();
+    while seen.len() < 7 {
+        let b = q.read_batch(3, D).await.unwrap().unwrap();
+        assert!(b.events.len() <= 3);
+        for ev in &b.events {
+            assert_eq!(ev.field("added"), Some(&json!(true)));
+            assert_eq!(ev.tags().last(), Some(&"t"));
+            assert_eq!(ev.field_str("@timestamp"), Some("2026-11-25T01:02:03.004Z"));
+            seen.push(
+                ev.field("n")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(u64::MAX),
+            );
+        }
+        q.ack(&b).unwrap();
+    }
+    pusher.await.unwrap().unwrap();
+    assert_eq!(seen, vec![0, 1, 2, u64::MAX, 4, 5, 6]);
+    assert_eq!(
+        stats.failures.load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "the line that is not JSON"
+    );
+    assert_eq!(q.stats().events_count, 0);
+}
