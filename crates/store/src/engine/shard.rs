@@ -45,7 +45,7 @@ pub struct Fields {
     pub kw: Field,
     /// text values, JSON by path (analysed, positions)
     pub text: Field,
-    /// numbers, dates (epoch millis) and booleans, JSON by path (fast)
+    /// numbers, dates (epoch millis) and booleans, JSON by path (fast column only)
     pub num: Field,
 }
 
@@ -75,12 +75,11 @@ fn build_schema() -> (Schema, Fields) {
         )
         .set_expand_dots_enabled();
     let text = b.add_json_field("t", text_opts);
+    // numbers, dates and booleans are only a fast column: `term`, `terms` and `range` on them
+    // read the column (as ES reads points and doc values), so no inverted index is built for
+    // them (timestamps are nearly one term per document). Indices created before this keep
+    // their schema, with terms nobody reads any more.
     let num_opts = JsonObjectOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("raw")
-                .set_index_option(IndexRecordOption::Basic),
-        )
         .set_fast("raw")
         .set_expand_dots_enabled();
     let num = b.add_json_field("n", num_opts);

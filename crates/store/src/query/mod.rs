@@ -585,6 +585,67 @@ fn query_shard_error(reason: impl Into<String>, index: &str) -> Error {
     Error::es(400, "query_shard_exception", reason).with("index", index)
 }
 
+/// The query matching `v` exactly on a mapped field (`term`, `terms`, `match` on non-text):
+/// keyword and text terms are looked up in the inverted index; numbers and dates have only a
+/// fast column, read as the range `[v, v]`, and booleans a column read by a predicate (constant
+/// score 1, as ES scores these). `None` when the value cannot match.
+fn value_query(
+    ctx: &Ctx<'_>,
+    path: &str,
+    fm: &FieldMapping,
+    v: &Value,
+    opt: IndexRecordOption,
+) -> Result<Option<Box<dyn Query>>> {
+    if fm.ty == FieldType::Boolean {
+        return Ok(Some(bool_predicate(path, bool_value(v)?)));
+    }
+    let Some(t) = term_for(ctx, path, fm, v)? else {
+        return Ok(None);
+    };
+    if t.field() == ctx.fields.num {
+        return Ok(Some(boxed(RangeQuery::new(
+            Bound::Included(t.clone()),
+            Bound::Included(t),
+        ))));
+    }
+    Ok(Some(boxed(TermQuery::new(t, opt))))
+}
+
+/// A boolean query value: `true`, `false`, or their strings (`""` is false).
+fn bool_value(v: &Value) -> Result<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" => Ok(true),
+        Value::String(s) if s == "false" || s.is_empty() => Ok(false),
+        other => Err(Error::es(
+            400,
+            "query_shard_exception",
+            format!(
+                "failed to create query: Can't parse boolean value [{}], expected [true] or [false]",
+                as_str_value(other)
+            ),
+        )),
+    }
+}
+
+/// Documents whose boolean column at `path` holds `want`.
+fn bool_predicate(path: &str, want: bool) -> Box<dyn Query> {
+    let column = format!("n.{path}");
+    let factory =
+        move |seg: &SegmentReader| -> tantivy::Result<Box<dyn Fn(DocId) -> bool + Send + Sync>> {
+            let Some(col) = seg.fast_fields().column_opt::<bool>(&column)? else {
+                return Ok(Box::new(|_| false));
+            };
+            Ok(Box::new(move |doc: DocId| {
+                col.values_for_doc(doc).any(|b| b == want)
+            }))
+        };
+    boxed(ConstScoreQuery::new(
+        boxed(DocPredicateQuery::from(FunctionPredicate::from(factory))),
+        1.0,
+    ))
+}
+
 /// Typed term for a value on a mapped field; `None` when the value cannot match (e.g. keyword
 /// longer than ignore_above). Errors for values that do not parse as the field's type.
 fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<Option<Term>> {
@@ -608,17 +669,7 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             t
         }
         FieldType::Boolean => {
-            let b = match v {
-                Value::Bool(b) => *b,
-                Value::String(s) if s == "true" => true,
-                Value::String(s) if s == "false" || s.is_empty() => false,
-                other => {
-                    return Err(bad(&format!(
-                        "Can't parse boolean value [{}], expected [true] or [false]",
-                        as_str_value(other)
-                    )));
-                }
-            };
+            let b = bool_value(v)?;
             let mut t = Term::from_field_json_path(f.num, path, true);
             t.append_type_and_fast_value(b);
             t
@@ -718,10 +769,12 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     *b,
                 ));
             }
-            Ok(match term_for(ctx, field, fm, value)? {
-                Some(t) => boost(boxed(TermQuery::new(t, IndexRecordOption::WithFreqs)), *b),
-                None => none(),
-            })
+            Ok(
+                match value_query(ctx, field, fm, value, IndexRecordOption::WithFreqs)? {
+                    Some(q) => boost(q, *b),
+                    None => none(),
+                },
+            )
         }
         Q::Terms {
             field,
@@ -733,11 +786,8 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             };
             let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for v in values {
-                if let Some(t) = term_for(ctx, field, fm, v)? {
-                    subs.push((
-                        Occur::Should,
-                        boxed(TermQuery::new(t, IndexRecordOption::Basic)),
-                    ));
+                if let Some(q) = value_query(ctx, field, fm, v, IndexRecordOption::Basic)? {
+                    subs.push((Occur::Should, q));
                 }
             }
             Ok(boost(
@@ -1108,8 +1158,8 @@ fn compile_match(
         return Ok(none());
     };
     if fm.ty != FieldType::Text {
-        return match term_for(ctx, field, fm, query) {
-            Ok(Some(t)) => Ok(boxed(TermQuery::new(t, IndexRecordOption::WithFreqs))),
+        return match value_query(ctx, field, fm, query, IndexRecordOption::WithFreqs) {
+            Ok(Some(q)) => Ok(q),
             Ok(None) => Ok(none()),
             Err(_) if lenient => Ok(none()),
             Err(e) => Err(e),

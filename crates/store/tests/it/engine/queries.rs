@@ -110,6 +110,22 @@ fn every_query_type() {
     );
     check(json!({"term": {"n": 3}}), &["3"]);
     check(json!({"term": {"ok": true}}), &["1"]);
+    // numbers, dates and booleans are matched on their fast columns
+    check(json!({"term": {"ok": "false"}}), &["2"]);
+    check(json!({"terms": {"ok": [true, false]}}), &["1", "2"]);
+    check(json!({"term": {"duration": 2.5}}), &["2"]);
+    check(json!({"term": {"duration": "4"}}), &["3"]);
+    check(json!({"terms": {"n": [1, 4, 9]}}), &["1", "4"]);
+    check(json!({"term": {"n": 2.5}}), &[]);
+    check(json!({"match": {"n": "2"}}), &["2"]);
+    check(
+        json!({"bool": {"must_not": {"term": {"n": 1}}}}),
+        &["2", "3", "4"],
+    );
+    check(
+        json!({"query_string": {"query": "n:4 OR duration:0.5"}}),
+        &["1", "4"],
+    );
     check(json!({"terms": {"user": ["bob", "carol"]}}), &["2", "3"]);
     check(
         json!({"range": {"duration": {"gt": 0.5, "lte": 4.0}}}),
@@ -356,4 +372,16 @@ fn exists_finds_every_kind_of_field() {
     check("obj", &["3"]);
     check("obj.inner", &["3"]);
     check("missing", &[]);
+    // a date `term` reads the column too
+    for (q, want) in [
+        (json!({"term": {"ts": "2024-01-02"}}), 1),
+        (json!({"term": {"ts": "2024-01-02T00:00:00Z"}}), 1),
+        (json!({"term": {"ts": "2024-01-03"}}), 0),
+        (json!({"term": {"f": 0}}), 1),
+    ] {
+        let r = store
+            .search("e", Some(&json!({"query": q})), &p)
+            .unwrap_or_else(|e| panic!("{q}: {}", e.to_es_body()));
+        assert_eq!(r["hits"]["total"]["value"], want, "{q}");
+    }
 }
