@@ -180,6 +180,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
         "xtask: ingesting {} docs in {batches} bulks of {} over {} connections",
         o.docs, o.batch, o.connections
     );
+    let cpu_before = server_cpu_secs(pid);
     let start = Instant::now();
     let workers: Vec<_> = (0..o.connections)
         .map(|_| {
@@ -226,6 +227,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("a bulk worker panicked"))??;
     }
     let ingest = start.elapsed();
+    let cpu = server_cpu_secs(pid).zip(cpu_before).map(|(a, b)| a - b);
     let refresh_start = Instant::now();
     let (status, _) = c.request(
         "POST",
@@ -267,6 +269,14 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
         "  server `took`   {:.0}% of the connections' time (the rest: HTTP, parsing, client)",
         took_share * 100.0
     );
+    if let Some(cpu) = cpu {
+        #[allow(clippy::cast_precision_loss)]
+        let per_doc = cpu * 1e6 / o.docs as f64;
+        println!(
+            "  server CPU      {cpu:.2} s = {per_doc:.2} us/doc (user + system, all threads; \
+             steadier than docs/s on a shared machine)"
+        );
+    }
     println!("  failed items    {}", failed.load(Ordering::Relaxed));
     println!("  count after     {}", count["count"]);
     match rss {
@@ -336,6 +346,18 @@ fn queries() -> Vec<(&'static str, Value)> {
                 "aggs": {"avg_duration": {"avg": {"field": "duration"}}}}}}),
         ),
     ]
+}
+
+/// CPU seconds (user + system, all threads) the process `pid` has used, from `/proc/pid/stat`.
+fn server_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // fields after the command name in parentheses: state(0) ... utime(11) stime(12)
+    let rest = stat.rsplit(')').next()?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok());
+    // clock ticks are 100 Hz on Linux
+    #[allow(clippy::cast_precision_loss)]
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
 /// The `took` of a `_bulk` response (`{"took":N,...`), 0 when absent.
