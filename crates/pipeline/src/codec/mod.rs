@@ -271,7 +271,16 @@ pub fn is_canonical_timestamp(s: &str) -> bool {
     if year == 0 || num(11..13) > 23 || num(14..16) > 59 || num(17..19) > 59 {
         return false;
     }
-    chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
+    // A real calendar date (Gregorian leap years), without a date library on this hot path.
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 fn bad_timestamp(event: &mut LogEvent, clock: &IngestTime) {

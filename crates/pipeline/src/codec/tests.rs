@@ -183,6 +183,16 @@ fn canonical_timestamps_match_the_parser() {
     check("2026-11-24 12:34:56.789Z", false);
     check("2026-11-24T12:34:56,789Z", false);
     check("２026-11-24T12:34:56.789Z", false);
+    // Calendar validity agrees with chrono's, century leap rules included.
+    for year in [1900, 1999, 2000, 2023, 2024, 2100, 2400] {
+        for month in 0..=13 {
+            for day in 0..=32 {
+                let s = format!("{year:04}-{month:02}-{day:02}T00:00:00.000Z");
+                let real = chrono::NaiveDate::from_ymd_opt(year, month, day).is_some();
+                check(&s, real);
+            }
+        }
+    }
 }
 
 #[test]
