@@ -177,6 +177,22 @@ impl RawObject {
         Some(self.owned_mut(i))
     }
 
+    /// Sets the value of member `key` without reading the old one; `false` when absent.
+    pub(super) fn replace(&mut self, key: &str, value: Value) -> bool {
+        let Some(i) = self.position(key) else {
+            return false;
+        };
+        self.map = OnceLock::new();
+        let e = &mut self.entries[i];
+        if e.owned == NONE {
+            e.owned = self.owned.len() as u32;
+            self.owned.push(value);
+        } else {
+            self.owned[e.owned as usize] = value;
+        }
+        true
+    }
+
     /// Sets member `key` (in place when present, else appended); returns the previous value.
     pub(super) fn insert(&mut self, key: Cow<'static, str>, value: Value) -> Option<Value> {
         self.map = OnceLock::new();

@@ -205,6 +205,15 @@ impl LogEvent {
         }
     }
 
+    /// Replaces the value of the existing top-level field `key` without reading the old one
+    /// (a lazy event does not parse it); `false` when there is no such field.
+    pub fn replace_field(&mut self, key: &str, value: Value) -> bool {
+        match &mut self.repr {
+            Repr::Map(m) => m.get_mut(key).map(|v| *v = value).is_some(),
+            Repr::Raw(r) => r.replace(key, value),
+        }
+    }
+
     /// Removes the top-level field `key` (order of the remaining fields is kept).
     pub fn remove_field(&mut self, key: &str) -> Option<Value> {
         match &mut self.repr {

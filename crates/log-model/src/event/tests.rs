@@ -168,6 +168,12 @@ fn lazy_and_parsed_events_change_alike() {
                 *v = json!("changed");
             }
         }),
+        ("replace_field", |e| {
+            assert!(e.replace_field("s", json!(9)));
+        }),
+        ("replace missing field", |e| {
+            assert!(!e.replace_field("nope", json!(9)));
+        }),
         ("add_tag", |e| e.add_tag("t2")),
         ("add existing tag", |e| e.add_tag("t1")),
         ("remove_tag", |e| e.remove_tag("t1")),
@@ -278,7 +284,14 @@ fn string_fields_read_without_parsing_agree_with_parsed_events() {
 /// every position relative to its chunks.
 #[test]
 fn string_scan_finds_special_bytes_at_every_offset() {
-    let specials: [&[u8]; 6] = [b"\\n", b"\\u00e9", b"\x1f", b"\x7f", "é€😀".as_bytes(), b"\""];
+    let specials: [&[u8]; 6] = [
+        b"\\n",
+        b"\\u00e9",
+        b"\x1f",
+        b"\x7f",
+        "é€😀".as_bytes(),
+        b"\"",
+    ];
     for len in 0..20 {
         for special in specials {
             let mut text = b"{\"k\":\"".to_vec();

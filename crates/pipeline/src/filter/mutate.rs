@@ -251,6 +251,19 @@ impl Mutate {
     fn convert(&self, event: &mut LogEvent) -> std::result::Result<(), String> {
         for (field, conv) in &self.convert {
             let f = field;
+            // A top-level string converted to a number straight from its text: a lazy event
+            // reads it without building the string.
+            if let [name] = f.segments()
+                && matches!(conv, Conversion::Float | Conversion::Integer)
+                && let Some(text) = event.field_str(name)
+            {
+                let converted = match conv {
+                    Conversion::Float => float_from_text(text)?,
+                    _ => integer_from_text(text)?,
+                };
+                event.replace_field(name, converted);
+                continue;
+            }
             let Some(original) = event.get_mut(f) else {
                 continue;
             };
@@ -593,21 +606,23 @@ fn to_integer(v: &Json) -> std::result::Result<Json, String> {
             Some(i) => Ok(Json::from(i)),
             None => float_to_int(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Json::String(raw) => {
-            let s = clean_number_text(raw);
-            if let Some(hex) = hex_value(&s) {
-                return float_to_int(hex?);
-            }
-            if s.contains('e') {
-                return match ruby_float(&s) {
-                    Some(f) => float_to_int(f),
-                    None => Err(format!("invalid value for BigDecimal(): {raw:?}")),
-                };
-            }
-            Ok(Json::from(ruby_to_i(&s)))
-        }
+        Json::String(raw) => integer_from_text(raw),
         other => Err(format!("can't convert {other} into Integer")),
     }
+}
+
+fn integer_from_text(raw: &str) -> std::result::Result<Json, String> {
+    let s = clean_number_text(raw);
+    if let Some(hex) = hex_value(&s) {
+        return float_to_int(hex?);
+    }
+    if s.contains('e') {
+        return match ruby_float(&s) {
+            Some(f) => float_to_int(f),
+            None => Err(format!("invalid value for BigDecimal(): {raw:?}")),
+        };
+    }
+    Ok(Json::from(ruby_to_i(&s)))
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -629,17 +644,22 @@ fn to_float(v: &Json) -> std::result::Result<Json, String> {
             }
         }
         Json::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        Json::String(raw) => {
-            let s = clean_number_text(raw);
-            match hex_value(&s) {
-                Some(h) => h?,
-                None => {
-                    ruby_float(&s).ok_or_else(|| format!("invalid value for Float(): {raw:?}"))?
-                }
-            }
-        }
+        Json::String(raw) => return float_from_text(raw),
         other => return Err(format!("can't convert {other} into Float")),
     };
+    finite_float(f)
+}
+
+fn float_from_text(raw: &str) -> std::result::Result<Json, String> {
+    let s = clean_number_text(raw);
+    let f = match hex_value(&s) {
+        Some(h) => h?,
+        None => ruby_float(&s).ok_or_else(|| format!("invalid value for Float(): {raw:?}"))?,
+    };
+    finite_float(f)
+}
+
+fn finite_float(f: f64) -> std::result::Result<Json, String> {
     serde_json::Number::from_f64(f)
         .map(Json::Number)
         .ok_or_else(|| format!("{f} is not a finite float"))

@@ -11,11 +11,20 @@ fn chain(filter_body: &str) -> FilterChain {
     FilterChain::build(&p.filters).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
+/// Runs the chain on a parsed event and on a lazy one (as the agent's inputs make them); both
+/// must end the same, in their fields and in the JSON they write.
 fn run(filter_body: &str, input: &str) -> (FilterOutcome, Value) {
     let c = chain(filter_body);
     let mut ev = LogEvent::from_json_slice(input.as_bytes()).unwrap();
     let outcome = c.process(&mut ev);
-    (outcome, Value::Object(ev.into_map()))
+    let mut lazy =
+        LogEvent::from_json_bytes(bytes::Bytes::copy_from_slice(input.as_bytes())).unwrap();
+    let lazy_outcome = c.process(&mut lazy);
+    assert_eq!(lazy_outcome, outcome, "lazy event, input: {input}");
+    let written: Value = serde_json::from_slice(&lazy.to_json_vec()).unwrap();
+    let got = Value::Object(ev.into_map());
+    assert_eq!(written, got, "lazy event, input: {input}");
+    (outcome, got)
 }
 
 /// Runs `filter_body` on each `(input, expected)` pair (JSON texts; key order ignored).
