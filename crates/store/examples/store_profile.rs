@@ -30,6 +30,9 @@ fn cpu_secs() -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // as the `sluice-store` binary
+    #[cfg(target_os = "linux")]
+    rustix::thread::disable_transparent_huge_pages(true)?;
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
