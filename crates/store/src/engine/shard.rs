@@ -55,8 +55,9 @@ fn build_schema() -> (Schema, Fields) {
     // unique strings costs a dictionary entry per document at every flush and merge
     let id = b.add_text_field("_id", STRING | STORED);
     let source = b.add_bytes_field("_source", STORED);
-    let version = b.add_u64_field("_version", STORED | FAST);
-    let seq_no = b.add_u64_field("_seq_no", STORED | FAST);
+    // read from their columns only (indices created before this also stored them)
+    let version = b.add_u64_field("_version", FAST);
+    let seq_no = b.add_u64_field("_seq_no", FAST);
     let present = b.add_text_field("_fields", STRING);
     let kw_opts = JsonObjectOptions::default()
         .set_indexing_options(
