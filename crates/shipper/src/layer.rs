@@ -2,6 +2,7 @@
 //!
 //! [`Shipper`]: crate::Shipper
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -169,9 +170,13 @@ impl ShipperLayer {
     /// enclosing spans, outermost first). Public for tests and custom layers.
     #[must_use]
     pub fn to_event(&self, event: &Event<'_>, spans: &[&Map<String, Value>]) -> Map<String, Value> {
+        self.layout(event, spans).into_map()
+    }
+
+    fn layout(&self, event: &Event<'_>, spans: &[&Map<String, Value>]) -> Fields {
         let mut fields = FieldVisitor::default();
         event.record(&mut fields);
-        let mut user = Map::with_capacity(8);
+        let mut user = Fields::with_capacity(8);
         for s in spans {
             for (k, v) in *s {
                 user.insert(k.clone(), v.clone());
@@ -213,32 +218,32 @@ impl ShipperLayer {
         &self,
         r: Rec<'_>,
         tags: Vec<String>,
-        user: Map<String, Value>,
+        user: Fields,
         prefix: Option<&str>,
-    ) -> Map<String, Value> {
+    ) -> Fields {
         let s = &self.statics;
         // Sized for the layout plus a few fields: growing a map re-allocates, which costs more
         // than anything else on the logging thread.
-        let mut m = Map::with_capacity(24);
-        m.insert("@timestamp".into(), Value::String(timestamp()));
-        m.insert("@version".into(), "1".into());
-        m.insert("host".into(), s.host.clone().into());
-        m.insert("level".into(), r.level.into());
-        m.insert("logsource".into(), s.host.clone().into());
-        m.insert("message".into(), r.message.into());
-        m.insert("pid".into(), s.pid.into());
-        m.insert("program".into(), s.program.clone().into());
-        m.insert("type".into(), s.message_type.clone().into());
+        let mut m = Fields::with_capacity(24);
+        m.insert("@timestamp", Value::String(timestamp()));
+        m.insert("@version", "1".into());
+        m.insert("host", s.host.clone().into());
+        m.insert("level", r.level.into());
+        m.insert("logsource", s.host.clone().into());
+        m.insert("message", r.message.into());
+        m.insert("pid", s.pid.into());
+        m.insert("program", s.program.clone().into());
+        m.insert("type", s.message_type.clone().into());
         if !tags.is_empty() {
-            m.insert("tags".into(), tags.into());
+            m.insert("tags", tags.into());
         }
         // python-logstash-async's order: the record's own fields, then its details.
-        let mut extra = Map::with_capacity(16);
-        let mut fields = Map::new();
+        let mut extra = Fields::with_capacity(16);
+        let mut fields = Fields::default();
         for (k, v) in user {
-            if PROTECTED.contains(&k.as_str()) {
+            if PROTECTED.contains(&&*k) {
                 fields.insert(k, v);
-            } else if prefix.is_none() && TOP_LEVEL.contains(&k.as_str()) {
+            } else if prefix.is_none() && TOP_LEVEL.contains(&&*k) {
                 // Like python-logstash-async: a field named as a top-level one replaces it.
                 m.insert(k, v);
             } else {
@@ -255,36 +260,36 @@ impl ShipperLayer {
         ];
         for (k, v) in details {
             // A field named like a detail is kept under `fields`, not overwritten.
-            if let Some(theirs) = extra.insert(k.to_owned(), v) {
-                fields.insert(k.to_owned(), theirs);
+            if let Some(theirs) = extra.insert(k, v) {
+                fields.insert(k, theirs);
             }
         }
         if !fields.is_empty() {
-            extra.insert("fields".into(), fields.into());
+            extra.insert("fields", Value::Object(fields.into_map()));
         }
         match prefix {
             Some(p) => {
-                m.insert(p.to_owned(), extra.into());
+                m.insert(p.to_owned(), Value::Object(extra.into_map()));
             }
             None => m.extend(extra),
         }
         m
     }
 
-    fn ecs(&self, r: Rec<'_>, tags: Vec<String>, user: Map<String, Value>) -> Map<String, Value> {
+    fn ecs(&self, r: Rec<'_>, tags: Vec<String>, user: Fields) -> Fields {
         // python-logstash-async's LogstashEcsFormatter, key for key and in its order.
         let s = &self.statics;
-        let mut m = Map::new();
-        m.insert("@timestamp".into(), Value::String(timestamp()));
-        m.insert("@version".into(), "1".into());
-        m.insert("message".into(), r.message.into());
+        let mut m = Fields::with_capacity(12);
+        m.insert("@timestamp", Value::String(timestamp()));
+        m.insert("@version", "1".into());
+        m.insert("message", r.message.into());
         if !tags.is_empty() {
-            m.insert("tags".into(), tags.into());
+            m.insert("tags", tags.into());
         }
         if !user.is_empty() {
-            m.insert("extra".into(), user.into());
+            m.insert("extra", Value::Object(user.into_map()));
         }
-        m.insert("host".into(), obj([("hostname", s.host.clone().into())]));
+        m.insert("host", obj([("hostname", s.host.clone().into())]));
         let origin = obj([
             ("function", opt(r.function)),
             (
@@ -296,7 +301,7 @@ impl ShipperLayer {
             ),
         ]);
         m.insert(
-            "log".into(),
+            "log",
             obj([
                 ("level", r.level.into()),
                 ("syslog", obj([("hostname", s.host.clone().into())])),
@@ -305,7 +310,7 @@ impl ShipperLayer {
             ]),
         );
         m.insert(
-            "process".into(),
+            "process",
             obj([
                 ("pid", s.pid.into()),
                 ("executable", s.program.clone().into()),
@@ -313,11 +318,8 @@ impl ShipperLayer {
                 ("thread", obj([("name", r.thread.into())])),
             ]),
         );
-        m.insert(
-            "event".into(),
-            obj([("module", s.message_type.clone().into())]),
-        );
-        m.insert("ecs".into(), obj([("version", ECS_VERSION.into())]));
+        m.insert("event", obj([("module", s.message_type.clone().into())]));
+        m.insert("ecs", obj([("version", ECS_VERSION.into())]));
         m
     }
 }
@@ -362,9 +364,23 @@ fn python_level(l: Level) -> &'static str {
 
 /// `2026-11-24T22:15:44.123Z`, as python-logstash-async formats `@timestamp`.
 fn timestamp() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let t = chrono::Utc::now();
+    let mut out = String::with_capacity(24);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis().min(999)
+    );
+    out
 }
 
 /// Tags from a `tags` field: `"a,b"`, or the Debug form of a list (`?["a", "b"]`).
@@ -399,7 +415,7 @@ fn hostname() -> String {
 #[derive(Default)]
 struct FieldVisitor {
     message: Option<String>,
-    fields: Map<String, Value>,
+    fields: Fields,
 }
 
 impl FieldVisitor {
@@ -410,7 +426,7 @@ impl FieldVisitor {
                 other => other.to_string(),
             });
         } else {
-            self.fields.insert(field.name().to_owned(), v);
+            self.fields.insert(field.name(), v);
         }
     }
 }
@@ -441,6 +457,71 @@ impl Visit for FieldVisitor {
     }
 }
 
+/// An ordered map for building one event: `insert` replaces in place like `serde_json::Map`,
+/// but a handful of fields are found by comparing names, not by hashing, and the layout's
+/// own names are not allocated. Serialized straight to the wire form.
+#[derive(Default)]
+struct Fields(Vec<(Cow<'static, str>, Value)>);
+
+impl Fields {
+    fn with_capacity(n: usize) -> Self {
+        Fields(Vec::with_capacity(n))
+    }
+
+    fn insert(&mut self, k: impl Into<Cow<'static, str>>, v: Value) -> Option<Value> {
+        let k = k.into();
+        match self.0.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, old)) => Some(std::mem::replace(old, v)),
+            None => {
+                self.0.push((k, v));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, k: &str) -> Option<Value> {
+        let i = self.0.iter().position(|(name, _)| name == k)?;
+        Some(self.0.remove(i).1)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn extend(&mut self, other: Fields) {
+        for (k, v) in other.0 {
+            self.insert(k, v);
+        }
+    }
+
+    fn into_map(self) -> Map<String, Value> {
+        let mut m = Map::with_capacity(self.0.len());
+        for (k, v) in self.0 {
+            m.insert(k.into_owned(), v);
+        }
+        m
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = (Cow<'static, str>, Value);
+    type IntoIter = std::vec::IntoIter<(Cow<'static, str>, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl serde::Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(&**k, v)?;
+        }
+        m.end()
+    }
+}
+
 /// Span fields, kept in the span's extensions.
 struct SpanFields(Map<String, Value>);
 
@@ -453,9 +534,10 @@ where
         let mut v = FieldVisitor::default();
         attrs.record(&mut v);
         if let Some(m) = v.message {
-            v.fields.insert("message".into(), m.into());
+            v.fields.insert("message", m.into());
         }
-        span.extensions_mut().insert(SpanFields(v.fields));
+        span.extensions_mut()
+            .insert(SpanFields(v.fields.into_map()));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -464,7 +546,7 @@ where
         values.record(&mut v);
         let mut ext = span.extensions_mut();
         if let Some(SpanFields(m)) = ext.get_mut::<SpanFields>() {
-            m.extend(v.fields);
+            m.extend(v.fields.into_map());
         }
     }
 
@@ -481,11 +563,14 @@ where
                     .iter()
                     .filter_map(|e| e.get::<SpanFields>().map(|f| &f.0))
                     .collect();
-                self.to_event(event, &maps)
+                self.layout(event, &maps)
             }
-            None => self.to_event(event, &[]),
+            None => self.layout(event, &[]),
         };
-        self.handle.log(ev);
+        // Serialized here and the map freed on this thread: handing the map to the sender
+        // thread made every event's allocations cross threads, which the allocator charges
+        // back to this thread.
+        self.handle.log_serialized(&ev);
     }
 }
 

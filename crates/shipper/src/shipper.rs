@@ -288,6 +288,12 @@ impl Handle {
         Ok(())
     }
 
+    /// Queues an event serialized by this crate (no checks: `serde_json` writes one line).
+    pub(crate) fn log_serialized(&self, event: &impl serde::Serialize) {
+        // Serializing maps of JSON values cannot fail (keys are strings).
+        self.push(Payload::Json(serde_json::to_vec(event).unwrap_or_default()));
+    }
+
     fn push(&self, payload: Payload) {
         let s = &self.shared;
         if s.closed.load(Relaxed) {
