@@ -260,17 +260,20 @@ pub(crate) fn classify(raw: Bytes, offset: u64, line: u64, validate: bool) -> Fr
     if !validate {
         return Frame::Unvalidated { raw, offset, line };
     }
-    if let Err(e) = std::str::from_utf8(&raw) {
-        let valid_up_to = e.valid_up_to();
-        return Frame::InvalidUtf8 {
-            raw,
-            offset,
-            line,
-            valid_up_to,
-        };
-    }
-    // The common case, fast; anything else is decided (and explained) by serde_json.
-    if crate::scan::is_object(&raw) {
+    let fast = match std::str::from_utf8(&raw) {
+        // The common case, fast; anything else is decided (and explained) by serde_json.
+        Ok(text) => log_model::is_json_object(text),
+        Err(e) => {
+            let valid_up_to = e.valid_up_to();
+            return Frame::InvalidUtf8 {
+                raw,
+                offset,
+                line,
+                valid_up_to,
+            };
+        }
+    };
+    if fast {
         return Frame::Object { raw, offset, line };
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&raw) {

@@ -68,7 +68,6 @@ mod error;
 mod frame;
 mod reader;
 mod response;
-mod scan;
 
 pub use bulk::{BulkAction, BulkBody, BulkEncoder, BulkLimits, BulkOp};
 pub use decoder::NdjsonDecoder;

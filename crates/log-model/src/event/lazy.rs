@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::json_scan;
+
 /// A member name: a range of the received bytes (no escapes), or a name set later.
 #[derive(Debug, Clone)]
 pub(super) enum Key {
@@ -314,341 +316,52 @@ fn write_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
-/// Nesting deeper than this takes the full parse (`serde_json` refuses more than 128 levels).
-const MAX_DEPTH: usize = 100;
-
-/// Digits in a number above which its value is parsed at once (it may overflow an `f64`).
-const MAX_LAZY_DIGITS: usize = 300;
-
-/// Validates `bytes` as one JSON object (the grammar `serde_json` accepts) and indexes its
-/// members; `None` when it is not one JSON object, nests deeper than [`MAX_DEPTH`], or has an
-/// escaped or duplicate member name — those take the full parse, which decides. Values a full
-/// parse could still refuse (a `\u` escape may be a lone surrogate; an exponent or hundreds of
-/// digits may overflow) are parsed here, and one that fails makes the scan fail.
+/// Indexes the members of one JSON object (see [`crate::json_scan::members`]); `None` when it
+/// is not one, or has an escaped or duplicate member name, or a value that a deferred parse
+/// could not take and that fails to parse now — those take the full parse, which decides.
 fn scan(bytes: &[u8]) -> Option<(Vec<Entry>, Vec<Value>)> {
-    // One UTF-8 check for the whole line; the scanner then only looks at ASCII structure.
-    std::str::from_utf8(bytes).ok()?;
-    let mut sc = Scanner { b: bytes, i: 0 };
-    sc.ws();
-    sc.eat(b'{')?;
+    let text = std::str::from_utf8(bytes).ok()?;
     let mut entries: Vec<Entry> = Vec::with_capacity(ENTRIES);
     let mut seen = 0u64;
     let mut owned = Vec::new();
-    sc.ws();
-    if sc.peek() == Some(b'}') {
-        sc.i += 1;
-    } else {
-        loop {
-            sc.eat(b'"')?;
-            let ks = sc.i;
-            if sc.string()? != StrKind::Plain {
-                return None;
-            }
-            let kt = sc.i - 1;
-            sc.ws();
-            sc.eat(b':')?;
-            sc.ws();
-            let vs = sc.i;
-            let defer = sc.value()?;
-            let vt = sc.i;
-            let key = &bytes[ks..kt];
-            // Duplicate names: a full parse keeps the last value in the first position; leave
-            // that to it. A 64-bit filter of (length, first and last byte) skips the
-            // comparisons in the usual case.
-            let bit = 1u64
-                << ((key.len() as u64)
-                    .wrapping_mul(31)
-                    .wrapping_add(u64::from(key.first().copied().unwrap_or(0)))
-                    .wrapping_add(u64::from(key.last().copied().unwrap_or(0)) * 7)
-                    % 64);
-            if seen & bit != 0
-                && entries.iter().any(|e| match e.key {
-                    Key::Raw(s, t) => &bytes[s as usize..t as usize] == key,
-                    Key::Named(_) => false,
-                })
-            {
-                return None;
-            }
-            seen |= bit;
-            let mut entry = Entry {
-                key: Key::Raw(ks as u32, kt as u32),
-                vs: vs as u32,
-                vt: vt as u32,
-                ord: entries.len() as u32,
-                owned: NONE,
-            };
-            if !defer {
-                // Held as set: written out compact rather than as received.
-                entry.owned = owned.len() as u32;
-                owned.push(serde_json::from_slice(&bytes[vs..vt]).ok()?);
-            }
-            entries.push(entry);
-            sc.ws();
-            match sc.next()? {
-                b',' => sc.ws(),
-                b'}' => break,
-                _ => return None,
-            }
+    json_scan::members(text, |m| {
+        if !m.plain_key {
+            return None;
         }
-    }
-    sc.ws();
-    (sc.i == bytes.len()).then_some((entries, owned))
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum StrKind {
-    /// No escapes.
-    Plain,
-    /// Escapes other than `\u`.
-    Escaped,
-    /// At least one `\u` escape.
-    Unicode,
-}
-
-/// Bytes that end a run of plain string content: the quote, the backslash and control
-/// characters.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = true;
-        c += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Which containers are open (at most [`MAX_DEPTH`] < 128).
-#[derive(Default)]
-struct Stack {
-    bits: u128,
-    depth: usize,
-}
-
-impl Stack {
-    fn push(&mut self, object: bool) {
-        self.bits = self.bits << 1 | u128::from(object);
-        self.depth += 1;
-    }
-
-    fn pop(&mut self) {
-        self.bits >>= 1;
-        self.depth -= 1;
-    }
-
-    /// Whether the innermost open container is an object.
-    fn last(&self) -> Option<bool> {
-        (self.depth > 0).then_some(self.bits & 1 == 1)
-    }
-}
-
-struct Scanner<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-impl Scanner<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-
-    fn next(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.i += 1;
-        Some(c)
-    }
-
-    fn eat(&mut self, c: u8) -> Option<()> {
-        (self.next()? == c).then_some(())
-    }
-
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
+        let (ks, kt, vs, vt) = (m.key.start, m.key.end, m.value.start, m.value.end);
+        let key = &bytes[ks..kt];
+        // Duplicate names: a full parse keeps the last value in the first position; leave
+        // that to it. A 64-bit filter of (length, first and last byte) skips the comparisons
+        // in the usual case.
+        let bit = 1u64
+            << ((key.len() as u64)
+                .wrapping_mul(31)
+                .wrapping_add(u64::from(key.first().copied().unwrap_or(0)))
+                .wrapping_add(u64::from(key.last().copied().unwrap_or(0)) * 7)
+                % 64);
+        if seen & bit != 0
+            && entries.iter().any(|e| match e.key {
+                Key::Raw(s, t) => &bytes[s as usize..t as usize] == key,
+                Key::Named(_) => false,
+            })
+        {
+            return None;
         }
-    }
-
-    /// The rest of a string whose opening quote was consumed; ends after the closing quote.
-    fn string(&mut self) -> Option<StrKind> {
-        let mut kind = StrKind::Plain;
-        loop {
-            self.skip_plain();
-            while !STOP[usize::from(*self.b.get(self.i)?)] {
-                self.i += 1;
-            }
-            match self.next()? {
-                b'"' => return Some(kind),
-                b'\\' => match self.next()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
-                        if kind == StrKind::Plain {
-                            kind = StrKind::Escaped;
-                        }
-                    }
-                    b'u' => {
-                        for _ in 0..4 {
-                            if !self.next()?.is_ascii_hexdigit() {
-                                return None;
-                            }
-                        }
-                        kind = StrKind::Unicode;
-                    }
-                    _ => return None,
-                },
-                // A control character.
-                _ => return None,
-            }
+        seen |= bit;
+        let mut entry = Entry {
+            key: Key::Raw(ks as u32, kt as u32),
+            vs: vs as u32,
+            vt: vt as u32,
+            ord: entries.len() as u32,
+            owned: NONE,
+        };
+        if !m.deferrable {
+            // Held as set: written out compact rather than as received.
+            entry.owned = owned.len() as u32;
+            owned.push(serde_json::from_slice(&bytes[vs..vt]).ok()?);
         }
-    }
-
-    /// Skips plain string content eight bytes at a time, stopping at or before the first quote,
-    /// backslash or control character (the caller then goes byte by byte).
-    fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        // Per byte, the high bit is set in the lowest byte that is zero (`v - 1` borrows there);
-        // bits above it may be false positives, so only the lowest set bit is used.
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
-            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-                return;
-            };
-            let x = u64::from_le_bytes(bytes);
-            let quote = zero(x ^ (ONES * u64::from(b'"')));
-            let backslash = zero(x ^ (ONES * u64::from(b'\\')));
-            // Bytes below 0x20 (bytes of 0x80 and up are excluded by `!x`).
-            let control = x.wrapping_sub(ONES * 0x20) & !x;
-            let hits = (quote | backslash | control) & HIGHS;
-            if hits != 0 {
-                self.i += (hits.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.i += 8;
-        }
-    }
-
-    /// A number; `Some(true)` when a later parse cannot overflow.
-    fn number(&mut self) -> Option<bool> {
-        let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.next()? {
-            b'0' => {}
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !self.peek()?.is_ascii_digit() {
-                return None;
-            }
-            self.digits();
-        }
-        let mut safe = true;
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if !self.peek()?.is_ascii_digit() {
-                return None;
-            }
-            self.digits();
-            safe = false;
-        }
-        Some(safe && self.i - start <= MAX_LAZY_DIGITS)
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.i += 1;
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<bool> {
-        let end = self.i + word.len();
-        (self.b.get(self.i..end)? == word).then(|| {
-            self.i = end;
-            true
-        })
-    }
-
-    /// One value (iteratively, nesting bounded by [`MAX_DEPTH`]); `Some(true)` when its parse
-    /// can be deferred (see [`scan`]).
-    fn value(&mut self) -> Option<bool> {
-        let mut safe = true;
-        // Open containers, innermost in bit 0: set for an object.
-        let mut stack = Stack::default();
-        loop {
-            // A value.
-            match self.peek()? {
-                b'"' => {
-                    self.i += 1;
-                    safe &= self.string()? != StrKind::Unicode;
-                }
-                b'{' | b'[' => {
-                    let object = self.next()? == b'{';
-                    if stack.depth >= MAX_DEPTH {
-                        return None;
-                    }
-                    stack.push(object);
-                    self.ws();
-                    let close = if object { b'}' } else { b']' };
-                    if self.peek() == Some(close) {
-                        self.i += 1;
-                        stack.pop();
-                    } else {
-                        if object {
-                            self.member_key()?;
-                        }
-                        continue;
-                    }
-                }
-                b't' => {
-                    self.literal(b"true")?;
-                }
-                b'f' => {
-                    self.literal(b"false")?;
-                }
-                b'n' => {
-                    self.literal(b"null")?;
-                }
-                _ => safe &= self.number()?,
-            }
-            // After a value: close containers or move to the next element.
-            loop {
-                let Some(object) = stack.last() else {
-                    return Some(safe);
-                };
-                self.ws();
-                match self.next()? {
-                    b',' => {
-                        self.ws();
-                        if object {
-                            self.member_key()?;
-                        }
-                        break;
-                    }
-                    b'}' if object => {
-                        stack.pop();
-                    }
-                    b']' if !object => {
-                        stack.pop();
-                    }
-                    _ => return None,
-                }
-            }
-        }
-    }
-
-    /// `"name" :` inside a nested object, leaving the scanner at the value.
-    fn member_key(&mut self) -> Option<()> {
-        self.eat(b'"')?;
-        self.string()?;
-        self.ws();
-        self.eat(b':')?;
-        self.ws();
+        entries.push(entry);
         Some(())
-    }
+    })?;
+    Some((entries, owned))
 }
