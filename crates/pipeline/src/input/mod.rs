@@ -252,12 +252,7 @@ impl InputContext {
             events.push(ev);
         }
         let n = events.len() as u64;
-        let start = Instant::now();
-        let res = tokio::select! {
-            r = self.queue.push(events) => r,
-            () = self.shutdown.cancelled() => Err(Error::Closed),
-        };
-        self.pushed(n, start, res)
+        self.counted(n, self.queue.push(events)).await
     }
 }
 
@@ -279,15 +274,20 @@ impl InputContext {
             received,
             decoder: decoder.clone(),
         };
-        let start = Instant::now();
-        let res = tokio::select! {
-            r = self.queue.push_lines(lines) => r,
-            () = self.shutdown.cancelled() => Err(Error::Closed),
-        };
-        self.pushed(n, start, res)
+        self.counted(n, self.queue.push_lines(lines)).await
     }
 
-    fn pushed(&self, n: u64, start: Instant, res: Result<()>) -> Result<()> {
+    /// Runs a push of `n` events until it is done or shutdown begins, and counts it.
+    async fn counted(
+        &self,
+        n: u64,
+        push: impl std::future::Future<Output = Result<()>>,
+    ) -> Result<()> {
+        let start = Instant::now();
+        let res = tokio::select! {
+            r = push => r,
+            () = self.shutdown.cancelled() => Err(Error::Closed),
+        };
         let ms = start.elapsed().as_millis() as u64;
         stats::add(&self.stats.queue_push_duration_ms, ms);
         stats::add(&self.events.queue_push_duration_ms, ms);

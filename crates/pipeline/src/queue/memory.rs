@@ -50,7 +50,35 @@ impl MemoryQueue {
 
     pub(crate) async fn push(&self, events: Vec<LogEvent>) -> Result<()> {
         let mut events = events.into_iter().peekable();
-        while events.peek().is_some() {
+        self.push_with(|items, room| {
+            items.extend(events.by_ref().take(room).map(Item::Event));
+            events.peek().is_none()
+        })
+        .await
+    }
+
+    /// Queues framed lines undecoded: the worker that takes them decodes them.
+    pub(crate) async fn push_lines(&self, mut lines: Lines) -> Result<()> {
+        self.push_with(|items, room| {
+            if room >= lines.frames.len() {
+                let empty = lines.empty_like();
+                items.push_back(Item::Lines(std::mem::replace(&mut lines, empty)));
+                true
+            } else {
+                items.push_back(Item::Lines(lines.split_front(room)));
+                false
+            }
+        })
+        .await
+    }
+
+    /// Waits for room, then lets `put` append up to `room` events (or lines) to the queue,
+    /// until it says it has put everything.
+    async fn push_with(
+        &self,
+        mut put: impl FnMut(&mut VecDeque<Item>, usize) -> bool,
+    ) -> Result<()> {
+        loop {
             let notified = self.not_full.notified();
             {
                 let mut st = self.state.lock();
@@ -60,45 +88,26 @@ impl MemoryQueue {
                 let room = self.max_events.saturating_sub(st.queued);
                 if room > 0 {
                     let before = st.items.len();
-                    st.items.extend(events.by_ref().take(room).map(Item::Event));
-                    st.queued += st.items.len() - before;
+                    let done = put(&mut st.items, room);
+                    let added: usize = st
+                        .items
+                        .range(before..)
+                        .map(|item| match item {
+                            Item::Event(_) => 1,
+                            Item::Lines(l) => l.frames.len(),
+                        })
+                        .sum();
+                    st.queued += added;
                     drop(st);
                     self.not_empty.notify_waiters();
+                    if done {
+                        return Ok(());
+                    }
                     continue;
                 }
             }
             notified.await;
         }
-        Ok(())
-    }
-
-    /// Queues framed lines undecoded: the worker that takes them decodes them.
-    pub(crate) async fn push_lines(&self, mut lines: Lines) -> Result<()> {
-        while !lines.frames.is_empty() {
-            let notified = self.not_full.notified();
-            {
-                let mut st = self.state.lock();
-                if st.closed {
-                    return Err(Error::Closed);
-                }
-                let room = self.max_events.saturating_sub(st.queued);
-                if room > 0 {
-                    let part = if room >= lines.frames.len() {
-                        let empty = lines.empty_like();
-                        std::mem::replace(&mut lines, empty)
-                    } else {
-                        lines.split_front(room)
-                    };
-                    st.queued += part.frames.len();
-                    st.items.push_back(Item::Lines(part));
-                    drop(st);
-                    self.not_empty.notify_waiters();
-                    continue;
-                }
-            }
-            notified.await;
-        }
-        Ok(())
     }
 
     pub(crate) async fn read_batch(&self, max: usize, delay: Duration) -> Option<Batch> {
