@@ -205,18 +205,23 @@ impl LineDecoder {
     /// One line through the codec, the input's additions and the common options.
     pub(crate) fn decode(&self, frame: Frame, at: &IngestTime) -> LogEvent {
         let d = decode_frame(frame, self.common.codec, self.common.decode_size_limit, at);
-        if d.parse_failure {
-            stats::add(&self.stats.failures, 1);
-        }
-        if d.too_long {
-            stats::add(&self.stats.too_long, 1);
-            stats::add(&self.stats.failures, 1);
-        }
-        let mut ev = d.event;
+        let mut ev = count_failures(&self.stats, d);
         (self.extra)(&mut ev);
         self.common.decorate(&mut ev);
         ev
     }
+}
+
+/// Counts a decoded event's codec failures; returns the event.
+fn count_failures(stats: &PluginStats, d: Decoded) -> LogEvent {
+    if d.parse_failure {
+        stats::add(&stats.failures, 1);
+    }
+    if d.too_long {
+        stats::add(&stats.too_long, 1);
+        stats::add(&stats.failures, 1);
+    }
+    d.event
 }
 
 /// What a running input needs.
@@ -240,14 +245,7 @@ impl InputContext {
         }
         let mut events = Vec::with_capacity(decoded.len());
         for d in decoded {
-            if d.parse_failure {
-                stats::add(&self.stats.failures, 1);
-            }
-            if d.too_long {
-                stats::add(&self.stats.too_long, 1);
-                stats::add(&self.stats.failures, 1);
-            }
-            let mut ev = d.event;
+            let mut ev = count_failures(&self.stats, d);
             common.decorate(&mut ev);
             events.push(ev);
         }
