@@ -38,16 +38,24 @@ fn leaf(v: IndexedValue<'_>) -> ReferenceValueLeaf<'_> {
 
 /// One document for the index writer: `_id`, `_source`, `_version`, `_seq_no`, the `_fields`
 /// terms `exists` needs, and the keyword / text / number JSON objects keyed by dotted path.
+///
+/// Boxed: tantivy moves documents through a bounded channel of batches (reallocated at every
+/// commit), which should hold pointers, not ~200-byte documents.
 #[derive(Debug)]
-pub struct SluiceDoc {
+pub struct SluiceDoc(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     fields: Fields,
     id: String,
     source: Bytes,
     version: u64,
     seq_no: u64,
     idoc: IndexedDoc,
-    /// which JSON objects have at least one value
-    has: [bool; 3],
+    /// indices of `idoc`'s values grouped by JSON field (document order within each)
+    order: Vec<u32>,
+    /// `order[starts[j]..starts[j + 1]]` are the values of JSON field `j`
+    starts: [usize; 4],
 }
 
 impl SluiceDoc {
@@ -60,19 +68,28 @@ impl SluiceDoc {
         seq_no: u64,
         idoc: IndexedDoc,
     ) -> SluiceDoc {
-        let mut has = [false; 3];
+        let mut counts = [0usize; 3];
         for (_, v) in idoc.values() {
-            has[json_of(&v) as usize] = true;
+            counts[json_of(&v) as usize] += 1;
         }
-        SluiceDoc {
+        let starts = [0, counts[0], counts[0] + counts[1], idoc.value_count()];
+        let mut next = [starts[0], starts[1], starts[2]];
+        let mut order = vec![0u32; idoc.value_count()];
+        for (i, (_, v)) in idoc.values().enumerate() {
+            let j = json_of(&v) as usize;
+            order[next[j]] = i as u32;
+            next[j] += 1;
+        }
+        SluiceDoc(Box::new(Inner {
             fields,
             id,
             source,
             version,
             seq_no,
             idoc,
-            has,
-        }
+            order,
+            starts,
+        }))
     }
 }
 
@@ -81,8 +98,8 @@ impl SluiceDoc {
 pub enum DocValue<'a> {
     /// A single value.
     Leaf(ReferenceValueLeaf<'a>),
-    /// The values of one JSON field, by path.
-    Object(&'a IndexedDoc, Json),
+    /// The values of one JSON field, by path: `(doc, indices of its values)`.
+    Object(&'a IndexedDoc, &'a [u32]),
 }
 
 impl<'a> Value<'a> for DocValue<'a> {
@@ -92,10 +109,9 @@ impl<'a> Value<'a> for DocValue<'a> {
     fn as_value(&self) -> ReferenceValue<'a, Self> {
         match self {
             DocValue::Leaf(l) => ReferenceValue::Leaf(l.clone()),
-            DocValue::Object(doc, json) => ReferenceValue::Object(ObjectIter {
+            DocValue::Object(doc, indices) => ReferenceValue::Object(ObjectIter {
                 doc,
-                json: *json,
-                next: 0,
+                indices: indices.iter(),
             }),
         }
     }
@@ -105,21 +121,16 @@ impl<'a> Value<'a> for DocValue<'a> {
 #[derive(Debug, Clone)]
 pub struct ObjectIter<'a> {
     doc: &'a IndexedDoc,
-    json: Json,
-    next: usize,
+    indices: std::slice::Iter<'a, u32>,
 }
 
 impl<'a> Iterator for ObjectIter<'a> {
     type Item = (&'a str, DocValue<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while let Some((path, v)) = self.doc.value(self.next) {
-            self.next += 1;
-            if json_of(&v) == self.json {
-                return Some((path, DocValue::Leaf(leaf(v))));
-            }
-        }
-        None
+        let &i = self.indices.next()?;
+        let (path, v) = self.doc.value(i as usize)?;
+        Some((path, DocValue::Leaf(leaf(v))))
     }
 }
 
@@ -135,7 +146,7 @@ impl<'a> Iterator for FieldsIter<'a> {
     type Item = (Field, DocValue<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let d = self.doc;
+        let d = &*self.doc.0;
         let f = &d.fields;
         loop {
             let stage = self.stage;
@@ -147,8 +158,11 @@ impl<'a> Iterator for FieldsIter<'a> {
             }
             self.stage += 1;
             let leaf = |l| Some(DocValue::Leaf(l));
-            let object =
-                |json: Json| d.has[json as usize].then_some(DocValue::Object(&d.idoc, json));
+            let object = |json: Json| {
+                let j = json as usize;
+                let indices = &d.order[d.starts[j]..d.starts[j + 1]];
+                (!indices.is_empty()).then_some(DocValue::Object(&d.idoc, indices))
+            };
             let item = match stage {
                 0 => (f.id, leaf(ReferenceValueLeaf::Str(&d.id))),
                 1 => (f.source, leaf(ReferenceValueLeaf::Bytes(&d.source))),

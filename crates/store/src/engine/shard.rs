@@ -733,13 +733,9 @@ impl Shard {
                         "index operation without a document",
                     ));
                 };
-                *pos = self.wal.append(&WalOp::Index {
-                    seq_no,
-                    version,
-                    id: id.clone(),
-                    source: source.clone(),
-                    auto_id,
-                });
+                *pos = self
+                    .wal
+                    .append_index(seq_no, version, &id, &source, auto_id);
                 let doc = self.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
                 if prev.is_some() {
                     w.delete_term(Term::from_field_text(self.fields.id, &id));
@@ -808,7 +804,9 @@ impl Shard {
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let mut w = self.writer.write();
+        let locked = started.elapsed();
         let last_seq = self.next_seq.load(Ordering::SeqCst);
         let generation = self.wal.roll()?;
         let payload = json!({"seq_no": last_seq.checked_sub(1), "translog_generation": generation})
@@ -822,6 +820,12 @@ impl Shard {
         self.live_bytes.store(0, Ordering::Relaxed);
         self.refreshed_seq.store(last_seq, Ordering::SeqCst);
         drop(w);
+        tracing::debug!(
+            index = %self.name,
+            wait_ms = locked.as_millis() as u64,
+            writes_blocked_ms = (started.elapsed() - locked).as_millis() as u64,
+            "refreshed"
+        );
         self.wal.trim_below(generation)?;
         Ok(())
     }

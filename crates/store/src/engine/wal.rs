@@ -52,8 +52,6 @@ impl WalOp {
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.extend_from_slice(&[0u8; 8]);
         let (kind, seq, ver, id, src): (u8, u64, u64, &str, &[u8]) = match self {
             WalOp::Index {
                 seq_no,
@@ -68,16 +66,7 @@ impl WalOp {
                 id,
             } => (3, *seq_no, *version, id, &[]),
         };
-        out.push(kind);
-        out.extend_from_slice(&seq.to_le_bytes());
-        out.extend_from_slice(&ver.to_le_bytes());
-        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        out.extend_from_slice(id.as_bytes());
-        out.extend_from_slice(src);
-        let payload_len = out.len() - start - 8;
-        let crc = crc32fast::hash(&out[start + 8..]);
-        out[start..start + 4].copy_from_slice(&(payload_len as u32).to_le_bytes());
-        out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+        encode_record(out, kind, seq, ver, id, src);
     }
 
     fn decode(p: &[u8]) -> Option<WalOp> {
@@ -105,6 +94,23 @@ impl WalOp {
             _ => None,
         }
     }
+}
+
+/// Appends one record: `[len][crc][kind][seq_no][version][id_len][id][source]`.
+fn encode_record(out: &mut Vec<u8>, kind: u8, seq: u64, ver: u64, id: &str, src: &[u8]) {
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 8]);
+    out.push(kind);
+
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&ver.to_le_bytes());
+    out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(src);
+    let payload_len = out.len() - start - 8;
+    let crc = crc32fast::hash(&out[start + 8..]);
+    out[start..start + 4].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
 }
 
 struct Pending {
@@ -198,6 +204,23 @@ impl Wal {
         let mut p = self.pending.lock();
         let before = p.buf.len();
         op.encode(&mut p.buf);
+        p.appended += (p.buf.len() - before) as u64;
+        p.appended
+    }
+
+    /// [`Wal::append`] of an index operation, from borrowed parts.
+    pub fn append_index(
+        &self,
+        seq_no: u64,
+        version: u64,
+        id: &str,
+        source: &[u8],
+        auto_id: bool,
+    ) -> u64 {
+        let mut p = self.pending.lock();
+        let before = p.buf.len();
+        let kind = if auto_id { 2 } else { 1 };
+        encode_record(&mut p.buf, kind, seq_no, version, id, source);
         p.appended += (p.buf.len() - before) as u64;
         p.appended
     }
