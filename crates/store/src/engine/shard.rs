@@ -888,27 +888,3 @@ pub fn validate_id(id: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// Parses a `_source`: must be one JSON object.
-pub fn parse_source(source: &[u8]) -> Result<Map<String, Value>> {
-    match serde_json::from_slice::<Value>(source) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(crate::mapping::doc_parsing(format!(
-            "failed to parse, document is not an object but [{}]",
-            match other {
-                Value::Array(_) => "START_ARRAY",
-                Value::String(_) => "VALUE_STRING",
-                Value::Number(_) => "VALUE_NUMBER",
-                Value::Bool(_) => "VALUE_BOOLEAN",
-                _ => "VALUE_NULL",
-            }
-        ))),
-        Err(e) => Err(
-            crate::mapping::doc_parsing("failed to parse").caused_by(Error::es(
-                400,
-                "json_parse_exception",
-                format!("{e}"),
-            )),
-        ),
-    }
-}
