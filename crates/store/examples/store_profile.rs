@@ -79,7 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(c)?;
     let segs = store.cat_indices(Some("python-logs"))?;
     if let Some(ci) = segs.first() {
-        println!("docs {} store {} bytes", ci.docs_count, ci.store_size_bytes);
+        println!(
+            "docs {} store {} bytes in {} segments",
+            ci.docs_count,
+            ci.store_size_bytes,
+            store.shard("python-logs")?.segment_count()
+        );
     }
     let queries = dashboard_queries();
     for (name, body) in &queries {

@@ -289,7 +289,8 @@ pub struct Shard {
     _index: Index,
     /// The schema fields.
     pub fields: Fields,
-    writer: RwLock<IndexWriter<SluiceDoc>>,
+    /// `None` once closed
+    writer: RwLock<Option<IndexWriter<SluiceDoc>>>,
     reader: IndexReader,
     wal: Wal,
     next_seq: AtomicU64,
@@ -401,7 +402,7 @@ impl Shard {
             meta: RwLock::new(meta),
             _index: index,
             fields,
-            writer: RwLock::new(writer),
+            writer: RwLock::new(Some(writer)),
             reader,
             wal,
             next_seq: AtomicU64::new(committed_seq.map_or(0, |s| s + 1)),
@@ -430,6 +431,7 @@ impl Shard {
     fn replay_op(&self, op: WalOp) -> Result<()> {
         let seq = op.seq_no();
         let w = self.writer.read();
+        let w = w.as_ref().ok_or_else(|| self.closed())?;
         match op {
             WalOp::Index {
                 seq_no,
@@ -652,7 +654,10 @@ impl Shard {
         let mut pos = 0;
         let w = self.writer.read();
         for item in items {
-            let r = self.apply_one(&w, item, &mut pos);
+            let r = match w.as_ref() {
+                Some(w) => self.apply_one(w, item, &mut pos),
+                None => Err(self.closed()),
+            };
             out.push(r);
         }
         drop(w);
@@ -805,7 +810,10 @@ impl Shard {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let mut w = self.writer.write();
+        let mut guard = self.writer.write();
+        let Some(w) = guard.as_mut() else {
+            return Ok(());
+        };
         let locked = started.elapsed();
         let last_seq = self.next_seq.load(Ordering::SeqCst);
         let generation = self.wal.roll()?;
@@ -819,7 +827,7 @@ impl Shard {
         self.live.lock().clear();
         self.live_bytes.store(0, Ordering::Relaxed);
         self.refreshed_seq.store(last_seq, Ordering::SeqCst);
-        drop(w);
+        drop(guard);
         tracing::debug!(
             index = %self.name,
             wait_ms = locked.as_millis() as u64,
@@ -828,6 +836,11 @@ impl Shard {
         );
         self.wal.trim_below(generation)?;
         Ok(())
+    }
+
+    /// Number of searchable segments.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// True when writes are waiting for a refresh.
@@ -849,7 +862,24 @@ impl Shard {
     /// Waits for background merges and releases the writer (on close).
     pub(crate) fn close(&self) -> Result<()> {
         self.dirty.store(true, Ordering::SeqCst);
-        self.refresh()
+        self.refresh()?;
+        let Some(w) = self.writer.write().take() else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        w.wait_merging_threads()
+            .map_err(|e| Error::tantivy(&self.name, e))?;
+        tracing::debug!(index = %self.name, ms = started.elapsed().as_millis() as u64, "merges finished");
+        Ok(())
+    }
+
+    fn closed(&self) -> Error {
+        Error::es(
+            400,
+            "index_closed_exception",
+            format!("closed index [{}]", self.name),
+        )
+        .with("index", self.name.clone())
     }
 }
 

@@ -543,23 +543,39 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
         let outs: Vec<Result<SegOut>> = if threads <= 1 {
             (0..tasks.len()).map(run).collect()
         } else {
-            std::thread::scope(|sc| {
+            // each thread takes the next task when done (tasks differ in cost); results are
+            // merged in task order, so that float sums do not depend on scheduling
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut done: Vec<(usize, Result<SegOut>)> = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let run = &run;
-                        let n = tasks.len();
-                        sc.spawn(move || (t..n).step_by(threads).map(run).collect::<Vec<_>>())
+                    .map(|_| {
+                        let (run, next, n) = (&run, &next, tasks.len());
+                        sc.spawn(move || {
+                            let mut out = Vec::new();
+                            loop {
+                                let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if t >= n {
+                                    return out;
+                                }
+                                out.push((t, run(t)));
+                            }
+                        })
                     })
                     .collect();
                 handles
                     .into_iter()
                     .flat_map(|h| {
                         h.join().unwrap_or_else(|_| {
-                            vec![Err(Error::es(500, "exception", "search thread panicked"))]
+                            vec![(
+                                usize::MAX,
+                                Err(Error::es(500, "exception", "search thread panicked")),
+                            )]
                         })
                     })
                     .collect()
-            })
+            });
+            done.sort_by_key(|(t, _)| *t);
+            done.into_iter().map(|(_, out)| out).collect()
         };
         for out in outs {
             let out = out?;
@@ -614,7 +630,10 @@ fn split_segments(segments: &[tantivy::SegmentReader], cores: usize) -> Vec<(usi
             lo = hi;
         }
     }
-    tasks.sort_by_key(|(_, (lo, hi))| std::cmp::Reverse(hi.saturating_sub(*lo)));
+    // largest first (a whole segment's range ends at u32::MAX: size it by its documents)
+    tasks.sort_by_key(|&(ord, (lo, hi))| {
+        std::cmp::Reverse(hi.min(segments[ord].max_doc()).saturating_sub(lo))
+    });
     tasks
 }
 

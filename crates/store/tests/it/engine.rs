@@ -260,6 +260,29 @@ fn bad_values_fail_only_their_item() {
     assert_eq!(r["aggregations"]["s"]["value"], 3.5);
 }
 
+/// Closing a store commits and waits for merges; a write through a closed store is refused,
+/// and a reopened store has every acknowledged document.
+#[test]
+fn writes_after_close_are_refused_and_reopen_sees_everything() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    // one segment per bulk, enough segments for the merge policy to merge
+    for i in 0..12 {
+        let docs: Vec<Value> = (0..50).map(|j| json!({"n": i * 50 + j})).collect();
+        bulk_index(&store, "c", &docs);
+    }
+    ok(store.close());
+    let e = store
+        .index_doc("c", None, OpType::Index, br#"{"n":-1}"#, Refresh::False)
+        .err()
+        .map(|e| (e.status(), e.es_type().to_owned()));
+    assert_eq!(e, Some((400, "index_closed_exception".to_owned())));
+    drop(store);
+    let store = open(dir.path());
+    let r = search(&store, "c", &json!({"size": 0, "track_total_hits": true}));
+    assert_eq!(r["hits"]["total"]["value"], 600);
+}
+
 /// The `_bulk` response written directly is byte for byte the serialised tree: successes,
 /// per-item errors (with `caused_by`), deletes of missing documents, ids needing escapes.
 #[test]
