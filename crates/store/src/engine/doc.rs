@@ -6,7 +6,7 @@ use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf};
 use tantivy::schema::{Document, Field, Value};
 
 use crate::engine::shard::Fields;
-use crate::mapping::{IndexedDoc, IndexedValue};
+use crate::mapping::{IndexedDoc, Slot, Span};
 
 /// Which JSON field of the schema a value goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,20 +19,25 @@ pub enum Json {
     Number,
 }
 
-fn json_of(v: &IndexedValue<'_>) -> Json {
-    match v {
-        IndexedValue::Keyword(_) => Json::Keyword,
-        IndexedValue::Text(_) => Json::Text,
-        IndexedValue::Long(_) | IndexedValue::Double(_) | IndexedValue::Bool(_) => Json::Number,
+fn json_of(slot: &Slot) -> Json {
+    match slot {
+        Slot::Keyword(_) => Json::Keyword,
+        Slot::Text(_) => Json::Text,
+        Slot::Long(_) | Slot::Double(_) | Slot::Bool(_) => Json::Number,
     }
 }
 
-fn leaf(v: IndexedValue<'_>) -> ReferenceValueLeaf<'_> {
-    match v {
-        IndexedValue::Keyword(s) | IndexedValue::Text(s) => ReferenceValueLeaf::Str(s),
-        IndexedValue::Long(n) => ReferenceValueLeaf::I64(n),
-        IndexedValue::Double(x) => ReferenceValueLeaf::F64(x),
-        IndexedValue::Bool(b) => ReferenceValueLeaf::Bool(b),
+fn text(buf: &str, s: Span) -> &str {
+    buf.get(s.start as usize..s.end as usize)
+        .unwrap_or_default()
+}
+
+fn leaf(buf: &str, slot: Slot) -> ReferenceValueLeaf<'_> {
+    match slot {
+        Slot::Keyword(s) | Slot::Text(s) => ReferenceValueLeaf::Str(text(buf, s)),
+        Slot::Long(n) => ReferenceValueLeaf::I64(n),
+        Slot::Double(x) => ReferenceValueLeaf::F64(x),
+        Slot::Bool(b) => ReferenceValueLeaf::Bool(b),
     }
 }
 
@@ -52,9 +57,9 @@ struct Inner {
     version: u64,
     seq_no: u64,
     idoc: IndexedDoc,
-    /// indices of `idoc`'s values grouped by JSON field (document order within each)
-    order: Vec<u32>,
-    /// `order[starts[j]..starts[j + 1]]` are the values of JSON field `j`
+    /// `idoc`'s values grouped by JSON field (document order within each)
+    grouped: Vec<(Span, Slot)>,
+    /// `grouped[starts[j]..starts[j + 1]]` are the values of JSON field `j`
     starts: [usize; 4],
 }
 
@@ -68,17 +73,15 @@ impl SluiceDoc {
         seq_no: u64,
         idoc: IndexedDoc,
     ) -> SluiceDoc {
+        let slots = idoc.slots();
         let mut counts = [0usize; 3];
-        for (_, v) in idoc.values() {
-            counts[json_of(&v) as usize] += 1;
+        for (_, slot) in slots {
+            counts[json_of(slot) as usize] += 1;
         }
-        let starts = [0, counts[0], counts[0] + counts[1], idoc.value_count()];
-        let mut next = [starts[0], starts[1], starts[2]];
-        let mut order = vec![0u32; idoc.value_count()];
-        for (i, (_, v)) in idoc.values().enumerate() {
-            let j = json_of(&v) as usize;
-            order[next[j]] = i as u32;
-            next[j] += 1;
+        let starts = [0, counts[0], counts[0] + counts[1], slots.len()];
+        let mut grouped = Vec::with_capacity(slots.len());
+        for j in [Json::Keyword, Json::Text, Json::Number] {
+            grouped.extend(slots.iter().filter(|(_, s)| json_of(s) == j).copied());
         }
         SluiceDoc(Box::new(Inner {
             fields,
@@ -87,7 +90,7 @@ impl SluiceDoc {
             version,
             seq_no,
             idoc,
-            order,
+            grouped,
             starts,
         }))
     }
@@ -98,8 +101,8 @@ impl SluiceDoc {
 pub enum DocValue<'a> {
     /// A single value.
     Leaf(ReferenceValueLeaf<'a>),
-    /// The values of one JSON field, by path: `(doc, indices of its values)`.
-    Object(&'a IndexedDoc, &'a [u32]),
+    /// The values of one JSON field, by path: `(buffer, its values)`.
+    Object(&'a str, &'a [(Span, Slot)]),
 }
 
 impl<'a> Value<'a> for DocValue<'a> {
@@ -109,9 +112,9 @@ impl<'a> Value<'a> for DocValue<'a> {
     fn as_value(&self) -> ReferenceValue<'a, Self> {
         match self {
             DocValue::Leaf(l) => ReferenceValue::Leaf(l.clone()),
-            DocValue::Object(doc, indices) => ReferenceValue::Object(ObjectIter {
-                doc,
-                indices: indices.iter(),
+            DocValue::Object(buf, values) => ReferenceValue::Object(ObjectIter {
+                buf,
+                values: values.iter(),
             }),
         }
     }
@@ -120,17 +123,16 @@ impl<'a> Value<'a> for DocValue<'a> {
 /// The `(path, value)` pairs of one JSON field, in document order.
 #[derive(Debug, Clone)]
 pub struct ObjectIter<'a> {
-    doc: &'a IndexedDoc,
-    indices: std::slice::Iter<'a, u32>,
+    buf: &'a str,
+    values: std::slice::Iter<'a, (Span, Slot)>,
 }
 
 impl<'a> Iterator for ObjectIter<'a> {
     type Item = (&'a str, DocValue<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &i = self.indices.next()?;
-        let (path, v) = self.doc.value(i as usize)?;
-        Some((path, DocValue::Leaf(leaf(v))))
+        let &(path, slot) = self.values.next()?;
+        Some((text(self.buf, path), DocValue::Leaf(leaf(self.buf, slot))))
     }
 }
 
@@ -160,8 +162,8 @@ impl<'a> Iterator for FieldsIter<'a> {
             let leaf = |l| Some(DocValue::Leaf(l));
             let object = |json: Json| {
                 let j = json as usize;
-                let indices = &d.order[d.starts[j]..d.starts[j + 1]];
-                (!indices.is_empty()).then_some(DocValue::Object(&d.idoc, indices))
+                let values = &d.grouped[d.starts[j]..d.starts[j + 1]];
+                (!values.is_empty()).then_some(DocValue::Object(d.idoc.buf(), values))
             };
             let item = match stage {
                 0 => (f.id, leaf(ReferenceValueLeaf::Str(&d.id))),

@@ -23,13 +23,14 @@ use crate::error::{Error, Result};
 
 /// A range of [`IndexedDoc`]'s text buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
-    start: u32,
-    end: u32,
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
+/// One value of an [`IndexedDoc`], its strings as spans of the document's buffer.
 #[derive(Debug, Clone, Copy)]
-enum Slot {
+pub(crate) enum Slot {
     Keyword(Span),
     Text(Span),
     Long(i64),
@@ -123,6 +124,16 @@ impl IndexedDoc {
     /// `(path, value)` pairs in document order (an array gives one pair per element).
     pub fn values(&self) -> impl Iterator<Item = (&str, IndexedValue<'_>)> + '_ {
         (0..self.values.len()).filter_map(|i| self.value(i))
+    }
+
+    /// The values as spans of [`IndexedDoc::buf`] (for the tantivy document).
+    pub(crate) fn slots(&self) -> &[(Span, Slot)] {
+        &self.values
+    }
+
+    /// The buffer the spans of [`IndexedDoc::slots`] point into.
+    pub(crate) fn buf(&self) -> &str {
+        &self.buf
     }
 
     /// Number of `(path, value)` pairs.

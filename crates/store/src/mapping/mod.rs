@@ -12,6 +12,7 @@ pub mod date;
 mod oracle;
 
 pub use convert::{IndexedDoc, IndexedValue};
+pub(crate) use convert::{Slot, Span};
 
 use std::collections::{BTreeMap, HashMap};
 
