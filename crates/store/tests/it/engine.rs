@@ -587,3 +587,42 @@ fn nested_terms_with_many_values_are_exact() {
         .unwrap_or_default();
     assert_eq!(got_top, top);
 }
+
+/// Counting and aggregating without hits (`size: 0`) skip deleted and overwritten documents,
+/// as searches with hits do.
+#[test]
+fn size_zero_counts_skip_deleted_documents() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    for i in 0..200 {
+        let level = if i % 2 == 0 { "INFO" } else { "ERROR" };
+        ok(store.index_doc(
+            "d",
+            Some(&i.to_string()),
+            OpType::Index,
+            json!({"level": level, "n": i}).to_string().as_bytes(),
+            Refresh::False,
+        ));
+    }
+    // Delete ten INFO documents and overwrite ten ERROR ones as INFO.
+    for i in (0..20).step_by(2) {
+        ok(store.delete_doc("d", &i.to_string(), Refresh::False));
+    }
+    for i in (1..20).step_by(2) {
+        ok(store.index_doc(
+            "d",
+            Some(&i.to_string()),
+            OpType::Index,
+            json!({"level": "INFO", "n": i}).to_string().as_bytes(),
+            Refresh::True,
+        ));
+    }
+    let body = json!({"size": 0, "aggs": {"l": {"terms": {"field": "level.keyword"}}}});
+    let r = search(&store, "d", &body);
+    assert_eq!(r["hits"]["total"]["value"], 190);
+    let buckets = &r["aggregations"]["l"]["buckets"];
+    assert_eq!(buckets[0], json!({"key": "INFO", "doc_count": 100}));
+    assert_eq!(buckets[1], json!({"key": "ERROR", "doc_count": 90}));
+    let c = ok(store.count("d", None, &SearchParams::default()));
+    assert_eq!(c["count"], 190);
+}
