@@ -116,10 +116,7 @@ impl RawObject {
     fn parse(&self, e: &Entry) -> Value {
         let raw = &self.bytes[e.vs as usize..e.vt as usize];
         // The common case, a string without escapes, needs no parser.
-        if let [b'"', inner @ .., b'"'] = raw
-            && !inner.contains(&b'\\')
-            && let Ok(s) = std::str::from_utf8(inner)
-        {
+        if let Some(s) = plain_str(raw) {
             return Value::String(s.to_owned());
         }
         // The scan parses at once every value a full parse could refuse (see `scan`), so this
@@ -130,20 +127,20 @@ impl RawObject {
         })
     }
 
-    /// The received value of `e`, taken out of the read cache or parsed.
-    fn take_received(&mut self, e: &Entry) -> Value {
-        self.cache
-            .get_mut()
-            .and_then(|c| c[e.ord as usize].take())
-            .unwrap_or_else(|| self.parse(e))
+    /// The received value of member `i`, taken out of the read cache or parsed.
+    fn take_received(&mut self, i: usize) -> Value {
+        let ord = self.entries[i].ord as usize;
+        match self.cache.get_mut().and_then(|c| c[ord].take()) {
+            Some(v) => v,
+            None => self.parse(&self.entries[i]),
+        }
     }
 
     /// The value of member `i`, owned from now on (so that changes are written out).
     pub(super) fn owned_mut(&mut self, i: usize) -> &mut Value {
         self.map = OnceLock::new();
         if self.entries[i].owned == NONE {
-            let e = self.entries[i].clone();
-            let v = self.take_received(&e);
+            let v = self.take_received(i);
             self.entries[i].owned = self.owned.len() as u32;
             self.owned.push(v);
         }
@@ -161,11 +158,8 @@ impl RawObject {
         let e = self.entries.get(self.position(key)?)?;
         if e.owned == NONE {
             let raw = &self.bytes[e.vs as usize..e.vt as usize];
-            if let [b'"', inner @ .., b'"'] = raw
-                && !inner.contains(&b'\\')
-            {
-                // Validated as UTF-8 by the scan.
-                return std::str::from_utf8(inner).ok();
+            if let Some(s) = plain_str(raw) {
+                return Some(s);
             }
             if raw.first() != Some(&b'"') {
                 return None;
@@ -218,15 +212,16 @@ impl RawObject {
     pub(super) fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self.position(key)?;
         self.map = OnceLock::new();
-        let e = self.entries.remove(i);
-        Some(self.take_value(&e))
+        let v = self.take_value(i);
+        self.entries.remove(i);
+        Some(v)
     }
 
-    fn take_value(&mut self, e: &Entry) -> Value {
-        if e.owned == NONE {
-            self.take_received(e)
-        } else {
-            std::mem::take(&mut self.owned[e.owned as usize])
+    /// The value of member `i`, taken out (the member is about to go).
+    fn take_value(&mut self, i: usize) -> Value {
+        match self.entries[i].owned {
+            NONE => self.take_received(i),
+            o => std::mem::take(&mut self.owned[o as usize]),
         }
     }
 
@@ -245,10 +240,9 @@ impl RawObject {
             return m;
         }
         let mut map = Map::with_capacity(self.entries.len());
-        let entries = std::mem::take(&mut self.entries);
-        for e in &entries {
-            let k = self.key(e).to_owned();
-            map.insert(k, self.take_value(e));
+        for i in 0..self.entries.len() {
+            let k = self.key(&self.entries[i]).to_owned();
+            map.insert(k, self.take_value(i));
         }
         map
     }
@@ -364,4 +358,12 @@ fn scan(bytes: &[u8]) -> Option<(Vec<Entry>, Vec<Value>)> {
         Some(())
     })?;
     Some((entries, owned))
+}
+
+/// The text of a received string without escapes (its bytes, validated as UTF-8 by the scan).
+fn plain_str(raw: &[u8]) -> Option<&str> {
+    match raw {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => std::str::from_utf8(inner).ok(),
+        _ => None,
+    }
 }
