@@ -66,7 +66,8 @@ struct Args {
     /// Monitoring API address (Logstash's `api.http.host`:`api.http.port`).
     #[arg(long = "http", alias = "api.http", default_value = DEFAULT_API)]
     http: String,
-    /// Allow inputs to listen on non-loopback addresses (they have no authentication).
+    /// Allow inputs and the monitoring API (--http) to listen on non-loopback addresses (they
+    /// have no authentication).
     #[arg(long = "allow-remote")]
     allow_remote: bool,
     /// Check the configuration and exit (`config.test_and_exit`).
@@ -146,6 +147,7 @@ fn try_main(args: Args) -> anyhow::Result<()> {
             println!("Configuration OK");
             return Ok(());
         }
+        check_monitor_exposure(&args.http, args.allow_remote)?;
         let running = runtime::start(components, settings, force.clone()).await?;
         let monitor_stop = CancellationToken::new();
         let monitor = serve_monitor(&args.http, &running, &monitor_stop).await?;
@@ -158,6 +160,26 @@ fn try_main(args: Args) -> anyhow::Result<()> {
         tracing::info!("pipeline stopped");
         Ok(())
     })
+}
+
+/// The monitoring API has no authentication: a non-loopback address (or a host name that
+/// resolves to one) is refused unless `--allow-remote` says so.
+fn check_monitor_exposure(addr: &str, allow_remote: bool) -> anyhow::Result<()> {
+    use std::net::ToSocketAddrs as _;
+    if allow_remote {
+        return Ok(());
+    }
+    let resolved: Vec<_> = addr
+        .to_socket_addrs()
+        .with_context(|| format!("--http {addr}: not an address (HOST:PORT)"))?
+        .collect();
+    if let Some(exposed) = resolved.iter().find(|a| !a.ip().is_loopback()) {
+        anyhow::bail!(
+            "refusing to serve the monitoring API on {exposed} (--http {addr}): it has no \
+             authentication; use a loopback address, or pass --allow-remote to expose it anyway"
+        );
+    }
+    Ok(())
 }
 
 /// Serves the monitoring API. Like Logstash's `api.http.port` default range 9600-9700, the

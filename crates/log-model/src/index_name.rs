@@ -35,6 +35,11 @@ pub fn validate_index_name(name: &str) -> Result<()> {
             "must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]".to_owned(),
         );
     }
+    if name.chars().any(char::is_control) {
+        // Elasticsearch names its directories by uuid and lets these through; here the name is
+        // the directory and goes into response headers, so they are refused up front
+        return fail("must not contain control characters".to_owned());
+    }
     if name.starts_with(['_', '-', '+']) {
         return fail("must not start with '_', '-', or '+'".to_owned());
     }

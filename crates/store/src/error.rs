@@ -138,7 +138,16 @@ impl Error {
     pub fn reason(&self) -> String {
         match self {
             Error::Es { reason, .. } => reason.clone(),
-            other => other.to_string(),
+            // a response never shows where the data lives (the log line has the full path)
+            Error::Io { path, source } => format!(
+                "i/o error on [{}]: {}",
+                last_component(path),
+                redact_paths(&source.to_string())
+            ),
+            Error::Tantivy { index, source } => format!(
+                "index engine error on [{index}]: {}",
+                redact_paths(&source.to_string())
+            ),
         }
     }
 
@@ -204,5 +213,65 @@ impl From<log_model::Error> for Error {
             .with("index", name),
             other => Error::illegal_argument(other.to_string()),
         }
+    }
+}
+
+fn last_component(path: &str) -> &str {
+    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(path)
+}
+
+/// Replaces every absolute path (`/a/b/c`, at least two separators) in `text` by `…/c`.
+pub(crate) fn redact_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('/') {
+        let starts_word = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || "\"'([{=:".contains(c));
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || "\"'()[]{},".contains(c))
+            .map_or(rest.len(), |e| at + e);
+        let candidate = &rest[at..end];
+        out.push_str(&rest[..at]);
+        if starts_word && candidate.matches('/').count() >= 2 {
+            out.push('…');
+            out.push('/');
+            out.push_str(last_component(candidate));
+        } else {
+            out.push_str(candidate);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_never_show_server_paths() {
+        fn check(input: &str, expected: &str) {
+            assert_eq!(redact_paths(input), expected, "{input}");
+        }
+        check("no path here", "no path here");
+        check("a/b is relative", "a/b is relative");
+        check(
+            "FileDoesNotExist(\"/srv/data/indices/x/meta.json\")",
+            "FileDoesNotExist(\"…/meta.json\")",
+        );
+        check("open /tmp/x/y: denied", "open …/y: denied");
+        check("ratio 1/2", "ratio 1/2");
+        let e = Error::io(
+            "/srv/data/indices/logs/translog-1.tlog",
+            std::io::Error::other("No space left on device"),
+        );
+        assert_eq!(
+            e.reason(),
+            "i/o error on [translog-1.tlog]: No space left on device"
+        );
+        assert!(!e.to_es_body().to_string().contains("/srv"));
     }
 }

@@ -327,6 +327,14 @@ fn index_names() {
         );
     }
     check(".", Err("invalid index name [.], must not be '.' or '..'"));
+    for bad in ["a\nb", "a\0b", "a\u{7f}b"] {
+        check(
+            bad,
+            Err(&format!(
+                "invalid index name [{bad}], must not contain control characters"
+            )),
+        );
+    }
     check("", Err("invalid index name [], must not be empty"));
     let long = "a".repeat(256);
     check(

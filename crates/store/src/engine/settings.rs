@@ -106,6 +106,9 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                 })?;
             }
             "refresh_interval" => s.refresh_interval = Some(parse_interval(&text)?),
+            k if crate::mapping::LIMIT_SETTINGS.contains(&k) => {
+                crate::mapping::parse_limit(k, &val)?;
+            }
             other => {
                 return Err(Error::illegal_argument(format!(
                     "unknown setting [index.{other}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings"

@@ -21,7 +21,7 @@ use tantivy::{
 use crate::engine::doc::SluiceDoc;
 use crate::engine::wal::{Wal, WalOp};
 use crate::error::{Error, Result};
-use crate::mapping::{IndexedDoc, Mapping};
+use crate::mapping::{IndexedDoc, Limits, Mapping};
 
 /// Name of the analyzer used for `text` fields (ES `standard`: word split + lowercase).
 pub const TEXT_ANALYZER: &str = "es_standard";
@@ -132,7 +132,7 @@ impl IndexMeta {
             "name": self.name,
             "uuid": self.uuid,
             "created_ms": self.created_ms,
-            "mappings": self.mapping.to_json(),
+            "mapping_flat": self.mapping.to_flat_json(),
             "replicas": self.replicas,
             "refresh_interval": match self.refresh_interval {
                 None => Value::Null,
@@ -161,7 +161,13 @@ impl IndexMeta {
                 .ok_or_else(bad)?
                 .to_owned(),
             created_ms: v.get("created_ms").and_then(Value::as_i64).unwrap_or(0),
-            mapping: Mapping::parse(v.get("mappings").ok_or_else(bad)?)?,
+            // `mapping_flat` nests no deeper however deep the mapping is; `mappings` (the ES
+            // rendering) is what stores before it wrote
+            mapping: match (v.get("mapping_flat"), v.get("mappings")) {
+                (Some(flat), _) => Mapping::from_flat_json(flat)?,
+                (None, Some(tree)) => Mapping::parse(tree)?,
+                (None, None) => return Err(bad()),
+            },
             replicas: v.get("replicas").and_then(Value::as_u64).unwrap_or(1) as u32,
             refresh_interval,
             settings: v
@@ -505,6 +511,7 @@ impl Shard {
         let mut meta = self.meta.write();
         let mut m = meta.mapping.clone();
         m.merge(mapping)?;
+        m.check_limits(&Limits::from_settings(&meta.settings)?)?;
         meta.mapping = m;
         write_meta(&self.dir, &meta)
     }
@@ -585,6 +592,15 @@ impl Shard {
                 if !up.is_empty() {
                     let mut m = meta.mapping.clone();
                     m.apply(up);
+                    let limits = Limits::from_settings(&meta.settings)?;
+                    m.check_limits(&limits).map_err(|e| {
+                        Error::es(
+                            400,
+                            "document_parsing_exception",
+                            format!("failed to parse: {}", e.reason()),
+                        )
+                        .caused_by(e)
+                    })?;
                     let old = std::mem::replace(&mut meta.mapping, m);
                     if let Err(e) = write_meta(&self.dir, &meta) {
                         meta.mapping = old;

@@ -414,6 +414,7 @@ impl Store {
             // leftovers of a deleted or crashed index
             fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         }
+        mapping.check_limits(&crate::mapping::Limits::from_settings(&settings.rendered)?)?;
         let meta = IndexMeta {
             name: name.to_owned(),
             uuid: new_uuid(),

@@ -5,11 +5,17 @@
 //! `[len: u32 LE][crc32(payload): u32 LE][payload]`, the payload
 //! `[kind: u8][seq_no: u64][version: u64][id_len: u32][id][source]`.
 //! Writers [`Wal::append`] under the index's writer lock, then [`Wal::sync`] outside it: one
-//! thread's fsync covers every record appended before it (group commit).
+//! thread's fsync covers every record appended before it (group commit), and every writer whose
+//! records were in that batch gets the batch's result. The first failed write or fsync stops the
+//! log (as PostgreSQL stops after a failed fsync: the kernel may have dropped the dirty pages):
+//! every later sync of a record not yet durable gets the same error until the store reopens the
+//! index, whose replay truncates whatever partial record the failure left. The file sits behind
+//! [`LogFile`] so tests inject `ENOSPC`/`EIO`.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -118,17 +124,50 @@ struct Pending {
     appended: u64,
 }
 
+/// The file a generation is written to (a real [`File`], or a test double that fails).
+pub trait LogFile: Send {
+    /// Writes the whole buffer.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
+    /// Makes what was written durable (`fdatasync`).
+    fn sync_data(&mut self) -> io::Result<()>;
+}
+
+impl LogFile for File {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        Write::write_all(self, buf)
+    }
+    fn sync_data(&mut self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+}
+
+/// Opens (creates, for appending) the file of a generation.
+pub type Opener = Arc<dyn Fn(&Path) -> io::Result<Box<dyn LogFile>> + Send + Sync>;
+
+fn real_opener() -> Opener {
+    Arc::new(|path: &Path| {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(|f| Box::new(f) as Box<dyn LogFile>)
+    })
+}
+
 struct SyncState {
-    file: File,
+    file: Box<dyn LogFile>,
     path: PathBuf,
     generation: u64,
     synced: u64,
+    /// The first write or fsync error: the log is stopped.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 /// A per-index write-ahead log.
 pub struct Wal {
     dir: PathBuf,
     fsync: bool,
+    opener: Opener,
     pending: Mutex<Pending>,
     sync: Mutex<SyncState>,
 }
@@ -169,6 +208,11 @@ impl Wal {
     /// Opens the log in `dir`: reads every generation (truncating torn tails), then starts a new
     /// generation for writing.
     pub fn open(dir: &Path, fsync: bool) -> Result<(Wal, Replay)> {
+        Wal::open_with(dir, fsync, real_opener())
+    }
+
+    /// [`Wal::open`] writing through `opener` (tests inject failing files).
+    pub fn open_with(dir: &Path, fsync: bool, opener: Opener) -> Result<(Wal, Replay)> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let gens = generations(dir)?;
         let mut replay = Replay::default();
@@ -178,12 +222,13 @@ impl Wal {
         }
         let generation = gens.last().map_or(1, |g| g + 1);
         let path = gen_path(dir, generation);
-        let file = create_file(&path)?;
-        sync_dir(dir);
+        let file = opener(&path).map_err(|e| Error::io(&path, e))?;
+        sync_dir(dir)?;
         Ok((
             Wal {
                 dir: dir.to_owned(),
                 fsync,
+                opener,
                 pending: Mutex::new(Pending {
                     buf: Vec::with_capacity(1 << 20),
                     appended: 0,
@@ -193,6 +238,7 @@ impl Wal {
                     path,
                     generation,
                     synced: 0,
+                    failed: None,
                 }),
             },
             replay,
@@ -235,6 +281,9 @@ impl Wal {
     }
 
     fn flush_locked(&self, s: &mut SyncState) -> Result<()> {
+        if let Some((kind, msg)) = &s.failed {
+            return Err(stopped(&s.path, *kind, msg));
+        }
         let (buf, end) = {
             let mut p = self.pending.lock();
             let cap = p.buf.capacity().min(8 << 20);
@@ -244,13 +293,25 @@ impl Wal {
             )
         };
         if !buf.is_empty() {
-            s.file.write_all(&buf).map_err(|e| Error::io(&s.path, e))?;
-            if self.fsync {
-                s.file.sync_data().map_err(|e| Error::io(&s.path, e))?;
+            let mut done = s.file.write_all(&buf);
+            if done.is_ok() && self.fsync {
+                done = s.file.sync_data();
+            }
+            if let Err(e) = done {
+                // the batch may be partly on disk: nothing after it may be written, and every
+                // writer of it (and of anything later) gets this error
+                tracing::error!(file = %s.path.display(), error = %e, "translog write failed; the index stops taking writes until it is reopened");
+                s.failed = Some((e.kind(), e.to_string()));
+                return Err(stopped(&s.path, e.kind(), &e.to_string()));
             }
         }
         s.synced = end;
         Ok(())
+    }
+
+    /// True when a write or fsync failed: no further write can be acknowledged.
+    pub fn is_stopped(&self) -> bool {
+        self.sync.lock().failed.is_some()
     }
 
     /// Flushes the tail and starts a new generation; returns the new generation number. Call it
@@ -260,10 +321,10 @@ impl Wal {
         self.flush_locked(&mut s)?;
         let generation = s.generation + 1;
         let path = gen_path(&self.dir, generation);
-        s.file = create_file(&path)?;
+        s.file = (self.opener)(&path).map_err(|e| Error::io(&path, e))?;
         s.path = path;
         s.generation = generation;
-        sync_dir(&self.dir);
+        sync_dir(&self.dir)?;
         Ok(generation)
     }
 
@@ -284,18 +345,24 @@ impl Wal {
     }
 }
 
-fn create_file(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| Error::io(path, e))
+/// The error every sync gets once the log stopped.
+fn stopped(path: &Path, kind: io::ErrorKind, msg: &str) -> Error {
+    Error::io(
+        path,
+        io::Error::new(
+            kind,
+            format!(
+                "translog stopped after a failed write ({msg}); the write was not acknowledged and may or may not be applied after a restart"
+            ),
+        ),
+    )
 }
 
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+/// Makes a directory's entries (a new or renamed file) durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))
 }
 
 /// Reads one generation into `ops`; a torn or corrupt tail is cut off (and reported). Returns the

@@ -27,10 +27,14 @@ impl Credentials {
     /// Parses a `NAME:PASSWORD` (or `ID:KEY`) command-line value.
     ///
     /// # Errors
-    /// When the value has no `:` or an empty name.
+    /// When the value has no `:`, an empty name or an empty secret (an empty password would
+    /// let anyone who knows the name in, and so would expose a non-loopback listener).
     pub fn parse_pair(value: &str) -> Result<(String, String), String> {
         match value.split_once(':') {
-            Some((n, p)) if !n.is_empty() => Ok((n.to_owned(), p.to_owned())),
+            Some((n, p)) if !n.is_empty() && !p.is_empty() => Ok((n.to_owned(), p.to_owned())),
+            Some((n, _)) if !n.is_empty() => Err(format!(
+                "expected NAME:SECRET, got [{n}:] (the secret after ':' must not be empty)"
+            )),
             _ => Err(format!(
                 "expected NAME:SECRET, got [{value}] (the part before ':' must not be empty)"
             )),

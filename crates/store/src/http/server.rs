@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -63,21 +63,7 @@ impl State {
         loop {
             let wanted = current.saturating_add(bytes);
             if current > 0 && wanted > limit {
-                return Err(Failure::Es(
-                    Error::es(
-                        429,
-                        "circuit_breaking_exception",
-                        format!(
-                            "[in_flight_requests] Data too large, data for [<http_request>] would be \
-                             [{wanted}/{}], which is larger than the limit of [{limit}/{}]",
-                            human(wanted),
-                            human(limit)
-                        ),
-                    )
-                    .with("bytes_wanted", wanted)
-                    .with("bytes_limit", limit)
-                    .with("durability", "TRANSIENT"),
-                ));
+                return Err(breaker(wanted, limit));
             }
             match self.inflight.compare_exchange_weak(
                 current,
@@ -95,6 +81,52 @@ impl State {
             }
         }
     }
+}
+
+impl State {
+    /// Grows `r` by `bytes`; refused (429) when others hold budget too and this would pass the
+    /// limit. A request alone is always admitted (the body limit bounds it).
+    fn grow(&self, r: &mut Reservation<'_>, bytes: usize) -> std::result::Result<(), Failure> {
+        let limit = self.config.max_inflight_bytes;
+        let mut current = self.inflight.load(Ordering::Acquire);
+        loop {
+            let wanted = current.saturating_add(bytes);
+            if current > r.bytes && wanted > limit {
+                return Err(breaker(wanted, limit));
+            }
+            match self.inflight.compare_exchange_weak(
+                current,
+                wanted,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    r.bytes += bytes;
+                    return Ok(());
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// ES's `in_flight_requests` breaker error.
+fn breaker(wanted: usize, limit: usize) -> Failure {
+    Failure::Es(
+        Error::es(
+            429,
+            "circuit_breaking_exception",
+            format!(
+                "[in_flight_requests] Data too large, data for [<http_request>] would be \
+                 [{wanted}/{}], which is larger than the limit of [{limit}/{}]",
+                human(wanted),
+                human(limit)
+            ),
+        )
+        .with("bytes_wanted", wanted)
+        .with("bytes_limit", limit)
+        .with("durability", "TRANSIENT"),
+    )
 }
 
 /// `104857600` → `100mb` (ES's byte size rendering, one decimal).
@@ -313,32 +345,17 @@ async fn handle_inner(
     {
         return Err(too_large(len, limit));
     }
-    // Reserve before reading: the bytes are in memory until the response is built. A body of
-    // unknown length (chunked) is reserved once read.
-    let mut reservation = match declared {
-        Some(len) if len > 0 => Some(state.reserve(usize::try_from(len).unwrap_or(limit))?),
-        _ => None,
-    };
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Err(too_large(limit as u64 + 1, limit));
-        }
-        Err(e) => {
-            return Err(
-                Error::illegal_argument(format!("could not read the request body: {e}")).into(),
-            );
-        }
-    };
-    if reservation.is_none() && !body.is_empty() {
-        reservation = Some(state.reserve(body.len())?);
-    }
+    // The budget is taken as bytes arrive (a client that declares a large body and stalls holds
+    // only what it sent), and a request over budget is read to its end and discarded, so the
+    // client receives the 429 instead of a broken pipe.
+    let capacity = declared.map_or(0, |l| usize::try_from(l).unwrap_or(limit).min(1 << 20));
+    let (body, mut reservation) = read_body(state, body, limit, capacity).await?;
     let body = match encoding {
         Some(enc) if !body.is_empty() => {
             let inflated = inflate(enc, body, limit).await?;
             // The inflated copy replaces the compressed one in the budget.
-            drop(reservation.take());
-            reservation = Some(state.reserve(inflated.len())?);
+            drop(reservation);
+            reservation = state.reserve(inflated.len())?;
             inflated
         }
         _ => body,
@@ -349,6 +366,76 @@ async fn handle_inner(
     let reply = handlers::dispatch(state, route, &path, &params, body).await;
     drop(reservation);
     reply
+}
+
+/// A body that sends nothing for this long is abandoned (408): a stalled client cannot hold its
+/// connection and its share of the budget forever.
+const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads a request body within `limit` bytes, reserving the in-flight budget as it arrives.
+async fn read_body<'s>(
+    state: &'s State,
+    mut body: Incoming,
+    limit: usize,
+    capacity: usize,
+) -> std::result::Result<(Bytes, Reservation<'s>), Failure> {
+    let mut buf = bytes::BytesMut::with_capacity(capacity);
+    let mut reservation = Reservation {
+        counter: &state.inflight,
+        bytes: 0,
+    };
+    loop {
+        let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
+            Err(_) => return Err(body_timeout(buf.len())),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(Error::illegal_argument(format!(
+                    "could not read the request body: {e}"
+                ))
+                .into());
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > limit {
+            return Err(too_large((buf.len() + data.len()) as u64, limit));
+        }
+        if let Err(refused) = state.grow(&mut reservation, data.len()) {
+            drop(reservation);
+            drop(buf);
+            drain(&mut body, limit).await;
+            return Err(refused);
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), reservation))
+}
+
+/// Reads and discards the rest of a refused body (at most `limit` bytes, each chunk within the
+/// idle timeout), so that the client gets to read the answer.
+async fn drain(body: &mut Incoming, limit: usize) {
+    let mut seen = 0usize;
+    while seen <= limit {
+        match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                seen += frame.data_ref().map_or(0, Bytes::len);
+            }
+            _ => return,
+        }
+    }
+}
+
+fn body_timeout(read: usize) -> Failure {
+    Failure::Es(Error::es(
+        408,
+        "request_timeout_exception",
+        format!(
+            "no request body bytes arrived for {}s (after {read} bytes); the request was not applied",
+            BODY_IDLE_TIMEOUT.as_secs()
+        ),
+    ))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -853,3 +853,236 @@ pub fn mapping_body(index: &str, m: &Mapping) -> Value {
 
 #[cfg(test)]
 mod tests;
+
+/// Mapping limits: the `index.mapping.*.limit` settings, with Elasticsearch's defaults.
+///
+/// Whatever a mapping holds is persisted and must open again after a restart, so every mapping
+/// change (explicit or dynamic) is checked against these before it is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `index.mapping.total_fields.limit` (default 1000): fields, multi-fields and objects.
+    pub total_fields: usize,
+    /// `index.mapping.depth.limit` (default 20): how deeply objects nest.
+    pub depth: usize,
+    /// `index.mapping.field_name_length.limit` (default 32766 bytes, Lucene's term limit:
+    /// Elasticsearch's default is unbounded, but a longer path could not be indexed here).
+    pub field_name_length: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            total_fields: 1000,
+            depth: 20,
+            field_name_length: 32766,
+        }
+    }
+}
+
+/// Setting keys of [`Limits`], without the `index.` prefix.
+pub const LIMIT_SETTINGS: [&str; 3] = [
+    "mapping.total_fields.limit",
+    "mapping.depth.limit",
+    "mapping.field_name_length.limit",
+];
+
+impl Limits {
+    /// Reads the limits from an index's flattened settings (keys without `index.`).
+    pub fn from_settings(settings: &Map<String, Value>) -> Result<Limits> {
+        let mut l = Limits::default();
+        for key in LIMIT_SETTINGS {
+            let Some(v) = settings.get(key) else { continue };
+            let n = parse_limit(key, v)?;
+            match key {
+                "mapping.total_fields.limit" => l.total_fields = n,
+                "mapping.depth.limit" => l.depth = n,
+                _ => l.field_name_length = n,
+            }
+        }
+        Ok(l)
+    }
+}
+
+/// Parses one `index.mapping.*.limit` value (a positive integer, as a number or a string).
+pub fn parse_limit(key: &str, v: &Value) -> Result<usize> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(Error::illegal_argument(format!(
+            "Failed to parse value [{text}] for setting [index.{key}] must be >= 1"
+        ))),
+    }
+}
+
+impl Mapping {
+    /// Checks the mapping against `limits`; the error is Elasticsearch's
+    /// `illegal_argument_exception` wording.
+    pub fn check_limits(&self, limits: &Limits) -> Result<()> {
+        let mut total = 0usize;
+        let mut stack: Vec<(String, usize, &ObjectMapping)> = vec![(String::new(), 1, &self.root)];
+        while let Some((prefix, depth, obj)) = stack.pop() {
+            for (name, p) in &obj.properties {
+                if name.len() > limits.field_name_length {
+                    let shown: String = name.chars().take(64).collect();
+                    return Err(Error::illegal_argument(format!(
+                        "Field name [{shown}...] is longer than the limit of [{}] characters",
+                        limits.field_name_length
+                    )));
+                }
+                let path = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                total += 1;
+                match p {
+                    Property::Field(f) => total += f.fields.len(),
+                    Property::Object(o) => {
+                        // ES counts an object's depth as its dots + 2 (the root is level 1)
+                        if depth + 1 > limits.depth {
+                            return Err(Error::illegal_argument(format!(
+                                "Limit of mapping depth [{}] has been exceeded due to object field [{path}]",
+                                limits.depth
+                            )));
+                        }
+                        stack.push((path, depth + 1, o));
+                    }
+                }
+                if total > limits.total_fields {
+                    return Err(Error::illegal_argument(format!(
+                        "Limit of total fields [{}] has been exceeded",
+                        limits.total_fields
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The mapping as a flat list (`{"objects": [...], "fields": [...]}`, each entry with its
+    /// path as an array of names), for `meta.json`: its JSON nests no deeper however deep the
+    /// mapping is, so whatever was accepted can always be read back.
+    pub fn to_flat_json(&self) -> Value {
+        let mut objects = Vec::new();
+        let mut fields = Vec::new();
+        let mut stack: Vec<(Vec<&str>, &ObjectMapping)> = vec![(Vec::new(), &self.root)];
+        while let Some((segs, obj)) = stack.pop() {
+            let mut o = Map::new();
+            o.insert("path".into(), Value::from(segs.clone()));
+            if let Some(d) = obj.dynamic {
+                o.insert("dynamic".into(), d.to_json());
+            }
+            if !obj.enabled {
+                o.insert("enabled".into(), Value::from(false));
+            }
+            objects.push(Value::Object(o));
+            for (name, p) in &obj.properties {
+                let mut child = segs.clone();
+                child.push(name);
+                match p {
+                    Property::Field(f) => {
+                        fields.push(serde_json::json!({"path": child, "mapping": f.to_json()}));
+                    }
+                    Property::Object(inner) => stack.push((child, inner)),
+                }
+            }
+        }
+        serde_json::json!({
+            "objects": objects,
+            "fields": fields,
+            "date_detection": self.date_detection,
+            "numeric_detection": self.numeric_detection,
+        })
+    }
+
+    /// Reads [`Mapping::to_flat_json`] back.
+    pub fn from_flat_json(v: &Value) -> Result<Mapping> {
+        let bad = |what: &str| Error::es(500, "exception", format!("corrupt flat mapping: {what}"));
+        let segs_of = |e: &Value| -> Result<Vec<String>> {
+            e.get("path")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("entry without a path"))?
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad("path segment"))
+                })
+                .collect()
+        };
+        let mut m = Mapping::default();
+        for e in v
+            .get("objects")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("objects"))?
+        {
+            let segs = segs_of(e)?;
+            let obj = object_at_mut_creating(&mut m.root, &segs);
+            if let Some(d) = e.get("dynamic") {
+                obj.dynamic = Some(Dynamic::parse(d, "_doc")?);
+            }
+            obj.enabled = e.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+        }
+        for e in v
+            .get("fields")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("fields"))?
+        {
+            let segs = segs_of(e)?;
+            let Some((last, parents)) = segs.split_last() else {
+                return Err(bad("empty field path"));
+            };
+            let def = e
+                .get("mapping")
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad("field mapping"))?;
+            let full = segs.join(".");
+            let ty = leaf_type(&full, def)?.ok_or_else(|| bad("field without a type"))?;
+            let fm = FieldMapping::parse(&full, ty, def)?;
+            object_at_mut_creating(&mut m.root, parents)
+                .properties
+                .insert(last.clone(), Property::Field(fm));
+        }
+        m.date_detection = v
+            .get("date_detection")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        m.numeric_detection = v
+            .get("numeric_detection")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        m.rebuild();
+        Ok(m)
+    }
+}
+
+/// The object at `segs` below `root`, created (as an enabled object) where missing; walks
+/// iteratively, so a path of any length is fine.
+fn object_at_mut_creating<'m>(
+    root: &'m mut ObjectMapping,
+    segs: &[String],
+) -> &'m mut ObjectMapping {
+    let mut cur = root;
+    for s in segs {
+        let entry = cur.properties.entry(s.clone()).or_insert_with(|| {
+            Property::Object(ObjectMapping {
+                enabled: true,
+                ..ObjectMapping::default()
+            })
+        });
+        if let Property::Field(_) = entry {
+            *entry = Property::Object(ObjectMapping {
+                enabled: true,
+                ..ObjectMapping::default()
+            });
+        }
+        let Property::Object(o) = entry else {
+            unreachable!("replaced by an object just above")
+        };
+        cur = o;
+    }
+    cur
+}

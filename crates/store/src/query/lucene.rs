@@ -219,7 +219,12 @@ struct Parser<'a> {
     pos: usize,
     opts: &'a Options,
     src: &'a str,
+    /// Open groups around the current position (bounded by [`MAX_DEPTH`]).
+    depth: usize,
 }
+
+/// How deeply groups may nest (`((a))`): deeper queries are refused, never a stack overflow.
+pub const MAX_DEPTH: usize = 64;
 
 /// Parses a Lucene query string.
 pub fn parse_lucene(s: &str, opts: &Options) -> Result<Q> {
@@ -232,6 +237,7 @@ pub fn parse_lucene(s: &str, opts: &Options) -> Result<Q> {
         pos: 0,
         opts,
         src: s,
+        depth: 0,
     };
     let q = p.parse_seq(None)?;
     if p.pos < p.toks.len() {
@@ -342,7 +348,14 @@ impl Parser<'_> {
         self.pos += 1;
         let q = match tok {
             Tok::LParen => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(
+                        self.err(&format!("groups nested more than {MAX_DEPTH} levels deep"))
+                    );
+                }
+                self.depth += 1;
                 let q = self.parse_seq(field)?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err(self.err("missing )"));
                 }
@@ -351,6 +364,12 @@ impl Parser<'_> {
             }
             Tok::Word(w) if self.peek() == Some(&Tok::Colon) => {
                 self.pos += 1;
+                if matches!(self.peek(), Some(Tok::Word(_)))
+                    && self.toks.get(self.pos + 1) == Some(&Tok::Colon)
+                {
+                    // Lucene's grammar has one field per clause: `a:b:c` is a syntax error
+                    return Err(self.err(&format!("a field name after [{w}:]")));
+                }
                 if w == "_exists_" {
                     let Some(Tok::Word(f)) = self.peek().cloned() else {
                         return Err(self.err("expected a field after _exists_:"));
@@ -542,5 +561,26 @@ mod tests {
     #[test]
     fn errors_on_unterminated_phrase() {
         assert!(parse_lucene("message:\"abc", &Options::default()).is_err());
+    }
+
+    /// Hostile nesting is a parse error, never a stack overflow (it used to abort the store).
+    #[test]
+    fn deep_groups_and_field_chains_are_errors() {
+        let deep = format!("{}a{}", "(".repeat(1300), ")".repeat(1300));
+        let err = parse_lucene(&deep, &Options::default()).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("nested more than 64"),
+            "{err:?}"
+        );
+        let ok = format!("{}a{}", "(".repeat(64), ")".repeat(64));
+        assert!(parse_lucene(&ok, &Options::default()).is_ok());
+        let chain = format!("{}b", "a:".repeat(2200));
+        let err = parse_lucene(&chain, &Options::default()).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("a field name after [a:]"),
+            "{err:?}"
+        );
+        assert!(parse_lucene("a:b", &Options::default()).is_ok());
+        assert!(parse_lucene("t:(a b:c)", &Options::default()).is_ok());
     }
 }

@@ -5,6 +5,7 @@ mod client;
 mod crash;
 mod engine;
 mod errors;
+mod hostile;
 mod http_api;
 mod interop;
 mod security;

@@ -96,3 +96,94 @@ fn corrupt_checksum_stops_replay_at_that_record() {
     let (_wal, replay) = Wal::open(dir.path(), true).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(replay.ops, vec![op(0)]);
 }
+
+/// A real file whose writes or fsyncs fail on demand: the first failing write lands only its
+/// first half on disk (a torn record), as a full disk does.
+struct Faulty {
+    file: File,
+    fail_write: Arc<std::sync::atomic::AtomicBool>,
+    fail_sync: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl LogFile for Faulty {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.fail_write.load(std::sync::atomic::Ordering::SeqCst) {
+            Write::write_all(&mut self.file, &buf[..buf.len() / 2 + 3])?;
+            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+        }
+        Write::write_all(&mut self.file, buf)
+    }
+    fn sync_data(&mut self) -> io::Result<()> {
+        if self.fail_sync.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(io::Error::from_raw_os_error(5)); // EIO
+        }
+        self.file.sync_data()
+    }
+}
+
+type Switch = Arc<std::sync::atomic::AtomicBool>;
+
+fn faulty_wal(dir: &Path) -> (Wal, Switch, Switch) {
+    let fail_write: Switch = Arc::default();
+    let fail_sync: Switch = Arc::default();
+    let (w, s) = (fail_write.clone(), fail_sync.clone());
+    let opener: Opener = Arc::new(move |path: &Path| {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Box::new(Faulty {
+            file,
+            fail_write: w.clone(),
+            fail_sync: s.clone(),
+        }) as Box<dyn LogFile>)
+    });
+    let (wal, _) = Wal::open_with(dir, true, opener).unwrap_or_else(|e| panic!("{e}"));
+    (wal, fail_write, fail_sync)
+}
+
+/// Every writer whose record was in a failed batch gets the error, and so does every later
+/// writer: nothing is acknowledged after the first failure. What was durable before stays so.
+#[test]
+fn a_failed_batch_fails_every_waiter_and_stops_the_log() {
+    for fail_in_write in [true, false] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        {
+            let (wal, fail_write, fail_sync) = faulty_wal(dir.path());
+            let durable = wal.append(&op(0));
+            wal.sync(durable).unwrap_or_else(|e| panic!("{e}"));
+            // two writers' records in one pending batch
+            let first = wal.append(&op(1));
+            let second = wal.append(&op(2));
+            let switch = if fail_in_write {
+                &fail_write
+            } else {
+                &fail_sync
+            };
+            switch.store(true, std::sync::atomic::Ordering::SeqCst);
+            let e1 = wal.sync(first).expect_err("the batch failed");
+            switch.store(false, std::sync::atomic::Ordering::SeqCst);
+            // the second writer syncs after the device recovered: still not acknowledged
+            let e2 = wal
+                .sync(second)
+                .expect_err("its record was in the failed batch");
+            assert!(e1.reason().contains("translog stopped"), "{}", e1.reason());
+            assert_eq!(e1.reason(), e2.reason());
+            assert!(wal.is_stopped());
+            let later = wal.append(&op(3));
+            assert!(
+                wal.sync(later).is_err(),
+                "a stopped log acknowledges nothing"
+            );
+            assert!(wal.roll().is_err());
+            // what was durable before the failure is still acknowledged
+            assert!(wal.sync(durable).is_ok());
+        }
+        let (_wal, replay) = Wal::open(dir.path(), true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(replay.ops[0], op(0), "fail_in_write={fail_in_write}");
+        // the failed batch may be partly on disk ("may or may not be applied"), never more
+        let all = [op(0), op(1), op(2)];
+        assert!(all.starts_with(&replay.ops), "{:?}", replay.ops);
+        if fail_in_write {
+            assert!(replay.ops.len() < 3);
+            assert!(replay.truncated_bytes > 0, "the torn half record is cut");
+        }
+    }
+}
