@@ -1,0 +1,429 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  ApiError,
+  createSavedObject,
+  type DataView,
+  type Field,
+  fields as fetchFields,
+  type Hit,
+  listDataViews,
+  type SavedObject,
+  type SavedSearchAttributes,
+  search as apiSearch,
+  type SearchRequest,
+  status as apiStatus,
+  updateSavedObject,
+} from '../../api';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { resolveRange } from '../../lib/datemath';
+import { formatNumber, toIso } from '../../lib/format';
+import { autoInterval, type Interval } from '../../lib/interval';
+import { pageSize } from '../../lib/settings';
+import { DEFAULT_STATE, type DiscoverState, type Filter, REFRESH_INTERVALS, sameFilter, stateToUrl, urlToState } from '../../lib/state';
+import type { Primitive } from '../../lib/topValues';
+import { navigate, onLinkClick } from '../../router';
+import { DocumentTable } from './DocumentTable';
+import { FieldList } from './FieldList';
+import { FilterBar } from './FilterBar';
+import { Histogram } from './Histogram';
+import { QueryBar } from './QueryBar';
+import { OpenDialog, SaveDialog } from './SavedSearches';
+
+/** How often the page asks /api/status while the backend is unreachable or the index is missing. */
+const RECOVERY_POLL_MS = 2000;
+
+interface Result {
+  request: SearchRequest;
+  total: number;
+  totalRelation: 'eq' | 'gte';
+  hits: Hit[];
+  buckets: { key: number; count: number }[] | null;
+  interval: Interval | null;
+  /** The last page came back short: nothing more to load. */
+  exhausted: boolean;
+}
+
+function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e));
+}
+
+const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
+
+function hasMore(r: Result): boolean {
+  return !r.exhausted && (r.totalRelation === 'gte' || r.hits.length < r.total);
+}
+
+/** Applies a change to the Discover state in the URL (pushState, so back/forward navigate). */
+function updateUrl(patch: Partial<DiscoverState>, replace = false): void {
+  const current = urlToState(window.location.search);
+  navigate(`/app/discover${stateToUrl({ ...current, ...patch })}`, replace);
+}
+
+export function DiscoverPage({ search }: { search: string }) {
+  const state = useMemo(() => urlToState(search), [search]);
+
+  // Bumped to search again: Refresh, the refresh interval, recovery after an outage.
+  const [tick, setTick] = useState(0);
+  const rerun = useCallback(() => setTick((t) => t + 1), []);
+
+  // --- data views -----------------------------------------------------------------------------
+  const [views, setViews] = useState<{ list: DataView[]; def: string | null } | null>(null);
+  const [viewsError, setViewsError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (views) return undefined;
+    let live = true;
+    listDataViews()
+      .then((r) => {
+        if (!live) return;
+        setViews({ list: r.data_views, def: r.default });
+        setViewsError(null);
+      })
+      .catch((e: unknown) => live && setViewsError(asApiError(e)));
+    return () => {
+      live = false;
+    };
+  }, [views, tick]);
+
+  const dataView = views?.list.find((v) => v.id === state.dv) ?? null;
+  useEffect(() => {
+    if (!views || views.list.length === 0 || dataView) return;
+    const pick = views.list.find((v) => v.id === views.def) ?? views.list[0]!;
+    updateUrl({ dv: pick.id }, true);
+  }, [views, dataView]);
+  const timeField = dataView?.timeField ?? null;
+
+  // --- fields ---------------------------------------------------------------------------------
+  const [fieldList, setFieldList] = useState<{ pattern: string; fields: Field[] } | null>(null);
+  const fieldsLoaded = fieldList !== null && fieldList.pattern === dataView?.title;
+  useEffect(() => {
+    if (!dataView || fieldsLoaded) return undefined;
+    const ctrl = new AbortController();
+    fetchFields(dataView.title, ctrl.signal)
+      .then((r) => setFieldList({ pattern: dataView.title, fields: r.fields }))
+      .catch(() => undefined); // the search reports the same outage in place
+    return () => ctrl.abort();
+  }, [dataView?.title, fieldsLoaded, tick]);
+
+  // --- search ---------------------------------------------------------------------------------
+  const [result, setResult] = useState<Result | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const generation = useRef(0);
+  const resultRef = useRef<Result | null>(null);
+  resultRef.current = result;
+  const loadingMoreRef = useRef(false);
+  const errorRef = useRef<ApiError | null>(null);
+  errorRef.current = error;
+
+  const searchKey = dataView
+    ? JSON.stringify([dataView.title, timeField, state.query, state.language, state.from, state.to, state.filters, state.sort])
+    : null;
+  const columnsRef = useRef(state.columns);
+  columnsRef.current = state.columns;
+
+  useEffect(() => {
+    if (!dataView) return undefined;
+    const gen = ++generation.current;
+    const range = timeField ? resolveRange(state.from, state.to, Date.now()) : null;
+    if (timeField && !range) {
+      setResult(null);
+      setError(new ApiError(400, 'bad_request', `invalid time range [${state.from}] to [${state.to}]`, 'use date math such as now-15m, or an ISO date'));
+      return undefined;
+    }
+    const interval = range ? autoInterval(range.to - range.from) : null;
+    const request: SearchRequest = {
+      index: dataView.title,
+      timeField,
+      query: { language: state.language, query: state.query },
+      filters: state.filters,
+      from: range?.from ?? null,
+      to: range?.to ?? null,
+      sort: state.sort,
+      size: pageSize(),
+      searchAfter: null,
+      histogram: interval ? { interval: interval.name } : null,
+      columns: columnsRef.current,
+    };
+    const ctrl = new AbortController();
+    setLoading(true);
+    setLoadingMore(false);
+    loadingMoreRef.current = false;
+    setMoreError(null);
+    apiSearch(request, ctrl.signal)
+      .then((res) => {
+        if (gen !== generation.current) return;
+        setResult({
+          request,
+          total: res.total,
+          totalRelation: res.totalRelation,
+          hits: res.hits,
+          buckets: res.histogram?.buckets ?? null,
+          interval,
+          exhausted: res.hits.length < request.size,
+        });
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (isAbort(e) || gen !== generation.current) return;
+        setResult(null);
+        setError(asApiError(e));
+      })
+      .finally(() => {
+        if (gen === generation.current) setLoading(false);
+      });
+    return () => ctrl.abort();
+  }, [searchKey, tick]);
+
+  const loadMore = useCallback(() => {
+    const r = resultRef.current;
+    if (!r || !hasMore(r) || loadingMoreRef.current) return;
+    const last = r.hits[r.hits.length - 1];
+    if (!last?.sort) {
+      setResult({ ...r, exhausted: true });
+      return;
+    }
+    const gen = generation.current;
+    const size = pageSize();
+    loadingMoreRef.current = true;
+    setLoadingMore(true);
+    setMoreError(null);
+    apiSearch({ ...r.request, size, searchAfter: last.sort, histogram: null })
+      .then((res) => {
+        if (gen !== generation.current) return;
+        setResult((prev) =>
+          prev && prev.request === r.request ? { ...prev, hits: prev.hits.concat(res.hits), exhausted: res.hits.length < size } : prev,
+        );
+      })
+      .catch((e: unknown) => {
+        if (gen === generation.current) setMoreError(asApiError(e));
+      })
+      .finally(() => {
+        if (gen !== generation.current) return;
+        loadingMoreRef.current = false;
+        setLoadingMore(false);
+      });
+  }, []);
+
+  // --- recovery: poll /api/status while the backend is away, then search again ---------------
+  const waiting = Boolean((error && error.isTransient) || (viewsError && viewsError.isTransient));
+  useEffect(() => {
+    if (!waiting) return undefined;
+    let live = true;
+    const timer = window.setInterval(() => {
+      apiStatus()
+        .then((s) => {
+          if (live && s.backend.ok) rerun();
+        })
+        .catch(() => undefined);
+    }, RECOVERY_POLL_MS);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [waiting, rerun]);
+
+  // --- live mode: the refresh interval re-resolves the range and searches again --------------
+  useEffect(() => {
+    const ms = REFRESH_INTERVALS.find((r) => r.value === state.refresh)?.ms ?? 0;
+    if (ms === 0) return undefined;
+    const timer = window.setInterval(() => {
+      if (!errorRef.current && !document.hidden) rerun();
+    }, ms);
+    return () => window.clearInterval(timer);
+  }, [state.refresh, rerun]);
+
+  // --- actions --------------------------------------------------------------------------------
+  const addFilter = useCallback((field: string, value: Primitive, negate: boolean) => {
+    const current = urlToState(window.location.search).filters;
+    const f: Filter = { field, value, negate, disabled: false };
+    const i = current.findIndex((x) => sameFilter(x, f));
+    updateUrl({ filters: i >= 0 ? current.map((x, j) => (j === i ? f : x)) : [...current, f] });
+  }, []);
+  const setColumns = useCallback((columns: string[]) => updateUrl({ columns }), []);
+  const toggleColumn = useCallback((field: string) => {
+    const cols = urlToState(window.location.search).columns;
+    updateUrl({ columns: cols.includes(field) ? cols.filter((c) => c !== field) : [...cols, field] });
+  }, []);
+  const selectRange = useCallback((from: number, to: number) => updateUrl({ from: toIso(from), to: toIso(to) }), []);
+
+  // --- saved searches -------------------------------------------------------------------------
+  const [savedSearch, setSavedSearch] = useState<{ id: string; title: string } | null>(null);
+  const [dialog, setDialog] = useState<'save' | 'open' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const save = async (title: string, asNew: boolean): Promise<void> => {
+    const attributes: SavedSearchAttributes = {
+      title,
+      dataViewId: state.dv,
+      query: { language: state.language, query: state.query },
+      filters: state.filters,
+      columns: state.columns,
+      sort: state.sort,
+      time: { from: state.from, to: state.to },
+    };
+    const saved =
+      savedSearch && !asNew
+        ? await updateSavedObject('search', savedSearch.id, attributes)
+        : await createSavedObject('search', attributes);
+    setSavedSearch({ id: saved.id, title });
+    setNotice(`Saved "${title}"`);
+  };
+  const open = (item: SavedObject<SavedSearchAttributes>): void => {
+    const a = item.attributes;
+    setSavedSearch({ id: item.id, title: a.title });
+    setDialog(null);
+    updateUrl({
+      dv: a.dataViewId ?? state.dv,
+      query: a.query?.query ?? '',
+      language: a.query?.language === 'lucene' ? 'lucene' : 'kuery',
+      filters: Array.isArray(a.filters) ? a.filters : [],
+      columns: Array.isArray(a.columns) ? a.columns : [],
+      sort: a.sort === 'asc' ? 'asc' : 'desc',
+      from: a.time?.from ?? state.from,
+      to: a.time?.to ?? state.to,
+    });
+    setNotice(`Opened "${a.title}"`);
+  };
+  const newSearch = (): void => {
+    setSavedSearch(null);
+    navigate(`/app/discover${stateToUrl({ ...DEFAULT_STATE, dv: state.dv, from: state.from, to: state.to })}`);
+  };
+  const share = (): void => {
+    const url = window.location.href;
+    const done = (): void => setNotice('Link copied to the clipboard');
+    if (navigator.clipboard) navigator.clipboard.writeText(url).then(done, () => setNotice(`Copy this link: ${url}`));
+    else setNotice(`Copy this link: ${url}`);
+  };
+
+  // --- render ---------------------------------------------------------------------------------
+  if (viewsError && !views) {
+    return (
+      <section class="page discover">
+        <h1>Discover</h1>
+        <ErrorCallout error={viewsError} retrying={viewsError.isTransient} />
+      </section>
+    );
+  }
+  if (!views) {
+    return (
+      <section class="page discover">
+        <h1>Discover</h1>
+        <p role="status">Loading data views…</p>
+      </section>
+    );
+  }
+  if (views.list.length === 0) {
+    return (
+      <section class="page discover">
+        <h1>Discover</h1>
+        <div class="callout">
+          <p class="callout-title">No data views yet</p>
+          <p>
+            Discover searches the indices a data view names (such as <code>python-logs-*</code>).{' '}
+            <a href="/app/management/data_views" onClick={onLinkClick}>
+              Create a data view
+            </a>{' '}
+            to start exploring.
+          </p>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <div class="discover">
+      <div class="discover-header">
+        <h1>{savedSearch ? savedSearch.title : 'Discover'}</h1>
+        <div class="discover-actions">
+          <button type="button" class="link-button" onClick={newSearch}>
+            New
+          </button>
+          <button type="button" class="link-button" onClick={() => setDialog('open')}>
+            Open
+          </button>
+          <button type="button" class="link-button" onClick={() => setDialog('save')}>
+            Save
+          </button>
+          <button type="button" class="link-button" onClick={share}>
+            Share
+          </button>
+        </div>
+        <p class="notice" role="status" aria-live="polite">
+          {notice}
+        </p>
+      </div>
+      <QueryBar
+        state={state}
+        dataViews={views.list}
+        timeBased={timeField !== null}
+        onChange={(patch) => updateUrl(patch)}
+        onRefresh={rerun}
+      />
+      <FilterBar filters={state.filters} onChange={(filters) => updateUrl({ filters })} />
+      <div class="discover-body">
+        <FieldList
+          fields={fieldsLoaded ? fieldList.fields : []}
+          hits={result?.hits ?? []}
+          columns={state.columns}
+          onToggleColumn={toggleColumn}
+          onFilter={addFilter}
+        />
+        <section class="discover-main" aria-label="Results" aria-busy={loading}>
+          {error && <ErrorCallout error={error} query={state.query} pattern={dataView?.title} retrying={error.isTransient} />}
+          {!error && !result && loading && <p class="loading">Searching…</p>}
+          {!error && result && (
+            <>
+              <div class="results-header">
+                <div role="status" aria-label="Hits" class="hits" data-count={result.total} data-loading={loading ? 'true' : 'false'}>
+                  <strong>
+                    {result.totalRelation === 'gte' ? '≥ ' : ''}
+                    {formatNumber(result.total)}
+                  </strong>{' '}
+                  {result.total === 1 ? 'hit' : 'hits'}
+                </div>
+                {loading && <span class="subdued">Updating…</span>}
+              </div>
+              {result.buckets && result.interval && timeField && result.request.from !== null && result.request.to !== null && (
+                <Histogram
+                  buckets={result.buckets}
+                  interval={result.interval}
+                  from={result.request.from}
+                  to={result.request.to}
+                  timeField={timeField}
+                  onSelectRange={selectRange}
+                />
+              )}
+              {result.total === 0 ? (
+                <div class="callout">
+                  <p class="callout-title">No results match your search criteria</p>
+                  <p>Expand the time range, remove filters, or change the query.</p>
+                </div>
+              ) : (
+                <DocumentTable
+                  hits={result.hits}
+                  total={result.total}
+                  totalRelation={result.totalRelation}
+                  hasMore={hasMore(result)}
+                  loadingMore={loadingMore}
+                  onLoadMore={loadMore}
+                  columns={state.columns}
+                  timeField={timeField}
+                  sort={state.sort}
+                  onSort={(sort) => updateUrl({ sort })}
+                  onColumns={setColumns}
+                  onFilter={addFilter}
+                />
+              )}
+              {moreError && <ErrorCallout error={moreError} />}
+            </>
+          )}
+        </section>
+      </div>
+      {dialog === 'save' && (
+        <SaveDialog initialTitle={savedSearch?.title ?? ''} canOverwrite={savedSearch !== null} onSave={save} onClose={() => setDialog(null)} />
+      )}
+      {dialog === 'open' && <OpenDialog onOpen={open} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}

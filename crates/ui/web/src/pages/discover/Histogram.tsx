@@ -1,0 +1,108 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Bucket } from '../../api';
+import { type ECharts, init } from '../../lib/echarts';
+import { formatNumber, formatTime } from '../../lib/format';
+import { brushToRange, histogramOption } from '../../lib/histogram';
+import type { Interval } from '../../lib/interval';
+
+export interface HistogramProps {
+  buckets: Bucket[];
+  interval: Interval;
+  from: number;
+  to: number;
+  timeField: string;
+  /** A range brushed on the chart, or a bucket picked in the data table. */
+  onSelectRange: (from: number, to: number) => void;
+}
+
+const BAR = '#0061a6';
+const TEXT = '#535966';
+
+/** "Hits over time": the ECharts bar chart (drag across it to zoom) and its data table alternative. */
+export function Histogram({ buckets, interval, from, to, timeField, onSelectRange }: HistogramProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const chart = useRef<ECharts | null>(null);
+  const [showTable, setShowTable] = useState(false);
+  const bounds = useRef({ from, to, onSelectRange });
+  bounds.current = { from, to, onSelectRange };
+
+  useEffect(() => {
+    const el = container.current!;
+    const c = init(el, undefined, { renderer: 'canvas' });
+    chart.current = c;
+    c.on('brushEnd', (params: unknown) => {
+      const areas = (params as { areas?: Array<{ coordRange?: number[] }> }).areas ?? [];
+      const coord = areas[0]?.coordRange;
+      c.dispatchAction({ type: 'brush', areas: [] });
+      if (!coord) return;
+      const range = brushToRange(coord, bounds.current.from, bounds.current.to);
+      if (range) bounds.current.onSelectRange(range.from, range.to);
+    });
+    const resize = new ResizeObserver(() => c.resize());
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    c.setOption(histogramOption({ buckets, intervalMs: interval.ms, from, to, color: BAR, textColor: TEXT }), true);
+    c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
+  }, [buckets, interval.ms, from, to]);
+
+  return (
+    <figure class="histogram" aria-labelledby="histogram-title">
+      <figcaption class="histogram-header">
+        <span id="histogram-title" class="histogram-title">
+          Hits over time
+        </span>
+        <span class="subdued">
+          {timeField} per {interval.label}
+        </span>
+        <button type="button" class="link-button" aria-expanded={showTable} onClick={() => setShowTable(!showTable)}>
+          {showTable ? 'Hide data table' : 'Show data table'}
+        </button>
+      </figcaption>
+      <div ref={container} class="histogram-chart" aria-hidden="true" title="Drag across the chart to zoom into a time range" />
+      {showTable && (
+        <div class="table-scroll histogram-table">
+          <table aria-label="Hits over time data">
+            <thead>
+              <tr>
+                <th scope="col">{timeField} per {interval.label}</th>
+                <th scope="col" class="num">
+                  Count
+                </th>
+                <th scope="col">
+                  <span class="visually-hidden">Zoom</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {buckets.map((b) => (
+                <tr key={b.key}>
+                  <td>{formatTime(b.key)}</td>
+                  <td class="num">{formatNumber(b.count)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="link-button"
+                      aria-label={`Zoom to ${formatTime(b.key)}`}
+                      onClick={() => onSelectRange(Math.max(from, b.key), Math.min(to, b.key + interval.ms - 1))}
+                    >
+                      Zoom
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </figure>
+  );
+}
