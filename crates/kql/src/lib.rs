@@ -52,7 +52,8 @@
 //!   needed as soon as it holds a `:`).
 //! - Backslash escapes: `\\`, `\(`, `\)`, `\:`, `\<`, `\>`, `\"`, `\*`, `\{`, `\}`, `\t`, `\r`,
 //!   `\n`, `\uXXXX`, and `\or`, `\and`, `\not` for a keyword taken as text. Beware, as in Kibana,
-//!   that `\n` wins over `\not`: write `\NOT` or `\Not`. In quotes only `\"`, `\\`, `\t`, `\r`,
+//!   that `\n` wins over `\not` (`\not` is a newline and `ot`): write `\NOT` or `\Not`. A value
+//!   is trimmed after escapes are resolved, so escaped whitespace at its ends disappears. In quotes only `\"`, `\\`, `\t`, `\r`,
 //!   `\n` and `\uXXXX` are escapes; any other backslash is kept.
 //! - Unquoted `true`, `false` and `null` are JSON booleans and null; numbers stay strings.
 //! - `field:{ ... }` (nested documents) is refused with [`Error::NestedUnsupported`].

@@ -387,6 +387,12 @@ fn ast_shape() {
 
 // ----- errors -----
 
+#[test]
+fn errors_travel_across_threads() {
+    fn is_send_sync<T: Send + Sync + 'static>() {}
+    is_send_sync::<Error>();
+}
+
 /// `input` fails at `offset` (line, column) with `message`.
 fn check_err(input: &str, (offset, line, column): (usize, usize, usize), message: &str) {
     let err = match crate::parse(input) {
