@@ -117,6 +117,11 @@ export function DiscoverPage({ search }: { search: string }) {
   const errorRef = useRef<ApiError | null>(null);
   errorRef.current = error;
 
+  // The field list keeps the last loaded sample while an error is shown.
+  const sampleRef = useRef<{ pattern: string; hits: Hit[] }>({ pattern: '', hits: [] });
+  if (result && dataView) sampleRef.current = { pattern: dataView.title, hits: result.hits };
+  const sample = result?.hits ?? (sampleRef.current.pattern === dataView?.title ? sampleRef.current.hits : []);
+
   const searchKey = dataView
     ? JSON.stringify([dataView.title, timeField, state.query, state.language, state.from, state.to, state.filters, state.sort])
     : null;
@@ -364,7 +369,7 @@ export function DiscoverPage({ search }: { search: string }) {
       <div class="discover-body">
         <FieldList
           fields={fieldsLoaded ? fieldList.fields : []}
-          hits={result?.hits ?? []}
+          hits={sample}
           columns={state.columns}
           onToggleColumn={toggleColumn}
           onFilter={addFilter}

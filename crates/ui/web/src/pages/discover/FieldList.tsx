@@ -38,8 +38,8 @@ export function FieldList({ fields, hits, columns, onToggleColumn, onFilter }: F
         <input
           type="search"
           class="field-search"
-          aria-label="Search field names"
-          placeholder="Search field names"
+          aria-label="Filter fields by name"
+          placeholder="Filter fields by name"
           value={filter}
           onInput={(e) => setFilter(e.currentTarget.value)}
         />

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Bucket } from '../../api';
-import { type ECharts, init } from '../../lib/echarts';
+import type { ECharts } from '../../lib/echarts';
 import { formatNumber, formatTime } from '../../lib/format';
 import { brushToRange, histogramOption } from '../../lib/histogram';
 import type { Interval } from '../../lib/interval';
@@ -26,33 +26,43 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
   const bounds = useRef({ from, to, onSelectRange });
   bounds.current = { from, to, onSelectRange };
 
+  const [ready, setReady] = useState(false);
+
+  // ECharts is loaded on first use (its own chunk: the rest of the page does not wait for it).
   useEffect(() => {
-    const el = container.current!;
-    const c = init(el, undefined, { renderer: 'canvas' });
-    chart.current = c;
-    c.on('brushEnd', (params: unknown) => {
-      const areas = (params as { areas?: Array<{ coordRange?: number[] }> }).areas ?? [];
-      const coord = areas[0]?.coordRange;
-      c.dispatchAction({ type: 'brush', areas: [] });
-      if (!coord) return;
-      const range = brushToRange(coord, bounds.current.from, bounds.current.to);
-      if (range) bounds.current.onSelectRange(range.from, range.to);
+    let disposed = false;
+    let resize: ResizeObserver | null = null;
+    void import('../../lib/echarts').then(({ init }) => {
+      const el = container.current;
+      if (disposed || !el) return;
+      const c = init(el, undefined, { renderer: 'canvas' });
+      chart.current = c;
+      c.on('brushEnd', (params: unknown) => {
+        const areas = (params as { areas?: Array<{ coordRange?: number[] }> }).areas ?? [];
+        const coord = areas[0]?.coordRange;
+        c.dispatchAction({ type: 'brush', areas: [] });
+        if (!coord) return;
+        const range = brushToRange(coord, bounds.current.from, bounds.current.to);
+        if (range) bounds.current.onSelectRange(range.from, range.to);
+      });
+      resize = new ResizeObserver(() => c.resize());
+      resize.observe(el);
+      setReady(true);
     });
-    const resize = new ResizeObserver(() => c.resize());
-    resize.observe(el);
     return () => {
-      resize.disconnect();
-      c.dispose();
+      disposed = true;
+      resize?.disconnect();
+      chart.current?.dispose();
       chart.current = null;
     };
   }, []);
 
   useEffect(() => {
     const c = chart.current;
-    if (!c) return;
+    if (!c || !ready) return;
     c.setOption(histogramOption({ buckets, intervalMs: interval.ms, from, to, color: BAR, textColor: TEXT }), true);
     c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
-  }, [buckets, interval.ms, from, to]);
+  }, [ready, buckets, interval.ms, from, to]);
 
   return (
     <figure class="histogram" aria-labelledby="histogram-title">
@@ -67,7 +77,7 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
           {showTable ? 'Hide data table' : 'Show data table'}
         </button>
       </figcaption>
-      <div ref={container} class="histogram-chart" aria-hidden="true" title="Drag across the chart to zoom into a time range" />
+      <div ref={container} class="histogram-chart" data-ready={ready ? 'true' : 'false'} aria-hidden="true" title="Drag across the chart to zoom into a time range" />
       {showTable && (
         <div class="table-scroll histogram-table">
           <table aria-label="Hits over time data">

@@ -1,0 +1,394 @@
+// End-to-end: the real binaries (sluice-store, sluice ui) and Debian's Chromium through
+// playwright-core. Run from crates/ui/web with
+//
+//   SLUICE_BIN_DIR=/work/main/target/debug node --test e2e/
+//
+// It starts sluice-store on a free loopback port with a temporary data directory, indexes 12,000
+// generated events into daily python-logs-YYYY.MM.DD indices, starts `sluice ui` against it, and
+// drives Discover as a user would. Expected numbers come from the store itself (`_count` with the
+// equivalent query DSL). Screenshots of each step go to $SLUICE_E2E_OUT (default
+// <repo>/target/ui-e2e/). Every child process is killed at the end, pass or fail.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const WEB = fileURLToPath(new URL('..', import.meta.url));
+const REPO = resolve(WEB, '../../..');
+const BIN = resolve(process.env.SLUICE_BIN_DIR ?? join(REPO, 'target/debug'));
+const OUT = resolve(process.env.SLUICE_E2E_OUT ?? join(REPO, 'target/ui-e2e'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const EVENTS = 12_000;
+const TIME_FIELD = '@timestamp';
+const PATTERN = 'python-logs-*';
+
+const children = new Set();
+let store = null;
+let storePort = 0;
+let uiPort = 0;
+let dataDir = '';
+let browser = null;
+let page = null;
+let shot = 0;
+
+// --- helpers -------------------------------------------------------------------------------------
+
+/** Polls `fn` until it returns a truthy value (returned) or the deadline passes (throws). */
+async function until(what, fn, { timeout = 30_000, every = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function start(name, args) {
+  const bin = join(BIN, name);
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.log = '';
+  const keep = (d) => {
+    child.log = (child.log + d.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function kill(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await child.exited;
+}
+
+function killAllSync() {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', killAllSync);
+
+const storeUrl = (path) => `http://127.0.0.1:${storePort}${path}`;
+const uiUrl = (path) => `http://127.0.0.1:${uiPort}${path}`;
+
+async function es(method, path, body, contentType = 'application/json') {
+  const res = await fetch(storeUrl(path), {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The store's own count for a query (in `filter` context, as the UI's search runs it). */
+async function storeCount(filters) {
+  const r = await es('POST', `/${PATTERN}/_count`, { query: { bool: { filter: filters } } });
+  return r.count;
+}
+
+async function startStore() {
+  store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`]);
+  await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
+}
+
+async function screenshot(name) {
+  shot += 1;
+  await page.screenshot({ path: join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false });
+}
+
+const hits = () => page.getByRole('status', { name: 'Hits', exact: true });
+const searchbox = () => page.getByRole('searchbox', { name: 'Search', exact: true });
+const docRows = () => page.getByRole('table', { name: 'Documents', exact: true }).locator(':scope > tbody > tr.doc-row');
+
+/** Waits until the hit count has settled (no search in flight) and returns it. */
+async function settledCount() {
+  return until('the hit count', async () => {
+    const el = hits();
+    if ((await el.count()) === 0) return null;
+    if ((await el.getAttribute('data-loading')) !== 'false') return null;
+    const n = await el.getAttribute('data-count');
+    return n === null ? null : { n: Number(n) };
+  }).then((r) => r.n);
+}
+
+async function expectCount(expected, what) {
+  await until(`${what}: Hits = ${expected}`, async () => (await settledCount()) === expected, { timeout: 30_000 });
+  const text = await hits().textContent();
+  assert.ok(text.replace(/,/g, '').includes(String(expected)), `Hits text "${text}" shows ${expected}`);
+}
+
+async function submitQuery(query) {
+  await searchbox().fill(query);
+  await searchbox().press('Enter');
+  await until(`the URL to carry q=${query}`, () => new URL(page.url()).searchParams.get('q') === query || (query === '' && !new URL(page.url()).searchParams.has('q')));
+}
+
+async function loadAllRows(expected) {
+  const more = page.getByRole('button', { name: 'Load more', exact: true });
+  await until(`${expected} rows`, async () => {
+    if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
+    return (await docRows().count()) >= expected && (await more.count()) === 0;
+  }, { timeout: 60_000 });
+  return docRows().count();
+}
+
+// --- set-up and tear-down ------------------------------------------------------------------------
+
+before(async () => {
+  for (const b of ['sluice-store', 'sluice']) {
+    assert.ok(existsSync(join(BIN, b)), `${join(BIN, b)} is missing: build with cargo build -p cli -p store, or set SLUICE_BIN_DIR`);
+  }
+  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set CHROMIUM)`);
+  mkdirSync(OUT, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'sluice-ui-e2e-'));
+  storePort = await freePort();
+  await startStore();
+
+  // 12,000 events over the last 24 hours, as python-logstash-async sends them to Logstash
+  // (@timestamp, level, message, user, action, duration), into daily indices.
+  const gen = spawnSync(join(BIN, 'sluice'), ['generate', '--count', String(EVENTS), '--profile', 'realistic', '--since', '24h', '--seed', '7', '--format', 'logstash'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  assert.equal(gen.status, 0, `sluice generate failed: ${gen.stderr}`);
+  const lines = gen.stdout.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, EVENTS);
+  for (let i = 0; i < lines.length; i += 2000) {
+    const body = lines
+      .slice(i, i + 2000)
+      .map((l) => `${JSON.stringify({ index: { _index: `python-logs-${JSON.parse(l)[TIME_FIELD].slice(0, 10).replace(/-/g, '.')}` } })}\n${l}\n`)
+      .join('');
+    const r = await es('POST', '/_bulk', body, 'application/x-ndjson');
+    assert.equal(r.errors, false, `bulk errors: ${JSON.stringify(r.items.find((it) => Object.values(it)[0].error))}`);
+  }
+  await es('POST', `/${PATTERN}/_refresh`);
+  assert.equal(await storeCount([]), EVENTS);
+
+  uiPort = await freePort();
+  start('sluice', ['ui', '--es', storeUrl(''), '--listen', `127.0.0.1:${uiPort}`]);
+  await until('sluice ui to answer', async () => (await fetch(uiUrl('/api/status'))).ok, { timeout: 60_000 });
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  try {
+    if (page) await screenshot('final').catch(() => undefined);
+    await browser?.close();
+  } finally {
+    for (const c of [...children]) await kill(c);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (process.exitCode) for (const c of [store]) if (c?.log) console.error(c.log);
+  }
+});
+
+// --- the steps -----------------------------------------------------------------------------------
+
+describe('Discover against sluice-store', () => {
+  test('create the data view python-logs-* through the UI', async () => {
+    await page.goto(uiUrl('/app/management/data_views'));
+    await page.getByRole('textbox', { name: 'Index pattern' }).fill(PATTERN);
+    const timeField = page.getByRole('combobox', { name: 'Timestamp field' });
+    await until('the time field choices', async () => (await timeField.locator('option', { hasText: TIME_FIELD }).count()) > 0);
+    await timeField.selectOption(TIME_FIELD);
+    await page.getByRole('button', { name: 'Create data view' }).click();
+    await page.getByRole('table', { name: 'Data views' }).getByRole('link', { name: PATTERN }).waitFor();
+    await screenshot('data-view');
+  });
+
+  test('KQL level:ERROR and user:user1: hits and rows equal the store count', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Discover' }).click();
+    await page.getByRole('combobox', { name: 'Quick ranges' }).selectOption({ label: 'Last 7 days' });
+    await expectCount(EVENTS, 'everything');
+    await submitQuery('level:ERROR and user:user1');
+    const expected = await storeCount([{ match: { level: 'ERROR' } }, { match: { user: 'user1' } }]);
+    assert.ok(expected > 0, 'the generated data has errors of user1');
+    await expectCount(expected, 'KQL');
+    assert.equal(await loadAllRows(expected), expected);
+    await screenshot('kql');
+  });
+
+  test('Lucene level:ERROR AND user:user1 gives the same', async () => {
+    await page.getByRole('combobox', { name: 'Query language' }).selectOption('lucene');
+    await submitQuery('level:ERROR AND user:user1');
+    assert.equal(new URL(page.url()).searchParams.get('lang'), 'lucene');
+    const expected = await storeCount([{ query_string: { query: 'level:ERROR AND user:user1' } }]);
+    await expectCount(expected, 'Lucene');
+    assert.equal(await loadAllRows(expected), expected);
+    await screenshot('lucene');
+  });
+
+  test('a KQL syntax error is shown in place with its position', async () => {
+    await page.getByRole('combobox', { name: 'Query language' }).selectOption('kuery');
+    await submitQuery('level:');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const text = await alert.textContent();
+    assert.match(text, /KQL/);
+    assert.match(text, /column \d+/);
+    await screenshot('kql-error');
+    await submitQuery('');
+    await expectCount(EVENTS, 'cleared query');
+    assert.equal(await page.getByRole('alert').count(), 0);
+  });
+
+  test('a filter from the field list changes the count to the store count, and goes away', async () => {
+    const fields = page.getByRole('region', { name: 'Fields', exact: true });
+    await fields.getByRole('button', { name: 'action', exact: true }).click();
+    const plus = fields.getByRole('button', { name: /^Filter for action: / }).first();
+    const name = await plus.getAttribute('aria-label');
+    const value = name.replace('Filter for action: ', '');
+    await plus.click();
+    const expected = await storeCount([{ match_phrase: { action: value } }]);
+    assert.ok(expected > 0 && expected < EVENTS);
+    await expectCount(expected, `filter action: ${value}`);
+    const filters = page.getByRole('list', { name: 'Filters' });
+    await filters.getByText(`action: ${value}`).waitFor();
+    await screenshot('filter');
+    await page.getByRole('button', { name: `Remove filter action: ${value}` }).click();
+    await expectCount(EVENTS, 'filter removed');
+  });
+
+  test('dragging across the histogram sets an absolute range in the URL and the count follows', async () => {
+    const before = new URL(page.url()).searchParams;
+    assert.equal(before.get('from'), 'now-7d');
+    const chart = page.getByRole('figure', { name: 'Hits over time' }).locator('.histogram-chart');
+    const box = await chart.boundingBox();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.55, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 12 });
+    await page.mouse.move(box.x + box.width * 0.85, y, { steps: 12 });
+    await page.mouse.up();
+    const url = await until('an absolute range in the URL', () => {
+      const p = new URL(page.url()).searchParams;
+      return p.get('from') !== 'now-7d' && /^\d{4}-/.test(p.get('from') ?? '') ? p : null;
+    });
+    const from = url.get('from');
+    const to = url.get('to');
+    assert.ok(Date.parse(from) < Date.parse(to));
+    const expected = await storeCount([{ range: { [TIME_FIELD]: { gte: from, lte: to } } }]);
+    assert.ok(expected > 0 && expected < EVENTS, `the brushed range holds some events (${expected})`);
+    await expectCount(expected, 'brushed range');
+    await screenshot('brush');
+    // Back goes to the previous range.
+    await page.goBack();
+    await until('back to now-7d', () => new URL(page.url()).searchParams.get('from') === 'now-7d');
+    await expectCount(EVENTS, 'back');
+  });
+
+  test('a row expands into its fields and JSON', async () => {
+    await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
+    const details = page.getByRole('table', { name: 'Document fields' }).first();
+    await details.getByRole('rowheader', { name: 'level', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'JSON' }).first().click();
+    const json = await page.getByLabel('Document JSON').first().textContent();
+    const doc = JSON.parse(json);
+    assert.ok(doc._source[TIME_FIELD]);
+    await screenshot('row-expanded');
+    await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
+  });
+
+  test('scrolling loads past 10,000 documents with searchAfter', async () => {
+    // Test-only: bigger pages (the UI's advanced setting) so 12,000 rows load in a few requests.
+    await page.evaluate(() => localStorage.setItem('sluice:discover:pageSize', '2000'));
+    await page.getByRole('button', { name: /^(Refresh|Update)$/ }).click();
+    await expectCount(EVENTS, 'all events');
+    const more = page.getByRole('button', { name: 'Load more', exact: true });
+    await until('more than 10,000 rows', async () => {
+      const n = await docRows().count();
+      if (n > 10_000) return true;
+      await page.getByRole('table', { name: 'Documents' }).locator('tbody > tr:last-child').scrollIntoViewIfNeeded();
+      if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
+      return false;
+    }, { timeout: 120_000, every: 250 });
+    // Newest first all the way down.
+    const times = await page.evaluate(() => {
+      const rows = document.querySelectorAll('table[aria-label="Documents"] > tbody > tr.doc-row');
+      return [rows[0], rows[9_999], rows[rows.length - 1]].map((r) => r.querySelector('td.col-time').textContent);
+    });
+    assert.ok(times[0] >= times[1] && times[1] >= times[2], `sorted descending: ${times}`);
+    await screenshot('past-10000');
+    await page.evaluate(() => localStorage.removeItem('sluice:discover:pageSize'));
+  });
+
+  test('the copied URL opens the same view in a new page', async () => {
+    await submitQuery('level:ERROR');
+    const count = await settledCount();
+    const firstRows = await docRows().evaluateAll((rows) => rows.slice(0, 5).map((r) => r.textContent));
+    const other = await page.context().newPage();
+    try {
+      await other.goto(page.url());
+      const otherHits = other.getByRole('status', { name: 'Hits', exact: true });
+      await until('the same count in the new page', async () => (await otherHits.getAttribute('data-loading')) === 'false' && Number(await otherHits.getAttribute('data-count')) === count);
+      const otherRows = await other.getByRole('table', { name: 'Documents', exact: true }).locator(':scope > tbody > tr.doc-row').evaluateAll((rows) => rows.slice(0, 5).map((r) => r.textContent));
+      assert.deepEqual(otherRows, firstRows);
+      assert.equal(await other.getByRole('searchbox', { name: 'Search', exact: true }).inputValue(), 'level:ERROR');
+      await other.screenshot({ path: join(OUT, 'copied-url.png') });
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('at 800 px wide the page does not scroll sideways', async () => {
+    await page.setViewportSize({ width: 800, height: 900 });
+    await until('layout at 800 px', () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await page.getByRole('button', { name: 'Show fields' }).waitFor();
+    await screenshot('800px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('the store going away shows the error; its return recovers the page without a reload', async () => {
+    await page.evaluate(() => {
+      window.__sluiceE2eNoReload = true;
+    });
+    const expected = await settledCount();
+    await kill(store);
+    await page.getByRole('button', { name: /^(Refresh|Update)$/ }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.textContent(), /backend|reach/i);
+    await screenshot('store-down');
+    await startStore();
+    await until('the page to recover', async () => (await page.getByRole('alert').count()) === 0 && (await hits().count()) > 0, { timeout: 60_000 });
+    await expectCount(expected, 'after recovery');
+    assert.equal(await page.evaluate(() => window.__sluiceE2eNoReload), true, 'the page was not reloaded');
+    await screenshot('recovered');
+  });
+});
