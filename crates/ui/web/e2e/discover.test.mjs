@@ -156,8 +156,11 @@ async function submitQuery(query) {
   await until(`the URL to carry q=${query}`, () => new URL(page.url()).searchParams.get('q') === query || (query === '' && !new URL(page.url()).searchParams.has('q')));
 }
 
+/** The "Load more" button (a CSS locator: role queries over 10,000 rows are slow in Playwright). */
+const loadMore = () => page.locator('.table-footer button.load-more');
+
 async function loadAllRows(expected) {
-  const more = page.getByRole('button', { name: 'Load more', exact: true });
+  const more = loadMore();
   await until(`${expected} rows`, async () => {
     if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
     return (await docRows().count()) >= expected && (await more.count()) === 0;
@@ -288,13 +291,18 @@ describe('Discover against sluice-store', () => {
   test('dragging across the histogram sets an absolute range in the URL and the count follows', async () => {
     const before = new URL(page.url()).searchParams;
     assert.equal(before.get('from'), 'now-7d');
-    const chart = page.getByRole('figure', { name: 'Hits over time' }).locator('.histogram-chart');
+    const chart = page.getByRole('figure', { name: 'Hits over time' }).locator('.histogram-chart[data-ready="true"]');
+    await chart.waitFor();
     const box = await chart.boundingBox();
+    // The plot area is the chart less the grid margins of src/lib/histogram.ts (48 px left, 16 px
+    // right); the events are in the last 24 hours of the 7 days shown, the last seventh of it.
+    const left = box.x + 48;
+    const width = box.width - 64;
     const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + box.width * 0.55, y);
+    await page.mouse.move(left + width * 0.88, y);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 12 });
-    await page.mouse.move(box.x + box.width * 0.85, y, { steps: 12 });
+    await page.mouse.move(left + width * 0.92, y, { steps: 10 });
+    await page.mouse.move(left + width * 0.96, y, { steps: 10 });
     await page.mouse.up();
     const url = await until('an absolute range in the URL', () => {
       const p = new URL(page.url()).searchParams;
@@ -330,7 +338,7 @@ describe('Discover against sluice-store', () => {
     await page.evaluate(() => localStorage.setItem('sluice:discover:pageSize', '2000'));
     await page.getByRole('button', { name: /^(Refresh|Update)$/ }).click();
     await expectCount(EVENTS, 'all events');
-    const more = page.getByRole('button', { name: 'Load more', exact: true });
+    const more = loadMore();
     await until('more than 10,000 rows', async () => {
       const n = await docRows().count();
       if (n > 10_000) return true;

@@ -139,7 +139,7 @@ export function DocumentTable(props: DocumentTableProps) {
           {formatNumber(total)} documents
         </span>
         {hasMore && (
-          <button type="button" class="button" onClick={onLoadMore} disabled={loadingMore} aria-busy={loadingMore}>
+          <button type="button" class="button load-more" onClick={onLoadMore} disabled={loadingMore} aria-busy={loadingMore}>
             {loadingMore ? 'Loading…' : 'Load more'}
           </button>
         )}
