@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const EVENTS = 12_000;
 const TIME_FIELD = '@timestamp';
 const PATTERN = 'python-logs-*';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const children = new Set();
 let store = null;
@@ -372,6 +375,20 @@ describe('Discover against sluice-store', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('Discover passes axe-core WCAG 2 A/AA checks with a row, a field and the data table open', async () => {
+    await page.getByRole('region', { name: 'Fields', exact: true }).getByRole('button', { name: 'level', exact: true }).click();
+    await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
+    await page.getByRole('button', { name: 'Show data table' }).click();
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    });
+    assert.deepEqual(violations, []);
+    await page.getByRole('button', { name: 'Hide data table' }).click();
+    await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
   });
 
   test('at 800 px wide the page does not scroll sideways', async () => {
