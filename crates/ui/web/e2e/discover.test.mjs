@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ const PATTERN = 'python-logs-*';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const children = new Set();
+const logs = new Map();
 let store = null;
 let storePort = 0;
 let uiPort = 0;
@@ -70,15 +71,14 @@ function freePort() {
   });
 }
 
-function start(name, args) {
+/** Starts a binary of SLUICE_BIN_DIR; its output goes to $SLUICE_E2E_OUT/<log>.log. */
+function start(name, args, log) {
   const bin = join(BIN, name);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.log = '';
-  const keep = (d) => {
-    child.log = (child.log + d.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  if (!logs.has(log)) logs.set(log, createWriteStream(join(OUT, `${log}.log`)));
+  const file = logs.get(log);
+  child.stdout.pipe(file, { end: false });
+  child.stderr.pipe(file, { end: false });
   child.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -123,7 +123,7 @@ async function storeCount(filters) {
 }
 
 async function startStore() {
-  store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`]);
+  store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`], 'sluice-store');
   await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
 }
 
@@ -204,7 +204,7 @@ before(async () => {
   assert.equal(await storeCount([]), EVENTS);
 
   uiPort = await freePort();
-  start('sluice', ['ui', '--es', storeUrl(''), '--listen', `127.0.0.1:${uiPort}`]);
+  start('sluice', ['ui', '--es', storeUrl(''), '--listen', `127.0.0.1:${uiPort}`], 'sluice-ui');
   await until('sluice ui to answer', async () => (await fetch(uiUrl('/api/status'))).ok, { timeout: 60_000 });
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -220,7 +220,6 @@ after(async () => {
   } finally {
     for (const c of [...children]) await kill(c);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (process.exitCode) for (const c of [store]) if (c?.log) console.error(c.log);
   }
 });
 

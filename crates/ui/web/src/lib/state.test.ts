@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, type DiscoverState, filterLabel, needsSearch, stateToUrl, urlToState } from './state';
+import { DEFAULT_STATE, type DiscoverState, filterLabel, filterValue, stateToUrl, urlToState } from './state';
 
 function roundTrip(state: DiscoverState): void {
   const url = stateToUrl(state);
@@ -69,10 +69,15 @@ describe('filterLabel', () => {
   });
 });
 
-describe('needsSearch', () => {
-  it('ignores columns and refresh, not the rest', () => {
-    expect(needsSearch(DEFAULT_STATE, { ...DEFAULT_STATE, columns: ['a'], refresh: '5s' })).toBe(false);
-    expect(needsSearch(DEFAULT_STATE, { ...DEFAULT_STATE, sort: 'asc' })).toBe(true);
-    expect(needsSearch(DEFAULT_STATE, { ...DEFAULT_STATE, filters: [{ field: 'a', value: 1, negate: false, disabled: true }] })).toBe(true);
+describe('filterValue', () => {
+  const field = (type: 'number' | 'boolean' | 'string') => ({ name: 'x', type, esTypes: [], searchable: true, aggregatable: true });
+  it('types numbers and booleans by the field, keeps the rest as text', () => {
+    expect(filterValue(field('number'), '1.5')).toBe(1.5);
+    expect(filterValue(field('number'), 'abc')).toBe('abc');
+    expect(filterValue(field('number'), ' ')).toBe(' ');
+    expect(filterValue(field('boolean'), 'true')).toBe(true);
+    expect(filterValue(field('boolean'), 'yes')).toBe('yes');
+    expect(filterValue(field('string'), '42')).toBe('42');
+    expect(filterValue(undefined, '42')).toBe('42');
   });
 });

@@ -1,6 +1,8 @@
 // Discover's state and its URL form (the keys of crates/ui/API.md "Pages"). The URL is the source
 // of truth: every change is a pushState, so back/forward and copied links reproduce the view.
 
+import type { Field } from '../api';
+
 export type Language = 'kuery' | 'lucene';
 export type SortDir = 'desc' | 'asc';
 export type RefreshInterval = 'off' | '5s' | '10s' | '1m';
@@ -125,15 +127,9 @@ export function sameFilter(a: Filter, b: Filter): boolean {
   return a.field === b.field && a.value === b.value && Boolean(a.exists) === Boolean(b.exists);
 }
 
-/** The fields of `a` that differ from `b` and require a new search (columns do not). */
-export function needsSearch(a: DiscoverState, b: DiscoverState): boolean {
-  return (
-    a.dv !== b.dv ||
-    a.query !== b.query ||
-    a.language !== b.language ||
-    a.from !== b.from ||
-    a.to !== b.to ||
-    a.sort !== b.sort ||
-    JSON.stringify(a.filters) !== JSON.stringify(b.filters)
-  );
+/** A typed value for a field: numbers and booleans as such, everything else as text. */
+export function filterValue(field: Field | undefined, text: string): FilterValue {
+  if (field?.type === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (field?.type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  return text;
 }

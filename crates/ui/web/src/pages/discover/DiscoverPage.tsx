@@ -365,7 +365,7 @@ export function DiscoverPage({ search }: { search: string }) {
         onChange={(patch) => updateUrl(patch)}
         onRefresh={rerun}
       />
-      <FilterBar filters={state.filters} onChange={(filters) => updateUrl({ filters })} />
+      <FilterBar filters={state.filters} fields={fieldsLoaded ? fieldList.fields : []} onChange={(filters) => updateUrl({ filters })} />
       <div class="discover-body">
         <FieldList
           fields={fieldsLoaded ? fieldList.fields : []}
