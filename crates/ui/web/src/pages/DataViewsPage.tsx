@@ -69,7 +69,8 @@ export function DataViewsPage() {
                     {views.def === dv.id && <span class="badge">Default</span>}
                   </td>
                   <td>{dv.timeField ?? <span class="subdued">none</span>}</td>
-                  <td class="actions">
+                  <td>
+                    <div class="actions">
                     {views.def !== dv.id && (
                       <button type="button" class="button" aria-label={`Set ${dv.title} as default`} onClick={() => void act(() => setDefaultDataView(dv.id), `${dv.title} is the default data view`)}>
                         Set as default
@@ -78,6 +79,7 @@ export function DataViewsPage() {
                     <button type="button" class="button button-danger-text" aria-label={`Delete ${dv.title}`} onClick={() => setConfirm(dv)}>
                       Delete
                     </button>
+                    </div>
                   </td>
                 </tr>
               ))}

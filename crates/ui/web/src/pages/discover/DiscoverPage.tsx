@@ -185,7 +185,7 @@ export function DiscoverPage({ search }: { search: string }) {
     const r = resultRef.current;
     if (!r || !hasMore(r) || loadingMoreRef.current) return;
     const last = r.hits[r.hits.length - 1];
-    if (!last?.sort) {
+    if (!last?.sort || last.sort.length === 0) {
       setResult({ ...r, exhausted: true });
       return;
     }

@@ -98,7 +98,7 @@ export function OpenDialog({ onOpen, onClose }: OpenDialogProps) {
         <ul class="saved-list" aria-label="Saved searches">
           {items.map((item) => (
             <li key={item.id}>
-              <button type="button" class="link-button" onClick={() => onOpen(item)}>
+              <button type="button" class="link-button" aria-label={`Open ${item.attributes.title || item.id}`} onClick={() => onOpen(item)}>
                 {item.attributes.title || item.id}
               </button>
               <button type="button" class="button button-danger-text" aria-label={`Delete ${item.attributes.title || item.id}`} onClick={() => void remove(item)}>
