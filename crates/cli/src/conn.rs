@@ -90,6 +90,20 @@ impl Args {
         Client::new(self.config()?).context("cannot set up the Elasticsearch client")
     }
 
+    /// The credentials these options send, in words, for error messages (never the secret).
+    pub fn credentials(&self) -> String {
+        match (&self.user, &self.api_key) {
+            (_, Some(_)) => "the API key given by --api-key (ES_API_KEY)".to_owned(),
+            (Some(u), None) => {
+                format!("Basic user [{u}] (--user/--password, ES_USER/ES_PASSWORD)")
+            }
+            (None, None) if self.es.iter().any(|u| u.contains('@')) => {
+                "the user:password in the --es URL".to_owned()
+            }
+            (None, None) => "no credentials (give --user/--password or --api-key)".to_owned(),
+        }
+    }
+
     /// The first node URL without credentials, for messages.
     pub fn display(&self) -> String {
         let first = self.es.first().map_or("", String::as_str);

@@ -1,4 +1,4 @@
-//! `sluice`: generate, send, ship, index, search, report, dashboard.
+//! `sluice`: generate, send, ship, index, search, report, ui (dashboard).
 //!
 //! A thin binary: argument parsing and wiring only; the work happens in the library crates.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -11,6 +11,7 @@ mod report;
 mod search;
 mod send;
 mod ship;
+mod ui;
 
 use clap::{Parser, Subcommand};
 
@@ -36,7 +37,9 @@ enum Cmd {
     Search(search::Args),
     /// The seed's Kibana charts, computed with aggregations.
     Report(report::Args),
-    /// A web dashboard with the seed's charts.
+    /// The web UI in Kibana's place: data views, Discover, saved objects (`ui export|import`).
+    Ui(ui::Args),
+    /// The web UI, opened on its dashboards page (alias of `ui`).
     Dashboard(dashboard::Args),
 }
 
@@ -67,6 +70,7 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Index(c) => index::run(&c),
         Cmd::Search(a) => search::run(&a),
         Cmd::Report(a) => report::run(&a),
+        Cmd::Ui(a) => ui::run(&a),
         Cmd::Dashboard(a) => dashboard::run(&a),
     }
 }
