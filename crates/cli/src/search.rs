@@ -1,6 +1,6 @@
-//! `sluice search QUERY --index PATTERN`: a `query_string` search, newest first.
+//! `sluice search QUERY --index PATTERN`: a KQL (or, with `--lucene`, `query_string`) search,
+//! newest first by the data's time field.
 
-use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use crate::conn;
@@ -8,18 +8,23 @@ use crate::conn;
 /// Options of `sluice search`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Lucene query syntax, as in Kibana's search bar (`level:ERROR AND user:user3`); `*` for all.
-    #[arg(default_value = "*")]
+    /// KQL, Kibana's default query language (`level:ERROR and user:user3`); with --lucene, the
+    /// Lucene syntax (`level:ERROR AND user:user3`). Empty or `*`: everything.
+    #[arg(default_value = "")]
     pub query: String,
+    /// Read QUERY as Lucene syntax (`query_string`) instead of KQL.
+    #[arg(long)]
+    pub lucene: bool,
     /// Index name or pattern.
     #[arg(long, short, default_value = "python-logs*")]
     pub index: String,
     /// Hits to show.
     #[arg(long, default_value_t = 20)]
     pub size: u64,
-    /// The time field to sort on, newest first.
-    #[arg(long, default_value = "timestamp")]
-    pub time_field: String,
+    /// The time field to sort on, newest first [default: the data's date field, `@timestamp`
+    /// or `timestamp`, as `sluice ui` finds it].
+    #[arg(long)]
+    pub time_field: Option<String>,
     /// Print each hit's `_source` as one JSON line instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -27,36 +32,84 @@ pub struct Args {
     pub conn: conn::Args,
 }
 
-/// The search body: `query_string`, newest first (documents without the time field last).
-pub fn body(args: &Args) -> Value {
-    json!({
+/// The query clause: KQL through the same translator as `sluice ui`, or `query_string`.
+///
+/// # Errors
+/// A KQL syntax error, shown with its position under the query.
+pub fn query(args: &Args) -> anyhow::Result<Value> {
+    let text = args.query.trim();
+    if text.is_empty() || text == "*" {
+        return Ok(json!({"match_all": {}}));
+    }
+    let language = if args.lucene {
+        ui::discover::Language::Lucene
+    } else {
+        ui::discover::Language::Kuery
+    };
+    let bar = ui::discover::QueryBar {
+        language,
+        query: args.query.clone(),
+    };
+    ui::discover::query_clause(&bar).map_err(|e| {
+        let caret = e.position.map_or_else(String::new, |p| {
+            let line = args.query.lines().nth(p.line - 1).unwrap_or("");
+            format!("\n  {line}\n  {}^", " ".repeat(p.column - 1))
+        });
+        anyhow::anyhow!(
+            "{}{caret}\n(KQL is the default; pass --lucene for Lucene syntax)",
+            e.reason
+        )
+    })
+}
+
+/// The search body, newest first by `time_field` (documents without it last).
+///
+/// # Errors
+/// As [`query`].
+pub fn body(args: &Args, time_field: &str) -> anyhow::Result<Value> {
+    Ok(json!({
         "size": args.size,
         "track_total_hits": true,
-        "query": {"query_string": {"query": args.query, "default_operator": "AND"}},
-        "sort": [{args.time_field.as_str(): {"order": "desc", "unmapped_type": "date", "missing": "_last"}}],
-    })
+        "query": query(args)?,
+        "sort": [{time_field: {"order": "desc", "unmapped_type": "date", "missing": "_last"}}],
+    }))
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     conn::runtime()?.block_on(async {
         let client = args.conn.client()?;
-        let resp = client
-            .search(&args.index, &body(args))
-            .await
-            .with_context(|| {
-                format!(
-                    "search on `{}` at {} failed",
-                    args.index,
-                    args.conn.display()
-                )
-            })?;
+        let errors = ui::ErrorContext {
+            backend: args.conn.display(),
+            credentials: args.conn.credentials(),
+        };
+        let api = ui::Api::new(client.clone(), errors.clone());
+        let explain = |e: &ui::Error| {
+            let hint = e
+                .hint
+                .as_deref()
+                .map_or_else(String::new, |h| format!(" ({h})"));
+            anyhow::anyhow!("search on `{}` failed: {}{hint}", args.index, e.reason)
+        };
+        let time_field = match &args.time_field {
+            Some(t) => t.clone(),
+            None => api
+                .time_field(&args.index)
+                .await
+                .map_err(|e| explain(&e))?
+                .unwrap_or_else(|| "@timestamp".to_owned()),
+        };
+        let body = body(args, &time_field)?;
+        let resp = match client.search(&args.index, &body).await {
+            Ok(r) => r,
+            Err(e) => return Err(explain(&errors.wrap(&e))),
+        };
         if args.json {
             for h in &resp.hits.hits {
                 println!("{}", serde_json::to_string(&h.source)?);
             }
             return Ok(());
         }
-        print!("{}", table(&resp.hits.hits, &args.time_field));
+        print!("{}", table(&resp.hits.hits, &time_field));
         let total = resp.hits.total.map_or_else(
             || "?".to_owned(),
             |t| {

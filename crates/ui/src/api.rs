@@ -209,6 +209,16 @@ impl Api {
         }
     }
 
+    /// The time field of the data under `pattern`: `@timestamp`, else `timestamp`, else the
+    /// first date field; `None` when there is none (or nothing matches).
+    ///
+    /// # Errors
+    /// When the backend fails.
+    pub async fn time_field(&self, pattern: &str) -> Result<Option<String>> {
+        let caps = self.fields(pattern).await?;
+        Ok(fields::date_fields(&caps).into_iter().next())
+    }
+
     async fn default_id(&self) -> Result<Option<String>> {
         match self.saved.get("config", "default").await {
             Ok(c) => Ok(c

@@ -9,21 +9,53 @@ struct Cli {
     args: Args,
 }
 
+fn parse(args: &[&str]) -> Args {
+    let mut all = vec!["sluice"];
+    all.extend_from_slice(args);
+    Cli::try_parse_from(all).expect("args").args
+}
+
 #[test]
-fn query_string_newest_first() {
-    let cli = Cli::try_parse_from([
-        "sluice",
-        "level:ERROR",
-        "--index",
-        "python-logs-*",
-        "--size",
-        "5",
-    ])
-    .expect("args");
-    let b = body(&cli.args);
+fn kql_by_default_lucene_on_request_newest_first() {
+    let b = body(
+        &parse(&["level:ERROR and user:user1", "--size", "5"]),
+        "@timestamp",
+    )
+    .expect("body");
     assert_eq!(b["size"], 5);
-    assert_eq!(b["query"]["query_string"]["query"], "level:ERROR");
+    assert_eq!(
+        b["query"],
+        kql::translate("level:ERROR and user:user1", &kql::Options::default()).expect("kql")
+    );
+    assert_eq!(b["sort"][0]["@timestamp"]["order"], "desc");
+    let b = body(
+        &parse(&["level:ERROR AND user:user1", "--lucene"]),
+        "timestamp",
+    )
+    .expect("body");
+    assert_eq!(
+        b["query"]["query_string"]["query"],
+        "level:ERROR AND user:user1"
+    );
     assert_eq!(b["sort"][0]["timestamp"]["order"], "desc");
+    for all in [&[][..], &["*"][..], &["  "][..]] {
+        assert_eq!(
+            body(&parse(all), "t").expect("body")["query"],
+            json!({"match_all": {}})
+        );
+    }
+}
+
+#[test]
+fn kql_syntax_errors_show_where() {
+    let err = body(&parse(&["level : \"ERROR\" and ("]), "t").expect_err("syntax error");
+    let text = err.to_string();
+    assert!(text.contains("syntax error at line 1, column 22"), "{text}");
+    assert!(
+        text.contains("\n  level : \"ERROR\" and (\n                       ^"),
+        "{text}"
+    );
+    assert!(text.contains("--lucene"), "{text}");
 }
 
 #[test]
