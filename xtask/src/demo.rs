@@ -49,6 +49,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let bin = |name: &str| root.join("target").join(profile).join(name);
 
     step("build", || {
+        // `sluice` embeds the web UI: build the bundle first when it is missing
+        crate::ui::build(false)?;
         let mut cmd = util::cargo();
         cmd.args([
             "build", "--quiet", "-p", "store", "-p", "agent", "-p", "cli",
@@ -217,6 +219,39 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )
     })?;
 
+    println!("\n== sluice ui (Kibana's role): data views, Discover");
+    let ui_addr = pick_port(5601)?;
+    let mut ui = step("start sluice ui", || {
+        let mut u = Service::start(
+            "sluice ui",
+            Command::new(bin("sluice"))
+                .args([
+                    "ui",
+                    "--es",
+                    &es_url,
+                    "--user",
+                    USER,
+                    "--password",
+                    PASSWORD,
+                ])
+                .args(["--listen", &ui_addr.to_string()]),
+            &dir.join("ui.log"),
+        )?;
+        // the tutorial's data view appears by itself once python-logs-* exists
+        poll(
+            "sluice ui to list the python-logs-* data view",
+            Duration::from_secs(30),
+            || {
+                u.check_running()?;
+                Ok(http(ui_addr, "GET", "/api/data_views", None, None)
+                    .ok()
+                    .filter(|(c, body)| *c == 200 && body.contains("python-logs-*")))
+            },
+        )?;
+        Ok(u)
+    })?;
+    let ui_url = format!("http://{ui_addr}/app/discover");
+
     println!("\n== Done in {:.1} s", started.elapsed().as_secs_f64());
     println!(
         "   report:        {}\n                  {}",
@@ -231,13 +266,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "   sluice-agent:  tcp {tcp}, monitoring http://{api}/_node/stats/pipelines, log {}",
         agent.log.display()
     );
+    println!("   sluice ui:     {ui_url}, log {}", ui.log.display());
     if args.keep_running {
-        let (a, s) = (agent.detach(), store.detach());
+        let (a, s, u) = (agent.detach(), store.detach(), ui.detach());
         println!(
-            "   left running: sluice-agent pid {a}, sluice-store pid {s} (stop with kill {a} {s})"
+            "   left running: sluice-agent pid {a}, sluice-store pid {s}, sluice ui pid {u} (stop with kill {a} {s} {u})"
         );
+        println!("\n   Open {ui_url} to explore the logs.");
         return Ok(());
     }
+    step("stop sluice ui", || clean_stop(&mut ui))?;
     step("stop sluice-agent", || clean_stop(&mut agent))?;
     step("stop sluice-store", || clean_stop(&mut store))
 }

@@ -6,6 +6,7 @@ mod demo;
 mod elk;
 mod pyenv;
 mod services;
+mod ui;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Real Elasticsearch, Logstash and Kibana with Docker Compose (needs a Docker engine).
     Elk(elk::Args),
+    /// Build the `sluice ui` front end (npm ci + vite build); `--test` runs its tests too.
+    Ui(ui::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,11 +59,14 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Demo(a) => demo::run(&a),
         Cmd::Bench(a) => bench::run(&a),
         Cmd::Elk(a) => elk::run(&a),
+        Cmd::Ui(a) => ui::run(&a),
     }
 }
 
 fn test(extra: &[String]) -> anyhow::Result<()> {
     let python = pyenv::ensure()?;
+    // `sluice` embeds the front end: build it first when missing
+    ui::build(false)?;
     let mut cmd = util::cargo();
     cmd.args(["test", "--workspace", "--all-targets"])
         .args(extra)
@@ -70,6 +76,9 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     let mut doc = util::cargo();
     doc.args(["test", "--workspace", "--doc"]);
     util::run(&mut doc)?;
+    // The web UI: its unit tests, then the browser against the binaries just built.
+    ui::unit_tests()?;
+    ui::e2e()?;
     // The whole pipeline, end to end, as a user runs it (short variant).
     demo::run(&demo::Args {
         keep_running: false,

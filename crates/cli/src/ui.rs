@@ -175,8 +175,20 @@ pub fn serve(args: &ServeArgs, page: &str) -> anyhow::Result<()> {
             "sluice ui: http://{}{page} (Ctrl-C to stop)",
             listener.local_addr()?
         );
+        // Ctrl-C or SIGTERM: stop accepting, let open requests finish
         let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
+            let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+            match term {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         };
         ui::serve(listener, api, ui::UiConfig { users }, stop).await?;
         Ok(())

@@ -1327,6 +1327,9 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
                         "",
                     )
                 })?;
+                // ES parses the bound in the field's precision: `gt 1.1` on a float field
+                // does not match a stored 1.1 (both are 1.1f)
+                let x = round_float(fm.ty, x);
                 let mut t = Term::from_field_json_path(f.num, path, true);
                 t.append_type_and_fast_value(x);
                 Ok((t, inc))

@@ -6,10 +6,10 @@ fn request(v: Value) -> SearchRequest {
     serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn check(req: Value, expected_path: &str, expected: Value) {
+fn check(req: Value, expected_path: &str, expected: &Value) {
     let (path, body) = search_body(&request(req)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(path, expected_path);
-    assert_eq!(body, expected);
+    assert_eq!(&body, expected);
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn kql_query_filters_time_range_sort_and_histogram() {
                "from": 1000, "to": 3_601_000, "sort": "asc", "size": 10,
                "histogram": {"interval": "1m"}}),
         "/python-logs-*/_search",
-        json!({
+        &json!({
             "size": 10,
             "track_total_hits": true,
             "query": {"bool": {
@@ -55,7 +55,7 @@ fn lucene_paging_and_no_time_field() {
         json!({"index": "logs", "query": {"language": "lucene", "query": "level:ERROR AND user:u1"},
                "searchAfter": [17]}),
         "/logs/_search",
-        json!({
+        &json!({
             "size": 50,
             "track_total_hits": true,
             "query": {"bool": {"filter": [
@@ -82,7 +82,7 @@ fn lucene_paging_and_no_time_field() {
 
 #[test]
 fn invalid_requests_are_errors_naming_what() {
-    fn fails(req: Value, kind: &str, needle: &str) {
+    fn fails(req: &Value, kind: &str, needle: &str) {
         let err = match serde_json::from_value::<SearchRequest>(req.clone()) {
             Err(e) => {
                 assert_eq!(kind, "serde", "{req}: {e}");
@@ -95,58 +95,58 @@ fn invalid_requests_are_errors_naming_what() {
         assert!(err.reason.contains(needle), "{}: {}", req, err.reason);
     }
     fails(
-        json!({"index": "a", "sise": 3}),
+        &json!({"index": "a", "sise": 3}),
         "serde",
         "unknown field `sise`",
     );
     fails(
-        json!({"index": "a", "query": {"language": "sql"}}),
+        &json!({"index": "a", "query": {"language": "sql"}}),
         "serde",
         "unknown variant `sql`",
     );
     fails(
-        json!({"index": "a/_delete_by_query?"}),
+        &json!({"index": "a/_delete_by_query?"}),
         "bad_request",
         "must not contain '/'",
     );
-    fails(json!({"index": ""}), "bad_request", "must not be empty");
+    fails(&json!({"index": ""}), "bad_request", "must not be empty");
     fails(
-        json!({"index": "a", "size": 10001}),
+        &json!({"index": "a", "size": 10001}),
         "bad_request",
         "page with searchAfter",
     );
     fails(
-        json!({"index": "a", "timeField": "t", "searchAfter": [1]}),
+        &json!({"index": "a", "timeField": "t", "searchAfter": [1]}),
         "bad_request",
         "has 1 values; the sort has 2",
     );
     fails(
-        json!({"index": "a", "timeField": "t", "from": 5, "to": 1}),
+        &json!({"index": "a", "timeField": "t", "from": 5, "to": 1}),
         "bad_request",
         "starts (5) after it ends (1)",
     );
     fails(
-        json!({"index": "a", "timeField": "t", "from": 0, "to": 86_400_000, "histogram": {"interval": "1s"}}),
+        &json!({"index": "a", "timeField": "t", "from": 0, "to": 86_400_000, "histogram": {"interval": "1s"}}),
         "bad_request",
         "makes 86400 buckets",
     );
     fails(
-        json!({"index": "a", "timeField": "t", "histogram": {"interval": "2w"}}),
+        &json!({"index": "a", "timeField": "t", "histogram": {"interval": "2w"}}),
         "bad_request",
         "invalid histogram interval [2w]",
     );
     fails(
-        json!({"index": "a", "timeField": "t", "histogram": {"interval": "fast"}}),
+        &json!({"index": "a", "timeField": "t", "histogram": {"interval": "fast"}}),
         "bad_request",
         "invalid histogram interval",
     );
     fails(
-        json!({"index": "a", "filters": [{"field": "f"}]}),
+        &json!({"index": "a", "filters": [{"field": "f"}]}),
         "bad_request",
         "needs a [value]",
     );
     fails(
-        json!({"index": "a", "query": {"query": "level:"}}),
+        &json!({"index": "a", "query": {"query": "level:"}}),
         "kql_syntax_error",
         "syntax error",
     );
