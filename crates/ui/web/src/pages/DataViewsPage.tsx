@@ -41,6 +41,7 @@ export function DataViewsPage() {
       </p>
       {error && <ErrorCallout error={error} />}
       <CreateDataView
+        existing={views?.list ?? []}
         onCreated={(dv, warning) => {
           setNotice(warning ? `Created ${dv.title} (warning: ${warning})` : `Created ${dv.title}`);
           load();
@@ -114,7 +115,7 @@ export function DataViewsPage() {
 
 const NO_TIME_FIELD = '';
 
-function CreateDataView({ onCreated }: { onCreated: (dv: DataView, warning: string | null) => void }) {
+function CreateDataView({ existing, onCreated }: { existing: DataView[]; onCreated: (dv: DataView, warning: string | null) => void }) {
   const id = useId();
   const [pattern, setPattern] = useState('');
   const [match, setMatch] = useState<{ pattern: string; fields: Field[]; indices: string[] } | null>(null);
@@ -196,6 +197,9 @@ function CreateDataView({ onCreated }: { onCreated: (dv: DataView, warning: stri
             ? `No index matches ${current.pattern} yet. You can still create the data view; it finds indices once they exist.`
             : `Your index pattern matches ${current.indices.length} ${current.indices.length === 1 ? 'index' : 'indices'}: ${current.indices.slice(0, 5).join(', ')}${current.indices.length > 5 ? ', …' : ''}`}
       </p>
+      {existing.some((dv) => dv.title === pattern.trim()) && (
+        <p class="warning-text">A data view for {pattern.trim()} already exists; creating another one is allowed.</p>
+      )}
       <label class="form-row">
         <span>Timestamp field</span>
         <select value={timeField} onChange={(e) => setTimeField(e.currentTarget.value)}>
