@@ -379,6 +379,19 @@ describe('Discover against sluice-store', () => {
     }
   });
 
+  test('with a refresh interval the page follows new events (live mode)', async () => {
+    const before = await settledCount();
+    await page.getByRole('combobox', { name: 'Refresh every' }).selectOption({ label: '5 seconds' });
+    assert.equal(new URL(page.url()).searchParams.get('refresh'), '5s');
+    const event = { [TIME_FIELD]: new Date().toISOString(), level: 'ERROR', message: 'Error during e2e by user1', user: 'user1', action: 'e2e' };
+    const index = `python-logs-${event[TIME_FIELD].slice(0, 10).replace(/-/g, '.')}`;
+    await es('POST', `/${index}/_doc`, event);
+    await es('POST', `/${index}/_refresh`);
+    await expectCount(before + 1, 'live refresh');
+    await page.getByRole('combobox', { name: 'Refresh every' }).selectOption({ label: 'Off' });
+    await screenshot('live');
+  });
+
   test('Discover passes axe-core WCAG 2 A/AA checks with a row, a field and the data table open', async () => {
     await page.getByRole('region', { name: 'Fields', exact: true }).getByRole('button', { name: 'level', exact: true }).click();
     await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
