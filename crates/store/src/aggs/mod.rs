@@ -1660,12 +1660,18 @@ fn next_key(k: i64, interval: &Interval, tz: Option<FixedOffset>, offset: i64) -
 // rendering
 
 /// Rendering context.
+#[derive(Default)]
 pub struct RenderCtx<'a> {
     /// Mapping of the first index that has the field (for types and formats).
     pub mappings: Vec<&'a Mapping>,
     /// now for extended bounds date math
     pub now_ms: i64,
+    /// Buckets rendered so far over all levels (bounded by [`MAX_BUCKETS`]).
+    pub buckets: std::cell::Cell<usize>,
 }
+
+/// ES's `search.max_buckets` default: buckets of one response over all aggregation levels.
+pub const MAX_BUCKETS: usize = 65_536;
 
 impl RenderCtx<'_> {
     fn field_type(&self, field: &str) -> Option<(FieldType, Vec<DateFormat>, Option<String>)> {
@@ -1691,6 +1697,18 @@ fn bucket_body(
     ctx: &RenderCtx<'_>,
     mut head: Map<String, Value>,
 ) -> Result<Value> {
+    let n = ctx.buckets.get() + 1;
+    if n > MAX_BUCKETS {
+        return Err(Error::es(
+            400,
+            "too_many_buckets_exception",
+            format!(
+                "Trying to create too many buckets. Must be less than or equal to: [{MAX_BUCKETS}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting."
+            ),
+        )
+        .with("max_buckets", MAX_BUCKETS));
+    }
+    ctx.buckets.set(n);
     head.insert("doc_count".into(), Value::from(b.doc_count));
     head.extend(render(&a.subs, &b.subs, ctx)?);
     Ok(Value::Object(head))

@@ -901,6 +901,7 @@ pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams
         let rctx = aggs::RenderCtx {
             mappings: metas.iter().map(|m| &m.mapping).collect(),
             now_ms: now_ms(),
+            ..aggs::RenderCtx::default()
         };
         resp.insert(
             "aggregations".into(),

@@ -188,3 +188,39 @@ fn stalled_bodies_do_not_block_other_writes() {
     }
     drop(stalled);
 }
+
+/// Empty buckets of nested histograms multiply: the response is bounded over all levels by
+/// `search.max_buckets` (it used to grow past 4 GB on a one-document index).
+#[test]
+fn nested_empty_buckets_are_bounded_over_all_levels() {
+    let t = TestServer::start();
+    assert_eq!(post(&t, "/h/_doc?refresh=true", &json!({"n": 1})).0, 201);
+    let level = |sub: Option<Value>| {
+        let mut h = json!({"histogram": {"field": "n", "interval": 1, "min_doc_count": 0,
+                                          "extended_bounds": {"min": 0, "max": 60000}}});
+        if let Some(s) = sub {
+            h["aggs"] = json!({"inner": s});
+        }
+        h
+    };
+    let body = json!({"size": 0, "aggs": {"outer": level(Some(level(None)))}});
+    let (status, v) = post(&t, "/h/_search", &body);
+    assert_eq!(
+        status,
+        400,
+        "{}",
+        v.to_string().chars().take(300).collect::<String>()
+    );
+    let (_, reason) = error_of(&v);
+    assert!(
+        reason.contains("Trying to create too many buckets"),
+        "{reason}"
+    );
+    // one level of the same size is fine
+    let (status, _) = post(
+        &t,
+        "/h/_search",
+        &json!({"size": 0, "aggs": {"outer": level(None)}}),
+    );
+    assert_eq!(status, 200);
+}
