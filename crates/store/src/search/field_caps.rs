@@ -71,7 +71,8 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
     let mut filters = Filters::default();
     for f in &opts.filters {
         match f.trim() {
-            "+metadata" => filters.only_metadata = true,
+            // `+` is a space in a query string: `+metadata` arrives as ` metadata`
+            "+metadata" | "metadata" => filters.only_metadata = true,
             "-metadata" => filters.no_metadata = true,
             "-multifield" => filters.no_multifield = true,
             "-parent" => filters.no_parent = true,

@@ -285,9 +285,7 @@ pub(crate) fn from_doc_values(
                 }
                 (Some(_), _) => return Err(no_formats(&path, fm)),
             };
-            let (source, _) = aggs::open_source(seg, mapping, &path, index).map_err(|e| {
-                super::all_shards_failed(e).with("index", index.to_owned())
-            })?;
+            let (source, _) = aggs::open_source(seg, mapping, &path, index)?;
             let values = column_values(&source, doc, fm, &formats);
             if !values.is_empty() {
                 out.insert(path, Value::Array(values));
@@ -304,13 +302,17 @@ fn column_values(
     formats: &[DateFormat],
 ) -> Vec<Value> {
     match source {
-        aggs::Source::Str(col) => col
-            .term_ords(doc)
+        aggs::Source::Str(col) => {
+            let mut ords: Vec<u64> = col.term_ords(doc).collect();
+            ords.sort_unstable();
+            ords.dedup();
+            ords.into_iter()
             .filter_map(|o| {
                 let mut s = String::new();
                 col.ord_to_str(o, &mut s).ok().filter(|f| *f).map(|_| Value::from(s))
             })
-            .collect(),
+            .collect()
+        }
         aggs::Source::Num(col) => {
             let mut xs: Vec<f64> = col.values_for_doc(doc).collect();
             xs.sort_by(f64::total_cmp);
