@@ -5,8 +5,6 @@ pub mod field_caps;
 mod fields;
 mod highlight;
 pub mod pit;
-#[cfg(test)]
-mod tests;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
