@@ -7,11 +7,11 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{cat, search_api};
 use super::error::{Failure, body_required, parse_json_object};
 use super::params::Params;
 use super::router::Route;
 use super::server::State;
+use super::{cat, search_api};
 use crate::{Error, OpType, Refresh, SearchParams, Store};
 
 /// A successful answer.
@@ -154,8 +154,11 @@ pub(crate) async fn dispatch(
             params.check(path, SEARCH)?;
             let sp = search_params(params);
             let body = optional_object(&body)?;
-            let names: Vec<&'static str> =
-                SEARCH.iter().copied().filter(|k| params.get(k).is_some()).collect();
+            let names: Vec<&'static str> = SEARCH
+                .iter()
+                .copied()
+                .filter(|k| params.get(k).is_some())
+                .collect();
             let v = blocking(move || {
                 store.search_request(target.as_deref(), body.as_ref(), &sp, &names)
             })

@@ -197,9 +197,21 @@ mod tests {
     #[test]
     fn whole_request_errors() {
         for (body, ty, reason) in [
-            ("{}\n{}", "illegal_argument_exception", "The msearch request must be terminated by a newline [\n]"),
-            ("\n", "action_request_validation_exception", "Validation Failed: 1: no requests added;"),
-            ("{\"foo\":1}\n{}\n", "illegal_argument_exception", "key [foo] is not supported in the metadata section"),
+            (
+                "{}\n{}",
+                "illegal_argument_exception",
+                "The msearch request must be terminated by a newline [\n]",
+            ),
+            (
+                "\n",
+                "action_request_validation_exception",
+                "Validation Failed: 1: no requests added;",
+            ),
+            (
+                "{\"foo\":1}\n{}\n",
+                "illegal_argument_exception",
+                "key [foo] is not supported in the metadata section",
+            ),
         ] {
             assert_eq!(err(body), (ty.to_owned(), reason.to_owned()), "{body:?}");
         }

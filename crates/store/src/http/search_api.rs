@@ -25,7 +25,13 @@ fn resolve(params: &Params, allow_no_indices: bool) -> Result<Resolve, Error> {
 }
 
 /// `POST /{target}/_pit?keep_alive=1m`.
-pub(crate) async fn open_pit(store: Arc<Store>, target: String, path: &str, params: &Params, body: &Bytes) -> Outcome {
+pub(crate) async fn open_pit(
+    store: Arc<Store>,
+    target: String,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
     params.check(
         path,
         &[
@@ -37,23 +43,31 @@ pub(crate) async fn open_pit(store: Arc<Store>, target: String, path: &str, para
             "routing",
         ],
     )?;
-    if let Some(Value::Object(o)) = optional_object(body)? {
-        for k in o.keys() {
-            return Err(Error::illegal_argument(match k.as_str() {
-                "index_filter" => "[index_filter] of a point in time is not supported by sluice-store".to_owned(),
-                other => format!("[open_point_in_time] unknown field [{other}]"),
-            })
-            .into());
+    if let Some(Value::Object(o)) = optional_object(body)?
+        && let Some(k) = o.keys().next()
+    {
+        return Err(match k.as_str() {
+            "index_filter" => Error::illegal_argument(
+                "[index_filter] of a point in time is not supported by sluice-store",
+            ),
+            other => Error::x_content(format!("[open_point_in_time] unknown field [{other}]")),
         }
+        .into());
     }
     let opts = resolve(params, true)?;
     let keep_alive = params.get("keep_alive").map(str::to_owned);
-    let v = blocking(move || store.open_point_in_time(&target, keep_alive.as_deref(), opts)).await?;
+    let v =
+        blocking(move || store.open_point_in_time(&target, keep_alive.as_deref(), opts)).await?;
     Ok(Reply::json(StatusCode::OK, v))
 }
 
 /// `DELETE /_pit` with `{"id": ..}`.
-pub(crate) async fn close_pit(store: Arc<Store>, path: &str, params: &Params, body: &Bytes) -> Outcome {
+pub(crate) async fn close_pit(
+    store: Arc<Store>,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
     params.check(path, &[])?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_required().into());
@@ -79,11 +93,20 @@ pub(crate) async fn close_pit(store: Arc<Store>, path: &str, params: &Params, bo
         }
     }
     if ids.iter().all(String::is_empty) {
-        return Err(Error::es(400, "action_request_validation_exception", "Validation Failed: 1: id is empty;").into());
+        return Err(Error::es(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: id is empty;",
+        )
+        .into());
     }
     let (found, v) = blocking(move || store.close_point_in_time(&ids)).await?;
     Ok(Reply::json(
-        if found { StatusCode::OK } else { StatusCode::NOT_FOUND },
+        if found {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        },
         v,
     ))
 }
@@ -136,7 +159,11 @@ pub(crate) async fn field_caps(
                 "fields" => {
                     opts.fields = match v {
                         Value::String(s) => split(s),
-                        Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                        Value::Array(a) => a
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect(),
                         other => {
                             return Err(Error::x_content(format!(
                                 "[field_caps_request] fields doesn't support values of type: {}",
@@ -215,7 +242,9 @@ pub(crate) async fn msearch(
         }
     }
     if params.bool("typed_keys", false)? {
-        return Err(Error::illegal_argument("[typed_keys] is not supported by sluice-store").into());
+        return Err(
+            Error::illegal_argument("[typed_keys] is not supported by sluice-store").into(),
+        );
     }
     let defaults = SearchParams {
         rest_total_hits_as_int: params.get("rest_total_hits_as_int").map(str::to_owned),
@@ -237,7 +266,12 @@ pub(crate) async fn msearch(
             .iter()
             .map(|item| {
                 let names = item.option_names();
-                match store.search_request(item.index.as_deref(), item.body.as_ref(), &item.params(&defaults), &names) {
+                match store.search_request(
+                    item.index.as_deref(),
+                    item.body.as_ref(),
+                    &item.params(&defaults),
+                    &names,
+                ) {
                     Ok(Value::Object(mut m)) => {
                         m.insert("status".into(), Value::from(200));
                         Value::Object(m)
@@ -248,7 +282,10 @@ pub(crate) async fn msearch(
             })
             .collect();
         let mut out = Map::new();
-        out.insert("took".into(), Value::from(start.elapsed().as_millis() as u64));
+        out.insert(
+            "took".into(),
+            Value::from(start.elapsed().as_millis() as u64),
+        );
         out.insert("responses".into(), Value::Array(responses));
         Ok(Value::Object(out))
     })

@@ -100,7 +100,9 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
     }
     if !filters.only_metadata {
         for path in mapping.field_paths() {
-            let Some(fm) = mapping.field(&path) else { continue };
+            let Some(fm) = mapping.field(&path) else {
+                continue;
+            };
             let multi = path
                 .rsplit_once('.')
                 .is_some_and(|(parent, _)| mapping.field(parent).is_some());
@@ -124,7 +126,7 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
     }
     all.retain(|name, cap| {
         opts.fields.iter().any(|p| wildcard_match(p, name))
-            && (opts.types.is_empty() || opts.types.iter().any(|t| *t == cap.ty))
+            && (opts.types.is_empty() || opts.types.contains(&cap.ty))
     });
     Ok(all)
 }

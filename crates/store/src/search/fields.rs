@@ -66,8 +66,7 @@ fn parse_spec(what: &str, v: &Value) -> Result<FieldSpec> {
                     }
                 }
             }
-            spec.pattern =
-                field.ok_or_else(|| Error::x_content("Required [field]".to_owned()))?;
+            spec.pattern = field.ok_or_else(|| Error::x_content("Required [field]".to_owned()))?;
             Ok(spec)
         }
         other => Err(Error::parsing(format!(
@@ -149,9 +148,8 @@ fn no_formats(path: &str, fm: &FieldMapping) -> Error {
 fn date_formats(spec: &FieldSpec, path: &str, fm: &FieldMapping) -> Result<Vec<DateFormat>> {
     match &spec.format {
         None => Ok(fm.formats.clone()),
-        Some(f) if fm.ty == FieldType::Date => date::parse_formats(f).map_err(|e| {
-            Error::illegal_argument(format!("Invalid format: [{f}]: {e}"))
-        }),
+        Some(f) if fm.ty == FieldType::Date => date::parse_formats(f)
+            .map_err(|e| Error::illegal_argument(format!("Invalid format: [{f}]: {e}"))),
         Some(_) => Err(no_formats(path, fm)),
     }
 }
@@ -170,17 +168,21 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
         _ => None,
     };
     match fm.ty {
-        FieldType::Keyword => {
-            text(v)
-                .filter(|s| fm.ignore_above.is_none_or(|n| s.chars().count() <= n))
-                .map(Value::from)
-        }
+        FieldType::Keyword => text(v)
+            .filter(|s| fm.ignore_above.is_none_or(|n| s.chars().count() <= n))
+            .map(Value::from),
         FieldType::Text => text(v).map(Value::from),
         ty if ty.is_integer() => num(v).map(|x| Value::from(x.trunc() as i64)),
         FieldType::Double => num(v).map(aggs::num_json),
         ty if ty.is_float() => {
             // a float is written as the float it is (`1.1`, not its widened double)
-            num(v).and_then(|x| (x as f32).to_string().parse::<f64>().ok().map(aggs::num_json))
+            num(v).and_then(|x| {
+                (x as f32)
+                    .to_string()
+                    .parse::<f64>()
+                    .ok()
+                    .map(aggs::num_json)
+            })
         }
         FieldType::Boolean => match v {
             Value::Bool(b) => Some(Value::from(*b)),
@@ -226,7 +228,13 @@ pub(crate) fn from_source(
 }
 
 /// `_source` leaves under no mapping (nor under a mapped leaf) whose path matches `pattern`.
-fn unmapped(v: &Value, prefix: &str, pattern: &str, mapping: &Mapping, out: &mut Map<String, Value>) {
+fn unmapped(
+    v: &Value,
+    prefix: &str,
+    pattern: &str,
+    mapping: &Mapping,
+    out: &mut Map<String, Value>,
+) {
     let Value::Object(o) = v else { return };
     for (k, x) in o {
         let path = if prefix.is_empty() {
@@ -253,9 +261,7 @@ fn unmapped(v: &Value, prefix: &str, pattern: &str, mapping: &Mapping, out: &mut
             leaf => vec![leaf],
         };
         if !leaves.is_empty() && wildcard_match(pattern, &path) {
-            let entry = out
-                .entry(path)
-                .or_insert_with(|| Value::Array(Vec::new()));
+            let entry = out.entry(path).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(a) = entry {
                 a.extend(leaves.into_iter().cloned());
             }
@@ -307,11 +313,14 @@ fn column_values(
             ords.sort_unstable();
             ords.dedup();
             ords.into_iter()
-            .filter_map(|o| {
-                let mut s = String::new();
-                col.ord_to_str(o, &mut s).ok().filter(|f| *f).map(|_| Value::from(s))
-            })
-            .collect()
+                .filter_map(|o| {
+                    let mut s = String::new();
+                    col.ord_to_str(o, &mut s)
+                        .ok()
+                        .filter(|f| *f)
+                        .map(|_| Value::from(s))
+                })
+                .collect()
         }
         aggs::Source::Num(col) => {
             let mut xs: Vec<f64> = col.values_for_doc(doc).collect();

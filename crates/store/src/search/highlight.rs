@@ -92,7 +92,12 @@ fn tags(ctx: &str, k: &str, v: &Value) -> Result<Vec<String>> {
         Value::String(s) => Some(vec![s.clone()]),
         _ => None,
     }
-    .ok_or_else(|| Error::x_content(format!("[{ctx}] {k} doesn't support values of type: {}", super::token_name(v))))
+    .ok_or_else(|| {
+        Error::x_content(format!(
+            "[{ctx}] {k} doesn't support values of type: {}",
+            super::token_name(v)
+        ))
+    })
 }
 
 fn parse_raw(ctx: &str, o: &Map<String, Value>, top: bool) -> Result<Raw> {
@@ -107,7 +112,10 @@ fn parse_raw(ctx: &str, o: &Map<String, Value>, top: bool) -> Result<Raw> {
             "no_match_size" => r.no_match_size = Some(usize_opt(ctx, k, v)?),
             "require_field_match" => {
                 r.require_field_match = Some(v.as_bool().ok_or_else(|| {
-                    Error::x_content(format!("[{ctx}] require_field_match doesn't support values of type: {}", super::token_name(v)))
+                    Error::x_content(format!(
+                        "[{ctx}] require_field_match doesn't support values of type: {}",
+                        super::token_name(v)
+                    ))
                 })?);
             }
             "type" => match v.as_str() {
@@ -225,7 +233,12 @@ impl Highlight {
     }
 
     /// The hit's `highlight` object: field → fragments, only for fields with a match.
-    pub(crate) fn render(&self, terms: &Terms, src: &Value, mapping: &Mapping) -> Map<String, Value> {
+    pub(crate) fn render(
+        &self,
+        terms: &Terms,
+        src: &Value,
+        mapping: &Mapping,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         for (i, (pattern, raw)) in self.fields.iter().enumerate() {
             let opts = raw.or(&self.defaults);
@@ -244,13 +257,14 @@ impl Highlight {
                             || m.fields.iter().any(|f| wildcard_match(f, &path))
                     })
                     .collect();
-                let values = super::fields::source_values(
-                    src,
-                    super::fields::source_path(&path, mapping),
-                );
+                let values =
+                    super::fields::source_values(src, super::fields::source_path(&path, mapping));
                 let frags = highlight_values(&values, ty, &relevant, &opts);
                 if !frags.is_empty() {
-                    out.insert(path, Value::Array(frags.into_iter().map(Value::from).collect()));
+                    out.insert(
+                        path,
+                        Value::Array(frags.into_iter().map(Value::from).collect()),
+                    );
                 }
             }
         }
@@ -333,7 +347,9 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         Q::MatchPhrase { field, query, .. } | Q::MatchPhrasePrefix { field, query, .. } => {
             push(field, What::Phrase(query.clone()));
         }
-        Q::MultiMatch { fields: fs, query, .. } => {
+        Q::MultiMatch {
+            fields: fs, query, ..
+        } => {
             if let Some(t) = value_text(query) {
                 out.push(Matcher {
                     fields: fs.iter().map(|(f, _)| f.clone()).collect(),
@@ -341,7 +357,12 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 });
             }
         }
-        Q::Term { field, value, case_insensitive, .. } => {
+        Q::Term {
+            field,
+            value,
+            case_insensitive,
+            ..
+        } => {
             if let Some(t) = value_text(value) {
                 if *case_insensitive {
                     push(field, What::Wildcard(t, true));
@@ -357,24 +378,33 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 }
             }
         }
-        Q::Prefix { field, value, case_insensitive } => {
+        Q::Prefix {
+            field,
+            value,
+            case_insensitive,
+        } => {
             push(field, What::Prefix(value.clone(), *case_insensitive));
         }
-        Q::Wildcard { field, value, case_insensitive } => {
+        Q::Wildcard {
+            field,
+            value,
+            case_insensitive,
+        } => {
             push(field, What::Wildcard(value.clone(), *case_insensitive));
         }
-        Q::Bool { must, filter, should, .. } => {
+        Q::Bool {
+            must,
+            filter,
+            should,
+            ..
+        } => {
             for c in must.iter().chain(filter).chain(should) {
                 extract(c, scope, out);
             }
         }
         Q::ConstantScore(inner, _) => extract(inner, scope, out),
         Q::AnyField { fields: fs, inner } => extract(inner, Some(fs), out),
-        Q::MatchAll(_)
-        | Q::MatchNone
-        | Q::Range(_)
-        | Q::Exists { .. }
-        | Q::Ids(_) => {}
+        Q::MatchAll(_) | Q::MatchNone | Q::Range(_) | Q::Exists { .. } | Q::Ids(_) => {}
     }
 }
 
@@ -408,7 +438,10 @@ fn tokens(value: &str, ty: FieldType) -> Vec<Tok> {
 }
 
 fn analyzed(s: &str) -> Vec<String> {
-    tokens(s, FieldType::Text).into_iter().map(|t| t.text).collect()
+    tokens(s, FieldType::Text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
 }
 
 fn glob(pattern: &str, text: &str, ci: bool) -> bool {
@@ -561,7 +594,12 @@ fn fragments(value: &str, toks: &[Tok], hit: &[bool], size: usize) -> Vec<Frag> 
         .collect()
 }
 
-fn highlight_values(values: &[&Value], ty: FieldType, matchers: &[&Matcher], raw: &Raw) -> Vec<String> {
+fn highlight_values(
+    values: &[&Value],
+    ty: FieldType,
+    matchers: &[&Matcher],
+    raw: &Raw,
+) -> Vec<String> {
     let default_pre = vec!["<em>".to_owned()];
     let default_post = vec!["</em>".to_owned()];
     let o = Opts {

@@ -184,10 +184,14 @@ fn validation_failed(msgs: &[String]) -> Error {
 /// ES's answer to a failure on every shard: `search_phase_execution_exception` caused by `cause`.
 fn all_shards_failed(cause: Error) -> Error {
     let status = cause.status();
-    Error::es(status, "search_phase_execution_exception", "all shards failed")
-        .with("phase", "query")
-        .with("grouped", true)
-        .caused_by(cause)
+    Error::es(
+        status,
+        "search_phase_execution_exception",
+        "all shards failed",
+    )
+    .with("phase", "query")
+    .with("grouped", true)
+    .caused_by(cause)
 }
 
 /// ES's name of the JSON token a value starts with.
@@ -245,7 +249,8 @@ fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
                                 so.get("missing").and_then(Value::as_str),
                             )?;
                             if let SortKey::Field { format, .. } = &mut key {
-                                *format = so.get("format").and_then(Value::as_str).map(str::to_owned);
+                                *format =
+                                    so.get("format").and_then(Value::as_str).map(str::to_owned);
                             }
                             out.push(key);
                         }
@@ -399,7 +404,11 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                         Value::Bool(true) => TrackTotal::Exact,
                         Value::Bool(false) => TrackTotal::Off,
                         Value::Number(n) => track_total_number(n.as_i64(), &n.to_string())?,
-                        _ => return Err(Error::parsing("[track_total_hits] must be a boolean or a number")),
+                        _ => {
+                            return Err(Error::parsing(
+                                "[track_total_hits] must be a boolean or a number",
+                            ));
+                        }
                     };
                 }
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
@@ -627,7 +636,13 @@ struct Hit {
 fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     for (i, k) in sort.iter().enumerate() {
-        let missing_first = matches!(k, SortKey::Field { missing_first: true, .. });
+        let missing_first = matches!(
+            k,
+            SortKey::Field {
+                missing_first: true,
+                ..
+            }
+        );
         let c = match (&a[i], &b[i]) {
             (SortVal::Missing, SortVal::Missing) => Ordering::Equal,
             (SortVal::Missing, _) if missing_first => Ordering::Less,
@@ -1080,8 +1095,7 @@ pub(crate) fn search_targets(
             Stored::List => req.source_given,
             Stored::None => false,
         };
-        let needs_source =
-            wants_source || !req.fields.is_empty() || highlight_terms.is_some();
+        let needs_source = wants_source || !req.fields.is_empty() || highlight_terms.is_some();
         let src = if needs_source {
             doc.get_first(shard.fields.source)
                 .and_then(|v| {
@@ -1200,7 +1214,10 @@ fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Val
                 ..
             },
             SortVal::Num(x),
-        ) if mapping.field(field).is_some_and(|m| m.ty == FieldType::Date) => {
+        ) if mapping
+            .field(field)
+            .is_some_and(|m| m.ty == FieldType::Date) =>
+        {
             let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
             Value::from(crate::mapping::date::format_with(*x as i64, &formats, None))
         }
@@ -1276,7 +1293,9 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                     (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),
                     (_, Value::Number(n)) if n.as_i64() == Some(placeholder) => SortVal::Missing,
                     (_, Value::Number(n)) => SortVal::Num(n.as_f64().ok_or_else(|| bad(field))?),
-                    (Some(FieldType::Boolean), Value::Bool(b)) => SortVal::Num(f64::from(u8::from(*b))),
+                    (Some(FieldType::Boolean), Value::Bool(b)) => {
+                        SortVal::Num(f64::from(u8::from(*b)))
+                    }
                     (Some(FieldType::Boolean), Value::String(s)) => match s.as_str() {
                         "true" => SortVal::Num(1.0),
                         "false" => SortVal::Num(0.0),

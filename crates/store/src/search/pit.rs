@@ -109,7 +109,12 @@ impl PitRegistry {
     ///
     /// # Errors
     /// 429 `too_many_scroll_contexts_exception` when [`MAX_OPEN_PITS`] are open.
-    pub(crate) fn open(&self, targets: Vec<Target>, keep_alive: Duration, now: Instant) -> Result<String> {
+    pub(crate) fn open(
+        &self,
+        targets: Vec<Target>,
+        keep_alive: Duration,
+        now: Instant,
+    ) -> Result<String> {
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         if inner.open.len() >= MAX_OPEN_PITS {
@@ -168,12 +173,19 @@ impl PitRegistry {
     /// # Errors
     /// 400 for an id that is not ours.
     pub(crate) fn close(&self, ids: &[String], now: Instant) -> Result<usize> {
-        let decoded: Vec<PitId> = ids.iter().map(|i| PitId::decode(i)).collect::<Result<_>>()?;
+        let decoded: Vec<PitId> = ids
+            .iter()
+            .map(|i| PitId::decode(i))
+            .collect::<Result<_>>()?;
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         let mut freed = 0;
         for pid in decoded {
-            if inner.open.get(&pid.context).is_some_and(|p| p.salt == pid.salt) {
+            if inner
+                .open
+                .get(&pid.context)
+                .is_some_and(|p| p.salt == pid.salt)
+            {
                 inner.open.remove(&pid.context);
                 freed += 1;
             }
@@ -239,8 +251,14 @@ fn keep_alive(s: &str) -> Result<Duration> {
 
 /// URL parameters a search with a point in time must not carry (ES's wording for each).
 const NOT_WITH_PIT: &[(&str, &str)] = &[
-    ("ignore_unavailable", "[indicesOptions] cannot be used with point in time"),
-    ("allow_no_indices", "[indicesOptions] cannot be used with point in time"),
+    (
+        "ignore_unavailable",
+        "[indicesOptions] cannot be used with point in time",
+    ),
+    (
+        "allow_no_indices",
+        "[indicesOptions] cannot be used with point in time",
+    ),
 ];
 
 impl Store {
@@ -260,7 +278,9 @@ impl Store {
         opts: Resolve,
     ) -> Result<Value> {
         let Some(ka) = keep_alive_param else {
-            return Err(super::validation_failed(&["[keep_alive] is not specified".to_owned()]));
+            return Err(super::validation_failed(&[
+                "[keep_alive] is not specified".to_owned()
+            ]));
         };
         let ka = keep_alive(ka)?;
         let targets: Vec<Target> = self
@@ -355,12 +375,17 @@ mod tests {
     fn keep_alive_counts_from_last_use() {
         let r = PitRegistry::default();
         let t0 = Instant::now();
-        let id = r.open(Vec::new(), Duration::from_secs(60), t0).unwrap_or_default();
+        let id = r
+            .open(Vec::new(), Duration::from_secs(60), t0)
+            .unwrap_or_default();
         // used at 50 s: alive until 110 s
         assert!(r.acquire(&id, None, at(t0, 50_000)).is_ok());
         assert!(r.acquire(&id, None, at(t0, 109_000)).is_ok());
         // a search's keep_alive replaces the context's
-        assert!(r.acquire(&id, Some(Duration::from_secs(1)), at(t0, 110_000)).is_ok());
+        assert!(
+            r.acquire(&id, Some(Duration::from_secs(1)), at(t0, 110_000))
+                .is_ok()
+        );
         let e = r.acquire(&id, None, at(t0, 111_500)).err();
         assert_eq!(e.as_ref().map(Error::status), Some(404));
         assert_eq!(
@@ -382,7 +407,10 @@ mod tests {
             e.map(|e| (e.status(), e.es_type().to_owned())),
             Some((429, "too_many_scroll_contexts_exception".to_owned()))
         );
-        assert!(r.open(Vec::new(), Duration::from_secs(1), at(t0, 1_001)).is_ok());
+        assert!(
+            r.open(Vec::new(), Duration::from_secs(1), at(t0, 1_001))
+                .is_ok()
+        );
         assert_eq!(r.len(at(t0, 1_001)), 1);
     }
 
@@ -390,12 +418,19 @@ mod tests {
     fn close_frees_once() {
         let r = PitRegistry::default();
         let t0 = Instant::now();
-        let id = r.open(Vec::new(), Duration::from_secs(60), t0).unwrap_or_default();
-        assert_eq!(r.close(&[id.clone()], t0).ok(), Some(1));
-        assert_eq!(r.close(&[id.clone()], t0).ok(), Some(0));
+        let id = r
+            .open(Vec::new(), Duration::from_secs(60), t0)
+            .unwrap_or_default();
+        assert_eq!(r.close(std::slice::from_ref(&id), t0).ok(), Some(1));
+        assert_eq!(r.close(std::slice::from_ref(&id), t0).ok(), Some(0));
         // a forged id with a known context number but the wrong salt frees nothing
-        let other = r.open(Vec::new(), Duration::from_secs(60), t0).unwrap_or_default();
-        let mut forged = PitId::decode(&other).unwrap_or_else(|_| PitId { context: 0, salt: String::new() });
+        let other = r
+            .open(Vec::new(), Duration::from_secs(60), t0)
+            .unwrap_or_default();
+        let mut forged = PitId::decode(&other).unwrap_or_else(|_| PitId {
+            context: 0,
+            salt: String::new(),
+        });
         forged.salt = "guess".into();
         assert_eq!(r.close(&[forged.encode()], t0).ok(), Some(0));
         assert_eq!(r.len(t0), 1);

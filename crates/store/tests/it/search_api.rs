@@ -285,7 +285,13 @@ fn point_in_time_sees_its_snapshot_until_closed() {
     let id = open_pit(a, "logs", "1m");
     // writes after the open are not seen through the point in time
     bulk(a, "logs", (30..40).map(|i| (format!("d{i}"), doc(i))));
-    let r = send(a, "POST", "/logs/_doc/d0?refresh=true", &[("Content-Type", "application/json")], br#"{"user":"zed"}"#);
+    let r = send(
+        a,
+        "POST",
+        "/logs/_doc/d0?refresh=true",
+        &[("Content-Type", "application/json")],
+        br#"{"user":"zed"}"#,
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let body = json!({"pit": {"id": id, "keep_alive": "1m"}, "size": 100, "track_total_hits": true,
                       "sort": [{"count": "asc"}], "query": {"term": {"user": "alice"}}});
@@ -296,38 +302,77 @@ fn point_in_time_sees_its_snapshot_until_closed() {
         Some("pit_id".to_owned())
     );
     assert_eq!(r["hits"]["total"]["value"], 8);
-    assert_eq!(ids(&r)[0], "d0", "the old d0 is still alice in the snapshot");
+    assert_eq!(
+        ids(&r)[0],
+        "d0",
+        "the old d0 is still alice in the snapshot"
+    );
     // the implicit `_shard_doc` tie-breaker ends every sort array
-    let sort = r["hits"]["hits"][0]["sort"].as_array().cloned().unwrap_or_default();
+    let sort = r["hits"]["hits"][0]["sort"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(sort.len(), 2, "{sort:?}");
     assert!(sort[1].is_u64());
     // the live index has moved on
-    let live = ok(a, "/logs/_search", &json!({"query": {"term": {"user": "alice"}}}));
+    let live = ok(
+        a,
+        "/logs/_search",
+        &json!({"query": {"term": {"user": "alice"}}}),
+    );
     assert_eq!(live["hits"]["total"]["value"], 9);
 
     // an index in the path, or index options, are refused with a point in time
     for (path, reason) in [
-        ("/logs/_search", "Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;"),
-        ("/_search?ignore_unavailable=true", "Validation Failed: 1: [indicesOptions] cannot be used with point in time;"),
-        ("/_search?preference=_local", "Validation Failed: 1: [preference] cannot be used with point in time;"),
+        (
+            "/logs/_search",
+            "Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;",
+        ),
+        (
+            "/_search?ignore_unavailable=true",
+            "Validation Failed: 1: [indicesOptions] cannot be used with point in time;",
+        ),
+        (
+            "/_search?preference=_local",
+            "Validation Failed: 1: [preference] cannot be used with point in time;",
+        ),
     ] {
         let r = post(a, path, &body);
         assert_eq!(
             failure(&r),
-            (400, "action_request_validation_exception".to_owned(), reason.to_owned()),
+            (
+                400,
+                "action_request_validation_exception".to_owned(),
+                reason.to_owned()
+            ),
             "{path}"
         );
     }
 
     let r = close_pit(a, &id);
-    assert_eq!((r.status, r.json()), (200, json!({"succeeded": true, "num_freed": 1})));
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({"succeeded": true, "num_freed": 1}))
+    );
     let r = close_pit(a, &id);
-    assert_eq!((r.status, r.json()), (404, json!({"succeeded": true, "num_freed": 0})));
+    assert_eq!(
+        (r.status, r.json()),
+        (404, json!({"succeeded": true, "num_freed": 0}))
+    );
     let r = post(a, "/_search", &body);
     let (status, ty, reason) = failure(&r);
-    assert_eq!((status, ty.as_str()), (404, "search_context_missing_exception"));
-    assert!(reason.starts_with("No search context found for id ["), "{reason}");
-    assert_eq!(r.json()["error"]["type"], "search_phase_execution_exception");
+    assert_eq!(
+        (status, ty.as_str()),
+        (404, "search_context_missing_exception")
+    );
+    assert!(
+        reason.starts_with("No search context found for id ["),
+        "{reason}"
+    );
+    assert_eq!(
+        r.json()["error"]["type"],
+        "search_phase_execution_exception"
+    );
 }
 
 #[test]
@@ -335,14 +380,74 @@ fn point_in_time_refusals() {
     let t = setup(3);
     let a = t.addr();
     for (method, path, body, want) in [
-        ("POST", "/logs/_pit", json!(null), (400, "action_request_validation_exception", "Validation Failed: 1: [keep_alive] is not specified;")),
-        ("POST", "/logs/_pit?keep_alive=5x", json!(null), (400, "parse_exception", "failed to parse setting [keep_alive] with value [5x] as a time value: unit is missing or unrecognized")),
-        ("POST", "/logs/_pit?keep_alive=2d", json!(null), (400, "illegal_argument_exception", "Keep alive for request (2d) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting.")),
-        ("POST", "/nope/_pit?keep_alive=1m", json!(null), (404, "index_not_found_exception", "no such index [nope]")),
-        ("POST", "/logs/_pit?keep_alive=1m", json!({"index_filter": {"match_all": {}}}), (400, "illegal_argument_exception", "[index_filter] of a point in time is not supported by sluice-store")),
-        ("DELETE", "/_pit", json!({"id": "not-a-pit"}), (400, "illegal_argument_exception", "invalid id: [not-a-pit]")),
-        ("POST", "/_search", json!({"pit": {"id": "not-a-pit"}}), (400, "illegal_argument_exception", "invalid id: [not-a-pit]")),
-        ("POST", "/_search", json!({"pit": {"id": "x", "foo": 1}}), (400, "x_content_parse_exception", "[point_in_time] unknown field [foo]")),
+        (
+            "POST",
+            "/logs/_pit",
+            json!(null),
+            (
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: [keep_alive] is not specified;",
+            ),
+        ),
+        (
+            "POST",
+            "/logs/_pit?keep_alive=5x",
+            json!(null),
+            (
+                400,
+                "parse_exception",
+                "failed to parse setting [keep_alive] with value [5x] as a time value: unit is missing or unrecognized",
+            ),
+        ),
+        (
+            "POST",
+            "/logs/_pit?keep_alive=2d",
+            json!(null),
+            (
+                400,
+                "illegal_argument_exception",
+                "Keep alive for request (2d) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting.",
+            ),
+        ),
+        (
+            "POST",
+            "/nope/_pit?keep_alive=1m",
+            json!(null),
+            (404, "index_not_found_exception", "no such index [nope]"),
+        ),
+        (
+            "POST",
+            "/logs/_pit?keep_alive=1m",
+            json!({"index_filter": {"match_all": {}}}),
+            (
+                400,
+                "illegal_argument_exception",
+                "[index_filter] of a point in time is not supported by sluice-store",
+            ),
+        ),
+        (
+            "DELETE",
+            "/_pit",
+            json!({"id": "not-a-pit"}),
+            (400, "illegal_argument_exception", "invalid id: [not-a-pit]"),
+        ),
+        (
+            "POST",
+            "/_search",
+            json!({"pit": {"id": "not-a-pit"}}),
+            (400, "illegal_argument_exception", "invalid id: [not-a-pit]"),
+        ),
+        (
+            "POST",
+            "/_search",
+            json!({"pit": {"id": "x", "foo": 1}}),
+            (
+                400,
+                "x_content_parse_exception",
+                "[point_in_time] unknown field [foo]",
+            ),
+        ),
     ] {
         let r = if body.is_null() {
             send(a, method, path, &[], b"")
@@ -355,7 +460,10 @@ fn point_in_time_refusals() {
             "{method} {path} {body}"
         );
     }
-    assert_eq!(send(a, "GET", "/logs/_pit?keep_alive=1m", &[], b"").status, 405);
+    assert_eq!(
+        send(a, "GET", "/logs/_pit?keep_alive=1m", &[], b"").status,
+        405
+    );
 }
 
 #[test]
@@ -365,19 +473,29 @@ fn point_in_time_expires_after_its_keep_alive() {
     let id = open_pit(a, "logs", "1ms");
     let body = json!({"pit": {"id": id}});
     // each search renews the keep-alive: the first search started after 1 ms of idleness fails
-    let gone = test_support::wait_for("the point in time to expire", Duration::from_secs(10), || {
-        let r = post(a, "/_search", &body);
-        (r.status == 404).then(|| failure(&r))
-    })
+    let gone = test_support::wait_for(
+        "the point in time to expire",
+        Duration::from_secs(10),
+        || {
+            let r = post(a, "/_search", &body);
+            (r.status == 404).then(|| failure(&r))
+        },
+    )
     .expect("expired");
     assert_eq!(gone.1, "search_context_missing_exception");
     // a search's keep_alive replaces the one it was opened with
     let id = open_pit(a, "logs", "10m");
-    let r = post(a, "/_search", &json!({"pit": {"id": id, "keep_alive": "1ms"}}));
+    let r = post(
+        a,
+        "/_search",
+        &json!({"pit": {"id": id, "keep_alive": "1ms"}}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
-    test_support::wait_for("the shortened point in time to expire", Duration::from_secs(10), || {
-        (post(a, "/_search", &json!({"pit": {"id": id}})).status == 404).then_some(())
-    })
+    test_support::wait_for(
+        "the shortened point in time to expire",
+        Duration::from_secs(10),
+        || (post(a, "/_search", &json!({"pit": {"id": id}})).status == 404).then_some(()),
+    )
     .expect("expired");
 }
 
@@ -388,7 +506,10 @@ fn open_points_in_time_are_bounded() {
     let ids: Vec<String> = (0..500).map(|_| open_pit(a, "logs", "10m")).collect();
     let r = send(a, "POST", "/logs/_pit?keep_alive=10m", &[], b"");
     let (status, ty, reason) = failure(&r);
-    assert_eq!((status, ty.as_str()), (429, "too_many_scroll_contexts_exception"));
+    assert_eq!(
+        (status, ty.as_str()),
+        (429, "too_many_scroll_contexts_exception")
+    );
     assert!(reason.contains("[500]"), "{reason}");
     assert_eq!(close_pit(a, &ids[0]).status, 200);
     open_pit(a, "logs", "10m");
@@ -405,8 +526,15 @@ fn pit_and_search_after_page_25000_documents_exactly_once() {
     bulk(a, "big-b", (0..10_000).map(|i| (format!("b{i}"), doc(i))));
     let id = open_pit(a, "big-*", "5m");
     // changes after the open: new documents, a deletion, an update
-    bulk(a, "big-a", (15_000..16_000).map(|i| (format!("a{i}"), doc(i))));
-    assert_eq!(send(a, "DELETE", "/big-b/_doc/b7?refresh=true", &[], b"").status, 200);
+    bulk(
+        a,
+        "big-a",
+        (15_000..16_000).map(|i| (format!("a{i}"), doc(i))),
+    );
+    assert_eq!(
+        send(a, "DELETE", "/big-b/_doc/b7?refresh=true", &[], b"").status,
+        200
+    );
     for sort in [json!([{"timestamp": "desc"}]), json!(["_shard_doc"])] {
         let body = json!({"pit": {"id": id, "keep_alive": "5m"}, "sort": sort, "_source": false, "track_total_hits": false});
         let seen = page_all(a, "/_search", &body, 1000);
@@ -431,17 +559,32 @@ fn track_total_hits_counts_up_to_the_limit() {
         (json!(500), json!({"value": 120, "relation": "eq"})),
         (json!(0), json!({"value": 0, "relation": "gte"})),
     ] {
-        let r = ok(a, "/logs/_search", &json!({"size": 0, "track_total_hits": tth}));
+        let r = ok(
+            a,
+            "/logs/_search",
+            &json!({"size": 0, "track_total_hits": tth}),
+        );
         assert_eq!(r["hits"]["total"], want, "{tth}");
     }
-    let r = ok(a, "/logs/_search", &json!({"size": 0, "track_total_hits": false}));
+    let r = ok(
+        a,
+        "/logs/_search",
+        &json!({"size": 0, "track_total_hits": false}),
+    );
     assert!(r["hits"].get("total").is_none(), "{r}");
     let r = send(a, "GET", "/logs/_search?track_total_hits=50", &[], b"");
-    assert_eq!(r.json()["hits"]["total"], json!({"value": 50, "relation": "gte"}));
+    assert_eq!(
+        r.json()["hits"]["total"],
+        json!({"value": 50, "relation": "gte"})
+    );
     let r = post(a, "/logs/_search", &json!({"track_total_hits": -2}));
     assert_eq!(
         failure(&r),
-        (400, "illegal_argument_exception".to_owned(), "[track_total_hits] parameter must be positive or equals to -1, got -2".to_owned())
+        (
+            400,
+            "illegal_argument_exception".to_owned(),
+            "[track_total_hits] parameter must be positive or equals to -1, got -2".to_owned()
+        )
     );
 }
 
@@ -485,11 +628,10 @@ fn highlight_marks_what_the_query_matched() {
         .enumerate()
         .map(|(i, d)| (format!("h{i}"), d)),
     );
-    let msg = json!({"fields": {"message": {}}});
     for (query, hl, want) in [
         (
             json!({"match": {"message": "ALICE paris"}}),
-            msg.clone(),
+            json!({"fields": {"message": {}}}),
             json!([{"message": ["User <em>alice</em> logged in from <em>Paris</em>"]}, {"message": ["<b><em>alice</em></b> & bob"]}]),
         ),
         (
@@ -546,13 +688,41 @@ fn highlight_marks_what_the_query_matched() {
         assert_eq!(got, want, "{query} {hl}");
     }
     for (hl, ty, reason) in [
-        (json!({"fields": {"message": {}}, "boundary_scanner": "sentence"}), "illegal_argument_exception", "[highlight] option [boundary_scanner] is not supported by sluice-store"),
-        (json!({"fields": {"message": {"fragmenter": "span"}}}), "illegal_argument_exception", "[highlight] option [fragmenter] is not supported by sluice-store"),
-        (json!({"fields": {"message": {"foo": 1}}}), "x_content_parse_exception", "[highlight_field] unknown field [foo]"),
-        (json!({"fields": {"message": {}}, "bar": 1}), "x_content_parse_exception", "[highlight] unknown field [bar]"),
-        (json!({"fields": {"message": {"type": "fvh"}}}), "illegal_argument_exception", "[highlight] type [fvh] is not supported by sluice-store (use plain or unified)"),
-        (json!({"fields": {"message": {"type": "best"}}}), "illegal_argument_exception", "unknown highlighter type [best] for the field"),
-        (json!({"pre_tags": ["<x>"]}), "illegal_argument_exception", "Highlighter global fields must be defined"),
+        (
+            json!({"fields": {"message": {}}, "boundary_scanner": "sentence"}),
+            "illegal_argument_exception",
+            "[highlight] option [boundary_scanner] is not supported by sluice-store",
+        ),
+        (
+            json!({"fields": {"message": {"fragmenter": "span"}}}),
+            "illegal_argument_exception",
+            "[highlight] option [fragmenter] is not supported by sluice-store",
+        ),
+        (
+            json!({"fields": {"message": {"foo": 1}}}),
+            "x_content_parse_exception",
+            "[highlight_field] unknown field [foo]",
+        ),
+        (
+            json!({"fields": {"message": {}}, "bar": 1}),
+            "x_content_parse_exception",
+            "[highlight] unknown field [bar]",
+        ),
+        (
+            json!({"fields": {"message": {"type": "fvh"}}}),
+            "illegal_argument_exception",
+            "[highlight] type [fvh] is not supported by sluice-store (use plain or unified)",
+        ),
+        (
+            json!({"fields": {"message": {"type": "best"}}}),
+            "illegal_argument_exception",
+            "unknown highlighter type [best] for the field",
+        ),
+        (
+            json!({"pre_tags": ["<x>"]}),
+            "illegal_argument_exception",
+            "Highlighter global fields must be defined",
+        ),
     ] {
         let r = post(a, "/hl/_search", &json!({"highlight": hl}));
         assert_eq!(failure(&r), (400, ty.to_owned(), reason.to_owned()), "{hl}");
@@ -609,18 +779,46 @@ fn fields_and_docvalue_fields_read_as_elasticsearch() {
         assert_eq!(hit.get("_source").is_some(), has_source, "{body}");
     }
     let r = ok(a, "/f/_search", &json!({"stored_fields": "_none_"}));
-    let hit = r["hits"]["hits"][0].as_object().cloned().unwrap_or_default();
-    assert_eq!(hit.keys().cloned().collect::<Vec<_>>(), ["_index", "_score"]);
+    let hit = r["hits"]["hits"][0]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        hit.keys().cloned().collect::<Vec<_>>(),
+        ["_index", "_score"]
+    );
     let r = ok(a, "/f/_search", &json!({"stored_fields": []}));
-    let hit = r["hits"]["hits"][0].as_object().cloned().unwrap_or_default();
-    assert_eq!(hit.keys().cloned().collect::<Vec<_>>(), ["_index", "_id", "_score"]);
+    let hit = r["hits"]["hits"][0]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        hit.keys().cloned().collect::<Vec<_>>(),
+        ["_index", "_id", "_score"]
+    );
     for (body, ty, reason) in [
-        (json!({"fields": [{"field": "user", "format": "x"}]}), "illegal_argument_exception", "Field [user] of type [keyword] doesn't support formats."),
-        (json!({"docvalue_fields": [{"field": "count", "format": "#.0"}]}), "illegal_argument_exception", "sluice-store does not support [format] [#.0] in [docvalue_fields] on [count] of type [long]: only date fields take a format"),
-        (json!({"fields": [{"field": "user", "foo": 1}]}), "x_content_parse_exception", "[fetch_field_and_format] unknown field [foo]"),
+        (
+            json!({"fields": [{"field": "user", "format": "x"}]}),
+            "illegal_argument_exception",
+            "Field [user] of type [keyword] doesn't support formats.",
+        ),
+        (
+            json!({"docvalue_fields": [{"field": "count", "format": "#.0"}]}),
+            "illegal_argument_exception",
+            "sluice-store does not support [format] [#.0] in [docvalue_fields] on [count] of type [long]: only date fields take a format",
+        ),
+        (
+            json!({"fields": [{"field": "user", "foo": 1}]}),
+            "x_content_parse_exception",
+            "[fetch_field_and_format] unknown field [foo]",
+        ),
     ] {
         let r = post(a, "/f/_search", &body);
-        assert_eq!(failure(&r), (400, ty.to_owned(), reason.to_owned()), "{body}");
+        assert_eq!(
+            failure(&r),
+            (400, ty.to_owned(), reason.to_owned()),
+            "{body}"
+        );
     }
     let r = post(a, "/f/_search", &json!({"docvalue_fields": ["message"]}));
     let (status, ty, _) = failure(&r);
@@ -639,21 +837,57 @@ fn field_caps_reports_types_per_index() {
     let b = r.json();
     assert_eq!(b["indices"], json!(["caps-a"]));
     for (field, want) in [
-        ("message", json!({"text": {"type": "text", "metadata_field": false, "searchable": true, "aggregatable": false}})),
-        ("message.keyword", json!({"keyword": {"type": "keyword", "metadata_field": false, "searchable": true, "aggregatable": true}})),
-        ("timestamp", json!({"date": {"type": "date", "metadata_field": false, "searchable": true, "aggregatable": true}})),
-        ("duration", json!({"float": {"type": "float", "metadata_field": false, "searchable": true, "aggregatable": true}})),
-        ("ok", json!({"boolean": {"type": "boolean", "metadata_field": false, "searchable": true, "aggregatable": true}})),
-        ("extra", json!({"object": {"type": "object", "metadata_field": false, "searchable": false, "aggregatable": false}})),
-        ("extra.code", json!({"long": {"type": "long", "metadata_field": false, "searchable": true, "aggregatable": true}})),
-        ("_id", json!({"_id": {"type": "_id", "metadata_field": true, "searchable": true, "aggregatable": false}})),
-        ("_index", json!({"_index": {"type": "_index", "metadata_field": true, "searchable": true, "aggregatable": true}})),
-        ("_source", json!({"_source": {"type": "_source", "metadata_field": true, "searchable": false, "aggregatable": false}})),
+        (
+            "message",
+            json!({"text": {"type": "text", "metadata_field": false, "searchable": true, "aggregatable": false}}),
+        ),
+        (
+            "message.keyword",
+            json!({"keyword": {"type": "keyword", "metadata_field": false, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "timestamp",
+            json!({"date": {"type": "date", "metadata_field": false, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "duration",
+            json!({"float": {"type": "float", "metadata_field": false, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "ok",
+            json!({"boolean": {"type": "boolean", "metadata_field": false, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "extra",
+            json!({"object": {"type": "object", "metadata_field": false, "searchable": false, "aggregatable": false}}),
+        ),
+        (
+            "extra.code",
+            json!({"long": {"type": "long", "metadata_field": false, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "_id",
+            json!({"_id": {"type": "_id", "metadata_field": true, "searchable": true, "aggregatable": false}}),
+        ),
+        (
+            "_index",
+            json!({"_index": {"type": "_index", "metadata_field": true, "searchable": true, "aggregatable": true}}),
+        ),
+        (
+            "_source",
+            json!({"_source": {"type": "_source", "metadata_field": true, "searchable": false, "aggregatable": false}}),
+        ),
     ] {
         assert_eq!(b["fields"][field], want, "{field}");
     }
     // across indices: conflicting types list their indices; unmapped only when asked
-    let b = json(a, "POST", "/caps-*/_field_caps?fields=user,count,only_b,level&include_unmapped=true", None).json();
+    let b = json(
+        a,
+        "POST",
+        "/caps-*/_field_caps?fields=user,count,only_b,level&include_unmapped=true",
+        None,
+    )
+    .json();
     assert_eq!(b["indices"], json!(["caps-a", "caps-b"]));
     assert_eq!(
         b["fields"],
@@ -673,26 +907,92 @@ fn field_caps_reports_types_per_index() {
             }
         })
     );
-    let b = json(a, "POST", "/_field_caps", Some(&json!({"fields": ["only_b"]}))).json();
+    let b = json(
+        a,
+        "POST",
+        "/_field_caps",
+        Some(&json!({"fields": ["only_b"]})),
+    )
+    .json();
     assert_eq!(b["fields"]["only_b"]["keyword"].get("indices"), None, "{b}");
-    let b = json(a, "GET", "/caps-a/_field_caps?fields=*&filters=-metadata,-multifield,-parent&types=keyword,text", None).json();
-    let names: Vec<&String> = b["fields"].as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let b = json(
+        a,
+        "GET",
+        "/caps-a/_field_caps?fields=*&filters=-metadata,-multifield,-parent&types=keyword,text",
+        None,
+    )
+    .json();
+    let names: Vec<&String> = b["fields"]
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     assert_eq!(names, ["level", "message", "user"]);
-    let b = json(a, "GET", "/nope,caps-a/_field_caps?fields=_id&ignore_unavailable=true", None).json();
+    let b = json(
+        a,
+        "GET",
+        "/nope,caps-a/_field_caps?fields=_id&ignore_unavailable=true",
+        None,
+    )
+    .json();
     assert_eq!(b["indices"], json!(["caps-a"]));
     for (method, path, body, want) in [
-        ("GET", "/caps-a/_field_caps", json!(null), (400, "action_request_validation_exception", "Validation Failed: 1: specified fields can't be null or empty;")),
-        ("GET", "/nope/_field_caps?fields=*", json!(null), (404, "index_not_found_exception", "no such index [nope]")),
-        ("POST", "/_field_caps?fields=a", json!({"fields": ["b"]}), (400, "illegal_argument_exception", "can't specify a request body and [fields] request parameter, either specify a request body or the [fields] request parameter")),
-        ("POST", "/_field_caps", json!({"fields": ["b"], "index_filter": {}}), (400, "illegal_argument_exception", "[index_filter] of _field_caps is not supported by sluice-store")),
-        ("GET", "/_field_caps?fields=*&filters=+foo", json!(null), (400, "illegal_argument_exception", "Unknown field caps filter [foo]")),
+        (
+            "GET",
+            "/caps-a/_field_caps",
+            json!(null),
+            (
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: specified fields can't be null or empty;",
+            ),
+        ),
+        (
+            "GET",
+            "/nope/_field_caps?fields=*",
+            json!(null),
+            (404, "index_not_found_exception", "no such index [nope]"),
+        ),
+        (
+            "POST",
+            "/_field_caps?fields=a",
+            json!({"fields": ["b"]}),
+            (
+                400,
+                "illegal_argument_exception",
+                "can't specify a request body and [fields] request parameter, either specify a request body or the [fields] request parameter",
+            ),
+        ),
+        (
+            "POST",
+            "/_field_caps",
+            json!({"fields": ["b"], "index_filter": {}}),
+            (
+                400,
+                "illegal_argument_exception",
+                "[index_filter] of _field_caps is not supported by sluice-store",
+            ),
+        ),
+        (
+            "GET",
+            "/_field_caps?fields=*&filters=+foo",
+            json!(null),
+            (
+                400,
+                "illegal_argument_exception",
+                "Unknown field caps filter [foo]",
+            ),
+        ),
     ] {
         let r = if body.is_null() {
             send(a, method, path, &[], b"")
         } else {
             json(a, method, path, Some(&body))
         };
-        assert_eq!(failure(&r), (want.0, want.1.to_owned(), want.2.to_owned()), "{path}");
+        assert_eq!(
+            failure(&r),
+            (want.0, want.1.to_owned(), want.2.to_owned()),
+            "{path}"
+        );
     }
 }
 
@@ -723,12 +1023,27 @@ fn msearch_answers_each_search() {
         assert_eq!(rs[2]["status"], 404);
         assert_eq!(rs[2]["error"]["type"], "index_not_found_exception");
         assert_eq!(rs[3]["status"], 400);
-        assert_eq!(rs[3]["error"]["root_cause"][0]["reason"], "search_after has 2 value(s) but sort has 1.");
+        assert_eq!(
+            rs[3]["error"]["root_cause"][0]["reason"],
+            "search_after has 2 value(s) but sort has 1."
+        );
     }
     for (body, ty, reason) in [
-        ("{}\n{\"query\":{\"nope\":{}}}\n", "parsing_exception", "unknown query [nope]"),
-        ("{\"foo\":1}\n{}\n", "illegal_argument_exception", "key [foo] is not supported in the metadata section"),
-        ("{}\n{}", "illegal_argument_exception", "The msearch request must be terminated by a newline [\n]"),
+        (
+            "{}\n{\"query\":{\"nope\":{}}}\n",
+            "parsing_exception",
+            "unknown query [nope]",
+        ),
+        (
+            "{\"foo\":1}\n{}\n",
+            "illegal_argument_exception",
+            "key [foo] is not supported in the metadata section",
+        ),
+        (
+            "{}\n{}",
+            "illegal_argument_exception",
+            "The msearch request must be terminated by a newline [\n]",
+        ),
     ] {
         let r = ndjson(a, "/_msearch", body);
         let (status, got_ty, got_reason) = failure(&r);
@@ -738,9 +1053,20 @@ fn msearch_answers_each_search() {
     let r = ndjson(a, "/_msearch", "{}\n{\"size\":\n");
     assert_eq!(failure(&r).1, "x_content_parse_exception");
     let r = ndjson(a, "/_msearch?max_concurrent_searches=0", "{}\n{}\n");
-    assert_eq!(failure(&r), (400, "illegal_argument_exception".to_owned(), "max_concurrent_searches must be positive".to_owned()));
+    assert_eq!(
+        failure(&r),
+        (
+            400,
+            "illegal_argument_exception".to_owned(),
+            "max_concurrent_searches must be positive".to_owned()
+        )
+    );
     // a point in time in an msearch body
     let id = open_pit(a, "logs", "1m");
-    let r = ndjson(a, "/_msearch", &format!("{{}}\n{{\"pit\":{{\"id\":\"{id}\"}},\"size\":0}}\n"));
+    let r = ndjson(
+        a,
+        "/_msearch",
+        &format!("{{}}\n{{\"pit\":{{\"id\":\"{id}\"}},\"size\":0}}\n"),
+    );
     assert_eq!(r.json()["responses"][0]["pit_id"], id.as_str());
 }
