@@ -252,6 +252,8 @@ pub struct Store {
     stop: Arc<(Mutex<bool>, Condvar)>,
     refresher: Mutex<Option<JoinHandle<()>>>,
     closed: AtomicBool,
+    /// Open points in time (`search::pit`).
+    pub(crate) pits: crate::search::pit::PitRegistry,
 }
 
 fn now_ms() -> i64 {
@@ -302,6 +304,7 @@ impl Store {
             stop: Arc::new((Mutex::new(false), Condvar::new())),
             refresher: Mutex::new(None),
             closed: AtomicBool::new(false),
+            pits: crate::search::pit::PitRegistry::default(),
         });
         store.start_refresher();
         Ok(store)

@@ -7,11 +7,11 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::cat;
 use super::error::{Failure, body_required, parse_json_object};
 use super::params::Params;
 use super::router::Route;
 use super::server::State;
+use super::{cat, search_api};
 use crate::{Error, OpType, Refresh, SearchParams, Store};
 
 /// A successful answer.
@@ -154,8 +154,15 @@ pub(crate) async fn dispatch(
             params.check(path, SEARCH)?;
             let sp = search_params(params);
             let body = optional_object(&body)?;
-            let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.search(&target, body.as_ref(), &sp)).await?;
+            let names: Vec<&'static str> = SEARCH
+                .iter()
+                .copied()
+                .filter(|k| params.get(k).is_some())
+                .collect();
+            let v = blocking(move || {
+                store.search_request(target.as_deref(), body.as_ref(), &sp, &names)
+            })
+            .await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Count(target) => {
@@ -275,6 +282,12 @@ pub(crate) async fn dispatch(
             let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
             Ok(Reply::json(status, r.to_json()))
         }
+        Route::OpenPit(target) => search_api::open_pit(store, target, path, params, &body).await,
+        Route::ClosePit => search_api::close_pit(store, path, params, &body).await,
+        Route::FieldCaps(target) => {
+            search_api::field_caps(store, target, path, params, &body).await
+        }
+        Route::Msearch(target) => search_api::msearch(store, target, path, params, body).await,
     }
 }
 
@@ -329,7 +342,7 @@ fn op_type(params: &Params, default: OpType) -> Result<OpType, Error> {
     }
 }
 
-fn search_params(p: &Params) -> SearchParams {
+pub(super) fn search_params(p: &Params) -> SearchParams {
     let s = |k: &str| p.get(k).map(str::to_owned);
     SearchParams {
         q: s("q"),
@@ -350,7 +363,7 @@ fn search_params(p: &Params) -> SearchParams {
 }
 
 /// A JSON object body, or `None` for an empty body.
-fn optional_object(body: &Bytes) -> Result<Option<Value>, Error> {
+pub(super) fn optional_object(body: &Bytes) -> Result<Option<Value>, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -358,7 +371,7 @@ fn optional_object(body: &Bytes) -> Result<Option<Value>, Error> {
 }
 
 /// Runs blocking engine work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Failure> {
     match tokio::task::spawn_blocking(f).await {

@@ -27,8 +27,10 @@ mod error;
 mod filter;
 mod handlers;
 mod media;
+mod msearch;
 mod params;
 mod router;
+mod search_api;
 mod server;
 
 use std::net::{SocketAddr, TcpListener as StdListener};

@@ -45,6 +45,14 @@ pub(crate) enum Route {
     DocExists(String, String),
     /// `DELETE /{index}/_doc/{id}`
     DeleteDoc(String, String),
+    /// `POST /{target}/_pit`
+    OpenPit(String),
+    /// `DELETE /_pit`
+    ClosePit,
+    /// `GET|POST /_field_caps`, `GET|POST /{target}/_field_caps`
+    FieldCaps(Option<String>),
+    /// `GET|POST /_msearch`, `GET|POST /{target}/_msearch`
+    Msearch(Option<String>),
 }
 
 /// Why no route matched.
@@ -101,6 +109,9 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_search"] => both(&[Method::GET, Method::POST], &Route::Search(None)),
         ["_count"] => both(&[Method::GET, Method::POST], &Route::Count(None)),
         ["_mapping"] => vec![(Method::GET, Route::Mapping(None))],
+        ["_pit"] => vec![(Method::DELETE, Route::ClosePit)],
+        ["_field_caps"] => both(&[Method::GET, Method::POST], &Route::FieldCaps(None)),
+        ["_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(None)),
         [t] => vec![
             (Method::PUT, Route::CreateIndex(own(t))),
             (Method::HEAD, Route::IndexExists(own(t))),
@@ -112,6 +123,12 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         [t, "_search"] => both(&[Method::GET, Method::POST], &Route::Search(Some(own(t)))),
         [t, "_count"] => both(&[Method::GET, Method::POST], &Route::Count(Some(own(t)))),
         [t, "_mapping"] => vec![(Method::GET, Route::Mapping(Some(own(t))))],
+        [t, "_pit"] => vec![(Method::POST, Route::OpenPit(own(t)))],
+        [t, "_field_caps"] => both(
+            &[Method::GET, Method::POST],
+            &Route::FieldCaps(Some(own(t))),
+        ),
+        [t, "_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(Some(own(t)))),
         [t, "_doc"] => vec![(Method::POST, Route::IndexAutoId(own(t)))],
         [t, "_doc", id] => vec![
             (Method::PUT, Route::IndexDoc(own(t), own(id))),

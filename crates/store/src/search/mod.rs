@@ -1,12 +1,17 @@
 //! Search execution: request parsing, hits (sort, from/size, `_source` filtering), totals and
 //! aggregations across the target indices.
 
+pub mod field_caps;
+mod fields;
+mod highlight;
+pub mod pit;
+
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::aggs::{self, Agg};
 use crate::engine::shard::Shard;
@@ -70,15 +75,47 @@ impl SearchParams {
     }
 }
 
-#[derive(Debug, Clone)]
+/// One searched index: its shard and the searcher (the snapshot) every phase of one request
+/// reads, so that matching and fetching see the same segments (a point in time keeps it).
+#[derive(Clone)]
+pub(crate) struct Target {
+    pub(crate) shard: Arc<Shard>,
+    pub(crate) searcher: Searcher,
+}
+
+impl Target {
+    /// The shard with its current searcher.
+    pub(crate) fn current(shard: &Arc<Shard>) -> Target {
+        Target {
+            shard: Arc::clone(shard),
+            searcher: shard.searcher(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 enum SortKey {
     Score(bool),
+    /// `_doc`: the document's number within its index
     Doc(bool),
+    /// `_shard_doc`: index position in the request (high 32 bits) and document number
+    ShardDoc(bool),
     Field {
         field: String,
         asc: bool,
         missing_first: bool,
+        /// `format` (date fields): sort values rendered as strings in this format
+        format: Option<String>,
     },
+}
+
+impl SortKey {
+    fn asc(&self) -> bool {
+        match self {
+            SortKey::Score(a) | SortKey::Doc(a) | SortKey::ShardDoc(a) => *a,
+            SortKey::Field { asc, .. } => *asc,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,16 +135,75 @@ enum TrackTotal {
     Off,
 }
 
+/// What `stored_fields` asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stored {
+    /// absent: `_id` and `_source`
+    Default,
+    /// a list (none of our fields is stored): `_id`, and `_source` only when asked for
+    List,
+    /// `_none_`: neither `_id` nor `_source`
+    None,
+}
+
+/// `pit` of a search body.
+#[derive(Debug, Clone)]
+pub(crate) struct PitRef {
+    pub(crate) id: String,
+    pub(crate) keep_alive: Option<String>,
+}
+
 struct Request {
     query: Q,
     size: usize,
     from: usize,
     sort: Vec<SortKey>,
     source: SourceFilter,
+    source_given: bool,
     track_total: TrackTotal,
     aggs: Vec<Agg>,
     track_scores: bool,
     total_as_int: bool,
+    search_after: Option<Vec<Value>>,
+    pit: Option<PitRef>,
+    highlight: Option<highlight::Highlight>,
+    fields: Vec<fields::FieldSpec>,
+    docvalue_fields: Vec<fields::FieldSpec>,
+    stored: Stored,
+}
+
+/// `action_request_validation_exception` listing ES's numbered validation messages.
+fn validation_failed(msgs: &[String]) -> Error {
+    let mut reason = String::from("Validation Failed: ");
+    for (i, m) in msgs.iter().enumerate() {
+        reason.push_str(&format!("{}: {m};", i + 1));
+    }
+    Error::es(400, "action_request_validation_exception", reason)
+}
+
+/// ES's answer to a failure on every shard: `search_phase_execution_exception` caused by `cause`.
+fn all_shards_failed(cause: Error) -> Error {
+    let status = cause.status();
+    Error::es(
+        status,
+        "search_phase_execution_exception",
+        "all shards failed",
+    )
+    .with("phase", "query")
+    .with("grouped", true)
+    .caused_by(cause)
+}
+
+/// ES's name of the JSON token a value starts with.
+fn token_name(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "START_OBJECT",
+        Value::Array(_) => "START_ARRAY",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    }
 }
 
 fn parse_usize(name: &str, v: &Value) -> Result<usize> {
@@ -147,11 +243,16 @@ fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
                                     )));
                                 }
                             }
-                            out.push(sort_key(
+                            let mut key = sort_key(
                                 field,
                                 so.get("order").and_then(Value::as_str),
                                 so.get("missing").and_then(Value::as_str),
-                            )?);
+                            )?;
+                            if let SortKey::Field { format, .. } = &mut key {
+                                *format =
+                                    so.get("format").and_then(Value::as_str).map(str::to_owned);
+                            }
+                            out.push(key);
                         }
                         _ => {
                             return Err(Error::parsing(format!(
@@ -185,10 +286,12 @@ fn sort_key(field: &str, dir: Option<&str>, missing: Option<&str>) -> Result<Sor
     Ok(match field {
         "_score" => SortKey::Score(asc),
         "_doc" => SortKey::Doc(asc),
+        "_shard_doc" => SortKey::ShardDoc(asc),
         f => SortKey::Field {
             field: f.to_owned(),
             asc,
             missing_first: missing == Some("_first"),
+            format: None,
         },
     })
 }
@@ -260,6 +363,13 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
             &params.rest_total_hits_as_int,
             false,
         )?,
+        source_given: false,
+        search_after: None,
+        pit: None,
+        highlight: None,
+        fields: Vec::new(),
+        docvalue_fields: Vec::new(),
+        stored: Stored::Default,
     };
     if let Some(body) = body {
         let o = body
@@ -271,14 +381,34 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                 ("size", false) => req.size = parse_usize("size", v)?,
                 ("from", false) => req.from = parse_usize("from", v)?,
                 ("sort", false) => req.sort = parse_sort_value(v)?,
-                ("_source", false) => req.source = parse_source_filter(v)?,
+                ("_source", false) => {
+                    req.source = parse_source_filter(v)?;
+                    req.source_given = !matches!(v, Value::Bool(false));
+                }
+                ("search_after", false) => {
+                    req.search_after = Some(match v {
+                        Value::Array(a) => a.clone(),
+                        other => vec![other.clone()],
+                    });
+                }
+                ("pit", false) => req.pit = Some(parse_pit(v)?),
+                ("highlight", false) => req.highlight = Some(highlight::Highlight::parse(v)?),
+                ("fields", false) => req.fields = fields::parse_specs("fields", v)?,
+                ("docvalue_fields", false) => {
+                    req.docvalue_fields = fields::parse_specs("docvalue_fields", v)?;
+                }
+                ("stored_fields", false) => req.stored = parse_stored(v)?,
                 ("aggs" | "aggregations", false) => req.aggs = aggs::parse(v)?,
                 ("track_total_hits", false) => {
                     req.track_total = match v {
                         Value::Bool(true) => TrackTotal::Exact,
                         Value::Bool(false) => TrackTotal::Off,
-                        Value::Number(n) => TrackTotal::Upto(n.as_u64().ok_or_else(|| Error::illegal_argument("[track_total_hits] parameter must be positive or equals to -1, got [".to_owned() + &n.to_string() + "]"))?),
-                        _ => return Err(Error::parsing("[track_total_hits] must be a boolean or a number")),
+                        Value::Number(n) => track_total_number(n.as_i64(), &n.to_string())?,
+                        _ => {
+                            return Err(Error::parsing(
+                                "[track_total_hits] must be a boolean or a number",
+                            ));
+                        }
                     };
                 }
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
@@ -286,14 +416,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                 (other, _) => {
                     return Err(Error::parsing(format!(
                         "Unknown key for a {} in [{other}].",
-                        match v {
-                            Value::Object(_) => "START_OBJECT",
-                            Value::Array(_) => "START_ARRAY",
-                            Value::String(_) => "VALUE_STRING",
-                            Value::Number(_) => "VALUE_NUMBER",
-                            Value::Bool(_) => "VALUE_BOOLEAN",
-                            Value::Null => "VALUE_NULL",
-                        }
+                        token_name(v)
                     ))
                     .with("line", 1)
                     .with("col", 1));
@@ -378,11 +501,10 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         req.track_total = match t.as_str() {
             "true" | "" => TrackTotal::Exact,
             "false" => TrackTotal::Off,
-            n => TrackTotal::Upto(n.parse().map_err(|_| {
-                Error::illegal_argument(format!("Failed to parse [track_total_hits] value [{n}]"))
-            })?),
+            n => track_total_number(n.parse().ok(), n)?,
         };
     }
+    validate(&mut req)?;
     if req.from + req.size > 10_000 {
         return Err(Error::es(400, "search_phase_execution_exception", "all shards failed").caused_by(Error::illegal_argument(format!(
             "Result window is too large, from + size must be less than or equal to: [10000] but was [{}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.",
@@ -390,6 +512,108 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         ))));
     }
     Ok(req)
+}
+
+/// `track_total_hits` as a number: `-1` counts exactly, any other negative is refused.
+fn track_total_number(n: Option<i64>, raw: &str) -> Result<TrackTotal> {
+    match n {
+        Some(-1) => Ok(TrackTotal::Exact),
+        Some(n) if n >= 0 => Ok(TrackTotal::Upto(n as u64)),
+        _ => Err(Error::illegal_argument(format!(
+            "[track_total_hits] parameter must be positive or equals to -1, got {raw}"
+        ))),
+    }
+}
+
+fn parse_pit(v: &Value) -> Result<PitRef> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| Error::parsing("[pit] must be an object"))?;
+    let mut id = None;
+    let mut keep_alive = None;
+    for (k, x) in o {
+        match (k.as_str(), x) {
+            ("id", Value::String(s)) => id = Some(s.clone()),
+            ("keep_alive", Value::String(s)) => keep_alive = Some(s.clone()),
+            ("id" | "keep_alive", other) => {
+                return Err(Error::x_content(format!(
+                    "[point_in_time] {k} doesn't support values of type: {}",
+                    token_name(other)
+                )));
+            }
+            (other, _) => {
+                return Err(Error::x_content(format!(
+                    "[point_in_time] unknown field [{other}]"
+                )));
+            }
+        }
+    }
+    let id = id.ok_or_else(|| Error::x_content("Required [id]"))?;
+    Ok(PitRef { id, keep_alive })
+}
+
+fn parse_stored(v: &Value) -> Result<Stored> {
+    let names: Vec<&str> = match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        other => {
+            return Err(Error::parsing(format!(
+                "Expected [VALUE_STRING] or [START_ARRAY] in [stored_fields] but found [{}]",
+                token_name(other)
+            )));
+        }
+    };
+    if names.contains(&"_none_") {
+        if names.len() > 1 {
+            return Err(Error::illegal_argument(
+                "cannot combine _none_ with other fields",
+            ));
+        }
+        return Ok(Stored::None);
+    }
+    Ok(Stored::List)
+}
+
+/// The checks ES's `SearchRequest.validate` makes, with its wording; then the implicit
+/// `_shard_doc` tie-breaker of a point in time.
+fn validate(req: &mut Request) -> Result<()> {
+    let mut msgs = Vec::new();
+    let after_len = req.search_after.as_ref().map(Vec::len);
+    if after_len.is_some_and(|n| n > 0) && req.from > 0 {
+        msgs.push("[from] parameter must be set to 0 when [search_after] is used".to_owned());
+    }
+    if req.stored == Stored::None && req.source_given {
+        msgs.push("[stored_fields] cannot be disabled if [_source] is requested".to_owned());
+    }
+    if req.pit.is_none() && req.sort.iter().any(|k| matches!(k, SortKey::ShardDoc(_))) {
+        msgs.push("[_shard_doc] sort field cannot be used without [point in time]".to_owned());
+    }
+    if !msgs.is_empty() {
+        return Err(validation_failed(&msgs));
+    }
+    if req.pit.is_some()
+        && !req.sort.is_empty()
+        && after_len.is_none_or(|n| n == req.sort.len() + 1)
+        && !matches!(req.sort.last(), Some(SortKey::ShardDoc(_)))
+    {
+        req.sort.push(SortKey::ShardDoc(true));
+    }
+    if let Some(n) = after_len.filter(|n| *n > 0) {
+        // ES drops a lone `_score` descending sort: search_after then has no sort to follow
+        let effective = !(req.sort.is_empty() || req.sort == [SortKey::Score(false)]);
+        if !effective {
+            return Err(all_shards_failed(Error::illegal_argument(
+                "Sort must contain at least one field.",
+            )));
+        }
+        if n != req.sort.len() {
+            return Err(all_shards_failed(Error::illegal_argument(format!(
+                "search_after has {n} value(s) but sort has {}.",
+                req.sort.len()
+            ))));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -407,62 +631,43 @@ struct Hit {
     order: u64,
 }
 
-fn cmp_hits(sort: &[SortKey], a: &Hit, b: &Hit) -> std::cmp::Ordering {
+/// Compares two sort-key tuples in the request's order (missing values where `missing` puts
+/// them).
+fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     for (i, k) in sort.iter().enumerate() {
-        let c = match k {
-            SortKey::Score(asc) => {
-                let c = a.score.total_cmp(&b.score);
-                if *asc { c } else { c.reverse() }
-            }
-            SortKey::Doc(asc) => {
-                let c = a.order.cmp(&b.order);
-                if *asc { c } else { c.reverse() }
-            }
+        let missing_first = matches!(
+            k,
             SortKey::Field {
-                asc, missing_first, ..
-            } => {
-                let (x, y) = (&a.keys[i], &b.keys[i]);
-                match (x, y) {
-                    (SortVal::Missing, SortVal::Missing) => Ordering::Equal,
-                    (SortVal::Missing, _) => {
-                        if *missing_first {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        }
-                    }
-                    (_, SortVal::Missing) => {
-                        if *missing_first {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        }
-                    }
-                    (SortVal::Num(p), SortVal::Num(q)) => {
-                        if *asc {
-                            p.total_cmp(q)
-                        } else {
-                            q.total_cmp(p)
-                        }
-                    }
-                    (SortVal::Str(p), SortVal::Str(q)) => {
-                        if *asc {
-                            p.cmp(q)
-                        } else {
-                            q.cmp(p)
-                        }
-                    }
-                    (SortVal::Num(_), SortVal::Str(_)) => Ordering::Less,
-                    (SortVal::Str(_), SortVal::Num(_)) => Ordering::Greater,
-                }
+                missing_first: true,
+                ..
+            }
+        );
+        let c = match (&a[i], &b[i]) {
+            (SortVal::Missing, SortVal::Missing) => Ordering::Equal,
+            (SortVal::Missing, _) if missing_first => Ordering::Less,
+            (SortVal::Missing, _) => Ordering::Greater,
+            (_, SortVal::Missing) if missing_first => Ordering::Greater,
+            (_, SortVal::Missing) => Ordering::Less,
+            (x, y) => {
+                let c = match (x, y) {
+                    (SortVal::Num(p), SortVal::Num(q)) => p.total_cmp(q),
+                    (SortVal::Str(p), SortVal::Str(q)) => p.cmp(q),
+                    (SortVal::Num(_), _) => Ordering::Less,
+                    (_, _) => Ordering::Greater,
+                };
+                if k.asc() { c } else { c.reverse() }
             }
         };
         if c != Ordering::Equal {
             return c;
         }
     }
-    a.order.cmp(&b.order)
+    Ordering::Equal
+}
+
+fn cmp_hits(sort: &[SortKey], a: &Hit, b: &Hit) -> std::cmp::Ordering {
+    cmp_keys(sort, &a.keys, &b.keys).then(a.order.cmp(&b.order))
 }
 
 fn now_ms() -> i64 {
@@ -478,12 +683,16 @@ struct Outcome {
     max_score: Option<f32>,
 }
 
-fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Outcome> {
+fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcome> {
     let now = now_ms();
     let sort: Vec<SortKey> = if req.sort.is_empty() {
         vec![SortKey::Score(false)]
     } else {
         req.sort.clone()
+    };
+    let after = match &req.search_after {
+        Some(raw) if !raw.is_empty() => Some(after_values(&sort, raw, targets)?),
+        _ => None,
     };
     let scoring =
         want_hits > 0 && (sort.iter().any(|k| matches!(k, SortKey::Score(_))) || req.track_scores);
@@ -491,7 +700,8 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
     let mut hits: Vec<Hit> = Vec::new();
     let mut states = aggs::new_states(&req.aggs);
     let mut max_score: Option<f32> = None;
-    for (si, shard) in shards.iter().enumerate() {
+    for (si, target) in targets.iter().enumerate() {
+        let shard = &target.shard;
         let meta = shard.meta();
         let mapping = &meta.mapping;
         let ctx = query::Ctx {
@@ -511,26 +721,37 @@ fn execute(shards: &[Arc<Shard>], req: &Request, want_hits: usize) -> Result<Out
                 )).with("index", shard.name.clone())));
             }
         }
-        let searcher = shard.searcher();
+        let searcher = &target.searcher;
         let tv = |e| Error::tantivy(&shard.name, e);
         let enable = if scoring {
-            EnableScoring::enabled_from_searcher(&searcher)
+            EnableScoring::enabled_from_searcher(searcher)
         } else {
-            EnableScoring::disabled_from_searcher(&searcher)
+            EnableScoring::disabled_from_searcher(searcher)
         };
         let weight = q.weight(enable).map_err(tv)?;
         let segments = searcher.segment_readers();
+        let bases: Vec<u32> = segments
+            .iter()
+            .scan(0u32, |acc, seg| {
+                let base = *acc;
+                *acc += seg.max_doc();
+                Some(base)
+            })
+            .collect();
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let tasks = split_segments(segments, cores);
         let run = |t: usize| -> Result<SegOut> {
             let (ord, range) = tasks[t];
             run_segment(
                 req,
-                &sort,
-                scoring,
-                want_hits,
+                &Collect {
+                    sort: &sort,
+                    after: after.as_deref(),
+                    scoring,
+                    want_hits,
+                },
                 &segments[ord],
-                ord,
+                (ord, bases[ord]),
                 range,
                 si,
                 weight.as_ref(),
@@ -647,14 +868,21 @@ struct SegOut {
     max_score: Option<f32>,
 }
 
+/// How one segment task collects hits.
+struct Collect<'a> {
+    sort: &'a [SortKey],
+    /// `search_after`: only hits sorting strictly after these keys
+    after: Option<&'a [SortVal]>,
+    scoring: bool,
+    want_hits: usize,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_segment(
     req: &Request,
-    sort: &[SortKey],
-    scoring: bool,
-    want_hits: usize,
+    how: &Collect<'_>,
     seg: &tantivy::SegmentReader,
-    ord: usize,
+    (ord, base): (usize, u32),
     range: (u32, u32),
     si: usize,
     weight: &dyn tantivy::query::Weight,
@@ -662,6 +890,12 @@ fn run_segment(
     ctx: &query::Ctx<'_>,
     index: &str,
 ) -> Result<SegOut> {
+    let Collect {
+        sort,
+        after,
+        scoring,
+        want_hits,
+    } = *how;
     let tv = |e| Error::tantivy(index, e);
     let mut collector = if req.aggs.is_empty() {
         None
@@ -733,20 +967,29 @@ fn run_segment(
                 }
             }
             if want_hits > 0 {
-                let keys = sort_cols
+                let global = base + doc;
+                let order = ((si as u64) << 32) | u64::from(global);
+                let keys: Vec<SortVal> = sort_cols
                     .iter()
                     .zip(sort)
-                    .map(|(c, k)| match c {
-                        Some(src) => sort_value(src, doc, k, &mut buf),
-                        None => SortVal::Missing,
+                    .map(|(c, k)| match (c, k) {
+                        (Some(src), _) => sort_value(src, doc, k, &mut buf),
+                        (None, SortKey::Score(_)) => SortVal::Num(f64::from(score)),
+                        (None, SortKey::Doc(_)) => SortVal::Num(f64::from(global)),
+                        (None, SortKey::ShardDoc(_)) => SortVal::Num(order as f64),
+                        (None, SortKey::Field { .. }) => SortVal::Missing,
                     })
                     .collect();
+                if after.is_some_and(|a| cmp_keys(sort, &keys, a) != std::cmp::Ordering::Greater) {
+                    doc = scorer.advance();
+                    continue;
+                }
                 out.hits.push(Hit {
                     keys,
                     score,
                     shard: si,
                     addr: DocAddress::new(ord as u32, doc),
-                    order: ((si as u64) << 48) | ((ord as u64) << 32) | u64::from(doc),
+                    order,
                 });
                 if out.hits.len() >= want_hits * 2 + 64 {
                     out.hits.sort_by(|a, b| cmp_hits(sort, a, b));
@@ -791,27 +1034,54 @@ fn sort_value(src: &aggs::Source, doc: u32, key: &SortKey, buf: &mut Vec<f64>) -
     }
 }
 
-/// `_search`.
+/// `_search` over `shards` (their current searchers).
 pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams) -> Result<Value> {
+    let targets: Vec<Target> = shards.iter().map(Target::current).collect();
+    search_targets(&targets, body, params, None)
+}
+
+/// `_search` over fixed searchers; `pit` is the point in time they come from (its id is
+/// echoed as `pit_id`), `None` for a search of named indices.
+pub(crate) fn search_targets(
+    targets: &[Target],
+    body: Option<&Value>,
+    params: &SearchParams,
+    pit: Option<&str>,
+) -> Result<Value> {
     let start = Instant::now();
     let req = parse_request(body, params, false)?;
+    if req.pit.is_some() && pit.is_none() {
+        return Err(validation_failed(&[
+            "[indices] cannot be used with point in time. Do not specify any index with point in time."
+                .to_owned(),
+        ]));
+    }
     let want = req.from + req.size;
-    let out = execute(shards, &req, want)?;
+    let out = execute(targets, &req, want)?;
     let sorted_by_field = req.sort.iter().any(|k| !matches!(k, SortKey::Score(_)));
+    let metas: Vec<_> = targets.iter().map(|t| t.shard.meta()).collect();
+    let highlight_terms = match &req.highlight {
+        Some(h) => Some(h.terms(&req.query)),
+        None => None,
+    };
     let mut hits = Vec::new();
     for h in out.hits.iter().skip(req.from) {
-        let shard = &shards[h.shard];
-        let doc: TantivyDocument = shard
-            .searcher()
+        let target = &targets[h.shard];
+        let shard = &target.shard;
+        let mapping = &metas[h.shard].mapping;
+        let doc: TantivyDocument = target
+            .searcher
             .doc(h.addr)
             .map_err(|e| Error::tantivy(&shard.name, e))?;
-        let id = doc
-            .get_first(shard.fields.id)
-            .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_owned))
-            .unwrap_or_default();
         let mut hit = Map::new();
         hit.insert("_index".into(), Value::from(shard.name.clone()));
-        hit.insert("_id".into(), Value::from(id));
+        if req.stored != Stored::None {
+            let id = doc
+                .get_first(shard.fields.id)
+                .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_owned))
+                .unwrap_or_default();
+            hit.insert("_id".into(), Value::from(id));
+        }
         hit.insert(
             "_score".into(),
             if sorted_by_field && !req.track_scores {
@@ -820,40 +1090,51 @@ pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams
                 aggs::num_json(f64::from(h.score))
             },
         );
-        if !matches!(req.source, SourceFilter::None) {
-            let src = doc
-                .get_first(shard.fields.source)
+        let wants_source = match req.stored {
+            Stored::Default => !matches!(req.source, SourceFilter::None),
+            Stored::List => req.source_given,
+            Stored::None => false,
+        };
+        let needs_source = wants_source || !req.fields.is_empty() || highlight_terms.is_some();
+        let src = if needs_source {
+            doc.get_first(shard.fields.source)
                 .and_then(|v| {
                     tantivy::schema::Value::as_bytes(&v)
                         .and_then(|b| serde_json::from_slice::<Value>(b).ok())
                 })
-                .unwrap_or(Value::Null);
+                .unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        let mut doc_fields = fields::from_source(&req.fields, &src, mapping)?;
+        let seg = target.searcher.segment_reader(h.addr.segment_ord);
+        fields::from_doc_values(
+            &req.docvalue_fields,
+            seg,
+            h.addr.doc_id,
+            mapping,
+            &shard.name,
+            &mut doc_fields,
+        )?;
+        let highlighted = match (&req.highlight, &highlight_terms) {
+            (Some(hl), Some(terms)) => hl.render(terms, &src, mapping),
+            _ => Map::new(),
+        };
+        if wants_source {
             hit.insert("_source".into(), filter_source(src, &req.source));
+        }
+        if !doc_fields.is_empty() {
+            hit.insert("fields".into(), Value::Object(doc_fields));
+        }
+        if !highlighted.is_empty() {
+            hit.insert("highlight".into(), Value::Object(highlighted));
         }
         if !req.sort.is_empty() {
             let vals: Vec<Value> = req
                 .sort
                 .iter()
                 .zip(&h.keys)
-                .map(|(k, v)| match (k, v) {
-                    (SortKey::Score(_), _) => aggs::num_json(f64::from(h.score)),
-                    (SortKey::Doc(_), _) => Value::from(h.addr.doc_id),
-                    (_, SortVal::Num(x)) => {
-                        if x.fract() == 0.0 && x.abs() < 9e15 {
-                            Value::from(*x as i64)
-                        } else {
-                            aggs::num_json(*x)
-                        }
-                    }
-                    (_, SortVal::Str(s)) => Value::from(s.clone()),
-                    (SortKey::Field { asc, .. }, SortVal::Missing) => {
-                        if *asc {
-                            Value::from(i64::MAX)
-                        } else {
-                            Value::from(i64::MIN)
-                        }
-                    }
-                })
+                .map(|(k, v)| sort_json(k, v, mapping))
                 .collect();
             hit.insert("sort".into(), Value::Array(vals));
         }
@@ -884,8 +1165,11 @@ pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams
     }
     hits_obj.insert("max_score".into(), max_score);
     hits_obj.insert("hits".into(), Value::Array(hits));
-    let n = shards.len();
+    let n = targets.len();
     let mut resp = Map::new();
+    if let Some(id) = pit {
+        resp.insert("pit_id".into(), Value::from(id));
+    }
     resp.insert(
         "took".into(),
         Value::from(start.elapsed().as_millis() as u64),
@@ -897,7 +1181,6 @@ pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams
     );
     resp.insert("hits".into(), Value::Object(hits_obj));
     if !req.aggs.is_empty() {
-        let metas: Vec<_> = shards.iter().map(|s| s.meta()).collect();
         let rctx = aggs::RenderCtx {
             mappings: metas.iter().map(|m| &m.mapping).collect(),
             now_ms: now_ms(),
@@ -911,10 +1194,142 @@ pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams
     Ok(Value::Object(resp))
 }
 
+/// The value ES puts in a hit's `sort` array for a missing value of a non-keyword field:
+/// `Long.MAX_VALUE` where it sorts last in ascending order, `Long.MIN_VALUE` where first.
+fn missing_placeholder(asc: bool, missing_first: bool) -> i64 {
+    if asc != missing_first {
+        i64::MAX
+    } else {
+        i64::MIN
+    }
+}
+
+fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Value {
+    match (k, v) {
+        (SortKey::Doc(_) | SortKey::ShardDoc(_), SortVal::Num(x)) => Value::from(*x as u64),
+        (SortKey::Score(_), SortVal::Num(x)) => aggs::num_json(*x),
+        (
+            SortKey::Field {
+                field,
+                format: Some(f),
+                ..
+            },
+            SortVal::Num(x),
+        ) if mapping
+            .field(field)
+            .is_some_and(|m| m.ty == FieldType::Date) =>
+        {
+            let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
+            Value::from(crate::mapping::date::format_with(*x as i64, &formats, None))
+        }
+        (_, SortVal::Num(x)) => {
+            if x.fract() == 0.0 && x.abs() < 9e15 {
+                Value::from(*x as i64)
+            } else {
+                aggs::num_json(*x)
+            }
+        }
+        (_, SortVal::Str(s)) => Value::from(s.clone()),
+        (
+            SortKey::Field {
+                field,
+                asc,
+                missing_first,
+                ..
+            },
+            SortVal::Missing,
+        ) => {
+            if mapping
+                .field(field)
+                .is_some_and(|m| m.ty == FieldType::Keyword)
+            {
+                Value::Null
+            } else {
+                Value::from(missing_placeholder(*asc, *missing_first))
+            }
+        }
+        (_, SortVal::Missing) => Value::Null,
+    }
+}
+
+/// Turns `search_after` values into sort keys of the request's sort, reading each value as
+/// the type of its field (the first index that maps it), as ES's `SearchAfterBuilder` does.
+fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<Vec<SortVal>> {
+    let metas: Vec<_> = targets.iter().map(|t| t.shard.meta()).collect();
+    let bad = |field: &str| {
+        all_shards_failed(Error::illegal_argument(format!(
+            "Failed to parse search_after value for field [{field}]."
+        )))
+    };
+    let mut out = Vec::with_capacity(sort.len());
+    for (k, v) in sort.iter().zip(raw) {
+        let val = match k {
+            SortKey::Score(_) => match v.as_f64() {
+                Some(x) => SortVal::Num(f64::from(x as f32)),
+                None => return Err(bad("_score")),
+            },
+            SortKey::Doc(_) | SortKey::ShardDoc(_) => {
+                let name = if matches!(k, SortKey::Doc(_)) {
+                    "_doc"
+                } else {
+                    "_shard_doc"
+                };
+                match (v.as_u64(), v.as_str().and_then(|s| s.parse::<u64>().ok())) {
+                    (Some(x), _) | (None, Some(x)) => SortVal::Num(x as f64),
+                    _ => return Err(bad(name)),
+                }
+            }
+            SortKey::Field {
+                field,
+                asc,
+                missing_first,
+                format,
+            } => {
+                let fm = metas.iter().find_map(|m| m.mapping.field(field).cloned());
+                let placeholder = missing_placeholder(*asc, *missing_first);
+                match (fm.as_ref().map(|f| f.ty), v) {
+                    (_, Value::Null) => SortVal::Missing,
+                    (Some(FieldType::Keyword) | None, Value::String(s)) => SortVal::Str(s.clone()),
+                    (Some(FieldType::Keyword), Value::Number(n)) => SortVal::Str(n.to_string()),
+                    (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),
+                    (_, Value::Number(n)) if n.as_i64() == Some(placeholder) => SortVal::Missing,
+                    (_, Value::Number(n)) => SortVal::Num(n.as_f64().ok_or_else(|| bad(field))?),
+                    (Some(FieldType::Boolean), Value::Bool(b)) => {
+                        SortVal::Num(f64::from(u8::from(*b)))
+                    }
+                    (Some(FieldType::Boolean), Value::String(s)) => match s.as_str() {
+                        "true" => SortVal::Num(1.0),
+                        "false" => SortVal::Num(0.0),
+                        _ => return Err(bad(field)),
+                    },
+                    (Some(FieldType::Date), Value::String(s)) => {
+                        let mut formats = match format {
+                            Some(f) => crate::mapping::date::parse_formats(f).unwrap_or_default(),
+                            None => Vec::new(),
+                        };
+                        formats.extend(fm.as_ref().map(|f| f.formats.clone()).unwrap_or_default());
+                        match crate::mapping::date::parse_date_str(s, &formats, None) {
+                            Some(ms) => SortVal::Num(ms as f64),
+                            None => return Err(bad(field)),
+                        }
+                    }
+                    (Some(_), Value::String(s)) => {
+                        SortVal::Num(s.parse::<f64>().map_err(|_| bad(field))?)
+                    }
+                    _ => return Err(bad(field)),
+                }
+            }
+        };
+        out.push(val);
+    }
+    Ok(out)
+}
+
 /// `_count`.
 pub fn count(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams) -> Result<Value> {
     let req = parse_request(body, params, true)?;
-    let out = execute(shards, &req, 0)?;
+    let targets: Vec<Target> = shards.iter().map(Target::current).collect();
+    let out = execute(&targets, &req, 0)?;
     let n = shards.len();
     Ok(
         json!({"count": out.total, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}),
@@ -969,4 +1384,12 @@ fn filter_obj(v: Value, prefix: &str, inc: &[String], exc: &[String]) -> Option<
         }
         other => Some(other),
     }
+}
+
+/// Parses a search body without running it (`_msearch` reads every body before searching).
+///
+/// # Errors
+/// What parsing the body reports.
+pub(crate) fn parse_only(body: Option<&Value>, params: &SearchParams) -> Result<()> {
+    parse_request(body, params, false).map(|_| ())
 }

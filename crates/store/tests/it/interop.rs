@@ -71,3 +71,13 @@ fn official_client_basic_auth_and_api_key() {
     );
     assert_eq!(summary, serde_json::json!({"auth": "ok"}));
 }
+
+#[test]
+fn official_client_search_after_pit_field_caps_msearch_highlight() {
+    let t = TestServer::start();
+    let summary = run("es_client_search_api.py", &[&t.server.url(), "2000"]);
+    assert_eq!(summary["search_after"], 2000);
+    assert_eq!(summary["pit"], 2000);
+    assert_eq!(summary["pit_pages"], 4);
+    assert_eq!(summary["msearch"], 3);
+}

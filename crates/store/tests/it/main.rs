@@ -8,6 +8,7 @@ mod errors;
 mod hostile;
 mod http_api;
 mod interop;
+mod search_api;
 mod security;
 
 use store::http::{RunningServer, ServerConfig, spawn};
