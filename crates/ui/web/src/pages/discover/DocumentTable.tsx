@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Hit } from '../../api';
 import { Highlighted } from '../../components/Highlighted';
@@ -209,12 +210,12 @@ function SourceSummary({ hit, flat }: { hit: Hit; flat: Map<string, Primitive[]>
   return (
     <dl class="source-summary">
       {entries.map(([name, values]) => (
-        <div key={name} class="source-pair">
+        <Fragment key={name}>
           <dt>{name}</dt>
           <dd>
             <FieldValue hit={hit} field={name} values={values} />
           </dd>
-        </div>
+        </Fragment>
       ))}
     </dl>
   );
