@@ -88,7 +88,7 @@ export function SavedObjectsPage() {
         </button>
         <form class="inline-form" onSubmit={doImport}>
           <label>
-            <span>Import file (NDJSON)</span>
+            <span>Saved objects file (NDJSON)</span>
             <input type="file" accept=".ndjson,application/x-ndjson,application/json" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
           </label>
           <button type="submit" class="button" disabled={!file}>

@@ -93,13 +93,13 @@ export function DiscoverPage({ search }: { search: string }) {
   const timeField = dataView?.timeField ?? null;
 
   // --- fields ---------------------------------------------------------------------------------
-  const [fieldList, setFieldList] = useState<{ pattern: string; fields: Field[] } | null>(null);
+  const [fieldList, setFieldList] = useState<{ pattern: string; fields: Field[]; indices: string[] } | null>(null);
   const fieldsLoaded = fieldList !== null && fieldList.pattern === dataView?.title;
   useEffect(() => {
     if (!dataView || fieldsLoaded) return undefined;
     const ctrl = new AbortController();
     fetchFields(dataView.title, ctrl.signal)
-      .then((r) => setFieldList({ pattern: dataView.title, fields: r.fields }))
+      .then((r) => setFieldList({ pattern: dataView.title, fields: r.fields, indices: r.indices }))
       .catch(() => undefined); // the search reports the same outage in place
     return () => ctrl.abort();
   }, [dataView?.title, fieldsLoaded, tick]);
@@ -228,6 +228,27 @@ export function DiscoverPage({ search }: { search: string }) {
       window.clearInterval(timer);
     };
   }, [waiting, rerun]);
+
+  // --- a pattern that matches no index yet: say so, and look again every 2 s ------------------
+  const noIndex = fieldsLoaded && fieldList.indices.length === 0;
+  useEffect(() => {
+    if (!noIndex || !dataView) return undefined;
+    const title = dataView.title;
+    let live = true;
+    const timer = window.setInterval(() => {
+      fetchFields(title)
+        .then((r) => {
+          if (!live || r.indices.length === 0) return;
+          setFieldList({ pattern: title, fields: r.fields, indices: r.indices });
+          rerun();
+        })
+        .catch(() => undefined);
+    }, RECOVERY_POLL_MS);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [noIndex, dataView?.title, rerun]);
 
   // --- live mode: the refresh interval re-resolves the range and searches again --------------
   useEffect(() => {
@@ -376,6 +397,13 @@ export function DiscoverPage({ search }: { search: string }) {
         />
         <section class="discover-main" aria-label="Results" aria-busy={loading}>
           {error && <ErrorCallout error={error} query={state.query} pattern={dataView?.title} retrying={error.isTransient} />}
+          {!error && noIndex && dataView && (
+            <ErrorCallout
+              error={new ApiError(404, 'index_not_found_exception', `the pattern ${dataView.title} matches no index yet`)}
+              pattern={dataView.title}
+              retrying
+            />
+          )}
           {!error && !result && loading && <p class="loading">Searching…</p>}
           {!error && result && (
             <>
