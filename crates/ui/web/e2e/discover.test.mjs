@@ -134,7 +134,9 @@ async function screenshot(name) {
 
 const hits = () => page.getByRole('status', { name: 'Hits', exact: true });
 const searchbox = () => page.getByRole('searchbox', { name: 'Search', exact: true });
-const docRows = () => page.getByRole('table', { name: 'Documents', exact: true }).locator(':scope > tbody > tr.doc-row');
+// CSS, not role queries, for rows: Playwright's role engine walks the whole DOM, slow over 10,000 rows.
+const DOC_ROWS = 'table[aria-label="Documents"] > tbody > tr.doc-row';
+const docRows = () => page.locator(DOC_ROWS);
 
 /** Waits until the hit count has settled (no search in flight) and returns it. */
 async function settledCount() {
@@ -347,7 +349,7 @@ describe('Discover against sluice-store', () => {
     await until('more than 10,000 rows', async () => {
       const n = await docRows().count();
       if (n > 10_000) return true;
-      await page.getByRole('table', { name: 'Documents' }).locator('tbody > tr:last-child').scrollIntoViewIfNeeded();
+      await page.locator(`${DOC_ROWS}:last-child`).scrollIntoViewIfNeeded();
       if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
       return false;
     }, { timeout: 120_000, every: 250 });
@@ -370,7 +372,7 @@ describe('Discover against sluice-store', () => {
       await other.goto(page.url());
       const otherHits = other.getByRole('status', { name: 'Hits', exact: true });
       await until('the same count in the new page', async () => (await otherHits.getAttribute('data-loading')) === 'false' && Number(await otherHits.getAttribute('data-count')) === count);
-      const otherRows = await other.getByRole('table', { name: 'Documents', exact: true }).locator(':scope > tbody > tr.doc-row').evaluateAll((rows) => rows.slice(0, 5).map((r) => r.textContent));
+      const otherRows = await other.locator(DOC_ROWS).evaluateAll((rows) => rows.slice(0, 5).map((r) => r.textContent));
       assert.deepEqual(otherRows, firstRows);
       assert.equal(await other.getByRole('searchbox', { name: 'Search', exact: true }).inputValue(), 'level:ERROR');
       await other.screenshot({ path: join(OUT, 'copied-url.png') });
@@ -412,6 +414,26 @@ describe('Discover against sluice-store', () => {
     await page.getByRole('button', { name: 'Show fields' }).waitFor();
     await screenshot('800px');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('a data view matching no index yet says so, and finds the index once it exists', async () => {
+    const previous = { url: page.url(), count: await settledCount() };
+    const created = await fetch(uiUrl('/api/data_views'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'late-logs-*', timeField: TIME_FIELD }),
+    }).then((r) => r.json());
+    assert.match(created.warning, /late-logs-\*/);
+    await page.goto(uiUrl(`/app/discover?dv=${encodeURIComponent(created.data_view.id)}&from=now-7d&to=now`));
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'No index matches late-logs-*' }).waitFor();
+    await screenshot('no-index');
+    await es('POST', '/late-logs-1/_doc', { [TIME_FIELD]: new Date().toISOString(), message: 'late' });
+    await es('POST', '/late-logs-1/_refresh');
+    await until('the index to be found', async () => (await alert.count()) === 0, { timeout: 30_000 });
+    await expectCount(1, 'late-logs-*');
+    await page.goto(previous.url);
+    await expectCount(previous.count, 'back to python-logs-*');
   });
 
   test('the store going away shows the error; its return recovers the page without a reload', async () => {
