@@ -340,6 +340,31 @@ describe('Discover against sluice-store', () => {
     await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
   });
 
+  test('the time column sorts both ways', async () => {
+    const firstTime = () => docRows().first().locator('td.col-time').textContent();
+    const newest = await firstTime();
+    await page.getByRole('button', { name: `Sort ${TIME_FIELD} ascending` }).click();
+    await until('sort=asc in the URL', () => new URL(page.url()).searchParams.get('sort') === 'asc');
+    await expectCount(EVENTS, 'ascending');
+    const oldest = await es('POST', `/${PATTERN}/_search`, { size: 1, sort: [{ [TIME_FIELD]: 'asc' }] });
+    const oldestMs = Date.parse(oldest.hits.hits[0]._source[TIME_FIELD]);
+    await until('the oldest event first', async () => (await firstTime()) !== newest);
+    const shown = await page.evaluate(
+      ([sel, ms]) => {
+        const d = new Date(ms);
+        const pad = (n, w = 2) => String(n).padStart(w, '0');
+        const expected = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+        return { text: document.querySelector(sel).querySelector('td.col-time').textContent, expected };
+      },
+      [DOC_ROWS, oldestMs],
+    );
+    assert.ok(shown.text.endsWith(shown.expected), `first row ${shown.text} is the oldest event (${shown.expected})`);
+    await screenshot('sort-asc');
+    await page.getByRole('button', { name: `Sort ${TIME_FIELD} descending` }).click();
+    await until('sort=desc in the URL', () => new URL(page.url()).searchParams.get('sort') === 'desc');
+    await until('the newest event first again', async () => (await firstTime()) === newest);
+  });
+
   test('scrolling loads past 10,000 documents with searchAfter', async () => {
     // Test-only: bigger pages (the UI's advanced setting) so 12,000 rows load in a few requests.
     await page.evaluate(() => localStorage.setItem('sluice:discover:pageSize', '2000'));
