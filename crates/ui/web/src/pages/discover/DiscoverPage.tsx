@@ -9,16 +9,11 @@ import {
   listDataViews,
   type SavedObject,
   type SavedSearchAttributes,
-  search as apiSearch,
-  type SearchRequest,
   status as apiStatus,
   updateSavedObject,
 } from '../../api';
 import { ErrorCallout } from '../../components/ErrorCallout';
-import { resolveRange } from '../../lib/datemath';
 import { formatNumber, toIso } from '../../lib/format';
-import { autoInterval, type Interval } from '../../lib/interval';
-import { pageSize } from '../../lib/settings';
 import { DEFAULT_STATE, type DiscoverState, type Filter, REFRESH_INTERVALS, sameFilter, stateToUrl, urlToState } from '../../lib/state';
 import type { Primitive } from '../../lib/topValues';
 import { navigate, onLinkClick } from '../../router';
@@ -28,30 +23,10 @@ import { FilterBar } from './FilterBar';
 import { Histogram } from './Histogram';
 import { QueryBar } from './QueryBar';
 import { OpenDialog, SaveDialog } from './SavedSearches';
+import { asApiError, hasMore, useSearch } from './useSearch';
 
 /** How often the page asks /api/status while the backend is unreachable or the index is missing. */
 const RECOVERY_POLL_MS = 2000;
-
-interface Result {
-  request: SearchRequest;
-  total: number;
-  totalRelation: 'eq' | 'gte';
-  hits: Hit[];
-  buckets: { key: number; count: number }[] | null;
-  interval: Interval | null;
-  /** The last page came back short: nothing more to load. */
-  exhausted: boolean;
-}
-
-function asApiError(e: unknown): ApiError {
-  return e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e));
-}
-
-const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
-
-function hasMore(r: Result): boolean {
-  return !r.exhausted && (r.totalRelation === 'gte' || r.hits.length < r.total);
-}
 
 /** Applies a change to the Discover state in the URL (pushState, so back/forward navigate). */
 function updateUrl(patch: Partial<DiscoverState>, replace = false): void {
@@ -105,15 +80,7 @@ export function DiscoverPage({ search }: { search: string }) {
   }, [dataView?.title, fieldsLoaded, tick]);
 
   // --- search ---------------------------------------------------------------------------------
-  const [result, setResult] = useState<Result | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const generation = useRef(0);
-  const resultRef = useRef<Result | null>(null);
-  resultRef.current = result;
-  const loadingMoreRef = useRef(false);
+  const { result, error, loading, loadingMore, moreError, loadMore } = useSearch(dataView, state, tick);
   const errorRef = useRef<ApiError | null>(null);
   errorRef.current = error;
 
@@ -121,95 +88,6 @@ export function DiscoverPage({ search }: { search: string }) {
   const sampleRef = useRef<{ pattern: string; hits: Hit[] }>({ pattern: '', hits: [] });
   if (result && dataView) sampleRef.current = { pattern: dataView.title, hits: result.hits };
   const sample = result?.hits ?? (sampleRef.current.pattern === dataView?.title ? sampleRef.current.hits : []);
-
-  const searchKey = dataView
-    ? JSON.stringify([dataView.title, timeField, state.query, state.language, state.from, state.to, state.filters, state.sort])
-    : null;
-  const columnsRef = useRef(state.columns);
-  columnsRef.current = state.columns;
-
-  useEffect(() => {
-    if (!dataView) return undefined;
-    const gen = ++generation.current;
-    const range = timeField ? resolveRange(state.from, state.to, Date.now()) : null;
-    if (timeField && !range) {
-      setResult(null);
-      setError(new ApiError(400, 'bad_request', `invalid time range [${state.from}] to [${state.to}]`, 'use date math such as now-15m, or an ISO date'));
-      return undefined;
-    }
-    const interval = range ? autoInterval(range.to - range.from) : null;
-    const request: SearchRequest = {
-      index: dataView.title,
-      timeField,
-      query: { language: state.language, query: state.query },
-      filters: state.filters,
-      from: range?.from ?? null,
-      to: range?.to ?? null,
-      sort: state.sort,
-      size: pageSize(),
-      searchAfter: null,
-      histogram: interval ? { interval: interval.name } : null,
-      columns: columnsRef.current,
-    };
-    const ctrl = new AbortController();
-    setLoading(true);
-    setLoadingMore(false);
-    loadingMoreRef.current = false;
-    setMoreError(null);
-    apiSearch(request, ctrl.signal)
-      .then((res) => {
-        if (gen !== generation.current) return;
-        setResult({
-          request,
-          total: res.total,
-          totalRelation: res.totalRelation,
-          hits: res.hits,
-          buckets: res.histogram?.buckets ?? null,
-          interval,
-          exhausted: res.hits.length < request.size,
-        });
-        setError(null);
-      })
-      .catch((e: unknown) => {
-        if (isAbort(e) || gen !== generation.current) return;
-        setResult(null);
-        setError(asApiError(e));
-      })
-      .finally(() => {
-        if (gen === generation.current) setLoading(false);
-      });
-    return () => ctrl.abort();
-  }, [searchKey, tick]);
-
-  const loadMore = useCallback(() => {
-    const r = resultRef.current;
-    if (!r || !hasMore(r) || loadingMoreRef.current) return;
-    const last = r.hits[r.hits.length - 1];
-    if (!last?.sort || last.sort.length === 0) {
-      setResult({ ...r, exhausted: true });
-      return;
-    }
-    const gen = generation.current;
-    const size = pageSize();
-    loadingMoreRef.current = true;
-    setLoadingMore(true);
-    setMoreError(null);
-    apiSearch({ ...r.request, size, searchAfter: last.sort, histogram: null })
-      .then((res) => {
-        if (gen !== generation.current) return;
-        setResult((prev) =>
-          prev && prev.request === r.request ? { ...prev, hits: prev.hits.concat(res.hits), exhausted: res.hits.length < size } : prev,
-        );
-      })
-      .catch((e: unknown) => {
-        if (gen === generation.current) setMoreError(asApiError(e));
-      })
-      .finally(() => {
-        if (gen !== generation.current) return;
-        loadingMoreRef.current = false;
-        setLoadingMore(false);
-      });
-  }, []);
 
   // --- recovery: poll /api/status while the backend is away, then search again ---------------
   const waiting = Boolean((error && error.isTransient) || (viewsError && viewsError.isTransient));
