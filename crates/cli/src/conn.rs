@@ -87,6 +87,7 @@ impl Args {
 
     /// Builds the client (no I/O yet).
     pub fn client(&self) -> anyhow::Result<Client> {
+        let _ = TRIED.set(self.credentials());
         Client::new(self.config()?).context("cannot set up the Elasticsearch client")
     }
 
@@ -115,6 +116,16 @@ impl Args {
             None => first.to_owned(),
         }
     }
+}
+
+static TRIED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The credentials the command's client sent, in words (for the 401 hint).
+pub fn tried() -> String {
+    TRIED
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "the credentials given".to_owned())
 }
 
 /// A small multi-threaded tokio runtime for a subcommand.

@@ -23,10 +23,10 @@ pub struct Args {
     /// Events per second, evenly spaced [default: as fast as possible].
     #[arg(long, value_name = "EVENTS_PER_SEC")]
     pub rate: Option<f64>,
-    /// Line shape: the seed's flat event, or Elastic Common Schema.
+    /// Line shape: the tutorial's flat event, or Elastic Common Schema.
     #[arg(long, value_enum, default_value_t = FormatArg::Seed)]
     pub format: FormatArg,
-    /// Traffic: the seed's uniform choices, or realistic (Zipf users, log-normal durations,
+    /// Traffic: the tutorial's uniform choices, or realistic (Zipf users, log-normal durations,
     /// error bursts, a daily curve).
     #[arg(long, value_enum, default_value_t = ProfileArg::Seed)]
     pub profile: ProfileArg,
@@ -50,7 +50,7 @@ pub enum FormatArg {
     Seed,
     /// @timestamp, log.level, message, user.name, event.action, event.duration (ns), service.name, tags.
     Ecs,
-    /// What python-logstash-async sends Logstash: @timestamp, @version, the seed fields, type.
+    /// What python-logstash-async sends Logstash: @timestamp, @version, the tutorial's fields, type.
     Logstash,
 }
 
@@ -75,7 +75,7 @@ impl From<ProfileArg> for Profile {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum ProfileArg {
-    /// The seed tutorial's uniform choices (users user1..user5, durations 0.1–5.0 s).
+    /// The tutorial's uniform choices (users user1..user5, durations 0.1–5.0 s).
     Seed,
     /// Realistic traffic.
     Realistic,

@@ -13,17 +13,22 @@ pub enum Cmd {
     Create {
         /// Index name.
         name: String,
-        /// `seed` (the tutorial's python-logs mapping), `ecs`, or a JSON file with
+        /// `seed` (the tutorial's python-logs mapping; `tutorial` is the same), `ecs`, or a
+        /// JSON file with
         /// `{"mappings":..,"settings":..}`.
         #[arg(long, default_value = "seed", value_name = "seed|ecs|FILE")]
         mapping: String,
         #[command(flatten)]
         conn: conn::Args,
     },
-    /// Delete an index (`DELETE /{name}`; patterns allowed where the server allows them).
+    /// Delete an index (`DELETE /{name}`).
     Delete {
-        /// Index name.
+        /// Index name (or, with --allow-wildcard, a pattern or comma list).
         name: String,
+        /// Allow `*`, `_all` and comma lists (Elasticsearch 8 refuses them by default:
+        /// `action.destructive_requires_name`).
+        #[arg(long)]
+        allow_wildcard: bool,
         #[command(flatten)]
         conn: conn::Args,
     },
@@ -42,7 +47,7 @@ pub enum Cmd {
 /// The `PUT /{index}` body for `--mapping`.
 pub fn mapping_body(spec: &str) -> anyhow::Result<serde_json::Value> {
     match spec {
-        "seed" => Ok(log_model::mapping::seed()),
+        "seed" | "tutorial" => Ok(log_model::mapping::seed()),
         "ecs" => Ok(log_model::mapping::ecs()),
         file => {
             let path = PathBuf::from(file);
@@ -79,7 +84,18 @@ async fn run_async(cmd: &Cmd) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create index `{name}` at {}", conn.display()))?;
             println!("created index {name}");
         }
-        Cmd::Delete { name, conn } => {
+        Cmd::Delete {
+            name,
+            allow_wildcard,
+            conn,
+        } => {
+            let broad = name.contains(['*', ',']) || name == "_all";
+            anyhow::ensure!(
+                *allow_wildcard || !broad,
+                "refusing to delete `{name}`: it names several indices (wildcard, comma list or \
+                 _all); list them with `sluice index list '{name}'`, then pass --allow-wildcard \
+                 to delete them all"
+            );
             conn.client()?
                 .delete_index(name)
                 .await

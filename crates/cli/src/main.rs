@@ -26,7 +26,7 @@ struct Cli {
 enum Cmd {
     /// Write generated log events as NDJSON to stdout.
     Generate(generate::Args),
-    /// The seed's Example 2: index generated events into Elasticsearch (or sluice-store).
+    /// The tutorial's Example 2: index generated events into Elasticsearch (or sluice-store).
     Send(send::Args),
     /// Ship generated events through the durable shipper to an agent (or Logstash).
     Ship(ship::Args),
@@ -35,7 +35,7 @@ enum Cmd {
     Index(index::Cmd),
     /// Search with a query_string query, newest first.
     Search(search::Args),
-    /// The seed's Kibana charts, computed with aggregations.
+    /// The tutorial's Kibana charts, computed with aggregations.
     Report(report::Args),
     /// The web UI in Kibana's place: data views, Discover, saved objects (`ui export|import`).
     Ui(ui::Args),
@@ -50,13 +50,16 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(colour(std::io::IsTerminal::is_terminal(&std::io::stderr())))
         .init();
     match try_main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sluice: error: {e:#}");
+            if let Some(hint) = hint(&e) {
+                eprintln!("sluice: hint: {hint}");
+            }
             std::process::ExitCode::FAILURE
         }
     }
@@ -73,6 +76,39 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Ui(a) => ui::run(&a),
         Cmd::Dashboard(a) => dashboard::run(&a),
     }
+}
+
+/// indicatif's `{per_sec}` as a whole number (`24134/s`, not `24134.5678/s`).
+pub fn whole_rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.0}/s", state.per_sec());
+}
+
+/// Colours only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// What to do about the failures users meet first: wrong credentials, `https://` against a
+/// plain-HTTP server.
+fn hint(e: &anyhow::Error) -> Option<String> {
+    let es = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<es_client::Error>())?;
+    if es.is_unauthorized() {
+        return Some(format!(
+            "the server refused {}: pass --user NAME --password PASSWORD (ES_USER/ES_PASSWORD) or \
+             --api-key ID:KEY (ES_API_KEY)",
+            conn::tried()
+        ));
+    }
+    let text = es.to_string();
+    if text.contains("InvalidContentType") || text.contains("invalid content type") {
+        return Some(
+            "the server answered in plain HTTP to a TLS connection: use an http:// URL in --es"
+                .to_owned(),
+        );
+    }
+    None
 }
 
 /// A closed stdout (`sluice generate | head`) is a clean exit, not an error.

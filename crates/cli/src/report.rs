@@ -30,6 +30,14 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.png {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        anyhow::ensure!(
+            ext.eq_ignore_ascii_case("png"),
+            "--png {}: the image is written as PNG, so the file name must end in .png",
+            path.display()
+        );
+    }
     let client = args.conn.client()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -45,7 +53,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         write!(
             out,
             "{}",
-            report.to_terminal(std::io::stdout().is_terminal())
+            report.to_terminal(crate::colour(std::io::stdout().is_terminal()))
         )?;
     }
     if let Some(path) = &args.html {

@@ -19,7 +19,7 @@ pub struct Args {
     /// Events to send.
     #[arg(long, default_value_t = 50)]
     pub count: u64,
-    /// Target index (created with the seed mapping when missing).
+    /// Target index (created with the tutorial's mapping when missing).
     #[arg(long, default_value = "python-logs")]
     pub index: String,
     /// Use `_bulk` through the bulk indexer instead of one request per event.
@@ -73,7 +73,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         } else {
             send_docs(&client, args, &bar).await?
         };
-        bar.finish_and_clear();
+        // the last frame shows what the summary says
+        bar.set_position(summary.sent + summary.failed);
+        bar.finish();
         let secs = summary.elapsed.as_secs_f64().max(1e-9);
         #[allow(clippy::cast_precision_loss)]
         let rate = summary.sent as f64 / secs;
@@ -108,7 +110,7 @@ async fn ensure_index(client: &Client, index: &str) -> es_client::Result<()> {
         Err(e) if e.is_already_exists() => Ok(()),
         other => {
             if other.is_ok() {
-                eprintln!("created index {index} with the seed mapping");
+                eprintln!("created index {index} with the tutorial's mapping");
             }
             other
         }
@@ -121,9 +123,9 @@ fn progress(count: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(count);
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({rate}, eta {eta})",
     ) {
-        bar.set_style(style);
+        bar.set_style(style.with_key("rate", crate::whole_rate));
     }
     bar
 }
@@ -153,10 +155,10 @@ async fn send_docs(client: &Client, args: &Args, bar: &ProgressBar) -> anyhow::R
     let mut tasks = tokio::task::JoinSet::new();
     let index: Arc<str> = Arc::from(args.index.as_str());
     for source in events(args.seed)?.take(usize::try_from(args.count)?) {
-        if tasks.len() >= args.concurrency {
-            if let Some(done) = tasks.join_next().await {
-                tally(done?, &mut sent, &mut failed, bar);
-            }
+        if tasks.len() >= args.concurrency
+            && let Some(done) = tasks.join_next().await
+        {
+            tally(done?, &mut sent, &mut failed, bar);
         }
         let (client, index) = (client.clone(), index.clone());
         tasks.spawn(async move {

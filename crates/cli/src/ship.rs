@@ -16,7 +16,7 @@ pub struct Args {
     /// The agent's host (its tcp json_lines input).
     #[arg(long, env = "LOGSTASH_HOST", default_value = "127.0.0.1")]
     pub host: String,
-    /// The agent's port (the seed's Logstash listens on 5000).
+    /// The agent's port (the tutorial's Logstash listens on 5000).
     #[arg(long, env = "LOGSTASH_PORT", default_value_t = 5000)]
     pub port: u16,
     /// Events to ship.
@@ -33,11 +33,11 @@ pub struct Args {
     /// Random seed of the generator.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Event shape. The default is what python-logstash-async (the seed's Example 1) sends, with
+    /// Event shape. The default is what python-logstash-async (the tutorial's Example 1) sends, with
     /// the event's time in `@timestamp`, which Logstash and sluice-agent keep.
     #[arg(long, value_enum, default_value_t = FormatArg::Logstash)]
     pub format: FormatArg,
-    /// The seed's uniform vocabulary, or realistic traffic.
+    /// The tutorial's uniform vocabulary, or realistic traffic.
     #[arg(long, value_enum, default_value_t = ProfileArg::Seed)]
     pub profile: ProfileArg,
     /// Back-fill: spread the events over the last SPAN (e.g. 24h) instead of stamping them
@@ -144,9 +144,9 @@ impl Progress {
         }
         let bar = indicatif::ProgressBar::new(total);
         if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} sent ({per_sec}) {msg}")
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} sent ({rate}) {msg}")
         {
-            bar.set_style(style);
+            bar.set_style(style.with_key("rate", crate::whole_rate));
         }
         Self(Some(bar))
     }

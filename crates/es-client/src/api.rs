@@ -265,10 +265,9 @@ impl Client {
             if let Error::Status {
                 error_type, reason, ..
             } = &mut e
+                && error_type.is_none()
             {
-                if error_type.is_none() {
-                    *reason = Some(format!("document [{id}] not found in [{index}]"));
-                }
+                *reason = Some(format!("document [{id}] not found in [{index}]"));
             }
             return Err(e);
         }

@@ -393,15 +393,15 @@ impl Parser<'_> {
             self.fail(start, Expect::Rule("value"));
             return Ok(None);
         };
-        if !self.allow_leading_wildcards {
-            if let Term::Wildcard(pieces) = &lexeme.term {
-                if pieces.first().is_some_and(String::is_empty) && !lexeme.term.is_lone_wildcard() {
-                    return Err(Error::LeadingWildcard {
-                        at: Position::locate(self.text, start),
-                        value: lexeme.term.to_field_name(),
-                    });
-                }
-            }
+        if !self.allow_leading_wildcards
+            && let Term::Wildcard(pieces) = &lexeme.term
+            && pieces.first().is_some_and(String::is_empty)
+            && !lexeme.term.is_lone_wildcard()
+        {
+            return Err(Error::LeadingWildcard {
+                at: Position::locate(self.text, start),
+                value: lexeme.term.to_field_name(),
+            });
         }
         self.pos = lexeme.end;
         Ok(Some(lexeme.term))
@@ -580,13 +580,13 @@ fn common_escape(text: &str, at: usize) -> Option<(char, usize)> {
         Some(b'n') => Some(('\n', 2)),
         Some(b'u') => {
             let unit = hex4(rest.get(2..6)?)?;
-            if (0xD800..0xDC00).contains(&unit) && rest.get(6..8) == Some(b"\\u") {
-                if let Some(low) = rest.get(8..12).and_then(hex4) {
-                    if (0xDC00..0xE000).contains(&low) {
-                        let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                        return Some((char::from_u32(c).unwrap_or('\u{fffd}'), 12));
-                    }
-                }
+            if (0xD800..0xDC00).contains(&unit)
+                && rest.get(6..8) == Some(b"\\u")
+                && let Some(low) = rest.get(8..12).and_then(hex4)
+                && (0xDC00..0xE000).contains(&low)
+            {
+                let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                return Some((char::from_u32(c).unwrap_or('\u{fffd}'), 12));
             }
             Some((char::from_u32(unit).unwrap_or('\u{fffd}'), 6))
         }
@@ -658,12 +658,13 @@ fn scan_unquoted(text: &str, at: usize) -> Option<Lexeme> {
                 pos += len;
                 continue;
             }
-            if let Some(&next) = text.as_bytes().get(pos + 1) {
-                if next.is_ascii() && is_special(char::from(next)) {
-                    piece.push(char::from(next));
-                    pos += 2;
-                    continue;
-                }
+            if let Some(&next) = text.as_bytes().get(pos + 1)
+                && next.is_ascii()
+                && is_special(char::from(next))
+            {
+                piece.push(char::from(next));
+                pos += 2;
+                continue;
             }
             if let Some(word) = ["or", "and", "not"]
                 .into_iter()

@@ -88,10 +88,10 @@ fn benches(c: &mut Criterion) {
             let mut enc = BulkEncoder::new(BulkLimits::default());
             let mut bytes = 0;
             for frame in NdjsonReader::new(black_box(&data[..])) {
-                if let Ok(Frame::Object { raw, .. }) = frame {
-                    if let Some(body) = enc.push(&action, Some(&raw)).expect("valid") {
-                        bytes += body.len();
-                    }
+                if let Ok(Frame::Object { raw, .. }) = frame
+                    && let Some(body) = enc.push(&action, Some(&raw)).expect("valid")
+                {
+                    bytes += body.len();
                 }
             }
             bytes += enc.finish().map_or(0, |b| b.len());

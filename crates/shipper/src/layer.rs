@@ -389,10 +389,10 @@ fn tags_of(v: &Value) -> Vec<String> {
         return vec![v.to_string()];
     };
     let s = s.trim();
-    if s.starts_with('[') {
-        if let Ok(list) = serde_json::from_str::<Vec<String>>(s) {
-            return list;
-        }
+    if s.starts_with('[')
+        && let Ok(list) = serde_json::from_str::<Vec<String>>(s)
+    {
+        return list;
     }
     s.split(',')
         .map(str::trim)

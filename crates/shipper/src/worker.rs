@@ -280,7 +280,7 @@ impl Output {
             Err(e) => {
                 let failures = shared.c.send_errors.fetch_add(1, Relaxed);
                 // Warn at the first failure of a streak (and every 100th), not at every retry.
-                if tcp.first_failure() || failures % 100 == 0 {
+                if tcp.first_failure() || failures.is_multiple_of(100) {
                     tracing::warn!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent; events stay queued");
                 } else {
                     tracing::debug!(error = %e, retry_in_ms = tcp.backoff.as_millis(), "cannot connect to the agent");

@@ -88,22 +88,31 @@ impl Error {
             E::Connection { reason, .. } => {
                 let plain_http = reason.contains("InvalidContentType")
                     || reason.to_ascii_lowercase().contains("invalid content type");
-                let reason = if plain_http {
-                    format!("{backend} does not speak TLS (is it a plain-HTTP server? use http://)")
+                if plain_http {
+                    Error::new(
+                        502,
+                        "backend_unreachable",
+                        format!("{backend} answered in plain HTTP to a TLS connection"),
+                    )
+                    .with_hint("use an http:// URL for this backend (--es)")
                 } else {
-                    format!("cannot reach the backend at {backend}: {reason}")
-                };
-                Error::new(502, "backend_unreachable", reason).with_hint(format!(
-                    "start Elasticsearch or sluice-store at {backend}, or restart `sluice ui` with \
-                     --es URL; this page retries by itself"
-                ))
+                    Error::new(
+                        502,
+                        "backend_unreachable",
+                        format!("cannot reach the backend at {backend}: {reason}"),
+                    )
+                    .with_hint(format!(
+                        "start Elasticsearch or sluice-store at {backend}, or point --es at the \
+                         right URL"
+                    ))
+                }
             }
             E::Timeout { timeout, .. } => Error::new(
                 502,
                 "backend_unreachable",
                 format!("the backend at {backend} did not answer within {timeout:?}"),
             )
-            .with_hint("the backend may be overloaded; this page retries by itself"),
+            .with_hint("the backend may be overloaded; try again in a moment"),
             E::Status { status, .. } if *status == 401 || *status == 403 => Error::new(
                 502,
                 "backend_unauthorized",
@@ -113,8 +122,8 @@ impl Error {
                 ),
             )
             .with_hint(
-                "restart `sluice ui` with the right --user/--password or --api-key \
-                 (env ES_USER/ES_PASSWORD, ES_API_KEY)",
+                "give the right --user/--password or --api-key (env ES_USER/ES_PASSWORD, \
+                 ES_API_KEY)",
             ),
             E::Status {
                 status,
@@ -129,8 +138,8 @@ impl Error {
                 let err = Error::new(*status, kind, root_reason(e).unwrap_or(reason));
                 if kind == "index_not_found_exception" {
                     err.with_hint(
-                        "no index matches the data view's pattern yet: ship some logs, or pick \
-                         another data view; this page retries by itself",
+                        "no index matches this pattern yet: ship some logs, or choose another \
+                         index pattern",
                     )
                 } else {
                     err

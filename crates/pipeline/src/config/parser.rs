@@ -606,10 +606,8 @@ impl Parser<'_> {
             self.reset(k);
         }
         let text = &self.src[i..self.pos];
-        if !float {
-            if let Ok(n) = text.parse::<i64>() {
-                return Some(Number::Integer(n));
-            }
+        if !float && let Ok(n) = text.parse::<i64>() {
+            return Some(Number::Integer(n));
         }
         let f = text
             .trim_end_matches('.')
@@ -1129,11 +1127,11 @@ fn join_conditions(
         out.push(Tok::Item(first));
     }
     for (op, item) in ops.iter().zip(items) {
-        if let Some(&last) = stack.last() {
-            if precedence(last)? > precedence(*op)? {
-                stack.pop();
-                out.push(Tok::Op(last));
-            }
+        if let Some(&last) = stack.last()
+            && precedence(last)? > precedence(*op)?
+        {
+            stack.pop();
+            out.push(Tok::Op(last));
         }
         stack.push(*op);
         out.push(Tok::Item(item));

@@ -75,10 +75,10 @@ impl<T> Tree<T> {
                     }
                 }
                 TreeNode::Branch { arms, otherwise } => {
-                    if let Some(tree) = select(arms, otherwise.as_ref(), event) {
-                        if !tree.run(event, f) {
-                            return false;
-                        }
+                    if let Some(tree) = select(arms, otherwise.as_ref(), event)
+                        && !tree.run(event, f)
+                    {
+                        return false;
                     }
                 }
             }

@@ -83,10 +83,10 @@ impl CommonInput {
     }
 
     fn decorate(&self, ev: &mut LogEvent) {
-        if let Some(t) = &self.kind {
-            if !ev.contains_field("type") {
-                ev.insert_field("type", Value::String(t.clone()));
-            }
+        if let Some(t) = &self.kind
+            && !ev.contains_field("type")
+        {
+            ev.insert_field("type", Value::String(t.clone()));
         }
         for t in &self.tags {
             ev.add_tag(t);

@@ -37,9 +37,10 @@ struct Args {
     /// Where indices and the write-ahead log live (created if missing).
     #[arg(long, env = "SLUICE_STORE_DATA")]
     data_dir: PathBuf,
-    /// Address to listen on. Non-loopback addresses need --user/--api-key or --insecure.
+    /// Address to listen on, HOST:PORT (a host name is resolved). Non-loopback addresses need
+    /// --user/--api-key or --insecure.
     #[arg(long, default_value = "127.0.0.1:9200")]
-    listen: SocketAddr,
+    listen: String,
     /// A Basic-auth user, NAME:PASSWORD (repeatable). With any credential set, every request
     /// must authenticate.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = Credentials::parse_pair)]
@@ -60,7 +61,11 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // colours only on a terminal, never with NO_COLOR (no-color.org)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .init();
     match try_main() {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,7 +83,15 @@ fn try_main() -> anyhow::Result<()> {
         users: args.users,
         api_keys: args.api_keys,
     };
-    check_exposure(args.listen, &http.credentials, args.insecure)?;
+    let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&args.listen)
+        .with_context(|| format!("--listen {}: not HOST:PORT", args.listen))?
+        .collect();
+    let listen = *addrs
+        .first()
+        .with_context(|| format!("--listen {}: resolves to no address", args.listen))?;
+    for a in &addrs {
+        check_exposure(*a, &http.credentials, args.insecure)?;
+    }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
     http.cluster_uuid = cluster_uuid_for(&args.data_dir);
@@ -90,13 +103,13 @@ fn try_main() -> anyhow::Result<()> {
         // Open (and replay) first, then listen: a client that can connect is served at once.
         let store = Store::open(StoreConfig::new(&args.data_dir))
             .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         eprintln!(
             "sluice-store: serving {} on http://{}",
             args.data_dir.display(),
-            listener.local_addr().unwrap_or(args.listen)
+            listener.local_addr().unwrap_or(listen)
         );
         serve(
             listener,

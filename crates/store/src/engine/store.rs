@@ -254,6 +254,47 @@ pub struct Store {
     closed: AtomicBool,
     /// Open points in time (`search::pit`).
     pub(crate) pits: crate::search::pit::PitRegistry,
+    /// The data directory's lock (`store.lock`, held while open; released by `close`).
+    dir_lock: Mutex<Option<fs::File>>,
+}
+
+/// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
+/// each other's translogs and metadata.
+fn lock_data_dir(dir: &std::path::Path) -> Result<fs::File> {
+    use std::io::Write as _;
+    let path = dir.join("store.lock");
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            return Err(Error::es(
+                500,
+                "lock_obtain_failed_exception",
+                format!(
+                    "the data directory {} is in use by another sluice-store{}: stop it, or give \
+                     this one another --data-dir",
+                    dir.display(),
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (pid {holder})")
+                    }
+                ),
+            ));
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    let _ = file.set_len(0);
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(file)
 }
 
 fn now_ms() -> i64 {
@@ -283,6 +324,7 @@ impl Store {
     pub fn open(config: StoreConfig) -> Result<Arc<Store>> {
         let idx_dir = config.data_dir.join("indices");
         fs::create_dir_all(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
+        let dir_lock = lock_data_dir(&config.data_dir)?;
         let mut indices = BTreeMap::new();
         let rd = fs::read_dir(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
         for entry in rd {
@@ -305,6 +347,7 @@ impl Store {
             refresher: Mutex::new(None),
             closed: AtomicBool::new(false),
             pits: crate::search::pit::PitRegistry::default(),
+            dir_lock: Mutex::new(Some(dir_lock)),
         });
         store.start_refresher();
         Ok(store)
@@ -383,6 +426,8 @@ impl Store {
         for s in shards {
             s.close()?;
         }
+        // another store may open the directory now
+        self.dir_lock.lock().take();
         Ok(())
     }
 

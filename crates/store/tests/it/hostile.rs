@@ -224,3 +224,17 @@ fn nested_empty_buckets_are_bounded_over_all_levels() {
     );
     assert_eq!(status, 200);
 }
+
+/// Two stores on one data directory would corrupt each other: the second is refused with one
+/// clear error, and the directory opens again once the first closed.
+#[test]
+fn a_data_directory_is_opened_by_one_store_at_a_time() {
+    let t = TestServer::start();
+    let err = spawn(ServerConfig::new(t.dir.path())).expect_err("the directory is locked");
+    let text = err.to_string();
+    assert!(text.contains("is in use by another sluice-store"), "{text}");
+    let dir = t.dir;
+    t.server.shutdown().expect("shutdown");
+    let again = spawn(ServerConfig::new(dir.path())).expect("free again after close");
+    assert_eq!(get(again.addr(), "/").status, 200);
+}

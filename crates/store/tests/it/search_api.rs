@@ -32,14 +32,14 @@ const WORDS: [&str; 6] = ["quick", "brown", "fox", "lazy", "dog", "jumps"];
 fn doc(i: usize) -> Value {
     let mut d = json!({
         "timestamp": T0 + (i % 50) as i64 * 60_000,
-        "level": if i % 3 == 0 { "ERROR" } else { "INFO" },
+        "level": if i.is_multiple_of(3) { "ERROR" } else { "INFO" },
         "message": format!("{} {} entry {i}", WORDS[i % 6], WORDS[(i / 6) % 6]),
         "user": USERS[i % 4],
         "count": i as i64,
-        "ok": i % 2 == 0,
+        "ok": i.is_multiple_of(2),
         "extra": {"code": (i % 7) as i64}
     });
-    if i % 5 != 0 {
+    if !i.is_multiple_of(5) {
         d["duration"] = json!((i % 13) as f64 * 0.5);
     }
     d

@@ -6,7 +6,7 @@ fn op(seq: u64) -> WalOp {
         version: 1,
         id: format!("id{seq}"),
         source: Bytes::from(format!("{{\"n\":{seq}}}")),
-        auto_id: seq % 2 == 0,
+        auto_id: seq.is_multiple_of(2),
     }
 }
 
