@@ -23,7 +23,6 @@
 //! Documents are never downloaded: every number comes from an aggregation.
 
 pub mod charts;
-pub mod dashboard;
 mod error;
 mod fetch;
 mod fields;

@@ -469,3 +469,20 @@ async fn ui_users_must_authenticate() {
         assert_eq!(r.status, want, "{pass}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_report_page_is_served() {
+    let env = env(40, Vec::new()).await;
+    let resp = client(env.ui)
+        .send_raw(Request::new(Method::GET, "/report?index=python-logs-*"))
+        .await
+        .expect("answer");
+    assert_eq!(resp.status, 200);
+    let html = String::from_utf8_lossy(&resp.body);
+    assert_eq!(html.matches("<svg").count(), 3, "the tutorial's three charts");
+    let resp = client(env.ui)
+        .send_raw(Request::new(Method::GET, "/report?index=python-logs-*&since=soon"))
+        .await
+        .expect("answer");
+    assert_eq!(resp.status, 502);
+}
