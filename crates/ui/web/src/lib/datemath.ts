@@ -173,11 +173,6 @@ export function parseDateMath(text: string, { now, roundUp = false }: ParseOptio
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** `true` when `text` is relative to now (changes as time passes). */
-export function isRelative(text: string): boolean {
-  return text.trim().startsWith('now');
-}
-
 export interface ResolvedRange {
   from: number;
   to: number;

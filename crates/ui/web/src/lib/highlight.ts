@@ -1,6 +1,6 @@
 // Highlighted fragments come from the backend as plain text with `<mark>`/`</mark>` tags around the
-// matches. Everything else in them is untrusted text: it is rendered as text nodes (or escaped),
-// never parsed as HTML.
+// matches. Everything else in them is untrusted text: the runs are rendered as text nodes (Preact
+// escapes them) inside or outside <mark> elements; nothing is ever parsed as HTML.
 
 export interface Segment {
   text: string;
@@ -28,24 +28,4 @@ export function splitHighlight(fragment: string): Segment[] {
   }
   push(fragment.slice(last));
   return out;
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for an HTML text or attribute context. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/** A fragment as safe HTML: the text escaped, only `<mark>` elements kept. */
-export function highlightToHtml(fragment: string): string {
-  return splitHighlight(fragment)
-    .map((s) => (s.mark ? `<mark>${escapeHtml(s.text)}</mark>` : escapeHtml(s.text)))
-    .join('');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allIntervals, autoInterval, fixedIntervalMs, MAX_BARS } from './interval';
+import { allIntervals, autoInterval, MAX_BARS } from './interval';
 
 const S = 1000;
 const M = 60 * S;
@@ -51,14 +51,3 @@ describe('autoInterval', () => {
 
 /** Nearest-interval rounding can land a little under half the target of 50 buckets. */
 const BAR_MIN = 10;
-
-describe('fixedIntervalMs', () => {
-  it('reads fixed intervals only', () => {
-    expect(fixedIntervalMs('30m')).toBe(30 * M);
-    expect(fixedIntervalMs('12h')).toBe(12 * H);
-    expect(fixedIntervalMs('1d')).toBe(D);
-    expect(fixedIntervalMs('1w')).toBeNull();
-    expect(fixedIntervalMs('1M')).toBeNull();
-    expect(fixedIntervalMs('x')).toBeNull();
-  });
-});

@@ -46,14 +46,6 @@ export function autoInterval(durationMs: number): Interval {
   return RULES[index]![1];
 }
 
-/** Milliseconds of a fixed interval name (`30m`); `null` for calendar or malformed names. */
-export function fixedIntervalMs(name: string): number | null {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(name);
-  if (!m) return null;
-  const unit = { ms: 1, s: S, m: M, h: H, d: D }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
-
 /** Every interval the rules can pick, ascending (for tests and pickers). */
 export function allIntervals(): Interval[] {
   return RULES.map(([, interval]) => interval);
