@@ -164,10 +164,16 @@ async function submitQuery(query) {
 /** The "Load more" button (a CSS locator: role queries over 10,000 rows are slow in Playwright). */
 const loadMore = () => page.locator('.table-footer button.load-more');
 
+/** Clicks "Load more" unless it goes away (the last page came) or stays busy (the scroll sentinel
+ * fired first): the caller's polling loop tries again. */
+async function clickLoadMore(more) {
+  await more.click({ timeout: 2_000 }).catch(() => undefined);
+}
+
 async function loadAllRows(expected) {
   const more = loadMore();
   await until(`${expected} rows`, async () => {
-    if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
+    if ((await more.count()) > 0 && (await more.isEnabled())) await clickLoadMore(more);
     return (await docRows().count()) >= expected && (await more.count()) === 0;
   }, { timeout: 60_000 });
   return docRows().count();
@@ -375,7 +381,7 @@ describe('Discover against sluice-store', () => {
       const n = await docRows().count();
       if (n > 10_000) return true;
       await page.locator(`${DOC_ROWS}:last-child`).scrollIntoViewIfNeeded();
-      if ((await more.count()) > 0 && (await more.isEnabled())) await more.click();
+      if ((await more.count()) > 0 && (await more.isEnabled())) await clickLoadMore(more);
       return false;
     }, { timeout: 120_000, every: 250 });
     // Newest first all the way down.
