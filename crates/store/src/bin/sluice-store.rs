@@ -51,6 +51,18 @@ struct Args {
     /// Allow listening on a non-loopback address without authentication.
     #[arg(long)]
     insecure: bool,
+    /// Disk use above which a warning is logged (`cluster.routing.allocation.disk.watermark.low`):
+    /// a percentage, a ratio or bytes that must stay free (`500mb`).
+    #[arg(long, default_value = "85%")]
+    disk_watermark_low: String,
+    /// Disk use above which a warning is logged, and below which a flood-stage block is released
+    /// (`…watermark.high`).
+    #[arg(long, default_value = "90%")]
+    disk_watermark_high: String,
+    /// Disk use above which every index becomes read-only (deletes allowed), writes getting 429
+    /// `cluster_block_exception` (`…watermark.flood_stage`).
+    #[arg(long, default_value = "95%")]
+    disk_watermark_flood_stage: String,
 }
 
 fn main() -> ExitCode {
@@ -76,8 +88,22 @@ fn main() -> ExitCode {
     }
 }
 
+fn watermarks(args: &Args) -> anyhow::Result<store::engine::disk::Watermarks> {
+    use store::engine::disk::{Threshold, Watermarks};
+    let key = "cluster.routing.allocation.disk.watermark";
+    Ok(Watermarks {
+        low: Threshold::parse(&format!("{key}.low"), &args.disk_watermark_low)?,
+        high: Threshold::parse(&format!("{key}.high"), &args.disk_watermark_high)?,
+        flood_stage: Threshold::parse(
+            &format!("{key}.flood_stage"),
+            &args.disk_watermark_flood_stage,
+        )?,
+    })
+}
+
 fn try_main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let marks = watermarks(&args)?;
     let mut http = HttpConfig::default();
     http.credentials = Credentials {
         users: args.users,
@@ -101,7 +127,9 @@ fn try_main() -> anyhow::Result<()> {
         .context("cannot start the tokio runtime")?;
     rt.block_on(async {
         // Open (and replay) first, then listen: a client that can connect is served at once.
-        let store = Store::open(StoreConfig::new(&args.data_dir))
+        let mut config = StoreConfig::new(&args.data_dir);
+        config.disk_watermarks = marks;
+        let store = Store::open(config)
             .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -20,7 +20,7 @@ use crate::mapping::Mapping;
 use crate::search::{self, SearchParams};
 
 /// Store configuration. Every field documents its default ([`StoreConfig::new`]).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoreConfig {
     /// Where indices live (`DIR/indices/<name>/`).
     pub data_dir: PathBuf,
@@ -35,6 +35,27 @@ pub struct StoreConfig {
     pub max_inflight_bytes: usize,
     /// fsync the translog before acknowledging; default true.
     pub fsync: bool,
+    /// Disk watermarks; default Elasticsearch's 85% / 90% / 95%.
+    pub disk_watermarks: crate::engine::disk::Watermarks,
+    /// How often the disk usage is read at most; default 1 s.
+    pub disk_check_interval: Duration,
+    /// Where the disk usage comes from; default `statvfs` of the data directory.
+    pub disk_probe: Arc<dyn crate::engine::disk::DiskProbe>,
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("data_dir", &self.data_dir)
+            .field("refresh_interval", &self.refresh_interval)
+            .field("writer_memory_bytes", &self.writer_memory_bytes)
+            .field("writer_threads", &self.writer_threads)
+            .field("max_inflight_bytes", &self.max_inflight_bytes)
+            .field("fsync", &self.fsync)
+            .field("disk_watermarks", &self.disk_watermarks)
+            .field("disk_check_interval", &self.disk_check_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoreConfig {
@@ -47,6 +68,9 @@ impl StoreConfig {
             writer_threads: 2,
             max_inflight_bytes: 512 << 20,
             fsync: true,
+            disk_watermarks: crate::engine::disk::Watermarks::default(),
+            disk_check_interval: Duration::from_secs(1),
+            disk_probe: Arc::new(crate::engine::disk::Statvfs),
         }
     }
 }
@@ -256,6 +280,8 @@ pub struct Store {
     pub(crate) pits: crate::search::pit::PitRegistry,
     /// The data directory's lock (`store.lock`, held while open; released by `close`).
     dir_lock: Mutex<Option<fs::File>>,
+    /// The flood-stage block.
+    disk: crate::engine::disk::DiskGuard,
 }
 
 /// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
@@ -339,7 +365,6 @@ impl Store {
             indices.insert(shard.name.clone(), Arc::new(shard));
         }
         let store = Arc::new(Store {
-            config,
             indices: RwLock::new(indices),
             create_lock: Mutex::new(()),
             inflight: AtomicUsize::new(0),
@@ -348,6 +373,13 @@ impl Store {
             closed: AtomicBool::new(false),
             pits: crate::search::pit::PitRegistry::default(),
             dir_lock: Mutex::new(Some(dir_lock)),
+            disk: crate::engine::disk::DiskGuard::new(
+                &config.data_dir,
+                config.disk_watermarks,
+                Arc::clone(&config.disk_probe),
+                config.disk_check_interval,
+            ),
+            config,
         });
         store.start_refresher();
         Ok(store)
@@ -419,7 +451,10 @@ impl Store {
             *lock.lock() = true;
             cv.notify_all();
         }
-        if let Some(h) = self.refresher.lock().take() {
+        if let Some(h) = self.refresher.lock().take()
+            && h.thread().id() != std::thread::current().id()
+        {
+            // (the refresher itself may hold the last reference: it then just ends)
             let _ = h.join();
         }
         let shards: Vec<Arc<Shard>> = self.indices.read().values().cloned().collect();
@@ -486,6 +521,7 @@ impl Store {
 
     /// The shard for writes to `name`, auto-creating it with dynamic mapping.
     fn shard_for_write(&self, name: &str) -> Result<Arc<Shard>> {
+        self.disk.check_write(name)?;
         if let Some(s) = self.indices.read().get(name) {
             return Ok(Arc::clone(s));
         }

@@ -3,6 +3,7 @@
 
 mod client;
 mod crash;
+mod disk;
 mod engine;
 mod errors;
 mod hostile;
