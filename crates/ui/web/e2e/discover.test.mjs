@@ -157,8 +157,10 @@ async function expectCount(expected, what) {
 
 async function submitQuery(query) {
   await searchbox().fill(query);
+  await until('the search box to hold the query', async () => (await searchbox().inputValue()) === query);
   await searchbox().press('Enter');
-  await until(`the URL to carry q=${query}`, () => new URL(page.url()).searchParams.get('q') === query || (query === '' && !new URL(page.url()).searchParams.has('q')));
+  const carried = () => new URL(page.url()).searchParams.get('q') === query || (query === '' && !new URL(page.url()).searchParams.has('q'));
+  await until(`the URL to carry q=${query}`, carried, { timeout: 60_000 });
 }
 
 /** The "Load more" button (a CSS locator: role queries over 10,000 rows are slow in Playwright). */

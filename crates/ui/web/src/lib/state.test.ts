@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, type DiscoverState, filterLabel, filterValue, stateToUrl, urlToState } from './state';
+import { DEFAULT_STATE, type DiscoverState, filterLabel, filterValue, keepIdentity, stateToUrl, urlToState } from './state';
 
 function roundTrip(state: DiscoverState): void {
   const url = stateToUrl(state);
@@ -79,5 +79,19 @@ describe('filterValue', () => {
     expect(filterValue(field('boolean'), 'yes')).toBe('yes');
     expect(filterValue(field('string'), '42')).toBe('42');
     expect(filterValue(undefined, '42')).toBe('42');
+  });
+});
+
+describe('keepIdentity', () => {
+  it('reuses equal arrays and takes changed ones', () => {
+    const prev = urlToState('?cols=a,b&f=[{"field":"x","value":1,"negate":false,"disabled":false}]&q=one');
+    const same = keepIdentity(prev, urlToState('?cols=a,b&f=[{"field":"x","value":1,"negate":false,"disabled":false}]&q=two'));
+    expect(same.query).toBe('two');
+    expect(same.columns).toBe(prev.columns);
+    expect(same.filters).toBe(prev.filters);
+    const changed = keepIdentity(prev, urlToState('?cols=b,a&q=one'));
+    expect(changed.columns).toEqual(['b', 'a']);
+    expect(changed.filters).toEqual([]);
+    expect(keepIdentity(null, prev)).toBe(prev);
   });
 });

@@ -133,3 +133,12 @@ export function filterValue(field: Field | undefined, text: string): FilterValue
   if (field?.type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }
+
+/** `next`, reusing `prev`'s filters and columns arrays when equal (so memoized rows and lists see
+ * unchanged props when only, say, the query changed). */
+export function keepIdentity(prev: DiscoverState | null, next: DiscoverState): DiscoverState {
+  if (!prev) return next;
+  const columns = prev.columns.join('\u0000') === next.columns.join('\u0000') ? prev.columns : next.columns;
+  const filters = JSON.stringify(prev.filters) === JSON.stringify(next.filters) ? prev.filters : next.filters;
+  return columns === next.columns && filters === next.filters ? next : { ...next, columns, filters };
+}

@@ -14,7 +14,7 @@ import {
 } from '../../api';
 import { ErrorCallout } from '../../components/ErrorCallout';
 import { formatNumber, toIso } from '../../lib/format';
-import { DEFAULT_STATE, type DiscoverState, type Filter, REFRESH_INTERVALS, sameFilter, stateToUrl, urlToState } from '../../lib/state';
+import { DEFAULT_STATE, type DiscoverState, type Filter, keepIdentity, REFRESH_INTERVALS, sameFilter, stateToUrl, urlToState } from '../../lib/state';
 import type { Primitive } from '../../lib/topValues';
 import { navigate, onLinkClick } from '../../router';
 import { DocumentTable } from './DocumentTable';
@@ -35,7 +35,9 @@ function updateUrl(patch: Partial<DiscoverState>, replace = false): void {
 }
 
 export function DiscoverPage({ search }: { search: string }) {
-  const state = useMemo(() => urlToState(search), [search]);
+  const previous = useRef<DiscoverState | null>(null);
+  const state = useMemo(() => keepIdentity(previous.current, urlToState(search)), [search]);
+  previous.current = state;
 
   // Bumped to search again: Refresh, the refresh interval, recovery after an outage.
   const [tick, setTick] = useState(0);
