@@ -24,8 +24,13 @@ export function errorTitle(error: ApiError, pattern?: string): string {
       return 'The backend refused the credentials';
     case 'network_error':
       return 'Cannot reach the sluice ui server';
-    default:
+    case 'bad_request':
+    case 'not_found':
+    case 'unknown':
       return 'The request failed';
+    default:
+      // An error the backend answered for the request (Elasticsearch's type, passed through).
+      return error.status === 400 ? `The backend refused the query (${error.type})` : `The backend failed (${error.type})`;
   }
 }
 
