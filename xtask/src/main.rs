@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod elk;
+mod fuzz;
 mod pyenv;
 mod services;
 mod ui;
@@ -36,6 +37,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Real Elasticsearch, Logstash and Kibana with Docker Compose (needs a Docker engine).
     Elk(elk::Args),
+    /// Fuzz the parsers with cargo-fuzz (Lucene, query DSL, KQL, _bulk, NDJSON, Logstash config, events).
+    Fuzz(fuzz::Args),
     /// Build the `sluice ui` front end (npm ci + vite build); `--test` runs its tests too.
     Ui(ui::Args),
 }
@@ -60,6 +63,7 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Bench(a) => bench::run(&a),
         Cmd::Elk(a) => elk::run(&a),
         Cmd::Ui(a) => ui::run(&a),
+        Cmd::Fuzz(a) => fuzz::run(&a),
     }
 }
 

@@ -94,3 +94,36 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// The inputs kept for the fuzz target `target`: its corpus (`fuzz/corpus/<target>/`) and the
+/// reproducers of every crash it found (`fuzz/regressions/<target>/`), as (file, bytes). Tests
+/// replay them through the same function the target calls, so a fixed crash stays fixed.
+///
+/// # Panics
+/// When the target has no corpus at all (a renamed target would otherwise test nothing).
+#[must_use]
+pub fn fuzz_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let root = workspace_root().join("fuzz");
+    let mut out = Vec::new();
+    for dir in [
+        root.join("corpus").join(target),
+        root.join("regressions").join(target),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    assert!(
+        !out.is_empty(),
+        "no fuzz corpus for [{target}] under {}",
+        root.display()
+    );
+    out
+}

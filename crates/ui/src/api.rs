@@ -321,6 +321,21 @@ impl Api {
                 )));
             }
         }
+        let existing = self.saved.list(Some("index-pattern")).await?;
+        if let Some(same) = existing
+            .iter()
+            .find(|o| o.attributes.get("title").and_then(Value::as_str) == Some(title))
+        {
+            return Err(Error::new(
+                409,
+                "conflict",
+                format!(
+                    "a data view for [{title}] exists already (id [{}])",
+                    same.id
+                ),
+            )
+            .with_hint("open that data view, or delete it first"));
+        }
         let mut attrs = Map::new();
         attrs.insert("title".into(), Value::from(title));
         attrs.insert(

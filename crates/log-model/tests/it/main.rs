@@ -410,3 +410,16 @@ mod props {
         }
     }
 }
+
+/// The `lazy_event` fuzz target's corpus and crash reproducers (`fuzz/`), replayed: the lazy
+/// parse accepts exactly the objects serde_json accepts.
+#[test]
+fn fuzz_corpus_lazy_and_full_parses_agree() {
+    for (path, bytes) in test_support::fuzz_inputs("lazy_event") {
+        let lazy = LogEvent::from_json_bytes(bytes::Bytes::from(bytes.clone()));
+        let full = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .filter(serde_json::Value::is_object);
+        assert_eq!(lazy.is_ok(), full.is_some(), "{}", path.display());
+    }
+}

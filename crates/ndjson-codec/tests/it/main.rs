@@ -238,3 +238,21 @@ fn decoder_tracks_lines_across_calls() {
     while dec.decode(&mut buf).unwrap().is_some() {}
     assert_eq!((dec.lines(), dec.position()), (3, 7));
 }
+
+/// The `ndjson` fuzz target's corpus and crash reproducers (`fuzz/`), replayed through the
+/// reader: every line becomes exactly one frame.
+#[test]
+fn fuzz_corpus_frames_every_line() {
+    for (path, bytes) in test_support::fuzz_inputs("ndjson") {
+        let frames = NdjsonReader::new(&bytes[..]).count();
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .count();
+        assert!(
+            frames <= lines + 1,
+            "{}: {frames} frames for {lines} lines",
+            path.display()
+        );
+    }
+}

@@ -15,7 +15,7 @@ use crate::{Error, OpType, WriteOp};
 /// The `400` ES answers for the whole request: a body not ending in a newline, a malformed
 /// action line (naming its line number), an unsupported action or parameter, a missing index,
 /// an action without its source line, or no action at all.
-pub(crate) fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
+pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
     if body.is_empty() {
         return Err(body_required());
     }

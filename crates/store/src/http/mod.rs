@@ -21,7 +21,7 @@
 //! to a server without it). Errors are Elasticsearch's: same status, `type` and `reason`.
 
 mod auth;
-mod bulk;
+pub mod bulk;
 mod cat;
 mod error;
 mod filter;

@@ -94,7 +94,7 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
     while i < chars.len() {
         let c = chars[i];
         match c {
-            ' ' | '\t' | '\n' | '\r' => i += 1,
+            c if c.is_whitespace() => i += 1,
             '(' => {
                 out.push(Tok::LParen);
                 i += 1;
@@ -199,6 +199,12 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
                         break;
                     }
                     w.push(d);
+                    j += 1;
+                }
+                if j == i {
+                    // a character no rule takes (`^` alone, say): it is a term of its own, so
+                    // the lexer always moves on
+                    w.push(chars[i]);
                     j += 1;
                 }
                 i = j;
@@ -561,6 +567,16 @@ mod tests {
     #[test]
     fn errors_on_unterminated_phrase() {
         assert!(parse_lucene("message:\"abc", &Options::default()).is_err());
+    }
+
+    /// Every character moves the lexer on: a vertical tab (whitespace no arm named) used to make
+    /// it push empty terms until memory ran out (found by the fuzz corpus).
+    #[test]
+    fn the_lexer_always_makes_progress() {
+        for q in ["\u{b}", "a\u{c}b", "\u{a0}x", "^", "a:^", "\u{2028}"] {
+            let _ = parse_lucene(q, &Options::default());
+        }
+        assert!(parse_lucene("a\u{b}b", &Options::default()).is_ok());
     }
 
     /// Hostile nesting is a parse error, never a stack overflow (it used to abort the store).

@@ -147,6 +147,16 @@ async fn data_views_are_created_listed_and_deleted() {
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["warning"], "no index matches [later-*] yet");
     let later = v["data_view"]["id"].as_str().expect("id").to_owned();
+    // one data view per pattern
+    let (status, v) = call(
+        env.ui,
+        Method::POST,
+        "/api/data_views",
+        Some(json!({"title": "later-*"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{v}");
+    assert_eq!(v["error"]["type"], "conflict");
     // a time field that is not a date is refused by name
     let (status, v) = call(
         env.ui,
@@ -479,9 +489,16 @@ async fn the_tutorial_report_page_is_served() {
         .expect("answer");
     assert_eq!(resp.status, 200);
     let html = String::from_utf8_lossy(&resp.body);
-    assert_eq!(html.matches("<svg").count(), 3, "the tutorial's three charts");
+    assert_eq!(
+        html.matches("<svg").count(),
+        3,
+        "the tutorial's three charts"
+    );
     let resp = client(env.ui)
-        .send_raw(Request::new(Method::GET, "/report?index=python-logs-*&since=soon"))
+        .send_raw(Request::new(
+            Method::GET,
+            "/report?index=python-logs-*&since=soon",
+        ))
         .await
         .expect("answer");
     assert_eq!(resp.status, 502);
