@@ -219,6 +219,15 @@ impl Api {
         Ok(fields::date_fields(&caps).into_iter().next())
     }
 
+    /// True until the first data view was made (its `config` object is written with it).
+    async fn first_start(&self) -> Result<bool> {
+        match self.saved.get("config", "default").await {
+            Ok(_) => Ok(false),
+            Err(e) if e.status == 404 => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn default_id(&self) -> Result<Option<String>> {
         match self.saved.get("config", "default").await {
             Ok(c) => Ok(c
@@ -245,11 +254,13 @@ impl Api {
             .map(|_| ())
     }
 
-    /// Lists the data views; on the first call that finds none while indices matching
-    /// `python-logs-*` exist, creates that data view (as the tutorial's Kibana step does).
+    /// Lists the data views. On first start (no `config` object yet, no data view) and once
+    /// indices matching `python-logs-*` exist, creates that data view, as the tutorial's Kibana
+    /// step does; a data view the user deleted later does not come back.
     async fn data_views(&self) -> Result<Value> {
         let mut list = self.saved.list(Some("index-pattern")).await?;
         if list.is_empty()
+            && self.first_start().await?
             && let Some(created) = self.create_default_view().await?
         {
             list.push(created);

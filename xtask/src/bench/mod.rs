@@ -6,6 +6,7 @@ mod client;
 mod codec;
 mod shipper;
 mod store;
+mod ui;
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
@@ -30,6 +31,8 @@ pub enum What {
     Agent,
     /// shipper vs python-logstash-async.
     Shipper,
+    /// sluice ui's Discover over a large index (server and browser).
+    Ui,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -39,6 +42,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         What::Client => client::run(&args.rest),
         What::Agent => agent::run(&args.rest),
         What::Shipper => shipper::run(&args.rest),
+        What::Ui => ui::run(&args.rest),
     }
 }
 

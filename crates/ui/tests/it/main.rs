@@ -192,6 +192,11 @@ async fn data_views_are_created_listed_and_deleted() {
     let (_, v) = call(env.ui, Method::GET, "/api/data_views", None).await;
     assert_eq!(v["data_views"].as_array().map(Vec::len), Some(1));
     assert_eq!(v["default"], Value::Null);
+    // the one made on first start does not come back once deleted
+    let (status, _) = call(env.ui, Method::DELETE, "/api/data_views/python-logs", None).await;
+    assert_eq!(status, 200);
+    let (_, v) = call(env.ui, Method::GET, "/api/data_views", None).await;
+    assert_eq!(v["data_views"], json!([]));
     let (status, v) = call(
         env.ui,
         Method::GET,

@@ -1,0 +1,277 @@
+//! `cargo xtask bench ui [--docs N] [--runs R]`
+//!
+//! Discover's speed over a large index on this machine. Builds `sluice-store` and `sluice` in
+//! release (with the web bundle), starts the store on `target/bench-ui`, indexes N realistic
+//! events (default 1,000,000) spread over the last 24 hours into daily `python-logs-*` indices
+//! (`sluice generate --format logstash`, in 5,000-event `_bulk` requests), starts `sluice ui`
+//! and measures, as the median of R runs (default 7):
+//! - on the server: Discover's first screen (the search with 50 rows and the hits-over-time
+//!   histogram, and the field list, as the page sends them at once) and later queries (five
+//!   KQL queries, each with rows and histogram), through `sluice ui`'s JSON API;
+//! - in the browser (Debian's Chromium driven by `crates/ui/web/bench/bench.mjs`): from
+//!   navigation until the count, the first 50 rows, the histogram and the field list are on
+//!   screen, and from pressing Enter on a query until its count and rows are shown.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use serde_json::{Value, json};
+
+use crate::services::{http, wait_port};
+use crate::util;
+
+/// Later queries, as a user types them.
+const QUERIES: [&str; 5] = [
+    "level:ERROR",
+    "level:ERROR and user:user1",
+    "action:login or action:logout",
+    "not level:INFO",
+    "duration > 2",
+];
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free() -> anyhow::Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+pub fn run(rest: &[String]) -> anyhow::Result<()> {
+    let (mut docs, mut runs) = (1_000_000_usize, 7_usize);
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--docs" => docs = super::value(&mut it, "--docs")?,
+            "--runs" => runs = super::value(&mut it, "--runs")?,
+            other => {
+                bail!("unknown option {other}; usage: cargo xtask bench ui [--docs N] [--runs R]")
+            }
+        }
+    }
+    ensure!(docs > 0 && runs > 0, "options must be > 0");
+    let root = util::root();
+    crate::ui::build(false)?;
+    util::run(util::cargo().args(["build", "--release", "-p", "store", "-p", "cli"]))?;
+    let bin = |n: &str| root.join("target/release").join(n);
+    let data = root.join("target/bench-ui");
+    let _ = std::fs::remove_dir_all(&data);
+    let es = free()?;
+    let store = Kill(
+        Command::new(bin("sluice-store"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--listen", &es.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting sluice-store")?,
+    );
+    wait_port(es, Duration::from_secs(60))?;
+    let started = Instant::now();
+    ingest(&bin("sluice"), es, docs)?;
+    eprintln!(
+        "bench ui: indexed {docs} events in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let ui_addr = free()?;
+    let _ui = Kill(
+        Command::new(bin("sluice"))
+            .args([
+                "ui",
+                "--es",
+                &format!("http://{es}"),
+                "--listen",
+                &ui_addr.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting sluice ui")?,
+    );
+    wait_port(ui_addr, Duration::from_secs(30))?;
+    let (status, views) = http(ui_addr, "GET", "/api/data_views", None, None)?;
+    ensure!(
+        status == 200 && views.contains("python-logs"),
+        "no data view: {views}"
+    );
+
+    let now = chrono_now_ms();
+    let body = |q: &str, rows: bool| {
+        json!({"index": "python-logs-*", "timeField": "@timestamp",
+               "query": {"language": "kuery", "query": q},
+               "from": now - 86_400_000, "to": now, "size": if rows { 50 } else { 0 },
+               "histogram": {"interval": "30m"}})
+        .to_string()
+    };
+    let mut first = Vec::new();
+    let mut later = Vec::new();
+    for r in 0..=runs {
+        let t = Instant::now();
+        let (a, b) = std::thread::scope(|s| {
+            let search =
+                s.spawn(|| http(ui_addr, "POST", "/api/search", Some(&body("", true)), None));
+            let fields = http(
+                ui_addr,
+                "GET",
+                "/api/fields?pattern=python-logs-*",
+                None,
+                None,
+            );
+            (search.join(), fields)
+        });
+        let first_ms = t.elapsed().as_secs_f64() * 1e3;
+        let (sa, sb) = (
+            a.map_err(|_| anyhow::anyhow!("search thread panicked"))??,
+            b?,
+        );
+        ensure!(
+            sa.0 == 200 && sb.0 == 200,
+            "first screen failed: {} {}",
+            sa.1,
+            sb.1
+        );
+        let q = QUERIES[r % QUERIES.len()];
+        let t = Instant::now();
+        let (st, text) = http(ui_addr, "POST", "/api/search", Some(&body(q, true)), None)?;
+        let query_ms = t.elapsed().as_secs_f64() * 1e3;
+        ensure!(st == 200, "query {q} failed: {text}");
+        if r > 0 {
+            // run 0 warms the caches up
+            first.push(first_ms);
+            later.push(query_ms);
+        }
+    }
+    let total: Value = serde_json::from_str(
+        &http(ui_addr, "POST", "/api/search", Some(&body("", false)), None)?.1,
+    )?;
+    println!(
+        "bench ui: {} documents in the last 24 h; server (sluice ui API, median of {runs}): \
+         first screen {:.0} ms, later query {:.0} ms",
+        total["total"],
+        median(&mut first),
+        median(&mut later)
+    );
+    let script = root.join("crates/ui/web/bench/bench.mjs");
+    if script.is_file() {
+        let out = Command::new("node")
+            .arg(&script)
+            .current_dir(root.join("crates/ui/web"))
+            .env("SLUICE_UI_URL", format!("http://{ui_addr}"))
+            .env("SLUICE_BENCH_RUNS", runs.to_string())
+            .stderr(Stdio::inherit())
+            .output()
+            .context("running the browser benchmark (node)")?;
+        ensure!(out.status.success(), "the browser benchmark failed");
+        let v: Value = serde_json::from_slice(&out.stdout).context("browser benchmark output")?;
+        println!(
+            "bench ui: browser ({}, median of {runs}): first screen {} ms, later query {} ms",
+            v["browser"].as_str().unwrap_or("chromium"),
+            v["first_screen_median_ms"],
+            v["query_median_ms"]
+        );
+    } else {
+        println!(
+            "bench ui: {} is missing: no browser figures",
+            script.display()
+        );
+    }
+    if let Ok(s) = std::fs::read_to_string(format!("/proc/{}/status", store.0.id()))
+        && let Some(l) = s.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        println!(
+            "bench ui: sluice-store peak RSS {}",
+            l.trim_start_matches("VmHWM:").trim()
+        );
+    }
+    drop(store);
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Indexes `docs` realistic events of the last 24 h into daily indices, 5,000 per `_bulk`,
+/// on two connections.
+fn ingest(sluice: &std::path::Path, es: SocketAddr, docs: usize) -> anyhow::Result<()> {
+    let out = Command::new(sluice)
+        .args([
+            "generate",
+            "--count",
+            &docs.to_string(),
+            "--profile",
+            "realistic",
+        ])
+        .args(["--since", "24h", "--format", "logstash", "--seed", "7"])
+        .output()
+        .context("sluice generate")?;
+    ensure!(out.status.success(), "sluice generate failed");
+    let text = String::from_utf8(out.stdout).context("generated events are UTF-8")?;
+    let lines: Vec<&str> = text.lines().collect();
+    let bodies: Vec<String> = lines
+        .chunks(5_000)
+        .map(|chunk| {
+            let mut b = String::with_capacity(chunk.len() * 300);
+            for l in chunk {
+                // the daily index of the event, as the agent's python-logs-%{+YYYY.MM.dd} names it
+                let day = l
+                    .find("\"@timestamp\":\"")
+                    .and_then(|i| l.get(i + 14..i + 24))
+                    .unwrap_or("1970-01-01")
+                    .replace('-', ".");
+                b.push_str(&format!(
+                    "{{\"index\":{{\"_index\":\"python-logs-{day}\"}}}}\n"
+                ));
+                b.push_str(l);
+                b.push('\n');
+            }
+            b
+        })
+        .collect();
+    let half = bodies.len().div_ceil(2);
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let handles: Vec<_> = bodies
+            .chunks(half.max(1))
+            .map(|part| {
+                s.spawn(move || -> anyhow::Result<()> {
+                    for b in part {
+                        let (st, text) = http(es, "POST", "/_bulk", Some(b), None)?;
+                        ensure!(
+                            st == 200 && text.contains("\"errors\":false"),
+                            "bulk failed: {}",
+                            &text[..text.len().min(300)]
+                        );
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("bulk thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    let (st, _) = http(es, "POST", "/_refresh", None, None)?;
+    ensure!(st == 200, "refresh failed");
+    Ok(())
+}
