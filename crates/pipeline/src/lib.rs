@@ -41,6 +41,7 @@ pub mod input;
 pub mod monitor;
 pub mod output;
 pub mod queue;
+pub mod registry;
 pub mod runtime;
 
 pub use error::{Error, Result};

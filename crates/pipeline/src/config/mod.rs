@@ -224,7 +224,7 @@ fn dir_files(dir: &Path, pattern: Option<&str>) -> Result<Vec<PathBuf>> {
 }
 
 /// `*` and `?` matching of a file name.
-fn wildcard(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     let (mut pi, mut ni) = (0, 0);

@@ -19,10 +19,22 @@
 //! `remove_tag`, `id`, `enable_metric`, `periodic_flush`); the decorations are applied only when
 //! the filter succeeds, in Logstash's order: add_field, remove_field, add_tag, remove_tag.
 
+mod cidr;
+mod csv;
 mod date;
+mod dissect;
 mod drop;
+mod fingerprint;
+mod grok;
 mod json;
+mod kv;
 mod mutate;
+mod prune;
+mod syslog_pri;
+mod translate;
+mod truncate;
+mod urldecode;
+mod uuid;
 
 #[cfg(test)]
 mod tests;
@@ -60,42 +72,76 @@ pub trait Filter: Send + Sync + fmt::Debug {
     }
 }
 
-/// The filter plugins this crate has.
+/// One row of the filter registry: a name, its option schema, and how to build it from
+/// validated settings.
+pub struct FilterPlugin {
+    /// The plugin name as written in a config (`mutate`).
+    pub name: &'static str,
+    /// Its options (Logstash's names, types and defaults, plus the common filter options).
+    pub schema: fn() -> Schema,
+    /// Builds the filter (Logstash's `register` checks happen here).
+    pub(crate) build: fn(&Settings, Common) -> Result<Box<dyn Filter>>,
+}
+
+impl fmt::Debug for FilterPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilterPlugin")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every filter plugin: adding one is a new module and one line here.
+pub static REGISTRY: &[FilterPlugin] = &[
+    FilterPlugin { name: "cidr", schema: cidr::schema, build: cidr::build },
+    FilterPlugin { name: "csv", schema: csv::schema, build: csv::build },
+    FilterPlugin { name: "date", schema: date::schema, build: |s, c| Ok(Box::new(date::Date::new(s, c)?)) },
+    FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
+    FilterPlugin { name: "drop", schema: drop::schema, build: |s, c| Ok(Box::new(drop::Drop::new(s, c))) },
+    FilterPlugin { name: "fingerprint", schema: fingerprint::schema, build: fingerprint::build },
+    FilterPlugin { name: "grok", schema: grok::schema, build: grok::build },
+    FilterPlugin { name: "json", schema: json::schema, build: |s, c| Ok(Box::new(json::Json::new(s, c))) },
+    FilterPlugin { name: "kv", schema: kv::schema, build: kv::build },
+    FilterPlugin { name: "mutate", schema: mutate::schema, build: |s, c| Ok(Box::new(mutate::Mutate::new(s, c)?)) },
+    FilterPlugin { name: "prune", schema: prune::schema, build: prune::build },
+    FilterPlugin { name: "syslog_pri", schema: syslog_pri::schema, build: syslog_pri::build },
+    FilterPlugin { name: "translate", schema: translate::schema, build: translate::build },
+    FilterPlugin { name: "truncate", schema: truncate::schema, build: truncate::build },
+    FilterPlugin { name: "urldecode", schema: urldecode::schema, build: urldecode::build },
+    FilterPlugin { name: "uuid", schema: uuid::schema, build: uuid::build },
+];
+
+/// The filter plugins this crate has, in name order.
 #[must_use]
-pub fn names() -> &'static [&'static str] {
-    &["date", "drop", "json", "mutate"]
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|p| p.name).collect()
+}
+
+/// The registry row of filter `name`.
+#[must_use]
+pub fn lookup(name: &str) -> Option<&'static FilterPlugin> {
+    REGISTRY.iter().find(|p| p.name == name)
 }
 
 /// The option schema of filter `name`, if there is such a filter.
 #[must_use]
 pub fn schema(name: &str) -> Option<Schema> {
-    Some(match name {
-        "mutate" => mutate::schema(),
-        "date" => date::schema(),
-        "json" => json::schema(),
-        "drop" => drop::schema(),
-        _ => return None,
-    })
+    lookup(name).map(|p| (p.schema)())
 }
 
 /// Builds a filter from its config: looks the name up, validates the settings against the
 /// schema, then checks what Logstash checks when it registers the plugin.
 ///
 /// # Errors
-/// Unknown plugin, unknown option, wrong type, or an invalid value, with Logstash's message
-/// prefixed by `file:line:column`.
+/// Unknown or unsupported plugin, unknown option, wrong type, or an invalid value, with
+/// Logstash's message prefixed by `file:line:column`.
 pub fn build(plugin: &Plugin) -> Result<Box<dyn Filter>> {
-    let Some(schema) = schema(&plugin.name) else {
-        return Err(validate::unknown_plugin(plugin));
+    let Some(row) = lookup(&plugin.name) else {
+        return Err(crate::registry::unknown(plugin));
     };
-    let settings = validate::validate(plugin, &schema)?;
+    let settings = validate::validate(plugin, &(row.schema)())?;
     let common = Common::new(&settings, plugin);
-    Ok(match plugin.name.as_str() {
-        "mutate" => Box::new(mutate::Mutate::new(&settings, common)?),
-        "date" => Box::new(date::Date::new(&settings, common)?),
-        "json" => Box::new(json::Json::new(&settings, common)),
-        _ => Box::new(drop::Drop::new(&settings, common)),
-    })
+    (row.build)(&settings, common)
 }
 
 /// Counters of one filter in a chain.
@@ -251,9 +297,9 @@ pub(crate) fn render_json(v: &Json, event: &LogEvent) -> Json {
     }
 }
 
-/// The common filter options and the id.
+/// The common filter options (`add_field`, `add_tag`, `remove_field`, `remove_tag`) and the id.
 #[derive(Debug)]
-pub(crate) struct Common {
+pub struct Common {
     id: String,
     add_field: Vec<(Sprintf, Vec<Json>)>,
     remove_field: Vec<Sprintf>,
