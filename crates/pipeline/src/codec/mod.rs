@@ -12,6 +12,7 @@
 //!   ISO 8601), and an unparsable one is moved to `_@timestamp`, replaced by the ingest time and
 //!   tagged `_timestampparsefailure`; `@version` is `"1"` when absent.
 
+pub mod multiline;
 mod rubydebug;
 #[cfg(test)]
 mod tests;
@@ -298,4 +299,178 @@ pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
     let mut out = Vec::with_capacity(384);
     event.write_json(&mut out, &["@metadata"]);
     out
+}
+
+// ---- the codec registry -----------------------------------------------------------------------
+
+use crate::config::PluginKind;
+use crate::config::validate::{self, Default as D, OptSpec, OptType as T, Schema, Settings};
+
+const ECS: &[&str] = &["disabled", "v1", "v8"];
+
+/// One row of the codec registry: a name and its option schema. Which codecs a plugin takes
+/// is the plugin's business (its registry row lists them); a codec is validated against its
+/// schema wherever it is written.
+#[derive(Debug)]
+pub struct CodecPlugin {
+    /// The codec name (`json_lines`).
+    pub name: &'static str,
+    /// Its options.
+    pub schema: fn() -> Schema,
+}
+
+fn charset() -> OptSpec {
+    OptSpec::new("charset", T::String).default(D::Str("UTF-8"))
+}
+
+fn json_lines_schema() -> Schema {
+    Schema::new(
+        PluginKind::Codec,
+        "json_lines",
+        vec![
+            charset(),
+            OptSpec::new("delimiter", T::String).default(D::Str("\n")),
+            OptSpec::new("decode_size_limit_bytes", T::Number),
+            OptSpec::new("target", T::String),
+            OptSpec::new("ecs_compatibility", T::OneOf(ECS)).default(D::Str("v8")),
+        ],
+    )
+}
+
+fn line_schema() -> Schema {
+    Schema::new(
+        PluginKind::Codec,
+        "line",
+        vec![
+            charset(),
+            OptSpec::new("delimiter", T::String).default(D::Str("\n")),
+            OptSpec::new("format", T::String),
+        ],
+    )
+}
+
+fn json_schema() -> Schema {
+    Schema::new(
+        PluginKind::Codec,
+        "json",
+        vec![
+            charset(),
+            OptSpec::new("target", T::String),
+            OptSpec::new("ecs_compatibility", T::OneOf(ECS)),
+        ],
+    )
+}
+
+fn plain_schema() -> Schema {
+    Schema::new(
+        PluginKind::Codec,
+        "plain",
+        vec![charset(), OptSpec::new("format", T::String)],
+    )
+}
+
+fn rubydebug_schema() -> Schema {
+    Schema::new(
+        PluginKind::Codec,
+        "rubydebug",
+        vec![OptSpec::new("metadata", T::Boolean).default(D::Bool(false))],
+    )
+}
+
+fn dots_schema() -> Schema {
+    Schema::new(PluginKind::Codec, "dots", vec![])
+}
+
+/// Every codec: adding one is a schema (and its decoder or encoder) and one line here.
+pub static REGISTRY: &[CodecPlugin] = &[
+    CodecPlugin {
+        name: "dots",
+        schema: dots_schema,
+    },
+    CodecPlugin {
+        name: "json",
+        schema: json_schema,
+    },
+    CodecPlugin {
+        name: "json_lines",
+        schema: json_lines_schema,
+    },
+    CodecPlugin {
+        name: "line",
+        schema: line_schema,
+    },
+    CodecPlugin {
+        name: "multiline",
+        schema: multiline::schema,
+    },
+    CodecPlugin {
+        name: "plain",
+        schema: plain_schema,
+    },
+    CodecPlugin {
+        name: "rubydebug",
+        schema: rubydebug_schema,
+    },
+];
+
+/// The schema of codec `name`, if there is such a codec.
+#[must_use]
+pub fn schema(name: &str) -> Option<Schema> {
+    REGISTRY
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| (c.schema)())
+}
+
+/// Validates the `codec` option of a plugin's `settings`: the codec must exist, pass its
+/// schema, and be one of `allowed` (the codecs the plugin supports). Returns the codec's name
+/// and settings (`None` when not written: then `default`).
+///
+/// # Errors
+/// Unknown or JVM-bound codec, invalid codec settings, a codec the plugin does not take, or a
+/// codec option sluice-agent does not honour (a charset other than UTF-8, another delimiter).
+pub(crate) fn resolve(
+    settings: &Settings,
+    allowed: &[&str],
+    default: &str,
+) -> crate::Result<(String, Option<Settings>)> {
+    let Some(p) = settings.codec("codec") else {
+        return Ok((default.to_string(), None));
+    };
+    let Some(schema) = schema(&p.name) else {
+        return Err(crate::registry::unknown(p));
+    };
+    let cs = validate::validate(p, &schema)?;
+    if !allowed.contains(&p.name.as_str()) {
+        return Err(settings.invalid(
+            "codec",
+            &format!(
+                "codec {} is not supported by the {} plugin in sluice-agent (supported: {})",
+                p.name,
+                settings.plugin_name(),
+                allowed.join(", ")
+            ),
+        ));
+    }
+    if cs
+        .string("charset")
+        .is_some_and(|c| !c.eq_ignore_ascii_case("UTF-8"))
+    {
+        return Err(cs.invalid("charset", "only UTF-8 is supported"));
+    }
+    if cs.is_set("delimiter") && cs.string("delimiter") != Some("\n") {
+        return Err(cs.invalid("delimiter", "only \"\\n\" is supported"));
+    }
+    if cs.is_set("target") || cs.is_set("format") {
+        let name = if cs.is_set("target") {
+            "target"
+        } else {
+            "format"
+        };
+        return Err(cs.invalid(
+            name,
+            &format!("the {name} option of codecs is not supported"),
+        ));
+    }
+    Ok((p.name.clone(), Some(cs)))
 }

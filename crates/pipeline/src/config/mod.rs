@@ -19,6 +19,7 @@
 
 pub mod ast;
 mod condition;
+pub mod env;
 mod parser;
 mod tree;
 pub mod validate;
@@ -148,8 +149,8 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> Result<Pipeline> {
 }
 
 /// The files `-f` arguments name, in load order: a file as is; a directory's files (not
-/// recursing) sorted by name; a pattern with `*` / `?` in its last component matched in its
-/// directory and sorted. Names ending in `~` (editor backups) are skipped, as Logstash does.
+/// recursing) sorted by name; a glob (`*`, `?`, `[...]`, `**` in any component) expanded to
+/// the files it matches, sorted. Names ending in `~` (editor backups) are skipped, as Logstash does.
 ///
 /// # Errors
 /// A path that does not exist, or no file at all (Logstash's "No config files found").
@@ -158,24 +159,23 @@ pub fn config_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     for path in paths {
         let mut found = Vec::new();
         if path.is_dir() {
-            found.extend(dir_files(path, None)?);
+            found.extend(dir_files(path)?);
         } else if path.is_file() {
             found.push(path.clone());
+        } else if path.to_string_lossy().contains(['*', '?', '[']) {
+            // Ruby's Dir.glob, as Logstash's `path.config`: files only, sorted.
+            let pattern = path.to_string_lossy();
+            let paths = glob::glob(&pattern).map_err(|e| {
+                Error::Config(format!("invalid path.config pattern {pattern}: {e}"))
+            })?;
+            let mut matched: Vec<PathBuf> = paths
+                .filter_map(std::result::Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            matched.sort();
+            found.extend(matched);
         } else {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .filter(|n| n.contains(['*', '?']));
-            let Some(pattern) = name else {
-                return Err(no_config(path));
-            };
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            if dir.is_dir() {
-                found.extend(dir_files(&dir, Some(pattern))?);
-            }
+            return Err(no_config(path));
         }
         found.retain(|f| !f.to_string_lossy().ends_with('~'));
         if found.is_empty() {
@@ -198,7 +198,7 @@ fn no_config(path: &Path) -> Error {
     ))
 }
 
-fn dir_files(dir: &Path, pattern: Option<&str>) -> Result<Vec<PathBuf>> {
+fn dir_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
         what: format!("config directory {}", dir.display()),
         source: e,
@@ -211,10 +211,6 @@ fn dir_files(dir: &Path, pattern: Option<&str>) -> Result<Vec<PathBuf>> {
         })?;
         let path = entry.path();
         if !path.is_file() {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if pattern.is_some_and(|p| !wildcard(p, &name)) {
             continue;
         }
         out.push(path);

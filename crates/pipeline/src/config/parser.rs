@@ -665,8 +665,9 @@ impl Parser<'_> {
             entries.push(e);
             loop {
                 let k = self.pos;
-                if !self.whitespace() {
-                    self.reset(k);
+                // Logstash accepts comments between entries, not only whitespace.
+                self.cs();
+                if self.pos == k {
                     break;
                 }
                 match self.hashentry() {

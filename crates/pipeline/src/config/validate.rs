@@ -414,7 +414,25 @@ fn merged(plugin: &Plugin) -> Vec<(String, Value, Span)> {
 /// # Errors
 /// The first problem, as [`Error::ConfigAt`] with Logstash's message.
 pub fn validate(plugin: &Plugin, schema: &Schema) -> Result<Settings> {
-    let given = merged(plugin);
+    validate_with(plugin, schema, &super::env::Environment)
+}
+
+/// [`validate`] with `${VAR}` read from `env` instead of the process environment.
+///
+/// # Errors
+/// As [`validate`], and an unset `${VAR}` without default, at its setting.
+pub fn validate_with(
+    plugin: &Plugin,
+    schema: &Schema,
+    env: &dyn super::env::Lookup,
+) -> Result<Settings> {
+    let mut given = merged(plugin);
+    for (_, value, span) in &mut given {
+        *value = super::env::substitute_value(value, env).map_err(|message| Error::ConfigAt {
+            span: span.clone(),
+            message,
+        })?;
+    }
     for (name, _, span) in &given {
         if schema.find(name).is_none() {
             return Err(Error::ConfigAt {

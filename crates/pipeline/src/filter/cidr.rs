@@ -43,11 +43,19 @@ pub(crate) fn parse_net(s: &str) -> Option<(IpAddr, u8)> {
 pub(crate) fn contains((net, len): (IpAddr, u8), ip: IpAddr) -> bool {
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
             u32::from(n) & mask == u32::from(i) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
             u128::from(n) & mask == u128::from(i) & mask
         }
         _ => false,
@@ -60,16 +68,25 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
         let body = std::fs::read_to_string(path)
             .map_err(|e| settings.invalid("network_path", &format!("cannot read {path}: {e}")))?;
         let sep = settings.string("separator").unwrap_or("\n");
-        texts.extend(body.split(sep).filter(|l| !l.trim().is_empty()).map(str::to_owned));
+        texts.extend(
+            body.split(sep)
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
     }
     let mut networks = Vec::new();
     for t in &texts {
         networks.push(
-            parse_net(t).ok_or_else(|| settings.invalid("network", &format!("invalid network {t:?}")))?,
+            parse_net(t)
+                .ok_or_else(|| settings.invalid("network", &format!("invalid network {t:?}")))?,
         );
     }
     Ok(Box::new(Cidr {
-        addresses: settings.strings("address").iter().map(|a| Sprintf::new(a)).collect(),
+        addresses: settings
+            .strings("address")
+            .iter()
+            .map(|a| Sprintf::new(a))
+            .collect(),
         networks,
         common,
     }))

@@ -69,7 +69,9 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
             other => {
                 return Err(settings.invalid(
                     "convert",
-                    &format!("unknown conversion {other:?} for column {k} (integer, float, boolean)"),
+                    &format!(
+                        "unknown conversion {other:?} for column {k} (integer, float, boolean)"
+                    ),
                 ));
             }
         };
@@ -82,7 +84,9 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
         columns: settings.strings("columns"),
         separator: one_char("separator", ',')?,
         quote: one_char("quote_char", '"')?,
-        autogenerate: settings.boolean("autogenerate_column_names").unwrap_or(true),
+        autogenerate: settings
+            .boolean("autogenerate_column_names")
+            .unwrap_or(true),
         skip_empty_columns: settings.boolean("skip_empty_columns").unwrap_or(false),
         skip_empty_rows: settings.boolean("skip_empty_rows").unwrap_or(false),
         skip_header: settings.boolean("skip_header").unwrap_or(false),
@@ -193,7 +197,11 @@ impl Filter for Csv {
                 None if self.autogenerate => format!("column{}", i + 1),
                 None => continue,
             };
-            let conv = self.convert.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+            let conv = self
+                .convert
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| *c);
             fields.insert(name, converted(v, conv));
         }
         for (name, v) in fields {

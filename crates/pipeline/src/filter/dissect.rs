@@ -152,8 +152,9 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
                 &format!("unknown type {ty:?} for {field} (int or float)"),
             ));
         }
-        let path = field_ref(field)
-            .ok_or_else(|| settings.invalid("convert_datatype", &format!("invalid field {field:?}")))?;
+        let path = field_ref(field).ok_or_else(|| {
+            settings.invalid("convert_datatype", &format!("invalid field {field:?}"))
+        })?;
         convert.push((path, ty == "int"));
     }
     Ok(Box::new(Dissect {

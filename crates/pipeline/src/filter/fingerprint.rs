@@ -17,8 +17,16 @@ use crate::config::PluginKind;
 use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings, json_text};
 
 const METHODS: &[&str] = &[
-    "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "MURMUR3", "MURMUR3_128", "IPV4_NETWORK",
-    "UUID", "PUNCTUATION",
+    "SHA1",
+    "SHA256",
+    "SHA384",
+    "SHA512",
+    "MD5",
+    "MURMUR3",
+    "MURMUR3_128",
+    "IPV4_NETWORK",
+    "UUID",
+    "PUNCTUATION",
 ];
 
 pub(super) fn schema() -> Schema {
@@ -49,11 +57,16 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
     }
     // Logstash 8 (ECS): `[event][hash]`; legacy: `fingerprint`.
     let ecs = settings.string("ecs_compatibility") != Some("disabled");
-    let target = settings
-        .string("target")
-        .unwrap_or(if ecs { "[event][hash]" } else { "fingerprint" });
+    let target =
+        settings
+            .string("target")
+            .unwrap_or(if ecs { "[event][hash]" } else { "fingerprint" });
     Ok(Box::new(Fingerprint {
-        sources: settings.strings("source").iter().filter_map(|s| field_ref(s)).collect(),
+        sources: settings
+            .strings("source")
+            .iter()
+            .filter_map(|s| field_ref(s))
+            .collect(),
         target: field_ref(target).ok_or_else(|| settings.invalid("target", "invalid field"))?,
         method,
         key: settings.string("key").map(str::to_owned),
@@ -110,21 +123,8 @@ pub(crate) fn murmur3_32(data: &[u8], seed: u32) -> u32 {
 
 fn encode(bytes: &[u8], base64: bool) -> String {
     if base64 {
-        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for c in bytes.chunks(3) {
-            let n = (u32::from(c[0]) << 16)
-                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*c.get(2).unwrap_or(&0));
-            for i in 0..4 {
-                if i <= c.len() {
-                    out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
     } else {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -155,7 +155,11 @@ impl Fingerprint {
             "MD5" => digest!(md5::Md5, key, bytes),
             "MURMUR3" => return Json::from(murmur3_32(bytes, 0)),
             "PUNCTUATION" => {
-                return Json::String(data.chars().filter(|c| !c.is_alphanumeric() && !c.is_whitespace()).collect());
+                return Json::String(
+                    data.chars()
+                        .filter(|c| !c.is_alphanumeric() && !c.is_whitespace())
+                        .collect(),
+                );
             }
             _ => digest!(sha1::Sha1, key, bytes),
         };

@@ -44,7 +44,8 @@ pub(super) fn schema() -> Schema {
             OptSpec::new("recursive", T::Boolean).default(Default::Bool(false)),
             OptSpec::new("transform_key", transform()),
             OptSpec::new("transform_value", transform()),
-            OptSpec::new("whitespace", T::OneOf(&["lenient", "strict"])).default(Default::Str("lenient")),
+            OptSpec::new("whitespace", T::OneOf(&["lenient", "strict"]))
+                .default(Default::Str("lenient")),
             OptSpec::new("tag_on_failure", T::Array).default(Default::List(&["_kv_filter_error"])),
             OptSpec::new("tag_on_timeout", T::String).default(Default::Str("_kv_filter_timeout")),
             OptSpec::new("timeout_millis", T::Number).default(Default::Int(30_000)),
@@ -58,11 +59,14 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
         if settings.is_set(unsupported) {
             return Err(settings.invalid(
                 unsupported,
-                &format!("{unsupported} is not supported by sluice-agent; use field_split / value_split"),
+                &format!(
+                    "{unsupported} is not supported by sluice-agent; use field_split / value_split"
+                ),
             ));
         }
     }
-    let set = |name: &str| -> Vec<char> { settings.string(name).unwrap_or_default().chars().collect() };
+    let set =
+        |name: &str| -> Vec<char> { settings.string(name).unwrap_or_default().chars().collect() };
     let source = settings.string("source").unwrap_or("message");
     Ok(Box::new(Kv {
         source: field_ref(source)
@@ -99,9 +103,21 @@ fn unescape(chars: &[char]) -> Vec<char> {
     while let Some(&c) = it.next() {
         if c == '\\' {
             match it.peek() {
-                Some('t') => { it.next(); out.push('\t'); continue; }
-                Some('n') => { it.next(); out.push('\n'); continue; }
-                Some('r') => { it.next(); out.push('\r'); continue; }
+                Some('t') => {
+                    it.next();
+                    out.push('\t');
+                    continue;
+                }
+                Some('n') => {
+                    it.next();
+                    out.push('\n');
+                    continue;
+                }
+                Some('r') => {
+                    it.next();
+                    out.push('\r');
+                    continue;
+                }
                 _ => {}
             }
         }
@@ -231,7 +247,8 @@ impl Filter for Kv {
             if k.is_empty() || (v.is_empty() && !self.empty) {
                 continue;
             }
-            if (!self.include.is_empty() && !self.include.contains(&k)) || self.exclude.contains(&k) {
+            if (!self.include.is_empty() && !self.include.contains(&k)) || self.exclude.contains(&k)
+            {
                 continue;
             }
             let k = transform(format!("{}{k}", self.prefix), self.transform_key.as_deref());

@@ -40,7 +40,9 @@ impl Re {
         if interpolate && s.contains("%{") {
             return Ok(Re::Template(Sprintf::new(s)));
         }
-        Regex::new(s).map(Re::Fixed).map_err(|e| format!("invalid regex {s:?}: {e}"))
+        Regex::new(s)
+            .map(Re::Fixed)
+            .map_err(|e| format!("invalid regex {s:?}: {e}"))
     }
 
     fn is_match(&self, event: &LogEvent, text: &str) -> bool {
@@ -68,7 +70,10 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
                 other => vec![json_text(other)],
             };
             for i in items {
-                out.push((k.clone(), Re::new(&i, interpolate).map_err(|e| settings.invalid(name, &e))?));
+                out.push((
+                    k.clone(),
+                    Re::new(&i, interpolate).map_err(|e| settings.invalid(name, &e))?,
+                ));
             }
         }
         Ok(out)
@@ -103,7 +108,12 @@ impl Filter for Prune {
             let mut gone = !self.whitelist_names.is_empty()
                 && !self.whitelist_names.iter().any(|r| r.is_match(event, name));
             gone |= self.blacklist_names.iter().any(|r| r.is_match(event, name));
-            let wl: Vec<&Re> = self.whitelist_values.iter().filter(|(k, _)| k == name).map(|(_, r)| r).collect();
+            let wl: Vec<&Re> = self
+                .whitelist_values
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, r)| r)
+                .collect();
             if !wl.is_empty() && !wl.iter().any(|r| r.is_match(event, &value)) {
                 gone = true;
             }

@@ -14,13 +14,40 @@ use crate::config::PluginKind;
 use crate::config::validate::{Default, OptSpec, OptType, Schema, Settings, json_text};
 
 const FACILITIES: &[&str] = &[
-    "kernel", "user-level", "mail", "daemon", "security/authorization", "syslogd",
-    "line printer", "network news", "uucp", "clock", "security/authorization", "ftp", "ntp",
-    "log audit", "log alert", "clock", "local0", "local1", "local2", "local3", "local4",
-    "local5", "local6", "local7",
+    "kernel",
+    "user-level",
+    "mail",
+    "daemon",
+    "security/authorization",
+    "syslogd",
+    "line printer",
+    "network news",
+    "uucp",
+    "clock",
+    "security/authorization",
+    "ftp",
+    "ntp",
+    "log audit",
+    "log alert",
+    "clock",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
 ];
 const SEVERITIES: &[&str] = &[
-    "emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug",
+    "emergency",
+    "alert",
+    "critical",
+    "error",
+    "warning",
+    "notice",
+    "informational",
+    "debug",
 ];
 
 pub(super) fn schema() -> Schema {
@@ -33,7 +60,8 @@ pub(super) fn schema() -> Schema {
             OptSpec::new("use_labels", T::Boolean).default(Default::Bool(true)),
             OptSpec::new("facility_labels", T::Array).default(Default::List(FACILITIES)),
             OptSpec::new("severity_labels", T::Array).default(Default::List(SEVERITIES)),
-            OptSpec::new("tag_on_failure", T::Array).default(Default::List(&["_syslogpriparsefailure"])),
+            OptSpec::new("tag_on_failure", T::Array)
+                .default(Default::List(&["_syslogpriparsefailure"])),
             OptSpec::new("ecs_compatibility", T::OneOf(&["disabled", "v1", "v8"])),
         ],
     )
@@ -41,9 +69,11 @@ pub(super) fn schema() -> Schema {
 
 pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filter>> {
     let ecs = settings.string("ecs_compatibility") != Some("disabled");
-    let source = settings
-        .string("syslog_pri_field_name")
-        .unwrap_or(if ecs { "[log][syslog][priority]" } else { "syslog_pri" });
+    let source = settings.string("syslog_pri_field_name").unwrap_or(if ecs {
+        "[log][syslog][priority]"
+    } else {
+        "syslog_pri"
+    });
     let names: [&str; 4] = if ecs {
         [
             "[log][syslog][facility][code]",
@@ -52,11 +82,17 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
             "[log][syslog][severity][name]",
         ]
     } else {
-        ["syslog_facility_code", "syslog_facility", "syslog_severity_code", "syslog_severity"]
+        [
+            "syslog_facility_code",
+            "syslog_facility",
+            "syslog_severity_code",
+            "syslog_severity",
+        ]
     };
     let f = |n: &str| field_ref(n).unwrap_or_else(|| FieldRef::top(n));
     Ok(Box::new(SyslogPri {
-        source: field_ref(source).ok_or_else(|| settings.invalid("syslog_pri_field_name", "invalid field"))?,
+        source: field_ref(source)
+            .ok_or_else(|| settings.invalid("syslog_pri_field_name", "invalid field"))?,
         targets: names.map(f),
         labels: settings.boolean("use_labels").unwrap_or(true),
         facilities: settings.strings("facility_labels"),
@@ -81,7 +117,9 @@ impl Filter for SyslogPri {
     fn filter(&self, event: &mut LogEvent) -> FilterOutcome {
         let pri = match event.get(&self.source) {
             None | Some(Json::Null) => Some(13),
-            Some(Json::Array(items)) => items.first().and_then(|v| json_text(v).trim().parse::<u64>().ok()),
+            Some(Json::Array(items)) => items
+                .first()
+                .and_then(|v| json_text(v).trim().parse::<u64>().ok()),
             Some(v) => json_text(v).trim().parse::<u64>().ok(),
         };
         let Some(pri) = pri.filter(|p| *p < 192) else {

@@ -34,7 +34,8 @@ pub(super) fn schema() -> Schema {
             OptSpec::new("override", T::Boolean),
             OptSpec::new("fallback", T::String),
             OptSpec::new("refresh_interval", T::Number).default(Default::Int(300)),
-            OptSpec::new("refresh_behaviour", T::OneOf(&["merge", "replace"])).default(Default::Str("merge")),
+            OptSpec::new("refresh_behaviour", T::OneOf(&["merge", "replace"]))
+                .default(Default::Str("merge")),
             OptSpec::new("iterate_on", T::String),
             OptSpec::new("yaml_dictionary_code_point_limit", T::Number),
             OptSpec::new("ecs_compatibility", T::OneOf(&["disabled", "v1", "v8"])),
@@ -74,13 +75,18 @@ fn load(path: &str) -> std::result::Result<Vec<(String, Json)>, String> {
                 continue;
             }
             let (k, v) = yaml_pair(t).ok_or_else(|| {
-                format!("{path}:{}: only flat `key: value` YAML maps are supported", n + 1)
+                format!(
+                    "{path}:{}: only flat `key: value` YAML maps are supported",
+                    n + 1
+                )
             })?;
             out.push((k, Json::String(v)));
         }
         return Ok(out);
     }
-    Err(format!("{path}: dictionary files must end in .json, .csv, .yml or .yaml"))
+    Err(format!(
+        "{path}: dictionary files must end in .json, .csv, .yml or .yaml"
+    ))
 }
 
 fn unquote(s: &str) -> String {
@@ -99,7 +105,9 @@ fn yaml_pair(line: &str) -> Option<(String, String)> {
         let rest = line[end + 1..].trim_start().strip_prefix(':')?;
         (line[1..end].to_owned(), rest)
     } else {
-        let (k, v) = line.split_once(": ").or_else(|| line.strip_suffix(':').map(|k| (k, "")))?;
+        let (k, v) = line
+            .split_once(": ")
+            .or_else(|| line.strip_suffix(':').map(|k| (k, "")))?;
         (k.trim().to_owned(), v)
     };
     Some((k, unquote(v)))
@@ -115,10 +123,7 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
         .string("target")
         .or_else(|| settings.string("destination"))
         .unwrap_or(if ecs { source } else { "translation" });
-    let mut dict: Vec<(String, Json)> = settings
-        .hash("dictionary")
-        .unwrap_or_default()
-        .to_vec();
+    let mut dict: Vec<(String, Json)> = settings.hash("dictionary").unwrap_or_default().to_vec();
     if let Some(path) = settings.string("dictionary_path") {
         dict.extend(load(path).map_err(|e| settings.invalid("dictionary_path", &e))?);
     }
@@ -129,7 +134,9 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
     let mut regexes = Vec::new();
     if regex {
         for (k, v) in &dict {
-            let r = Regex::new(k).map_err(|e| settings.invalid("dictionary", &format!("invalid regex {k:?}: {e}")))?;
+            let r = Regex::new(k).map_err(|e| {
+                settings.invalid("dictionary", &format!("invalid regex {k:?}: {e}"))
+            })?;
             regexes.push((r, v.clone()));
         }
     }
@@ -166,11 +173,21 @@ impl Translate {
             return self
                 .regexes
                 .iter()
-                .find(|(r, _)| if self.exact { r.find(key).is_some_and(|m| m.as_str() == key) } else { r.is_match(key) })
+                .find(|(r, _)| {
+                    if self.exact {
+                        r.find(key).is_some_and(|m| m.as_str() == key)
+                    } else {
+                        r.is_match(key)
+                    }
+                })
                 .map(|(_, v)| v.clone());
         }
         if self.exact {
-            return self.dict.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            return self
+                .dict
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone());
         }
         // exact => false: every occurrence of a key inside the value is replaced
         let mut out = key.to_owned();
@@ -195,9 +212,11 @@ impl Filter for Translate {
             Some(Json::Array(items)) => items.first().map(json_text).unwrap_or_default(),
             Some(v) => json_text(v),
         };
-        let value = self
-            .lookup(&key)
-            .or_else(|| self.fallback.as_ref().map(|f| Json::String(f.render(event))));
+        let value = self.lookup(&key).or_else(|| {
+            self.fallback
+                .as_ref()
+                .map(|f| Json::String(f.render(event)))
+        });
         if let Some(v) = value {
             event.insert(&self.target, v);
             self.common.matched(event);

@@ -28,7 +28,11 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
         .filter(|l| *l > 0)
         .ok_or_else(|| settings.invalid("length_bytes", "length_bytes must be positive"))?;
     Ok(Box::new(Truncate {
-        fields: settings.strings("fields").iter().filter_map(|f| field_ref(f)).collect(),
+        fields: settings
+            .strings("fields")
+            .iter()
+            .filter_map(|f| field_ref(f))
+            .collect(),
         len,
         common,
     }))

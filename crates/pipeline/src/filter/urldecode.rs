@@ -25,7 +25,11 @@ pub(super) fn schema() -> Schema {
 }
 
 pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filter>> {
-    if !settings.string("charset").unwrap_or("UTF-8").eq_ignore_ascii_case("UTF-8") {
+    if !settings
+        .string("charset")
+        .unwrap_or("UTF-8")
+        .eq_ignore_ascii_case("UTF-8")
+    {
         return Err(settings.invalid("charset", "only UTF-8 is supported"));
     }
     Ok(Box::new(UrlDecode {

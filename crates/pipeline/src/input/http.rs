@@ -19,8 +19,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::{CommonInput, Ecs, InputContext};
+use super::{BoxFuture, CommonInput, Ecs, InputArgs, InputContext, InputPlugin};
 use crate::codec::{InputCodec, decode_body};
+use crate::config::PluginKind;
+use crate::config::validate::{Default as D, OptSpec, OptType as T, Schema};
 use crate::{Error, Result};
 
 /// Settings of the `http` input.
@@ -40,6 +42,77 @@ pub struct HttpInput {
     pub allow_remote: bool,
     /// Largest accepted body (default 100 MiB, like Elasticsearch's `http.max_content_length`).
     pub max_body: usize,
+    /// The `Authorization` header `user`/`password` require (`None`: none required).
+    pub basic_auth: Option<String>,
+}
+
+pub(super) fn schema() -> Schema {
+    Schema::new(
+        PluginKind::Input,
+        "http",
+        vec![
+            OptSpec::new("port", T::Number).default(D::Int(8080)),
+            OptSpec::new("host", T::String).default(D::Str("127.0.0.1")),
+            super::ecs_opt(),
+            OptSpec::new("ssl_enabled", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("ssl", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("max_content_length", T::Number).default(D::Int(100 * 1024 * 1024)),
+            OptSpec::new("threads", T::Number),
+            OptSpec::new("user", T::String),
+            OptSpec::new("password", T::Password),
+            OptSpec::new("response_code", T::Number).default(D::Int(200)),
+            OptSpec::new("additional_codecs", T::Hash),
+        ],
+    )
+}
+
+pub(super) fn build(a: InputArgs<'_>) -> Result<Box<dyn InputPlugin>> {
+    let s = a.settings;
+    for tls in ["ssl_enabled", "ssl"] {
+        super::unsupported_if(
+            s,
+            tls,
+            s.boolean(tls) == Some(true),
+            "TLS on the http input is not supported",
+        )?;
+    }
+    if s.is_set("user") != s.is_set("password") {
+        return Err(s.invalid("user", "give both user and password"));
+    }
+    let max = s.integer("max_content_length").unwrap_or(100 * 1024 * 1024);
+    Ok(Box::new(HttpInput {
+        codec_set: s.is_set("codec"),
+        common: a.common,
+        host: s.string("host").unwrap_or("127.0.0.1").to_owned(),
+        port: super::port(s)?,
+        ecs: a.ecs,
+        allow_remote: a.allow_remote,
+        max_body: usize::try_from(max).unwrap_or(usize::MAX),
+        basic_auth: match (s.string("user"), s.string("password")) {
+            (Some(u), Some(p)) => {
+                use base64::Engine as _;
+                Some(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+                ))
+            }
+            _ => None,
+        },
+    }))
+}
+
+impl InputPlugin for HttpInput {
+    fn common(&self) -> &CommonInput {
+        &self.common
+    }
+
+    fn start(self: Box<Self>, ctx: InputContext) -> BoxFuture<Result<BoxFuture<Result<()>>>> {
+        Box::pin(async move {
+            let bound = self.bind().await?;
+            let task: BoxFuture<Result<()>> = Box::pin(bound.run(ctx));
+            Ok(task)
+        })
+    }
 }
 
 /// A bound http input.
@@ -51,7 +124,11 @@ pub struct BoundHttp {
 
 impl HttpInput {
     pub(crate) async fn bind(self) -> Result<BoundHttp> {
-        super::check_bind("http", &self.host, self.allow_remote)?;
+        super::check_bind(
+            "http",
+            &self.host,
+            self.allow_remote || self.basic_auth.is_some(),
+        )?;
         let addr = format!("{}:{}", self.host, self.port);
         let listener = TcpListener::bind(&addr).await.map_err(|e| {
             Error::io(
@@ -106,6 +183,20 @@ async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    if let Some(expected) = &input.basic_auth {
+        let given = req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if given != Some(expected.as_str()) {
+            let mut r = text(StatusCode::UNAUTHORIZED, "authentication required");
+            r.headers_mut().insert(
+                hyper::header::WWW_AUTHENTICATE,
+                hyper::header::HeaderValue::from_static("Basic realm=\"logstash\""),
+            );
+            return r;
+        }
+    }
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let version = format!("{:?}", req.version())

@@ -10,9 +10,11 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio_util::codec::Decoder;
 
-use super::{CommonInput, Ecs, InputContext, LineDecoder};
+use super::{BoxFuture, CommonInput, Ecs, InputArgs, InputContext, InputPlugin, LineDecoder};
 use crate::Result;
 use crate::codec::decoder_config;
+use crate::config::PluginKind;
+use crate::config::validate::{Default as D, OptSpec, OptType as T, Schema};
 
 /// Settings of the `stdin` input.
 #[derive(Debug, Clone)]
@@ -23,7 +25,39 @@ pub struct StdinInput {
     pub ecs: Ecs,
 }
 
-fn hostname() -> String {
+pub(super) fn schema() -> Schema {
+    Schema::new(
+        PluginKind::Input,
+        "stdin",
+        vec![
+            OptSpec::new("codec", T::Codec).default(D::Str("line")),
+            super::ecs_opt(),
+        ],
+    )
+}
+
+pub(super) fn build(a: InputArgs<'_>) -> Result<Box<dyn InputPlugin>> {
+    Ok(Box::new(StdinInput {
+        common: a.common,
+        ecs: a.ecs,
+    }))
+}
+
+impl InputPlugin for StdinInput {
+    fn common(&self) -> &CommonInput {
+        &self.common
+    }
+
+    fn start(self: Box<Self>, ctx: InputContext) -> BoxFuture<Result<BoxFuture<Result<()>>>> {
+        Box::pin(async move {
+            let task: BoxFuture<Result<()>> = Box::pin(self.run(ctx));
+            Ok(task)
+        })
+    }
+}
+
+/// The machine's host name (`HOSTNAME`, `/etc/hostname`, else `localhost`).
+pub(crate) fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
@@ -51,6 +85,7 @@ impl StdinInput {
         let mut decoder = NdjsonDecoder::with_config(decoder_config(limit));
         let mut stdin = tokio::io::stdin();
         let mut buf = BytesMut::with_capacity(64 * 1024);
+        let mut ml = self.common.multiline.as_ref().map(|m| m.start());
         loop {
             let read = tokio::select! {
                 () = ctx.shutdown.cancelled() => return Ok(()),
@@ -68,7 +103,8 @@ impl StdinInput {
                 let Ok(Some(f)) = frame else { break };
                 frames.push(f);
             }
-            ctx.push_lines(&lines, frames, received).await?;
+            ctx.push_stream(&lines, ml.as_mut(), frames, received, eof)
+                .await?;
             if eof {
                 tracing::info!("stdin input: end of input");
                 return Ok(());

@@ -18,8 +18,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::codec::Decoder;
 
-use super::{CommonInput, Ecs, InputContext, LineDecoder};
+use super::{BoxFuture, CommonInput, Ecs, InputArgs, InputContext, InputPlugin, LineDecoder};
 use crate::codec::decoder_config;
+use crate::config::PluginKind;
+use crate::config::validate::{Default as D, OptSpec, OptType as T, Schema};
 use crate::monitor::stats;
 use crate::{Error, Result};
 
@@ -39,6 +41,71 @@ pub struct TcpInput {
     /// Add the `v8` connection metadata under `@metadata` (set to `false` when nothing in the
     /// pipeline can see `@metadata`; `disabled`'s top-level `host`/`port` are always added).
     pub metadata: bool,
+}
+
+pub(super) fn schema() -> Schema {
+    Schema::new(
+        PluginKind::Input,
+        "tcp",
+        vec![
+            OptSpec::new("port", T::Number).required(),
+            OptSpec::new("host", T::String).default(D::Str("127.0.0.1")),
+            OptSpec::new("mode", T::OneOf(&["server", "client"])).default(D::Str("server")),
+            OptSpec::new("codec", T::Codec).default(D::Str("line")),
+            super::ecs_opt(),
+            OptSpec::new("ssl_enabled", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("ssl_enable", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("tcp_keep_alive", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("dns_reverse_lookup_enabled", T::Boolean).default(D::Bool(true)),
+            OptSpec::new("proxy_protocol", T::Boolean).default(D::Bool(false)),
+        ],
+    )
+}
+
+pub(super) fn build(a: InputArgs<'_>) -> Result<Box<dyn InputPlugin>> {
+    let s = a.settings;
+    super::unsupported_if(
+        s,
+        "mode",
+        s.string("mode") == Some("client"),
+        "mode => client is not supported",
+    )?;
+    for tls in ["ssl_enabled", "ssl_enable"] {
+        super::unsupported_if(
+            s,
+            tls,
+            s.boolean(tls) == Some(true),
+            "TLS on the tcp input is not supported",
+        )?;
+    }
+    super::unsupported_if(
+        s,
+        "proxy_protocol",
+        s.boolean("proxy_protocol") == Some(true),
+        "proxy_protocol is not supported",
+    )?;
+    Ok(Box::new(TcpInput {
+        common: a.common,
+        host: s.string("host").unwrap_or("127.0.0.1").to_owned(),
+        port: super::port(s)?,
+        ecs: a.ecs,
+        allow_remote: a.allow_remote,
+        metadata: a.metadata,
+    }))
+}
+
+impl InputPlugin for TcpInput {
+    fn common(&self) -> &CommonInput {
+        &self.common
+    }
+
+    fn start(self: Box<Self>, ctx: InputContext) -> BoxFuture<Result<BoxFuture<Result<()>>>> {
+        Box::pin(async move {
+            let bound = self.bind().await?;
+            let task: BoxFuture<Result<()>> = Box::pin(bound.run(ctx));
+            Ok(task)
+        })
+    }
 }
 
 /// A bound tcp input.
@@ -115,6 +182,7 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
         ctx.stats.clone(),
         move |ev| add_metadata(ev, &meta),
     ));
+    let mut ml = input.common.multiline.as_ref().map(|m| m.start());
     loop {
         let read = tokio::select! {
             () = ctx.shutdown.cancelled() => break,
@@ -145,7 +213,10 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
                 }
             }
         }
-        if let Err(e) = ctx.push_lines(&lines, frames, received).await {
+        if let Err(e) = ctx
+            .push_stream(&lines, ml.as_mut(), frames, received, eof)
+            .await
+        {
             tracing::debug!(%peer, error = %e, "tcp input: events not accepted (shutting down)");
             break;
         }

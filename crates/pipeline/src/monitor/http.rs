@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::stats::get;
-use crate::output::Output;
 use crate::runtime::Shared;
 use crate::{Error, Result};
 
@@ -170,13 +169,10 @@ fn pipeline_stats(shared: &Shared) -> Value {
                 "events": {"in": get(&s.events_in), "out": get(&s.events_out), "duration_in_millis": get(&s.duration_ms)},
                 "failures": get(&s.failures),
             });
-            if let Output::Elasticsearch(_) = o {
-                v["documents"] = json!({
-                    "successes": get(&s.events_out).saturating_sub(get(&s.dead_lettered)),
-                    "non_retryable_failures": get(&s.dead_lettered),
-                    "dlq_routed": get(&s.dead_lettered),
-                });
-                v["bulk_requests"] = json!({"successes": get(&s.requests), "retried_documents": get(&s.retried)});
+            if let Some(Value::Object(extra)) = o.monitoring() {
+                for (k, x) in extra {
+                    v[k] = x;
+                }
             }
             v
         })

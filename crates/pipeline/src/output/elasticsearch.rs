@@ -24,6 +24,7 @@ use parking_lot::Mutex;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::{OutputPlugin, SendFuture};
 use crate::codec::to_json_without_metadata;
 use crate::monitor::stats::{self, PluginStats};
 use crate::{Error, Result};
@@ -95,6 +96,15 @@ pub struct EsOutputConfig {
     pub action: BulkOp,
     /// `document_id` template.
     pub document_id: Option<String>,
+    /// `action` as written when it is a `%{...}` reference (rendered per event).
+    pub action_template: Option<String>,
+    /// `doc_as_upsert` (update actions).
+    pub doc_as_upsert: bool,
+    /// `upsert`: the document to insert when an update finds none.
+    pub upsert: Option<serde_json::Value>,
+    /// The index template to install before the first request (`manage_template`), as
+    /// `(name, body, overwrite)`.
+    pub template: Option<(String, serde_json::Value, bool)>,
     /// `retry_initial_interval`, default 2 s.
     pub retry_initial: Duration,
     /// `retry_max_interval`, default 64 s.
@@ -111,6 +121,8 @@ pub struct EsOutput {
     /// `index` depends on nothing but the day of `@timestamp` (see [`IndexCache`]).
     index_by_day: bool,
     document_id: Option<Template>,
+    action: Option<Template>,
+    template_done: tokio::sync::OnceCell<()>,
     dlq: Option<Arc<DeadLetterQueue>>,
     shutdown: CancellationToken,
     /// Counters.
@@ -228,6 +240,12 @@ impl EsOutput {
         bulk.max_docs = 5_000;
         bulk.max_bytes = 20 * 1024 * 1024;
         let index_by_day = depends_on_day_only(&config.index);
+        let action = match &config.action_template {
+            Some(t) => Some(Template::parse(t).map_err(|e| {
+                Error::Setting(format!("elasticsearch output: invalid action {t:?}: {e}"))
+            })?),
+            None => None,
+        };
         Ok(EsOutput {
             config,
             client,
@@ -235,29 +253,110 @@ impl EsOutput {
             index,
             index_by_day,
             document_id,
+            action,
+            template_done: tokio::sync::OnceCell::new(),
             dlq,
             shutdown,
             stats,
         })
     }
 
-    fn doc(&self, ev: &LogEvent, cache: &mut IndexCache) -> BulkDoc {
-        let source = to_json_without_metadata(ev);
+    /// The bulk action of `ev`; `Err` names an `action` reference that rendered to no action.
+    fn op(&self, ev: &LogEvent) -> std::result::Result<BulkOp, String> {
+        let Some(t) = &self.action else {
+            return Ok(self.config.action);
+        };
+        let name = t.render(ev);
+        BulkOp::parse(&name).ok_or_else(|| {
+            format!(
+                "action {name:?} (from {:?}) is not one of index, create, update, delete",
+                self.config.action_template.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
+    fn doc(&self, ev: &LogEvent, op: BulkOp, cache: &mut IndexCache) -> BulkDoc {
         let index = cache.render(&self.index, self.index_by_day, ev);
-        let mut doc = match self.config.action {
-            BulkOp::Create => BulkDoc::create(source),
-            _ => BulkDoc::index(source),
-        }
-        .with_index(index);
+        let source = match op {
+            BulkOp::Delete => bytes::Bytes::new(),
+            BulkOp::Update => {
+                let doc: serde_json::Value = serde_json::from_slice(&to_json_without_metadata(ev))
+                    .unwrap_or(serde_json::Value::Null);
+                let mut body = serde_json::Map::new();
+                body.insert("doc".into(), doc);
+                if self.config.doc_as_upsert {
+                    body.insert("doc_as_upsert".into(), serde_json::Value::Bool(true));
+                } else if let Some(u) = &self.config.upsert {
+                    body.insert("upsert".into(), u.clone());
+                }
+                bytes::Bytes::from(serde_json::Value::Object(body).to_string().into_bytes())
+            }
+            _ => bytes::Bytes::from(to_json_without_metadata(ev)),
+        };
+        let mut doc = BulkDoc::index(source).with_index(index);
+        doc.op = op;
         if let Some(t) = &self.document_id {
             doc = doc.with_id(t.render(ev));
         }
         doc
     }
 
+    /// Installs the index template once, before the first request, as Logstash does at
+    /// start-up; a backend that refuses it (sluice-store has no `_index_template`) is logged,
+    /// not fatal, as in Logstash.
+    async fn install_template(&self) {
+        let Some((name, body, overwrite)) = &self.config.template else {
+            return;
+        };
+        if !overwrite {
+            let req =
+                es_client::Request::new(hyper::Method::HEAD, format!("/_index_template/{name}"));
+            if let Ok(r) = self.client.send_raw(req).await {
+                if r.status == 200 {
+                    tracing::info!(id = %self.config.id, template = %name, "index template exists, not overwritten (template_overwrite => false)");
+                    return;
+                }
+            }
+        }
+        match self.client.put_index_template(name, body).await {
+            Ok(()) => {
+                tracing::info!(id = %self.config.id, template = %name, "installed index template")
+            }
+            Err(e) => tracing::error!(id = %self.config.id, template = %name, error = %e,
+                "failed to install the index template; continuing without it"),
+        }
+    }
+
     pub(crate) async fn send(&self, events: &[&LogEvent]) -> Result<()> {
+        self.template_done
+            .get_or_init(|| self.install_template())
+            .await;
         let mut cache = IndexCache::default();
-        let mut pending: Vec<BulkDoc> = events.iter().map(|e| self.doc(e, &mut cache)).collect();
+        let mut bad = Vec::new();
+        let mut ok: Vec<(&LogEvent, BulkOp)> = Vec::with_capacity(events.len());
+        for ev in events {
+            match self.op(ev) {
+                Ok(op) => ok.push((ev, op)),
+                Err(reason) => bad.push((*ev, reason)),
+            }
+        }
+        if !bad.is_empty() {
+            self.dead_letter_events(&bad)?;
+        }
+        let events: Vec<&LogEvent> = ok.iter().map(|(e, _)| *e).collect();
+        let ops: Vec<BulkOp> = ok.iter().map(|(_, o)| *o).collect();
+        let events = &events[..];
+        let build = |cache: &mut IndexCache| -> Vec<BulkDoc> {
+            events
+                .iter()
+                .zip(&ops)
+                .map(|(e, op)| self.doc(e, *op, cache))
+                .collect()
+        };
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut pending: Vec<BulkDoc> = build(&mut cache);
         let mut backoff = self.config.retry_initial;
         loop {
             let outcome = match self.client.bulk_batch(pending, &self.bulk).await {
@@ -269,7 +368,7 @@ impl EsOutput {
                     stats::add(&self.stats.retried, events.len() as u64);
                     self.pause(backoff).await?;
                     backoff = (backoff * 2).min(self.config.retry_max);
-                    pending = events.iter().map(|e| self.doc(e, &mut cache)).collect();
+                    pending = build(&mut cache);
                     continue;
                 }
             };
@@ -309,6 +408,29 @@ impl EsOutput {
         }
     }
 
+    /// Events that never reached Elasticsearch (an `action` that rendered to no action).
+    fn dead_letter_events(&self, bad: &[(&LogEvent, String)]) -> Result<()> {
+        stats::add(&self.stats.failures, bad.len() as u64);
+        stats::add(&self.stats.dead_lettered, bad.len() as u64);
+        for (_, reason) in bad {
+            tracing::warn!(id = %self.config.id, %reason, "elasticsearch output: event not sent");
+        }
+        let Some(dlq) = &self.dlq else {
+            return Ok(());
+        };
+        let now = log_model::Timestamp::now().to_es_string();
+        let lines: Vec<serde_json::Value> = bad
+            .iter()
+            .map(|(ev, reason)| {
+                let event: serde_json::Value =
+                    serde_json::from_slice(&to_json_without_metadata(ev)).unwrap_or(serde_json::Value::Null);
+                json!({"@timestamp": now, "plugin_type": "elasticsearch", "plugin_id": self.config.id,
+                       "error": {"type": "invalid_action", "reason": reason}, "event": event})
+            })
+            .collect();
+        dlq.write(&lines)
+    }
+
     fn dead_letter(&self, failures: &[es_client::BulkFailure]) -> Result<()> {
         stats::add(&self.stats.failures, failures.len() as u64);
         stats::add(&self.stats.dead_lettered, failures.len() as u64);
@@ -343,3 +465,34 @@ impl EsOutput {
 
 #[cfg(test)]
 mod tests;
+
+// ---- configuration ------------------------------------------------------------------------------
+
+mod settings;
+
+#[cfg(test)]
+pub(crate) use settings::host_url;
+pub(super) use settings::{build, schema};
+
+impl OutputPlugin for EsOutput {
+    fn stats(&self) -> &Arc<PluginStats> {
+        &self.stats
+    }
+
+    fn send<'a>(&'a self, events: &'a [&'a LogEvent]) -> SendFuture<'a> {
+        Box::pin(EsOutput::send(self, events))
+    }
+
+    fn monitoring(&self) -> Option<serde_json::Value> {
+        let get = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        let s = &self.stats;
+        Some(json!({
+            "documents": {
+                "successes": get(&s.events_out).saturating_sub(get(&s.dead_lettered)),
+                "non_retryable_failures": get(&s.dead_lettered),
+                "dlq_routed": get(&s.dead_lettered),
+            },
+            "bulk_requests": {"successes": get(&s.requests), "retried_documents": get(&s.retried)},
+        }))
+    }
+}

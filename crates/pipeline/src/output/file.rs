@@ -10,11 +10,62 @@ use std::sync::Arc;
 use log_model::{LogEvent, Template};
 use parking_lot::Mutex;
 
+use super::{OutputArgs, OutputPlugin, SendFuture};
 use crate::codec::to_json_without_metadata;
+use crate::config::PluginKind;
+use crate::config::validate::{Default as D, OptSpec, OptType as T, Schema};
 use crate::monitor::stats::PluginStats;
 use crate::{Error, Result};
 
 /// Settings and state of a `file` output.
+pub(super) fn schema() -> Schema {
+    Schema::new(
+        PluginKind::Output,
+        "file",
+        vec![
+            OptSpec::new("path", T::String).required(),
+            OptSpec::new("codec", T::Codec).default(D::Str("json_lines")),
+            OptSpec::new("create_if_deleted", T::Boolean).default(D::Bool(true)),
+            OptSpec::new("flush_interval", T::Number).default(D::Int(2)),
+            OptSpec::new("gzip", T::Boolean).default(D::Bool(false)),
+            OptSpec::new("write_behavior", T::OneOf(&["append", "overwrite"]))
+                .default(D::Str("append")),
+            OptSpec::new("dir_mode", T::Number).default(D::Int(-1)),
+            OptSpec::new("file_mode", T::Number).default(D::Int(-1)),
+        ],
+    )
+}
+
+pub(super) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
+    let s = a.settings;
+    let (name, _) =
+        crate::codec::resolve(s, &["json_lines", "line", "plain", "json"], "json_lines")?;
+    if s.boolean("gzip") == Some(true) {
+        return Err(s.invalid("gzip", "gzip is not supported"));
+    }
+    if s.string("write_behavior") == Some("overwrite") {
+        return Err(s.invalid(
+            "write_behavior",
+            "write_behavior => overwrite is not supported",
+        ));
+    }
+    let path = s.string("path").unwrap_or_default();
+    let json = matches!(name.as_str(), "json_lines" | "json");
+    Ok(Box::new(
+        FileOutput::new(path, json, a.stats).map_err(|e| s.invalid("path", &e.to_string()))?,
+    ))
+}
+
+impl OutputPlugin for FileOutput {
+    fn stats(&self) -> &Arc<PluginStats> {
+        &self.stats
+    }
+
+    fn send<'a>(&'a self, events: &'a [&'a LogEvent]) -> SendFuture<'a> {
+        Box::pin(async move { self.write(events) })
+    }
+}
+
 #[derive(Debug)]
 pub struct FileOutput {
     /// `path` (required), a sprintf template.
@@ -45,7 +96,7 @@ impl FileOutput {
         })
     }
 
-    pub(crate) fn send(&self, events: &[&LogEvent]) -> Result<()> {
+    fn write(&self, events: &[&LogEvent]) -> Result<()> {
         let mut by_path: Vec<(String, Vec<u8>)> = Vec::new();
         for ev in events {
             let path = self.path.render(ev);

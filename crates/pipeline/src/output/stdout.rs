@@ -6,9 +6,50 @@ use std::sync::Arc;
 
 use log_model::LogEvent;
 
+use super::{OutputArgs, OutputPlugin, SendFuture};
 use crate::codec::{rubydebug, to_json_without_metadata};
+use crate::config::PluginKind;
+use crate::config::validate::{Default as D, OptSpec, OptType as T, Schema};
 use crate::monitor::stats::PluginStats;
 use crate::{Error, Result};
+
+pub(super) fn schema() -> Schema {
+    Schema::new(
+        PluginKind::Output,
+        "stdout",
+        vec![OptSpec::new("codec", T::Codec).default(D::Str("rubydebug"))],
+    )
+}
+
+pub(super) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
+    let (name, cs) = crate::codec::resolve(
+        a.settings,
+        &["rubydebug", "json_lines", "json", "dots", "line", "plain"],
+        "rubydebug",
+    )?;
+    let codec = match name.as_str() {
+        "rubydebug" => StdoutCodec::Rubydebug {
+            metadata: cs.and_then(|c| c.boolean("metadata")).unwrap_or(false),
+        },
+        "json_lines" | "json" => StdoutCodec::JsonLines,
+        "dots" => StdoutCodec::Dots,
+        _ => StdoutCodec::Line,
+    };
+    Ok(Box::new(StdoutOutput {
+        codec,
+        stats: a.stats,
+    }))
+}
+
+impl OutputPlugin for StdoutOutput {
+    fn stats(&self) -> &Arc<PluginStats> {
+        &self.stats
+    }
+
+    fn send<'a>(&'a self, events: &'a [&'a LogEvent]) -> SendFuture<'a> {
+        Box::pin(async move { self.write(events) })
+    }
+}
 
 /// The stdout codecs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +103,7 @@ impl StdoutOutput {
         out
     }
 
-    pub(crate) fn send(&self, events: &[&LogEvent]) -> Result<()> {
+    fn write(&self, events: &[&LogEvent]) -> Result<()> {
         let bytes = Self::format(self.codec, events);
         let mut stdout = std::io::stdout().lock();
         match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {

@@ -1,5 +1,5 @@
 use super::Settings;
-use super::build::host_url;
+use crate::output::host_url;
 
 #[test]
 fn hosts_become_urls_like_logstash_reads_them() {

@@ -507,8 +507,12 @@ fn seed_filter_section_on_a_seed_event() {
 fn build_errors_are_logstash_shaped() {
     let cases: &[(&str, &str)] = &[
         (
-            "  grok { match => { \"message\" => \"%{WORD}\" } }",
-            "f.conf:2:3: Couldn't find any filter plugin named 'grok'. Are you sure this is correct? Trying to load the grok filter plugin resulted in this error: Unable to load the requested plugin named grok of type filter. The plugin is not installed.",
+            "  groke { match => { \"message\" => \"%{WORD}\" } }",
+            "f.conf:2:3: Couldn't find any filter plugin named 'groke'. Are you sure this is correct? Trying to load the groke filter plugin resulted in this error: Unable to load the requested plugin named groke of type filter. The plugin is not installed.",
+        ),
+        (
+            "  ruby { code => \"event.set('a', 1)\" }",
+            "f.conf:2:3: filter plugin [ruby] is not supported by sluice-agent (it needs the JVM); remove it or run this pipeline on Logstash",
         ),
         (
             "  mutate { foo => 1 }",

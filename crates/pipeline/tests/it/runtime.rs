@@ -406,8 +406,8 @@ fn invalid_plugin_settings_stop_start_up() {
         "test.conf:1:9: Missing a required setting for the tcp input plugin",
     );
     check(
-        "input { udp { port => 5000 } }",
-        "test.conf:1:9: Couldn't find any input plugin named 'udp'",
+        "input { udpx { port => 5000 } }",
+        "test.conf:1:9: Couldn't find any input plugin named 'udpx'",
     );
     check(
         "input { tcp { port => 5000 codec => msgpack } }",

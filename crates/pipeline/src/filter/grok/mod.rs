@@ -56,8 +56,7 @@ pub(super) fn schema() -> Schema {
             OptSpec::new("pattern_definitions", T::Hash),
             OptSpec::new("patterns_dir", T::Array).default(Default::List(&[])),
             OptSpec::new("patterns_files_glob", T::String).default(Default::Str("*")),
-            OptSpec::new("tag_on_failure", T::Array)
-                .default(Default::List(&["_grokparsefailure"])),
+            OptSpec::new("tag_on_failure", T::Array).default(Default::List(&["_grokparsefailure"])),
             OptSpec::new("tag_on_timeout", T::String).default(Default::Str("_groktimeout")),
             OptSpec::new("timeout_millis", T::Number).default(Default::Int(30_000)),
             OptSpec::new("timeout_scope", T::OneOf(&["pattern", "event"]))
@@ -280,13 +279,31 @@ fn compile(
     })
 }
 
+/// A regex that may use the standard grok patterns (ECS v1 set) and those of `patterns_dir`,
+/// without captures (the multiline codec's `pattern`).
+pub(crate) fn plain_regex(
+    pattern: &str,
+    dirs: &[String],
+) -> std::result::Result<fancy_regex::Regex, String> {
+    let mut user = HashMap::new();
+    load_dirs(dirs, "*", &mut user).map_err(|e| format!("cannot read patterns_dir: {e}"))?;
+    compile(pattern, &user, standard(true), true).map(|c| c.regex)
+}
+
 /// Loads `patterns_dir` files (matching `glob`, sorted by name) into `into`.
-fn load_dirs(dirs: &[String], glob: &str, into: &mut HashMap<String, String>) -> std::io::Result<()> {
+fn load_dirs(
+    dirs: &[String],
+    glob: &str,
+    into: &mut HashMap<String, String>,
+) -> std::io::Result<()> {
     for dir in dirs {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(Path::new(dir))? {
             let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if path.is_file() && crate::config::wildcard(glob, name) {
                 files.push(path);
             }
@@ -336,7 +353,8 @@ impl Grok {
             let mut compiled = Vec::with_capacity(list.len());
             for p in &list {
                 compiled.push(
-                    compile(p, &user, lib, named_only).map_err(|e| settings.invalid("match", &e))?,
+                    compile(p, &user, lib, named_only)
+                        .map_err(|e| settings.invalid("match", &e))?,
                 );
             }
             let source = field_ref(field)
@@ -367,7 +385,9 @@ impl Grok {
     /// Sets one capture as logstash-filter-grok's `handle` does.
     fn set(&self, event: &mut LogEvent, cap: &Capture, value: Json) {
         let path = match &self.target {
-            Some(t) => FieldRef::parse(&format!("{t}{}", cap.path)).unwrap_or_else(|_| cap.path.clone()),
+            Some(t) => {
+                FieldRef::parse(&format!("{t}{}", cap.path)).unwrap_or_else(|_| cap.path.clone())
+            }
             None => cap.path.clone(),
         };
         if self.overwrite.iter().any(|o| *o == cap.field) {
@@ -465,7 +485,8 @@ impl Filter for Grok {
                     let since = if self.timeout_event { start } else { began };
                     let late = self.timeout.is_some_and(|t| since.elapsed() > t);
                     if r.is_err() || late {
-                        self.common.failed(event, std::slice::from_ref(&self.tag_on_timeout));
+                        self.common
+                            .failed(event, std::slice::from_ref(&self.tag_on_timeout));
                         return FilterOutcome::Keep;
                     }
                     if r == Ok(true) {
