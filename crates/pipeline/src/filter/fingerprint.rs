@@ -67,6 +67,11 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
             .iter()
             .filter_map(|s| field_ref(s))
             .collect(),
+        source_names: settings
+            .strings("source")
+            .iter()
+            .filter_map(|s| field_ref(s).map(|f| (f, s.clone())))
+            .collect(),
         target: field_ref(target).ok_or_else(|| settings.invalid("target", "invalid field"))?,
         method,
         key: settings.string("key").map(str::to_owned),
@@ -81,6 +86,7 @@ pub(super) fn build(settings: &Settings, common: Common) -> Result<Box<dyn Filte
 struct Fingerprint {
     common: Common,
     sources: Vec<FieldRef>,
+    source_names: std::collections::HashMap<FieldRef, String>,
     target: FieldRef,
     method: String,
     key: Option<String>,
@@ -187,11 +193,23 @@ impl Filter for Fingerprint {
             }
             Some(self.hash(&s))
         } else if self.concat {
-            let mut s = String::from("|");
-            for src in &self.sources {
-                let v = event.get(src).map(serialize).unwrap_or_default();
-                s.push_str(&format!("{}|{v}|", src.segments().join("][")));
+            // Logstash: `|name|value` per source in name order, then `|`
+            let mut named: Vec<(String, String)> = self
+                .sources
+                .iter()
+                .map(|src| {
+                    (
+                        self.source_names.get(src).cloned().unwrap_or_default(),
+                        event.get(src).map(serialize).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            named.sort();
+            let mut s = String::new();
+            for (k, v) in named {
+                s.push_str(&format!("|{k}|{v}"));
             }
+            s.push('|');
             Some(self.hash(&s))
         } else {
             self.sources

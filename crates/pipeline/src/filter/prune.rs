@@ -22,7 +22,7 @@ pub(super) fn schema() -> Schema {
         vec![
             OptSpec::new("interpolate", T::Boolean).default(Default::Bool(false)),
             OptSpec::new("whitelist_names", T::Array).default(Default::List(&[])),
-            OptSpec::new("blacklist_names", T::Array).default(Default::List(&["%{[^}]+}"])),
+            OptSpec::new("blacklist_names", T::Array).default(Default::List(&[r"%\{[^}]+\}"])),
             OptSpec::new("whitelist_values", T::Hash),
             OptSpec::new("blacklist_values", T::Hash),
         ],

@@ -817,3 +817,125 @@ mod prop {
         }
     }
 }
+
+// ---- ${VAR} substitution, comments in hashes, path.config globs -------------------------------
+
+#[test]
+fn environment_references_are_replaced_before_validation() {
+    let env = |name: &str| match name {
+        "ES_HOST" => Some("es.internal:9200".to_owned()),
+        "LOGSTASH_INTERNAL_PASSWORD" => Some("s3cret".to_owned()),
+        _ => None,
+    };
+    let p = config::parse_str(
+        "env.conf",
+        r#"input { beats { port => "${BEATS_PORT:5044}" } }
+output { elasticsearch { hosts => ["http://${ES_HOST}"] user => "logstash_internal" password => "${LOGSTASH_INTERNAL_PASSWORD}" index => "${INDEX_PREFIX:logs}-%{+YYYY.MM.dd}" } }"#,
+    )
+    .unwrap();
+    let Node::Plugin(beats) = &p.inputs[0] else {
+        panic!()
+    };
+    let schema = (pipeline::input::lookup("beats").unwrap().schema)();
+    let s = config::validate::validate_with(beats, &schema, &env).unwrap();
+    assert_eq!(s.integer("port"), Some(5044));
+    let Node::Plugin(es) = &p.outputs[0] else {
+        panic!()
+    };
+    let schema = (pipeline::output::lookup("elasticsearch").unwrap().schema)();
+    let s = config::validate::validate_with(es, &schema, &env).unwrap();
+    assert_eq!(s.strings("hosts"), ["http://es.internal:9200"]);
+    assert_eq!(s.string("password"), Some("s3cret"));
+    assert_eq!(s.string("index"), Some("logs-%{+YYYY.MM.dd}"));
+
+    let p = config::parse_str(
+        "env.conf",
+        "input {\n  tcp { port => \"${MISSING_PORT}\" }\n}",
+    )
+    .unwrap();
+    let Node::Plugin(tcp) = &p.inputs[0] else {
+        panic!()
+    };
+    let schema = (pipeline::input::lookup("tcp").unwrap().schema)();
+    let err = config::validate::validate_with(tcp, &schema, &env)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "env.conf:2:9: Cannot evaluate `${MISSING_PORT}`. Replacement variable `MISSING_PORT` is not defined in a Logstash secret store or an environment entry and there is no default value given."
+    );
+}
+
+#[test]
+fn comments_between_hash_entries() {
+    // The issue's example, rejected at 5:3 before.
+    let text = "filter {\n  mutate {\n    add_field => { \"a\" => \"b\"  # note\n      # \"c\" => \"d\"\n  \"e\" => \"f\" }\n  }\n}\n";
+    let p = config::parse_str("c.conf", text).unwrap();
+    let Node::Plugin(m) = &p.filters[0] else {
+        panic!()
+    };
+    assert_eq!(
+        m.setting("add_field").unwrap().value,
+        Value::Hash(vec![
+            ("a".into(), Value::String("b".into())),
+            ("e".into(), Value::String("f".into())),
+        ])
+    );
+}
+
+#[test]
+fn path_config_globs_and_directories_load_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf.d");
+    std::fs::create_dir_all(conf.join("sub")).unwrap();
+    std::fs::write(
+        conf.join("20-filter.conf"),
+        "filter { mutate { add_tag => [\"b\"] } }",
+    )
+    .unwrap();
+    std::fs::write(
+        conf.join("10-input.conf"),
+        "input { stdin { } }\nfilter { mutate { add_tag => [\"a\"] } }",
+    )
+    .unwrap();
+    std::fs::write(conf.join("30-output.conf"), "output { stdout { } }").unwrap();
+    std::fs::write(
+        conf.join("sub/40-more.conf"),
+        "filter { mutate { add_tag => [\"c\"] } }",
+    )
+    .unwrap();
+    std::fs::write(conf.join("notes.txt"), "not a config").unwrap();
+    let names = |paths: Vec<std::path::PathBuf>| -> Vec<String> {
+        config::config_files(&paths)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&conf).unwrap().display().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(vec![conf.join("*.conf")]),
+        ["10-input.conf", "20-filter.conf", "30-output.conf"]
+    );
+    assert_eq!(
+        names(vec![conf.join("**/*.conf")]),
+        [
+            "10-input.conf",
+            "20-filter.conf",
+            "30-output.conf",
+            "sub/40-more.conf"
+        ]
+    );
+    assert_eq!(
+        names(vec![conf.join("[12]0-*")]),
+        ["10-input.conf", "20-filter.conf"]
+    );
+    let p = config::load(&[conf.join("*.conf")]).unwrap();
+    assert_eq!(
+        (p.inputs.len(), p.filters.len(), p.outputs.len()),
+        (1, 2, 1)
+    );
+    let err = config::load(&[conf.join("*.nothing")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("No config files found"), "{err}");
+}

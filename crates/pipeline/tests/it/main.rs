@@ -3,6 +3,8 @@
 mod config;
 mod fake_es;
 mod filters;
+mod grok;
 mod harness;
 mod interop;
+mod plugins;
 mod runtime;

@@ -1,0 +1,275 @@
+//! The filters besides grok, mutate, date and json: Logstash's documented examples as facts,
+//! and the registry's refusals.
+
+use log_model::LogEvent;
+use pipeline::config;
+use pipeline::filter::{FilterChain, FilterOutcome};
+use serde_json::{Value, json};
+
+fn chain(filter_body: &str) -> FilterChain {
+    let text = format!("filter {{\n{filter_body}\n}}");
+    let p = config::parse_str("p.conf", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    FilterChain::build(&p.filters).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// `(input event, expected event)` pairs through `filter_body`.
+fn check(filter_body: &str, cases: &[(Value, Value)]) {
+    let c = chain(filter_body);
+    for (input, want) in cases {
+        let Value::Object(m) = input.clone() else {
+            panic!()
+        };
+        let mut ev = LogEvent::from_map(m);
+        assert_eq!(
+            c.process(&mut ev),
+            FilterOutcome::Keep,
+            "{filter_body}\n{input}"
+        );
+        assert_eq!(
+            &Value::Object(ev.into_map()),
+            want,
+            "{filter_body}\ninput: {input}"
+        );
+    }
+}
+
+fn msg(m: &str) -> Value {
+    json!({ "message": m })
+}
+
+#[test]
+fn dissect() {
+    // logstash-filter-dissect's documented example
+    let line = "Apr 26 12:20:02 localhost systemd[1]: Starting system activity accounting tool...";
+    check(
+        r#"dissect { mapping => { "message" => "%{ts} %{+ts} %{+ts} %{src} %{prog}[%{pid}]: %{msg}" } }"#,
+        &[(
+            msg(line),
+            json!({"message": line, "ts": "Apr 26 12:20:02", "src": "localhost", "prog": "systemd",
+                   "pid": "1", "msg": "Starting system activity accounting tool..."}),
+        )],
+    );
+    check(
+        r#"dissect { mapping => { "message" => "%{?k}=%{&k} %{} %{n->} %{last}" } convert_datatype => { "n" => "int" } }"#,
+        &[
+            (
+                msg("user=bob skip 7    end"),
+                json!({"message": "user=bob skip 7    end", "user": "bob", "n": 7, "last": "end"}),
+            ),
+            (
+                msg("no delimiters"),
+                json!({"message": "no delimiters", "tags": ["_dissectfailure"]}),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn kv() {
+    // logstash-filter-kv's documented example
+    check(
+        "kv { }",
+        &[(
+            msg("ip=1.2.3.4 error=REFUSED"),
+            json!({"message": "ip=1.2.3.4 error=REFUSED", "ip": "1.2.3.4", "error": "REFUSED"}),
+        )],
+    );
+    check(
+        r#"kv { field_split => "&?" prefix => "q_" include_keys => ["id", "tag"] }"#,
+        &[(
+            msg("/page?id=7&tag=a&tag=b&x=1"),
+            json!({"message": "/page?id=7&tag=a&tag=b&x=1", "q_id": "7", "q_tag": ["a", "b"]}),
+        )],
+    );
+    check(
+        r#"kv { source => "line" target => "kv" default_keys => { "level" => "info" } }"#,
+        &[(
+            json!({"line": "msg=\"hello world\" code=(42) empty="}),
+            json!({"line": "msg=\"hello world\" code=(42) empty=", "kv": {"msg": "hello world", "code": "42", "level": "info"}}),
+        )],
+    );
+}
+
+#[test]
+fn csv() {
+    check(
+        r#"csv { columns => ["ts", "user", "amount"] convert => { "amount" => "float" } }"#,
+        &[
+            (
+                msg("2026-12-04,alice,12.5"),
+                json!({"message": "2026-12-04,alice,12.5", "ts": "2026-12-04", "user": "alice", "amount": 12.5}),
+            ),
+            (
+                msg("x,\"Smith, J\"\"r\"\"\",3,extra"),
+                json!({"message": "x,\"Smith, J\"\"r\"\"\",3,extra", "ts": "x", "user": "Smith, J\"r\"", "amount": 3.0, "column4": "extra"}),
+            ),
+            (
+                msg("a,\"open"),
+                json!({"message": "a,\"open", "tags": ["_csvparsefailure"]}),
+            ),
+        ],
+    );
+    check(
+        r#"csv { separator => ";" skip_empty_columns => true target => "row" }"#,
+        &[(
+            msg("a;;c"),
+            json!({"message": "a;;c", "row": {"column1": "a", "column3": "c"}}),
+        )],
+    );
+}
+
+#[test]
+fn fingerprint() {
+    check(
+        r#"fingerprint { method => "SHA256" source => ["message"] target => "fp" }"#,
+        &[(
+            msg("hello"),
+            json!({"message": "hello", "fp": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}),
+        )],
+    );
+    check(
+        r#"fingerprint { method => "MURMUR3" target => "fp" }"#,
+        &[(msg("hello"), json!({"message": "hello", "fp": 613_153_351}))],
+    );
+    check(
+        r#"fingerprint { method => "SHA1" source => ["a", "b"] concatenate_sources => true target => "fp" }"#,
+        &[(
+            json!({"a": "1", "b": "2"}),
+            json!({"a": "1", "b": "2", "fp": "47d7ead16239ee4ea1c05f4c7577a241c5506404"}),
+        )],
+    );
+}
+
+#[test]
+fn syslog_pri() {
+    check(
+        "syslog_pri { }",
+        &[
+            (
+                json!({"log": {"syslog": {"priority": 13}}}),
+                json!({"log": {"syslog": {"priority": 13,
+                "facility": {"code": 1, "name": "user-level"}, "severity": {"code": 5, "name": "notice"}}}}),
+            ),
+            (
+                json!({"log": {"syslog": {"priority": "86"}}}),
+                json!({"log": {"syslog": {"priority": "86",
+                "facility": {"code": 10, "name": "security/authorization"}, "severity": {"code": 6, "name": "informational"}}}}),
+            ),
+        ],
+    );
+    check(
+        "syslog_pri { ecs_compatibility => disabled }",
+        &[(
+            json!({"syslog_pri": "0"}),
+            json!({"syslog_pri": "0", "syslog_facility_code": 0, "syslog_facility": "kernel", "syslog_severity_code": 0, "syslog_severity": "emergency"}),
+        )],
+    );
+}
+
+#[test]
+fn small_filters() {
+    check(
+        r#"truncate { length_bytes => 4 fields => ["message"] }"#,
+        &[(msg("héllo"), json!({"message": "hél"}))],
+    );
+    check(
+        r#"urldecode { field => "q" }"#,
+        &[
+            (json!({"q": "a%20b+c%2Fd"}), json!({"q": "a b c/d"})),
+            (
+                json!({"q": "%ff"}),
+                json!({"q": "%ff", "tags": ["_urldecodefailure"]}),
+            ),
+        ],
+    );
+    check(
+        r#"prune { whitelist_names => ["^message$", "^keep"] }"#,
+        &[(
+            json!({"message": "m", "keep_me": 1, "drop_me": 2}),
+            json!({"message": "m", "keep_me": 1}),
+        )],
+    );
+    check(
+        r#"translate { source => "status" target => "status_text" dictionary => { "200" => "OK" "404" => "Not Found" } fallback => "unknown %{status}" }"#,
+        &[
+            (
+                json!({"status": "404"}),
+                json!({"status": "404", "status_text": "Not Found"}),
+            ),
+            (
+                json!({"status": 200}),
+                json!({"status": 200, "status_text": "OK"}),
+            ),
+            (
+                json!({"status": "503"}),
+                json!({"status": "503", "status_text": "unknown 503"}),
+            ),
+        ],
+    );
+    check(
+        r#"cidr { address => ["%{ip}"] network => ["10.0.0.0/8", "fd00::/8"] add_tag => ["internal"] }"#,
+        &[
+            (
+                json!({"ip": "10.1.2.3"}),
+                json!({"ip": "10.1.2.3", "tags": ["internal"]}),
+            ),
+            (json!({"ip": "8.8.8.8"}), json!({"ip": "8.8.8.8"})),
+            (
+                json!({"ip": "fd12::1"}),
+                json!({"ip": "fd12::1", "tags": ["internal"]}),
+            ),
+        ],
+    );
+    let c = chain(r#"uuid { target => "id" }"#);
+    let mut ev = LogEvent::from_map(serde_json::Map::new());
+    c.process(&mut ev);
+    let id = ev.as_map()["id"].as_str().unwrap().to_owned();
+    assert_eq!((id.len(), id.chars().nth(14)), (36, Some('4')), "{id}");
+}
+
+#[test]
+fn translate_dictionary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [
+        ("d.yml", "\"200\": OK\n'404': \"Not Found\"\n"),
+        ("d.json", r#"{"200": "OK", "404": "Not Found"}"#),
+        ("d.csv", "200,OK\n404,Not Found\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        check(
+            &format!(
+                r#"translate {{ source => "s" target => "t" dictionary_path => "{}" }}"#,
+                path.display()
+            ),
+            &[(json!({"s": "404"}), json!({"s": "404", "t": "Not Found"}))],
+        );
+    }
+}
+
+#[test]
+fn jvm_bound_and_unported_plugins_are_refused_by_name() {
+    let cases = [
+        (
+            "filter { ruby { code => \"x\" } }",
+            "p.conf:1:10: filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "filter { jdbc_streaming { jdbc_driver_library => \"x\" } }",
+            "filter plugin [jdbc_streaming] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "filter { geoip { source => \"ip\" } }",
+            "filter plugin [geoip] is not supported by sluice-agent yet",
+        ),
+        (
+            "filter { nosuchfilter { } }",
+            "Couldn't find any filter plugin named 'nosuchfilter'",
+        ),
+    ];
+    for (text, want) in cases {
+        let p = config::parse_str("p.conf", text).unwrap();
+        let err = FilterChain::build(&p.filters).unwrap_err().to_string();
+        assert!(err.contains(want), "{text}\n got: {err}\nwant: {want}");
+    }
+}
