@@ -284,3 +284,63 @@ fn persisted_queue_survives_kill_9() {
     .unwrap();
     assert_eq!(queue["type"], "persisted");
 }
+
+/// `sluice-agent -t` over our corpus of real-world-style pipelines
+/// (`crates/pipeline/tests/corpus`): which pass, and for the others the reason, by name.
+/// The environment is what a docker-elk style deployment sets.
+#[test]
+fn corpus_config_test() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/tests/corpus");
+    // Configs -t refuses, with the refusal each must name.
+    let refused: &[(&str, &str)] = &[
+        ("02-filebeat-nginx.conf", "filter plugin [useragent] is not supported by sluice-agent yet"),
+        ("03-apache-file.conf", "filter plugin [geoip] is not supported"),
+        ("07-beats-geoip-useragent.conf", "filter plugin [geoip] is not supported"),
+        ("08-kafka-input.conf", "input plugin [kafka] is not supported by sluice-agent (it needs the JVM)"),
+        ("09-jdbc-sync.conf", "input plugin [jdbc] is not supported by sluice-agent (it needs the JVM)"),
+        ("10-ruby-enrich.conf", "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)"),
+        ("22-cef-syslog.conf", "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported"),
+        ("23-elastic-stack-monitoring.conf", "filter plugin [geoip] is not supported"),
+        ("26-nginx-json-stdout.conf", "filter plugin [geoip] is not supported"),
+        ("30-syslog-input.conf", "input plugin [syslog] is not supported"),
+        ("32-dns-reverse.conf", "filter plugin [dns] is not supported"),
+        ("36-split-clone.conf", "Couldn't find any filter plugin named 'split'"),
+        ("39-redis-shipper.conf", "input plugin [redis] is not supported"),
+        ("40-iis-csv-geo.conf", "filter plugin [geoip] is not supported"),
+        ("42-docker-gelf.conf", "input plugin [gelf] is not supported"),
+    ];
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "{} configs", files.len());
+    let mut passed = 0;
+    let mut wrong = Vec::new();
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let out = agent()
+            .args(["-t", "-f"])
+            .arg(f)
+            .env("CORPUS_FILES", dir.join("files"))
+            .env("LOGSTASH_INTERNAL_PASSWORD", "changeme")
+            .env("ELASTIC_PASSWORD", "changeme")
+            .env_remove("BEATS_PORT")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = refused.iter().find(|(n, _)| *n == name).map(|(_, why)| *why);
+        match (out.status.success(), expected) {
+            (true, None) => {
+                passed += 1;
+                assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Configuration OK", "{name}");
+            }
+            (false, Some(why)) if stderr.contains(why) => {}
+            (ok, _) => wrong.push(format!("{name}: success={ok}, expected {expected:?}\n{stderr}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(passed + refused.len(), files.len());
+    eprintln!("corpus: {passed} of {} configs pass -t", files.len());
+}

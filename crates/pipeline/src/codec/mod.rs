@@ -382,35 +382,15 @@ fn dots_schema() -> Schema {
 }
 
 /// Every codec: adding one is a schema (and its decoder or encoder) and one line here.
+#[rustfmt::skip]
 pub static REGISTRY: &[CodecPlugin] = &[
-    CodecPlugin {
-        name: "dots",
-        schema: dots_schema,
-    },
-    CodecPlugin {
-        name: "json",
-        schema: json_schema,
-    },
-    CodecPlugin {
-        name: "json_lines",
-        schema: json_lines_schema,
-    },
-    CodecPlugin {
-        name: "line",
-        schema: line_schema,
-    },
-    CodecPlugin {
-        name: "multiline",
-        schema: multiline::schema,
-    },
-    CodecPlugin {
-        name: "plain",
-        schema: plain_schema,
-    },
-    CodecPlugin {
-        name: "rubydebug",
-        schema: rubydebug_schema,
-    },
+    CodecPlugin { name: "dots", schema: dots_schema },
+    CodecPlugin { name: "json", schema: json_schema },
+    CodecPlugin { name: "json_lines", schema: json_lines_schema },
+    CodecPlugin { name: "line", schema: line_schema },
+    CodecPlugin { name: "multiline", schema: multiline::schema },
+    CodecPlugin { name: "plain", schema: plain_schema },
+    CodecPlugin { name: "rubydebug", schema: rubydebug_schema },
 ];
 
 /// The schema of codec `name`, if there is such a codec.

@@ -474,6 +474,14 @@ pub fn validate_with(
                         ),
                     }
                 })?;
+                // a codec written as a bare name gets the setting's position
+                let typed = match typed {
+                    Typed::Codec(mut p) if p.span.line == 0 => {
+                        p.span = span.clone();
+                        Typed::Codec(p)
+                    }
+                    other => other,
+                };
                 values.push((name.clone(), typed, Some(span.clone())));
             }
             None => {

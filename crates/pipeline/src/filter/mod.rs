@@ -94,87 +94,24 @@ impl fmt::Debug for FilterPlugin {
 }
 
 /// Every filter plugin: adding one is a new module and one line here.
+#[rustfmt::skip]
 pub static REGISTRY: &[FilterPlugin] = &[
-    FilterPlugin {
-        name: "cidr",
-        schema: cidr::schema,
-        build: cidr::build,
-    },
-    FilterPlugin {
-        name: "csv",
-        schema: csv::schema,
-        build: csv::build,
-    },
-    FilterPlugin {
-        name: "date",
-        schema: date::schema,
-        build: |s, c| Ok(Box::new(date::Date::new(s, c)?)),
-    },
-    FilterPlugin {
-        name: "dissect",
-        schema: dissect::schema,
-        build: dissect::build,
-    },
-    FilterPlugin {
-        name: "drop",
-        schema: drop::schema,
-        build: |s, c| Ok(Box::new(drop::Drop::new(s, c))),
-    },
-    FilterPlugin {
-        name: "fingerprint",
-        schema: fingerprint::schema,
-        build: fingerprint::build,
-    },
-    FilterPlugin {
-        name: "grok",
-        schema: grok::schema,
-        build: grok::build,
-    },
-    FilterPlugin {
-        name: "json",
-        schema: json::schema,
-        build: |s, c| Ok(Box::new(json::Json::new(s, c))),
-    },
-    FilterPlugin {
-        name: "kv",
-        schema: kv::schema,
-        build: kv::build,
-    },
-    FilterPlugin {
-        name: "mutate",
-        schema: mutate::schema,
-        build: |s, c| Ok(Box::new(mutate::Mutate::new(s, c)?)),
-    },
-    FilterPlugin {
-        name: "prune",
-        schema: prune::schema,
-        build: prune::build,
-    },
-    FilterPlugin {
-        name: "syslog_pri",
-        schema: syslog_pri::schema,
-        build: syslog_pri::build,
-    },
-    FilterPlugin {
-        name: "translate",
-        schema: translate::schema,
-        build: translate::build,
-    },
-    FilterPlugin {
-        name: "truncate",
-        schema: truncate::schema,
-        build: truncate::build,
-    },
-    FilterPlugin {
-        name: "urldecode",
-        schema: urldecode::schema,
-        build: urldecode::build,
-    },
-    FilterPlugin {
-        name: "uuid",
-        schema: uuid::schema,
-        build: uuid::build,
-    },
+    FilterPlugin { name: "cidr", schema: cidr::schema, build: cidr::build },
+    FilterPlugin { name: "csv", schema: csv::schema, build: csv::build },
+    FilterPlugin { name: "date", schema: date::schema, build: |s, c| Ok(Box::new(date::Date::new(s, c)?)) },
+    FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
+    FilterPlugin { name: "drop", schema: drop::schema, build: |s, c| Ok(Box::new(drop::Drop::new(s, c))) },
+    FilterPlugin { name: "fingerprint", schema: fingerprint::schema, build: fingerprint::build },
+    FilterPlugin { name: "grok", schema: grok::schema, build: grok::build },
+    FilterPlugin { name: "json", schema: json::schema, build: |s, c| Ok(Box::new(json::Json::new(s, c))) },
+    FilterPlugin { name: "kv", schema: kv::schema, build: kv::build },
+    FilterPlugin { name: "mutate", schema: mutate::schema, build: |s, c| Ok(Box::new(mutate::Mutate::new(s, c)?)) },
+    FilterPlugin { name: "prune", schema: prune::schema, build: prune::build },
+    FilterPlugin { name: "syslog_pri", schema: syslog_pri::schema, build: syslog_pri::build },
+    FilterPlugin { name: "translate", schema: translate::schema, build: translate::build },
+    FilterPlugin { name: "truncate", schema: truncate::schema, build: truncate::build },
+    FilterPlugin { name: "urldecode", schema: urldecode::schema, build: urldecode::build },
+    FilterPlugin { name: "uuid", schema: uuid::schema, build: uuid::build },
 ];
 
 /// The filter plugins this crate has, in name order.

@@ -13,6 +13,7 @@
 mod beats;
 mod file;
 mod generator;
+mod heartbeat;
 mod http;
 mod stdin;
 mod tcp;
@@ -217,49 +218,16 @@ impl std::fmt::Debug for InputSpec {
 pub(crate) const LINE_CODECS: &[&str] = &["line", "json_lines", "plain", "json", "multiline"];
 
 /// Every input plugin: adding one is a new module and one line here.
+#[rustfmt::skip]
 pub static REGISTRY: &[InputSpec] = &[
-    InputSpec {
-        name: "beats",
-        schema: beats::schema,
-        codecs: &["plain", "json", "line"],
-        build: beats::build,
-    },
-    InputSpec {
-        name: "file",
-        schema: file::schema,
-        codecs: &["plain", "line", "json", "json_lines", "multiline"],
-        build: file::build,
-    },
-    InputSpec {
-        name: "generator",
-        schema: generator::schema,
-        codecs: &["plain", "line", "json", "json_lines"],
-        build: generator::build,
-    },
-    InputSpec {
-        name: "http",
-        schema: http::schema,
-        codecs: &["plain", "json", "json_lines", "line"],
-        build: http::build,
-    },
-    InputSpec {
-        name: "stdin",
-        schema: stdin::schema,
-        codecs: &["line", "json_lines", "plain", "json", "multiline"],
-        build: stdin::build,
-    },
-    InputSpec {
-        name: "tcp",
-        schema: tcp::schema,
-        codecs: LINE_CODECS,
-        build: tcp::build,
-    },
-    InputSpec {
-        name: "udp",
-        schema: udp::schema,
-        codecs: &["plain", "line", "json", "json_lines"],
-        build: udp::build,
-    },
+    InputSpec { name: "beats", schema: beats::schema, codecs: &["plain", "json", "line"], build: beats::build },
+    InputSpec { name: "file", schema: file::schema, codecs: &["plain", "line", "json", "json_lines", "multiline"], build: file::build },
+    InputSpec { name: "generator", schema: generator::schema, codecs: &["plain", "line", "json", "json_lines"], build: generator::build },
+    InputSpec { name: "heartbeat", schema: heartbeat::schema, codecs: &["plain"], build: heartbeat::build },
+    InputSpec { name: "http", schema: http::schema, codecs: &["plain", "json", "json_lines", "line"], build: http::build },
+    InputSpec { name: "stdin", schema: stdin::schema, codecs: &["line", "json_lines", "plain", "json", "multiline"], build: stdin::build },
+    InputSpec { name: "tcp", schema: tcp::schema, codecs: LINE_CODECS, build: tcp::build },
+    InputSpec { name: "udp", schema: udp::schema, codecs: &["plain", "line", "json", "json_lines"], build: udp::build },
 ];
 
 /// The registry row of input `name`.

@@ -126,22 +126,11 @@ impl std::fmt::Debug for OutputSpec {
 }
 
 /// Every output plugin: adding one is a new module and one line here.
+#[rustfmt::skip]
 pub static REGISTRY: &[OutputSpec] = &[
-    OutputSpec {
-        name: "elasticsearch",
-        schema: elasticsearch::schema,
-        build: elasticsearch::build,
-    },
-    OutputSpec {
-        name: "file",
-        schema: file::schema,
-        build: file::build,
-    },
-    OutputSpec {
-        name: "stdout",
-        schema: stdout::schema,
-        build: stdout::build,
-    },
+    OutputSpec { name: "elasticsearch", schema: elasticsearch::schema, build: elasticsearch::build },
+    OutputSpec { name: "file", schema: file::schema, build: file::build },
+    OutputSpec { name: "stdout", schema: stdout::schema, build: stdout::build },
 ];
 
 /// The registry row of output `name`.
