@@ -5,6 +5,8 @@ mod fake_es;
 mod filters;
 mod grok;
 mod harness;
+mod inputs;
 mod interop;
+mod never_panic;
 mod plugins;
 mod runtime;

@@ -1,0 +1,298 @@
+//! Inputs end to end, in-process, with a `file` output to read back what arrived: beats
+//! (Lumberjack v2 frames written here as Filebeat writes them), file (restarts and
+//! rotations), tcp with the multiline codec, udp and generator.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
+use std::time::Duration;
+
+use pipeline::runtime::Settings;
+use serde_json::{Value, json};
+use test_support::{free_addr, wait_for};
+
+use crate::harness::{Agent, DEADLINE};
+
+fn settings(dir: &Path) -> Settings {
+    Settings {
+        workers: 1,
+        batch_size: 50,
+        batch_delay: Duration::from_millis(5),
+        path_dead_letter_queue: dir.join("dlq"),
+        path_queue: dir.join("queue"),
+        ..Default::default()
+    }
+}
+
+/// The events the file output wrote so far.
+fn written(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn wait_events(path: &Path, n: usize) -> Vec<Value> {
+    wait_for(
+        &format!("{n} events in {}", path.display()),
+        DEADLINE,
+        || {
+            let evs = written(path);
+            (evs.len() >= n).then_some(evs)
+        },
+    )
+    .unwrap()
+}
+
+// ---- beats ------------------------------------------------------------------------------------
+
+fn u32be(n: usize) -> [u8; 4] {
+    u32::try_from(n).unwrap().to_be_bytes()
+}
+
+fn json_frame(seq: u32, event: &Value) -> Vec<u8> {
+    let payload = event.to_string();
+    let mut f = b"2J".to_vec();
+    f.extend(seq.to_be_bytes());
+    f.extend(u32be(payload.len()));
+    f.extend(payload.as_bytes());
+    f
+}
+
+fn compressed(frames: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(frames).unwrap();
+    let body = z.finish().unwrap();
+    let mut f = b"2C".to_vec();
+    f.extend(u32be(body.len()));
+    f.extend(body);
+    f
+}
+
+fn read_ack(s: &mut TcpStream) -> (u8, u32) {
+    let mut b = [0u8; 6];
+    s.read_exact(&mut b).unwrap();
+    assert_eq!(b[1], b'A', "{b:?}");
+    (b[0], u32::from_be_bytes([b[2], b[3], b[4], b[5]]))
+}
+
+#[test]
+fn beats_windows_are_acknowledged_after_the_queue_took_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ beats {{ port => {} }} }}
+filter {{ mutate {{ add_field => {{ "beat" => "%{{[@metadata][beat]}}" "peer" => "%{{[@metadata][input][beats][host][ip]}}" }} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    let event = |i: u32| {
+        json!({"@timestamp": "2026-12-04T10:00:00.000Z", "@metadata": {"beat": "filebeat", "type": "_doc", "version": "8.15.0"},
+               "message": format!("line {i}"), "host": {"name": "web01"}, "log": {"offset": i * 10}})
+    };
+    // window of 3 in one compressed frame
+    let mut w = b"2W".to_vec();
+    w.extend(3u32.to_be_bytes());
+    let inner: Vec<u8> = (1..=3).flat_map(|i| json_frame(i, &event(i))).collect();
+    w.extend(compressed(&inner));
+    s.write_all(&w).unwrap();
+    assert_eq!(read_ack(&mut s), (b'2', 3));
+    // window of 2: a plain JSON frame and a key/value data frame, not compressed
+    let mut w = b"2W".to_vec();
+    w.extend(2u32.to_be_bytes());
+    w.extend(json_frame(
+        1,
+        &json!({"@metadata": {"beat": "metricbeat"}, "metric": 1}),
+    ));
+    w.extend(b"2D");
+    w.extend(2u32.to_be_bytes());
+    w.extend(1u32.to_be_bytes());
+    for part in ["message", "from a data frame"] {
+        w.extend(u32be(part.len()));
+        w.extend(part.as_bytes());
+    }
+    s.write_all(&w).unwrap();
+    assert_eq!(read_ack(&mut s), (b'2', 2));
+    let evs = wait_events(&out, 5);
+    assert_eq!(evs[0]["message"], "line 1");
+    assert_eq!(evs[0]["@timestamp"], "2026-12-04T10:00:00.000Z");
+    assert_eq!(evs[0]["beat"], "filebeat");
+    assert_eq!(evs[0]["peer"], "127.0.0.1");
+    assert_eq!(evs[0]["host"], json!({"name": "web01"}));
+    assert_eq!(evs[0]["tags"], json!(["beats_input_codec_plain_applied"]));
+    assert!(evs[0].get("@metadata").is_none());
+    assert_eq!(evs[3]["tags"], json!(["beats_input_raw_event"]));
+    assert_eq!(evs[3]["beat"], "metricbeat");
+    assert_eq!(evs[4]["message"], "from a data frame");
+    // a bad frame closes the connection without an ACK
+    s.write_all(b"2X").unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{rest:?}");
+    agent.stop().unwrap();
+}
+
+// ---- file -------------------------------------------------------------------------------------
+
+fn append(path: &Path, lines: std::ops::Range<usize>) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for i in lines {
+        writeln!(f, "line {i}").unwrap();
+    }
+}
+
+fn numbers(evs: &[Value]) -> Vec<usize> {
+    let mut n: Vec<usize> = evs
+        .iter()
+        .map(|e| {
+            e["message"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("line ")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    n.sort_unstable();
+    n
+}
+
+#[test]
+fn file_input_neither_loses_nor_repeats_lines_across_restarts_and_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join("app.log");
+    let out = dir.path().join("out.ndjson");
+    let config = format!(
+        r#"input {{ file {{ path => "{}/*.log*" exclude => "*.gz" start_position => "beginning" sincedb_path => "{}" stat_interval => "0.05" }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        logs.display(),
+        dir.path().join("sincedb").display(),
+        out.display()
+    );
+    append(&log, 0..100);
+    std::fs::write(logs.join("old.log.gz"), "not read\n").unwrap();
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let evs = wait_events(&out, 100);
+    assert_eq!(evs[0]["log"]["file"]["path"], log.display().to_string());
+    append(&log, 100..150);
+    wait_events(&out, 150);
+    // rotation by rename (the pattern covers rotated names, as Logstash's docs require for
+    // writers that go on writing to the renamed file): both are followed
+    std::fs::rename(&log, logs.join("app.log.1")).unwrap();
+    append(&logs.join("app.log.1"), 150..160);
+    append(&log, 160..200);
+    wait_events(&out, 200);
+    agent.stop().unwrap();
+    // written while the agent was down
+    append(&log, 200..230);
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    wait_events(&out, 230);
+    // copytruncate: the file shrinks and is read again from its start
+    std::fs::write(&log, "").unwrap();
+    append(&log, 230..240);
+    let evs = wait_events(&out, 240);
+    agent.stop().unwrap();
+    assert_eq!(numbers(&evs), (0..240).collect::<Vec<_>>());
+}
+
+// ---- multiline codec, udp, generator ---------------------------------------------------------
+
+#[test]
+fn multiline_codec_joins_a_java_stack_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => multiline {{ pattern => "^%{{TIMESTAMP_ISO8601}} " negate => true what => "previous" }} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let trace = "2026-12-04 10:00:00,001 ERROR [main] com.shop.Cart - checkout failed\n\
+java.lang.IllegalStateException: cart is empty\n\
+\tat com.shop.Cart.checkout(Cart.java:42)\n\
+\tat com.shop.Main.main(Main.java:7)\n\
+2026-12-04 10:00:01,000 INFO [main] com.shop.Main - retrying\n";
+    crate::harness::send_tcp(addr, trace.as_bytes());
+    let evs = wait_events(&out, 2);
+    assert_eq!(
+        evs[0]["message"],
+        "2026-12-04 10:00:00,001 ERROR [main] com.shop.Cart - checkout failed\njava.lang.IllegalStateException: cart is empty\n\tat com.shop.Cart.checkout(Cart.java:42)\n\tat com.shop.Main.main(Main.java:7)"
+    );
+    assert_eq!(evs[0]["tags"], json!(["multiline"]));
+    assert_eq!(
+        evs[1]["message"],
+        "2026-12-04 10:00:01,000 INFO [main] com.shop.Main - retrying"
+    );
+    assert!(evs[1].get("tags").is_none());
+    agent.stop().unwrap();
+}
+
+#[test]
+fn udp_datagrams_and_generator_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let port = free_addr().port();
+    let config = format!(
+        r#"input {{
+  udp {{ port => {port} }}
+  generator {{ lines => ["a", "b"] count => 2 }}
+}}
+output {{ file {{ path => "{}" }} }}"#,
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // datagrams can be lost before the socket is bound: resend until one arrived
+    wait_for("a udp event", DEADLINE, || {
+        sock.send_to(b"<13>hello over udp\n", target).unwrap();
+        written(&out)
+            .iter()
+            .any(|e| e["message"] == "<13>hello over udp")
+            .then_some(())
+    })
+    .unwrap();
+    let evs = written(&out);
+    let udp = evs
+        .iter()
+        .find(|e| e["message"] == "<13>hello over udp")
+        .unwrap();
+    assert_eq!(udp["host"]["ip"], "127.0.0.1");
+    let mut generated: Vec<(String, u64)> = evs
+        .iter()
+        .filter(|e| e["message"] == "a" || e["message"] == "b")
+        .map(|e| {
+            (
+                e["message"].as_str().unwrap().to_owned(),
+                e["event"]["sequence"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    generated.sort();
+    assert_eq!(
+        generated,
+        [
+            ("a".into(), 0),
+            ("a".into(), 1),
+            ("b".into(), 0),
+            ("b".into(), 1)
+        ]
+    );
+    agent.stop().unwrap();
+}

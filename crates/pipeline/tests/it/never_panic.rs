@@ -1,0 +1,64 @@
+//! grok, dissect, kv and csv on random input: never a panic, always an event back, and a
+//! failure is a tag, not a lost event.
+
+use log_model::LogEvent;
+use pipeline::config;
+use pipeline::filter::{FilterChain, FilterOutcome};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const FILTERS: &[&str] = &[
+    r#"grok { match => { "message" => ["%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{IP:ip} %{NUMBER:n:int} %{DATA:d} %{GREEDYDATA:rest}", "(?<k>[a-z]+)=%{QS:v}"] } }"#,
+    r#"grok { break_on_match => false keep_empty_captures => true match => { "message" => ["^%{WORD:w}?", "%{NUMBER:f:float}$"] } }"#,
+    r#"dissect { mapping => { "message" => "%{a} %{+a} [%{b}] %{?k}=%{&k} %{c->} %{}|%{rest}" } }"#,
+    r#"kv { field_split => " &,;" value_split => "=:" include_brackets => true }"#,
+    r#"kv { target => "kv" trim_key => " " trim_value => "\"" transform_key => "lowercase" }"#,
+    r#"csv { columns => ["a", "b", "c"] convert => { "b" => "integer" "c" => "float" } }"#,
+    r#"csv { separator => "\t" quote_char => "'" skip_empty_columns => true }"#,
+];
+
+/// Built once: compiling the grok patterns is the slow part.
+static CHAINS: std::sync::LazyLock<Vec<FilterChain>> = std::sync::LazyLock::new(|| {
+    FILTERS
+        .iter()
+        .map(|f| {
+            let p = config::parse_str("p.conf", &format!("filter {{ {f} }}")).unwrap();
+            FilterChain::build(&p.filters).unwrap()
+        })
+        .collect()
+});
+
+/// Text that looks like logs: pieces of real lines, separators and quotes, mixed with noise.
+fn loggy() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("192.168.1.20".to_owned()),
+        Just("- - [10/Oct/2026:13:55:36 +0000]".to_owned()),
+        Just("\"GET /a?b=c HTTP/1.1\"".to_owned()),
+        Just("200 2326".to_owned()),
+        Just("Dec  4 07:15:01 web01 CRON[1]:".to_owned()),
+        Just("key=value".to_owned()),
+        Just("a=\"quoted value\"".to_owned()),
+        Just("[".to_owned()),
+        Just("\"".to_owned()),
+        Just(",".to_owned()),
+        Just("\t".to_owned()),
+        Just("|".to_owned()),
+        "[a-z0-9 =:,;&\\[\\]()<>\"'|.-]{0,12}",
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn parsers_never_panic(text in loggy()) {
+        for c in CHAINS.iter() {
+            let Value::Object(m) = json!({"message": text}) else { unreachable!() };
+            let mut ev = LogEvent::from_map(m);
+            prop_assert_eq!(c.process(&mut ev), FilterOutcome::Keep);
+            prop_assert!(ev.as_map().contains_key("message"));
+        }
+    }
+}
