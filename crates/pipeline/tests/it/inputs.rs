@@ -296,3 +296,99 @@ output {{ file {{ path => "{}" }} }}"#,
     );
     agent.stop().unwrap();
 }
+
+// ---- beats against Elastic's go-lumber client -------------------------------------------------
+
+/// Builds the go-lumber peer (`tests/lumber-client`, modules from the Go module proxy, cached
+/// under `target/go`) and returns its path.
+fn lumber_client() -> std::path::PathBuf {
+    let root = test_support::workspace_root();
+    let out = root.join("target/lumber-client");
+    let go = root.join("target/go");
+    let status = std::process::Command::new("go")
+        .args(["build", "-o"])
+        .arg(&out)
+        .arg(".")
+        .current_dir(root.join("crates/pipeline/tests/lumber-client"))
+        .env("GOPATH", &go)
+        .env("GOMODCACHE", go.join("mod"))
+        .env("GOCACHE", go.join("cache"))
+        .env("GOFLAGS", "-mod=mod")
+        .status()
+        .expect("the beats interop test needs `go` (1.22 or later) on PATH");
+    assert!(status.success(), "go build of the go-lumber client failed");
+    out
+}
+
+/// A self-signed certificate for `localhost` (openssl), as `(cert, key)`.
+fn self_signed(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the TLS beats test needs openssl on PATH");
+    assert!(status.success());
+    (cert, key)
+}
+
+#[test]
+fn beats_input_with_go_lumber_over_tls() {
+    let client = lumber_client();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ beats {{ port => {} ssl_enabled => true ssl_certificate => "{}" ssl_key => "{}" }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        cert.display(),
+        key.display(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let run = std::process::Command::new(&client)
+        .args([
+            "-addr",
+            &addr.to_string(),
+            "-n",
+            "1000",
+            "-window",
+            "128",
+            "-ca",
+        ])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(stdout.lines().last(), Some("acked 1000"), "{stdout}");
+    let evs = wait_events(&out, 1000);
+    let mut seqs: Vec<u64> = evs.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..1000).collect::<Vec<_>>());
+    assert_eq!(evs[0]["host"]["name"], "go-lumber");
+    assert_eq!(evs[0]["tags"], json!(["beats_input_codec_plain_applied"]));
+    agent.stop().unwrap();
+}
