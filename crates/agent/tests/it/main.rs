@@ -342,5 +342,4 @@ fn corpus_config_test() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(passed + refused.len(), files.len());
-    eprintln!("corpus: {passed} of {} configs pass -t", files.len());
 }

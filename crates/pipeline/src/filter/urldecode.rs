@@ -84,7 +84,14 @@ fn decode_value(v: &mut Json) -> bool {
             }
             None => false,
         },
-        Json::Array(items) => items.iter_mut().fold(true, |ok, i| decode_value(i) && ok),
+        Json::Array(items) => {
+            // every item is decoded, even after one fails
+            let mut ok = true;
+            for i in items {
+                ok &= decode_value(i);
+            }
+            ok
+        }
         _ => true,
     }
 }

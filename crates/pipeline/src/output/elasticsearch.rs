@@ -320,7 +320,7 @@ impl EsOutput {
         }
         match self.client.put_index_template(name, body).await {
             Ok(()) => {
-                tracing::info!(id = %self.config.id, template = %name, "installed index template")
+                tracing::info!(id = %self.config.id, template = %name, "installed index template");
             }
             Err(e) => tracing::error!(id = %self.config.id, template = %name, error = %e,
                 "failed to install the index template; continuing without it"),

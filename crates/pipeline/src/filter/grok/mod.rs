@@ -390,7 +390,7 @@ impl Grok {
             }
             None => cap.path.clone(),
         };
-        if self.overwrite.iter().any(|o| *o == cap.field) {
+        if self.overwrite.contains(&cap.field) {
             event.insert(&path, value);
             return;
         }
