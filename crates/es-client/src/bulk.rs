@@ -421,7 +421,9 @@ fn encode(todo: Vec<Pending>, failures: &mut Vec<BulkFailure>) -> (Vec<Pending>,
             index: p.doc.index.as_deref(),
             id: p.doc.id.as_deref(),
         };
-        match enc.push(&action, Some(&p.doc.source)) {
+        // a delete has no source line
+        let source = p.doc.op.has_source().then_some(&p.doc.source[..]);
+        match enc.push(&action, source) {
             Ok(None) => sent.push(p),
             Ok(Some(_)) => unreachable_split(),
             Err(e) => failures.push(p.fail(None, "invalid_source", e.to_string(), None)),

@@ -205,7 +205,8 @@ fn render_index(template: &Template, ev: &LogEvent) -> String {
 
 fn retryable(status: Option<u16>, error_type: &str) -> bool {
     match status {
-        None => error_type != "mapper_parsing_exception",
+        // a document the client could not even encode will never go
+        None => error_type != "mapper_parsing_exception" && error_type != "invalid_source",
         Some(s) => s == 429 || s >= 500,
     }
 }

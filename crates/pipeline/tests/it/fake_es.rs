@@ -18,6 +18,10 @@ pub struct State {
     attempts: Mutex<HashMap<String, u64>>,
     pub down: AtomicBool,
     pub requests: AtomicU64,
+    /// Every bulk action: (op, action metadata, source or body; `null` for delete).
+    pub actions: Mutex<Vec<(String, Value, Value)>>,
+    /// Every other request: (method, path, JSON body or `null`).
+    pub calls: Mutex<Vec<(String, String, Value)>>,
 }
 
 pub struct FakeEs {
@@ -71,6 +75,7 @@ fn serve(stream: TcpStream, st: &State) {
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
+        let method = line.split_whitespace().next().unwrap_or("GET").to_string();
         let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
         let mut len = 0usize;
         loop {
@@ -92,8 +97,12 @@ fn serve(stream: TcpStream, st: &State) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let (status, resp) = answer(st, &path, &body);
-        let text = resp.to_string();
+        let (status, resp) = answer(st, &method, &path, &body);
+        let text = if method == "HEAD" {
+            String::new()
+        } else {
+            resp.to_string()
+        };
         let head = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nx-elastic-product: Elasticsearch\r\ncontent-length: {}\r\n\r\n",
             text.len()
@@ -104,7 +113,7 @@ fn serve(stream: TcpStream, st: &State) {
     }
 }
 
-fn answer(st: &State, path: &str, body: &[u8]) -> (u16, Value) {
+fn answer(st: &State, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
     st.requests.fetch_add(1, Ordering::SeqCst);
     if st.down.load(Ordering::SeqCst) {
         return (
@@ -113,6 +122,16 @@ fn answer(st: &State, path: &str, body: &[u8]) -> (u16, Value) {
         );
     }
     if !path.contains("_bulk") {
+        let parsed = serde_json::from_slice(body).unwrap_or(Value::Null);
+        st.calls
+            .lock()
+            .push((method.to_owned(), path.to_owned(), parsed));
+        if path.starts_with("/_index_template/") && method == "HEAD" {
+            return (404, Value::Null);
+        }
+        if path.starts_with("/_index_template/") {
+            return (200, json!({"acknowledged": true}));
+        }
         return (
             200,
             json!({"name": "fake", "cluster_name": "fake", "version": {"number": "8.15.0"}, "tagline": "You Know, for Search"}),
@@ -126,7 +145,16 @@ fn answer(st: &State, path: &str, body: &[u8]) -> (u16, Value) {
         let action: Value = serde_json::from_str(action).unwrap();
         let (op, meta) = action.as_object().unwrap().iter().next().unwrap();
         let index = meta["_index"].as_str().unwrap_or("default").to_string();
-        let source_text = lines.next().unwrap_or("{}");
+        let source_text = if op == "delete" {
+            "null"
+        } else {
+            lines.next().unwrap_or("{}")
+        };
+        st.actions.lock().push((
+            op.clone(),
+            meta.clone(),
+            serde_json::from_str(source_text).unwrap_or(Value::Null),
+        ));
         let source: Value = serde_json::from_str(source_text).unwrap_or(Value::Null);
         let attempt = {
             let mut a = st.attempts.lock();

@@ -468,3 +468,106 @@ output {{ elasticsearch {{ hosts => ["{}"] index => "meta" }} }}"#,
     assert!(src.get("@metadata").is_none());
     agent.stop().unwrap();
 }
+
+/// The elasticsearch output's Logstash 8 options: `action` as a reference (index, create,
+/// update with `doc_as_upsert`, delete), the template installed through `_index_template`
+/// before the first request (a legacy-format file wrapped into the composable shape), the
+/// pre-8 SSL names and `document_type` accepted.
+#[test]
+fn elasticsearch_output_actions_and_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let es = FakeEs::start();
+    let template = dir.path().join("template.json");
+    std::fs::write(
+        &template,
+        r#"{"template": "app-*", "order": 2, "settings": {"number_of_shards": 1}, "mappings": {"properties": {"level": {"type": "keyword"}}}}"#,
+    )
+    .unwrap();
+    let tcp = free_addr();
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => json_lines }} }}
+filter {{ mutate {{ add_field => {{ "[@metadata][action]" => "%{{op}}" }} }} }}
+output {{ elasticsearch {{
+  hosts => ["{}"]
+  index => "app-%{{+YYYY}}"
+  action => "%{{[@metadata][action]}}"
+  document_id => "%{{id}}"
+  doc_as_upsert => true
+  document_type => "_doc"
+  ssl_certificate_verification => true
+  template => "{}"
+  template_name => "app"
+  retry_on_conflict => 3
+}} }}"#,
+        tcp.port(),
+        es.url(),
+        template.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(tcp, DEADLINE).unwrap();
+    let lines = [
+        r#"{"op":"index","id":"1","@timestamp":"2026-12-04T10:00:00Z","v":1}"#,
+        r#"{"op":"update","id":"1","@timestamp":"2026-12-04T10:00:00Z","v":2}"#,
+        r#"{"op":"delete","id":"1","@timestamp":"2026-12-04T10:00:00Z"}"#,
+        r#"{"op":"bogus","id":"2","@timestamp":"2026-12-04T10:00:00Z"}"#,
+        r#"{"op":"create","id":"3","@timestamp":"2026-12-04T10:00:00Z"}"#,
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        send_tcp(tcp, format!("{l}\n").as_bytes());
+        // one at a time, so the actions arrive in order; the bogus one never reaches ES
+        let want = lines[..=i].iter().filter(|x| !x.contains("bogus")).count();
+        wait_for("the action", DEADLINE, || {
+            (es.state.actions.lock().len() >= want).then_some(())
+        })
+        .unwrap();
+    }
+    wait_for("the bogus action dead-lettered", DEADLINE, || {
+        let (_, stats) = agent.get("/_node/stats/pipelines");
+        (stats["pipelines"]["main"]["plugins"]["outputs"][0]["documents"]["dlq_routed"] == 1)
+            .then_some(())
+    })
+    .unwrap();
+    let actions = es.state.actions.lock().clone();
+    let ops: Vec<(&str, &str, &str)> = actions
+        .iter()
+        .map(|(op, meta, _)| {
+            (
+                op.as_str(),
+                meta["_index"].as_str().unwrap(),
+                meta["_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("index", "app-2026", "1"),
+            ("update", "app-2026", "1"),
+            ("delete", "app-2026", "1"),
+            ("create", "app-2026", "3")
+        ]
+    );
+    assert_eq!(actions[1].2["doc_as_upsert"], true);
+    assert_eq!(actions[1].2["doc"]["v"], 2);
+    assert!(
+        actions[0].1.get("_type").is_none(),
+        "document_type must not be sent: {:?}",
+        actions[0].1
+    );
+    let calls = es.state.calls.lock().clone();
+    let put = calls
+        .iter()
+        .find(|(m, p, _)| m == "PUT" && p == "/_index_template/app")
+        .unwrap_or_else(|| panic!("{calls:?}"));
+    assert_eq!(
+        put.2,
+        json!({"index_patterns": "app-*", "priority": 2, "template": {"settings": {"number_of_shards": 1}, "mappings": {"properties": {"level": {"type": "keyword"}}}}})
+    );
+    let (_, stats) = agent.get("/_node/stats/pipelines");
+    let es_stats = &stats["pipelines"]["main"]["plugins"]["outputs"][0];
+    assert_eq!(
+        es_stats["documents"]["dlq_routed"], 1,
+        "the bogus action: {es_stats}"
+    );
+    agent.stop().unwrap();
+}
