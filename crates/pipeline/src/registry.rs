@@ -74,7 +74,6 @@ const NOT_PORTED: &[(PluginKind, &[&str])] = &[
             "twitter",
             "imap",
             "cloudwatch",
-            "syslog",
             "unix",
             "websocket",
             "relp",

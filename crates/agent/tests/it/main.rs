@@ -302,7 +302,6 @@ fn corpus_config_test() {
         ("22-cef-syslog.conf", "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported"),
         ("23-elastic-stack-monitoring.conf", "filter plugin [geoip] is not supported"),
         ("26-nginx-json-stdout.conf", "filter plugin [geoip] is not supported"),
-        ("30-syslog-input.conf", "input plugin [syslog] is not supported"),
         ("32-dns-reverse.conf", "filter plugin [dns] is not supported"),
         ("36-split-clone.conf", "Couldn't find any filter plugin named 'split'"),
         ("39-redis-shipper.conf", "input plugin [redis] is not supported"),

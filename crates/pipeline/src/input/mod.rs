@@ -1,4 +1,5 @@
-//! Inputs ([`REGISTRY`]): `beats`, `file`, `generator`, `http`, `stdin`, `tcp`, `udp`, with
+//! Inputs ([`REGISTRY`]): `beats`, `file`, `generator`, `heartbeat`, `http`, `stdin`, `syslog`,
+//! `tcp`, `udp`, with
 //! Logstash's option names.
 //!
 //! Every input decodes bytes with its codec (see [`crate::codec`]), applies the common input
@@ -16,6 +17,7 @@ mod generator;
 mod heartbeat;
 mod http;
 mod stdin;
+mod syslog;
 mod tcp;
 mod udp;
 
@@ -226,6 +228,7 @@ pub static REGISTRY: &[InputSpec] = &[
     InputSpec { name: "heartbeat", schema: heartbeat::schema, codecs: &["plain"], build: heartbeat::build },
     InputSpec { name: "http", schema: http::schema, codecs: &["plain", "json", "json_lines", "line"], build: http::build },
     InputSpec { name: "stdin", schema: stdin::schema, codecs: &["line", "json_lines", "plain", "json", "multiline"], build: stdin::build },
+    InputSpec { name: "syslog", schema: syslog::schema, codecs: &["plain"], build: syslog::build },
     InputSpec { name: "tcp", schema: tcp::schema, codecs: LINE_CODECS, build: tcp::build },
     InputSpec { name: "udp", schema: udp::schema, codecs: &["plain", "line", "json", "json_lines"], build: udp::build },
 ];

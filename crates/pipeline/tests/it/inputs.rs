@@ -392,3 +392,52 @@ output {{ file {{ path => "{}" }} }}"#,
     assert_eq!(evs[0]["tags"], json!(["beats_input_codec_plain_applied"]));
     agent.stop().unwrap();
 }
+
+#[test]
+fn syslog_input_parses_rfc3164_over_tcp_and_udp() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ syslog {{ port => {} timezone => "UTC" }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    crate::harness::send_tcp(
+        addr,
+        b"<86>Dec  4 07:15:01 web01 sshd[4242]: Accepted publickey for alice\nnot syslog at all\n",
+    );
+    let evs = wait_events(&out, 2);
+    let ok = &evs[0];
+    assert_eq!(ok["message"], "Accepted publickey for alice");
+    assert_eq!(ok["host"], json!({"hostname": "web01", "ip": "127.0.0.1"}));
+    assert_eq!(ok["process"], json!({"name": "sshd", "pid": 4242}));
+    assert_eq!(
+        ok["log"]["syslog"],
+        json!({"priority": 86, "facility": {"code": 10, "name": "security/authorization"}, "severity": {"code": 6, "name": "informational"}})
+    );
+    assert!(
+        ok["@timestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with("-12-04T07:15:01.000Z"),
+        "{ok}"
+    );
+    assert!(ok.get("timestamp").is_none());
+    assert_eq!(evs[1]["message"], "not syslog at all");
+    assert_eq!(evs[1]["tags"], json!(["_grokparsefailure_sysloginput"]));
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    wait_for("a udp syslog event", DEADLINE, || {
+        sock.send_to(b"<13>Dec  4 07:15:02 web02 app: over udp", addr)
+            .unwrap();
+        written(&out)
+            .iter()
+            .any(|e| e["message"] == "over udp")
+            .then_some(())
+    })
+    .unwrap();
+    agent.stop().unwrap();
+}
