@@ -25,7 +25,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The data path, module by module: [`input`] (tcp, stdin, http) decodes bytes with [`codec`]
+//! Every plugin kind has one registry ([`registry`] explains the seam). The data path, module
+//! by module: [`input`] (beats, file, tcp, udp, syslog, http, stdin, ...) decodes bytes with [`codec`]
 //! (`json_lines` semantics: bad lines become `_jsonparsefailure` events, never dropped) and
 //! pushes each read into the [`queue`] (memory or persisted; bounded, so a full queue stops
 //! the sockets); [`runtime`] workers take batches, run the [`filter`] section and hand the

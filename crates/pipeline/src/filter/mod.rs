@@ -1,5 +1,7 @@
-//! Filters: `mutate`, `date`, `json` and `drop`, with Logstash's option names, defaults and
-//! semantics, and [`FilterChain`], a whole `filter { }` section with its conditionals.
+//! Filters ([`REGISTRY`]: `cidr`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `grok`,
+//! `json`, `kv`, `mutate`, `prune`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
+//! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
+//! `filter { }` section with its conditionals.
 //!
 //! ```
 //! use log_model::LogEvent;
