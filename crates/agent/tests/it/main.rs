@@ -293,20 +293,62 @@ fn corpus_config_test() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/tests/corpus");
     // Configs -t refuses, with the refusal each must name.
     let refused: &[(&str, &str)] = &[
-        ("02-filebeat-nginx.conf", "filter plugin [useragent] is not supported by sluice-agent yet"),
-        ("03-apache-file.conf", "filter plugin [geoip] is not supported"),
-        ("07-beats-geoip-useragent.conf", "filter plugin [geoip] is not supported"),
-        ("08-kafka-input.conf", "input plugin [kafka] is not supported by sluice-agent (it needs the JVM)"),
-        ("09-jdbc-sync.conf", "input plugin [jdbc] is not supported by sluice-agent (it needs the JVM)"),
-        ("10-ruby-enrich.conf", "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)"),
-        ("22-cef-syslog.conf", "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported"),
-        ("23-elastic-stack-monitoring.conf", "filter plugin [geoip] is not supported"),
-        ("26-nginx-json-stdout.conf", "filter plugin [geoip] is not supported"),
-        ("32-dns-reverse.conf", "filter plugin [dns] is not supported"),
-        ("36-split-clone.conf", "Couldn't find any filter plugin named 'split'"),
-        ("39-redis-shipper.conf", "input plugin [redis] is not supported"),
-        ("40-iis-csv-geo.conf", "filter plugin [geoip] is not supported"),
-        ("42-docker-gelf.conf", "input plugin [gelf] is not supported"),
+        (
+            "02-filebeat-nginx.conf",
+            "filter plugin [useragent] is not supported by sluice-agent yet",
+        ),
+        (
+            "03-apache-file.conf",
+            "filter plugin [geoip] is not supported",
+        ),
+        (
+            "07-beats-geoip-useragent.conf",
+            "filter plugin [geoip] is not supported",
+        ),
+        (
+            "08-kafka-input.conf",
+            "input plugin [kafka] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "09-jdbc-sync.conf",
+            "input plugin [jdbc] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "10-ruby-enrich.conf",
+            "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "22-cef-syslog.conf",
+            "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported",
+        ),
+        (
+            "23-elastic-stack-monitoring.conf",
+            "filter plugin [geoip] is not supported",
+        ),
+        (
+            "26-nginx-json-stdout.conf",
+            "filter plugin [geoip] is not supported",
+        ),
+        (
+            "32-dns-reverse.conf",
+            "filter plugin [dns] is not supported",
+        ),
+        (
+            "36-split-clone.conf",
+            "Couldn't find any filter plugin named 'split'",
+        ),
+        (
+            "39-redis-shipper.conf",
+            "input plugin [redis] is not supported",
+        ),
+        (
+            "40-iis-csv-geo.conf",
+            "filter plugin [geoip] is not supported",
+        ),
+        (
+            "42-docker-gelf.conf",
+            "input plugin [gelf] is not supported",
+        ),
     ];
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -329,14 +371,23 @@ fn corpus_config_test() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let expected = refused.iter().find(|(n, _)| *n == name).map(|(_, why)| *why);
+        let expected = refused
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, why)| *why);
         match (out.status.success(), expected) {
             (true, None) => {
                 passed += 1;
-                assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Configuration OK", "{name}");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout).trim(),
+                    "Configuration OK",
+                    "{name}"
+                );
             }
             (false, Some(why)) if stderr.contains(why) => {}
-            (ok, _) => wrong.push(format!("{name}: success={ok}, expected {expected:?}\n{stderr}")),
+            (ok, _) => wrong.push(format!(
+                "{name}: success={ok}, expected {expected:?}\n{stderr}"
+            )),
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -338,21 +338,21 @@ impl FileInput {
 
     fn complete(&self, path: &Path) {
         tracing::info!(path = %path.display(), action = %self.completed, "file input: file read to its end");
-        if self.completed.contains("log") {
-            if let Some(log) = &self.completed_log {
-                use std::io::Write as _;
-                let line = format!("{}\n", path.display());
-                let _ = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(log)
-                    .and_then(|mut f| f.write_all(line.as_bytes()));
-            }
+        if self.completed.contains("log")
+            && let Some(log) = &self.completed_log
+        {
+            use std::io::Write as _;
+            let line = format!("{}\n", path.display());
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .and_then(|mut f| f.write_all(line.as_bytes()));
         }
-        if self.completed.contains("delete") {
-            if let Err(e) = std::fs::remove_file(path) {
-                tracing::warn!(path = %path.display(), error = %e, "file input: cannot delete a completed file");
-            }
+        if self.completed.contains("delete")
+            && let Err(e) = std::fs::remove_file(path)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "file input: cannot delete a completed file");
         }
     }
 

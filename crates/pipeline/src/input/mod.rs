@@ -481,10 +481,8 @@ impl InputContext {
                 events.push(decoder.joined(j, &at));
             }
         }
-        if eof {
-            if let Some(j) = ml.flush() {
-                events.push(decoder.joined(j, &at));
-            }
+        if eof && let Some(j) = ml.flush() {
+            events.push(decoder.joined(j, &at));
         }
         self.push_events(events).await
     }

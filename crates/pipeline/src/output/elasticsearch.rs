@@ -312,11 +312,11 @@ impl EsOutput {
         if !overwrite {
             let req =
                 es_client::Request::new(hyper::Method::HEAD, format!("/_index_template/{name}"));
-            if let Ok(r) = self.client.send_raw(req).await {
-                if r.status == 200 {
-                    tracing::info!(id = %self.config.id, template = %name, "index template exists, not overwritten (template_overwrite => false)");
-                    return;
-                }
+            if let Ok(r) = self.client.send_raw(req).await
+                && r.status == 200
+            {
+                tracing::info!(id = %self.config.id, template = %name, "index template exists, not overwritten (template_overwrite => false)");
+                return;
             }
         }
         match self.client.put_index_template(name, body).await {

@@ -220,18 +220,17 @@ impl Expander<'_> {
             if let Some(after) = rest
                 .strip_prefix("(?<")
                 .or_else(|| rest.strip_prefix("(?P<"))
+                && !after.starts_with(['=', '!'])
             {
-                if !after.starts_with(['=', '!']) {
-                    let end = after
-                        .find('>')
-                        .ok_or_else(|| format!("unterminated named group in {pattern:?}"))?;
-                    let group = self.capture(&after[..end], Conv::Text)?;
-                    self.out.push_str("(?<");
-                    self.out.push_str(&group);
-                    self.out.push('>');
-                    rest = &after[end + 1..];
-                    continue;
-                }
+                let end = after
+                    .find('>')
+                    .ok_or_else(|| format!("unterminated named group in {pattern:?}"))?;
+                let group = self.capture(&after[..end], Conv::Text)?;
+                self.out.push_str("(?<");
+                self.out.push_str(&group);
+                self.out.push('>');
+                rest = &after[end + 1..];
+                continue;
             }
             // Ruby's `(?m)` is dot-all.
             if let Some(after) = rest.strip_prefix("(?m)") {
