@@ -410,12 +410,16 @@ fn invalid_plugin_settings_stop_start_up() {
         "test.conf:1:9: Couldn't find any input plugin named 'udpx'",
     );
     check(
+        "input { tcp { port => 5000 codec => msgpackx } }",
+        "test.conf:1:28: Couldn't find any codec plugin named 'msgpackx'",
+    );
+    check(
         "input { tcp { port => 5000 codec => msgpack } }",
-        "Couldn't find any codec plugin named 'msgpack'",
+        "test.conf:1:28: codec plugin [msgpack] is not supported by sluice-agent yet",
     );
     check(
         "input { tcp { port => 5000 codec => rubydebug } }",
-        "codec rubydebug is not supported by this plugin",
+        "codec rubydebug is not supported by the tcp plugin in sluice-agent",
     );
     check(
         "input { tcp { port => 70000 } }",
@@ -423,7 +427,11 @@ fn invalid_plugin_settings_stop_start_up() {
     );
     check(
         "input { stdin { } } output { elasticsearch { action => \"update\" } }",
-        "action \"update\" is not supported",
+        "action update needs document_id",
+    );
+    check(
+        "input { stdin { } } output { elasticsearch { action => \"upsert\" } }",
+        "Action 'upsert' is invalid! Pick one of [index, create, update, delete] or use a sprintf style statement",
     );
     check(
         "input { stdin { } } output { file { } }",
