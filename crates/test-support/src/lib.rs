@@ -127,3 +127,58 @@ pub fn fuzz_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     );
     out
 }
+
+/// Builds the beats interop peer, Elastic's go-lumber client (`crates/pipeline/tests/lumber-client`,
+/// its modules fetched from the Go module proxy and cached under `target/go`), and returns the
+/// binary's path (`target/lumber-client`).
+///
+/// # Panics
+/// When `go` is missing or the build fails: the interop test must run against the real peer.
+#[must_use]
+pub fn go_lumber_client() -> PathBuf {
+    let root = workspace_root();
+    let out = root.join("target/lumber-client");
+    let go = root.join("target/go");
+    let status = std::process::Command::new("go")
+        .args(["build", "-o"])
+        .arg(&out)
+        .arg(".")
+        .current_dir(root.join("crates/pipeline/tests/lumber-client"))
+        .env("GOPATH", &go)
+        .env("GOMODCACHE", go.join("mod"))
+        .env("GOCACHE", go.join("cache"))
+        .env("GOFLAGS", "-mod=mod")
+        .status()
+        .expect("the beats interop tests need `go` (1.22 or later) on PATH");
+    assert!(status.success(), "go build of the go-lumber client failed");
+    out
+}
+
+/// A self-signed certificate for `localhost` and 127.0.0.1, made with `openssl` in `dir`:
+/// `(cert.pem, key.pem)`.
+///
+/// # Panics
+/// When `openssl` is missing or fails.
+#[must_use]
+pub fn self_signed_cert(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the TLS tests need openssl on PATH");
+    assert!(status.success(), "openssl could not make a certificate");
+    (cert, key)
+}

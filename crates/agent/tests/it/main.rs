@@ -393,3 +393,103 @@ fn corpus_config_test() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(passed + refused.len(), files.len());
 }
+
+/// Filebeat's client (go-lumber) over TLS into a persisted queue, and `kill -9` of the agent
+/// mid-stream: every event the client saw acknowledged arrives after the restart.
+#[test]
+fn beats_acknowledged_events_survive_kill_9() {
+    use std::io::BufRead;
+    let client = test_support::go_lumber_client();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = test_support::self_signed_cert(dir.path());
+    let beats = free_addr();
+    let api = free_addr();
+    let out = dir.path().join("out.ndjson");
+    let conf = dir.path().join("beats.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "input {{ beats {{ port => {} ssl_enabled => true ssl_certificate => \"{}\" ssl_key => \"{}\" }} }}\noutput {{ file {{ path => \"{}\" }} }}\n",
+            beats.port(),
+            cert.display(),
+            key.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    let start = || {
+        KillOnDrop(
+            agent()
+                .arg("-f")
+                .arg(&conf)
+                .args(["--http", &api.to_string(), "--queue.type", "persisted"])
+                .arg("--path.queue")
+                .arg(dir.path().join("queue"))
+                .arg("--path.dead_letter_queue")
+                .arg(dir.path().join("dlq"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let total = 200_000;
+    let mut first = start();
+    wait_for_port(beats, DEADLINE).unwrap();
+    let mut peer = KillOnDrop(
+        Command::new(&client)
+            .args([
+                "-addr",
+                &beats.to_string(),
+                "-n",
+                &total.to_string(),
+                "-window",
+                "200",
+                "-ca",
+            ])
+            .arg(&cert)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = peer.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if let Some(n) = line
+                .strip_prefix("acked ")
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                let _ = tx.send(n);
+            }
+        }
+    });
+    // Mid-stream: some windows acknowledged, the client still sending.
+    let seen = wait_for("windows acknowledged", DEADLINE, || {
+        rx.recv_timeout(Duration::from_millis(50))
+            .ok()
+            .filter(|n| *n >= 4000)
+    })
+    .unwrap();
+    first.0.kill().unwrap(); // SIGKILL
+    first.0.wait().unwrap();
+    let _ = peer.0.wait();
+    let acked = rx.try_iter().fold(seen, u64::max);
+    assert!(acked < total, "killed mid-stream");
+    let _second = start();
+    wait_for("every acknowledged event written", DEADLINE, || {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let mut seqs: Vec<u64> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|v| v["seq"].as_u64())
+            .collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        (seqs.len() as u64 >= acked && seqs[..acked as usize] == (0..acked).collect::<Vec<_>>()[..])
+            .then_some(())
+    })
+    .unwrap();
+}

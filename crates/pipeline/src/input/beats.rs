@@ -283,6 +283,11 @@ impl BeatsInput {
                     }
                 }
             }
+            if pending.len() > MAX_WINDOW as usize {
+                return Err(format!(
+                    "more than {MAX_WINDOW} events without a window size"
+                ));
+            }
             if window > 0 && pending.len() >= window as usize {
                 let events = std::mem::take(&mut pending);
                 self.push_and_ack(&mut stream, version, last_seq, events, ctx)

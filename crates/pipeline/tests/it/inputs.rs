@@ -299,59 +299,11 @@ output {{ file {{ path => "{}" }} }}"#,
 
 // ---- beats against Elastic's go-lumber client -------------------------------------------------
 
-/// Builds the go-lumber peer (`tests/lumber-client`, modules from the Go module proxy, cached
-/// under `target/go`) and returns its path.
-fn lumber_client() -> std::path::PathBuf {
-    let root = test_support::workspace_root();
-    let out = root.join("target/lumber-client");
-    let go = root.join("target/go");
-    let status = std::process::Command::new("go")
-        .args(["build", "-o"])
-        .arg(&out)
-        .arg(".")
-        .current_dir(root.join("crates/pipeline/tests/lumber-client"))
-        .env("GOPATH", &go)
-        .env("GOMODCACHE", go.join("mod"))
-        .env("GOCACHE", go.join("cache"))
-        .env("GOFLAGS", "-mod=mod")
-        .status()
-        .expect("the beats interop test needs `go` (1.22 or later) on PATH");
-    assert!(status.success(), "go build of the go-lumber client failed");
-    out
-}
-
-/// A self-signed certificate for `localhost` (openssl), as `(cert, key)`.
-fn self_signed(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("the TLS beats test needs openssl on PATH");
-    assert!(status.success());
-    (cert, key)
-}
-
 #[test]
 fn beats_input_with_go_lumber_over_tls() {
-    let client = lumber_client();
+    let client = test_support::go_lumber_client();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = self_signed(dir.path());
+    let (cert, key) = test_support::self_signed_cert(dir.path());
     let out = dir.path().join("out.ndjson");
     let addr = free_addr();
     let config = format!(
