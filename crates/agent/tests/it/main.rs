@@ -334,10 +334,6 @@ fn corpus_config_test() {
             "filter plugin [dns] is not supported",
         ),
         (
-            "36-split-clone.conf",
-            "Couldn't find any filter plugin named 'split'",
-        ),
-        (
             "39-redis-shipper.conf",
             "input plugin [redis] is not supported",
         ),

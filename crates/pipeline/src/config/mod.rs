@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 pub use ast::{Arm, Branch, Node, Number, Pipeline, Plugin, PluginKind, Setting, Span, Value};
 pub use condition::{BoolOp, CompareOp, Condition, Pattern, Rvalue};
 pub use parser::{MAX_DEPTH, ParseOptions};
-pub use tree::Tree;
+pub use tree::{Position, Tree};
 pub use validate::{Default, OptSpec, OptType, Schema, Settings, Typed, validate};
 
 use crate::{Error, Result};

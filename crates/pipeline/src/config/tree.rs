@@ -8,6 +8,10 @@ use crate::Result;
 
 /// A section (`filters` or `outputs`) with each plugin built into a `T`, keeping its
 /// conditionals.
+/// Where in a [`Tree`] a plugin is: (node index, arm index) from the root down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position(Vec<(usize, usize)>);
+
 #[derive(Debug)]
 pub struct Tree<T> {
     nodes: Vec<TreeNode<T>>,
@@ -79,6 +83,87 @@ impl<T> Tree<T> {
                         && !tree.run(event, f)
                     {
                         return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// [`Tree::run`] for filters that make new events (`clone`, `split`): `f` gets a vector to
+    /// put them in, and each new event is returned in `spawned` with the position of the plugin
+    /// that made it, so that [`Tree::resume`] runs it through the plugins after that one (as
+    /// Logstash runs a clone through the rest of the filter section).
+    pub fn run_spawning(
+        &self,
+        event: &mut LogEvent,
+        f: &mut impl FnMut(&T, &mut LogEvent, &mut Vec<LogEvent>) -> bool,
+        spawned: &mut Vec<(LogEvent, Position)>,
+    ) -> bool {
+        self.run_from(&[], event, f, spawned, &mut Vec::new())
+    }
+
+    /// Runs `event` through the plugins after `at` (a position from [`Tree::run_spawning`]).
+    pub fn resume(
+        &self,
+        at: &Position,
+        event: &mut LogEvent,
+        f: &mut impl FnMut(&T, &mut LogEvent, &mut Vec<LogEvent>) -> bool,
+        spawned: &mut Vec<(LogEvent, Position)>,
+    ) -> bool {
+        self.run_from(&at.0, event, f, spawned, &mut Vec::new())
+    }
+
+    fn run_from(
+        &self,
+        start: &[(usize, usize)],
+        event: &mut LogEvent,
+        f: &mut impl FnMut(&T, &mut LogEvent, &mut Vec<LogEvent>) -> bool,
+        spawned: &mut Vec<(LogEvent, Position)>,
+        path: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let mut next = 0;
+        if let Some(&(at, arm)) = start.first() {
+            if let Some(TreeNode::Branch { arms, otherwise }) = self.nodes.get(at) {
+                let tree = arms.get(arm).map(|(_, t)| t).or(otherwise.as_ref());
+                if let Some(tree) = tree {
+                    path.push((at, arm));
+                    let kept = tree.run_from(&start[1..], event, f, spawned, path);
+                    path.pop();
+                    if !kept {
+                        return false;
+                    }
+                }
+            }
+            next = at + 1;
+        }
+        for (idx, node) in self.nodes.iter().enumerate().skip(next) {
+            match node {
+                TreeNode::Leaf(t) => {
+                    let mut new = Vec::new();
+                    let kept = f(t, event, &mut new);
+                    if !new.is_empty() {
+                        path.push((idx, 0));
+                        spawned.extend(new.into_iter().map(|e| (e, Position(path.clone()))));
+                        path.pop();
+                    }
+                    if !kept {
+                        return false;
+                    }
+                }
+                TreeNode::Branch { arms, otherwise } => {
+                    let chosen = arms
+                        .iter()
+                        .position(|(c, _)| c.eval(event))
+                        .map(|k| (k, &arms[k].1))
+                        .or(otherwise.as_ref().map(|o| (usize::MAX, o)));
+                    if let Some((arm, tree)) = chosen {
+                        path.push((idx, arm));
+                        let kept = tree.run_from(&[], event, f, spawned, path);
+                        path.pop();
+                        if !kept {
+                            return false;
+                        }
                     }
                 }
             }

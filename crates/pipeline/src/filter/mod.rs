@@ -1,5 +1,5 @@
-//! Filters ([`REGISTRY`]: `cidr`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `grok`,
-//! `json`, `kv`, `mutate`, `prune`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
+//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `grok`,
+//! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
 //! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
 //! `filter { }` section with its conditionals.
 //!
@@ -22,6 +22,7 @@
 //! the filter succeeds, in Logstash's order: add_field, remove_field, add_tag, remove_tag.
 
 mod cidr;
+mod clone;
 mod csv;
 mod date;
 mod dissect;
@@ -32,6 +33,7 @@ mod json;
 mod kv;
 mod mutate;
 mod prune;
+mod split;
 mod syslog_pri;
 mod translate;
 mod truncate;
@@ -64,6 +66,12 @@ pub enum FilterOutcome {
 pub trait Filter: Send + Sync + fmt::Debug {
     /// Applies the filter to `event`.
     fn filter(&self, event: &mut LogEvent) -> FilterOutcome;
+    /// Applies the filter to `event`, putting the events it makes (`clone`, `split`) in `new`;
+    /// they go on through the filters after this one. Default: [`Filter::filter`].
+    fn filter_spawning(&self, event: &mut LogEvent, new: &mut Vec<LogEvent>) -> FilterOutcome {
+        let _ = new;
+        self.filter(event)
+    }
     /// The `id` option, or a generated `name@file:line:column`.
     fn id(&self) -> &str;
     /// The plugin name (`mutate`).
@@ -99,6 +107,7 @@ impl fmt::Debug for FilterPlugin {
 #[rustfmt::skip]
 pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "cidr", schema: cidr::schema, build: cidr::build },
+    FilterPlugin { name: "clone", schema: clone::schema, build: clone::build },
     FilterPlugin { name: "csv", schema: csv::schema, build: csv::build },
     FilterPlugin { name: "date", schema: date::schema, build: |s, c| Ok(Box::new(date::Date::new(s, c)?)) },
     FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
@@ -109,6 +118,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "kv", schema: kv::schema, build: kv::build },
     FilterPlugin { name: "mutate", schema: mutate::schema, build: |s, c| Ok(Box::new(mutate::Mutate::new(s, c)?)) },
     FilterPlugin { name: "prune", schema: prune::schema, build: prune::build },
+    FilterPlugin { name: "split", schema: split::schema, build: split::build },
     FilterPlugin { name: "syslog_pri", schema: syslog_pri::schema, build: syslog_pri::build },
     FilterPlugin { name: "translate", schema: translate::schema, build: translate::build },
     FilterPlugin { name: "truncate", schema: truncate::schema, build: truncate::build },
@@ -194,7 +204,42 @@ impl FilterChain {
         Ok(Self { tree })
     }
 
-    /// Runs the event through the filters whose conditions hold, in order.
+    /// Runs a batch through the filters: drops what is dropped, and adds the events filters
+    /// make (`clone`, `split`) after the event they came from, each run through the filters
+    /// after the one that made it. Returns how many events were dropped.
+    pub fn process_batch(&self, events: &mut Vec<LogEvent>) -> u64 {
+        let mut todo: std::collections::VecDeque<(LogEvent, Option<crate::config::Position>)> =
+            events.drain(..).map(|e| (e, None)).collect();
+        let mut dropped = 0;
+        let mut run = |c: &Counted, ev: &mut LogEvent, new: &mut Vec<LogEvent>| {
+            c.events_in.fetch_add(1, Ordering::Relaxed);
+            let outcome = c.filter.filter_spawning(ev, new);
+            if outcome == FilterOutcome::Keep {
+                c.events_out.fetch_add(1, Ordering::Relaxed);
+            }
+            outcome == FilterOutcome::Keep
+        };
+        while let Some((mut ev, at)) = todo.pop_front() {
+            let mut spawned = Vec::new();
+            let kept = match &at {
+                None => self.tree.run_spawning(&mut ev, &mut run, &mut spawned),
+                Some(p) => self.tree.resume(p, &mut ev, &mut run, &mut spawned),
+            };
+            if kept {
+                events.push(ev);
+            } else {
+                dropped += 1;
+            }
+            for (e, p) in spawned.into_iter().rev() {
+                todo.push_front((e, Some(p)));
+            }
+        }
+        dropped
+    }
+
+    /// Runs the event through the filters whose conditions hold, in order. Events that
+    /// filters make (`clone`, `split`) are not kept here: the pipeline runs
+    /// [`FilterChain::process_batch`].
     pub fn process(&self, event: &mut LogEvent) -> FilterOutcome {
         let kept = self.tree.run(event, &mut |c: &Counted, ev: &mut LogEvent| {
             c.events_in.fetch_add(1, Ordering::Relaxed);

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Components, Settings};
 use crate::config::{Pipeline, Plugin, Schema, Tree};
-use crate::filter::{FilterChain, FilterOutcome};
+use crate::filter::FilterChain;
 use crate::output::DeadLetterQueue;
 use crate::{Error, Result};
 
@@ -83,7 +83,7 @@ pub fn build(
     let f1 = filters.clone();
     Ok(Components {
         inputs,
-        filter: Box::new(move |ev| f1.process(ev) == FilterOutcome::Keep),
+        filter: Box::new(move |events| f1.process_batch(events)),
         filter_metrics: Box::new(move || filters.stats()),
         outputs,
         route: Box::new(move |ev, f| route.for_each_match(ev, &mut |i: &usize| f(*i))),

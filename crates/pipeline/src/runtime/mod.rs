@@ -34,8 +34,9 @@ use crate::{Error, Result};
 pub use build::{build, plugin_schemas};
 pub use settings::{Ordered, QueueType, Settings};
 
-/// The filter section compiled: returns `false` to drop the event.
-pub type FilterFn = Box<dyn Fn(&mut LogEvent) -> bool + Send + Sync>;
+/// The filter section compiled: runs a batch in place (dropped events removed, events filters
+/// made added) and returns how many were dropped.
+pub type FilterFn = Box<dyn Fn(&mut Vec<LogEvent>) -> u64 + Send + Sync>;
 /// The output section's conditionals: calls back with the index of each output an event goes to.
 pub type RouteFn = Box<dyn Fn(&LogEvent, &mut dyn FnMut(usize)) + Send + Sync>;
 /// Live per-filter counters.
@@ -254,8 +255,7 @@ async fn worker(n: usize, shared: &Shared, force: &CancellationToken) -> Result<
         let start = Instant::now();
         let mut events = std::mem::take(&mut batch.events);
         let total = events.len() as u64;
-        events.retain_mut(|e| (shared.filter)(e));
-        let dropped = total - events.len() as u64;
+        let dropped = (shared.filter)(&mut events);
         stats::add(&shared.dropped, dropped);
         stats::add(&shared.events.filtered, total);
         let mut per_output: Vec<Vec<&LogEvent>> = vec![Vec::new(); shared.outputs.len()];

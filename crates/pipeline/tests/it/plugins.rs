@@ -273,3 +273,86 @@ fn jvm_bound_and_unported_plugins_are_refused_by_name() {
         assert!(err.contains(want), "{text}\n got: {err}\nwant: {want}");
     }
 }
+
+/// `process_batch` over `inputs`: the events that come out, in order.
+fn batch(filter_body: &str, inputs: &[Value]) -> (Vec<Value>, u64) {
+    let c = chain(filter_body);
+    let mut events: Vec<LogEvent> = inputs
+        .iter()
+        .map(|v| LogEvent::from_map(v.as_object().unwrap().clone()))
+        .collect();
+    let dropped = c.process_batch(&mut events);
+    (
+        events
+            .into_iter()
+            .map(|e| Value::Object(e.into_map()))
+            .collect(),
+        dropped,
+    )
+}
+
+#[test]
+fn clone_and_split_make_events_that_run_through_the_rest_of_the_section() {
+    // the clone goes on after the clone filter: it meets the conditional, the original too
+    let (out, dropped) = batch(
+        r#"mutate { add_tag => ["before"] }
+           clone { clones => ["archive"] add_field => { "copy" => "yes" } }
+           if "archive" in [tags] { mutate { add_tag => ["archived"] } } else { mutate { add_tag => ["live"] } }"#,
+        &[msg("a")],
+    );
+    assert_eq!(dropped, 0);
+    assert_eq!(
+        out,
+        [
+            json!({"message": "a", "tags": ["before", "live"]}),
+            json!({"message": "a", "tags": ["before", "archive", "archived"], "copy": "yes"}),
+        ]
+    );
+    // legacy: the clone's name as its type
+    let (out, _) = batch(
+        r#"clone { clones => ["x"] ecs_compatibility => disabled }"#,
+        &[msg("a")],
+    );
+    assert_eq!(out, [msg("a"), json!({"message": "a", "type": "x"})]);
+    // split: the original is dropped, one event per piece, each through the later filters
+    let (out, dropped) = batch(
+        r#"split { field => "records" target => "record" }
+           mutate { add_field => { "id" => "%{[record][id]}" } }"#,
+        &[
+            json!({"records": [{"id": 1}, {"id": 2}], "batch": "b1"}),
+            json!({"records": "not a list"}),
+        ],
+    );
+    assert_eq!(dropped, 2);
+    assert_eq!(
+        out,
+        [
+            json!({"batch": "b1", "record": {"id": 1}, "id": "1"}),
+            json!({"batch": "b1", "record": {"id": 2}, "id": "2"}),
+            json!({"record": "not a list", "id": "%{[record][id]}"}),
+        ]
+    );
+    let (out, _) = batch(r#"split { }"#, &[msg("l1\nl2\n\nl3"), json!({"other": 1})]);
+    assert_eq!(
+        out,
+        [
+            msg("l1"),
+            msg("l2"),
+            msg("l3"),
+            json!({"other": 1, "tags": ["_split_type_failure"]})
+        ]
+    );
+    // a split inside a conditional resumes inside it, then after it
+    let (out, _) = batch(
+        r#"if [kind] == "multi" { split { field => "v" } mutate { add_tag => ["inner"] } }
+           mutate { add_tag => ["outer"] }"#,
+        &[json!({"kind": "multi", "v": [1, 2]})],
+    );
+    assert_eq!(
+        out,
+        [
+            json!({"kind": "multi", "v": 1, "tags": ["inner", "outer"]}),
+            json!({"kind": "multi", "v": 2, "tags": ["inner", "outer"]}),
+        ]
+    );
+}
