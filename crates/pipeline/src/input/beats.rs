@@ -108,6 +108,23 @@ pub(super) fn build(a: InputArgs<'_>) -> Result<Box<dyn InputPlugin>> {
         s.boolean("add_hostname") == Some(true),
         "add_hostname was removed in Logstash 8",
     )?;
+    for unsupported in [
+        "ssl_cipher_suites",
+        "ssl_supported_protocols",
+        "tls_min_version",
+        "tls_max_version",
+        "ssl_certificate_authorities",
+    ] {
+        // an empty list (`ssl_certificate_authorities => []`) asks for nothing
+        let given = s.is_set(unsupported)
+            && !matches!(s.get(unsupported), Some(crate::config::Typed::Array(a)) if a.is_empty());
+        super::unsupported_if(
+            s,
+            unsupported,
+            given,
+            &format!("{unsupported} is not supported by sluice-agent"),
+        )?;
+    }
     let timeout = s.integer("client_inactivity_timeout").unwrap_or(60);
     Ok(Box::new(BeatsInput {
         host: s.string("host").unwrap_or("127.0.0.1").to_owned(),

@@ -114,6 +114,21 @@ pub(super) fn build(a: InputArgs<'_>) -> Result<Box<dyn InputPlugin>> {
                 .map_err(|err| s.invalid("exclude", &format!("invalid glob {e:?}: {err}")))?,
         );
     }
+    // options that change which files or lines are read: refused rather than ignored
+    for unsupported in [
+        "close_older",
+        "ignore_older",
+        "sincedb_clean_after",
+        "file_chunk_count",
+        "check_archive_validity",
+    ] {
+        if s.is_set(unsupported) && s.boolean(unsupported) != Some(false) {
+            return Err(s.invalid(
+                unsupported,
+                &format!("{unsupported} is not supported by sluice-agent"),
+            ));
+        }
+    }
     let delimiter = s
         .string("delimiter")
         .unwrap_or("\n")

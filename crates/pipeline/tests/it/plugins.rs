@@ -356,3 +356,33 @@ fn clone_and_split_make_events_that_run_through_the_rest_of_the_section() {
         ]
     );
 }
+
+#[test]
+fn options_that_would_be_ignored_are_refused_by_name() {
+    let cases = [
+        (
+            "output { elasticsearch { routing => \"%{tenant}\" } }",
+            "routing is not supported by sluice-agent",
+        ),
+        (
+            "output { elasticsearch { sniffing => true } }",
+            "sniffing is not supported by sluice-agent",
+        ),
+        (
+            "input { file { path => \"/var/log/x.log\" ignore_older => 3600 } }",
+            "ignore_older is not supported by sluice-agent",
+        ),
+        (
+            "input { beats { port => 5044 tls_min_version => 1.2 } }",
+            "tls_min_version is not supported by sluice-agent",
+        ),
+    ];
+    for (text, want) in cases {
+        let p = config::parse_str("o.conf", &format!("{text}\ninput {{ stdin {{ }} }}")).unwrap();
+        let force = tokio_util::sync::CancellationToken::new();
+        let err = pipeline::runtime::build(&p, &pipeline::runtime::Settings::default(), &force)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(want), "{text}\n got: {err}\nwant: {want}");
+    }
+}

@@ -15,7 +15,10 @@
 //!   the options that conflict with data streams are set) and `data_stream_*`; `ilm_*`
 //!   accepted (the store has no ILM: Logstash's `auto` then uses none);
 //! - `failure_type_logging_whitelist` / `silence_errors_in_log`, `pool_*`, `resurrect_delay`,
-//!   `sniffing*`, `validate_after_inactivity`, `custom_headers`, `parameters` accepted.
+//!   `validate_after_inactivity`, `compression_level`, `dlq_*` accepted (tuning and logging);
+//!   options that would change what is sent or where (`routing`, `version`, `path`, `proxy`,
+//!   `custom_headers`, `parameters`, `bulk_path`, `sniffing => true`, TLS protocol and cipher
+//!   lists) are refused by name.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -252,6 +255,40 @@ pub(crate) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
             plugin = "elasticsearch",
             "retry_on_conflict is accepted but not sent by sluice-agent"
         );
+    }
+    // options that would change what is sent or where: refused rather than ignored
+    for unsupported in [
+        "routing",
+        "version",
+        "version_type",
+        "path",
+        "proxy",
+        "custom_headers",
+        "parameters",
+        "bulk_path",
+        "ssl_supported_protocols",
+        "ssl_cipher_suites",
+        "sniffing_path",
+        "healthcheck_path",
+    ] {
+        if s.is_set(unsupported) {
+            return Err(s.invalid(
+                unsupported,
+                &format!("{unsupported} is not supported by sluice-agent"),
+            ));
+        }
+    }
+    if s.boolean("sniffing") == Some(true) {
+        return Err(s.invalid(
+            "sniffing",
+            "sniffing is not supported by sluice-agent; list the nodes in hosts",
+        ));
+    }
+    if s.boolean("scripted_upsert") == Some(true) {
+        return Err(s.invalid(
+            "scripted_upsert",
+            "scripted upserts are not supported by sluice-agent",
+        ));
     }
     for unsupported in [
         "ssl_keystore_path",
