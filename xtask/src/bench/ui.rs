@@ -8,7 +8,7 @@
 //! - on the server: Discover's first screen (the search with 50 rows and the hits-over-time
 //!   histogram, and the field list, as the page sends them at once) and later queries (five
 //!   KQL queries, each with rows and histogram), through `sluice ui`'s JSON API;
-//! - in the browser (Debian's Chromium driven by `crates/ui/web/bench/bench.mjs`): from
+//! - in the browser (Debian's Chromium driven by `crates/ui/web/e2e/bench.mjs`): from
 //!   navigation until the count, the first 50 rows, the histogram and the field list are on
 //!   screen, and from pressing Enter on a query until its count and rows are shown.
 
@@ -167,7 +167,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         median(&mut first),
         median(&mut later)
     );
-    let script = root.join("crates/ui/web/bench/bench.mjs");
+    let script = root.join("crates/ui/web/e2e/bench.mjs");
     if script.is_file() {
         let out = Command::new("node")
             .arg(&script)
