@@ -20,6 +20,7 @@ import { navigate, onLinkClick } from '../../router';
 import { DocumentTable } from './DocumentTable';
 import { FieldList } from './FieldList';
 import { FilterBar } from './FilterBar';
+import { takeFields, takeViews } from './firstScreen';
 import { Histogram } from './Histogram';
 import { QueryBar } from './QueryBar';
 import { OpenDialog, SaveDialog } from './SavedSearches';
@@ -49,7 +50,7 @@ export function DiscoverPage({ search }: { search: string }) {
   useEffect(() => {
     if (views) return undefined;
     let live = true;
-    listDataViews()
+    (takeViews() ?? listDataViews())
       .then((r) => {
         if (!live) return;
         setViews({ list: r.data_views, def: r.default });
@@ -75,7 +76,7 @@ export function DiscoverPage({ search }: { search: string }) {
   useEffect(() => {
     if (!dataView || fieldsLoaded) return undefined;
     const ctrl = new AbortController();
-    fetchFields(dataView.title, ctrl.signal)
+    (takeFields(dataView.title) ?? fetchFields(dataView.title, ctrl.signal))
       .then((r) => setFieldList({ pattern: dataView.title, fields: r.fields, indices: r.indices }))
       .catch(() => undefined); // the search reports the same outage in place
     return () => ctrl.abort();

@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Bucket } from '../../api';
 import type { ECharts } from '../../lib/echarts';
+import { loadECharts, loadedECharts } from '../../lib/loadECharts';
 import { formatNumber, formatTime } from '../../lib/format';
 import { brushToRange, histogramOption } from '../../lib/histogram';
 import type { Interval } from '../../lib/interval';
@@ -27,12 +28,25 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
   bounds.current = { from, to, onSelectRange };
 
   const [ready, setReady] = useState(false);
+  const props = useRef({ buckets, interval, from, to });
+  props.current = { buckets, interval, from, to };
+  // What the chart was last drawn from (so the first draw is not repeated when `ready` flips).
+  const drawn = useRef<unknown[] | null>(null);
+  const draw = (c: ECharts): void => {
+    const p = props.current;
+    const deps = [p.buckets, p.interval.ms, p.from, p.to];
+    if (drawn.current && deps.every((d, i) => d === drawn.current![i])) return;
+    drawn.current = deps;
+    c.setOption(histogramOption({ buckets: p.buckets, intervalMs: p.interval.ms, from: p.from, to: p.to, color: BAR, textColor: TEXT }), true);
+    c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
+  };
 
-  // ECharts is loaded on first use (its own chunk: the rest of the page does not wait for it).
-  useEffect(() => {
+  // ECharts is its own chunk, usually loaded by the time the first answer comes (startFirstScreen
+  // starts it): then the chart is made and drawn before the browser paints the rows.
+  useLayoutEffect(() => {
     let disposed = false;
     let resize: ResizeObserver | null = null;
-    void import('../../lib/echarts').then(({ init }) => {
+    const setup = ({ init }: { init: typeof import('../../lib/echarts').init }): void => {
       const el = container.current;
       if (disposed || !el) return;
       const c = init(el, undefined, { renderer: 'canvas' });
@@ -47,8 +61,12 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
       });
       resize = new ResizeObserver(() => c.resize());
       resize.observe(el);
+      draw(c);
       setReady(true);
-    });
+    };
+    const mod = loadedECharts();
+    if (mod) setup(mod);
+    else void loadECharts().then(setup);
     return () => {
       disposed = true;
       resize?.disconnect();
@@ -57,11 +75,9 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
     };
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const c = chart.current;
-    if (!c || !ready) return;
-    c.setOption(histogramOption({ buckets, intervalMs: interval.ms, from, to, color: BAR, textColor: TEXT }), true);
-    c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
+    if (c && ready) draw(c);
   }, [ready, buckets, interval.ms, from, to]);
 
   return (

@@ -3,10 +3,10 @@
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type DataView, type Hit, search as apiSearch, type SearchRequest } from '../../api';
-import { resolveRange } from '../../lib/datemath';
-import { autoInterval, type Interval } from '../../lib/interval';
+import type { Interval } from '../../lib/interval';
 import { pageSize } from '../../lib/settings';
 import type { DiscoverState } from '../../lib/state';
+import { firstPageRequest, firstSearchKey, takeFirstSearch } from './firstScreen';
 
 export interface Result {
   request: SearchRequest;
@@ -63,33 +63,24 @@ export function useSearch(dataView: DataView | null, state: DiscoverState, tick:
   useEffect(() => {
     if (!dataView) return undefined;
     const gen = ++generation.current;
-    const range = timeField ? resolveRange(state.from, state.to, Date.now()) : null;
-    if (timeField && !range) {
+    // The first screen's search may already be in flight (started in main.tsx, before the page
+    // rendered): take it when it is the same search.
+    const pre = takeFirstSearch(firstSearchKey(dataView, state, columnsRef.current, pageSize()));
+    const first = pre ?? firstPageRequest(dataView, state, columnsRef.current, pageSize(), Date.now());
+    if (!first) {
       setResult(null);
       setError(new ApiError(400, 'bad_request', `invalid time range [${state.from}] to [${state.to}]`, 'use date math such as now-15m, or an ISO date'));
       return undefined;
     }
-    const interval = range ? autoInterval(range.to - range.from) : null;
-    const request: SearchRequest = {
-      index: dataView.title,
-      timeField,
-      query: { language: state.language, query: state.query },
-      filters: state.filters,
-      from: range?.from ?? null,
-      to: range?.to ?? null,
-      sort: state.sort,
-      size: pageSize(),
-      searchAfter: null,
-      histogram: interval ? { interval: interval.name } : null,
-      columns: columnsRef.current,
-    };
+    const { request, interval } = first;
     const ctrl = new AbortController();
     setLoading(true);
     setLoadingMore(false);
     loadingMoreRef.current = false;
     setMoreError(null);
-    apiSearch(request, ctrl.signal)
-      .then((res) => {
+    // One render for the answer: result, error and loading change together.
+    (pre ? pre.response : apiSearch(request, ctrl.signal)).then(
+      (res) => {
         if (gen !== generation.current) return;
         setResult({
           request,
@@ -101,15 +92,15 @@ export function useSearch(dataView: DataView | null, state: DiscoverState, tick:
           exhausted: res.hits.length < request.size,
         });
         setError(null);
-      })
-      .catch((e: unknown) => {
+        setLoading(false);
+      },
+      (e: unknown) => {
         if (isAbort(e) || gen !== generation.current) return;
         setResult(null);
         setError(asApiError(e));
-      })
-      .finally(() => {
-        if (gen === generation.current) setLoading(false);
-      });
+        setLoading(false);
+      },
+    );
     return () => ctrl.abort();
   }, [searchKey, tick]);
 
