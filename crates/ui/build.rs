@@ -22,14 +22,32 @@ fn main() {
         "cargo:rerun-if-changed={}",
         dist.join("index.html").display()
     );
+    // a snapshot of the bundle in OUT_DIR: a rebuild of `web/dist` while the crate compiles
+    // (it renames hashed files) cannot leave the crate pointing at files that are gone
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let snapshot = out_dir.join("web-dist");
+    let _ = std::fs::remove_dir_all(&snapshot);
     let mut code =
-        String::from("/// The built front end: (URL path, file on disk at build time).\n");
+        String::from("/// The built front end: (URL path, file contents at build time).\n");
     code.push_str("pub static ASSETS: &[(&str, &[u8])] = &[\n");
-    for (url, path) in &files {
-        let _ = writeln!(code, "    ({url:?}, include_bytes!({path:?})),");
+    for (i, (url, path)) in files.iter().enumerate() {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let copy = snapshot.join(i.to_string());
+        if let Err(e) =
+            std::fs::create_dir_all(&snapshot).and_then(|()| std::fs::write(&copy, bytes))
+        {
+            panic!("cannot write {}: {e}", copy.display());
+        }
+        let _ = writeln!(
+            code,
+            "    ({url:?}, include_bytes!({:?})),",
+            copy.to_string_lossy()
+        );
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("assets.rs");
+    let out = out_dir.join("assets.rs");
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }
