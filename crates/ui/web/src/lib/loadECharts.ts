@@ -21,3 +21,8 @@ export function loadECharts(): Promise<ECharts> {
 export function loadedECharts(): ECharts | null {
   return loaded;
 }
+
+/** Starts loading ECharts (a failure is retried when the chart mounts). */
+export function preloadECharts(): void {
+  loadECharts().catch(() => undefined);
+}

@@ -66,7 +66,7 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
     };
     const mod = loadedECharts();
     if (mod) setup(mod);
-    else void loadECharts().then(setup);
+    else void loadECharts().then(() => setup(loadedECharts()!));
     return () => {
       disposed = true;
       resize?.disconnect();

@@ -4,7 +4,7 @@
 // each prefetched answer once, when it asks for the same thing; anything else asks again.
 
 import { type DataView, type Field, fields as fetchFields, listDataViews, search as apiSearch, type SearchResponse, type SearchRequest } from '../../api';
-import { loadECharts } from '../../lib/loadECharts';
+import { preloadECharts } from '../../lib/loadECharts';
 import { resolveRange } from '../../lib/datemath';
 import { autoInterval, type Interval } from '../../lib/interval';
 import { pageSize } from '../../lib/settings';
@@ -65,7 +65,7 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 
 /** Starts what /app/discover?<search> shows first. */
 export function startFirstScreen(query: string): void {
-  void loadECharts().catch(() => undefined); // the chart retries when it mounts
+  preloadECharts();
   const state = urlToState(query);
   views = quiet(listDataViews());
   views.then(
