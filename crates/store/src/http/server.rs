@@ -58,28 +58,12 @@ impl State {
     /// Reserves `bytes` of the in-flight budget. A request alone is always admitted (the body
     /// limit bounds it); beside others it must fit, as ES's `in_flight_requests` breaker.
     fn reserve(&self, bytes: usize) -> std::result::Result<Reservation<'_>, Failure> {
-        let limit = self.config.max_inflight_bytes;
-        let mut current = self.inflight.load(Ordering::Acquire);
-        loop {
-            let wanted = current.saturating_add(bytes);
-            if current > 0 && wanted > limit {
-                return Err(breaker(wanted, limit));
-            }
-            match self.inflight.compare_exchange_weak(
-                current,
-                wanted,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    return Ok(Reservation {
-                        counter: &self.inflight,
-                        bytes,
-                    });
-                }
-                Err(actual) => current = actual,
-            }
-        }
+        let mut r = Reservation {
+            counter: &self.inflight,
+            bytes: 0,
+        };
+        self.grow(&mut r, bytes)?;
+        Ok(r)
     }
 }
 
