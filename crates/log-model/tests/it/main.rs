@@ -415,7 +415,13 @@ mod props {
 /// parse accepts exactly the objects serde_json accepts.
 #[test]
 fn fuzz_corpus_lazy_and_full_parses_agree() {
+    // serde_json's `raw_value` feature reserves this key: a `Value` cannot hold an object with
+    // it, so the full parse is no oracle there (the fuzzer found it; its reproducer is kept)
+    let token = b"$serde_json::private::RawValue";
     for (path, bytes) in test_support::fuzz_inputs("lazy_event") {
+        if bytes.windows(token.len()).any(|w| w == token) {
+            continue;
+        }
         let lazy = LogEvent::from_json_bytes(bytes::Bytes::from(bytes.clone()));
         let full = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()

@@ -675,6 +675,14 @@ impl<'m, 'i> Walker<'m, 'i> {
                 self.ctx.id
             )));
         }
+        if key == "$serde_json::private::RawValue" {
+            // serde_json reserves this key (its raw_value feature): a stored source holding it
+            // could not be read back into a response, so it is refused rather than lost on read
+            return Err(doc_parsing(format!(
+                "field name [{key}] is reserved by sluice-store (document with id '{}')",
+                self.ctx.id
+            )));
+        }
         if root && key.starts_with('_') && is_metadata_field(key) {
             return Err(doc_parsing(format!(
                 "Field [{key}] is a metadata field and cannot be added inside a document. Use the index API request parameters."

@@ -238,3 +238,28 @@ fn a_data_directory_is_opened_by_one_store_at_a_time() {
     let again = spawn(ServerConfig::new(dir.path())).expect("free again after close");
     assert_eq!(get(again.addr(), "/").status, 200);
 }
+
+/// serde_json reserves one key for its raw values: a document holding it used to be accepted and
+/// then read back as `"_source": null` (found by the lazy_event fuzz target). It is refused.
+#[test]
+fn a_document_the_store_could_not_read_back_is_refused() {
+    let t = TestServer::start();
+    for doc in [
+        json!({"$serde_json::private::RawValue": 4674}),
+        json!({"a": {"$serde_json::private::RawValue": "x"}}),
+    ] {
+        let (status, body) = post(&t, "/rv/_doc?refresh=true", &doc);
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            body["error"]["type"], "document_parsing_exception",
+            "{body}"
+        );
+    }
+    let hits = get(t.addr(), "/rv/_search").json();
+    assert!(
+        hits["hits"]["hits"]
+            .as_array()
+            .is_none_or(|h| h.iter().all(|h| !h["_source"].is_null())),
+        "{hits}"
+    );
+}
