@@ -33,7 +33,11 @@ impl Pattern {
     /// # Errors
     /// The regex syntax error, as text.
     pub fn new(source: &str) -> std::result::Result<Self, String> {
-        let regex = regex::Regex::new(source).map_err(|e| e.to_string())?;
+        // nesting bounded as everywhere in the config (the regex parser recurses per group)
+        let regex = regex::RegexBuilder::new(source)
+            .nest_limit(32)
+            .build()
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             source: source.to_owned(),
             regex,

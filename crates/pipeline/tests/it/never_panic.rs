@@ -62,3 +62,20 @@ proptest! {
         }
     }
 }
+
+/// The `logstash_config` fuzz target's corpus and reproducers (`fuzz/`), replayed: every input
+/// parses or fails at a position inside it, never a panic or a stack overflow (a regex literal
+/// with 171 nested groups used to overflow a test thread's stack in debug builds).
+#[test]
+fn fuzz_corpus_parses_or_fails_at_a_position() {
+    for (path, bytes) in test_support::fuzz_inputs("logstash_config") {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        if let Err(pipeline::Error::ConfigAt { span, .. }) =
+            pipeline::config::parse_str("fuzz.conf", text)
+        {
+            assert!(span.byte <= text.len(), "{}: {span}", path.display());
+        }
+    }
+}
