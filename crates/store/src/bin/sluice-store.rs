@@ -63,6 +63,10 @@ struct Args {
     /// `cluster_block_exception` (`…watermark.flood_stage`).
     #[arg(long, default_value = "95%")]
     disk_watermark_flood_stage: String,
+    /// Primary shards of an index created without `index.number_of_shards` (auto-created
+    /// indices among them), 1 to 1024. Default: half the cores, 1 to 8.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    shards: Option<u16>,
 }
 
 fn main() -> ExitCode {
@@ -129,6 +133,9 @@ fn try_main() -> anyhow::Result<()> {
         // Open (and replay) first, then listen: a client that can connect is served at once.
         let mut config = StoreConfig::new(&args.data_dir);
         config.disk_watermarks = marks;
+        if let Some(n) = args.shards {
+            config.default_shards = usize::from(n);
+        }
         let store = Store::open(config)
             .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(listen)

@@ -2,6 +2,7 @@
 
 pub mod disk;
 pub(crate) mod doc;
+pub mod routing;
 pub mod settings;
 pub mod shard;
 pub mod store;

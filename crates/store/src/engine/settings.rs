@@ -41,6 +41,8 @@ pub fn parse_interval(s: &str) -> Result<Option<Duration>> {
 pub struct IndexSettings {
     /// `index.number_of_replicas` (default 1).
     pub replicas: u32,
+    /// `index.number_of_shards` (`None`: the store's default).
+    pub shards: Option<u32>,
     /// `index.refresh_interval`.
     pub refresh_interval: Option<Option<Duration>>,
     /// Accepted settings as given, flattened with the `index.` prefix stripped.
@@ -97,6 +99,13 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                         "Failed to parse value [0] for setting [index.number_of_shards] must be >= 1",
                     ));
                 }
+                if n as usize > crate::engine::routing::MAX_SHARDS {
+                    return Err(Error::illegal_argument(format!(
+                        "Failed to parse value [{n}] for setting [index.number_of_shards] must be <= {}",
+                        crate::engine::routing::MAX_SHARDS
+                    )));
+                }
+                s.shards = Some(n);
             }
             "number_of_replicas" => {
                 s.replicas = text.parse().map_err(|_| {

@@ -1,4 +1,7 @@
-//! One ES index: a tantivy index, its translog, its mapping and the live version map.
+//! One ES index: its mapping and settings, and its primary shards. Each shard is a tantivy index
+//! with its own translog, live version map, writer and sequence numbers; a document goes to the
+//! shard its `_id` routes to (ES's murmur3 routing, [`crate::engine::routing`]), so writes to
+//! different shards share no lock, and every search reads all shards (as ES's query phase does).
 
 use std::collections::HashMap;
 use std::fs;
@@ -120,6 +123,8 @@ pub struct IndexMeta {
     pub mapping: Mapping,
     /// `index.number_of_replicas` (affects only health, as on a single node).
     pub replicas: u32,
+    /// `index.number_of_shards` (primaries; fixed at creation).
+    pub shards: u32,
     /// `index.refresh_interval` override (`None` = store default, `Some(None)` = -1).
     pub refresh_interval: Option<Option<Duration>>,
     /// Other accepted settings, rendered back in `GET /index`.
@@ -134,6 +139,7 @@ impl IndexMeta {
             "created_ms": self.created_ms,
             "mapping_flat": self.mapping.to_flat_json(),
             "replicas": self.replicas,
+            "number_of_shards": self.shards,
             "refresh_interval": match self.refresh_interval {
                 None => Value::Null,
                 Some(None) => Value::from("-1"),
@@ -169,6 +175,14 @@ impl IndexMeta {
                 (None, None) => return Err(bad()),
             },
             replicas: v.get("replicas").and_then(Value::as_u64).unwrap_or(1) as u32,
+            // indices written before shards existed have one, in the index directory
+            shards: match v.get("number_of_shards") {
+                None => 1,
+                Some(n) => n
+                    .as_u64()
+                    .filter(|n| (1..=crate::engine::routing::MAX_SHARDS as u64).contains(n))
+                    .ok_or_else(bad)? as u32,
+            },
             refresh_interval,
             settings: v
                 .get("settings")
@@ -284,7 +298,7 @@ pub(crate) struct Prepared {
     pub doc: Option<IndexedDoc>,
 }
 
-/// One ES index.
+/// One ES index: metadata shared by its shards, and the shards.
 pub struct Shard {
     /// ES index name.
     pub name: String,
@@ -292,9 +306,18 @@ pub struct Shard {
     pub uuid: String,
     dir: PathBuf,
     meta: RwLock<IndexMeta>,
-    _index: Index,
-    /// The schema fields.
+    /// The schema fields (the same in every shard).
     pub fields: Fields,
+    parts: Vec<Part>,
+    routing: crate::engine::routing::Routing,
+}
+
+/// One primary shard: a tantivy index, its translog and its live version map.
+struct Part {
+    /// Shard number.
+    num: usize,
+    dir: PathBuf,
+    _index: Index,
     /// `None` once closed
     writer: RwLock<Option<IndexWriter<SluiceDoc>>>,
     reader: IndexReader,
@@ -304,11 +327,14 @@ pub struct Shard {
     live_bytes: AtomicUsize,
     dirty: AtomicBool,
     refresh_lock: Mutex<()>,
-    refreshed_seq: AtomicU64,
 }
 
 const META_FILE: &str = "meta.json";
+/// Live-map budget of a whole index (each shard gets its share).
 const LIVE_LIMIT_BYTES: usize = 96 << 20;
+/// Writes to several shards of one index run on scoped threads when a request carries at least
+/// this many operations (below it a thread costs more than it saves).
+const PARALLEL_WRITE_MIN: usize = 256;
 
 fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
     let tmp = dir.join("meta.json.tmp");
@@ -331,9 +357,37 @@ fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
 /// Shard tuning taken from the store config.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ShardOptions {
+    /// Indexing memory of a whole index, shared by its shards (each gets at least tantivy's
+    /// minimum per thread).
     pub writer_memory_bytes: usize,
+    /// Indexing threads per shard.
     pub writer_threads: usize,
     pub fsync: bool,
+}
+
+/// Shard `num`'s directory: shard 0 lives in the index directory itself (where indices written
+/// before shards existed keep their only shard), the others under `shards/{num}`.
+fn part_dir(dir: &Path, num: usize) -> PathBuf {
+    if num == 0 {
+        dir.to_owned()
+    } else {
+        dir.join("shards").join(num.to_string())
+    }
+}
+
+/// Runs `f` for every item of `items`, on scoped threads when `parallel` (results in order).
+fn each<T: Sync, R: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if !parallel || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    std::thread::scope(|sc| {
+        let f = &f;
+        let handles: Vec<_> = items.iter().map(|t| sc.spawn(move || f(t))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 impl Shard {
@@ -344,7 +398,7 @@ impl Shard {
         Shard::open_with(dir, meta, opts)
     }
 
-    /// Opens an existing index directory, replaying its translog.
+    /// Opens an existing index directory, replaying its shards' translogs.
     pub(crate) fn open(dir: &Path, opts: ShardOptions) -> Result<Shard> {
         let path = dir.join(META_FILE);
         let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
@@ -355,88 +409,50 @@ impl Shard {
     }
 
     fn open_with(dir: &Path, meta: IndexMeta, opts: ShardOptions) -> Result<Shard> {
+        let n = meta.shards.max(1) as usize;
+        let (_, fields) = build_schema();
+        let nums: Vec<usize> = (0..n).collect();
         let name = meta.name.clone();
-        let tv = |e| Error::tantivy(&name, e);
-        let tdir = dir.join("tantivy");
-        fs::create_dir_all(&tdir).map_err(|e| Error::io(&tdir, e))?;
-        let (schema, fields) = build_schema();
-        let mmap = MmapDirectory::open(&tdir).map_err(|e| {
-            Error::es(
-                500,
-                "exception",
-                format!("cannot open {}: {e}", tdir.display()),
-            )
-        })?;
-        // indices written before `_id` lost its fast column keep their own schema: field ids and
-        // names are the same, only that option differs
-        let exists = Index::exists(&mmap).map_err(|e| {
-            Error::es(
-                500,
-                "exception",
-                format!("cannot open {}: {e}", tdir.display()),
-            )
-        })?;
-        let index = if exists {
-            Index::open(mmap).map_err(tv)?
-        } else {
-            Index::create(mmap, schema, tantivy::IndexSettings::default()).map_err(tv)?
-        };
-        index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
-        let writer: IndexWriter<SluiceDoc> = index
-            .writer_with_num_threads(
-                opts.writer_threads.max(1),
-                opts.writer_memory_bytes
-                    .max(15_000_000 * opts.writer_threads.max(1)),
-            )
-            .map_err(tv)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(tv)?;
-        let committed_seq = index
-            .load_metas()
-            .map_err(tv)?
-            .payload
-            .and_then(|p| serde_json::from_str::<Value>(&p).ok())
-            .and_then(|v| v.get("seq_no").and_then(Value::as_u64));
-        let (wal, replay) = Wal::open(&dir.join("translog"), opts.fsync)?;
-        let shard = Shard {
+        let parts = each(&nums, n > 1, |&num| Part::open(&name, dir, num, n, opts))
+            .into_iter()
+            .collect::<Result<Vec<(Part, Vec<WalOp>, u64)>>>()?;
+        let mut index = Shard {
             name: meta.name.clone(),
             uuid: meta.uuid.clone(),
             dir: dir.to_owned(),
+            routing: crate::engine::routing::Routing::new(n),
             meta: RwLock::new(meta),
-            _index: index,
             fields,
-            writer: RwLock::new(Some(writer)),
-            reader,
-            wal,
-            next_seq: AtomicU64::new(committed_seq.map_or(0, |s| s + 1)),
-            live: Mutex::new(HashMap::new()),
-            live_bytes: AtomicUsize::new(0),
-            dirty: AtomicBool::new(false),
-            refresh_lock: Mutex::new(()),
-            refreshed_seq: AtomicU64::new(committed_seq.unwrap_or(0)),
+            parts: Vec::with_capacity(n),
         };
-        let mut replayed = 0usize;
-        for op in replay.ops {
-            if committed_seq.is_some_and(|c| op.seq_no() <= c) {
-                continue;
+        let mut replays = Vec::with_capacity(n);
+        for (part, ops, truncated) in parts {
+            replays.push((ops, truncated));
+            index.parts.push(part);
+        }
+        // replay in shard order (dynamic mapping updates apply in a deterministic order)
+        for (part, (ops, truncated)) in index.parts.iter().zip(replays) {
+            let committed = part.committed_seq()?;
+            let mut replayed = 0usize;
+            for op in ops {
+                if committed.is_some_and(|c| op.seq_no() <= c) {
+                    continue;
+                }
+                index.replay_op(part, op)?;
+                replayed += 1;
             }
-            shard.replay_op(op)?;
-            replayed += 1;
+            if replayed > 0 || truncated > 0 {
+                tracing::info!(index = %index.name, shard = part.num, replayed, truncated_bytes = truncated, "translog replayed");
+            }
+            part.dirty.store(true, Ordering::SeqCst);
         }
-        if replayed > 0 || replay.truncated_bytes > 0 {
-            tracing::info!(index = %shard.name, replayed, truncated_bytes = replay.truncated_bytes, "translog replayed");
-        }
-        shard.dirty.store(true, Ordering::SeqCst);
-        shard.refresh()?;
-        Ok(shard)
+        index.refresh()?;
+        Ok(index)
     }
 
-    fn replay_op(&self, op: WalOp) -> Result<()> {
+    fn replay_op(&self, part: &Part, op: WalOp) -> Result<()> {
         let seq = op.seq_no();
-        let w = self.writer.read();
+        let w = part.writer.read();
         let w = w.as_ref().ok_or_else(|| self.closed())?;
         match op {
             WalOp::Index {
@@ -466,7 +482,7 @@ impl Shard {
                 }
                 w.add_document(doc)
                     .map_err(|e| Error::tantivy(&self.name, e))?;
-                self.live.lock().insert(
+                part.live.lock().insert(
                     id,
                     LiveEntry {
                         version,
@@ -481,7 +497,7 @@ impl Shard {
                 id,
             } => {
                 w.delete_term(Term::from_field_text(self.fields.id, &id));
-                self.live.lock().insert(
+                part.live.lock().insert(
                     id,
                     LiveEntry {
                         version,
@@ -491,8 +507,8 @@ impl Shard {
                 );
             }
         }
-        let next = self.next_seq.load(Ordering::SeqCst).max(seq + 1);
-        self.next_seq.store(next, Ordering::SeqCst);
+        let next = part.next_seq.load(Ordering::SeqCst).max(seq + 1);
+        part.next_seq.store(next, Ordering::SeqCst);
         Ok(())
     }
 
@@ -516,9 +532,14 @@ impl Shard {
         write_meta(&self.dir, &meta)
     }
 
-    /// The current searcher (what `refresh` made visible).
-    pub fn searcher(&self) -> Searcher {
-        self.reader.searcher()
+    /// Number of primary shards.
+    pub fn shard_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The current searcher of every shard, in shard order (what `refresh` made visible).
+    pub fn searchers(&self) -> Vec<Searcher> {
+        self.parts.iter().map(|p| p.reader.searcher()).collect()
     }
 
     /// The index directory.
@@ -619,21 +640,263 @@ impl Shard {
         }))
     }
 
+    /// The shard `id` routes to.
+    fn part_for(&self, id: &str) -> &Part {
+        &self.parts[self.routing.shard(id)]
+    }
+
+    /// Applies prepared writes and makes them durable: each shard takes its documents (version
+    /// check, translog append, tantivy add) and syncs its translog once (group commit), shards
+    /// in parallel. Results are in `items`' order; a failed translog sync fails every write of
+    /// that shard (none of them is acknowledged).
+    pub(crate) fn write(&self, items: Vec<Prepared>) -> Vec<Result<WriteResult>> {
+        let n = items.len();
+        if self.parts.len() == 1 {
+            let (mut out, pos) = self.parts[0].apply_all(self, items);
+            if let Err(e) = self.parts[0].wal.sync(pos) {
+                fail_all(&mut out, &e);
+            }
+            return out;
+        }
+        let mut per: Vec<Vec<(usize, Prepared)>> =
+            (0..self.parts.len()).map(|_| Vec::new()).collect();
+        for (i, item) in items.into_iter().enumerate() {
+            per[self.routing.shard(&item.id)].push((i, item));
+        }
+        let jobs: Vec<(&Part, Mutex<Vec<(usize, Prepared)>>)> = self
+            .parts
+            .iter()
+            .zip(per)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(p, v)| (p, Mutex::new(v)))
+            .collect();
+        let done = each(&jobs, n >= PARALLEL_WRITE_MIN, |(part, items)| {
+            let items = std::mem::take(&mut *items.lock());
+            let (slots, items): (Vec<usize>, Vec<Prepared>) = items.into_iter().unzip();
+            let (mut out, pos) = part.apply_all(self, items);
+            if let Err(e) = part.wal.sync(pos) {
+                fail_all(&mut out, &e);
+            }
+            slots.into_iter().zip(out).collect::<Vec<_>>()
+        });
+        let mut out: Vec<Option<Result<WriteResult>>> = (0..n).map(|_| None).collect();
+        for (i, r) in done.into_iter().flatten() {
+            out[i] = Some(r);
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::es(500, "exception", "no write result"))))
+            .collect()
+    }
+
+    /// True when the live maps hold more than their budget (the caller should refresh).
+    pub(crate) fn needs_flush(&self) -> bool {
+        let share = LIVE_LIMIT_BYTES / self.parts.len();
+        self.parts
+            .iter()
+            .any(|p| p.live_bytes.load(Ordering::Relaxed) > share)
+    }
+
+    /// Realtime get (ES `GET /index/_doc/id`).
+    pub fn get(&self, id: &str) -> Result<Option<(u64, u64, Bytes)>> {
+        let part = self.part_for(id);
+        {
+            let live = part.live.lock();
+            if let Some(e) = live.get(id) {
+                return Ok(e.source.clone().map(|s| (e.version, e.seq_no, s)));
+            }
+        }
+        let Some((v, s, addr)) = part.lookup_committed(self, id)? else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = part
+            .reader
+            .searcher()
+            .doc(addr)
+            .map_err(|e| Error::tantivy(&self.name, e))?;
+        let src = doc
+            .get_first(self.fields.source)
+            .and_then(|v| tantivy::schema::Value::as_bytes(&v).map(Bytes::copy_from_slice))
+            .unwrap_or_default();
+        Ok(Some((v, s, src)))
+    }
+
+    /// Commits pending writes of every shard and makes them searchable (ES refresh + flush).
+    pub fn refresh(&self) -> Result<()> {
+        let dirty = self
+            .parts
+            .iter()
+            .filter(|p| p.dirty.load(Ordering::SeqCst))
+            .count();
+        each(&self.parts, dirty > 1, |p| p.refresh(self))
+            .into_iter()
+            .collect::<Result<Vec<()>>>()?;
+        Ok(())
+    }
+
+    /// Number of searchable segments (all shards).
+    pub fn segment_count(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| p.reader.searcher().segment_readers().len())
+            .sum()
+    }
+
+    /// True when writes are waiting for a refresh.
+    pub fn is_dirty(&self) -> bool {
+        self.parts.iter().any(|p| p.dirty.load(Ordering::SeqCst))
+    }
+
+    /// `(docs.count, docs.deleted, store bytes)` of what is searchable.
+    pub fn stats(&self) -> (u64, u64, u64) {
+        let mut docs = 0u64;
+        let mut deleted = 0u64;
+        for p in &self.parts {
+            let searcher = p.reader.searcher();
+            docs += searcher.num_docs();
+            for s in searcher.segment_readers() {
+                deleted += u64::from(s.num_deleted_docs());
+            }
+        }
+        (docs, deleted, dir_size(&self.dir))
+    }
+
+    /// Waits for background merges and releases the writers (on close).
+    pub(crate) fn close(&self) -> Result<()> {
+        for p in &self.parts {
+            p.dirty.store(true, Ordering::SeqCst);
+        }
+        self.refresh()?;
+        for p in &self.parts {
+            let Some(w) = p.writer.write().take() else {
+                continue;
+            };
+            let started = std::time::Instant::now();
+            w.wait_merging_threads()
+                .map_err(|e| Error::tantivy(&self.name, e))?;
+            tracing::debug!(index = %self.name, shard = p.num, ms = started.elapsed().as_millis() as u64, "merges finished");
+        }
+        Ok(())
+    }
+
+    fn closed(&self) -> Error {
+        Error::es(
+            400,
+            "index_closed_exception",
+            format!("closed index [{}]", self.name),
+        )
+        .with("index", self.name.clone())
+    }
+}
+
+fn fail_all(out: &mut [Result<WriteResult>], e: &Error) {
+    for r in out.iter_mut() {
+        if r.is_ok() {
+            *r = Err(crate::engine::store::clone_err(e));
+        }
+    }
+}
+
+impl Part {
+    /// Opens (or creates) shard `num` of `of` under the index directory `dir`; returns it with
+    /// its translog's records (replayed by the index, which owns the mapping) and the number of
+    /// torn-tail bytes truncated.
+    fn open(
+        name: &str,
+        dir: &Path,
+        num: usize,
+        of: usize,
+        opts: ShardOptions,
+    ) -> Result<(Part, Vec<WalOp>, u64)> {
+        let tv = |e| Error::tantivy(name, e);
+        let pdir = part_dir(dir, num);
+        let tdir = pdir.join("tantivy");
+        fs::create_dir_all(&tdir).map_err(|e| Error::io(&tdir, e))?;
+        let (schema, _) = build_schema();
+        let mmap = MmapDirectory::open(&tdir).map_err(|e| {
+            Error::es(
+                500,
+                "exception",
+                format!("cannot open {}: {e}", tdir.display()),
+            )
+        })?;
+        // indices written before `_id` lost its fast column keep their own schema: field ids and
+        // names are the same, only that option differs
+        let exists = Index::exists(&mmap).map_err(|e| {
+            Error::es(
+                500,
+                "exception",
+                format!("cannot open {}: {e}", tdir.display()),
+            )
+        })?;
+        let index = if exists {
+            Index::open(mmap).map_err(tv)?
+        } else {
+            Index::create(mmap, schema, tantivy::IndexSettings::default()).map_err(tv)?
+        };
+        index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
+        let threads = opts.writer_threads.max(1);
+        let writer: IndexWriter<SluiceDoc> = index
+            .writer_with_num_threads(
+                threads,
+                (opts.writer_memory_bytes / of).max(15_000_000 * threads),
+            )
+            .map_err(tv)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tv)?;
+        let (wal, replay) = Wal::open(&pdir.join("translog"), opts.fsync)?;
+        let part = Part {
+            num,
+            dir: pdir,
+            _index: index,
+            writer: RwLock::new(Some(writer)),
+            reader,
+            wal,
+            next_seq: AtomicU64::new(0),
+            live: Mutex::new(HashMap::new()),
+            live_bytes: AtomicUsize::new(0),
+            dirty: AtomicBool::new(false),
+            refresh_lock: Mutex::new(()),
+        };
+        let committed = part.committed_seq()?;
+        part.next_seq
+            .store(committed.map_or(0, |s| s + 1), Ordering::SeqCst);
+        Ok((part, replay.ops, replay.truncated_bytes))
+    }
+
+    /// The last sequence number the tantivy commit holds (`None`: nothing committed).
+    fn committed_seq(&self) -> Result<Option<u64>> {
+        Ok(self
+            ._index
+            .load_metas()
+            .map_err(|e| Error::tantivy("", e))?
+            .payload
+            .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+            .and_then(|v| v.get("seq_no").and_then(Value::as_u64)))
+    }
+
     /// Looks up the current version of `id` (live map, then the searcher).
-    fn current(&self, live: &HashMap<String, LiveEntry>, id: &str) -> Result<Option<(u64, u64)>> {
+    fn current(
+        &self,
+        index: &Shard,
+        live: &HashMap<String, LiveEntry>,
+        id: &str,
+    ) -> Result<Option<(u64, u64)>> {
         if let Some(e) = live.get(id) {
             return Ok(e.source.as_ref().map(|_| (e.version, e.seq_no)));
         }
-        Ok(self.lookup_committed(id)?.map(|(v, s, _)| (v, s)))
+        Ok(self.lookup_committed(index, id)?.map(|(v, s, _)| (v, s)))
     }
 
-    fn lookup_committed(&self, id: &str) -> Result<Option<(u64, u64, DocAddress)>> {
+    fn lookup_committed(&self, index: &Shard, id: &str) -> Result<Option<(u64, u64, DocAddress)>> {
         let searcher = self.reader.searcher();
-        let term = Term::from_field_text(self.fields.id, id);
+        let term = Term::from_field_text(index.fields.id, id);
         for (ord, seg) in searcher.segment_readers().iter().enumerate() {
             let inv = seg
-                .inverted_index(self.fields.id)
-                .map_err(|e| Error::tantivy(&self.name, e))?;
+                .inverted_index(index.fields.id)
+                .map_err(|e| Error::tantivy(&index.name, e))?;
             let Some(mut postings) = inv
                 .read_postings(&term, IndexRecordOption::Basic)
                 .map_err(|e| Error::io(&self.dir, e))?
@@ -663,16 +926,16 @@ impl Shard {
         Ok(None)
     }
 
-    /// Applies prepared writes: version check, translog append, tantivy add. Returns per-item
-    /// results and the translog position to sync before acknowledging.
-    pub(crate) fn apply(&self, items: Vec<Prepared>) -> (Vec<Result<WriteResult>>, u64) {
+    /// Applies prepared writes routed to this shard: version check, translog append, tantivy
+    /// add. Returns per-item results and the translog position to sync before acknowledging.
+    fn apply_all(&self, index: &Shard, items: Vec<Prepared>) -> (Vec<Result<WriteResult>>, u64) {
         let mut out = Vec::with_capacity(items.len());
         let mut pos = 0;
         let w = self.writer.read();
         for item in items {
             let r = match w.as_ref() {
-                Some(w) => self.apply_one(w, item, &mut pos),
-                None => Err(self.closed()),
+                Some(w) => self.apply_one(index, w, item, &mut pos),
+                None => Err(index.closed()),
             };
             out.push(r);
         }
@@ -683,6 +946,7 @@ impl Shard {
 
     fn apply_one(
         &self,
+        index: &Shard,
         w: &IndexWriter<SluiceDoc>,
         item: Prepared,
         pos: &mut u64,
@@ -698,7 +962,7 @@ impl Shard {
         let prev = if auto_id {
             None
         } else {
-            self.current(&live, &id)?
+            self.current(index, &live, &id)?
         };
         let seq_no = self.next_seq.fetch_add(1, Ordering::SeqCst);
         let (version, result) = match (op, prev) {
@@ -710,9 +974,9 @@ impl Shard {
                         "[{id}]: version conflict, document already exists (current version [{v}])"
                     ),
                 )
-                .with("index_uuid", self.uuid.clone())
-                .with("shard", "0")
-                .with("index", self.name.clone()));
+                .with("index_uuid", index.uuid.clone())
+                .with("shard", self.num.to_string())
+                .with("index", index.name.clone()));
             }
             (OpType::Delete, None) => {
                 // ES still assigns a seq_no and a version for a not_found delete
@@ -734,7 +998,7 @@ impl Shard {
                     id: id.clone(),
                 });
                 if result == DocResult::Deleted {
-                    w.delete_term(Term::from_field_text(self.fields.id, &id));
+                    w.delete_term(Term::from_field_text(index.fields.id, &id));
                 }
                 live.insert(
                     id.clone(),
@@ -757,12 +1021,12 @@ impl Shard {
                 *pos = self
                     .wal
                     .append_index(seq_no, version, &id, &source, auto_id);
-                let doc = self.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
+                let doc = index.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
                 if prev.is_some() {
-                    w.delete_term(Term::from_field_text(self.fields.id, &id));
+                    w.delete_term(Term::from_field_text(index.fields.id, &id));
                 }
                 if let Err(e) = w.add_document(doc) {
-                    return Err(Error::tantivy(&self.name, e));
+                    return Err(Error::tantivy(&index.name, e));
                 }
                 self.live_bytes
                     .fetch_add(id.len() + source.len() + 64, Ordering::Relaxed);
@@ -777,7 +1041,7 @@ impl Shard {
             }
         }
         Ok(WriteResult {
-            index: self.name.clone(),
+            index: index.name.clone(),
             id,
             version,
             seq_no,
@@ -786,41 +1050,8 @@ impl Shard {
         })
     }
 
-    /// Makes translog records up to `pos` durable.
-    pub(crate) fn sync(&self, pos: u64) -> Result<()> {
-        self.wal.sync(pos)
-    }
-
-    /// True when the live map holds more than its budget (the caller should refresh).
-    pub(crate) fn needs_flush(&self) -> bool {
-        self.live_bytes.load(Ordering::Relaxed) > LIVE_LIMIT_BYTES
-    }
-
-    /// Realtime get (ES `GET /index/_doc/id`).
-    pub fn get(&self, id: &str) -> Result<Option<(u64, u64, Bytes)>> {
-        {
-            let live = self.live.lock();
-            if let Some(e) = live.get(id) {
-                return Ok(e.source.clone().map(|s| (e.version, e.seq_no, s)));
-            }
-        }
-        let Some((v, s, addr)) = self.lookup_committed(id)? else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = self
-            .reader
-            .searcher()
-            .doc(addr)
-            .map_err(|e| Error::tantivy(&self.name, e))?;
-        let src = doc
-            .get_first(self.fields.source)
-            .and_then(|v| tantivy::schema::Value::as_bytes(&v).map(Bytes::copy_from_slice))
-            .unwrap_or_default();
-        Ok(Some((v, s, src)))
-    }
-
-    /// Commits pending writes and makes them searchable (ES refresh + flush).
-    pub fn refresh(&self) -> Result<()> {
+    /// Commits this shard's pending writes and makes them searchable.
+    fn refresh(&self, index: &Shard) -> Result<()> {
         let _g = self.refresh_lock.lock();
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
@@ -835,67 +1066,23 @@ impl Shard {
         let generation = self.wal.roll()?;
         let payload = json!({"seq_no": last_seq.checked_sub(1), "translog_generation": generation})
             .to_string();
-        let tv = |e| Error::tantivy(&self.name, e);
+        let tv = |e| Error::tantivy(&index.name, e);
         let mut pc = w.prepare_commit().map_err(tv)?;
         pc.set_payload(&payload);
         pc.commit().map_err(tv)?;
         self.reader.reload().map_err(tv)?;
         self.live.lock().clear();
         self.live_bytes.store(0, Ordering::Relaxed);
-        self.refreshed_seq.store(last_seq, Ordering::SeqCst);
         drop(guard);
         tracing::debug!(
-            index = %self.name,
+            index = %index.name,
+            shard = self.num,
             wait_ms = locked.as_millis() as u64,
             writes_blocked_ms = (started.elapsed() - locked).as_millis() as u64,
             "refreshed"
         );
         self.wal.trim_below(generation)?;
         Ok(())
-    }
-
-    /// Number of searchable segments.
-    pub fn segment_count(&self) -> usize {
-        self.reader.searcher().segment_readers().len()
-    }
-
-    /// True when writes are waiting for a refresh.
-    pub fn is_dirty(&self) -> bool {
-        self.dirty.load(Ordering::SeqCst)
-    }
-
-    /// `(docs.count, docs.deleted, store bytes)` of what is searchable.
-    pub fn stats(&self) -> (u64, u64, u64) {
-        let searcher = self.reader.searcher();
-        let mut deleted = 0u64;
-        for s in searcher.segment_readers() {
-            deleted += u64::from(s.num_deleted_docs());
-        }
-        let size = dir_size(&self.dir);
-        (searcher.num_docs(), deleted, size)
-    }
-
-    /// Waits for background merges and releases the writer (on close).
-    pub(crate) fn close(&self) -> Result<()> {
-        self.dirty.store(true, Ordering::SeqCst);
-        self.refresh()?;
-        let Some(w) = self.writer.write().take() else {
-            return Ok(());
-        };
-        let started = std::time::Instant::now();
-        w.wait_merging_threads()
-            .map_err(|e| Error::tantivy(&self.name, e))?;
-        tracing::debug!(index = %self.name, ms = started.elapsed().as_millis() as u64, "merges finished");
-        Ok(())
-    }
-
-    fn closed(&self) -> Error {
-        Error::es(
-            400,
-            "index_closed_exception",
-            format!("closed index [{}]", self.name),
-        )
-        .with("index", self.name.clone())
     }
 }
 

@@ -26,10 +26,14 @@ pub struct StoreConfig {
     pub data_dir: PathBuf,
     /// How often pending writes become searchable; default 1 s. `None` = only on explicit refresh.
     pub refresh_interval: Option<Duration>,
-    /// tantivy indexing memory per index; default 64 MiB (the floor is 15 MB per thread).
+    /// tantivy indexing memory per index, shared by its shards; default 64 MiB (the floor is
+    /// 15 MB per indexing thread).
     pub writer_memory_bytes: usize,
-    /// Indexing threads per index; default 2.
+    /// Indexing threads per shard; default 2.
     pub writer_threads: usize,
+    /// Primary shards of an index created without `index.number_of_shards` (auto-created ones
+    /// among them); default [`default_shards`]: half the cores, 1 to 8.
+    pub default_shards: usize,
     /// Bytes of write requests being processed at once; above it writes get 429
     /// `es_rejected_execution_exception`. Default 512 MiB.
     pub max_inflight_bytes: usize,
@@ -50,12 +54,23 @@ impl std::fmt::Debug for StoreConfig {
             .field("refresh_interval", &self.refresh_interval)
             .field("writer_memory_bytes", &self.writer_memory_bytes)
             .field("writer_threads", &self.writer_threads)
+            .field("default_shards", &self.default_shards)
             .field("max_inflight_bytes", &self.max_inflight_bytes)
             .field("fsync", &self.fsync)
             .field("disk_watermarks", &self.disk_watermarks)
             .field("disk_check_interval", &self.disk_check_interval)
             .finish_non_exhaustive()
     }
+}
+
+/// The default number of primary shards: half the cores (each shard indexes on
+/// [`StoreConfig::writer_threads`] threads, 2 by default, so the shards' indexing threads match
+/// the cores, while request parsing runs on the request threads), at least 1 and at most 8 (a
+/// search reads every shard: more shards than that cost queries more than they give writes).
+/// One shard on a 2-core machine, 8 on a 16-core one.
+pub fn default_shards() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores / 2).clamp(1, 8)
 }
 
 impl StoreConfig {
@@ -66,6 +81,7 @@ impl StoreConfig {
             refresh_interval: Some(Duration::from_secs(1)),
             writer_memory_bytes: 64 << 20,
             writer_threads: 2,
+            default_shards: default_shards(),
             max_inflight_bytes: 512 << 20,
             fsync: true,
             disk_watermarks: crate::engine::disk::Watermarks::default(),
@@ -504,6 +520,11 @@ impl Store {
             created_ms: now_ms(),
             mapping,
             replicas: settings.replicas,
+            shards: settings.shards.unwrap_or(
+                self.config
+                    .default_shards
+                    .clamp(1, crate::engine::routing::MAX_SHARDS) as u32,
+            ),
             refresh_interval: settings.refresh_interval,
             settings: settings.rendered,
         };
@@ -667,7 +688,10 @@ impl Store {
                 "routing".into(),
                 json!({"allocation": {"include": {"_tier_preference": "data_content"}}}),
             );
-            index.insert("number_of_shards".into(), Value::from("1"));
+            index.insert(
+                "number_of_shards".into(),
+                Value::from(meta.shards.to_string()),
+            );
             index.insert("provided_name".into(), Value::from(meta.name.clone()));
             index.insert(
                 "creation_date".into(),
@@ -697,8 +721,13 @@ impl Store {
         for s in &shards {
             s.refresh()?;
         }
-        let n = shards.len();
-        Ok(json!({"_shards": {"total": n * 2, "successful": n, "failed": 0}}))
+        // ES counts shard copies: every primary with its replicas (unassigned here)
+        let primaries: usize = shards.iter().map(|s| s.shard_count()).sum();
+        let total: usize = shards
+            .iter()
+            .map(|s| s.shard_count() * (1 + s.meta().replicas as usize))
+            .sum();
+        Ok(json!({"_shards": {"total": total, "successful": primaries, "failed": 0}}))
     }
 
     /// `GET /_cat/indices[/{target}]`.
@@ -718,7 +747,7 @@ impl Store {
                     status: "open",
                     index: s.name.clone(),
                     uuid: s.uuid.clone(),
-                    pri: 1,
+                    pri: meta.shards,
                     rep: meta.replicas,
                     docs_count: count,
                     docs_deleted: deleted,
@@ -732,9 +761,12 @@ impl Store {
     /// `GET /_cluster/health`.
     pub fn cluster_health(&self) -> Value {
         let shards: Vec<Arc<Shard>> = self.indices.read().values().cloned().collect();
-        let unassigned: u32 = shards.iter().map(|s| s.meta().replicas).sum();
+        let unassigned: u32 = shards
+            .iter()
+            .map(|s| s.meta().replicas * s.shard_count() as u32)
+            .sum();
         let status = if unassigned == 0 { "green" } else { "yellow" };
-        let active = shards.len();
+        let active: usize = shards.iter().map(|s| s.shard_count()).sum();
         let total = active as u32 + unassigned;
         let pct = if total == 0 {
             100.0
@@ -791,9 +823,8 @@ impl Store {
         let _guard = self.admit(source.len())?;
         let shard = self.shard_for_write(index)?;
         let prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
-        let (mut results, pos) = shard.apply(vec![prepared]);
-        shard.sync(pos)?;
-        let r = results
+        let r = shard
+            .write(vec![prepared])
             .pop()
             .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
         self.after_write(&[shard], refresh)?;
@@ -804,9 +835,8 @@ impl Store {
     pub fn delete_doc(&self, index: &str, id: &str, refresh: Refresh) -> Result<WriteResult> {
         let shard = self.shard(index)?;
         let prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
-        let (mut results, pos) = shard.apply(vec![prepared]);
-        shard.sync(pos)?;
-        let r = results
+        let r = shard
+            .write(vec![prepared])
             .pop()
             .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
         self.after_write(&[shard], refresh)?;
@@ -879,13 +909,8 @@ impl Store {
                     }
                 }
             }
-            let (results, pos) = shard.apply(prepared);
-            let synced = shard.sync(pos);
-            for ((i, kind, id), r) in slots.into_iter().zip(results) {
-                let outcome = match (&synced, r) {
-                    (Err(e), Ok(_)) => Err(clone_err(e)),
-                    (_, r) => r,
-                };
+            let results = shard.write(prepared);
+            for ((i, kind, id), outcome) in slots.into_iter().zip(results) {
                 items[i] = Some(BulkItem {
                     op: kind,
                     index: index.clone(),
@@ -977,7 +1002,7 @@ fn already_exists(name: &str, uuid: &str) -> Error {
     .with("index", name)
 }
 
-fn clone_err(e: &Error) -> Error {
+pub(crate) fn clone_err(e: &Error) -> Error {
     let mut out = Error::es(e.status(), e.es_type(), e.reason());
     if let Error::Es { extra, .. } = e {
         for (k, v) in extra.iter() {

@@ -75,8 +75,9 @@ impl SearchParams {
     }
 }
 
-/// One searched index: its shard and the searcher (the snapshot) every phase of one request
-/// reads, so that matching and fetching see the same segments (a point in time keeps it).
+/// One searched shard: its index and the shard's searcher (the snapshot) every phase of one
+/// request reads, so that matching and fetching see the same segments (a point in time keeps
+/// it). An index of N shards is N targets, merged as ES merges shard results.
 #[derive(Clone)]
 pub(crate) struct Target {
     pub(crate) shard: Arc<Shard>,
@@ -84,12 +85,12 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// The shard with its current searcher.
-    pub(crate) fn current(shard: &Arc<Shard>) -> Target {
-        Target {
-            shard: Arc::clone(shard),
-            searcher: shard.searcher(),
-        }
+    /// Every shard of `index` with its current searcher.
+    pub(crate) fn current(index: &Arc<Shard>) -> impl Iterator<Item = Target> + '_ {
+        index.searchers().into_iter().map(|searcher| Target {
+            shard: Arc::clone(index),
+            searcher,
+        })
     }
 }
 
@@ -1036,7 +1037,7 @@ fn sort_value(src: &aggs::Source, doc: u32, key: &SortKey, buf: &mut Vec<f64>) -
 
 /// `_search` over `shards` (their current searchers).
 pub fn search(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams) -> Result<Value> {
-    let targets: Vec<Target> = shards.iter().map(Target::current).collect();
+    let targets: Vec<Target> = shards.iter().flat_map(Target::current).collect();
     search_targets(&targets, body, params, None)
 }
 
@@ -1328,9 +1329,9 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
 /// `_count`.
 pub fn count(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams) -> Result<Value> {
     let req = parse_request(body, params, true)?;
-    let targets: Vec<Target> = shards.iter().map(Target::current).collect();
+    let targets: Vec<Target> = shards.iter().flat_map(Target::current).collect();
     let out = execute(&targets, &req, 0)?;
-    let n = shards.len();
+    let n = targets.len();
     Ok(
         json!({"count": out.total, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}),
     )

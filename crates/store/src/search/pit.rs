@@ -283,11 +283,10 @@ impl Store {
             ]));
         };
         let ka = keep_alive(ka)?;
-        let targets: Vec<Target> = self
-            .resolve(target, opts)?
-            .iter()
-            .map(|name| self.shard(name).map(|s| Target::current(&s)))
-            .collect::<Result<_>>()?;
+        let mut targets: Vec<Target> = Vec::new();
+        for name in self.resolve(target, opts)? {
+            targets.extend(Target::current(&self.shard(&name)?));
+        }
         let id = self.pits().open(targets, ka, Instant::now())?;
         Ok(json!({ "id": id }))
     }

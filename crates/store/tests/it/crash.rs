@@ -79,6 +79,15 @@ fn acknowledged_writes_survive_kill_9() {
     let addr = free_addr();
     let mut server = start(dir.path(), addr);
 
+    // Three shards: each has its own translog, replayed on its own after the kill.
+    let created = json(
+        addr,
+        "PUT",
+        "/crash",
+        Some(&serde_json::json!({"settings": {"number_of_shards": 3}})),
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+
     // A single-document write, acknowledged with 201, before the flood.
     let single = json(
         addr,

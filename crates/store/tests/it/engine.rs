@@ -394,6 +394,7 @@ fn missing_index_and_window_errors() {
 mod fuzz;
 mod props;
 mod queries;
+mod sharded;
 
 /// A large bulk is converted on several threads; dynamic mapping must still follow request
 /// order: the first document with a new field decides its type, later conflicting ones fail.

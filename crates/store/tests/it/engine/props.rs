@@ -1,6 +1,6 @@
 //! Property tests: aggregation results equal a brute-force computation over the same random
 //! documents (terms, avg, date_histogram, sub-aggregations; > 2,048 docs per segment;
-//! low-cardinality terms; several segments).
+//! low-cardinality terms; several segments; several shards, whose results merge).
 
 use std::collections::BTreeMap;
 
@@ -64,7 +64,7 @@ fn index_docs(store: &Store, batches: &[Vec<Doc>]) {
     }
 }
 
-fn run(batches: &[Vec<Doc>]) -> Value {
+fn run(batches: &[Vec<Doc>], shards: u32) -> Value {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut c = StoreConfig::new(dir.path());
     c.refresh_interval = None;
@@ -74,9 +74,11 @@ fn run(batches: &[Vec<Doc>]) -> Value {
     store
         .create_index(
             "p",
-            Some(&json!({"mappings": {"properties": {
+            Some(
+                &json!({"settings": {"number_of_shards": shards}, "mappings": {"properties": {
                 "@timestamp": {"type": "date"}, "level": {"type": "keyword"},
-                "user": {"type": "keyword"}, "duration": {"type": "float"}}}})),
+                "user": {"type": "keyword"}, "duration": {"type": "float"}}}}),
+            ),
         )
         .unwrap_or_else(|e| panic!("{e}"));
     index_docs(&store, batches);
@@ -100,9 +102,9 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-fn check(batches: &[Vec<Doc>]) {
+fn check(batches: &[Vec<Doc>], shards: u32) {
     let docs: Vec<&Doc> = batches.iter().flatten().collect();
-    let resp = run(batches);
+    let resp = run(batches, shards);
     let aggs = &resp["aggregations"];
     assert_eq!(
         resp["hits"]["total"]["value"],
@@ -229,19 +231,19 @@ proptest! {
     #[test]
     fn big_segment_low_cardinality(users in 1u8..4, docs in proptest::collection::vec(doc_strategy(3), 2100..2600)) {
         let docs: Vec<Doc> = docs.into_iter().map(|mut d| { d.user = d.user.map(|u| u % users); d }).collect();
-        check(&[docs]);
+        check(&[docs], 1);
     }
 
     /// Every document has a user: single-valued columns take the block (column-at-a-time) path.
     #[test]
     fn all_fields_present(docs in proptest::collection::vec(doc_strategy(4), 1..3000)) {
         let docs: Vec<Doc> = docs.into_iter().map(|mut d| { d.user = Some(d.user.unwrap_or(0)); d }).collect();
-        check(&[docs]);
+        check(&[docs], 2);
     }
 
-    /// Several segments (one per refresh) with small random batches.
+    /// Several segments (one per refresh) with small random batches, in 1 to 5 shards.
     #[test]
-    fn many_segments(batches in proptest::collection::vec(proptest::collection::vec(doc_strategy(6), 1..200), 1..5)) {
-        check(&batches);
+    fn many_segments(shards in 1u32..6, batches in proptest::collection::vec(proptest::collection::vec(doc_strategy(6), 1..200), 1..5)) {
+        check(&batches, shards);
     }
 }
