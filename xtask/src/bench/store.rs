@@ -1,5 +1,5 @@
 //! `cargo xtask bench store [--docs N] [--batch B] [--connections C] [--runs R] [--keep]
-//! [--bin PATH]`
+//! [--bin PATH] [--server-cpus LIST] [--shards N]`
 //!
 //! Builds `sluice-store` in release (or runs the binary at PATH, e.g. an older build to compare
 //! with), starts it on a fresh data directory under `target/bench-store`, bulk-ingests N seed
@@ -9,7 +9,10 @@
 //! corpus from disk), so that on a small machine the load generator does not take CPU from the
 //! server while it is measured. Then it times the three dashboard queries (actions per
 //! user, levels per hour, average duration per action): the median of R runs (default 7) after
-//! one warm-up, as seen by the client, with the server's own `took`.
+//! one warm-up, as seen by the client, with the server's own `took`. `--server-cpus 0-3` pins
+//! the server to those cores with `taskset` (the scaling measurement: the store sizes its
+//! default shard count and threads from the cores it may use), `--shards N` overrides its
+//! default shard count.
 //!
 //! Documents come from a small deterministic generator in this file (seed shape: timestamp,
 //! level, message, user, action, duration, source, tags), spread evenly over one day.
@@ -33,6 +36,8 @@ struct Opts {
     runs: usize,
     keep: bool,
     bin: Option<std::path::PathBuf>,
+    server_cpus: Option<String>,
+    shards: Option<usize>,
 }
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
@@ -43,6 +48,8 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         runs: 7,
         keep: false,
         bin: None,
+        server_cpus: None,
+        shards: None,
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -53,9 +60,14 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
             "--runs" => o.runs = super::value(&mut it, "--runs")?,
             "--keep" => o.keep = true,
             "--bin" => o.bin = Some(it.next().context("--bin needs a path")?.into()),
+            "--server-cpus" => {
+                o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone())
+            }
+            "--shards" => o.shards = Some(super::value(&mut it, "--shards")?),
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench store [--docs N] [--batch B] \
-                 [--connections C] [--runs R] [--keep] [--bin PATH]"
+                 [--connections C] [--runs R] [--keep] [--bin PATH] [--server-cpus LIST] \
+                 [--shards N]"
             ),
         }
     }
@@ -91,9 +103,19 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         let l = TcpListener::bind("127.0.0.1:0")?;
         l.local_addr()?
     };
+    let mut cmd = match &o.server_cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(&bin);
+            c
+        }
+        None => Command::new(&bin),
+    };
+    if let Some(n) = o.shards {
+        cmd.arg("--shards").arg(n.to_string());
+    }
     let mut server = Server(
-        Command::new(&bin)
-            .arg("--data-dir")
+        cmd.arg("--data-dir")
             .arg(&data)
             .arg("--listen")
             .arg(addr.to_string())
