@@ -1,5 +1,5 @@
 //! `cargo xtask bench store [--docs N] [--batch B] [--connections C] [--runs R] [--keep]
-//! [--bin PATH] [--server-cpus LIST] [--shards N]`
+//! [--bin PATH] [--server-cpus LIST] [--shards N] [--writer-threads N]`
 //!
 //! Builds `sluice-store` in release (or runs the binary at PATH, e.g. an older build to compare
 //! with), starts it on a fresh data directory under `target/bench-store`, bulk-ingests N seed
@@ -12,7 +12,7 @@
 //! one warm-up, as seen by the client, with the server's own `took`. `--server-cpus 0-3` pins
 //! the server to those cores with `taskset` (the scaling measurement: the store sizes its
 //! default shard count and threads from the cores it may use), `--shards N` overrides its
-//! default shard count.
+//! default shard count, `--writer-threads N` its indexing threads per shard.
 //!
 //! Documents come from a small deterministic generator in this file (seed shape: timestamp,
 //! level, message, user, action, duration, source, tags), spread evenly over one day.
@@ -38,6 +38,7 @@ struct Opts {
     bin: Option<std::path::PathBuf>,
     server_cpus: Option<String>,
     shards: Option<usize>,
+    writer_threads: Option<usize>,
 }
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
@@ -50,6 +51,7 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         bin: None,
         server_cpus: None,
         shards: None,
+        writer_threads: None,
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -64,10 +66,13 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
                 o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone())
             }
             "--shards" => o.shards = Some(super::value(&mut it, "--shards")?),
+            "--writer-threads" => {
+                o.writer_threads = Some(super::value(&mut it, "--writer-threads")?)
+            }
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench store [--docs N] [--batch B] \
                  [--connections C] [--runs R] [--keep] [--bin PATH] [--server-cpus LIST] \
-                 [--shards N]"
+                 [--shards N] [--writer-threads N]"
             ),
         }
     }
@@ -113,6 +118,9 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     };
     if let Some(n) = o.shards {
         cmd.arg("--shards").arg(n.to_string());
+    }
+    if let Some(n) = o.writer_threads {
+        cmd.arg("--writer-threads").arg(n.to_string());
     }
     let mut server = Server(
         cmd.arg("--data-dir")

@@ -67,6 +67,9 @@ struct Args {
     /// indices among them), 1 to 1024. Default: half the cores, 1 to 8.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     shards: Option<u16>,
+    /// Indexing threads per shard (default 1 when an index has several shards, else 2).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
+    writer_threads: Option<u8>,
 }
 
 fn main() -> ExitCode {
@@ -135,6 +138,9 @@ fn try_main() -> anyhow::Result<()> {
         config.disk_watermarks = marks;
         if let Some(n) = args.shards {
             config.default_shards = usize::from(n);
+        }
+        if let Some(n) = args.writer_threads {
+            config.writer_threads = usize::from(n);
         }
         let store = Store::open(config)
             .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;

@@ -357,8 +357,9 @@ fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
 /// Shard tuning taken from the store config.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ShardOptions {
-    /// Indexing memory of a whole index, shared by its shards (each gets at least tantivy's
-    /// minimum per thread).
+    /// Indexing memory of each shard (at least tantivy's minimum per thread): not divided by
+    /// the shard count, since with a 1 s refresh the segment a thread writes is bounded by
+    /// time, and smaller budgets only made more, smaller segments to merge.
     pub writer_memory_bytes: usize,
     /// Indexing threads per shard.
     pub writer_threads: usize,
@@ -413,7 +414,7 @@ impl Shard {
         let (_, fields) = build_schema();
         let nums: Vec<usize> = (0..n).collect();
         let name = meta.name.clone();
-        let parts = each(&nums, n > 1, |&num| Part::open(&name, dir, num, n, opts))
+        let parts = each(&nums, n > 1, |&num| Part::open(&name, dir, num, opts))
             .into_iter()
             .collect::<Result<Vec<(Part, Vec<WalOp>, u64)>>>()?;
         let mut index = Shard {
@@ -797,14 +798,13 @@ fn fail_all(out: &mut [Result<WriteResult>], e: &Error) {
 }
 
 impl Part {
-    /// Opens (or creates) shard `num` of `of` under the index directory `dir`; returns it with
+    /// Opens (or creates) shard `num` under the index directory `dir`; returns it with
     /// its translog's records (replayed by the index, which owns the mapping) and the number of
     /// torn-tail bytes truncated.
     fn open(
         name: &str,
         dir: &Path,
         num: usize,
-        of: usize,
         opts: ShardOptions,
     ) -> Result<(Part, Vec<WalOp>, u64)> {
         let tv = |e| Error::tantivy(name, e);
@@ -838,7 +838,7 @@ impl Part {
         let writer: IndexWriter<SluiceDoc> = index
             .writer_with_num_threads(
                 threads,
-                (opts.writer_memory_bytes / of).max(15_000_000 * threads),
+                opts.writer_memory_bytes.max(15_000_000 * threads),
             )
             .map_err(tv)?;
         let reader = index
@@ -932,13 +932,18 @@ impl Part {
         let mut out = Vec::with_capacity(items.len());
         let mut pos = 0;
         let w = self.writer.read();
+        // the live map is taken once for the batch: concurrent requests writing this shard
+        // take turns per batch, not per document (no lock hand-off, and the translog's buffer
+        // stays with one thread)
+        let mut live = self.live.lock();
         for item in items {
             let r = match w.as_ref() {
-                Some(w) => self.apply_one(index, w, item, &mut pos),
+                Some(w) => self.apply_one(index, w, &mut live, item, &mut pos),
                 None => Err(index.closed()),
             };
             out.push(r);
         }
+        drop(live);
         drop(w);
         self.dirty.store(true, Ordering::SeqCst);
         (out, pos)
@@ -948,6 +953,7 @@ impl Part {
         &self,
         index: &Shard,
         w: &IndexWriter<SluiceDoc>,
+        live: &mut HashMap<String, LiveEntry>,
         item: Prepared,
         pos: &mut u64,
     ) -> Result<WriteResult> {
@@ -958,11 +964,10 @@ impl Part {
             source,
             doc,
         } = item;
-        let mut live = self.live.lock();
         let prev = if auto_id {
             None
         } else {
-            self.current(index, &live, &id)?
+            self.current(index, live, &id)?
         };
         let seq_no = self.next_seq.fetch_add(1, Ordering::SeqCst);
         let (version, result) = match (op, prev) {

@@ -26,8 +26,8 @@ pub struct StoreConfig {
     pub data_dir: PathBuf,
     /// How often pending writes become searchable; default 1 s. `None` = only on explicit refresh.
     pub refresh_interval: Option<Duration>,
-    /// tantivy indexing memory per index, shared by its shards; default 64 MiB (the floor is
-    /// 15 MB per indexing thread).
+    /// tantivy indexing memory per shard; default 64 MiB (the floor is 15 MB per indexing
+    /// thread).
     pub writer_memory_bytes: usize,
     /// Indexing threads per shard; default 2.
     pub writer_threads: usize,

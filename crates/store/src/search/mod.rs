@@ -14,7 +14,7 @@ use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::aggs::{self, Agg};
-use crate::engine::shard::Shard;
+use crate::engine::shard::{IndexMeta, Shard};
 use crate::engine::store::Resolve;
 use crate::error::{Error, Result};
 use crate::mapping::FieldType;
@@ -701,16 +701,23 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     let mut hits: Vec<Hit> = Vec::new();
     let mut states = aggs::new_states(&req.aggs);
     let mut max_score: Option<f32> = None;
-    for (si, target) in targets.iter().enumerate() {
-        let shard = &target.shard;
-        let meta = shard.meta();
-        let mapping = &meta.mapping;
-        let ctx = query::Ctx {
-            mapping,
-            fields: shard.fields,
+    // every target (shard) compiles the query against its index's mapping and weighs it with
+    // its own searcher (per-shard statistics, as ES scores by default)
+    let metas: Vec<IndexMeta> = targets.iter().map(|t| t.shard.meta()).collect();
+    let ctxs: Vec<query::Ctx<'_>> = targets
+        .iter()
+        .zip(&metas)
+        .map(|(t, meta)| query::Ctx {
+            mapping: &meta.mapping,
+            fields: t.shard.fields,
             now_ms: now,
-        };
-        let q: Box<dyn Query> = query::compile(&req.query, &ctx)?;
+        })
+        .collect();
+    let mut weights: Vec<Box<dyn tantivy::query::Weight>> = Vec::with_capacity(targets.len());
+    for ((target, meta), ctx) in targets.iter().zip(&metas).zip(&ctxs) {
+        let shard = &target.shard;
+        let mapping = &meta.mapping;
+        let q: Box<dyn Query> = query::compile(&req.query, ctx)?;
         // validate field sorts against the mapping
         for k in &sort {
             if let SortKey::Field { field, .. } = k
@@ -723,96 +730,103 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             }
         }
         let searcher = &target.searcher;
-        let tv = |e| Error::tantivy(&shard.name, e);
         let enable = if scoring {
             EnableScoring::enabled_from_searcher(searcher)
         } else {
             EnableScoring::disabled_from_searcher(searcher)
         };
-        let weight = q.weight(enable).map_err(tv)?;
-        let segments = searcher.segment_readers();
-        let bases: Vec<u32> = segments
-            .iter()
-            .scan(0u32, |acc, seg| {
-                let base = *acc;
-                *acc += seg.max_doc();
-                Some(base)
-            })
-            .collect();
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let tasks = split_segments(segments, cores);
-        let run = |t: usize| -> Result<SegOut> {
-            let (ord, range) = tasks[t];
-            run_segment(
-                req,
-                &Collect {
-                    sort: &sort,
-                    after: after.as_deref(),
-                    scoring,
-                    want_hits,
-                },
-                &segments[ord],
-                (ord, bases[ord]),
-                range,
-                si,
-                weight.as_ref(),
-                mapping,
-                &ctx,
-                &shard.name,
-            )
-        };
-        let threads = cores.min(tasks.len());
-        let outs: Vec<Result<SegOut>> = if threads <= 1 {
-            (0..tasks.len()).map(run).collect()
-        } else {
-            // each thread takes the next task when done (tasks differ in cost); results are
-            // merged in task order, so that float sums do not depend on scheduling
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let mut done: Vec<(usize, Result<SegOut>)> = std::thread::scope(|sc| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let (run, next, n) = (&run, &next, tasks.len());
-                        sc.spawn(move || {
-                            let mut out = Vec::new();
-                            loop {
-                                let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                if t >= n {
-                                    return out;
-                                }
-                                out.push((t, run(t)));
+        weights.push(q.weight(enable).map_err(|e| Error::tantivy(&shard.name, e))?);
+    }
+    // the segments of all shards, split into tasks of similar size for one pool of threads
+    let bases: Vec<Vec<u32>> = targets
+        .iter()
+        .map(|t| {
+            t.searcher
+                .segment_readers()
+                .iter()
+                .scan(0u32, |acc, seg| {
+                    let base = *acc;
+                    *acc += seg.max_doc();
+                    Some(base)
+                })
+                .collect()
+        })
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let tasks = split_segments(targets, cores);
+    let how = Collect {
+        sort: &sort,
+        after: after.as_deref(),
+        scoring,
+        want_hits,
+    };
+    let run = |t: usize| -> Result<SegOut> {
+        let (si, ord, range) = tasks[t];
+        let target = &targets[si];
+        run_segment(
+            req,
+            &how,
+            &target.searcher.segment_readers()[ord],
+            (ord, bases[si][ord]),
+            range,
+            si,
+            weights[si].as_ref(),
+            &metas[si].mapping,
+            &ctxs[si],
+            &target.shard.name,
+        )
+    };
+    let threads = cores.min(tasks.len());
+    let outs: Vec<Result<SegOut>> = if threads <= 1 {
+        (0..tasks.len()).map(run).collect()
+    } else {
+        // each thread takes the next task when done (tasks differ in cost); results are
+        // merged in task order, so that float sums do not depend on scheduling
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Result<SegOut>)> = std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (run, next, n) = (&run, &next, tasks.len());
+                    sc.spawn(move || {
+                        let mut out = Vec::new();
+                        loop {
+                            let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if t >= n {
+                                return out;
                             }
-                        })
+                            out.push((t, run(t)));
+                        }
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            vec![(
-                                usize::MAX,
-                                Err(Error::es(500, "exception", "search thread panicked")),
-                            )]
-                        })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![(
+                            usize::MAX,
+                            Err(Error::es(500, "exception", "search thread panicked")),
+                        )]
                     })
-                    .collect()
-            });
-            done.sort_by_key(|(t, _)| *t);
-            done.into_iter().map(|(_, out)| out).collect()
-        };
-        for out in outs {
-            let out = out?;
-            total += out.total;
-            if let Some(m) = out.max_score {
-                max_score = Some(max_score.map_or(m, |x: f32| x.max(m)));
-            }
-            hits.extend(out.hits);
-            if hits.len() >= want_hits * 2 + 64 {
-                hits.sort_by(|a, b| cmp_hits(&sort, a, b));
-                hits.truncate(want_hits);
-            }
-            if let Some(st) = out.states {
-                aggs::merge(&mut states, st);
-            }
+                })
+                .collect()
+        });
+        done.sort_by_key(|(t, _)| *t);
+        done.into_iter().map(|(_, out)| out).collect()
+    };
+    for out in outs {
+        let out = out?;
+        total += out.total;
+        if let Some(m) = out.max_score {
+            max_score = Some(max_score.map_or(m, |x: f32| x.max(m)));
+        }
+        hits.extend(out.hits);
+        if hits.len() >= want_hits * 2 + 64 {
+            hits.sort_by(|a, b| cmp_hits(&sort, a, b));
+            hits.truncate(want_hits);
+        }
+        if let Some(st) = out.states {
+            aggs::merge(&mut states, st);
         }
     }
     hits.sort_by(|a, b| cmp_hits(&sort, a, b));
@@ -828,33 +842,41 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
 /// Smallest doc range of one segment searched as its own task.
 const MIN_TASK_DOCS: u32 = 8192;
 
-/// Splits the segments into `(segment ordinal, doc range)` tasks of similar size, so that one big
-/// merged segment does not leave the other cores idle: about two tasks per core, largest first.
-fn split_segments(segments: &[tantivy::SegmentReader], cores: usize) -> Vec<(usize, (u32, u32))> {
-    let total: u64 = segments.iter().map(|s| u64::from(s.max_doc())).sum();
+/// Splits the segments of every target into `(target, segment ordinal, doc range)` tasks of
+/// similar size, so that one big merged segment (or one big shard) does not leave the other cores
+/// idle: about two tasks per core, largest first.
+fn split_segments(targets: &[Target], cores: usize) -> Vec<(usize, usize, (u32, u32))> {
+    let total: u64 = targets
+        .iter()
+        .flat_map(|t| t.searcher.segment_readers())
+        .map(|s| u64::from(s.max_doc()))
+        .sum();
     let target = (total / (cores as u64 * 2).max(1)).max(u64::from(MIN_TASK_DOCS)) as u32;
     let mut tasks = Vec::new();
-    for (ord, seg) in segments.iter().enumerate() {
-        let max = seg.max_doc();
-        let parts = max.div_ceil(target).max(1);
-        let step = max.div_ceil(parts).max(1);
-        let mut lo = 0;
-        loop {
-            let hi = if parts == 1 {
-                u32::MAX
-            } else {
-                (lo + step).min(max)
-            };
-            tasks.push((ord, (lo, hi)));
-            if hi >= max {
-                break;
+    for (si, t) in targets.iter().enumerate() {
+        for (ord, seg) in t.searcher.segment_readers().iter().enumerate() {
+            let max = seg.max_doc();
+            let parts = max.div_ceil(target).max(1);
+            let step = max.div_ceil(parts).max(1);
+            let mut lo = 0;
+            loop {
+                let hi = if parts == 1 {
+                    u32::MAX
+                } else {
+                    (lo + step).min(max)
+                };
+                tasks.push((si, ord, (lo, hi)));
+                if hi >= max {
+                    break;
+                }
+                lo = hi;
             }
-            lo = hi;
         }
     }
     // largest first (a whole segment's range ends at u32::MAX: size it by its documents)
-    tasks.sort_by_key(|&(ord, (lo, hi))| {
-        std::cmp::Reverse(hi.min(segments[ord].max_doc()).saturating_sub(lo))
+    tasks.sort_by_key(|&(si, ord, (lo, hi))| {
+        let max = targets[si].searcher.segment_readers()[ord].max_doc();
+        std::cmp::Reverse(hi.min(max).saturating_sub(lo))
     });
     tasks
 }
