@@ -67,7 +67,7 @@ struct Args {
     /// indices among them), 1 to 1024. Default: half the cores, 1 to 8.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     shards: Option<u16>,
-    /// Indexing threads per shard (default 1 when an index has several shards, else 2).
+    /// Indexing threads per shard (default 2).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
     writer_threads: Option<u8>,
 }
