@@ -24,6 +24,7 @@
 //! [`search`] (hits, sort, `_source` filtering).
 
 pub mod aggs;
+pub mod analysis;
 pub mod engine;
 pub mod error;
 pub mod http;

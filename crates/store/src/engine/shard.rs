@@ -16,18 +16,19 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema, TextFieldIndexing,
 };
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use crate::analysis::{EsTokenizer, TextAnalysis};
 use crate::engine::doc::SluiceDoc;
 use crate::engine::wal::{Wal, WalOp};
 use crate::error::{Error, Result};
 use crate::mapping::{IndexedDoc, Limits, Mapping};
 
-/// Name of the analyzer used for `text` fields (ES `standard`: word split + lowercase).
-pub const TEXT_ANALYZER: &str = "es_standard";
+/// How new indices analyse `text` fields (ES `standard`); older indices keep the analysis their
+/// tantivy schema names (see [`crate::analysis`]).
+pub const TEXT_ANALYSIS: TextAnalysis = TextAnalysis::Standard;
 
 /// The fixed tantivy schema every ES index uses.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +75,7 @@ fn build_schema() -> (Schema, Fields) {
     let text_opts = JsonObjectOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(TEXT_ANALYZER)
+                .set_tokenizer(TEXT_ANALYSIS.tokenizer_name())
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_expand_dots_enabled();
@@ -102,12 +103,15 @@ fn build_schema() -> (Schema, Fields) {
     )
 }
 
-/// The text analyzer (also used to analyse query text).
-pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(256))
-        .filter(LowerCaser)
-        .build()
+/// The analysis the `t` field of a tantivy schema was written with.
+fn schema_text_analysis(schema: &Schema, text: Field) -> TextAnalysis {
+    match schema.get_field_entry(text).field_type() {
+        tantivy::schema::FieldType::JsonObject(o) => o
+            .get_text_indexing_options()
+            .and_then(|i| TextAnalysis::from_tokenizer_name(i.tokenizer()))
+            .unwrap_or(TEXT_ANALYSIS),
+        _ => TEXT_ANALYSIS,
+    }
 }
 
 /// Persistent metadata of an index (`meta.json`).
@@ -318,6 +322,8 @@ struct Part {
     num: usize,
     dir: PathBuf,
     _index: Index,
+    /// How this shard's `text` values were analysed (named in its tantivy schema).
+    text_analysis: TextAnalysis,
     /// `None` once closed
     writer: RwLock<Option<IndexWriter<SluiceDoc>>>,
     reader: IndexReader,
@@ -511,6 +517,13 @@ impl Shard {
         let next = part.next_seq.load(Ordering::SeqCst).max(seq + 1);
         part.next_seq.store(next, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// How this index analyses `text` values (indexing and query text alike).
+    pub fn text_analysis(&self) -> TextAnalysis {
+        self.parts
+            .first()
+            .map_or(TEXT_ANALYSIS, |p| p.text_analysis)
     }
 
     /// A snapshot of the metadata.
@@ -811,7 +824,7 @@ impl Part {
         let pdir = part_dir(dir, num);
         let tdir = pdir.join("tantivy");
         fs::create_dir_all(&tdir).map_err(|e| Error::io(&tdir, e))?;
-        let (schema, _) = build_schema();
+        let (schema, fields) = build_schema();
         let mmap = MmapDirectory::open(&tdir).map_err(|e| {
             Error::es(
                 500,
@@ -833,7 +846,12 @@ impl Part {
         } else {
             Index::create(mmap, schema, tantivy::IndexSettings::default()).map_err(tv)?
         };
-        index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
+        for a in [TextAnalysis::Standard, TextAnalysis::Legacy] {
+            index
+                .tokenizers()
+                .register(a.tokenizer_name(), EsTokenizer::text_analyzer(a));
+        }
+        let text_analysis = schema_text_analysis(&index.schema(), fields.text);
         let threads = opts.writer_threads.max(1);
         let writer: IndexWriter<SluiceDoc> = index
             .writer_with_num_threads(
@@ -851,6 +869,7 @@ impl Part {
             num,
             dir: pdir,
             _index: index,
+            text_analysis,
             writer: RwLock::new(Some(writer)),
             reader,
             wal,

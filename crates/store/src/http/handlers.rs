@@ -288,6 +288,25 @@ pub(crate) async fn dispatch(
             search_api::field_caps(store, target, path, params, &body).await
         }
         Route::Msearch(target) => search_api::msearch(store, target, path, params, body).await,
+        Route::Analyze(index) => {
+            params.check(path, &["index"])?;
+            let body = optional_object(&body)?.unwrap_or(Value::Null);
+            let index = index.or_else(|| params.get("index").map(str::to_owned));
+            let v = blocking(move || match index {
+                Some(name) => {
+                    let shard = store.shard(&name)?;
+                    let meta = shard.meta();
+                    let ix = crate::analysis::IndexContext {
+                        text: shard.text_analysis(),
+                        mapping: &meta.mapping,
+                    };
+                    crate::analysis::analyze_request(&body, Some(ix))
+                }
+                None => crate::analysis::analyze_request(&body, None),
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
     }
 }
 

@@ -53,6 +53,8 @@ pub(crate) enum Route {
     FieldCaps(Option<String>),
     /// `GET|POST /_msearch`, `GET|POST /{target}/_msearch`
     Msearch(Option<String>),
+    /// `GET|POST /_analyze`, `GET|POST /{index}/_analyze`
+    Analyze(Option<String>),
 }
 
 /// Why no route matched.
@@ -112,6 +114,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_pit"] => vec![(Method::DELETE, Route::ClosePit)],
         ["_field_caps"] => both(&[Method::GET, Method::POST], &Route::FieldCaps(None)),
         ["_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(None)),
+        ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         [t] => vec![
             (Method::PUT, Route::CreateIndex(own(t))),
             (Method::HEAD, Route::IndexExists(own(t))),
@@ -129,6 +132,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             &Route::FieldCaps(Some(own(t))),
         ),
         [t, "_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(Some(own(t)))),
+        [t, "_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(Some(own(t)))),
         [t, "_doc"] => vec![(Method::POST, Route::IndexAutoId(own(t)))],
         [t, "_doc", id] => vec![
             (Method::PUT, Route::IndexDoc(own(t), own(id))),

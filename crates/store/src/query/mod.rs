@@ -15,7 +15,8 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, SegmentReader, Term};
 
-use crate::engine::shard::{Fields, text_analyzer};
+use crate::analysis::Analyzer;
+use crate::engine::shard::Fields;
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
 use crate::mapping::{FieldMapping, FieldType, Mapping, round_float};
@@ -563,6 +564,8 @@ pub struct Ctx<'a> {
     pub fields: Fields,
     /// `now` for date math (epoch millis).
     pub now_ms: i64,
+    /// The analyzer of the index's `text` fields (for query text).
+    pub analyzer: &'a Analyzer,
 }
 
 fn boxed(q: impl Query) -> Box<dyn Query> {
@@ -1136,16 +1139,6 @@ pub fn parse_msm(m: &str, n: usize) -> Result<usize> {
     Ok(v.clamp(0, n_i.max(v)).max(0) as usize)
 }
 
-fn analyze(text: &str) -> Vec<String> {
-    let mut a = text_analyzer();
-    let mut stream = a.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
-}
-
 fn compile_match(
     ctx: &Ctx<'_>,
     field: &str,
@@ -1165,7 +1158,7 @@ fn compile_match(
             Err(e) => Err(e),
         };
     }
-    let tokens = analyze(&as_str_value(query));
+    let tokens = ctx.analyzer.terms(&as_str_value(query));
     if tokens.is_empty() {
         return Ok(none());
     }
@@ -1213,7 +1206,9 @@ fn compile_phrase(
         }
         return compile_match(ctx, field, &Value::from(query), Operator::Or, None, false);
     }
-    let terms: Vec<Term> = analyze(query)
+    let terms: Vec<Term> = ctx
+        .analyzer
+        .terms(query)
         .iter()
         .map(|tok| {
             let mut t = Term::from_field_json_path(ctx.fields.text, field, true);

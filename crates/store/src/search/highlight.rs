@@ -10,8 +10,8 @@
 //! best `number_of_fragments` are returned in text order (`order: score`: best first), and `0`
 //! returns each matching value whole.
 
+use crate::analysis::Analyzer;
 use serde_json::{Map, Value};
-use tantivy::tokenizer::TokenStream;
 
 use crate::engine::util::wildcard_match;
 use crate::error::{Error, Result};
@@ -238,6 +238,7 @@ impl Highlight {
         terms: &Terms,
         src: &Value,
         mapping: &Mapping,
+        analyzer: &Analyzer,
     ) -> Map<String, Value> {
         let mut out = Map::new();
         for (i, (pattern, raw)) in self.fields.iter().enumerate() {
@@ -259,7 +260,7 @@ impl Highlight {
                     .collect();
                 let values =
                     super::fields::source_values(src, super::fields::source_path(&path, mapping));
-                let frags = highlight_values(&values, ty, &relevant, &opts);
+                let frags = highlight_values(&values, ty, &relevant, &opts, analyzer);
                 if !frags.is_empty() {
                     out.insert(
                         path,
@@ -415,7 +416,7 @@ struct Tok {
     text: String,
 }
 
-fn tokens(value: &str, ty: FieldType) -> Vec<Tok> {
+fn tokens(value: &str, ty: FieldType, analyzer: &Analyzer) -> Vec<Tok> {
     if ty == FieldType::Keyword {
         return vec![Tok {
             from: 0,
@@ -423,25 +424,19 @@ fn tokens(value: &str, ty: FieldType) -> Vec<Tok> {
             text: value.to_owned(),
         }];
     }
-    let mut analyzer = crate::engine::shard::text_analyzer();
-    let mut stream = analyzer.token_stream(value);
-    let mut out = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        out.push(Tok {
-            from: t.offset_from,
-            to: t.offset_to,
-            text: t.text.clone(),
-        });
-    }
-    out
+    analyzer
+        .analyze(value)
+        .into_iter()
+        .map(|t| Tok {
+            from: t.from,
+            to: t.to,
+            text: t.text,
+        })
+        .collect()
 }
 
-fn analyzed(s: &str) -> Vec<String> {
-    tokens(s, FieldType::Text)
-        .into_iter()
-        .map(|t| t.text)
-        .collect()
+fn analyzed(s: &str, analyzer: &Analyzer) -> Vec<String> {
+    analyzer.terms(s)
 }
 
 fn glob(pattern: &str, text: &str, ci: bool) -> bool {
@@ -456,7 +451,7 @@ fn glob(pattern: &str, text: &str, ci: bool) -> bool {
 }
 
 /// Marks the tokens `m` matches.
-fn mark(toks: &[Tok], ty: FieldType, m: &Matcher, hit: &mut [bool]) {
+fn mark(toks: &[Tok], ty: FieldType, m: &Matcher, hit: &mut [bool], analyzer: &Analyzer) {
     let whole = ty == FieldType::Keyword;
     let each = |hit: &mut [bool], f: &dyn Fn(&str) -> bool| {
         for (i, t) in toks.iter().enumerate() {
@@ -468,12 +463,12 @@ fn mark(toks: &[Tok], ty: FieldType, m: &Matcher, hit: &mut [bool]) {
     match &m.what {
         What::Text(s) | What::Phrase(s) | What::Term(s) if whole => each(hit, &|t| t == s),
         What::Text(s) => {
-            let words = analyzed(s);
+            let words = analyzed(s, analyzer);
             each(hit, &|t| words.iter().any(|w| w == t));
         }
         What::Term(s) => each(hit, &|t| t == s),
         What::Phrase(s) => {
-            let words = analyzed(s);
+            let words = analyzed(s, analyzer);
             if words.is_empty() || words.len() > toks.len() {
                 return;
             }
@@ -599,6 +594,7 @@ fn highlight_values(
     ty: FieldType,
     matchers: &[&Matcher],
     raw: &Raw,
+    analyzer: &Analyzer,
 ) -> Vec<String> {
     let default_pre = vec!["<em>".to_owned()];
     let default_post = vec!["</em>".to_owned()];
@@ -618,10 +614,10 @@ fn highlight_values(
         if first_value.is_none() {
             first_value = Some(text.clone());
         }
-        let toks = tokens(&text, ty);
+        let toks = tokens(&text, ty, analyzer);
         let mut hit = vec![false; toks.len()];
         for m in matchers {
-            mark(&toks, ty, m, &mut hit);
+            mark(&toks, ty, m, &mut hit, analyzer);
         }
         if !hit.contains(&true) {
             continue;
@@ -639,7 +635,7 @@ fn highlight_values(
         }
     }
     if scored.is_empty() {
-        return no_match(first_value.as_deref(), ty, &o);
+        return no_match(first_value.as_deref(), ty, &o, analyzer);
     }
     if o.number > 0 {
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -652,11 +648,11 @@ fn highlight_values(
 }
 
 /// `no_match_size`: the start of the first value, cut at a token end.
-fn no_match(first: Option<&str>, ty: FieldType, o: &Opts<'_>) -> Vec<String> {
+fn no_match(first: Option<&str>, ty: FieldType, o: &Opts<'_>, analyzer: &Analyzer) -> Vec<String> {
     let Some(text) = first.filter(|_| o.no_match_size > 0) else {
         return Vec::new();
     };
-    let end = tokens(text, ty)
+    let end = tokens(text, ty, analyzer)
         .iter()
         .map(|t| t.to)
         .take_while(|to| *to <= o.no_match_size)

@@ -704,13 +704,19 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     // every target (shard) compiles the query against its index's mapping and weighs it with
     // its own searcher (per-shard statistics, as ES scores by default)
     let metas: Vec<IndexMeta> = targets.iter().map(|t| t.shard.meta()).collect();
+    let analyzers: Vec<crate::analysis::Analyzer> = targets
+        .iter()
+        .map(|t| t.shard.text_analysis().analyzer())
+        .collect();
     let ctxs: Vec<query::Ctx<'_>> = targets
         .iter()
         .zip(&metas)
-        .map(|(t, meta)| query::Ctx {
+        .zip(&analyzers)
+        .map(|((t, meta), analyzer)| query::Ctx {
             mapping: &meta.mapping,
             fields: t.shard.fields,
             now_ms: now,
+            analyzer,
         })
         .collect();
     let mut weights: Vec<Box<dyn tantivy::query::Weight>> = Vec::with_capacity(targets.len());
@@ -1140,7 +1146,9 @@ pub(crate) fn search_targets(
             &mut doc_fields,
         )?;
         let highlighted = match (&req.highlight, &highlight_terms) {
-            (Some(hl), Some(terms)) => hl.render(terms, &src, mapping),
+            (Some(hl), Some(terms)) => {
+                hl.render(terms, &src, mapping, &shard.text_analysis().analyzer())
+            }
             _ => Map::new(),
         };
         if wants_source {

@@ -6,6 +6,7 @@ mod crash;
 mod disk;
 mod engine;
 mod errors;
+mod esapi;
 mod fuzz_corpus;
 mod hostile;
 mod http_api;

@@ -1,0 +1,94 @@
+//! The Elasticsearch APIs that the tools around it need beyond the tutorial's: `_analyze` and
+//! the standard analyzer, `query_string` wildcards, aggregation `meta`, IANA time zones.
+
+use serde_json::{Value, json};
+
+use crate::TestServer;
+use crate::client::{json, ndjson};
+
+fn ok(r: crate::client::Resp) -> Value {
+    assert!(r.status < 300, "{} {}", r.status, r.text());
+    r.json()
+}
+
+#[test]
+fn analyze_endpoints_answer_as_elasticsearch() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let v = ok(json(
+        a,
+        "POST",
+        "/_analyze",
+        Some(&json!({"analyzer": "standard", "text": "Brown-Foxes _jsonparsefailure"})),
+    ));
+    assert_eq!(
+        v,
+        json!({"tokens": [
+            {"token": "brown", "start_offset": 0, "end_offset": 5, "type": "<ALPHANUM>", "position": 0},
+            {"token": "foxes", "start_offset": 6, "end_offset": 11, "type": "<ALPHANUM>", "position": 1},
+            {"token": "_jsonparsefailure", "start_offset": 12, "end_offset": 29, "type": "<ALPHANUM>", "position": 2},
+        ]})
+    );
+    let r = json(
+        a,
+        "GET",
+        "/_analyze",
+        Some(&json!({"analyzer": "standard"})),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["error"]["type"],
+        "action_request_validation_exception"
+    );
+    let r = json(a, "GET", "/missing/_analyze", Some(&json!({"text": "x"})));
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["type"], "index_not_found_exception");
+    ok(json(
+        a,
+        "PUT",
+        "/an",
+        Some(&json!({"mappings": {"properties": {"k": {"type": "keyword"}}}})),
+    ));
+    let v = ok(json(
+        a,
+        "POST",
+        "/an/_analyze",
+        Some(&json!({"field": "k", "text": "Keep Me"})),
+    ));
+    assert_eq!(v["tokens"][0]["token"], "Keep Me");
+    let v = ok(json(
+        a,
+        "POST",
+        "/an/_analyze",
+        Some(&json!({"normalizer": "lowercase", "text": "Keep Me"})),
+    ));
+    assert_eq!(v["tokens"][0]["token"], "keep me");
+}
+
+#[test]
+fn term_query_finds_logstash_failure_tags() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let r = ndjson(
+        a,
+        "/_bulk?refresh=true",
+        "{\"index\":{\"_index\":\"logstash-x\"}}\n{\"message\":\"{broken\",\"tags\":[\"_jsonparsefailure\"]}\n\
+         {\"index\":{\"_index\":\"logstash-x\"}}\n{\"message\":\"fine\",\"tags\":[\"ok\"]}\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    for q in [
+        json!({"term": {"tags": "_jsonparsefailure"}}),
+        json!({"term": {"tags.keyword": "_jsonparsefailure"}}),
+        json!({"match": {"tags": "_jsonparsefailure"}}),
+        json!({"query_string": {"query": "tags:_jsonparsefailure"}}),
+    ] {
+        let v = ok(json(
+            a,
+            "POST",
+            "/logstash-x/_search",
+            Some(&json!({"query": q})),
+        ));
+        assert_eq!(v["hits"]["total"]["value"], 1, "{q}: {v}");
+        assert_eq!(v["hits"]["hits"][0]["_source"]["message"], "{broken");
+    }
+}
