@@ -457,12 +457,14 @@ impl Parser<'_> {
                         field: String::new(),
                         value: w[..w.len() - 1].to_owned(),
                         case_insensitive: false,
+                        normalize: true,
                     }
                 } else if w.contains(['*', '?']) {
                     Q::Wildcard {
                         field: String::new(),
                         value: w,
                         case_insensitive: false,
+                        normalize: true,
                     }
                 } else {
                     Q::Match {

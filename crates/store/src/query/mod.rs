@@ -88,12 +88,17 @@ pub enum Q {
         field: String,
         value: String,
         case_insensitive: bool,
+        /// as for [`Q::Wildcard`]
+        normalize: bool,
     },
     /// `wildcard` (`*`, `?`)
     Wildcard {
         field: String,
         value: String,
         case_insensitive: bool,
+        /// normalise the pattern with the field's search analyzer, as `query_string` does (the
+        /// `prefix` and `wildcard` queries take it as it is)
+        normalize: bool,
     },
     /// `ids`
     Ids(Vec<String>),
@@ -356,12 +361,14 @@ pub fn parse(v: &Value) -> Result<Q> {
                     field: field.clone(),
                     value,
                     case_insensitive: ci,
+                    normalize: false,
                 }
             } else {
                 Q::Wildcard {
                     field: field.clone(),
                     value,
                     case_insensitive: ci,
+                    normalize: false,
                 }
             })
         }
@@ -923,6 +930,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             field,
             value,
             case_insensitive,
+            normalize,
         } => {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
@@ -938,9 +946,18 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                         }
                     }))
                 }
+                FieldType::Text if *case_insensitive => {
+                    let pattern = format!("{}*", wildcard_escape(value));
+                    text_wildcard(ctx, field, &pattern, true)
+                }
                 FieldType::Text => {
+                    let value = if *normalize {
+                        crate::analysis::lowercase(value)
+                    } else {
+                        value.clone()
+                    };
                     let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
-                    t.append_type_and_str(value);
+                    t.append_type_and_str(&value);
                     Ok(boxed(ConstScoreQuery::new(
                         boxed(PhrasePrefixQuery::new(vec![t])),
                         1.0,
@@ -959,14 +976,23 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             field,
             value,
             case_insensitive,
+            normalize,
         } => {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
+            if fm.ty == FieldType::Text {
+                let value = if *normalize {
+                    crate::analysis::lowercase(value)
+                } else {
+                    value.clone()
+                };
+                return text_wildcard(ctx, field, &value, *case_insensitive);
+            }
             if fm.ty != FieldType::Keyword {
                 return Err(query_shard_error(
                     format!(
-                        "sluice-store supports [wildcard] queries on keyword fields only, not on [{field}] of type [{}]",
+                        "Can only use wildcard queries on keyword and text fields - not on [{field}] which is of type [{}]",
                         fm.ty.name()
                     ),
                     "",
@@ -1091,6 +1117,65 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             Ok(boost(boxed(BooleanQuery::new(subs)), *b))
         }
     }
+}
+
+/// Escapes `*`, `?` and backslashes so that a literal matches as a wildcard pattern.
+fn wildcard_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Appends `c` to a regular expression as a literal.
+fn regex_literal(out: &mut String, c: char) {
+    if c.is_alphanumeric() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:x}}}", c as u32));
+    }
+}
+
+/// A Lucene wildcard pattern (`*`, `?`, backslash escapes) on the terms of a text field: a regular
+/// expression over the terms of the field's JSON path, run as an automaton on the dictionary.
+fn text_wildcard(
+    ctx: &Ctx<'_>,
+    field: &str,
+    pattern: &str,
+    case_insensitive: bool,
+) -> Result<Box<dyn Query>> {
+    let mut prefix = Term::from_field_json_path(ctx.fields.text, field, true);
+    prefix.append_type_and_str("");
+    let path = String::from_utf8_lossy(prefix.serialized_value_bytes()).into_owned();
+    let mut re = String::new();
+    for c in path.chars() {
+        regex_literal(&mut re, c);
+    }
+    if case_insensitive {
+        re.push_str("(?i:");
+    }
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            '\\' => match chars.next() {
+                Some(n) => regex_literal(&mut re, n),
+                None => regex_literal(&mut re, '\\'),
+            },
+            c => regex_literal(&mut re, c),
+        }
+    }
+    if case_insensitive {
+        re.push(')');
+    }
+    let q = tantivy::query::RegexQuery::from_pattern(&re, ctx.fields.text)
+        .map_err(|e| query_shard_error(format!("failed to create query: {e}"), ""))?;
+    Ok(boxed(ConstScoreQuery::new(boxed(q), 1.0)))
 }
 
 /// Replaces the field of a leaf query (for `query_string` field expansion).

@@ -383,15 +383,23 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
             field,
             value,
             case_insensitive,
+            normalize,
         } => {
-            push(field, What::Prefix(value.clone(), *case_insensitive));
+            push(
+                field,
+                What::Prefix(value.clone(), *case_insensitive || *normalize),
+            );
         }
         Q::Wildcard {
             field,
             value,
             case_insensitive,
+            normalize,
         } => {
-            push(field, What::Wildcard(value.clone(), *case_insensitive));
+            push(
+                field,
+                What::Wildcard(value.clone(), *case_insensitive || *normalize),
+            );
         }
         Q::Bool {
             must,

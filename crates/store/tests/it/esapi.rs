@@ -92,3 +92,62 @@ fn term_query_finds_logstash_failure_tags() {
         assert_eq!(v["hits"]["hits"][0]["_source"]["message"], "{broken");
     }
 }
+
+fn hits(a: std::net::SocketAddr, path: &str, body: Option<Value>) -> u64 {
+    let v = ok(json(a, "POST", path, body.as_ref()));
+    v["hits"]["total"]["value"].as_u64().expect("total")
+}
+
+#[test]
+fn query_string_normalizes_wildcards_as_elasticsearch() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(json(
+        a,
+        "PUT",
+        "/wc",
+        Some(&json!({"mappings": {"properties": {
+            "message": {"type": "text"}, "code": {"type": "keyword"}
+        }}})),
+    ));
+    ok(json(
+        a,
+        "PUT",
+        "/wc/_doc/1?refresh=true",
+        Some(&json!({"message": "BAR baz", "code": "BAR"})),
+    ));
+    let cases = [
+        // query_string lowercases prefix and wildcard terms of text fields (the field's analyzer
+        // normalises them), not of keyword fields
+        ("/wc/_search?q=message:BA*", 1),
+        ("/wc/_search?q=message:B?R", 1),
+        ("/wc/_search?q=message:*AZ", 1),
+        ("/wc/_search?q=message:QU*", 0),
+        ("/wc/_search?q=code:BA*", 1),
+        ("/wc/_search?q=code:ba*", 0),
+    ];
+    for (path, want) in cases {
+        assert_eq!(hits(a, path, None), want, "{path}");
+    }
+    // the prefix and wildcard queries take the value as it is
+    let dsl = [
+        (json!({"prefix": {"message": "BA"}}), 0),
+        (json!({"prefix": {"message": "ba"}}), 1),
+        (json!({"wildcard": {"message": "b*z"}}), 1),
+        (
+            json!({"wildcard": {"message": {"value": "B*Z", "case_insensitive": true}}}),
+            1,
+        ),
+        (
+            json!({"prefix": {"message": {"value": "BA", "case_insensitive": true}}}),
+            1,
+        ),
+    ];
+    for (q, want) in dsl {
+        assert_eq!(
+            hits(a, "/wc/_search", Some(json!({"query": q}))),
+            want,
+            "{q}"
+        );
+    }
+}
