@@ -34,6 +34,7 @@ mod time;
 
 pub mod ecs;
 pub mod mapping;
+pub mod zone;
 
 pub use error::{Error, Result};
 pub use event::LogEvent;

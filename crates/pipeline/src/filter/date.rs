@@ -20,12 +20,9 @@
 //! `locale` is accepted; month and day names are matched in English only. A field holding an
 //! array is parsed from its first element.
 
-use std::str::FromStr;
-
-use chrono::{
-    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
-};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
+use log_model::zone::{Zone, parse_offset};
 use log_model::{FieldRef, LogEvent, Timestamp};
 use serde_json::Value as Json;
 
@@ -47,41 +44,6 @@ pub(super) fn schema() -> Schema {
             OptSpec::new("tag_on_failure", T::Array).default(Default::List(&["_dateparsefailure"])),
         ],
     )
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Zone {
-    Fixed(FixedOffset),
-    Named(Tz),
-}
-
-impl Zone {
-    fn parse(s: &str) -> Option<Self> {
-        if matches!(s, "UTC" | "Z" | "GMT" | "utc") {
-            return Some(Zone::Fixed(FixedOffset::east_opt(0)?));
-        }
-        if let Some(off) = parse_offset_text(s) {
-            return Some(Zone::Fixed(off));
-        }
-        Tz::from_str(s).ok().map(Zone::Named)
-    }
-
-    fn resolve(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        match self {
-            Zone::Fixed(off) => match off.from_local_datetime(&local) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                    Some(t.with_timezone(&Utc))
-                }
-                LocalResult::None => None,
-            },
-            Zone::Named(tz) => match tz.from_local_datetime(&local) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                    Some(t.with_timezone(&Utc))
-                }
-                LocalResult::None => None,
-            },
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -191,7 +153,7 @@ impl Date {
 
     fn zone(&self, event: &LogEvent) -> Option<Zone> {
         match &self.timezone {
-            TimeZoneOpt::Utc => Some(Zone::Fixed(FixedOffset::east_opt(0)?)),
+            TimeZoneOpt::Utc => Some(Zone::utc()),
             TimeZoneOpt::Static(z) => Some(*z),
             TimeZoneOpt::Dynamic(t) => Zone::parse(&t.render(event)),
         }
@@ -390,28 +352,6 @@ fn parse_with(f: &Format, v: &Json, zone: Zone, this_year: i32) -> Option<DateTi
 }
 
 /// `+01:00`, `+0100`, `+01`, `-05:30`.
-fn parse_offset_text(s: &str) -> Option<FixedOffset> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) || !(digits.len() == 2 || digits.len() == 4) {
-        return None;
-    }
-    if rest.contains(':') && rest.len() != 5 {
-        return None;
-    }
-    let h: i32 = digits[..2].parse().ok()?;
-    let m: i32 = if digits.len() == 4 {
-        digits[2..].parse().ok()?
-    } else {
-        0
-    };
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-}
-
 struct Cursor<'a> {
     s: &'a str,
     pos: usize,
@@ -459,7 +399,7 @@ impl Cursor<'_> {
                     || (*i > 0 && (c.is_ascii_digit() || *c == ':'))
             })
             .count();
-        let off = parse_offset_text(&r[..len])?;
+        let off = parse_offset(&r[..len])?;
         self.pos += len;
         Some(off)
     }
@@ -495,12 +435,12 @@ impl Fields {
         };
         let local = date.and_hms_milli_opt(hour, self.minute, self.second, self.millis)?;
         if let Some(off) = self.offset {
-            return Zone::Fixed(off).resolve(local);
+            return Zone::Fixed(off).from_local_strict(&local);
         }
         if let Some(tz) = self.zone {
-            return Zone::Named(tz).resolve(local);
+            return Zone::Named(tz).from_local_strict(&local);
         }
-        zone.resolve(local)
+        zone.from_local_strict(&local)
     }
 }
 
@@ -731,13 +671,13 @@ mod tests {
             ("-05:30", -19800),
         ] {
             assert_eq!(
-                parse_offset_text(text).unwrap().local_minus_utc(),
+                parse_offset(text).unwrap().local_minus_utc(),
                 secs,
                 "{text}"
             );
         }
         for bad in ["+1", "01:00", "+01:0", "+abc"] {
-            assert!(parse_offset_text(bad).is_none(), "{bad}");
+            assert!(parse_offset(bad).is_none(), "{bad}");
         }
     }
 }

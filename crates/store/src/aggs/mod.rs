@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::FixedOffset;
+use log_model::zone::Zone;
 use serde_json::{Map, Value, json};
 use tantivy::columnar::{Column, NumericalType, StrColumn};
 use tantivy::query::{EnableScoring, Query};
@@ -118,6 +118,8 @@ pub struct Agg {
     pub kind: Kind,
     /// Sub-aggregations.
     pub subs: Vec<Agg>,
+    /// `meta`, echoed in the response.
+    pub meta: Option<Map<String, Value>>,
 }
 
 fn perr(msg: impl Into<String>) -> Error {
@@ -197,10 +199,19 @@ pub fn parse(v: &Value) -> Result<Vec<Agg>> {
             .ok_or_else(|| perr(format!("Expected [START_OBJECT] under [{name}]")))?;
         let mut kind = None;
         let mut subs = Vec::new();
+        let mut meta = None;
         for (k, body) in d {
             match k.as_str() {
                 "aggs" | "aggregations" => subs = parse(body)?,
-                "meta" => {}
+                "meta" => match body {
+                    Value::Object(m) => meta = Some(m.clone()),
+                    other => {
+                        return Err(perr(format!(
+                            "Expected [START_OBJECT] under [meta], but got a [{}] in [{name}]",
+                            crate::search::token_name(other)
+                        )));
+                    }
+                },
                 t => {
                     if kind.is_some() {
                         return Err(perr(format!(
@@ -224,6 +235,7 @@ pub fn parse(v: &Value) -> Result<Vec<Agg>> {
             name: name.clone(),
             kind,
             subs,
+            meta,
         });
     }
     Ok(out)
@@ -743,7 +755,7 @@ struct SegAgg {
     /// filter / filters bitsets
     filters: Vec<Vec<u64>>,
     field_type: Option<FieldType>,
-    tz: Option<FixedOffset>,
+    tz: Option<Zone>,
     missing_key: Option<Key>,
     missing_num: Option<f64>,
     subs: Vec<SegAgg>,
@@ -768,7 +780,8 @@ enum BlockKey {
     Date {
         col: Column<f64>,
         interval: i64,
-        tz: Option<FixedOffset>,
+        /// the zone's fixed offset in millis (block plans need one offset for all docs)
+        shift: i64,
         offset: i64,
     },
 }
@@ -809,7 +822,7 @@ fn block_plan(a: &Agg, s: &SegAgg) -> Option<BlockPlan> {
         } => BlockKey::Date {
             col: full_num(&s.source)?,
             interval: *i,
-            tz: s.tz,
+            shift: fixed_shift(s.tz)?,
             offset: *offset,
         },
         _ => return None,
@@ -866,7 +879,7 @@ fn collect_block_one(
         BlockKey::Date {
             col,
             interval,
-            tz,
+            shift,
             offset,
         } => {
             bufs.f.clear();
@@ -874,7 +887,7 @@ fn collect_block_one(
             col.values.get_vals(docs, &mut bufs.f);
             for (k, v) in bufs.keys.iter_mut().zip(&bufs.f) {
                 // an index below `base` wraps to a huge slot that `get_mut` rejects
-                *k = (fixed_bucket(*v as i64, *interval, *tz, *offset) - d.base) as u64;
+                *k = (fixed_bucket(*v as i64, *interval, *shift, *offset) - d.base) as u64;
             }
         }
     }
@@ -1292,8 +1305,12 @@ fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
             if !(lo.is_finite() && hi.is_finite()) || lo < -9e15 || hi > 9e15 {
                 return;
             }
-            let b_lo = fixed_bucket(lo as i64, *i, s.tz, *offset);
-            let b_hi = fixed_bucket(hi as i64, *i, s.tz, *offset);
+            // dense arrays need one offset for all docs: not for zones with DST
+            let Some(shift) = fixed_shift(s.tz) else {
+                return;
+            };
+            let b_lo = fixed_bucket(lo as i64, *i, shift, *offset);
+            let b_hi = fixed_bucket(hi as i64, *i, shift, *offset);
             if b_hi >= b_lo && ((b_hi - b_lo) as u64) < s.dense_limit {
                 *st = State::Dense(Box::new(Dense::new(b_lo, (b_hi - b_lo + 1) as usize)));
             }
@@ -1303,9 +1320,25 @@ fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
 }
 
 /// Bucket index of `ms` for a fixed interval: `date_key` = index * interval - shift + offset.
-fn fixed_bucket(ms: i64, interval: i64, tz: Option<FixedOffset>, offset: i64) -> i64 {
-    let shift = tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
+fn fixed_bucket(ms: i64, interval: i64, shift: i64, offset: i64) -> i64 {
     (ms + shift - offset).div_euclid(interval)
+}
+
+/// The zone's offset in millis when it never changes (`None` for zones with DST rules).
+fn fixed_shift(tz: Option<Zone>) -> Option<i64> {
+    match tz {
+        None => Some(0),
+        Some(Zone::Fixed(o)) => Some(i64::from(o.local_minus_utc()) * 1000),
+        Some(Zone::Named(_)) => None,
+    }
+}
+
+/// The zone's offset in millis at the instant `ms`.
+fn shift_at(tz: Option<Zone>, ms: i64) -> i64 {
+    match (tz, chrono::DateTime::from_timestamp_millis(ms)) {
+        (Some(z), Some(t)) => i64::from(z.offset_secs_at(&t.naive_utc())) * 1000,
+        _ => 0,
+    }
 }
 
 fn dense_slot<'b>(d: &'b mut Dense, idx: i64, subs: &[Agg]) -> Option<&'b mut Bucket> {
@@ -1354,10 +1387,12 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             State::Dense(d),
         ) => {
             num_values(source, doc, buf);
+            // dense only with a fixed shift (see `densify`)
+            let shift = fixed_shift(*tz).unwrap_or(0);
             match buf.len() {
                 0 => {}
                 1 => {
-                    let idx = fixed_bucket(buf[0] as i64, *i, *tz, *offset);
+                    let idx = fixed_bucket(buf[0] as i64, *i, shift, *offset);
                     if let Some(b) = dense_slot(d, idx, &a.subs) {
                         bucket_collect(a, subs, b, doc, buf);
                     }
@@ -1365,7 +1400,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 _ => {
                     let idxs: Vec<i64> = buf
                         .iter()
-                        .map(|v| fixed_bucket(*v as i64, *i, *tz, *offset))
+                        .map(|v| fixed_bucket(*v as i64, *i, shift, *offset))
                         .collect();
                     let mut last = None;
                     for idx in idxs {
@@ -1567,7 +1602,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                     },
                     _,
                 ) => {
-                    let shift = s.tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
+                    let shift = fixed_shift(s.tz).unwrap_or(0);
                     f2k((idx * iv - shift + offset) as f64)
                 }
                 _ => continue,
@@ -1632,25 +1667,27 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
 }
 
 /// The bucket key (epoch millis) of `ms` for a date histogram.
-pub fn date_key(ms: i64, interval: &Interval, tz: Option<FixedOffset>, offset: i64) -> i64 {
+pub fn date_key(ms: i64, interval: &Interval, tz: Option<Zone>, offset: i64) -> i64 {
     match interval {
         Interval::Fixed(i) => {
-            let shift = tz.map_or(0, |t| i64::from(t.local_minus_utc()) * 1000);
-            let local = ms + shift - offset;
-            local.div_euclid(*i) * i - shift + offset
+            // round in local time, then back with the offset in force at the bucket's start
+            let shift = shift_at(tz, ms);
+            let local = (ms + shift - offset).div_euclid(*i) * i;
+            let back = shift_at(tz, local - shift);
+            local - back + offset
         }
         Interval::Calendar(unit) => {
-            let tz = tz.unwrap_or_else(date::utc);
+            let tz = tz.unwrap_or_else(Zone::utc);
             datemath::round(ms - offset, *unit, tz).map_or(ms, |(s, _)| s + offset)
         }
     }
 }
 
-fn next_key(k: i64, interval: &Interval, tz: Option<FixedOffset>, offset: i64) -> i64 {
+fn next_key(k: i64, interval: &Interval, tz: Option<Zone>, offset: i64) -> i64 {
     match interval {
         Interval::Fixed(i) => k + i,
         Interval::Calendar(unit) => {
-            let tz = tz.unwrap_or_else(date::utc);
+            let tz = tz.unwrap_or_else(Zone::utc);
             datemath::round(k - offset, *unit, tz).map_or(k + 86_400_000, |(_, e)| e + offset)
         }
     }
@@ -1686,7 +1723,18 @@ impl RenderCtx<'_> {
 pub fn render(aggs: &[Agg], states: &[State], ctx: &RenderCtx<'_>) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     for (a, st) in aggs.iter().zip(states) {
-        out.insert(a.name.clone(), render_one(a, st, ctx)?);
+        let body = render_one(a, st, ctx)?;
+        let body = match (&a.meta, body) {
+            // ES writes `meta` first
+            (Some(meta), Value::Object(rest)) => {
+                let mut o = Map::new();
+                o.insert("meta".into(), Value::Object(meta.clone()));
+                o.extend(rest);
+                Value::Object(o)
+            }
+            (_, body) => body,
+        };
+        out.insert(a.name.clone(), body);
     }
     Ok(out)
 }

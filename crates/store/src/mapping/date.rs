@@ -2,6 +2,7 @@
 //! simple Joda patterns (`yyyy-MM-dd HH:mm:ss`), in `||` lists as ES's `format`.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use log_model::zone::Zone;
 
 /// One alternative of a date `format`.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +135,7 @@ fn joda_to_chrono(p: &str) -> Result<DateFormat, String> {
 
 /// Parses ISO-8601 `strict_date_optional_time` (`yyyy[-MM[-dd]]['T'HH[:mm[:ss[.S+]]]][Z|±HH[:]mm]`)
 /// into epoch milliseconds; a missing zone means `default_tz` (UTC when `None`).
-pub fn parse_optional_time(s: &str, default_tz: Option<FixedOffset>) -> Option<i64> {
+pub fn parse_optional_time(s: &str, default_tz: Option<Zone>) -> Option<i64> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<u32> {
         let part = b.get(from..from + len)?;
@@ -196,7 +197,8 @@ pub fn parse_optional_time(s: &str, default_tz: Option<FixedOffset>) -> Option<i
     let time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
     let naive = NaiveDateTime::new(date, time);
     let offset = if i == b.len() {
-        default_tz.unwrap_or_else(utc)
+        let zone = default_tz.unwrap_or_else(Zone::utc);
+        return zone.from_local(&naive).map(|t| t.timestamp_millis());
     } else if b[i] == b'Z' || b[i] == b'z' {
         if i + 1 != b.len() {
             return None;
@@ -226,7 +228,7 @@ pub fn utc() -> FixedOffset {
 }
 
 /// Parses `value` with the first matching alternative of `formats`, to epoch milliseconds.
-pub fn parse_date_str(value: &str, formats: &[DateFormat], tz: Option<FixedOffset>) -> Option<i64> {
+pub fn parse_date_str(value: &str, formats: &[DateFormat], tz: Option<Zone>) -> Option<i64> {
     for f in formats {
         let parsed = match f {
             DateFormat::OptionalTime => parse_optional_time(value, tz),
@@ -266,7 +268,7 @@ fn parse_pattern(
     fmt: &str,
     has_time: bool,
     has_zone: bool,
-    tz: Option<FixedOffset>,
+    tz: Option<Zone>,
 ) -> Option<i64> {
     if has_zone {
         return DateTime::parse_from_str(value, fmt)
@@ -281,20 +283,17 @@ fn parse_pattern(
             .and_hms_opt(0, 0, 0)?
     };
     match tz {
-        Some(off) => off
-            .from_local_datetime(&naive)
-            .single()
-            .map(|d| d.timestamp_millis()),
+        Some(zone) => zone.from_local(&naive).map(|d| d.timestamp_millis()),
         None => Some(Utc.from_utc_datetime(&naive).timestamp_millis()),
     }
 }
 
 /// Formats epoch millis the way ES prints dates with the default format: `2024-01-02T03:04:05.000Z`.
-pub fn format_millis(ms: i64, offset: Option<FixedOffset>) -> String {
+pub fn format_millis(ms: i64, zone: Option<Zone>) -> String {
     let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
         return ms.to_string();
     };
-    match offset {
+    match zone.map(|z| z.fixed_at(dt)) {
         Some(off) if off.local_minus_utc() != 0 => dt
             .with_timezone(&off)
             .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
@@ -304,7 +303,7 @@ pub fn format_millis(ms: i64, offset: Option<FixedOffset>) -> String {
 }
 
 /// Formats with the first alternative of a mapping `format` (what `key_as_string` and `format` use).
-pub fn format_with(ms: i64, formats: &[DateFormat], offset: Option<FixedOffset>) -> String {
+pub fn format_with(ms: i64, formats: &[DateFormat], zone: Option<Zone>) -> String {
     match formats.first() {
         Some(DateFormat::EpochMillis) => ms.to_string(),
         Some(DateFormat::EpochSecond) => (ms / 1000).to_string(),
@@ -312,9 +311,9 @@ pub fn format_with(ms: i64, formats: &[DateFormat], offset: Option<FixedOffset>)
             let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
                 return ms.to_string();
             };
-            let off = offset.unwrap_or_else(utc);
+            let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
             dt.with_timezone(&off).format(chrono).to_string()
         }
-        _ => format_millis(ms, offset),
+        _ => format_millis(ms, zone),
     }
 }

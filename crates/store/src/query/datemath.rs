@@ -1,6 +1,7 @@
 //! ES date math: `now-1h`, `now/d`, `2024-01-01||+1M/d`, with rounding direction for ranges.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use log_model::zone::Zone;
 
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
@@ -10,7 +11,7 @@ use crate::mapping::date::{self, DateFormat};
 pub fn resolve(
     expr: &str,
     formats: &[DateFormat],
-    tz: Option<FixedOffset>,
+    tz: Option<Zone>,
     now_ms: i64,
     round_up: bool,
 ) -> Result<i64> {
@@ -24,12 +25,7 @@ pub fn resolve(
     apply_math(anchor, math, tz, round_up, expr)
 }
 
-fn parse_anchor(
-    s: &str,
-    formats: &[DateFormat],
-    tz: Option<FixedOffset>,
-    expr: &str,
-) -> Result<i64> {
+fn parse_anchor(s: &str, formats: &[DateFormat], tz: Option<Zone>, expr: &str) -> Result<i64> {
     date::parse_date_str(s, formats, tz).ok_or_else(|| {
         Error::es(
             400,
@@ -69,11 +65,11 @@ fn bad(expr: &str, why: &str) -> Error {
 fn apply_math(
     mut ms: i64,
     math: &str,
-    tz: Option<FixedOffset>,
+    tz: Option<Zone>,
     round_up: bool,
     expr: &str,
 ) -> Result<i64> {
-    let tz = tz.unwrap_or_else(date::utc);
+    let tz = tz.unwrap_or_else(Zone::utc);
     let b = math.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -107,18 +103,27 @@ fn apply_math(
     Ok(ms)
 }
 
-fn to_local(ms: i64, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.with_timezone(&tz))
+fn to_local(ms: i64, tz: Zone) -> Option<NaiveDateTime> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|d| tz.to_local(d))
 }
 
-fn add(ms: i64, n: i64, unit: u8, tz: FixedOffset) -> Option<i64> {
+fn from_local(tz: Zone, local: &NaiveDateTime) -> Option<i64> {
+    tz.from_local(local).map(|t| t.timestamp_millis())
+}
+
+fn add(ms: i64, n: i64, unit: u8, tz: Zone) -> Option<i64> {
     let fixed = |unit_ms: i64| ms.checked_add(n.checked_mul(unit_ms)?);
     match unit {
         b's' => fixed(1000),
         b'm' => fixed(60_000),
         b'h' | b'H' => fixed(3_600_000),
-        b'd' => fixed(86_400_000),
-        b'w' => fixed(7 * 86_400_000),
+        // days and weeks are calendar days in the zone (23 or 25 hours across a DST change)
+        b'd' | b'w' => {
+            let days = if unit == b'w' { n.checked_mul(7)? } else { n };
+            let d = to_local(ms, tz)?;
+            let nd = d.checked_add_signed(chrono::Duration::try_days(days)?)?;
+            from_local(tz, &nd)
+        }
         b'M' | b'y' => {
             let months = if unit == b'y' { n * 12 } else { n };
             let d = to_local(ms, tz)?;
@@ -127,9 +132,7 @@ fn add(ms: i64, n: i64, unit: u8, tz: FixedOffset) -> Option<i64> {
             let last_day = days_in_month(y, m0 + 1);
             let nd = NaiveDate::from_ymd_opt(y, m0 + 1, d.day().min(last_day))?;
             let ndt = nd.and_time(d.time());
-            tz.from_local_datetime(&ndt)
-                .single()
-                .map(|x| x.timestamp_millis())
+            from_local(tz, &ndt)
         }
         _ => None,
     }
@@ -143,13 +146,11 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 /// `[start, end)` of the calendar unit containing `ms` in `tz`.
-pub fn round(ms: i64, unit: u8, tz: FixedOffset) -> Option<(i64, i64)> {
+pub fn round(ms: i64, unit: u8, tz: Zone) -> Option<(i64, i64)> {
     let d = to_local(ms, tz)?;
     let local = |y: i32, mo: u32, day: u32, h: u32, mi: u32, s: u32| -> Option<i64> {
         let nd = NaiveDate::from_ymd_opt(y, mo, day)?.and_hms_opt(h, mi, s)?;
-        tz.from_local_datetime(&nd)
-            .single()
-            .map(|x| x.timestamp_millis())
+        from_local(tz, &nd)
     };
     let (y, mo, day, h, mi, s) = (
         d.year(),
@@ -169,17 +170,20 @@ pub fn round(ms: i64, unit: u8, tz: FixedOffset) -> Option<(i64, i64)> {
             (st, st + 60_000)
         }
         b'h' | b'H' => {
-            let st = local(y, mo, day, h, 0, 0)?;
+            // hours are elapsed time: round in local time with the offset of the instant
+            let off = ms - d.and_utc().timestamp_millis();
+            let st = (ms - off).div_euclid(3_600_000) * 3_600_000 + off;
             (st, st + 3_600_000)
         }
         b'd' => {
             let st = local(y, mo, day, 0, 0, 0)?;
-            (st, st + 86_400_000)
+            (st, add(st, 1, b'd', tz)?)
         }
         b'w' => {
-            let st = local(y, mo, day, 0, 0, 0)?
-                - i64::from(d.weekday().num_days_from_monday()) * 86_400_000;
-            (st, st + 7 * 86_400_000)
+            let monday =
+                d.date() - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            let st = local(monday.year(), monday.month(), monday.day(), 0, 0, 0)?;
+            (st, add(st, 1, b'w', tz)?)
         }
         b'M' => {
             let st = local(y, mo, 1, 0, 0, 0)?;
@@ -198,37 +202,10 @@ pub fn round(ms: i64, unit: u8, tz: FixedOffset) -> Option<(i64, i64)> {
     })
 }
 
-/// Parses a `time_zone` parameter: `Z`, `UTC`, `+01:00`, `-0530`, `Etc/UTC`. IANA names other
-/// than UTC aliases are refused (no tz database is bundled).
-pub fn parse_time_zone(s: &str) -> Result<FixedOffset> {
-    let t = s.trim();
-    match t {
-        "Z" | "UTC" | "utc" | "Etc/UTC" | "GMT" | "Etc/GMT" | "+00:00" | "-00:00" => {
-            return Ok(date::utc());
-        }
-        _ => {}
-    }
-    let b = t.as_bytes();
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        let sign = if b[0] == b'-' { -1 } else { 1 };
-        let digits: String = t[1..].chars().filter(char::is_ascii_digit).collect();
-        let (h, m) = match digits.len() {
-            1 | 2 => (digits.parse::<i32>().ok(), Some(0)),
-            4 => (
-                digits[..2].parse::<i32>().ok(),
-                digits[2..].parse::<i32>().ok(),
-            ),
-            _ => (None, None),
-        };
-        if let (Some(h), Some(m)) = (h, m)
-            && let Some(off) = FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-        {
-            return Ok(off);
-        }
-    }
-    Err(Error::illegal_argument(format!(
-        "time_zone [{s}] is not supported by sluice-store (use UTC or a fixed offset such as +01:00)"
-    )))
+/// Parses a `time_zone` parameter: `Z`, `UTC`, `+01:00`, `-0530`, or an IANA name such as
+/// `Europe/Berlin` (the workspace's one zone parser, [`Zone::parse`]).
+pub fn parse_time_zone(s: &str) -> Result<Zone> {
+    Zone::parse(s).ok_or_else(|| Error::illegal_argument(format!("Unknown time-zone ID: {s}")))
 }
 
 #[cfg(test)]

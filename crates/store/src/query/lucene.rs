@@ -14,6 +14,8 @@ pub struct Options {
     pub default_fields: Vec<String>,
     /// `default_operator` (default OR).
     pub default_operator: Operator,
+    /// `time_zone` of date ranges (default UTC).
+    pub time_zone: Option<String>,
 }
 
 impl Default for Options {
@@ -21,6 +23,7 @@ impl Default for Options {
         Options {
             default_fields: vec!["*".into()],
             default_operator: Operator::Or,
+            time_zone: None,
         }
     }
 }
@@ -48,6 +51,13 @@ pub fn parse_query_string(body: &Value) -> Result<Q> {
                     .unwrap_or_default();
             }
             "default_operator" => opts.default_operator = super::parse_operator(v)?,
+            "time_zone" => {
+                let tz = v.as_str().ok_or_else(|| {
+                    Error::parsing("[query_string] query does not support [time_zone] of this type")
+                })?;
+                super::datemath::parse_time_zone(tz)?;
+                opts.time_zone = Some(tz.to_owned());
+            }
             "analyze_wildcard" | "lenient" | "boost" | "_name" | "allow_leading_wildcard" => {}
             other => {
                 return Err(Error::parsing(format!(
@@ -404,7 +414,7 @@ impl Parser<'_> {
                         lower,
                         upper,
                         format: None,
-                        time_zone: None,
+                        time_zone: self.opts.time_zone.clone(),
                         boost: 1.0,
                     })),
                 )
@@ -430,7 +440,7 @@ impl Parser<'_> {
                         lower,
                         upper,
                         format: None,
-                        time_zone: None,
+                        time_zone: self.opts.time_zone.clone(),
                         boost: 1.0,
                     })),
                 )

@@ -196,7 +196,7 @@ fn all_shards_failed(cause: Error) -> Error {
 }
 
 /// ES's name of the JSON token a value starts with.
-fn token_name(v: &Value) -> &'static str {
+pub(crate) fn token_name(v: &Value) -> &'static str {
     match v {
         Value::Object(_) => "START_OBJECT",
         Value::Array(_) => "START_ARRAY",
@@ -445,6 +445,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                     )));
                 }
             },
+            time_zone: None,
         };
         req.query = lucene::parse_lucene(q, &opts)?;
     }
