@@ -20,9 +20,44 @@ pub fn resolve(
     } else if let Some((a, m)) = expr.split_once("||") {
         (parse_anchor(a, formats, tz, expr)?, m)
     } else {
-        (parse_anchor(expr, formats, tz, expr)?, "")
+        let ms = parse_anchor(expr, formats, tz, expr)?;
+        // rounding up fills the components a date leaves out with their largest values, as ES's
+        // round-up parser does: `lte: 2024-03-31` takes in the whole day
+        let ms = match partial_unit(expr, formats) {
+            Some(unit) if round_up => {
+                add(ms, 1, unit, tz.unwrap_or_else(Zone::utc)).map_or(ms, |end| end - 1)
+            }
+            _ => ms,
+        };
+        (ms, "")
     };
     apply_math(anchor, math, tz, round_up, expr)
+}
+
+/// The smallest unit a `strict_date_optional_time` value spells out, when it stops short of
+/// milliseconds: `2024` (y), `2024-03` (M), `2024-03-31` (d), `2024-03-31T10` (h), `...:05` (m),
+/// `...:05:09` (s).
+fn partial_unit(s: &str, formats: &[DateFormat]) -> Option<u8> {
+    let optional_time = formats.is_empty()
+        || formats
+            .iter()
+            .any(|f| matches!(f, DateFormat::OptionalTime));
+    if !optional_time {
+        return None;
+    }
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    Some(match b.len() {
+        4 if digits(0..4) => b'y',
+        7 if digits(0..4) && at(4, b'-') && digits(5..7) => b'M',
+        10 if digits(0..4) && at(4, b'-') && at(7, b'-') && digits(8..10) => b'd',
+        13 if at(10, b'T') && digits(11..13) && digits(8..10) => b'h',
+        16 if at(10, b'T') && at(13, b':') && digits(14..16) => b'm',
+        19 if at(10, b'T') && at(16, b':') && digits(17..19) => b's',
+        _ => return None,
+    })
 }
 
 fn parse_anchor(s: &str, formats: &[DateFormat], tz: Option<Zone>, expr: &str) -> Result<i64> {

@@ -151,3 +151,89 @@ fn query_string_normalizes_wildcards_as_elasticsearch() {
         );
     }
 }
+
+#[test]
+fn iana_time_zones_and_aggregation_meta() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(json(
+        a,
+        "PUT",
+        "/tz",
+        Some(&json!({"mappings": {"properties": {"@timestamp": {"type": "date"}}}})),
+    ));
+    // one event per hour around the spring DST change in Berlin (2024-03-31 02:00 → 03:00)
+    let mut body = String::new();
+    for h in 0..48 {
+        let ms = 1_711_756_800_000i64 + h * 3_600_000; // from 2024-03-30T00:00:00Z
+        body.push_str(&format!(
+            "{{\"index\":{{\"_index\":\"tz\"}}}}\n{{\"@timestamp\":{ms}}}\n"
+        ));
+    }
+    assert_eq!(ndjson(a, "/_bulk?refresh=true", &body).status, 200);
+    let v = ok(json(
+        a,
+        "POST",
+        "/tz/_search",
+        Some(&json!({"size": 0, "aggs": {"per_day": {
+            "meta": {"panel": 7},
+            "date_histogram": {"field": "@timestamp", "calendar_interval": "day", "time_zone": "Europe/Berlin"}
+        }}})),
+    ));
+    let agg = &v["aggregations"]["per_day"];
+    assert_eq!(agg["meta"], json!({"panel": 7}));
+    let keys: Vec<(&str, u64)> = agg["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| {
+            (
+                b["key_as_string"].as_str().expect("key"),
+                b["doc_count"].as_u64().expect("count"),
+            )
+        })
+        .collect();
+    // 30 March local: 00:00Z..22:59Z (23 events); 31 March has 23 hours; the rest of 1 April
+    assert_eq!(
+        keys,
+        vec![
+            ("2024-03-30T00:00:00.000+01:00", 23),
+            ("2024-03-31T00:00:00.000+01:00", 23),
+            ("2024-04-01T00:00:00.000+02:00", 2),
+        ]
+    );
+    let v = ok(json(
+        a,
+        "POST",
+        "/tz/_count",
+        Some(&json!({"query": {"range": {"@timestamp": {
+            "gte": "2024-03-31", "lt": "2024-04-01", "time_zone": "Europe/Berlin"
+        }}}})),
+    ));
+    assert_eq!(v["count"], 23);
+    let v = ok(json(
+        a,
+        "POST",
+        "/tz/_count",
+        Some(&json!({"query": {"query_string": {
+            "query": "@timestamp:[2024-03-31 TO 2024-03-31]", "time_zone": "Europe/Berlin"
+        }}})),
+    ));
+    assert_eq!(v["count"], 23);
+    let r = json(
+        a,
+        "POST",
+        "/tz/_search",
+        Some(&json!({"aggs": {"x": {"date_histogram": {
+            "field": "@timestamp", "calendar_interval": "day", "time_zone": "Mars/Olympus"
+        }}}})),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = json(
+        a,
+        "POST",
+        "/tz/_search",
+        Some(&json!({"aggs": {"x": {"meta": "no", "max": {"field": "@timestamp"}}}})),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+}
