@@ -89,7 +89,7 @@ pub enum Kind {
     /// range
     Range {
         field: String,
-        ranges: Vec<(Option<String>, Option<f64>, Option<f64>)>,
+        ranges: Vec<RangeSpec>,
         keyed: bool,
     },
     /// filter
@@ -107,6 +107,149 @@ pub enum Kind {
         missing: Option<Value>,
         percents: Vec<f64>,
     },
+}
+
+/// A bound of a `range` bucket: a number, or a string resolved against the field (a date or
+/// date math on date fields, a number elsewhere).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    /// a number
+    Num(f64),
+    /// a string, resolved once the field's type is known
+    Str(String),
+}
+
+/// One bucket of a `range` aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeSpec {
+    /// `key`
+    pub key: Option<String>,
+    /// `from` (inclusive)
+    pub from: Option<Bound>,
+    /// `to` (exclusive)
+    pub to: Option<Bound>,
+}
+
+impl Bound {
+    fn parse(v: &Value, agg: &str, k: &str) -> Result<Option<Bound>> {
+        Ok(match v {
+            Value::Null => None,
+            Value::Number(n) => n.as_f64().map(Bound::Num),
+            Value::String(s) => Some(Bound::Str(s.clone())),
+            other => {
+                return Err(Error::es(
+                    400,
+                    "x_content_parse_exception",
+                    format!(
+                        "[range] failed to parse field [{k}]: unsupported value type [{}] in [{agg}]",
+                        crate::search::token_name(other)
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// The bound as a number for a field of type `ty` (`formats` for dates).
+    fn resolve(&self, ty: Option<FieldType>, formats: &[DateFormat], now_ms: i64) -> Result<f64> {
+        match self {
+            Bound::Num(n) => Ok(*n),
+            Bound::Str(s) if ty == Some(FieldType::Date) => {
+                let default;
+                let formats = if formats.is_empty() {
+                    default = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
+                    &default
+                } else {
+                    formats
+                };
+                datemath::resolve(s, formats, None, now_ms, false).map(|ms| ms as f64)
+            }
+            Bound::Str(s) => s.trim().parse::<f64>().map_err(|_| {
+                Error::es(
+                    400,
+                    "number_format_exception",
+                    format!("For input string: \"{s}\""),
+                )
+            }),
+        }
+    }
+}
+
+/// The numeric bounds of `ranges` on a field of type `ty`.
+fn resolve_bounds(
+    ranges: &[RangeSpec],
+    ty: Option<FieldType>,
+    formats: &[DateFormat],
+    now_ms: i64,
+) -> Result<Vec<(Option<f64>, Option<f64>)>> {
+    let one = |b: &Option<Bound>| {
+        b.as_ref()
+            .map(|b| b.resolve(ty, formats, now_ms))
+            .transpose()
+    };
+    ranges
+        .iter()
+        .map(|r| Ok((one(&r.from)?, one(&r.to)?)))
+        .collect()
+}
+
+/// Reads a number with ES's coercion (`5`, `5.0`, `"5"`), as an ES object parser does; a wrong
+/// type or an unparsable string is ES's `x_content_parse_exception`.
+fn num_param(o: &Map<String, Value>, k: &str, t: &str) -> Result<Option<f64>> {
+    let failed = |cause: Option<Error>| {
+        let e = Error::es(
+            400,
+            "x_content_parse_exception",
+            format!("[{t}] failed to parse field [{k}]"),
+        );
+        match cause {
+            Some(c) => e.caused_by(c),
+            None => e,
+        }
+    };
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(Value::String(s)) => s.trim().parse::<f64>().map(Some).map_err(|_| {
+            failed(Some(Error::es(
+                400,
+                "number_format_exception",
+                format!("For input string: \"{s}\""),
+            )))
+        }),
+        Some(other) => Err(Error::es(
+            400,
+            "x_content_parse_exception",
+            format!(
+                "[{t}] {k} doesn't support values of type: {}",
+                crate::search::token_name(other)
+            ),
+        )),
+    }
+}
+
+/// An integer with ES's coercion (fractions truncated, as `XContentParser::intValue` does).
+fn int_param(o: &Map<String, Value>, k: &str, t: &str) -> Result<Option<i64>> {
+    Ok(num_param(o, k, t)?.map(|f| f.trunc() as i64))
+}
+
+/// A boolean: `true`/`false` or their strings.
+fn bool_param(o: &Map<String, Value>, k: &str, t: &str) -> Result<Option<bool>> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(Some(s == "true")),
+        Some(other) => Err(Error::es(
+            400,
+            "x_content_parse_exception",
+            format!("[{t}] failed to parse field [{k}]"),
+        )
+        .caused_by(Error::illegal_argument(format!(
+            "Failed to parse value [{}] as only [true] or [false] are allowed.",
+            other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned)
+        )))),
+    }
 }
 
 /// A named aggregation with sub-aggregations.
@@ -259,10 +402,14 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
     let o = body
         .as_object()
         .ok_or_else(|| perr(format!("[{t}] in [{name}] must be an object")))?;
-    let min_doc = |default: u64| {
-        o.get("min_doc_count")
-            .and_then(Value::as_u64)
-            .unwrap_or(default)
+    let min_doc = |default: u64| -> Result<u64> {
+        match int_param(o, "min_doc_count", t)? {
+            None => Ok(default),
+            Some(n) if n >= 0 => Ok(n as u64),
+            Some(n) => Err(Error::illegal_argument(format!(
+                "[minDocCount] must be greater than or equal to 0. Found [{n}] in [{name}]"
+            ))),
+        }
     };
     Ok(match t {
         "terms" => {
@@ -282,14 +429,22 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             )?;
             Kind::Terms {
                 field: get_str(o, "field", name)?,
-                size: o.get("size").and_then(Value::as_u64).unwrap_or(10) as usize,
+                size: match int_param(o, "size", t)? {
+                    None => 10,
+                    Some(n) if n > 0 => n as usize,
+                    Some(n) => {
+                        return Err(Error::illegal_argument(format!(
+                            "[size] must be greater than 0. Found [{n}] in [{name}]"
+                        )));
+                    }
+                },
                 order: o
                     .get("order")
                     .map(|v| parse_order(v, name))
                     .transpose()?
                     .unwrap_or_default(),
                 missing: o.get("missing").cloned(),
-                min_doc_count: min_doc(1),
+                min_doc_count: min_doc(1)?,
             }
         }
         "date_histogram" => {
@@ -310,7 +465,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 name,
                 t,
             )?;
-            if o.get("keyed").and_then(Value::as_bool) == Some(true) {
+            if bool_param(o, "keyed", t)? == Some(true) {
                 return Err(perr(
                     "[date_histogram] keyed=true is not supported by sluice-store",
                 ));
@@ -367,7 +522,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             Kind::DateHistogram {
                 field: get_str(o, "field", name)?,
                 interval,
-                min_doc_count: min_doc(0),
+                min_doc_count: min_doc(0)?,
                 bounds,
                 tz: o
                     .get("time_zone")
@@ -390,9 +545,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 name,
                 t,
             )?;
-            let interval = o
-                .get("interval")
-                .and_then(Value::as_f64)
+            let interval = num_param(o, "interval", t)?
                 .filter(|x| *x > 0.0)
                 .ok_or_else(|| {
                     Error::illegal_argument(
@@ -405,9 +558,9 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             Kind::Histogram {
                 field: get_str(o, "field", name)?,
                 interval,
-                min_doc_count: min_doc(0),
+                min_doc_count: min_doc(0)?,
                 bounds,
-                offset: o.get("offset").and_then(Value::as_f64).unwrap_or(0.0),
+                offset: num_param(o, "offset", t)?.unwrap_or(0.0),
             }
         }
         "range" => {
@@ -418,22 +571,36 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 .ok_or_else(|| perr(format!("[ranges] required for [{name}]")))?;
             let mut ranges = Vec::new();
             for r in arr {
-                let num = |k: &str| {
-                    r.get(k).and_then(|v| {
-                        v.as_f64()
-                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                    })
+                let r = r
+                    .as_object()
+                    .ok_or_else(|| perr(format!("[ranges] of [{name}] must hold objects")))?;
+                let mut spec = RangeSpec {
+                    key: None,
+                    from: None,
+                    to: None,
                 };
-                ranges.push((
-                    r.get("key").and_then(Value::as_str).map(str::to_owned),
-                    num("from"),
-                    num("to"),
-                ));
+                for (k, v) in r {
+                    match k.as_str() {
+                        "key" => {
+                            spec.key = Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        }
+                        "from" => spec.from = Bound::parse(v, name, k)?,
+                        "to" => spec.to = Bound::parse(v, name, k)?,
+                        other => {
+                            return Err(Error::es(
+                                400,
+                                "x_content_parse_exception",
+                                format!("[range] unknown field [{other}]"),
+                            ));
+                        }
+                    }
+                }
+                ranges.push(spec);
             }
             Kind::Range {
                 field: get_str(o, "field", name)?,
                 ranges,
-                keyed: o.get("keyed").and_then(Value::as_bool).unwrap_or(false),
+                keyed: bool_param(o, "keyed", t)?.unwrap_or(false),
             }
         }
         "filter" => Kind::Filter(query::parse(body)?),
@@ -486,7 +653,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 name,
                 t,
             )?;
-            if o.get("keyed").and_then(Value::as_bool) == Some(false) {
+            if bool_param(o, "keyed", t)? == Some(false) {
                 return Err(perr(
                     "[percentiles] keyed=false is not supported by sluice-store",
                 ));
@@ -501,11 +668,50 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 "cardinality" => Metric::Cardinality,
                 _ => Metric::Percentiles,
             };
-            let percents = o
-                .get("percents")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_f64).collect())
-                .unwrap_or_else(|| vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0]);
+            let percents = match o.get("percents") {
+                None => vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0],
+                Some(Value::Array(a)) => {
+                    let mut out = Vec::with_capacity(a.len());
+                    for p in a {
+                        let x = match p {
+                            Value::Number(n) => n.as_f64(),
+                            Value::String(s) => s.trim().parse::<f64>().ok(),
+                            _ => None,
+                        };
+                        match x {
+                            Some(x) if (0.0..=100.0).contains(&x) => out.push(x),
+                            Some(x) => {
+                                return Err(Error::illegal_argument(format!(
+                                    "percent must be in [0,100], got [{x}]: [{name}]"
+                                )));
+                            }
+                            None => {
+                                return Err(Error::es(
+                                    400,
+                                    "x_content_parse_exception",
+                                    format!("[{t}] failed to parse field [percents]"),
+                                ));
+                            }
+                        }
+                    }
+                    if out.is_empty() {
+                        return Err(Error::illegal_argument(format!(
+                            "[percents] must not be empty: [{name}]"
+                        )));
+                    }
+                    out
+                }
+                Some(other) => {
+                    return Err(Error::es(
+                        400,
+                        "x_content_parse_exception",
+                        format!(
+                            "[{t}] percents doesn't support values of type: {}",
+                            crate::search::token_name(other)
+                        ),
+                    ));
+                }
+            };
             Kind::Metric {
                 metric,
                 field: get_str(o, "field", name)?,
@@ -756,6 +962,8 @@ struct SegAgg {
     filters: Vec<Vec<u64>>,
     field_type: Option<FieldType>,
     tz: Option<Zone>,
+    /// `range` bounds resolved against the field
+    bounds: Vec<(Option<f64>, Option<f64>)>,
     missing_key: Option<Key>,
     missing_num: Option<f64>,
     subs: Vec<SegAgg>,
@@ -1128,6 +1336,7 @@ fn seg_agg(
         filters: vec![],
         field_type: None,
         tz: None,
+        bounds: vec![],
         missing_key: None,
         missing_num: None,
         subs: vec![],
@@ -1170,6 +1379,13 @@ fn seg_agg(
             }
             s.source = src;
             s.field_type = ty;
+            if let Kind::Range { ranges, .. } = &a.kind {
+                let formats = mapping
+                    .field(field)
+                    .map(|f| f.formats.clone())
+                    .unwrap_or_default();
+                s.bounds = resolve_bounds(ranges, ty, &formats, qctx.now_ms)?;
+            }
         }
         Kind::Filter(q) => {
             let cq = query::compile(q, qctx)?;
@@ -1352,6 +1568,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
         source,
         filters,
         tz,
+        bounds,
         missing_key,
         missing_num,
         subs,
@@ -1485,10 +1702,10 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 .collect();
             collect_keys(a, subs, map, keys.into_iter(), doc, buf);
         }
-        (Kind::Range { ranges, .. }, State::List(bs)) => {
+        (Kind::Range { .. }, State::List(bs)) => {
             num_values(source, doc, buf);
             let vals = buf.clone();
-            for (i, (_, from, to)) in ranges.iter().enumerate() {
+            for (i, (from, to)) in bounds.iter().enumerate() {
                 if vals
                     .iter()
                     .any(|v| from.is_none_or(|f| *v >= f) && to.is_none_or(|t| *v < t))
@@ -2052,15 +2269,34 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             }
             Ok(json!({"buckets": arr}))
         }
-        (Kind::Range { ranges, keyed, .. }, State::List(bs)) => {
+        (
+            Kind::Range {
+                field,
+                ranges,
+                keyed,
+            },
+            State::List(bs),
+        ) => {
             let mut arr = Vec::new();
             let mut obj = Map::new();
-            for ((key, from, to), b) in ranges.iter().zip(bs) {
-                let k = key.clone().unwrap_or_else(|| {
+            let (ty, formats) = ctx
+                .field_type(field)
+                .map_or((None, Vec::new()), |(t, f, _)| (Some(t), f));
+            let bounds = resolve_bounds(ranges, ty, &formats, ctx.now_ms)?;
+            let is_date = ty == Some(FieldType::Date);
+            let show = |x: f64| {
+                if is_date {
+                    date::format_with(x as i64, &formats, None)
+                } else {
+                    java_double(x)
+                }
+            };
+            for ((spec, (from, to)), b) in ranges.iter().zip(&bounds).zip(bs) {
+                let k = spec.key.clone().unwrap_or_else(|| {
                     format!(
                         "{}-{}",
-                        from.map_or("*".to_owned(), java_double),
-                        to.map_or("*".to_owned(), java_double)
+                        from.map_or("*".to_owned(), show),
+                        to.map_or("*".to_owned(), show)
                     )
                 });
                 let mut head = Map::new();
@@ -2069,9 +2305,15 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 }
                 if let Some(f) = from {
                     head.insert("from".into(), num_json(*f));
+                    if is_date {
+                        head.insert("from_as_string".into(), Value::from(show(*f)));
+                    }
                 }
                 if let Some(t) = to {
                     head.insert("to".into(), num_json(*t));
+                    if is_date {
+                        head.insert("to_as_string".into(), Value::from(show(*t)));
+                    }
                 }
                 let body = bucket_body(a, b, ctx, head)?;
                 if *keyed {

@@ -97,3 +97,97 @@ fn unknown_aggregation_is_an_error() {
         .map(|e| e.status());
     assert_eq!(e, Some(400));
 }
+
+#[test]
+fn numbers_are_coerced_and_wrong_types_are_es_errors() {
+    let kind = |v: Value| parse(&json!({"a": v})).map(|mut a| a.remove(0).kind);
+    match kind(json!({"terms": {"field": "f", "size": "5", "min_doc_count": "2"}})) {
+        Ok(Kind::Terms {
+            size,
+            min_doc_count,
+            ..
+        }) => assert_eq!((size, min_doc_count), (5, 2)),
+        other => panic!("{other:?}"),
+    }
+    match kind(json!({"percentiles": {"field": "f", "percents": [50, "99.9"]}})) {
+        Ok(Kind::Metric { percents, .. }) => assert_eq!(percents, vec![50.0, 99.9]),
+        other => panic!("{other:?}"),
+    }
+    match kind(json!({"range": {"field": "f", "ranges": [{"from": "now-1d", "to": 10}]}})) {
+        Ok(Kind::Range { ranges, .. }) => assert_eq!(
+            ranges,
+            vec![RangeSpec {
+                key: None,
+                from: Some(Bound::Str("now-1d".into())),
+                to: Some(Bound::Num(10.0)),
+            }]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (
+            json!({"terms": {"field": "f", "size": "five"}}),
+            "x_content_parse_exception",
+            "[terms] failed to parse field [size]",
+        ),
+        (
+            json!({"terms": {"field": "f", "size": true}}),
+            "x_content_parse_exception",
+            "[terms] size doesn't support values of type: VALUE_BOOLEAN",
+        ),
+        (
+            json!({"terms": {"field": "f", "size": 0}}),
+            "illegal_argument_exception",
+            "[size] must be greater than 0. Found [0] in [a]",
+        ),
+        (
+            json!({"terms": {"field": "f", "min_doc_count": -1}}),
+            "illegal_argument_exception",
+            "[minDocCount] must be greater than or equal to 0. Found [-1] in [a]",
+        ),
+        (
+            json!({"percentiles": {"field": "f", "percents": ["x"]}}),
+            "x_content_parse_exception",
+            "[percentiles] failed to parse field [percents]",
+        ),
+        (
+            json!({"range": {"field": "f", "ranges": [{"from": true}]}}),
+            "x_content_parse_exception",
+            "[range] failed to parse field [from]: unsupported value type [VALUE_BOOLEAN] in [a]",
+        ),
+    ];
+    for (body, ty, reason) in cases {
+        let e = kind(body.clone()).expect_err("an error");
+        assert_eq!((e.es_type(), e.reason().as_str()), (ty, reason), "{body}");
+    }
+}
+
+#[test]
+fn range_bounds_resolve_against_the_field() {
+    let specs = vec![RangeSpec {
+        key: None,
+        from: Some(Bound::Str("2024-01-01".into())),
+        to: Some(Bound::Str("2024-01-01||+1d".into())),
+    }];
+    let b = resolve_bounds(&specs, Some(FieldType::Date), &[], 0).expect("dates");
+    assert_eq!(
+        b,
+        vec![(Some(1_704_067_200_000.0), Some(1_704_153_600_000.0))]
+    );
+    let nums = vec![RangeSpec {
+        key: None,
+        from: Some(Bound::Str("1.5".into())),
+        to: None,
+    }];
+    assert_eq!(
+        resolve_bounds(&nums, Some(FieldType::Long), &[], 0).expect("numbers"),
+        vec![(Some(1.5), None)]
+    );
+    let bad = vec![RangeSpec {
+        key: None,
+        from: Some(Bound::Str("abc".into())),
+        to: None,
+    }];
+    let e = resolve_bounds(&bad, Some(FieldType::Long), &[], 0).expect_err("not a number");
+    assert_eq!(e.es_type(), "number_format_exception");
+}

@@ -220,6 +220,22 @@ fn iana_time_zones_and_aggregation_meta() {
         }}})),
     ));
     assert_eq!(v["count"], 23);
+    // range bounds given as dates (they were open bounds before), sizes given as strings
+    let v = ok(json(
+        a,
+        "POST",
+        "/tz/_search",
+        Some(
+            &json!({"size": 0, "aggs": {"r": {"range": {"field": "@timestamp", "ranges": [
+                {"from": "2024-03-31T00:00:00Z"}, {"to": "2024-03-30T12:00:00Z||+1h"}
+            ]}}}}),
+        ),
+    ));
+    let b = &v["aggregations"]["r"]["buckets"];
+    assert_eq!(b[0]["key"], "2024-03-31T00:00:00.000Z-*");
+    assert_eq!(b[0]["from_as_string"], "2024-03-31T00:00:00.000Z");
+    assert_eq!(b[0]["doc_count"], 24);
+    assert_eq!(b[1]["doc_count"], 13);
     let r = json(
         a,
         "POST",
