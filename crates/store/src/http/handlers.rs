@@ -288,6 +288,14 @@ pub(crate) async fn dispatch(
             search_api::field_caps(store, target, path, params, &body).await
         }
         Route::Msearch(target) => search_api::msearch(store, target, path, params, body).await,
+        Route::License => {
+            params.check(path, &["local", "accept_enterprise"])?;
+            Ok(Reply::json(StatusCode::OK, license(state)))
+        }
+        Route::Xpack => {
+            params.check(path, &["categories", "accept_enterprise"])?;
+            Ok(Reply::json(StatusCode::OK, xpack(state)))
+        }
         Route::Analyze(index) => {
             params.check(path, &["index"])?;
             let body = optional_object(&body)?.unwrap_or(Value::Null);
@@ -407,6 +415,61 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 /// `GET /`: who we are, in the shape ES clients check.
+/// The license uid: stable per cluster (derived from its uuid), as a real one is per license.
+fn license_uid(state: &State) -> String {
+    state.config.cluster_uuid.clone()
+}
+
+/// `GET /_license`: a basic license, as a cluster without a paid one reports (no expiry).
+fn license(state: &State) -> Value {
+    json!({"license": {
+        "status": "active",
+        "uid": license_uid(state),
+        "type": "basic",
+        "issue_date": "1970-01-01T00:00:00.000Z",
+        "issue_date_in_millis": 0,
+        "max_nodes": 1000,
+        "max_resource_units": null,
+        "issued_to": state.config.cluster_name,
+        "issuer": "elasticsearch",
+        "start_date_in_millis": -1,
+    }})
+}
+
+/// `GET /_xpack`: the basic license and what sluice-store actually offers of each feature
+/// (security is on when credentials are configured; the rest it does not implement).
+fn xpack(state: &State) -> Value {
+    let security = state.config.credentials.is_enabled();
+    let off = json!({"available": false, "enabled": false});
+    json!({
+        "build": {"hash": "sluice", "date": "1970-01-01T00:00:00.000Z"},
+        "license": {
+            "uid": license_uid(state),
+            "type": "basic",
+            "mode": "basic",
+            "status": "active",
+        },
+        "features": {
+            "security": {"available": true, "enabled": security},
+            "ilm": off,
+            "slm": off,
+            "monitoring": off,
+            "watcher": off,
+            "ml": off,
+            "graph": off,
+            "transform": off,
+            "rollup": off,
+            "data_streams": off,
+            "enrich": off,
+            "eql": off,
+            "sql": off,
+            "searchable_snapshots": off,
+            "ccr": off,
+        },
+        "tagline": "You know, for X",
+    })
+}
+
 fn info(state: &State) -> Value {
     let c = &state.config;
     json!({

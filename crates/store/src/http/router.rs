@@ -55,6 +55,10 @@ pub(crate) enum Route {
     Msearch(Option<String>),
     /// `GET|POST /_analyze`, `GET|POST /{index}/_analyze`
     Analyze(Option<String>),
+    /// `GET /_license`
+    License,
+    /// `GET /_xpack`
+    Xpack,
 }
 
 /// Why no route matched.
@@ -114,6 +118,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_pit"] => vec![(Method::DELETE, Route::ClosePit)],
         ["_field_caps"] => both(&[Method::GET, Method::POST], &Route::FieldCaps(None)),
         ["_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(None)),
+        ["_license"] => vec![(Method::GET, Route::License)],
+        ["_xpack"] => vec![(Method::GET, Route::Xpack)],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         [t] => vec![
             (Method::PUT, Route::CreateIndex(own(t))),

@@ -253,3 +253,15 @@ fn iana_time_zones_and_aggregation_meta() {
     );
     assert_eq!(r.status, 400, "{}", r.text());
 }
+
+#[test]
+fn license_and_xpack_answer_honestly() {
+    let t = TestServer::start();
+    let v = ok(crate::client::get(t.addr(), "/_license"));
+    assert_eq!(v["license"]["type"], "basic");
+    assert_eq!(v["license"]["status"], "active");
+    let v = ok(crate::client::get(t.addr(), "/_xpack"));
+    assert_eq!(v["license"]["mode"], "basic");
+    assert_eq!(v["features"]["security"]["enabled"], false);
+    assert_eq!(v["features"]["ilm"]["available"], false);
+}

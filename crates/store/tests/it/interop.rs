@@ -81,3 +81,13 @@ fn official_client_search_after_pit_field_caps_msearch_highlight() {
     assert_eq!(summary["pit_pages"], 4);
     assert_eq!(summary["msearch"], 3);
 }
+
+#[test]
+fn official_client_analysis_time_zones_and_license() {
+    let t = TestServer::start();
+    let summary = run("es_client_esapi.py", &[&t.server.url()]);
+    assert_eq!(
+        summary,
+        serde_json::json!({"analyze": "ok", "days": [23, 23, 2]})
+    );
+}

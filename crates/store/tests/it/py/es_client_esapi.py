@@ -1,0 +1,63 @@
+"""The official `elasticsearch` 8.x client against sluice-store's analysis, query_string
+wildcards, IANA time zones, aggregation meta and license/xpack answers.
+
+usage: es_client_esapi.py URL
+Prints one JSON line with the figures checked; exits non-zero on any mismatch.
+"""
+import json
+import sys
+
+from elasticsearch import Elasticsearch, helpers
+
+URL = sys.argv[1]
+
+
+def check(what, got, want):
+    if got != want:
+        print(f"MISMATCH {what}: got {got!r}, want {want!r}", file=sys.stderr)
+        sys.exit(1)
+
+
+es = Elasticsearch(URL, request_timeout=60)
+
+r = es.indices.analyze(analyzer="standard", text="The 2 QUICK Brown-Foxes _jsonparsefailure")
+check("analyze", [t["token"] for t in r["tokens"]],
+      ["the", "2", "quick", "brown", "foxes", "_jsonparsefailure"])
+r = es.indices.analyze(tokenizer="whitespace", filter=["lowercase"], text="A-B C")
+check("analyze chain", [t["token"] for t in r["tokens"]], ["a-b", "c"])
+
+T0 = 1_711_756_800_000  # 2024-03-30T00:00:00Z
+helpers.bulk(
+    es,
+    (
+        {
+            "_index": "logstash-py",
+            "_source": {
+                "@timestamp": T0 + h * 3_600_000,
+                "message": f"BAR event {h}",
+                "tags": ["_jsonparsefailure"] if h % 2 else ["ok"],
+            },
+        }
+        for h in range(48)
+    ),
+    refresh=True,
+)
+check("failure tags", es.count(index="logstash-py", query={"term": {"tags": "_jsonparsefailure"}})["count"], 24)
+check("q wildcard", es.search(index="logstash-py", q="message:BA*", size=0)["hits"]["total"]["value"], 48)
+
+r = es.search(
+    index="logstash-py",
+    size=0,
+    aggs={"days": {
+        "meta": {"panel": "a"},
+        "date_histogram": {"field": "@timestamp", "calendar_interval": "1d", "time_zone": "Europe/Berlin"},
+    }},
+)
+days = r["aggregations"]["days"]
+check("meta", days["meta"], {"panel": "a"})
+check("dst days", [b["doc_count"] for b in days["buckets"]], [23, 23, 2])
+
+check("license", es.license.get()["license"]["type"], "basic")
+check("xpack", es.xpack.info()["license"]["mode"], "basic")
+
+print(json.dumps({"analyze": "ok", "days": [b["doc_count"] for b in days["buckets"]]}))
