@@ -270,9 +270,9 @@ impl TokenFilter {
                 TokenFilter::Stop { words, ignore_case } => {
                     let hit = if *ignore_case {
                         let l = lowercase(&t.text);
-                        words.iter().any(|w| *w == l)
+                        words.contains(&l)
                     } else {
-                        words.iter().any(|w| *w == t.text)
+                        words.contains(&t.text)
                     };
                     if hit {
                         t.kind = "";
