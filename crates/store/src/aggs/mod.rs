@@ -582,7 +582,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 for (k, v) in r {
                     match k.as_str() {
                         "key" => {
-                            spec.key = Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                            spec.key =
+                                Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned));
                         }
                         "from" => spec.from = Bound::parse(v, name, k)?,
                         "to" => spec.to = Bound::parse(v, name, k)?,

@@ -854,10 +854,7 @@ impl Part {
         let text_analysis = schema_text_analysis(&index.schema(), fields.text);
         let threads = opts.writer_threads.max(1);
         let writer: IndexWriter<SluiceDoc> = index
-            .writer_with_num_threads(
-                threads,
-                opts.writer_memory_bytes.max(15_000_000 * threads),
-            )
+            .writer_with_num_threads(threads, opts.writer_memory_bytes.max(15_000_000 * threads))
             .map_err(tv)?;
         let reader = index
             .reader_builder()

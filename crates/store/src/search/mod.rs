@@ -742,7 +742,10 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         } else {
             EnableScoring::disabled_from_searcher(searcher)
         };
-        weights.push(q.weight(enable).map_err(|e| Error::tantivy(&shard.name, e))?);
+        weights.push(
+            q.weight(enable)
+                .map_err(|e| Error::tantivy(&shard.name, e))?,
+        );
     }
     // the segments of all shards, split into tasks of similar size for one pool of threads
     let bases: Vec<Vec<u32>> = targets
