@@ -108,7 +108,12 @@ pub fn start(config: &ClusterConfig) -> anyhow::Result<(Cluster, Vec<std::proces
         started.elapsed().as_secs_f64()
     );
     for n in &cluster.nodes {
-        println!("  {}  {}  (logs: {})", n.name, n.url(), n.dir.join("logs").display());
+        println!(
+            "  {}  {}  (logs: {})",
+            n.name,
+            n.url(),
+            n.dir.join("logs").display()
+        );
     }
     println!(
         "  state file: {}",

@@ -320,7 +320,9 @@ impl Cluster {
                 settings.push(format!("discovery.seed_hosts={seeds}"));
                 let (master_role, initial) = match flavor {
                     Flavor::Elasticsearch => ("master", "cluster.initial_master_nodes"),
-                    Flavor::OpenSearch => ("cluster_manager", "cluster.initial_cluster_manager_nodes"),
+                    Flavor::OpenSearch => {
+                        ("cluster_manager", "cluster.initial_cluster_manager_nodes")
+                    }
                 };
                 settings.push(format!("{initial}=node-0"));
                 settings.push(if i == 0 {
@@ -346,7 +348,10 @@ impl Cluster {
             let p = flavor.env_prefix();
             let env = vec![
                 (format!("{p}_JAVA_HOME"), java_home.display().to_string()),
-                (format!("{p}_PATH_CONF"), dir.join("config").display().to_string()),
+                (
+                    format!("{p}_PATH_CONF"),
+                    dir.join("config").display().to_string(),
+                ),
                 (format!("{p}_TMPDIR"), dir.join("tmp").display().to_string()),
                 (
                     format!("{p}_JAVA_OPTS"),
@@ -444,8 +449,7 @@ impl Cluster {
                 match http(node.http, "GET", &path, None) {
                     Ok((200, body)) => {
                         let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                        if v["status"] == "green"
-                            && v["number_of_nodes"] == json!(self.nodes.len())
+                        if v["status"] == "green" && v["number_of_nodes"] == json!(self.nodes.len())
                         {
                             return Ok(());
                         }
@@ -477,10 +481,7 @@ impl Cluster {
         let node = self.nodes.get(i).context("no such node")?;
         ensure!(node.pid().is_none(), "{} is still running", node.name);
         let mut child = node.spawn(true)?;
-        self.wait_green(
-            Duration::from_secs(240),
-            std::slice::from_mut(&mut child),
-        )?;
+        self.wait_green(Duration::from_secs(240), std::slice::from_mut(&mut child))?;
         Ok(child)
     }
 
@@ -527,8 +528,8 @@ impl Cluster {
     /// # Errors
     /// When it is missing or malformed.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let v: Value = serde_json::from_str(&text)?;
         let s = |v: &Value, k: &str| -> anyhow::Result<String> {
             v[k].as_str()
@@ -613,13 +614,8 @@ fn unpacked(flavor: Flavor) -> anyhow::Result<PathBuf> {
         .status()
         .context("unpacking the distribution needs `unzip`")?;
     ensure!(status.success(), "unzip {} failed: {status}", zip.display());
-    std::fs::rename(staging.join(flavor.name()), &home).with_context(|| {
-        format!(
-            "{} holds no {} folder",
-            zip.display(),
-            flavor.name()
-        )
-    })?;
+    std::fs::rename(staging.join(flavor.name()), &home)
+        .with_context(|| format!("{} holds no {} folder", zip.display(), flavor.name()))?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(home)
 }
@@ -767,7 +763,12 @@ fn wait_gone(pid: u32, deadline: Duration) -> anyhow::Result<()> {
     while start.elapsed() < deadline {
         // a zombie has no memory maps left; treat it as gone
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat.is_empty() || stat.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')) {
+        if stat.is_empty()
+            || stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -821,7 +822,10 @@ pub fn http(
     if !chunked {
         return Ok((status, body.to_owned()));
     }
-    Ok((status, dechunk(body).with_context(|| format!("the answer to {method} {path}"))?))
+    Ok((
+        status,
+        dechunk(body).with_context(|| format!("the answer to {method} {path}"))?,
+    ))
 }
 
 /// The payload of a chunked body (`SIZE\r\nDATA\r\n ... 0\r\n\r\n`).

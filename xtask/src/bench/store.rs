@@ -188,13 +188,21 @@ fn peer_es(o: &Opts) -> anyhow::Result<()> {
     let cluster = StopOnDrop(cluster);
     let node = &cluster.0.nodes[0];
     println!();
-    let result = measure(o, cluster.0.flavor.name(), node.http, &|| node.cpu_secs(), &|| {
-        node.peak_rss_kb()
-    });
+    let result = measure(
+        o,
+        cluster.0.flavor.name(),
+        node.http,
+        &|| node.cpu_secs(),
+        &|| node.peak_rss_kb(),
+    );
     result?;
     let mut c = Conn::open(node.http)?;
     let (status, body) = c.request("POST", &format!("/{INDEX}/_flush"), "application/json", b"")?;
-    ensure!(status == 200, "_flush: {status} {}", String::from_utf8_lossy(&body));
+    ensure!(
+        status == 200,
+        "_flush: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
     print_disk("after _flush", node.data_bytes(), o.docs);
     let (status, body) = c.request(
         "POST",
@@ -202,7 +210,11 @@ fn peer_es(o: &Opts) -> anyhow::Result<()> {
         "application/json",
         b"",
     )?;
-    ensure!(status == 200, "_forcemerge: {status} {}", String::from_utf8_lossy(&body));
+    ensure!(
+        status == 200,
+        "_forcemerge: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
     let (status, _) = c.request("POST", &format!("/{INDEX}/_flush"), "application/json", b"")?;
     ensure!(status == 200, "_flush: {status}");
     print_disk("after _forcemerge to 1 segment", node.data_bytes(), o.docs);
@@ -663,7 +675,10 @@ mod tests {
     fn reads_took() {
         assert_eq!(leading_took(b"{\"took\":123,\"errors\":false}"), 123);
         assert_eq!(leading_took(b"{\"errors\":false}"), 0);
-        assert_eq!(leading_took(b"{\"errors\":false,\"took\":7,\"items\":[]}"), 7);
+        assert_eq!(
+            leading_took(b"{\"errors\":false,\"took\":7,\"items\":[]}"),
+            7
+        );
     }
 
     #[test]

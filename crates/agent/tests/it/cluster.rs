@@ -22,13 +22,21 @@ fn es(cluster: &Cluster, method: &str, path: &str, body: Option<&Value>) -> Valu
     let body = body.map(Value::to_string);
     let (status, text) = http(cluster.nodes[0].http, method, path, body.as_deref())
         .unwrap_or_else(|e| panic!("{method} {path}: {e:#}"));
-    assert!((200..300).contains(&status), "{method} {path}: {status} {text}");
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {text}"
+    );
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// The tutorial's pipeline, unchanged but for the port, the hosts (both nodes) and the index
 /// prefix (each test has its own daily index).
-fn tutorial_config(dir: &Path, tcp: SocketAddr, cluster: &Cluster, prefix: &str) -> std::path::PathBuf {
+fn tutorial_config(
+    dir: &Path,
+    tcp: SocketAddr,
+    cluster: &Cluster,
+    prefix: &str,
+) -> std::path::PathBuf {
     let hosts = cluster
         .nodes
         .iter()
@@ -109,7 +117,10 @@ fn census(cluster: &Cluster, index: &str, expected: u64) -> (u64, u64, Vec<u64>)
         Some(&json!({"size": 0, "track_total_hits": true, "aggs": {
             "n": {"terms": {"field": "n", "size": expected + 100}}}})),
     );
-    let buckets = r["aggregations"]["n"]["buckets"].as_array().cloned().unwrap_or_default();
+    let buckets = r["aggregations"]["n"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let dups = buckets
         .iter()
         .filter(|b| b["doc_count"].as_u64() > Some(1))
@@ -143,7 +154,9 @@ fn tutorial_pipeline_into_the_cluster_and_a_mapping_conflict_into_the_dead_lette
     let Some(cluster) = Cluster::from_env("sluice-agent into Elasticsearch") else {
         return;
     };
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let index = "agent-tutorial-2026.11.24";
     create_daily_index(&cluster, index);
     let dir = tempfile::tempdir().unwrap();
@@ -174,7 +187,11 @@ fn tutorial_pipeline_into_the_cluster_and_a_mapping_conflict_into_the_dead_lette
         Some(&json!({"query": {"term": {"n": 7}}})),
     );
     let doc = &r["hits"]["hits"][0]["_source"];
-    assert_eq!(doc["duration"], json!(2.5), "mutate convert made a float: {doc}");
+    assert_eq!(
+        doc["duration"],
+        json!(2.5),
+        "mutate convert made a float: {doc}"
+    );
     assert_eq!(doc["user"], "user3");
 
     let lines: Vec<Value> = std::fs::read_to_string(&dlq)
@@ -199,7 +216,9 @@ fn a_node_killed_mid_stream_loses_no_event() {
     let Some(cluster) = Cluster::from_env("sluice-agent failover") else {
         return;
     };
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let index = "agent-failover-2026.11.24";
     create_daily_index(&cluster, index);
     let dir = tempfile::tempdir().unwrap();

@@ -15,7 +15,10 @@ use test_support::peers::Cluster;
 /// The name of the node that answered (`GET _nodes/_local` describes the node it reaches).
 async fn answering_node(es: &Client) -> es_client::Result<String> {
     let resp = es
-        .send(Request::new(Method::GET, "/_nodes/_local?filter_path=nodes.*.name"))
+        .send(Request::new(
+            Method::GET,
+            "/_nodes/_local?filter_path=nodes.*.name",
+        ))
         .await?;
     let v: Value = resp.json()?;
     Ok(v["nodes"]

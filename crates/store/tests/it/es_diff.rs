@@ -52,16 +52,30 @@ const SEED_FIELDS: Fields = Fields {
 /// sub-field, the timestamp a `date`, the duration a `float`.
 const DYNAMIC_FIELDS: Fields = Fields {
     keywords: &[
-        ("user.keyword", &["user1", "user2", "user7", "user42", "nobody"]),
+        (
+            "user.keyword",
+            &["user1", "user2", "user7", "user42", "nobody"],
+        ),
         ("level.keyword", &["INFO", "WARNING", "ERROR"]),
-        ("action.keyword", &["login", "search", "purchase", "logout", "view"]),
+        (
+            "action.keyword",
+            &["login", "search", "purchase", "logout", "view"],
+        ),
     ],
     text: "message",
     number: "duration",
     date: "timestamp",
 };
 
-const WORDS: &[&str] = &["user", "performed", "login", "search", "failed", "purchase", "x"];
+const WORDS: &[&str] = &[
+    "user",
+    "performed",
+    "login",
+    "search",
+    "failed",
+    "purchase",
+    "x",
+];
 
 fn cluster() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
@@ -101,7 +115,12 @@ fn events(profile: Profile, count: usize) -> Vec<Value> {
         .collect()
 }
 
-fn load(index: &'static str, mapping: Option<Value>, docs: &[Value], fields: Fields) -> Option<Corpus> {
+fn load(
+    index: &'static str,
+    mapping: Option<Value>,
+    docs: &[Value],
+    fields: Fields,
+) -> Option<Corpus> {
     let addr = cluster()?.nodes[0].http;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut c = StoreConfig::new(dir.path());
@@ -122,7 +141,11 @@ fn load(index: &'static str, mapping: Option<Value>, docs: &[Value], fields: Fie
     let mut bulk = String::new();
     let mut ops = Vec::new();
     for (i, d) in docs.iter().enumerate() {
-        let _ = writeln!(bulk, "{}", json!({"index": {"_index": index, "_id": i.to_string()}}));
+        let _ = writeln!(
+            bulk,
+            "{}",
+            json!({"index": {"_index": index, "_id": i.to_string()}})
+        );
         let _ = writeln!(bulk, "{d}");
         ops.push(WriteOp {
             kind: OpType::Index,
@@ -244,10 +267,14 @@ fn aggs(f: Fields) -> impl Strategy<Value = Value> {
         kw.prop_map(|(field, _)| json!({"terms": {"field": field, "size": 100}})),
         prop::sample::select(vec!["30m", "1h", "3h"])
             .prop_map(move |i| json!({"date_histogram": {"field": f.date, "fixed_interval": i}})),
-        Just(json!({"date_histogram": {"field": f.date, "calendar_interval": "day", "min_doc_count": 1}})),
+        Just(
+            json!({"date_histogram": {"field": f.date, "calendar_interval": "day", "min_doc_count": 1}})
+        ),
         prop::sample::select(vec![0.25, 0.5, 1.0])
             .prop_map(move |i| json!({"histogram": {"field": f.number, "interval": i}})),
-        Just(json!({"range": {"field": f.number, "ranges": [{"to": 0.5}, {"from": 0.5, "to": 2.0}, {"from": 2.0}]}})),
+        Just(
+            json!({"range": {"field": f.number, "ranges": [{"to": 0.5}, {"from": 0.5, "to": 2.0}, {"from": 2.0}]}})
+        ),
     ];
     (bucket, prop::option::of(metric(f)), metric(f)).prop_map(|(mut b, sub, top)| {
         if let Some((name, m)) = sub {
@@ -340,8 +367,13 @@ fn differences(c: &Corpus, body: &Value) -> Vec<String> {
         .search(c.index, Some(body), &SearchParams::default())
         .map_err(|e| e.to_es_body())
         .unwrap_or_else(|e| json!({"error": e}));
-    let (status, text) = http(c.es, "POST", &format!("/{}/_search", c.index), Some(&body.to_string()))
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let (status, text) = http(
+        c.es,
+        "POST",
+        &format!("/{}/_search", c.index),
+        Some(&body.to_string()),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
     let es: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let mut out = Vec::new();
     if status != 200 || store.get("error").is_some() {
@@ -361,10 +393,16 @@ fn differences(c: &Corpus, body: &Value) -> Vec<String> {
     if s != e {
         let only_s: Vec<&String> = s.iter().filter(|x| !e.contains(x)).take(5).collect();
         let only_e: Vec<&String> = e.iter().filter(|x| !s.contains(x)).take(5).collect();
-        out.push(format!("hit ids: only in the store {only_s:?}, only in ES {only_e:?}"));
+        out.push(format!(
+            "hit ids: only in the store {only_s:?}, only in ES {only_e:?}"
+        ));
     }
-    let range = es["aggregations"]["range_of_number"]["max"].as_f64().unwrap_or(0.0)
-        - es["aggregations"]["range_of_number"]["min"].as_f64().unwrap_or(0.0);
+    let range = es["aggregations"]["range_of_number"]["max"]
+        .as_f64()
+        .unwrap_or(0.0)
+        - es["aggregations"]["range_of_number"]["min"]
+            .as_f64()
+            .unwrap_or(0.0);
     compare(
         "aggregations",
         &store["aggregations"],
