@@ -472,17 +472,19 @@ impl Cluster {
         }
     }
 
-    /// Starts node `i` again after [`Node::kill`], from its recorded command, and waits until the
-    /// cluster is green again.
+    /// Starts node `i` again after [`Node::kill`], from its recorded command, in a process group
+    /// of its own, and waits until the cluster is green again. The node outlives the caller: it
+    /// is stopped with the cluster, by its pid file.
     ///
     /// # Errors
     /// When the node cannot be spawned or the cluster does not recover in time.
-    pub fn restart_node(&self, i: usize) -> anyhow::Result<std::process::Child> {
+    // The launcher is not waited on: it runs until the cluster stops, after the caller is gone.
+    #[allow(clippy::zombie_processes)]
+    pub fn restart_node(&self, i: usize) -> anyhow::Result<()> {
         let node = self.nodes.get(i).context("no such node")?;
         ensure!(node.pid().is_none(), "{} is still running", node.name);
         let mut child = node.spawn(true)?;
-        self.wait_green(Duration::from_secs(240), std::slice::from_mut(&mut child))?;
-        Ok(child)
+        self.wait_green(Duration::from_secs(240), std::slice::from_mut(&mut child))
     }
 
     /// Stops every node (SIGTERM, SIGKILL after 60 s).

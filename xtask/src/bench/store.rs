@@ -72,11 +72,11 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
             "--keep" => o.keep = true,
             "--bin" => o.bin = Some(it.next().context("--bin needs a path")?.into()),
             "--server-cpus" => {
-                o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone())
+                o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone());
             }
             "--shards" => o.shards = Some(super::value(&mut it, "--shards")?),
             "--writer-threads" => {
-                o.writer_threads = Some(super::value(&mut it, "--writer-threads")?)
+                o.writer_threads = Some(super::value(&mut it, "--writer-threads")?);
             }
             "--peer" => match it.next().map(String::as_str) {
                 Some("es") => o.peer = true,

@@ -150,7 +150,7 @@ fn load(
         ops.push(WriteOp {
             kind: OpType::Index,
             index: index.into(),
-            id: Some(i.to_string().into()),
+            id: Some(i.to_string()),
             source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
         });
     }
@@ -378,7 +378,7 @@ fn differences(c: &Corpus, body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if status != 200 || store.get("error").is_some() {
         if (status == 200) != store.get("error").is_none() {
-            out.push(format!("status: store {}, ES {status} {text}", store));
+            out.push(format!("status: store {store}, ES {status} {text}"));
         }
         return out;
     }
@@ -413,7 +413,7 @@ fn differences(c: &Corpus, body: &Value) -> Vec<String> {
     out
 }
 
-fn request(c: &Corpus, q: Value, aggs: Value) -> Value {
+fn request(c: &Corpus, q: &Value, aggs: Value) -> Value {
     let mut aggs = aggs;
     aggs["range_of_number"] = json!({"stats": {"field": c.fields.number}});
     json!({"size": 1000, "track_total_hits": true, "_source": false, "query": q, "aggs": aggs})
@@ -429,7 +429,7 @@ fn check_random(corpus: fn() -> Option<&'static Corpus>, f: Fields) {
         ..ProptestConfig::default()
     });
     let result = runner.run(&(query(f), aggs(f)), |(q, a)| {
-        let body = request(c, q, a);
+        let body = request(c, &q, a);
         let d = differences(c, &body);
         prop_assert!(d.is_empty(), "{body}\n{}", d.join("\n"));
         Ok(())
@@ -465,7 +465,7 @@ fn dashboard_queries_agree() {
             "aggs": {"levels": {"terms": {"field": "level"}}}}}),
         json!({"a": {"terms": {"field": "action"}, "aggs": {"m_avg": {"avg": {"field": "duration"}}}}}),
     ] {
-        let body = request(c, json!({"match_all": {}}), aggs);
+        let body = request(c, &json!({"match_all": {}}), aggs);
         let d = differences(c, &body);
         assert!(d.is_empty(), "{body}\n{}", d.join("\n"));
     }
