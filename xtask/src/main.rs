@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod elk;
 mod fuzz;
+mod peers;
 mod pyenv;
 mod services;
 mod ui;
@@ -37,6 +38,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Real Elasticsearch, Logstash and Kibana with Docker Compose (needs a Docker engine).
     Elk(elk::Args),
+    /// A real Elasticsearch cluster on loopback (from Maven Central), for tests and benchmarks.
+    Peers(peers::Args),
     /// Fuzz the parsers with cargo-fuzz (Lucene, query DSL, KQL, _bulk, NDJSON, Logstash config, events).
     Fuzz(fuzz::Args),
     /// Build the `sluice ui` front end (npm ci + vite build); `--test` runs its tests too.
@@ -64,6 +67,7 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Elk(a) => elk::run(&a),
         Cmd::Ui(a) => ui::run(&a),
         Cmd::Fuzz(a) => fuzz::run(&a),
+        Cmd::Peers(a) => peers::run(&a),
     }
 }
 
@@ -75,7 +79,17 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     cmd.args(["test", "--workspace", "--all-targets"])
         .args(extra)
         .env("SLUICE_PYTHON", &python);
-    util::run(&mut cmd)?;
+    // One real Elasticsearch cluster for every test that needs one (starting one takes half a
+    // minute); stopped when the tests end, pass or fail.
+    let cluster = es_cluster_for_tests()?;
+    if let Some(c) = &cluster {
+        cmd.env(test_support::peers::ENV, c.dir.join("cluster.json"));
+    }
+    let tested = util::run(&mut cmd);
+    if let Some(c) = &cluster {
+        c.stop();
+    }
+    tested?;
     // Doc tests are not part of --all-targets.
     let mut doc = util::cargo();
     doc.args(["test", "--workspace", "--doc"]);
@@ -91,6 +105,27 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         quick: true,
         release: false,
     })
+}
+
+/// The 2-node cluster the tests share, or `None` with a loud notice when `java` or `mvn` is
+/// missing.
+fn es_cluster_for_tests() -> anyhow::Result<Option<test_support::peers::Cluster>> {
+    if !test_support::peers::tools_present() {
+        eprintln!(
+            "\n*** xtask: `java` or `mvn` is missing: the tests against a real Elasticsearch \
+             cluster will be SKIPPED (.ci/run installs both) ***\n"
+        );
+        return Ok(None);
+    }
+    let config = test_support::peers::ClusterConfig {
+        nodes: 2,
+        heap_mb: 384,
+        dir: util::root().join("target/peers/test-cluster"),
+        ..Default::default()
+    };
+    // The launchers are not waited on: the nodes are stopped by pid file.
+    let (cluster, _launchers) = peers::start(&config)?;
+    Ok(Some(cluster))
 }
 
 fn ci() -> anyhow::Result<()> {

@@ -2,7 +2,10 @@
 //!
 //! Nothing here is test logic: it finds the workspace, the Python virtualenv that
 //! `cargo xtask test` installs, free loopback ports, and polls conditions with a deadline
-//! (tests never sleep to synchronise).
+//! (tests never sleep to synchronise), and fetches and runs a real Elasticsearch cluster
+//! ([`peers`]) for the interop tests, the differential tests and the benchmarks.
+
+pub mod peers;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

@@ -168,8 +168,28 @@ impl Api {
     /// The backend's state: reachable, version, distribution; never an error status.
     pub async fn status(&self) -> Value {
         let info = async {
-            let resp = self.client.send(Request::new(Method::GET, "/")).await?;
-            resp.json::<Value>()
+            match self.client.send(Request::new(Method::GET, "/")).await {
+                Ok(resp) => resp.json::<Value>(),
+                // Elasticsearch without its `rest-root` module (the integration-test
+                // distribution) has no `GET /`: the node info carries the same facts.
+                Err(e) if e.status() == Some(405) => {
+                    let resp = self
+                        .client
+                        .send(Request::new(
+                            Method::GET,
+                            "/_nodes/_local?filter_path=cluster_name,nodes.*.version",
+                        ))
+                        .await?;
+                    let v = resp.json::<Value>()?;
+                    let version = v["nodes"]
+                        .as_object()
+                        .and_then(|m| m.values().next())
+                        .map(|n| n["version"].clone())
+                        .unwrap_or(Value::Null);
+                    Ok(json!({"cluster_name": v["cluster_name"], "version": {"number": version}}))
+                }
+                Err(e) => Err(e),
+            }
         };
         match info.await {
             Ok(raw) => {

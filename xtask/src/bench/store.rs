@@ -1,5 +1,5 @@
 //! `cargo xtask bench store [--docs N] [--batch B] [--connections C] [--runs R] [--keep]
-//! [--bin PATH] [--server-cpus LIST] [--shards N] [--writer-threads N]`
+//! [--bin PATH] [--server-cpus LIST] [--shards N] [--writer-threads N] [--peer es]`
 //!
 //! Builds `sluice-store` in release (or runs the binary at PATH, e.g. an older build to compare
 //! with), starts it on a fresh data directory under `target/bench-store`, bulk-ingests N seed
@@ -16,6 +16,13 @@
 //!
 //! Documents come from a small deterministic generator in this file (seed shape: timestamp,
 //! level, message, user, action, duration, source, tags), spread evenly over one day.
+//!
+//! The data directory's size after the server's clean shutdown gives the disk bytes per document.
+//!
+//! `--peer es` then runs the same measurement, same documents and same queries, against a
+//! single Elasticsearch node (1 GiB heap, the integration-test distribution from Maven Central,
+//! see `test_support::peers`) started under `target/peers/bench-es`; its disk bytes per
+//! document are measured after `_flush` and again after `_forcemerge?max_num_segments=1`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -39,6 +46,7 @@ struct Opts {
     server_cpus: Option<String>,
     shards: Option<usize>,
     writer_threads: Option<usize>,
+    peer: bool,
 }
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
@@ -52,6 +60,7 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         server_cpus: None,
         shards: None,
         writer_threads: None,
+        peer: false,
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -63,22 +72,31 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
             "--keep" => o.keep = true,
             "--bin" => o.bin = Some(it.next().context("--bin needs a path")?.into()),
             "--server-cpus" => {
-                o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone())
+                o.server_cpus = Some(it.next().context("--server-cpus needs a CPU list")?.clone());
             }
             "--shards" => o.shards = Some(super::value(&mut it, "--shards")?),
             "--writer-threads" => {
-                o.writer_threads = Some(super::value(&mut it, "--writer-threads")?)
+                o.writer_threads = Some(super::value(&mut it, "--writer-threads")?);
             }
+            "--peer" => match it.next().map(String::as_str) {
+                Some("es") => o.peer = true,
+                other => bail!("--peer: unknown peer {other:?} (known: es)"),
+            },
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench store [--docs N] [--batch B] \
                  [--connections C] [--runs R] [--keep] [--bin PATH] [--server-cpus LIST] \
-                 [--shards N] [--writer-threads N]"
+                 [--shards N] [--writer-threads N] [--peer es]"
             ),
         }
     }
     ensure!(
         o.docs > 0 && o.batch > 0 && o.connections > 0 && o.runs > 0,
         "options must be > 0"
+    );
+    ensure!(
+        !(o.peer && (o.server_cpus.is_some() || o.shards.is_some())),
+        "--peer es runs both servers unpinned with their default shards: it cannot be combined \
+         with --server-cpus or --shards"
     );
     Ok(o)
 }
@@ -133,12 +151,97 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
             .with_context(|| format!("starting {}", bin.display()))?,
     );
     crate::services::wait_port(addr, Duration::from_secs(60))?;
-    let result = measure(&o, addr, server.0.id());
+    let pid = server.0.id();
+    let result = measure(&o, "sluice-store", addr, &|| server_cpu_secs(pid), &|| {
+        crate::services::peak_rss_kb(pid)
+    });
     server.stop();
+    if result.is_ok() {
+        print_disk("after a clean shutdown", dir_bytes(&data), o.docs);
+    }
     if !o.keep {
         let _ = std::fs::remove_dir_all(&data);
     }
-    result
+    result?;
+    if o.peer {
+        peer_es(&o)?;
+    }
+    Ok(())
+}
+
+/// The same measurement against one Elasticsearch node with a 1 GiB heap.
+fn peer_es(o: &Opts) -> anyhow::Result<()> {
+    use test_support::peers::{Cluster, ClusterConfig};
+    let config = ClusterConfig {
+        nodes: 1,
+        heap_mb: 1024,
+        dir: util::root().join("target/peers/bench-es"),
+        ..ClusterConfig::default()
+    };
+    let (cluster, _launcher) = crate::peers::start(&config)?;
+    struct StopOnDrop(Cluster);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.stop();
+        }
+    }
+    let cluster = StopOnDrop(cluster);
+    let node = &cluster.0.nodes[0];
+    println!();
+    let result = measure(
+        o,
+        cluster.0.flavor.name(),
+        node.http,
+        &|| node.cpu_secs(),
+        &|| node.peak_rss_kb(),
+    );
+    result?;
+    let mut c = Conn::open(node.http)?;
+    let (status, body) = c.request("POST", &format!("/{INDEX}/_flush"), "application/json", b"")?;
+    ensure!(
+        status == 200,
+        "_flush: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    print_disk("after _flush", node.data_bytes(), o.docs);
+    let (status, body) = c.request(
+        "POST",
+        &format!("/{INDEX}/_forcemerge?max_num_segments=1"),
+        "application/json",
+        b"",
+    )?;
+    ensure!(
+        status == 200,
+        "_forcemerge: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, _) = c.request("POST", &format!("/{INDEX}/_flush"), "application/json", b"")?;
+    ensure!(status == 200, "_flush: {status}");
+    print_disk("after _forcemerge to 1 segment", node.data_bytes(), o.docs);
+    Ok(())
+}
+
+fn print_disk(when: &str, bytes: u64, docs: usize) {
+    #[allow(clippy::cast_precision_loss)]
+    let per_doc = bytes as f64 / docs as f64;
+    println!(
+        "  disk            {:.1} MB = {per_doc:.0} bytes/doc ({when})",
+        bytes as f64 / 1_048_576.0
+    );
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            Ok(_) => e.metadata().map_or(0, |m| m.len()),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// Stops the server (SIGTERM, then SIGKILL) when dropped.
@@ -172,9 +275,17 @@ impl Drop for Server {
 
 const INDEX: &str = "python-logs-bench";
 
-fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
+fn measure(
+    o: &Opts,
+    label: &str,
+    addr: SocketAddr,
+    cpu_secs: &dyn Fn() -> Option<f64>,
+    peak_rss_kb: &dyn Fn() -> Option<u64>,
+) -> anyhow::Result<()> {
     let mut c = Conn::open(addr)?;
-    let mapping = json!({"mappings": {"properties": {
+    // No replica (on a single node it would never be assigned); each server's default shards.
+    let mapping = json!({"settings": {"number_of_replicas": 0},
+      "mappings": {"properties": {
         "timestamp": {"type": "date"}, "level": {"type": "keyword"}, "message": {"type": "text"},
         "user": {"type": "keyword"}, "action": {"type": "keyword"}, "duration": {"type": "float"},
         "source": {"type": "keyword"}, "tags": {"type": "keyword"}
@@ -210,7 +321,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
         "xtask: ingesting {} docs in {batches} bulks of {} over {} connections",
         o.docs, o.batch, o.connections
     );
-    let cpu_before = server_cpu_secs(pid);
+    let cpu_before = cpu_secs();
     let start = Instant::now();
     let workers: Vec<_> = (0..o.connections)
         .map(|_| {
@@ -257,7 +368,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("a bulk worker panicked"))??;
     }
     let ingest = start.elapsed();
-    let cpu = server_cpu_secs(pid).zip(cpu_before).map(|(a, b)| a - b);
+    let cpu = cpu_secs().zip(cpu_before).map(|(a, b)| a - b);
     let refresh_start = Instant::now();
     let (status, _) = c.request(
         "POST",
@@ -269,7 +380,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     let refresh = refresh_start.elapsed();
     let (_, count) = c.request("GET", &format!("/{INDEX}/_count"), "application/json", b"")?;
     let count: Value = serde_json::from_slice(&count)?;
-    let rss = crate::services::peak_rss_kb(pid);
+    let rss = peak_rss_kb();
 
     let secs = ingest.as_secs_f64();
     let total_bytes = bytes.load(Ordering::Relaxed);
@@ -278,7 +389,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
         o.docs as f64 / secs,
         total_bytes as f64 / secs / 1_048_576.0,
     );
-    println!("sluice-store bulk ingest");
+    println!("{label} bulk ingest");
     println!("  docs            {}", o.docs);
     println!(
         "  bulk size       {} docs, {} connections",
@@ -311,7 +422,7 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
     println!("  count after     {}", count["count"]);
     match rss {
         Some(kb) => println!("  peak RSS        {:.1} MB (VmHWM)", kb as f64 / 1024.0),
-        None => println!("  peak RSS        unavailable (no /proc/{pid}/status)"),
+        None => println!("  peak RSS        unavailable (no /proc/PID/status)"),
     }
     ensure!(
         count["count"] == o.docs as u64,
@@ -332,7 +443,8 @@ fn measure(o: &Opts, addr: SocketAddr, pid: u32) -> anyhow::Result<()> {
             let t = Instant::now();
             let (status, resp) = c.request(
                 "POST",
-                &format!("/{INDEX}/_search"),
+                // Elasticsearch would answer repeats from its shard request cache.
+                &format!("/{INDEX}/_search?request_cache=false"),
                 "application/json",
                 body.as_bytes(),
             )?;
@@ -390,9 +502,13 @@ fn server_cpu_secs(pid: u32) -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
-/// The `took` of a `_bulk` response (`{"took":N,...`), 0 when absent.
+/// The `took` of a `_bulk` response (`{"took":N,...`, or `{"errors":false,"took":N,...` from
+/// Elasticsearch), 0 when absent.
 fn leading_took(resp: &[u8]) -> u64 {
-    resp.strip_prefix(b"{\"took\":")
+    let head = &resp[..resp.len().min(64)];
+    head.windows(7)
+        .position(|w| w == b"\"took\":")
+        .map(|at| &head[at + 7..])
         .map(|rest| {
             rest.iter()
                 .take_while(|b| b.is_ascii_digit())
@@ -505,19 +621,42 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("bad status line {line:?}"))?;
         let mut len = 0usize;
+        let mut chunked = false;
         loop {
             line.clear();
             self.r.read_line(&mut line)?;
             if line == "\r\n" || line.is_empty() {
                 break;
             }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
                 len = v.trim().parse()?;
             }
+            if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            }
         }
-        let mut buf = vec![0; len];
-        self.r.read_exact(&mut buf)?;
-        Ok((status, buf))
+        if !chunked {
+            let mut buf = vec![0; len];
+            self.r.read_exact(&mut buf)?;
+            return Ok((status, buf));
+        }
+        // Elasticsearch answers larger bodies in chunks.
+        let mut buf = Vec::new();
+        loop {
+            line.clear();
+            self.r.read_line(&mut line)?;
+            let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                .with_context(|| format!("bad chunk size line {line:?}"))?;
+            let start = buf.len();
+            buf.resize(start + size, 0);
+            self.r.read_exact(&mut buf[start..])?;
+            line.clear();
+            self.r.read_line(&mut line)?; // the CRLF after the chunk (or after the trailers)
+            if size == 0 {
+                return Ok((status, buf));
+            }
+        }
     }
 }
 
@@ -536,6 +675,10 @@ mod tests {
     fn reads_took() {
         assert_eq!(leading_took(b"{\"took\":123,\"errors\":false}"), 123);
         assert_eq!(leading_took(b"{\"errors\":false}"), 0);
+        assert_eq!(
+            leading_took(b"{\"errors\":false,\"took\":7,\"items\":[]}"),
+            7
+        );
     }
 
     #[test]

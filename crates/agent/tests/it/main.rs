@@ -1,5 +1,8 @@
-//! The `sluice-agent` binary: the seed's config verbatim, `-t`, graceful shutdown, and the
-//! persisted queue surviving `kill -9`.
+//! The `sluice-agent` binary: the seed's config verbatim, `-t`, graceful shutdown, the
+//! persisted queue surviving `kill -9`, and the tutorial's pipeline into a real Elasticsearch
+//! cluster.
+
+mod cluster;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

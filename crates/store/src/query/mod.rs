@@ -2,6 +2,7 @@
 
 pub mod datemath;
 pub mod lucene;
+mod phrase_guard;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -1310,11 +1311,13 @@ fn compile_phrase(
                 .ok_or_else(|| Error::parsing("empty phrase"))?,
             IndexRecordOption::WithFreqs,
         ))),
-        _ if prefix => Ok(boxed(PhrasePrefixQuery::new(terms))),
+        _ if prefix => Ok(boxed(phrase_guard::PhraseGuard(boxed(
+            PhrasePrefixQuery::new(terms),
+        )))),
         _ => {
             let mut p = PhraseQuery::new(terms);
             p.set_slop(slop);
-            Ok(boxed(p))
+            Ok(boxed(phrase_guard::PhraseGuard(boxed(p))))
         }
     }
 }

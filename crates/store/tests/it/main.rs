@@ -1,11 +1,13 @@
 //! Integration tests of `sluice-store`: the HTTP surface, its errors and security, interop with
-//! the real Python clients, and durability across `kill -9`.
+//! the real Python clients, durability across `kill -9`, and differential tests against a real
+//! Elasticsearch.
 
 mod client;
 mod crash;
 mod disk;
 mod engine;
 mod errors;
+mod es_diff;
 mod esapi;
 mod fuzz_corpus;
 mod hostile;

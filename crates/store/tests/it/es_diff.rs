@@ -1,0 +1,472 @@
+//! Differential tests against a real Elasticsearch: the same documents (the generator's seed and
+//! realistic profiles, under the tutorial's mapping and under dynamic mapping) go into an
+//! in-process `Store` and into the cluster `cargo xtask test` starts (`SLUICE_ES_CLUSTER`), and
+//! the same random queries and aggregations go to both. Totals, hit ids, bucket keys and counts
+//! must be equal; metrics equal within 1e-9 relative; `cardinality` within 1% (Elasticsearch's
+//! HyperLogLog++ is documented as close to exact below its `precision_threshold`, 3,000 by
+//! default, and these corpora have fewer distinct values) and `percentiles` within 1% of the
+//! field's range (t-digest: Elasticsearch documents an error proportional to q(1-q), with no
+//! closed bound). Every difference found is fixed or listed in docs/architecture.md.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use generator::{Format, Generator, GeneratorConfig, Profile};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
+use test_support::peers::{Cluster, http};
+
+/// One corpus loaded into both engines.
+struct Corpus {
+    index: &'static str,
+    es: std::net::SocketAddr,
+    store: Arc<Store>,
+    _dir: tempfile::TempDir,
+    fields: Fields,
+}
+
+/// The field names the query generator uses for a corpus.
+#[derive(Clone, Copy)]
+struct Fields {
+    /// keyword fields with their values
+    keywords: &'static [(&'static str, &'static [&'static str])],
+    text: &'static str,
+    number: &'static str,
+    date: &'static str,
+}
+
+const SEED_FIELDS: Fields = Fields {
+    keywords: &[
+        ("user", &["user1", "user2", "user3", "user5", "nobody"]),
+        ("level", &["INFO", "WARNING", "ERROR"]),
+        ("action", &["login", "search", "purchase", "logout", "view"]),
+        ("tags.keyword", &["python", "webapp"]),
+    ],
+    text: "message",
+    number: "duration",
+    date: "timestamp",
+};
+
+/// The realistic profile under dynamic mapping: strings become `text` with a `keyword`
+/// sub-field, the timestamp a `date`, the duration a `float`.
+const DYNAMIC_FIELDS: Fields = Fields {
+    keywords: &[
+        (
+            "user.keyword",
+            &["user1", "user2", "user7", "user42", "nobody"],
+        ),
+        ("level.keyword", &["INFO", "WARNING", "ERROR"]),
+        (
+            "action.keyword",
+            &["login", "search", "purchase", "logout", "view"],
+        ),
+    ],
+    text: "message",
+    number: "duration",
+    date: "timestamp",
+};
+
+const WORDS: &[&str] = &[
+    "user",
+    "performed",
+    "login",
+    "search",
+    "failed",
+    "purchase",
+    "x",
+];
+
+fn cluster() -> Option<&'static Cluster> {
+    static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+    CLUSTER
+        .get_or_init(|| Cluster::from_env("store differential tests"))
+        .as_ref()
+}
+
+fn es(addr: std::net::SocketAddr, method: &str, path: &str, body: Option<&str>) -> Value {
+    let (status, text) = http(addr, method, path, body)
+        .unwrap_or_else(|e| panic!("{method} {path} to Elasticsearch: {e:#}"));
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {}",
+        &text[..text.len().min(2000)]
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+}
+
+fn events(profile: Profile, count: usize) -> Vec<Value> {
+    let config = GeneratorConfig {
+        seed: 7,
+        profile,
+        format: Format::Seed,
+        users: 60,
+        ..GeneratorConfig::default()
+    };
+    let mut out = Vec::new();
+    Generator::new(config)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .write_ndjson(&mut out, count as u64)
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(out)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn load(
+    index: &'static str,
+    mapping: Option<Value>,
+    docs: &[Value],
+    fields: Fields,
+) -> Option<Corpus> {
+    let addr = cluster()?.nodes[0].http;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut c = StoreConfig::new(dir.path());
+    c.refresh_interval = None;
+    c.fsync = false;
+    let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));
+    // One shard and no replica in Elasticsearch: no per-shard term count errors, and the
+    // cluster stays green.
+    let mut body = mapping.unwrap_or_else(|| json!({}));
+    body["settings"] = json!({"number_of_shards": 1, "number_of_replicas": 0});
+    let _ = http(addr, "DELETE", &format!("/{index}"), None);
+    es(addr, "PUT", &format!("/{index}"), Some(&body.to_string()));
+    if body.get("mappings").is_some() {
+        store
+            .create_index(index, Some(&json!({"mappings": body["mappings"]})))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut bulk = String::new();
+    let mut ops = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let _ = writeln!(
+            bulk,
+            "{}",
+            json!({"index": {"_index": index, "_id": i.to_string()}})
+        );
+        let _ = writeln!(bulk, "{d}");
+        ops.push(WriteOp {
+            kind: OpType::Index,
+            index: index.into(),
+            id: Some(i.to_string()),
+            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        });
+    }
+    let r = store
+        .bulk(ops, Refresh::True)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!r.errors, "{}", r.to_json());
+    let r = es(addr, "POST", "/_bulk?refresh=true", Some(&bulk));
+    assert_eq!(r["errors"], json!(false), "{}", &r.to_string()[..2000]);
+    Some(Corpus {
+        index,
+        es: addr,
+        store,
+        _dir: dir,
+        fields,
+    })
+}
+
+fn seed_corpus() -> Option<&'static Corpus> {
+    static C: OnceLock<Option<Corpus>> = OnceLock::new();
+    C.get_or_init(|| {
+        load(
+            "diff-seed",
+            Some(log_model::mapping::seed()),
+            &events(Profile::Seed, 500),
+            SEED_FIELDS,
+        )
+    })
+    .as_ref()
+}
+
+fn dynamic_corpus() -> Option<&'static Corpus> {
+    static C: OnceLock<Option<Corpus>> = OnceLock::new();
+    C.get_or_init(|| {
+        load(
+            "diff-realistic",
+            None,
+            &events(Profile::Realistic, 500),
+            DYNAMIC_FIELDS,
+        )
+    })
+    .as_ref()
+}
+
+// ---- random requests ----
+
+fn leaf(f: Fields) -> impl Strategy<Value = Value> + Clone {
+    let kw = prop::sample::select(f.keywords.to_vec());
+    prop_oneof![
+        (kw.clone(), any::<prop::sample::Index>()).prop_map(|((field, values), i)| {
+            json!({"term": {field: i.get(values)}})
+        }),
+        (kw.clone(), any::<prop::sample::Index>(), any::<prop::sample::Index>()).prop_map(
+            |((field, values), i, j)| json!({"terms": {field: [i.get(values), j.get(values)]}})
+        ),
+        (kw.clone(), any::<prop::sample::Index>()).prop_map(|((field, values), i)| {
+            let v: &str = values[i.index(values.len())];
+            json!({"prefix": {field: &v[..v.len().min(3)]}})
+        }),
+        prop::sample::subsequence(WORDS.to_vec(), 1..3)
+            .prop_map(move |w| json!({"match": {f.text: w.join(" ")}})),
+        prop::sample::select(WORDS.to_vec())
+            .prop_map(move |w| json!({"match_phrase": {f.text: format!("performed {w}")}})),
+        (0u32..500, 0u32..500).prop_map(move |(a, b)| {
+            let (lo, hi) = (a.min(b), a.max(b));
+            json!({"range": {f.number: {"gte": f64::from(lo) / 100.0, "lt": f64::from(hi) / 100.0}}})
+        }),
+        (0u32..24).prop_map(move |h| json!({"range": {f.date: {"gte": format!("2026-01-01T{h:02}:00:00Z")}}})),
+        prop::sample::select(vec![f.number, f.text, f.date, "missing_field"])
+            .prop_map(|field| json!({"exists": {"field": field}})),
+        (kw.clone(), any::<prop::sample::Index>(), kw, any::<prop::sample::Index>()).prop_map(
+            |((f1, v1), i, (f2, v2), j)| {
+                json!({"query_string": {"query": format!(
+                    "{}:{} OR NOT {}:{}", f1, i.get(v1), f2, j.get(v2))}})
+            }
+        ),
+    ]
+}
+
+fn query(f: Fields) -> impl Strategy<Value = Value> {
+    let l = leaf(f);
+    prop_oneof![
+        l.clone(),
+        (
+            prop::collection::vec(l.clone(), 0..2),
+            prop::collection::vec(l.clone(), 0..2),
+            prop::collection::vec(l.clone(), 0..3),
+            prop::collection::vec(l, 0..2),
+        )
+            .prop_map(|(must, filter, should, must_not)| {
+                json!({"bool": {"must": must, "filter": filter, "should": should, "must_not": must_not}})
+            }),
+    ]
+}
+
+fn metric(f: Fields) -> impl Strategy<Value = (String, Value)> {
+    prop_oneof![
+        prop::sample::select(vec!["avg", "sum", "min", "max", "value_count", "stats"])
+            .prop_map(move |m| (format!("m_{m}"), json!({m: {"field": f.number}}))),
+        Just((
+            "card".to_owned(),
+            json!({"cardinality": {"field": f.keywords[0].0}})
+        )),
+        Just((
+            "pct".to_owned(),
+            json!({"percentiles": {"field": f.number, "percents": [50, 95, 99]}})
+        )),
+    ]
+}
+
+fn aggs(f: Fields) -> impl Strategy<Value = Value> {
+    let kw = prop::sample::select(f.keywords.to_vec());
+    let bucket = prop_oneof![
+        kw.prop_map(|(field, _)| json!({"terms": {"field": field, "size": 100}})),
+        prop::sample::select(vec!["30m", "1h", "3h"])
+            .prop_map(move |i| json!({"date_histogram": {"field": f.date, "fixed_interval": i}})),
+        Just(
+            json!({"date_histogram": {"field": f.date, "calendar_interval": "day", "min_doc_count": 1}})
+        ),
+        prop::sample::select(vec![0.25, 0.5, 1.0])
+            .prop_map(move |i| json!({"histogram": {"field": f.number, "interval": i}})),
+        Just(
+            json!({"range": {"field": f.number, "ranges": [{"to": 0.5}, {"from": 0.5, "to": 2.0}, {"from": 2.0}]}})
+        ),
+    ];
+    (bucket, prop::option::of(metric(f)), metric(f)).prop_map(|(mut b, sub, top)| {
+        if let Some((name, m)) = sub {
+            b["aggs"] = json!({name: m});
+        }
+        json!({"b": b, top.0: top.1})
+    })
+}
+
+// ---- comparison ----
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Compares an aggregation result tree; the path names the aggregations, whose kind decides the
+/// tolerance (`card`: cardinality, `pct`: percentiles). Differences are appended to `out`.
+fn compare(path: &str, store: &Value, es: &Value, range: f64, out: &mut Vec<String>) {
+    match (store, es) {
+        (Value::Object(s), Value::Object(e)) => {
+            for (k, ev) in e {
+                match s.get(k) {
+                    Some(sv) => compare(&format!("{path}.{k}"), sv, ev, range, out),
+                    None => out.push(format!("{path}.{k}: missing in the store (ES: {ev})")),
+                }
+            }
+            for (k, sv) in s {
+                if !e.contains_key(k) {
+                    out.push(format!("{path}.{k}: only in the store ({sv})"));
+                }
+            }
+        }
+        (Value::Array(s), Value::Array(e)) => {
+            if s.len() != e.len() {
+                out.push(format!(
+                    "{path}: {} items in the store, {} in ES",
+                    s.len(),
+                    e.len()
+                ));
+            }
+            for (i, (sv, ev)) in s.iter().zip(e).enumerate() {
+                compare(&format!("{path}[{i}]"), sv, ev, range, out);
+            }
+        }
+        (Value::Number(s), Value::Number(e)) => {
+            let (a, b) = (
+                s.as_f64().unwrap_or(f64::NAN),
+                e.as_f64().unwrap_or(f64::NAN),
+            );
+            let ok = if path.ends_with(".card.value") {
+                (a - b).abs() <= (0.01 * b).max(1.0)
+            } else if path.contains(".pct.values.") {
+                (a - b).abs() <= 0.01 * range.max(1e-9)
+            } else {
+                close(a, b, 1e-9)
+            };
+            if !ok {
+                out.push(format!("{path}: store {a}, ES {b}"));
+            }
+        }
+        (s, e) => {
+            if s != e {
+                out.push(format!("{path}: store {s}, ES {e}"));
+            }
+        }
+    }
+}
+
+fn hit_ids(resp: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = resp["hits"]["hits"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|h| h["_id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// Requests both engines answered (not refused), per corpus: the random requests must mostly be
+/// ones both accept, or the comparison would test little.
+static ANSWERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs `body` on both engines; the differences, if any.
+fn differences(c: &Corpus, body: &Value) -> Vec<String> {
+    let store = c
+        .store
+        .search(c.index, Some(body), &SearchParams::default())
+        .map_err(|e| e.to_es_body())
+        .unwrap_or_else(|e| json!({"error": e}));
+    let (status, text) = http(
+        c.es,
+        "POST",
+        &format!("/{}/_search", c.index),
+        Some(&body.to_string()),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let es: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    if status != 200 || store.get("error").is_some() {
+        if (status == 200) != store.get("error").is_none() {
+            out.push(format!("status: store {store}, ES {status} {text}"));
+        }
+        return out;
+    }
+    ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if store["hits"]["total"] != es["hits"]["total"] {
+        out.push(format!(
+            "hits.total: store {}, ES {}",
+            store["hits"]["total"], es["hits"]["total"]
+        ));
+    }
+    let (s, e) = (hit_ids(&store), hit_ids(&es));
+    if s != e {
+        let only_s: Vec<&String> = s.iter().filter(|x| !e.contains(x)).take(5).collect();
+        let only_e: Vec<&String> = e.iter().filter(|x| !s.contains(x)).take(5).collect();
+        out.push(format!(
+            "hit ids: only in the store {only_s:?}, only in ES {only_e:?}"
+        ));
+    }
+    let range = es["aggregations"]["range_of_number"]["max"]
+        .as_f64()
+        .unwrap_or(0.0)
+        - es["aggregations"]["range_of_number"]["min"]
+            .as_f64()
+            .unwrap_or(0.0);
+    compare(
+        "aggregations",
+        &store["aggregations"],
+        &es["aggregations"],
+        range,
+        &mut out,
+    );
+    out
+}
+
+fn request(c: &Corpus, q: &Value, aggs: Value) -> Value {
+    let mut aggs = aggs;
+    aggs["range_of_number"] = json!({"stats": {"field": c.fields.number}});
+    json!({"size": 1000, "track_total_hits": true, "_source": false, "query": q, "aggs": aggs})
+}
+
+fn check_random(corpus: fn() -> Option<&'static Corpus>, f: Fields) {
+    let Some(c) = corpus() else { return };
+    let cases = 200;
+    let before = ANSWERED.load(std::sync::atomic::Ordering::Relaxed);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&(query(f), aggs(f)), |(q, a)| {
+        let body = request(c, &q, a);
+        let d = differences(c, &body);
+        prop_assert!(d.is_empty(), "{body}\n{}", d.join("\n"));
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    // (the other corpus's test may run at the same time: at least this many are this one's)
+    let answered = ANSWERED.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert!(
+        answered >= cases as usize * 9 / 10,
+        "only {answered} of {cases} random requests were answered by both engines"
+    );
+}
+
+#[test]
+fn seed_profile_tutorial_mapping_random_queries_and_aggregations() {
+    check_random(seed_corpus, SEED_FIELDS);
+}
+
+#[test]
+fn realistic_profile_dynamic_mapping_random_queries_and_aggregations() {
+    check_random(dynamic_corpus, DYNAMIC_FIELDS);
+}
+
+/// The three dashboard queries of the tutorial (`sluice report`'s), on both engines.
+#[test]
+fn dashboard_queries_agree() {
+    let Some(c) = seed_corpus() else { return };
+    for aggs in [
+        json!({"users": {"terms": {"field": "user", "size": 10}}}),
+        json!({"t": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h"},
+            "aggs": {"levels": {"terms": {"field": "level"}}}}}),
+        json!({"a": {"terms": {"field": "action"}, "aggs": {"m_avg": {"avg": {"field": "duration"}}}}}),
+    ] {
+        let body = request(c, &json!({"match_all": {}}), aggs);
+        let d = differences(c, &body);
+        assert!(d.is_empty(), "{body}\n{}", d.join("\n"));
+    }
+}
