@@ -4,6 +4,8 @@
 //! `cargo xtask test` installs, free loopback ports, and polls conditions with a deadline
 //! (tests never sleep to synchronise).
 
+pub mod mmdb;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

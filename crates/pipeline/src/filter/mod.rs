@@ -1,4 +1,4 @@
-//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `grok`,
+//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `geoip`, `grok`,
 //! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
 //! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
 //! `filter { }` section with its conditionals.
@@ -28,6 +28,7 @@ mod date;
 mod dissect;
 mod drop;
 mod fingerprint;
+mod geoip;
 mod grok;
 mod json;
 mod kv;
@@ -113,6 +114,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
     FilterPlugin { name: "drop", schema: drop::schema, build: |s, c| Ok(Box::new(drop::Drop::new(s, c))) },
     FilterPlugin { name: "fingerprint", schema: fingerprint::schema, build: fingerprint::build },
+    FilterPlugin { name: "geoip", schema: geoip::schema, build: geoip::build },
     FilterPlugin { name: "grok", schema: grok::schema, build: grok::build },
     FilterPlugin { name: "json", schema: json::schema, build: |s, c| Ok(Box::new(json::Json::new(s, c))) },
     FilterPlugin { name: "kv", schema: kv::schema, build: kv::build },
