@@ -96,7 +96,6 @@ const NOT_PORTED: &[(PluginKind, &[&str])] = &[
             "sleep",
             "tld",
             "dns",
-            "useragent",
             "alter",
             "anonymize",
             "checksum",

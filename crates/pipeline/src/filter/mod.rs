@@ -1,5 +1,5 @@
 //! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `geoip`, `grok`,
-//! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
+//! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `useragent`, `uuid`)
 //! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
 //! `filter { }` section with its conditionals.
 //!
@@ -39,6 +39,7 @@ mod syslog_pri;
 mod translate;
 mod truncate;
 mod urldecode;
+mod useragent;
 mod uuid;
 
 #[cfg(test)]
@@ -125,6 +126,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "translate", schema: translate::schema, build: translate::build },
     FilterPlugin { name: "truncate", schema: truncate::schema, build: truncate::build },
     FilterPlugin { name: "urldecode", schema: urldecode::schema, build: urldecode::build },
+    FilterPlugin { name: "useragent", schema: useragent::schema, build: useragent::build },
     FilterPlugin { name: "uuid", schema: uuid::schema, build: uuid::build },
 ];
 

@@ -316,3 +316,116 @@ fn geoip_configuration_errors_name_the_problem() {
         "{err}"
     );
 }
+
+// ---- useragent ----------------------------------------------------------------------------------
+
+const CHROME_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0.4389.90 Safari/537.36";
+const FIREFOX_MAC: &str =
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:85.0) Gecko/20100101 Firefox/85.0";
+const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 14_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.0.3 Mobile/15E148 Safari/604.1";
+const CURL: &str = "curl/7.68.0";
+
+#[test]
+fn useragent_ecs_names() {
+    check(
+        r#"useragent { source => "[user_agent][original]" }"#,
+        &[
+            (
+                json!({"user_agent": {"original": CHROME_WIN}}),
+                json!({"user_agent": {"original": CHROME_WIN, "name": "Chrome",
+                    "version": "89.0.4389.90", "device": {"name": "Other"},
+                    "os": {"name": "Windows", "version": "10", "full": "Windows 10"}},
+                    "@metadata": {"filter": {"user_agent": {
+                        "version": {"major": "89", "minor": "0", "patch": "4389"},
+                        "os": {"version": {"major": "10"}}}}}}),
+            ),
+            (
+                json!({"user_agent": {"original": SAFARI_IPHONE}}),
+                json!({"user_agent": {"original": SAFARI_IPHONE, "name": "Mobile Safari",
+                    "version": "14.0.3", "device": {"name": "iPhone"},
+                    "os": {"name": "iOS", "version": "14.4", "full": "iOS 14.4"}},
+                    "@metadata": {"filter": {"user_agent": {
+                        "version": {"major": "14", "minor": "0", "patch": "3"},
+                        "os": {"version": {"major": "14", "minor": "4"}}}}}}),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn useragent_legacy_names_with_prefix_and_target() {
+    check(
+        r#"useragent { source => "agent" prefix => "ua_" ecs_compatibility => disabled }"#,
+        &[(
+            json!({"agent": FIREFOX_MAC}),
+            json!({"agent": FIREFOX_MAC, "ua_name": "Firefox", "ua_version": "85.0",
+                "ua_major": "85", "ua_minor": "0", "ua_device": "Mac",
+                "ua_os": "Mac OS X", "ua_os_name": "Mac OS X", "ua_os_full": "Mac OS X 10.15",
+                "ua_os_version": "10.15", "ua_os_major": "10", "ua_os_minor": "15"}),
+        )],
+    );
+    // target == source: the string is replaced by what was parsed from it.
+    check(
+        r#"useragent { source => "agent" target => "agent" ecs_compatibility => disabled add_tag => ["ua"] }"#,
+        &[(
+            json!({"agent": CURL}),
+            json!({"agent": {"name": "curl", "version": "7.68.0", "major": "7", "minor": "68",
+                "patch": "0", "device": "Other", "os": "Other", "os_name": "Other",
+                "os_full": "Other"}, "tags": ["ua"]}),
+        )],
+    );
+}
+
+#[test]
+fn useragent_unknown_missing_and_empty() {
+    check(
+        r#"useragent { source => "ua" target => "[client][ua]" }"#,
+        &[
+            // Nothing recognised: Logstash's parser answers "Other".
+            (
+                json!({"ua": "zz"}),
+                json!({"ua": "zz", "client": {"ua": {"name": "Other",
+                    "device": {"name": "Other"}, "os": {"name": "Other", "full": "Other"}}}}),
+            ),
+            // Missing, empty or not a string: untouched, untagged.
+            (json!({"other": 1}), json!({"other": 1})),
+            (json!({"ua": ""}), json!({"ua": ""})),
+            (json!({"ua": 5}), json!({"ua": 5})),
+        ],
+    );
+}
+
+#[test]
+fn useragent_custom_regexes_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regexes.yaml");
+    std::fs::write(
+        &path,
+        "user_agent_parsers:\n  - regex: '(SluiceBot)/(\\d+)\\.(\\d+)'\nos_parsers: []\ndevice_parsers: []\n",
+    )
+    .unwrap();
+    check(
+        &format!(
+            r#"useragent {{ source => "ua" regexes => "{}" }}"#,
+            path.display()
+        ),
+        &[(
+            json!({"ua": "SluiceBot/2.5 (+https://example.com)"}),
+            json!({"ua": "SluiceBot/2.5 (+https://example.com)", "user_agent": {
+                "name": "SluiceBot", "version": "2.5", "device": {"name": "Other"},
+                "os": {"name": "Other", "full": "Other"}},
+                "@metadata": {"filter": {"user_agent": {"version": {"major": "2", "minor": "5"}}}}}),
+        )],
+    );
+    std::fs::write(
+        &path,
+        "user_agent_parsers:\n  - regex: '(unclosed'\nos_parsers: []\ndevice_parsers: []\n",
+    )
+    .unwrap();
+    let err = chain(&format!(
+        r#"useragent {{ source => "ua" regexes => "{}" }}"#,
+        path.display()
+    ))
+    .unwrap_err();
+    assert!(err.contains("regexes"), "{err}");
+}
