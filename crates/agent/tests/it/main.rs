@@ -294,16 +294,8 @@ fn corpus_config_test() {
     // Configs -t refuses, with the refusal each must name.
     let refused: &[(&str, &str)] = &[
         (
-            "02-filebeat-nginx.conf",
-            "filter plugin [useragent] is not supported by sluice-agent yet",
-        ),
-        (
             "03-apache-file.conf",
-            "filter plugin [geoip] is not supported",
-        ),
-        (
-            "07-beats-geoip-useragent.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
             "08-kafka-input.conf",
@@ -322,12 +314,8 @@ fn corpus_config_test() {
             "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported",
         ),
         (
-            "23-elastic-stack-monitoring.conf",
-            "filter plugin [geoip] is not supported",
-        ),
-        (
             "26-nginx-json-stdout.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
             "32-dns-reverse.conf",
@@ -339,7 +327,7 @@ fn corpus_config_test() {
         ),
         (
             "40-iis-csv-geo.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
             "42-docker-gelf.conf",
