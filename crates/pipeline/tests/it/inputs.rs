@@ -243,6 +243,36 @@ java.lang.IllegalStateException: cart is empty\n\
     agent.stop().unwrap();
 }
 
+/// `auto_flush_interval`: the last event of a connection that stays open goes out once no
+/// line came for that long, not only when the next event starts or the peer hangs up.
+#[test]
+fn multiline_auto_flush_interval_closes_the_pending_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => multiline {{ pattern => "^\s" what => "previous" auto_flush_interval => 0.2 }} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.write_all(b"first\n  continued\nsecond\n  more\n")
+        .unwrap();
+    // the connection stays open: "second" is completed by the interval alone
+    let evs = wait_events(&out, 2);
+    assert_eq!(evs[0]["message"], "first\n  continued");
+    assert_eq!(evs[1]["message"], "second\n  more");
+    assert_eq!(evs[1]["tags"], json!(["multiline"]));
+    conn.write_all(b"third\n").unwrap();
+    let evs = wait_events(&out, 3);
+    assert_eq!(evs[2]["message"], "third");
+    drop(conn);
+    agent.stop().unwrap();
+}
+
 #[test]
 fn udp_datagrams_and_generator_events() {
     let dir = tempfile::tempdir().unwrap();
