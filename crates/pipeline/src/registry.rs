@@ -77,7 +77,6 @@ const NOT_PORTED: &[(PluginKind, &[&str])] = &[
             "unix",
             "websocket",
             "relp",
-            "gelf",
             "lumberjack",
             "tcp_client",
         ],

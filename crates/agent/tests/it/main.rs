@@ -330,8 +330,20 @@ fn corpus_config_test() {
             "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
-            "42-docker-gelf.conf",
-            "input plugin [gelf] is not supported",
+            "52-ruby-field-cleanup.conf",
+            "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "53-aggregate-task-duration.conf",
+            "filter plugin [aggregate] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "63-kafka-consumer.conf",
+            "input plugin [kafka] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "64-jdbc-streaming-lookup.conf",
+            "filter plugin [jdbc_streaming] is not supported by sluice-agent (it needs the JVM)",
         ),
     ];
     let mut files: Vec<_> = std::fs::read_dir(&dir)
