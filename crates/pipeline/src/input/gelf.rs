@@ -282,19 +282,16 @@ fn decompress(data: &[u8]) -> Option<Vec<u8>> {
 #[must_use]
 pub fn event(message: &[u8], peer: SocketAddr, remap: bool, strip: bool) -> LogEvent {
     let clock = IngestTime::new(Timestamp::now());
-    let mut fields = match serde_json::from_slice::<Value>(message) {
-        Ok(Value::Object(m)) => m,
-        _ => {
-            let mut ev = LogEvent::new();
-            ev.insert_field(
-                "message",
-                Value::String(String::from_utf8_lossy(message).into_owned()),
-            );
-            ev.add_tag("_jsonparsefailure");
-            ev.insert_field("source_host", Value::String(peer.ip().to_string()));
-            stamp_at(&mut ev, &clock);
-            return ev;
-        }
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(message) else {
+        let mut ev = LogEvent::new();
+        ev.insert_field(
+            "message",
+            Value::String(String::from_utf8_lossy(message).into_owned()),
+        );
+        ev.add_tag("_jsonparsefailure");
+        ev.insert_field("source_host", Value::String(peer.ip().to_string()));
+        stamp_at(&mut ev, &clock);
+        return ev;
     };
     fields.insert("source_host".into(), Value::String(peer.ip().to_string()));
     let timestamp = match fields.get("timestamp") {
