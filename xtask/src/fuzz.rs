@@ -19,6 +19,11 @@ pub const TARGETS: &[&str] = &[
     "ndjson",
     "logstash_config",
     "lazy_event",
+    "grok",
+    "dissect",
+    "kv",
+    "lumberjack",
+    "gelf",
 ];
 
 /// Options of `cargo xtask fuzz`.

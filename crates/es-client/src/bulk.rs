@@ -29,6 +29,8 @@ pub struct BulkDoc {
     pub id: Option<String>,
     /// The document, one JSON object.
     pub source: Bytes,
+    /// `retry_on_conflict` of an `update` action; `None` sends none (Elasticsearch's 0).
+    pub retry_on_conflict: Option<u32>,
 }
 
 impl BulkDoc {
@@ -40,6 +42,7 @@ impl BulkDoc {
             index: None,
             id: None,
             source: source.into(),
+            retry_on_conflict: None,
         }
     }
 
@@ -420,6 +423,7 @@ fn encode(todo: Vec<Pending>, failures: &mut Vec<BulkFailure>) -> (Vec<Pending>,
             op: p.doc.op,
             index: p.doc.index.as_deref(),
             id: p.doc.id.as_deref(),
+            retry_on_conflict: p.doc.retry_on_conflict,
         };
         // a delete has no source line
         let source = p.doc.op.has_source().then_some(&p.doc.source[..]);

@@ -67,6 +67,8 @@ pub struct BulkAction<'a> {
     pub index: Option<&'a str>,
     /// `_id`; default none (ES assigns one for index/create).
     pub id: Option<&'a str>,
+    /// `retry_on_conflict` (written for `update` actions only); default none.
+    pub retry_on_conflict: Option<u32>,
 }
 
 impl<'a> BulkAction<'a> {
@@ -77,6 +79,7 @@ impl<'a> BulkAction<'a> {
             op,
             index: None,
             id: None,
+            retry_on_conflict: None,
         }
     }
 
@@ -118,6 +121,13 @@ impl<'a> BulkAction<'a> {
         self
     }
 
+    /// Sets `retry_on_conflict` (sent with `update` actions; Elasticsearch refuses it on others).
+    #[must_use]
+    pub fn with_retry_on_conflict(mut self, retries: u32) -> Self {
+        self.retry_on_conflict = Some(retries);
+        self
+    }
+
     /// Appends the action line, with its `\n`.
     fn write_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"");
@@ -134,6 +144,12 @@ impl<'a> BulkAction<'a> {
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(b"\":");
             write_json_string(out, value);
+        }
+        if let (BulkOp::Update, Some(n)) = (self.op, self.retry_on_conflict) {
+            if !first {
+                out.push(b',');
+            }
+            out.extend_from_slice(format!("\"retry_on_conflict\":{n}").as_bytes());
         }
         out.extend_from_slice(b"}}\n");
     }

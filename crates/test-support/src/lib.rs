@@ -7,6 +7,8 @@
 
 pub mod peers;
 
+pub mod mmdb;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -297,16 +297,8 @@ fn corpus_config_test() {
     // Configs -t refuses, with the refusal each must name.
     let refused: &[(&str, &str)] = &[
         (
-            "02-filebeat-nginx.conf",
-            "filter plugin [useragent] is not supported by sluice-agent yet",
-        ),
-        (
             "03-apache-file.conf",
-            "filter plugin [geoip] is not supported",
-        ),
-        (
-            "07-beats-geoip-useragent.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
             "08-kafka-input.conf",
@@ -325,12 +317,8 @@ fn corpus_config_test() {
             "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported",
         ),
         (
-            "23-elastic-stack-monitoring.conf",
-            "filter plugin [geoip] is not supported",
-        ),
-        (
             "26-nginx-json-stdout.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
             "32-dns-reverse.conf",
@@ -342,11 +330,23 @@ fn corpus_config_test() {
         ),
         (
             "40-iis-csv-geo.conf",
-            "filter plugin [geoip] is not supported",
+            "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
         ),
         (
-            "42-docker-gelf.conf",
-            "input plugin [gelf] is not supported",
+            "52-ruby-field-cleanup.conf",
+            "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "53-aggregate-task-duration.conf",
+            "filter plugin [aggregate] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "63-kafka-consumer.conf",
+            "input plugin [kafka] is not supported by sluice-agent (it needs the JVM)",
+        ),
+        (
+            "64-jdbc-streaming-lookup.conf",
+            "filter plugin [jdbc_streaming] is not supported by sluice-agent (it needs the JVM)",
         ),
     ];
     let mut files: Vec<_> = std::fs::read_dir(&dir)

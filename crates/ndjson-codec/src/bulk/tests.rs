@@ -27,6 +27,17 @@ fn action_lines() {
         BulkAction::update("7").with_index("x"),
         "{\"update\":{\"_index\":\"x\",\"_id\":\"7\"}}\n",
     );
+    // retry_on_conflict belongs to updates; other actions do not carry it.
+    check(
+        BulkAction::update("7")
+            .with_index("x")
+            .with_retry_on_conflict(3),
+        "{\"update\":{\"_index\":\"x\",\"_id\":\"7\",\"retry_on_conflict\":3}}\n",
+    );
+    check(
+        BulkAction::index().with_retry_on_conflict(3),
+        "{\"index\":{}}\n",
+    );
     // Strings are JSON-escaped.
     check(
         BulkAction::index().with_id("a\"b\\c\nd\u{1}é"),

@@ -7,7 +7,9 @@
 //! `\n` and the event is tagged `multiline_tag` (default `multiline`). An event is also
 //! closed at `max_lines` (500) or `max_bytes` (10 MiB), tagged `multiline_codec_max_lines_reached`
 //! / `multiline_codec_max_bytes_reached`, and by the input after `auto_flush_interval` seconds
-//! without a new line, or at the end of the stream.
+//! without a new line (tcp, stdin), or at the end of the stream. The file input closes the
+//! pending event at the end of each read of a file (so that its sincedb never counts a line
+//! that is not in the queue): a trace written in two pieces far apart in time is two events.
 
 use std::time::Duration;
 
@@ -140,6 +142,16 @@ impl Multiline {
         let mut j = self.flush()?;
         j.tags.push(tag.to_owned());
         Some(j)
+    }
+
+    /// When a pending event is to be closed with no further line: `auto_flush_interval` after
+    /// the last line, if there is a pending event and the option is set.
+    #[must_use]
+    pub fn flush_after(&self) -> Option<Duration> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        self.config.auto_flush
     }
 
     /// Closes the pending event (end of stream, or `auto_flush_interval` elapsed).

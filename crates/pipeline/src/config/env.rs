@@ -1,7 +1,9 @@
 //! `${VAR}` and `${VAR:default}` in plugin settings, replaced from the environment before
 //! validation, as Logstash does: in strings, barewords, array items, hash keys and values and
 //! codec settings, so `port => "${PORT:5044}"` validates as a number. A variable that is not
-//! set and has no default is an error naming it. `$` not followed by `{` is literal.
+//! set and has no default is an error naming it. `$` not followed by `{` is literal. In
+//! conditions (Logstash 8), string and list operands are substituted too, when the pipeline is
+//! built ([`substitute_condition`]); field references and regular expressions are not.
 
 use super::ast::{Plugin, Value};
 
@@ -92,5 +94,62 @@ pub fn substitute_value(value: &Value, env: &dyn Lookup) -> Result<Value, String
             Value::Plugin(Box::new(p))
         }
         other => other.clone(),
+    })
+}
+
+/// [`substitute`] in a condition's string and list operands, as Logstash 8 does (field
+/// references and regular expressions are left as written).
+///
+/// # Errors
+/// As [`substitute`].
+pub fn substitute_condition(
+    condition: &super::condition::Condition,
+    env: &dyn Lookup,
+) -> Result<super::condition::Condition, String> {
+    use super::condition::{Condition as C, Rvalue as R};
+    let value = |v: &R| -> Result<R, String> {
+        Ok(match v {
+            R::String(s) => R::String(substitute(s, env)?),
+            R::Array(items) => R::Array(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        serde_json::Value::String(s) => {
+                            substitute(s, env).map(serde_json::Value::String)
+                        }
+                        other => Ok(other.clone()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => other.clone(),
+        })
+    };
+    Ok(match condition {
+        C::Value(v) => C::Value(value(v)?),
+        C::Not(c) => C::Not(Box::new(substitute_condition(c, env)?)),
+        C::Compare { left, op, right } => C::Compare {
+            left: value(left)?,
+            op: *op,
+            right: value(right)?,
+        },
+        C::Regex {
+            left,
+            pattern,
+            negate,
+        } => C::Regex {
+            left: value(left)?,
+            pattern: pattern.clone(),
+            negate: *negate,
+        },
+        C::In { item, list, negate } => C::In {
+            item: value(item)?,
+            list: value(list)?,
+            negate: *negate,
+        },
+        C::Bool { op, left, right } => C::Bool {
+            op: *op,
+            left: Box::new(substitute_condition(left, env)?),
+            right: Box::new(substitute_condition(right, env)?),
+        },
     })
 }

@@ -84,3 +84,34 @@ fn big_integers_become_floats() {
         super::Value::Number(super::Number::Float(1e20))
     );
 }
+
+/// `${VAR}` in conditions (Logstash 8): string and list operands are substituted, field
+/// references and regular expressions are not; an unset variable without default is an error.
+#[test]
+fn env_vars_in_conditions() {
+    use super::env::substitute_condition;
+    let env = |name: &str| match name {
+        "APP" => Some("shop".to_owned()),
+        "T1" => Some("a".to_owned()),
+        _ => None,
+    };
+    let ev =
+        log_model::LogEvent::from_json_slice(br#"{"app":"shop","type":"a","m":"${APP}"}"#).unwrap();
+    for (text, holds) in [
+        (r#"[app] == "${APP}""#, true),
+        (r#"[app] == "${MISSING:shop}""#, true),
+        (r#"[type] in ["${T1}", "b"]"#, true),
+        (r#""${APP}" == "shop" and [type] != "${T1}""#, false),
+        (r#"!([app] == "${APP}")"#, false),
+        // a regex is taken as written
+        (r#"[m] =~ /\$\{APP\}/"#, true),
+    ] {
+        let c = substitute_condition(&cond(text), &env).unwrap();
+        assert_eq!(c.eval(&ev), holds, "{text}");
+    }
+    let err = substitute_condition(&cond(r#"[app] == "${NOPE}""#), &env).unwrap_err();
+    assert!(
+        err.contains("Replacement variable `NOPE` is not defined"),
+        "{err}"
+    );
+}

@@ -39,7 +39,15 @@ impl<T> Tree<T> {
                 Node::Branch(b) => {
                     let mut arms = Vec::with_capacity(b.arms.len());
                     for arm in &b.arms {
-                        arms.push((arm.condition.clone(), Tree::build(&arm.body, build)?));
+                        let condition = super::env::substitute_condition(
+                            &arm.condition,
+                            &super::env::Environment,
+                        )
+                        .map_err(|message| crate::Error::ConfigAt {
+                            span: arm.span.clone(),
+                            message,
+                        })?;
+                        arms.push((condition, Tree::build(&arm.body, build)?));
                     }
                     let otherwise = match &b.otherwise {
                         Some(body) => Some(Tree::build(body, build)?),

@@ -1,5 +1,5 @@
-//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `grok`,
-//! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `uuid`)
+//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `geoip`, `grok`,
+//! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `useragent`, `uuid`)
 //! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
 //! `filter { }` section with its conditionals.
 //!
@@ -28,6 +28,7 @@ mod date;
 mod dissect;
 mod drop;
 mod fingerprint;
+mod geoip;
 mod grok;
 mod json;
 mod kv;
@@ -38,6 +39,7 @@ mod syslog_pri;
 mod translate;
 mod truncate;
 mod urldecode;
+mod useragent;
 mod uuid;
 
 #[cfg(test)]
@@ -113,6 +115,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
     FilterPlugin { name: "drop", schema: drop::schema, build: |s, c| Ok(Box::new(drop::Drop::new(s, c))) },
     FilterPlugin { name: "fingerprint", schema: fingerprint::schema, build: fingerprint::build },
+    FilterPlugin { name: "geoip", schema: geoip::schema, build: geoip::build },
     FilterPlugin { name: "grok", schema: grok::schema, build: grok::build },
     FilterPlugin { name: "json", schema: json::schema, build: |s, c| Ok(Box::new(json::Json::new(s, c))) },
     FilterPlugin { name: "kv", schema: kv::schema, build: kv::build },
@@ -123,6 +126,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "translate", schema: translate::schema, build: translate::build },
     FilterPlugin { name: "truncate", schema: truncate::schema, build: truncate::build },
     FilterPlugin { name: "urldecode", schema: urldecode::schema, build: urldecode::build },
+    FilterPlugin { name: "useragent", schema: useragent::schema, build: useragent::build },
     FilterPlugin { name: "uuid", schema: uuid::schema, build: uuid::build },
 ];
 

@@ -400,6 +400,51 @@ impl BeatsInput {
     }
 }
 
+/// Decodes a whole Lumberjack v1/v2 byte stream the way a connection reads it (compressed
+/// frames inflated, within [`MAX_FRAME`], and read in turn, nested at most 8 deep): the number
+/// of events it carries, or the first error. For fuzzing and tests: it never panics.
+///
+/// # Errors
+/// The first malformed, truncated or over-limit frame.
+pub fn decode_stream(data: &[u8]) -> std::result::Result<usize, String> {
+    fn decode(data: &[u8], depth: u8) -> std::result::Result<usize, String> {
+        use std::future::Future as _;
+        let mut cursor = std::io::Cursor::new(data);
+        let mut events = 0;
+        loop {
+            // reading from memory never waits: one poll finishes the future
+            let mut read = std::pin::pin!(read_frame(&mut cursor));
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let std::task::Poll::Ready(frame) = read.as_mut().poll(&mut cx) else {
+                return Err("reading from memory did not finish".into());
+            };
+            match frame? {
+                None => return Ok(events),
+                Some(RawFrame::Window(_, n)) if n > MAX_WINDOW => {
+                    return Err(format!("window size {n} over {MAX_WINDOW}"));
+                }
+                Some(RawFrame::Window(..)) => {}
+                Some(RawFrame::Json(..) | RawFrame::Data(..)) => events += 1,
+                Some(RawFrame::Compressed(block)) => {
+                    if depth >= 8 {
+                        return Err("compressed frames nested too deep".into());
+                    }
+                    let mut inner = Vec::new();
+                    flate2::read::ZlibDecoder::new(&block[..])
+                        .take(u64::from(MAX_FRAME) + 1)
+                        .read_to_end(&mut inner)
+                        .map_err(|e| format!("bad compressed frame: {e}"))?;
+                    if inner.len() > MAX_FRAME as usize {
+                        return Err("compressed frame inflates over the frame limit".into());
+                    }
+                    events += decode(&inner, depth + 1)?;
+                }
+            }
+        }
+    }
+    decode(data, 0)
+}
+
 /// One Lumberjack frame as read.
 #[derive(Debug)]
 enum RawFrame {

@@ -1,4 +1,4 @@
-//! Inputs ([`REGISTRY`]): `beats`, `file`, `generator`, `heartbeat`, `http`, `stdin`, `syslog`,
+//! Inputs ([`REGISTRY`]): `beats`, `file`, `gelf`, `generator`, `heartbeat`, `http`, `stdin`, `syslog`,
 //! `tcp`, `udp`, with
 //! Logstash's option names.
 //!
@@ -13,6 +13,7 @@
 
 mod beats;
 mod file;
+pub mod gelf;
 mod generator;
 mod heartbeat;
 mod http;
@@ -20,6 +21,8 @@ mod stdin;
 mod syslog;
 mod tcp;
 mod udp;
+
+pub use beats::decode_stream as decode_lumberjack;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -224,6 +227,7 @@ pub(crate) const LINE_CODECS: &[&str] = &["line", "json_lines", "plain", "json",
 pub static REGISTRY: &[InputSpec] = &[
     InputSpec { name: "beats", schema: beats::schema, codecs: &["plain", "json", "line"], build: beats::build },
     InputSpec { name: "file", schema: file::schema, codecs: &["plain", "line", "json", "json_lines", "multiline"], build: file::build },
+    InputSpec { name: "gelf", schema: gelf::schema, codecs: &["plain"], build: gelf::build },
     InputSpec { name: "generator", schema: generator::schema, codecs: &["plain", "line", "json", "json_lines"], build: generator::build },
     InputSpec { name: "heartbeat", schema: heartbeat::schema, codecs: &["plain"], build: heartbeat::build },
     InputSpec { name: "http", schema: http::schema, codecs: &["plain", "json", "json_lines", "line"], build: http::build },

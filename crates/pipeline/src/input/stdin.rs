@@ -87,9 +87,15 @@ impl StdinInput {
         let mut buf = BytesMut::with_capacity(64 * 1024);
         let mut ml = self.common.multiline.as_ref().map(|m| m.start());
         loop {
+            let flush_after = ml.as_ref().and_then(|m| m.flush_after());
             let read = tokio::select! {
                 () = ctx.shutdown.cancelled() => return Ok(()),
                 r = stdin.read_buf(&mut buf) => r,
+                () = super::tcp::sleep_or_never(flush_after) => {
+                    // auto_flush_interval: the pending event goes without waiting for a line
+                    ctx.push_stream(&lines, ml.as_mut(), Vec::new(), Timestamp::now(), true).await?;
+                    continue;
+                }
             };
             let eof = !matches!(read, Ok(n) if n > 0);
             let received = Timestamp::now();

@@ -184,9 +184,17 @@ async fn connection(input: TcpInput, ctx: InputContext, mut stream: TcpStream, p
     ));
     let mut ml = input.common.multiline.as_ref().map(|m| m.start());
     loop {
+        let flush_after = ml.as_ref().and_then(|m| m.flush_after());
         let read = tokio::select! {
             () = ctx.shutdown.cancelled() => break,
             r = stream.read_buf(&mut buf) => r,
+            () = sleep_or_never(flush_after) => {
+                // auto_flush_interval: no line came for that long; the pending event goes
+                if ctx.push_stream(&lines, ml.as_mut(), Vec::new(), Timestamp::now(), true).await.is_err() {
+                    break;
+                }
+                continue;
+            }
         };
         let eof = match read {
             Ok(0) => true,
@@ -248,5 +256,13 @@ fn add_metadata(ev: &mut log_model::LogEvent, meta: &[(&'static str, Value)]) {
                 ev.insert_field(*k, v.clone());
             }
         }
+    }
+}
+
+/// Sleeps for `d`, or forever when there is nothing to wait for.
+pub(crate) async fn sleep_or_never(d: Option<std::time::Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }

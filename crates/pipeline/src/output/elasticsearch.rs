@@ -102,6 +102,8 @@ pub struct EsOutputConfig {
     pub doc_as_upsert: bool,
     /// `upsert`: the document to insert when an update finds none.
     pub upsert: Option<serde_json::Value>,
+    /// `retry_on_conflict` of update actions, default 1.
+    pub retry_on_conflict: u32,
     /// The index template to install before the first request (`manage_template`), as
     /// `(name, body, overwrite)`.
     pub template: Option<(String, serde_json::Value, bool)>,
@@ -298,6 +300,9 @@ impl EsOutput {
         doc.op = op;
         if let Some(t) = &self.document_id {
             doc = doc.with_id(t.render(ev));
+        }
+        if op == BulkOp::Update {
+            doc.retry_on_conflict = Some(self.config.retry_on_conflict);
         }
         doc
     }

@@ -243,6 +243,36 @@ java.lang.IllegalStateException: cart is empty\n\
     agent.stop().unwrap();
 }
 
+/// `auto_flush_interval`: the last event of a connection that stays open goes out once no
+/// line came for that long, not only when the next event starts or the peer hangs up.
+#[test]
+fn multiline_auto_flush_interval_closes_the_pending_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let addr = free_addr();
+    let config = format!(
+        r#"input {{ tcp {{ port => {} codec => multiline {{ pattern => "^\s" what => "previous" auto_flush_interval => 0.2 }} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.write_all(b"first\n  continued\nsecond\n  more\n")
+        .unwrap();
+    // the connection stays open: "second" is completed by the interval alone
+    let evs = wait_events(&out, 2);
+    assert_eq!(evs[0]["message"], "first\n  continued");
+    assert_eq!(evs[1]["message"], "second\n  more");
+    assert_eq!(evs[1]["tags"], json!(["multiline"]));
+    conn.write_all(b"third\n").unwrap();
+    let evs = wait_events(&out, 3);
+    assert_eq!(evs[2]["message"], "third");
+    drop(conn);
+    agent.stop().unwrap();
+}
+
 #[test]
 fn udp_datagrams_and_generator_events() {
     let dir = tempfile::tempdir().unwrap();
@@ -392,4 +422,132 @@ output {{ file {{ path => "{}" }} }}"#,
     })
     .unwrap();
     agent.stop().unwrap();
+}
+
+// ---- gelf ---------------------------------------------------------------------------------------
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// GELF chunks of `message`, `size` bytes of it per chunk, as GELF UDP senders cut them.
+fn chunks(id: [u8; 8], message: &[u8], size: usize) -> Vec<Vec<u8>> {
+    let parts: Vec<&[u8]> = message.chunks(size).collect();
+    let count = u8::try_from(parts.len()).unwrap();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut c = vec![0x1e, 0x0f];
+            c.extend_from_slice(&id);
+            c.push(u8::try_from(i).unwrap());
+            c.push(count);
+            c.extend_from_slice(p);
+            c
+        })
+        .collect()
+}
+
+/// What Docker's gelf driver and GELF libraries send: plain, zlib and gzip messages, and a
+/// message in chunks that arrive out of order; the fields as logstash-input-gelf maps them.
+#[test]
+fn gelf_input_plain_compressed_and_chunked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let port = free_addr().port();
+    let config = format!(
+        r#"input {{ gelf {{ port => {port} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let docker = br#"{"version":"1.1","host":"web01","short_message":"GET / 200","timestamp":1764842400.123,"level":6,"_container_name":"nginx","_image_name":"nginx:1.27"}"#;
+    // datagrams can be lost before the socket is bound: resend until one arrived
+    wait_for("a gelf event", DEADLINE, || {
+        sock.send_to(docker, target).unwrap();
+        (!written(&out).is_empty()).then_some(())
+    })
+    .unwrap();
+    let first = &written(&out)[0];
+    assert_eq!(first["message"], "GET / 200");
+    assert!(first.get("short_message").is_none());
+    assert_eq!(first["container_name"], "nginx");
+    assert_eq!(first["image_name"], "nginx:1.27");
+    assert_eq!(first["host"], "web01");
+    assert_eq!(first["source_host"], "127.0.0.1");
+    assert_eq!(first["@timestamp"], "2025-12-04T10:00:00.123Z");
+    assert!(first.get("timestamp").is_none());
+
+    let full = br#"{"version":"1.1","host":"app","short_message":"boom","full_message":"boom\n\tat Main.java:7","_user":"ann"}"#;
+    sock.send_to(&zlib(full), target).unwrap();
+    sock.send_to(&gzip(br#"{"short_message":"gz","_n":1}"#), target)
+        .unwrap();
+    let long = format!(
+        r#"{{"short_message":"chunked","_pad":"{}"}}"#,
+        "x".repeat(3000)
+    );
+    let mut parts = chunks(*b"abcdefgh", &zlib(long.as_bytes()), 20);
+    parts.reverse();
+    for p in &parts {
+        sock.send_to(p, target).unwrap();
+    }
+    sock.send_to(b"not json", target).unwrap();
+    let evs = wait_events(&out, 5);
+    let find = |m: &str| {
+        evs.iter()
+            .find(|e| e["message"] == m)
+            .unwrap_or_else(|| panic!("{m} in {evs:?}"))
+    };
+    let e = find("boom\n\tat Main.java:7");
+    assert_eq!(e["short_message"], "boom");
+    assert_eq!(e["user"], "ann");
+    assert_eq!(find("gz")["n"], 1);
+    assert_eq!(find("chunked")["pad"].as_str().unwrap().len(), 3000);
+    assert_eq!(find("not json")["tags"], json!(["_jsonparsefailure"]));
+    agent.stop().unwrap();
+}
+
+/// The chunk assembler holds only what its budget allows: incomplete messages expire after
+/// GELF's five seconds, malformed chunks are dropped, and everything dropped is counted.
+#[test]
+fn gelf_assembler_bounds_what_it_holds() {
+    use pipeline::input::gelf::{Assembler, CHUNK_TIMEOUT};
+    use std::time::Instant;
+    let t0 = Instant::now();
+    let mut a = Assembler::default();
+    let parts = chunks(*b"11111111", br#"{"short_message":"two parts"}"#, 16);
+    assert_eq!(parts.len(), 2);
+    assert_eq!(a.push(&parts[0], t0), None);
+    // the second part comes too late: the first was dropped, and this one starts anew
+    assert_eq!(a.push(&parts[1], t0 + CHUNK_TIMEOUT), None);
+    assert_eq!(a.dropped(), 1);
+    assert_eq!(
+        a.push(&parts[0], t0 + CHUNK_TIMEOUT).as_deref(),
+        Some(&br#"{"short_message":"two parts"}"#[..])
+    );
+    // malformed chunks: too short, number past the count, count over 128
+    for bad in [
+        &[0x1e, 0x0f, 1, 2, 3][..],
+        &[0x1e, 0x0f, 0, 0, 0, 0, 0, 0, 0, 9, 3, 2, b'x'][..],
+        &[0x1e, 0x0f, 0, 0, 0, 0, 0, 0, 0, 9, 0, 200, b'x'][..],
+    ] {
+        assert_eq!(a.push(bad, t0 + CHUNK_TIMEOUT), None);
+    }
+    assert_eq!(a.dropped(), 4);
+    // a zlib stream that inflates past the limit is dropped, not held
+    let bomb = zlib(&vec![b' '; pipeline::input::gelf::MAX_MESSAGE_BYTES + 1]);
+    assert_eq!(a.push(&bomb, t0 + CHUNK_TIMEOUT), None);
+    assert_eq!(a.dropped(), 5);
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the pipeline crate.
 
 mod config;
+mod enrich;
 mod fake_es;
 mod filters;
 mod grok;

@@ -1,4 +1,4 @@
-//! grok, dissect, kv and csv on random input: never a panic, always an event back, and a
+//! grok, dissect, kv, csv and useragent on random input: never a panic, always an event back, and a
 //! failure is a tag, not a lost event.
 
 use log_model::LogEvent;
@@ -15,6 +15,7 @@ const FILTERS: &[&str] = &[
     r#"kv { target => "kv" trim_key => " " trim_value => "\"" transform_key => "lowercase" }"#,
     r#"csv { columns => ["a", "b", "c"] convert => { "b" => "integer" "c" => "float" } }"#,
     r#"csv { separator => "\t" quote_char => "'" skip_empty_columns => true }"#,
+    r#"useragent { source => "message" ecs_compatibility => disabled prefix => "ua_" }"#,
 ];
 
 /// Built once: compiling the grok patterns is the slow part.
@@ -78,4 +79,52 @@ fn fuzz_corpus_parses_or_fails_at_a_position() {
             assert!(span.byte <= text.len(), "{}: {span}", path.display());
         }
     }
+}
+
+/// The fuzz corpora of the filter targets (`fuzz/corpus/{grok,dissect,kv}`), replayed through
+/// the filters the property test runs: an event back for each.
+#[test]
+fn filter_fuzz_corpora_replay() {
+    for target in ["grok", "dissect", "kv"] {
+        for (path, bytes) in test_support::fuzz_inputs(target) {
+            for c in CHAINS.iter() {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let Value::Object(m) = json!({ "message": text }) else {
+                    unreachable!()
+                };
+                let mut ev = LogEvent::from_map(m);
+                assert_eq!(
+                    c.process(&mut ev),
+                    FilterOutcome::Keep,
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// The Lumberjack decoder's fuzz corpus: the seeds decode to the events they carry, and
+/// nothing in the corpus panics.
+#[test]
+fn lumberjack_fuzz_corpus_replays() {
+    let inputs = test_support::fuzz_inputs("lumberjack");
+    let count = |name: &str| {
+        let (_, bytes) = inputs
+            .iter()
+            .find(|(p, _)| p.ends_with(name))
+            .unwrap_or_else(|| panic!("seed {name}"));
+        pipeline::input::decode_lumberjack(bytes)
+    };
+    assert_eq!(count("json_window"), Ok(2));
+    assert_eq!(count("compressed"), Ok(1));
+    assert_eq!(count("v1_data"), Ok(1));
+    for (_, bytes) in &inputs {
+        // a whole stream cut short by a byte is an error, never a panic
+        if pipeline::input::decode_lumberjack(bytes).is_ok_and(|n| n > 0) {
+            assert!(pipeline::input::decode_lumberjack(&bytes[..bytes.len() - 1]).is_err());
+        }
+    }
+    let bomb = [b'2', b'W', 0xff, 0xff, 0xff, 0xff];
+    assert!(pipeline::input::decode_lumberjack(&bomb).is_err());
 }

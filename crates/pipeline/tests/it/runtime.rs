@@ -478,7 +478,7 @@ output {{ elasticsearch {{ hosts => ["{}"] index => "meta" }} }}"#,
 }
 
 /// The elasticsearch output's Logstash 8 options: `action` as a reference (index, create,
-/// update with `doc_as_upsert`, delete), the template installed through `_index_template`
+/// update with `doc_as_upsert` and `retry_on_conflict`, delete), the template installed through `_index_template`
 /// before the first request (a legacy-format file wrapped into the composable shape), the
 /// pre-8 SSL names and `document_type` accepted.
 #[test]
@@ -556,6 +556,9 @@ output {{ elasticsearch {{
         ]
     );
     assert_eq!(actions[1].2["doc_as_upsert"], true);
+    // retry_on_conflict rides on the update's action line, and only there.
+    assert_eq!(actions[1].1["retry_on_conflict"], 3, "{:?}", actions[1].1);
+    assert!(actions[0].1.get("retry_on_conflict").is_none());
     assert_eq!(actions[1].2["doc"]["v"], 2);
     assert!(
         actions[0].1.get("_type").is_none(),

@@ -5,8 +5,8 @@
 //!   `ssl_verification_mode`, and the names before Logstash 8.? (`ssl`, `cacert`,
 //!   `ssl_certificate_verification`), accepted with Logstash's deprecation warning;
 //! - `action` (`index`, `create`, `update`, `delete`, or a `%{...}` reference rendered per
-//!   event), `document_id`, `doc_as_upsert`, `upsert`; `retry_on_conflict` is accepted and
-//!   not sent (es-client's bulk documents carry no per-action parameters);
+//!   event), `document_id`, `doc_as_upsert`, `upsert`, `retry_on_conflict` (sent on `update`
+//!   actions, as Logstash does);
 //! - `manage_template`, `template`, `template_name`, `template_overwrite`, `template_api`:
 //!   a `template` file is installed through `_index_template` before the first request
 //!   (a legacy-format file is wrapped into the composable shape);
@@ -250,12 +250,6 @@ pub(crate) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
             "the `document_type` setting is deprecated and is not sent to Elasticsearch 8 (types were removed)"
         );
     }
-    if s.is_set("retry_on_conflict") {
-        tracing::warn!(
-            plugin = "elasticsearch",
-            "retry_on_conflict is accepted but not sent by sluice-agent"
-        );
-    }
     // options that would change what is sent or where: refused rather than ignored
     for unsupported in [
         "routing",
@@ -435,6 +429,10 @@ pub(crate) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
         action_template,
         doc_as_upsert: s.boolean("doc_as_upsert").unwrap_or(false),
         upsert,
+        retry_on_conflict: s
+            .integer("retry_on_conflict")
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(1),
         template,
         retry_initial: secs("retry_initial_interval", 2),
         retry_max: secs("retry_max_interval", 64),
