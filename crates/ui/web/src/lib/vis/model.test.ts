@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { VisColumn, VisTable } from '../../api';
 import type { Filter } from '../state';
-import { describe as describeChart, formatCell, heatModel, legendFilters, metricModel, pieModel, sliceFilters, tableRowFilters, xyClick, xyModel } from './model';
+import { brushedRange, describe as describeChart, formatCell, heatModel, legendFilters, metricModel, pieModel, sliceFilters, tableRowFilters, xyClick, xyModel } from './model';
 import { heatOption, pieOption, sliceColor, xyOption } from './option';
 import { labelColor, paletteColor } from './palette';
 import type { VisSpec } from './spec';
@@ -43,7 +43,7 @@ const levelsSpec: VisSpec = {
 };
 
 describe('xy charts', () => {
-  const model = xyModel(levelsSpec, levels);
+  const model = xyModel(levels);
 
   test('time categories in order, one series per split value, holes as null', () => {
     expect(model.categories).toEqual([T0, T0 + H]);
@@ -89,14 +89,19 @@ describe('xy charts', () => {
     expect(xyClick(levels, model, 1, 1)).toBeNull();
   });
 
+  test('a brushed span of buckets is their time range', () => {
+    expect(brushedRange(model, [1.2, -0.4])).toEqual({ from: T0, to: T0 + 2 * H });
+    expect(brushedRange(model, [0, 0])).toEqual({ from: T0, to: T0 + H });
+    expect(brushedRange(model, [3])).toBeNull();
+  });
+
   test('several metrics without a split: one series per metric; a terms x axis filters', () => {
     const table: VisTable = {
       columns: [bucket('2', 'action'), metric('1', 'Count'), metric('3', 'Average duration')],
       rows: [['login', 4, 1.5], ['logout', 2, null]],
       rowFilters: [[phrase('action', 'login')], [phrase('action', 'logout')]],
     };
-    const spec: VisSpec = { ...levelsSpec, buckets: [{ id: '2', role: 'x', type: 'terms', field: 'action' }] };
-    const m = xyModel(spec, table);
+    const m = xyModel(table);
     expect(m.labels).toEqual(['login', 'logout']);
     expect(m.series.map((s) => [s.name, s.values])).toEqual([['Count', [4, 2]], ['Average duration', [1.5, null]]]);
     expect(xyClick(table, m, 1, 0)).toEqual({ filters: [phrase('action', 'login')], time: null });

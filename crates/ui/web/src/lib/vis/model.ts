@@ -5,7 +5,7 @@
 import type { Cell, VisColumn, VisTable } from '../../api';
 import { formatNumber, formatTime } from '../format';
 import type { Filter } from '../state';
-import type { Bucket, ChartType, VisSpec } from './spec';
+import type { ChartType } from './spec';
 
 export const OTHER_KEY = '__other__';
 export const MISSING_KEY = '__missing__';
@@ -15,13 +15,6 @@ export function columnOf(c: VisColumn, aggId: string): boolean {
   return c.id === aggId || c.id.startsWith(`${aggId}.`);
 }
 
-/** The bucket a column comes from (when it is a bucket column). */
-export function bucketOf(spec: VisSpec, c: VisColumn): Bucket | undefined {
-  if (c.kind !== 'bucket') return undefined;
-  return spec.buckets.find((b) => columnOf(c, b.id));
-}
-
-/** A cell as text: dates in the browser's time zone, ranges as `a to b`, the other/missing buckets named. */
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export function formatCell(c: VisColumn, v: Cell): string {
@@ -111,13 +104,6 @@ export interface TableModel {
 
 export type ChartModel = XYModel | PieModel | MetricModel | HeatModel | TableModel;
 
-function bucketColumn(spec: VisSpec, table: VisTable, role: Bucket['role'], nth = 0): VisColumn | null {
-  const buckets = spec.buckets.filter((b) => b.role === role);
-  const b = buckets[nth];
-  if (!b) return null;
-  return table.columns.find((c) => c.kind === 'bucket' && columnOf(c, b.id)) ?? null;
-}
-
 const metricColumns = (table: VisTable): VisColumn[] => table.columns.filter((c) => c.kind === 'metric');
 const indexOf = (table: VisTable, c: VisColumn): number => table.columns.indexOf(c);
 
@@ -130,13 +116,13 @@ export function intervalToMs(interval: string | null | undefined): number | null
   return Number(m[1]) * unit;
 }
 
-export function toModel(spec: VisSpec, table: VisTable): ChartModel {
-  switch (spec.type) {
+export function toModel(type: ChartType, table: VisTable): ChartModel {
+  switch (type) {
     case 'bar':
     case 'hbar':
     case 'line':
     case 'area':
-      return xyModel(spec, table);
+      return xyModel(table);
     case 'pie':
       return pieModel(table);
     case 'metric':
@@ -148,9 +134,10 @@ export function toModel(spec: VisSpec, table: VisTable): ChartModel {
   }
 }
 
-export function xyModel(spec: VisSpec, table: VisTable): XYModel {
-  const x = bucketColumn(spec, table, 'x');
-  const split = bucketColumn(spec, table, 'split');
+/** Bars, lines and areas: the first bucket column is the x axis, the second splits the series (the
+ * API's nesting order: x, then split). */
+export function xyModel(table: VisTable): XYModel {
+  const [x = null, split = null] = table.columns.filter((c) => c.kind === 'bucket');
   const metrics = metricColumns(table);
   const xi = x ? indexOf(table, x) : -1;
   const si = split ? indexOf(table, split) : -1;
@@ -365,6 +352,18 @@ export function sliceFilters(table: VisTable, model: PieModel, ring: number, ind
 /** A data table row's filters (every bucket column). */
 export function tableRowFilters(table: VisTable, row: number): Filter[] {
   return cellFilters(table, row, table.columns.filter((c) => c.kind === 'bucket'));
+}
+
+/** A brushed span of category indices as a time range (the first bucket's start to the last's end). */
+export function brushedRange(model: XYModel, coord: readonly number[]): { from: number; to: number } | null {
+  if (coord.length < 2 || model.intervalMs === null || model.categories.length === 0) return null;
+  const last = model.categories.length - 1;
+  const i0 = Math.max(0, Math.min(last, Math.round(Math.min(coord[0]!, coord[1]!))));
+  const i1 = Math.max(0, Math.min(last, Math.round(Math.max(coord[0]!, coord[1]!))));
+  const from = model.categories[i0];
+  const to = model.categories[i1];
+  if (typeof from !== 'number' || typeof to !== 'number') return null;
+  return { from, to: to + model.intervalMs };
 }
 
 // --- the accessible description ------------------------------------------------------------------
