@@ -114,6 +114,7 @@ export function pieOption(model: PieModel, { params, width }: OptionInput): VisO
       position: 'inside',
       formatter: (p: { percent?: number; name: string }) => ((p.percent ?? 0) >= 5 ? `${p.name}\n${Math.round(p.percent ?? 0)}%` : ''),
       fontSize: 12,
+      lineHeight: 15,
     },
     labelLine: { show: false },
     emphasis: { scale: false },

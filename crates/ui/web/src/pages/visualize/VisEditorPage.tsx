@@ -5,7 +5,7 @@ import { GlobalBar, updateGlobal } from '../../components/GlobalBar';
 import { Modal } from '../../components/Modal';
 import { VisChart } from '../../components/vis/VisChart';
 import { addFilters, urlToGlobal } from '../../lib/global';
-import { toIso } from '../../lib/format';
+import { formatNumber, toIso } from '../../lib/format';
 import type { Filter } from '../../lib/state';
 import {
   addBucket,
@@ -173,7 +173,7 @@ export function VisEditorPage({ id, search }: VisEditorPageProps) {
           {spec && problems.length === 0 && !data.error && data.table && data.spec && (
             <>
               <div class="subdued vis-meta" role="status" data-loading={data.loading ? 'true' : 'false'} aria-label="Result">
-                {data.loading ? 'Updating…' : `${data.table.meta?.total ?? '?'} documents`}
+                {data.loading ? 'Updating…' : `${formatNumber(data.table.meta?.total ?? 0)} documents`}
               </div>
               <VisChart type={data.spec.type} params={data.spec.params} table={data.table} title={title} onFilters={addFilter} onTimeRange={zoom} />
             </>
