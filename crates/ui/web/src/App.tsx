@@ -1,13 +1,16 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { DashboardPage } from './pages/dashboards/DashboardPage';
 import { DashboardsPage } from './pages/DashboardsPage';
 import { DataViewsPage } from './pages/DataViewsPage';
 import { DiscoverPage } from './pages/discover/DiscoverPage';
 import { SavedObjectsPage } from './pages/SavedObjectsPage';
-import { VisEditorPage } from './pages/visualize/VisEditorPage';
-import { VisualizeListPage } from './pages/visualize/VisualizeListPage';
+import { lazyPage } from './components/lazy';
 import { navigate, onLinkClick, useLocation } from './router';
+
+// Visualize and Dashboard are chunks of their own, loaded on first visit.
+const VisEditorPage = lazyPage(() => import('./pages/visualize/VisEditorPage').then((m) => m.VisEditorPage));
+const VisualizeListPage = lazyPage(() => import('./pages/visualize/VisualizeListPage').then((m) => m.VisualizeListPage));
+const DashboardPage = lazyPage(() => import('./pages/dashboards/DashboardPage').then((m) => m.DashboardPage));
 
 const NAV: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/app/discover', label: 'Discover' },
