@@ -22,7 +22,7 @@ pub enum Plan {
 }
 
 /// One panel's failure, in the UI API's error shape.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PanelError {
     /// HTTP-like status.
     pub status: u16,
@@ -32,7 +32,7 @@ pub struct PanelError {
     /// What went wrong.
     pub reason: String,
     /// What to do.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 
@@ -78,7 +78,8 @@ impl PanelError {
                 "this backend has no top_hits aggregation: use another metric than top hit".into(),
             );
         } else if reason.contains("time_zone") {
-            e.hint = Some("this backend takes only UTC or a fixed offset (+01:00) as time zone".into());
+            e.hint =
+                Some("this backend takes only UTC or a fixed offset (+01:00) as time zone".into());
         }
         e
     }
@@ -146,7 +147,10 @@ fn item_result(item: &Value) -> Result<&Value, PanelError> {
 ///
 /// # Errors
 /// When an `_msearch` as a whole fails.
-pub async fn run(client: &Client, plans: &[Result<Plan, PanelError>]) -> Result<Answers, es_client::Error> {
+pub async fn run(
+    client: &Client,
+    plans: &[Result<Plan, PanelError>],
+) -> Result<Answers, es_client::Error> {
     let mut searches = Vec::new();
     let mut at = Vec::new();
     let mut out: Vec<Option<Result<Table, PanelError>>> = vec![None; plans.len()];
@@ -208,6 +212,8 @@ pub async fn run(client: &Client, plans: &[Result<Plan, PanelError>]) -> Result<
     }
     Ok(out
         .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(PanelError::new(500, "internal", "the panel was not run"))))
+        .map(|o| {
+            o.unwrap_or_else(|| Err(PanelError::new(500, "internal", "the panel was not run")))
+        })
         .collect())
 }

@@ -1,7 +1,10 @@
 //! Date histogram intervals (Kibana's auto interval, fixed and calendar intervals) and time
 //! zones (IANA names, `UTC`, fixed offsets).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, LocalResult, Months, NaiveDateTime, TimeZone, Timelike};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, Months, NaiveDateTime, TimeZone,
+    Timelike,
+};
 
 /// A parsed date histogram interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +229,102 @@ pub fn bucket_end(key: i64, interval: &Interval, zone: &Zone) -> Option<i64> {
     }
 }
 
+/// Resolves the time picker's text: `now`, `now-15m`, `now-7d/d`, `now/w`, an RFC 3339 date, or
+/// epoch milliseconds. `end`: round up (the end of the rounded unit), as Kibana does for `to`.
+///
+/// # Errors
+/// The reason.
+pub fn resolve_time(text: &str, now_ms: i64, end: bool, zone: &Zone) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "invalid time [{text}]: use now, now-15m, now-7d/d, an ISO date or epoch milliseconds"
+        )
+    };
+    if let Ok(ms) = t.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.timestamp_millis());
+    }
+    let Some(mut rest) = t.strip_prefix("now") else {
+        return Err(bad());
+    };
+    let mut local = zone.local(now_ms).ok_or_else(bad)?;
+    let mut steps = 0;
+    while !rest.is_empty() {
+        steps += 1;
+        if steps > 10 {
+            return Err(bad());
+        }
+        let op = rest.chars().next().ok_or_else(bad)?;
+        rest = &rest[1..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(digits);
+        let unit = tail.chars().next().ok_or_else(bad)?;
+        rest = &tail[unit.len_utf8()..];
+        match op {
+            '+' | '-' => {
+                let n: i64 = num.parse().map_err(|_| bad())?;
+                let n = if op == '-' { -n } else { n };
+                local = shift(local, n, unit).ok_or_else(bad)?;
+            }
+            '/' if num.is_empty() => {
+                local = round(local, unit, end).ok_or_else(bad)?;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    zone.instant(local).ok_or_else(bad)
+}
+
+fn shift(l: NaiveDateTime, n: i64, unit: char) -> Option<NaiveDateTime> {
+    let months = |m: i64| -> Option<NaiveDateTime> {
+        let k = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
+        if m >= 0 {
+            l.checked_add_months(k)
+        } else {
+            l.checked_sub_months(k)
+        }
+    };
+    match unit {
+        's' => l.checked_add_signed(Duration::seconds(n)),
+        'm' => l.checked_add_signed(Duration::minutes(n)),
+        'h' | 'H' => l.checked_add_signed(Duration::hours(n)),
+        'd' => l.checked_add_signed(Duration::days(n)),
+        'w' => l.checked_add_signed(Duration::weeks(n)),
+        'M' => months(n),
+        'y' => months(n.checked_mul(12)?),
+        _ => None,
+    }
+}
+
+fn round(l: NaiveDateTime, unit: char, end: bool) -> Option<NaiveDateTime> {
+    let date = l.date();
+    let start = match unit {
+        's' => l.with_nanosecond(0)?,
+        'm' => l.with_second(0)?.with_nanosecond(0)?,
+        'h' | 'H' => l.with_minute(0)?.with_second(0)?.with_nanosecond(0)?,
+        'd' => date.and_hms_opt(0, 0, 0)?,
+        'w' => (date - Duration::days(i64::from(date.weekday().num_days_from_monday())))
+            .and_hms_opt(0, 0, 0)?,
+        'M' => date.with_day(1)?.and_hms_opt(0, 0, 0)?,
+        'y' => date.with_day(1)?.with_month(1)?.and_hms_opt(0, 0, 0)?,
+        _ => return None,
+    };
+    if !end {
+        return Some(start);
+    }
+    let next = match unit {
+        'M' => start.checked_add_months(Months::new(1))?,
+        'y' => start.checked_add_months(Months::new(12))?,
+        u => shift(start, 1, u)?,
+    };
+    Some(next - Duration::milliseconds(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +387,25 @@ mod tests {
             Some(1_774_994_400_000)
         );
         assert_eq!(paris.weekday_hour(start), Some((7, 0)));
+    }
+
+    #[test]
+    fn time_picker_text_resolves() {
+        let utc = parse_zone("UTC").expect("utc");
+        let now = 1_764_849_600_000; // 2025-12-04T12:00:00Z, a Thursday
+        let check = |t: &str, end: bool, want: i64| {
+            assert_eq!(resolve_time(t, now, end, &utc), Ok(want), "{t}");
+        };
+        check("now", false, now);
+        check("now-15m", false, now - 15 * MIN);
+        check("now-1d/d", false, now - 12 * HOUR - DAY);
+        check("now/d", true, now + 12 * HOUR - 1);
+        check("now/w", false, now - 3 * DAY - 12 * HOUR);
+        check("2025-12-04T00:00:00Z", false, now - 12 * HOUR);
+        check("1764849600000", false, now);
+        for bad in ["yesterday", "now-", "now-5x", "now/2d", "now+1"] {
+            assert!(resolve_time(bad, now, false, &utc).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! sluice-store, Elasticsearch 8 and OpenSearch 2. The heat map (hour of day × day of week)
 //! needs no scripts: 15-minute buckets in UTC are folded into local hours here.
 
+pub mod dashboard;
 mod error;
 pub mod exec;
 pub mod interval;
@@ -28,6 +29,7 @@ pub mod search;
 pub mod spec;
 pub mod table;
 
+pub use dashboard::{Dashboard, DashboardAnswer, PanelAnswer, Visualization};
 pub use error::{Error, Result};
 pub use plan::{Context, Search, Target, VisPlan};
 pub use query::{Filter, Language, QueryBar, TimeRange};

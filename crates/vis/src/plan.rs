@@ -94,7 +94,11 @@ struct Slot {
 }
 
 fn zone_of(name: &str) -> Result<(Zone, String)> {
-    let name = if name.trim().is_empty() { "UTC" } else { name.trim() };
+    let name = if name.trim().is_empty() {
+        "UTC"
+    } else {
+        name.trim()
+    };
     let zone = interval::parse_zone(name).map_err(|r| Error::invalid("timeZone", r))?;
     Ok((zone, name.to_owned()))
 }
@@ -203,23 +207,26 @@ impl VisPlan {
         }
         if spec.kind == VisType::Heatmap {
             let tf = target.time_field.as_ref().ok_or_else(|| {
-                Error::invalid("spec.dataView", "a heat map needs a data view with a time field")
+                Error::invalid(
+                    "spec.dataView",
+                    "a heat map needs a data view with a time field",
+                )
             })?;
             let range = range_ms
                 .ok_or_else(|| Error::invalid("timeRange", "a heat map needs a time range"))?;
             if range > MAX_HEATMAP_DAYS * 86_400_000 {
                 return Err(Error::invalid(
                     "timeRange",
-                    format!("a heat map covers at most {MAX_HEATMAP_DAYS} days: choose a shorter time range"),
+                    format!(
+                        "a heat map covers at most {MAX_HEATMAP_DAYS} days: choose a shorter time range"
+                    ),
                 ));
             }
             interval_used = Some("15m".to_owned());
             tracing::trace!(time_field = %tf, "heat map over 15-minute buckets");
         }
         for (i, m) in spec.metrics.iter().enumerate() {
-            if m.kind == MetricType::TopHit
-                && m.sort_field.is_none()
-                && target.time_field.is_none()
+            if m.kind == MetricType::TopHit && m.sort_field.is_none() && target.time_field.is_none()
             {
                 return Err(Error::invalid(
                     format!("spec.metrics[{i}].sortField"),
@@ -332,8 +339,12 @@ impl VisPlan {
             BucketType::DateHistogram => {
                 let mut d = json!({"field": level.field, "min_doc_count": 1});
                 match &level.interval {
-                    Some(Interval::Calendar { text, .. }) => d["calendar_interval"] = Value::from(text.as_str()),
-                    Some(Interval::Fixed { text, .. }) => d["fixed_interval"] = Value::from(text.as_str()),
+                    Some(Interval::Calendar { text, .. }) => {
+                        d["calendar_interval"] = Value::from(text.as_str())
+                    }
+                    Some(Interval::Fixed { text, .. }) => {
+                        d["fixed_interval"] = Value::from(text.as_str())
+                    }
                     _ => {}
                 }
                 if !is_utc(&self.zone_name) {
@@ -515,7 +526,10 @@ impl VisPlan {
     pub fn read(&self, resp: &Value) -> Result<Partial> {
         let total = total_hits(resp)?;
         let took = resp["took"].as_u64().unwrap_or(0);
-        let aggs = resp.get("aggregations").cloned().unwrap_or_else(|| json!({}));
+        let aggs = resp
+            .get("aggregations")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
         let mut partial = Partial {
             entries: Vec::new(),
             slots: Vec::new(),
@@ -531,7 +545,15 @@ impl VisPlan {
         }
         let mut out = Vec::new();
         let mut slots = Vec::new();
-        self.walk(0, &aggs, Some(total), &mut Vec::new(), &mut Vec::new(), &mut out, Some(&mut slots))?;
+        self.walk(
+            0,
+            &aggs,
+            Some(total),
+            &mut Vec::new(),
+            &mut Vec::new(),
+            &mut out,
+            Some(&mut slots),
+        )?;
         partial.entries = out;
         partial.slots = slots;
         Ok(partial)
@@ -605,7 +627,9 @@ impl VisPlan {
                 per_level[s.level] += 1;
                 let bucket = resp
                     .pointer(&format!("/aggregations/o{}/buckets/{j}", s.level))
-                    .ok_or_else(|| Error::BadResponse(format!("no Other bucket {j} at level {}", s.level)))?;
+                    .ok_or_else(|| {
+                        Error::BadResponse(format!("no Other bucket {j} at level {}", s.level))
+                    })?;
                 let n = doc_count(bucket)?;
                 if n == 0 {
                     continue;
@@ -628,7 +652,15 @@ impl VisPlan {
                     ..Filter::default()
                 }));
                 let mut rows = Vec::new();
-                self.walk(s.level + 1, bucket, Some(n), &mut cells, &mut filters, &mut rows, None)?;
+                self.walk(
+                    s.level + 1,
+                    bucket,
+                    Some(n),
+                    &mut cells,
+                    &mut filters,
+                    &mut rows,
+                    None,
+                )?;
                 other_rows[si] = rows;
             }
         }
@@ -681,7 +713,9 @@ impl VisPlan {
             .get(&name)
             .and_then(|a| a.get("buckets"))
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::BadResponse(format!("aggregation [{name}] has no buckets array")))?;
+            .ok_or_else(|| {
+                Error::BadResponse(format!("aggregation [{name}] has no buckets array"))
+            })?;
         let mut keys = Vec::new();
         for (j, b) in buckets.iter().enumerate() {
             let n = doc_count(b)?;
@@ -746,9 +780,9 @@ impl VisPlan {
                 }
             }
             BucketType::DateHistogram => {
-                let k = key()?
-                    .as_i64()
-                    .ok_or_else(|| Error::BadResponse("a date bucket without a numeric key".into()))?;
+                let k = key()?.as_i64().ok_or_else(|| {
+                    Error::BadResponse("a date bucket without a numeric key".into())
+                })?;
                 let end = level
                     .interval
                     .as_ref()
@@ -758,9 +792,9 @@ impl VisPlan {
                 (Value::from(k), Some(filter))
             }
             BucketType::Histogram => {
-                let k = key()?
-                    .as_f64()
-                    .ok_or_else(|| Error::BadResponse("a histogram bucket without a numeric key".into()))?;
+                let k = key()?.as_f64().ok_or_else(|| {
+                    Error::BadResponse("a histogram bucket without a numeric key".into())
+                })?;
                 let w = level.spec.histogram_interval.unwrap_or(1.0);
                 (number(k), Some(Filter::range(f, Some(k), Some(k + w))))
             }
@@ -770,11 +804,19 @@ impl VisPlan {
                     .ranges
                     .as_deref()
                     .and_then(|rs| rs.get(j))
-                    .ok_or_else(|| Error::BadResponse(format!("range bucket {j} was not asked for")))?;
-                let label = r.label.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| {
-                    let end = |v: Option<f64>, inf: &str| v.map_or_else(|| inf.to_owned(), |x| number(x).to_string());
-                    format!("{} to {}", end(r.from, "-∞"), end(r.to, "+∞"))
-                });
+                    .ok_or_else(|| {
+                        Error::BadResponse(format!("range bucket {j} was not asked for"))
+                    })?;
+                let label = r
+                    .label
+                    .clone()
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| {
+                        let end = |v: Option<f64>, inf: &str| {
+                            v.map_or_else(|| inf.to_owned(), |x| number(x).to_string())
+                        };
+                        format!("{} to {}", end(r.from, "-∞"), end(r.to, "+∞"))
+                    });
                 (Value::from(label), Some(Filter::range(f, r.from, r.to)))
             }
             BucketType::Filters => {
@@ -783,7 +825,9 @@ impl VisPlan {
                     .filters
                     .as_deref()
                     .and_then(|fs| fs.get(j))
-                    .ok_or_else(|| Error::BadResponse(format!("filters bucket {j} was not asked for")))?;
+                    .ok_or_else(|| {
+                        Error::BadResponse(format!("filters bucket {j} was not asked for"))
+                    })?;
                 let filter = Filter {
                     query: Some(QueryBar {
                         language: fs.language,
@@ -802,7 +846,11 @@ impl VisPlan {
             let name = format!("m{}", m.id);
             match m.kind {
                 MetricType::Count => row.push(Value::from(count)),
-                MetricType::Avg | MetricType::Sum | MetricType::Min | MetricType::Max | MetricType::Cardinality => {
+                MetricType::Avg
+                | MetricType::Sum
+                | MetricType::Min
+                | MetricType::Max
+                | MetricType::Cardinality => {
                     let v = node
                         .get(&name)
                         .ok_or_else(|| Error::BadResponse(format!("no metric [{name}]")))?;
@@ -838,9 +886,9 @@ impl VisPlan {
         let nm = self.spec.metrics.len();
         let mut cells = vec![vec![Fold::default(); nm]; 7 * 24];
         for b in buckets {
-            let key = b["key"]
-                .as_i64()
-                .ok_or_else(|| Error::BadResponse("a heat map bucket without a numeric key".into()))?;
+            let key = b["key"].as_i64().ok_or_else(|| {
+                Error::BadResponse("a heat map bucket without a numeric key".into())
+            })?;
             debug_assert_eq!(key.rem_euclid(HEATMAP_STEP), 0);
             let Some((dow, hour)) = self.zone.weekday_hour(key) else {
                 continue;

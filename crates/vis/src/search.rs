@@ -95,7 +95,9 @@ impl SearchPlan {
     /// The search.
     pub fn search(&self) -> Search {
         let sort = match &self.target.time_field {
-            Some(tf) => json!([{ tf.as_str(): {"order": self.sort, "unmapped_type": "boolean"} }, {"_doc": {"order": self.sort}}]),
+            Some(tf) => {
+                json!([{ tf.as_str(): {"order": self.sort, "unmapped_type": "boolean"} }, {"_doc": {"order": self.sort}}])
+            }
             None => json!([{"_doc": {"order": self.sort}}]),
         };
         Search {

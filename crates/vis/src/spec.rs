@@ -510,7 +510,11 @@ impl Spec {
         only(b.other_bucket, "otherBucket", "terms")?;
         only(b.missing_bucket, "missingBucket", "terms")?;
         only(b.interval.is_some(), "interval", "date_histogram")?;
-        only(b.histogram_interval.is_some(), "histogramInterval", "histogram")?;
+        only(
+            b.histogram_interval.is_some(),
+            "histogramInterval",
+            "histogram",
+        )?;
         only(b.ranges.is_some(), "ranges", "range")?;
         only(b.filters.is_some(), "filters", "filters")?;
         match b.kind {
@@ -530,7 +534,10 @@ impl Spec {
                     let m = self.metrics.iter().find(|m| m.id == o.by).ok_or_else(|| {
                         Error::invalid(
                             format!("{p}.order.by"),
-                            format!("no metric has the id [{}]; use a metric id, _count or _key", o.by),
+                            format!(
+                                "no metric has the id [{}]; use a metric id, _count or _key",
+                                o.by
+                            ),
                         )
                     })?;
                     if !m.kind.orders_terms() {
@@ -546,9 +553,8 @@ impl Spec {
             }
             BucketType::DateHistogram => {
                 if let Some(i) = &b.interval {
-                    crate::interval::parse(i).map_err(|reason| {
-                        Error::invalid(format!("{p}.interval"), reason)
-                    })?;
+                    crate::interval::parse(i)
+                        .map_err(|reason| Error::invalid(format!("{p}.interval"), reason))?;
                 }
             }
             BucketType::Histogram => {
@@ -603,7 +609,9 @@ impl Spec {
                         query: f.query.clone(),
                     })
                     .map_err(|e| match e {
-                        Error::Kql(k) => Error::invalid(format!("{p}.filters[{j}].query"), k.to_string()),
+                        Error::Kql(k) => {
+                            Error::invalid(format!("{p}.filters[{j}].query"), k.to_string())
+                        }
                         other => other,
                     })?;
                 }
@@ -614,7 +622,8 @@ impl Spec {
 
     fn check_roles(&self, path: &str) -> Result<()> {
         let roles: Vec<Role> = self.buckets.iter().map(|b| b.role).collect();
-        let bad = |i: usize, why: String| Err(Error::invalid(format!("{path}.buckets[{i}].role"), why));
+        let bad =
+            |i: usize, why: String| Err(Error::invalid(format!("{path}.buckets[{i}].role"), why));
         let t = self.kind.as_str();
         match self.kind {
             VisType::Heatmap => {
@@ -624,7 +633,10 @@ impl Spec {
             }
             VisType::Metric => {
                 if roles.len() > 1 || roles.iter().any(|r| *r != Role::Split) {
-                    return bad(0, "a metric visualization takes at most one bucket, with role split".into());
+                    return bad(
+                        0,
+                        "a metric visualization takes at most one bucket, with role split".into(),
+                    );
                 }
             }
             VisType::Table => {
@@ -639,7 +651,9 @@ impl Spec {
                 ) {
                     return bad(
                         roles.len() - 1,
-                        format!("a {t} chart takes an x bucket, a split bucket, or both in that order"),
+                        format!(
+                            "a {t} chart takes an x bucket, a split bucket, or both in that order"
+                        ),
                     );
                 }
             }
