@@ -58,8 +58,10 @@ async function expectTable(spec, table, what) {
     const shown = await readTable(table);
     last = checkTable(spec, shown, selected());
     return last.length === 0 ? shown : false;
-  }, { timeout: 30_000 }).catch((e) => {
-    throw new Error(`${e.message}\n${(last ?? []).slice(0, 8).join('\n')}`);
+  }, { timeout: 30_000 }).catch(async (e) => {
+    await screenshot(`failed-${what.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+    const seen = last === null ? `no table; the page shows: ${(await page.locator('main').textContent()).slice(0, 600)}` : last.slice(0, 8).join('\n');
+    throw new Error(`${e.message}\n${seen}`);
   });
   return readTable(table);
 }
@@ -375,7 +377,8 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
 
   test('a dashboard with a failing panel shows its error in place; the others still render', async () => {
     const broken = await stack.ui('POST', '/api/saved_objects/visualization', {
-      attributes: { title: 'Broken query', spec: { type: 'bar', dataView: 'python-logs', query: { language: 'kuery', query: 'level:' }, metrics: [{ id: '1', type: 'count' }], buckets: [], params: {} } },
+      // Lucene is parsed by the backend (KQL would be refused when saved): the panel's search fails.
+      attributes: { title: 'Broken query', spec: { type: 'bar', dataView: 'python-logs', query: { language: 'lucene', query: 'level:(' }, metrics: [{ id: '1', type: 'count' }], buckets: [], params: {} } },
     });
     const pie = [...specs].find(([, s]) => s.type === 'pie')[0];
     await page.goto(stack.uiUrl(`/app/dashboards/create?from=${range.from}&to=${range.to}`));
@@ -385,7 +388,7 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     await dialog.getByRole('button', { name: `Add ${pie}` }).click();
     await dialog.getByRole('button', { name: 'Close' }).click();
     await panel('Broken query').getByRole('alert').waitFor();
-    assert.match(await panel('Broken query').getByRole('alert').textContent(), /KQL|syntax/i);
+    assert.match(await panel('Broken query').getByRole('alert').textContent(), /refused the query|syntax|parse/i);
     await panel(pie).getByRole('button', { name: 'Show data table' }).click();
     await expectTable(specs.get(pie), panel(pie).getByRole('table', { name: `${pie} data` }), 'the pie beside a broken panel');
     await screenshot('failing-panel');
@@ -395,10 +398,10 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     const grid = async (title) => (await cell(title).getAttribute('data-grid')).split(',').map(Number);
     const [bx] = await grid('Broken query');
     assert.equal(bx, 0);
-    await page.getByRole('button', { name: `Move panel ${pie}` }).focus();
+    await page.getByRole('button', { name: `Move panel ${pie}`, exact: true }).focus();
     await page.keyboard.press('ArrowLeft');
     await until('the pie one column left', async () => (await grid(pie))[0] === 23);
-    await page.getByRole('button', { name: `Resize panel ${pie}` }).focus();
+    await page.getByRole('button', { name: `Resize panel ${pie}`, exact: true }).focus();
     await page.keyboard.press('ArrowDown');
     await until('the pie one row taller', async () => (await grid(pie))[3] === 16);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -410,7 +413,7 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     await panel('Broken query').getByRole('alert').waitFor();
 
     // Full screen and back (Escape).
-    await page.getByRole('button', { name: `Full screen ${pie}` }).click();
+    await page.getByRole('button', { name: `Full screen ${pie}`, exact: true }).click();
     await until('only the pie', async () => (await page.getByRole('region').count()) === 1);
     await screenshot('full-screen');
     await page.keyboard.press('Escape');

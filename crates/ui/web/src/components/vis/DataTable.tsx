@@ -17,7 +17,8 @@ export function DataTable({ table, label, onFilters, limit = 500 }: DataTablePro
   const rows = table.rows.slice(0, limit);
   const filtering = onFilters !== undefined && table.columns.some((c) => c.kind === 'bucket');
   return (
-    <div class="table-scroll vis-table">
+    // Focusable so keyboard users can scroll it (a panel is often smaller than its table).
+    <div class="table-scroll vis-table" tabIndex={0}>
       <table aria-label={label}>
         <thead>
           <tr>

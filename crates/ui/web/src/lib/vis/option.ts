@@ -145,7 +145,7 @@ export function sliceColor(model: PieModel, ring: number, index: number): string
 export function heatOption(model: HeatModel, { params }: OptionInput): VisOption {
   return {
     animation: false,
-    grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
+    grid: { left: 8, right: 16, top: 8, bottom: 64, containLabel: true },
     tooltip: {
       trigger: 'item',
       formatter: (p: unknown) => {
@@ -154,7 +154,7 @@ export function heatOption(model: HeatModel, { params }: OptionInput): VisOption
       },
     },
     xAxis: { type: 'category', data: model.xLabels, name: model.xName, nameLocation: 'middle', nameGap: 24, axisLabel: { color: TEXT, hideOverlap: true }, splitArea: { show: true } },
-    yAxis: { type: 'category', data: model.yLabels, axisLabel: { color: TEXT }, splitArea: { show: true } },
+    yAxis: { type: 'category', data: model.yLabels, inverse: true, axisLabel: { color: TEXT }, splitArea: { show: true } },
     visualMap: {
       min: 0,
       max: Math.max(1, model.max),
@@ -163,6 +163,8 @@ export function heatOption(model: HeatModel, { params }: OptionInput): VisOption
       left: 'center',
       bottom: 0,
       itemHeight: 120,
+      itemWidth: 12,
+      text: [formatNumber(model.max), '0'],
       textStyle: { color: TEXT },
       inRange: { color: [...HEAT_SCALE] },
     },

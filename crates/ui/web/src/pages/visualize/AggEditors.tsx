@@ -297,6 +297,7 @@ export function OptionsEditor({ spec, onChange }: { spec: VisSpec; onChange: (pa
   return (
     <fieldset class="agg-editor">
       <legend>Options</legend>
+      {(xy || t === 'pie') && (
       <label class="form-row">
         <span>Legend position</span>
         <select value={spec.params.legendPosition ?? 'right'} onChange={(e) => onChange({ legendPosition: e.currentTarget.value as LegendPosition })}>
@@ -307,6 +308,7 @@ export function OptionsEditor({ spec, onChange }: { spec: VisSpec; onChange: (pa
           ))}
         </select>
       </label>
+      )}
       {xy && (
         <label class="checkbox">
           <input type="checkbox" checked={spec.params.stacked === true} onChange={(e) => onChange({ stacked: e.currentTarget.checked })} />
