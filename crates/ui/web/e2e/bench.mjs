@@ -443,6 +443,10 @@ async function main() {
       queries: QUERIES.slice(0, Math.min(runs, QUERIES.length)),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
+    // Also on stderr, which `cargo xtask bench ui` passes through (it prints Discover's figures).
+    process.stderr.write(
+      `bench ui: browser dashboard (six panels, median of ${runs}): ${out.dashboard_median_ms} ms from a new time range to all panels drawn; server took ${out.dashboard_server_took_median_ms} ms (one _msearch)\n`,
+    );
   } finally {
     await browser.close().catch(() => undefined);
   }

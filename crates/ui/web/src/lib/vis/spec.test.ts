@@ -8,6 +8,7 @@ import {
   metricLabel,
   moveBucket,
   newSpec,
+  parseSpec,
   removeBucket,
   removeMetric,
   setChartType,
@@ -165,5 +166,18 @@ describe('specProblems', () => {
   test.each([['auto', true], ['30s', true], ['500ms', true], ['3h', true], ['1M', true], ['1q', true], ['2M', false], ['0m', false], ['m', false]])(
     'interval %s valid: %s',
     (text, ok) => expect(validInterval(text)).toBe(ok),
+  );
+});
+
+describe('parseSpec', () => {
+  test('reads back what the editor writes', () => {
+    const spec = addBucket(newSpec('bar', DV), 'terms', 'split', DV);
+    expect(parseSpec(JSON.stringify(spec))).toEqual(spec);
+    expect(parseSpec(JSON.stringify({ ...spec, params: undefined }))?.params).toEqual({});
+  });
+
+  test.each([null, '', '{', '[]', '{"type":"donut","dataView":"x","metrics":[],"buckets":[]}', '{"type":"pie","dataView":"x","metrics":[{"id":"1","type":"mode"}],"buckets":[]}', '{"type":"pie","dataView":"x","metrics":[],"buckets":[{"type":"terms"}]}'])(
+    'refuses %j',
+    (text) => expect(parseSpec(text)).toBeNull(),
   );
 });

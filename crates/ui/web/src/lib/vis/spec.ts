@@ -470,6 +470,29 @@ export function setParams(spec: VisSpec, patch: Partial<VisParams>): VisSpec {
   return { ...spec, params: { ...spec.params, ...patch } };
 }
 
+/** A spec from untrusted JSON text (the URL), when it has a spec's shape; the server checks the rest. */
+export function parseSpec(text: string | null): VisSpec | null {
+  if (!text) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const ok =
+    (CHART_TYPES as readonly unknown[]).includes(o.type) &&
+    typeof o.dataView === 'string' &&
+    Array.isArray(o.metrics) &&
+    o.metrics.every((m) => typeof m === 'object' && m !== null && typeof (m as Metric).id === 'string' && METRIC_TYPES.includes((m as Metric).type)) &&
+    Array.isArray(o.buckets) &&
+    o.buckets.every((b) => typeof b === 'object' && b !== null && typeof (b as Bucket).id === 'string' && BUCKET_TYPES.includes((b as Bucket).type));
+  if (!ok) return null;
+  const params = typeof o.params === 'object' && o.params !== null ? (o.params as VisParams) : {};
+  return { ...(o as unknown as VisSpec), params };
+}
+
 // --- validation ------------------------------------------------------------------------------------
 
 /** What keeps a spec from being drawn (shown in the editor; no request is made while non-empty). */

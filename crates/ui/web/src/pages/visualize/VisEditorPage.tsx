@@ -20,6 +20,7 @@ import {
   type DataViewInfo,
   moveBucket,
   newSpec,
+  parseSpec,
   removeBucket,
   removeMetric,
   roleLabel,
@@ -44,8 +45,22 @@ export interface VisEditorPageProps {
 
 const pageKeys = (): Record<string, string | null> => {
   const p = new URLSearchParams(window.location.search);
-  return { type: p.get('type'), dv: p.get('dv') };
+  return { type: p.get('type'), dv: p.get('dv'), vis: p.get('vis') };
 };
+
+/** The editor's unsaved spec from the URL (`vis`, like Kibana's `_a`), when it looks like one. */
+function specFromUrl(search: string): VisSpec | null {
+  return parseSpec(new URLSearchParams(search).get('vis'));
+}
+
+/** Writes the spec being edited into the URL without a history entry (a copied link reproduces it). */
+function specToUrl(spec: VisSpec): void {
+  const p = new URLSearchParams(window.location.search);
+  const text = JSON.stringify(spec);
+  if (p.get('vis') === text) return;
+  p.set('vis', text);
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${p.toString()}`);
+}
 
 /** Kibana's aggregation-based editor: data view, chart type, metrics, buckets and options on the
  * side; the chart, updated as they change (debounced), over the global query, filters and time. */
@@ -65,11 +80,13 @@ export function VisEditorPage({ id, search }: VisEditorPageProps) {
     setSpec(null);
     setSaved(null);
     setLoadError(null);
+    const fromUrl = specFromUrl(window.location.search);
+    if (fromUrl) setSpec(fromUrl);
     if (id === null) return;
     getSavedObject<VisAttributes>('visualization', id)
       .then((o) => {
         setSaved({ id: o.id, attributes: o.attributes });
-        setSpec(o.attributes.spec);
+        setSpec((s) => s ?? o.attributes.spec);
       })
       .catch((e: unknown) => setLoadError(asApiError(e)));
   }, [id]);
@@ -85,6 +102,10 @@ export function VisEditorPage({ id, search }: VisEditorPageProps) {
     const t = saved?.attributes.spec.type ?? params.get('type');
     setSpec(newSpec((CHART_TYPES as readonly string[]).includes(t ?? '') ? (t as ChartType) : 'bar', dv));
   }, [id, spec, saved, dv?.id]);
+
+  useEffect(() => {
+    if (spec) specToUrl(spec);
+  }, [spec]);
 
   const data = useVisData(spec, global, tick);
   const problems = spec ? specProblems(spec) : [];
@@ -186,8 +207,10 @@ export function VisEditorPage({ id, search }: VisEditorPageProps) {
               <select
                 value={spec.dataView}
                 onChange={(e) => {
-                  const next = e.currentTarget.value;
-                  navigate(`${window.location.pathname}?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(window.location.search)), dv: next }).toString()}`, true);
+                  const p = new URLSearchParams(window.location.search);
+                  p.set('dv', e.currentTarget.value);
+                  p.delete('vis');
+                  navigate(`${window.location.pathname}?${p.toString()}`, true);
                   setSpec(null);
                 }}
               >
