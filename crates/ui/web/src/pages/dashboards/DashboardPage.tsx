@@ -64,6 +64,8 @@ function savedGlobal(a: DashboardAttributes | null): Partial<GlobalState> {
 
 const pageKeys = (): Record<string, string | null> => ({});
 
+const contentOf = (panels: readonly DashboardPanel[]): string => JSON.stringify(panels.map((p) => [p.panelId, p.type, p.ref, p.title ?? null]));
+
 /** One dashboard: the global query bar, filters and time picker over a grid of panels. */
 export function DashboardPage({ id, search }: DashboardPageProps) {
   const [saved, setSaved] = useState<{ id: string; attributes: DashboardAttributes } | null>(null);
@@ -110,14 +112,16 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
       )
       .catch(() => undefined); // the panels' own answers carry their titles and errors
   }, []);
-  useEffect(loadLibrary, [loadLibrary, tick === 0]);
+  useEffect(loadLibrary, [loadLibrary]);
 
   // --- the panels' data: one request (one _msearch on the server) ---------------------------------
   const [data, setData] = useState<{ byPanel: Map<string, PanelData>; at: number } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
   const ready = id === null || saved !== null;
-  const panelsKey = JSON.stringify(panels);
+  // What the panels show (not where): moving or resizing a panel asks for nothing.
+  const contentKey = contentOf(panels);
+  const edited = id === null || saved === null || contentKey !== contentOf(saved.attributes.panels);
   useEffect(() => {
     if (!ready || panels.length === 0) {
       setData(null);
@@ -127,7 +131,7 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
     if (!body) return undefined;
     const ctrl = new AbortController();
     setLoading(true);
-    const req: Promise<DashboardData> = dirty || id === null ? panelsData({ ...body, panels }, ctrl.signal) : dashboardData(id, body, ctrl.signal);
+    const req: Promise<DashboardData> = edited || id === null ? panelsData({ ...body, panels }, ctrl.signal) : dashboardData(id, body, ctrl.signal);
     req
       .then((r) => {
         setData({ byPanel: new Map(r.panels.map((p) => [p.panelId, p])), at: Date.now() });
@@ -140,7 +144,7 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
         setLoading(false);
       });
     return () => ctrl.abort();
-  }, [ready, panelsKey, dirty, id, global.query, global.language, global.from, global.to, JSON.stringify(global.filters), tick]);
+  }, [ready, contentKey, edited, id, global.query, global.language, global.from, global.to, JSON.stringify(global.filters), tick]);
 
   useRecovery(Boolean(error?.isTransient), rerun);
   useAutoRefresh(error ? 0 : refreshMs(global), rerun);
