@@ -404,13 +404,18 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     await page.getByRole('button', { name: `Resize panel ${pie}`, exact: true }).focus();
     await page.keyboard.press('ArrowDown');
     await until('the pie one row taller', async () => (await grid(pie))[3] === 16);
+    // A panel's own title.
+    await page.getByRole('button', { name: 'Panel title Broken query', exact: true }).click();
+    await page.getByRole('dialog').getByRole('textbox', { name: 'Title' }).fill('Failing panel');
+    await page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
+    await panel('Failing panel').getByRole('alert').waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('dialog').getByRole('textbox', { name: 'Title' }).fill('E2E dashboard');
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await until('the view URL', () => /\/app\/dashboards\/view\//.test(page.url()));
     await page.reload();
     await until('the saved layout', async () => (await grid(pie)).join() === '23,0,24,16');
-    await panel('Broken query').getByRole('alert').waitFor();
+    await panel('Failing panel').getByRole('alert').waitFor();
 
     // Full screen and back (Escape).
     await page.getByRole('button', { name: `Full screen ${pie}`, exact: true }).click();
@@ -419,6 +424,24 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     await page.keyboard.press('Escape');
     await until('both panels again', async () => (await page.locator('.dash-panel').count()) === 2);
     await stack.ui('DELETE', `/api/saved_objects/visualization/${broken.id}`);
+  });
+
+  test('the store going away shows the error in place; its return recovers the dashboard without a reload', async () => {
+    await page.goto(stack.uiUrl(`/app/dashboards/view/python-logs?from=${range.from}&to=${range.to}`));
+    await until('every panel rendered', async () => (await page.locator('[data-panel-state="rendered"]').count()) === 4);
+    await page.evaluate(() => {
+      window.__sluiceE2eNoReload = true;
+    });
+    await stack.stopStore();
+    await page.getByRole('button', { name: /^(Refresh|Update)$/ }).click();
+    await until('the outage shown', async () => (await page.getByRole('alert').count()) > 0);
+    assert.match(await page.getByRole('alert').first().textContent(), /backend|reach/i);
+    await screenshot('store-down');
+    await stack.startStore();
+    await until('the dashboard to recover', async () => (await page.getByRole('alert').count()) === 0 && (await page.locator('[data-panel-state="rendered"]').count()) === 4, { timeout: 60_000 });
+    await checkPanels('after recovery');
+    assert.equal(await page.evaluate(() => window.__sluiceE2eNoReload), true, 'the page was not reloaded');
+    await showCharts();
   });
 
   test('the dashboard passes axe-core WCAG 2 A/AA checks with a data table open', async () => {

@@ -90,8 +90,12 @@ export async function startStack({ count, seed, since = '24h', log }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-ui-e2e-'));
   const storePort = await freePort();
   const storeUrl = (path) => `http://127.0.0.1:${storePort}${path}`;
-  start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`], `${log}-store`);
-  await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
+  let store = null;
+  const startStore = async () => {
+    store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`], `${log}-store`);
+    await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
+  };
+  await startStore();
 
   const es = async (method, path, body, contentType = 'application/json') => {
     const res = await fetch(storeUrl(path), {
@@ -137,5 +141,14 @@ export async function startStack({ count, seed, since = '24h', log }) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { events, es, ui, uiUrl, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    events,
+    es,
+    ui,
+    uiUrl,
+    /** Kills the store (SIGKILL); `startStore` brings it back on the same port and data. */
+    stopStore: () => kill(store),
+    startStore,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }

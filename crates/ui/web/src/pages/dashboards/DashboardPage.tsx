@@ -17,6 +17,7 @@ import {
 } from '../../api';
 import { ErrorCallout } from '../../components/ErrorCallout';
 import { GlobalBar, updateGlobal } from '../../components/GlobalBar';
+import { RenameDialog } from '../../components/ListDialogs';
 import { Modal } from '../../components/Modal';
 import { DataTable } from '../../components/vis/DataTable';
 import { VisChart } from '../../components/vis/VisChart';
@@ -74,7 +75,7 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
   const [dirty, setDirty] = useState(false);
   const [editing, setEditing] = useState(id === null);
   const [full, setFull] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<'add' | 'save' | null>(null);
+  const [dialog, setDialog] = useState<'add' | 'save' | { retitle: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [library, setLibrary] = useState<Library | null>(null);
   const [tick, setTick] = useState(0);
@@ -146,7 +147,9 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
     return () => ctrl.abort();
   }, [ready, contentKey, edited, id, global.query, global.language, global.from, global.to, JSON.stringify(global.filters), tick]);
 
-  useRecovery(Boolean(error?.isTransient), rerun);
+  // The backend away (the whole answer, or panels' own errors): poll, then ask again.
+  const panelWaiting = data !== null && [...data.byPanel.values()].some((p) => p.error && new ApiError(p.error.status, p.error.type, p.error.reason).isTransient);
+  useRecovery(Boolean(error?.isTransient) || panelWaiting, rerun);
   useAutoRefresh(error ? 0 : refreshMs(global), rerun);
 
   // --- fields for "Add filter": the data views the panels use --------------------------------------
@@ -232,6 +235,7 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
       full={isFull}
       onFull={() => setFull(isFull ? null : p.panelId)}
       onRemove={() => changePanels(removePanel(panels, p.panelId))}
+      onRetitle={() => setDialog({ retitle: p.panelId })}
       onFilters={addFilter}
       onTimeRange={zoom}
     />
@@ -308,6 +312,14 @@ export function DashboardPage({ id, search }: DashboardPageProps) {
           onReload={loadLibrary}
         />
       )}
+      {typeof dialog === 'object' && dialog !== null && (
+        <RenameDialog
+          what="panel"
+          initial={titleOf(panels.find((p) => p.panelId === dialog.retitle) ?? panels[0]!)}
+          onRename={async (t) => changePanels(panels.map((p) => (p.panelId === dialog.retitle ? { ...p, title: t } : p)))}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog === 'save' && (
         <SaveDashboardDialog
           initialTitle={saved?.attributes.title ?? ''}
@@ -332,12 +344,13 @@ interface PanelProps {
   full: boolean;
   onFull: () => void;
   onRemove: () => void;
+  onRetitle: () => void;
   onFilters: (f: Filter[]) => void;
   onTimeRange: (from: number, to: number) => void;
 }
 
 /** A panel: a region named by its title, with its chart, saved search rows or its own error. */
-function Panel({ panel, title, data, params, loading, editing, handles, full, onFull, onRemove, onFilters, onTimeRange }: PanelProps) {
+function Panel({ panel, title, data, params, loading, editing, handles, full, onFull, onRemove, onRetitle, onFilters, onTimeRange }: PanelProps) {
   const id = useId();
   const ref = useRef<HTMLElement>(null);
   const error = data?.error ? new ApiError(data.error.status, data.error.type, data.error.reason, data.error.hint ?? null) : null;
@@ -361,6 +374,11 @@ function Panel({ panel, title, data, params, loading, editing, handles, full, on
               ✎
             </a>
           )}
+          {editing && !full && (
+            <button type="button" class="icon-button" aria-label={`Panel title ${title}`} title="Change the panel's title" onClick={onRetitle}>
+              Aa
+            </button>
+          )}
           <button type="button" class="icon-button" aria-label={full ? `Exit full screen ${title}` : `Full screen ${title}`} title={full ? 'Exit full screen (Escape)' : 'Full screen'} onClick={onFull}>
             {full ? '⤡' : '⤢'}
           </button>
@@ -373,7 +391,7 @@ function Panel({ panel, title, data, params, loading, editing, handles, full, on
       </header>
       <div class="panel-body">
         {error ? (
-          <ErrorCallout error={error} />
+          <ErrorCallout error={error} retrying={error.isTransient} />
         ) : !data?.data ? (
           <p class="subdued" role="status">
             Loading…
