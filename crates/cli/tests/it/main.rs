@@ -1,5 +1,6 @@
 //! The `sluice` binary, run as a user runs it.
 
+mod dashboard;
 mod es;
 mod generate;
 mod ship;
