@@ -315,14 +315,16 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
     const canvas = panel(pieTitle).locator('.vis-canvas[data-ready="true"]');
     await canvas.waitFor();
     const before = selected().length;
-    // The first (largest) slice starts at 12 o'clock and runs clockwise: click half-way along it,
+    // The first slice (the top term) starts at 12 o'clock and runs clockwise: click half-way along it,
     // between the donut's inner and outer radius (ECharts' radius percentages are of min(w, h) / 2).
     const pieSpec = specs.get(pieTitle);
     const key = pieSpec.buckets[0].field.replace(/\.keyword$/, '');
     const counts = new Map();
     for (const e of selected()) counts.set(e[key], (counts.get(e[key]) ?? 0) + 1);
     const sorted = [...counts.values()].sort((a, b) => b - a);
-    const share = sorted[0] / sorted.slice(0, pieSpec.buckets[0].size ?? 5).reduce((a, b) => a + b, 0);
+    // The slices are the top terms, plus an Other slice (drawn last) when the bucket asks for it.
+    const whole = pieSpec.buckets[0].otherBucket ? selected().length : sorted.slice(0, pieSpec.buckets[0].size ?? 5).reduce((a, b) => a + b, 0);
+    const share = sorted[0] / whole;
     const box = await canvas.boundingBox();
     const r = (Math.min(box.width, box.height) / 2) * 0.6;
     const angle = Math.PI / 2 - share * Math.PI;
@@ -332,6 +334,8 @@ describe('Dashboard: the tutorial\'s "Python logs"', () => {
       return f.length === 1 ? f : null;
     });
     assert.equal(filters[0].field, pieSpec.buckets[0].field);
+    const top = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    assert.equal(filters[0].value, top, 'the click hit the top term\'s slice');
     await page.getByRole('list', { name: 'Filters' }).getByText(`${filters[0].field}: ${filters[0].value}`).waitFor();
     assert.ok(selected().length < before, 'the filter selects fewer events');
     await checkPanels('after the slice click');

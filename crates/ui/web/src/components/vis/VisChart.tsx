@@ -1,9 +1,8 @@
 import { useId, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { VisTable } from '../../api';
 import { filterLabel, type Filter } from '../../lib/state';
-import { brushedRange, describe, legendFilters, sliceFilters, toModel, xyClick, type ChartModel } from '../../lib/vis/model';
+import { brushedRange, describe, legendFilters, seriesColor, sliceFilters, toModel, xyClick, type ChartModel } from '../../lib/vis/model';
 import { heatOption, pieOption, sliceColor, type VisOption, xyOption } from '../../lib/vis/option';
-import { paletteColor } from '../../lib/vis/palette';
 import { loadedVisCharts, loadVisCharts } from '../../lib/vis/loadVisCharts';
 import type { ChartType, VisParams } from '../../lib/vis/spec';
 import { DataTable } from './DataTable';
@@ -29,7 +28,7 @@ interface LegendItem {
 
 function legendItems(model: ChartModel, table: VisTable): LegendItem[] {
   if (model.kind === 'xy') {
-    return model.series.map((s, i) => ({ name: s.name, color: paletteColor(i), filters: legendFilters(table, model, i) }));
+    return model.series.map((s, i) => ({ name: s.name, color: seriesColor(model, i), filters: legendFilters(table, model, i) }));
   }
   if (model.kind === 'pie' && model.levels.length > 0) {
     return (model.rings[0] ?? []).map((s, i) => ({ name: s.name, color: sliceColor(model, 0, i), filters: sliceFilters(table, model, 0, i) }));

@@ -3,7 +3,7 @@ import type { VisColumn, VisTable } from '../../api';
 import type { Filter } from '../state';
 import { brushedRange, describe as describeChart, formatCell, heatModel, legendFilters, metricModel, pieModel, sliceFilters, tableRowFilters, xyClick, xyModel } from './model';
 import { heatOption, pieOption, sliceColor, xyOption } from './option';
-import { labelColor, paletteColor } from './palette';
+import { labelColor, OTHER_COLOR, paletteColor } from './palette';
 import type { VisSpec } from './spec';
 
 const bucket = (id: string, name: string, format = 'string', bucketType = 'terms'): VisColumn => ({ id, name, kind: 'bucket', format, bucketType, field: name });
@@ -54,6 +54,7 @@ describe('xy charts', () => {
       ['ERROR', [2, null]],
       ['WARNING', [null, 1]],
     ]);
+    expect(model.series.every((s) => !s.other)).toBe(true);
   });
 
   test('the option stacks bars, one series each in palette order, labels readable on their bar', () => {
@@ -129,7 +130,9 @@ describe('pie', () => {
   });
 
   test('outer slices take their parent colour; labels contrast with their slice', () => {
-    expect(sliceColor(model, 1, 2)).toBe(paletteColor(1));
+    expect(sliceColor(model, 1, 0)).toBe(paletteColor(0));
+    expect(sliceColor(model, 0, 1)).toBe(OTHER_COLOR);
+    expect(sliceColor(model, 1, 2)).toBe(OTHER_COLOR);
     const opt = pieOption(model, { type: 'pie', params: { donut: true, valueLabels: true }, width: 400 });
     const series = opt.series as Array<{ radius: string[]; data: Array<{ itemStyle: { color: string }; label: { color: string } }> }>;
     expect(series.map((s) => s.radius)).toEqual([['30%', '55%'], ['55%', '80%']]);

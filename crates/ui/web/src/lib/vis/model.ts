@@ -5,6 +5,7 @@
 import type { Cell, VisColumn, VisTable } from '../../api';
 import { formatNumber, formatTime } from '../format';
 import type { Filter } from '../state';
+import { OTHER_COLOR, paletteColor } from './palette';
 import type { ChartType } from './spec';
 
 export const OTHER_KEY = '__other__';
@@ -44,6 +45,8 @@ export function cellKey(v: Cell): string {
 
 export interface Series {
   name: string;
+  /** The split's "Other" bucket (drawn in a neutral colour). */
+  other: boolean;
   /** The metric column it plots. */
   metric: VisColumn;
   /** The split value (null when there is no split bucket). */
@@ -67,6 +70,8 @@ export interface XYModel {
 
 export interface Slice {
   name: string;
+  /** The "Other" bucket (drawn in a neutral colour). */
+  other: boolean;
   value: number;
   row: number;
   /** Parent slice index in the previous ring (-1 at the centre ring). */
@@ -172,7 +177,7 @@ export function xyModel(table: VisTable): XYModel {
       if (!s) {
         const splitName = split ? formatCell(split, splitValue) : '';
         const name = split ? (metrics.length > 1 ? `${splitName} - ${m.name}` : splitName) : m.name;
-        s = { name, metric: m, split: splitValue, values: categories.map(() => null), rows: categories.map(() => null) };
+        s = { name, other: split !== null && splitValue === OTHER_KEY, metric: m, split: splitValue, values: categories.map(() => null), rows: categories.map(() => null) };
         seriesIndex.set(key, s);
         series.push(s);
       }
@@ -226,7 +231,7 @@ export function pieModel(table: VisTable): PieModel {
   if (levels.length === 0) {
     const row = table.rows[0];
     const value = row && mi >= 0 ? numberOf(row[mi]!) ?? 0 : 0;
-    return { kind: 'pie', metric, levels, rings: [[{ name: metric?.name ?? 'All', value, row: 0, parent: -1, key: 'all' }]] };
+    return { kind: 'pie', metric, levels, rings: [[{ name: metric?.name ?? 'All', other: false, value, row: 0, parent: -1, key: 'all' }]] };
   }
   for (let r = 0; r < table.rows.length; r += 1) {
     const row = table.rows[r]!;
@@ -240,7 +245,7 @@ export function pieModel(table: VisTable): PieModel {
       if (i === undefined) {
         i = rings[l]!.length;
         index[l]!.set(path, i);
-        rings[l]!.push({ name: formatCell(col, v), value: 0, row: r, parent, key: path });
+        rings[l]!.push({ name: formatCell(col, v), other: v === OTHER_KEY, value: 0, row: r, parent, key: path });
       }
       // Inner rings sum their children (the rows carry the metric of the deepest bucket).
       rings[l]![i]!.value += value;
@@ -371,6 +376,11 @@ export function brushedRange(model: XYModel, coord: readonly number[]): { from: 
 const MAX_DESCRIBED = 10;
 
 /** One sentence or two saying what the chart shows, for screen readers (the data table has it all). */
+/** The colour of the i-th series (Other: neutral). */
+export function seriesColor(model: XYModel, i: number): string {
+  return model.series[i]?.other ? OTHER_COLOR : paletteColor(i);
+}
+
 export function describe(type: ChartType, model: ChartModel, title: string): string {
   const name = title || 'Visualization';
   switch (model.kind) {

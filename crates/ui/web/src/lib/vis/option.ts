@@ -5,8 +5,8 @@ import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption, PieSeriesO
 import type { BrushComponentOption, GridComponentOption, TooltipComponentOption, VisualMapComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import { formatNumber } from '../format';
-import type { HeatModel, PieModel, XYModel } from './model';
-import { HEAT_SCALE, labelColor, paletteColor } from './palette';
+import { type HeatModel, type PieModel, seriesColor, type XYModel } from './model';
+import { HEAT_SCALE, labelColor, OTHER_COLOR, paletteColor } from './palette';
 import type { ChartType, VisParams } from './spec';
 
 export type VisOption = ComposeOption<
@@ -49,7 +49,7 @@ export function xyOption(model: XYModel, { type, params }: OptionInput): VisOpti
     splitLine: { lineStyle: { color: GRID_LINE } },
   };
   const series: Array<BarSeriesOption | LineSeriesOption> = model.series.map((s, i) => {
-    const color = paletteColor(i);
+    const color = seriesColor(model, i);
     const label = params.valueLabels
       ? stacked && bars
         ? { show: true, position: 'inside' as const, color: labelColor(color), formatter: (p: { value: unknown }) => fmt(p.value) }
@@ -131,15 +131,17 @@ function tooltipOf(p: { name: string; value: number; percent: number }): string 
   return `${esc(p.name)}: ${fmt(p.value)} (${Math.round(p.percent)}%)`;
 }
 
-/** A slice's colour: the outer rings take their top-level ancestor's colour, like Kibana. */
+/** A slice's colour: the outer rings take their top-level ancestor's colour, like Kibana; Other
+ * slices (and what lies under them) are neutral. */
 export function sliceColor(model: PieModel, ring: number, index: number): string {
   let l = ring;
   let i = index;
+  if (model.rings[l]?.[i]?.other) return OTHER_COLOR;
   while (l > 0) {
     i = model.rings[l]![i]!.parent;
     l -= 1;
   }
-  return paletteColor(i);
+  return model.rings[0]?.[i]?.other ? OTHER_COLOR : paletteColor(i);
 }
 
 export function heatOption(model: HeatModel, { params }: OptionInput): VisOption {

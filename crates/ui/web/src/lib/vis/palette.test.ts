@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { contrastRatio } from '../contrast';
-import { DARK_LABEL, HEAT_SCALE, LIGHT_LABEL, labelColor, PALETTE, paletteColor } from './palette';
+import { DARK_LABEL, HEAT_SCALE, LIGHT_LABEL, labelColor, OTHER_COLOR, PALETTE, paletteColor } from './palette';
 
 describe('labelColor', () => {
   test.each([
@@ -14,8 +14,8 @@ describe('labelColor', () => {
     expect(labelColor(bg)).toBe(expected);
   });
 
-  test('every palette and heat-scale colour gets a label at WCAG AA (4.5:1)', () => {
-    for (const bg of [...PALETTE, ...HEAT_SCALE]) {
+  test('every palette, heat-scale and Other colour gets a label at WCAG AA (4.5:1)', () => {
+    for (const bg of [...PALETTE, ...HEAT_SCALE, OTHER_COLOR]) {
       expect(contrastRatio(labelColor(bg), bg), bg).toBeGreaterThanOrEqual(4.5);
     }
   });

@@ -12,6 +12,9 @@ export function paletteColor(i: number): string {
   return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
 }
 
+/** The "Other" bucket's colour (neutral, so it is not mistaken for a term). */
+export const OTHER_COLOR = '#a2abba';
+
 export const DARK_LABEL = '#000000';
 export const LIGHT_LABEL = '#ffffff';
 
