@@ -122,7 +122,17 @@ pub async fn msearch(client: &Client, searches: &[Search]) -> Result<Vec<Value>,
     let req = Request::new(Method::POST, "/_msearch")
         .body(Bytes::from(body), ContentType::Ndjson)
         .idempotent(true);
-    let resp: Value = client.send(req).await?.json()?;
+    let resp: Value = match client.send(req).await {
+        Ok(r) => r.json()?,
+        // a backend that refuses the whole request for one bad search (sluice-store does when a
+        // body does not parse; Elasticsearch answers that item alone): ask one by one, so the
+        // other panels still get their answers
+        Err(e) if searches.len() > 1 && is_request_error(&e) => {
+            tracing::debug!(error = %e, "the _msearch was refused as a whole; searching one by one");
+            return one_by_one(client, searches).await;
+        }
+        Err(e) => return Err(e),
+    };
     let items = resp["responses"].as_array().cloned().unwrap_or_default();
     if items.len() != searches.len() {
         return Err(es_client::Error::Encode(format!(
@@ -130,6 +140,35 @@ pub async fn msearch(client: &Client, searches: &[Search]) -> Result<Vec<Value>,
             items.len(),
             searches.len()
         )));
+    }
+    Ok(items)
+}
+
+/// A 4xx that is about the request's content (not credentials).
+fn is_request_error(e: &es_client::Error) -> bool {
+    matches!(e, es_client::Error::Status { status, .. } if (400..500).contains(status) && *status != 401 && *status != 403)
+}
+
+/// Each search on its own, answered as `_msearch` items are (an answer, or `{error, status}`).
+async fn one_by_one(client: &Client, searches: &[Search]) -> Result<Vec<Value>, es_client::Error> {
+    let mut items = Vec::with_capacity(searches.len());
+    for s in searches {
+        let req = Request::new(Method::POST, format!("/{}/_search", s.index))
+            .json(&s.body)?
+            .idempotent(true);
+        match client.send(req).await {
+            Ok(r) => items.push(r.json()?),
+            Err(es_client::Error::Status { status, body, .. })
+                if status != 401 && status != 403 =>
+            {
+                let mut v: Value = serde_json::from_str(&body).unwrap_or_else(
+                    |_| json!({"error": {"type": "backend_error", "reason": body}}),
+                );
+                v["status"] = Value::from(status);
+                items.push(v);
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(items)
 }

@@ -591,6 +591,38 @@ impl VisPlan {
         }))
     }
 
+    /// The filter of an Other row, as KQL (it needs two clauses: the field exists, unless the
+    /// Missing row is on and unlisted, and none of the listed terms).
+    fn other_filter(&self, s: &Slot) -> Filter {
+        let level = &self.levels[s.level];
+        let f = kql_field(&level.field);
+        let listed: Vec<String> = s
+            .keys
+            .iter()
+            .filter(|k| k.as_str() != Some(MISSING_KEY))
+            .map(|k| match k {
+                Value::String(t) => kql_quote(t),
+                other => kql_quote(&other.to_string()),
+            })
+            .collect();
+        let missing_listed = s.keys.iter().any(|k| k.as_str() == Some(MISSING_KEY));
+        let mut parts = Vec::new();
+        if !level.spec.missing_bucket || missing_listed {
+            parts.push(format!("{f}:*"));
+        }
+        if !listed.is_empty() {
+            parts.push(format!("not {f}:({})", listed.join(" or ")));
+        }
+        Filter {
+            query: Some(QueryBar {
+                language: crate::query::Language::Kuery,
+                query: parts.join(" and "),
+            }),
+            label: Some(format!("{}: Other", level.field)),
+            ..Filter::default()
+        }
+    }
+
     fn other_query(&self, s: &Slot) -> Result<Value> {
         let level = &self.levels[s.level];
         let parents: Vec<Filter> = s.filters.iter().flatten().cloned().collect();
@@ -637,20 +669,7 @@ impl VisPlan {
                 let mut cells = s.cells.clone();
                 let mut filters = s.filters.clone();
                 cells.push(Value::from(OTHER_KEY));
-                let listed: Vec<Value> = s
-                    .keys
-                    .iter()
-                    .filter(|k| k.as_str() != Some(MISSING_KEY))
-                    .cloned()
-                    .collect();
-                filters.push(Some(Filter {
-                    field: self.levels[s.level].field.clone(),
-                    values: (!listed.is_empty()).then_some(listed),
-                    exists: s.keys.is_empty(),
-                    negate: true,
-                    label: Some("Other".into()),
-                    ..Filter::default()
-                }));
+                filters.push(Some(self.other_filter(s)));
                 let mut rows = Vec::new();
                 self.walk(
                     s.level + 1,
@@ -1009,6 +1028,26 @@ pub fn source_value(src: &Value, path: &str) -> Value {
         }
     }
     cur.clone()
+}
+
+/// A field name as KQL reads it (its special characters escaped).
+fn kql_field(f: &str) -> String {
+    let mut out = String::with_capacity(f.len());
+    for c in f.chars() {
+        if matches!(
+            c,
+            '\\' | '(' | ')' | ':' | '<' | '>' | '"' | '*' | '{' | '}'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A value as a KQL quoted string.
+fn kql_quote(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn percent_text(p: f64) -> String {

@@ -153,6 +153,26 @@ async fn chart_tables_equal_brute_force() {
     assert_eq!(got["meta"]["total"], ev.len());
     check_click_filters(&env, &got, 1, from, to).await;
 
+    // a donut of the top 2 actions: Other leaves out the events without an action, and so
+    // does its click filter
+    let donut = json!({"type": "pie", "dataView": "python-logs",
+        "metrics": [{"id": "1", "type": "count"}],
+        "buckets": [{"id": "2", "role": "x", "type": "terms", "field": "action.keyword", "size": 2, "otherBucket": true}],
+        "params": {"donut": true}});
+    let got = vis_data(&env, donut, from, to, "UTC").await;
+    let mut actions = BTreeMap::new();
+    for e in ev.iter().filter(|e| e.get("action").is_some()) {
+        *actions.entry(s(e, "action")).or_insert(0) += 1;
+    }
+    let (listed, rest) = top(&actions, 2);
+    let mut want: Vec<Vec<Value>> = listed
+        .iter()
+        .map(|(k, n)| vec![json!(k), json!(n)])
+        .collect();
+    want.push(vec![json!(OTHER), json!(rest)]);
+    check_rows("donut", &got, &want);
+    check_click_filters(&env, &got, 1, from, to).await;
+
     // bar: hourly buckets split by the top 2 levels and Other, inside each hour
     let bar = json!({"type": "bar", "dataView": "python-logs",
         "metrics": [{"id": "1", "type": "count"}],
@@ -576,6 +596,50 @@ async fn dashboard_panels_come_from_one_msearch_and_fail_alone() {
     assert!(rows.iter().all(|r| r[level_col] == "ERROR"), "{search}");
     let times: Vec<&str> = rows.iter().map(|r| r[0].as_str().expect("time")).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    // a panel the backend cannot even parse (sluice-store has no top_hits aggregation and then
+    // refuses the whole _msearch) still leaves the others their answers
+    let last = json!({"type": "metric", "dataView": "python-logs",
+        "metrics": [{"id": "t", "type": "top_hit", "field": "message"}]});
+    let (status, v) = call(
+        env.ui,
+        Method::POST,
+        "/api/saved_objects/visualization",
+        Some(json!({"id": "last", "attributes": {"title": "Last message", "spec": last}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let mut two = json!({"timeRange": {"from": from, "to": to}});
+    two["panels"] = json!([
+        panel("a", "visualization", "last", 0),
+        panel("b", "visualization", "good", 12)
+    ]);
+    let (status, v) = call(env.ui, Method::POST, "/api/dashboards/data", Some(two)).await;
+    assert_eq!(status, 200, "{v}");
+    let newest = env.events.iter().max_by_key(|e| ts(e)).expect("events");
+    match (&v["panels"][0]["data"], &v["panels"][0]["error"]) {
+        (Value::Null, e) => {
+            assert!(
+                e["reason"].as_str().expect("reason").contains("top_hits"),
+                "{e}"
+            );
+            assert!(
+                e["hint"].as_str().expect("hint").contains("top_hits"),
+                "{e}"
+            );
+        }
+        (d, Value::Null) => assert_eq!(d["rows"][0][0], newest["message"], "{d}"),
+        other => panic!("both data and error: {other:?}"),
+    }
+    let (status, plain) = call(
+        env.ui,
+        Method::POST,
+        "/api/vis/data",
+        Some(json!({"spec": pie, "timeRange": {"from": from, "to": to}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{plain}");
+    assert_eq!(v["panels"][1]["data"]["rows"], plain["rows"]);
+
     // an unsaved dashboard: the panels come with the request
     let mut inline = state.clone();
     inline["panels"] = json!([panel("x", "visualization", "good", 0)]);
