@@ -118,7 +118,8 @@ fn dashboard(args: &Args, name: &str) -> anyhow::Result<()> {
         .unwrap_or_else(|| "now".to_owned());
     let now = chrono::Utc::now().timestamp_millis();
     let resolve = |flag: &str, text: &str, end: bool| {
-        vis::interval::resolve_time(text, now, end, &zone).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        vis::interval::resolve_time(text, now, end, &zone)
+            .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
     };
     let range = vis::TimeRange {
         from: resolve("--from", &from, false)?,
@@ -142,7 +143,11 @@ fn dashboard(args: &Args, name: &str) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         let colour = crate::colour(std::io::stdout().is_terminal());
-        write!(out, "{}", report::dashboard::to_terminal(&dash.title, &answer, colour))?;
+        write!(
+            out,
+            "{}",
+            report::dashboard::to_terminal(&dash.title, &answer, colour)
+        )?;
     }
     if let Some(path) = &args.html {
         let page = report::dashboard::html(&dash.title, &answer)?;

@@ -176,7 +176,9 @@ fn html_table(out: &mut String, t: &Table) {
 }
 
 fn draws_chart(p: &PanelAnswer) -> bool {
-    p.data.as_ref().is_some_and(|t| t.bucket_columns() > 0 && first_metric(t).is_some())
+    p.data
+        .as_ref()
+        .is_some_and(|t| t.bucket_columns() > 0 && first_metric(t).is_some())
         && p.vis_type.as_deref().is_some_and(|v| v != "table")
 }
 
@@ -184,7 +186,8 @@ fn panel_svg(p: &PanelAnswer) -> Result<String> {
     charts::ensure_font()?;
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (CHART_WIDTH, CHART_HEIGHT)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut buf, (CHART_WIDTH, CHART_HEIGHT)).into_drawing_area();
         draw_panel(&root, p).map_err(|e| draw_err(&e))?;
         root.present().map_err(|e| draw_err(&e))?;
     }
@@ -228,12 +231,18 @@ fn draw_err(e: &dyn std::fmt::Display) -> Error {
     }
 }
 
-type DrawResult<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer) -> DrawResult<DB> {
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &PanelAnswer,
+) -> DrawResult<DB> {
     area.fill(&WHITE)?;
     let Some(t) = &p.data else { return Ok(()) };
-    let Some(m) = first_metric(t) else { return Ok(()) };
+    let Some(m) = first_metric(t) else {
+        return Ok(());
+    };
     match p.vis_type.as_deref() {
         Some("pie") => pie(area, p, t, m),
         Some("heatmap") => heatmap(area, p, t, m),
@@ -242,7 +251,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-fn pie<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &Table, m: usize) -> DrawResult<DB> {
+fn pie<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &PanelAnswer,
+    t: &Table,
+    m: usize,
+) -> DrawResult<DB> {
     let area = area.titled(&p.title, (FONT, 24))?;
     let (w, h) = area.dim_in_pixel();
     let buckets = t.bucket_columns();
@@ -252,13 +266,23 @@ fn pie<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &T
         let v = row[m].as_f64().unwrap_or(0.0);
         if v > 0.0 {
             sizes.push(v);
-            labels.push(format!("{} ({})", row_label(t, r, buckets), t.display(r, m)));
+            labels.push(format!(
+                "{} ({})",
+                row_label(t, r, buckets),
+                t.display(r, m)
+            ));
         }
     }
     if sizes.is_empty() {
-        return area.draw_text("no results", &(FONT, 20).into_text_style(&area), (w as i32 / 2 - 40, h as i32 / 2));
+        return area.draw_text(
+            "no results",
+            &(FONT, 20).into_text_style(&area),
+            (w as i32 / 2 - 40, h as i32 / 2),
+        );
     }
-    let colours: Vec<RGBColor> = (0..sizes.len()).map(|i| PALETTE[i % PALETTE.len()]).collect();
+    let colours: Vec<RGBColor> = (0..sizes.len())
+        .map(|i| PALETTE[i % PALETTE.len()])
+        .collect();
     let center = (w as i32 / 2, h as i32 / 2);
     let radius = f64::from(h.min(w)) * 0.36;
     let mut pie = Pie::new(&center, &radius, &sizes, &colours, &labels);
@@ -269,7 +293,12 @@ fn pie<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &T
 
 /// Bars over the first bucket, stacked by the second (its values as series).
 #[allow(clippy::cast_possible_truncation)]
-fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &Table, m: usize) -> DrawResult<DB> {
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &PanelAnswer,
+    t: &Table,
+    m: usize,
+) -> DrawResult<DB> {
     let buckets = t.bucket_columns();
     let mut xs: Vec<String> = Vec::new();
     let mut series: Vec<String> = Vec::new();
@@ -280,7 +309,15 @@ fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &
             xs.push(x);
             xs.len() - 1
         });
-        let s = if buckets > 1 { row_label(t, r, buckets).split(" / ").skip(1).collect::<Vec<_>>().join(" / ") } else { t.columns[m].name.clone() };
+        let s = if buckets > 1 {
+            row_label(t, r, buckets)
+                .split(" / ")
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        } else {
+            t.columns[m].name.clone()
+        };
         let si = series.iter().position(|v| *v == s).unwrap_or_else(|| {
             series.push(s);
             series.len() - 1
@@ -322,7 +359,13 @@ fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &
         let colour = PALETTE[si % PALETTE.len()];
         let rects = spans.iter().filter(|s| s.1 == si).map(|&(xi, _, lo, hi)| {
             let x = xi as u32;
-            Rectangle::new([(SegmentValue::Exact(x), lo), (SegmentValue::Exact(x + 1), hi)], colour.filled())
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(x), lo),
+                    (SegmentValue::Exact(x + 1), hi),
+                ],
+                colour.filled(),
+            )
         });
         chart
             .draw_series(rects)?
@@ -341,9 +384,23 @@ fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &
     Ok(())
 }
 
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
-fn heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t: &Table, m: usize) -> DrawResult<DB> {
-    let max = t.rows.iter().filter_map(|r| r[m].as_f64()).fold(0.0, f64::max).max(1e-9);
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
+fn heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &PanelAnswer,
+    t: &Table,
+    m: usize,
+) -> DrawResult<DB> {
+    let max = t
+        .rows
+        .iter()
+        .filter_map(|r| r[m].as_f64())
+        .fold(0.0, f64::max)
+        .max(1e-9);
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 24))
         .margin(12)
@@ -355,7 +412,9 @@ fn heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t
         .disable_mesh()
         .x_labels(12)
         .y_labels(7)
-        .y_label_formatter(&|d| vis::table::display_value(&serde_json::Value::from(7 - d), "day_of_week"))
+        .y_label_formatter(&|d| {
+            vis::table::display_value(&serde_json::Value::from(7 - d), "day_of_week")
+        })
         .label_style((FONT, 13))
         .draw()?;
     let cells = t.rows.iter().filter_map(|r| {
@@ -363,7 +422,10 @@ fn heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &PanelAnswer, t
         let hour = r[1].as_u64()? as u32;
         let v = r[m].as_f64().unwrap_or(0.0) / max;
         let shade = (255.0 - v * 200.0) as u8;
-        Some(Rectangle::new([(hour, 7 - dow), (hour + 1, 8 - dow)], RGBColor(shade, shade, 255).filled()))
+        Some(Rectangle::new(
+            [(hour, 7 - dow), (hour + 1, 8 - dow)],
+            RGBColor(shade, shade, 255).filled(),
+        ))
     });
     chart.draw_series(cells)?;
     Ok(())

@@ -58,10 +58,15 @@ fn report_dashboard_json_equals_the_ui_answer() {
         body.extend_from_slice(&line);
     }
     let es = client(&url);
-    rt.block_on(es.send(
-        Request::new(http::Method::POST, "/python-logs-2026.01.01/_bulk?refresh=true")
+    rt.block_on(
+        es.send(
+            Request::new(
+                http::Method::POST,
+                "/python-logs-2026.01.01/_bulk?refresh=true",
+            )
             .body(bytes::Bytes::from(body), es_client::ContentType::Ndjson),
-    ))
+        ),
+    )
     .expect("bulk");
     let (from, to) = (
         *times.iter().min().expect("events"),
@@ -70,12 +75,23 @@ fn report_dashboard_json_equals_the_ui_answer() {
 
     // the report first (it makes the tutorial's dashboard, as the UI's first start does)
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["report", "--dashboard", "Python logs", "--json", "--es", &url])
+        .args([
+            "report",
+            "--dashboard",
+            "Python logs",
+            "--json",
+            "--es",
+            &url,
+        ])
         .args(["--from", &from.to_string(), "--to", &to.to_string()])
         .env_remove("ELASTICSEARCH_URL")
         .output()
         .expect("run sluice");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut report: Value = serde_json::from_slice(&out.stdout).expect("report json");
 
     // the UI's answer for the same dashboard, time range and zone
@@ -95,8 +111,10 @@ fn report_dashboard_json_equals_the_ui_answer() {
         let _ = stopped.await;
     }));
     let req = Request::new(http::Method::POST, "/api/dashboards/python-logs/data")
-        .json(&json!({"timeRange": {"from": from, "to": to}, "timeZone": "UTC",
-                      "query": {"language": "kuery", "query": ""}, "filters": []}))
+        .json(
+            &json!({"timeRange": {"from": from, "to": to}, "timeZone": "UTC",
+                      "query": {"language": "kuery", "query": ""}, "filters": []}),
+        )
         .expect("json");
     let resp = rt
         .block_on(client(&format!("http://{addr}")).send(req))
@@ -113,15 +131,31 @@ fn report_dashboard_json_equals_the_ui_answer() {
     // the same dashboard for a terminal and as one HTML page
     let html = dir.path().join("dash.html");
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["report", "--dashboard", "python-logs", "--es", &url, "--html"])
+        .args([
+            "report",
+            "--dashboard",
+            "python-logs",
+            "--es",
+            &url,
+            "--html",
+        ])
         .arg(&html)
         .args(["--from", &from.to_string(), "--to", &to.to_string()])
         .env_remove("ELASTICSEARCH_URL")
         .output()
         .expect("run sluice");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).expect("utf-8");
-    for title in ["Actions per user", "Log levels over time", "Average duration per action", "Latest errors"] {
+    for title in [
+        "Actions per user",
+        "Log levels over time",
+        "Average duration per action",
+        "Latest errors",
+    ] {
         assert!(text.contains(title), "{title} missing from:\n{text}");
     }
     let page = std::fs::read_to_string(&html).expect("html");
@@ -136,6 +170,9 @@ fn report_dashboard_json_equals_the_ui_answer() {
         .expect("run sluice");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no dashboard with the id or title [nope]; dashboards: [Python logs]"), "{err}");
+    assert!(
+        err.contains("no dashboard with the id or title [nope]; dashboards: [Python logs]"),
+        "{err}"
+    );
     let _ = stop.send(());
 }
