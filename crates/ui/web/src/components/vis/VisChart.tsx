@@ -57,7 +57,8 @@ export function VisChart({ type, params, table, title, onFilters, onTimeRange }:
   const model = useMemo(() => toModel(type, table), [type, table]);
   const description = useMemo(() => describe(type, model, title), [type, model, title]);
   const [showTable, setShowTable] = useState(false);
-  const empty = table.rows.length === 0 || (model.kind === 'heatmap' && model.cells.length === 0);
+  // The heat map always has its 168 cells: with no documents they are all 0 (or empty).
+  const empty = table.rows.length === 0 || (model.kind === 'heatmap' && model.cells.every((c) => c[2] === 0));
   const drawn = !empty && !showTable && (model.kind === 'xy' || model.kind === 'pie' || model.kind === 'heatmap');
   const items = useMemo(() => (drawn && params.legendPosition !== 'none' ? legendItems(model, table) : []), [drawn, model, table, params.legendPosition]);
   const showLegend = items.length > 1 || (model.kind === 'xy' && model.split !== null && items.length > 0);
