@@ -10,6 +10,7 @@
 // dashboard-NN-step.png.
 
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -94,6 +95,8 @@ async function previewTable(type) {
 // --- set-up and tear-down ---------------------------------------------------------------------------
 
 before(async () => {
+  // This run's screenshots only (numbers shift when steps are added).
+  if (existsSync(OUT)) for (const f of readdirSync(OUT)) if (/^dashboard-.*\.png$/.test(f)) rmSync(join(OUT, f));
   stack = await startStack({ count: EVENTS, seed: 11, log: 'dashboard' });
   const times = stack.events.map(timeOf);
   range = { from: new Date(Math.min(...times) - 60_000).toISOString(), to: new Date(Math.max(...times) + 60_000).toISOString() };
