@@ -262,10 +262,17 @@ fn pie<DB: DrawingBackend>(
     let buckets = t.bucket_columns();
     let mut sizes = Vec::new();
     let mut labels = Vec::new();
+    let mut colours = Vec::new();
     for (r, row) in t.rows.iter().enumerate() {
         let v = row[m].as_f64().unwrap_or(0.0);
         if v > 0.0 {
             sizes.push(v);
+            // Other in a neutral grey, as the web panels draw it
+            colours.push(if row.iter().any(|c| c.as_str() == Some(vis::OTHER_KEY)) {
+                RGBColor(170, 170, 170)
+            } else {
+                PALETTE[colours.len() % PALETTE.len()]
+            });
             labels.push(format!(
                 "{} ({})",
                 row_label(t, r, buckets),
@@ -280,9 +287,6 @@ fn pie<DB: DrawingBackend>(
             (w as i32 / 2 - 40, h as i32 / 2),
         );
     }
-    let colours: Vec<RGBColor> = (0..sizes.len())
-        .map(|i| PALETTE[i % PALETTE.len()])
-        .collect();
     let center = (w as i32 / 2, h as i32 / 2);
     let radius = f64::from(h.min(w)) * 0.36;
     let mut pie = Pie::new(&center, &radius, &sizes, &colours, &labels);
@@ -347,7 +351,7 @@ fn bars<DB: DrawingBackend>(
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => xs
                 .get(*i as usize)
-                .filter(|_| (*i as usize) % label_every == 0)
+                .filter(|_| (*i as usize).is_multiple_of(label_every))
                 .cloned()
                 .unwrap_or_default(),
             SegmentValue::Last => String::new(),

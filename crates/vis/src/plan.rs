@@ -193,7 +193,7 @@ impl VisPlan {
             };
             if rows > MAX_ROWS {
                 return Err(Error::invalid(
-                    format!("{p}"),
+                    p,
                     format!(
                         "the buckets up to this one make up to {rows} rows (at most {MAX_ROWS}): ask for fewer terms or a larger interval"
                     ),
@@ -340,12 +340,13 @@ impl VisPlan {
                 let mut d = json!({"field": level.field, "min_doc_count": 1});
                 match &level.interval {
                     Some(Interval::Calendar { text, .. }) => {
-                        d["calendar_interval"] = Value::from(text.as_str())
+                        d["calendar_interval"] = Value::from(text.as_str());
                     }
                     Some(Interval::Fixed { text, .. }) => {
-                        d["fixed_interval"] = Value::from(text.as_str())
+                        d["fixed_interval"] = Value::from(text.as_str());
                     }
-                    _ => {}
+                    // resolved in `new`: a level's interval is never auto
+                    Some(Interval::Auto) | None => {}
                 }
                 if !is_utc(&self.zone_name) {
                     d["time_zone"] = Value::from(self.zone_name.as_str());

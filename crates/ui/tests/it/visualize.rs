@@ -292,7 +292,8 @@ async fn chart_tables_equal_brute_force() {
              "ranges": [{"to": 1}, {"from": 1, "to": 3, "label": "middle"}, {"from": 3}]}]});
     let got = vis_data(&env, table, from, to, "UTC").await;
     let mut want = Vec::new();
-    let groups: [(&str, fn(&str) -> bool); 2] = [
+    type Keep = fn(&str) -> bool;
+    let groups: [(&str, Keep); 2] = [
         ("errors", |l| l == "ERROR"),
         ("level:INFO or level:WARNING", |l| {
             l == "INFO" || l == "WARNING"
