@@ -219,7 +219,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )
     })?;
 
-    println!("\n== sluice ui (Kibana's role): data views, Discover");
+    println!("\n== sluice ui (Kibana's role): data views, Discover, Visualize, Dashboard");
     let ui_addr = pick_port(5601)?;
     let mut ui = step("start sluice ui", || {
         let mut u = Service::start(
@@ -251,6 +251,44 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Ok(u)
     })?;
     let ui_url = format!("http://{ui_addr}/app/discover");
+    // the tutorial's dashboard is made with the data view, on the UI's first start
+    step("the tutorial's dashboard", || {
+        poll(
+            "sluice ui to make the Python logs dashboard",
+            Duration::from_secs(30),
+            || {
+                ui.check_running()?;
+                Ok(http(
+                    ui_addr,
+                    "GET",
+                    "/api/saved_objects/dashboard/python-logs",
+                    None,
+                    None,
+                )
+                .ok()
+                .filter(|(c, _)| *c == 200))
+            },
+        )
+    })?;
+    let dashboard_url = format!("http://{ui_addr}/app/dashboards/view/python-logs");
+    println!(
+        "\n== sluice report --dashboard \"Python logs\" (the same panels, computed as the UI does)\n"
+    );
+    step("report --dashboard", || {
+        util::run(
+            Command::new(bin("sluice"))
+                .args([
+                    "report",
+                    "--es",
+                    &es_url,
+                    "--user",
+                    USER,
+                    "--password",
+                    PASSWORD,
+                ])
+                .args(["--dashboard", "Python logs"]),
+        )
+    })?;
 
     println!("\n== Done in {:.1} s", started.elapsed().as_secs_f64());
     println!(
@@ -267,12 +305,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         agent.log.display()
     );
     println!("   sluice ui:     {ui_url}, log {}", ui.log.display());
+    println!("   dashboard:     {dashboard_url}");
     if args.keep_running {
         let (a, s, u) = (agent.detach(), store.detach(), ui.detach());
         println!(
             "   left running: sluice-agent pid {a}, sluice-store pid {s}, sluice ui pid {u} (stop with kill {a} {s} {u})"
         );
-        println!("\n   Open {ui_url} to explore the logs.");
+        println!("\n   Discover: {ui_url}");
+        println!("   Open the tutorial's dashboard: {dashboard_url}");
         return Ok(());
     }
     step("stop sluice ui", || clean_stop(&mut ui))?;

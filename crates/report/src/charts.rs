@@ -14,8 +14,8 @@ pub const CHART_WIDTH: u32 = 1000;
 /// Height of one chart, in pixels; the PNG stacks the three charts.
 pub const CHART_HEIGHT: u32 = 420;
 
-const FONT: &str = "sans-serif";
-const PALETTE: [RGBColor; 8] = [
+pub(crate) const FONT: &str = "sans-serif";
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(84, 179, 153),
     RGBColor(96, 146, 192),
     RGBColor(211, 96, 134),
@@ -307,7 +307,7 @@ static FONT_STATE: OnceLock<bool> = OnceLock::new();
 
 /// Finds a TrueType font and registers it for chart text: `$SLUICE_FONT`, then the usual
 /// Debian/Fedora/macOS locations, then the first `.ttf` under the system font folders.
-fn ensure_font() -> Result<()> {
+pub(crate) fn ensure_font() -> Result<()> {
     let ok = *FONT_STATE.get_or_init(|| {
         font_candidates().into_iter().any(|p| {
             let Ok(bytes) = std::fs::read(&p) else {

@@ -20,9 +20,14 @@
 //!
 //! [`fetch`] runs the three steps with an `es_client::Client`.
 //!
+//! [`dashboard`] draws a saved dashboard's answer (`vis::DashboardAnswer`, the tables `sluice ui`
+//! computes for its panels with the `vis` crate) the same three ways, so `sluice report
+//! --dashboard` and the web dashboard cannot disagree.
+//!
 //! Documents are never downloaded: every number comes from an aggregation.
 
 pub mod charts;
+pub mod dashboard;
 mod error;
 mod fetch;
 mod fields;

@@ -99,36 +99,4 @@ pub fn parse_since(s: &str) -> Result<String> {
     Ok(t.to_owned())
 }
 
-/// Kibana's automatic histogram interval: the range divided by a target of 50 bars, rounded
-/// to a readable interval by the same thresholds Kibana (Lens/Vega) uses. Returns the
-/// `fixed_interval` string and its length in milliseconds.
-#[must_use]
-pub fn auto_interval(range_ms: i64) -> (&'static str, i64) {
-    const S: i64 = 1000;
-    const M: i64 = 60 * S;
-    const H: i64 = 60 * M;
-    const D: i64 = 24 * H;
-    let raw = range_ms.max(0) / 50;
-    let rules: [(i64, &'static str, i64); 16] = [
-        (500, "100ms", 100),
-        (5 * S, "1s", S),
-        (7_500, "5s", 5 * S),
-        (15 * S, "10s", 10 * S),
-        (45 * S, "30s", 30 * S),
-        (3 * M, "1m", M),
-        (9 * M, "5m", 5 * M),
-        (20 * M, "10m", 10 * M),
-        (45 * M, "30m", 30 * M),
-        (2 * H, "1h", H),
-        (6 * H, "3h", 3 * H),
-        (24 * H, "12h", 12 * H),
-        (7 * D, "24h", D),
-        (21 * D, "7d", 7 * D),
-        (42 * D, "30d", 30 * D),
-        (i64::MAX, "365d", 365 * D),
-    ];
-    rules
-        .iter()
-        .find(|(bound, _, _)| raw <= *bound)
-        .map_or(("365d", 365 * D), |(_, s, ms)| (*s, *ms))
-}
+pub use vis::interval::auto_interval;

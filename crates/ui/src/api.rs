@@ -67,6 +67,20 @@ impl Api {
         &self.saved
     }
 
+    /// How backend errors are described.
+    pub fn error_context(&self) -> &ErrorContext {
+        &self.errors
+    }
+
+    /// Does what the first start does (the tutorial's data view and dashboard, once), for
+    /// callers that do not go through `GET /api/data_views` (`sluice report --dashboard`).
+    ///
+    /// # Errors
+    /// When the backend fails.
+    pub async fn ensure_defaults(&self) -> Result<()> {
+        self.data_views().await.map(|_| ())
+    }
+
     /// Answers one `/api/...` request (`path` starts after `/api`).
     pub async fn handle(&self, method: &Method, path: &str, query: &str, body: &[u8]) -> Reply {
         match self.route(method, path, query, body).await {
@@ -108,6 +122,13 @@ impl Api {
                 Ok((200, self.fields(&pattern).await?))
             }
             (Method::POST, ["search"]) => Ok((200, self.search(body).await?)),
+            (Method::POST, ["vis", "data"]) => Ok((200, self.vis_data(body).await?)),
+            (Method::POST, ["dashboards", "data"]) => {
+                Ok((200, self.dashboard_data_inline(body).await?))
+            }
+            (Method::POST, ["dashboards", id, "data"]) => {
+                Ok((200, self.dashboard_data_by_id(id, body).await?))
+            }
             (Method::POST, ["count"]) => Ok((200, self.count(body).await?)),
             (Method::GET, ["saved_objects", "_export"]) => {
                 // NDJSON is not JSON: answered by the server directly (see `export_reply`)
@@ -309,7 +330,32 @@ impl Api {
             .await?;
         self.set_default(Some(&obj.id)).await?;
         tracing::info!(pattern = DEFAULT_PATTERN, "created the default data view");
+        self.create_tutorial_dashboard(&obj.id).await;
         Ok(Some(obj))
+    }
+
+    /// The tutorial's charts and dashboard, made with the default data view (so once only). A
+    /// failure is logged, not returned: the data view stands without them.
+    async fn create_tutorial_dashboard(&self, data_view: &str) {
+        let made = async {
+            let mapping = self
+                .client
+                .get_mapping(DEFAULT_PATTERN)
+                .await
+                .map_err(|e| e.to_string())?;
+            let fields =
+                report::Fields::detect(DEFAULT_PATTERN, &mapping).map_err(|e| e.to_string())?;
+            for obj in crate::visualize::tutorial_objects(data_view, &fields) {
+                self.saved.put(&obj).await.map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(())
+        };
+        match made.await {
+            Ok(()) => tracing::info!("created the tutorial's dashboard [Python logs]"),
+            Err(reason) => {
+                tracing::warn!(%reason, "the tutorial's dashboard was not created");
+            }
+        }
     }
 
     async fn create_data_view(&self, body: &[u8]) -> Result<Value> {

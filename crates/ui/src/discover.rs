@@ -51,48 +51,7 @@ pub struct SearchRequest {
     pub columns: Vec<String>,
 }
 
-/// The query bar: text and language.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct QueryBar {
-    /// `kuery` (KQL, the default) or `lucene`.
-    #[serde(default)]
-    pub language: Language,
-    /// The text; empty matches everything.
-    #[serde(default)]
-    pub query: String,
-}
-
-/// Query languages of the query bar.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// Kibana Query Language.
-    #[default]
-    Kuery,
-    /// Lucene syntax (`query_string`).
-    Lucene,
-}
-
-/// One filter pill.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Filter {
-    /// The field filtered on.
-    pub field: String,
-    /// The value (a phrase filter); `null` with `exists` for "field exists".
-    #[serde(default)]
-    pub value: Value,
-    /// "field exists" instead of a value.
-    #[serde(default)]
-    pub exists: bool,
-    /// Exclude instead of include.
-    #[serde(default)]
-    pub negate: bool,
-    /// Skipped when true.
-    #[serde(default)]
-    pub disabled: bool,
-}
+pub use vis::query::{Filter, Language, QueryBar};
 
 /// Time sort order.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -189,15 +148,7 @@ fn check_index(index: &str) -> Result<()> {
 /// # Errors
 /// A KQL syntax error with its position (`kql_syntax_error`).
 pub fn query_clause(bar: &QueryBar) -> Result<Value> {
-    if bar.query.trim().is_empty() {
-        return Ok(json!({"match_all": {}}));
-    }
-    match bar.language {
-        Language::Kuery => Ok(kql::translate(&bar.query, &kql::Options::default())?),
-        Language::Lucene => {
-            Ok(json!({"query_string": {"query": bar.query, "analyze_wildcard": true}}))
-        }
-    }
+    Ok(vis::query::query_clause(bar)?)
 }
 
 /// The whole `query` of a request: the query bar, the enabled filters and the time range.
@@ -207,20 +158,8 @@ pub fn query_clause(bar: &QueryBar) -> Result<Value> {
 pub fn build_query(req: &SearchRequest) -> Result<Value> {
     let mut filter = vec![query_clause(&req.query)?];
     let mut must_not = Vec::new();
-    for f in req.filters.iter().filter(|f| !f.disabled) {
-        if f.field.is_empty() {
-            return Err(Error::bad_request("a filter needs a [field]"));
-        }
-        let clause = if f.exists {
-            json!({"exists": {"field": f.field}})
-        } else if f.value.is_null() {
-            return Err(Error::bad_request(format!(
-                "the filter on [{}] needs a [value] (or \"exists\": true)",
-                f.field
-            )));
-        } else {
-            json!({"match_phrase": { f.field.as_str(): f.value }})
-        };
+    for (i, f) in req.filters.iter().enumerate().filter(|(_, f)| !f.disabled) {
+        let clause = f.clause(&format!("filters[{i}]"))?;
         if f.negate {
             must_not.push(clause);
         } else {

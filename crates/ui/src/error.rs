@@ -195,3 +195,37 @@ impl From<kql::Error> for Error {
         }
     }
 }
+
+impl From<vis::Error> for Error {
+    fn from(e: vis::Error) -> Error {
+        match e {
+            vis::Error::Kql(k) => Error::from(k),
+            vis::Error::Invalid { .. } => Error::bad_request(e.to_string()),
+            other => Error::new(502, "backend_error", other.to_string()),
+        }
+    }
+}
+
+impl From<vis::exec::PanelError> for Error {
+    fn from(e: vis::exec::PanelError) -> Error {
+        Error {
+            status: e.status,
+            kind: e.kind,
+            reason: e.reason,
+            hint: e.hint,
+            position: None,
+        }
+    }
+}
+
+impl Error {
+    /// The panel-error shape of this error (a dashboard panel that failed).
+    pub fn to_panel_error(&self) -> vis::exec::PanelError {
+        vis::exec::PanelError {
+            status: self.status,
+            kind: self.kind.clone(),
+            reason: self.reason.clone(),
+            hint: self.hint.clone(),
+        }
+    }
+}

@@ -1,5 +1,5 @@
-//! `sluice ui`: the web application that takes Kibana's place — data views, Discover and saved
-//! objects — on any Elasticsearch-compatible backend (sluice-store, Elasticsearch 8,
+//! `sluice ui`: the web application that takes Kibana's place — data views, Discover, Visualize,
+//! Dashboard and saved objects — on any Elasticsearch-compatible backend (sluice-store, Elasticsearch 8,
 //! OpenSearch 2).
 //!
 //! The browser talks only to this server ([`serve`]); the server reaches the backend only
@@ -27,6 +27,7 @@ mod error;
 pub mod fields;
 pub mod saved;
 mod server;
+pub mod visualize;
 
 pub use api::Api;
 pub use error::{Error, Position, Result};

@@ -219,6 +219,7 @@ impl SavedObjects {
     pub async fn put(&self, obj: &SavedObject) -> Result<SavedObject> {
         check_type(&obj.kind)?;
         check_id(&obj.id)?;
+        crate::visualize::check_attributes(&obj.kind, &obj.attributes)?;
         self.ensure_index().await?;
         let mut obj = obj.clone();
         obj.updated_at = now();

@@ -10,7 +10,10 @@
 //!   KQL queries, each with rows and histogram), through `sluice ui`'s JSON API;
 //! - in the browser (Debian's Chromium driven by `crates/ui/web/e2e/bench.mjs`): from
 //!   navigation until the count, the first 50 rows, the histogram and the field list are on
-//!   screen, and from pressing Enter on a query until its count and rows are shown.
+//!   screen, and from pressing Enter on a query until its count and rows are shown;
+//! - a six-panel dashboard (pie, stacked bars over time, horizontal bars, line, metric, table):
+//!   on the server, `POST /api/dashboards/{id}/data` after a time change (all panels in one
+//!   `_msearch`); in the browser (bench.mjs), until all six panels show the new answer.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -167,6 +170,11 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         median(&mut first),
         median(&mut later)
     );
+    let (dash_ms, dash_took) = dashboard_server(ui_addr, runs)?;
+    println!(
+        "bench ui: dashboard of six panels (one _msearch; sluice ui API, median of {runs}): \
+         all panels' data {dash_ms:.0} ms after a time change (server took {dash_took:.0} ms)"
+    );
     let script = root.join("crates/ui/web/e2e/bench.mjs");
     if script.is_file() {
         let out = Command::new("node")
@@ -202,6 +210,135 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     drop(store);
     let _ = std::fs::remove_dir_all(&data);
     Ok(())
+}
+
+/// The six visualizations of the benchmark dashboard (the same ids and specs as
+/// `crates/ui/web/e2e/bench.mjs`, which reuses them).
+fn bench_visualizations() -> [(&'static str, &'static str, Value); 6] {
+    let count = json!([{"id": "1", "type": "count"}]);
+    let time = |id: &str| json!({"id": id, "role": "x", "type": "date_histogram", "field": "@timestamp", "interval": "auto"});
+    [
+        (
+            "bench-pie",
+            "Bench: events per user",
+            json!({"type": "pie", "metrics": count,
+            "buckets": [{"id": "2", "role": "x", "type": "terms", "field": "user.keyword", "size": 10}], "params": {"donut": true}}),
+        ),
+        (
+            "bench-levels",
+            "Bench: levels over time",
+            json!({"type": "bar", "metrics": count,
+            "buckets": [time("2"), {"id": "3", "role": "split", "type": "terms", "field": "level.keyword", "size": 5}], "params": {"stacked": true}}),
+        ),
+        (
+            "bench-duration",
+            "Bench: average duration per action",
+            json!({"type": "hbar", "metrics": [{"id": "1", "type": "avg", "field": "duration"}],
+            "buckets": [{"id": "2", "role": "x", "type": "terms", "field": "action.keyword", "size": 10}], "params": {}}),
+        ),
+        (
+            "bench-max",
+            "Bench: max duration over time",
+            json!({"type": "line", "metrics": [{"id": "1", "type": "max", "field": "duration"}],
+            "buckets": [time("2")], "params": {}}),
+        ),
+        (
+            "bench-metric",
+            "Bench: events and users",
+            json!({"type": "metric", "metrics": [{"id": "1", "type": "count"}, {"id": "2", "type": "cardinality", "field": "user.keyword"}],
+            "buckets": [], "params": {}}),
+        ),
+        (
+            "bench-table",
+            "Bench: level by action",
+            json!({"type": "table", "metrics": count,
+            "buckets": [{"id": "2", "role": "rows", "type": "terms", "field": "level.keyword", "size": 5},
+                        {"id": "3", "role": "rows", "type": "terms", "field": "action.keyword", "size": 10}], "params": {}}),
+        ),
+    ]
+}
+
+/// Writes a saved object (create, or replace when it exists).
+fn put_object(ui: SocketAddr, kind: &str, id: &str, attributes: &Value) -> anyhow::Result<()> {
+    let (st, _) = http(
+        ui,
+        "GET",
+        &format!("/api/saved_objects/{kind}/{id}"),
+        None,
+        None,
+    )?;
+    let (method, path, body) = if st == 200 {
+        (
+            "PUT",
+            format!("/api/saved_objects/{kind}/{id}"),
+            json!({"attributes": attributes}),
+        )
+    } else {
+        (
+            "POST",
+            format!("/api/saved_objects/{kind}"),
+            json!({"id": id, "attributes": attributes}),
+        )
+    };
+    let (st, text) = http(ui, method, &path, Some(&body.to_string()), None)?;
+    ensure!(st == 200 || st == 201, "saving {kind}/{id} failed: {text}");
+    Ok(())
+}
+
+/// The six-panel dashboard's data through `POST /api/dashboards/{id}/data`, after a time
+/// change each run (the last 24 h, 23 h, ...): the median wall time and the median of the
+/// server's own `took`, in ms.
+fn dashboard_server(ui: SocketAddr, runs: usize) -> anyhow::Result<(f64, f64)> {
+    let mut panels = Vec::new();
+    for (i, (id, title, mut spec)) in bench_visualizations().into_iter().enumerate() {
+        spec["dataView"] = json!("python-logs");
+        put_object(
+            ui,
+            "visualization",
+            id,
+            &json!({"title": title, "spec": spec}),
+        )?;
+        panels.push(
+            json!({"panelId": format!("p{}", i + 1), "type": "visualization", "ref": id,
+                           "x": (i % 2) * 24, "y": (i / 2) * 15, "w": 24, "h": 15}),
+        );
+    }
+    put_object(
+        ui,
+        "dashboard",
+        "bench-dashboard",
+        &json!({"title": "Bench: six panels", "panels": panels}),
+    )?;
+    let now = chrono_now_ms();
+    let mut wall = Vec::new();
+    let mut took = Vec::new();
+    for r in 0..=runs {
+        let hours = 24 - i64::try_from(r % 12).unwrap_or(0);
+        let body =
+            json!({"timeRange": {"from": now - hours * 3_600_000, "to": now}, "timeZone": "UTC"});
+        let t = Instant::now();
+        let (st, text) = http(
+            ui,
+            "POST",
+            "/api/dashboards/bench-dashboard/data",
+            Some(&body.to_string()),
+            None,
+        )?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        ensure!(st == 200, "dashboard data failed: {text}");
+        let v: Value = serde_json::from_str(&text)?;
+        let panels = v["panels"].as_array().map_or(&[][..], Vec::as_slice);
+        ensure!(
+            panels.len() == 6 && panels.iter().all(|p| p["error"].is_null()),
+            "a dashboard panel failed: {text}"
+        );
+        if r > 0 {
+            wall.push(ms);
+            #[allow(clippy::cast_precision_loss)]
+            took.push(v["took"].as_u64().unwrap_or(0) as f64);
+        }
+    }
+    Ok((median(&mut wall), median(&mut took)))
 }
 
 fn chrono_now_ms() -> i64 {

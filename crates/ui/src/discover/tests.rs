@@ -143,7 +143,7 @@ fn invalid_requests_are_errors_naming_what() {
     fails(
         &json!({"index": "a", "filters": [{"field": "f"}]}),
         "bad_request",
-        "needs a [value]",
+        "needs exactly one of [value], [values], [exists], [range], [query]",
     );
     fails(
         &json!({"index": "a", "query": {"query": "level:"}}),

@@ -4,6 +4,7 @@
 //! authentication.
 
 mod kql_vs_brute_force;
+mod visualize;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -33,11 +34,28 @@ pub fn client(addr: SocketAddr) -> Client {
 
 /// `count` events of the seed profile, indexed into `python-logs-2026.01.01`.
 pub async fn env(count: u64, users: Vec<(String, String)>) -> Env {
+    env_with(
+        count,
+        users,
+        generator::GeneratorConfig::default().timeline,
+        |_, _| {},
+    )
+    .await
+}
+
+/// As [`env`], with another timeline, and `edit` applied to each event before it is indexed.
+pub async fn env_with(
+    count: u64,
+    users: Vec<(String, String)>,
+    timeline: generator::Timeline,
+    edit: impl Fn(usize, &mut Value),
+) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = spawn(ServerConfig::new(dir.path())).expect("store");
     let store_addr = store.addr();
     let mut generator = generator::Generator::new(generator::GeneratorConfig {
         seed: 11,
+        timeline,
         ..generator::GeneratorConfig::default()
     })
     .expect("generator");
@@ -46,7 +64,7 @@ pub async fn env(count: u64, users: Vec<(String, String)>) -> Env {
         .collect();
     let mut events = Vec::new();
     let mut body = String::new();
-    for e in &made {
+    for (i, e) in made.iter().enumerate() {
         let mut line = Vec::new();
         generator.write_line(e, &mut line);
         let mut v: Value = serde_json::from_slice(&line).expect("event json");
@@ -54,6 +72,7 @@ pub async fn env(count: u64, users: Vec<(String, String)>) -> Env {
         if let Some(ts) = v.as_object_mut().and_then(|o| o.remove("timestamp")) {
             v["@timestamp"] = ts;
         }
+        edit(i, &mut v);
         body.push_str("{\"index\":{}}\n");
         body.push_str(&v.to_string());
         body.push('\n');

@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tabify, tutorialObjects } from './mock-vis.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -126,8 +127,17 @@ function matcher(body) {
       if (body.timeField && body.from != null && (e.ts < body.from || e.ts > body.to)) return false;
       if (!q.match(e)) return false;
       return filters.every((f) => {
-        const vals = flatValues(e._source, norm(f.field));
-        const hit = f.exists ? vals.length > 0 : vals.some((v) => v === f.value || String(v) === String(f.value));
+        const vals = f.field === '@timestamp' ? [e.ts] : flatValues(e._source, norm(f.field ?? ''));
+        const r = f.range;
+        const hit = f.query
+          ? parseQuery(f.query.query, f.query.language).match(e)
+          : r
+            ? vals.some((v) => typeof v === 'number' && (r.gte === undefined || v >= r.gte) && (r.gt === undefined || v > r.gt) && (r.lt === undefined || v < r.lt) && (r.lte === undefined || v <= r.lte))
+            : f.exists
+              ? vals.length > 0
+              : f.values
+                ? vals.some((v) => f.values.some((x) => String(x) === String(v)))
+                : vals.some((v) => v === f.value || String(v) === String(f.value));
         return f.negate ? !hit : hit;
       });
     },
@@ -188,6 +198,42 @@ function syncDataViews() {
   for (const dv of dataViews) saved.set(`index-pattern/${dv.id}`, savedObject('index-pattern', dv.id, { title: dv.title, timeFieldName: dv.timeField }));
 }
 
+/** A visualization spec's table under the page's global state (POST /api/vis/data's body). */
+function visData(spec, body) {
+  const dv = dataViews.find((d) => d.id === spec.dataView);
+  if (!dv) throw err(404, 'not_found', `no data view [${spec.dataView}]`);
+  const query = [body.query?.query, spec.query?.query].filter((q) => q && q.trim()).map((q) => `(${q})`.slice(1, -1)).join(' and ');
+  const { match } = matcher({ index: dv.title, timeField: dv.timeField, query: { language: body.query?.language ?? 'kuery', query }, filters: [...(body.filters ?? []), ...(spec.filters ?? [])], from: body.timeRange?.from, to: body.timeRange?.to });
+  const docs = events.filter(match);
+  const field = (e, f) => (f === '@timestamp' ? e.ts : flatValues(e._source, norm(f))[0]);
+  const kql = (q, language) => parseQuery(q, language).match;
+  return tabify(spec, docs, { field, match: kql, timeRange: body.timeRange });
+}
+
+function dashboardData(panels, body) {
+  return {
+    took: 2,
+    panels: panels.map((p) => {
+      try {
+        if (p.type === 'search') {
+          const s = saved.get(`search/${p.ref}`);
+          if (!s) throw err(404, 'not_found', `no saved search [${p.ref}]`);
+          const dv = dataViews.find((d) => d.id === s.attributes.dataViewId) ?? dataViews[0];
+          const r = search({ index: dv.title, timeField: dv.timeField, query: { language: 'kuery', query: [body.query?.query, s.attributes.query?.query].filter((q) => q && q.trim()).join(' and ') }, filters: [...(body.filters ?? []), ...(s.attributes.filters ?? [])], from: body.timeRange?.from, to: body.timeRange?.to, sort: 'desc', size: 50 });
+          const cols = ['@timestamp', ...(s.attributes.columns ?? [])];
+          return { panelId: p.panelId, type: 'search', title: p.title ?? s.attributes.title, data: { columns: cols.map((c) => ({ id: c, name: c, kind: 'field', format: c === '@timestamp' ? 'date' : 'any' })), rows: r.hits.map((h) => cols.map((c) => flatValues(h._source, c)[0] ?? null)), rowFilters: [], meta: { total: r.total, took: 1, interval: null, timeZone: 'UTC', type: 'search' } }, error: null };
+        }
+        const v = saved.get(`visualization/${p.ref}`);
+        if (!v) throw err(404, 'not_found', `no visualization [${p.ref}]`);
+        return { panelId: p.panelId, type: 'visualization', title: p.title ?? v.attributes.title, visType: v.attributes.spec.type, data: visData(v.attributes.spec, body), error: null };
+      } catch (e) {
+        const error = e?.body?.error ?? { status: 500, type: 'mock_error', reason: String(e?.message ?? e) };
+        return { panelId: p.panelId, type: p.type, title: p.title ?? p.ref, data: null, error };
+      }
+    }),
+  };
+}
+
 // --- routes --------------------------------------------------------------------------------------
 async function api(method, url, body, raw) {
   const path = url.pathname;
@@ -226,6 +272,14 @@ async function api(method, url, body, raw) {
     return { status: 200, body: { fields: indices.length ? FIELDS : [], indices } };
   }
   if (path === '/api/search' && method === 'POST') return { status: 200, body: search(body) };
+  if (path === '/api/vis/data' && method === 'POST') return { status: 200, body: visData(body.spec, body) };
+  if (path === '/api/dashboards/data' && method === 'POST') return { status: 200, body: dashboardData(body.panels ?? [], body) };
+  const dash = /^\/api\/dashboards\/([^/]+)\/data$/.exec(path);
+  if (dash && method === 'POST') {
+    const d = saved.get(`dashboard/${decodeURIComponent(dash[1])}`);
+    if (!d) throw err(404, 'not_found', `no dashboard [${dash[1]}]`);
+    return { status: 200, body: dashboardData(d.attributes.panels, body) };
+  }
   if (path === '/api/count' && method === 'POST') return { status: 200, body: { count: search({ ...body, size: 0 }).total } };
   if (path === '/api/saved_objects' && method === 'GET') {
     const type = url.searchParams.get('type');
@@ -249,6 +303,11 @@ async function api(method, url, body, raw) {
       saved.set(`${type}/${id}`, o);
       return { status: 201, body: o };
     }
+    if (method === 'GET') {
+      const o = saved.get(`${type}/${id}`);
+      if (!o) throw err(404, 'not_found', `no ${type} [${id}]`);
+      return { status: 200, body: o };
+    }
     if (method === 'PUT') {
       const o = savedObject(type, id, body.attributes);
       saved.set(`${type}/${id}`, o);
@@ -265,6 +324,12 @@ async function api(method, url, body, raw) {
   }
   throw err(404, 'not_found', `no route ${method} ${path}`);
 }
+
+// The tutorial's data view, visualizations and dashboard, as `sluice ui` makes them on first start.
+dataViews.push({ id: 'python-logs', title: 'python-logs-*', timeField: '@timestamp' });
+defaultView = 'python-logs';
+syncDataViews();
+for (const o of tutorialObjects()) saved.set(`${o.type}/${o.id}`, savedObject(o.type, o.id, o.attributes));
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 

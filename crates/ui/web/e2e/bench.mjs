@@ -28,7 +28,16 @@
 //   document (from POST /api/search, size 1) and the first 50 rows present. After each run the
 //   body the page really sent is compared with the one counted.
 //
-// Both waits poll one combined condition in the page on every animation frame.
+// dashboard_ms: a six-panel dashboard (pie, stacked bars over time, horizontal bars, line, metric,
+//   data table over python-logs; made through the API as `bench-*` saved objects, replaced if they
+//   exist) opened over the last 24 hours as absolute times; each run types a new start time (24, 12
+//   or 6 hours back, in turn) into "Start date" and presses Enter; measured in the page from the
+//   Enter keydown until the dashboard's answer for that range has arrived and all six panels show
+//   it (each chart's canvas made and drawn, the metric and table in the DOM), checked on every
+//   animation frame. dashboard_server_took_ms: the server's own `took` for those answers (all
+//   panels in one _msearch).
+//
+// All waits poll one combined condition in the page on every animation frame.
 
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -310,6 +319,98 @@ async function queries(browser, base, runs) {
   }
 }
 
+// --- the dashboard ---------------------------------------------------------------------------------
+
+const BENCH_VIS = [
+  ['bench-pie', 'Bench: events per user', { type: 'pie', metrics: [{ id: '1', type: 'count' }], buckets: [{ id: '2', role: 'x', type: 'terms', field: 'user.keyword', size: 10 }], params: { donut: true } }],
+  ['bench-levels', 'Bench: levels over time', { type: 'bar', metrics: [{ id: '1', type: 'count' }], buckets: [{ id: '2', role: 'x', type: 'date_histogram', field: TIME_FIELD, interval: 'auto' }, { id: '3', role: 'split', type: 'terms', field: 'level.keyword', size: 5 }], params: { stacked: true } }],
+  ['bench-duration', 'Bench: average duration per action', { type: 'hbar', metrics: [{ id: '1', type: 'avg', field: 'duration' }], buckets: [{ id: '2', role: 'x', type: 'terms', field: 'action.keyword', size: 10 }], params: {} }],
+  ['bench-max', 'Bench: max duration over time', { type: 'line', metrics: [{ id: '1', type: 'max', field: 'duration' }], buckets: [{ id: '2', role: 'x', type: 'date_histogram', field: TIME_FIELD, interval: 'auto' }], params: {} }],
+  ['bench-metric', 'Bench: events and users', { type: 'metric', metrics: [{ id: '1', type: 'count' }, { id: '2', type: 'cardinality', field: 'user.keyword' }], buckets: [], params: {} }],
+  ['bench-table', 'Bench: level by action', { type: 'table', metrics: [{ id: '1', type: 'count' }], buckets: [{ id: '2', role: 'rows', type: 'terms', field: 'level.keyword', size: 5 }, { id: '3', role: 'rows', type: 'terms', field: 'action.keyword', size: 10 }], params: {} }],
+];
+const BENCH_DASHBOARD = 'bench-dashboard';
+
+async function put(base, type, id, attributes) {
+  const exists = await api(base, 'GET', `/api/saved_objects/${type}/${id}`).then(() => true, () => false);
+  if (exists) await api(base, 'PUT', `/api/saved_objects/${type}/${id}`, { attributes });
+  else await api(base, 'POST', `/api/saved_objects/${type}`, { id, attributes });
+}
+
+async function makeDashboard(base) {
+  for (const [id, title, spec] of BENCH_VIS) await put(base, 'visualization', id, { title, spec: { dataView: DATA_VIEW, ...spec } });
+  const panels = BENCH_VIS.map(([id], i) => ({ panelId: `p${i + 1}`, type: 'visualization', ref: id, x: (i % 2) * 24, y: Math.floor(i / 2) * 15, w: 24, h: 15 }));
+  await put(base, 'dashboard', BENCH_DASHBOARD, { title: 'Bench: six panels', panels });
+}
+
+/** The dashboard shows the answer that arrived after the probe's Enter (runs in the page): ms, or false. */
+function dashboardReady({ panels }) {
+  const b = window.__sluiceBench;
+  if (!b || b.t0 === null || !b.sawLoading) return false;
+  const status = document.querySelector('[role="status"][aria-label="Dashboard status"]');
+  if (!status || status.getAttribute('data-loading') !== 'false') return false;
+  const at = Number(status.getAttribute('data-rendered-at'));
+  if (!(at >= b.wall0)) return false;
+  const rendered = document.querySelectorAll('.dash-panel[data-panel-state="rendered"]');
+  if (rendered.length !== panels) return false;
+  for (const p of rendered) {
+    const canvasHost = p.querySelector('.vis-canvas');
+    if (canvasHost) {
+      const canvas = canvasHost.querySelector('canvas');
+      if (canvasHost.getAttribute('data-ready') !== 'true' || !canvas || canvas.width === 0) return false;
+    } else if (!p.querySelector('.vis-metric, table, .vis-empty')) return false;
+  }
+  return performance.now() - b.t0;
+}
+
+async function dashboard(browser, base, runs) {
+  await step('dashboard: make the six visualizations and the dashboard', () => makeDashboard(base));
+  const { context, page, errors } = await newPage(browser);
+  try {
+    const now = Date.now();
+    const iso = (ms) => new Date(ms).toISOString();
+    const took = [];
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === `/api/dashboards/${BENCH_DASHBOARD}/data`) sent.push(r.postDataJSON());
+    });
+    page.on('response', async (r) => {
+      if (r.request().method() !== 'POST' || new URL(r.url()).pathname !== `/api/dashboards/${BENCH_DASHBOARD}/data`) return;
+      const body = await r.json().catch(() => null);
+      if (body && typeof body.took === 'number') took.push(body.took);
+    });
+    const url = `${base}/app/dashboards/view/${BENCH_DASHBOARD}?from=${iso(now - 24 * 3600_000)}&to=${iso(now)}`;
+    await step(`dashboard: open ${url}`, () => page.goto(url, { waitUntil: 'commit', timeout: STEP_TIMEOUT_MS }), page);
+    await page.evaluate(installQueryProbe);
+    await page.evaluate(() => Object.assign(window.__sluiceBench, { t0: performance.now(), wall0: 0, sawLoading: true, armed: true }));
+    await step('dashboard: the first screen', () => page.waitForFunction(dashboardReady, { panels: BENCH_VIS.length }, { polling: 'raf', timeout: STEP_TIMEOUT_MS }), page);
+    const failed = await page.locator('.dash-panel[data-panel-state="error"]').count();
+    if (failed > 0) throw new BenchError(`dashboard: ${failed} panels show an error: ${await page.locator('.dash-panel [role="alert"]').first().textContent()}`);
+    took.length = 0;
+    const start = page.getByRole('textbox', { name: 'Start date' });
+    const results = [];
+    for (let i = 0; i < runs; i++) {
+      const hours = [12, 6, 24][i % 3];
+      const from = iso(now - hours * 3600_000);
+      const what = `dashboard run ${i + 1} (last ${hours} hours)`;
+      await step(`${what}: type the start date`, () => start.fill(from), page);
+      await page.evaluate(() => Object.assign(window.__sluiceBench, { t0: null, wall0: Date.now(), sawLoading: false, armed: true }));
+      const before = sent.length;
+      await step(`${what}: press Enter`, () => start.press('Enter'), page);
+      const handle = await step(`${what}: all six panels`, () => page.waitForFunction(dashboardReady, { panels: BENCH_VIS.length }, { polling: 'raf', timeout: STEP_TIMEOUT_MS }), page);
+      results.push(await handle.jsonValue());
+      const mine = sent.slice(before).at(-1);
+      if (!mine || mine.timeRange.from !== Date.parse(from) || mine.timeRange.to !== now) {
+        throw new BenchError(`${what}: the page asked for ${JSON.stringify(mine?.timeRange)}, expected from ${Date.parse(from)} to ${now}`);
+      }
+      if (errors.length) throw new BenchError(`${what}: page errors: ${errors.join('; ')}`);
+    }
+    return { ms: results, took };
+  } finally {
+    await context.close();
+  }
+}
+
 async function main() {
   const { base, runs, chromiumPath } = env();
   const status = await step(`GET ${base}/api/status`, () => api(base, 'GET', '/api/status'));
@@ -326,16 +427,26 @@ async function main() {
     const firstScreenMs = [];
     for (let run = 1; run <= runs; run++) firstScreenMs.push(round1(await firstScreen(browser, base, run)));
     const queryMs = (await queries(browser, base, runs)).map(round1);
+    const dash = await dashboard(browser, base, runs);
+    const dashboardMs = dash.ms.map(round1);
     const out = {
       first_screen_ms: firstScreenMs,
       query_ms: queryMs,
       first_screen_median_ms: median(firstScreenMs),
       query_median_ms: median(queryMs),
+      dashboard_ms: dashboardMs,
+      dashboard_median_ms: median(dashboardMs),
+      dashboard_server_took_ms: dash.took,
+      dashboard_server_took_median_ms: dash.took.length ? median(dash.took) : null,
       browser: browser.version(),
       first_screen_cache: 'cold (new browser context per run)',
       queries: QUERIES.slice(0, Math.min(runs, QUERIES.length)),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
+    // Also on stderr, which `cargo xtask bench ui` passes through (it prints Discover's figures).
+    process.stderr.write(
+      `bench ui: browser dashboard (six panels, median of ${runs}): ${out.dashboard_median_ms} ms from a new time range to all panels drawn; server took ${out.dashboard_server_took_median_ms} ms (one _msearch)\n`,
+    );
   } finally {
     await browser.close().catch(() => undefined);
   }

@@ -4,10 +4,17 @@ import { DashboardsPage } from './pages/DashboardsPage';
 import { DataViewsPage } from './pages/DataViewsPage';
 import { DiscoverPage } from './pages/discover/DiscoverPage';
 import { SavedObjectsPage } from './pages/SavedObjectsPage';
+import { lazyPage } from './components/lazy';
 import { navigate, onLinkClick, useLocation } from './router';
+
+// Visualize and Dashboard are chunks of their own, loaded on first visit.
+const VisEditorPage = lazyPage(() => import('./pages/visualize/VisEditorPage').then((m) => m.VisEditorPage));
+const VisualizeListPage = lazyPage(() => import('./pages/visualize/VisualizeListPage').then((m) => m.VisualizeListPage));
+const DashboardPage = lazyPage(() => import('./pages/dashboards/DashboardPage').then((m) => m.DashboardPage));
 
 const NAV: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/app/discover', label: 'Discover' },
+  { href: '/app/visualize', label: 'Visualize' },
   { href: '/app/dashboards', label: 'Dashboards' },
   { href: '/app/management/data_views', label: 'Data views' },
   { href: '/app/management/saved_objects', label: 'Saved objects' },
@@ -16,6 +23,7 @@ const NAV: ReadonlyArray<{ href: string; label: string }> = [
 const TITLES: Record<string, string> = {
   '/app/discover': 'Discover',
   '/app/dashboards': 'Dashboards',
+  '/app/visualize': 'Visualize',
   '/app/management/data_views': 'Data views',
   '/app/management/saved_objects': 'Saved objects',
 };
@@ -29,7 +37,7 @@ export function App() {
   }, [path]);
 
   useEffect(() => {
-    document.title = `${TITLES[path] ?? 'Not found'} - Sluice`;
+    document.title = `${TITLES[path] ?? TITLES[section(path)] ?? 'Not found'} - Sluice`;
   }, [path]);
 
   return (
@@ -45,7 +53,7 @@ export function App() {
           <ul>
             {NAV.map((item) => (
               <li key={item.href}>
-                <a href={item.href} onClick={onLinkClick} aria-current={path === item.href ? 'page' : undefined}>
+                <a href={item.href} onClick={onLinkClick} aria-current={path === item.href ? 'page' : section(path) === item.href ? 'true' : undefined}>
                   {item.label}
                 </a>
               </li>
@@ -60,7 +68,16 @@ export function App() {
   );
 }
 
+/** The app a path belongs to (`/app/visualize/edit/x` → `/app/visualize`). */
+function section(path: string): string {
+  return /^\/app\/[^/]+/.exec(path)?.[0] ?? path;
+}
+
 function Route({ path, search }: { path: string; search: string }): ComponentChildren {
+  const edit = /^\/app\/visualize\/edit\/([^/]+)$/.exec(path);
+  if (edit) return <VisEditorPage key={edit[1]} id={decodeURIComponent(edit[1]!)} search={search} />;
+  const view = /^\/app\/dashboards\/view\/([^/]+)$/.exec(path);
+  if (view) return <DashboardPage key={view[1]} id={decodeURIComponent(view[1]!)} search={search} />;
   switch (path) {
     case '/':
     case '/app':
@@ -68,6 +85,12 @@ function Route({ path, search }: { path: string; search: string }): ComponentChi
       return <DiscoverPage search={search} />;
     case '/app/dashboards':
       return <DashboardsPage />;
+    case '/app/dashboards/create':
+      return <DashboardPage key="new" id={null} search={search} />;
+    case '/app/visualize':
+      return <VisualizeListPage />;
+    case '/app/visualize/create':
+      return <VisEditorPage key="new" id={null} search={search} />;
     case '/app/management':
     case '/app/management/data_views':
       return <DataViewsPage />;

@@ -1,6 +1,7 @@
 // Every request the browser makes goes through this module (contract: crates/ui/API.md).
 
 import type { Filter, Language, SortDir } from './lib/state';
+import type { VisSpec } from './lib/vis/spec';
 
 export interface ErrorPosition {
   offset: number;
@@ -246,3 +247,114 @@ export interface ImportResult {
 
 export const importSavedObjects = (ndjson: string) =>
   request<ImportResult>('POST', '/api/saved_objects/_import', undefined, undefined, ndjson);
+
+// --- visualizations and dashboards ----------------------------------------------------------
+
+
+export interface VisAttributes {
+  title: string;
+  description?: string;
+  spec: VisSpec;
+}
+
+/** A range of time as epoch milliseconds (the browser resolves date math). */
+export interface TimeRangeMs {
+  from: number;
+  to: number;
+}
+
+export interface VisDataRequest {
+  spec: VisSpec;
+  timeRange: TimeRangeMs | null;
+  query: { language: Language; query: string };
+  filters: Filter[];
+  /** The browser's IANA time zone (date histograms and the heat map's days use it). */
+  timeZone: string;
+}
+
+export type ColumnKind = 'bucket' | 'metric' | 'field';
+
+export interface VisColumn {
+  /** The bucket's or metric's id (`"3.95"` for a percentile), or a saved search's field. */
+  id: string;
+  name: string;
+  kind: ColumnKind;
+  /** `string`, `number`, `date` (epoch ms), `range`, `filters`, `day_of_week` (1 = Monday),
+   * `hour_of_day`, `any` (top_hit, a search's fields). */
+  format: string;
+  bucketType?: string;
+  metricType?: string;
+  field?: string | null;
+}
+
+/** A cell: a bucket key or a metric value (top_hit and search fields: any JSON value). */
+export type Cell = unknown;
+
+export interface VisTable {
+  columns: VisColumn[];
+  rows: Cell[][];
+  /** `rowFilters[i][j]`: the filter selecting row i's value of bucket column j (click-to-filter). */
+  rowFilters?: Array<Array<Filter | null>>;
+  meta?: { total?: number; took?: number; interval?: string | null; timeZone?: string; type?: string };
+}
+
+export const visData = (body: VisDataRequest, signal?: AbortSignal) => request<VisTable>('POST', '/api/vis/data', body, signal);
+
+export interface PanelGrid {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface DashboardPanel extends PanelGrid {
+  panelId: string;
+  type: 'visualization' | 'search';
+  /** The saved object's id. */
+  ref: string;
+  /** Overrides the saved object's title. */
+  title?: string;
+}
+
+export interface DashboardAttributes {
+  title: string;
+  description?: string;
+  panels: DashboardPanel[];
+  query?: { language: Language; query: string };
+  filters?: Filter[];
+  timeRange?: { from: string; to: string };
+  refreshInterval?: { pause: boolean; value: number };
+}
+
+export interface DashboardDataRequest {
+  timeRange: TimeRangeMs | null;
+  query: { language: Language; query: string };
+  filters: Filter[];
+  timeZone: string;
+}
+
+/** One panel's answer: its table (a visualization's, or a saved search's rows), or its own error. */
+export interface PanelData {
+  panelId: string;
+  type: 'visualization' | 'search';
+  title: string;
+  visType?: string;
+  data: VisTable | null;
+  error: ApiErrorBody | null;
+}
+
+export interface DashboardData {
+  panels: PanelData[];
+  took: number;
+}
+
+/** The saved dashboard's panels' data (one _msearch on the server). */
+export const dashboardData = (id: string, body: DashboardDataRequest, signal?: AbortSignal) =>
+  request<DashboardData>('POST', `/api/dashboards/${encodeURIComponent(id)}/data`, body, signal);
+
+/** The data of panels being edited (not saved yet). */
+export const panelsData = (body: DashboardDataRequest & { panels: DashboardPanel[] }, signal?: AbortSignal) =>
+  request<DashboardData>('POST', '/api/dashboards/data', body, signal);
+
+export const getSavedObject = <A>(type: SavedObjectType, id: string) =>
+  request<SavedObject<A>>('GET', `/api/saved_objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}`);

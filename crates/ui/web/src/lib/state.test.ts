@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, type DiscoverState, filterLabel, filterValue, keepIdentity, stateToUrl, urlToState } from './state';
+import { DEFAULT_STATE, type DiscoverState, type Filter, filterLabel, filterValue, keepIdentity, parseFilterList, sameFilter, stateToUrl, urlToState } from './state';
 
 function roundTrip(state: DiscoverState): void {
   const url = stateToUrl(state);
@@ -25,7 +25,7 @@ describe('stateToUrl / urlToState', () => {
         { field: 'level', value: 'ERROR', negate: false, disabled: false },
         { field: 'duration', value: 1.5, negate: true, disabled: true },
         { field: 'ok', value: false, negate: false, disabled: false },
-        { field: 'extra.user', value: null, negate: false, disabled: false, exists: true },
+        { field: 'extra.user', negate: false, disabled: false, exists: true },
         { field: 'message', value: 'comma, in "value" +%20', negate: false, disabled: false },
       ],
       columns: ['level', 'message', 'extra.duration'],
@@ -66,6 +66,37 @@ describe('filterLabel', () => {
     expect(filterLabel({ field: 'level', value: 'ERROR', negate: false, disabled: false })).toBe('level: ERROR');
     expect(filterLabel({ field: 'level', value: 'ERROR', negate: true, disabled: false })).toBe('NOT level: ERROR');
     expect(filterLabel({ field: 'u', value: null, negate: false, disabled: false, exists: true })).toBe('u: exists');
+    expect(filterLabel({ field: 'user', values: ['user1', 'user2'], negate: true, disabled: false })).toBe('NOT user: user1, user2');
+    expect(filterLabel({ field: 'duration', range: { gte: 0.5, lt: 1 }, negate: false, disabled: false })).toBe('duration: 0.5 to 1');
+    expect(filterLabel({ field: 'duration', range: { gte: 2 }, negate: false, disabled: false })).toBe('duration: 2 to +∞');
+    expect(filterLabel({ field: '', query: { language: 'kuery', query: 'level:ERROR' }, negate: false, disabled: false })).toBe('level:ERROR');
+    expect(filterLabel({ field: '', query: { language: 'kuery', query: 'level:ERROR' }, label: 'errors', negate: true, disabled: false })).toBe('NOT errors');
+  });
+});
+
+describe('the filter kinds of the API', () => {
+  const kinds: Filter[] = [
+    { field: 'level', value: 'ERROR', negate: false, disabled: false },
+    { field: 'user', values: ['user1', 'user2'], negate: true, disabled: false },
+    { field: 'duration', exists: true, negate: true, disabled: false },
+    { field: 'duration', range: { gte: 0.5, lt: 1 }, negate: false, disabled: true },
+    { field: '', query: { language: 'lucene', query: 'level:ERROR' }, negate: false, disabled: false, label: 'errors' },
+  ];
+  it('round-trip through the URL', () => {
+    roundTrip({ ...DEFAULT_STATE, filters: kinds });
+  });
+  it('keep only the members of their kind', () => {
+    expect(parseFilterList([{ field: 'a', value: null, exists: true, range: { gte: 1, junk: 2 } }])).toEqual([
+      { field: 'a', range: { gte: 1 }, negate: false, disabled: false },
+    ]);
+    expect(parseFilterList([{ field: 'a' }, { value: 1 }, 'x', { field: 'a', values: [{}] }, { query: { query: 'x' } }])).toEqual([
+      { field: '', query: { language: 'kuery', query: 'x' }, negate: false, disabled: false },
+    ]);
+  });
+  it('sameFilter ignores negate, disabled and label', () => {
+    expect(sameFilter(kinds[1]!, { ...kinds[1]!, negate: false, label: 'x' })).toBe(true);
+    expect(sameFilter(kinds[0]!, { ...kinds[0]!, value: 'INFO' })).toBe(false);
+    expect(sameFilter(kinds[3]!, { ...kinds[3]!, range: { gte: 0.5, lt: 2 } })).toBe(false);
   });
 });
 

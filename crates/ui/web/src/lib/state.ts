@@ -16,13 +16,27 @@ export const REFRESH_INTERVALS: ReadonlyArray<{ value: RefreshInterval; label: s
 
 export type FilterValue = string | number | boolean | null;
 
-/** A filter pill (the API's filter shape). `exists` filters have a null value. */
+/** A range filter's bounds (numbers, or epoch ms for date fields). */
+export interface RangeBounds {
+  gte?: number;
+  gt?: number;
+  lte?: number;
+  lt?: number;
+}
+
+/** A filter pill (the API's `Filter`, crates/ui/API.md): exactly one of a phrase (`value`), any of
+ * several phrases (`values`), `exists`, a `range`, or a `query`; plus negate/disabled/label. */
 export interface Filter {
   field: string;
-  value: FilterValue;
+  value?: FilterValue;
+  values?: FilterValue[];
+  exists?: boolean;
+  range?: RangeBounds;
+  query?: { language: Language; query: string };
   negate: boolean;
   disabled: boolean;
-  exists?: boolean;
+  /** The pill's text (the server ignores it). */
+  label?: string;
 }
 
 export interface DiscoverState {
@@ -86,45 +100,95 @@ export function urlToState(search: string): DiscoverState {
   };
 }
 
-function normalizeFilter(f: Filter): Filter {
-  const out: Filter = { field: f.field, value: f.value, negate: f.negate, disabled: f.disabled };
-  if (f.exists) out.exists = true;
+/** The filter with only the members its kind uses, in a fixed order (the URL and the wire form). */
+export function normalizeFilter(f: Filter): Filter {
+  const out: Filter = { field: f.field, negate: f.negate, disabled: f.disabled };
+  if (f.query) out.query = { language: f.query.language === 'lucene' ? 'lucene' : 'kuery', query: f.query.query };
+  else if (f.range) out.range = pickRange(f.range);
+  else if (f.exists) out.exists = true;
+  else if (f.values) out.values = f.values.slice();
+  else out.value = f.value ?? null;
+  if (f.label) out.label = f.label;
   return out;
 }
 
-function parseFilters(text: string | null): Filter[] {
-  if (!text) return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return [];
+function pickRange(r: RangeBounds): RangeBounds {
+  const out: RangeBounds = {};
+  for (const k of ['gte', 'gt', 'lte', 'lt'] as const) {
+    const v = r[k];
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
   }
+  return out;
+}
+
+const isPrimitive = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** Filters from untrusted JSON (the URL, a saved object); malformed entries are dropped. */
+export function parseFilterList(raw: unknown): Filter[] {
   if (!Array.isArray(raw)) return [];
   const out: Filter[] = [];
   for (const item of raw) {
     if (typeof item !== 'object' || item === null) continue;
     const o = item as Record<string, unknown>;
-    if (typeof o.field !== 'string' || o.field === '') continue;
-    const v = o.value;
-    const value: FilterValue =
-      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
-    const exists = o.exists === true;
-    if (value === null && !exists) continue;
-    out.push(normalizeFilter({ field: o.field, value, negate: o.negate === true, disabled: o.disabled === true, exists }));
+    const field = typeof o.field === 'string' ? o.field : '';
+    const base = { field, negate: o.negate === true, disabled: o.disabled === true, ...(typeof o.label === 'string' && o.label !== '' ? { label: o.label } : {}) };
+    const q = o.query as Record<string, unknown> | undefined;
+    if (q && typeof q === 'object' && typeof q.query === 'string') {
+      out.push(normalizeFilter({ ...base, query: { language: q.language === 'lucene' ? 'lucene' : 'kuery', query: q.query } }));
+      continue;
+    }
+    if (field === '') continue;
+    if (o.range && typeof o.range === 'object') {
+      const range = pickRange(o.range as RangeBounds);
+      if (Object.keys(range).length > 0) out.push(normalizeFilter({ ...base, range }));
+      continue;
+    }
+    if (o.exists === true) {
+      out.push(normalizeFilter({ ...base, exists: true }));
+      continue;
+    }
+    if (Array.isArray(o.values)) {
+      const values = o.values.filter(isPrimitive);
+      if (values.length > 0) out.push(normalizeFilter({ ...base, values }));
+      continue;
+    }
+    if (isPrimitive(o.value)) out.push(normalizeFilter({ ...base, value: o.value }));
   }
   return out;
 }
 
-/** The text a filter pill shows: `level: ERROR`, `NOT level: ERROR`, `user: exists`. */
+function parseFilters(text: string | null): Filter[] {
+  if (!text) return [];
+  try {
+    return parseFilterList(JSON.parse(text));
+  } catch {
+    return [];
+  }
+}
+
+const fmtBound = (field: string, v: number): string => (/time|date/i.test(field) && v > 1e11 ? new Date(v).toISOString() : String(v));
+
+/** The text a filter pill shows: `level: ERROR`, `NOT level: ERROR`, `user: exists`,
+ * `user: user1, user2`, `duration: 0.5 to 1`, a query's text, or the filter's own label. */
 export function filterLabel(f: Filter): string {
-  const body = f.exists ? `${f.field}: exists` : `${f.field}: ${String(f.value)}`;
+  let body: string;
+  if (f.label) body = f.label;
+  else if (f.query) body = f.query.query;
+  else if (f.exists) body = `${f.field}: exists`;
+  else if (f.values) body = `${f.field}: ${f.values.map(String).join(', ')}`;
+  else if (f.range) {
+    const r = f.range;
+    const lo = r.gte ?? r.gt;
+    const hi = r.lt ?? r.lte;
+    body = `${f.field}: ${lo === undefined ? '-∞' : fmtBound(f.field, lo)} to ${hi === undefined ? '+∞' : fmtBound(f.field, hi)}`;
+  } else body = `${f.field}: ${String(f.value)}`;
   return f.negate ? `NOT ${body}` : body;
 }
 
-/** Same field and value (whatever negate/disabled say). */
+/** Selects the same documents (whatever negate/disabled/label say). */
 export function sameFilter(a: Filter, b: Filter): boolean {
-  return a.field === b.field && a.value === b.value && Boolean(a.exists) === Boolean(b.exists);
+  const key = (f: Filter): string => JSON.stringify({ ...normalizeFilter(f), negate: false, disabled: false, label: undefined });
+  return key(a) === key(b);
 }
 
 /** A typed value for a field: numbers and booleans as such, everything else as text. */

@@ -25,7 +25,7 @@ export function FilterBar({ filters, fields, onChange }: FilterBarProps) {
             const label = filterLabel({ ...f, negate: false });
             return (
               <li
-                key={`${f.field}:${String(f.value)}:${i}`}
+                key={`${filterLabel(f)}:${i}`}
                 class={`filter-pill${f.negate ? ' filter-negated' : ''}${f.disabled ? ' filter-disabled' : ''}`}
               >
                 <span class="filter-text">
@@ -89,7 +89,7 @@ function AddFilterForm({ fields, onAdd, onCancel }: { fields: Field[]; onAdd: (f
     onAdd(
       needsValue
         ? { field, value: filterValue(fields.find((f) => f.name === field), value), negate, disabled: false }
-        : { field, value: null, exists: true, negate, disabled: false },
+        : { field, exists: true, negate, disabled: false },
     );
   };
   return (

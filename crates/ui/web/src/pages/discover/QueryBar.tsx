@@ -6,7 +6,10 @@ import { TimeRange } from './TimeRange';
 
 export interface QueryBarProps {
   state: DiscoverState;
-  dataViews: DataView[];
+  /** The data view picker's choices (Discover); none: no picker (Visualize, Dashboard). */
+  dataViews?: DataView[] | undefined;
+  /** The search form's accessible name (default "Discover query"). */
+  label?: string;
   /** The data view has a time field (otherwise no time range is shown). */
   timeBased: boolean;
   onChange: (patch: Partial<DiscoverState>) => void;
@@ -19,7 +22,7 @@ function validDate(text: string, roundUp: boolean): boolean {
 }
 
 /** Data view picker, query (KQL or Lucene), time range and refresh interval; Enter or Update applies. */
-export function QueryBar({ state, dataViews, timeBased, onChange, onRefresh }: QueryBarProps) {
+export function QueryBar({ state, dataViews, label = 'Discover query', timeBased, onChange, onRefresh }: QueryBarProps) {
   const [query, setQuery] = useState(state.query);
   const [from, setFrom] = useState(state.from);
   const [to, setTo] = useState(state.to);
@@ -43,8 +46,9 @@ export function QueryBar({ state, dataViews, timeBased, onChange, onRefresh }: Q
   };
 
   return (
-    <form role="search" aria-label="Discover query" class="query-bar" onSubmit={submit}>
+    <form role="search" aria-label={label} class="query-bar" onSubmit={submit}>
       <div class="query-row">
+        {dataViews && (
         <select
           aria-label="Data view"
           class="data-view-picker"
@@ -57,6 +61,7 @@ export function QueryBar({ state, dataViews, timeBased, onChange, onRefresh }: Q
             </option>
           ))}
         </select>
+        )}
         <input
           type="search"
           class="query-input"
