@@ -316,6 +316,9 @@ pub struct Shard {
     routing: crate::engine::routing::Routing,
 }
 
+/// The writes of one request routed to one shard, with their positions in the request.
+type Batch = Mutex<Vec<(usize, Prepared)>>;
+
 /// One primary shard: a tantivy index, its translog and its live version map.
 struct Part {
     /// Shard number.
@@ -677,7 +680,7 @@ impl Shard {
         for (i, item) in items.into_iter().enumerate() {
             per[self.routing.shard(&item.id)].push((i, item));
         }
-        let jobs: Vec<(&Part, Mutex<Vec<(usize, Prepared)>>)> = self
+        let jobs: Vec<(&Part, Batch)> = self
             .parts
             .iter()
             .zip(per)

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::TestServer;
 use crate::client::{json, ndjson};
 
-fn ok(r: crate::client::Resp) -> Value {
+fn ok(r: &crate::client::Resp) -> Value {
     assert!(r.status < 300, "{} {}", r.status, r.text());
     r.json()
 }
@@ -15,7 +15,7 @@ fn ok(r: crate::client::Resp) -> Value {
 fn analyze_endpoints_answer_as_elasticsearch() {
     let t = TestServer::start();
     let a = t.addr();
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/_analyze",
@@ -43,20 +43,20 @@ fn analyze_endpoints_answer_as_elasticsearch() {
     let r = json(a, "GET", "/missing/_analyze", Some(&json!({"text": "x"})));
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["error"]["type"], "index_not_found_exception");
-    ok(json(
+    ok(&json(
         a,
         "PUT",
         "/an",
         Some(&json!({"mappings": {"properties": {"k": {"type": "keyword"}}}})),
     ));
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/an/_analyze",
         Some(&json!({"field": "k", "text": "Keep Me"})),
     ));
     assert_eq!(v["tokens"][0]["token"], "Keep Me");
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/an/_analyze",
@@ -82,7 +82,7 @@ fn term_query_finds_logstash_failure_tags() {
         json!({"match": {"tags": "_jsonparsefailure"}}),
         json!({"query_string": {"query": "tags:_jsonparsefailure"}}),
     ] {
-        let v = ok(json(
+        let v = ok(&json(
             a,
             "POST",
             "/logstash-x/_search",
@@ -93,8 +93,8 @@ fn term_query_finds_logstash_failure_tags() {
     }
 }
 
-fn hits(a: std::net::SocketAddr, path: &str, body: Option<Value>) -> u64 {
-    let v = ok(json(a, "POST", path, body.as_ref()));
+fn hits(a: std::net::SocketAddr, path: &str, body: Option<&Value>) -> u64 {
+    let v = ok(&json(a, "POST", path, body));
     v["hits"]["total"]["value"].as_u64().expect("total")
 }
 
@@ -102,7 +102,7 @@ fn hits(a: std::net::SocketAddr, path: &str, body: Option<Value>) -> u64 {
 fn query_string_normalizes_wildcards_as_elasticsearch() {
     let t = TestServer::start();
     let a = t.addr();
-    ok(json(
+    ok(&json(
         a,
         "PUT",
         "/wc",
@@ -110,7 +110,7 @@ fn query_string_normalizes_wildcards_as_elasticsearch() {
             "message": {"type": "text"}, "code": {"type": "keyword"}
         }}})),
     ));
-    ok(json(
+    ok(&json(
         a,
         "PUT",
         "/wc/_doc/1?refresh=true",
@@ -145,7 +145,7 @@ fn query_string_normalizes_wildcards_as_elasticsearch() {
     ];
     for (q, want) in dsl {
         assert_eq!(
-            hits(a, "/wc/_search", Some(json!({"query": q}))),
+            hits(a, "/wc/_search", Some(&json!({"query": q}))),
             want,
             "{q}"
         );
@@ -156,7 +156,7 @@ fn query_string_normalizes_wildcards_as_elasticsearch() {
 fn iana_time_zones_and_aggregation_meta() {
     let t = TestServer::start();
     let a = t.addr();
-    ok(json(
+    ok(&json(
         a,
         "PUT",
         "/tz",
@@ -171,7 +171,7 @@ fn iana_time_zones_and_aggregation_meta() {
         ));
     }
     assert_eq!(ndjson(a, "/_bulk?refresh=true", &body).status, 200);
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/tz/_search",
@@ -202,7 +202,7 @@ fn iana_time_zones_and_aggregation_meta() {
             ("2024-04-01T00:00:00.000+02:00", 2),
         ]
     );
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/tz/_count",
@@ -211,7 +211,7 @@ fn iana_time_zones_and_aggregation_meta() {
         }}}})),
     ));
     assert_eq!(v["count"], 23);
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/tz/_count",
@@ -221,7 +221,7 @@ fn iana_time_zones_and_aggregation_meta() {
     ));
     assert_eq!(v["count"], 23);
     // range bounds given as dates (they were open bounds before), sizes given as strings
-    let v = ok(json(
+    let v = ok(&json(
         a,
         "POST",
         "/tz/_search",
@@ -257,10 +257,10 @@ fn iana_time_zones_and_aggregation_meta() {
 #[test]
 fn license_and_xpack_answer_honestly() {
     let t = TestServer::start();
-    let v = ok(crate::client::get(t.addr(), "/_license"));
+    let v = ok(&crate::client::get(t.addr(), "/_license"));
     assert_eq!(v["license"]["type"], "basic");
     assert_eq!(v["license"]["status"], "active");
-    let v = ok(crate::client::get(t.addr(), "/_xpack"));
+    let v = ok(&crate::client::get(t.addr(), "/_xpack"));
     assert_eq!(v["license"]["mode"], "basic");
     assert_eq!(v["features"]["security"]["enabled"], false);
     assert_eq!(v["features"]["ilm"]["available"], false);
