@@ -52,13 +52,49 @@ fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// True when the bundle is missing or a source is newer than it.
+fn stale() -> bool {
+    let web = web();
+    let Some(built) = modified(&web.join("dist/index.html")) else {
+        return true;
+    };
+    let mut newest = None;
+    for f in [
+        "index.html",
+        "package-lock.json",
+        "package.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
+        newest = newest.max(modified(&web.join(f)));
+    }
+    newest = newest.max(newest_under(&web.join("src")));
+    newest.is_some_and(|n| n > built)
+}
+
+/// The latest modification time of the files under `dir`.
+fn newest_under(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        let t = if p.is_dir() {
+            newest_under(&p)
+        } else {
+            modified(&p)
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
 fn modified(p: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
-/// Builds the bundle; with `force` false, only when `dist/index.html` is missing.
+/// Builds the bundle; with `force` false, only when `dist/index.html` is missing or older than
+/// a source of it (`src/`, `index.html`, `package-lock.json`, the Vite and TypeScript configs).
 pub fn build(force: bool) -> anyhow::Result<()> {
-    if !force && web().join("dist/index.html").is_file() {
+    if !force && !stale() {
         return Ok(());
     }
     if Command::new("npm").arg("--version").output().is_err() {

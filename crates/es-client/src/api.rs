@@ -31,7 +31,7 @@ pub(crate) fn status_error(req: &Request, resp: &Response) -> Error {
         Ok(v) => match v.get("error") {
             Some(Value::Object(e)) => (
                 e.get("type").and_then(Value::as_str).map(str::to_owned),
-                e.get("reason").and_then(Value::as_str).map(str::to_owned),
+                with_cause(e),
             ),
             Some(Value::String(s)) => (None, Some(s.clone())),
             _ => (None, None),
@@ -53,6 +53,32 @@ pub(crate) fn status_error(req: &Request, resp: &Response) -> Error {
         error_type,
         reason,
         body,
+    }
+}
+
+/// ES `error.reason`, followed by the first shard failure's or root cause's type and reason when
+/// the top-level reason says nothing of it (`search_phase_execution_exception` comes with `all
+/// shards failed` or an empty reason, the cause being in `failed_shards` or `root_cause`).
+fn with_cause(e: &serde_json::Map<String, Value>) -> Option<String> {
+    let reason = e.get("reason").and_then(Value::as_str).unwrap_or("");
+    let says_nothing = reason.is_empty() || reason == "all shards failed";
+    let cause = e
+        .get("failed_shards")
+        .and_then(|f| f.get(0))
+        .and_then(|f| f.get("reason"))
+        .or_else(|| e.get("root_cause").and_then(|r| r.get(0)))
+        .or_else(|| e.get("caused_by"))
+        .filter(|c| says_nothing && c.get("reason").and_then(Value::as_str) != Some(reason));
+    let cause = cause.map(|c| {
+        let t = c.get("type").and_then(Value::as_str).unwrap_or("error");
+        let r = c.get("reason").and_then(Value::as_str).unwrap_or("");
+        format!("{t}: {r}")
+    });
+    match (reason.is_empty(), cause) {
+        (true, None) => e.get("reason").and_then(Value::as_str).map(str::to_owned),
+        (true, Some(c)) => Some(c),
+        (false, None) => Some(reason.to_owned()),
+        (false, Some(c)) => Some(format!("{reason}: {c}")),
     }
 }
 

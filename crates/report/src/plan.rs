@@ -36,6 +36,21 @@ impl Plan {
         }
     }
 
+    /// [`Self::query`] limited to the bounds the first request saw, so that events made
+    /// searchable between the two requests (a refresh) cannot fall outside the histogram's
+    /// `extended_bounds` and multiply its buckets.
+    fn query_within(&self, min_ms: i64, max_ms: i64) -> Value {
+        let within = json!({"range": {self.fields.time.as_str():
+            {"gte": min_ms, "lte": max_ms, "format": "epoch_millis"}}});
+        match &self.since {
+            Some(gte) => json!({"bool": {"filter": [
+                {"range": {self.fields.time.as_str(): {"gte": gte, "lte": "now"}}},
+                within
+            ]}}),
+            None => json!({"bool": {"filter": [within]}}),
+        }
+    }
+
     /// The first request: the time range covered (`min`/`max` of the time field) and the count.
     #[must_use]
     pub fn bounds_body(&self) -> Value {
@@ -51,8 +66,8 @@ impl Plan {
         })
     }
 
-    /// The second request: the three charts, with the histogram interval chosen for the
-    /// range `[min_ms, max_ms]`.
+    /// The second request: the three charts over the events in `[min_ms, max_ms]` (what the
+    /// first request saw), with the histogram interval chosen for that range.
     #[must_use]
     pub fn report_body(&self, min_ms: i64, max_ms: i64) -> Value {
         let f = &self.fields;
@@ -60,7 +75,7 @@ impl Plan {
         json!({
             "size": 0,
             "track_total_hits": true,
-            "query": self.query(),
+            "query": self.query_within(min_ms, max_ms),
             "aggs": {
                 "actions_per_user": {"terms": {"field": f.user, "size": TERMS_SIZE}},
                 "levels_over_time": {

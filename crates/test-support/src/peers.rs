@@ -191,6 +191,7 @@ impl Node {
         if detached {
             cmd.process_group(0);
         }
+        close_inherited_fds(&mut cmd);
         cmd.spawn()
             .with_context(|| format!("starting {}: {:?}", self.name, self.argv))
     }
@@ -843,5 +844,31 @@ fn dechunk(mut rest: &str) -> anyhow::Result<String> {
         let data = after.get(..size).context("truncated chunk")?;
         out.push_str(data);
         rest = after.get(size + 2..).context("truncated chunk")?;
+    }
+}
+
+/// Marks every descriptor above stderr close-on-exec in the child, so a node does not keep
+/// what its starter inherited: a `flock` on the build lock held by `flock … cargo test`, pipes
+/// of the test harness. A long-lived node that kept them would hold the lock (or the pipe) for
+/// as long as it runs.
+#[allow(unsafe_code)]
+fn close_inherited_fds(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: the closure runs in the forked child before exec and makes one system call,
+    // close_range(2), which is async-signal-safe and touches no memory of the parent. With
+    // CLOSE_RANGE_CLOEXEC the descriptors stay open until exec, so the pipe the standard
+    // library uses to report an exec failure keeps working.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::close_range(
+                3,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }

@@ -81,6 +81,9 @@ fn index_send_search_report_and_ui_against_elasticsearch() {
         &cluster,
         &["send", "--count", "500", "--bulk", "--index", "cli-bulk"],
     );
+    // A refresh per shard copy: without it a primary and its replica become searchable at
+    // different moments, and two searches of one index can count differently.
+    es(&cluster, "POST", "/cli-logs,cli-bulk/_refresh", None);
     let list = ok(&cluster, &["index", "list"]);
     assert!(
         list.contains("cli-logs") && list.contains("cli-bulk"),

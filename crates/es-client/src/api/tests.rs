@@ -139,6 +139,19 @@ fn status_errors_carry_es_error() {
     assert!(e.is_conflict());
     assert!(check(429, "{}", None, None).is_retryable());
     assert!(check(503, "not json", None, None).is_retryable());
+    // A shard failure: the cause is named, not an empty reason.
+    check(
+        400,
+        r#"{"error":{"root_cause":[{"type":"illegal_argument_exception","reason":"Text fields are not optimised"}],"type":"search_phase_execution_exception","reason":"all shards failed","phase":"query","failed_shards":[{"shard":0,"index":"x","reason":{"type":"illegal_argument_exception","reason":"Text fields are not optimised"}}]},"status":400}"#,
+        Some("search_phase_execution_exception"),
+        Some("all shards failed: illegal_argument_exception: Text fields are not optimised"),
+    );
+    check(
+        400,
+        r#"{"error":{"root_cause":[],"type":"search_phase_execution_exception","reason":"","caused_by":{"type":"too_many_buckets_exception","reason":"Trying to create too many buckets"}},"status":400}"#,
+        Some("search_phase_execution_exception"),
+        Some("too_many_buckets_exception: Trying to create too many buckets"),
+    );
     check(
         400,
         r#"{"error":"old style message","status":400}"#,

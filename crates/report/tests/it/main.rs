@@ -134,6 +134,11 @@ fn plans_aggregations_not_downloads() {
         "now-1h"
     );
     assert_eq!(
+        body["query"]["bool"]["filter"][1]["range"]["timestamp"],
+        json!({"gte": 0, "lte": 3_600_000, "format": "epoch_millis"}),
+        "the charts cover what the bounds request saw"
+    );
+    assert_eq!(
         body["aggs"]["levels_over_time"]["date_histogram"]["fixed_interval"],
         "1m"
     );
