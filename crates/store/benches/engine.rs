@@ -35,12 +35,7 @@ fn open(dir: &std::path::Path) -> Arc<Store> {
 fn bulk(store: &Store, sources: &[Bytes]) {
     let ops = sources
         .iter()
-        .map(|s| WriteOp {
-            kind: OpType::Index,
-            index: "python-logs".into(),
-            id: None,
-            source: Some(s.clone()),
-        })
+        .map(|s| WriteOp::new(OpType::Index, "python-logs".into(), None, Some(s.clone())))
         .collect();
     let r = store
         .bulk(ops, Refresh::False)

@@ -51,12 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for batch in batches {
         let ops = batch
             .into_iter()
-            .map(|s| WriteOp {
-                kind: OpType::Index,
-                index: "python-logs".into(),
-                id: None,
-                source: Some(s),
-            })
+            .map(|s| WriteOp::new(OpType::Index, "python-logs".into(), None, Some(s)))
             .collect();
         let r = store.bulk(ops, Refresh::False)?;
         assert!(!r.errors, "bulk errors");

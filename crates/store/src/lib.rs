@@ -32,9 +32,9 @@ pub mod mapping;
 pub mod query;
 pub mod search;
 
-pub use engine::shard::{DocResult, OpType, WriteResult};
+pub use engine::shard::{Cond, DocResult, OpType, WriteResult};
 pub use engine::store::{
-    BulkItem, BulkResponse, CatIndex, Refresh, Resolve, Store, StoreConfig, WriteOp,
+    BulkItem, BulkResponse, CatIndex, Refresh, Resolve, Store, StoreConfig, Updated, WriteOp,
 };
 pub use error::{Error, Result};
 pub use search::SearchParams;

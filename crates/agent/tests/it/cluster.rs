@@ -262,14 +262,16 @@ fn a_node_killed_mid_stream_loses_no_event() {
         count - distinct,
         &dups[..dups.len().min(10)]
     );
-    let stats = wait_for("the agent's stats", DEADLINE, || {
-        super::get(api, "/_node/stats/pipelines")
-    })
-    .unwrap();
-    assert_eq!(
-        stats["pipelines"]["main"]["events"]["out"],
-        json!(total),
-        "every event left the pipeline once: {stats}"
+    // The counter moves when a bulk response is read, which can come after Elasticsearch made
+    // the documents searchable (a batch retried on the surviving node): wait for it.
+    let mut last = Value::Null;
+    let counted = wait_for("every event counted out", DEADLINE, || {
+        last = super::get(api, "/_node/stats/pipelines")?;
+        (last["pipelines"]["main"]["events"]["out"] == json!(total)).then_some(())
+    });
+    assert!(
+        counted.is_ok(),
+        "every event left the pipeline once: {last}"
     );
     cluster.restart_node(1).expect("node-1 rejoins");
     drop(restart);

@@ -6,5 +6,6 @@ pub mod routing;
 pub mod settings;
 pub mod shard;
 pub mod store;
+pub mod update;
 pub mod util;
 pub mod wal;

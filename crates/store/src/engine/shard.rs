@@ -216,6 +216,8 @@ pub enum DocResult {
     Deleted,
     /// Delete of a missing document.
     NotFound,
+    /// An update that changed nothing (`detect_noop`): nothing was written.
+    Noop,
 }
 
 impl DocResult {
@@ -226,6 +228,7 @@ impl DocResult {
             DocResult::Updated => "updated",
             DocResult::Deleted => "deleted",
             DocResult::NotFound => "not_found",
+            DocResult::Noop => "noop",
         }
     }
 }
@@ -259,12 +262,18 @@ impl WriteResult {
 
     /// ES body of a single-document write (also the bulk item body, with `status` added there).
     pub fn to_json(&self) -> Value {
+        // a noop wrote nothing: no shard took part
+        let shards = if self.result == DocResult::Noop {
+            json!({"total": 0, "successful": 0, "failed": 0})
+        } else {
+            json!({"total": 2, "successful": 1, "failed": 0})
+        };
         json!({
             "_index": self.index,
             "_id": self.id,
             "_version": self.version,
             "result": self.result.as_str(),
-            "_shards": {"total": 2, "successful": 1, "failed": 0},
+            "_shards": shards,
             "_seq_no": self.seq_no,
             "_primary_term": self.primary_term,
         })
@@ -280,6 +289,9 @@ pub enum OpType {
     Create,
     /// Delete.
     Delete,
+    /// A partial update (`_update`, bulk `update`): read, merged and written as `index` (or
+    /// `create` for an upsert) by [`crate::Store`]; never reaches a shard as such.
+    Update,
 }
 
 impl OpType {
@@ -289,7 +301,137 @@ impl OpType {
             OpType::Index => "index",
             OpType::Create => "create",
             OpType::Delete => "delete",
+            OpType::Update => "update",
         }
+    }
+}
+
+/// A write's precondition (optimistic concurrency control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cond {
+    /// None: the write applies whatever the document's state.
+    #[default]
+    None,
+    /// `if_seq_no` + `if_primary_term`: the document must exist with exactly these.
+    SeqNo {
+        /// The expected `_seq_no`.
+        seq_no: u64,
+        /// The expected `_primary_term` (always 1 here).
+        primary_term: u64,
+    },
+    /// `version` with `version_type=external` (`gte`: `external_gte`): the given version
+    /// becomes the document's, and must be above (at least, for `gte`) the current one.
+    External {
+        /// The version the client keeps.
+        version: u64,
+        /// `external_gte`.
+        gte: bool,
+    },
+}
+
+impl Cond {
+    /// The precondition of a write from its request parameters (`if_seq_no`,
+    /// `if_primary_term`, `version`, `version_type`), checked as Elasticsearch validates an
+    /// index/delete request: the problems are `action_request_validation_exception` lines.
+    ///
+    /// # Errors
+    /// The validation problems, or the reason a value is not a number.
+    pub fn from_params(
+        op: OpType,
+        has_id: bool,
+        if_seq_no: Option<&str>,
+        if_primary_term: Option<&str>,
+        version: Option<&str>,
+        version_type: Option<&str>,
+    ) -> Result<Cond> {
+        let num = |name: &str, v: Option<&str>| -> Result<Option<i64>> {
+            v.map(|t| {
+                t.parse::<i64>().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "Failed to parse value [{t}] for parameter [{name}]"
+                    ))
+                })
+            })
+            .transpose()
+        };
+        let seq = num("if_seq_no", if_seq_no)?;
+        let term = num("if_primary_term", if_primary_term)?;
+        let version = num("version", version)?;
+        let external = match version_type {
+            None | Some("internal") => None,
+            Some("external") => Some(false),
+            Some("external_gte") => Some(true),
+            Some(other) => {
+                return Err(Error::illegal_argument(format!(
+                    "No version type match [{other}]"
+                )));
+            }
+        };
+        let mut problems = Vec::new();
+        if op == OpType::Create && (external.is_some() || version.is_some() || seq.is_some()) {
+            problems.push(if external.is_some() {
+                "create operations only support internal versioning. use index instead"
+            } else if version.is_some() {
+                "create operations do not support explicit versions. use index instead"
+            } else {
+                "create operations do not support compare and set. use index instead"
+            });
+        }
+        if !has_id && (external.is_some() || version.is_some()) {
+            problems.push("an id must be provided if version type or value are set");
+        }
+        if seq.is_some() && (external.is_some() || version.is_some()) {
+            problems.push("compare and write operations can not use versioning");
+        }
+        let term_problem;
+        match (seq, term) {
+            (Some(_), None) => problems.push("ifSeqNo is set, but primary term is [0]"),
+            (None, Some(t)) => {
+                term_problem = format!("ifSeqNo is unassigned, but primary term is [{t}]");
+                problems.push(&term_problem);
+            }
+            _ => {}
+        }
+        let bad_version;
+        if external.is_some() && has_id {
+            // ES's default version (MATCH_ANY) is -3: not a valid external version
+            let v = version.unwrap_or(-3);
+            if v < 0 {
+                bad_version = format!(
+                    "illegal version value [{v}] for version type [{}]",
+                    version_type.unwrap_or("").to_ascii_uppercase()
+                );
+                problems.push(&bad_version);
+            }
+        }
+        if version.is_some() && external.is_none() && op != OpType::Create {
+            problems.push(
+                "internal versioning can not be used for optimistic concurrency control. \
+                 Please use `if_seq_no` and `if_primary_term` instead",
+            );
+        }
+        if !problems.is_empty() {
+            let mut reason = String::from("Validation Failed: ");
+            for (i, p) in problems.iter().enumerate() {
+                reason.push_str(&format!("{}: {p};", i + 1));
+            }
+            return Err(Error::es(
+                400,
+                "action_request_validation_exception",
+                reason,
+            ));
+        }
+        Ok(match (seq, term, external, version) {
+            (Some(seq_no), Some(primary_term), _, _) => Cond::SeqNo {
+                seq_no: u64::try_from(seq_no).unwrap_or(u64::MAX),
+                primary_term: u64::try_from(primary_term).unwrap_or(0),
+            },
+            (_, _, Some(gte), Some(version)) => Cond::External {
+                version: u64::try_from(version).unwrap_or(0),
+                gte,
+            },
+            _ => Cond::None,
+        })
     }
 }
 
@@ -300,6 +442,7 @@ pub(crate) struct Prepared {
     pub auto_id: bool,
     pub source: Bytes,
     pub doc: Option<IndexedDoc>,
+    pub cond: Cond,
 }
 
 /// One ES index: metadata shared by its shards, and the shards.
@@ -614,6 +757,7 @@ impl Shard {
                 auto_id,
                 source,
                 doc: None,
+                cond: Cond::None,
             }));
         }
         let idoc = {
@@ -654,6 +798,7 @@ impl Shard {
             auto_id,
             source,
             doc: Some(idoc),
+            cond: Cond::None,
         }))
     }
 
@@ -982,26 +1127,81 @@ impl Part {
             auto_id,
             source,
             doc,
+            cond,
         } = item;
         let prev = if auto_id {
             None
         } else {
             self.current(index, live, &id)?
         };
-        let seq_no = self.next_seq.fetch_add(1, Ordering::SeqCst);
-        let (version, result) = match (op, prev) {
-            (OpType::Create, Some((v, _))) => {
-                return Err(Error::es(
-                    409,
-                    "version_conflict_engine_exception",
-                    format!(
-                        "[{id}]: version conflict, document already exists (current version [{v}])"
-                    ),
-                )
+        let conflict = |reason: String| {
+            Error::es(409, "version_conflict_engine_exception", reason)
                 .with("index_uuid", index.uuid.clone())
                 .with("shard", self.num.to_string())
-                .with("index", index.name.clone()));
+                .with("index", index.name.clone())
+        };
+        match (cond, prev) {
+            (Cond::None, _) => {}
+            (
+                Cond::SeqNo {
+                    seq_no,
+                    primary_term,
+                },
+                Some((_, s)),
+            ) if s == seq_no && primary_term == 1 => {}
+            (
+                Cond::SeqNo {
+                    seq_no,
+                    primary_term,
+                },
+                Some((_, s)),
+            ) => {
+                return Err(conflict(format!(
+                    "[{id}]: version conflict, required seqNo [{seq_no}], primary term \
+                     [{primary_term}]. current document has seqNo [{s}] and primary term [1]"
+                )));
             }
+            (
+                Cond::SeqNo {
+                    seq_no,
+                    primary_term,
+                },
+                None,
+            ) => {
+                return Err(conflict(format!(
+                    "[{id}]: version conflict, required seqNo [{seq_no}], primary term \
+                     [{primary_term}] but no document was found"
+                )));
+            }
+            (Cond::External { version, gte }, Some((v, _)))
+                if v > version || (v == version && !gte) =>
+            {
+                let higher = if gte {
+                    "higher than"
+                } else {
+                    "higher or equal to"
+                };
+                return Err(conflict(format!(
+                    "[{id}]: version conflict, current version [{v}] is {higher} the one \
+                     provided [{version}]"
+                )));
+            }
+            (Cond::External { .. }, _) => {}
+        }
+        if let (OpType::Create, Some((v, _))) = (op, prev) {
+            return Err(conflict(format!(
+                "[{id}]: version conflict, document already exists (current version [{v}])"
+            )));
+        }
+        if op == OpType::Update {
+            return Err(Error::es(
+                500,
+                "exception",
+                "an update reached a shard unresolved",
+            ));
+        }
+        let seq_no = self.next_seq.fetch_add(1, Ordering::SeqCst);
+        let (version, result) = match (op, prev) {
             (OpType::Delete, None) => {
                 // ES still assigns a seq_no and a version for a not_found delete
                 let version = live.get(&id).map_or(1, |e| e.version + 1);
@@ -1013,6 +1213,11 @@ impl Part {
                 let version = live.get(&id).map_or(1, |e| e.version + 1);
                 (version, DocResult::Created)
             }
+        };
+        // an external version replaces the internal count
+        let version = match cond {
+            Cond::External { version, .. } => version,
+            _ => version,
         };
         match op {
             OpType::Delete => {
@@ -1034,7 +1239,8 @@ impl Part {
                 );
                 self.live_bytes.fetch_add(id.len() + 64, Ordering::Relaxed);
             }
-            OpType::Index | OpType::Create => {
+            // (an update was refused above)
+            OpType::Index | OpType::Create | OpType::Update => {
                 let Some(idoc) = doc else {
                     return Err(Error::es(
                         500,

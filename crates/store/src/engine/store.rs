@@ -13,7 +13,10 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use serde_json::{Value, json};
 
 use crate::engine::settings::parse_settings;
-use crate::engine::shard::{IndexMeta, OpType, Prepared, Shard, ShardOptions, WriteResult};
+use crate::engine::shard::{
+    Cond, DocResult, IndexMeta, OpType, Prepared, Shard, ShardOptions, WriteResult, validate_id,
+};
+use crate::engine::update::{self, UpdateSpec};
 use crate::engine::util::wildcard_match;
 use crate::error::{Error, Result};
 use crate::mapping::Mapping;
@@ -144,8 +147,38 @@ pub struct WriteOp {
     pub index: String,
     /// `_id`; `None` = generated (index/create only).
     pub id: Option<String>,
-    /// Source bytes (index/create).
+    /// Source bytes (index/create), or the update body (update).
     pub source: Option<Bytes>,
+    /// `if_seq_no`/`if_primary_term` or an external version.
+    pub cond: Cond,
+    /// `retry_on_conflict` (update).
+    pub retry_on_conflict: u32,
+}
+
+impl WriteOp {
+    /// An operation without precondition.
+    #[must_use]
+    pub fn new(kind: OpType, index: String, id: Option<String>, source: Option<Bytes>) -> Self {
+        WriteOp {
+            kind,
+            index,
+            id,
+            source,
+            cond: Cond::None,
+            retry_on_conflict: 0,
+        }
+    }
+}
+
+/// The outcome of an update: the write (or noop) and the document as it is now.
+#[derive(Debug)]
+pub struct Updated {
+    /// The write's result (`updated`, `created` or `noop`).
+    pub result: WriteResult,
+    /// The source after the update.
+    pub source: Value,
+    /// The body asked for the source back (`"_source": true`).
+    pub return_source: bool,
 }
 
 /// One bulk item's outcome.
@@ -820,9 +853,29 @@ impl Store {
         source: &[u8],
         refresh: Refresh,
     ) -> Result<WriteResult> {
+        self.index_doc_if(index, id, op, source, refresh, Cond::None)
+    }
+
+    /// [`Store::index_doc`] with a precondition (`if_seq_no`, external version).
+    pub fn index_doc_if(
+        &self,
+        index: &str,
+        id: Option<&str>,
+        op: OpType,
+        source: &[u8],
+        refresh: Refresh,
+        cond: Cond,
+    ) -> Result<WriteResult> {
+        if op == OpType::Update || op == OpType::Delete {
+            return Err(Error::illegal_argument(format!(
+                "[{}] is not a document index operation",
+                op.as_str()
+            )));
+        }
         let _guard = self.admit(source.len())?;
         let shard = self.shard_for_write(index)?;
-        let prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
+        let mut prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
+        prepared.cond = cond;
         let r = shard
             .write(vec![prepared])
             .pop()
@@ -833,14 +886,179 @@ impl Store {
 
     /// `DELETE /{index}/_doc/{id}` (result `not_found` with status 404 when absent).
     pub fn delete_doc(&self, index: &str, id: &str, refresh: Refresh) -> Result<WriteResult> {
+        self.delete_doc_if(index, id, refresh, Cond::None)
+    }
+
+    /// [`Store::delete_doc`] with a precondition.
+    pub fn delete_doc_if(
+        &self,
+        index: &str,
+        id: &str,
+        refresh: Refresh,
+        cond: Cond,
+    ) -> Result<WriteResult> {
         let shard = self.shard(index)?;
-        let prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
+        let mut prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
+        prepared.cond = cond;
         let r = shard
             .write(vec![prepared])
             .pop()
             .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
         self.after_write(&[shard], refresh)?;
         Ok(r)
+    }
+
+    /// `POST /{index}/_update/{id}`: merges a partial document into the stored one (or
+    /// creates it from `upsert`/`doc_as_upsert`), retrying `retry_on_conflict` times when a
+    /// concurrent write got in between the read and the write. The index is created if missing.
+    pub fn update_doc(
+        &self,
+        index: &str,
+        id: &str,
+        body: &[u8],
+        retry_on_conflict: u32,
+        refresh: Refresh,
+    ) -> Result<Updated> {
+        self.update_doc_if(index, id, body, retry_on_conflict, refresh, Cond::None)
+    }
+
+    /// [`Store::update_doc`] that applies only to the document's `if_seq_no` state.
+    pub fn update_doc_if(
+        &self,
+        index: &str,
+        id: &str,
+        body: &[u8],
+        retry_on_conflict: u32,
+        refresh: Refresh,
+        cond: Cond,
+    ) -> Result<Updated> {
+        let _guard = self.admit(body.len())?;
+        let spec = UpdateSpec::parse(body)?;
+        let shard = self.shard_for_write(index)?;
+        let r = self.update_in(&shard, id, &spec, retry_on_conflict, cond)?;
+        if r.result.result != DocResult::Noop {
+            self.after_write(&[shard], refresh)?;
+        }
+        Ok(r)
+    }
+
+    /// One update against `shard`: read, merge, write conditionally on the read's `_seq_no`.
+    fn update_in(
+        &self,
+        shard: &Shard,
+        id: &str,
+        spec: &UpdateSpec,
+        retry_on_conflict: u32,
+        cond: Cond,
+    ) -> Result<Updated> {
+        validate_id(id)?;
+        let mut attempt = 0;
+        loop {
+            let current = shard.get(id)?;
+            if let (
+                Cond::SeqNo {
+                    seq_no,
+                    primary_term,
+                },
+                Some((_, s, _)),
+            ) = (cond, &current)
+                && (*s != seq_no || primary_term != 1)
+            {
+                return Err(Error::es(
+                    409,
+                    "version_conflict_engine_exception",
+                    format!(
+                        "[{id}]: version conflict, required seqNo [{seq_no}], primary term \
+                         [{primary_term}]. current document has seqNo [{s}] and primary term [1]"
+                    ),
+                )
+                .with("index_uuid", shard.uuid.clone())
+                .with("index", shard.name.clone()));
+            }
+            let (op, source, write_cond) = match current {
+                None => {
+                    let Some(upsert) = spec.upsert_doc() else {
+                        return Err(Error::es(
+                            404,
+                            "document_missing_exception",
+                            format!("[{id}]: document missing"),
+                        )
+                        .with("index_uuid", shard.uuid.clone())
+                        .with("shard", "0")
+                        .with("index", shard.name.clone()));
+                    };
+                    (OpType::Create, Value::Object(upsert.clone()), Cond::None)
+                }
+                Some((version, seq_no, bytes)) => {
+                    let Ok(Value::Object(mut source)) = serde_json::from_slice::<Value>(&bytes)
+                    else {
+                        return Err(Error::illegal_argument(format!(
+                            "[{id}]: the stored source is not a JSON object and cannot be updated"
+                        )));
+                    };
+                    let doc = spec
+                        .doc
+                        .as_ref()
+                        .map_or_else(Default::default, Clone::clone);
+                    let changed = update::merge(&mut source, &doc)?;
+                    if !changed && spec.detect_noop {
+                        return Ok(Updated {
+                            result: WriteResult {
+                                index: shard.name.clone(),
+                                id: id.to_owned(),
+                                version,
+                                seq_no,
+                                primary_term: 1,
+                                result: DocResult::Noop,
+                            },
+                            source: Value::Object(source),
+                            return_source: spec.return_source,
+                        });
+                    }
+                    let c = Cond::SeqNo {
+                        seq_no,
+                        primary_term: 1,
+                    };
+                    (OpType::Index, Value::Object(source), c)
+                }
+            };
+            let bytes = Bytes::from(serde_json::to_vec(&source).map_err(|e| {
+                Error::es(
+                    500,
+                    "exception",
+                    format!("encoding the updated source: {e}"),
+                )
+            })?);
+            let mut prepared = shard.prepare(op, Some(id), bytes)?;
+            prepared.cond = write_cond;
+            let written = shard
+                .write(vec![prepared])
+                .pop()
+                .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")));
+            match written {
+                Ok(mut result) => {
+                    if op == OpType::Index {
+                        // ES reports an update of an existing document as `updated`
+                        result.result = DocResult::Updated;
+                    }
+                    return Ok(Updated {
+                        result,
+                        source,
+                        return_source: spec.return_source,
+                    });
+                }
+                Err(e) if e.status() == 409 && attempt < retry_on_conflict => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// `GET|POST /_mget`: each `(index, id)` looked up in real time; a missing index is that
+    /// entry's error.
+    pub fn mget(&self, docs: &[(String, String)]) -> Vec<Result<Value>> {
+        docs.iter()
+            .map(|(index, id)| self.get_doc(index, id))
+            .collect()
     }
 
     /// `GET /{index}/_doc/{id}` (realtime). Found: the ES body with `found: true`; missing doc:
@@ -890,33 +1108,28 @@ impl Store {
                     continue;
                 }
             };
-            let mut prepared: Vec<Prepared> = Vec::with_capacity(group.len());
-            let mut slots = Vec::with_capacity(group.len());
-            let outcomes = prepare_all(&shard, &group);
-            for ((i, op), outcome) in group.into_iter().zip(outcomes) {
-                match outcome {
-                    Ok(p) => {
-                        slots.push((i, op.kind, p.id.clone()));
-                        prepared.push(p);
-                    }
-                    Err(e) => {
-                        items[i] = Some(BulkItem {
-                            op: op.kind,
-                            index: index.clone(),
-                            id: op.id,
-                            outcome: Err(e),
-                        });
-                    }
+            // Updates read what the operations before them wrote: runs of other operations
+            // are written as one batch, each update on its own, in request order.
+            let mut rest = group;
+            while !rest.is_empty() {
+                let run = rest
+                    .iter()
+                    .position(|(_, op)| op.kind == OpType::Update)
+                    .unwrap_or(rest.len());
+                if run == 0 {
+                    let (i, op) = rest.remove(0);
+                    let outcome = self.bulk_update(&shard, &op).map(|u| u.result);
+                    items[i] = Some(BulkItem {
+                        op: op.kind,
+                        index: index.clone(),
+                        id: op.id,
+                        outcome,
+                    });
+                    continue;
                 }
-            }
-            let results = shard.write(prepared);
-            for ((i, kind, id), outcome) in slots.into_iter().zip(results) {
-                items[i] = Some(BulkItem {
-                    op: kind,
-                    index: index.clone(),
-                    id: Some(id),
-                    outcome,
-                });
+                let tail = rest.split_off(run);
+                self.bulk_run(&shard, &index, rest, &mut items);
+                rest = tail;
             }
             touched.push(shard);
         }
@@ -928,6 +1141,58 @@ impl Store {
             errors,
             items,
         })
+    }
+
+    /// Writes a run of index/create/delete operations of one index as one batch.
+    fn bulk_run(
+        &self,
+        shard: &Shard,
+        index: &str,
+        group: Vec<(usize, WriteOp)>,
+        items: &mut [Option<BulkItem>],
+    ) {
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(group.len());
+        let mut slots = Vec::with_capacity(group.len());
+        let outcomes = prepare_all(shard, &group);
+        for ((i, op), outcome) in group.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(mut p) => {
+                    p.cond = op.cond;
+                    slots.push((i, op.kind, p.id.clone()));
+                    prepared.push(p);
+                }
+                Err(e) => {
+                    items[i] = Some(BulkItem {
+                        op: op.kind,
+                        index: index.to_owned(),
+                        id: op.id,
+                        outcome: Err(e),
+                    });
+                }
+            }
+        }
+        let results = shard.write(prepared);
+        for ((i, kind, id), outcome) in slots.into_iter().zip(results) {
+            items[i] = Some(BulkItem {
+                op: kind,
+                index: index.to_owned(),
+                id: Some(id),
+                outcome,
+            });
+        }
+    }
+
+    /// One bulk `update` item.
+    fn bulk_update(&self, shard: &Shard, op: &WriteOp) -> Result<Updated> {
+        let Some(id) = op.id.as_deref() else {
+            return Err(Error::es(
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: id is missing;",
+            ));
+        };
+        let spec = UpdateSpec::parse(op.source.as_deref().unwrap_or_default())?;
+        self.update_in(shard, id, &spec, op.retry_on_conflict, op.cond)
     }
 
     fn shard_for_write_or_delete(

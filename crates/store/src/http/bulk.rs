@@ -6,7 +6,7 @@ use ndjson_codec::{DecoderConfig, Frame, NdjsonReader};
 use serde_json::{Map, Value};
 
 use super::error::{body_required, token_name};
-use crate::{Error, OpType, WriteOp};
+use crate::{Cond, Error, OpType, WriteOp};
 
 /// Parses a whole `_bulk` body into write operations. `default_index` comes from the path
 /// (`/{index}/_bulk`).
@@ -56,6 +56,7 @@ pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, 
             let next = next.map_err(|e| Error::illegal_argument(format!("bulk body: {e}")))?;
             Some(frame_bytes(&next)?.0)
         };
+        let cond = action.cond();
         let index = match action.index {
             Some(i) => i,
             None => {
@@ -66,12 +67,26 @@ pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, 
         if action.op == OpType::Delete && action.id.is_none() {
             missing.push("id is missing".to_owned());
         }
-        ops.push(WriteOp {
-            kind: action.op,
-            index,
-            id: action.id,
-            source,
-        });
+        if action.op == OpType::Update && action.id.is_none() {
+            missing.push("id is missing".to_owned());
+        }
+        let mut op = WriteOp::new(action.op, index, action.id.clone(), source);
+        match cond {
+            Ok(c) => op.cond = c,
+            Err(e) if e.es_type() == "action_request_validation_exception" => {
+                let reason = e.reason();
+                for part in reason
+                    .trim_start_matches("Validation Failed: ")
+                    .split(';')
+                    .filter(|p| !p.is_empty())
+                {
+                    missing.push(part.split_once(": ").map_or(part, |(_, t)| t).to_owned());
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        op.retry_on_conflict = action.retry_on_conflict;
+        ops.push(op);
     }
     if !missing.is_empty() {
         return Err(validation(&missing));
@@ -107,6 +122,25 @@ struct Action {
     op: OpType,
     index: Option<String>,
     id: Option<String>,
+    if_seq_no: Option<String>,
+    if_primary_term: Option<String>,
+    version: Option<String>,
+    version_type: Option<String>,
+    retry_on_conflict: u32,
+}
+
+impl Action {
+    /// The precondition the metadata line asks for.
+    fn cond(&self) -> Result<Cond, Error> {
+        Cond::from_params(
+            self.op,
+            self.id.is_some(),
+            self.if_seq_no.as_deref(),
+            self.if_primary_term.as_deref(),
+            self.version.as_deref(),
+            self.version_type.as_deref(),
+        )
+    }
 }
 
 /// Parses one action/metadata line, e.g. `{"index":{"_index":"logs","_id":"1"}}`.
@@ -135,12 +169,7 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         "index" => OpType::Index,
         "create" => OpType::Create,
         "delete" => OpType::Delete,
-        "update" => {
-            return Err(Error::illegal_argument(format!(
-                "Action/metadata line [{line}]: the [update] action is not supported by \
-                 sluice-store (use [index] to replace the whole document)"
-            )));
-        }
+        "update" => OpType::Update,
         other => {
             return Err(malformed(
                 line,
@@ -172,6 +201,11 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         op,
         index: default_index.map(str::to_owned),
         id: None,
+        if_seq_no: None,
+        if_primary_term: None,
+        version: None,
+        version_type: None,
+        retry_on_conflict: 0,
     };
     apply_params(&mut action, &mut op, params, line)?;
     action.op = op;
@@ -214,15 +248,26 @@ fn apply_params(
             "routing" => {}
             "require_alias" | "require_data_stream" | "list_executed_pipelines"
                 if text == "false" => {}
-            "version"
-            | "version_type"
-            | "if_seq_no"
-            | "if_primary_term"
-            | "pipeline"
+            "if_seq_no" => action.if_seq_no = Some(text),
+            "if_primary_term" => action.if_primary_term = Some(text),
+            "version" => action.version = Some(text),
+            "version_type" => action.version_type = Some(text),
+            "retry_on_conflict" if *op == OpType::Update => {
+                action.retry_on_conflict = text.parse().map_err(|_| {
+                    malformed(
+                        line,
+                        &format!("[retry_on_conflict] must be a number, found [{text}]"),
+                    )
+                })?;
+            }
+            // `_source` on an update line asks for the updated source back; only `false`
+            "_source" if *op == OpType::Update && text == "false" => {}
+            "pipeline"
             | "require_alias"
             | "require_data_stream"
             | "list_executed_pipelines"
-            | "retry_on_conflict" => {
+            | "retry_on_conflict"
+            | "_source" => {
                 return Err(Error::illegal_argument(format!(
                     "Action/metadata line [{line}]: parameter [{key}] is not supported by \
                      sluice-store"

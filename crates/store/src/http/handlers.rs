@@ -60,6 +60,8 @@ type Outcome = Result<Reply, Failure>;
 /// Parameters of the write endpoints (`refresh` acts; the others are accepted and need no work
 /// on a single node: there are no replicas to wait for, and requests are never queued long).
 const WRITE: &[&str] = &["refresh", "timeout", "wait_for_active_shards", "routing"];
+/// Optimistic concurrency control of single-document writes.
+const CAS: &[&str] = &["if_seq_no", "if_primary_term", "version", "version_type"];
 const SEARCH: &[&str] = &[
     "q",
     "df",
@@ -232,19 +234,102 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::IndexAutoId(index) => {
-            params.check(path, &[WRITE, &["op_type"]].concat())?;
+            params.check(path, &[WRITE, CAS, &["op_type"]].concat())?;
             // A generated id never exists yet: `op_type=create` and `index` behave the same.
             let op = op_type(params, OpType::Index)?;
             write_doc(store, index, None, op, params, body).await
         }
         Route::IndexDoc(index, id) => {
-            params.check(path, &[WRITE, &["op_type"]].concat())?;
+            params.check(path, &[WRITE, CAS, &["op_type"]].concat())?;
             let op = op_type(params, OpType::Index)?;
             write_doc(store, index, Some(id), op, params, body).await
         }
         Route::CreateDoc(index, id) => {
-            params.check(path, WRITE)?;
+            params.check(path, &[WRITE, CAS].concat())?;
             write_doc(store, index, Some(id), OpType::Create, params, body).await
+        }
+        Route::Update(index, id) => {
+            params.check(
+                path,
+                &[
+                    WRITE,
+                    &[
+                        "retry_on_conflict",
+                        "_source",
+                        "if_seq_no",
+                        "if_primary_term",
+                        "require_alias",
+                    ],
+                ]
+                .concat(),
+            )?;
+            update_doc(store, index, id, params, body).await
+        }
+        Route::Mget(index) => {
+            params.check(
+                path,
+                &["_source", "realtime", "refresh", "preference", "routing"],
+            )?;
+            let with_source = source_flag(params)?;
+            let docs = mget_docs(&body, index.as_deref())?;
+            if params.get("refresh").is_some() && refresh(params)? != Refresh::False {
+                let targets: Vec<String> = docs.iter().map(|(i, _)| i.clone()).collect();
+                let store = Arc::clone(&store);
+                blocking(move || {
+                    for t in targets {
+                        if store.exists(&t) {
+                            store.refresh(&t)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            let v = blocking(move || {
+                let found = store.mget(&docs);
+                let out: Vec<Value> = docs
+                    .iter()
+                    .zip(found)
+                    .map(|((index, id), r)| match r {
+                        Ok(mut v) => {
+                            if !with_source && let Some(o) = v.as_object_mut() {
+                                o.remove("_source");
+                            }
+                            v
+                        }
+                        Err(e) => json!({"_index": index, "_id": id, "error": e.to_item_error()}),
+                    })
+                    .collect();
+                Ok(json!({ "docs": out }))
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::GetSource(index, id) => {
+            params.check(path, &["realtime", "preference", "routing"])?;
+            let (i2, id2) = (index.clone(), id.clone());
+            let v = blocking(move || store.get_doc(&i2, &id2)).await?;
+            match v.get("_source") {
+                Some(src) if v.get("found") == Some(&Value::Bool(true)) => {
+                    Ok(Reply::json(StatusCode::OK, src.clone()))
+                }
+                _ => Err(Error::es(
+                    404,
+                    "resource_not_found_exception",
+                    format!("Document not found [{index}]/[{id}]"),
+                )
+                .into()),
+            }
+        }
+        Route::SourceExists(index, id) => {
+            params.check(path, &["realtime", "preference", "routing"])?;
+            let v = blocking(move || store.get_doc(&index, &id)).await?;
+            let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
+            Ok(Reply::empty(if found {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }))
         }
         Route::GetDoc(index, id) => {
             params.check(path, &["_source", "realtime", "preference", "routing"])?;
@@ -276,11 +361,12 @@ pub(crate) async fn dispatch(
             }))
         }
         Route::DeleteDoc(index, id) => {
-            params.check(path, WRITE)?;
+            params.check(path, &[WRITE, CAS].concat())?;
             let refresh = refresh(params)?;
-            let r = blocking(move || store.delete_doc(&index, &id, refresh)).await?;
+            let cond = cond(params, OpType::Delete, true)?;
+            let r = blocking(move || store.delete_doc_if(&index, &id, refresh, cond)).await?;
             let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
-            Ok(Reply::json(status, r.to_json()))
+            Ok(Reply::json(status, forced(r.to_json(), refresh)))
         }
         Route::OpenPit(target) => search_api::open_pit(store, target, path, params, &body).await,
         Route::ClosePit => search_api::close_pit(store, path, params, &body).await,
@@ -327,12 +413,14 @@ async fn write_doc(
     body: Bytes,
 ) -> Outcome {
     let refresh = refresh(params)?;
+    let cond = cond(params, op, id.is_some())?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_required().into());
     }
-    let r = blocking(move || store.index_doc(&index, id.as_deref(), op, &body, refresh)).await?;
+    let r = blocking(move || store.index_doc_if(&index, id.as_deref(), op, &body, refresh, cond))
+        .await?;
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
-    let v = r.to_json();
+    let v = forced(r.to_json(), refresh);
     let mut reply = Reply::json(status, v.clone());
     if status == StatusCode::CREATED
         && let (Some(i), Some(d)) = (
@@ -343,6 +431,153 @@ async fn write_doc(
         reply = reply.with_header("location", format!("/{i}/_doc/{d}"));
     }
     Ok(reply)
+}
+
+async fn update_doc(
+    store: Arc<Store>,
+    index: String,
+    id: String,
+    params: &Params,
+    body: Bytes,
+) -> Outcome {
+    let refresh = refresh(params)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(body_required().into());
+    }
+    let retry = match params.get("retry_on_conflict") {
+        None => 0,
+        Some(t) => t.parse::<u32>().map_err(|_| {
+            Error::illegal_argument(format!(
+                "Failed to parse value [{t}] for parameter [retry_on_conflict]"
+            ))
+        })?,
+    };
+    let cond = cond(params, OpType::Update, true)?;
+    let with_source = params.get("_source").is_some() && source_flag(params)?;
+    let u = blocking(move || store.update_doc_if(&index, &id, &body, retry, refresh, cond)).await?;
+    let status = StatusCode::from_u16(u.result.status()).unwrap_or(StatusCode::OK);
+    let mut v = u.result.to_json();
+    if u.result.result != crate::DocResult::Noop {
+        v = forced(v, refresh);
+    }
+    if (with_source || u.return_source)
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert(
+            "get".into(),
+            json!({"_seq_no": u.result.seq_no, "_primary_term": u.result.primary_term,
+                "found": true, "_source": u.source}),
+        );
+    }
+    Ok(Reply::json(status, v))
+}
+
+/// `refresh=true` is answered with `forced_refresh: true`, as Elasticsearch does.
+fn forced(mut v: Value, refresh: Refresh) -> Value {
+    if refresh == Refresh::True
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert("forced_refresh".into(), Value::Bool(true));
+    }
+    v
+}
+
+/// The optimistic-concurrency parameters of a write.
+fn cond(params: &Params, op: OpType, has_id: bool) -> Result<crate::Cond, Error> {
+    crate::Cond::from_params(
+        op,
+        has_id,
+        params.get("if_seq_no"),
+        params.get("if_primary_term"),
+        params.get("version"),
+        params.get("version_type"),
+    )
+}
+
+/// `_source=true|false` (the filtering forms are refused by name).
+fn source_flag(params: &Params) -> Result<bool, Error> {
+    params.bool("_source", true).map_err(|_| {
+        Error::illegal_argument("sluice-store supports only _source=true or _source=false here")
+    })
+}
+
+/// The `(index, id)` pairs of an `_mget` body: `{"docs": [{"_index", "_id"}]}` or, with an
+/// index in the path, `{"ids": [...]}`.
+fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<(String, String)>, Error> {
+    let v = optional_object(body)?.unwrap_or(Value::Null);
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Value::Object(m) = &v {
+        for (k, val) in m {
+            match (k.as_str(), val) {
+                ("docs", Value::Array(docs)) => {
+                    for (n, d) in docs.iter().enumerate() {
+                        let Value::Object(d) = d else {
+                            return Err(Error::x_content(format!(
+                                "[1:2] docs array element should include an object, doc {n}"
+                            )));
+                        };
+                        for key in d.keys() {
+                            if !matches!(key.as_str(), "_index" | "_id" | "_source" | "routing") {
+                                return Err(Error::x_content(format!(
+                                    "[1:2] unknown key [{key}] for a doc of an _mget request"
+                                )));
+                            }
+                        }
+                        let index = d
+                            .get("_index")
+                            .and_then(text)
+                            .or_else(|| default_index.map(str::to_owned));
+                        let id = d.get("_id").and_then(text);
+                        match (index, id) {
+                            (Some(i), Some(id)) => out.push((i, id)),
+                            (None, _) => problems.push(format!("index is missing for doc {n}")),
+                            (_, None) => problems.push(format!("id is missing for doc {n}")),
+                        }
+                    }
+                }
+                ("ids", Value::Array(ids)) => {
+                    for (n, id) in ids.iter().enumerate() {
+                        match (default_index, text(id)) {
+                            (Some(i), Some(id)) => out.push((i.to_owned(), id)),
+                            (None, _) => problems.push(format!("index is missing for doc {n}")),
+                            (_, None) => problems.push(format!("id is missing for doc {n}")),
+                        }
+                    }
+                }
+                (k @ ("docs" | "ids"), _) => {
+                    return Err(Error::x_content(format!(
+                        "[1:2] Unexpected token parsing [{k}] of an _mget request: expected an array"
+                    )));
+                }
+                (k, _) => {
+                    return Err(Error::x_content(format!(
+                        "[1:2] unknown key [{k}] of an _mget request: expected [docs] or [ids]"
+                    )));
+                }
+            }
+        }
+    }
+    if out.is_empty() && problems.is_empty() {
+        problems.push("no documents to get".to_owned());
+    }
+    if !problems.is_empty() {
+        let mut reason = String::from("Validation Failed: ");
+        for (i, p) in problems.iter().enumerate() {
+            reason.push_str(&format!("{}: {p};", i + 1));
+        }
+        return Err(Error::es(
+            400,
+            "action_request_validation_exception",
+            reason,
+        ));
+    }
+    Ok(out)
 }
 
 fn health_rank(s: &str) -> Option<u8> {

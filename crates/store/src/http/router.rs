@@ -55,6 +55,14 @@ pub(crate) enum Route {
     Msearch(Option<String>),
     /// `GET|POST /_analyze`, `GET|POST /{index}/_analyze`
     Analyze(Option<String>),
+    /// `POST /{index}/_update/{id}`
+    Update(String, String),
+    /// `GET|POST /_mget`, `GET|POST /{index}/_mget`
+    Mget(Option<String>),
+    /// `GET /{index}/_source/{id}`
+    GetSource(String, String),
+    /// `HEAD /{index}/_source/{id}`
+    SourceExists(String, String),
     /// `GET /_license`
     License,
     /// `GET /_xpack`
@@ -121,6 +129,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_license"] => vec![(Method::GET, Route::License)],
         ["_xpack"] => vec![(Method::GET, Route::Xpack)],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
+        ["_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(None)),
         [t] => vec![
             (Method::PUT, Route::CreateIndex(own(t))),
             (Method::HEAD, Route::IndexExists(own(t))),
@@ -146,6 +155,12 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             (Method::GET, Route::GetDoc(own(t), own(id))),
             (Method::HEAD, Route::DocExists(own(t), own(id))),
             (Method::DELETE, Route::DeleteDoc(own(t), own(id))),
+        ],
+        [t, "_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(Some(own(t)))),
+        [t, "_update", id] => vec![(Method::POST, Route::Update(own(t), own(id)))],
+        [t, "_source", id] => vec![
+            (Method::GET, Route::GetSource(own(t), own(id))),
+            (Method::HEAD, Route::SourceExists(own(t), own(id))),
         ],
         [t, "_create", id] => both(
             &[Method::PUT, Method::POST],

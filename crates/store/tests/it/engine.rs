@@ -53,11 +53,13 @@ fn seed_mapping() -> Value {
 fn bulk_index(store: &Store, index: &str, docs: &[Value]) {
     let ops = docs
         .iter()
-        .map(|d| WriteOp {
-            kind: OpType::Index,
-            index: index.into(),
-            id: None,
-            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        .map(|d| {
+            WriteOp::new(
+                OpType::Index,
+                index.into(),
+                None,
+                Some(serde_json::to_vec(d).unwrap_or_default().into()),
+            )
         })
         .collect();
     let resp = ok(store.bulk(ops, Refresh::True));
@@ -223,24 +225,24 @@ fn bad_values_fail_only_their_item() {
         Some(&json!({"mappings": {"properties": {"duration": {"type": "float"}}}})),
     ));
     let ops = vec![
-        WriteOp {
-            kind: OpType::Index,
-            index: "m".into(),
-            id: None,
-            source: Some(br#"{"duration":"1.5"}"#.to_vec().into()),
-        },
-        WriteOp {
-            kind: OpType::Index,
-            index: "m".into(),
-            id: None,
-            source: Some(br#"{"duration":"abc"}"#.to_vec().into()),
-        },
-        WriteOp {
-            kind: OpType::Index,
-            index: "m".into(),
-            id: None,
-            source: Some(br#"{"duration":2}"#.to_vec().into()),
-        },
+        WriteOp::new(
+            OpType::Index,
+            "m".into(),
+            None,
+            Some(br#"{"duration":"1.5"}"#.to_vec().into()),
+        ),
+        WriteOp::new(
+            OpType::Index,
+            "m".into(),
+            None,
+            Some(br#"{"duration":"abc"}"#.to_vec().into()),
+        ),
+        WriteOp::new(
+            OpType::Index,
+            "m".into(),
+            None,
+            Some(br#"{"duration":2}"#.to_vec().into()),
+        ),
     ];
     let resp = ok(store.bulk(ops, Refresh::True));
     let body = resp.to_json();
@@ -293,11 +295,13 @@ fn bulk_response_bytes_equal_the_tree() {
         "m",
         Some(&json!({"mappings": {"properties": {"n": {"type": "integer"}}}})),
     ));
-    let op = |kind, id: Option<&str>, src: Option<&str>| WriteOp {
-        kind,
-        index: "m".into(),
-        id: id.map(str::to_owned),
-        source: src.map(|s| s.as_bytes().to_vec().into()),
+    let op = |kind, id: Option<&str>, src: Option<&str>| {
+        WriteOp::new(
+            kind,
+            "m".into(),
+            id.map(str::to_owned),
+            src.map(|s| s.as_bytes().to_vec().into()),
+        )
     };
     let ops = vec![
         op(OpType::Index, Some("a\"b\\c\u{1}é"), Some(r#"{"n":1}"#)),
@@ -414,12 +418,12 @@ fn large_bulk_dynamic_mapping_follows_request_order() {
                 } else {
                     json!({"n": i})
                 };
-                WriteOp {
-                    kind: OpType::Index,
-                    index: index.clone(),
-                    id: Some(format!("d{i}")),
-                    source: Some(serde_json::to_vec(&doc).unwrap_or_default().into()),
-                }
+                WriteOp::new(
+                    OpType::Index,
+                    index.clone(),
+                    Some(format!("d{i}")),
+                    Some(serde_json::to_vec(&doc).unwrap_or_default().into()),
+                )
             })
             .collect();
         let r = ok(store.bulk(ops, Refresh::True));

@@ -147,12 +147,12 @@ fn load(
             json!({"index": {"_index": index, "_id": i.to_string()}})
         );
         let _ = writeln!(bulk, "{d}");
-        ops.push(WriteOp {
-            kind: OpType::Index,
-            index: index.into(),
-            id: Some(i.to_string()),
-            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
-        });
+        ops.push(WriteOp::new(
+            OpType::Index,
+            index.into(),
+            Some(i.to_string()),
+            Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        ));
     }
     let r = store
         .bulk(ops, Refresh::True)

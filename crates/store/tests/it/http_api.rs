@@ -166,6 +166,7 @@ fn assert_write(r: &crate::client::Resp, status: u16, result: &str, version: u64
         .expect("object")
         .keys()
         .map(String::as_str)
+        .filter(|k| *k != "forced_refresh")
         .collect();
     assert_eq!(
         keys,
@@ -226,12 +227,20 @@ fn document_round_trips() {
         "created",
         1,
     );
-    assert_write(
+    let b = assert_write(
         &json(a, "PUT", "/logs/_doc/one?refresh=true", Some(&doc)),
         200,
         "updated",
         2,
     );
+    assert_eq!(b["forced_refresh"], true, "{b}");
+    let b = assert_write(
+        &json(a, "PUT", "/logs/_doc/one", Some(&doc)),
+        200,
+        "updated",
+        3,
+    );
+    assert!(b.get("forced_refresh").is_none(), "{b}");
     let conflict = json(a, "PUT", "/logs/_create/one", Some(&doc));
     assert_eq!(conflict.status, 409);
     assert_eq!(

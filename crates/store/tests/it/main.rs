@@ -5,6 +5,7 @@
 mod client;
 mod crash;
 mod disk;
+mod documents;
 mod engine;
 mod errors;
 mod es_diff;
@@ -39,5 +40,13 @@ impl TestServer {
 
     pub fn addr(&self) -> std::net::SocketAddr {
         self.server.addr()
+    }
+
+    /// Stops the store cleanly and opens the same data directory again.
+    pub fn restart(self) -> Self {
+        let Self { server, dir } = self;
+        server.shutdown().expect("clean shutdown");
+        let server = spawn(ServerConfig::new(dir.path())).expect("the store opens again");
+        Self { server, dir }
     }
 }

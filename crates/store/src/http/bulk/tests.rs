@@ -198,8 +198,26 @@ fn refuses_what_es_refuses() {
         "{\"index\":{\"_index\":\"x\",\"version\":3}}\n{}\n",
         None,
         Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: an id must be provided if version type or value are set;\
+             2: internal versioning can not be used for optimistic concurrency control. \
+             Please use `if_seq_no` and `if_primary_term` instead;",
+        )),
+    );
+    check(
+        "{\"update\":{\"_index\":\"x\",\"_id\":\"1\",\"if_seq_no\":3}}\n{\"doc\":{}}\n",
+        None,
+        Err((
+            "action_request_validation_exception",
+            "Validation Failed: 1: ifSeqNo is set, but primary term is [0];",
+        )),
+    );
+    check(
+        "{\"update\":{\"_index\":\"x\",\"_id\":\"1\",\"retry_on_conflict\":\"x\"}}\n{}\n",
+        None,
+        Err((
             IAE,
-            "Action/metadata line [1]: parameter [version] is not supported by sluice-store",
+            "Malformed action/metadata line [1], [retry_on_conflict] must be a number, found [x]",
         )),
     );
     let e = parse(&Bytes::from_static(b"{\"index\":\n"), None).expect_err("bad json");

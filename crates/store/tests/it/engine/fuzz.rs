@@ -34,11 +34,13 @@ fn store() -> &'static Arc<Store> {
                 })
             });
             let ops = docs
-                .map(|d| WriteOp {
-                    kind: OpType::Index,
-                    index: "f".into(),
-                    id: None,
-                    source: Some(serde_json::to_vec(&d).unwrap_or_default().into()),
+                .map(|d| {
+                    WriteOp::new(
+                        OpType::Index,
+                        "f".into(),
+                        None,
+                        Some(serde_json::to_vec(&d).unwrap_or_default().into()),
+                    )
                 })
                 .collect();
             let r = store

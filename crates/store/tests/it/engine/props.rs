@@ -50,11 +50,13 @@ fn index_docs(store: &Store, batches: &[Vec<Doc>]) {
     for batch in batches {
         let ops = batch
             .iter()
-            .map(|d| WriteOp {
-                kind: OpType::Index,
-                index: "p".into(),
-                id: None,
-                source: Some(serde_json::to_vec(&to_json(d)).unwrap_or_default().into()),
+            .map(|d| {
+                WriteOp::new(
+                    OpType::Index,
+                    "p".into(),
+                    None,
+                    Some(serde_json::to_vec(&to_json(d)).unwrap_or_default().into()),
+                )
             })
             .collect();
         let r = store

@@ -34,11 +34,13 @@ fn corpus() -> (tempfile::TempDir, std::sync::Arc<Store>) {
         .unwrap_or_else(|e| panic!("{e}"));
     let ops = docs
         .iter()
-        .map(|(id, d)| WriteOp {
-            kind: OpType::Index,
-            index: "q".into(),
-            id: Some((*id).into()),
-            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        .map(|(id, d)| {
+            WriteOp::new(
+                OpType::Index,
+                "q".into(),
+                Some((*id).into()),
+                Some(serde_json::to_vec(d).unwrap_or_default().into()),
+            )
         })
         .collect();
     let r = store
@@ -331,12 +333,12 @@ fn exists_finds_every_kind_of_field() {
     ];
     // one segment per document
     for (id, d) in docs {
-        let op = WriteOp {
-            kind: OpType::Index,
-            index: "e".into(),
-            id: Some(id.into()),
-            source: Some(serde_json::to_vec(&d).unwrap_or_default().into()),
-        };
+        let op = WriteOp::new(
+            OpType::Index,
+            "e".into(),
+            Some(id.into()),
+            Some(serde_json::to_vec(&d).unwrap_or_default().into()),
+        );
         let r = store
             .bulk(vec![op], Refresh::True)
             .unwrap_or_else(|e| panic!("{e}"));

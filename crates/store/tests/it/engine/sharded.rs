@@ -18,11 +18,13 @@ fn bulk_ids(store: &store::Store, index: &str, docs: &[Value], refresh: Refresh)
     let ops = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| WriteOp {
-            kind: OpType::Index,
-            index: index.into(),
-            id: Some(format!("doc-{i}")),
-            source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+        .map(|(i, d)| {
+            WriteOp::new(
+                OpType::Index,
+                index.into(),
+                Some(format!("doc-{i}")),
+                Some(serde_json::to_vec(d).unwrap_or_default().into()),
+            )
         })
         .collect();
     let resp = ok(store.bulk(ops, refresh));
@@ -146,11 +148,13 @@ fn searches_over_shards_answer_as_one_shard() {
             let ops = part
                 .iter()
                 .enumerate()
-                .map(|(i, d)| WriteOp {
-                    kind: OpType::Index,
-                    index: name.into(),
-                    id: Some(format!("doc-{}", offset + i)),
-                    source: Some(serde_json::to_vec(d).unwrap_or_default().into()),
+                .map(|(i, d)| {
+                    WriteOp::new(
+                        OpType::Index,
+                        name.into(),
+                        Some(format!("doc-{}", offset + i)),
+                        Some(serde_json::to_vec(d).unwrap_or_default().into()),
+                    )
                 })
                 .collect();
             let resp = ok(store.bulk(ops, Refresh::True));

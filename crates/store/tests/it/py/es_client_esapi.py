@@ -57,6 +57,41 @@ days = r["aggregations"]["days"]
 check("meta", days["meta"], {"panel": "a"})
 check("dst days", [b["doc_count"] for b in days["buckets"]], [23, 23, 2])
 
+# Document APIs: update (partial doc, upsert, noop), optimistic concurrency, mget, get_source,
+# and bulk update actions through the client's helpers.
+from elasticsearch import ConflictError, NotFoundError
+
+w = es.index(index="docs-py", id="1", document={"n": 1, "o": {"a": 1}}, refresh=True)
+check("forced refresh", w["forced_refresh"], True)
+u = es.update(index="docs-py", id="1", doc={"o": {"b": 2}})
+check("update", (u["result"], u["_version"]), ("updated", 2))
+check("noop", es.update(index="docs-py", id="1", doc={"n": 1})["result"], "noop")
+check("upsert", es.update(index="docs-py", id="2", doc={"n": 5}, upsert={"n": 0})["result"], "created")
+check("get_source", es.get_source(index="docs-py", id="1").body, {"n": 1, "o": {"a": 1, "b": 2}})
+cur = es.get(index="docs-py", id="1")
+es.index(index="docs-py", id="1", document={"n": 3}, if_seq_no=cur["_seq_no"], if_primary_term=cur["_primary_term"])
+try:
+    es.index(index="docs-py", id="1", document={"n": 4}, if_seq_no=cur["_seq_no"], if_primary_term=cur["_primary_term"])
+    raise SystemExit("a stale if_seq_no was accepted")
+except ConflictError as e:
+    check("conflict", e.meta.status, 409)
+try:
+    es.update(index="docs-py", id="missing", doc={"n": 1})
+    raise SystemExit("an update of a missing document succeeded")
+except NotFoundError as e:
+    check("missing", e.body["error"]["type"], "document_missing_exception")
+ok, errors = helpers.bulk(
+    es,
+    [
+        {"_op_type": "update", "_index": "docs-py", "_id": "2", "doc": {"m": True}},
+        {"_op_type": "update", "_index": "docs-py", "_id": "3", "doc": {"n": 7}, "doc_as_upsert": True},
+    ],
+    refresh=True,
+)
+check("bulk updates", (ok, errors), (2, []))
+got = es.mget(index="docs-py", ids=["1", "2", "3", "4"])
+check("mget", [d.get("_source") for d in got["docs"]], [{"n": 3}, {"n": 0, "m": True}, {"n": 7}, None])
+
 check("license", es.license.get()["license"]["type"], "basic")
 check("xpack", es.xpack.info()["license"]["mode"], "basic")
 
