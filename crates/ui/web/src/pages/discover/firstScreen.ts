@@ -1,10 +1,9 @@
 // Discover's first screen without waterfalls: main.tsx calls startFirstScreen before the first
-// render, so the data views request, then the fields and first search requests (in parallel), and
-// the ECharts chunk are all on their way while the page is still being rendered. The page takes
+// render, so the data views request, then the fields and first search requests (in parallel), are
+// on their way while the page is still being rendered (the histogram needs no chunk of its own). The page takes
 // each prefetched answer once, when it asks for the same thing; anything else asks again.
 
 import { type DataView, type Field, fields as fetchFields, listDataViews, search as apiSearch, type SearchResponse, type SearchRequest } from '../../api';
-import { preloadECharts } from '../../lib/loadECharts';
 import { resolveRange } from '../../lib/datemath';
 import { autoInterval, type Interval } from '../../lib/interval';
 import { pageSize } from '../../lib/settings';
@@ -65,7 +64,6 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 
 /** Starts what /app/discover?<search> shows first. */
 export function startFirstScreen(query: string): void {
-  preloadECharts();
   const state = urlToState(query);
   views = quiet(listDataViews());
   views.then(
