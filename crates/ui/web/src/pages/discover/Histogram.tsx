@@ -292,10 +292,10 @@ function Chart({ geometry, width, active, selection, drag }: ChartProps) {
 /** The hovered or focused bar's bucket and count, beside it and inside the chart. */
 function Tooltip({ bar, geometry, width }: { bar: HistogramGeometry['bars'][number]; geometry: HistogramGeometry; width: number }) {
   const centre = bar.x + bar.width / 2;
-  const left = centre > width / 2 ? undefined : centre + 8;
-  const right = centre > width / 2 ? width - centre + 8 : undefined;
+  // beside the bar, on the side with more room (Preact 11 adds no `px` to numbers)
+  const side = centre > width / 2 ? { right: `${width - centre + 8}px` } : { left: `${centre + 8}px` };
   return (
-    <div class="histogram-tooltip" aria-hidden="true" style={{ left, right, top: geometry.plot.top }}>
+    <div class="histogram-tooltip" aria-hidden="true" style={{ ...side, top: `${geometry.plot.top}px` }}>
       <div>{formatTime(bar.key)}</div>
       <div>
         <strong>{formatNumber(bar.count)}</strong> {bar.count === 1 ? 'hit' : 'hits'}
