@@ -141,7 +141,7 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
   const announcement = !activeBar
     ? ''
     : selection && selection[0] !== selection[1]
-      ? selectionText(bars, selection[0], selection[1])
+      ? selectionText(bars, selection[0], selection[1], to)
       : describeBar(activeBar);
 
   return (
@@ -228,10 +228,10 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
   );
 }
 
-function selectionText(bars: readonly { key: number; end: number; count: number }[], a: number, b: number): string {
+function selectionText(bars: readonly { key: number; end: number; count: number }[], a: number, b: number, to: number): string {
   let count = 0;
   for (let i = a; i <= b; i++) count += bars[i]!.count;
-  return `Selected ${formatTime(bars[a]!.key)} to ${formatTime(bars[b]!.end)}: ${formatNumber(count)} ${count === 1 ? 'hit' : 'hits'}. Enter zooms in.`;
+  return `Selected ${formatTime(bars[a]!.key)} to ${formatTime(Math.min(to, bars[b]!.end))}: ${formatNumber(count)} ${count === 1 ? 'hit' : 'hits'}. Enter zooms in.`;
 }
 
 interface ChartProps {
