@@ -62,18 +62,55 @@ function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
+/** The data views last listed, kept in the browser: a returning visit starts the first search
+ * without waiting for the list (the page checks it against the fresh list, by the search key). */
+const VIEWS_KEY = 'sluice:discover:dataViews';
+
+function rememberedViews(): Views | null {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(VIEWS_KEY) ?? 'null') as Partial<Views> | null;
+    return v && Array.isArray(v.data_views) ? { data_views: v.data_views, default: v.default ?? null } : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberViews(v: Views): void {
+  try {
+    window.localStorage.setItem(VIEWS_KEY, JSON.stringify(v));
+  } catch {
+    // storage full or disabled: the next visit waits for the list
+  }
+}
+
+/** The data view a Discover URL shows: the one it names, else the default, else the first. */
+function viewFor(r: Views, state: DiscoverState): DataView | undefined {
+  return r.data_views.find((v) => v.id === state.dv) ?? r.data_views.find((v) => v.id === r.default) ?? r.data_views[0];
+}
+
+/** Starts the fields and first-page requests for `dv`, unless the same ones are already on their way. */
+function startSearch(dv: DataView, state: DiscoverState): void {
+  const size = pageSize();
+  const key = firstSearchKey(dv, state, state.columns, size);
+  if (search?.key === key && fields?.pattern === dv.title) return;
+  fields = { pattern: dv.title, response: quiet(fetchFields(dv.title)) };
+  const first = firstPageRequest(dv, state, state.columns, size, Date.now());
+  search = first ? { key, ...first, response: quiet(apiSearch(first.request)) } : null;
+}
+
 /** Starts what /app/discover?<search> shows first. */
 export function startFirstScreen(query: string): void {
   const state = urlToState(query);
   views = quiet(listDataViews());
+  // A returning visit: the remembered view, when the URL names it (or names none), starts now.
+  const remembered = rememberedViews();
+  const guess = remembered && (state.dv ? remembered.data_views.find((v) => v.id === state.dv) : viewFor(remembered, state));
+  if (guess) startSearch(guess, state);
   views.then(
     (r) => {
-      const dv = r.data_views.find((v) => v.id === state.dv) ?? r.data_views.find((v) => v.id === r.default) ?? r.data_views[0];
-      if (!dv) return;
-      fields = { pattern: dv.title, response: quiet(fetchFields(dv.title)) };
-      const size = pageSize();
-      const first = firstPageRequest(dv, state, state.columns, size, Date.now());
-      if (first) search = { key: firstSearchKey(dv, state, state.columns, size), ...first, response: quiet(apiSearch(first.request)) };
+      rememberViews(r);
+      const dv = viewFor(r, state);
+      if (dv) startSearch(dv, state);
     },
     () => undefined,
   );
