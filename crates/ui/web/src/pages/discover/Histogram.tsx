@@ -25,7 +25,7 @@ export interface HistogramProps {
 /** The chart's height (CSS px); its width follows the page. */
 const HEIGHT = 160;
 
-const KEYS = 'Arrow keys move between bars, Shift with an arrow key selects several, Enter zooms in, Escape clears.';
+const KEYS = 'Left and right arrow keys move between bars, Shift with an arrow key selects several, Enter zooms in, Escape clears.';
 
 /**
  * "Hits over time": an SVG bar chart drawn from lib/histogram.ts's geometry (no chart library:
@@ -113,10 +113,8 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
     };
     switch (e.key) {
       case 'ArrowRight':
-      case 'ArrowUp':
         return move(active === null ? 0 : active + 1);
       case 'ArrowLeft':
-      case 'ArrowDown':
         return move(active === null ? n - 1 : active - 1);
       case 'Home':
         return move(0);
