@@ -98,15 +98,16 @@ function startSearch(dv: DataView, state: DiscoverState): void {
   search = first ? { key, ...first, response: quiet(apiSearch(first.request)) } : null;
 }
 
-/** Starts what /app/discover?<search> shows first. */
-export function startFirstScreen(query: string): void {
+/** Starts what /app/discover?<search> shows first; settles once the fields and first search are
+ * on their way (or the data views failed). */
+export function startFirstScreen(query: string): Promise<void> {
   const state = urlToState(query);
   views = quiet(listDataViews());
   // A returning visit: the remembered view, when the URL names it (or names none), starts now.
   const remembered = rememberedViews();
   const guess = remembered && (state.dv ? remembered.data_views.find((v) => v.id === state.dv) : viewFor(remembered, state));
   if (guess) startSearch(guess, state);
-  views.then(
+  return views.then(
     (r) => {
       rememberViews(r);
       const dv = viewFor(r, state);
