@@ -1,7 +1,8 @@
 // Discover's first screen without waterfalls: main.tsx calls startFirstScreen before the first
 // render, so the data views request, then the fields and first search requests (in parallel), are
-// on their way while the page is still being rendered (the histogram needs no chunk of its own). The page takes
-// each prefetched answer once, when it asks for the same thing; anything else asks again.
+// on their way before the page is rendered (the histogram needs no chunk of its own); a returning
+// visit starts them at once from the data views it remembers. The page takes each prefetched
+// answer once, when it asks for the same thing; anything else asks again.
 
 import { type DataView, type Field, fields as fetchFields, listDataViews, search as apiSearch, type SearchResponse, type SearchRequest } from '../../api';
 import { resolveRange } from '../../lib/datemath';
