@@ -112,7 +112,13 @@ export function startFirstScreen(query: string): Promise<void> {
     (r) => {
       rememberViews(r);
       const dv = viewFor(r, state);
-      if (dv) startSearch(dv, state);
+      if (dv) {
+        startSearch(dv, state);
+      } else {
+        // the remembered view is gone: nothing prefetched stands for this visit
+        search = null;
+        fields = null;
+      }
     },
     () => undefined,
   );
