@@ -19,7 +19,8 @@
 //   performance.now() counts from the start of the navigation page.goto makes, and is read when,
 //   all at once, the "Hits" status carries data-count and is not loading, the "Documents" table
 //   has its first 50 rows (or all of them when fewer match), the "Fields" list has entries, and
-//   the "Hits over time" chart is ready and has painted bar pixels on its canvas.
+//   the "Hits over time" chart is ready with its bars drawn (SVG rects with a size; before
+//   the histogram was SVG, ECharts' canvas was read for bar pixels).
 // query_ms: one page, loaded with the same 24 hours as absolute times (fixed when the phase
 //   starts, so the expected counts cannot drift with `now`). Each run fills the "Search" box with
 //   the next KQL query of QUERIES and presses Enter; measured in the page from the Enter keydown
@@ -143,25 +144,11 @@ function firstScreenReady({ pageRows }) {
   const rows = document.querySelectorAll('table[aria-label="Documents"] > tbody > tr.doc-row').length;
   if (rows < Math.min(pageRows, count)) return false;
   if (!document.querySelector('section[aria-label="Fields"] li.field-item')) return false;
-  const canvas = document.querySelector('figure.histogram .histogram-chart[data-ready="true"] canvas');
-  if (!canvas || canvas.width === 0 || canvas.height === 0) return false;
-  if (count > 0) {
-    // Bars stand on the x axis (grid bottom: 28 CSS px, src/lib/histogram.ts): look for the bar
-    // colour #0061a6 in a thin strip just above it (a few thousand pixels, read only at the end).
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return false;
-    const scale = canvas.height / (canvas.getBoundingClientRect().height || canvas.height);
-    const y = Math.max(0, Math.floor(canvas.height - 34 * scale));
-    const data = ctx.getImageData(0, y, canvas.width, Math.max(1, Math.floor(3 * scale))).data;
-    let bar = false;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - 0) < 12 && Math.abs(data[i + 1] - 97) < 12 && Math.abs(data[i + 2] - 166) < 12 && data[i + 3] > 200) {
-        bar = true;
-        break;
-      }
-    }
-    if (!bar) return false;
-  }
+  const chart = document.querySelector('figure.histogram .histogram-chart[data-ready="true"] svg');
+  if (!chart) return false;
+  // With hits, the bars are drawn: an SVG rect of the bar class with a height and a width
+  // (src/pages/discover/Histogram.tsx; the chart is SVG, laid out by the time this frame paints).
+  if (count > 0 && ![...chart.querySelectorAll('rect.bar')].some((r) => Number(r.getAttribute('height')) > 0 && Number(r.getAttribute('width')) > 0)) return false;
   return performance.now();
 }
 

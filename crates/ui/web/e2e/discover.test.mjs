@@ -346,6 +346,25 @@ describe('Discover against sluice-store', () => {
     await expectCount(EVENTS, 'back');
   });
 
+  test('the histogram zooms from the keyboard: End, Shift+ArrowLeft, Enter', async () => {
+    const chart = page.getByRole('group', { name: 'Hits over time chart' });
+    await chart.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('Enter');
+    const url = await until('an absolute range from the keyboard', () => {
+      const p = new URL(page.url()).searchParams;
+      return /^\d{4}-/.test(p.get('from') ?? '') ? p : null;
+    });
+    // the last two buckets, clamped to the range shown: `to` is the newest bucket's last millisecond or now
+    const expected = await storeCount([{ range: { [TIME_FIELD]: { gte: url.get('from'), lte: url.get('to') } } }]);
+    assert.ok(expected > 0 && expected < EVENTS, `the two newest buckets hold some events (${expected})`);
+    await expectCount(expected, 'keyboard zoom');
+    await page.goBack();
+    await until('back to now-7d', () => new URL(page.url()).searchParams.get('from') === 'now-7d');
+    await expectCount(EVENTS, 'back');
+  });
+
   test('a row expands into its fields and JSON', async () => {
     await docRows().first().getByRole('button', { name: 'Toggle details' }).click();
     const details = page.getByRole('table', { name: 'Document fields' }).first();

@@ -1,13 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { DashboardsPage } from './pages/DashboardsPage';
-import { DataViewsPage } from './pages/DataViewsPage';
 import { DiscoverPage } from './pages/discover/DiscoverPage';
-import { SavedObjectsPage } from './pages/SavedObjectsPage';
 import { lazyPage } from './components/lazy';
 import { navigate, onLinkClick, useLocation } from './router';
 
-// Visualize and Dashboard are chunks of their own, loaded on first visit.
+// Discover is in the entry chunk; every other page is a chunk of its own, loaded on first visit.
+const DashboardsPage = lazyPage(() => import('./pages/DashboardsPage').then((m) => m.DashboardsPage));
+const DataViewsPage = lazyPage(() => import('./pages/DataViewsPage').then((m) => m.DataViewsPage));
+const SavedObjectsPage = lazyPage(() => import('./pages/SavedObjectsPage').then((m) => m.SavedObjectsPage));
 const VisEditorPage = lazyPage(() => import('./pages/visualize/VisEditorPage').then((m) => m.VisEditorPage));
 const VisualizeListPage = lazyPage(() => import('./pages/visualize/VisualizeListPage').then((m) => m.VisualizeListPage));
 const DashboardPage = lazyPage(() => import('./pages/dashboards/DashboardPage').then((m) => m.DashboardPage));

@@ -27,6 +27,11 @@ describe('palette contrast (WCAG AA, 4.5:1 for text)', () => {
     expect(contrastRatio(color(fg), color(bg))).toBeGreaterThanOrEqual(4.5);
   });
 
+  // WCAG 1.4.11: the histogram's bars (at rest and active) and axis lines read against the page at 3:1.
+  it.each([['primary', 'bg'], ['primary-dark', 'bg'], ['text-subdued', 'bg']])('graphic %s on %s at 3:1', (fg, bg) => {
+    expect(contrastRatio(color(fg), color(bg))).toBeGreaterThanOrEqual(3);
+  });
+
   it('computes known ratios', () => {
     expect(contrastRatio('#000000', '#ffffff')).toBeCloseTo(21, 5);
     expect(contrastRatio('#777777', '#ffffff')).toBeCloseTo(4.48, 2);

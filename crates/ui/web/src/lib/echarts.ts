@@ -1,4 +1,5 @@
-// The parts of ECharts Discover uses, registered once (keeps the bundle to what is drawn).
+// The ECharts parts every visualization uses (bars, grid, tooltip, brush), registered once; only
+// Visualize and Dashboard load them (vis/echartsVis.ts): Discover draws its histogram itself.
 import { BarChart } from 'echarts/charts';
 import { BrushComponent, GridComponent, TooltipComponent } from 'echarts/components';
 import { init, use } from 'echarts/core';

@@ -1,4 +1,5 @@
-// The ECharts parts visualizations add to Discover's (its own lazy chunk: Discover does not load it).
+// ECharts for Visualize and Dashboard: the common parts (../echarts) and line, pie and heat map, in
+// one lazy chunk (Discover does not load it).
 import { HeatmapChart, LineChart, PieChart } from 'echarts/charts';
 import { VisualMapContinuousComponent } from 'echarts/components';
 import { use } from 'echarts/core';

@@ -1,10 +1,10 @@
 // Discover's first screen without waterfalls: main.tsx calls startFirstScreen before the first
-// render, so the data views request, then the fields and first search requests (in parallel), and
-// the ECharts chunk are all on their way while the page is still being rendered. The page takes
-// each prefetched answer once, when it asks for the same thing; anything else asks again.
+// render, so the data views request, then the fields and first search requests (in parallel), are
+// on their way before the page is rendered (the histogram needs no chunk of its own); a returning
+// visit starts them at once from the data views it remembers. The page takes each prefetched
+// answer once, when it asks for the same thing; anything else asks again.
 
 import { type DataView, type Field, fields as fetchFields, listDataViews, search as apiSearch, type SearchResponse, type SearchRequest } from '../../api';
-import { preloadECharts } from '../../lib/loadECharts';
 import { resolveRange } from '../../lib/datemath';
 import { autoInterval, type Interval } from '../../lib/interval';
 import { pageSize } from '../../lib/settings';
@@ -63,19 +63,62 @@ function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-/** Starts what /app/discover?<search> shows first. */
-export function startFirstScreen(query: string): void {
-  preloadECharts();
+/** The data views last listed, kept in the browser: a returning visit starts the first search
+ * without waiting for the list (the page checks it against the fresh list, by the search key). */
+const VIEWS_KEY = 'sluice:discover:dataViews';
+
+function rememberedViews(): Views | null {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(VIEWS_KEY) ?? 'null') as Partial<Views> | null;
+    return v && Array.isArray(v.data_views) ? { data_views: v.data_views, default: v.default ?? null } : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberViews(v: Views): void {
+  try {
+    window.localStorage.setItem(VIEWS_KEY, JSON.stringify(v));
+  } catch {
+    // storage full or disabled: the next visit waits for the list
+  }
+}
+
+/** The data view a Discover URL shows: the one it names, else the default, else the first. */
+function viewFor(r: Views, state: DiscoverState): DataView | undefined {
+  return r.data_views.find((v) => v.id === state.dv) ?? r.data_views.find((v) => v.id === r.default) ?? r.data_views[0];
+}
+
+/** Starts the fields and first-page requests for `dv`, unless the same ones are already on their way. */
+function startSearch(dv: DataView, state: DiscoverState): void {
+  const size = pageSize();
+  const key = firstSearchKey(dv, state, state.columns, size);
+  if (search?.key === key && fields?.pattern === dv.title) return;
+  fields = { pattern: dv.title, response: quiet(fetchFields(dv.title)) };
+  const first = firstPageRequest(dv, state, state.columns, size, Date.now());
+  search = first ? { key, ...first, response: quiet(apiSearch(first.request)) } : null;
+}
+
+/** Starts what /app/discover?<search> shows first; settles once the fields and first search are
+ * on their way (or the data views failed). */
+export function startFirstScreen(query: string): Promise<void> {
   const state = urlToState(query);
   views = quiet(listDataViews());
-  views.then(
+  // A returning visit: the remembered view, when the URL names it (or names none), starts now.
+  const remembered = rememberedViews();
+  const guess = remembered && (state.dv ? remembered.data_views.find((v) => v.id === state.dv) : viewFor(remembered, state));
+  if (guess) startSearch(guess, state);
+  return views.then(
     (r) => {
-      const dv = r.data_views.find((v) => v.id === state.dv) ?? r.data_views.find((v) => v.id === r.default) ?? r.data_views[0];
-      if (!dv) return;
-      fields = { pattern: dv.title, response: quiet(fetchFields(dv.title)) };
-      const size = pageSize();
-      const first = firstPageRequest(dv, state, state.columns, size, Date.now());
-      if (first) search = { key: firstSearchKey(dv, state, state.columns, size), ...first, response: quiet(apiSearch(first.request)) };
+      rememberViews(r);
+      const dv = viewFor(r, state);
+      if (dv) {
+        startSearch(dv, state);
+      } else {
+        // the remembered view is gone: nothing prefetched stands for this visit
+        search = null;
+        fields = null;
+      }
     },
     () => undefined,
   );
