@@ -1170,7 +1170,7 @@ impl Part {
             ) => {
                 return Err(conflict(format!(
                     "[{id}]: version conflict, required seqNo [{seq_no}], primary term \
-                     [{primary_term}] but no document was found"
+                     [{primary_term}]. but no document was found"
                 )));
             }
             (Cond::External { version, gte }, Some((v, _)))

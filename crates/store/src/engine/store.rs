@@ -203,6 +203,8 @@ pub struct BulkResponse {
     pub errors: bool,
     /// Items in request order.
     pub items: Vec<BulkItem>,
+    /// `refresh=true`: successful items say `forced_refresh: true`, as Elasticsearch's do.
+    pub forced_refresh: bool,
 }
 
 impl BulkResponse {
@@ -216,6 +218,9 @@ impl BulkResponse {
                     Ok(r) => {
                         let mut v = r.to_json();
                         if let Value::Object(o) = &mut v {
+                            if self.forced_refresh && r.result != DocResult::Noop {
+                                o.insert("forced_refresh".into(), Value::Bool(true));
+                            }
                             o.insert("status".into(), Value::from(r.status()));
                         }
                         v
@@ -264,9 +269,19 @@ impl BulkResponse {
                     string(out, &r.index);
                     out.extend_from_slice(b",\"_id\":");
                     string(out, &r.id);
+                    let (forced, shards) = if r.result == DocResult::Noop {
+                        ("", "{\"total\":0,\"successful\":0,\"failed\":0}")
+                    } else if self.forced_refresh {
+                        (
+                            ",\"forced_refresh\":true",
+                            "{\"total\":2,\"successful\":1,\"failed\":0}",
+                        )
+                    } else {
+                        ("", "{\"total\":2,\"successful\":1,\"failed\":0}")
+                    };
                     let _ = write!(
                         out,
-                        ",\"_version\":{},\"result\":\"{}\",\"_shards\":{{\"total\":2,\"successful\":1,\"failed\":0}},\"_seq_no\":{},\"_primary_term\":{},\"status\":{}}}}}",
+                        ",\"_version\":{},\"result\":\"{}\",\"_shards\":{shards},\"_seq_no\":{},\"_primary_term\":{}{forced},\"status\":{}}}}}",
                         r.version,
                         r.result.as_str(),
                         r.seq_no,
@@ -1140,6 +1155,7 @@ impl Store {
             took_ms: start.elapsed().as_millis() as u64,
             errors,
             items,
+            forced_refresh: refresh == Refresh::True,
         })
     }
 
