@@ -19,8 +19,8 @@ fn line(raw: &str) -> Frame {
 }
 
 /// Decodes a line; returns the event without `@timestamp` when it was the ingest time.
-fn check(raw: &str, codec: InputCodec, expected: Value, failure: bool) {
-    let d = decode_frame(line(raw), &codec, 64, &IngestTime::now());
+fn check(raw: &str, codec: &InputCodec, expected: Value, failure: bool) {
+    let d = decode_frame(line(raw), codec, 64, &IngestTime::now());
     let mut map = d.event.as_map().clone();
     let ts = map.remove("@timestamp").expect("@timestamp is always set");
     assert!(ts.as_str().is_some_and(|s| s.ends_with('Z')), "{ts}");
@@ -40,37 +40,37 @@ fn json_lines_semantics() {
     use InputCodec::{JsonLines, Line};
     check(
         r#"{"message":"hi","level":"INFO"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"message":"hi","level":"INFO","@version":"1"}),
         false,
     );
     check(
         "not json",
-        JsonLines,
+        &JsonLines,
         json!({"message":"not json","tags":["_jsonparsefailure"],"@version":"1"}),
         true,
     );
     check(
         "[1,2]",
-        JsonLines,
+        &JsonLines,
         json!({"message":"[1,2]","tags":["_jsonparsefailure"],"@version":"1"}),
         true,
     );
     check(
         r#"{"@timestamp":"2026-11-24T10:00:00+02:00","@version":"2"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"@timestamp":"2026-11-24T08:00:00.000Z","@version":"2"}),
         false,
     );
     check(
         r#"{"@timestamp":"yesterday"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"_@timestamp":"yesterday","tags":["_timestampparsefailure"],"@version":"1"}),
         false,
     );
     check(
         r#"{"a":1}"#,
-        Line,
+        &Line,
         json!({"message":"{\"a\":1}","@version":"1"}),
         false,
     );

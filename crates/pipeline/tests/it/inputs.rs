@@ -649,7 +649,7 @@ fn redis_list_and_channel() {
         .map(|i| format!(r#"{{"message":"item {i}","n":{i}}}"#))
         .chain(["not json".to_owned()])
         .collect();
-    let (list_addr, list_log) = fake_redis(items.clone());
+    let (list_addr, list_log) = fake_redis(items);
     let (chan_addr, _) = fake_redis(vec![r#"{"message":"published"}"#.to_owned()]);
     let config = format!(
         r#"input {{

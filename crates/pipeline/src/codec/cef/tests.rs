@@ -14,10 +14,10 @@ fn legacy() -> Cef {
     }
 }
 
-fn check(codec: &Cef, line: &str, want: Value) {
+fn check(codec: &Cef, line: &str, want: &Value) {
     let (ev, failed) = codec.decode(line);
     assert!(!failed, "{line}");
-    assert_eq!(Value::Object(ev.into_map()), want, "{line}");
+    assert_eq!(&Value::Object(ev.into_map()), want, "{line}");
 }
 
 /// The example of ArcSight's CEF guide, through both field layouts.
@@ -28,7 +28,7 @@ fn ecs_field_names() {
     check(
         &ecs(),
         GUIDE,
-        json!({
+        &json!({
             "log": {"syslog": {"header": "Sep 19 08:26:10 host"}},
             "cef": {"version": "0", "name": "worm successfully stopped"},
             "observer": {"vendor": "Security", "product": "threatmanager", "version": "1.0"},
@@ -44,7 +44,7 @@ fn legacy_field_names_expand_abbreviations() {
     check(
         &legacy(),
         GUIDE,
-        json!({
+        &json!({
             "syslog": "Sep 19 08:26:10 host",
             "cefVersion": "0", "deviceVendor": "Security", "deviceProduct": "threatmanager",
             "deviceVersion": "1.0", "deviceEventClassId": "100",
@@ -61,7 +61,7 @@ fn escapes_spaces_and_custom_fields() {
     check(
         &ecs(),
         line,
-        json!({
+        &json!({
             "cef": {
                 "version": "0", "name": r"Login a\b",
                 "device_custom_string_1": {"label": "Policy", "value": "Allow all"},
@@ -80,12 +80,12 @@ fn header_without_extension_and_full_names_in_ecs() {
     check(
         &ecs(),
         "CEF:1|V|P|1|id|n|Low|",
-        json!({"cef": {"version": "1", "name": "n"}, "observer": {"vendor": "V", "product": "P", "version": "1"}, "event": {"code": "id", "severity": "Low"}}),
+        &json!({"cef": {"version": "1", "name": "n"}, "observer": {"vendor": "V", "product": "P", "version": "1"}, "event": {"code": "id", "severity": "Low"}}),
     );
     check(
         &ecs(),
         "CEF:0|V|P|1|id|n|3|sourceAddress=1.2.3.4 requestMethod=GET",
-        json!({"cef": {"version": "0", "name": "n"}, "observer": {"vendor": "V", "product": "P", "version": "1"},
+        &json!({"cef": {"version": "0", "name": "n"}, "observer": {"vendor": "V", "product": "P", "version": "1"},
                "event": {"code": "id", "severity": "3"}, "source": {"ip": "1.2.3.4"}, "http": {"request": {"method": "GET"}}}),
     );
 }
