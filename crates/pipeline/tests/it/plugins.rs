@@ -259,8 +259,8 @@ fn jvm_bound_and_unported_plugins_are_refused_by_name() {
             "filter plugin [jdbc_streaming] is not supported by sluice-agent (it needs the JVM)",
         ),
         (
-            "filter { dns { reverse => [\"ip\"] } }",
-            "filter plugin [dns] is not supported by sluice-agent yet",
+            "filter { xml { source => \"body\" } }",
+            "filter plugin [xml] is not supported by sluice-agent yet",
         ),
         (
             "filter { nosuchfilter { } }",
