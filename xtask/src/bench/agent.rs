@@ -259,30 +259,34 @@ impl Target<'_> {
 }
 
 /// A `_bulk` endpoint that acknowledges every document without storing it.
-struct NullSink {
-    addr: SocketAddr,
-    docs: Arc<AtomicU64>,
+pub(super) struct NullSink {
+    pub(super) addr: SocketAddr,
+    pub(super) docs: Arc<AtomicU64>,
+    /// Documents that carry a parse-failure marker (`_grokparsefailure`, rsyslog's
+    /// `unparsed-data`).
+    pub(super) failed: Arc<AtomicU64>,
 }
 
 impl NullSink {
-    fn start() -> anyhow::Result<NullSink> {
+    pub(super) fn start() -> anyhow::Result<NullSink> {
         let l = TcpListener::bind("127.0.0.1:0")?;
         let addr = l.local_addr()?;
         let docs = Arc::new(AtomicU64::new(0));
-        let d = docs.clone();
+        let failed = Arc::new(AtomicU64::new(0));
+        let (d, f) = (docs.clone(), failed.clone());
         std::thread::spawn(move || {
             for s in l.incoming().flatten() {
-                let d = d.clone();
+                let (d, f) = (d.clone(), f.clone());
                 std::thread::spawn(move || {
-                    let _ = null_conn(s, &d);
+                    let _ = null_conn(s, &d, &f);
                 });
             }
         });
-        Ok(NullSink { addr, docs })
+        Ok(NullSink { addr, docs, failed })
     }
 }
 
-fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
+fn null_conn(stream: TcpStream, docs: &AtomicU64, failed: &AtomicU64) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut r = BufReader::with_capacity(1 << 20, stream.try_clone()?);
     let mut w = stream;
@@ -327,6 +331,14 @@ fn null_conn(stream: TcpStream, docs: &AtomicU64) -> std::io::Result<()> {
                 s.push_str("{\"index\":{\"_index\":\"x\",\"status\":201,\"result\":\"created\"}}");
             }
             s.push_str("]}");
+            let marked = body
+                .split(|b| *b == b'\n')
+                .filter(|l| {
+                    l.windows(8).any(|w| w == b"unparsed")
+                        || l.windows(17).any(|w| w == b"_grokparsefailure")
+                })
+                .count();
+            failed.fetch_add(marked as u64, Ordering::SeqCst);
             docs.fetch_add(n as u64, Ordering::SeqCst);
             s
         } else {
@@ -393,14 +405,14 @@ fn http(addr: SocketAddr, method: &str, path: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
-fn free_addr() -> anyhow::Result<SocketAddr> {
+pub(super) fn free_addr() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 // ---- process metrics ---------------------------------------------------------------------------
 
 /// user+sys CPU seconds of a process.
-fn cpu_secs(pid: u32) -> f64 {
+pub(super) fn cpu_secs(pid: u32) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
@@ -518,7 +530,7 @@ fn run_agent(
 
 // ---- rsyslog -----------------------------------------------------------------------------------
 
-fn rsyslog_available() -> bool {
+pub(super) fn rsyslog_available() -> bool {
     let module = Path::new("/usr/lib/x86_64-linux-gnu/rsyslog/omelasticsearch.so").exists()
         || Path::new("/usr/lib/aarch64-linux-gnu/rsyslog/omelasticsearch.so").exists()
         || Path::new("/usr/lib/rsyslog/omelasticsearch.so").exists();

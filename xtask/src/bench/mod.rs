@@ -4,6 +4,7 @@
 mod agent;
 mod client;
 mod codec;
+mod pipeline;
 mod shipper;
 mod store;
 mod ui;
@@ -29,6 +30,8 @@ pub enum What {
     Client,
     /// sluice-agent tcp -> elasticsearch output vs rsyslog.
     Agent,
+    /// sluice-agent's grok (vs rsyslog mmnormalize), beats input (go-lumber) and file input.
+    Pipeline,
     /// shipper vs python-logstash-async.
     Shipper,
     /// sluice ui's Discover over a large index (server and browser).
@@ -41,6 +44,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         What::Store => store::run(&args.rest),
         What::Client => client::run(&args.rest),
         What::Agent => agent::run(&args.rest),
+        What::Pipeline => pipeline::run(&args.rest),
         What::Shipper => shipper::run(&args.rest),
         What::Ui => ui::run(&args.rest),
     }

@@ -313,20 +313,8 @@ fn corpus_config_test() {
             "filter plugin [ruby] is not supported by sluice-agent (it needs the JVM)",
         ),
         (
-            "22-cef-syslog.conf",
-            "22-cef-syslog.conf:4:5: codec plugin [cef] is not supported",
-        ),
-        (
             "26-nginx-json-stdout.conf",
             "GeoIP Filter in ECS-Compatiblity mode requires a `target` when `source` is not an `ip` sub-field",
-        ),
-        (
-            "32-dns-reverse.conf",
-            "filter plugin [dns] is not supported",
-        ),
-        (
-            "39-redis-shipper.conf",
-            "input plugin [redis] is not supported",
         ),
         (
             "40-iis-csv-geo.conf",
@@ -391,6 +379,8 @@ fn corpus_config_test() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(passed + refused.len(), files.len());
+    // The figure README.md quotes: 54 of 64 (84.4 %).
+    assert_eq!((passed, files.len()), (54, 64));
 }
 
 /// Filebeat's client (go-lumber) over TLS into a persisted queue, and `kill -9` of the agent

@@ -1,4 +1,4 @@
-//! Turning input bytes into events (`json_lines`, `line`, `json`) and events into output text
+//! Turning input bytes into events (`json_lines`, `line`, `json`, `cef`) and events into output text
 //! (`rubydebug`, `json_lines`, `dots`).
 //!
 //! Input semantics follow Logstash 8's `json_lines` codec:
@@ -12,6 +12,7 @@
 //!   ISO 8601), and an unparsable one is moved to `_@timestamp`, replaced by the ingest time and
 //!   tagged `_timestampparsefailure`; `@version` is `"1"` when absent.
 
+pub mod cef;
 pub mod multiline;
 mod rubydebug;
 #[cfg(test)]
@@ -28,7 +29,7 @@ pub use rubydebug::rubydebug;
 pub const DEFAULT_DECODE_SIZE_LIMIT: usize = 16 * 1024 * 1024;
 
 /// An input codec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum InputCodec {
     /// One JSON object per line.
     JsonLines,
@@ -36,6 +37,8 @@ pub enum InputCodec {
     Line,
     /// JSON documents; framed by newlines on stream inputs, whole bodies on `http`.
     Json,
+    /// ArcSight CEF, one payload per line (stream inputs) or datagram (`udp`).
+    Cef(std::sync::Arc<cef::Cef>),
 }
 
 impl InputCodec {
@@ -86,7 +89,7 @@ pub fn decoder_config(limit: usize) -> ndjson_codec::DecoderConfig {
 
 /// Turns one framed line into an event (see the module docs).
 #[must_use]
-pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize, clock: &IngestTime) -> Decoded {
+pub fn decode_frame(frame: Frame, codec: &InputCodec, limit: usize, clock: &IngestTime) -> Decoded {
     let (mut event, parse_failure, too_long) = match frame {
         Frame::TooLong { len, offset, line } => {
             tracing::warn!(
@@ -115,8 +118,12 @@ pub fn decode_frame(frame: Frame, codec: InputCodec, limit: usize, clock: &Inges
 }
 
 /// One line (without its terminator) through a codec: `(event, parse_failure, false)`.
-fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
-    if codec == InputCodec::Line {
+fn decode_line(raw: &Bytes, codec: &InputCodec) -> (LogEvent, bool, bool) {
+    if let InputCodec::Cef(cef) = codec {
+        let (ev, failed) = cef.decode(&lossy(raw));
+        return (ev, failed, false);
+    }
+    if *codec == InputCodec::Line {
         let mut ev = LogEvent::new();
         ev.as_map_mut()
             .insert("message".into(), Value::String(lossy(raw)));
@@ -136,7 +143,7 @@ fn decode_line(raw: &Bytes, codec: InputCodec) -> (LogEvent, bool, bool) {
 /// Decodes a whole body (the `http` input): a JSON object, an array of objects, or NDJSON.
 /// Anything unparsable becomes one `_jsonparsefailure` event per line.
 #[must_use]
-pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
+pub fn decode_body(body: &[u8], codec: &InputCodec) -> Vec<Decoded> {
     let clock = IngestTime::now();
     let wrap = |event: LogEvent, parse_failure: bool| {
         let mut event = event;
@@ -147,7 +154,7 @@ pub fn decode_body(body: &[u8], codec: InputCodec) -> Vec<Decoded> {
             too_long: false,
         }
     };
-    if codec == InputCodec::Line {
+    if *codec == InputCodec::Line {
         return body
             .split(|b| *b == b'\n')
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
@@ -384,6 +391,7 @@ fn dots_schema() -> Schema {
 /// Every codec: adding one is a schema (and its decoder or encoder) and one line here.
 #[rustfmt::skip]
 pub static REGISTRY: &[CodecPlugin] = &[
+    CodecPlugin { name: "cef", schema: cef::schema },
     CodecPlugin { name: "dots", schema: dots_schema },
     CodecPlugin { name: "json", schema: json_schema },
     CodecPlugin { name: "json_lines", schema: json_lines_schema },

@@ -19,7 +19,7 @@ fn line(raw: &str) -> Frame {
 }
 
 /// Decodes a line; returns the event without `@timestamp` when it was the ingest time.
-fn check(raw: &str, codec: InputCodec, expected: Value, failure: bool) {
+fn check(raw: &str, codec: &InputCodec, expected: Value, failure: bool) {
     let d = decode_frame(line(raw), codec, 64, &IngestTime::now());
     let mut map = d.event.as_map().clone();
     let ts = map.remove("@timestamp").expect("@timestamp is always set");
@@ -40,37 +40,37 @@ fn json_lines_semantics() {
     use InputCodec::{JsonLines, Line};
     check(
         r#"{"message":"hi","level":"INFO"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"message":"hi","level":"INFO","@version":"1"}),
         false,
     );
     check(
         "not json",
-        JsonLines,
+        &JsonLines,
         json!({"message":"not json","tags":["_jsonparsefailure"],"@version":"1"}),
         true,
     );
     check(
         "[1,2]",
-        JsonLines,
+        &JsonLines,
         json!({"message":"[1,2]","tags":["_jsonparsefailure"],"@version":"1"}),
         true,
     );
     check(
         r#"{"@timestamp":"2026-11-24T10:00:00+02:00","@version":"2"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"@timestamp":"2026-11-24T08:00:00.000Z","@version":"2"}),
         false,
     );
     check(
         r#"{"@timestamp":"yesterday"}"#,
-        JsonLines,
+        &JsonLines,
         json!({"_@timestamp":"yesterday","tags":["_timestampparsefailure"],"@version":"1"}),
         false,
     );
     check(
         r#"{"a":1}"#,
-        Line,
+        &Line,
         json!({"message":"{\"a\":1}","@version":"1"}),
         false,
     );
@@ -84,7 +84,7 @@ fn over_long_lines_become_tagged_events() {
             offset: 7,
             line: 2,
         },
-        InputCodec::JsonLines,
+        &InputCodec::JsonLines,
         64,
         &IngestTime::now(),
     );
@@ -98,11 +98,11 @@ fn over_long_lines_become_tagged_events() {
 
 #[test]
 fn http_bodies() {
-    let n = |body: &str, codec| decode_body(body.as_bytes(), codec).len();
+    let n = |body: &str, codec: InputCodec| decode_body(body.as_bytes(), &codec).len();
     assert_eq!(n(r#"{"a":1}"#, InputCodec::Json), 1);
     assert_eq!(n(r#"[{"a":1},{"b":2}]"#, InputCodec::Json), 2);
     assert_eq!(n("{\"a\":1}\n{\"b\":2}\n\n", InputCodec::Json), 2);
-    let bad = decode_body(b"{\"a\":1}\nnope\n", InputCodec::Json);
+    let bad = decode_body(b"{\"a\":1}\nnope\n", &InputCodec::Json);
     assert_eq!(bad.len(), 2);
     assert!(bad[1].parse_failure);
     assert_eq!(n("one\ntwo\n", InputCodec::Line), 2);

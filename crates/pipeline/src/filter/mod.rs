@@ -1,4 +1,4 @@
-//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `drop`, `fingerprint`, `geoip`, `grok`,
+//! Filters ([`REGISTRY`]: `cidr`, `clone`, `csv`, `date`, `dissect`, `dns`, `drop`, `fingerprint`, `geoip`, `grok`,
 //! `json`, `kv`, `mutate`, `prune`, `split`, `syslog_pri`, `translate`, `truncate`, `urldecode`, `useragent`, `uuid`)
 //! with Logstash's option names, defaults and semantics, and [`FilterChain`], a whole
 //! `filter { }` section with its conditionals.
@@ -26,6 +26,7 @@ mod clone;
 mod csv;
 mod date;
 mod dissect;
+mod dns;
 mod drop;
 mod fingerprint;
 mod geoip;
@@ -113,6 +114,7 @@ pub static REGISTRY: &[FilterPlugin] = &[
     FilterPlugin { name: "csv", schema: csv::schema, build: csv::build },
     FilterPlugin { name: "date", schema: date::schema, build: |s, c| Ok(Box::new(date::Date::new(s, c)?)) },
     FilterPlugin { name: "dissect", schema: dissect::schema, build: dissect::build },
+    FilterPlugin { name: "dns", schema: dns::schema, build: dns::build },
     FilterPlugin { name: "drop", schema: drop::schema, build: |s, c| Ok(Box::new(drop::Drop::new(s, c))) },
     FilterPlugin { name: "fingerprint", schema: fingerprint::schema, build: fingerprint::build },
     FilterPlugin { name: "geoip", schema: geoip::schema, build: geoip::build },

@@ -297,7 +297,7 @@ impl FileInput {
             line: 0,
         };
         let mut ev =
-            decode_frame(frame, self.common.codec, self.common.decode_size_limit, at).event;
+            decode_frame(frame, &self.common.codec, self.common.decode_size_limit, at).event;
         let p = path.display().to_string();
         match self.ecs {
             Ecs::V8 => {

@@ -72,7 +72,7 @@ impl Generator {
             offset: 0,
             line: seq,
         };
-        let mut ev = decode_frame(frame, self.common.codec, usize::MAX, at).event;
+        let mut ev = decode_frame(frame, &self.common.codec, usize::MAX, at).event;
         match self.ecs {
             Ecs::V8 => {
                 ev.insert_field("event", json!({"sequence": seq}));

@@ -226,13 +226,13 @@ async fn handle(
         }
     };
     let codec = if input.codec_set {
-        input.common.codec
+        input.common.codec.clone()
     } else if mime.starts_with("application/json") || mime.contains("ndjson") {
         InputCodec::Json
     } else {
         InputCodec::Line
     };
-    let mut decoded = decode_body(&body, codec);
+    let mut decoded = decode_body(&body, &codec);
     for d in &mut decoded {
         let map = d.event.as_map_mut();
         let add = match input.ecs {

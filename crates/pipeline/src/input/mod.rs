@@ -1,4 +1,4 @@
-//! Inputs ([`REGISTRY`]): `beats`, `file`, `gelf`, `generator`, `heartbeat`, `http`, `stdin`, `syslog`,
+//! Inputs ([`REGISTRY`]): `beats`, `file`, `gelf`, `generator`, `heartbeat`, `http`, `redis`, `stdin`, `syslog`,
 //! `tcp`, `udp`, with
 //! Logstash's option names.
 //!
@@ -17,6 +17,7 @@ pub mod gelf;
 mod generator;
 mod heartbeat;
 mod http;
+mod redis;
 mod stdin;
 mod syslog;
 mod tcp;
@@ -220,21 +221,23 @@ impl std::fmt::Debug for InputSpec {
 }
 
 /// The codecs line-framed inputs take.
-pub(crate) const LINE_CODECS: &[&str] = &["line", "json_lines", "plain", "json", "multiline"];
+pub(crate) const LINE_CODECS: &[&str] =
+    &["line", "json_lines", "plain", "json", "multiline", "cef"];
 
 /// Every input plugin: adding one is a new module and one line here.
 #[rustfmt::skip]
 pub static REGISTRY: &[InputSpec] = &[
     InputSpec { name: "beats", schema: beats::schema, codecs: &["plain", "json", "line"], build: beats::build },
-    InputSpec { name: "file", schema: file::schema, codecs: &["plain", "line", "json", "json_lines", "multiline"], build: file::build },
+    InputSpec { name: "file", schema: file::schema, codecs: &["plain", "line", "json", "json_lines", "multiline", "cef"], build: file::build },
     InputSpec { name: "gelf", schema: gelf::schema, codecs: &["plain"], build: gelf::build },
     InputSpec { name: "generator", schema: generator::schema, codecs: &["plain", "line", "json", "json_lines"], build: generator::build },
     InputSpec { name: "heartbeat", schema: heartbeat::schema, codecs: &["plain"], build: heartbeat::build },
     InputSpec { name: "http", schema: http::schema, codecs: &["plain", "json", "json_lines", "line"], build: http::build },
-    InputSpec { name: "stdin", schema: stdin::schema, codecs: &["line", "json_lines", "plain", "json", "multiline"], build: stdin::build },
+    InputSpec { name: "redis", schema: redis::schema, codecs: &["json", "plain", "line", "json_lines", "cef"], build: redis::build },
+    InputSpec { name: "stdin", schema: stdin::schema, codecs: &["line", "json_lines", "plain", "json", "multiline", "cef"], build: stdin::build },
     InputSpec { name: "syslog", schema: syslog::schema, codecs: &["plain"], build: syslog::build },
     InputSpec { name: "tcp", schema: tcp::schema, codecs: LINE_CODECS, build: tcp::build },
-    InputSpec { name: "udp", schema: udp::schema, codecs: &["plain", "line", "json", "json_lines"], build: udp::build },
+    InputSpec { name: "udp", schema: udp::schema, codecs: &["plain", "line", "json", "json_lines", "cef"], build: udp::build },
 ];
 
 /// The registry row of input `name`.
@@ -257,7 +260,10 @@ pub(crate) fn build(plugin: &Plugin, allow_remote: bool, metadata: bool) -> Resu
     let mut common = CommonInput::new(
         s.string("id")
             .map_or_else(|| format!("{}@{}", plugin.name, plugin.span), str::to_owned),
-        InputCodec::from_name(&codec_name).unwrap_or(InputCodec::Line),
+        match (&codec_name[..], &codec_settings) {
+            ("cef", Some(cs)) => InputCodec::Cef(Arc::new(crate::codec::cef::Cef::new(cs)?)),
+            (name, _) => InputCodec::from_name(name).unwrap_or(InputCodec::Line),
+        },
     );
     if let Some(cs) = &codec_settings {
         if let Some(limit) = cs.integer("decode_size_limit_bytes") {
@@ -359,7 +365,7 @@ impl LineDecoder {
 
     /// One line through the codec, the input's additions and the common options.
     pub(crate) fn decode(&self, frame: Frame, at: &IngestTime) -> LogEvent {
-        let d = decode_frame(frame, self.common.codec, self.common.decode_size_limit, at);
+        let d = decode_frame(frame, &self.common.codec, self.common.decode_size_limit, at);
         let mut ev = count_failures(&self.stats, d);
         (self.extra)(&mut ev);
         self.common.decorate(&mut ev);
@@ -375,7 +381,7 @@ impl LineDecoder {
             offset: 0,
             line: 0,
         };
-        let d = decode_frame(frame, InputCodec::Line, usize::MAX, at);
+        let d = decode_frame(frame, &InputCodec::Line, usize::MAX, at);
         let mut ev = count_failures(&self.stats, d);
         for t in &j.tags {
             ev.add_tag(t);

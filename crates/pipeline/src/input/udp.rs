@@ -94,8 +94,8 @@ impl UdpInput {
             offset: 0,
             line: 0,
         };
-        let codec = self.common.codec;
-        let mut ev = decode_frame(frame, codec, self.common.decode_size_limit, at).event;
+        let mut ev =
+            decode_frame(frame, &self.common.codec, self.common.decode_size_limit, at).event;
         let ip = peer.ip().to_string();
         match (&self.source_field, self.ecs) {
             (Some(f), _) => {

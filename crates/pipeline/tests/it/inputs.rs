@@ -551,3 +551,172 @@ fn gelf_assembler_bounds_what_it_holds() {
     assert_eq!(a.push(&bomb, t0 + CHUNK_TIMEOUT), None);
     assert_eq!(a.dropped(), 5);
 }
+
+/// A Redis server for the `redis` input: RESP2 over TCP, a list `key` holding `items` and a
+/// channel that publishes `items` to each subscriber. Records the commands it got.
+fn fake_redis(items: Vec<String>) -> (SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let list = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+        items.clone(),
+    )));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let (log, list, items) = (seen.clone(), list.clone(), items.clone());
+            std::thread::spawn(move || {
+                let mut r = std::io::BufReader::new(conn.try_clone().unwrap());
+                let mut w = conn;
+                let bulk = |s: &str| format!("${}\r\n{s}\r\n", s.len());
+                let mut queued: Vec<String> = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let n: usize = line.trim()[1..].parse().unwrap();
+                    let mut args = Vec::new();
+                    for _ in 0..n {
+                        let mut len = String::new();
+                        r.read_line(&mut len).unwrap();
+                        let mut buf = vec![0; len.trim()[1..].parse::<usize>().unwrap() + 2];
+                        r.read_exact(&mut buf).unwrap();
+                        args.push(String::from_utf8_lossy(&buf[..buf.len() - 2]).into_owned());
+                    }
+                    log.lock().unwrap().push(args.join(" "));
+                    let reply = match args[0].as_str() {
+                        "AUTH" if args[1] == "s3cret" => "+OK\r\n".to_owned(),
+                        "AUTH" => "-WRONGPASS invalid password\r\n".to_owned(),
+                        "SELECT" | "MULTI" => "+OK\r\n".to_owned(),
+                        "LRANGE" | "LTRIM" => {
+                            queued.push(args.join(" "));
+                            "+QUEUED\r\n".to_owned()
+                        }
+                        "EXEC" => {
+                            let mut l = list.lock().unwrap();
+                            let count: usize = queued[0]
+                                .split(' ')
+                                .nth(3)
+                                .unwrap()
+                                .parse::<usize>()
+                                .unwrap()
+                                + 1;
+                            let got: Vec<String> =
+                                (0..count).filter_map(|_| l.pop_front()).collect();
+                            queued.clear();
+                            let mut s = format!("*2\r\n*{}\r\n", got.len());
+                            for g in &got {
+                                s.push_str(&bulk(g));
+                            }
+                            s + "+OK\r\n"
+                        }
+                        "BLPOP" => {
+                            std::thread::sleep(Duration::from_millis(20));
+                            "*-1\r\n".to_owned()
+                        }
+                        "SUBSCRIBE" => {
+                            let mut s =
+                                format!("*3\r\n{}{}:1\r\n", bulk("subscribe"), bulk(&args[1]));
+                            for i in &items {
+                                s.push_str(&format!(
+                                    "*3\r\n{}{}{}",
+                                    bulk("message"),
+                                    bulk(&args[1]),
+                                    bulk(i)
+                                ));
+                            }
+                            s
+                        }
+                        other => format!("-ERR unknown command '{other}'\r\n"),
+                    };
+                    if w.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, log)
+}
+
+#[test]
+fn redis_list_and_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let items: Vec<String> = (0..5)
+        .map(|i| format!(r#"{{"message":"item {i}","n":{i}}}"#))
+        .chain(["not json".to_owned()])
+        .collect();
+    let (list_addr, list_log) = fake_redis(items);
+    let (chan_addr, _) = fake_redis(vec![r#"{"message":"published"}"#.to_owned()]);
+    let config = format!(
+        r#"input {{
+  redis {{ host => "127.0.0.1" port => {} key => "logstash" data_type => "list" batch_count => 4 password => "s3cret" db => 2 tags => ["from-list"] }}
+  redis {{ port => {} key => "news" data_type => "channel" }}
+}}
+output {{ file {{ path => "{}" }} }}"#,
+        list_addr.port(),
+        chan_addr.port(),
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let evs = wait_for("the list's and the channel's events", DEADLINE, || {
+        let evs = written(&out);
+        (evs.len() >= 7).then_some(evs)
+    })
+    .unwrap();
+    agent.stop().unwrap();
+    let from_list: Vec<&Value> = evs
+        .iter()
+        .filter(|e| e["tags"].to_string().contains("from-list"))
+        .collect();
+    let mut ns: Vec<u64> = from_list.iter().filter_map(|e| e["n"].as_u64()).collect();
+    ns.sort_unstable();
+    assert_eq!(ns, [0, 1, 2, 3, 4]);
+    let bad = from_list
+        .iter()
+        .find(|e| e["message"] == "not json")
+        .unwrap();
+    assert_eq!(bad["tags"], json!(["_jsonparsefailure", "from-list"]));
+    assert!(evs.iter().any(|e| e["message"] == "published"));
+    let log = list_log.lock().unwrap().clone();
+    assert_eq!(log[..3], ["AUTH s3cret", "SELECT 2", "MULTI"]);
+    assert!(log.contains(&"LRANGE logstash 0 3".to_owned()), "{log:?}");
+    assert!(log.contains(&"LTRIM logstash 4 -1".to_owned()), "{log:?}");
+}
+
+#[test]
+fn cef_over_udp() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let port = free_addr().port();
+    let config = format!(
+        r#"input {{ udp {{ port => {port} codec => cef }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        out.display()
+    );
+    let agent = Agent::start(&config, settings(dir.path())).unwrap();
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let line = b"<134>Dec  5 07:47:00 fw01 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.0.0.5 dst=93.184.216.34 dpt=443 act=allow msg=session ended\n";
+    let ev = wait_for("a cef event", DEADLINE, || {
+        sock.send_to(line, ("127.0.0.1", port)).unwrap();
+        written(&out)
+            .into_iter()
+            .find(|e| e["event"]["action"] == "allow")
+    })
+    .unwrap();
+    agent.stop().unwrap();
+    assert_eq!(
+        ev["observer"],
+        json!({"vendor": "Palo Alto Networks", "product": "PAN-OS", "version": "10.1"})
+    );
+    assert_eq!(
+        ev["destination"],
+        json!({"ip": "93.184.216.34", "port": "443"})
+    );
+    assert_eq!(ev["message"], "session ended");
+    assert_eq!(ev["log"]["syslog"]["header"], "<134>Dec  5 07:47:00 fw01");
+    assert_eq!(ev["host"]["ip"], "127.0.0.1");
+}

@@ -1,4 +1,4 @@
-//! grok, dissect, kv, csv and useragent on random input: never a panic, always an event back, and a
+//! grok, dissect, kv, csv, useragent and the cef codec on random input: never a panic, always an event back, and a
 //! failure is a tag, not a lost event.
 
 use log_model::LogEvent;
@@ -60,6 +60,31 @@ proptest! {
             let mut ev = LogEvent::from_map(m);
             prop_assert_eq!(c.process(&mut ev), FilterOutcome::Keep);
             prop_assert!(ev.as_map().contains_key("message"));
+        }
+    }
+
+    /// The cef codec: random payloads, and CEF headers with random extensions (escapes,
+    /// timestamps, stray `=` and `\\`); an event back, tagged when the payload is not CEF.
+    #[test]
+    fn cef_never_panics(
+        text in loggy(),
+        ext in "([a-zA-Z0-9]{1,6}=[a-zA-Z0-9 =\\\\|:.+-]{0,10} ?){0,6}",
+    ) {
+        let cef = pipeline::codec::cef::Cef::default();
+        let payloads = [
+            text.clone(),
+            format!("<13>{text} CEF:0|V|P|1|id|n|3|{ext}"),
+            format!("CEF:0|a\\|b|c|d|e|f|g|rt={text} {ext}"),
+        ];
+        for (i, payload) in payloads.iter().enumerate() {
+            let (ev, failed) = cef.decode(payload);
+            let m = ev.into_map();
+            if i > 0 && !text.contains("CEF:") {
+                prop_assert!(!failed, "{}", payload);
+            }
+            if failed {
+                prop_assert_eq!(&m["tags"], &json!(["_cefparsefailure"]));
+            }
         }
     }
 }

@@ -259,8 +259,8 @@ fn jvm_bound_and_unported_plugins_are_refused_by_name() {
             "filter plugin [jdbc_streaming] is not supported by sluice-agent (it needs the JVM)",
         ),
         (
-            "filter { dns { reverse => [\"ip\"] } }",
-            "filter plugin [dns] is not supported by sluice-agent yet",
+            "filter { xml { source => \"body\" } }",
+            "filter plugin [xml] is not supported by sluice-agent yet",
         ),
         (
             "filter { nosuchfilter { } }",
@@ -384,5 +384,195 @@ fn options_that_would_be_ignored_are_refused_by_name() {
             .unwrap_err()
             .to_string();
         assert!(err.contains(want), "{text}\n got: {err}\nwant: {want}");
+    }
+}
+
+/// A tiny DNS server for the `dns` filter: answers A and PTR questions from `zone` (name →
+/// address), NXDOMAIN for anything else; counts the questions it got. `silent` never answers.
+struct DnsServer {
+    addr: std::net::SocketAddr,
+    questions: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl DnsServer {
+    fn start(zone: &[(&str, [u8; 4])], silent: bool) -> DnsServer {
+        use std::sync::atomic::Ordering;
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = sock.local_addr().unwrap();
+        let questions = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = questions.clone();
+        let zone: Vec<(String, [u8; 4])> =
+            zone.iter().map(|(n, a)| ((*n).to_owned(), *a)).collect();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = sock.recv_from(&mut buf) {
+                counted.fetch_add(1, Ordering::SeqCst);
+                if silent || n < 17 {
+                    continue;
+                }
+                // The question: labels from byte 12, then type and class.
+                let (mut labels, mut pos) = (Vec::new(), 12);
+                while buf[pos] != 0 {
+                    let len = usize::from(buf[pos]);
+                    labels.push(String::from_utf8_lossy(&buf[pos + 1..pos + 1 + len]).into_owned());
+                    pos += 1 + len;
+                }
+                let qname = labels.join(".");
+                let qtype = u16::from_be_bytes([buf[pos + 1], buf[pos + 2]]);
+                let qend = pos + 5;
+                let rdata: Option<Vec<u8>> = match qtype {
+                    1 => zone
+                        .iter()
+                        .find(|(n, _)| *n == qname)
+                        .map(|(_, a)| a.to_vec()),
+                    12 => zone
+                        .iter()
+                        .find(|(_, a)| {
+                            format!("{}.{}.{}.{}.in-addr.arpa", a[3], a[2], a[1], a[0]) == qname
+                        })
+                        .map(|(name, _)| {
+                            let mut d = Vec::new();
+                            for l in name.split('.') {
+                                d.push(l.len() as u8);
+                                d.extend_from_slice(l.as_bytes());
+                            }
+                            d.push(0);
+                            d
+                        }),
+                    _ => None,
+                };
+                let mut out = buf[..qend].to_vec();
+                out[2] = 0x81;
+                out[3] = if rdata.is_some() || qtype == 28 {
+                    0x80
+                } else {
+                    0x83
+                };
+                out[6..8].copy_from_slice(&u16::from(rdata.is_some()).to_be_bytes());
+                if let Some(d) = rdata {
+                    out.extend_from_slice(&[0xc0, 12]);
+                    out.extend_from_slice(&qtype.to_be_bytes());
+                    out.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+                    out.extend_from_slice(&(d.len() as u16).to_be_bytes());
+                    out.extend_from_slice(&d);
+                }
+                let _ = sock.send_to(&out, peer);
+            }
+        });
+        DnsServer { addr, questions }
+    }
+
+    fn questions(&self) -> usize {
+        self.questions.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn dns_from_a_hosts_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(
+        &hosts,
+        "# test hosts\n10.1.2.3  web01.example.net web01\n::1 six.example.net\n",
+    )
+    .unwrap();
+    let h = hosts.display();
+    check(
+        &format!(
+            r#"dns {{ resolve => ["host"] reverse => ["ip"] hostsfile => ["{h}"] nameserver => ["127.0.0.1:9"] timeout => 0.1 max_retries => 0 add_tag => ["resolved"] }}"#
+        ),
+        &[(
+            json!({"host": "web01", "ip": "::1"}),
+            json!({"host": ["web01", "10.1.2.3"], "ip": ["::1", "six.example.net"], "tags": ["resolved"]}),
+        )],
+    );
+    check(
+        &format!(
+            r#"dns {{ reverse => ["ip"] action => "replace" hostsfile => ["{h}"] nameserver => ["127.0.0.1:9"] timeout => 0.1 max_retries => 0 }}"#
+        ),
+        &[
+            (
+                json!({"ip": "10.1.2.3"}),
+                json!({"ip": "web01.example.net"}),
+            ),
+            // Not an IP address: the event is left as it was.
+            (json!({"ip": "web01"}), json!({"ip": "web01"})),
+        ],
+    );
+}
+
+#[test]
+fn dns_against_a_name_server() {
+    let server = DnsServer::start(&[("db.internal", [192, 168, 7, 9])], false);
+    let ns = server.addr;
+    check(
+        &format!(
+            r#"dns {{ resolve => ["name"] reverse => ["addr"] action => "replace" nameserver => {{ address => ["{ns}"] }} hit_cache_size => 10 add_field => {{ "looked_up" => "yes" }} }}"#
+        ),
+        &[
+            (
+                json!({"name": "db.internal", "addr": "192.168.7.9"}),
+                json!({"name": "192.168.7.9", "addr": "db.internal", "looked_up": "yes"}),
+            ),
+            // Both answers come from the cache: no more questions.
+            (
+                json!({"name": "db.internal", "addr": "192.168.7.9"}),
+                json!({"name": "192.168.7.9", "addr": "db.internal", "looked_up": "yes"}),
+            ),
+            // One lookup fails (NXDOMAIN): nothing changes, not even the resolvable field.
+            (
+                json!({"name": "db.internal", "addr": "10.9.9.9"}),
+                json!({"name": "db.internal", "addr": "10.9.9.9"}),
+            ),
+        ],
+    );
+    // First event: A, then PTR; the third: the PTR of 10.9.9.9 (the A is a cache hit).
+    assert_eq!(server.questions(), 3);
+    // The search list and ndots: `db` is asked as `db.internal`.
+    check(
+        &format!(
+            r#"dns {{ resolve => ["name"] nameserver => {{ address => ["{ns}"] search => ["internal"] }} }}"#
+        ),
+        &[(
+            json!({"name": "db"}),
+            json!({"name": ["db", "192.168.7.9"]}),
+        )],
+    );
+}
+
+#[test]
+fn dns_timeouts_are_tagged() {
+    let server = DnsServer::start(&[], true);
+    check(
+        &format!(
+            r#"dns {{ reverse => ["ip"] nameserver => ["{}"] timeout => 0.05 max_retries => 1 }}"#,
+            server.addr
+        ),
+        &[(
+            json!({"ip": "10.0.0.1"}),
+            json!({"ip": "10.0.0.1", "tags": ["_dnstimeout"]}),
+        )],
+    );
+    // One question and one retry.
+    assert_eq!(server.questions(), 2);
+}
+
+#[test]
+fn dns_refuses_bad_settings() {
+    for (body, want) in [
+        (r#"dns { resolve => ["h"] timeout => 0 }"#, "timeout"),
+        (
+            r#"dns { resolve => ["h"] nameserver => ["not-an-ip"] }"#,
+            "not an IP address: not-an-ip",
+        ),
+        (
+            r#"dns { resolve => ["h"] hostsfile => ["/nonexistent/hosts"] }"#,
+            "cannot read /nonexistent/hosts",
+        ),
+        (r#"dns { resolve => ["h"] action => "prepend" }"#, "action"),
+    ] {
+        let p = config::parse_str("p.conf", &format!("filter {{ {body} }}")).unwrap();
+        let err = FilterChain::build(&p.filters).unwrap_err().to_string();
+        assert!(err.contains(want), "{body}: {err}");
     }
 }
