@@ -6,6 +6,7 @@ pub mod routing;
 pub mod settings;
 pub mod shard;
 pub mod store;
+pub mod templates;
 pub mod update;
 pub mod util;
 pub mod wal;

@@ -346,6 +346,8 @@ pub struct Store {
     dir_lock: Mutex<Option<fs::File>>,
     /// The flood-stage block.
     disk: crate::engine::disk::DiskGuard,
+    /// Index and component templates.
+    templates: crate::engine::templates::Templates,
 }
 
 /// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
@@ -437,6 +439,7 @@ impl Store {
             closed: AtomicBool::new(false),
             pits: crate::search::pit::PitRegistry::default(),
             dir_lock: Mutex::new(Some(dir_lock)),
+            templates: crate::engine::templates::Templates::open(&config.data_dir)?,
             disk: crate::engine::disk::DiskGuard::new(
                 &config.data_dir,
                 config.disk_watermarks,
@@ -541,7 +544,8 @@ impl Store {
     /// `PUT /{index}` with an optional `{"mappings":..,"settings":..,"aliases":{}}` body.
     pub fn create_index(&self, name: &str, body: Option<&Value>) -> Result<Value> {
         log_model::validate_index_name(name)?;
-        let (mapping, settings) = parse_create_body(body)?;
+        let composed = self.templates.body_for(name, body)?;
+        let (mapping, settings) = parse_create_body(composed.as_ref())?;
         let _g = self.create_lock.lock();
         if let Some(existing) = self.indices.read().get(name) {
             return Err(already_exists(name, &existing.uuid));
@@ -608,7 +612,16 @@ impl Store {
         if let Some(s) = self.indices.read().get(name) {
             return Ok(Arc::clone(s));
         }
-        self.create_locked(name, Mapping::default(), parse_settings(None)?)
+        let (mapping, settings) = match self.templates.body_for(name, None)? {
+            Some(body) => parse_create_body(Some(&body))?,
+            None => (Mapping::default(), parse_settings(None)?),
+        };
+        self.create_locked(name, mapping, settings)
+    }
+
+    /// The index and component templates.
+    pub fn templates(&self) -> &crate::engine::templates::Templates {
+        &self.templates
     }
 
     /// `DELETE /{target}`: deletes the matching indices.

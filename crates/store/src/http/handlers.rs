@@ -374,6 +374,41 @@ pub(crate) async fn dispatch(
             search_api::field_caps(store, target, path, params, &body).await
         }
         Route::Msearch(target) => search_api::msearch(store, target, path, params, body).await,
+        Route::Templates(kind, name) => {
+            params.check(
+                path,
+                &[
+                    "local",
+                    "flat_settings",
+                    "master_timeout",
+                    "include_defaults",
+                ],
+            )?;
+            let v = blocking(move || store.templates().get(kind, name.as_deref())).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::PutTemplate(kind, name) => {
+            params.check(path, &["create", "master_timeout", "timeout", "cause"])?;
+            let create = params.bool("create", false).map_err(|_| {
+                Error::illegal_argument("Failed to parse value for parameter [create]")
+            })?;
+            let body = Value::Object(parse_json_object(&body)?);
+            let v = blocking(move || store.templates().put(kind, &name, &body, create)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::TemplateExists(kind, name) => {
+            params.check(path, &["local", "flat_settings", "master_timeout"])?;
+            Ok(Reply::empty(if store.templates().exists(kind, &name) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }))
+        }
+        Route::DeleteTemplate(kind, name) => {
+            params.check(path, &["master_timeout", "timeout"])?;
+            let v = blocking(move || store.templates().delete(kind, &name)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::License => {
             params.check(path, &["local", "accept_enterprise"])?;
             Ok(Reply::json(StatusCode::OK, license(state)))

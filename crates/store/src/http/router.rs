@@ -63,6 +63,14 @@ pub(crate) enum Route {
     GetSource(String, String),
     /// `HEAD /{index}/_source/{id}`
     SourceExists(String, String),
+    /// `GET /_index_template`, `/_component_template` (all)
+    Templates(crate::engine::templates::Kind, Option<String>),
+    /// `PUT|POST /_index_template/{name}`, `/_component_template/{name}`
+    PutTemplate(crate::engine::templates::Kind, String),
+    /// `HEAD /_index_template/{name}`
+    TemplateExists(crate::engine::templates::Kind, String),
+    /// `DELETE /_index_template/{name}`
+    DeleteTemplate(crate::engine::templates::Kind, String),
     /// `GET /_license`
     License,
     /// `GET /_xpack`
@@ -130,6 +138,19 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_xpack"] => vec![(Method::GET, Route::Xpack)],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         ["_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(None)),
+        [kind @ ("_index_template" | "_component_template")] => {
+            vec![(Method::GET, Route::Templates(template_kind(kind), None))]
+        }
+        [kind @ ("_index_template" | "_component_template"), name] => {
+            let k = template_kind(kind);
+            vec![
+                (Method::PUT, Route::PutTemplate(k, own(name))),
+                (Method::POST, Route::PutTemplate(k, own(name))),
+                (Method::GET, Route::Templates(k, Some(own(name)))),
+                (Method::HEAD, Route::TemplateExists(k, own(name))),
+                (Method::DELETE, Route::DeleteTemplate(k, own(name))),
+            ]
+        }
         [t] => vec![
             (Method::PUT, Route::CreateIndex(own(t))),
             (Method::HEAD, Route::IndexExists(own(t))),
@@ -169,6 +190,14 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         _ => Vec::new(),
     };
     Ok(c)
+}
+
+fn template_kind(segment: &str) -> crate::engine::templates::Kind {
+    if segment == "_index_template" {
+        crate::engine::templates::Kind::Index
+    } else {
+        crate::engine::templates::Kind::Component
+    }
 }
 
 fn both(methods: &[Method], r: &Route) -> Candidates {

@@ -16,6 +16,7 @@ mod http_api;
 mod interop;
 mod search_api;
 mod security;
+mod templates;
 
 use store::http::{RunningServer, ServerConfig, spawn};
 
