@@ -391,6 +391,7 @@ fn missing_index_and_window_errors() {
     );
 }
 
+mod cardinality;
 mod fuzz;
 mod props;
 mod queries;
