@@ -223,9 +223,8 @@ fn search_all(
     one: impl Fn(&msearch::Item) -> Value + Sync,
 ) -> Vec<Value> {
     let guarded = |item: &msearch::Item| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(item))).unwrap_or_else(|_| {
-            Error::es(500, "exception", "search thread panicked").to_es_body()
-        })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(item)))
+            .unwrap_or_else(|_| Error::es(500, "exception", "search thread panicked").to_es_body())
     };
     let cores = crate::search::search_threads();
     let workers = max_concurrent

@@ -9,7 +9,10 @@ fn murmur3_matches_the_reference() {
     check(b"", (0, 0));
     check(b"hello", (0xcbd8_a7b3_41bd_9b02, 0x5b1e_906a_48ae_1d19));
     check(b"user42", (0x95c3_3a54_bf64_37ef, 0x9bb8_c63a_259f_8bf1));
-    check(b"0123456789abcdef0", (0xeb24_ae87_85a5_c075, 0x73fb_68b3_3131_28ca));
+    check(
+        b"0123456789abcdef0",
+        (0xeb24_ae87_85a5_c075, 0x73fb_68b3_3131_28ca),
+    );
     check(
         b"The quick brown fox jumps over the lazy dog",
         (0xe34b_bc7b_bc07_1b6c, 0x7a43_3ca9_c49a_9347),

@@ -105,8 +105,16 @@ fn exact_up_to_the_threshold() {
         let users = distinct(all.iter(), "user");
         assert!(users > 2000, "the data has {users} users");
         assert_eq!(value(&r, &["users"]), users, "{name}");
-        assert_eq!(value(&r, &["codes"]), distinct(all.iter(), "code"), "{name}");
-        assert_eq!(value(&r, &["ratios"]), distinct(all.iter(), "ratio"), "{name}");
+        assert_eq!(
+            value(&r, &["codes"]),
+            distinct(all.iter(), "code"),
+            "{name}"
+        );
+        assert_eq!(
+            value(&r, &["ratios"]),
+            distinct(all.iter(), "ratio"),
+            "{name}"
+        );
         assert_eq!(value(&r, &["users_or_none"]), users + 1, "{name}");
         let buckets = r["aggregations"]["by_level"]["buckets"]
             .as_array()
@@ -187,7 +195,10 @@ fn a_negative_threshold_is_refused() {
         .err()
         .unwrap_or_else(|| panic!("a negative threshold was accepted"));
     let body = err.to_es_body();
-    assert_eq!(body["error"]["type"], "illegal_argument_exception", "{body}");
+    assert_eq!(
+        body["error"]["type"], "illegal_argument_exception",
+        "{body}"
+    );
     assert!(
         body["error"]["reason"]
             .as_str()
