@@ -3,7 +3,9 @@
 //! [`parse`] validates the request (mapping-independent); [`Collector`] is built per segment,
 //! collects matching docs into mergeable [`State`]; [`render`] produces ES JSON.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+pub mod cardinality;
+
+use std::collections::{BTreeMap, HashMap};
 
 use log_model::zone::Zone;
 use serde_json::{Map, Value, json};
@@ -11,6 +13,7 @@ use tantivy::columnar::{Column, NumericalType, StrColumn};
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
 
+use self::cardinality::{Distinct, OrdSet};
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
 use crate::mapping::{FieldType, Mapping};
@@ -106,6 +109,9 @@ pub enum Kind {
         field: String,
         missing: Option<Value>,
         percents: Vec<f64>,
+        /// `cardinality`: exact up to this many distinct values (ES's default 3000, at most
+        /// 40000)
+        precision_threshold: u32,
     },
 }
 
@@ -713,11 +719,23 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     ));
                 }
             };
+            let precision_threshold = match int_param(o, "precision_threshold", t)? {
+                None => cardinality::DEFAULT_THRESHOLD,
+                Some(n) if n < 0 => {
+                    return Err(Error::illegal_argument(format!(
+                        "[precisionThreshold] must be greater than or equal to 0. Found [{n}] in [{name}]"
+                    )));
+                }
+                Some(n) => u32::try_from(n)
+                    .unwrap_or(u32::MAX)
+                    .min(cardinality::MAX_THRESHOLD),
+            };
             Kind::Metric {
                 metric,
                 field: get_str(o, "field", name)?,
                 missing: o.get("missing").cloned(),
                 percents,
+                precision_threshold,
             }
         }
         other => {
@@ -844,7 +862,11 @@ pub struct MetricState {
     min: f64,
     max: f64,
     values: Vec<f64>,
-    distinct: HashSet<Key>,
+    /// `cardinality`: the distinct values of finished segments
+    distinct: Distinct,
+    /// `cardinality` on a keyword column: the term ordinals of the segment being collected
+    /// (hashed into `distinct` when the segment finishes)
+    ords: OrdSet,
 }
 
 fn f2k(x: f64) -> Key {
@@ -886,9 +908,13 @@ fn new_state(a: &Agg) -> State {
                 .collect(),
         ),
         Kind::Filter(_) => State::Single(Box::new(new_bucket(&a.subs))),
-        Kind::Metric { .. } => State::Metric(MetricState {
+        Kind::Metric {
+            precision_threshold,
+            ..
+        } => State::Metric(MetricState {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            distinct: Distinct::new(*precision_threshold),
             ..MetricState::default()
         }),
     }
@@ -937,7 +963,7 @@ fn merge_state(a: &mut State, b: State) {
             x.min = x.min.min(y.min);
             x.max = x.max.max(y.max);
             x.values.extend(y.values);
-            x.distinct.extend(y.distinct);
+            x.distinct.merge(y.distinct);
         }
         _ => {}
     }
@@ -1152,6 +1178,45 @@ fn collect_block_one(
     true
 }
 
+/// Collects `docs` for a top-level `cardinality` on a single-valued keyword column: the block's
+/// term ordinals in one batched read, into a bitset over the segment's dictionary; false when
+/// the aggregation is something else (the caller then collects doc by doc).
+fn collect_block_distinct(
+    a: &Agg,
+    s: &SegAgg,
+    st: &mut State,
+    docs: &[DocId],
+    bufs: &mut BlockBufs,
+) -> bool {
+    let (
+        Kind::Metric {
+            metric: Metric::Cardinality,
+            ..
+        },
+        Source::Str(col),
+        State::Metric(m),
+    ) = (&a.kind, &s.source, st)
+    else {
+        return false;
+    };
+    if col.ords().get_cardinality() != tantivy::columnar::Cardinality::Full {
+        return false;
+    }
+    let num_terms = col.num_terms();
+    if matches!(&m.ords, OrdSet::Sparse(set) if set.is_empty()) {
+        // one set per segment at the top level: the bitset from the start
+        m.ords = OrdSet::bits(num_terms);
+    }
+    bufs.keys.clear();
+    bufs.keys.resize(docs.len(), 0);
+    col.ords().values.get_vals(docs, &mut bufs.keys);
+    m.count += docs.len() as u64;
+    for &o in &bufs.keys {
+        m.ords.insert(o, num_terms);
+    }
+    true
+}
+
 /// Collects aggregations for one segment.
 pub struct Collector<'a> {
     aggs: &'a [Agg],
@@ -1267,6 +1332,15 @@ fn missing_to_key(v: &Value, ty: Option<FieldType>) -> Option<Key> {
     }
 }
 
+/// The `cardinality` hash of a `missing` value.
+fn key_hash(k: &Key, ty: Option<FieldType>) -> u64 {
+    match k {
+        Key::Str(s) => cardinality::hash_bytes(s.as_bytes()),
+        Key::Num(_) => cardinality::hash_num(k2f(k), ty.is_some_and(FieldType::is_float)),
+        Key::Ord(o) => *o,
+    }
+}
+
 impl<'a> Collector<'a> {
     /// Resolves columns of `aggs` for a segment of an index with `mapping`.
     pub fn new(
@@ -1310,6 +1384,9 @@ impl<'a> Collector<'a> {
             .zip(self.states.iter_mut())
         {
             if s.block.is_some() && collect_block_one(a, s, st, docs, &mut self.block_bufs) {
+                continue;
+            }
+            if collect_block_distinct(a, s, st, docs, &mut self.block_bufs) {
                 continue;
             }
             for &doc in docs {
@@ -1568,6 +1645,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
     let SegAgg {
         source,
         filters,
+        field_type,
         tz,
         bounds,
         missing_key,
@@ -1742,21 +1820,21 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
         }
         (Kind::Metric { metric, .. }, State::Metric(m)) => match source {
             Source::Str(col) => {
+                let distinct = *metric == Metric::Cardinality;
+                let num_terms = col.num_terms();
                 let mut any = false;
-                let mut text = String::new();
                 for o in col.term_ords(doc) {
                     any = true;
                     m.count += 1;
-                    if *metric == Metric::Cardinality {
-                        text.clear();
-                        if col.ord_to_str(o, &mut text).unwrap_or(false) {
-                            m.distinct.insert(Key::Str(text.clone()));
-                        }
+                    if distinct {
+                        m.ords.insert(o, num_terms);
                     }
                 }
                 if !any && let Some(k) = missing_key {
                     m.count += 1;
-                    m.distinct.insert(k.clone());
+                    if distinct {
+                        m.distinct.insert(key_hash(k, *field_type));
+                    }
                 }
             }
             src => {
@@ -1766,6 +1844,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 {
                     buf.push(*x);
                 }
+                let float = field_type.is_some_and(FieldType::is_float);
                 for &v in buf.iter() {
                     m.count += 1;
                     m.sum += v;
@@ -1774,7 +1853,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                     match metric {
                         Metric::Percentiles => m.values.push(v),
                         Metric::Cardinality => {
-                            m.distinct.insert(f2k(v));
+                            m.distinct.insert(cardinality::hash_num(v, float));
                         }
                         _ => {}
                     }
@@ -1880,7 +1959,21 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
             }
         }
         State::Single(b) => finish_bucket(a, s, b),
-        State::Metric(_) | State::Dense(_) => {}
+        State::Metric(m) => {
+            // hash each distinct term of the segment once
+            if let Source::Str(col) = &s.source
+                && !m.ords.is_empty()
+            {
+                let ords = std::mem::take(&mut m.ords);
+                if !m.distinct.insert_ords(col, &ords) {
+                    tracing::warn!(
+                        terms = col.num_terms(),
+                        "cardinality: a term dictionary could not be read"
+                    );
+                }
+            }
+        }
+        State::Dense(_) => {}
     }
 }
 
@@ -2013,7 +2106,7 @@ fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
                 (Metric::Max, _) | (Metric::Stats, Some("max")) => m.max,
                 (Metric::Sum, _) | (Metric::Stats, Some("sum")) => m.sum,
                 (Metric::ValueCount, _) | (Metric::Stats, Some("count")) => m.count as f64,
-                (Metric::Cardinality, _) => m.distinct.len() as f64,
+                (Metric::Cardinality, _) => m.distinct.count() as f64,
                 _ => f64::NAN,
             };
         }
@@ -2395,7 +2488,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 )),
                 Metric::Sum => json!({"value": num_json(m.sum)}),
                 Metric::ValueCount => json!({"value": m.count}),
-                Metric::Cardinality => json!({"value": m.distinct.len()}),
+                Metric::Cardinality => json!({"value": m.distinct.count()}),
                 Metric::Stats => json!({
                     "count": m.count,
                     "min": val(m.min, has),

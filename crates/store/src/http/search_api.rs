@@ -2,6 +2,7 @@
 //! `_msearch`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -211,6 +212,57 @@ fn is_parse_error(e: &Error) -> bool {
     )
 }
 
+/// Answers every search of an `_msearch`, in request order: at most `max_concurrent_searches`
+/// (by default, and at most, one per core) at a time, each taking the next search when done.
+/// Each running search splits its segments over its share of the cores, so that the searches
+/// together use about as many threads as one search alone. A search that panics answers an
+/// error of its own; the others are unaffected.
+fn search_all(
+    items: &[msearch::Item],
+    max_concurrent: Option<usize>,
+    one: impl Fn(&msearch::Item) -> Value + Sync,
+) -> Vec<Value> {
+    let guarded = |item: &msearch::Item| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(item)))
+            .unwrap_or_else(|_| Error::es(500, "exception", "search thread panicked").to_es_body())
+    };
+    let cores = crate::search::search_threads();
+    let workers = max_concurrent
+        .unwrap_or(cores)
+        .min(cores)
+        .min(items.len())
+        .max(1);
+    if workers == 1 {
+        return items.iter().map(guarded).collect();
+    }
+    let share = (cores / workers).max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Value)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                sc.spawn(|| {
+                    crate::search::with_threads(share, || {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(item) = items.get(i) else {
+                                return out;
+                            };
+                            out.push((i, guarded(item)));
+                        }
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, v)| v).collect()
+}
+
 /// `GET|POST [/{index}]/_msearch`.
 pub(crate) async fn msearch(
     store: Arc<Store>,
@@ -252,6 +304,9 @@ pub(crate) async fn msearch(
         allow_no_indices: params.get("allow_no_indices").map(str::to_owned),
         ..search_params(&Params::default())
     };
+    let concurrency = params
+        .get("max_concurrent_searches")
+        .and_then(|v| v.parse::<usize>().ok());
     let v = blocking(move || {
         let start = Instant::now();
         let items = msearch::parse(&body, target.as_deref())?;
@@ -262,25 +317,22 @@ pub(crate) async fn msearch(
                 return Err(e);
             }
         }
-        let responses: Vec<Value> = items
-            .iter()
-            .map(|item| {
-                let names = item.option_names();
-                match store.search_request(
-                    item.index.as_deref(),
-                    item.body.as_ref(),
-                    &item.params(&defaults),
-                    &names,
-                ) {
-                    Ok(Value::Object(mut m)) => {
-                        m.insert("status".into(), Value::from(200));
-                        Value::Object(m)
-                    }
-                    Ok(other) => other,
-                    Err(e) => e.to_es_body(),
+        let responses = search_all(&items, concurrency, |item| {
+            let names = item.option_names();
+            match store.search_request(
+                item.index.as_deref(),
+                item.body.as_ref(),
+                &item.params(&defaults),
+                &names,
+            ) {
+                Ok(Value::Object(mut m)) => {
+                    m.insert("status".into(), Value::from(200));
+                    Value::Object(m)
                 }
-            })
-            .collect();
+                Ok(other) => other,
+                Err(e) => e.to_es_body(),
+            }
+        });
         let mut out = Map::new();
         out.insert(
             "took".into(),

@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocId, Searcher, TantivyDocument};
 
 use crate::aggs::{self, Agg};
 use crate::engine::shard::{IndexMeta, Shard};
@@ -678,6 +678,29 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+thread_local! {
+    /// Threads a search started on this thread may use (`None`: one per core); set by
+    /// [`with_threads`].
+    static SEARCH_THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with searches started on this thread using at most `threads` threads each (the
+/// share of the cores of one of several concurrent searches, as `_msearch` runs them).
+pub(crate) fn with_threads<T>(threads: usize, f: impl FnOnce() -> T) -> T {
+    let before = SEARCH_THREADS.replace(Some(threads.max(1)));
+    let out = f();
+    SEARCH_THREADS.set(before);
+    out
+}
+
+/// The threads one search started on this thread may use: its [`with_threads`] share, else one
+/// per core.
+pub(crate) fn search_threads() -> usize {
+    SEARCH_THREADS
+        .get()
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 struct Outcome {
     total: u64,
     hits: Vec<Hit>,
@@ -762,7 +785,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
                 .collect()
         })
         .collect();
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = search_threads();
     let tasks = split_segments(targets, cores);
     let how = Collect {
         sort: &sort,
@@ -959,10 +982,12 @@ fn run_segment(
     }
     let mut buf = Vec::new();
     let mut block: Vec<tantivy::DocId> = Vec::with_capacity(AGG_BLOCK);
-    if want_hits == 0 && !scoring {
-        // Counting and aggregating only (`size: 0`, the dashboards' queries): take the
-        // matching documents from the scorer a buffer at a time (`match_all` fills it with a
-        // plain counter) instead of one virtual `advance` per document.
+    let mut top = TopByColumn::plan(how, &sort_cols);
+    if (want_hits == 0 || top.is_some()) && !scoring {
+        // Counting and aggregating (`size: 0`, the dashboards' queries), or hits sorted by a
+        // numeric column (Discover's): take the matching documents from the scorer a buffer at
+        // a time (`match_all` fills it with a plain counter) instead of one virtual `advance`
+        // per document.
         let mut ids = [0; tantivy::COLLECT_BLOCK_BUFFER_LEN];
         'fill: while doc != tantivy::TERMINATED && doc < range.1 {
             let n = tantivy::DocSet::fill_buffer(&mut scorer, &mut ids);
@@ -972,6 +997,9 @@ fn run_segment(
                 }
                 if alive.is_none_or(|a| a.is_alive(d)) {
                     out.total += 1;
+                    if let Some(t) = top.as_mut() {
+                        t.push(d);
+                    }
                     if let Some(c) = collector.as_mut() {
                         block.push(d);
                         if block.len() == AGG_BLOCK {
@@ -984,6 +1012,20 @@ fn run_segment(
             doc = scorer.doc();
         }
         doc = tantivy::TERMINATED;
+        if let Some(t) = top.take() {
+            for d in t.into_docs() {
+                let global = base + d;
+                let order = ((si as u64) << 32) | u64::from(global);
+                let keys = hit_keys(&sort_cols, sort, d, global, order, 1.0, &mut buf);
+                out.hits.push(Hit {
+                    keys,
+                    score: 1.0,
+                    shard: si,
+                    addr: DocAddress::new(ord as u32, d),
+                    order,
+                });
+            }
+        }
     }
     while doc != tantivy::TERMINATED && doc < range.1 {
         if alive.is_none_or(|a| a.is_alive(doc)) {
@@ -1002,17 +1044,7 @@ fn run_segment(
             if want_hits > 0 {
                 let global = base + doc;
                 let order = ((si as u64) << 32) | u64::from(global);
-                let keys: Vec<SortVal> = sort_cols
-                    .iter()
-                    .zip(sort)
-                    .map(|(c, k)| match (c, k) {
-                        (Some(src), _) => sort_value(src, doc, k, &mut buf),
-                        (None, SortKey::Score(_)) => SortVal::Num(f64::from(score)),
-                        (None, SortKey::Doc(_)) => SortVal::Num(f64::from(global)),
-                        (None, SortKey::ShardDoc(_)) => SortVal::Num(order as f64),
-                        (None, SortKey::Field { .. }) => SortVal::Missing,
-                    })
-                    .collect();
+                let keys = hit_keys(&sort_cols, sort, doc, global, order, score, &mut buf);
                 if after.is_some_and(|a| cmp_keys(sort, &keys, a) != std::cmp::Ordering::Greater) {
                     doc = scorer.advance();
                     continue;
@@ -1039,6 +1071,128 @@ fn run_segment(
     }
     out.states = collector.map(aggs::Collector::finish);
     Ok(out)
+}
+
+/// A hit's sort values.
+fn hit_keys(
+    sort_cols: &[Option<aggs::Source>],
+    sort: &[SortKey],
+    doc: DocId,
+    global: u32,
+    order: u64,
+    score: f32,
+    buf: &mut Vec<f64>,
+) -> Vec<SortVal> {
+    sort_cols
+        .iter()
+        .zip(sort)
+        .map(|(c, k)| match (c, k) {
+            (Some(src), _) => sort_value(src, doc, k, buf),
+            (None, SortKey::Score(_)) => SortVal::Num(f64::from(score)),
+            (None, SortKey::Doc(_)) => SortVal::Num(f64::from(global)),
+            (None, SortKey::ShardDoc(_)) => SortVal::Num(order as f64),
+            (None, SortKey::Field { .. }) => SortVal::Missing,
+        })
+        .collect()
+}
+
+/// The best `k` documents of a segment task by a numeric column (sort on a numeric or date
+/// field, then nothing but `_doc` or `_shard_doc`; no scores, no `search_after`): each matching
+/// document costs a column read and a pair in a buffer, which is cut down to the best `k` when
+/// it fills; the hits with all their sort values are built for the survivors only. Within one
+/// segment the document number orders ties as `_doc`, `_shard_doc` and the final tie-breaker do,
+/// so the survivors are exactly the segment's best `k` by the request's order.
+struct TopByColumn {
+    col: tantivy::columnar::Column<f64>,
+    asc: bool,
+    missing_first: bool,
+    /// ties: by ascending document number
+    doc_asc: bool,
+    k: usize,
+    cands: Vec<(Option<f64>, DocId)>,
+}
+
+impl TopByColumn {
+    fn plan(how: &Collect<'_>, sort_cols: &[Option<aggs::Source>]) -> Option<TopByColumn> {
+        if how.scoring || how.after.is_some() || how.want_hits == 0 {
+            return None;
+        }
+        let (
+            SortKey::Field {
+                asc, missing_first, ..
+            },
+            Some(Some(aggs::Source::Num(col))),
+        ) = (how.sort.first()?, sort_cols.first())
+        else {
+            return None;
+        };
+        let doc_asc = match how.sort.get(1) {
+            None => true,
+            Some(SortKey::Doc(a) | SortKey::ShardDoc(a)) => *a,
+            Some(_) => return None,
+        };
+        Some(TopByColumn {
+            col: col.clone(),
+            asc: *asc,
+            missing_first: *missing_first,
+            doc_asc,
+            k: how.want_hits,
+            cands: Vec::with_capacity(how.want_hits.max(1024) * 2),
+        })
+    }
+
+    fn push(&mut self, doc: DocId) {
+        let v = if self.col.get_cardinality() == tantivy::columnar::Cardinality::Full {
+            Some(self.col.values.get_val(doc))
+        } else {
+            let vals = self.col.values_for_doc(doc);
+            if self.asc {
+                vals.reduce(f64::min)
+            } else {
+                vals.reduce(f64::max)
+            }
+        };
+        self.cands.push((v, doc));
+        if self.cands.len() == self.cands.capacity() {
+            self.reduce();
+        }
+    }
+
+    /// Orders candidates best first, as `cmp_hits` orders their hits.
+    fn cmp(&self, a: &(Option<f64>, DocId), b: &(Option<f64>, DocId)) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let c = match (a.0, b.0) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) if self.missing_first => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) if self.missing_first => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(x), Some(y)) if self.asc => x.total_cmp(&y),
+            (Some(x), Some(y)) => y.total_cmp(&x),
+        };
+        c.then_with(|| {
+            if self.doc_asc {
+                a.1.cmp(&b.1)
+            } else {
+                b.1.cmp(&a.1)
+            }
+        })
+    }
+
+    fn reduce(&mut self) {
+        if self.cands.len() > self.k {
+            let mut cands = std::mem::take(&mut self.cands);
+            cands.select_nth_unstable_by(self.k - 1, |a, b| self.cmp(a, b));
+            cands.truncate(self.k);
+            self.cands = cands;
+        }
+    }
+
+    /// The best `k` documents, in no particular order.
+    fn into_docs(mut self) -> Vec<DocId> {
+        self.reduce();
+        self.cands.into_iter().map(|(_, d)| d).collect()
+    }
 }
 
 fn sort_value(src: &aggs::Source, doc: u32, key: &SortKey, buf: &mut Vec<f64>) -> SortVal {

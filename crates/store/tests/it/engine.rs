@@ -395,6 +395,7 @@ fn missing_index_and_window_errors() {
     );
 }
 
+mod cardinality;
 mod fuzz;
 mod props;
 mod queries;

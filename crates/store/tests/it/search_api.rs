@@ -1001,6 +1001,72 @@ fn field_caps_reports_types_per_index() {
     }
 }
 
+/// `took` removed: the part of an answer that depends on timing.
+fn without_took(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("took");
+    }
+    v
+}
+
+#[test]
+fn msearch_runs_searches_concurrently_in_request_order() {
+    let t = setup(300);
+    let a = t.addr();
+    // many searches of different cost, failures among them, each with an answer of its own
+    let mut searches: Vec<(String, Value)> = Vec::new();
+    for i in 0..24 {
+        let (index, body) = match i % 6 {
+            0 => (
+                "logs",
+                json!({"size": 0, "query": {"term": {"user": USERS[i % 4]}},
+                                 "aggs": {"c": {"cardinality": {"field": "count"}}}}),
+            ),
+            1 => (
+                "logs",
+                json!({"size": 3, "sort": [{"count": "desc"}],
+                                 "query": {"range": {"count": {"lt": i * 10}}}}),
+            ),
+            2 => ("nope", json!({})),
+            3 => (
+                "logs",
+                json!({"size": 0, "aggs": {"t": {"date_histogram": {
+                                 "field": "timestamp", "fixed_interval": format!("{}m", i + 1)}}}}),
+            ),
+            4 => (
+                "logs",
+                json!({"size": 2, "sort": [{"count": "asc"}], "search_after": [i, 1]}),
+            ),
+            _ => (
+                "logs",
+                json!({"size": 1, "from": i, "sort": [{"timestamp": "asc"}, {"count": "asc"}]}),
+            ),
+        };
+        searches.push((index.to_owned(), body));
+    }
+    let mut body = String::new();
+    for (index, b) in &searches {
+        body.push_str(&format!("{{\"index\":\"{index}\"}}\n{b}\n"));
+    }
+    for path in ["/_msearch", "/_msearch?max_concurrent_searches=3"] {
+        let r = ndjson(a, path, &body);
+        assert_eq!(r.status, 200, "{}", r.text());
+        let rs = r.json()["responses"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(rs.len(), searches.len());
+        for ((index, b), got) in searches.iter().zip(rs) {
+            let alone = post(a, &format!("/{index}/_search"), b);
+            let mut want = alone.json();
+            if let Some(o) = want.as_object_mut() {
+                o.insert("status".into(), json!(alone.status));
+            }
+            assert_eq!(without_took(got), without_took(want), "{path}: {index} {b}");
+        }
+    }
+}
+
 #[test]
 fn msearch_answers_each_search() {
     let t = setup(10);
