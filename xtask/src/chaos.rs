@@ -345,7 +345,7 @@ fn store_kill_rounds(env: &Env, rounds: usize) -> anyhow::Result<Row> {
             .map(|w| {
                 let (acked, stop) = (acked.clone(), stop.clone());
                 std::thread::spawn(move || {
-                    bulk_writer(addr, &format!("r{round}w{w}"), &acked, &stop)
+                    bulk_writer(addr, &format!("r{round}w{w}"), &acked, &stop);
                 })
             })
             .collect();

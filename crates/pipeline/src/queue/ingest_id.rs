@@ -116,11 +116,11 @@ mod tests {
         IngestIds::new().stamp(&mut c);
         assert_ne!(of(&c).unwrap().split('-').next(), ida.split('-').next());
 
-        let mut copies = vec![a.clone(), a.clone()];
+        let mut copies = [a.clone(), a.clone()];
         number_copies(&a, copies.iter_mut());
         let got: Vec<&str> = copies.iter().filter_map(of).collect();
         assert_eq!(got, [format!("{ida}.1"), format!("{ida}.2")]);
-        let mut none = vec![event(json!({}))];
+        let mut none = [event(json!({}))];
         number_copies(&event(json!({})), none.iter_mut());
         assert_eq!(of(&none[0]), None);
     }
