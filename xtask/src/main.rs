@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod chaos;
 mod demo;
 mod elk;
 mod fuzz;
@@ -42,6 +43,13 @@ enum Cmd {
     Peers(peers::Args),
     /// Fuzz the parsers with cargo-fuzz (Lucene, query DSL, KQL, _bulk, NDJSON, Logstash config, events).
     Fuzz(fuzz::Args),
+    /// Fault scenarios against the release binaries (kill -9, overload, stalled clients,
+    /// hostile requests) as one table; `--write-docs` puts it into docs/reliability.md.
+    Chaos {
+        /// `--events N` (default 100,000), `--rounds R` (default 3), `--debug`, `--write-docs`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Build the `sluice ui` front end (npm ci + vite build); `--test` runs its tests too.
     Ui(ui::Args),
 }
@@ -67,6 +75,7 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Elk(a) => elk::run(&a),
         Cmd::Ui(a) => ui::run(&a),
         Cmd::Fuzz(a) => fuzz::run(&a),
+        Cmd::Chaos { args } => chaos::run(&args),
         Cmd::Peers(a) => peers::run(&a),
     }
 }

@@ -47,6 +47,10 @@ pub struct Args {
     /// Events per write to the agent and per queue transaction.
     #[arg(long, default_value_t = 1000)]
     pub batch_size: usize,
+    /// Give each event the queue's id in `[@metadata][ingest_id]`, so an agent with
+    /// `ingest_id => true` writes an event re-sent after a crash once (docs/reliability.md).
+    #[arg(long)]
+    pub ingest_ids: bool,
     /// How long to wait at the end for queued events to be delivered.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -70,7 +74,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let transport = Transport::tcp(&args.host, args.port);
     let mut builder = Shipper::builder(transport.clone());
     // A batch job: wait for room rather than drop when the agent is slower than we are.
-    builder.batch_size(args.batch_size).block_when_full(true);
+    builder
+        .batch_size(args.batch_size)
+        .block_when_full(true)
+        .ingest_ids(args.ingest_ids);
     if let Some(db) = &args.database {
         builder.database(db);
     }

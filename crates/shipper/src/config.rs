@@ -95,6 +95,7 @@ pub struct Builder {
     pub(crate) backoff_max: Duration,
     pub(crate) io_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) ingest_ids: bool,
 }
 
 impl Builder {
@@ -113,6 +114,7 @@ impl Builder {
             backoff_max: Duration::from_secs(30),
             io_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(5),
+            ingest_ids: false,
         }
     }
 
@@ -203,6 +205,20 @@ impl Builder {
     /// lost and logged). Default: 5 s.
     pub fn shutdown_timeout(&mut self, d: Duration) -> &mut Self {
         self.shutdown_timeout = d;
+        self
+    }
+
+    /// Tcp transport: gives each line the member `"@metadata":{"ingest_id":"<token>-<row>"}`,
+    /// an id made once per event from the queue (`<token>` is random per database, or per
+    /// process for a memory-only shipper; rows are numbered in insertion order and never
+    /// reused), so a batch sent again after a crash carries the same ids. `sluice-agent`
+    /// with `ingest_id => true` in its `elasticsearch` output keeps an id an event arrives
+    /// with and sends it as `_id` (Logstash: `document_id => "%{[@metadata][ingest_id]}"`),
+    /// so the re-sent events overwrite their first copies. `@metadata` is never indexed. A
+    /// line that has an `@metadata` of its own is sent without an id. The Elasticsearch
+    /// transport always sends such ids (as `_id`). Default: false.
+    pub fn ingest_ids(&mut self, on: bool) -> &mut Self {
+        self.ingest_ids = on;
         self
     }
 

@@ -1,8 +1,8 @@
 //! The Elasticsearch transport: `_bulk` through es-client, with `create` and stable ids.
 //!
 //! Each queued event gets the `_id` `<queue token>-<row id>`: a batch sent again after a crash
-//! or a lost response cannot index an event twice (ES answers 409, which es-client counts
-//! as delivered). Item failures follow es-client's rules: retryable ones (429, 5xx, no
+//! or a lost response cannot index an event twice (ES answers 409, which counts as
+//! delivered: es-client does so within one call, this transport across calls and runs). Item failures follow es-client's rules: retryable ones (429, 5xx, no
 //! answer) were already retried by es-client and stay queued for a later attempt; final
 //! ones (a mapping error, 400) are removed from the queue, counted and logged.
 
@@ -108,6 +108,9 @@ impl Es {
                     "connection_error" | "possibly_applied"
                 );
             match row {
+                // The id exists: an earlier attempt (before a crash, or one whose answer was
+                // lost) created it, and no one else writes this queue's ids.
+                Some(_) if f.status == Some(409) => out.sent += 1,
                 Some(id) if retry_later => {
                     out.keep.insert(id);
                 }

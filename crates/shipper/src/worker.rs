@@ -26,13 +26,16 @@ pub(crate) fn spawn(
     let mut threads = Vec::new();
     let make_output = |token: String| -> Result<Output> {
         Ok(match &cfg.transport {
-            Transport::Tcp { host, port } => Output::Tcp(Tcp::new(
-                host,
-                *port,
-                cfg.io_timeout,
-                cfg.backoff_min,
-                cfg.backoff_max,
-            )),
+            Transport::Tcp { host, port } => Output::Tcp(
+                Tcp::new(
+                    host,
+                    *port,
+                    cfg.io_timeout,
+                    cfg.backoff_min,
+                    cfg.backoff_max,
+                ),
+                cfg.ingest_ids.then_some(token),
+            ),
             Transport::Elasticsearch { client, index } => Output::Es {
                 es: Box::new(Es::new(client, index, token)?),
                 backoff: Duration::ZERO,
@@ -247,7 +250,8 @@ fn sub(c: &crate::shipper::Counters, r: Removed) {
 
 /// Where batches go.
 enum Output {
-    Tcp(Tcp),
+    /// The connection, and the queue's token when lines carry ingest ids.
+    Tcp(Tcp, Option<String>),
     Es {
         es: Box<Es>,
         backoff: Duration,
@@ -268,7 +272,9 @@ impl Output {
     /// TCP: connects if needed; on failure counts it and naps for the backoff. True when
     /// the output can take a batch.
     fn ready(&mut self, shared: &Shared) -> bool {
-        let Self::Tcp(tcp) = self else { return true };
+        let Self::Tcp(tcp, _) = self else {
+            return true;
+        };
         match tcp.ensure() {
             Ok(fresh) => {
                 if fresh {
@@ -295,10 +301,13 @@ impl Output {
     fn deliver(&mut self, shared: &Shared, rows: &[&Row], buf: &mut Vec<u8>) -> Delivered {
         let all = || rows.iter().map(|r| r.id).collect();
         match self {
-            Self::Tcp(tcp) => {
+            Self::Tcp(tcp, token) => {
                 buf.clear();
                 for r in rows {
-                    buf.extend_from_slice(&r.line);
+                    match token {
+                        Some(token) => with_ingest_id(buf, &r.line, token, r.id),
+                        None => buf.extend_from_slice(&r.line),
+                    }
                     buf.push(b'\n');
                 }
                 match tcp.send(buf) {
@@ -346,7 +355,7 @@ impl Output {
     }
 
     fn close(&mut self) {
-        if let Self::Tcp(tcp) = self {
+        if let Self::Tcp(tcp, _) = self {
             tcp.close();
         }
     }
@@ -354,10 +363,30 @@ impl Output {
     /// When stopping, only an output that works right now is worth trying (no naps).
     fn healthy(&self) -> bool {
         match self {
-            Self::Tcp(tcp) => tcp.backoff.is_zero(),
+            Self::Tcp(tcp, _) => tcp.backoff.is_zero(),
             Self::Es { backoff, .. } => backoff.is_zero(),
         }
     }
+}
+
+/// Appends `line` (a JSON object) with `"@metadata":{"ingest_id":"<token>-<row>"}` as its first
+/// member (see [`Builder::ingest_ids`]); a line that has `@metadata` of its own, or is not an
+/// object, is sent as it is.
+fn with_ingest_id(buf: &mut Vec<u8>, line: &[u8], token: &str, row: i64) {
+    let rest = match line.strip_prefix(b"{") {
+        Some(rest) if !line.windows(11).any(|w| w == b"\"@metadata\"") => rest,
+        _ => {
+            buf.extend_from_slice(line);
+            return;
+        }
+    };
+    buf.extend_from_slice(
+        format!("{{\"@metadata\":{{\"ingest_id\":\"{token}-{row}\"}}").as_bytes(),
+    );
+    if rest.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'}') {
+        buf.push(b',');
+    }
+    buf.extend_from_slice(rest);
 }
 
 /// Splits off the rows older than the TTL; returns the rest.
@@ -561,5 +590,27 @@ impl MemorySender {
         }
         self.next_id = next_id;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ingest_ids_go_first_in_each_line() {
+        fn check(line: &str, expected: &str) {
+            let mut buf = Vec::new();
+            super::with_ingest_id(&mut buf, line.as_bytes(), "t0k", 7);
+            assert_eq!(String::from_utf8(buf).unwrap(), expected, "{line}");
+        }
+        check(
+            r#"{"message":"a"}"#,
+            r#"{"@metadata":{"ingest_id":"t0k-7"},"message":"a"}"#,
+        );
+        check("{}", r#"{"@metadata":{"ingest_id":"t0k-7"}}"#);
+        check(
+            r#"{"@metadata":{"x":1},"message":"a"}"#,
+            r#"{"@metadata":{"x":1},"message":"a"}"#,
+        );
+        check("[1]", "[1]");
     }
 }

@@ -3,6 +3,7 @@
 //! cluster.
 
 mod cluster;
+mod delivery;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -54,3 +54,38 @@ fn ship_backfills_in_the_python_logstash_async_layout() {
     );
     assert!(*times.last().unwrap() <= now + 60_000);
 }
+
+/// `--ingest-ids`: every line carries its own `[@metadata][ingest_id]`; without it, none.
+#[test]
+fn ship_ingest_ids() {
+    fn ship(extra: &[&str]) -> Vec<serde_json::Value> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let receiver = std::thread::spawn(move || {
+            let (conn, _) = listener.accept().unwrap();
+            BufReader::new(conn)
+                .lines()
+                .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+                .collect::<Vec<serde_json::Value>>()
+        });
+        let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["ship", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--count", "50"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        receiver.join().unwrap()
+    }
+    let with = ship(&["--ingest-ids"]);
+    let ids: std::collections::BTreeSet<&str> = with
+        .iter()
+        .filter_map(|e| e["@metadata"]["ingest_id"].as_str())
+        .collect();
+    assert_eq!((with.len(), ids.len()), (50, 50), "one id per event");
+    assert!(ship(&[]).iter().all(|e| e.get("@metadata").is_none()));
+}

@@ -231,6 +231,7 @@ impl FilterChain {
                 None => self.tree.run_spawning(&mut ev, &mut run, &mut spawned),
                 Some(p) => self.tree.resume(p, &mut ev, &mut run, &mut spawned),
             };
+            crate::queue::ingest_id::number_copies(&ev, spawned.iter_mut().map(|(e, _)| e));
             if kept {
                 events.push(ev);
             } else {

@@ -11,6 +11,17 @@
 //! - Default `index`: Logstash 8 writes to the data stream `logs-generic-default` when no `index`
 //!   is set (`data_stream => auto` with ECS on); we write to an index of that name with
 //!   `action => create` (no data-stream templates). With `index` set, `action` defaults to `index`.
+//! - `ingest_id => true` (sluice's own option; Logstash has none): every event gets an id when
+//!   the agent takes it in, kept with it in the persisted queue
+//!   ([`crate::queue::ingest_id`]), and sent as its `_id`. A batch sent again — its response
+//!   was lost when Elasticsearch died, or the agent was killed before acknowledging it and
+//!   replays its queue — then overwrites what the first attempt wrote instead of duplicating
+//!   it. With `action => index` (the default) the re-sent item replaces the document (its
+//!   `_version` grows); with `create` (data streams, which accept nothing else) Elasticsearch
+//!   answers 409, which this output counts as delivered, since no one else writes that id.
+//!   It cannot be combined with `document_id` (which names the id itself: Logstash's way is
+//!   a `fingerprint` filter and `document_id => "%{[@metadata][fingerprint]}"`, which works
+//!   unchanged, but gives identical events one document) nor with `update`/`delete`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -96,6 +107,9 @@ pub struct EsOutputConfig {
     pub action: BulkOp,
     /// `document_id` template.
     pub document_id: Option<String>,
+    /// `ingest_id`: send each event's ingest id as its `_id` (see the module docs). Default
+    /// false.
+    pub ingest_id: bool,
     /// `action` as written when it is a `%{...}` reference (rendered per event).
     pub action_template: Option<String>,
     /// `doc_as_upsert` (update actions).
@@ -300,6 +314,10 @@ impl EsOutput {
         doc.op = op;
         if let Some(t) = &self.document_id {
             doc = doc.with_id(t.render(ev));
+        } else if self.config.ingest_id
+            && let Some(id) = crate::queue::ingest_id::of(ev)
+        {
+            doc = doc.with_id(id.to_owned());
         }
         if op == BulkOp::Update {
             doc.retry_on_conflict = Some(self.config.retry_on_conflict);
@@ -383,6 +401,10 @@ impl EsOutput {
             let mut retry = Vec::new();
             let mut dead = Vec::new();
             for f in outcome.failures {
+                if self.config.ingest_id && f.status == Some(409) && f.doc.op == BulkOp::Create {
+                    // Our own id exists: an earlier attempt of this batch created it.
+                    continue;
+                }
                 if retryable(f.status, &f.error_type) {
                     retry.push(f.doc);
                 } else {
@@ -487,6 +509,10 @@ impl OutputPlugin for EsOutput {
 
     fn send<'a>(&'a self, events: &'a [&'a LogEvent]) -> SendFuture<'a> {
         Box::pin(EsOutput::send(self, events))
+    }
+
+    fn sends_ingest_id(&self) -> bool {
+        self.config.ingest_id
     }
 
     fn monitoring(&self) -> Option<serde_json::Value> {

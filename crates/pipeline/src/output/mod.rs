@@ -41,6 +41,11 @@ pub trait OutputPlugin: Send + Sync + std::fmt::Debug {
     fn monitoring(&self) -> Option<serde_json::Value> {
         None
     }
+    /// True when the output sends each event's ingest id (`ingest_id => true`): the pipeline
+    /// then gives every event one as it arrives ([`crate::queue::ingest_id`]).
+    fn sends_ingest_id(&self) -> bool {
+        false
+    }
 }
 
 /// One configured output: a plugin and its registry name.
@@ -61,6 +66,12 @@ impl Output {
     #[must_use]
     pub fn stats(&self) -> &Arc<PluginStats> {
         self.plugin.stats()
+    }
+
+    /// True when the plugin sends ingest ids (see [`OutputPlugin::sends_ingest_id`]).
+    #[must_use]
+    pub fn sends_ingest_id(&self) -> bool {
+        self.plugin.sends_ingest_id()
     }
 
     /// Extra monitoring fields of the plugin.

@@ -7,6 +7,7 @@
 //! them; the persisted queue only forgets acknowledged events, so an event accepted by `push`
 //! survives `kill -9` and is delivered after a restart (at least once).
 
+pub mod ingest_id;
 mod memory;
 mod persisted;
 #[cfg(test)]
@@ -22,6 +23,7 @@ use crate::codec::IngestTime;
 use crate::input::LineDecoder;
 
 use crate::Result;
+pub use ingest_id::IngestIds;
 pub use memory::MemoryQueue;
 pub use persisted::{PersistedQueue, PersistedQueueConfig};
 

@@ -23,7 +23,7 @@ use log_model::LogEvent;
 use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::{AckToken, Batch, QueueStats};
+use super::{AckToken, Batch, IngestIds, QueueStats};
 use crate::{Error, Result};
 
 const HEADER: usize = 16;
@@ -37,6 +37,9 @@ pub struct PersistedQueueConfig {
     pub page_capacity: u64,
     /// `queue.max_bytes`, default 1024 MiB: pushes wait while unacknowledged bytes exceed it.
     pub max_bytes: u64,
+    /// Gives each event an ingest id before it is written (an output has `ingest_id => true`),
+    /// so a replay sends the id the event had. Default none.
+    pub ingest_ids: Option<Arc<IngestIds>>,
 }
 
 impl PersistedQueueConfig {
@@ -47,6 +50,7 @@ impl PersistedQueueConfig {
             path: path.into(),
             page_capacity: 64 * 1024 * 1024,
             max_bytes: 1024 * 1024 * 1024,
+            ingest_ids: None,
         }
     }
 }
@@ -294,7 +298,10 @@ impl PersistedQueue {
         Ok(q)
     }
 
-    pub(crate) async fn push(&self, events: Vec<LogEvent>) -> Result<()> {
+    pub(crate) async fn push(&self, mut events: Vec<LogEvent>) -> Result<()> {
+        if let Some(ids) = &self.config.ingest_ids {
+            events.iter_mut().for_each(|ev| ids.stamp(ev));
+        }
         let payloads: Vec<Vec<u8>> = events.iter().map(LogEvent::to_json_vec).collect();
         let size: u64 = payloads.iter().map(|p| (p.len() + HEADER) as u64).sum();
         loop {

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::input::{Input, InputContext};
 use crate::monitor::stats::{self, EventCounters, PluginStats};
 use crate::output::Output;
-use crate::queue::{MemoryQueue, PersistedQueue, PersistedQueueConfig, Queue};
+use crate::queue::{IngestIds, MemoryQueue, PersistedQueue, PersistedQueueConfig, Queue};
 use crate::{Error, Result};
 
 pub use build::{build, plugin_schemas};
@@ -83,6 +83,8 @@ pub struct Shared {
     pub dropped: std::sync::atomic::AtomicU64,
     /// Started at.
     pub started: Instant,
+    /// Ingest ids, when an output sends them (`ingest_id => true`).
+    ingest_ids: Option<Arc<IngestIds>>,
     filter: FilterFn,
     route: RouteFn,
 }
@@ -150,6 +152,11 @@ pub async fn start(
     force: CancellationToken,
 ) -> Result<RunningPipeline> {
     settings.check()?;
+    let ingest_ids = components
+        .outputs
+        .iter()
+        .any(Output::sends_ingest_id)
+        .then(|| Arc::new(IngestIds::new()));
     let queue = match settings.queue_type {
         QueueType::Memory => Queue::Memory(Arc::new(MemoryQueue::new(
             settings.workers * settings.batch_size,
@@ -158,6 +165,7 @@ pub async fn start(
             let mut c = PersistedQueueConfig::new(settings.path_queue.clone());
             c.page_capacity = settings.queue_page_capacity;
             c.max_bytes = settings.queue_max_bytes;
+            c.ingest_ids = ingest_ids.clone();
             Queue::Persisted(PersistedQueue::open(c)?)
         }
     };
@@ -194,6 +202,7 @@ pub async fn start(
         outputs,
         dropped: std::sync::atomic::AtomicU64::new(0),
         started: Instant::now(),
+        ingest_ids,
         filter,
         route,
     });
@@ -254,6 +263,10 @@ async fn worker(n: usize, shared: &Shared, force: &CancellationToken) -> Result<
         };
         let start = Instant::now();
         let mut events = std::mem::take(&mut batch.events);
+        if let Some(ids) = &shared.ingest_ids {
+            // the memory queue's events (the persisted queue stamped its own on arrival)
+            events.iter_mut().for_each(|ev| ids.stamp(ev));
+        }
         let total = events.len() as u64;
         let dropped = (shared.filter)(&mut events);
         stats::add(&shared.dropped, dropped);

@@ -575,4 +575,36 @@ fn dns_refuses_bad_settings() {
         let err = FilterChain::build(&p.filters).unwrap_err().to_string();
         assert!(err.contains(want), "{body}: {err}");
     }
+
+/// Events made by `clone` and `split` get their own ingest id, derived from their parent's,
+/// the same on every run (a replayed event must send the ids it sent before).
+#[test]
+fn copies_get_their_own_ingest_ids() {
+    let id = |v: &Value| {
+        v["@metadata"]["ingest_id"]
+            .as_str()
+            .unwrap_or("-")
+            .to_owned()
+    };
+    let input = json!({"message": "a", "records": [1, 2], "@metadata": {"ingest_id": "T-1"}});
+    let run = || {
+        batch(
+            r#"clone { clones => ["x", "y"] }
+               split { field => "records" }"#,
+            std::slice::from_ref(&input),
+        )
+        .0
+    };
+    let out = run();
+    let ids: Vec<String> = out.iter().map(id).collect();
+    // the original spawned two clones (.1, .2) and, split, two pieces (.3, .4); each clone
+    // was split in turn
+    assert_eq!(
+        ids,
+        ["T-1.1.1", "T-1.1.2", "T-1.2.1", "T-1.2.2", "T-1.3", "T-1.4"]
+    );
+    assert_eq!(run(), out, "the same ids on every run");
+    // without an ingest id, none is made up
+    let (out, _) = batch(r#"clone { clones => ["x"] }"#, &[msg("a")]);
+    assert!(out.iter().all(|v| v.get("@metadata").is_none()), "{out:?}");
 }

@@ -2,7 +2,7 @@
 //! numbered events (`{"id": i, ...}`) through a durable shipper, prints `persisted` once all
 //! are committed to the queue, then delivers and prints its final stats as JSON.
 //!
-//! `shipper-probe --host H --port P --database DB --count N [--batch B] [--pad BYTES]`
+//! `shipper-probe --host H --port P --database DB --count N [--batch B] [--pad BYTES] [--ingest-ids true]`
 //! With `--count 0` it only delivers what an earlier run left in the database.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -28,6 +28,7 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 100u64;
     let mut batch = 100usize;
     let mut pad = 0usize;
+    let mut ingest_ids = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -38,6 +39,7 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
             "--count" => count = value.parse()?,
             "--batch" => batch = value.parse()?,
             "--pad" => pad = value.parse()?,
+            "--ingest-ids" => ingest_ids = value.parse()?,
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -45,6 +47,7 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         .database(&database)
         .batch_size(batch)
         .block_when_full(true)
+        .ingest_ids(ingest_ids)
         .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(200))
         .build()?;
     let padding = "x".repeat(pad);

@@ -22,6 +22,7 @@ fn probe(port: u16, db: &std::path::Path, count: u64) -> Command {
         // 1 KiB events: the socket buffers cannot hold what is left when the receiver
         // stops reading, so the kill lands in the middle of delivery.
         .args(["--pad", "1000"])
+        .args(["--ingest-ids", "true"])
         .stdout(Stdio::piped());
     c
 }
@@ -29,7 +30,8 @@ fn probe(port: u16, db: &std::path::Path, count: u64) -> Command {
 /// The child logs 20,000 events, commits them to its queue, starts sending; the receiver
 /// stops reading after 2,000 and the child is killed with SIGKILL. A second run on the same
 /// database delivers the rest: every id arrives, and an id arrives twice only within the
-/// one batch that was being written at the kill (the documented TCP caveat).
+/// one batch that was being written at the kill (the documented TCP caveat), and then with
+/// the ingest id it had the first time (what lets the agent overwrite instead of duplicate).
 #[test]
 fn killed_mid_delivery_then_restarted_delivers_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -96,6 +98,20 @@ fn killed_mid_delivery_then_restarted_delivers_the_rest() {
         &missing[..missing.len().min(10)]
     );
     assert_eq!(seen.len() as u64, COUNT, "no unknown ids");
+    let mut ingest_ids: BTreeMap<u64, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for e in rx.events() {
+        let ingest_id = e["@metadata"]["ingest_id"].as_str().expect("an ingest id");
+        ingest_ids
+            .entry(e["id"].as_u64().expect("id"))
+            .or_default()
+            .insert(ingest_id.to_owned());
+    }
+    assert!(
+        ingest_ids.values().all(|s| s.len() == 1),
+        "an event sent twice carries the same ingest id"
+    );
+    let distinct: std::collections::BTreeSet<&String> = ingest_ids.values().flatten().collect();
+    assert_eq!(distinct.len() as u64, COUNT, "one ingest id per event");
     let dups: u64 = seen.values().map(|n| n - 1).sum();
     assert!(
         dups <= BATCH,

@@ -297,3 +297,37 @@ fn index_template_per_event() {
         ["python-logs-2026.11.24"]
     );
 }
+
+/// A batch that reached Elasticsearch but stayed in the queue (a crash between the bulk and the
+/// delete) is sent again on the next run: its ids exist, Elasticsearch answers 409, and that
+/// counts as delivered — not as a failure, and not as a second document.
+#[test]
+fn a_batch_sent_again_after_it_landed_counts_as_delivered_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let addr = test_support::free_addr();
+    let (db, copy) = (dir.path().join("q.db"), dir.path().join("copy.db"));
+    let shipper = builder(&format!("http://{addr}"), "logs", &db)
+        .build()
+        .expect("build");
+    for id in 0..20 {
+        shipper.log(event(id, &[]));
+    }
+    shipper.sync(DEADLINE).expect("sync");
+    let _ = shipper.shutdown(Duration::from_millis(200)); // Elasticsearch is down: all stay queued
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.path().join(format!("q.db{suffix}"));
+        if from.exists() {
+            std::fs::copy(&from, dir.path().join(format!("copy.db{suffix}"))).expect("copy");
+        }
+    }
+    let es = FakeEs::start_at(addr);
+    let mut stats = Vec::new();
+    for path in [&db, &copy] {
+        let shipper = builder(&es.url(), "logs", path).build().expect("build");
+        shipper.flush(DEADLINE).expect("flush");
+        let s = shipper.shutdown(DEADLINE);
+        stats.push((s.sent, s.failed, s.pending_on_disk));
+    }
+    assert_eq!(stats, [(20, 0, 0), (20, 0, 0)]);
+    assert_eq!(ids_of(&es.docs()), (0..20).collect::<Vec<_>>());
+}

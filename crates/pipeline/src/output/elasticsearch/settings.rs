@@ -74,6 +74,8 @@ pub(crate) fn schema() -> Schema {
             opt("truststore_password", T::Password),
             opt("action", T::String).default(D::Str("index")),
             opt("document_id", T::String),
+            // sluice's own: an id per event given at ingest (see the output's module docs)
+            opt("ingest_id", T::Boolean).default(D::Bool(false)),
             opt("document_type", T::String),
             opt("doc_as_upsert", T::Boolean).default(D::Bool(false)),
             opt("upsert", T::String).default(D::Str("")),
@@ -306,6 +308,20 @@ pub(crate) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
         })?;
         (op, None)
     };
+    let ingest_id = s.boolean("ingest_id").unwrap_or(false);
+    if ingest_id && s.is_set("document_id") {
+        return Err(s.invalid(
+            "ingest_id",
+            "ingest_id and document_id cannot be set together (document_id names the id itself)",
+        ));
+    }
+    if ingest_id && (action_template.is_some() || matches!(action, BulkOp::Update | BulkOp::Delete))
+    {
+        return Err(s.invalid(
+            "ingest_id",
+            &format!("ingest_id works with action index or create, not {action_text}"),
+        ));
+    }
     if matches!(action, BulkOp::Update | BulkOp::Delete) && !s.is_set("document_id") {
         return Err(s.invalid(
             "document_id",
@@ -426,6 +442,7 @@ pub(crate) fn build(a: OutputArgs<'_>) -> Result<Box<dyn OutputPlugin>> {
         index,
         action,
         document_id: s.string("document_id").map(str::to_string),
+        ingest_id,
         action_template,
         doc_as_upsert: s.boolean("doc_as_upsert").unwrap_or(false),
         upsert,
