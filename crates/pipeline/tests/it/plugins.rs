@@ -575,6 +575,7 @@ fn dns_refuses_bad_settings() {
         let err = FilterChain::build(&p.filters).unwrap_err().to_string();
         assert!(err.contains(want), "{body}: {err}");
     }
+}
 
 /// Events made by `clone` and `split` get their own ingest id, derived from their parent's,
 /// the same on every run (a replayed event must send the ids it sent before).
