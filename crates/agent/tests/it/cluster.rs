@@ -107,16 +107,28 @@ fn send(tcp: SocketAddr, lines: impl Iterator<Item = String>) {
     s.write_all(buf.as_bytes()).unwrap();
 }
 
-/// (documents in the index, distinct `n`, `n` values stored more than once)
-fn census(cluster: &Cluster, index: &str, expected: u64) -> (u64, u64, Vec<u64>) {
-    es(cluster, "POST", &format!("/{index}/_refresh"), None);
-    let r = es(
-        cluster,
+/// (documents in the index, distinct `n`, `n` values stored more than once); `None` while the
+/// cluster cannot answer for every shard (a node just killed: the refresh or the search fails on
+/// its copies until the master has noticed), so that callers poll again.
+fn census(cluster: &Cluster, index: &str, expected: u64) -> Option<(u64, u64, Vec<u64>)> {
+    let node = cluster.nodes[0].http;
+    let (status, _) = http(node, "POST", &format!("/{index}/_refresh"), None).ok()?;
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    let body = json!({"size": 0, "track_total_hits": true, "aggs": {
+        "n": {"terms": {"field": "n", "size": expected + 100}}}});
+    let (status, text) = http(
+        node,
         "POST",
         &format!("/{index}/_search"),
-        Some(&json!({"size": 0, "track_total_hits": true, "aggs": {
-            "n": {"terms": {"field": "n", "size": expected + 100}}}})),
-    );
+        Some(&body.to_string()),
+    )
+    .ok()?;
+    let r: Value = serde_json::from_str(&text).ok()?;
+    if !(200..300).contains(&status) || r["_shards"]["failed"].as_u64() != Some(0) {
+        return None;
+    }
     let buckets = r["aggregations"]["n"]["buckets"]
         .as_array()
         .cloned()
@@ -126,11 +138,11 @@ fn census(cluster: &Cluster, index: &str, expected: u64) -> (u64, u64, Vec<u64>)
         .filter(|b| b["doc_count"].as_u64() > Some(1))
         .filter_map(|b| b["key"].as_u64())
         .collect();
-    (
+    Some((
         r["hits"]["total"]["value"].as_u64().unwrap_or(0),
         buckets.len() as u64,
         dups,
-    )
+    ))
 }
 
 fn start_agent(dir: &Path, conf: &Path, api: SocketAddr) -> KillOnDrop {
@@ -174,7 +186,7 @@ fn tutorial_pipeline_into_the_cluster_and_a_mapping_conflict_into_the_dead_lette
 
     let dlq = dir.path().join("dlq/main/dlq.ndjson");
     let (count, distinct, dups) = wait_for("every event indexed", DEADLINE, || {
-        let c = census(&cluster, index, total);
+        let c = census(&cluster, index, total)?;
         (c.0 >= total && dlq.exists()).then_some(c)
     })
     .unwrap();
@@ -243,7 +255,7 @@ fn a_node_killed_mid_stream_loses_no_event() {
     send(tcp, (0..half).map(event));
     // Mid-stream: part of the first half is in Elasticsearch, part still on its way.
     wait_for("the first events indexed", DEADLINE, || {
-        let (count, ..) = census(&cluster, index, total);
+        let (count, ..) = census(&cluster, index, total)?;
         (count >= 500).then_some(())
     })
     .unwrap();
@@ -251,7 +263,7 @@ fn a_node_killed_mid_stream_loses_no_event() {
     send(tcp, (half..total).map(event));
 
     let (count, distinct, dups) = wait_for("every event indexed", DEADLINE * 3, || {
-        let c = census(&cluster, index, total);
+        let c = census(&cluster, index, total)?;
         (c.1 >= total).then_some(c)
     })
     .unwrap();
