@@ -55,6 +55,16 @@ impl Error {
         }
     }
 
+    /// 400 `action_request_validation_exception`, its problems numbered as Elasticsearch does:
+    /// `Validation Failed: 1: a;2: b;`.
+    pub fn validation<S: AsRef<str>>(problems: &[S]) -> Error {
+        let mut reason = String::from("Validation Failed: ");
+        for (i, p) in problems.iter().enumerate() {
+            reason.push_str(&format!("{}: {};", i + 1, p.as_ref()));
+        }
+        Error::es(400, "action_request_validation_exception", reason)
+    }
+
     /// 400 `illegal_argument_exception`.
     pub fn illegal_argument(reason: impl Into<String>) -> Error {
         Error::es(400, "illegal_argument_exception", reason)

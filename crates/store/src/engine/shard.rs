@@ -411,15 +411,7 @@ impl Cond {
             );
         }
         if !problems.is_empty() {
-            let mut reason = String::from("Validation Failed: ");
-            for (i, p) in problems.iter().enumerate() {
-                reason.push_str(&format!("{}: {p};", i + 1));
-            }
-            return Err(Error::es(
-                400,
-                "action_request_validation_exception",
-                reason,
-            ));
+            return Err(Error::validation(&problems));
         }
         Ok(match (seq, term, external, version) {
             (Some(seq_no), Some(primary_term), _, _) => Cond::SeqNo {

@@ -99,11 +99,7 @@ pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, 
 
 /// ES's `action_request_validation_exception`: `Validation Failed: 1: a;2: b;`.
 fn validation(problems: &[String]) -> Error {
-    let mut reason = String::from("Validation Failed: ");
-    for (i, p) in problems.iter().enumerate() {
-        reason.push_str(&format!("{}: {p};", i + 1));
-    }
-    Error::es(400, "action_request_validation_exception", reason)
+    Error::validation(problems)
 }
 
 fn frame_bytes(frame: &Frame) -> Result<(Bytes, u64), Error> {

@@ -602,15 +602,7 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<(String, S
         problems.push("no documents to get".to_owned());
     }
     if !problems.is_empty() {
-        let mut reason = String::from("Validation Failed: ");
-        for (i, p) in problems.iter().enumerate() {
-            reason.push_str(&format!("{}: {p};", i + 1));
-        }
-        return Err(Error::es(
-            400,
-            "action_request_validation_exception",
-            reason,
-        ));
+        return Err(Error::validation(&problems));
     }
     Ok(out)
 }

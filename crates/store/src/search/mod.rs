@@ -175,11 +175,7 @@ struct Request {
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
 fn validation_failed(msgs: &[String]) -> Error {
-    let mut reason = String::from("Validation Failed: ");
-    for (i, m) in msgs.iter().enumerate() {
-        reason.push_str(&format!("{}: {m};", i + 1));
-    }
-    Error::es(400, "action_request_validation_exception", reason)
+    Error::validation(msgs)
 }
 
 /// ES's answer to a failure on every shard: `search_phase_execution_exception` caused by `cause`.

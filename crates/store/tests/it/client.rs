@@ -139,3 +139,19 @@ pub fn ndjson(addr: SocketAddr, path: &str, body: &str) -> Resp {
         body.as_bytes(),
     )
 }
+
+/// The JSON body of a successful answer (fails the test with the body otherwise).
+pub fn ok(r: &Resp) -> Value {
+    assert!(r.status < 300, "{} {}", r.status, r.text());
+    r.json()
+}
+
+/// Checks an Elasticsearch-shaped error answer (`{"error": {"type", "reason"}, "status"}`) and
+/// returns its reason.
+pub fn es_error(r: &Resp, status: u16, kind: &str) -> String {
+    assert_eq!(r.status, status, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["error"]["type"], kind, "{v}");
+    assert_eq!(v["status"], status, "{v}");
+    v["error"]["reason"].as_str().unwrap_or("").to_owned()
+}

@@ -4,23 +4,10 @@
 //! `if_primary_term`, external versions) and `forced_refresh`; and that what they wrote
 //! survives a restart.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::TestServer;
-use crate::client::{json, ndjson};
-
-fn ok(r: &crate::client::Resp) -> Value {
-    assert!(r.status < 300, "{} {}", r.status, r.text());
-    r.json()
-}
-
-fn err(r: &crate::client::Resp, status: u16, kind: &str) -> String {
-    assert_eq!(r.status, status, "{}", r.text());
-    let v = r.json();
-    assert_eq!(v["error"]["type"], kind, "{v}");
-    assert_eq!(v["status"], status, "{v}");
-    v["error"]["reason"].as_str().unwrap_or("").to_owned()
-}
+use crate::client::{es_error as err, json, ndjson, ok};
 
 #[test]
 fn partial_updates_merge_upsert_and_detect_noops() {

@@ -2,22 +2,10 @@
 //! is created (automatically or explicitly), composed in Elasticsearch's order, kept across a
 //! restart; overlapping patterns, missing components and data streams refused as ES does.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::TestServer;
-use crate::client::json;
-
-fn ok(r: &crate::client::Resp) -> Value {
-    assert!(r.status < 300, "{} {}", r.status, r.text());
-    r.json()
-}
-
-fn err(r: &crate::client::Resp, status: u16, kind: &str) -> String {
-    assert_eq!(r.status, status, "{}", r.text());
-    let v = r.json();
-    assert_eq!(v["error"]["type"], kind, "{v}");
-    v["error"]["reason"].as_str().unwrap_or("").to_owned()
-}
+use crate::client::{es_error as err, json, ok};
 
 #[test]
 fn templates_compose_into_new_indices_and_survive_a_restart() {
