@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { checkTable, filterPredicate, kql, timeOf } from './brute.mjs';
 import { CHROMIUM, killAll, OUT, startStack, until } from './harness.mjs';
@@ -24,6 +24,8 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let stack = null;
 let browser = null;
 let page = null;
+/** Exceptions the page threw since the last test ended. */
+const pageErrors = [];
 let shot = 0;
 let range = null; // the whole data set's time range, ISO
 
@@ -111,7 +113,16 @@ before(async () => {
     };
   });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.message);
+    pageErrors.push(e.message);
+  });
+});
+
+// An exception the page throws fails the test that caused it, even when the page looks right.
+afterEach(() => {
+  const thrown = pageErrors.splice(0);
+  assert.deepEqual(thrown, [], 'the page threw');
 });
 
 after(async () => {

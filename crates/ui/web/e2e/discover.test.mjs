@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -39,6 +39,8 @@ let uiPort = 0;
 let dataDir = '';
 let browser = null;
 let page = null;
+/** Exceptions the page threw since the last test ended. */
+const pageErrors = [];
 let shot = 0;
 
 // --- helpers -------------------------------------------------------------------------------------
@@ -220,7 +222,16 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.message);
+    pageErrors.push(e.message);
+  });
+});
+
+// An exception the page throws fails the test that caused it, even when the page looks right.
+afterEach(() => {
+  const thrown = pageErrors.splice(0);
+  assert.deepEqual(thrown, [], 'the page threw');
 });
 
 after(async () => {

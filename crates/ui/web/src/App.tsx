@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { DiscoverPage } from './pages/discover/DiscoverPage';
 import { lazyPage } from './components/lazy';
+import { PageBoundary } from './components/PageBoundary';
 import { navigate, onLinkClick, useLocation } from './router';
 
 // Discover is in the entry chunk; every other page is a chunk of its own, loaded on first visit.
@@ -62,7 +63,9 @@ export function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
-        <Route path={path} search={loc.search} />
+        <PageBoundary key={path}>
+          <Route path={path} search={loc.search} />
+        </PageBoundary>
       </main>
     </>
   );

@@ -38,9 +38,9 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
   const [width, setWidth] = useState(0);
   const [showTable, setShowTable] = useState(false);
   /** The bar under the pointer or the keyboard's bar. */
-  const [active, setActive] = useState<number | null>(null);
+  const [activeIndex, setActive] = useState<number | null>(null);
   /** The keyboard selection's other end (Shift + arrows). */
-  const [anchor, setAnchor] = useState<number | null>(null);
+  const [anchorIndex, setAnchor] = useState<number | null>(null);
   /** A drag in progress: its start and current x (CSS px in the chart). */
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
 
@@ -66,6 +66,10 @@ export function Histogram({ buckets, interval, from, to, timeField, onSelectRang
 
   const description = useMemo(() => describeHistogram(buckets, interval, from, to), [buckets, interval, from, to]);
   const bars = geometry?.bars ?? [];
+  // The first render with new buckets still holds the old bar numbers (the layout effect above
+  // clears them right after): a number past the new bars means no bar.
+  const active = activeIndex !== null && activeIndex < bars.length ? activeIndex : null;
+  const anchor = anchorIndex !== null && anchorIndex < bars.length ? anchorIndex : null;
   const activeBar = active !== null ? bars[active] : undefined;
   const selection = anchor !== null && active !== null ? ([Math.min(anchor, active), Math.max(anchor, active)] as const) : null;
 
