@@ -79,6 +79,7 @@ const SEARCH: &[&str] = &[
     "timeout",
     "preference",
     "request_cache",
+    "scroll",
 ];
 const COUNT: &[&str] = &[
     "q",
@@ -161,8 +162,15 @@ pub(crate) async fn dispatch(
                 .copied()
                 .filter(|k| params.get(k).is_some())
                 .collect();
+            let scroll = params.get("scroll").map(str::to_owned);
             let v = blocking(move || {
-                store.search_request(target.as_deref(), body.as_ref(), &sp, &names)
+                store.search_request(
+                    target.as_deref(),
+                    body.as_ref(),
+                    &sp,
+                    &names,
+                    scroll.as_deref(),
+                )
             })
             .await?;
             Ok(Reply::json(StatusCode::OK, v))
@@ -370,6 +378,8 @@ pub(crate) async fn dispatch(
         }
         Route::OpenPit(target) => search_api::open_pit(store, target, path, params, &body).await,
         Route::ClosePit => search_api::close_pit(store, path, params, &body).await,
+        Route::Scroll(id) => search_api::scroll(store, id, path, params, &body).await,
+        Route::ClearScroll(id) => search_api::clear_scroll(store, id, path, params, &body).await,
         Route::FieldCaps(target) => {
             search_api::field_caps(store, target, path, params, &body).await
         }
@@ -408,6 +418,18 @@ pub(crate) async fn dispatch(
             params.check(path, &["master_timeout", "timeout"])?;
             let v = blocking(move || store.templates().delete(kind, &name)).await?;
             Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::DataStream(method, name) => {
+            params.check(
+                path,
+                &[
+                    "expand_wildcards",
+                    "include_defaults",
+                    "master_timeout",
+                    "verbose",
+                ],
+            )?;
+            data_stream(&method, name.as_deref())
         }
         Route::License => {
             params.check(path, &["local", "accept_enterprise"])?;
@@ -751,4 +773,29 @@ fn info(state: &State) -> Value {
         },
         "tagline": "You Know, for Search",
     })
+}
+
+/// `_data_stream`: sluice-store has no data streams. Listing answers an empty list and a named
+/// one is missing (ES's answers when none exists, which clients such as the Python helpers'
+/// `reindex` rely on); creating or deleting one is refused by name.
+fn data_stream(method: &http::Method, name: Option<&str>) -> Result<Reply, Failure> {
+    if method != http::Method::GET {
+        return Err(Error::illegal_argument(
+            "data streams are not supported by sluice-store: write to an index (or an index template without [data_stream])",
+        )
+        .into());
+    }
+    match name {
+        Some(n) if !n.split(',').all(|p| p == "_all" || p.contains('*')) => {
+            let missing = n
+                .split(',')
+                .find(|p| *p != "_all" && !p.contains('*'))
+                .unwrap_or(n);
+            Err(Error::index_not_found(missing).into())
+        }
+        _ => Ok(Reply::json(
+            StatusCode::OK,
+            serde_json::json!({"data_streams": []}),
+        )),
+    }
 }

@@ -49,6 +49,10 @@ pub(crate) enum Route {
     OpenPit(String),
     /// `DELETE /_pit`
     ClosePit,
+    /// `GET|POST /_search/scroll[/{scroll_id}]`
+    Scroll(Option<String>),
+    /// `DELETE /_search/scroll[/{scroll_id}]`
+    ClearScroll(Option<String>),
     /// `GET|POST /_field_caps`, `GET|POST /{target}/_field_caps`
     FieldCaps(Option<String>),
     /// `GET|POST /_msearch`, `GET|POST /{target}/_msearch`
@@ -71,6 +75,9 @@ pub(crate) enum Route {
     TemplateExists(crate::engine::templates::Kind, String),
     /// `DELETE /_index_template/{name}`
     DeleteTemplate(crate::engine::templates::Kind, String),
+    /// `GET /_data_stream[/{name}]` (sluice-store has none), `PUT|DELETE
+    /// /_data_stream/{name}` (refused by name)
+    DataStream(Method, Option<String>),
     /// `GET /_license`
     License,
     /// `GET /_xpack`
@@ -130,11 +137,26 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(None)),
         ["_search"] => both(&[Method::GET, Method::POST], &Route::Search(None)),
         ["_count"] => both(&[Method::GET, Method::POST], &Route::Count(None)),
+        ["_search", "scroll"] => vec![
+            (Method::GET, Route::Scroll(None)),
+            (Method::POST, Route::Scroll(None)),
+            (Method::DELETE, Route::ClearScroll(None)),
+        ],
+        ["_search", "scroll", id] => vec![
+            (Method::GET, Route::Scroll(Some(own(id)))),
+            (Method::POST, Route::Scroll(Some(own(id)))),
+            (Method::DELETE, Route::ClearScroll(Some(own(id)))),
+        ],
         ["_mapping"] => vec![(Method::GET, Route::Mapping(None))],
         ["_pit"] => vec![(Method::DELETE, Route::ClosePit)],
         ["_field_caps"] => both(&[Method::GET, Method::POST], &Route::FieldCaps(None)),
         ["_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(None)),
         ["_license"] => vec![(Method::GET, Route::License)],
+        ["_data_stream"] => vec![(Method::GET, Route::DataStream(Method::GET, None))],
+        ["_data_stream", name] => [Method::GET, Method::PUT, Method::DELETE]
+            .into_iter()
+            .map(|m| (m.clone(), Route::DataStream(m, Some(own(name)))))
+            .collect(),
         ["_xpack"] => vec![(Method::GET, Route::Xpack)],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         ["_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(None)),

@@ -112,6 +112,90 @@ pub(crate) async fn close_pit(
     ))
 }
 
+/// ES's error for a field of a scroll or clear-scroll body it does not know (or of the wrong
+/// type).
+fn unknown_scroll_field(name: &str, v: &Value) -> Error {
+    let token = match v {
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    };
+    Error::illegal_argument(format!(
+        "Unknown parameter [{name}] in request body or parameter is of the wrong type[{token}] "
+    ))
+}
+
+/// `GET|POST /_search/scroll[/{scroll_id}]` with `{"scroll_id": .., "scroll": ..}` (the body
+/// wins over the URL, as in ES).
+pub(crate) async fn scroll(
+    store: Arc<Store>,
+    path_id: Option<String>,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
+    params.check(path, &["scroll", "scroll_id", "rest_total_hits_as_int"])?;
+    let mut id = path_id.or_else(|| params.get("scroll_id").map(str::to_owned));
+    let mut keep_alive = params.get("scroll").map(str::to_owned);
+    if let Some(Value::Object(o)) = optional_object(body)? {
+        for (k, v) in &o {
+            match (k.as_str(), v) {
+                ("scroll_id", Value::String(s)) => id = Some(s.clone()),
+                ("scroll", Value::String(s)) => keep_alive = Some(s.clone()),
+                (other, v) => return Err(unknown_scroll_field(other, v).into()),
+            }
+        }
+    }
+    let Some(id) = id.filter(|i| !i.is_empty()) else {
+        return Err(Error::validation(&["scrollId is missing".to_owned()]).into());
+    };
+    let as_int = params.get("rest_total_hits_as_int").map(str::to_owned);
+    let v = blocking(move || store.scroll(&id, keep_alive.as_deref(), as_int)).await?;
+    Ok(Reply::json(StatusCode::OK, v))
+}
+
+/// `DELETE /_search/scroll[/{scroll_id,..|_all}]` with `{"scroll_id": id | [ids]}`.
+pub(crate) async fn clear_scroll(
+    store: Arc<Store>,
+    path_ids: Option<String>,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
+    params.check(path, &["scroll_id"])?;
+    let mut ids: Vec<String> = path_ids
+        .or_else(|| params.get("scroll_id").map(str::to_owned))
+        .map(|s| split(&s))
+        .unwrap_or_default();
+    if let Some(Value::Object(o)) = optional_object(body)? {
+        for (k, v) in &o {
+            match (k.as_str(), v) {
+                ("scroll_id", Value::String(s)) => ids.push(s.clone()),
+                ("scroll_id", Value::Array(a)) if a.iter().all(Value::is_string) => {
+                    ids.extend(a.iter().filter_map(Value::as_str).map(str::to_owned));
+                }
+                (other, v) => return Err(unknown_scroll_field(other, v).into()),
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(Error::validation(&["no scroll ids specified".to_owned()]).into());
+    }
+    let all = ids.iter().any(|i| i == "_all");
+    let (found, v) = blocking(move || store.clear_scroll((!all).then_some(ids.as_slice()))).await?;
+    Ok(Reply::json(
+        if found {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        },
+        v,
+    ))
+}
+
 fn split(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
@@ -324,6 +408,7 @@ pub(crate) async fn msearch(
                 item.body.as_ref(),
                 &item.params(&defaults),
                 &names,
+                None,
             ) {
                 Ok(Value::Object(mut m)) => {
                     m.insert("status".into(), Value::from(200));

@@ -5,6 +5,7 @@ pub mod field_caps;
 mod fields;
 mod highlight;
 pub mod pit;
+pub(crate) mod scroll;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -166,6 +167,8 @@ struct Request {
     track_scores: bool,
     total_as_int: bool,
     search_after: Option<Vec<Value>>,
+    /// A scroll's position: hits sorting after these keys (set by [`scroll`], never parsed).
+    after_keys: Option<Vec<SortVal>>,
     pit: Option<PitRef>,
     highlight: Option<highlight::Highlight>,
     fields: Vec<fields::FieldSpec>,
@@ -362,6 +365,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         )?,
         source_given: false,
         search_after: None,
+        after_keys: None,
         pit: None,
         highlight: None,
         fields: Vec::new(),
@@ -711,8 +715,9 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     } else {
         req.sort.clone()
     };
-    let after = match &req.search_after {
-        Some(raw) if !raw.is_empty() => Some(after_values(&sort, raw, targets)?),
+    let after = match (&req.after_keys, &req.search_after) {
+        (Some(keys), _) => Some(keys.clone()),
+        (None, Some(raw)) if !raw.is_empty() => Some(after_values(&sort, raw, targets)?),
         _ => None,
     };
     let scoring =
@@ -1241,12 +1246,31 @@ pub(crate) fn search_targets(
     }
     let want = req.from + req.size;
     let out = execute(targets, &req, want)?;
-    let sorted_by_field = req.sort.iter().any(|k| !matches!(k, SortKey::Score(_)));
+    respond(
+        targets,
+        &req,
+        &out,
+        start,
+        pit.map(|id| ("pit_id", id)),
+        req.sort.len(),
+    )
+}
+
+/// The `_search` response for `out`: `head` is a context id put first (`pit_id` or
+/// `_scroll_id`); hits show the first `shown_sort` sort keys (a scroll's implicit tie-breaker
+/// stays internal).
+fn respond(
+    targets: &[Target],
+    req: &Request,
+    out: &Outcome,
+    start: Instant,
+    head: Option<(&str, &str)>,
+    shown_sort: usize,
+) -> Result<Value> {
+    let shown = &req.sort[..shown_sort.min(req.sort.len())];
+    let sorted_by_field = shown.iter().any(|k| !matches!(k, SortKey::Score(_)));
     let metas: Vec<_> = targets.iter().map(|t| t.shard.meta()).collect();
-    let highlight_terms = match &req.highlight {
-        Some(h) => Some(h.terms(&req.query)),
-        None => None,
-    };
+    let highlight_terms = req.highlight.as_ref().map(|h| h.terms(&req.query));
     let mut hits = Vec::new();
     for h in out.hits.iter().skip(req.from) {
         let target = &targets[h.shard];
@@ -1314,9 +1338,8 @@ pub(crate) fn search_targets(
         if !highlighted.is_empty() {
             hit.insert("highlight".into(), Value::Object(highlighted));
         }
-        if !req.sort.is_empty() {
-            let vals: Vec<Value> = req
-                .sort
+        if !shown.is_empty() {
+            let vals: Vec<Value> = shown
                 .iter()
                 .zip(&h.keys)
                 .map(|(k, v)| sort_json(k, v, mapping))
@@ -1352,8 +1375,8 @@ pub(crate) fn search_targets(
     hits_obj.insert("hits".into(), Value::Array(hits));
     let n = targets.len();
     let mut resp = Map::new();
-    if let Some(id) = pit {
-        resp.insert("pit_id".into(), Value::from(id));
+    if let Some((name, id)) = head {
+        resp.insert(name.into(), Value::from(id));
     }
     resp.insert(
         "took".into(),

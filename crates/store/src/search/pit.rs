@@ -16,6 +16,7 @@ use base64::Engine as _;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use super::scroll::ScrollCursor;
 use super::{SearchParams, Target};
 use crate::engine::store::{Resolve, Store};
 use crate::error::{Error, Result};
@@ -26,9 +27,15 @@ pub const MAX_OPEN_PITS: usize = 500;
 pub const MAX_KEEP_ALIVE: Duration = Duration::from_secs(24 * 3600);
 
 const ID_PREFIX: &str = "sluice-pit";
+const SCROLL_PREFIX: &str = "sluice-scroll";
+
+/// A scroll's cursor, locked while one of its pages is computed.
+type Cursor = Arc<Mutex<ScrollCursor>>;
 
 struct Pit {
     targets: Arc<Vec<Target>>,
+    /// `Some` for a scroll context.
+    scroll: Option<Cursor>,
     salt: String,
     keep_alive: Duration,
     last_access: Instant,
@@ -69,19 +76,35 @@ struct PitId {
 
 impl PitId {
     fn encode(&self) -> String {
+        self.encode_as(ID_PREFIX)
+    }
+
+    fn encode_as(&self, prefix: &str) -> String {
         base64::engine::general_purpose::URL_SAFE
-            .encode(format!("{ID_PREFIX}:{}:{}", self.context, self.salt))
+            .encode(format!("{prefix}:{}:{}", self.context, self.salt))
     }
 
     fn decode(id: &str) -> Result<PitId> {
-        let invalid = || Error::illegal_argument(format!("invalid id: [{id}]"));
+        Self::decode_as(id, ID_PREFIX, || {
+            Error::illegal_argument(format!("invalid id: [{id}]"))
+        })
+    }
+
+    /// A scroll id; ES's error for anything else.
+    fn decode_scroll(id: &str) -> Result<PitId> {
+        Self::decode_as(id, SCROLL_PREFIX, || {
+            Error::illegal_argument("Cannot parse scroll id")
+        })
+    }
+
+    fn decode_as(id: &str, prefix: &str, invalid: impl Fn() -> Error) -> Result<PitId> {
         let bytes = base64::engine::general_purpose::URL_SAFE
             .decode(id.trim())
             .map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = text.splitn(3, ':');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some(ID_PREFIX), Some(n), Some(salt)) => Ok(PitId {
+            (Some(p), Some(n), Some(salt)) if p == prefix => Ok(PitId {
                 context: n.parse().map_err(|_| invalid())?,
                 salt: salt.to_owned(),
             }),
@@ -115,6 +138,17 @@ impl PitRegistry {
         keep_alive: Duration,
         now: Instant,
     ) -> Result<String> {
+        self.open_context(targets, None, keep_alive, now)
+            .map(|id| id.encode())
+    }
+
+    fn open_context(
+        &self,
+        targets: Vec<Target>,
+        scroll: Option<ScrollCursor>,
+        keep_alive: Duration,
+        now: Instant,
+    ) -> Result<PitId> {
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         if inner.open.len() >= MAX_OPEN_PITS {
@@ -135,12 +169,13 @@ impl PitRegistry {
             id.context,
             Pit {
                 targets: Arc::new(targets),
+                scroll: scroll.map(|c| Arc::new(Mutex::new(c))),
                 salt: id.salt.clone(),
                 keep_alive,
                 last_access: now,
             },
         );
-        Ok(id.encode())
+        Ok(id)
     }
 
     /// The searchers of point in time `id`, marking it used (and setting a new keep-alive).
@@ -154,15 +189,27 @@ impl PitRegistry {
         now: Instant,
     ) -> Result<Arc<Vec<Target>>> {
         let pid = PitId::decode(id)?;
+        self.acquire_context(&pid, false, keep_alive, now)
+            .map(|(targets, _)| targets)
+    }
+
+    /// A context's searchers (and its scroll cursor), marking it used.
+    fn acquire_context(
+        &self,
+        pid: &PitId,
+        scroll: bool,
+        keep_alive: Option<Duration>,
+        now: Instant,
+    ) -> Result<(Arc<Vec<Target>>, Option<Cursor>)> {
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         match inner.open.get_mut(&pid.context) {
-            Some(p) if p.salt == pid.salt => {
+            Some(p) if p.salt == pid.salt && p.scroll.is_some() == scroll => {
                 p.last_access = now;
                 if let Some(k) = keep_alive {
                     p.keep_alive = k;
                 }
-                Ok(Arc::clone(&p.targets))
+                Ok((Arc::clone(&p.targets), p.scroll.clone()))
             }
             _ => Err(context_missing(pid.context)),
         }
@@ -177,6 +224,11 @@ impl PitRegistry {
             .iter()
             .map(|i| PitId::decode(i))
             .collect::<Result<_>>()?;
+        Ok(self.close_contexts(&decoded, false, now))
+    }
+
+    /// Frees the contexts named (of the kind asked); returns how many were open.
+    fn close_contexts(&self, decoded: &[PitId], scroll: bool, now: Instant) -> usize {
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         let mut freed = 0;
@@ -184,13 +236,22 @@ impl PitRegistry {
             if inner
                 .open
                 .get(&pid.context)
-                .is_some_and(|p| p.salt == pid.salt)
+                .is_some_and(|p| p.salt == pid.salt && p.scroll.is_some() == scroll)
             {
                 inner.open.remove(&pid.context);
                 freed += 1;
             }
         }
-        Ok(freed)
+        freed
+    }
+
+    /// Frees every scroll context; returns how many were open.
+    fn close_all_scrolls(&self, now: Instant) -> usize {
+        let mut inner = self.inner.lock();
+        Self::sweep(&mut inner, now);
+        let before = inner.open.len();
+        inner.open.retain(|_, p| p.scroll.is_none());
+        before - inner.open.len()
     }
 
     /// Open (unexpired) points in time.
@@ -240,7 +301,16 @@ pub fn parse_time_value(s: &str, setting: &str) -> Result<Duration> {
 }
 
 fn keep_alive(s: &str) -> Result<Duration> {
-    let d = parse_time_value(s, "keep_alive")?;
+    bounded_keep_alive(s, parse_time_value(s, "keep_alive")?)
+}
+
+/// A scroll's keep-alive (`scroll`): ES reports a bad one as `illegal_argument_exception`.
+fn scroll_keep_alive(s: &str) -> Result<Duration> {
+    let d = parse_time_value(s, "scroll").map_err(|e| Error::illegal_argument(e.reason()))?;
+    bounded_keep_alive(s, d)
+}
+
+fn bounded_keep_alive(s: &str, d: Duration) -> Result<Duration> {
     if d > MAX_KEEP_ALIVE {
         return Err(Error::illegal_argument(format!(
             "Keep alive for request ({s}) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting."
@@ -317,7 +387,11 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
         param_names: &[&str],
+        scroll: Option<&str>,
     ) -> Result<Value> {
+        if let Some(ka) = scroll {
+            return self.open_scroll(target.unwrap_or("_all"), body, params, param_names, ka);
+        }
         let pit = body.and_then(|b| b.get("pit"));
         let Some(pit) = pit else {
             return self.search(target.unwrap_or("_all"), body, params);
@@ -346,6 +420,79 @@ impl Store {
         let ka = pit.keep_alive.as_deref().map(keep_alive).transpose()?;
         let targets = self.pits().acquire(&pit.id, ka, Instant::now())?;
         super::search_targets(&targets, body, params, Some(&pit.id))
+    }
+
+    /// `_search?scroll=..`: checks the request, keeps the searchers of `target` and returns the
+    /// first page with its `_scroll_id`.
+    fn open_scroll(
+        &self,
+        target: &str,
+        body: Option<&Value>,
+        params: &SearchParams,
+        param_names: &[&str],
+        keep_alive_param: &str,
+    ) -> Result<Value> {
+        let ka = scroll_keep_alive(keep_alive_param)?;
+        let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
+        let mut targets: Vec<Target> = Vec::new();
+        for name in self.resolve(target, params.resolve_options()?)? {
+            targets.extend(Target::current(&self.shard(&name)?));
+        }
+        let now = Instant::now();
+        let pid = self.pits().open_context(targets, Some(cursor), ka, now)?;
+        let id = pid.encode_as(SCROLL_PREFIX);
+        let (targets, cursor) = self.pits().acquire_context(&pid, true, None, now)?;
+        let Some(cursor) = cursor else {
+            return Err(context_missing(pid.context));
+        };
+        let page = cursor.lock().page(&targets, &id, None);
+        if page.is_err() {
+            self.pits().close_contexts(&[pid], true, Instant::now());
+        }
+        page
+    }
+
+    /// `GET|POST /_search/scroll`: the next page of scroll `id`, keeping it `keep_alive`
+    /// longer when given; `rest_total_hits_as_int` is this request's.
+    ///
+    /// # Errors
+    /// 400 `Cannot parse scroll id` for an id that is not a scroll id; 404
+    /// `search_context_missing_exception` when it expired or was cleared.
+    pub fn scroll(
+        &self,
+        id: &str,
+        keep_alive_param: Option<&str>,
+        total_as_int: Option<String>,
+    ) -> Result<Value> {
+        let pid = PitId::decode_scroll(id)?;
+        let ka = keep_alive_param.map(scroll_keep_alive).transpose()?;
+        let (targets, cursor) = self
+            .pits()
+            .acquire_context(&pid, true, ka, Instant::now())?;
+        let Some(cursor) = cursor else {
+            return Err(context_missing(pid.context));
+        };
+        cursor.lock().page(&targets, id, Some(total_as_int))
+    }
+
+    /// `DELETE /_search/scroll`: frees the scroll ids given (`None`: every scroll, ES's
+    /// `_all`); `(found, {"succeeded": true, "num_freed": N})`.
+    ///
+    /// # Errors
+    /// 400 `Cannot parse scroll id` for an id that is not a scroll id.
+    pub fn clear_scroll(&self, ids: Option<&[String]>) -> Result<(bool, Value)> {
+        let now = Instant::now();
+        let freed = match ids {
+            None => self.pits().close_all_scrolls(now),
+            Some(ids) => {
+                let decoded: Vec<PitId> = ids
+                    .iter()
+                    .map(|i| PitId::decode_scroll(i))
+                    .collect::<Result<_>>()?;
+                self.pits().close_contexts(&decoded, true, now)
+            }
+        };
+        Ok((freed > 0, json!({"succeeded": true, "num_freed": freed})))
     }
 }
 

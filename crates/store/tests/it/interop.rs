@@ -73,13 +73,18 @@ fn official_client_basic_auth_and_api_key() {
 }
 
 #[test]
-fn official_client_search_after_pit_field_caps_msearch_highlight() {
+fn official_client_search_after_pit_field_caps_msearch_highlight_scan_reindex() {
     let t = TestServer::start();
     let summary = run("es_client_search_api.py", &[&t.server.url(), "2000"]);
     assert_eq!(summary["search_after"], 2000);
     assert_eq!(summary["pit"], 2000);
     assert_eq!(summary["pit_pages"], 4);
     assert_eq!(summary["msearch"], 3);
+    assert_eq!(summary["scan"], 2050);
+    assert_eq!(
+        summary["reindex"],
+        (0..2000).filter(|i| i % 7 == 3).count() + (0..50).filter(|i| i % 7 == 3).count()
+    );
 }
 
 #[test]

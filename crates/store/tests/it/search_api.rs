@@ -1141,3 +1141,280 @@ fn msearch_answers_each_search() {
     );
     assert_eq!(r.json()["responses"][0]["pit_id"], id.as_str());
 }
+
+/// Scrolls `path` (a `_search` with `?scroll=1m`) to the end; returns every page's response.
+fn scroll_all(a: SocketAddr, path: &str, body: &Value) -> Vec<Value> {
+    let mut pages = vec![ok(a, path, body)];
+    for _ in 0..10_000 {
+        let last = pages.last().expect("a page");
+        if last["hits"]["hits"].as_array().is_none_or(Vec::is_empty) {
+            return pages;
+        }
+        let id = last["_scroll_id"].as_str().expect("_scroll_id").to_owned();
+        pages.push(ok(
+            a,
+            "/_search/scroll",
+            &json!({"scroll": "1m", "scroll_id": id}),
+        ));
+    }
+    panic!("the scroll did not end");
+}
+
+#[test]
+fn scroll_returns_every_document_once_in_order_from_its_snapshot() {
+    let t = setup(1_234);
+    let a = t.addr();
+    // the default order (score, then index order), a field sort with ties, and `_doc`
+    for sort in [Value::Null, json!([{"timestamp": "desc"}]), json!(["_doc"])] {
+        let mut body = json!({"size": 100, "query": {"term": {"level": "INFO"}},
+            "aggs": {"users": {"terms": {"field": "user"}}}});
+        if !sort.is_null() {
+            body["sort"] = sort.clone();
+        }
+        let first = ok(a, "/logs/_search?scroll=1m", &body);
+        // a write after the scroll opened is not seen by its later pages
+        let r = json(
+            a,
+            "PUT",
+            "/logs/_doc/late?refresh=true",
+            Some(&json!({"level": "INFO", "timestamp": T0})),
+        );
+        assert!(r.status == 201 || r.status == 200, "{}", r.text());
+        let mut pages = vec![first];
+        for _ in 0..100 {
+            let last = pages.last().expect("a page");
+            if last["hits"]["hits"].as_array().is_none_or(Vec::is_empty) {
+                break;
+            }
+            let id = last["_scroll_id"].as_str().expect("_scroll_id").to_owned();
+            pages.push(ok(
+                a,
+                "/_search/scroll",
+                &json!({"scroll": "1m", "scroll_id": id}),
+            ));
+        }
+        let expected: Vec<usize> = (0..1_234).filter(|i| i % 3 != 0).collect();
+        let got: Vec<String> = pages.iter().flat_map(ids).collect();
+        let unique: HashSet<&String> = got.iter().collect();
+        assert_eq!(got.len(), expected.len(), "sort {sort}: every hit once");
+        assert_eq!(unique.len(), got.len(), "sort {sort}: no hit twice");
+        assert!(!unique.contains(&"late".to_owned()), "sort {sort}");
+        for p in &pages {
+            // the whole search's total on every page; aggregations on the first only
+            assert_eq!(p["hits"]["total"], json!({"value": 822, "relation": "eq"}));
+            assert_eq!(
+                p.as_object()
+                    .and_then(|o| o.keys().next())
+                    .map(String::as_str),
+                Some("_scroll_id")
+            );
+        }
+        assert!(pages[0]["aggregations"]["users"]["buckets"].is_array());
+        assert!(pages[1].get("aggregations").is_none(), "{}", pages[1]);
+        if sort == json!([{"timestamp": "desc"}]) {
+            // in sort order across pages, and hits show the request's sort only
+            let keys: Vec<i64> = pages
+                .iter()
+                .flat_map(|p| p["hits"]["hits"].as_array().cloned().unwrap_or_default())
+                .map(|h| {
+                    assert_eq!(h["sort"].as_array().map(Vec::len), Some(1), "{h}");
+                    h["sort"][0].as_i64().unwrap_or_default()
+                })
+                .collect();
+            assert!(keys.windows(2).all(|w| w[0] >= w[1]));
+        }
+        if sort.is_null() {
+            assert!(pages[0]["hits"]["hits"][0].get("sort").is_none());
+            assert!(pages[0]["hits"]["hits"][0]["_score"].is_number());
+        }
+        let r = json(a, "DELETE", "/logs/_doc/late?refresh=true", None);
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    // the client helpers' way: scroll_id in the URL, `rest_total_hits_as_int` per request
+    let first = ok(a, "/logs/_search?scroll=30s&size=1000", &json!({}));
+    let id = first["_scroll_id"].as_str().expect("_scroll_id").to_owned();
+    let r = send(
+        a,
+        "GET",
+        &format!("/_search/scroll/{id}?scroll=30s&rest_total_hits_as_int=true"),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["hits"]["total"], json!(1_234));
+    assert_eq!(ids(&r.json()).len(), 234);
+    assert_eq!(
+        scroll_all(a, "/logs/_search?scroll=1m&size=500", &json!({}))
+            .iter()
+            .map(|p| ids(p).len())
+            .sum::<usize>(),
+        1_234
+    );
+}
+
+#[test]
+fn clear_scroll_frees_contexts_as_elasticsearch_answers() {
+    let t = setup(20);
+    let a = t.addr();
+    let open = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                ok(a, "/logs/_search?scroll=1m&size=5", &json!({}))["_scroll_id"]
+                    .as_str()
+                    .expect("_scroll_id")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let ids1 = open(2);
+    let r = json(
+        a,
+        "DELETE",
+        "/_search/scroll",
+        Some(&json!({"scroll_id": ids1})),
+    );
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({"succeeded": true, "num_freed": 2}))
+    );
+    // freed: a second clear finds nothing (404, ES's body), a page is search_context_missing
+    let r = json(
+        a,
+        "DELETE",
+        "/_search/scroll",
+        Some(&json!({"scroll_id": ids1[0]})),
+    );
+    assert_eq!(
+        (r.status, r.json()),
+        (404, json!({"succeeded": true, "num_freed": 0}))
+    );
+    let r = post(a, "/_search/scroll", &json!({"scroll_id": ids1[0]}));
+    let (status, ty, reason) = failure(&r);
+    assert_eq!(
+        (status, ty.as_str()),
+        (404, "search_context_missing_exception")
+    );
+    assert!(
+        reason.starts_with("No search context found for id ["),
+        "{reason}"
+    );
+    assert_eq!(
+        r.json()["error"]["type"],
+        "search_phase_execution_exception"
+    );
+    // `_all` frees every scroll and leaves points in time alone
+    let pit = open_pit(a, "logs", "1m");
+    open(3);
+    let r = send(a, "DELETE", "/_search/scroll/_all", &[], b"");
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({"succeeded": true, "num_freed": 3}))
+    );
+    let r = post(a, "/_search", &json!({"pit": {"id": pit}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    // a point-in-time id is not a scroll id, nor the other way round
+    let r = post(a, "/_search/scroll", &json!({"scroll_id": pit}));
+    assert_eq!(
+        failure(&r),
+        (
+            400,
+            "illegal_argument_exception".into(),
+            "Cannot parse scroll id".into()
+        )
+    );
+    let sid = open(1).remove(0);
+    let r = close_pit(a, &sid);
+    assert_eq!(failure(&r).1, "illegal_argument_exception");
+    let r = post(a, "/_search", &json!({"pit": {"id": sid}}));
+    assert_eq!(failure(&r).0, 400);
+}
+
+#[test]
+fn scroll_refusals_use_elasticsearch_wording() {
+    let t = setup(10);
+    let a = t.addr();
+    let refused =
+        |path: &str, body: &Value| -> (u16, String, String) { failure(&post(a, path, body)) };
+    let validation = |msgs: &[&str]| -> (u16, String, String) {
+        let reason = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| format!("{}: {m};", i + 1))
+            .collect::<String>();
+        (
+            400,
+            "action_request_validation_exception".into(),
+            format!("Validation Failed: {reason}"),
+        )
+    };
+    assert_eq!(
+        refused(
+            "/logs/_search?scroll=1m",
+            &json!({"from": 5, "size": 0, "track_total_hits": 100})
+        ),
+        validation(&[
+            "disabling [track_total_hits] is not allowed in a scroll context",
+            "using [from] is not allowed in a scroll context",
+            "[size] cannot be [0] in a scroll context",
+        ])
+    );
+    assert_eq!(
+        refused(
+            "/logs/_search?scroll=1m",
+            &json!({"sort": ["count"], "search_after": [3]})
+        ),
+        validation(&["[search_after] cannot be used in a scroll context"])
+    );
+    assert_eq!(
+        refused("/logs/_search?scroll=1m&request_cache=true", &json!({})),
+        validation(&["[request_cache] cannot be used in a scroll context"])
+    );
+    assert_eq!(
+        refused("/logs/_search?scroll=1x", &json!({})).1,
+        "illegal_argument_exception"
+    );
+    assert_eq!(
+        refused("/logs/_search?scroll=2d", &json!({})).1,
+        "illegal_argument_exception"
+    );
+    assert_eq!(
+        refused("/_search/scroll", &json!({})),
+        validation(&["scrollId is missing"])
+    );
+    assert_eq!(
+        refused("/_search/scroll", &json!({"scroll_id": "x", "size": 3})),
+        (
+            400,
+            "illegal_argument_exception".into(),
+            "Unknown parameter [size] in request body or parameter is of the wrong type[VALUE_NUMBER] ".into()
+        )
+    );
+    assert_eq!(
+        refused("/_search/scroll", &json!({"scroll_id": "bm90IGEgc2Nyb2xs"})),
+        (
+            400,
+            "illegal_argument_exception".into(),
+            "Cannot parse scroll id".into()
+        )
+    );
+    let r = json(a, "DELETE", "/_search/scroll", Some(&json!({})));
+    assert_eq!(failure(&r), validation(&["no scroll ids specified"]));
+}
+
+#[test]
+fn scroll_contexts_expire_after_their_keep_alive() {
+    let t = setup(10);
+    let a = t.addr();
+    let first = ok(a, "/logs/_search?scroll=300ms&size=2", &json!({}));
+    let id = first["_scroll_id"].as_str().expect("_scroll_id").to_owned();
+    // a page with a new keep-alive renews it
+    let r = post(
+        a,
+        "/_search/scroll",
+        &json!({"scroll_id": id, "scroll": "400ms"}),
+    );
+    assert_eq!(ids(&r.json()).len(), 2, "{}", r.text());
+    std::thread::sleep(Duration::from_millis(900));
+    let r = post(a, "/_search/scroll", &json!({"scroll_id": id}));
+    assert_eq!(failure(&r).1, "search_context_missing_exception");
+}

@@ -208,3 +208,34 @@ fn templates_compose_into_new_indices_and_survive_a_restart() {
         "keyword"
     );
 }
+
+#[test]
+fn data_streams_are_listed_as_none_and_creating_one_is_refused_by_name() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let r = json(a, "GET", "/_data_stream", None);
+    assert_eq!((r.status, r.json()), (200, json!({"data_streams": []})));
+    let r = json(a, "GET", "/_data_stream/logs-*", None);
+    assert_eq!((r.status, r.json()), (200, json!({"data_streams": []})));
+    // a named one is missing, as in ES when it does not exist (the Python helpers' reindex
+    // asks this before writing)
+    let r = json(a, "GET", "/_data_stream/logs-app-default", None);
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["error"]["type"], "index_not_found_exception");
+    assert_eq!(
+        r.json()["error"]["reason"],
+        "no such index [logs-app-default]"
+    );
+    for method in ["PUT", "DELETE"] {
+        let r = json(a, method, "/_data_stream/logs-app-default", None);
+        assert_eq!(r.status, 400, "{method}: {}", r.text());
+        let reason = r.json()["error"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            reason.starts_with("data streams are not supported by sluice-store"),
+            "{reason}"
+        );
+    }
+}

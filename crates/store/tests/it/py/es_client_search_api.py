@@ -144,4 +144,30 @@ h = r["hits"]["hits"][0]
 want = h["_source"]["message"].replace("alpha", "<mark>alpha</mark>")
 check("highlight", h["highlight"], {"message": [want], "user": ["<mark>user1</mark>"]})
 
-print(json.dumps({"search_after": len(seen), "pit": len(pit_seen), "pit_pages": pages, "msearch": len(responses)}))
+# scroll: helpers.scan (scroll + clear_scroll), in order with preserve_order, and
+# helpers.reindex (scan + bulk) into another index
+total = COUNT + 50
+scanned = [h["_id"] for h in helpers.scan(es, index=INDEX, query={"query": {"match_all": {}}}, size=333, scroll="1m")]
+check("scan every document once", (len(scanned), len(set(scanned))), (total, total))
+ordered = [
+    h["sort"][0]
+    for h in helpers.scan(
+        es, index=INDEX, query={"sort": [{"timestamp": "desc"}]}, size=250, scroll="1m", preserve_order=True
+    )
+]
+check("scan in sort order", (len(ordered), ordered == sorted(ordered, reverse=True)), (total, True))
+user3 = sum(1 for i in range(COUNT) if i % 7 == 3) + sum(1 for i in range(50) if i % 7 == 3)
+reindexed = helpers.reindex(es, INDEX, INDEX + "-copy", query={"query": {"term": {"user": "user3"}}}, chunk_size=100)
+check("reindex", (reindexed[0], not reindexed[1]), (user3, True))
+es.indices.refresh(index=INDEX + "-copy")
+check("reindexed count", es.count(index=INDEX + "-copy")["count"], user3)
+first = es.search(index=INDEX, scroll="30s", size=10)
+cleared = es.clear_scroll(scroll_id=first["_scroll_id"])
+check("clear_scroll", dict(cleared), {"succeeded": True, "num_freed": 1})
+try:
+    es.scroll(scroll_id=first["_scroll_id"], scroll="30s")
+    check("scroll after clear", "succeeded", "NotFoundError")
+except NotFoundError as e:
+    check("cleared context", e.body["error"]["root_cause"][0]["type"], "search_context_missing_exception")
+
+print(json.dumps({"search_after": len(seen), "pit": len(pit_seen), "pit_pages": pages, "msearch": len(responses), "scan": len(scanned), "reindex": reindexed[0]}))
