@@ -1,5 +1,6 @@
 //! The storage engine: the [`store::Store`], per-index [`shard::Shard`]s and their translog.
 
+pub mod aliases;
 pub mod disk;
 pub(crate) mod doc;
 pub mod routing;

@@ -348,6 +348,7 @@ pub struct Store {
     disk: crate::engine::disk::DiskGuard,
     /// Index and component templates.
     templates: crate::engine::templates::Templates,
+    aliases: crate::engine::aliases::Aliases,
 }
 
 /// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
@@ -430,6 +431,8 @@ impl Store {
             let shard = Shard::open(&path, Store::shard_options(&config))?;
             indices.insert(shard.name.clone(), Arc::new(shard));
         }
+        let aliases =
+            crate::engine::aliases::Aliases::open(&config.data_dir, |n| indices.contains_key(n))?;
         let store = Arc::new(Store {
             indices: RwLock::new(indices),
             create_lock: Mutex::new(()),
@@ -440,6 +443,7 @@ impl Store {
             pits: crate::search::pit::PitRegistry::default(),
             dir_lock: Mutex::new(Some(dir_lock)),
             templates: crate::engine::templates::Templates::open(&config.data_dir)?,
+            aliases,
             disk: crate::engine::disk::DiskGuard::new(
                 &config.data_dir,
                 config.disk_watermarks,
@@ -544,14 +548,48 @@ impl Store {
     /// `PUT /{index}` with an optional `{"mappings":..,"settings":..,"aliases":{}}` body.
     pub fn create_index(&self, name: &str, body: Option<&Value>) -> Result<Value> {
         log_model::validate_index_name(name)?;
+        let aliases = create_body_aliases(name, body)?;
         let composed = self.templates.body_for(name, body)?;
         let (mapping, settings) = parse_create_body(composed.as_ref())?;
         let _g = self.create_lock.lock();
         if let Some(existing) = self.indices.read().get(name) {
             return Err(already_exists(name, &existing.uuid));
         }
+        self.refuse_alias_name(name)?;
+        // the aliases are checked before the index exists, and added once it does
+        for a in &aliases {
+            if let crate::engine::aliases::Action::Add { alias, .. } = a {
+                let indices = self.indices.read();
+                crate::engine::aliases::validate_name(alias, &|n: &str| {
+                    n == name || indices.contains_key(n)
+                })?;
+            }
+        }
         self.create_locked(name, mapping, settings)?;
+        if !aliases.is_empty() {
+            let indices = self.indices.read();
+            self.aliases.apply(&aliases, |n| indices.contains_key(n))?;
+        }
         Ok(json!({"acknowledged": true, "shards_acknowledged": true, "index": name}))
+    }
+
+    /// ES's refusal of an index named like an alias.
+    fn refuse_alias_name(&self, name: &str) -> Result<()> {
+        if self.aliases.contains(name) {
+            return Err(Error::es(
+                400,
+                "invalid_index_name_exception",
+                format!("Invalid index name [{name}], already exists as alias"),
+            )
+            .with("index_uuid", "_na_")
+            .with("index", name));
+        }
+        Ok(())
+    }
+
+    /// The aliases.
+    pub fn aliases(&self) -> &crate::engine::aliases::Aliases {
+        &self.aliases
     }
 
     fn create_locked(
@@ -598,6 +636,9 @@ impl Store {
         if let Some(s) = self.indices.read().get(name) {
             return Ok(Arc::clone(s));
         }
+        if let Some(index) = self.aliases.write_index(name)? {
+            return self.shard(&index);
+        }
         if name.contains('*') || name == "_all" || name.contains(',') {
             return Err(Error::es(
                 400,
@@ -626,6 +667,13 @@ impl Store {
 
     /// `DELETE /{target}`: deletes the matching indices.
     pub fn delete_index(&self, target: &str) -> Result<Value> {
+        for part in target.split(',').map(str::trim) {
+            if self.aliases.contains(part) && !self.indices.read().contains_key(part) {
+                return Err(Error::illegal_argument(format!(
+                    "The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
+                )));
+            }
+        }
         let names = self.resolve(
             target,
             Resolve {
@@ -640,6 +688,7 @@ impl Store {
                 let dir = shard.dir().to_owned();
                 drop(shard);
                 fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                self.aliases.remove_index(&name)?;
                 tracing::info!(index = %name, "index deleted");
             }
         }
@@ -681,17 +730,25 @@ impl Store {
             if part == "_all" || part == "*" {
                 out.extend(indices.keys().cloned());
             } else if part.contains('*') {
-                let matched: Vec<String> = indices
+                // a pattern matches index names and alias names (ES's default expansion)
+                let mut matched: Vec<String> = indices
                     .keys()
                     .filter(|n| wildcard_match(part, n))
                     .cloned()
                     .collect();
+                for alias in self.aliases.names() {
+                    if wildcard_match(part, &alias) {
+                        matched.extend(self.aliases.indices_of(&alias));
+                    }
+                }
                 if matched.is_empty() && !opts.allow_no_indices {
                     return Err(Error::index_not_found(part));
                 }
                 out.extend(matched);
             } else if indices.contains_key(part) {
                 out.push(part.to_owned());
+            } else if self.aliases.contains(part) {
+                out.extend(self.aliases.indices_of(part));
             } else if !opts.ignore_unavailable {
                 return Err(Error::index_not_found(part));
             }
@@ -764,10 +821,16 @@ impl Store {
             );
             index.insert("uuid".into(), Value::from(meta.uuid.clone()));
             index.insert("version".into(), json!({"created": "8500003"}));
+            let aliases: serde_json::Map<String, Value> = self
+                .aliases
+                .of_index(&s.name)
+                .into_iter()
+                .map(|(a, d)| (a, d.to_json()))
+                .collect();
             out.insert(
                 s.name.clone(),
                 json!({
-                    "aliases": {},
+                    "aliases": aliases,
                     "mappings": meta.mapping.to_json(),
                     "settings": {"index": Value::Object(index)},
                 }),
@@ -1321,12 +1384,8 @@ fn parse_create_body(
         match k.as_str() {
             "mappings" => mapping = Mapping::parse(v)?,
             "settings" => settings = Some(v),
-            "aliases" if v.as_object().is_some_and(serde_json::Map::is_empty) => {}
-            "aliases" => {
-                return Err(Error::illegal_argument(
-                    "aliases are not supported by sluice-store",
-                ));
-            }
+            // read by `create_body_aliases`
+            "aliases" => {}
             other => {
                 return Err(Error::parsing(format!(
                     "unknown key [{other}] for create index"
@@ -1397,5 +1456,30 @@ fn prepare_all(shard: &Shard, group: &[(usize, WriteOp)]) -> Vec<Result<Prepared
         .into_iter()
         .zip(group)
         .map(|(first, item)| first.unwrap_or_else(|| one(item)))
+        .collect()
+}
+
+/// The `aliases` of a create-index body, as add actions on `index`.
+fn create_body_aliases(
+    index: &str,
+    body: Option<&Value>,
+) -> Result<Vec<crate::engine::aliases::Action>> {
+    let Some(aliases) = body.and_then(|b| b.get("aliases")) else {
+        return Ok(Vec::new());
+    };
+    let Some(o) = aliases.as_object() else {
+        return Err(Error::parsing(format!(
+            "Failed to parse value for [aliases]: expected an object, got {}",
+            crate::search::token_name(aliases)
+        )));
+    };
+    o.iter()
+        .map(|(alias, def)| {
+            Ok(crate::engine::aliases::Action::Add {
+                index: index.to_owned(),
+                alias: alias.clone(),
+                def: crate::engine::aliases::AliasDef::parse(def, alias)?,
+            })
+        })
         .collect()
 }

@@ -419,6 +419,17 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.templates().delete(kind, &name)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::PutAlias(target, names) => {
+            super::aliases::put(store, target, names, path, params, &body).await
+        }
+        Route::DeleteAlias(target, names) => {
+            super::aliases::delete(store, target, names, path, params).await
+        }
+        Route::GetAlias(target, names, head) => {
+            super::aliases::get(store, target, names, head, path, params).await
+        }
+        Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
+        Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {
             params.check(
                 path,

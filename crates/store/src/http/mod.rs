@@ -20,6 +20,7 @@
 //! Every response carries `X-Elastic-Product: Elasticsearch` (the official clients refuse to talk
 //! to a server without it). Errors are Elasticsearch's: same status, `type` and `reason`.
 
+mod aliases;
 mod auth;
 pub mod bulk;
 mod cat;

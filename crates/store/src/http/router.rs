@@ -78,6 +78,16 @@ pub(crate) enum Route {
     /// `GET /_data_stream[/{name}]` (sluice-store has none), `PUT|DELETE
     /// /_data_stream/{name}` (refused by name)
     DataStream(Method, Option<String>),
+    /// `PUT|POST /{target}/_alias/{names}` (`_aliases` too)
+    PutAlias(String, String),
+    /// `DELETE /{target}/_alias/{names}` (`_aliases` too)
+    DeleteAlias(String, String),
+    /// `GET|HEAD [/{target}]/_alias[/{names}]` (HEAD: the flag)
+    GetAlias(Option<String>, Option<String>, bool),
+    /// `POST /_aliases`
+    UpdateAliases,
+    /// `GET /_cat/aliases[/{names}]`
+    CatAliases(Option<String>),
     /// `GET /_license`
     License,
     /// `GET /_xpack`
@@ -152,6 +162,23 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_field_caps"] => both(&[Method::GET, Method::POST], &Route::FieldCaps(None)),
         ["_msearch"] => both(&[Method::GET, Method::POST], &Route::Msearch(None)),
         ["_license"] => vec![(Method::GET, Route::License)],
+        ["_aliases"] => vec![(Method::POST, Route::UpdateAliases)],
+        ["_alias"] => alias_reads(None, None),
+        ["_alias", n] => alias_reads(None, Some(own(n))),
+        ["_cat", "aliases"] => vec![(Method::GET, Route::CatAliases(None))],
+        ["_cat", "aliases", n] => vec![(Method::GET, Route::CatAliases(Some(own(n))))],
+        [t, "_alias"] => alias_reads(Some(own(t)), None),
+        [t, kind @ ("_alias" | "_aliases"), n] => {
+            let mut c = vec![
+                (Method::PUT, Route::PutAlias(own(t), own(n))),
+                (Method::POST, Route::PutAlias(own(t), own(n))),
+                (Method::DELETE, Route::DeleteAlias(own(t), own(n))),
+            ];
+            if *kind == "_alias" {
+                c.extend(alias_reads(Some(own(t)), Some(own(n))));
+            }
+            c
+        }
         ["_data_stream"] => vec![(Method::GET, Route::DataStream(Method::GET, None))],
         ["_data_stream", name] => [Method::GET, Method::PUT, Method::DELETE]
             .into_iter()
@@ -228,3 +255,13 @@ fn both(methods: &[Method], r: &Route) -> Candidates {
 
 #[cfg(test)]
 mod tests;
+
+fn alias_reads(target: Option<String>, names: Option<String>) -> Candidates {
+    vec![
+        (
+            Method::GET,
+            Route::GetAlias(target.clone(), names.clone(), false),
+        ),
+        (Method::HEAD, Route::GetAlias(target, names, true)),
+    ]
+}

@@ -2,6 +2,7 @@
 //! the real Python clients, durability across `kill -9`, and differential tests against a real
 //! Elasticsearch.
 
+mod aliases;
 mod client;
 mod crash;
 mod disk;

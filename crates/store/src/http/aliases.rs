@@ -1,0 +1,191 @@
+//! The alias endpoints: `PUT|POST|DELETE /{target}/_alias/{name}`, `GET|HEAD
+//! [/{target}]/_alias[/{name}]`, `POST /_aliases` and `GET /_cat/aliases[/{name}]`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use super::error::Failure;
+use super::handlers::{Body, Reply, blocking, optional_object};
+use super::params::Params;
+use crate::{Error, Store};
+
+type Outcome = Result<Reply, Failure>;
+
+const WRITE: &[&str] = &["master_timeout", "timeout"];
+const READ: &[&str] = &[
+    "ignore_unavailable",
+    "allow_no_indices",
+    "expand_wildcards",
+    "local",
+    "master_timeout",
+];
+
+fn status(found: bool) -> StatusCode {
+    if found {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+/// `PUT|POST /{target}/_alias/{names}`.
+pub(crate) async fn put(
+    store: Arc<Store>,
+    target: String,
+    names: String,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
+    params.check(path, WRITE)?;
+    let body = optional_object(body)?;
+    let v = blocking(move || store.put_alias(&target, &names, body.as_ref())).await?;
+    Ok(Reply::json(StatusCode::OK, v))
+}
+
+/// `DELETE /{target}/_alias/{names}`.
+pub(crate) async fn delete(
+    store: Arc<Store>,
+    target: String,
+    names: String,
+    path: &str,
+    params: &Params,
+) -> Outcome {
+    params.check(path, WRITE)?;
+    let v = blocking(move || store.delete_alias(&target, &names)).await?;
+    Ok(Reply::json(StatusCode::OK, v))
+}
+
+/// `POST /_aliases`.
+pub(crate) async fn update(
+    store: Arc<Store>,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Outcome {
+    params.check(path, WRITE)?;
+    let Some(body) = optional_object(body)? else {
+        return Err(super::error::body_required().into());
+    };
+    let v = blocking(move || store.update_aliases(&body)).await?;
+    Ok(Reply::json(StatusCode::OK, v))
+}
+
+/// `GET|HEAD [/{target}]/_alias[/{names}]`.
+pub(crate) async fn get(
+    store: Arc<Store>,
+    target: Option<String>,
+    names: Option<String>,
+    head: bool,
+    path: &str,
+    params: &Params,
+) -> Outcome {
+    params.check(path, READ)?;
+    let (found, v) =
+        blocking(move || store.get_aliases(target.as_deref(), names.as_deref())).await?;
+    if head {
+        let any = v.as_object().is_some_and(|o| {
+            o.values()
+                .any(|i| i["aliases"].as_object().is_some_and(|a| !a.is_empty()))
+        });
+        return Ok(Reply::empty(status(found && any)));
+    }
+    Ok(Reply::json(status(found), v))
+}
+
+/// `GET /_cat/aliases[/{names}]`: ES's columns (`alias index filter routing.index
+/// routing.search is_write_index`), text (`?v` for headers) or `?format=json`.
+pub(crate) async fn cat(
+    store: Arc<Store>,
+    names: Option<String>,
+    path: &str,
+    params: &Params,
+) -> Outcome {
+    params.check(
+        path,
+        &["v", "format", "local", "expand_wildcards", "master_timeout"],
+    )?;
+    let json_out = match params.get("format") {
+        None | Some("txt" | "text") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(Error::illegal_argument(format!(
+                "_cat format [{other}] is not supported by sluice-store (use json or txt)"
+            ))
+            .into());
+        }
+    };
+    let verbose = params.bool("v", false)?;
+    let (_, v) = blocking(move || store.get_aliases(None, names.as_deref())).await?;
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for (index, entry) in v.as_object().into_iter().flatten() {
+        for (alias, def) in entry["aliases"].as_object().into_iter().flatten() {
+            let write = def
+                .get("is_write_index")
+                .and_then(Value::as_bool)
+                .map_or("-".to_owned(), |b| b.to_string());
+            rows.push([
+                alias.clone(),
+                index.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                write,
+            ]);
+        }
+    }
+    rows.sort();
+    const COLS: [&str; 6] = [
+        "alias",
+        "index",
+        "filter",
+        "routing.index",
+        "routing.search",
+        "is_write_index",
+    ];
+    if json_out {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let mut m = serde_json::Map::new();
+                for (c, v) in COLS.iter().zip(r) {
+                    m.insert((*c).to_owned(), Value::from(v.clone()));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        return Ok(Reply::json(StatusCode::OK, json!(list)));
+    }
+    let mut table: Vec<Vec<String>> = Vec::new();
+    if verbose {
+        table.push(COLS.iter().map(|c| (*c).to_owned()).collect());
+    }
+    table.extend(rows.iter().map(|r| r.to_vec()));
+    let widths: Vec<usize> = (0..COLS.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for r in &table {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        text.push_str(line.join(" ").trim_end());
+        text.push('\n');
+    }
+    Ok(Reply {
+        status: StatusCode::OK,
+        headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
+        body: Body::Text(text),
+    })
+}

@@ -1,0 +1,112 @@
+//! Aliases through HTTP: kept across a restart, shown by `GET /{index}` and `_cat/aliases`,
+//! written through to the write index, dropped with their index; filters and routing refused
+//! by name. (Each answer's shape is compared with Elasticsearch's in
+//! `es_diff::alias_apis_agree`.)
+
+use serde_json::json;
+
+use crate::TestServer;
+use crate::client::{es_error as err, json, ok};
+
+#[test]
+fn aliases_survive_a_restart_and_follow_their_indices() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(&json(
+        a,
+        "PUT",
+        "/app-1",
+        Some(&json!({"aliases": {"app": {}, "app-write": {"is_write_index": true}}})),
+    ));
+    ok(&json(a, "PUT", "/app-2", None));
+    ok(&json(
+        a,
+        "POST",
+        "/_aliases",
+        Some(&json!({"actions": [{"add": {"index": "app-2", "alias": "app"}}]})),
+    ));
+    let r = ok(&json(
+        a,
+        "POST",
+        "/app-write/_doc?refresh=true",
+        Some(&json!({"m": "x"})),
+    ));
+    assert_eq!(r["_index"], "app-1");
+    let t = t.restart();
+    let a = t.addr();
+    let r = ok(&json(a, "GET", "/_alias/app", None));
+    assert_eq!(
+        r,
+        json!({"app-1": {"aliases": {"app": {}}}, "app-2": {"aliases": {"app": {}}}})
+    );
+    let r = ok(&json(a, "GET", "/app-1", None));
+    assert_eq!(
+        r["app-1"]["aliases"],
+        json!({"app": {}, "app-write": {"is_write_index": true}})
+    );
+    assert_eq!(ok(&json(a, "GET", "/app/_count", None))["count"], 1);
+    let r = ok(&json(a, "GET", "/_cat/aliases?format=json", None));
+    assert_eq!(
+        r,
+        json!([
+            {"alias": "app", "index": "app-1", "filter": "-", "routing.index": "-", "routing.search": "-", "is_write_index": "-"},
+            {"alias": "app", "index": "app-2", "filter": "-", "routing.index": "-", "routing.search": "-", "is_write_index": "-"},
+            {"alias": "app-write", "index": "app-1", "filter": "-", "routing.index": "-", "routing.search": "-", "is_write_index": "true"}
+        ])
+    );
+    let text = json(a, "GET", "/_cat/aliases?v", None).text();
+    assert!(text.starts_with("alias"), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+    // writing to an alias of two indices without a write index
+    let reason = err(
+        &json(a, "POST", "/app/_doc", Some(&json!({"m": "y"}))),
+        400,
+        "illegal_argument_exception",
+    );
+    assert!(
+        reason.starts_with("no write index is defined for alias [app]"),
+        "{reason}"
+    );
+    // deleting an index drops its aliases, also after a restart
+    ok(&json(a, "DELETE", "/app-1", None));
+    let t = t.restart();
+    let a = t.addr();
+    assert_eq!(
+        ok(&json(a, "GET", "/_alias", None)),
+        json!({"app-2": {"aliases": {"app": {}}}})
+    );
+    assert_eq!(json(a, "HEAD", "/_alias/app-write", None).status, 404);
+    // filters and routing: refused by name
+    for (field, v) in [
+        ("filter", json!({"term": {"m": "x"}})),
+        ("routing", json!("1")),
+        ("index_routing", json!("1")),
+    ] {
+        let reason = err(
+            &json(a, "PUT", "/app-2/_alias/f", Some(&json!({ field: v }))),
+            400,
+            "illegal_argument_exception",
+        );
+        assert!(
+            reason.contains(&format!(
+                "[{field}] of an alias is not supported by sluice-store"
+            )),
+            "{reason}"
+        );
+    }
+    err(
+        &json(
+            a,
+            "PUT",
+            "/app-3",
+            Some(&json!({"aliases": {"x": {"filter": {"match_all": {}}}}})),
+        ),
+        400,
+        "illegal_argument_exception",
+    );
+    assert_eq!(
+        json(a, "HEAD", "/app-3", None).status,
+        404,
+        "a refused create leaves no index"
+    );
+}
