@@ -428,6 +428,7 @@ pub(crate) async fn dispatch(
         Route::GetAlias(target, names, head) => {
             super::aliases::get(store, target, names, head, path, params).await
         }
+        Route::ByQuery(kind, target) => by_query(store, kind, target, path, params, &body).await,
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {
@@ -809,4 +810,90 @@ fn data_stream(method: &http::Method, name: Option<&str>) -> Result<Reply, Failu
             serde_json::json!({"data_streams": []}),
         )),
     }
+}
+
+/// The URL parameters of `_delete_by_query` / `_update_by_query`.
+const BY_QUERY: &[&str] = &[
+    "q",
+    "df",
+    "default_operator",
+    "conflicts",
+    "max_docs",
+    "refresh",
+    "scroll_size",
+    "wait_for_completion",
+    "slices",
+    "requests_per_second",
+    "timeout",
+    "scroll",
+    "search_timeout",
+    "ignore_unavailable",
+    "allow_no_indices",
+    "expand_wildcards",
+    "wait_for_active_shards",
+];
+
+async fn by_query(
+    store: Arc<Store>,
+    kind: crate::engine::by_query::ByQueryKind,
+    target: String,
+    path: &str,
+    params: &Params,
+    body: &Bytes,
+) -> Result<Reply, Failure> {
+    params.check(path, BY_QUERY)?;
+    let unsupported = |what: &str| -> Failure {
+        Error::illegal_argument(format!(
+            "[{what}] is not supported by sluice-store's by-query APIs"
+        ))
+        .into()
+    };
+    if !params.bool("wait_for_completion", true)? {
+        return Err(unsupported("wait_for_completion=false (a background task)"));
+    }
+    if params.get("slices").is_some_and(|s| s != "1") {
+        return Err(unsupported("slices"));
+    }
+    if params
+        .get("requests_per_second")
+        .is_some_and(|r| r != "-1" && r != "-1.0")
+    {
+        return Err(unsupported("requests_per_second (throttling)"));
+    }
+    let mut opts = crate::engine::by_query::ByQueryOptions::default();
+    match params.get("conflicts") {
+        None | Some("abort") => {}
+        Some("proceed") => opts.proceed = true,
+        Some(other) => {
+            return Err(Error::illegal_argument(format!(
+                "conflicts may only be \"proceed\" or \"abort\" but was [{other}]"
+            ))
+            .into());
+        }
+    }
+    let number = |name: &str| -> Result<Option<u64>, Error> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "Failed to parse int parameter [{name}] with value [{v}]"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    opts.max_docs = number("max_docs")?;
+    if let Some(n) = number("scroll_size")? {
+        opts.batch = n.clamp(1, 10_000) as usize;
+    }
+    opts.refresh = params.bool("refresh", false)?;
+    let sp = search_params(params);
+    let body = optional_object(body)?;
+    let (status, v) =
+        blocking(move || store.by_query(kind, &target, body.as_ref(), &sp, opts)).await?;
+    Ok(Reply::json(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        v,
+    ))
 }

@@ -88,6 +88,8 @@ pub(crate) enum Route {
     UpdateAliases,
     /// `GET /_cat/aliases[/{names}]`
     CatAliases(Option<String>),
+    /// `POST /{target}/_delete_by_query`, `_update_by_query`
+    ByQuery(crate::engine::by_query::ByQueryKind, String),
     /// `GET /_license`
     License,
     /// `GET /_xpack`
@@ -167,6 +169,14 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_alias", n] => alias_reads(None, Some(own(n))),
         ["_cat", "aliases"] => vec![(Method::GET, Route::CatAliases(None))],
         ["_cat", "aliases", n] => vec![(Method::GET, Route::CatAliases(Some(own(n))))],
+        [t, "_delete_by_query"] => vec![(
+            Method::POST,
+            Route::ByQuery(crate::engine::by_query::ByQueryKind::Delete, own(t)),
+        )],
+        [t, "_update_by_query"] => vec![(
+            Method::POST,
+            Route::ByQuery(crate::engine::by_query::ByQueryKind::Update, own(t)),
+        )],
         [t, "_alias"] => alias_reads(Some(own(t)), None),
         [t, kind @ ("_alias" | "_aliases"), n] => {
             let mut c = vec![

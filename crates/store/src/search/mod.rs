@@ -1,6 +1,7 @@
 //! Search execution: request parsing, hits (sort, from/size, `_source` filtering), totals and
 //! aggregations across the target indices.
 
+pub(crate) mod by_query;
 pub mod field_caps;
 mod fields;
 mod highlight;

@@ -3,6 +3,7 @@
 //! Elasticsearch.
 
 mod aliases;
+mod by_query;
 mod client;
 mod crash;
 mod disk;

@@ -161,6 +161,12 @@ reindexed = helpers.reindex(es, INDEX, INDEX + "-copy", query={"query": {"term":
 check("reindex", (reindexed[0], not reindexed[1]), (user3, True))
 es.indices.refresh(index=INDEX + "-copy")
 check("reindexed count", es.count(index=INDEX + "-copy")["count"], user3)
+# by-query: rewrite the copy in place, then empty it
+updated = es.update_by_query(index=INDEX + "-copy", query={"match_all": {}}, refresh=True)
+check("update_by_query", (updated["updated"], updated["version_conflicts"], updated["failures"]), (user3, 0, []))
+deleted = es.delete_by_query(index=INDEX + "-copy", query={"term": {"user": "user3"}}, refresh=True, conflicts="proceed")
+check("delete_by_query", (deleted["deleted"], deleted["total"]), (user3, user3))
+check("emptied", es.count(index=INDEX + "-copy")["count"], 0)
 first = es.search(index=INDEX, scroll="30s", size=10)
 cleared = es.clear_scroll(scroll_id=first["_scroll_id"])
 check("clear_scroll", dict(cleared), {"succeeded": True, "num_freed": 1})
