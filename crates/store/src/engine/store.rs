@@ -882,22 +882,49 @@ impl Store {
             .collect())
     }
 
-    /// `GET /_cluster/health`.
-    pub fn cluster_health(&self) -> Value {
-        let shards: Vec<Arc<Shard>> = self.indices.read().values().cloned().collect();
-        let unassigned: u32 = shards
-            .iter()
-            .map(|s| s.meta().replicas * s.shard_count() as u32)
-            .sum();
-        let status = if unassigned == 0 { "green" } else { "yellow" };
-        let active: usize = shards.iter().map(|s| s.shard_count()).sum();
+    /// `GET /_cluster/health[/{target}]` now: the body (`level` 0 cluster, 1 indices, 2
+    /// shards) and whether a concrete index of `target` is missing (then the status is red).
+    pub fn cluster_health(&self, target: Option<&str>, level: u8) -> (Value, bool) {
+        let mut missing = false;
+        let shards: Vec<Arc<Shard>> = match target {
+            None => self.indices.read().values().cloned().collect(),
+            Some(t) => {
+                for part in t.split(',').map(str::trim) {
+                    if !part.is_empty()
+                        && !part.contains('*')
+                        && part != "_all"
+                        && !part.starts_with('-')
+                        && self.resolve(part, Resolve::default()).is_err()
+                    {
+                        missing = true;
+                    }
+                }
+                let opts = Resolve {
+                    ignore_unavailable: true,
+                    allow_no_indices: true,
+                };
+                self.shards(t, opts).unwrap_or_default()
+            }
+        };
+        let health = |group: &[Arc<Shard>]| {
+            let unassigned: u32 = group
+                .iter()
+                .map(|s| s.meta().replicas * s.shard_count() as u32)
+                .sum();
+            let active: usize = group.iter().map(|s| s.shard_count()).sum();
+            let status = if unassigned == 0 { "green" } else { "yellow" };
+            (status, active, unassigned)
+        };
+        let (status, active, unassigned) = health(&shards);
+        let status = if missing { "red" } else { status };
         let total = active as u32 + unassigned;
         let pct = if total == 0 {
             100.0
         } else {
-            active as f64 * 100.0 / f64::from(total)
+            // ES's order of operations (its rounding: 66.66666666666666 for 2 of 3)
+            active as f64 / f64::from(total) * 100.0
         };
-        json!({
+        let mut v = json!({
             "cluster_name": "sluice",
             "status": status,
             "timed_out": false,
@@ -908,12 +935,55 @@ impl Store {
             "relocating_shards": 0,
             "initializing_shards": 0,
             "unassigned_shards": unassigned,
+            "unassigned_primary_shards": 0,
             "delayed_unassigned_shards": 0,
             "number_of_pending_tasks": 0,
             "number_of_in_flight_fetch": 0,
             "task_max_waiting_in_queue_millis": 0,
             "active_shards_percent_as_number": pct,
-        })
+        });
+        if level > 0 {
+            let mut per = serde_json::Map::new();
+            for s in &shards {
+                let (status, active, unassigned) = health(std::slice::from_ref(s));
+                per.insert(
+                    s.name.clone(),
+                    json!({
+                        "status": status,
+                        "number_of_shards": s.shard_count(),
+                        "number_of_replicas": s.meta().replicas,
+                        "active_primary_shards": active,
+                        "active_shards": active,
+                        "relocating_shards": 0,
+                        "initializing_shards": 0,
+                        "unassigned_shards": unassigned,
+                        "unassigned_primary_shards": 0,
+                    }),
+                );
+                if level > 1 {
+                    let replicas = s.meta().replicas;
+                    let copies: serde_json::Map<String, Value> = (0..s.shard_count())
+                        .map(|n| {
+                            (
+                                n.to_string(),
+                                json!({
+                                    "status": if replicas == 0 { "green" } else { "yellow" },
+                                    "primary_active": true,
+                                    "active_shards": 1,
+                                    "relocating_shards": 0,
+                                    "initializing_shards": 0,
+                                    "unassigned_shards": replicas,
+                                    "unassigned_primary_shards": 0,
+                                }),
+                            )
+                        })
+                        .collect();
+                    per[&s.name]["shards"] = Value::Object(copies);
+                }
+            }
+            v["indices"] = Value::Object(per);
+        }
+        (v, missing)
     }
 
     // ---------------------------------------------------------------------------------------

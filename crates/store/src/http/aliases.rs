@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::Failure;
-use super::handlers::{Body, Reply, blocking, optional_object};
+use super::handlers::{Reply, blocking, optional_object};
 use super::params::Params;
-use crate::{Error, Store};
+use crate::Store;
 
 type Outcome = Result<Reply, Failure>;
 
@@ -97,7 +97,7 @@ pub(crate) async fn get(
 }
 
 /// `GET /_cat/aliases[/{names}]`: ES's columns (`alias index filter routing.index
-/// routing.search is_write_index`), text (`?v` for headers) or `?format=json`.
+/// routing.search is_write_index`).
 pub(crate) async fn cat(
     store: Arc<Store>,
     names: Option<String>,
@@ -108,26 +108,15 @@ pub(crate) async fn cat(
         path,
         &["v", "format", "local", "expand_wildcards", "master_timeout"],
     )?;
-    let json_out = match params.get("format") {
-        None | Some("txt" | "text") => false,
-        Some("json") => true,
-        Some(other) => {
-            return Err(Error::illegal_argument(format!(
-                "_cat format [{other}] is not supported by sluice-store (use json or txt)"
-            ))
-            .into());
-        }
-    };
-    let verbose = params.bool("v", false)?;
     let (_, v) = blocking(move || store.get_aliases(None, names.as_deref())).await?;
-    let mut rows: Vec<[String; 6]> = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for (index, entry) in v.as_object().into_iter().flatten() {
         for (alias, def) in entry["aliases"].as_object().into_iter().flatten() {
             let write = def
                 .get("is_write_index")
                 .and_then(Value::as_bool)
                 .map_or("-".to_owned(), |b| b.to_string());
-            rows.push([
+            rows.push(vec![
                 alias.clone(),
                 index.clone(),
                 "-".into(),
@@ -138,54 +127,17 @@ pub(crate) async fn cat(
         }
     }
     rows.sort();
-    const COLS: [&str; 6] = [
-        "alias",
-        "index",
-        "filter",
-        "routing.index",
-        "routing.search",
-        "is_write_index",
-    ];
-    if json_out {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let mut m = serde_json::Map::new();
-                for (c, v) in COLS.iter().zip(r) {
-                    m.insert((*c).to_owned(), Value::from(v.clone()));
-                }
-                Value::Object(m)
-            })
-            .collect();
-        return Ok(Reply::json(StatusCode::OK, json!(list)));
-    }
-    let mut table: Vec<Vec<String>> = Vec::new();
-    if verbose {
-        table.push(COLS.iter().map(|c| (*c).to_owned()).collect());
-    }
-    table.extend(rows.iter().map(|r| r.to_vec()));
-    let widths: Vec<usize> = (0..COLS.len())
-        .map(|i| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut text = String::new();
-    for r in &table {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        text.push_str(line.join(" ").trim_end());
-        text.push('\n');
-    }
-    Ok(Reply {
-        status: StatusCode::OK,
-        headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
-        body: Body::Text(text),
-    })
+    Ok(super::cat::table(
+        params,
+        &[
+            "alias",
+            "index",
+            "filter",
+            "routing.index",
+            "routing.search",
+            "is_write_index",
+        ],
+        &[],
+        &rows,
+    )?)
 }

@@ -294,3 +294,76 @@ fn compare(a: &Cell, b: &Cell) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests;
+
+/// A `_cat` answer for fixed columns: `?format=json` (a list of objects of strings) or the
+/// aligned text table (`?v` adds the header; `numeric` columns are right-aligned, as ES
+/// aligns them).
+pub(crate) fn table(
+    params: &Params,
+    columns: &[&str],
+    numeric: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Reply, Error> {
+    let json_out = match params.get("format") {
+        None | Some("txt" | "text") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(Error::illegal_argument(format!(
+                "_cat format [{other}] is not supported by sluice-store (use json or txt)"
+            )));
+        }
+    };
+    if json_out {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let m: Map<String, Value> = columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| ((*c).to_owned(), Value::from(v.clone())))
+                    .collect();
+                Value::Object(m)
+            })
+            .collect();
+        return Ok(Reply::json(StatusCode::OK, Value::Array(list)));
+    }
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    if p_bool(params, "v")? {
+        lines.push(columns.iter().map(|c| (*c).to_owned()).collect());
+    }
+    lines.extend(rows.iter().cloned());
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| {
+            lines
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for r in &lines {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(columns.iter().zip(&widths))
+            .map(|(c, (name, w))| {
+                if numeric.contains(name) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        text.push_str(cells.join(" ").trim_end());
+        text.push('\n');
+    }
+    Ok(Reply {
+        status: StatusCode::OK,
+        headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
+        body: Body::Text(text),
+    })
+}
+
+fn p_bool(params: &Params, name: &str) -> Result<bool, Error> {
+    params.bool(name, false)
+}

@@ -103,10 +103,20 @@ pub(crate) async fn dispatch(
             params.check(path, &[])?;
             Ok(Reply::json(StatusCode::OK, info(state)))
         }
-        Route::ClusterHealth => {
+        Route::ClusterHealth(target) => {
             params.check(
                 path,
-                &["timeout", "master_timeout", "wait_for_status", "local"],
+                &[
+                    "timeout",
+                    "master_timeout",
+                    "wait_for_status",
+                    "local",
+                    "level",
+                    "wait_for_no_relocating_shards",
+                    "wait_for_no_initializing_shards",
+                    "wait_for_active_shards",
+                    "wait_for_events",
+                ],
             )?;
             let wanted = match params.get("wait_for_status") {
                 None => None,
@@ -114,15 +124,41 @@ pub(crate) async fn dispatch(
                     Error::illegal_argument(format!("unknown cluster health status [{w}]"))
                 })?),
             };
-            let mut v = blocking(move || Ok(store.cluster_health())).await?;
-            let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
-            // A single node's health only changes with index creation and deletion, never by
-            // waiting: a status better than the current one would time out, as ES answers then.
-            if wanted.is_some_and(|w| w > current) {
-                v["timed_out"] = Value::Bool(true);
-                return Ok(Reply::json(StatusCode::REQUEST_TIMEOUT, v));
+            let level = match params.get("level") {
+                None | Some("cluster") => 0,
+                Some("indices") => 1,
+                Some("shards") => 2,
+                Some(other) => {
+                    return Err(Error::illegal_argument(format!(
+                        "No enum constant org.elasticsearch.cluster.health.ClusterHealthRequest.Level.{}",
+                        other.to_uppercase()
+                    ))
+                    .into());
+                }
+            };
+            let timeout = crate::search::pit::parse_time_value(
+                params.get("timeout").unwrap_or("30s"),
+                "timeout",
+            )?;
+            // As ES: wait (up to `timeout`) for missing indices to appear and for the status
+            // asked for; a single node's status changes only when indices come and go.
+            let deadline = std::time::Instant::now() + timeout;
+            loop {
+                let store = Arc::clone(&store);
+                let target = target.clone();
+                let (mut v, missing) =
+                    blocking(move || Ok(store.cluster_health(target.as_deref(), level))).await?;
+                let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
+                let waiting = missing || wanted.is_some_and(|w| w > current);
+                if !waiting {
+                    return Ok(Reply::json(StatusCode::OK, v));
+                }
+                if std::time::Instant::now() >= deadline {
+                    v["timed_out"] = Value::Bool(true);
+                    return Ok(Reply::json(StatusCode::REQUEST_TIMEOUT, v));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatIndices(target) => {
             params.check(path, cat::PARAMS)?;
@@ -429,6 +465,80 @@ pub(crate) async fn dispatch(
             super::aliases::get(store, target, names, head, path, params).await
         }
         Route::ByQuery(kind, target) => by_query(store, kind, target, path, params, &body).await,
+        Route::CatCount(target) => {
+            params.check(path, &["v", "format", "local", "master_timeout"])?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.count(&target, None, &SearchParams::default())).await?;
+            let (epoch, time) = cat_now();
+            let count = v["count"].as_u64().unwrap_or_default().to_string();
+            Ok(cat::table(
+                params,
+                &["epoch", "timestamp", "count"],
+                &["epoch", "count"],
+                &[vec![epoch, time, count]],
+            )?)
+        }
+        Route::CatHealth => {
+            params.check(path, &["v", "format", "local", "master_timeout", "ts"])?;
+            let (v, _) = blocking(move || Ok(store.cluster_health(None, 0))).await?;
+            let (epoch, time) = cat_now();
+            let n = |k: &str| v[k].as_u64().unwrap_or_default().to_string();
+            let pct = v["active_shards_percent_as_number"]
+                .as_f64()
+                .unwrap_or(100.0);
+            let row = vec![
+                epoch,
+                time,
+                v["cluster_name"].as_str().unwrap_or_default().to_owned(),
+                v["status"].as_str().unwrap_or_default().to_owned(),
+                n("number_of_nodes"),
+                n("number_of_data_nodes"),
+                n("active_shards"),
+                n("active_primary_shards"),
+                n("relocating_shards"),
+                n("initializing_shards"),
+                n("unassigned_shards"),
+                n("unassigned_primary_shards"),
+                n("number_of_pending_tasks"),
+                "-".to_owned(),
+                format!("{pct:.1}%"),
+            ];
+            Ok(cat::table(
+                params,
+                &[
+                    "epoch",
+                    "timestamp",
+                    "cluster",
+                    "status",
+                    "node.total",
+                    "node.data",
+                    "shards",
+                    "pri",
+                    "relo",
+                    "init",
+                    "unassign",
+                    "unassign.pri",
+                    "pending_tasks",
+                    "max_task_wait_time",
+                    "active_shards_percent",
+                ],
+                &[
+                    "epoch",
+                    "node.total",
+                    "node.data",
+                    "shards",
+                    "pri",
+                    "relo",
+                    "init",
+                    "unassign",
+                    "unassign.pri",
+                    "pending_tasks",
+                    "max_task_wait_time",
+                    "active_shards_percent",
+                ],
+                &[row],
+            )?)
+        }
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {
@@ -896,4 +1006,16 @@ async fn by_query(
         StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
         v,
     ))
+}
+
+/// `_cat`'s `epoch` (seconds) and `timestamp` (`HH:MM:SS`, UTC) of now.
+fn cat_now() -> (String, String) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let day = secs % 86_400;
+    (
+        secs.to_string(),
+        format!("{:02}:{:02}:{:02}", day / 3600, (day / 60) % 60, day % 60),
+    )
 }

@@ -11,8 +11,8 @@ use crate::Error;
 pub(crate) enum Route {
     /// `GET|HEAD /`
     Info,
-    /// `GET /_cluster/health`
-    ClusterHealth,
+    /// `GET /_cluster/health[/{target}]`
+    ClusterHealth(Option<String>),
     /// `GET /_cat/indices[/{target}]`
     CatIndices(Option<String>),
     /// `GET|POST /_refresh`, `GET|POST /{target}/_refresh`
@@ -88,6 +88,10 @@ pub(crate) enum Route {
     UpdateAliases,
     /// `GET /_cat/aliases[/{names}]`
     CatAliases(Option<String>),
+    /// `GET /_cat/count[/{target}]`
+    CatCount(Option<String>),
+    /// `GET /_cat/health`
+    CatHealth,
     /// `POST /{target}/_delete_by_query`, `_update_by_query`
     ByQuery(crate::engine::by_query::ByQueryKind, String),
     /// `GET /_license`
@@ -142,7 +146,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
     let own = |x: &str| x.to_owned();
     let c: Candidates = match s.as_slice() {
         [] => vec![(Method::GET, Route::Info), (Method::HEAD, Route::Info)],
-        ["_cluster", "health"] => vec![(Method::GET, Route::ClusterHealth)],
+        ["_cluster", "health"] => vec![(Method::GET, Route::ClusterHealth(None))],
+        ["_cluster", "health", t] => vec![(Method::GET, Route::ClusterHealth(Some(own(t))))],
         ["_cat", "indices"] => vec![(Method::GET, Route::CatIndices(None))],
         ["_cat", "indices", t] => vec![(Method::GET, Route::CatIndices(Some(own(t))))],
         ["_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(None)),
@@ -168,6 +173,9 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_alias"] => alias_reads(None, None),
         ["_alias", n] => alias_reads(None, Some(own(n))),
         ["_cat", "aliases"] => vec![(Method::GET, Route::CatAliases(None))],
+        ["_cat", "count"] => vec![(Method::GET, Route::CatCount(None))],
+        ["_cat", "count", t] => vec![(Method::GET, Route::CatCount(Some(own(t))))],
+        ["_cat", "health"] => vec![(Method::GET, Route::CatHealth)],
         ["_cat", "aliases", n] => vec![(Method::GET, Route::CatAliases(Some(own(n))))],
         [t, "_delete_by_query"] => vec![(
             Method::POST,

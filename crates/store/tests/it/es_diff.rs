@@ -1021,3 +1021,96 @@ fn search_view(v: &Value) -> Value {
     strip(&mut v);
     v
 }
+
+/// Cluster health for some indices (`level=indices`, waiting for a status or a missing index
+/// up to `timeout`) and `_cat/count` against both engines (cluster name and clock left out).
+#[test]
+fn health_and_cat_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let mut setup: Vec<(&str, &str, Option<Value>)> = Vec::new();
+    // (no replicas: the cluster `cargo xtask test` starts has two nodes and assigns them, the
+    // store has one node and never does; and a yellow index would hold up the other tests)
+    for (name, replicas) in [("diff-health", 0), ("diff-health-b", 0)] {
+        let _ = http(es_addr, "DELETE", &format!("/{name}"), None);
+        setup.push((
+            "PUT",
+            name,
+            Some(json!({"settings": {"number_of_shards": 1, "number_of_replicas": replicas}})),
+        ));
+    }
+    for (_, name, body) in &setup {
+        let path = format!("/{name}");
+        let (s, text) = http(
+            es_addr,
+            "PUT",
+            &path,
+            body.as_ref().map(Value::to_string).as_deref(),
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{text}");
+        assert_eq!(
+            crate::client::json(t.addr(), "PUT", &path, body.as_ref()).status,
+            200
+        );
+    }
+    for target in [&es_addr, &t.addr()] {
+        let (s, text) = http(
+            *target,
+            "POST",
+            "/diff-health/_doc?refresh=true",
+            Some(r#"{"a":1}"#),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{text}");
+    }
+    let view = |v: &Value| -> Value {
+        let mut v = search_view(v);
+        if let Some(o) = v.as_object_mut() {
+            o.remove("cluster_name");
+        }
+        if let Some(rows) = v.as_array_mut() {
+            for r in rows {
+                if let Some(o) = r.as_object_mut() {
+                    o.remove("epoch");
+                    o.remove("timestamp");
+                }
+            }
+        }
+        v
+    };
+    let steps = [
+        "/_cluster/health/diff-health?level=indices",
+        "/_cluster/health/diff-health-*?level=indices",
+        "/_cluster/health/diff-health,diff-health-b",
+        "/_cluster/health/diff-health-nope?timeout=300ms",
+        "/_cluster/health/diff-health?wait_for_status=green&timeout=1s",
+        "/_cluster/health/diff-health?level=shards",
+        "/_cat/count/diff-health?format=json",
+        "/_cat/count/diff-health-nope?format=json",
+        "/_cat/aliases/diff-health-none?format=json",
+    ];
+    let mut diffs = Vec::new();
+    for path in steps {
+        let (es_status, es_text) = http(es_addr, "GET", path, None).unwrap();
+        let ours = crate::client::json(t.addr(), "GET", path, None);
+        let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
+        let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
+        let (a, b) = (view(&our_v), view(&es_v));
+        if ours.status != es_status || a != b {
+            diffs.push(format!(
+                "GET {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
+                ours.status
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}

@@ -18,7 +18,22 @@ fn s(x: &str) -> String {
 fn routes_every_endpoint() {
     check(&Method::GET, "/", &Route::Info);
     check(&Method::HEAD, "/", &Route::Info);
-    check(&Method::GET, "/_cluster/health", &Route::ClusterHealth);
+    check(
+        &Method::GET,
+        "/_cluster/health",
+        &Route::ClusterHealth(None),
+    );
+    check(
+        &Method::GET,
+        "/_cluster/health/logs-*",
+        &Route::ClusterHealth(Some("logs-*".into())),
+    );
+    check(&Method::POST, "/_aliases", &Route::UpdateAliases);
+    check(
+        &Method::DELETE,
+        "/_search/scroll",
+        &Route::ClearScroll(None),
+    );
     check(&Method::GET, "/_cat/indices", &Route::CatIndices(None));
     check(
         &Method::GET,
