@@ -684,6 +684,22 @@ impl Shard {
         write_meta(&self.dir, &meta)
     }
 
+    /// Changes the metadata with `f` (dynamic settings), checks the mapping limits against the
+    /// result and persists it.
+    ///
+    /// # Errors
+    /// `f`'s, the limits', writing `meta.json`.
+    pub fn update_meta(&self, f: impl FnOnce(&mut IndexMeta) -> Result<()>) -> Result<()> {
+        let mut meta = self.meta.write();
+        let mut next = meta.clone();
+        f(&mut next)?;
+        next.mapping
+            .check_limits(&Limits::from_settings(&next.settings)?)?;
+        write_meta(&self.dir, &next)?;
+        *meta = next;
+        Ok(())
+    }
+
     /// Number of primary shards.
     pub fn shard_count(&self) -> usize {
         self.parts.len()

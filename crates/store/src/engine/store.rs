@@ -839,6 +839,95 @@ impl Store {
         Ok(Value::Object(out))
     }
 
+    /// `PUT /{target}/_settings`: the dynamic settings `refresh_interval` (honoured at once),
+    /// `number_of_replicas` and the mapping limits; `number_of_shards` is final, as in ES.
+    ///
+    /// # Errors
+    /// ES's for unknown or final settings and bad values; nothing changes then.
+    pub fn put_settings(&self, target: &str, body: &Value) -> Result<Value> {
+        let inner = body.get("settings").unwrap_or(body);
+        let parsed = parse_settings(Some(inner))?;
+        if parsed.rendered.is_empty() {
+            return Err(Error::validation(&["no settings to update"]));
+        }
+        let shards = self.shards(target, Resolve::default())?;
+        if parsed.rendered.contains_key("number_of_shards") {
+            let open: Vec<String> = shards
+                .iter()
+                .map(|s| format!("[{}/{}]", s.name, s.uuid))
+                .collect();
+            return Err(Error::illegal_argument(format!(
+                "Can't update non dynamic settings [[index.number_of_shards]] for open indices [{}] unless the `reopen` query parameter is set to true. Alternatively, close the indices, apply the settings changes, and reopen the indices",
+                open.join(", ")
+            )));
+        }
+        for shard in shards {
+            shard.update_meta(|meta| {
+                if parsed.rendered.contains_key("number_of_replicas") {
+                    meta.replicas = parsed.replicas;
+                }
+                if parsed.rendered.contains_key("refresh_interval") {
+                    meta.refresh_interval = parsed.refresh_interval;
+                }
+                for (k, v) in &parsed.rendered {
+                    meta.settings.insert(k.clone(), v.clone());
+                }
+                Ok(())
+            })?;
+        }
+        Ok(json!({"acknowledged": true}))
+    }
+
+    /// `GET /{target}/_settings[/{names}]`: each index's `settings` as `GET /{index}` shows
+    /// them, only the names (`index.refresh_interval`, patterns) asked for; `flat` as ES's
+    /// `flat_settings`.
+    ///
+    /// # Errors
+    /// Index resolution.
+    pub fn get_settings(&self, target: &str, names: Option<&str>, flat: bool) -> Result<Value> {
+        let all = self.get_index(target)?;
+        let patterns: Option<Vec<&str>> = names.map(|n| n.split(',').map(str::trim).collect());
+        let mut out = serde_json::Map::new();
+        for (index, body) in all.as_object().into_iter().flatten() {
+            let mut flat_settings = Vec::new();
+            flatten_json("index", &body["settings"]["index"], &mut flat_settings);
+            let kept: Vec<(String, Value)> = flat_settings
+                .into_iter()
+                .filter(|(k, _)| {
+                    patterns.as_ref().is_none_or(|ps| {
+                        ps.iter()
+                            .any(|p| *p == "_all" || *p == k || wildcard_match(p, k))
+                    })
+                })
+                .collect();
+            if patterns.is_some() && kept.is_empty() {
+                continue;
+            }
+            let settings = if flat {
+                Value::Object(kept.into_iter().collect())
+            } else {
+                let mut nested = Value::Object(serde_json::Map::new());
+                for (k, v) in kept {
+                    let mut at = &mut nested;
+                    let parts: Vec<&str> = k.split('.').collect();
+                    for (i, part) in parts.iter().enumerate() {
+                        if i + 1 == parts.len() {
+                            at[*part] = v.clone();
+                        } else {
+                            if !at[*part].is_object() {
+                                at[*part] = json!({});
+                            }
+                            at = &mut at[*part];
+                        }
+                    }
+                }
+                nested
+            };
+            out.insert(index.clone(), json!({ "settings": settings }));
+        }
+        Ok(Value::Object(out))
+    }
+
     /// `POST /{target}/_refresh`.
     pub fn refresh(&self, target: &str) -> Result<Value> {
         let shards = self.shards(target, Resolve::default())?;
@@ -1552,4 +1641,16 @@ fn create_body_aliases(
             })
         })
         .collect()
+}
+
+/// `prefix.key` pairs of a JSON object's leaves.
+fn flatten_json(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                flatten_json(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        other => out.push((prefix.to_owned(), other.clone())),
+    }
 }

@@ -539,6 +539,57 @@ pub(crate) async fn dispatch(
                 &[row],
             )?)
         }
+        Route::GetSettings(target, names) => {
+            params.check(
+                path,
+                &[
+                    "flat_settings",
+                    "include_defaults",
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                    "local",
+                    "master_timeout",
+                ],
+            )?;
+            if params.bool("include_defaults", false)? {
+                return Err(Error::illegal_argument(
+                    "[include_defaults] is not supported by sluice-store: it shows the settings given",
+                )
+                .into());
+            }
+            let flat = params.bool("flat_settings", false)?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.get_settings(&target, names.as_deref(), flat)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::PutSettings(target) => {
+            params.check(
+                path,
+                &[
+                    "preserve_existing",
+                    "reopen",
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                    "master_timeout",
+                    "timeout",
+                    "flat_settings",
+                ],
+            )?;
+            if params.bool("preserve_existing", false)? {
+                return Err(Error::illegal_argument(
+                    "[preserve_existing] is not supported by sluice-store",
+                )
+                .into());
+            }
+            let Some(body) = optional_object(&body)? else {
+                return Err(super::error::body_required().into());
+            };
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.put_settings(&target, &body)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {

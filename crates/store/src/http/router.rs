@@ -92,6 +92,10 @@ pub(crate) enum Route {
     CatCount(Option<String>),
     /// `GET /_cat/health`
     CatHealth,
+    /// `GET [/{target}]/_settings[/{names}]`
+    GetSettings(Option<String>, Option<String>),
+    /// `PUT [/{target}]/_settings`
+    PutSettings(Option<String>),
     /// `POST /{target}/_delete_by_query`, `_update_by_query`
     ByQuery(crate::engine::by_query::ByQueryKind, String),
     /// `GET /_license`
@@ -176,6 +180,16 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "count"] => vec![(Method::GET, Route::CatCount(None))],
         ["_cat", "count", t] => vec![(Method::GET, Route::CatCount(Some(own(t))))],
         ["_cat", "health"] => vec![(Method::GET, Route::CatHealth)],
+        ["_settings"] => vec![
+            (Method::GET, Route::GetSettings(None, None)),
+            (Method::PUT, Route::PutSettings(None)),
+        ],
+        ["_settings", n] => vec![(Method::GET, Route::GetSettings(None, Some(own(n))))],
+        [t, "_settings"] => vec![
+            (Method::GET, Route::GetSettings(Some(own(t)), None)),
+            (Method::PUT, Route::PutSettings(Some(own(t)))),
+        ],
+        [t, "_settings", n] => vec![(Method::GET, Route::GetSettings(Some(own(t)), Some(own(n))))],
         ["_cat", "aliases", n] => vec![(Method::GET, Route::CatAliases(Some(own(n))))],
         [t, "_delete_by_query"] => vec![(
             Method::POST,

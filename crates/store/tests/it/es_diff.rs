@@ -1114,3 +1114,101 @@ fn health_and_cat_agree() {
         diffs.join("\n")
     );
 }
+
+/// `_settings` read and written against both engines (uuids, dates and versions left out).
+#[test]
+fn settings_apis_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let _ = http(es_addr, "DELETE", "/diff-set", None);
+    let steps: Vec<(&str, &str, Option<Value>)> = vec![
+        (
+            "PUT",
+            "/diff-set",
+            Some(json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0}})),
+        ),
+        ("GET", "/diff-set/_settings", None),
+        (
+            "PUT",
+            "/diff-set/_settings",
+            Some(json!({"index": {"refresh_interval": "5s"}})),
+        ),
+        (
+            "PUT",
+            "/diff-set/_settings",
+            Some(json!({"number_of_replicas": 0, "index.mapping.total_fields.limit": 2000})),
+        ),
+        ("GET", "/diff-set/_settings/index.refresh_interval", None),
+        ("GET", "/diff-set/_settings/index.number_*", None),
+        ("GET", "/diff-set/_settings?flat_settings=true", None),
+        ("GET", "/diff-set/_settings/index.nope", None),
+        (
+            "PUT",
+            "/diff-set/_settings",
+            Some(json!({"number_of_shards": 2})),
+        ),
+        ("PUT", "/diff-set/_settings", Some(json!({"index.foo": 1}))),
+        (
+            "PUT",
+            "/diff-set/_settings",
+            Some(json!({"refresh_interval": "x"})),
+        ),
+        (
+            "PUT",
+            "/diff-set-nope/_settings",
+            Some(json!({"refresh_interval": "1s"})),
+        ),
+        ("GET", "/diff-set/_settings", None),
+    ];
+    let view = |v: &Value| -> Value {
+        let mut v = doc_view(v);
+        fn strip(v: &mut Value) {
+            if let Value::Object(m) = v {
+                for k in [
+                    "uuid",
+                    "creation_date",
+                    "version",
+                    "index.uuid",
+                    "index.creation_date",
+                    "index.version.created",
+                ] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+        }
+        strip(&mut v);
+        // the index uuid an error names
+        if let Some(r) = v["error"]["reason"].as_str()
+            && let Some((head, rest)) = r.split_once("/")
+            && let Some((_, tail)) = rest.split_once("]]")
+        {
+            v["error"]["reason"] = Value::from(format!("{head}/<uuid>]]{tail}"));
+        }
+        v
+    };
+    let mut diffs = Vec::new();
+    for (method, path, body) in &steps {
+        let text = body.as_ref().map(Value::to_string);
+        let (es_status, es_text) = http(es_addr, method, path, text.as_deref()).unwrap();
+        let ours = crate::client::json(t.addr(), method, path, body.as_ref());
+        let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
+        let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
+        let (a, b) = (view(&our_v), view(&es_v));
+        if ours.status != es_status || a != b {
+            diffs.push(format!(
+                "{method} {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
+                ours.status
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}

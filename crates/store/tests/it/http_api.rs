@@ -446,3 +446,47 @@ fn keep_alive_serves_many_requests_on_one_connection() {
         assert_eq!(v["tagline"], "You Know, for Search");
     }
 }
+
+#[test]
+fn refresh_interval_set_through_settings_is_honoured_and_kept() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    let send = |method: &str, path: &str, body: Option<&serde_json::Value>| {
+        let r = crate::client::json(a, method, path, body);
+        assert!(r.status < 300, "{method} {path}: {} {}", r.status, r.text());
+        r.json()
+    };
+    send("PUT", "/ri", None);
+    send(
+        "PUT",
+        "/ri/_settings",
+        Some(&serde_json::json!({"index": {"refresh_interval": "-1"}})),
+    );
+    send("PUT", "/ri/_doc/1", Some(&serde_json::json!({"a": 1})));
+    // the store's background refresh runs every second: well past it, still not searchable
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(send("GET", "/ri/_count", None)["count"], 0);
+    let t = t.restart();
+    let a = t.addr();
+    let r = crate::client::json(a, "GET", "/ri/_settings/index.refresh_interval", None).json();
+    assert_eq!(
+        r,
+        serde_json::json!({"ri": {"settings": {"index": {"refresh_interval": "-1"}}}})
+    );
+    let r = crate::client::json(
+        a,
+        "PUT",
+        "/ri/_settings",
+        Some(&serde_json::json!({"refresh_interval": "100ms"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut count = serde_json::Value::Null;
+    for _ in 0..50 {
+        count = crate::client::json(a, "GET", "/ri/_count", None).json()["count"].clone();
+        if count == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(count, 1, "refreshed by the new interval");
+}
