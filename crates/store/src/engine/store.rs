@@ -928,6 +928,67 @@ impl Store {
         Ok(Value::Object(out))
     }
 
+    /// `GET [/{target}]/_stats[/{metrics}]`: the `docs` and `store` metrics (the only ones the
+    /// store keeps) for all indices together and each index, in ES's shape.
+    ///
+    /// # Errors
+    /// Index resolution; a metric other than `docs`, `store` or `_all`, by name.
+    pub fn stats(&self, target: Option<&str>, metrics: Option<&str>) -> Result<Value> {
+        let (mut docs, mut store) = (true, true);
+        if let Some(m) = metrics {
+            (docs, store) = (false, false);
+            for metric in m.split(',').map(str::trim) {
+                match metric {
+                    "_all" | "*" => (docs, store) = (true, true),
+                    "docs" => docs = true,
+                    "store" => store = true,
+                    other => {
+                        return Err(Error::illegal_argument(format!(
+                            "index stats metric [{other}] is not kept by sluice-store (docs and store are)"
+                        )));
+                    }
+                }
+            }
+        }
+        let rows = self.cat_indices(target)?;
+        let section = |count: u64, deleted: u64, bytes: u64| {
+            let mut m = serde_json::Map::new();
+            if docs {
+                m.insert(
+                    "docs".into(),
+                    json!({"count": count, "deleted": deleted, "total_size_in_bytes": bytes}),
+                );
+            }
+            if store {
+                m.insert(
+                    "store".into(),
+                    json!({"size_in_bytes": bytes, "total_data_set_size_in_bytes": bytes, "reserved_in_bytes": 0}),
+                );
+            }
+            Value::Object(m)
+        };
+        let (mut count, mut deleted, mut bytes, mut shards) = (0u64, 0u64, 0u64, 0u64);
+        let mut indices = serde_json::Map::new();
+        for r in &rows {
+            count += r.docs_count;
+            deleted += r.docs_deleted;
+            bytes += r.store_size_bytes;
+            shards += u64::from(r.pri);
+            let part = section(r.docs_count, r.docs_deleted, r.store_size_bytes);
+            indices.insert(
+                r.index.clone(),
+                json!({"uuid": r.uuid, "health": r.health, "status": r.status,
+                    "primaries": part, "total": part}),
+            );
+        }
+        let all = section(count, deleted, bytes);
+        Ok(json!({
+            "_shards": {"total": shards, "successful": shards, "failed": 0},
+            "_all": {"primaries": all, "total": all},
+            "indices": indices,
+        }))
+    }
+
     /// `POST /{target}/_refresh`.
     pub fn refresh(&self, target: &str) -> Result<Value> {
         let shards = self.shards(target, Resolve::default())?;

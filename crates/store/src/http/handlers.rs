@@ -590,6 +590,19 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.put_settings(&target, &body)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::Stats(target, metrics) => {
+            params.check(
+                path,
+                &[
+                    "level",
+                    "expand_wildcards",
+                    "forbid_closed_indices",
+                    "human",
+                ],
+            )?;
+            let v = blocking(move || store.stats(target.as_deref(), metrics.as_deref())).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {

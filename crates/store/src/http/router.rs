@@ -96,6 +96,8 @@ pub(crate) enum Route {
     GetSettings(Option<String>, Option<String>),
     /// `PUT [/{target}]/_settings`
     PutSettings(Option<String>),
+    /// `GET [/{target}]/_stats[/{metrics}]`
+    Stats(Option<String>, Option<String>),
     /// `POST /{target}/_delete_by_query`, `_update_by_query`
     ByQuery(crate::engine::by_query::ByQueryKind, String),
     /// `GET /_license`
@@ -180,6 +182,10 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "count"] => vec![(Method::GET, Route::CatCount(None))],
         ["_cat", "count", t] => vec![(Method::GET, Route::CatCount(Some(own(t))))],
         ["_cat", "health"] => vec![(Method::GET, Route::CatHealth)],
+        ["_stats"] => vec![(Method::GET, Route::Stats(None, None))],
+        ["_stats", m] => vec![(Method::GET, Route::Stats(None, Some(own(m))))],
+        [t, "_stats"] => vec![(Method::GET, Route::Stats(Some(own(t)), None))],
+        [t, "_stats", m] => vec![(Method::GET, Route::Stats(Some(own(t)), Some(own(m))))],
         ["_settings"] => vec![
             (Method::GET, Route::GetSettings(None, None)),
             (Method::PUT, Route::PutSettings(None)),

@@ -490,3 +490,45 @@ fn refresh_interval_set_through_settings_is_honoured_and_kept() {
     }
     assert_eq!(count, 1, "refreshed by the new interval");
 }
+
+#[test]
+fn index_stats_count_documents_and_bytes_in_elasticsearch_shape() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    let bulk = "{\"index\":{\"_id\":\"1\"}}\n{\"a\":1}\n{\"index\":{\"_id\":\"2\"}}\n{\"a\":2}\n{\"index\":{\"_id\":\"3\"}}\n{\"a\":3}\n";
+    assert_eq!(
+        ndjson(a, "/st/_bulk?refresh=true", bulk).json()["errors"],
+        false
+    );
+    assert_eq!(
+        json(a, "DELETE", "/st/_doc/3?refresh=true", None).status,
+        200
+    );
+    let v = get(a, "/st/_stats/docs,store").json();
+    assert_eq!(v["_shards"]["failed"], 0);
+    for part in [&v["_all"]["primaries"], &v["indices"]["st"]["total"]] {
+        assert_eq!(part["docs"]["count"], 2, "{v}");
+        assert!(
+            part["store"]["size_in_bytes"]
+                .as_u64()
+                .is_some_and(|b| b > 0),
+            "{v}"
+        );
+        assert_eq!(part["store"]["reserved_in_bytes"], 0);
+    }
+    assert_eq!(v["indices"]["st"]["status"], "open");
+    let only_docs = get(a, "/_stats/docs").json();
+    assert!(
+        only_docs["_all"]["total"].get("store").is_none(),
+        "{only_docs}"
+    );
+    let r = get(a, "/st/_stats/indexing");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("index stats metric [indexing] is not kept by sluice-store"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(get(a, "/nope/_stats").status, 404);
+}
