@@ -1558,7 +1558,9 @@ fn seg_agg(
         }
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
             if let Some((sort, keep)) = a.kind.top_sort() {
-                s.top = Some(top::SegTop::new(sort, keep, seg, mapping, index, origin)?);
+                let mut t = top::SegTop::new(sort, keep, seg, mapping, index, origin)?;
+                t.skip_missing = matches!(a.kind, Kind::TopMetrics(_));
+                s.top = Some(t);
             }
         }
     }

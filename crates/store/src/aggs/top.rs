@@ -250,6 +250,8 @@ pub(crate) struct SegTop {
     origin: Origin,
     /// documents kept per bucket
     pub(crate) keep: usize,
+    /// `top_metrics`: documents without a sort value are not candidates
+    pub(crate) skip_missing: bool,
 }
 
 impl SegTop {
@@ -273,6 +275,7 @@ impl SegTop {
             cols,
             origin,
             keep,
+            skip_missing: false,
         })
     }
 
@@ -324,8 +327,18 @@ impl TopState {
         self.max_score = Some(self.max_score.map_or(score, |m| m.max(score)));
         if seg.keep > 0 {
             let h = seg.hit(doc, score, buf);
+            if seg.skip_missing && h.keys.iter().any(|k| *k == SortVal::Missing) {
+                return;
+            }
             self.push(&seg.sort, seg.keep, h);
         }
+    }
+
+    /// Counts a hit and keeps it when it ranks (tests).
+    #[cfg(test)]
+    fn collect_hit(&mut self, sort: &[SortKey], keep: usize, h: Hit) {
+        self.total += 1;
+        self.push(sort, keep, h);
     }
 
     /// Merges another segment's or shard's state.
@@ -429,5 +442,90 @@ pub(crate) fn value_json(
         }
         Some((t, _)) if t.is_integer() => Value::from(x as i64),
         _ => super::num_json(x),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(v: Option<f64>, order: u64) -> Hit {
+        Hit {
+            keys: vec![v.map_or(SortVal::Missing, SortVal::Num)],
+            score: 1.0,
+            shard: 0,
+            addr: DocAddress::new(0, order as u32),
+            order,
+        }
+    }
+
+    fn values(st: &TopState) -> Vec<(Option<f64>, u64)> {
+        st.hits
+            .iter()
+            .map(|h| {
+                let v = match h.keys[0] {
+                    SortVal::Num(x) => Some(x),
+                    _ => None,
+                };
+                (v, h.order)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_buffer_keeps_the_best_in_order_and_never_more() {
+        let sort = [SortKey::Field {
+            field: "n".into(),
+            asc: false,
+            missing_first: false,
+            format: None,
+        }];
+        let mut st = TopState::default();
+        // a pseudo-random sequence with ties and missing values
+        let mut x = 7u64;
+        let mut all = Vec::new();
+        for order in 0..500u64 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let v = if x % 11 == 0 {
+                None
+            } else {
+                Some(((x >> 33) % 50) as f64)
+            };
+            all.push((v, order));
+            st.push(&sort, 4, hit(v, order));
+            assert!(st.hits.len() <= 4);
+        }
+        // descending, missing last, ties by order
+        all.sort_by(|a, b| match (a.0, b.0) {
+            (Some(p), Some(q)) => q.total_cmp(&p).then(a.1.cmp(&b.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.1.cmp(&b.1),
+        });
+        all.truncate(4);
+        assert_eq!(values(&st), all);
+        // merging two halves gives the same as one pass
+        let (mut a, mut b) = (TopState::default(), TopState::default());
+        for (i, h) in (0..500u64).map(|o| (o, hit(Some((o % 37) as f64), o))) {
+            if i % 2 == 0 {
+                a.collect_hit(&sort, 3, h);
+            } else {
+                b.collect_hit(&sort, 3, h);
+            }
+        }
+        a.merge(b, &sort, 3);
+        assert_eq!(a.total, 500);
+        assert_eq!(
+            values(&a),
+            vec![(Some(36.0), 36), (Some(36.0), 73), (Some(36.0), 110)]
+        );
+    }
+
+    #[test]
+    fn nothing_is_kept_with_size_zero() {
+        let sort = [SortKey::Score(false)];
+        let mut st = TopState::default();
+        st.push(&sort, 0, hit(Some(1.0), 1));
+        assert!(st.hits.is_empty());
     }
 }

@@ -17,6 +17,7 @@ mod interop;
 mod search_api;
 mod security;
 mod templates;
+mod top_aggs;
 
 use store::http::{RunningServer, ServerConfig, spawn};
 
