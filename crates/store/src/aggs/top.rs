@@ -327,7 +327,7 @@ impl TopState {
         self.max_score = Some(self.max_score.map_or(score, |m| m.max(score)));
         if seg.keep > 0 {
             let h = seg.hit(doc, score, buf);
-            if seg.skip_missing && h.keys.iter().any(|k| *k == SortVal::Missing) {
+            if seg.skip_missing && h.keys.contains(&SortVal::Missing) {
                 return;
             }
             self.push(&seg.sort, seg.keep, h);
@@ -486,7 +486,7 @@ mod tests {
         let mut all = Vec::new();
         for order in 0..500u64 {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let v = if x % 11 == 0 {
+            let v = if x.is_multiple_of(11) {
                 None
             } else {
                 Some(((x >> 33) % 50) as f64)
@@ -507,7 +507,7 @@ mod tests {
         // merging two halves gives the same as one pass
         let (mut a, mut b) = (TopState::default(), TopState::default());
         for (i, h) in (0..500u64).map(|o| (o, hit(Some((o % 37) as f64), o))) {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 a.collect_hit(&sort, 3, h);
             } else {
                 b.collect_hit(&sort, 3, h);

@@ -59,12 +59,12 @@ fn setup() -> (TestServer, SocketAddr) {
     (t, a)
 }
 
-fn search(a: SocketAddr, body: Value) -> Value {
-    ok(&json(a, "POST", "/tops/_search", Some(&body)))
+fn search(a: SocketAddr, body: &Value) -> Value {
+    ok(&json(a, "POST", "/tops/_search", Some(body)))
 }
 
-fn aggs(a: SocketAddr, aggs: Value) -> Value {
-    search(a, json!({"size": 0, "aggs": aggs}))["aggregations"].clone()
+fn aggs(a: SocketAddr, aggs: &Value) -> Value {
+    search(a, &json!({"size": 0, "aggs": aggs}))["aggregations"].clone()
 }
 
 fn ids(top_hits: &Value) -> Vec<String> {
@@ -83,7 +83,7 @@ fn top_hits_under_terms_newest_first_with_source_filter_and_meta() {
     let (_t, a) = setup();
     let r = aggs(
         a,
-        json!({"u": {"terms": {"field": "user"}, "aggs": {"last": {
+        &json!({"u": {"terms": {"field": "user"}, "aggs": {"last": {
             "meta": {"why": "last value"},
             "top_hits": {"size": 2, "sort": [{"ts": {"order": "desc"}}], "_source": {"includes": ["n"]}}
         }}}}),
@@ -112,7 +112,7 @@ fn top_hits_under_terms_newest_first_with_source_filter_and_meta() {
 fn top_hits_defaults_from_and_missing_values() {
     let (_t, a) = setup();
     // defaults: three hits by score (all 1.0 under match_all), no sort values
-    let r = aggs(a, json!({"h": {"top_hits": {}}}));
+    let r = aggs(a, &json!({"h": {"top_hits": {}}}));
     let h = &r["h"]["hits"];
     assert_eq!(h["total"], json!({"value": 6, "relation": "eq"}));
     assert_eq!(h["max_score"], json!(1.0));
@@ -126,7 +126,7 @@ fn top_hits_defaults_from_and_missing_values() {
     // by a long field, missing last, skipping one
     let r = aggs(
         a,
-        json!({"h": {"top_hits": {"from": 1, "size": 10, "sort": ["n"], "_source": false}}}),
+        &json!({"h": {"top_hits": {"from": 1, "size": 10, "sort": ["n"], "_source": false}}}),
     );
     let h = &r["h"]["hits"];
     assert_eq!(ids(&r["h"]), ["a2", "a1", "b2", "a3", "c1"]);
@@ -144,7 +144,7 @@ fn top_hits_defaults_from_and_missing_values() {
     // the same hits as the search API gives for the same sort
     let s = search(
         a,
-        json!({"from": 1, "size": 10, "sort": ["n"], "_source": false}),
+        &json!({"from": 1, "size": 10, "sort": ["n"], "_source": false}),
     );
     assert_eq!(s["hits"]["hits"], h["hits"]);
 }
@@ -154,10 +154,10 @@ fn top_hits_by_score_match_the_search_hits() {
     let (_t, a) = setup();
     let q = json!({"bool": {"should": [{"match": {"msg": "fox"}}, {"match": {"msg": "ann"}},
         {"match": {"msg": "b2"}}]}});
-    let s = search(a, json!({"query": q, "size": 6}));
+    let s = search(a, &json!({"query": q, "size": 6}));
     let r = search(
         a,
-        json!({"query": q, "size": 0, "aggs": {"h": {"top_hits": {"size": 6}}}}),
+        &json!({"query": q, "size": 0, "aggs": {"h": {"top_hits": {"size": 6}}}}),
     );
     let h = &r["aggregations"]["h"]["hits"];
     assert_eq!(h["hits"], s["hits"]["hits"]);
@@ -166,7 +166,7 @@ fn top_hits_by_score_match_the_search_hits() {
     // a field sort with track_scores: scores shown, max_score too
     let r = search(
         a,
-        json!({"query": q, "size": 0, "aggs": {"h": {"top_hits": {"size": 1,
+        &json!({"query": q, "size": 0, "aggs": {"h": {"top_hits": {"size": 1,
             "sort": [{"ts": "asc"}], "track_scores": true}}}}),
     );
     let h = &r["aggregations"]["h"]["hits"];
@@ -184,7 +184,7 @@ fn top_hits_under_date_histogram_range_and_filters() {
     let (_t, a) = setup();
     let r = aggs(
         a,
-        json!({
+        &json!({
             "t": {"date_histogram": {"field": "ts", "fixed_interval": "1h",
                     "extended_bounds": {"min": T0, "max": T0 + 120 * MIN}},
                 "aggs": {"last": {"top_hits": {"size": 1, "sort": [{"ts": "desc"}], "version": true,
@@ -215,13 +215,13 @@ fn top_hits_under_date_histogram_range_and_filters() {
     ok(&json(a, "PUT", "/tops/_doc/b1?refresh=true", Some(&doc)));
     let r = aggs(
         a,
-        json!({"h": {"top_hits": {"size": 1, "sort": [{"ts": "desc"}, {"n": "asc"}],
+        &json!({"h": {"top_hits": {"size": 1, "sort": [{"ts": "desc"}, {"n": "asc"}],
         "version": true}}}),
     );
     assert_eq!(ids(&r["h"]), ["c1"]);
     let r = aggs(
         a,
-        json!({"h": {"top_hits": {"size": 1, "sort": [{"n": "asc"}], "version": true}}}),
+        &json!({"h": {"top_hits": {"size": 1, "sort": [{"n": "asc"}], "version": true}}}),
     );
     assert_eq!(ids(&r["h"]), ["b1"]);
     assert_eq!(r["h"]["hits"]["hits"][0]["_version"], 2);
@@ -285,7 +285,7 @@ fn top_metrics_under_terms_and_at_the_top() {
     let (_t, a) = setup();
     let r = aggs(
         a,
-        json!({
+        &json!({
             "u": {"terms": {"field": "user"}, "aggs": {"tm": {"meta": {"k": 1}, "top_metrics": {
                 "metrics": [{"field": "n"}, {"field": "ts"}, {"field": "user"}],
                 "sort": {"ts": "desc"}}}}},
