@@ -1557,6 +1557,18 @@ fn seg_agg(
             });
         }
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
+            if let Kind::TopMetrics(t) = &a.kind
+                && let SortKey::Field { field, .. } = &t.sort
+                && let Some(fm) = mapping.field(field)
+                && fm.ty == FieldType::Keyword
+            {
+                // ES sorts `top_metrics` on numeric doc values only
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    format!(
+                        "error building sort for field [{field}] of type [keyword] in index [{index}]: only supported on numeric fields"
+                    ),
+                )));
+            }
             if let Some((sort, keep)) = a.kind.top_sort() {
                 let mut t = top::SegTop::new(sort, keep, seg, mapping, index, origin)?;
                 t.skip_missing = matches!(a.kind, Kind::TopMetrics(_));
