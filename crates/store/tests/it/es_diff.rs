@@ -511,7 +511,8 @@ fn top_hits_agree() {
         json!({"match_all": {}}),
         json!({"t": {"date_histogram": {"field": "timestamp", "calendar_interval": "day"},
             "aggs": {"slow": {"top_hits": {"sort": {"duration": {"order": "desc"}}, "_source": false,
-                "track_scores": true}}}}}),
+                "track_scores": true, "fields": ["user", "tags"],
+                "docvalue_fields": ["level", "timestamp"]}}}}}),
     );
     agree(
         json!({"match_all": {}}),
