@@ -4,6 +4,7 @@
 //! collects matching docs into mergeable [`State`]; [`render`] produces ES JSON.
 
 pub mod cardinality;
+pub mod top;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
 use crate::mapping::{FieldType, Mapping};
 use crate::query::{self, Q, datemath};
+use crate::search::SortKey;
 
 /// Calendar or fixed interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +115,44 @@ pub enum Kind {
         /// 40000)
         precision_threshold: u32,
     },
+    /// top_hits
+    TopHits(Box<top::TopHits>),
+    /// top_metrics
+    TopMetrics(Box<top::TopMetrics>),
+}
+
+impl Kind {
+    /// A metric aggregation (no sub-aggregations): its type name.
+    fn metric_type(&self) -> Option<&'static str> {
+        match self {
+            Kind::Metric { metric, .. } => Some(metric_name(*metric)),
+            Kind::TopHits(_) => Some("top_hits"),
+            Kind::TopMetrics(_) => Some("top_metrics"),
+            _ => None,
+        }
+    }
+
+    /// `top_hits` / `top_metrics`: the sort they rank by and how many hits a bucket keeps.
+    fn top_sort(&self) -> Option<(Vec<SortKey>, usize)> {
+        match self {
+            Kind::TopHits(t) => Some((t.effective_sort(), t.from + t.size)),
+            Kind::TopMetrics(t) => Some((vec![t.sort.clone()], t.size)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether any aggregation of `aggs` needs the documents' scores (`top_hits` by score or with
+/// `track_scores`, `top_metrics` by score).
+pub fn needs_scores(aggs: &[Agg]) -> bool {
+    aggs.iter().any(|a| {
+        let own = match &a.kind {
+            Kind::TopHits(t) => t.needs_scores(),
+            Kind::TopMetrics(t) => matches!(t.sort, SortKey::Score(_)),
+            _ => false,
+        };
+        own || needs_scores(&a.subs)
+    })
 }
 
 /// A bound of a `range` bucket: a number, or a string resolved against the field (a date or
@@ -373,12 +413,12 @@ pub fn parse(v: &Value) -> Result<Vec<Agg>> {
         }
         let kind =
             kind.ok_or_else(|| perr(format!("Missing definition for aggregation [{name}]")))?;
-        if matches!(kind, Kind::Metric { .. }) && !subs.is_empty() {
-            return Err(Error::es(
-                400,
-                "aggregation_initialization_exception",
-                format!("Aggregator [{name}] of type [metric] cannot accept sub-aggregations"),
-            ));
+        if let Some(t) = kind.metric_type()
+            && !subs.is_empty()
+        {
+            return Err(Error::illegal_argument(format!(
+                "Aggregator [{name}] of type [{t}] cannot accept sub-aggregations"
+            )));
         }
         out.push(Agg {
             name: name.clone(),
@@ -738,6 +778,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 precision_threshold,
             }
         }
+        "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
+        "top_metrics" => Kind::TopMetrics(Box::new(top::parse_top_metrics(name, o)?)),
         other => {
             return Err(Error::es(
                 400,
@@ -815,6 +857,8 @@ pub enum State {
     /// per-segment dense buckets (term ordinal or date bucket index), only while collecting;
     /// `finish` turns it into `Keyed`
     Dense(Box<Dense>),
+    /// top_hits / top_metrics
+    Top(top::TopState),
 }
 
 /// Buckets addressed by a small integer instead of a hashed key (one segment).
@@ -917,6 +961,7 @@ fn new_state(a: &Agg) -> State {
             distinct: Distinct::new(*precision_threshold),
             ..MetricState::default()
         }),
+        Kind::TopHits(_) | Kind::TopMetrics(_) => State::Top(top::TopState::default()),
     }
 }
 
@@ -927,24 +972,24 @@ fn new_bucket(subs: &[Agg]) -> Bucket {
     }
 }
 
-/// Merges `b` into `a` (same shape).
-pub fn merge(a: &mut [State], b: Vec<State>) {
-    for (x, y) in a.iter_mut().zip(b) {
-        merge_state(x, y);
+/// Merges `b` into `a` (states of `aggs`).
+pub fn merge(aggs: &[Agg], a: &mut [State], b: Vec<State>) {
+    for ((agg, x), y) in aggs.iter().zip(a.iter_mut()).zip(b) {
+        merge_state(agg, x, y);
     }
 }
 
-fn merge_bucket(a: &mut Bucket, b: Bucket) {
+fn merge_bucket(agg: &Agg, a: &mut Bucket, b: Bucket) {
     a.doc_count += b.doc_count;
-    merge(&mut a.subs, b.subs);
+    merge(&agg.subs, &mut a.subs, b.subs);
 }
 
-fn merge_state(a: &mut State, b: State) {
+fn merge_state(agg: &Agg, a: &mut State, b: State) {
     match (a, b) {
         (State::Keyed(x), State::Keyed(y)) => {
             for (k, bk) in y {
                 match x.get_mut(&k) {
-                    Some(e) => merge_bucket(e, bk),
+                    Some(e) => merge_bucket(agg, e, bk),
                     None => {
                         x.insert(k, bk);
                     }
@@ -953,10 +998,15 @@ fn merge_state(a: &mut State, b: State) {
         }
         (State::List(x), State::List(y)) => {
             for (e, bk) in x.iter_mut().zip(y) {
-                merge_bucket(e, bk);
+                merge_bucket(agg, e, bk);
             }
         }
-        (State::Single(x), State::Single(y)) => merge_bucket(x, *y),
+        (State::Single(x), State::Single(y)) => merge_bucket(agg, x, *y),
+        (State::Top(x), State::Top(y)) => {
+            if let Some((sort, keep)) = agg.kind.top_sort() {
+                x.merge(y, &sort, keep);
+            }
+        }
         (State::Metric(x), State::Metric(y)) => {
             x.count += y.count;
             x.sum += y.sum;
@@ -998,6 +1048,8 @@ struct SegAgg {
     block: Option<BlockPlan>,
     /// largest dense bucket array for this aggregation (smaller when nested)
     dense_limit: u64,
+    /// `top_hits` / `top_metrics`: the sort columns
+    top: Option<top::SegTop>,
 }
 
 /// A bucket aggregation over a single-valued column whose sub-aggregations are single-valued
@@ -1349,10 +1401,11 @@ impl<'a> Collector<'a> {
         mapping: &Mapping,
         qctx: &query::Ctx<'_>,
         index: &str,
+        origin: top::Origin,
     ) -> Result<Collector<'a>> {
         let segs = aggs
             .iter()
-            .map(|a| seg_agg(a, seg, mapping, qctx, index))
+            .map(|a| seg_agg(a, seg, mapping, qctx, index, origin))
             .collect::<Result<Vec<_>>>()?;
         Ok(Collector {
             aggs,
@@ -1364,19 +1417,20 @@ impl<'a> Collector<'a> {
     }
 
     /// Collects one matching doc.
-    pub fn collect(&mut self, doc: DocId) {
+    pub fn collect(&mut self, doc: DocId, score: f32) {
         collect_all(
             self.aggs,
             &mut self.segs,
             &mut self.states,
             doc,
+            score,
             &mut self.interner,
         );
     }
 
     /// Collects a block of matching docs (ascending), column-at-a-time where the aggregation
-    /// allows it.
-    pub fn collect_block(&mut self, docs: &[DocId]) {
+    /// allows it; `scores` are theirs when computed (else empty).
+    pub fn collect_block(&mut self, docs: &[DocId], scores: &[f32]) {
         for ((a, s), st) in self
             .aggs
             .iter()
@@ -1389,8 +1443,9 @@ impl<'a> Collector<'a> {
             if collect_block_distinct(a, s, st, docs, &mut self.block_bufs) {
                 continue;
             }
-            for &doc in docs {
-                collect_one(a, s, st, doc, &mut self.interner);
+            for (i, &doc) in docs.iter().enumerate() {
+                let score = scores.get(i).copied().unwrap_or(1.0);
+                collect_one(a, s, st, doc, score, &mut self.interner);
             }
         }
     }
@@ -1408,6 +1463,7 @@ fn seg_agg(
     mapping: &Mapping,
     qctx: &query::Ctx<'_>,
     index: &str,
+    origin: top::Origin,
 ) -> Result<SegAgg> {
     let mut s = SegAgg {
         source: Source::Nothing,
@@ -1420,6 +1476,7 @@ fn seg_agg(
         subs: vec![],
         block: None,
         dense_limit: DENSE_MAX,
+        top: None,
     };
     match &a.kind {
         Kind::Terms { field, missing, .. } => {
@@ -1499,12 +1556,31 @@ fn seg_agg(
                 _ => None,
             });
         }
+        Kind::TopHits(_) | Kind::TopMetrics(_) => {
+            if let Kind::TopMetrics(t) = &a.kind
+                && let SortKey::Field { field, .. } = &t.sort
+                && let Some(fm) = mapping.field(field)
+                && fm.ty == FieldType::Keyword
+            {
+                // ES sorts `top_metrics` on numeric doc values only
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    format!(
+                        "error building sort for field [{field}] of type [keyword] in index [{index}]: only supported on numeric fields"
+                    ),
+                )));
+            }
+            if let Some((sort, keep)) = a.kind.top_sort() {
+                let mut t = top::SegTop::new(sort, keep, seg, mapping, index, origin)?;
+                t.skip_missing = matches!(a.kind, Kind::TopMetrics(_));
+                s.top = Some(t);
+            }
+        }
     }
     s.subs = a
         .subs
         .iter()
         .map(|x| {
-            seg_agg(x, seg, mapping, qctx, index).map(|mut sub| {
+            seg_agg(x, seg, mapping, qctx, index, origin).map(|mut sub| {
                 sub.dense_limit = NESTED_DENSE_MAX;
                 // the block plan depends on the limit
                 sub.block = block_plan(x, &sub);
@@ -1534,17 +1610,25 @@ fn collect_all(
     segs: &mut [SegAgg],
     states: &mut [State],
     doc: DocId,
+    score: f32,
     buf: &mut Vec<f64>,
 ) {
     for ((a, s), st) in aggs.iter().zip(segs.iter_mut()).zip(states.iter_mut()) {
-        collect_one(a, s, st, doc, buf);
+        collect_one(a, s, st, doc, score, buf);
     }
 }
 
-fn bucket_collect(a: &Agg, subs: &mut [SegAgg], b: &mut Bucket, doc: DocId, buf: &mut Vec<f64>) {
+fn bucket_collect(
+    a: &Agg,
+    subs: &mut [SegAgg],
+    b: &mut Bucket,
+    doc: DocId,
+    score: f32,
+    buf: &mut Vec<f64>,
+) {
     b.doc_count += 1;
     if !a.subs.is_empty() {
-        collect_all(&a.subs, subs, &mut b.subs, doc, buf);
+        collect_all(&a.subs, subs, &mut b.subs, doc, score, buf);
     }
 }
 
@@ -1562,6 +1646,7 @@ fn collect_keys(
     map: &mut FastMap<Key, Bucket>,
     keys: impl Iterator<Item = Key>,
     doc: DocId,
+    score: f32,
     buf: &mut Vec<f64>,
 ) {
     let mut last = None;
@@ -1570,7 +1655,7 @@ fn collect_keys(
             continue;
         }
         let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
-        bucket_collect(a, subs, b, doc, buf);
+        bucket_collect(a, subs, b, doc, score, buf);
         last = Some(k);
     }
 }
@@ -1640,7 +1725,14 @@ fn dense_slot<'b>(d: &'b mut Dense, idx: i64, subs: &[Agg]) -> Option<&'b mut Bu
     Some(slot.get_or_insert_with(|| new_bucket(subs)))
 }
 
-fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Vec<f64>) {
+fn collect_one(
+    a: &Agg,
+    s: &mut SegAgg,
+    st: &mut State,
+    doc: DocId,
+    score: f32,
+    buf: &mut Vec<f64>,
+) {
     densify(a, s, st);
     let SegAgg {
         source,
@@ -1651,9 +1743,15 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
         missing_key,
         missing_num,
         subs,
+        top,
         ..
     } = s;
     match (&a.kind, st) {
+        (Kind::TopHits(_) | Kind::TopMetrics(_), State::Top(t)) => {
+            if let Some(seg) = top {
+                t.collect(seg, doc, score, buf);
+            }
+        }
         (Kind::Terms { .. }, State::Dense(d)) => {
             if let Source::Str(col) = source {
                 let mut any = false;
@@ -1665,12 +1763,12 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                     }
                     last = o;
                     if let Some(b) = dense_slot(d, o as i64, &a.subs) {
-                        bucket_collect(a, subs, b, doc, buf);
+                        bucket_collect(a, subs, b, doc, score, buf);
                     }
                 }
                 if !any && missing_key.is_some() {
                     let b = d.missing.get_or_insert_with(|| new_bucket(&a.subs));
-                    bucket_collect(a, subs, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, score, buf);
                 }
             }
         }
@@ -1690,7 +1788,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 1 => {
                     let idx = fixed_bucket(buf[0] as i64, *i, shift, *offset);
                     if let Some(b) = dense_slot(d, idx, &a.subs) {
-                        bucket_collect(a, subs, b, doc, buf);
+                        bucket_collect(a, subs, b, doc, score, buf);
                     }
                 }
                 _ => {
@@ -1705,7 +1803,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                         }
                         last = Some(idx);
                         if let Some(b) = dense_slot(d, idx, &a.subs) {
-                            bucket_collect(a, subs, b, doc, buf);
+                            bucket_collect(a, subs, b, doc, score, buf);
                         }
                     }
                 }
@@ -1724,11 +1822,11 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                     let b = map
                         .entry(Key::Ord(o))
                         .or_insert_with(|| new_bucket(&a.subs));
-                    bucket_collect(a, subs, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, score, buf);
                 }
                 if !any && let Some(k) = missing_key {
                     let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
-                    bucket_collect(a, subs, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, score, buf);
                 }
             }
             src => {
@@ -1736,13 +1834,13 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 if buf.is_empty() {
                     if let Some(k) = missing_key {
                         let b = map.entry(k.clone()).or_insert_with(|| new_bucket(&a.subs));
-                        bucket_collect(a, subs, b, doc, buf);
+                        bucket_collect(a, subs, b, doc, score, buf);
                     }
                     return;
                 }
                 let mut keys: Vec<Key> = buf.iter().map(|v| f2k(*v)).collect();
                 keys.sort();
-                collect_keys(a, subs, map, keys.into_iter(), doc, buf);
+                collect_keys(a, subs, map, keys.into_iter(), doc, score, buf);
             }
         },
         (
@@ -1757,14 +1855,14 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 1 => {
                     let k = f2k(date_key(buf[0] as i64, interval, *tz, *offset) as f64);
                     let b = map.entry(k).or_insert_with(|| new_bucket(&a.subs));
-                    bucket_collect(a, subs, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, score, buf);
                 }
                 _ => {
                     let keys: Vec<Key> = buf
                         .iter()
                         .map(|v| f2k(date_key(*v as i64, interval, *tz, *offset) as f64))
                         .collect();
-                    collect_keys(a, subs, map, keys.into_iter(), doc, buf);
+                    collect_keys(a, subs, map, keys.into_iter(), doc, score, buf);
                 }
             }
         }
@@ -1779,7 +1877,7 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                 .iter()
                 .map(|v| f2k(((v - offset) / interval).floor() * interval + offset))
                 .collect();
-            collect_keys(a, subs, map, keys.into_iter(), doc, buf);
+            collect_keys(a, subs, map, keys.into_iter(), doc, score, buf);
         }
         (Kind::Range { .. }, State::List(bs)) => {
             num_values(source, doc, buf);
@@ -1789,12 +1887,12 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
                     .iter()
                     .any(|v| from.is_none_or(|f| *v >= f) && to.is_none_or(|t| *v < t))
                 {
-                    bucket_collect(a, subs, &mut bs[i], doc, buf);
+                    bucket_collect(a, subs, &mut bs[i], doc, score, buf);
                 }
             }
         }
         (Kind::Filter(_), State::Single(b)) if filters.first().is_some_and(|f| has_bit(f, doc)) => {
-            bucket_collect(a, subs, b, doc, buf);
+            bucket_collect(a, subs, b, doc, score, buf);
         }
         (
             Kind::Filters {
@@ -1808,14 +1906,14 @@ fn collect_one(a: &Agg, s: &mut SegAgg, st: &mut State, doc: DocId, buf: &mut Ve
             for (i, b) in bs.iter_mut().enumerate().take(defs.len()) {
                 if has_bit(&filters[i], doc) {
                     any = true;
-                    bucket_collect(a, subs, b, doc, buf);
+                    bucket_collect(a, subs, b, doc, score, buf);
                 }
             }
             if !any
                 && other_bucket.is_some()
                 && let Some(b) = bs.last_mut()
             {
-                bucket_collect(a, subs, b, doc, buf);
+                bucket_collect(a, subs, b, doc, score, buf);
             }
         }
         (Kind::Metric { metric, .. }, State::Metric(m)) => match source {
@@ -1909,7 +2007,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
         if let (Some(mut b), Some(k)) = (d.missing, s.missing_key.clone()) {
             finish_bucket(a, s, &mut b);
             match map.get_mut(&k) {
-                Some(e) => merge_bucket(e, b),
+                Some(e) => merge_bucket(a, e, b),
                 None => {
                     map.insert(k, b);
                 }
@@ -1938,7 +2036,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                     if col.ord_to_str(o, &mut text).unwrap_or(false) {
                         let k = Key::Str(text.clone());
                         match map.get_mut(&k) {
-                            Some(e) => merge_bucket(e, b),
+                            Some(e) => merge_bucket(a, e, b),
                             None => {
                                 map.insert(k, b);
                             }
@@ -1973,7 +2071,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                 }
             }
         }
-        State::Dense(_) => {}
+        State::Dense(_) | State::Top(_) => {}
     }
 }
 
@@ -2016,6 +2114,8 @@ pub struct RenderCtx<'a> {
     pub now_ms: i64,
     /// Buckets rendered so far over all levels (bounded by [`MAX_BUCKETS`]).
     pub buckets: std::cell::Cell<usize>,
+    /// Reads the documents of `top_hits` / `top_metrics`.
+    pub(crate) fetch: Option<&'a dyn top::Fetch>,
 }
 
 /// ES's `search.max_buckets` default: buckets of one response over all aggregation levels.
@@ -2508,6 +2608,8 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 }
             })
         }
+        (Kind::TopHits(t), State::Top(st)) => top::render_top_hits(t, st, ctx.fetch),
+        (Kind::TopMetrics(t), State::Top(st)) => top::render_top_metrics(t, st, ctx.fetch),
         _ => Err(Error::es(
             500,
             "exception",

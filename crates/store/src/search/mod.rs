@@ -4,6 +4,7 @@
 pub(crate) mod by_query;
 pub mod field_caps;
 mod fields;
+pub(crate) use fields::parse_specs as parse_field_specs;
 mod highlight;
 pub mod pit;
 pub(crate) mod scroll;
@@ -96,8 +97,9 @@ impl Target {
     }
 }
 
+/// One sort criterion of a search or a `top_hits` aggregation.
 #[derive(Debug, Clone, PartialEq)]
-enum SortKey {
+pub(crate) enum SortKey {
     Score(bool),
     /// `_doc`: the document's number within its index
     Doc(bool),
@@ -121,8 +123,9 @@ impl SortKey {
     }
 }
 
-#[derive(Debug, Clone)]
-enum SourceFilter {
+/// What `_source` asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SourceFilter {
     All,
     None,
     Paths {
@@ -140,7 +143,7 @@ enum TrackTotal {
 
 /// What `stored_fields` asks for.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Stored {
+pub(crate) enum Stored {
     /// absent: `_id` and `_source`
     Default,
     /// a list (none of our fields is stored): `_id`, and `_source` only when asked for
@@ -183,7 +186,7 @@ fn validation_failed(msgs: &[String]) -> Error {
 }
 
 /// ES's answer to a failure on every shard: `search_phase_execution_exception` caused by `cause`.
-fn all_shards_failed(cause: Error) -> Error {
+pub(crate) fn all_shards_failed(cause: Error) -> Error {
     let status = cause.status();
     Error::es(
         status,
@@ -220,7 +223,7 @@ fn parse_usize(name: &str, v: &Value) -> Result<usize> {
     })
 }
 
-fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
+pub(crate) fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
     let items: Vec<&Value> = match v {
         Value::Array(a) => a.iter().collect(),
         other => vec![other],
@@ -297,7 +300,7 @@ fn sort_key(field: &str, dir: Option<&str>, missing: Option<&str>) -> Result<Sor
     })
 }
 
-fn parse_source_filter(v: &Value) -> Result<SourceFilter> {
+pub(crate) fn parse_source_filter(v: &Value) -> Result<SourceFilter> {
     let list = |v: &Value| -> Vec<String> {
         match v {
             Value::String(s) => vec![s.clone()],
@@ -555,7 +558,7 @@ fn parse_pit(v: &Value) -> Result<PitRef> {
     Ok(PitRef { id, keep_alive })
 }
 
-fn parse_stored(v: &Value) -> Result<Stored> {
+pub(crate) fn parse_stored(v: &Value) -> Result<Stored> {
     let names: Vec<&str> = match v {
         Value::String(s) => vec![s.as_str()],
         Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
@@ -619,24 +622,29 @@ fn validate(req: &mut Request) -> Result<()> {
     Ok(())
 }
 
+/// A document's value for one sort criterion.
 #[derive(Debug, Clone, PartialEq)]
-enum SortVal {
+pub(crate) enum SortVal {
     Missing,
     Num(f64),
     Str(String),
 }
 
-struct Hit {
-    keys: Vec<SortVal>,
-    score: f32,
-    shard: usize,
-    addr: DocAddress,
-    order: u64,
+/// A matching document with its sort values.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub(crate) keys: Vec<SortVal>,
+    pub(crate) score: f32,
+    /// the target (shard) it comes from
+    pub(crate) shard: usize,
+    pub(crate) addr: DocAddress,
+    /// target and document number: the final tie-breaker
+    pub(crate) order: u64,
 }
 
 /// Compares two sort-key tuples in the request's order (missing values where `missing` puts
 /// them).
-fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::cmp::Ordering {
+pub(crate) fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     for (i, k) in sort.iter().enumerate() {
         let missing_first = matches!(
@@ -669,7 +677,7 @@ fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::cmp::Orderin
     Ordering::Equal
 }
 
-fn cmp_hits(sort: &[SortKey], a: &Hit, b: &Hit) -> std::cmp::Ordering {
+pub(crate) fn cmp_hits(sort: &[SortKey], a: &Hit, b: &Hit) -> std::cmp::Ordering {
     cmp_keys(sort, &a.keys, &b.keys).then(a.order.cmp(&b.order))
 }
 
@@ -721,8 +729,10 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         (None, Some(raw)) if !raw.is_empty() => Some(after_values(&sort, raw, targets)?),
         _ => None,
     };
-    let scoring =
+    let hit_scores =
         want_hits > 0 && (sort.iter().any(|k| matches!(k, SortKey::Score(_))) || req.track_scores);
+    // `top_hits` by score needs the scores even when the search wants no hits
+    let scoring = hit_scores || aggs::needs_scores(&req.aggs);
     let mut total = 0u64;
     let mut hits: Vec<Hit> = Vec::new();
     let mut states = aggs::new_states(&req.aggs);
@@ -793,6 +803,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         sort: &sort,
         after: after.as_deref(),
         scoring,
+        hit_scores,
         want_hits,
     };
     let run = |t: usize| -> Result<SegOut> {
@@ -861,7 +872,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             hits.truncate(want_hits);
         }
         if let Some(st) = out.states {
-            aggs::merge(&mut states, st);
+            aggs::merge(&req.aggs, &mut states, st);
         }
     }
     hits.sort_by(|a, b| cmp_hits(&sort, a, b));
@@ -931,7 +942,10 @@ struct Collect<'a> {
     sort: &'a [SortKey],
     /// `search_after`: only hits sorting strictly after these keys
     after: Option<&'a [SortVal]>,
+    /// compute scores (for the hits or for the aggregations)
     scoring: bool,
+    /// the hits' scores count (`max_score`)
+    hit_scores: bool,
     want_hits: usize,
 }
 
@@ -952,13 +966,21 @@ fn run_segment(
         sort,
         after,
         scoring,
+        hit_scores,
         want_hits,
     } = *how;
     let tv = |e| Error::tantivy(index, e);
     let mut collector = if req.aggs.is_empty() {
         None
     } else {
-        Some(aggs::Collector::new(&req.aggs, seg, mapping, ctx, index)?)
+        let origin = aggs::top::Origin {
+            shard: si,
+            segment: ord as u32,
+            base,
+        };
+        Some(aggs::Collector::new(
+            &req.aggs, seg, mapping, ctx, index, origin,
+        )?)
     };
     let mut sort_cols = Vec::new();
     for k in sort {
@@ -984,6 +1006,8 @@ fn run_segment(
     }
     let mut buf = Vec::new();
     let mut block: Vec<tantivy::DocId> = Vec::with_capacity(AGG_BLOCK);
+    // the scores of `block` when computed
+    let mut block_scores: Vec<f32> = Vec::new();
     let mut top = TopByColumn::plan(how, &sort_cols);
     if (want_hits == 0 || top.is_some()) && !scoring {
         // Counting and aggregating (`size: 0`, the dashboards' queries), or hits sorted by a
@@ -1005,7 +1029,7 @@ fn run_segment(
                     if let Some(c) = collector.as_mut() {
                         block.push(d);
                         if block.len() == AGG_BLOCK {
-                            c.collect_block(&block);
+                            c.collect_block(&block, &[]);
                             block.clear();
                         }
                     }
@@ -1033,14 +1057,18 @@ fn run_segment(
         if alive.is_none_or(|a| a.is_alive(doc)) {
             out.total += 1;
             let score = if scoring { scorer.score() } else { 1.0 };
-            if scoring {
+            if hit_scores {
                 out.max_score = Some(out.max_score.map_or(score, |m: f32| m.max(score)));
             }
             if let Some(c) = collector.as_mut() {
                 block.push(doc);
+                if scoring {
+                    block_scores.push(score);
+                }
                 if block.len() == AGG_BLOCK {
-                    c.collect_block(&block);
+                    c.collect_block(&block, &block_scores);
                     block.clear();
+                    block_scores.clear();
                 }
             }
             if want_hits > 0 {
@@ -1069,14 +1097,14 @@ fn run_segment(
     if let Some(c) = collector.as_mut()
         && !block.is_empty()
     {
-        c.collect_block(&block);
+        c.collect_block(&block, &block_scores);
     }
     out.states = collector.map(aggs::Collector::finish);
     Ok(out)
 }
 
 /// A hit's sort values.
-fn hit_keys(
+pub(crate) fn hit_keys(
     sort_cols: &[Option<aggs::Source>],
     sort: &[SortKey],
     doc: DocId,
@@ -1197,7 +1225,12 @@ impl TopByColumn {
     }
 }
 
-fn sort_value(src: &aggs::Source, doc: u32, key: &SortKey, buf: &mut Vec<f64>) -> SortVal {
+pub(crate) fn sort_value(
+    src: &aggs::Source,
+    doc: u32,
+    key: &SortKey,
+    buf: &mut Vec<f64>,
+) -> SortVal {
     let asc = matches!(key, SortKey::Field { asc: true, .. });
     match src {
         aggs::Source::Str(col) => {
@@ -1272,82 +1305,21 @@ fn respond(
     let sorted_by_field = shown.iter().any(|k| !matches!(k, SortKey::Score(_)));
     let metas: Vec<_> = targets.iter().map(|t| t.shard.meta()).collect();
     let highlight_terms = req.highlight.as_ref().map(|h| h.terms(&req.query));
+    let view = HitView {
+        source: req.source.clone(),
+        source_given: req.source_given,
+        stored: req.stored,
+        fields: req.fields.clone(),
+        docvalue_fields: req.docvalue_fields.clone(),
+        sort: shown.to_vec(),
+        track_scores: req.track_scores,
+        version: false,
+        seq_no_primary_term: false,
+    };
+    let highlight = req.highlight.as_ref().zip(highlight_terms.as_ref());
     let mut hits = Vec::new();
     for h in out.hits.iter().skip(req.from) {
-        let target = &targets[h.shard];
-        let shard = &target.shard;
-        let mapping = &metas[h.shard].mapping;
-        let doc: TantivyDocument = target
-            .searcher
-            .doc(h.addr)
-            .map_err(|e| Error::tantivy(&shard.name, e))?;
-        let mut hit = Map::new();
-        hit.insert("_index".into(), Value::from(shard.name.clone()));
-        if req.stored != Stored::None {
-            let id = doc
-                .get_first(shard.fields.id)
-                .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_owned))
-                .unwrap_or_default();
-            hit.insert("_id".into(), Value::from(id));
-        }
-        hit.insert(
-            "_score".into(),
-            if sorted_by_field && !req.track_scores {
-                Value::Null
-            } else {
-                aggs::num_json(f64::from(h.score))
-            },
-        );
-        let wants_source = match req.stored {
-            Stored::Default => !matches!(req.source, SourceFilter::None),
-            Stored::List => req.source_given,
-            Stored::None => false,
-        };
-        let needs_source = wants_source || !req.fields.is_empty() || highlight_terms.is_some();
-        let src = if needs_source {
-            doc.get_first(shard.fields.source)
-                .and_then(|v| {
-                    tantivy::schema::Value::as_bytes(&v)
-                        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-                })
-                .unwrap_or(Value::Null)
-        } else {
-            Value::Null
-        };
-        let mut doc_fields = fields::from_source(&req.fields, &src, mapping)?;
-        let seg = target.searcher.segment_reader(h.addr.segment_ord);
-        fields::from_doc_values(
-            &req.docvalue_fields,
-            seg,
-            h.addr.doc_id,
-            mapping,
-            &shard.name,
-            &mut doc_fields,
-        )?;
-        let highlighted = match (&req.highlight, &highlight_terms) {
-            (Some(hl), Some(terms)) => {
-                hl.render(terms, &src, mapping, &shard.text_analysis().analyzer())
-            }
-            _ => Map::new(),
-        };
-        if wants_source {
-            hit.insert("_source".into(), filter_source(src, &req.source));
-        }
-        if !doc_fields.is_empty() {
-            hit.insert("fields".into(), Value::Object(doc_fields));
-        }
-        if !highlighted.is_empty() {
-            hit.insert("highlight".into(), Value::Object(highlighted));
-        }
-        if !shown.is_empty() {
-            let vals: Vec<Value> = shown
-                .iter()
-                .zip(&h.keys)
-                .map(|(k, v)| sort_json(k, v, mapping))
-                .collect();
-            hit.insert("sort".into(), Value::Array(vals));
-        }
-        hits.push(Value::Object(hit));
+        hits.push(render_hit(targets, &metas, h, &view, highlight)?);
     }
     let total = match req.track_total {
         TrackTotal::Exact => Some(json!({"value": out.total, "relation": "eq"})),
@@ -1390,9 +1362,14 @@ fn respond(
     );
     resp.insert("hits".into(), Value::Object(hits_obj));
     if !req.aggs.is_empty() {
+        let fetcher = Fetcher {
+            targets,
+            metas: &metas,
+        };
         let rctx = aggs::RenderCtx {
             mappings: metas.iter().map(|m| &m.mapping).collect(),
             now_ms: now_ms(),
+            fetch: Some(&fetcher),
             ..aggs::RenderCtx::default()
         };
         resp.insert(
@@ -1401,6 +1378,173 @@ fn respond(
         );
     }
     Ok(Value::Object(resp))
+}
+
+/// What a rendered hit shows: a search's hits and a `top_hits` aggregation's.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HitView {
+    pub(crate) source: SourceFilter,
+    /// `_source` asked for explicitly (with `stored_fields`)
+    pub(crate) source_given: bool,
+    pub(crate) stored: Stored,
+    pub(crate) fields: Vec<fields::FieldSpec>,
+    pub(crate) docvalue_fields: Vec<fields::FieldSpec>,
+    /// the requested sort (empty: by score, and no `sort` values in the hits)
+    pub(crate) sort: Vec<SortKey>,
+    pub(crate) track_scores: bool,
+    /// `version`: `_version` in each hit
+    pub(crate) version: bool,
+    /// `seq_no_primary_term`: `_seq_no` and `_primary_term` in each hit
+    pub(crate) seq_no_primary_term: bool,
+}
+
+impl HitView {
+    /// Sorted by something else than the score: hits then carry no score (unless
+    /// `track_scores`) and there is no `max_score`.
+    pub(crate) fn sorted_by_field(&self) -> bool {
+        self.sort.iter().any(|k| !matches!(k, SortKey::Score(_)))
+    }
+}
+
+/// The ES JSON of one hit (its document fetched from its target's searcher).
+pub(crate) fn render_hit(
+    targets: &[Target],
+    metas: &[IndexMeta],
+    h: &Hit,
+    view: &HitView,
+    highlight: Option<(&highlight::Highlight, &highlight::Terms)>,
+) -> Result<Value> {
+    let target = &targets[h.shard];
+    let shard = &target.shard;
+    let mapping = &metas[h.shard].mapping;
+    let doc: TantivyDocument = target
+        .searcher
+        .doc(h.addr)
+        .map_err(|e| Error::tantivy(&shard.name, e))?;
+    let mut hit = Map::new();
+    hit.insert("_index".into(), Value::from(shard.name.clone()));
+    if view.stored != Stored::None {
+        let id = doc
+            .get_first(shard.fields.id)
+            .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_owned))
+            .unwrap_or_default();
+        hit.insert("_id".into(), Value::from(id));
+    }
+    let seg = target.searcher.segment_reader(h.addr.segment_ord);
+    let column = |name: &str, default: u64| {
+        seg.fast_fields()
+            .u64(name)
+            .ok()
+            .and_then(|c| c.first(h.addr.doc_id))
+            .unwrap_or(default)
+    };
+    if view.version {
+        hit.insert("_version".into(), Value::from(column("_version", 1)));
+    }
+    if view.seq_no_primary_term {
+        hit.insert("_seq_no".into(), Value::from(column("_seq_no", 0)));
+        hit.insert("_primary_term".into(), Value::from(1));
+    }
+    hit.insert(
+        "_score".into(),
+        if view.sorted_by_field() && !view.track_scores {
+            Value::Null
+        } else {
+            aggs::num_json(f64::from(h.score))
+        },
+    );
+    let wants_source = match view.stored {
+        Stored::Default => !matches!(view.source, SourceFilter::None),
+        Stored::List => view.source_given,
+        Stored::None => false,
+    };
+    let needs_source = wants_source || !view.fields.is_empty() || highlight.is_some();
+    let src = if needs_source {
+        doc.get_first(shard.fields.source)
+            .and_then(|v| {
+                tantivy::schema::Value::as_bytes(&v)
+                    .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            })
+            .unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let mut doc_fields = fields::from_source(&view.fields, &src, mapping)?;
+    fields::from_doc_values(
+        &view.docvalue_fields,
+        seg,
+        h.addr.doc_id,
+        mapping,
+        &shard.name,
+        &mut doc_fields,
+    )?;
+    let highlighted = match highlight {
+        Some((hl, terms)) => hl.render(terms, &src, mapping, &shard.text_analysis().analyzer()),
+        None => Map::new(),
+    };
+    if wants_source {
+        hit.insert("_source".into(), filter_source(src, &view.source));
+    }
+    if !doc_fields.is_empty() {
+        hit.insert("fields".into(), Value::Object(doc_fields));
+    }
+    if !highlighted.is_empty() {
+        hit.insert("highlight".into(), Value::Object(highlighted));
+    }
+    if !view.sort.is_empty() {
+        let vals: Vec<Value> = view
+            .sort
+            .iter()
+            .zip(&h.keys)
+            .map(|(k, v)| sort_json(k, v, mapping))
+            .collect();
+        hit.insert("sort".into(), Value::Array(vals));
+    }
+    Ok(Value::Object(hit))
+}
+
+/// Reads the documents of `top_hits` and `top_metrics` from the search's targets.
+struct Fetcher<'a> {
+    targets: &'a [Target],
+    metas: &'a [IndexMeta],
+}
+
+impl aggs::top::Fetch for Fetcher<'_> {
+    fn hit(&self, h: &Hit, view: &HitView) -> Result<Value> {
+        render_hit(self.targets, self.metas, h, view, None)
+    }
+
+    fn metric(&self, h: &Hit, field: &str) -> Result<Value> {
+        let target = &self.targets[h.shard];
+        let mapping = &self.metas[h.shard].mapping;
+        let seg = target.searcher.segment_reader(h.addr.segment_ord);
+        let (src, ty) = aggs::open_source(seg, mapping, field, &target.shard.name)?;
+        Ok(match src {
+            aggs::Source::Num(col) => {
+                col.values_for_doc(h.addr.doc_id)
+                    .next()
+                    .map_or(Value::Null, |x| {
+                        let formats = mapping.field(field).map(|f| f.formats.clone());
+                        aggs::top::value_json(
+                            ty.map(|t| (t, formats.as_deref().unwrap_or_default())),
+                            x,
+                        )
+                    })
+            }
+            aggs::Source::Str(col) => {
+                let mut s = String::new();
+                match col.term_ords(h.addr.doc_id).next() {
+                    Some(o) if col.ord_to_str(o, &mut s).unwrap_or(false) => Value::from(s),
+                    _ => Value::Null,
+                }
+            }
+            aggs::Source::Nothing => Value::Null,
+        })
+    }
+
+    fn mapping(&self, h: &Hit) -> &crate::mapping::Mapping {
+        &self.metas[h.shard].mapping
+    }
 }
 
 /// The value ES puts in a hit's `sort` array for a missing value of a non-keyword field:
@@ -1413,7 +1557,7 @@ fn missing_placeholder(asc: bool, missing_first: bool) -> i64 {
     }
 }
 
-fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Value {
+pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Value {
     match (k, v) {
         (SortKey::Doc(_) | SortKey::ShardDoc(_), SortVal::Num(x)) => Value::from(*x as u64),
         (SortKey::Score(_), SortVal::Num(x)) => aggs::num_json(*x),
@@ -1430,6 +1574,19 @@ fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Val
         {
             let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
             Value::from(crate::mapping::date::format_with(*x as i64, &formats, None))
+        }
+        (SortKey::Field { field, .. }, SortVal::Num(x))
+            if x.fract() != 0.0
+                && mapping
+                    .field(field)
+                    .is_some_and(|m| matches!(m.ty, FieldType::Float | FieldType::HalfFloat)) =>
+        {
+            // ES sorts these as Java floats and writes the float's shortest form (`4.151`, not
+            // the widened double's `4.151000022888184`)
+            (*x as f32)
+                .to_string()
+                .parse::<f64>()
+                .map_or(Value::Null, aggs::num_json)
         }
         (_, SortVal::Num(x)) => {
             if x.fract() == 0.0 && x.abs() < 9e15 {
@@ -1551,7 +1708,7 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         || crate::engine::util::wildcard_match(&format!("{pattern}.*"), path)
 }
 
-fn filter_source(src: Value, f: &SourceFilter) -> Value {
+pub(crate) fn filter_source(src: Value, f: &SourceFilter) -> Value {
     match f {
         SourceFilter::All => src,
         SourceFilter::None => Value::Null,

@@ -471,6 +471,111 @@ fn dashboard_queries_agree() {
     }
 }
 
+/// `top_hits`, alone and under `terms` and `date_histogram`: the whole aggregation trees (hit
+/// ids, `_source`, `sort` values, scores, totals, `_version`, `meta`) must be equal, and both
+/// engines must answer; refused requests must be refused by both with the same error types.
+/// (`top_metrics` is an x-pack aggregation the integration-test distribution lacks: its tests
+/// are in `search_api.rs`.)
+#[test]
+fn top_hits_agree() {
+    let Some(c) = seed_corpus() else { return };
+    let agree = |q: Value, aggs: Value| {
+        let body = json!({"size": 0, "track_total_hits": true, "query": q, "aggs": aggs});
+        let store = c
+            .store
+            .search(c.index, Some(&body), &SearchParams::default());
+        assert!(
+            store.is_ok(),
+            "{body}: the store refused it: {:?}",
+            store.err()
+        );
+        let d = differences(c, &body);
+        assert!(d.is_empty(), "{body}\n{}", d.join("\n"));
+    };
+    // the UI's "Top hit (last value)" metric
+    agree(
+        json!({"match_all": {}}),
+        json!({"t": {"date_histogram": {"field": "timestamp", "fixed_interval": "1h", "min_doc_count": 0},
+            "aggs": {"last": {"top_hits": {"size": 1,
+                "sort": [{"timestamp": {"order": "desc"}}], "_source": {"includes": ["message"]}}}}}}),
+    );
+    agree(
+        json!({"match_all": {}}),
+        json!({"users": {"terms": {"field": "user", "size": 5},
+            "aggs": {"latest": {"meta": {"m": 1}, "top_hits": {"size": 2,
+                "sort": [{"timestamp": "desc"}, {"duration": "asc"}],
+                "_source": ["user", "timestamp", "level"], "version": true,
+                "seq_no_primary_term": true}}}}}),
+    );
+    agree(
+        json!({"match_all": {}}),
+        json!({"t": {"date_histogram": {"field": "timestamp", "calendar_interval": "day"},
+            "aggs": {"slow": {"top_hits": {"sort": {"duration": {"order": "desc"}}, "_source": false,
+                "track_scores": true, "fields": ["user", "tags"],
+                "docvalue_fields": ["level", "timestamp"]}}}}}),
+    );
+    agree(
+        json!({"match_all": {}}),
+        json!({"first": {"top_hits": {"from": 2, "size": 3, "sort": [{"timestamp": "desc"}]}},
+            "by_level": {"terms": {"field": "level"},
+                "aggs": {"h": {"top_hits": {"sort": ["_score", {"timestamp": "asc"}],
+                    "_source": {"excludes": ["message"]}}}}}}),
+    );
+    agree(
+        json!({"range": {"duration": {"gte": 1, "lt": 3}}}),
+        json!({"r": {"range": {"field": "duration", "ranges": [{"to": 2}, {"from": 2}]},
+            "aggs": {"h": {"top_hits": {"size": 1, "sort": [{"duration": "asc"}]}}}},
+            "f": {"filters": {"filters": {"e": {"term": {"level": "ERROR"}}}},
+            "aggs": {"h": {"top_hits": {"size": 2, "sort": [{"user": "desc"}, {"timestamp": "desc"}],
+                "_source": ["user"]}}}}}),
+    );
+    // a scored query, hits by a field: no scores (the engines' scores differ, and ties under
+    // equal scores fall to document order, which differs too)
+    agree(
+        json!({"match": {"message": "login failed"}}),
+        json!({"by_user": {"terms": {"field": "user", "size": 3},
+            "aggs": {"best": {"top_hits": {"size": 2, "_source": ["message"],
+                "sort": [{"timestamp": "desc"}]}}}}}),
+    );
+    // refusals: the same error types from both
+    for aggs in [
+        json!({"h": {"top_hits": {"from": 90, "size": 11}}}),
+        json!({"h": {"top_hits": {"size": 1}, "aggs": {"x": {"max": {"field": "duration"}}}}}),
+        json!({"h": {"top_hits": {"size": 1, "colour": "red"}}}),
+        json!({"h": {"top_hits": {"size": -1}}}),
+        json!({"h": {"top_hits": {"from": -1}}}),
+        json!({"h": {"top_hits": {"size": "x"}}}),
+        json!({"h": {"avg": {"field": "duration"}, "aggs": {"x": {"max": {"field": "duration"}}}}}),
+    ] {
+        let body = json!({"size": 0, "aggs": aggs});
+        let store = c
+            .store
+            .search(c.index, Some(&body), &SearchParams::default())
+            .map(|_| Value::Null)
+            .unwrap_or_else(|e| e.to_es_body());
+        let (status, text) = http(
+            c.es,
+            "POST",
+            &format!("/{}/_search", c.index),
+            Some(&body.to_string()),
+        )
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        let es: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_ne!(status, 200, "{body}: ES answered {text}");
+        for path in [
+            "/error/type",
+            "/error/root_cause/0/type",
+            "/error/root_cause/0/reason",
+        ] {
+            assert_eq!(
+                store.pointer(path),
+                es.pointer(path),
+                "{body} {path}\nstore {store}\nES {text}"
+            );
+        }
+    }
+}
+
 /// The document APIs step by step against both engines over HTTP: index, `_update` (partial
 /// doc, noop, upsert, missing document, script), optimistic concurrency, external versions,
 /// bulk updates, `_mget` and `_source`. Status, `result`, `_version`, `_seq_no`, error types

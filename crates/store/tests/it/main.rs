@@ -19,6 +19,7 @@ mod interop;
 mod search_api;
 mod security;
 mod templates;
+mod top_aggs;
 
 use store::http::{RunningServer, ServerConfig, spawn};
 
