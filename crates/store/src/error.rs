@@ -80,6 +80,17 @@ impl Error {
         Error::es(400, "x_content_parse_exception", reason)
     }
 
+    /// 400 `invalid_index_name_exception`: `Invalid index name [name], reason`.
+    pub fn invalid_index_name(name: &str, reason: &str) -> Error {
+        Error::es(
+            400,
+            "invalid_index_name_exception",
+            format!("Invalid index name [{name}], {reason}"),
+        )
+        .with("index_uuid", "_na_")
+        .with("index", name)
+    }
+
     /// 404 `index_not_found_exception` for `index`.
     pub fn index_not_found(index: &str) -> Error {
         Error::es(
@@ -214,13 +225,9 @@ impl Error {
 impl From<log_model::Error> for Error {
     fn from(e: log_model::Error) -> Error {
         match e {
-            log_model::Error::InvalidIndexName { name, reason } => Error::es(
-                400,
-                "invalid_index_name_exception",
-                format!("Invalid index name [{name}], {reason}"),
-            )
-            .with("index_uuid", "_na_")
-            .with("index", name),
+            log_model::Error::InvalidIndexName { name, reason } => {
+                Error::invalid_index_name(&name, &reason)
+            }
             other => Error::illegal_argument(other.to_string()),
         }
     }

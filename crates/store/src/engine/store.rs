@@ -576,13 +576,7 @@ impl Store {
     /// ES's refusal of an index named like an alias.
     fn refuse_alias_name(&self, name: &str) -> Result<()> {
         if self.aliases.contains(name) {
-            return Err(Error::es(
-                400,
-                "invalid_index_name_exception",
-                format!("Invalid index name [{name}], already exists as alias"),
-            )
-            .with("index_uuid", "_na_")
-            .with("index", name));
+            return Err(Error::invalid_index_name(name, "already exists as alias"));
         }
         Ok(())
     }
@@ -640,13 +634,10 @@ impl Store {
             return self.shard(&index);
         }
         if name.contains('*') || name == "_all" || name.contains(',') {
-            return Err(Error::es(
-                400,
-                "invalid_index_name_exception",
-                format!("Invalid index name [{name}], must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]"),
-            )
-            .with("index_uuid", "_na_")
-            .with("index", name));
+            return Err(Error::invalid_index_name(
+                name,
+                "must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]",
+            ));
         }
         log_model::validate_index_name(name)?;
         let _g = self.create_lock.lock();

@@ -77,20 +77,7 @@ impl Templates {
 
     fn save(&self, set: &Set) -> Result<()> {
         let v = json!({"index_templates": set.index, "component_templates": set.component});
-        let tmp = self.dir.join("templates.json.tmp");
-        let bytes = serde_json::to_vec(&v)
-            .map_err(|e| Error::es(500, "exception", format!("cannot encode templates: {e}")))?;
-        {
-            use std::io::Write;
-            let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            f.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
-            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        }
-        let dst = self.dir.join(FILE);
-        fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
-        let d = fs::File::open(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        d.sync_all().map_err(|e| Error::io(&self.dir, e))?;
-        Ok(())
+        crate::engine::util::write_json_atomic(&self.dir, FILE, &v)
     }
 
     /// `PUT /_index_template/{name}` or `/_component_template/{name}` (`create`: refuse to

@@ -72,6 +72,33 @@ pub fn generate_id() -> String {
     out
 }
 
+/// Writes `v` to `dir/name` atomically and durably: a temporary file written and fsynced, renamed
+/// over the old one, then the directory fsynced (the store's small metadata files).
+///
+/// # Errors
+/// Encoding or any I/O step, naming the path.
+pub fn write_json_atomic(
+    dir: &std::path::Path,
+    name: &str,
+    v: &serde_json::Value,
+) -> crate::error::Result<()> {
+    use std::io::Write;
+    let tmp = dir.join(format!("{name}.tmp"));
+    let bytes = serde_json::to_vec(v).map_err(|e| {
+        crate::error::Error::es(500, "exception", format!("cannot encode {name}: {e}"))
+    })?;
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| crate::error::Error::io(&tmp, e))?;
+        f.write_all(&bytes)
+            .map_err(|e| crate::error::Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| crate::error::Error::io(&tmp, e))?;
+    }
+    let dst = dir.join(name);
+    std::fs::rename(&tmp, &dst).map_err(|e| crate::error::Error::io(&dst, e))?;
+    let d = std::fs::File::open(dir).map_err(|e| crate::error::Error::io(dir, e))?;
+    d.sync_all().map_err(|e| crate::error::Error::io(dir, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -503,41 +503,28 @@ pub(crate) async fn dispatch(
                 "-".to_owned(),
                 format!("{pct:.1}%"),
             ];
-            Ok(cat::table(
-                params,
-                &[
-                    "epoch",
-                    "timestamp",
-                    "cluster",
-                    "status",
-                    "node.total",
-                    "node.data",
-                    "shards",
-                    "pri",
-                    "relo",
-                    "init",
-                    "unassign",
-                    "unassign.pri",
-                    "pending_tasks",
-                    "max_task_wait_time",
-                    "active_shards_percent",
-                ],
-                &[
-                    "epoch",
-                    "node.total",
-                    "node.data",
-                    "shards",
-                    "pri",
-                    "relo",
-                    "init",
-                    "unassign",
-                    "unassign.pri",
-                    "pending_tasks",
-                    "max_task_wait_time",
-                    "active_shards_percent",
-                ],
-                &[row],
-            )?)
+            const COLUMNS: [&str; 15] = [
+                "epoch",
+                "timestamp",
+                "cluster",
+                "status",
+                "node.total",
+                "node.data",
+                "shards",
+                "pri",
+                "relo",
+                "init",
+                "unassign",
+                "unassign.pri",
+                "pending_tasks",
+                "max_task_wait_time",
+                "active_shards_percent",
+            ];
+            let numeric: Vec<&str> = COLUMNS
+                .into_iter()
+                .filter(|c| !["timestamp", "cluster", "status"].contains(c))
+                .collect();
+            Ok(cat::table(params, &COLUMNS, &numeric, &[row])?)
         }
         Route::GetSettings(target, names) => {
             params.check(

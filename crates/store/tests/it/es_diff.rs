@@ -698,21 +698,7 @@ fn document_apis_agree() {
         ),
         ("POST", "/_mget".to_owned(), Some(json!({"ids": ["1"]}))),
     ];
-    let mut diffs = Vec::new();
-    for (method, path, body) in &steps {
-        let text = body.as_ref().map(Value::to_string);
-        let (es_status, es_text) = http(es_addr, method, path, text.as_deref()).unwrap();
-        let ours = crate::client::json(t.addr(), method, path, body.as_ref());
-        let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
-        let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
-        let (a, b) = (doc_view(&our_v), doc_view(&es_v));
-        if ours.status != es_status || a != b {
-            diffs.push(format!(
-                "{method} {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
-                ours.status
-            ));
-        }
-    }
+    let mut diffs = step_differences(es_addr, t.addr(), &steps, |_, v| doc_view(v));
     // Bulk updates in request order.
     let bulk = [
         json!({"update": {"_index": index, "_id": "2"}}),
@@ -1079,27 +1065,14 @@ fn alias_apis_agree() {
         ("HEAD", "/diff-al-3", None),
         ("GET", "/_alias/diff-al-z", None),
     ];
-    let mut diffs = Vec::new();
-    for (method, path, body) in &steps {
-        let text = body.as_ref().map(Value::to_string);
-        let (es_status, es_text) = http(es_addr, method, path, text.as_deref()).unwrap();
-        let ours = crate::client::json(t.addr(), method, path, body.as_ref());
-        let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
-        let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
-        let (mut a, mut b) = (search_view(&our_v), search_view(&es_v));
-        if *path == "/diff-al-2/_alias/diff-al-w" {
+    let diffs = step_differences(es_addr, t.addr(), &steps, |path, v| {
+        let mut v = search_view(v);
+        if path == "/diff-al-2/_alias/diff-al-w" {
             // "more than one write index [..]": ES lists the indices in hash order
-            for v in [&mut a, &mut b] {
-                v["error"]["reason"] = Value::Null;
-            }
+            v["error"]["reason"] = Value::Null;
         }
-        if ours.status != es_status || a != b {
-            diffs.push(format!(
-                "{method} {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
-                ours.status
-            ));
-        }
-    }
+        v
+    });
     assert!(
         diffs.is_empty(),
         "{} differences:\n{}",
@@ -1208,20 +1181,8 @@ fn health_and_cat_agree() {
         "/_cat/count/diff-health-nope?format=json",
         "/_cat/aliases/diff-health-none?format=json",
     ];
-    let mut diffs = Vec::new();
-    for path in steps {
-        let (es_status, es_text) = http(es_addr, "GET", path, None).unwrap();
-        let ours = crate::client::json(t.addr(), "GET", path, None);
-        let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
-        let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
-        let (a, b) = (view(&our_v), view(&es_v));
-        if ours.status != es_status || a != b {
-            diffs.push(format!(
-                "GET {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
-                ours.status
-            ));
-        }
-    }
+    let steps: Vec<(&str, &str, Option<Value>)> = steps.iter().map(|p| ("GET", *p, None)).collect();
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| view(v));
     assert!(
         diffs.is_empty(),
         "{} differences:\n{}",
@@ -1305,14 +1266,32 @@ fn settings_apis_agree() {
         }
         v
     };
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| view(v));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Sends each `(method, path, body)` step to Elasticsearch and to the store, in order; the steps
+/// whose status or `view(path, body)` differ, described.
+fn step_differences<P: AsRef<str>>(
+    es_addr: std::net::SocketAddr,
+    store_addr: std::net::SocketAddr,
+    steps: &[(&str, P, Option<Value>)],
+    view: impl Fn(&str, &Value) -> Value,
+) -> Vec<String> {
     let mut diffs = Vec::new();
-    for (method, path, body) in &steps {
+    for (method, path, body) in steps {
+        let path = path.as_ref();
         let text = body.as_ref().map(Value::to_string);
         let (es_status, es_text) = http(es_addr, method, path, text.as_deref()).unwrap();
-        let ours = crate::client::json(t.addr(), method, path, body.as_ref());
+        let ours = crate::client::json(store_addr, method, path, body.as_ref());
         let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
         let our_v: Value = serde_json::from_slice(&ours.body).unwrap_or(Value::Null);
-        let (a, b) = (view(&our_v), view(&es_v));
+        let (a, b) = (view(path, &our_v), view(path, &es_v));
         if ours.status != es_status || a != b {
             diffs.push(format!(
                 "{method} {path}: sluice-store {} {a}\n  Elasticsearch {es_status} {b}",
@@ -1320,10 +1299,5 @@ fn settings_apis_agree() {
             ));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    diffs
 }
