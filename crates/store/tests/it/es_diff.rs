@@ -743,12 +743,7 @@ fn document_apis_agree() {
             diffs.push(format!("{path} after bulk: {ours} vs {es_v}"));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_agree(&diffs);
 }
 
 /// What must agree in a document API answer: everything but `took`, `_shards` on acknowledged
@@ -946,12 +941,7 @@ fn scroll_apis_agree() {
             ));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_agree(&diffs);
 }
 
 /// The alias APIs step by step against both engines: create with aliases, `_alias` add, get,
@@ -1073,12 +1063,7 @@ fn alias_apis_agree() {
         }
         v
     });
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_agree(&diffs);
 }
 
 /// [`doc_view`] for search answers too: scores and `max_score` left out.
@@ -1183,12 +1168,7 @@ fn health_and_cat_agree() {
     ];
     let steps: Vec<(&str, &str, Option<Value>)> = steps.iter().map(|p| ("GET", *p, None)).collect();
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| view(v));
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_agree(&diffs);
 }
 
 /// `_settings` read and written against both engines (uuids, dates and versions left out).
@@ -1267,12 +1247,7 @@ fn settings_apis_agree() {
         v
     };
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| view(v));
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_agree(&diffs);
 }
 
 /// Sends each `(method, path, body)` step to Elasticsearch and to the store, in order; the steps
@@ -1300,4 +1275,14 @@ fn step_differences<P: AsRef<str>>(
         }
     }
     diffs
+}
+
+/// Fails listing the differences found, if any.
+fn assert_agree(diffs: &[String]) {
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
