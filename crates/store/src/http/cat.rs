@@ -295,7 +295,8 @@ fn compare(a: &Cell, b: &Cell) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests;
 
-/// A `_cat` answer for fixed columns: `?format=json` (a list of objects of strings) or the
+/// A `_cat` answer for fixed columns: `?format=json` (a list of objects of strings, an empty
+/// cell as null) or the
 /// aligned text table (`?v` adds the header; `numeric` columns are right-aligned, as ES
 /// aligns them).
 pub(crate) fn table(
@@ -320,7 +321,15 @@ pub(crate) fn table(
                 let m: Map<String, Value> = columns
                     .iter()
                     .zip(r)
-                    .map(|(c, v)| ((*c).to_owned(), Value::from(v.clone())))
+                    // an empty cell is ES's null (a template without a version)
+                    .map(|(c, v)| {
+                        let v = if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::from(v.clone())
+                        };
+                        ((*c).to_owned(), v)
+                    })
                     .collect();
                 Value::Object(m)
             })

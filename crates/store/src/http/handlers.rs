@@ -590,6 +590,51 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.stats(target.as_deref(), metrics.as_deref())).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::CatTemplates(name) => {
+            params.check(path, &["v", "format", "local", "master_timeout"])?;
+            let v = blocking(move || {
+                store
+                    .templates()
+                    .get(crate::engine::templates::Kind::Index, None)
+            })
+            .await?;
+            // ES shows lists as `[a, b]` and a missing version as null (`-` in text)
+            let list = |v: &Value| -> String {
+                let items: Vec<String> = v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            };
+            let mut rows = Vec::new();
+            for t in v["index_templates"].as_array().into_iter().flatten() {
+                let n = t["name"].as_str().unwrap_or_default();
+                if name.as_deref().is_some_and(|p| {
+                    !p.split(',')
+                        .any(|p| crate::engine::util::wildcard_match(p, n))
+                }) {
+                    continue;
+                }
+                let body = &t["index_template"];
+                rows.push(vec![
+                    n.to_owned(),
+                    list(&body["index_patterns"]),
+                    body["priority"].as_u64().unwrap_or(0).to_string(),
+                    body["version"]
+                        .as_u64()
+                        .map_or_else(String::new, |v| v.to_string()),
+                    list(&body["composed_of"]),
+                ]);
+            }
+            Ok(cat::table(
+                params,
+                &["name", "index_patterns", "order", "version", "composed_of"],
+                &["order", "version"],
+                &rows,
+            )?)
+        }
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {

@@ -92,6 +92,8 @@ pub(crate) enum Route {
     CatCount(Option<String>),
     /// `GET /_cat/health`
     CatHealth,
+    /// `GET /_cat/templates[/{name}]`
+    CatTemplates(Option<String>),
     /// `GET [/{target}]/_settings[/{names}]`
     GetSettings(Option<String>, Option<String>),
     /// `PUT [/{target}]/_settings`
@@ -182,6 +184,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "count"] => vec![(Method::GET, Route::CatCount(None))],
         ["_cat", "count", t] => vec![(Method::GET, Route::CatCount(Some(own(t))))],
         ["_cat", "health"] => vec![(Method::GET, Route::CatHealth)],
+        ["_cat", "templates"] => vec![(Method::GET, Route::CatTemplates(None))],
+        ["_cat", "templates", n] => vec![(Method::GET, Route::CatTemplates(Some(own(n))))],
         ["_stats"] => vec![(Method::GET, Route::Stats(None, None))],
         ["_stats", m] => vec![(Method::GET, Route::Stats(None, Some(own(m))))],
         [t, "_stats"] => vec![(Method::GET, Route::Stats(Some(own(t)), None))],

@@ -1286,3 +1286,38 @@ fn assert_agree(diffs: &[String]) {
         diffs.join("\n")
     );
 }
+
+/// `_cat/templates` against both engines.
+#[test]
+fn cat_templates_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    for n in ["diff-tt", "diff-tu"] {
+        let _ = http(es_addr, "DELETE", &format!("/_index_template/{n}"), None);
+    }
+    let steps: Vec<(&str, &str, Option<Value>)> = vec![
+        (
+            "PUT",
+            "/_index_template/diff-tt",
+            Some(
+                json!({"index_patterns": ["diff-tt-*", "diff-tx-*"], "priority": 7, "version": 3}),
+            ),
+        ),
+        (
+            "PUT",
+            "/_index_template/diff-tu",
+            Some(json!({"index_patterns": ["diff-tu-*"]})),
+        ),
+        ("GET", "/_cat/templates/diff-t*?format=json", None),
+        ("GET", "/_cat/templates/diff-tu?format=json", None),
+        ("GET", "/_cat/templates/diff-nope?format=json", None),
+        ("DELETE", "/_index_template/diff-tt", None),
+        ("DELETE", "/_index_template/diff-tu", None),
+    ];
+    assert_agree(&step_differences(es_addr, t.addr(), &steps, |_, v| {
+        doc_view(v)
+    }));
+}
