@@ -2,8 +2,9 @@
 //! index, for one index in writes (`_alias`, `_aliases`, `aliases` in a create-index body).
 //! Kept in `aliases.json` in the data directory, rewritten atomically on every change.
 //!
-//! Supported per alias and index: `is_write_index` and `is_hidden`. `filter` and routing
-//! (`routing`, `index_routing`, `search_routing`) are refused by name.
+//! Supported per alias and index: `filter` (searches and counts through the alias see only
+//! the documents it matches), `is_write_index` and `is_hidden`. Routing (`routing`,
+//! `index_routing`, `search_routing`) is refused by name.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,6 +21,8 @@ const FILE: &str = "aliases.json";
 /// One alias on one index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasDef {
+    /// `filter` (a query, checked when the alias is made)
+    pub filter: Option<Value>,
     /// `is_write_index`
     pub is_write_index: Option<bool>,
     /// `is_hidden`
@@ -39,11 +42,21 @@ impl AliasDef {
             )));
         };
         let mut def = AliasDef::default();
+        // (a filter is parsed here, so a bad one is refused before anything changes)
         for (k, v) in o {
             match k.as_str() {
                 "is_write_index" => def.is_write_index = Some(bool_field(k, v)?),
                 "is_hidden" => def.is_hidden = Some(bool_field(k, v)?),
-                "filter" | "routing" | "index_routing" | "search_routing" => {
+                "filter" => {
+                    crate::query::parse(v).map_err(|e| {
+                        Error::illegal_argument(format!(
+                            "failed to parse filter for alias [{alias}]"
+                        ))
+                        .caused_by(e)
+                    })?;
+                    def.filter = Some(v.clone());
+                }
+                "routing" | "index_routing" | "search_routing" => {
                     return Err(Error::illegal_argument(format!(
                         "[{k}] of an alias is not supported by sluice-store (alias [{alias}])"
                     )));
@@ -59,6 +72,9 @@ impl AliasDef {
     /// The definition as ES shows it (only what was set).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
+        if let Some(f) = &self.filter {
+            m.insert("filter".into(), f.clone());
+        }
         if let Some(w) = self.is_write_index {
             m.insert("is_write_index".into(), Value::from(w));
         }
@@ -672,6 +688,79 @@ impl crate::Store {
     }
 }
 
+/// How an index is reached by a search target.
+#[derive(Debug, Default)]
+struct Reach {
+    /// by its own name, a pattern over index names, or an alias without a filter
+    plain: bool,
+    /// the filters of the filtered aliases it was reached through
+    filters: Vec<Value>,
+}
+
+impl crate::Store {
+    /// The searchers of `target`'s indices, each seen through the filters of the filtered
+    /// aliases it was reached by (none when also reached by name, a pattern over index names
+    /// or an alias without a filter; the filters of several aliases are or-ed), as ES applies
+    /// alias filters.
+    ///
+    /// # Errors
+    /// Index resolution; a stored filter that no longer parses.
+    pub(crate) fn filtered_targets(
+        &self,
+        target: &str,
+        opts: crate::Resolve,
+    ) -> Result<Vec<crate::search::Target>> {
+        let names = self.resolve(target, opts)?;
+        let aliases = self.aliases();
+        let set = aliases.set.read();
+        let mut reach: BTreeMap<&str, Reach> = BTreeMap::new();
+        let parts: Vec<&str> = if target.trim().is_empty() {
+            vec!["_all"]
+        } else {
+            target.split(',').map(str::trim).collect()
+        };
+        for name in &names {
+            let r = reach.entry(name.as_str()).or_default();
+            for part in &parts {
+                if part.starts_with('-') {
+                    continue;
+                }
+                if *part == "_all" || *part == "*" || *part == name || wildcard_match(part, name) {
+                    r.plain = true;
+                }
+                for (alias, m) in set.iter() {
+                    if (*part == alias || (part.contains('*') && wildcard_match(part, alias)))
+                        && let Some(def) = m.get(name.as_str())
+                    {
+                        match &def.filter {
+                            None => r.plain = true,
+                            Some(f) => r.filters.push(f.clone()),
+                        }
+                    }
+                }
+            }
+        }
+        drop(set);
+        let mut out = Vec::new();
+        for name in &names {
+            let shard = self.shard(name)?;
+            let filter = match reach.remove(name.as_str()) {
+                Some(r) if !r.plain && !r.filters.is_empty() => {
+                    let q = if r.filters.len() == 1 {
+                        r.filters[0].clone()
+                    } else {
+                        json!({"bool": {"should": r.filters, "minimum_should_match": 1}})
+                    };
+                    Some(std::sync::Arc::new(crate::query::parse(&q)?))
+                }
+                _ => None,
+            };
+            out.extend(crate::search::Target::filtered(&shard, filter));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,6 +772,7 @@ mod tests {
             def: AliasDef {
                 is_write_index: w,
                 is_hidden: None,
+                filter: None,
             },
         }
     }

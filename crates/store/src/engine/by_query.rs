@@ -100,10 +100,7 @@ impl Store {
                 }
             }
         }
-        let mut targets: Vec<Target> = Vec::new();
-        for name in self.resolve(target, params.resolve_options()?)? {
-            targets.extend(Target::current(&self.shard(&name)?));
-        }
+        let targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         let mut touched: Vec<String> = Vec::new();
         let mut done = 0u64;
         let mut acted = 0u64;

@@ -1528,8 +1528,8 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
     ) -> Result<Value> {
-        let shards = self.shards(target, params.resolve_options()?)?;
-        search::search(&shards, body, params)
+        let targets = self.filtered_targets(target, params.resolve_options()?)?;
+        search::search_targets(&targets, body, params, None)
     }
 
     /// `GET|POST /{target}/_count`: `{"count":N,"_shards":{..}}`.
@@ -1539,8 +1539,8 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
     ) -> Result<Value> {
-        let shards = self.shards(target, params.resolve_options()?)?;
-        search::count(&shards, body, params)
+        let targets = self.filtered_targets(target, params.resolve_options()?)?;
+        search::count_targets(&targets, body, params)
     }
 }
 

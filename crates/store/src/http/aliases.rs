@@ -116,10 +116,15 @@ pub(crate) async fn cat(
                 .get("is_write_index")
                 .and_then(Value::as_bool)
                 .map_or("-".to_owned(), |b| b.to_string());
+            let filter = if def.get("filter").is_some() {
+                "*"
+            } else {
+                "-"
+            };
             rows.push(vec![
                 alias.clone(),
                 index.clone(),
-                "-".into(),
+                filter.into(),
                 "-".into(),
                 "-".into(),
                 write,

@@ -85,14 +85,25 @@ impl SearchParams {
 pub(crate) struct Target {
     pub(crate) shard: Arc<Shard>,
     pub(crate) searcher: Searcher,
+    /// A filtered alias's filter: only documents matching it are seen through this target.
+    pub(crate) filter: Option<Arc<Q>>,
 }
 
 impl Target {
     /// Every shard of `index` with its current searcher.
     pub(crate) fn current(index: &Arc<Shard>) -> impl Iterator<Item = Target> + '_ {
-        index.searchers().into_iter().map(|searcher| Target {
+        Self::filtered(index, None)
+    }
+
+    /// Every shard of `index` with its current searcher, seen through `filter`.
+    pub(crate) fn filtered(
+        index: &Arc<Shard>,
+        filter: Option<Arc<Q>>,
+    ) -> impl Iterator<Item = Target> + '_ {
+        index.searchers().into_iter().map(move |searcher| Target {
             shard: Arc::clone(index),
             searcher,
+            filter: filter.clone(),
         })
     }
 }
@@ -759,7 +770,18 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     for ((target, meta), ctx) in targets.iter().zip(&metas).zip(&ctxs) {
         let shard = &target.shard;
         let mapping = &meta.mapping;
-        let q: Box<dyn Query> = query::compile(&req.query, ctx)?;
+        let mut q: Box<dyn Query> = query::compile(&req.query, ctx)?;
+        if let Some(filter) = &target.filter {
+            // a filtered alias: its filter must match too, adding nothing to the score
+            let f = query::compile(filter, ctx)?;
+            q = Box::new(tantivy::query::BooleanQuery::new(vec![
+                (tantivy::query::Occur::Must, q),
+                (
+                    tantivy::query::Occur::Must,
+                    Box::new(tantivy::query::ConstScoreQuery::new(f, 0.0)),
+                ),
+            ]));
+        }
         // validate field sorts against the mapping
         for k in &sort {
             if let SortKey::Field { field, .. } = k
@@ -1693,9 +1715,18 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
 
 /// `_count`.
 pub fn count(shards: &[Arc<Shard>], body: Option<&Value>, params: &SearchParams) -> Result<Value> {
-    let req = parse_request(body, params, true)?;
     let targets: Vec<Target> = shards.iter().flat_map(Target::current).collect();
-    let out = execute(&targets, &req, 0)?;
+    count_targets(&targets, body, params)
+}
+
+/// `_count` over fixed searchers.
+pub(crate) fn count_targets(
+    targets: &[Target],
+    body: Option<&Value>,
+    params: &SearchParams,
+) -> Result<Value> {
+    let req = parse_request(body, params, true)?;
+    let out = execute(targets, &req, 0)?;
     let n = targets.len();
     Ok(
         json!({"count": out.total, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}),

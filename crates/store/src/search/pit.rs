@@ -353,10 +353,7 @@ impl Store {
             ]));
         };
         let ka = keep_alive(ka)?;
-        let mut targets: Vec<Target> = Vec::new();
-        for name in self.resolve(target, opts)? {
-            targets.extend(Target::current(&self.shard(&name)?));
-        }
+        let targets: Vec<Target> = self.filtered_targets(target, opts)?;
         let id = self.pits().open(targets, ka, Instant::now())?;
         Ok(json!({ "id": id }))
     }
@@ -434,10 +431,7 @@ impl Store {
     ) -> Result<Value> {
         let ka = scroll_keep_alive(keep_alive_param)?;
         let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
-        let mut targets: Vec<Target> = Vec::new();
-        for name in self.resolve(target, params.resolve_options()?)? {
-            targets.extend(Target::current(&self.shard(&name)?));
-        }
+        let targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         let now = Instant::now();
         let pid = self.pits().open_context(targets, Some(cursor), ka, now)?;
         let id = pid.encode_as(SCROLL_PREFIX);

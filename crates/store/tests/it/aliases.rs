@@ -1,6 +1,6 @@
 //! Aliases through HTTP: kept across a restart, shown by `GET /{index}` and `_cat/aliases`,
-//! written through to the write index, dropped with their index; filters and routing refused
-//! by name. (Each answer's shape is compared with Elasticsearch's in
+//! written through to the write index, dropped with their index; filters kept and applied;
+//! routing refused by name. (Each answer's shape is compared with Elasticsearch's in
 //! `es_diff::alias_apis_agree`.)
 
 use serde_json::json;
@@ -76,14 +76,10 @@ fn aliases_survive_a_restart_and_follow_their_indices() {
         json!({"app-2": {"aliases": {"app": {}}}})
     );
     assert_eq!(json(a, "HEAD", "/_alias/app-write", None).status, 404);
-    // filters and routing: refused by name
-    for (field, v) in [
-        ("filter", json!({"term": {"m": "x"}})),
-        ("routing", json!("1")),
-        ("index_routing", json!("1")),
-    ] {
+    // routing: refused by name
+    for field in ["routing", "index_routing", "search_routing"] {
         let reason = err(
-            &json(a, "PUT", "/app-2/_alias/f", Some(&json!({ field: v }))),
+            &json(a, "PUT", "/app-2/_alias/f", Some(&json!({ field: "1" }))),
             400,
             "illegal_argument_exception",
         );
@@ -94,16 +90,58 @@ fn aliases_survive_a_restart_and_follow_their_indices() {
             "{reason}"
         );
     }
-    err(
+    // a filtered alias sees only what its filter matches, in searches, counts, scrolls and
+    // by-query requests, and keeps its filter across a restart
+    let docs = "{\"index\":{}}\n{\"m\":\"x\",\"n\":1}\n{\"index\":{}}\n{\"m\":\"y\",\"n\":2}\n{\"index\":{}}\n{\"m\":\"y\",\"n\":3}\n";
+    assert_eq!(
+        crate::client::ndjson(a, "/app-2/_bulk?refresh=true", docs).json()["errors"],
+        false
+    );
+    ok(&json(
+        a,
+        "PUT",
+        "/app-2/_alias/only-y",
+        Some(&json!({"filter": {"term": {"m.keyword": "y"}}})),
+    ));
+    let t = t.restart();
+    let a = t.addr();
+    assert_eq!(ok(&json(a, "GET", "/only-y/_count", None))["count"], 2);
+    assert_eq!(ok(&json(a, "GET", "/app-2/_count", None))["count"], 3);
+    assert_eq!(
+        ok(&json(a, "GET", "/only-y,app-2/_count", None))["count"],
+        3,
+        "reached by name too: no filter"
+    );
+    let r = ok(&json(
+        a,
+        "POST",
+        "/only-y/_search?scroll=1m",
+        Some(&json!({"size": 1, "aggs": {"n": {"sum": {"field": "n"}}}})),
+    ));
+    assert_eq!(r["hits"]["total"]["value"], 2);
+    assert_eq!(r["aggregations"]["n"]["value"], 5.0);
+    let cat = ok(&json(a, "GET", "/_cat/aliases/only-y?format=json", None));
+    assert_eq!(cat[0]["filter"], "*");
+    let r = ok(&json(
+        a,
+        "POST",
+        "/only-y/_delete_by_query?refresh=true",
+        None,
+    ));
+    assert_eq!(r["deleted"], 2);
+    assert_eq!(ok(&json(a, "GET", "/app-2/_count", None))["count"], 1);
+    // a filter that is not a query is refused, naming it, and changes nothing
+    let reason = err(
         &json(
             a,
             "PUT",
             "/app-3",
-            Some(&json!({"aliases": {"x": {"filter": {"match_all": {}}}}})),
+            Some(&json!({"aliases": {"x": {"filter": {"no_such_query": {}}}}})),
         ),
         400,
         "illegal_argument_exception",
     );
+    assert_eq!(reason, "failed to parse filter for alias [x]");
     assert_eq!(
         json(a, "HEAD", "/app-3", None).status,
         404,
