@@ -116,8 +116,31 @@ pub(crate) async fn dispatch(
                     "wait_for_no_initializing_shards",
                     "wait_for_active_shards",
                     "wait_for_events",
+                    "wait_for_nodes",
                 ],
             )?;
+            // one node: `wait_for_nodes` (`N`, `>=N`, `<=N`, `>N`, `<N`) holds now or never
+            let nodes_ok = match params.get("wait_for_nodes") {
+                None => true,
+                Some(w) => {
+                    let (op, n) = ["<=", ">=", "<", ">", ""]
+                        .iter()
+                        .find_map(|op| w.strip_prefix(op).map(|n| (*op, n)))
+                        .unwrap_or(("", w));
+                    let n: u64 = n.trim().parse().map_err(|_| {
+                        Error::illegal_argument(format!(
+                            "cannot parse wait_for_nodes [{w}]: expected N, >=N, <=N, >N or <N"
+                        ))
+                    })?;
+                    match op {
+                        "<=" => 1 <= n,
+                        ">=" => 1 >= n,
+                        "<" => 1 < n,
+                        ">" => 1 > n,
+                        _ => n == 1,
+                    }
+                }
+            };
             let wanted = match params.get("wait_for_status") {
                 None => None,
                 Some(w) => Some(health_rank(w).ok_or_else(|| {
@@ -149,7 +172,7 @@ pub(crate) async fn dispatch(
                 let (mut v, missing) =
                     blocking(move || Ok(store.cluster_health(target.as_deref(), level))).await?;
                 let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
-                let waiting = missing || wanted.is_some_and(|w| w > current);
+                let waiting = missing || !nodes_ok || wanted.is_some_and(|w| w > current);
                 if !waiting {
                     return Ok(Reply::json(StatusCode::OK, v));
                 }

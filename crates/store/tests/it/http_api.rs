@@ -532,3 +532,20 @@ fn index_stats_count_documents_and_bytes_in_elasticsearch_shape() {
     );
     assert_eq!(get(a, "/nope/_stats").status, 404);
 }
+
+#[test]
+fn cluster_health_waits_for_nodes_as_one_node_can() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    for (q, status) in [
+        ("wait_for_nodes=1", 200),
+        ("wait_for_nodes=%3E%3D1", 200),
+        ("wait_for_nodes=%3C%3D2", 200),
+        ("wait_for_nodes=2&timeout=200ms", 408),
+        ("wait_for_nodes=%3E1&timeout=200ms", 408),
+        ("wait_for_nodes=x", 400),
+    ] {
+        let r = get(a, &format!("/_cluster/health?{q}"));
+        assert_eq!(r.status, status, "{q}: {}", r.text());
+    }
+}
