@@ -916,6 +916,14 @@ impl Shard {
         self.parts.iter().any(|p| p.dirty.load(Ordering::SeqCst))
     }
 
+    /// Per shard: `(shard number, searchable docs, bytes on disk)`.
+    pub fn shard_stats(&self) -> Vec<(usize, u64, u64)> {
+        self.parts
+            .iter()
+            .map(|p| (p.num, p.reader.searcher().num_docs(), dir_size(&p.dir)))
+            .collect()
+    }
+
     /// `(docs.count, docs.deleted, store bytes)` of what is searchable.
     pub fn stats(&self) -> (u64, u64, u64) {
         let mut docs = 0u64;

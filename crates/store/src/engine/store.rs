@@ -1023,6 +1023,24 @@ impl Store {
             .collect())
     }
 
+    /// `GET /_cat/shards[/{target}]`'s facts: per index, per shard number, `(docs, bytes,
+    /// replicas)` (replicas are never assigned on one node).
+    ///
+    /// # Errors
+    /// Index resolution.
+    pub fn shard_rows(&self, target: Option<&str>) -> Result<Vec<(String, usize, u64, u64, u32)>> {
+        let shards = self.shards(target.unwrap_or("_all"), Resolve::default())?;
+        Ok(shards
+            .iter()
+            .flat_map(|s| {
+                let replicas = s.meta().replicas;
+                s.shard_stats()
+                    .into_iter()
+                    .map(move |(n, docs, bytes)| (s.name.clone(), n, docs, bytes, replicas))
+            })
+            .collect())
+    }
+
     /// `GET /_cluster/health[/{target}]` now: the body (`level` 0 cluster, 1 indices, 2
     /// shards) and whether a concrete index of `target` is missing (then the status is red).
     pub fn cluster_health(&self, target: Option<&str>, level: u8) -> (Value, bool) {

@@ -159,7 +159,7 @@ impl Cell {
 }
 
 /// ES's `ByteSizeValue` rendering: `225b`, `5.2kb`, `10mb` (one decimal, `.0` dropped).
-fn human_bytes(b: u64) -> String {
+pub(crate) fn human_bytes(b: u64) -> String {
     const UNITS: &[(&str, u64)] = &[
         ("pb", 1 << 50),
         ("tb", 1 << 40),

@@ -658,6 +658,58 @@ pub(crate) async fn dispatch(
                 &rows,
             )?)
         }
+        Route::CatShards(target) => {
+            params.check(path, &["v", "format", "local", "master_timeout", "bytes"])?;
+            if params.get("bytes").is_some_and(|b| b != "b") {
+                return Err(Error::illegal_argument(
+                    "_cat/shards takes bytes=b only in sluice-store (sizes are human-readable otherwise)",
+                )
+                .into());
+            }
+            let raw = params.get("bytes").is_some();
+            let node = state.config.node_name.clone();
+            let rows = blocking(move || store.shard_rows(target.as_deref())).await?;
+            let mut table = Vec::new();
+            for (index, n, docs, bytes, replicas) in rows {
+                let size = if raw {
+                    bytes.to_string()
+                } else {
+                    cat::human_bytes(bytes)
+                };
+                table.push(vec![
+                    index.clone(),
+                    n.to_string(),
+                    "p".into(),
+                    "STARTED".into(),
+                    docs.to_string(),
+                    size.clone(),
+                    size,
+                    "127.0.0.1".into(),
+                    node.clone(),
+                ]);
+                for _ in 0..replicas {
+                    table.push(vec![
+                        index.clone(),
+                        n.to_string(),
+                        "r".into(),
+                        "UNASSIGNED".into(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
+            }
+            Ok(cat::table(
+                params,
+                &[
+                    "index", "shard", "prirep", "state", "docs", "store", "dataset", "ip", "node",
+                ],
+                &["shard", "docs", "store", "dataset"],
+                &table,
+            )?)
+        }
         Route::UpdateAliases => super::aliases::update(store, path, params, &body).await,
         Route::CatAliases(names) => super::aliases::cat(store, names, path, params).await,
         Route::DataStream(method, name) => {

@@ -94,6 +94,8 @@ pub(crate) enum Route {
     CatHealth,
     /// `GET /_cat/templates[/{name}]`
     CatTemplates(Option<String>),
+    /// `GET /_cat/shards[/{target}]`
+    CatShards(Option<String>),
     /// `GET [/{target}]/_settings[/{names}]`
     GetSettings(Option<String>, Option<String>),
     /// `PUT [/{target}]/_settings`
@@ -185,6 +187,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "count", t] => vec![(Method::GET, Route::CatCount(Some(own(t))))],
         ["_cat", "health"] => vec![(Method::GET, Route::CatHealth)],
         ["_cat", "templates"] => vec![(Method::GET, Route::CatTemplates(None))],
+        ["_cat", "shards"] => vec![(Method::GET, Route::CatShards(None))],
+        ["_cat", "shards", t] => vec![(Method::GET, Route::CatShards(Some(own(t))))],
         ["_cat", "templates", n] => vec![(Method::GET, Route::CatTemplates(Some(own(n))))],
         ["_stats"] => vec![(Method::GET, Route::Stats(None, None))],
         ["_stats", m] => vec![(Method::GET, Route::Stats(None, Some(own(m))))],

@@ -549,3 +549,55 @@ fn cluster_health_waits_for_nodes_as_one_node_can() {
         assert_eq!(r.status, status, "{q}: {}", r.text());
     }
 }
+
+#[test]
+fn cat_shards_lists_each_primary_and_the_unassigned_replicas() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    let r = json(
+        a,
+        "PUT",
+        "/cs",
+        Some(&json!({"settings": {"number_of_shards": 2, "number_of_replicas": 1}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let bulk: String = (0..20)
+        .map(|i| format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{{\"n\":{i}}}\n"))
+        .collect();
+    assert_eq!(
+        ndjson(a, "/cs/_bulk?refresh=true", &bulk).json()["errors"],
+        false
+    );
+    let rows = get(a, "/_cat/shards/cs?format=json&bytes=b").json();
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let primaries: Vec<&Value> = rows.iter().filter(|r| r["prirep"] == "p").collect();
+    assert_eq!(primaries.len(), 2);
+    let docs: u64 = primaries
+        .iter()
+        .map(|r| {
+            r["docs"]
+                .as_str()
+                .and_then(|d| d.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(docs, 20, "every document on one primary");
+    for p in &primaries {
+        assert_eq!(p["state"], "STARTED");
+        assert!(
+            p["store"]
+                .as_str()
+                .and_then(|s| s.parse::<u64>().ok())
+                .is_some_and(|b| b > 0)
+        );
+    }
+    for r in rows.iter().filter(|r| r["prirep"] == "r") {
+        assert_eq!(r["state"], "UNASSIGNED");
+        assert_eq!(r["docs"], Value::Null);
+        assert_eq!(r["node"], Value::Null);
+    }
+    let text = get(a, "/_cat/shards/cs?v").text();
+    assert!(text.starts_with("index shard prirep state"), "{text}");
+    assert_eq!(get(a, "/_cat/shards/nope").status, 404);
+}
