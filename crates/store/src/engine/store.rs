@@ -331,6 +331,21 @@ pub struct CatIndex {
     pub pri_store_size_bytes: u64,
 }
 
+/// One primary shard, for `_cat/shards`.
+#[derive(Debug, Clone)]
+pub struct ShardRow {
+    /// The index.
+    pub index: String,
+    /// The shard number.
+    pub shard: usize,
+    /// Searchable documents.
+    pub docs: u64,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Replicas the index asks for (unassigned).
+    pub replicas: u32,
+}
+
 /// The embedded Elasticsearch-compatible store.
 pub struct Store {
     config: StoreConfig,
@@ -1023,12 +1038,12 @@ impl Store {
             .collect())
     }
 
-    /// `GET /_cat/shards[/{target}]`'s facts: per index, per shard number, `(docs, bytes,
-    /// replicas)` (replicas are never assigned on one node).
+    /// `GET /_cat/shards[/{target}]`'s facts: one row per primary shard (replicas are never
+    /// assigned on one node).
     ///
     /// # Errors
     /// Index resolution.
-    pub fn shard_rows(&self, target: Option<&str>) -> Result<Vec<(String, usize, u64, u64, u32)>> {
+    pub fn shard_rows(&self, target: Option<&str>) -> Result<Vec<ShardRow>> {
         let shards = self.shards(target.unwrap_or("_all"), Resolve::default())?;
         Ok(shards
             .iter()
@@ -1036,7 +1051,13 @@ impl Store {
                 let replicas = s.meta().replicas;
                 s.shard_stats()
                     .into_iter()
-                    .map(move |(n, docs, bytes)| (s.name.clone(), n, docs, bytes, replicas))
+                    .map(move |(shard, docs, bytes)| ShardRow {
+                        index: s.name.clone(),
+                        shard,
+                        docs,
+                        bytes,
+                        replicas,
+                    })
             })
             .collect())
     }

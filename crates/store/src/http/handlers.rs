@@ -670,7 +670,14 @@ pub(crate) async fn dispatch(
             let node = state.config.node_name.clone();
             let rows = blocking(move || store.shard_rows(target.as_deref())).await?;
             let mut table = Vec::new();
-            for (index, n, docs, bytes, replicas) in rows {
+            for crate::engine::store::ShardRow {
+                index,
+                shard: n,
+                docs,
+                bytes,
+                replicas,
+            } in rows
+            {
                 let size = if raw {
                     bytes.to_string()
                 } else {
