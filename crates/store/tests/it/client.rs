@@ -155,3 +155,15 @@ pub fn es_error(r: &Resp, status: u16, kind: &str) -> String {
     assert_eq!(v["status"], status, "{v}");
     v["error"]["reason"].as_str().unwrap_or("").to_owned()
 }
+
+/// The `_id`s of `hits.hits` in a search answer (or a `top_hits` aggregation), in order.
+pub fn hit_ids(resp: &Value) -> Vec<String> {
+    resp["hits"]["hits"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .map(|x| x["_id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::TestServer;
-use crate::client::{Resp, json, ndjson, send};
+use crate::client::{Resp, hit_ids as ids, json, ndjson, send};
 
 const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
@@ -82,17 +82,6 @@ fn ok(a: SocketAddr, path: &str, body: &Value) -> Value {
     let r = post(a, path, body);
     assert_eq!(r.status, 200, "{path} {body}: {}", r.text());
     r.json()
-}
-
-fn ids(resp: &Value) -> Vec<String> {
-    resp["hits"]["hits"]
-        .as_array()
-        .map(|h| {
-            h.iter()
-                .map(|x| x["_id"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `(status, error type, reason)` of a failed request.

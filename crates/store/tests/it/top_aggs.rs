@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use serde_json::{Value, json};
 
 use crate::TestServer;
-use crate::client::{es_error, json, ndjson, ok};
+use crate::client::{es_error, hit_ids as ids, json, ndjson, ok};
 
 const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const MIN: i64 = 60_000;
@@ -65,17 +65,6 @@ fn search(a: SocketAddr, body: &Value) -> Value {
 
 fn aggs(a: SocketAddr, aggs: &Value) -> Value {
     search(a, &json!({"size": 0, "aggs": aggs}))["aggregations"].clone()
-}
-
-fn ids(top_hits: &Value) -> Vec<String> {
-    top_hits["hits"]["hits"]
-        .as_array()
-        .map(|h| {
-            h.iter()
-                .map(|x| x["_id"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]
