@@ -46,7 +46,12 @@ struct Opts {
     rounds: usize,
     debug: bool,
     write_docs: bool,
+    /// Scenario groups to run (`--only kill,overload`); empty: all.
+    only: Vec<String>,
 }
+
+/// The scenario groups `--only` names.
+const GROUPS: &[&str] = &["kill", "agent", "overload", "stalled", "hostile"];
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
     let mut o = Opts {
@@ -54,6 +59,7 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         rounds: 3,
         debug: false,
         write_docs: false,
+        only: Vec::new(),
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -62,8 +68,22 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
             "--rounds" => o.rounds = it.next().context("--rounds needs a number")?.parse()?,
             "--debug" => o.debug = true,
             "--write-docs" => o.write_docs = true,
+            "--only" => {
+                for g in it
+                    .next()
+                    .context("--only needs a list of scenario groups")?
+                    .split(',')
+                {
+                    ensure!(
+                        GROUPS.contains(&g),
+                        "unknown scenario group [{g}] (known: {})",
+                        GROUPS.join(", ")
+                    );
+                    o.only.push(g.to_owned());
+                }
+            }
             other => bail!(
-                "unknown option {other} (chaos takes --events N, --rounds R, --debug, --write-docs)"
+                "unknown option {other} (chaos takes --events N, --rounds R, --debug, --write-docs, --only GROUPS)"
             ),
         }
     }
@@ -96,22 +116,37 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         work,
     };
     let started = Instant::now();
+    let wanted = |g: &str| o.only.is_empty() || o.only.iter().any(|x| x == g);
+    ensure!(
+        !o.write_docs || o.only.is_empty(),
+        "--write-docs rewrites the whole table: run every scenario (no --only)"
+    );
     let mut rows = Vec::new();
-    rows.push(store_kill_rounds(&env, o.rounds)?);
-    for ingest_id in [false, true] {
-        rows.push(store_killed_under_agent(&env, o.events, ingest_id)?);
+    if wanted("kill") {
+        rows.push(store_kill_rounds(&env, o.rounds)?);
+        for ingest_id in [false, true] {
+            rows.push(store_killed_under_agent(&env, o.events, ingest_id)?);
+        }
     }
-    for ingest_id in [false, true] {
-        rows.push(agent_killed(&env, o.events, ingest_id)?);
+    if wanted("agent") {
+        for ingest_id in [false, true] {
+            rows.push(agent_killed(&env, o.events, ingest_id)?);
+        }
     }
-    rows.push(overload(&env)?);
-    rows.push(stalled(&env)?);
-    rows.extend(hostile(&env)?);
-    rows.push(Row {
-        scenario: "injected I/O errors (ENOSPC on write, EIO on fsync); a full disk".into(),
-        figures: "not reachable from outside the process: see the translog test and `disk::a_full_disk_blocks_writes_fast_and_recovers` in `cargo xtask test`".into(),
-        ok: true,
-    });
+    if wanted("overload") {
+        rows.push(overload(&env)?);
+    }
+    if wanted("stalled") {
+        rows.push(stalled(&env)?);
+    }
+    if wanted("hostile") {
+        rows.extend(hostile(&env)?);
+        rows.push(Row {
+            scenario: "injected I/O errors (ENOSPC on write, EIO on fsync); a full disk".into(),
+            figures: "not reachable from outside the process: see the translog test and `disk::a_full_disk_blocks_writes_fast_and_recovers` in `cargo xtask test`".into(),
+            ok: true,
+        });
+    }
     let table = render(&rows, profile, started.elapsed());
     println!("{table}");
     if o.write_docs {

@@ -70,6 +70,38 @@ struct Args {
     /// Indexing threads per shard (default 2).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
     writer_threads: Option<u8>,
+    /// How long freed memory stays with the allocator before it goes back to the system, in
+    /// milliseconds (mimalloc's `purge_delay`; its default is 1000). Longer: a little faster
+    /// ingest, a higher peak RSS under many concurrent bulks (see docs/reliability.md).
+    #[arg(long, value_name = "MS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    memory_purge_delay: u16,
+}
+
+/// mimalloc's `mi_option_purge_delay`: the option before `mi_option_use_numa_nodes` in
+/// `mi_option_e` (mimalloc 2.x and 3.x headers alike; `libmimalloc-sys` does not name it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t =
+    libmimalloc_sys::mi_option_use_numa_nodes - 1;
+
+/// Sets how long freed memory stays with mimalloc. Its delayed purge kept ~300 MB of freed
+/// request buffers resident under 32 concurrent 20 MB bulks (peak RSS 842 MiB with the default
+/// 1 s, 566 MiB with 1 ms; sequential 20 MB bulks ~10% slower).
+#[allow(unsafe_code)] // FFI calls into the allocator, as the global allocator itself is
+fn set_purge_delay(ms: u16) {
+    // Checked against the option's documented default, so a different vendored mimalloc
+    // cannot make this set another option.
+    // SAFETY: plain option getters/setters of the allocator, valid at any time.
+    let default = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+    if default != 1000 {
+        tracing::warn!(
+            option = MI_OPTION_PURGE_DELAY,
+            value = default,
+            "mimalloc's purge_delay is not its default 1000 (MIMALLOC_PURGE_DELAY is set, or the \
+             vendored mimalloc moved the option): --memory-purge-delay not applied"
+        );
+        return;
+    }
+    // SAFETY: as above.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, std::ffi::c_long::from(ms)) };
 }
 
 fn main() -> ExitCode {
@@ -110,6 +142,7 @@ fn watermarks(args: &Args) -> anyhow::Result<store::engine::disk::Watermarks> {
 
 fn try_main() -> anyhow::Result<()> {
     let args = Args::parse();
+    set_purge_delay(args.memory_purge_delay);
     let marks = watermarks(&args)?;
     let mut http = HttpConfig::default();
     http.credentials = Credentials {

@@ -4,6 +4,7 @@ pub mod aliases;
 pub mod by_query;
 pub mod disk;
 pub(crate) mod doc;
+pub(crate) mod pressure;
 pub mod routing;
 pub mod settings;
 pub mod shard;

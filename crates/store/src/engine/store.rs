@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -351,7 +351,8 @@ pub struct Store {
     config: StoreConfig,
     indices: RwLock<BTreeMap<String, Arc<Shard>>>,
     create_lock: Mutex<()>,
-    inflight: AtomicUsize,
+    /// The write budget (shared with the HTTP layer's body reads) and the write pool.
+    pub(crate) pressure: crate::engine::pressure::Pressure,
     stop: Arc<(Mutex<bool>, Condvar)>,
     refresher: Mutex<Option<JoinHandle<()>>>,
     closed: AtomicBool,
@@ -418,14 +419,6 @@ fn new_uuid() -> String {
     format!("{}{}", &a[..11], &b[9..20])
 }
 
-struct InflightGuard<'a>(&'a AtomicUsize, usize);
-
-impl Drop for InflightGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(self.1, Ordering::SeqCst);
-    }
-}
-
 impl Store {
     /// Opens (or creates) a store in `config.data_dir`: every index is opened and its translog
     /// replayed; a background thread refreshes dirty indices every `refresh_interval`.
@@ -451,7 +444,10 @@ impl Store {
         let store = Arc::new(Store {
             indices: RwLock::new(indices),
             create_lock: Mutex::new(()),
-            inflight: AtomicUsize::new(0),
+            pressure: crate::engine::pressure::Pressure::new(
+                config.max_inflight_bytes,
+                crate::engine::pressure::write_slots(),
+            ),
             stop: Arc::new((Mutex::new(false), Condvar::new())),
             refresher: Mutex::new(None),
             closed: AtomicBool::new(false),
@@ -1169,20 +1165,11 @@ impl Store {
     // ---------------------------------------------------------------------------------------
     // documents
 
-    fn admit(&self, bytes: usize) -> Result<InflightGuard<'_>> {
-        let before = self.inflight.fetch_add(bytes, Ordering::SeqCst);
-        if before > 0 && before + bytes > self.config.max_inflight_bytes {
-            self.inflight.fetch_sub(bytes, Ordering::SeqCst);
-            return Err(Error::es(
-                429,
-                "es_rejected_execution_exception",
-                format!(
-                    "rejected execution of coordinating operation [coordinating_and_primary_bytes={before}, operation_bytes={bytes}, max_coordinating_and_primary_bytes={}]",
-                    self.config.max_inflight_bytes
-                ),
-            ));
-        }
-        Ok(InflightGuard(&self.inflight, bytes))
+    /// Charges what processing a write of `ops` operations and `source_bytes` costs to the write
+    /// budget (429 beyond it).
+    fn admit(&self, ops: usize, source_bytes: usize) -> Result<crate::engine::pressure::Held<'_>> {
+        self.pressure
+            .admit(crate::engine::pressure::Pressure::cost(ops, source_bytes))
     }
 
     /// `PUT|POST /{index}/_doc[/{id}]` and `/_create/{id}`.
@@ -1213,7 +1200,7 @@ impl Store {
                 op.as_str()
             )));
         }
-        let _guard = self.admit(source.len())?;
+        let _guard = self.admit(1, source.len())?;
         let shard = self.shard_for_write(index)?;
         let mut prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
         prepared.cond = cond;
@@ -1273,7 +1260,7 @@ impl Store {
         refresh: Refresh,
         cond: Cond,
     ) -> Result<Updated> {
-        let _guard = self.admit(body.len())?;
+        let _guard = self.admit(1, body.len())?;
         let spec = UpdateSpec::parse(body)?;
         let shard = self.shard_for_write(index)?;
         let r = self.update_in(&shard, id, &spec, retry_on_conflict, cond)?;
@@ -1423,9 +1410,11 @@ impl Store {
         let start = Instant::now();
         let bytes: usize = ops
             .iter()
-            .map(|o| o.source.as_ref().map_or(0, Bytes::len) + 64)
+            .map(|o| o.source.as_ref().map_or(0, Bytes::len))
             .sum();
-        let _guard = self.admit(bytes)?;
+        let _guard = self.admit(ops.len(), bytes)?;
+        // Parsing and indexing wait for a place in the write pool (the body is held already).
+        let _slot = self.pressure.slot();
         let n = ops.len();
         let mut items: Vec<Option<BulkItem>> = (0..n).map(|_| None).collect();
         // group by index, keeping request order inside each index
@@ -1469,7 +1458,9 @@ impl Store {
                     continue;
                 }
                 let tail = rest.split_off(run);
-                self.bulk_run(&shard, &index, rest, &mut items);
+                for chunk in chunks(rest) {
+                    self.bulk_run(&shard, &index, chunk, &mut items);
+                }
                 rest = tail;
             }
             touched.push(shard);
@@ -1654,6 +1645,30 @@ const PARALLEL_PREPARE_MIN: usize = 1024;
 /// on scoped threads for large groups, keeping request order. The threads only convert documents
 /// the current mapping covers; those needing a dynamic mapping update are prepared afterwards in
 /// request order, so the resulting mapping is the one sequential processing gives.
+/// Splits a run of operations into chunks of at most [`CHUNK_BYTES`] of sources (at least one
+/// operation each), each prepared and written before the next, so that the parsed documents of
+/// one chunk at a time are held.
+///
+/// [`CHUNK_BYTES`]: crate::engine::pressure::CHUNK_BYTES
+fn chunks(run: Vec<(usize, WriteOp)>) -> Vec<Vec<(usize, WriteOp)>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0;
+    for item in run {
+        let len = item.1.source.as_ref().map_or(0, Bytes::len);
+        if !current.is_empty() && bytes + len > crate::engine::pressure::CHUNK_BYTES {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += len;
+        current.push(item);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 fn prepare_all(shard: &Shard, group: &[(usize, WriteOp)]) -> Vec<Result<Prepared>> {
     let one = |(_, op): &(usize, WriteOp)| {
         shard.prepare(

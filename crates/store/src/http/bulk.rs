@@ -1,9 +1,10 @@
 //! `_bulk` request bodies: NDJSON action/metadata lines and document sources, checked line by
 //! line with Elasticsearch's own error messages.
 
-use bytes::Bytes;
-use ndjson_codec::{DecoderConfig, Frame, NdjsonReader};
+use bytes::{Bytes, BytesMut};
+use ndjson_codec::{DecoderConfig, Frame, NdjsonDecoder};
 use serde_json::{Map, Value};
+use tokio_util::codec::Decoder;
 
 use super::error::{body_required, token_name};
 use crate::{Cond, Error, OpType, WriteOp};
@@ -15,7 +16,7 @@ use crate::{Cond, Error, OpType, WriteOp};
 /// The `400` ES answers for the whole request: a body not ending in a newline, a malformed
 /// action line (naming its line number), an unsupported action or parameter, a missing index,
 /// an action without its source line, or no action at all.
-pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
+pub fn parse(body: Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
     if body.is_empty() {
         return Err(body_required());
     }
@@ -25,11 +26,18 @@ pub fn parse(body: &Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, 
         ));
     }
     // The body is in memory already: lines are only framed here (no extra JSON pass over the
-    // sources; the engine parses each source once and fails that item alone if it is bad).
+    // sources; the engine parses each source once and fails that item alone if it is bad). The
+    // sources are slices of the body, not copies: a request holds its body once.
     let config = DecoderConfig::default()
         .max_line_length(body.len())
         .validate(false);
-    let mut frames = NdjsonReader::with_config(&body[..], config);
+    let mut decoder = NdjsonDecoder::with_config(config);
+    let mut buf = BytesMut::from(body);
+    let mut frames = std::iter::from_fn(move || match decoder.decode(&mut buf) {
+        Ok(Some(frame)) => Some(Ok(frame)),
+        Ok(None) => decoder.decode_eof(&mut buf).transpose(),
+        Err(e) => Some(Err(e)),
+    });
     let mut ops = Vec::new();
     let mut missing: Vec<String> = Vec::new();
     // Clients repeat one action line (`{"index":{}}`, `{"index":{"_index":"logs"}}`): parse it once.

@@ -202,7 +202,7 @@ pub(crate) async fn dispatch(
             params.check(path, WRITE)?;
             let refresh = refresh(params)?;
             let r = blocking(move || {
-                let ops = super::bulk::parse(&body, index.as_deref())?;
+                let ops = super::bulk::parse(body, index.as_deref())?;
                 store.bulk(ops, refresh)
             })
             .await?;
