@@ -252,3 +252,23 @@ proptest! {
         let _ = parse(Bytes::from(body), None);
     }
 }
+
+#[test]
+fn sources_are_slices_of_the_body_not_copies() {
+    // As the HTTP layer hands it over: a body nobody else holds.
+    let body = Bytes::from(
+        b"{\"index\":{\"_index\":\"a\"}}\n{\"n\":1}\r\n\n{\"create\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"n\":2}\n"
+            .to_vec(),
+    );
+    let range = body.as_ptr() as usize..body.as_ptr() as usize + body.len();
+    let ops = parse(body, None).expect("valid bulk");
+    let sources: Vec<&Bytes> = ops.iter().filter_map(|o| o.source.as_ref()).collect();
+    assert_eq!(sources.len(), 2);
+    for (s, want) in sources.into_iter().zip([&b"{\"n\":1}"[..], b"{\"n\":2}"]) {
+        assert_eq!(&s[..], want);
+        assert!(
+            range.contains(&(s.as_ptr() as usize)),
+            "source {s:?} was copied out of the body"
+        );
+    }
+}
