@@ -1640,11 +1640,6 @@ fn parse_create_body(
 /// Bulk groups at least this large are parsed and converted on several threads.
 const PARALLEL_PREPARE_MIN: usize = 1024;
 
-/// Parses and converts the sources of one index's bulk group (the JSON walk and dynamic mapping
-/// are the caller-thread share of ingest, while tantivy indexes on its own threads): in chunks
-/// on scoped threads for large groups, keeping request order. The threads only convert documents
-/// the current mapping covers; those needing a dynamic mapping update are prepared afterwards in
-/// request order, so the resulting mapping is the one sequential processing gives.
 /// Splits a run of operations into chunks of at most [`CHUNK_BYTES`] of sources (at least one
 /// operation each), each prepared and written before the next, so that the parsed documents of
 /// one chunk at a time are held.
@@ -1669,6 +1664,11 @@ fn chunks(run: Vec<(usize, WriteOp)>) -> Vec<Vec<(usize, WriteOp)>> {
     out
 }
 
+/// Parses and converts the sources of one index's bulk group (the JSON walk and dynamic mapping
+/// are the caller-thread share of ingest, while tantivy indexes on its own threads): in chunks
+/// on scoped threads for large groups, keeping request order. The threads only convert documents
+/// the current mapping covers; those needing a dynamic mapping update are prepared afterwards in
+/// request order, so the resulting mapping is the one sequential processing gives.
 fn prepare_all(shard: &Shard, group: &[(usize, WriteOp)]) -> Vec<Result<Prepared>> {
     let one = |(_, op): &(usize, WriteOp)| {
         shard.prepare(
