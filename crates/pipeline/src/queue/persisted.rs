@@ -1,24 +1,29 @@
-//! The persisted queue: append-only page files with checksummed records, group-committed
-//! fsyncs, and a checkpoint of the acknowledged prefix.
+//! The persisted queue: segment files of checksummed records (the [`durable_log`] shared with
+//! the store's translog), group-committed fsyncs, and a checkpoint of the acknowledged prefix.
 //!
 //! Layout of `path.queue`:
-//! - `page.<first-seq>`: records `[u32 len][u32 crc32(seq ‖ payload)][u64 seq][payload]`
-//!   (little endian), payload = the event as JSON. A page is closed once it exceeds
-//!   `page_capacity` and deleted once all its records are acknowledged.
-//! - `checkpoint`: `{"acked_seq": N}` — every record with `seq < N` was delivered. Written with
-//!   write-to-temp + rename after each acknowledgement.
+//! - `page-<first seq, 20 digits>.log`: records framed as [`durable_log::frame`]s whose payload
+//!   is `[u64 seq LE][the event as JSON]`. A page is closed once it exceeds `page_capacity` and
+//!   deleted once all its records are acknowledged.
+//! - `checkpoint`: `{"acked_seq": N}` — every record with `seq < N` was delivered. Replaced
+//!   (write to a temporary file, rename) after each acknowledgement, without an fsync: a stale
+//!   or unreadable checkpoint after a crash only means delivering again, from the oldest page
+//!   still on disk (at least once).
 //!
 //! On open, pages are scanned: a torn record at the end of the newest page (a crash in the
-//! middle of a write) is truncated away; a bad record anywhere else is reported as corruption.
-//! Records from the checkpoint on are delivered again (at least once).
+//! middle of a write) is cut away; a bad record anywhere else is reported as corruption.
+//! Records from the checkpoint on are delivered again (at least once). The first failed write
+//! or fsync stops the queue: every pusher of that batch and every later one gets the error.
+//! Pages of the earlier format (`page.<n>`, sluice before the shared log) are migrated on open.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use durable_log::{Appender, Opener, Segments, frame};
 use log_model::LogEvent;
 use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -26,7 +31,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use super::{AckToken, Batch, IngestIds, QueueStats};
 use crate::{Error, Result};
 
-const HEADER: usize = 16;
+/// Bytes a record takes beyond its event: the frame header and the sequence number.
+const OVERHEAD: usize = frame::HEADER + 8;
 
 /// Settings of the persisted queue, with Logstash's names.
 #[derive(Debug, Clone)]
@@ -87,6 +93,8 @@ struct Reader {
 #[derive(Debug)]
 pub struct PersistedQueue {
     config: PersistedQueueConfig,
+    segments: Segments,
+    log: Appender,
     state: Mutex<State>,
     reader: tokio::sync::Mutex<Reader>,
     writes: mpsc::Sender<WriteReq>,
@@ -109,73 +117,47 @@ impl std::fmt::Debug for WriteReq {
     }
 }
 
-fn page_path(dir: &Path, first_seq: u64) -> PathBuf {
-    dir.join(format!("page.{first_seq}"))
+fn segments(dir: &Path) -> Segments {
+    Segments::new(dir, "page-", ".log")
 }
 
-fn checksum(seq: u64, payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&seq.to_le_bytes());
-    h.update(payload);
-    h.finalize()
-}
-
-/// Reads one record; `Ok(None)` at a clean end, `Err(offset-reason)` for a bad or torn record.
-fn read_record(r: &mut impl Read) -> std::result::Result<Option<(u64, Vec<u8>)>, String> {
-    let mut head = [0u8; HEADER];
-    let mut got = 0;
-    while got < HEADER {
-        match r.read(&mut head[got..]) {
-            Ok(0) if got == 0 => return Ok(None),
-            Ok(0) => return Err("truncated record header".into()),
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.to_string()),
-        }
+/// The queue's error for a log error.
+fn log_error(dir: &Path, e: durable_log::Error) -> Error {
+    match e {
+        durable_log::Error::Io { path, source } => Error::io(path.display().to_string(), source),
+        durable_log::Error::Corrupt {
+            path,
+            offset,
+            reason,
+        } => Error::queue(&path, format!("{reason} at byte {offset}")),
+        other => Error::queue(dir, other.to_string()),
     }
-    let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-    let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
-    let mut seq_bytes = [0u8; 8];
-    seq_bytes.copy_from_slice(&head[8..16]);
-    let seq = u64::from_le_bytes(seq_bytes);
-    let mut payload = vec![0u8; len];
-    r.read_exact(&mut payload)
-        .map_err(|_| "truncated record payload".to_string())?;
-    if checksum(seq, &payload) != crc {
-        return Err(format!("checksum mismatch in record {seq}"));
-    }
-    Ok(Some((seq, payload)))
 }
 
-fn page_numbers(dir: &Path) -> Result<Vec<u64>> {
-    let mut nums = Vec::new();
-    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir.display().to_string(), e))?;
-        let name = entry.file_name();
-        let Some(n) = name.to_str().and_then(|s| s.strip_prefix("page.")) else {
-            continue;
-        };
-        if let Ok(n) = n.parse::<u64>() {
-            nums.push(n);
-        }
-    }
-    nums.sort_unstable();
-    Ok(nums)
+/// Splits a record's payload into its sequence number and event.
+fn split(payload: &[u8]) -> std::result::Result<(u64, &[u8]), String> {
+    let (seq, event) = payload
+        .split_first_chunk::<8>()
+        .ok_or_else(|| "record shorter than its sequence number".to_owned())?;
+    Ok((u64::from_le_bytes(*seq), event))
 }
 
-fn read_checkpoint(dir: &Path) -> Result<u64> {
+/// The acknowledged prefix, or `None` when there is no checkpoint or it cannot be read (a crash
+/// while it was replaced): then delivery starts again from the oldest page.
+fn read_checkpoint(dir: &Path) -> Result<Option<u64>> {
     let path = dir.join("checkpoint");
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path.display().to_string(), e)),
     };
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::queue(&path, format!("unreadable checkpoint: {e}")))?;
-    v.get("acked_seq")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or_else(|| Error::queue(&path, "checkpoint has no acked_seq"))
+    let acked = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("acked_seq").and_then(serde_json::Value::as_u64));
+    if acked.is_none() {
+        tracing::warn!(file = %path.display(), "unreadable checkpoint; delivering every event still on disk again");
+    }
+    Ok(acked)
 }
 
 fn write_checkpoint(dir: &Path, acked: u64) -> std::io::Result<()> {
@@ -184,48 +166,112 @@ fn write_checkpoint(dir: &Path, acked: u64) -> std::io::Result<()> {
     fs::rename(&tmp, dir.join("checkpoint"))
 }
 
-/// Scans a page, truncating a torn tail when `last`; returns (end_seq, bytes of records >= acked).
-fn scan_page(path: &Path, first_seq: u64, acked: u64, last: bool) -> Result<(u64, u64)> {
-    let file = File::open(path).map_err(|e| Error::io(path.display().to_string(), e))?;
-    let mut r = BufReader::new(file);
-    let mut end_seq = first_seq;
-    let mut offset = 0u64;
-    let mut bytes = 0u64;
-    loop {
-        match read_record(&mut r) {
-            Ok(None) => break,
-            Ok(Some((seq, payload))) => {
-                if seq != end_seq {
-                    return Err(Error::queue(
-                        path,
-                        format!("record at byte {offset} has seq {seq}, expected {end_seq}"),
-                    ));
-                }
-                end_seq += 1;
-                let size = (HEADER + payload.len()) as u64;
-                offset += size;
-                if seq >= acked {
-                    bytes += size;
-                }
-            }
-            Err(reason) if last => {
-                tracing::warn!(page = %path.display(), offset, %reason,
-                    "truncating a torn record at the end of the newest page");
-                let f = OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .map_err(|e| Error::io(path.display().to_string(), e))?;
-                f.set_len(offset)
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| Error::io(path.display().to_string(), e))?;
-                break;
-            }
-            Err(reason) => {
-                return Err(Error::queue(path, format!("{reason} at byte {offset}")));
+/// Pages of the format before the shared log: `page.<n>` holding
+/// `[u32 len][u32 crc32(seq ‖ event)][u64 seq][event]` records.
+mod legacy {
+    use std::fs;
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+
+    pub(super) fn pages(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
+        let mut pages = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if let Some(n) = name
+                .to_str()
+                .and_then(|s| s.strip_prefix("page."))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                pages.push((n, entry.path()));
             }
         }
+        pages.sort_unstable();
+        Ok(pages)
     }
-    Ok((end_seq, bytes))
+
+    /// Records of a page: (seq, event) pairs up to the first bad record, and its reason.
+    pub(super) type Records = (Vec<(u64, Vec<u8>)>, Option<String>);
+
+    /// The records of one page, up to the first bad one (with its reason).
+    pub(super) fn records(path: &Path) -> std::io::Result<Records> {
+        let data = fs::read(path)?;
+        let mut r = &data[..];
+        let mut out = Vec::new();
+        loop {
+            if r.is_empty() {
+                return Ok((out, None));
+            }
+            let mut head = [0u8; 16];
+            if r.read_exact(&mut head).is_err() {
+                return Ok((out, Some("truncated record header".into())));
+            }
+            let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&head[8..]);
+            let Some(event) = r.get(..len) else {
+                return Ok((out, Some("truncated record payload".into())));
+            };
+            let mut h = crc32fast::Hasher::new();
+            h.update(&seq);
+            h.update(event);
+            if h.finalize() != crc {
+                return Ok((out, Some("checksum mismatch".into())));
+            }
+            out.push((u64::from_le_bytes(seq), event.to_vec()));
+            r = &r[len..];
+        }
+    }
+}
+
+/// Rewrites pages of the earlier format (from `acked` on) as one page of the shared log, then
+/// removes them. A migration cut short by a crash is redone from the old pages, which are
+/// removed only once the new page is durable.
+fn migrate_legacy(dir: &Path, segs: &Segments, acked: u64) -> Result<()> {
+    let old = legacy::pages(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    if old.is_empty() {
+        return Ok(());
+    }
+    for n in segs.list().map_err(|e| log_error(dir, e))? {
+        segs.remove(n).map_err(|e| log_error(dir, e))?;
+    }
+    let mut records = Vec::new();
+    for (i, (_, path)) in old.iter().enumerate() {
+        let (got, bad) =
+            legacy::records(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        if let Some(reason) = bad {
+            if i + 1 < old.len() {
+                return Err(Error::queue(path, reason));
+            }
+            tracing::warn!(page = %path.display(), %reason, "cutting a torn record at the end of the newest page");
+        }
+        records.extend(got.into_iter().filter(|(seq, _)| *seq >= acked));
+    }
+    let first = records.first().map_or(acked, |(seq, _)| *seq);
+    let log = Appender::create(
+        "persisted queue",
+        &segs.path(first),
+        true,
+        durable_log::real_opener(),
+    )
+    .map_err(|e| log_error(dir, e))?;
+    log.append(|buf| {
+        for (seq, event) in &records {
+            frame::encode_with(buf, |b| {
+                b.extend_from_slice(&seq.to_le_bytes());
+                b.extend_from_slice(event);
+            });
+        }
+    });
+    log.flush().map_err(|e| log_error(dir, e))?;
+    for (_, path) in &old {
+        fs::remove_file(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    }
+    durable_log::sync_dir(dir).map_err(|e| log_error(dir, e))?;
+    tracing::info!(path = %dir.display(), events = records.len(),
+        "persisted queue: migrated pages of the earlier format");
+    Ok(())
 }
 
 impl PersistedQueue {
@@ -234,20 +280,42 @@ impl PersistedQueue {
     /// # Errors
     /// When the directory cannot be used or a page is corrupt before its last record.
     pub fn open(config: PersistedQueueConfig) -> Result<Arc<Self>> {
+        Self::open_with(config, durable_log::real_opener())
+    }
+
+    /// [`PersistedQueue::open`] writing pages through `opener` (tests inject failing files).
+    pub(crate) fn open_with(config: PersistedQueueConfig, opener: Opener) -> Result<Arc<Self>> {
         let dir = config.path.clone();
         fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-        let acked = read_checkpoint(&dir)?;
-        let nums = page_numbers(&dir)?;
+        let segs = segments(&dir);
+        let checkpoint = read_checkpoint(&dir)?;
+        migrate_legacy(&dir, &segs, checkpoint.unwrap_or(0))?;
+        let nums = segs.list().map_err(|e| log_error(&dir, e))?;
+        // records below the oldest page were acknowledged (their pages are gone)
+        let acked = checkpoint
+            .unwrap_or(0)
+            .max(nums.first().copied().unwrap_or(0));
         let mut pages = VecDeque::new();
         let mut unacked_bytes = 0;
         for (i, &first) in nums.iter().enumerate() {
             let last = i + 1 == nums.len();
-            let (end_seq, bytes) = scan_page(&page_path(&dir, first), first, acked, last)?;
+            let mut end_seq = first;
+            segs.scan(first, last, |payload| {
+                let (seq, _) = split(&payload)?;
+                if seq != end_seq {
+                    return Err(format!("record has seq {seq}, expected {end_seq}"));
+                }
+                if seq >= acked {
+                    unacked_bytes += (frame::HEADER + payload.len()) as u64;
+                }
+                end_seq += 1;
+                Ok(())
+            })
+            .map_err(|e| log_error(&dir, e))?;
             if end_seq <= acked && !last {
-                let _ = fs::remove_file(page_path(&dir, first));
+                segs.remove(first).map_err(|e| log_error(&dir, e))?;
                 continue;
             }
-            unacked_bytes += bytes;
             pages.push_back(Page {
                 first_seq: first,
                 end_seq,
@@ -255,13 +323,14 @@ impl PersistedQueue {
         }
         let next = pages.back().map_or(acked, |p| p.end_seq).max(acked);
         if pages.is_empty() || pages.back().is_some_and(|p| p.end_seq < acked) {
-            File::create(page_path(&dir, next))
-                .map_err(|e| Error::io(dir.display().to_string(), e))?;
             pages.push_back(Page {
                 first_seq: next,
                 end_seq: next,
             });
         }
+        let newest = pages.back().map_or(next, |p| p.first_seq);
+        let log = Appender::create("persisted queue", &segs.path(newest), true, opener)
+            .map_err(|e| log_error(&dir, e))?;
         let pending = next.saturating_sub(acked);
         if pending > 0 {
             tracing::info!(path = %dir.display(), events = pending,
@@ -279,6 +348,8 @@ impl PersistedQueue {
         let (tx, rx) = mpsc::channel::<WriteReq>(1024);
         let q = Arc::new(PersistedQueue {
             config,
+            segments: segs,
+            log,
             state: Mutex::new(state),
             reader: tokio::sync::Mutex::new(Reader {
                 next_seq: acked,
@@ -288,7 +359,7 @@ impl PersistedQueue {
             writes: tx,
             data: Notify::new(),
             space: Notify::new(),
-            checkpoint: Mutex::new(acked),
+            checkpoint: Mutex::new(checkpoint.unwrap_or(0)),
         });
         let weak = Arc::downgrade(&q);
         std::thread::Builder::new()
@@ -303,7 +374,7 @@ impl PersistedQueue {
             events.iter_mut().for_each(|ev| ids.stamp(ev));
         }
         let payloads: Vec<Vec<u8>> = events.iter().map(LogEvent::to_json_vec).collect();
-        let size: u64 = payloads.iter().map(|p| (p.len() + HEADER) as u64).sum();
+        let size: u64 = payloads.iter().map(|p| (p.len() + OVERHEAD) as u64).sum();
         loop {
             let space = self.space.notified();
             {
@@ -382,27 +453,25 @@ impl PersistedQueue {
                     Error::queue(&self.config.path, format!("no page holds record {seq}"))
                 })?
         };
+        let path = self.segments.path(page_first);
         if reader.page_first != page_first || reader.file.is_none() {
-            let path = page_path(&self.config.path, page_first);
             let f = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
             let mut r = BufReader::new(f);
             // Skip records before `seq` (only after a restart, or when the page just changed).
-            let mut s = page_first;
-            while s < seq {
-                read_record(&mut r).map_err(|e| Error::queue(&path, e))?;
-                s += 1;
+            for _ in page_first..seq {
+                frame::read(&mut r).map_err(|e| Error::queue(&path, e.reason))?;
             }
             reader.file = Some(r);
             reader.page_first = page_first;
         }
-        let path = page_path(&self.config.path, page_first);
         let r = reader
             .file
             .as_mut()
             .ok_or_else(|| Error::queue(&path, "page not open"))?;
-        let (got, payload) = read_record(r)
-            .map_err(|e| Error::queue(&path, e))?
+        let payload = frame::read(r)
+            .map_err(|e| Error::queue(&path, e.reason))?
             .ok_or_else(|| Error::queue(&path, format!("record {seq} missing")))?;
+        let (got, event) = split(&payload).map_err(|e| Error::queue(&path, e))?;
         if got != seq {
             return Err(Error::queue(
                 &path,
@@ -410,10 +479,9 @@ impl PersistedQueue {
             ));
         }
         reader.next_seq += 1;
-        let len = payload.len();
-        let ev = LogEvent::from_json_bytes(payload.into())
+        let ev = LogEvent::from_json_bytes(bytes::Bytes::copy_from_slice(event))
             .map_err(|e| Error::queue(&path, format!("record {seq} is not an event: {e}")))?;
-        Ok((ev, (len + HEADER) as u64))
+        Ok((ev, payload.len() as u64 + frame::HEADER as u64))
     }
 
     pub(crate) fn ack(&self, first: u64, end: u64, bytes: u64) -> Result<()> {
@@ -450,7 +518,9 @@ impl PersistedQueue {
             }
         }
         for first in remove {
-            let _ = fs::remove_file(page_path(&self.config.path, first));
+            if let Err(e) = self.segments.remove(first) {
+                tracing::warn!(error = %e, "persisted queue: cannot remove an acknowledged page");
+            }
         }
         Ok(())
     }
@@ -473,18 +543,21 @@ impl PersistedQueue {
 }
 
 /// The writer thread: drains every pending request, appends them, fsyncs once (group commit),
-/// then publishes the new records and answers every pusher.
+/// then publishes the new records and answers every pusher with the batch's result. After the
+/// first failure every request gets an error (the log stopped).
 fn writer_loop(q: &std::sync::Weak<PersistedQueue>, mut rx: mpsc::Receiver<WriteReq>) {
-    let mut file: Option<(u64, File, u64)> = None; // (page first seq, file, size)
     while let Some(first) = rx.blocking_recv() {
         let mut reqs = vec![first];
         while let Ok(r) = rx.try_recv() {
             reqs.push(r);
         }
         let Some(q) = q.upgrade() else { return };
-        let result = q.append(&mut file, &reqs);
+        let result = q.write_batch(&reqs);
         if let Err(e) = &result {
-            q.state.lock().writer_error = Some(e.to_string());
+            q.state
+                .lock()
+                .writer_error
+                .get_or_insert_with(|| e.to_string());
         }
         q.data.notify_waiters();
         for r in reqs {
@@ -498,50 +571,30 @@ fn writer_loop(q: &std::sync::Weak<PersistedQueue>, mut rx: mpsc::Receiver<Write
 }
 
 impl PersistedQueue {
-    fn append(&self, file: &mut Option<(u64, File, u64)>, reqs: &[WriteReq]) -> Result<()> {
+    fn write_batch(&self, reqs: &[WriteReq]) -> Result<()> {
         let dir = &self.config.path;
-        let (mut seq, page_first) = {
-            let st = self.state.lock();
-            let page = st.pages.back().map_or(st.committed, |p| p.first_seq);
-            (st.committed, page)
-        };
-        if file.as_ref().is_none_or(|(f, _, _)| *f != page_first) {
-            let path = page_path(dir, page_first);
-            let mut f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(|e| Error::io(path.display().to_string(), e))?;
-            let size = f
-                .seek(SeekFrom::End(0))
-                .map_err(|e| Error::io(path.display().to_string(), e))?;
-            *file = Some((page_first, f, size));
+        let payloads = || reqs.iter().flat_map(|r| r.payloads.iter());
+        if payloads().any(|p| p.len() > frame::MAX_PAYLOAD - 8) {
+            return Err(Error::queue(dir, "event larger than 4 GiB"));
         }
-        let mut buf = Vec::new();
+        let mut seq = self.state.lock().committed;
         let mut added_bytes = 0u64;
-        for payload in reqs.iter().flat_map(|r| r.payloads.iter()) {
-            let len = u32::try_from(payload.len())
-                .map_err(|_| Error::queue(dir, "event larger than 4 GiB"))?;
-            buf.extend_from_slice(&len.to_le_bytes());
-            buf.extend_from_slice(&checksum(seq, payload).to_le_bytes());
-            buf.extend_from_slice(&seq.to_le_bytes());
-            buf.extend_from_slice(payload);
-            added_bytes += (HEADER + payload.len()) as u64;
-            seq += 1;
-        }
-        let Some((_, f, size)) = file.as_mut() else {
-            return Err(Error::queue(dir, "no open page"));
-        };
-        let path = page_path(dir, page_first);
-        f.write_all(&buf)
-            .and_then(|()| f.sync_data())
-            .map_err(|e| Error::io(path.display().to_string(), e))?;
-        *size += buf.len() as u64;
-        let rotate = *size >= self.config.page_capacity;
+        self.log.append(|buf| {
+            for payload in payloads() {
+                frame::encode_with(buf, |b| {
+                    b.extend_from_slice(&seq.to_le_bytes());
+                    b.extend_from_slice(payload);
+                });
+                added_bytes += (OVERHEAD + payload.len()) as u64;
+                seq += 1;
+            }
+        });
+        self.log.flush().map_err(|e| log_error(dir, e))?;
+        let rotate = self.log.segment_bytes() >= self.config.page_capacity;
         if rotate {
-            File::create(page_path(dir, seq))
-                .and_then(|_| File::open(dir).and_then(|d| d.sync_all()))
-                .map_err(|e| Error::io(dir.display().to_string(), e))?;
+            self.log
+                .roll(&self.segments.path(seq))
+                .map_err(|e| log_error(dir, e))?;
         }
         let mut st = self.state.lock();
         st.committed = seq;
@@ -554,7 +607,6 @@ impl PersistedQueue {
                 first_seq: seq,
                 end_seq: seq,
             });
-            *file = None;
         }
         Ok(())
     }

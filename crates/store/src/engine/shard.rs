@@ -481,21 +481,9 @@ const LIVE_LIMIT_BYTES: usize = 96 << 20;
 const PARALLEL_WRITE_MIN: usize = 256;
 
 fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
-    let tmp = dir.join("meta.json.tmp");
     let bytes = serde_json::to_vec_pretty(&meta.to_json())
         .map_err(|e| Error::es(500, "exception", format!("cannot encode index meta: {e}")))?;
-    {
-        use std::io::Write;
-        let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        f.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    }
-    let dst = dir.join(META_FILE);
-    fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    durable_log::write_atomic(&dir.join(META_FILE), &bytes).map_err(crate::engine::util::log_error)
 }
 
 /// Shard tuning taken from the store config.

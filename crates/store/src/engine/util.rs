@@ -82,21 +82,46 @@ pub fn write_json_atomic(
     name: &str,
     v: &serde_json::Value,
 ) -> crate::error::Result<()> {
-    use std::io::Write;
-    let tmp = dir.join(format!("{name}.tmp"));
     let bytes = serde_json::to_vec(v).map_err(|e| {
         crate::error::Error::es(500, "exception", format!("cannot encode {name}: {e}"))
     })?;
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| crate::error::Error::io(&tmp, e))?;
-        f.write_all(&bytes)
-            .map_err(|e| crate::error::Error::io(&tmp, e))?;
-        f.sync_all().map_err(|e| crate::error::Error::io(&tmp, e))?;
+    durable_log::write_atomic(&dir.join(name), &bytes).map_err(log_error)
+}
+
+/// The store's error for a [`durable_log`] error (paths stay in the `Io` variant, which
+/// responses redact).
+pub(crate) fn log_error(e: durable_log::Error) -> crate::error::Error {
+    use crate::error::Error;
+    use std::io;
+    match e {
+        durable_log::Error::Io { path, source } => Error::io(&path, source),
+        durable_log::Error::Stopped {
+            name,
+            path,
+            kind,
+            message,
+        } => Error::io(
+            &path,
+            io::Error::new(
+                kind,
+                format!(
+                    "{name} stopped after a failed write ({message}); the write was not acknowledged and may or may not be applied after a restart"
+                ),
+            ),
+        ),
+        durable_log::Error::Corrupt {
+            path,
+            offset,
+            reason,
+        } => Error::io(
+            &path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{reason} at byte {offset}"),
+            ),
+        ),
+        other => Error::io("log", io::Error::other(other.to_string())),
     }
-    let dst = dir.join(name);
-    std::fs::rename(&tmp, &dst).map_err(|e| crate::error::Error::io(&dst, e))?;
-    let d = std::fs::File::open(dir).map_err(|e| crate::error::Error::io(dir, e))?;
-    d.sync_all().map_err(|e| crate::error::Error::io(dir, e))
 }
 
 #[cfg(test)]

@@ -1,3 +1,6 @@
+use std::fs::OpenOptions;
+use std::sync::Arc;
+
 use super::*;
 
 fn op(seq: u64) -> WalOp {
@@ -53,10 +56,12 @@ fn torn_tail_is_truncated_not_fatal() {
         wal.sync(p).unwrap_or_else(|e| panic!("{e}"));
     }
     // cut the last record in half, as a crash mid-write would
-    let file = generations(dir.path())
+    let segments = Segments::new(dir.path(), "translog-", ".tlog");
+    let file = segments
+        .list()
         .unwrap_or_default()
         .into_iter()
-        .map(|g| gen_path(dir.path(), g))
+        .map(|g| segments.path(g))
         .find(|p| fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false));
     let file = file.unwrap_or_else(|| panic!("no translog file"));
     let len = fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
@@ -83,10 +88,12 @@ fn corrupt_checksum_stops_replay_at_that_record() {
         let p2 = wal.append(&op(1));
         wal.sync(p.max(p2)).unwrap_or_else(|e| panic!("{e}"));
     }
-    let file = generations(dir.path())
+    let segments = Segments::new(dir.path(), "translog-", ".tlog");
+    let file = segments
+        .list()
         .unwrap_or_default()
         .into_iter()
-        .map(|g| gen_path(dir.path(), g))
+        .map(|g| segments.path(g))
         .find(|p| fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false))
         .unwrap_or_else(|| panic!("no file"));
     let mut data = fs::read(&file).unwrap_or_default();
@@ -97,44 +104,10 @@ fn corrupt_checksum_stops_replay_at_that_record() {
     assert_eq!(replay.ops, vec![op(0)]);
 }
 
-/// A real file whose writes or fsyncs fail on demand: the first failing write lands only its
-/// first half on disk (a torn record), as a full disk does.
-struct Faulty {
-    file: File,
-    fail_write: Arc<std::sync::atomic::AtomicBool>,
-    fail_sync: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl LogFile for Faulty {
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        if self.fail_write.load(std::sync::atomic::Ordering::SeqCst) {
-            Write::write_all(&mut self.file, &buf[..buf.len() / 2 + 3])?;
-            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
-        }
-        Write::write_all(&mut self.file, buf)
-    }
-    fn sync_data(&mut self) -> io::Result<()> {
-        if self.fail_sync.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(io::Error::from_raw_os_error(5)); // EIO
-        }
-        self.file.sync_data()
-    }
-}
-
 type Switch = Arc<std::sync::atomic::AtomicBool>;
 
 fn faulty_wal(dir: &Path) -> (Wal, Switch, Switch) {
-    let fail_write: Switch = Arc::default();
-    let fail_sync: Switch = Arc::default();
-    let (w, s) = (fail_write.clone(), fail_sync.clone());
-    let opener: Opener = Arc::new(move |path: &Path| {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(Box::new(Faulty {
-            file,
-            fail_write: w.clone(),
-            fail_sync: s.clone(),
-        }) as Box<dyn LogFile>)
-    });
+    let (opener, fail_write, fail_sync) = durable_log::faults::opener();
     let (wal, _) = Wal::open_with(dir, true, opener).unwrap_or_else(|e| panic!("{e}"));
     (wal, fail_write, fail_sync)
 }
