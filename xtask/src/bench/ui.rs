@@ -14,6 +14,10 @@
 //! - a six-panel dashboard (pie, stacked bars over time, horizontal bars, line, metric, table):
 //!   on the server, `POST /api/dashboards/{id}/data` after a time change (all panels in one
 //!   `_msearch`); in the browser (bench.mjs), until all six panels show the new answer.
+//!
+//! With `--es-peer`, the same events also go into a one-node Elasticsearch from Maven Central
+//! (`test_support::peers`, 2 GiB heap, in the same run) and a second `sluice ui` in front of it
+//! answers the same six-panel dashboard: its server time is the peer's figure.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -56,14 +60,17 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 pub fn run(rest: &[String]) -> anyhow::Result<()> {
-    let (mut docs, mut runs) = (1_000_000_usize, 7_usize);
+    let (mut docs, mut runs, mut es_peer) = (1_000_000_usize, 7_usize, false);
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--docs" => docs = super::value(&mut it, "--docs")?,
             "--runs" => runs = super::value(&mut it, "--runs")?,
+            "--es-peer" => es_peer = true,
             other => {
-                bail!("unknown option {other}; usage: cargo xtask bench ui [--docs N] [--runs R]")
+                bail!(
+                    "unknown option {other}; usage: cargo xtask bench ui [--docs N] [--runs R] [--es-peer]"
+                )
             }
         }
     }
@@ -209,6 +216,58 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&data);
+    if es_peer {
+        dashboard_on_elasticsearch(&bin("sluice"), docs, runs)?;
+    }
+    Ok(())
+}
+
+/// The same events and the same six-panel dashboard against a one-node Elasticsearch.
+fn dashboard_on_elasticsearch(sluice: &std::path::Path, docs: usize, runs: usize) -> anyhow::Result<()> {
+    use test_support::peers::{Cluster, ClusterConfig};
+    let config = ClusterConfig {
+        nodes: 1,
+        heap_mb: 2048,
+        dir: util::root().join("target/peers/bench-ui"),
+        ..ClusterConfig::default()
+    };
+    let (cluster, _children) = Cluster::start(&config)?;
+    struct Stop(Cluster);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.stop();
+        }
+    }
+    let cluster = Stop(cluster);
+    let node = cluster.0.nodes.first().context("the cluster has no node")?;
+    let started = Instant::now();
+    ingest(sluice, node.http, docs)?;
+    eprintln!(
+        "bench ui: indexed {docs} events into {} in {:.1} s",
+        cluster.0.flavor.name(),
+        started.elapsed().as_secs_f64()
+    );
+    let ui_addr = free()?;
+    let _ui = Kill(
+        Command::new(sluice)
+            .args(["ui", "--es", &node.url(), "--listen", &ui_addr.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting sluice ui in front of Elasticsearch")?,
+    );
+    wait_port(ui_addr, Duration::from_secs(30))?;
+    let (status, views) = http(ui_addr, "GET", "/api/data_views", None, None)?;
+    ensure!(
+        status == 200 && views.contains("python-logs"),
+        "no data view on Elasticsearch: {views}"
+    );
+    let (dash_ms, dash_took) = dashboard_server(ui_addr, runs)?;
+    println!(
+        "bench ui: the same dashboard against {} (one _msearch; sluice ui API, median of {runs}): \
+         all panels' data {dash_ms:.0} ms after a time change (backend took {dash_took:.0} ms)",
+        cluster.0.flavor.name()
+    );
     Ok(())
 }
 
