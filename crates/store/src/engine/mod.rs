@@ -2,6 +2,7 @@
 
 pub mod aliases;
 pub mod by_query;
+pub mod data_streams;
 pub mod disk;
 pub(crate) mod doc;
 pub(crate) mod pressure;

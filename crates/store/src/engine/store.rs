@@ -365,6 +365,7 @@ pub struct Store {
     /// Index and component templates.
     templates: crate::engine::templates::Templates,
     aliases: crate::engine::aliases::Aliases,
+    data_streams: crate::engine::data_streams::DataStreams,
 }
 
 /// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
@@ -406,7 +407,7 @@ fn lock_data_dir(dir: &std::path::Path) -> Result<fs::File> {
     Ok(file)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
@@ -441,6 +442,9 @@ impl Store {
         }
         let aliases =
             crate::engine::aliases::Aliases::open(&config.data_dir, |n| indices.contains_key(n))?;
+        let data_streams = crate::engine::data_streams::DataStreams::open(&config.data_dir, |n| {
+            indices.contains_key(n)
+        })?;
         let store = Arc::new(Store {
             indices: RwLock::new(indices),
             create_lock: Mutex::new(()),
@@ -455,6 +459,7 @@ impl Store {
             dir_lock: Mutex::new(Some(dir_lock)),
             templates: crate::engine::templates::Templates::open(&config.data_dir)?,
             aliases,
+            data_streams,
             disk: crate::engine::disk::DiskGuard::new(
                 &config.data_dir,
                 config.disk_watermarks,
@@ -567,6 +572,18 @@ impl Store {
             return Err(already_exists(name, &existing.uuid));
         }
         self.refuse_alias_name(name)?;
+        if let Some((template, _)) = self.templates.data_stream_for(name) {
+            return Err(Error::illegal_argument(format!(
+                "cannot create index with name [{name}], because it matches with template [{template}] that creates data streams only, use create data stream api instead"
+            )));
+        }
+        if self.data_streams.contains(name) {
+            return Err(Error::es(
+                400,
+                "resource_already_exists_exception",
+                format!("data stream [{name}] already exists"),
+            ));
+        }
         // the aliases are checked before the index exists, and added once it does
         for a in &aliases {
             if let crate::engine::aliases::Action::Add { alias, .. } = a {
@@ -595,6 +612,42 @@ impl Store {
     /// The aliases.
     pub fn aliases(&self) -> &crate::engine::aliases::Aliases {
         &self.aliases
+    }
+
+    /// The data streams.
+    pub fn data_streams(&self) -> &crate::engine::data_streams::DataStreams {
+        &self.data_streams
+    }
+
+    /// Held while indices are created or deleted.
+    pub(crate) fn create_lock(&self) -> &Mutex<()> {
+        &self.create_lock
+    }
+
+    /// Creates index `name` from a create-index body (templates already composed into it).
+    /// The caller holds the create lock.
+    pub(crate) fn create_from_body_locked(
+        &self,
+        name: &str,
+        body: Option<&Value>,
+    ) -> Result<Arc<Shard>> {
+        let (mapping, settings) = parse_create_body(body)?;
+        self.create_locked(name, mapping, settings)
+    }
+
+    /// Deletes index `name` (files, aliases, its place in a data stream). The caller holds
+    /// the create lock.
+    pub(crate) fn drop_index_locked(&self, name: &str) -> Result<()> {
+        let removed = self.indices.write().remove(name);
+        if let Some(shard) = removed {
+            let dir = shard.dir().to_owned();
+            drop(shard);
+            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            self.aliases.remove_index(name)?;
+            self.data_streams.remove_index(name)?;
+            tracing::info!(index = %name, "index deleted");
+        }
+        Ok(())
     }
 
     fn create_locked(
@@ -635,14 +688,26 @@ impl Store {
         Ok(shard)
     }
 
-    /// The shard for writes to `name`, auto-creating it with dynamic mapping.
+    /// The shard for writes to `name` other than `create` (updates): data streams take only
+    /// `create`.
     fn shard_for_write(&self, name: &str) -> Result<Arc<Shard>> {
-        self.disk.check_write(name)?;
-        if let Some(s) = self.indices.read().get(name) {
-            return Ok(Arc::clone(s));
+        use crate::engine::data_streams::{WriteTarget, only_create};
+        match self.write_target(name)? {
+            WriteTarget::Index(s) | WriteTarget::Backing(s, _) => Ok(s),
+            WriteTarget::Stream(_) => Err(only_create()),
         }
-        if let Some(index) = self.aliases.write_index(name)? {
-            return self.shard(&index);
+    }
+
+    /// Where writes to `name` go, auto-creating it: a data stream when the template that
+    /// applies has `data_stream`, else an index with the template's (or dynamic) mapping.
+    pub(crate) fn write_target(
+        &self,
+        name: &str,
+    ) -> Result<crate::engine::data_streams::WriteTarget> {
+        use crate::engine::data_streams::WriteTarget;
+        self.disk.check_write(name)?;
+        if let Some(t) = self.existing_write_target(name)? {
+            return Ok(t);
         }
         if name.contains('*') || name == "_all" || name.contains(',') {
             return Err(Error::invalid_index_name(
@@ -652,14 +717,41 @@ impl Store {
         }
         log_model::validate_index_name(name)?;
         let _g = self.create_lock.lock();
-        if let Some(s) = self.indices.read().get(name) {
-            return Ok(Arc::clone(s));
+        if let Some(t) = self.existing_write_target(name)? {
+            return Ok(t);
+        }
+        if let Some((template, hidden)) = self.templates.data_stream_for(name) {
+            return self
+                .create_stream_locked(name, template, hidden)
+                .map(WriteTarget::Stream);
         }
         let (mapping, settings) = match self.templates.body_for(name, None)? {
             Some(body) => parse_create_body(Some(&body))?,
             None => (Mapping::default(), parse_settings(None)?),
         };
         self.create_locked(name, mapping, settings)
+            .map(WriteTarget::Index)
+    }
+
+    fn existing_write_target(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::engine::data_streams::WriteTarget>> {
+        use crate::engine::data_streams::WriteTarget;
+        if let Some(s) = self.indices.read().get(name) {
+            return Ok(Some(match self.data_streams.owner_of(name) {
+                Some(stream) => WriteTarget::Backing(Arc::clone(s), stream),
+                None => WriteTarget::Index(Arc::clone(s)),
+            }));
+        }
+        if let Some(ds) = self.data_streams.get(name) {
+            let index = ds.write_index().unwrap_or_default();
+            return self.shard(index).map(|s| Some(WriteTarget::Stream(s)));
+        }
+        if let Some(index) = self.aliases.write_index(name)? {
+            return self.shard(&index).map(|s| Some(WriteTarget::Index(s)));
+        }
+        Ok(None)
     }
 
     /// The index and component templates.
@@ -676,6 +768,13 @@ impl Store {
                 )));
             }
         }
+        for part in target.split(',').map(str::trim) {
+            if self.data_streams.contains(part) {
+                return Err(Error::illegal_argument(format!(
+                    "The provided expression [{part}] matches a data stream, specify the corresponding concrete indices instead."
+                )));
+            }
+        }
         let names = self.resolve(
             target,
             Resolve {
@@ -684,15 +783,20 @@ impl Store {
             },
         )?;
         let _g = self.create_lock.lock();
-        for name in names {
-            let removed = self.indices.write().remove(&name);
-            if let Some(shard) = removed {
-                let dir = shard.dir().to_owned();
-                drop(shard);
-                fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                self.aliases.remove_index(&name)?;
-                tracing::info!(index = %name, "index deleted");
+        for name in &names {
+            if let Some(stream) = self.data_streams.owner_of(name)
+                && self
+                    .data_streams
+                    .get(&stream)
+                    .is_some_and(|d| d.write_index() == Some(name.as_str()))
+            {
+                return Err(Error::illegal_argument(format!(
+                    "index [{name}] is the write index for data stream [{stream}] and cannot be deleted"
+                )));
             }
+        }
+        for name in names {
+            self.drop_index_locked(&name)?;
         }
         Ok(json!({"acknowledged": true}))
     }
@@ -743,6 +847,7 @@ impl Store {
                         matched.extend(self.aliases.indices_of(&alias));
                     }
                 }
+                matched.extend(self.stream_indices(part));
                 if matched.is_empty() && !opts.allow_no_indices {
                     return Err(Error::index_not_found(part));
                 }
@@ -751,6 +856,8 @@ impl Store {
                 out.push(part.to_owned());
             } else if self.aliases.contains(part) {
                 out.extend(self.aliases.indices_of(part));
+            } else if self.data_streams.contains(part) {
+                out.extend(self.stream_indices(part));
             } else if !opts.ignore_unavailable {
                 return Err(Error::index_not_found(part));
             }
@@ -1201,7 +1308,7 @@ impl Store {
             )));
         }
         let _guard = self.admit(1, source.len())?;
-        let shard = self.shard_for_write(index)?;
+        let shard = self.shard_for_doc(index, op, cond, source)?;
         let mut prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
         prepared.cond = cond;
         let r = shard
@@ -1210,6 +1317,35 @@ impl Store {
             .unwrap_or_else(|| Err(Error::es(500, "exception", "no write result")))?;
         self.after_write(&[shard], refresh)?;
         Ok(r)
+    }
+
+    /// The shard an index or create operation writes to, with the data stream rules: a stream
+    /// takes only `create` of documents with `@timestamp`; its backing indices take neither
+    /// (except an `index` with `if_seq_no`, as in Elasticsearch).
+    fn shard_for_doc(
+        &self,
+        index: &str,
+        op: OpType,
+        cond: Cond,
+        source: &[u8],
+    ) -> Result<Arc<Shard>> {
+        use crate::engine::data_streams::{
+            WriteTarget, check_timestamp, no_backing_writes, only_create,
+        };
+        match self.write_target(index)? {
+            WriteTarget::Index(s) => Ok(s),
+            WriteTarget::Stream(s) if op == OpType::Create => {
+                check_timestamp(source)?;
+                Ok(s)
+            }
+            WriteTarget::Stream(_) => Err(only_create()),
+            WriteTarget::Backing(s, _)
+                if op == OpType::Index && matches!(cond, Cond::SeqNo { .. }) =>
+            {
+                Ok(s)
+            }
+            WriteTarget::Backing(_, stream) => Err(no_backing_writes(op, &stream)),
+        }
     }
 
     /// `DELETE /{index}/_doc/{id}` (result `not_found` with status 404 when absent).
@@ -1424,7 +1560,7 @@ impl Store {
         }
         let mut touched = Vec::new();
         for (index, group) in groups {
-            let shard = match self.shard_for_write_or_delete(&index, &group) {
+            let (shard, stream) = match self.bulk_target(&index, &group) {
                 Ok(s) => s,
                 Err(e) => {
                     for (i, op) in group {
@@ -1438,9 +1574,33 @@ impl Store {
                     continue;
                 }
             };
+            // a data stream's items name its write index, except the operations it refuses
+            // outright (ES's answer names what was asked for); what it refuses fails alone
+            let requested = index;
+            let index = match stream {
+                StreamRule::Stream => shard.name.clone(),
+                StreamRule::Backing(_) | StreamRule::None => requested.clone(),
+            };
+            let mut rest = Vec::with_capacity(group.len());
+            for (i, op) in group {
+                if let Err(e) = stream.check(&op) {
+                    let named = if op.kind == OpType::Create {
+                        &index
+                    } else {
+                        &requested
+                    };
+                    items[i] = Some(BulkItem {
+                        op: op.kind,
+                        index: named.clone(),
+                        id: op.id,
+                        outcome: Err(e),
+                    });
+                } else {
+                    rest.push((i, op));
+                }
+            }
             // Updates read what the operations before them wrote: runs of other operations
             // are written as one batch, each update on its own, in request order.
-            let mut rest = group;
             while !rest.is_empty() {
                 let run = rest
                     .iter()
@@ -1528,15 +1688,25 @@ impl Store {
         self.update_in(shard, id, &spec, op.retry_on_conflict, op.cond)
     }
 
-    fn shard_for_write_or_delete(
+    /// The shard a bulk group of one target name writes to, and the data stream rule its
+    /// operations must follow.
+    fn bulk_target(
         &self,
         index: &str,
         group: &[(usize, WriteOp)],
-    ) -> Result<Arc<Shard>> {
+    ) -> Result<(Arc<Shard>, StreamRule)> {
+        use crate::engine::data_streams::{WriteTarget, only_create};
         if group.iter().all(|(_, op)| op.kind == OpType::Delete) {
-            return self.shard(index);
+            if self.data_streams.contains(index) {
+                return Err(only_create());
+            }
+            return self.shard(index).map(|s| (s, StreamRule::None));
         }
-        self.shard_for_write(index)
+        Ok(match self.write_target(index)? {
+            WriteTarget::Index(s) => (s, StreamRule::None),
+            WriteTarget::Stream(s) => (s, StreamRule::Stream),
+            WriteTarget::Backing(s, stream) => (s, StreamRule::Backing(stream)),
+        })
     }
 
     fn after_write(&self, shards: &[Arc<Shard>], refresh: Refresh) -> Result<()> {
@@ -1645,6 +1815,39 @@ const PARALLEL_PREPARE_MIN: usize = 1024;
 /// one chunk at a time are held.
 ///
 /// [`CHUNK_BYTES`]: crate::engine::pressure::CHUNK_BYTES
+/// What a bulk group's target allows (data streams: `engine::data_streams`).
+enum StreamRule {
+    /// An index: anything.
+    None,
+    /// A data stream: only `create`, with `@timestamp`.
+    Stream,
+    /// A backing index named directly (its stream): no `create`, no `index` without
+    /// `if_seq_no`.
+    Backing(String),
+}
+
+impl StreamRule {
+    fn check(&self, op: &WriteOp) -> Result<()> {
+        use crate::engine::data_streams::{check_timestamp, no_backing_writes, only_create};
+        match (self, op.kind) {
+            (StreamRule::None, _) => Ok(()),
+            (StreamRule::Stream, OpType::Create) => {
+                check_timestamp(op.source.as_deref().unwrap_or_default())
+            }
+            (StreamRule::Stream, _) => Err(only_create()),
+            (StreamRule::Backing(stream), OpType::Create) => {
+                Err(no_backing_writes(OpType::Create, stream))
+            }
+            (StreamRule::Backing(stream), OpType::Index)
+                if !matches!(op.cond, Cond::SeqNo { .. }) =>
+            {
+                Err(no_backing_writes(OpType::Index, stream))
+            }
+            (StreamRule::Backing(_), _) => Ok(()),
+        }
+    }
+}
+
 fn chunks(run: Vec<(usize, WriteOp)>) -> Vec<Vec<(usize, WriteOp)>> {
     let mut out = Vec::new();
     let mut current = Vec::new();

@@ -6,7 +6,8 @@
 //! `priority`, its `composed_of` component templates in order, then its own `template`, then the
 //! create-index request itself; settings later-wins by key, mappings later-wins by field (object
 //! fields merge their `properties`). Two index templates whose patterns overlap at the same
-//! priority are refused. Data streams and aliases are refused by name.
+//! priority are refused. A template with `data_stream` makes data streams
+//! (`engine::data_streams`) of the names it matches; aliases in templates are refused by name.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -272,19 +273,34 @@ impl Templates {
     /// When the composed mappings or settings are invalid.
     pub fn body_for(&self, index: &str, request: Option<&Value>) -> Result<Option<Value>> {
         let set = self.set.read();
-        let best = set
-            .index
-            .iter()
-            .filter(|(_, t)| {
-                strings(&t["index_patterns"])
-                    .iter()
-                    .any(|p| wildcard_match(p, index))
-            })
-            .max_by(|(an, a), (bn, b)| priority(a).cmp(&priority(b)).then(bn.cmp(an)));
-        match best {
+        match best(&set, index) {
             None => Ok(request.cloned()),
             Some((_, t)) => compose(&set, t, request).map(Some),
         }
+    }
+}
+
+/// The index template that applies to `index`: the highest priority among those whose
+/// patterns match (ties cannot exist: overlapping patterns at one priority are refused).
+fn best<'a>(set: &'a Set, index: &str) -> Option<(&'a String, &'a Value)> {
+    set.index
+        .iter()
+        .filter(|(_, t)| {
+            strings(&t["index_patterns"])
+                .iter()
+                .any(|p| wildcard_match(p, index))
+        })
+        .max_by(|(an, a), (bn, b)| priority(a).cmp(&priority(b)).then(bn.cmp(an)))
+}
+
+impl Templates {
+    /// When the template that applies to `name` makes data streams: its name and
+    /// `data_stream.hidden`.
+    pub fn data_stream_for(&self, name: &str) -> Option<(String, bool)> {
+        let set = self.set.read();
+        let (template, t) = best(&set, name)?;
+        let ds = t.get("data_stream")?;
+        Some((template.clone(), ds["hidden"].as_bool().unwrap_or(false)))
     }
 }
 
@@ -359,10 +375,7 @@ fn normalize_index(body: &Value) -> Result<Value> {
                 out.insert(k.clone(), normalize_template(v)?);
             }
             "data_stream" => {
-                return Err(Error::illegal_argument(
-                    "[data_stream] in an index template is not supported by sluice-store: it \
-                     has no data streams (write to an index name or pattern instead)",
-                ));
+                out.insert(k.clone(), normalize_data_stream(v)?);
             }
             "ignore_missing_component_templates" => {
                 return Err(Error::illegal_argument(
@@ -385,6 +398,40 @@ fn normalize_index(body: &Value) -> Result<Value> {
     }
     out.entry("composed_of").or_insert_with(|| json!([]));
     Ok(Value::Object(out))
+}
+
+/// `data_stream` of an index template: `hidden` and `allow_custom_routing` (custom routing
+/// refused by name), shown with both as Elasticsearch 8 does.
+fn normalize_data_stream(v: &Value) -> Result<Value> {
+    let Value::Object(m) = v else {
+        return Err(field_error("index_template", "data_stream"));
+    };
+    let mut hidden = false;
+    for (k, v) in m {
+        match (k.as_str(), v) {
+            ("hidden", Value::Bool(b)) => hidden = *b,
+            ("allow_custom_routing", Value::Bool(false)) => {}
+            ("allow_custom_routing", Value::Bool(true)) => {
+                return Err(Error::illegal_argument(
+                    "[allow_custom_routing] of a data stream is not supported by sluice-store",
+                ));
+            }
+            ("hidden" | "allow_custom_routing", _) => {
+                return Err(field_error("index_template", "data_stream"));
+            }
+            ("failure_store", _) => {
+                return Err(Error::illegal_argument(
+                    "[failure_store] of a data stream is not supported by sluice-store",
+                ));
+            }
+            (other, _) => {
+                return Err(Error::x_content(format!(
+                    "[1:2] [data_stream] unknown field [{other}]"
+                )));
+            }
+        }
+    }
+    Ok(json!({"hidden": hidden, "allow_custom_routing": false}))
 }
 
 fn normalize_component(body: &Value) -> Result<Value> {

@@ -302,8 +302,9 @@ pub(crate) async fn dispatch(
         }
         Route::IndexAutoId(index) => {
             params.check(path, &[WRITE, CAS, &["op_type"]].concat())?;
-            // A generated id never exists yet: `op_type=create` and `index` behave the same.
-            let op = op_type(params, OpType::Index)?;
+            // A generated id never exists yet: `create` (ES's default here, which data streams
+            // require) and `index` behave the same.
+            let op = op_type(params, OpType::Create)?;
             write_doc(store, index, None, op, params, body).await
         }
         Route::IndexDoc(index, id) => {
@@ -729,7 +730,41 @@ pub(crate) async fn dispatch(
                     "verbose",
                 ],
             )?;
-            data_stream(&method, name.as_deref())
+            let v = blocking(move || match (method, name) {
+                (http::Method::PUT, Some(name)) => store.create_data_stream(&name),
+                (http::Method::DELETE, Some(name)) => store.delete_data_streams(&name),
+                (_, name) => store.get_data_streams(name.as_deref()),
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Rollover(target, new_index) => {
+            params.check(
+                path,
+                &[
+                    "dry_run",
+                    "lazy",
+                    "master_timeout",
+                    "timeout",
+                    "wait_for_active_shards",
+                ],
+            )?;
+            if new_index.is_some() {
+                return Err(Error::illegal_argument(
+                    "a data stream's rollover cannot name its new index",
+                )
+                .into());
+            }
+            if params.bool("lazy", false)? {
+                return Err(Error::illegal_argument(
+                    "[lazy] rollover is not supported by sluice-store",
+                )
+                .into());
+            }
+            let dry_run = params.bool("dry_run", false)?;
+            let body = optional_object(&body)?;
+            let v = blocking(move || store.rollover(&target, body.as_ref(), dry_run)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
         }
         Route::License => {
             params.check(path, &["local", "accept_enterprise"])?;
@@ -1073,31 +1108,6 @@ fn info(state: &State) -> Value {
         },
         "tagline": "You Know, for Search",
     })
-}
-
-/// `_data_stream`: sluice-store has no data streams. Listing answers an empty list and a named
-/// one is missing (ES's answers when none exists, which clients such as the Python helpers'
-/// `reindex` rely on); creating or deleting one is refused by name.
-fn data_stream(method: &http::Method, name: Option<&str>) -> Result<Reply, Failure> {
-    if method != http::Method::GET {
-        return Err(Error::illegal_argument(
-            "data streams are not supported by sluice-store: write to an index (or an index template without [data_stream])",
-        )
-        .into());
-    }
-    match name {
-        Some(n) if !n.split(',').all(|p| p == "_all" || p.contains('*')) => {
-            let missing = n
-                .split(',')
-                .find(|p| *p != "_all" && !p.contains('*'))
-                .unwrap_or(n);
-            Err(Error::index_not_found(missing).into())
-        }
-        _ => Ok(Reply::json(
-            StatusCode::OK,
-            serde_json::json!({"data_streams": []}),
-        )),
-    }
 }
 
 /// The URL parameters of `_delete_by_query` / `_update_by_query`.

@@ -75,9 +75,10 @@ pub(crate) enum Route {
     TemplateExists(crate::engine::templates::Kind, String),
     /// `DELETE /_index_template/{name}`
     DeleteTemplate(crate::engine::templates::Kind, String),
-    /// `GET /_data_stream[/{name}]` (sluice-store has none), `PUT|DELETE
-    /// /_data_stream/{name}` (refused by name)
+    /// `GET /_data_stream[/{names}]`, `PUT|DELETE /_data_stream/{name}`
     DataStream(Method, Option<String>),
+    /// `POST /{target}/_rollover[/{new_index}]`
+    Rollover(String, Option<String>),
     /// `PUT|POST /{target}/_alias/{names}` (`_aliases` too)
     PutAlias(String, String),
     /// `DELETE /{target}/_alias/{names}` (`_aliases` too)
@@ -253,6 +254,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             (Method::DELETE, Route::DeleteIndex(own(t))),
         ],
         [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
+        [t, "_rollover"] => vec![(Method::POST, Route::Rollover(own(t), None))],
+        [t, "_rollover", n] => vec![(Method::POST, Route::Rollover(own(t), Some(own(n))))],
         [t, "_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(Some(own(t)))),
         [t, "_search"] => both(&[Method::GET, Method::POST], &Route::Search(Some(own(t)))),
         [t, "_count"] => both(&[Method::GET, Method::POST], &Route::Count(Some(own(t)))),

@@ -1,6 +1,7 @@
 //! Composable index templates and component templates: stored, listed, applied when an index
 //! is created (automatically or explicitly), composed in Elasticsearch's order, kept across a
-//! restart; overlapping patterns, missing components and data streams refused as ES does.
+//! restart; overlapping patterns and missing components refused as ES does; data streams made
+//! from templates with `data_stream`.
 
 use serde_json::json;
 
@@ -83,12 +84,14 @@ fn templates_compose_into_new_indices_and_survive_a_restart() {
             a,
             "PUT",
             "/_index_template/ds",
-            Some(&json!({"index_patterns": ["logs-*-*"], "data_stream": {}})),
+            Some(
+                &json!({"index_patterns": ["logs-*-*"], "data_stream": {"allow_custom_routing": true}}),
+            ),
         ),
         400,
         "illegal_argument_exception",
     );
-    assert!(reason.contains("[data_stream]"), "{reason}");
+    assert!(reason.contains("[allow_custom_routing]"), "{reason}");
     err(
         &json(
             a,
@@ -210,32 +213,154 @@ fn templates_compose_into_new_indices_and_survive_a_restart() {
 }
 
 #[test]
-fn data_streams_are_listed_as_none_and_creating_one_is_refused_by_name() {
+fn data_streams_live_their_life() {
     let t = TestServer::start();
     let a = t.addr();
     let r = json(a, "GET", "/_data_stream", None);
     assert_eq!((r.status, r.json()), (200, json!({"data_streams": []})));
-    let r = json(a, "GET", "/_data_stream/logs-*", None);
-    assert_eq!((r.status, r.json()), (200, json!({"data_streams": []})));
-    // a named one is missing, as in ES when it does not exist (the Python helpers' reindex
-    // asks this before writing)
+    // a named one is missing (the Python helpers' reindex asks this before writing)
     let r = json(a, "GET", "/_data_stream/logs-app-default", None);
     assert_eq!(r.status, 404, "{}", r.text());
-    assert_eq!(r.json()["error"]["type"], "index_not_found_exception");
     assert_eq!(
         r.json()["error"]["reason"],
         "no such index [logs-app-default]"
     );
-    for method in ["PUT", "DELETE"] {
-        let r = json(a, method, "/_data_stream/logs-app-default", None);
-        assert_eq!(r.status, 400, "{method}: {}", r.text());
-        let reason = r.json()["error"]["reason"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        assert!(
-            reason.starts_with("data streams are not supported by sluice-store"),
-            "{reason}"
-        );
-    }
+    let reason = err(
+        &json(a, "PUT", "/_data_stream/logs-app-default", None),
+        400,
+        "illegal_argument_exception",
+    );
+    assert_eq!(
+        reason,
+        "no matching index template found for data stream [logs-app-default]"
+    );
+    ok(&json(
+        a,
+        "PUT",
+        "/_index_template/logs",
+        Some(
+            &json!({"index_patterns": ["logs-*-*"], "priority": 100, "data_stream": {},
+            "template": {"mappings": {"properties": {"level": {"type": "keyword"}}}}}),
+        ),
+    ));
+    // made by its first create (as Logstash 8 and Filebeat write), and by PUT
+    let doc = json!({"@timestamp": "2026-12-06T01:02:03Z", "level": "ERROR", "message": "boom"});
+    let r = ok(&json(
+        a,
+        "POST",
+        "/logs-app-default/_doc?refresh=true",
+        Some(&doc),
+    ));
+    let first = r["_index"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        first.starts_with(".ds-logs-app-default-") && first.ends_with("-000001"),
+        "{first}"
+    );
+    ok(&json(a, "PUT", "/_data_stream/logs-web-default", None));
+    err(
+        &json(a, "PUT", "/_data_stream/logs-web-default", None),
+        400,
+        "resource_already_exists_exception",
+    );
+    let streams = ok(&json(a, "GET", "/_data_stream/logs-*", None));
+    let names: Vec<&str> = streams["data_streams"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|d| d["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["logs-app-default", "logs-web-default"]);
+    let app = &streams["data_streams"][0];
+    assert_eq!(app["indices"][0]["index_name"], first.as_str());
+    assert_eq!(
+        (
+            &app["generation"],
+            &app["template"],
+            &app["timestamp_field"]["name"]
+        ),
+        (&json!(1), &json!("logs"), &json!("@timestamp"))
+    );
+    // the backing index maps @timestamp as a date and the template's fields
+    let m = ok(&json(a, "GET", "/logs-app-default/_mapping", None));
+    let props = &m[first.as_str()]["mappings"]["properties"];
+    assert_eq!(props["@timestamp"]["type"], "date");
+    assert_eq!(props["level"]["type"], "keyword");
+    // append-only, with a timestamp
+    let reason = err(
+        &json(a, "PUT", "/logs-app-default/_doc/1", Some(&doc)),
+        400,
+        "illegal_argument_exception",
+    );
+    assert_eq!(
+        reason,
+        "only write ops with an op_type of create are allowed in data streams"
+    );
+    let reason = err(
+        &json(
+            a,
+            "POST",
+            "/logs-app-default/_doc",
+            Some(&json!({"level": "INFO"})),
+        ),
+        400,
+        "document_parsing_exception",
+    );
+    assert_eq!(
+        reason,
+        "[1:16] failed to parse: data stream timestamp field [@timestamp] is missing"
+    );
+    // rollover: conditions, then a new write index; searches see both generations
+    let r = ok(&json(
+        a,
+        "POST",
+        "/logs-app-default/_rollover",
+        Some(&json!({"conditions": {"max_docs": 5}})),
+    ));
+    assert_eq!(
+        (&r["rolled_over"], &r["conditions"]),
+        (&json!(false), &json!({"[max_docs: 5]": false}))
+    );
+    let r = ok(&json(a, "POST", "/logs-app-default/_rollover", None));
+    assert_eq!(r["rolled_over"], true);
+    let second = r["new_index"].as_str().unwrap_or_default().to_owned();
+    assert!(second.ends_with("-000002"), "{second}");
+    let r = ok(&json(
+        a,
+        "PUT",
+        "/logs-app-default/_create/x?refresh=true",
+        Some(&doc),
+    ));
+    assert_eq!(r["_index"], second.as_str());
+    let c = ok(&json(a, "GET", "/logs-*/_count", None));
+    assert_eq!(c["count"], 2);
+    let reason = err(
+        &json(a, "DELETE", &format!("/{second}"), None),
+        400,
+        "illegal_argument_exception",
+    );
+    assert!(
+        reason.contains("is the write index for data stream [logs-app-default]"),
+        "{reason}"
+    );
+    // everything survives a restart
+    let t = t.restart();
+    let a = t.addr();
+    let c = ok(&json(a, "GET", "/logs-app-default/_count", None));
+    assert_eq!(c["count"], 2);
+    let r = ok(&json(
+        a,
+        "POST",
+        "/logs-app-default/_doc?refresh=true",
+        Some(&doc),
+    ));
+    assert_eq!(r["_index"], second.as_str());
+    // the old generation may go; deleting the stream takes the rest
+    ok(&json(a, "DELETE", &format!("/{first}"), None));
+    let c = ok(&json(a, "GET", "/logs-app-default/_count", None));
+    assert_eq!(c["count"], 2);
+    ok(&json(a, "DELETE", "/_data_stream/logs-app-default", None));
+    let r = json(a, "GET", "/logs-app-default/_count", None);
+    assert_eq!(r.status, 404, "{}", r.text());
+    let r = json(a, "HEAD", &format!("/{second}"), None);
+    assert_eq!(r.status, 404);
+    let streams = ok(&json(a, "GET", "/_data_stream", None));
+    assert_eq!(streams["data_streams"].as_array().map(Vec::len), Some(1));
 }
