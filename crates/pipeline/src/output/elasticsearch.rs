@@ -9,8 +9,9 @@
 //!   there") are written to the dead-letter queue (NDJSON, one line per event with the error)
 //!   and counted; without a dead-letter queue they are logged and counted.
 //! - Default `index`: Logstash 8 writes to the data stream `logs-generic-default` when no `index`
-//!   is set (`data_stream => auto` with ECS on); we write to an index of that name with
-//!   `action => create` (no data-stream templates). With `index` set, `action` defaults to `index`.
+//!   is set (`data_stream => auto` with ECS on); we write to that name with `action => create`,
+//!   which becomes a data stream where a template with `data_stream` applies to it (as in
+//!   Elasticsearch) and an index otherwise. With `index` set, `action` defaults to `index`.
 //! - `ingest_id => true` (sluice's own option; Logstash has none): every event gets an id when
 //!   the agent takes it in, kept with it in the persisted queue
 //!   ([`crate::queue::ingest_id`]), and sent as its `_id`. A batch sent again — its response
