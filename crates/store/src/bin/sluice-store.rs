@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! sluice-store --data-dir DIR --listen 127.0.0.1:9200 [--user NAME:PASSWORD ...] [--api-key ID:KEY ...] [--insecure]
+//!              [--indexing-pressure-memory-limit 512mb]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -70,11 +71,40 @@ struct Args {
     /// Indexing threads per shard (default 2).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
     writer_threads: Option<u8>,
+    /// Bytes that write requests may hold in memory at once, all together (Elasticsearch's
+    /// `indexing_pressure.memory.limit`): request bodies as they are read, and the processing
+    /// cost of the writes. Over it a request gets 429 (`circuit_breaking_exception` for a body,
+    /// `es_rejected_execution_exception` for a write); one request alone is always admitted.
+    /// A byte size: `512mb`, `1gb`, `268435456`.
+    #[arg(long, value_name = "BYTES", default_value = "512mb", value_parser = parse_byte_size)]
+    indexing_pressure_memory_limit: usize,
     /// How long freed memory stays with the allocator before it goes back to the system, in
     /// milliseconds (mimalloc's `purge_delay`; its default is 1000). Longer: a little faster
     /// ingest, a higher peak RSS under many concurrent bulks (see docs/reliability.md).
     #[arg(long, value_name = "MS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=10_000))]
     memory_purge_delay: u16,
+}
+
+/// `512mb`, `1gb`, `64kb`, `100b` or a number of bytes (Elasticsearch's byte sizes).
+fn parse_byte_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let units: [(&str, usize); 5] = [
+        ("gb", 1 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("b", 1),
+        ("", 1),
+    ];
+    for (unit, mult) in units {
+        if let Some(n) = t.strip_suffix(unit)
+            && let Ok(v) = n.trim().parse::<usize>()
+        {
+            return v.checked_mul(mult).ok_or_else(|| format!("{s}: too large"));
+        }
+    }
+    Err(format!(
+        "expected a byte size such as 512mb, 1gb or 268435456, got [{s}]"
+    ))
 }
 
 /// mimalloc's `mi_option_purge_delay`: the option before `mi_option_use_numa_nodes` in
@@ -169,6 +199,7 @@ fn try_main() -> anyhow::Result<()> {
         // Open (and replay) first, then listen: a client that can connect is served at once.
         let mut config = StoreConfig::new(&args.data_dir);
         config.disk_watermarks = marks;
+        config.indexing_pressure_memory_limit = args.indexing_pressure_memory_limit;
         if let Some(n) = args.shards {
             config.default_shards = usize::from(n);
         }

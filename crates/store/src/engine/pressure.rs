@@ -1,16 +1,16 @@
 //! Indexing pressure: what write requests may hold at once.
 //!
 //! Two bounds, as in Elasticsearch. The byte budget (`indexing_pressure.memory.limit`,
-//! [`StoreConfig::max_inflight_bytes`](crate::StoreConfig)) counts request bodies as the HTTP
-//! layer reads them (over it: ES's `in_flight_requests` breaker, 429) and, on top of them, what
-//! processing a write costs (see [`Pressure::cost`]); a write whose processing would pass it
-//! gets 429 `es_rejected_execution_exception`. The write pool (ES's `write` thread
+//! [`StoreConfig::indexing_pressure_memory_limit`](crate::StoreConfig), one
+//! [`http_serve::Budget`]) counts request bodies as the HTTP layer reads them (over it: ES's
+//! `in_flight_requests` breaker, 429) and, on top of them, what processing a write costs (see
+//! [`Pressure::cost`]); a write whose processing would pass it gets 429
+//! `es_rejected_execution_exception`. The write pool (ES's `write` thread
 //! pool) bounds how many bulk writes are parsed and indexed at once: the others
 //! wait for a slot holding only their request bodies, so the working memory of indexing does not
 //! grow with the number of clients.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use http_serve::{Budget, Reservation};
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
@@ -35,24 +35,9 @@ pub(crate) fn write_slots() -> usize {
 }
 
 pub(crate) struct Pressure {
-    limit: usize,
-    current: AtomicUsize,
+    budget: Budget,
     free_slots: Mutex<usize>,
     slot_freed: Condvar,
-}
-
-/// Budget held by one write, released when dropped.
-pub(crate) struct Held<'a> {
-    pressure: &'a Pressure,
-    bytes: usize,
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.pressure
-            .current
-            .fetch_sub(self.bytes, Ordering::SeqCst);
-    }
 }
 
 /// A place in the write pool, given back when dropped.
@@ -68,8 +53,7 @@ impl Drop for Slot<'_> {
 impl Pressure {
     pub(crate) fn new(limit: usize, slots: usize) -> Pressure {
         Pressure {
-            limit,
-            current: AtomicUsize::new(0),
+            budget: Budget::new(limit),
             free_slots: Mutex::new(slots.max(1)),
             slot_freed: Condvar::new(),
         }
@@ -87,31 +71,31 @@ impl Pressure {
         )
     }
 
-    /// The counter the HTTP layer charges request bodies to as they arrive.
-    pub(crate) fn counter(&self) -> &AtomicUsize {
-        &self.current
+    /// The budget the HTTP layer charges request bodies to as they arrive.
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Charges `bytes`. A write alone is always admitted (the body limit bounds it); beside
     /// others it must fit the budget, or it is refused with ES's 429. (Its own body, charged
     /// while it was read, counts as "others": the rule only spares the first write of an idle
     /// store, as the budget is far above the body limit.)
-    pub(crate) fn admit(&self, bytes: usize) -> Result<Held<'_>> {
-        let before = self.current.fetch_add(bytes, Ordering::SeqCst);
-        if before > 0 && before.saturating_add(bytes) > self.limit {
-            self.current.fetch_sub(bytes, Ordering::SeqCst);
-            return Err(Error::es(
+    pub(crate) fn admit(&self, bytes: usize) -> Result<Reservation> {
+        self.budget.reserve(bytes).map_err(|e| {
+            let (before, limit) = match e {
+                http_serve::Error::OverBudget { wanted, limit } => {
+                    (wanted.saturating_sub(bytes), limit)
+                }
+                // `reserve` refuses with `OverBudget` only; say what happened all the same
+                other => return Error::es(500, "exception", other.to_string()),
+            };
+            Error::es(
                 429,
                 "es_rejected_execution_exception",
                 format!(
-                    "rejected execution of coordinating operation [coordinating_and_primary_bytes={before}, operation_bytes={bytes}, max_coordinating_and_primary_bytes={}]",
-                    self.limit
+                    "rejected execution of coordinating operation [coordinating_and_primary_bytes={before}, operation_bytes={bytes}, max_coordinating_and_primary_bytes={limit}]"
                 ),
-            ));
-        }
-        Ok(Held {
-            pressure: self,
-            bytes,
+            )
         })
     }
 
@@ -128,7 +112,7 @@ impl Pressure {
     /// Bytes charged now.
     #[cfg(test)]
     pub(crate) fn current(&self) -> usize {
-        self.current.load(Ordering::SeqCst)
+        self.budget.used()
     }
 }
 
@@ -140,7 +124,7 @@ mod tests {
     fn a_lone_write_passes_and_a_second_over_budget_is_refused_until_the_first_ends() {
         let p = Pressure::new(100, 1);
         let first = p.admit(150).expect("alone");
-        let e = p.admit(1).err().expect("over budget beside the first");
+        let e = p.admit(1).expect_err("over budget beside the first");
         assert_eq!(e.status(), 429);
         assert_eq!(e.es_type(), "es_rejected_execution_exception");
         assert!(e.reason().contains("operation_bytes=1"), "{}", e.reason());

@@ -37,9 +37,12 @@ pub struct StoreConfig {
     /// Primary shards of an index created without `index.number_of_shards` (auto-created ones
     /// among them); default [`default_shards`]: half the cores, 1 to 8.
     pub default_shards: usize,
-    /// Bytes of write requests being processed at once; above it writes get 429
-    /// `es_rejected_execution_exception`. Default 512 MiB.
-    pub max_inflight_bytes: usize,
+    /// Elasticsearch's `indexing_pressure.memory.limit`: bytes that write requests may hold at
+    /// once, all together — request bodies as the HTTP layer reads them (over it: 429
+    /// `circuit_breaking_exception`, ES's `in_flight_requests` breaker) and the processing cost
+    /// of the writes (over it: 429 `es_rejected_execution_exception`). One request alone is
+    /// always admitted. Default 512 MiB.
+    pub indexing_pressure_memory_limit: usize,
     /// fsync the translog before acknowledging; default true.
     pub fsync: bool,
     /// Disk watermarks; default Elasticsearch's 85% / 90% / 95%.
@@ -58,7 +61,10 @@ impl std::fmt::Debug for StoreConfig {
             .field("writer_memory_bytes", &self.writer_memory_bytes)
             .field("writer_threads", &self.writer_threads)
             .field("default_shards", &self.default_shards)
-            .field("max_inflight_bytes", &self.max_inflight_bytes)
+            .field(
+                "indexing_pressure_memory_limit",
+                &self.indexing_pressure_memory_limit,
+            )
             .field("fsync", &self.fsync)
             .field("disk_watermarks", &self.disk_watermarks)
             .field("disk_check_interval", &self.disk_check_interval)
@@ -85,7 +91,7 @@ impl StoreConfig {
             writer_memory_bytes: 64 << 20,
             writer_threads: 2,
             default_shards: default_shards(),
-            max_inflight_bytes: 512 << 20,
+            indexing_pressure_memory_limit: 512 << 20,
             fsync: true,
             disk_watermarks: crate::engine::disk::Watermarks::default(),
             disk_check_interval: Duration::from_secs(1),
@@ -449,7 +455,7 @@ impl Store {
             indices: RwLock::new(indices),
             create_lock: Mutex::new(()),
             pressure: crate::engine::pressure::Pressure::new(
-                config.max_inflight_bytes,
+                config.indexing_pressure_memory_limit,
                 crate::engine::pressure::write_slots(),
             ),
             stop: Arc::new((Mutex::new(false), Condvar::new())),
@@ -1274,7 +1280,7 @@ impl Store {
 
     /// Charges what processing a write of `ops` operations and `source_bytes` costs to the write
     /// budget (429 beyond it).
-    fn admit(&self, ops: usize, source_bytes: usize) -> Result<crate::engine::pressure::Held<'_>> {
+    fn admit(&self, ops: usize, source_bytes: usize) -> Result<http_serve::Reservation> {
         self.pressure
             .admit(crate::engine::pressure::Pressure::cost(ops, source_bytes))
     }

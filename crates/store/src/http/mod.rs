@@ -51,8 +51,6 @@ pub const ES_VERSION: &str = "8.15.0";
 pub const LUCENE_VERSION: &str = "9.11.1";
 /// The default request body limit: ES's `http.max_content_length` default, 100 MB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
-/// The default budget for request bodies held in memory at once (all connections together).
-pub const DEFAULT_MAX_INFLIGHT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Options of the HTTP surface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +59,10 @@ pub struct HttpConfig {
     /// Accepted credentials; empty (the default) means no authentication.
     pub credentials: Credentials,
     /// Largest accepted request body in bytes; larger requests get 413.
-    /// Default: [`DEFAULT_MAX_BODY_BYTES`] (100 MB).
+    /// Default: [`DEFAULT_MAX_BODY_BYTES`] (100 MB). (Bodies held at once by all connections
+    /// are bounded by the store's indexing pressure,
+    /// [`StoreConfig::indexing_pressure_memory_limit`].)
     pub max_body_bytes: usize,
-    /// Bytes of request bodies held at once across all connections; a request that would go
-    /// over it gets ES's `429 circuit_breaking_exception` (`[in_flight_requests] Data too large`)
-    /// and the client retries later, so a flood of bulks cannot exhaust memory.
-    /// Default: [`DEFAULT_MAX_INFLIGHT_BYTES`] (512 MiB).
-    pub max_inflight_bytes: usize,
     /// `cluster_name` in `GET /`. Default: `"sluice"`.
     pub cluster_name: String,
     /// `name` (the node) in `GET /`. Default: `"sluice-store"`.
@@ -82,7 +77,6 @@ impl Default for HttpConfig {
         Self {
             credentials: Credentials::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            max_inflight_bytes: DEFAULT_MAX_INFLIGHT_BYTES,
             cluster_name: "sluice".to_owned(),
             node_name: "sluice-store".to_owned(),
             cluster_uuid: "_na_".to_owned(),
@@ -141,14 +135,15 @@ impl ServerConfig {
 /// # Errors
 /// `illegal_argument_exception` naming the address and the ways out.
 pub fn check_exposure(listen: SocketAddr, credentials: &Credentials, insecure: bool) -> Result<()> {
-    if listen.ip().is_loopback() || credentials.is_enabled() || insecure {
-        return Ok(());
-    }
-    Err(Error::illegal_argument(format!(
-        "refusing to listen on non-loopback address {listen} without authentication: add \
-         --user NAME:PASSWORD or --api-key ID:KEY, or pass --insecure to allow anyone who can \
-         reach it"
-    )))
+    http_serve::check_listen(&listen.to_string(), credentials.is_enabled() || insecure).map_err(
+        |_| {
+            Error::illegal_argument(format!(
+                "refusing to listen on non-loopback address {listen} without authentication: add \
+                 --user NAME:PASSWORD or --api-key ID:KEY, or pass --insecure to allow anyone \
+                 who can reach it"
+            ))
+        },
+    )
 }
 
 /// A stable `cluster_uuid` for a data directory (22 URL-safe characters, like ES's).

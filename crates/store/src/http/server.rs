@@ -1,24 +1,18 @@
 //! The hyper plumbing: accept loop, keep-alive connections, graceful shutdown, and the
 //! per-request pipeline (auth → limits → media types → route → handler → response).
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
+use http_serve::{BodyLimits, ServeConfig};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use super::HttpConfig;
 use super::error::Failure;
@@ -34,63 +28,12 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// A connection that sends no complete request head for this long is closed (slow or idle
 /// clients cannot hold connections forever).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(300);
+/// Connections served at once; beyond, new ones wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 4096;
 
 pub(crate) struct State {
     pub(crate) store: Arc<Store>,
     pub(crate) config: HttpConfig,
-}
-
-/// A reservation of in-flight body bytes, released when dropped.
-struct Reservation<'a> {
-    counter: &'a AtomicUsize,
-    bytes: usize,
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        self.counter.fetch_sub(self.bytes, Ordering::AcqRel);
-    }
-}
-
-impl State {
-    /// Reserves `bytes` of the in-flight budget. A request alone is always admitted (the body
-    /// limit bounds it); beside others it must fit, as ES's `in_flight_requests` breaker.
-    fn reserve(&self, bytes: usize) -> std::result::Result<Reservation<'_>, Failure> {
-        let mut r = Reservation {
-            counter: self.store.pressure.counter(),
-            bytes: 0,
-        };
-        self.grow(&mut r, bytes)?;
-        Ok(r)
-    }
-}
-
-impl State {
-    /// Grows `r` by `bytes`; refused (429) when others hold budget too and this would pass the
-    /// limit. A request alone is always admitted (the body limit bounds it).
-    fn grow(&self, r: &mut Reservation<'_>, bytes: usize) -> std::result::Result<(), Failure> {
-        let limit = self.config.max_inflight_bytes;
-        let counter = self.store.pressure.counter();
-        let mut current = counter.load(Ordering::Acquire);
-        loop {
-            let wanted = current.saturating_add(bytes);
-            if current > r.bytes && wanted > limit {
-                return Err(breaker(wanted, limit));
-            }
-            match counter.compare_exchange_weak(
-                current,
-                wanted,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    r.bytes += bytes;
-                    return Ok(());
-                }
-                Err(actual) => current = actual,
-            }
-        }
-    }
 }
 
 /// ES's `in_flight_requests` breaker error.
@@ -127,7 +70,8 @@ fn human(bytes: usize) -> String {
 }
 
 /// Serves the REST API on `listener` until `shutdown` completes, then lets open requests finish
-/// (up to 10 s) and returns.
+/// (up to 10 s) and returns. The plumbing (accept, keep-alive, timeouts, drain) is
+/// [`http_serve::serve`]'s.
 ///
 /// # Errors
 /// Never for a single bad connection (those are logged); only when the listener itself fails
@@ -139,66 +83,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<()> {
     let state = Arc::new(State { store, config });
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut conns = JoinSet::new();
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::io("listener", e))?;
-    tracing::info!(addr = %local, "sluice-store listening");
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(x) => x,
-                    Err(e) => {
-                        // EMFILE and friends: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let state = Arc::clone(&state);
-                let mut stop = stop_rx.clone();
-                conns.spawn(async move {
-                    let svc = service_fn(move |req| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                    });
-                    let conn = http1::Builder::new()
-                        .keep_alive(true)
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
-                        .serve_connection(TokioIo::new(stream), svc);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        r = conn.as_mut() => {
-                            if let Err(e) = r {
-                                tracing::debug!(%peer, error = %e, "connection ended with an error");
-                            }
-                        }
-                        _ = stop.changed() => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
-                        }
-                    }
-                });
-            }
-        }
-    }
-    tracing::info!(addr = %local, "shutting down: draining connections");
-    drop(listener);
-    let _ = stop_tx.send(true);
-    let drained =
-        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        tracing::warn!("connections still open after {DRAIN:?}; closing them");
-        conns.abort_all();
-    }
-    Ok(())
+    let mut options = ServeConfig::new("sluice-store");
+    options.header_read_timeout = HEADER_READ_TIMEOUT;
+    options.drain_timeout = DRAIN;
+    options.max_connections = MAX_CONNECTIONS;
+    let handler = move |req, _peer| {
+        let state = Arc::clone(&state);
+        async move { handle(&state, req).await }
+    };
+    http_serve::serve(listener, options, handler, shutdown)
+        .await
+        .map_err(|e| Error::io("listener", e))
 }
 
 /// Everything about one request that shapes its response.
@@ -314,29 +209,21 @@ async fn handle_inner(
         },
     };
     let limit = state.config.max_body_bytes;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(len) = declared
-        && len > limit as u64
-    {
-        return Err(too_large(len, limit));
-    }
-    // The budget is taken as bytes arrive (a client that declares a large body and stalls holds
-    // only what it sent), and a request over budget is read to its end and discarded, so the
-    // client receives the 429 instead of a broken pipe.
-    // The declared length is allocated at once (within the body limit): untouched pages cost no
-    // memory, and the body is not copied on every doubling (which held up to 2.4× a 20 MB body).
-    let capacity = declared.map_or(0, |l| usize::try_from(l).unwrap_or(limit).min(limit));
-    let (body, mut reservation) = read_body(state, body, limit, capacity).await?;
+    let mut limits = BodyLimits::with_max_bytes(limit);
+    limits.idle_timeout = BODY_IDLE_TIMEOUT;
+    // The budget is the store's indexing pressure: bodies are charged as bytes arrive (a client
+    // that declares a large body and stalls holds only what it sent), and a request over budget
+    // is read to its end and discarded, so the client receives the 429 instead of a broken pipe.
+    let budget = state.store.pressure.budget();
+    let (body, mut reservation) = http_serve::read_body(body, budget, &limits)
+        .await
+        .map_err(body_refused)?;
     let body = match encoding {
         Some(enc) if !body.is_empty() => {
             let inflated = inflate(enc, body, limit).await?;
             // The inflated copy replaces the compressed one in the budget.
             drop(reservation);
-            reservation = state.reserve(inflated.len())?;
+            reservation = budget.reserve(inflated.len()).map_err(body_refused)?;
             inflated
         }
         _ => body,
@@ -353,70 +240,25 @@ async fn handle_inner(
 /// connection and its share of the budget forever.
 const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Reads a request body within `limit` bytes, reserving the in-flight budget as it arrives.
-async fn read_body<'s>(
-    state: &'s State,
-    mut body: Incoming,
-    limit: usize,
-    capacity: usize,
-) -> std::result::Result<(Bytes, Reservation<'s>), Failure> {
-    let mut buf = bytes::BytesMut::with_capacity(capacity);
-    let mut reservation = Reservation {
-        counter: state.store.pressure.counter(),
-        bytes: 0,
-    };
-    loop {
-        let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
-            Err(_) => return Err(body_timeout(buf.len())),
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
-                return Err(Error::illegal_argument(format!(
-                    "could not read the request body: {e}"
-                ))
-                .into());
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        if buf.len() + data.len() > limit {
-            return Err(too_large((buf.len() + data.len()) as u64, limit));
+/// A refused body in Elasticsearch's shape.
+fn body_refused(e: http_serve::Error) -> Failure {
+    match e {
+        http_serve::Error::TooLarge { received, limit } => too_large(received, limit),
+        http_serve::Error::OverBudget { wanted, limit } => breaker(wanted, limit),
+        http_serve::Error::Timeout { read, after } => Failure::Es(Error::es(
+            408,
+            "request_timeout_exception",
+            format!(
+                "no request body bytes arrived for {}s (after {read} bytes); the request was not applied",
+                after.as_secs()
+            ),
+        )),
+        http_serve::Error::Io(e) => {
+            Error::illegal_argument(format!("could not read the request body: {e}")).into()
         }
-        if let Err(refused) = state.grow(&mut reservation, data.len()) {
-            drop(reservation);
-            drop(buf);
-            drain(&mut body, limit).await;
-            return Err(refused);
-        }
-        buf.extend_from_slice(&data);
+        // `http_serve::Error` is non-exhaustive: a new kind still reaches the client, as 400
+        other => Error::illegal_argument(other.to_string()).into(),
     }
-    Ok((buf.freeze(), reservation))
-}
-
-/// Reads and discards the rest of a refused body (at most `limit` bytes, each chunk within the
-/// idle timeout), so that the client gets to read the answer.
-async fn drain(body: &mut Incoming, limit: usize) {
-    let mut seen = 0usize;
-    while seen <= limit {
-        match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
-            Ok(Some(Ok(frame))) => {
-                seen += frame.data_ref().map_or(0, Bytes::len);
-            }
-            _ => return,
-        }
-    }
-}
-
-fn body_timeout(read: usize) -> Failure {
-    Failure::Es(Error::es(
-        408,
-        "request_timeout_exception",
-        format!(
-            "no request body bytes arrived for {}s (after {read} bytes); the request was not applied",
-            BODY_IDLE_TIMEOUT.as_secs()
-        ),
-    ))
 }
 
 #[derive(Debug, Clone, Copy)]

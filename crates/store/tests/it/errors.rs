@@ -327,7 +327,7 @@ fn in_flight_bodies_are_bounded_with_429() {
     use std::io::{Read, Write};
     let t = TestServer::with(|c| {
         c.http.max_body_bytes = 10_000;
-        c.http.max_inflight_bytes = 1_000;
+        c.store.indexing_pressure_memory_limit = 1_000;
     });
     let a = t.addr();
     let body = format!("{{\"size\":0{}}}", " ".repeat(890));

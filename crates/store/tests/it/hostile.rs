@@ -168,7 +168,7 @@ fn stalled_bodies_do_not_block_other_writes() {
     use std::io::Write;
     let t = TestServer::with(|c| {
         c.http.max_body_bytes = 100_000;
-        c.http.max_inflight_bytes = 10_000;
+        c.store.indexing_pressure_memory_limit = 10_000;
     });
     let stalled: Vec<std::net::TcpStream> = (0..6)
         .map(|_| {
