@@ -494,6 +494,14 @@ impl Store {
             .templates()
             .body_for(stream, None)?
             .unwrap_or_else(|| json!({}));
+        if body
+            .get("aliases")
+            .is_some_and(|a| a.as_object().is_none_or(|m| !m.is_empty()))
+        {
+            return Err(Error::illegal_argument(format!(
+                "aliases in the template of data stream [{stream}] are not supported by sluice-store (data stream aliases)"
+            )));
+        }
         let props = &mut body["mappings"]["properties"];
         if !props.is_object() {
             *props = json!({});

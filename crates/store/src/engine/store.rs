@@ -570,8 +570,8 @@ impl Store {
     /// `PUT /{index}` with an optional `{"mappings":..,"settings":..,"aliases":{}}` body.
     pub fn create_index(&self, name: &str, body: Option<&Value>) -> Result<Value> {
         log_model::validate_index_name(name)?;
-        let aliases = create_body_aliases(name, body)?;
         let composed = self.templates.body_for(name, body)?;
+        let aliases = create_body_aliases(name, composed.as_ref())?;
         let (mapping, settings) = parse_create_body(composed.as_ref())?;
         let _g = self.create_lock.lock();
         if let Some(existing) = self.indices.read().get(name) {
@@ -731,12 +731,23 @@ impl Store {
                 .create_stream_locked(name, template, hidden)
                 .map(WriteTarget::Stream);
         }
-        let (mapping, settings) = match self.templates.body_for(name, None)? {
-            Some(body) => parse_create_body(Some(&body))?,
-            None => (Mapping::default(), parse_settings(None)?),
-        };
-        self.create_locked(name, mapping, settings)
-            .map(WriteTarget::Index)
+        let composed = self.templates.body_for(name, None)?;
+        let aliases = create_body_aliases(name, composed.as_ref())?;
+        let (mapping, settings) = parse_create_body(composed.as_ref())?;
+        for a in &aliases {
+            if let crate::engine::aliases::Action::Add { alias, .. } = a {
+                let indices = self.indices.read();
+                crate::engine::aliases::validate_name(alias, &|n: &str| {
+                    n == name || indices.contains_key(n)
+                })?;
+            }
+        }
+        let shard = self.create_locked(name, mapping, settings)?;
+        if !aliases.is_empty() {
+            let indices = self.indices.read();
+            self.aliases.apply(&aliases, |n| indices.contains_key(n))?;
+        }
+        Ok(WriteTarget::Index(shard))
     }
 
     fn existing_write_target(

@@ -7,7 +7,8 @@
 //! create-index request itself; settings later-wins by key, mappings later-wins by field (object
 //! fields merge their `properties`). Two index templates whose patterns overlap at the same
 //! priority are refused. A template with `data_stream` makes data streams
-//! (`engine::data_streams`) of the names it matches; aliases in templates are refused by name.
+//! (`engine::data_streams`) of the names it matches; a template's `aliases` are added to the indices
+//! it makes (later layers win per alias name), not to data streams (refused by name).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -496,11 +497,18 @@ fn normalize_template(v: &Value) -> Result<Value> {
                 Mapping::parse(v)?;
                 out.insert(k.clone(), v.clone());
             }
-            "aliases" if v.as_object().is_some_and(Map::is_empty) => {}
             "aliases" => {
-                return Err(Error::illegal_argument(
-                    "aliases in a template are not supported by sluice-store",
-                ));
+                let Some(aliases) = v.as_object() else {
+                    return Err(field_error("template", "aliases"));
+                };
+                let mut checked = Map::new();
+                for (alias, def) in aliases {
+                    let def = crate::engine::aliases::AliasDef::parse(def, alias)?;
+                    checked.insert(alias.clone(), def.to_json());
+                }
+                if !checked.is_empty() {
+                    out.insert(k.clone(), Value::Object(checked));
+                }
             }
             "lifecycle" | "data_stream_options" => {
                 return Err(Error::illegal_argument(format!(
@@ -536,7 +544,12 @@ fn compose(set: &Set, t: &Value, request: Option<&Value>) -> Result<Value> {
     if let Some(r) = request {
         layers.push(r);
     }
+    let mut aliases = Map::new();
     for layer in layers {
+        if let Some(Value::Object(a)) = layer.get("aliases") {
+            // later layers win per alias name
+            aliases.extend(a.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         if let Some(s) = layer.get("settings") {
             let parsed = parse_settings(Some(s))?;
             settings.extend(parsed.rendered);
@@ -554,10 +567,18 @@ fn compose(set: &Set, t: &Value, request: Option<&Value>) -> Result<Value> {
     }
     if let Some(Value::Object(r)) = request {
         for (k, v) in r {
-            if k != "settings" && k != "mappings" {
+            if k != "settings" && k != "mappings" && k != "aliases" {
                 body.insert(k.clone(), v.clone());
             }
         }
+    }
+    if let Some(r) = request.and_then(|r| r.get("aliases"))
+        && !r.is_object()
+    {
+        // not an object: left for the create-index request's own error
+        body.insert("aliases".into(), r.clone());
+    } else if !aliases.is_empty() {
+        body.insert("aliases".into(), Value::Object(aliases));
     }
     Ok(Value::Object(body))
 }

@@ -1479,3 +1479,69 @@ fn data_stream_writes_agree() {
     }
     assert_agree(&diffs);
 }
+
+/// Aliases in index and component templates against both engines: composed in order (later
+/// wins per alias name), added to explicitly created and auto-created indices, with filters
+/// and `is_write_index`, and shown by `GET _index_template`.
+#[test]
+fn template_aliases_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    for path in [
+        "/tmplal-1",
+        "/tmplal-2",
+        "/_index_template/tmplal",
+        "/_component_template/tmplal-c",
+    ] {
+        let _ = http(es_addr, "DELETE", path, None);
+    }
+    let steps: Vec<(&str, &str, Option<Value>)> = vec![
+        (
+            "PUT",
+            "/_component_template/tmplal-c",
+            Some(
+                json!({"template": {"aliases": {"tmplal-all": {}, "tmplal-f": {"filter": {"term": {"n": 1}}}}}}),
+            ),
+        ),
+        (
+            "PUT",
+            "/_index_template/tmplal",
+            Some(
+                json!({"index_patterns": ["tmplal-*"], "priority": 500, "composed_of": ["tmplal-c"],
+                "template": {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                    "aliases": {"tmplal-f": {"filter": {"term": {"n": 2}}}, "tmplal-hidden": {"is_hidden": true}}}}),
+            ),
+        ),
+        ("GET", "/_index_template/tmplal", None),
+        ("GET", "/_component_template/tmplal-c", None),
+        (
+            "PUT",
+            "/tmplal-1",
+            Some(json!({"aliases": {"tmplal-w": {"is_write_index": true}}})),
+        ),
+        (
+            "PUT",
+            "/tmplal-2/_doc/1?refresh=true",
+            Some(json!({"n": 2})),
+        ),
+        (
+            "PUT",
+            "/tmplal-1/_doc/1?refresh=true",
+            Some(json!({"n": 1})),
+        ),
+        ("GET", "/tmplal-1,tmplal-2/_alias", None),
+        ("GET", "/tmplal-all/_count", None),
+        ("GET", "/tmplal-f/_count", None),
+        (
+            "PUT",
+            "/tmplal-w/_doc/2?refresh=true",
+            Some(json!({"n": 3})),
+        ),
+        ("GET", "/tmplal-1/_count", None),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| search_view(v));
+    assert_agree(&diffs);
+}
