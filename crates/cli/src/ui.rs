@@ -140,7 +140,11 @@ pub fn serve(args: &ServeArgs, page: &str) -> anyhow::Result<()> {
         let Some(addr) = addrs.first().copied() else {
             bail!("--listen {}: the name resolves to no address", args.listen);
         };
-        if users.is_empty() && !args.insecure && addrs.iter().any(|a| !a.ip().is_loopback()) {
+        let allowed = !users.is_empty() || args.insecure;
+        if addrs
+            .iter()
+            .any(|a| http_serve::check_listen(&a.to_string(), allowed).is_err())
+        {
             bail!(
                 "refusing to serve the UI on {addr} (--listen {}) without authentication: use a \
                  loopback address, give --ui-user NAME:PASSWORD, or pass --insecure to expose it \

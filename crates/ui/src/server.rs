@@ -2,7 +2,6 @@
 //! JSON API under `/api`, the tutorial's report page under `/report`, and Basic authentication
 //! when UI users are configured.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +9,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
+use http_serve::{BodyLimits, Budget, ServeConfig};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 use crate::api::{self, Api};
@@ -22,10 +19,14 @@ use crate::assets;
 
 /// Largest request body (an import of saved objects).
 pub const MAX_BODY_BYTES: usize = 16 << 20;
+/// Request bodies held at once by all connections: four of the largest.
+const BODY_BUDGET_BYTES: usize = 4 * MAX_BODY_BYTES;
 /// A request head or body that stalls this long is dropped.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open connections get to finish after shutdown is asked.
 const DRAIN: Duration = Duration::from_secs(5);
+/// Connections served at once (a browser opens about six).
+const MAX_CONNECTIONS: usize = 256;
 
 /// How `sluice ui` serves.
 #[derive(Debug, Clone, Default)]
@@ -38,9 +39,10 @@ pub struct UiConfig {
 struct State {
     api: Api,
     config: UiConfig,
+    bodies: Budget,
 }
 
-/// Serves until `shutdown` completes.
+/// Serves until `shutdown` completes (the plumbing is [`http_serve::serve`]'s).
 ///
 /// # Errors
 /// Never for a single bad connection; only when the listener itself fails.
@@ -50,60 +52,20 @@ pub async fn serve(
     config: UiConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let state = Arc::new(State { api, config });
-    tokio::pin!(shutdown);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut conns = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(x) => x,
-                    Err(e) => {
-                        // EMFILE and friends: back off instead of spinning
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let state = Arc::clone(&state);
-                let mut stop = stop_rx.clone();
-                conns.spawn(async move {
-                    let svc = service_fn(move |req| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                    });
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(READ_TIMEOUT)
-                        .serve_connection(TokioIo::new(stream), svc);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        r = conn.as_mut() => {
-                            if let Err(e) = r {
-                                tracing::debug!(error = %e, "ui connection ended with an error");
-                            }
-                        }
-                        _ = stop.changed() => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
-                        }
-                    }
-                });
-            }
-        }
-    }
-    drop(listener);
-    let _ = stop_tx.send(true);
-    if tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} })
-        .await
-        .is_err()
-    {
-        conns.abort_all();
-    }
-    Ok(())
+    let state = Arc::new(State {
+        api,
+        config,
+        bodies: Budget::new(BODY_BUDGET_BYTES),
+    });
+    let mut options = ServeConfig::new("sluice-ui");
+    options.header_read_timeout = READ_TIMEOUT;
+    options.drain_timeout = DRAIN;
+    options.max_connections = MAX_CONNECTIONS;
+    let handler = move |req, _peer| {
+        let state = Arc::clone(&state);
+        async move { handle(&state, req).await }
+    };
+    http_serve::serve(listener, options, handler, shutdown).await
 }
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -126,7 +88,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
     let query = parts.uri.query().unwrap_or("").to_owned();
     let method = parts.method;
     if let Some(rest) = path.strip_prefix("/api") {
-        let body = match read_body(body).await {
+        let body = match read_body(state, body).await {
             Ok(b) => b,
             Err(r) => return r,
         };
@@ -156,30 +118,31 @@ fn from_reply(r: api::Reply) -> Response<Full<Bytes>> {
     resp
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
-    let read = tokio::time::timeout(READ_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect());
-    match read.await {
-        Ok(Ok(c)) => Ok(c.to_bytes()),
-        Ok(Err(e)) => {
-            let (status, reason) = if e.is::<http_body_util::LengthLimitError>() {
-                (
-                    413,
-                    format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-                )
-            } else {
-                (400, format!("could not read the request body: {e}"))
+async fn read_body(state: &State, body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
+    let mut limits = BodyLimits::with_max_bytes(MAX_BODY_BYTES);
+    limits.idle_timeout = READ_TIMEOUT;
+    // The reservation ends with this function: the API copies what it keeps.
+    match http_serve::read_body(body, &state.bodies, &limits).await {
+        Ok((body, _held)) => Ok(body),
+        Err(e) => {
+            let (kind, reason) = match &e {
+                http_serve::Error::TooLarge { limit, .. } => (
+                    "bad_request",
+                    format!("the request body is larger than {limit} bytes"),
+                ),
+                http_serve::Error::OverBudget { .. } => (
+                    "too_many_requests",
+                    format!("too many request bodies at once ({e}); retry later"),
+                ),
+                http_serve::Error::Timeout { .. } => {
+                    ("request_timeout", "the request body stalled".to_owned())
+                }
+                _ => ("bad_request", e.to_string()),
             };
-            let err = crate::Error::new(status, "bad_request", reason);
+            let status = e.status();
+            let err = crate::Error::new(status, kind, reason);
             Err(from_reply(api::Reply {
                 status,
-                content_type: "application/json",
-                body: Bytes::from(err.to_json().to_string()),
-            }))
-        }
-        Err(_) => {
-            let err = crate::Error::new(408, "request_timeout", "the request body stalled");
-            Err(from_reply(api::Reply {
-                status: 408,
                 content_type: "application/json",
                 body: Bytes::from(err.to_json().to_string()),
             }))
