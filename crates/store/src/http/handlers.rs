@@ -770,6 +770,37 @@ pub(crate) async fn dispatch(
             params.check(path, &["local", "accept_enterprise"])?;
             Ok(Reply::json(StatusCode::OK, license(state)))
         }
+        Route::NodesInfo(nodes, metrics) => {
+            params.check(path, &["flat_settings", "timeout", "master_timeout"])?;
+            let v = super::nodes::info(
+                &state.config,
+                state.local,
+                nodes.as_deref(),
+                metrics.as_deref(),
+            )?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::NodesStats(nodes, metrics) => {
+            params.check(
+                path,
+                &[
+                    "level",
+                    "timeout",
+                    "include_segment_file_sizes",
+                    "groups",
+                    "fields",
+                    "completion_fields",
+                    "fielddata_fields",
+                    "types",
+                ],
+            )?;
+            let (config, local) = (state.config.clone(), state.local);
+            let v = blocking(move || {
+                super::nodes::stats(&config, &store, local, nodes.as_deref(), metrics.as_deref())
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::Xpack => {
             params.check(path, &["categories", "accept_enterprise"])?;
             Ok(Reply::json(StatusCode::OK, xpack(state)))

@@ -29,6 +29,7 @@ mod filter;
 mod handlers;
 mod media;
 mod msearch;
+mod nodes;
 mod params;
 mod router;
 mod search_api;

@@ -77,6 +77,10 @@ pub(crate) enum Route {
     DeleteTemplate(crate::engine::templates::Kind, String),
     /// `GET /_data_stream[/{names}]`, `PUT|DELETE /_data_stream/{name}`
     DataStream(Method, Option<String>),
+    /// `GET /_nodes[/{nodes}][/{metrics}]`
+    NodesInfo(Option<String>, Option<String>),
+    /// `GET /_nodes[/{nodes}]/stats[/{metrics}]`
+    NodesStats(Option<String>, Option<String>),
     /// `POST /{target}/_rollover[/{new_index}]`
     Rollover(String, Option<String>),
     /// `PUT|POST /{target}/_alias/{names}` (`_aliases` too)
@@ -232,6 +236,25 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             .map(|m| (m.clone(), Route::DataStream(m, Some(own(name)))))
             .collect(),
         ["_xpack"] => vec![(Method::GET, Route::Xpack)],
+        ["_nodes"] => vec![(Method::GET, Route::NodesInfo(None, None))],
+        ["_nodes", "stats"] => vec![(Method::GET, Route::NodesStats(None, None))],
+        ["_nodes", "stats", m] => vec![(Method::GET, Route::NodesStats(None, Some(own(m))))],
+        ["_nodes", n, "stats"] => vec![(Method::GET, Route::NodesStats(Some(own(n)), None))],
+        ["_nodes", n, "stats", m] => {
+            vec![(Method::GET, Route::NodesStats(Some(own(n)), Some(own(m))))]
+        }
+        ["_nodes", x] => {
+            let metrics = x
+                .split(',')
+                .all(|m| super::nodes::ES_INFO_METRICS.contains(&m.trim()) || m == "_all");
+            let route = if metrics && *x != "_all" {
+                Route::NodesInfo(None, Some(own(x)))
+            } else {
+                Route::NodesInfo(Some(own(x)), None)
+            };
+            vec![(Method::GET, route)]
+        }
+        ["_nodes", n, m] => vec![(Method::GET, Route::NodesInfo(Some(own(n)), Some(own(m))))],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         ["_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(None)),
         [kind @ ("_index_template" | "_component_template")] => {

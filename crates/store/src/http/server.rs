@@ -34,6 +34,8 @@ const MAX_CONNECTIONS: usize = 4096;
 pub(crate) struct State {
     pub(crate) store: Arc<Store>,
     pub(crate) config: HttpConfig,
+    /// The address the server listens on (`_nodes`' publish address).
+    pub(crate) local: Option<std::net::SocketAddr>,
 }
 
 /// ES's `in_flight_requests` breaker error.
@@ -82,7 +84,12 @@ pub async fn serve(
     config: HttpConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<()> {
-    let state = Arc::new(State { store, config });
+    let local = listener.local_addr().ok();
+    let state = Arc::new(State {
+        store,
+        config,
+        local,
+    });
     let mut options = ServeConfig::new("sluice-store");
     options.header_read_timeout = HEADER_READ_TIMEOUT;
     options.drain_timeout = DRAIN;

@@ -265,3 +265,71 @@ fn license_and_xpack_answer_honestly() {
     assert_eq!(v["features"]["security"]["enabled"], false);
     assert_eq!(v["features"]["ilm"]["available"], false);
 }
+
+/// `_nodes`: the one node, filtered by ids, names and `_local`; metrics it has, and the JVM's
+/// refused by name.
+#[test]
+fn nodes_info_and_stats() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    let get = |p: &str| crate::client::json(a, "GET", p, None);
+    let all = get("/_nodes");
+    assert_eq!(all.status, 200, "{}", all.text());
+    let v = all.json();
+    let (id, node) = v["nodes"]
+        .as_object()
+        .and_then(|m| m.iter().next())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .expect("one node");
+    assert_eq!(id.len(), 22);
+    assert_eq!(v["_nodes"]["total"], 1);
+    assert_eq!(node["http"]["publish_address"], a.to_string());
+    assert!(
+        node["version"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("8."))
+    );
+    for p in [
+        "/_nodes/_local/http",
+        &format!("/_nodes/{id}/http"),
+        "/_nodes/http,os",
+    ] {
+        let v = get(p).json();
+        assert_eq!(
+            v["nodes"][&id]["http"]["publish_address"],
+            a.to_string(),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        get("/_nodes/http").json()["nodes"][&id]["os"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        get("/_nodes/someone-else").json()["nodes"],
+        serde_json::json!({})
+    );
+    let r = get("/_nodes/jvm");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text()
+            .contains("node info metric [jvm] is not kept by sluice-store"),
+        "{}",
+        r.text()
+    );
+    crate::client::json(
+        a,
+        "PUT",
+        "/n1/_doc/1?refresh=true",
+        Some(&serde_json::json!({"x": 1})),
+    );
+    let s = get("/_nodes/stats/indices,fs").json();
+    assert_eq!(s["nodes"][&id]["indices"]["docs"]["count"], 1);
+    assert!(
+        s["nodes"][&id]["fs"]["total"]["total_in_bytes"]
+            .as_u64()
+            .is_some_and(|b| b > 0)
+    );
+    let r = get("/_nodes/_local/stats/thread_pool");
+    assert_eq!(r.status, 400, "{}", r.text());
+}

@@ -1,5 +1,6 @@
 """The official `elasticsearch` 8.x client against sluice-store's analysis, query_string
-wildcards, IANA time zones, aggregation meta and license/xpack answers.
+wildcards, IANA time zones, aggregation meta, license/xpack answers, node sniffing and data
+streams.
 
 usage: es_client_esapi.py URL
 Prints one JSON line with the figures checked; exits non-zero on any mismatch.
@@ -94,5 +95,33 @@ check("mget", [d.get("_source") for d in got["docs"]], [{"n": 3}, {"n": 0, "m": 
 
 check("license", es.license.get()["license"]["type"], "basic")
 check("xpack", es.xpack.info()["license"]["mode"], "basic")
+
+# sniffing: the client asks GET _nodes/_all/http and talks to the publish address it gets
+sniffer = Elasticsearch(URL, sniff_on_start=True, request_timeout=60)
+check("sniffed count", sniffer.count(index="docs-py")["count"], 3)
+http = es.nodes.info(metric="http")["nodes"]
+check("one node", len(http), 1)
+check("publish address", "http://" + next(iter(http.values()))["http"]["publish_address"], URL)
+stats = es.nodes.stats(metric="indices")["nodes"]
+check("node docs", next(iter(stats.values()))["indices"]["docs"]["count"] >= 3, True)
+
+# data streams as Filebeat and Logstash 8 write them: a template, create-only writes, rollover
+es.indices.put_index_template(name="py-ds", index_patterns=["py-ds-*"], data_stream={}, priority=100)
+r = es.index(index="py-ds-app", document={"@timestamp": "2026-12-06T00:00:00Z", "m": 1}, refresh=True)
+check("first backing index", r["_index"].startswith(".ds-py-ds-app-"), True)
+ds = es.indices.get_data_stream(name="py-ds-app")["data_streams"][0]
+check("data stream", (ds["name"], ds["generation"], ds["template"]), ("py-ds-app", 1, "py-ds"))
+check("rollover", es.indices.rollover(alias="py-ds-app")["rolled_over"], True)
+ok, errors = helpers.bulk(
+    es,
+    [{"_op_type": "create", "_index": "py-ds-app", "@timestamp": "2026-12-06T01:00:00Z", "m": 2},
+     {"_op_type": "index", "_index": "py-ds-app", "@timestamp": "2026-12-06T02:00:00Z", "m": 3}],
+    refresh=True,
+    raise_on_error=False,
+)
+check("bulk into a data stream", (ok, [e["index"]["error"]["type"] for e in errors]),
+      (1, ["illegal_argument_exception"]))
+check("data stream count", es.count(index="py-ds-app")["count"], 2)
+check("delete data stream", es.indices.delete_data_stream(name="py-ds-app")["acknowledged"], True)
 
 print(json.dumps({"analyze": "ok", "days": [b["doc_count"] for b in days["buckets"]]}))
