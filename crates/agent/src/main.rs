@@ -5,7 +5,8 @@
 //!              [-w N] [-b 125] [-u 50] [--pipeline.ordered auto|true|false]
 //!              [--queue.type memory|persisted] [--path.queue DIR] [--queue.max_bytes 1gb]
 //!              [--dead_letter_queue.enable true|false] [--path.dead_letter_queue DIR]
-//!              [--http 127.0.0.1:9600] [--allow-remote] [-t | --config.test_and_exit]
+//!              [--http 127.0.0.1:9600] [--allow-remote] [--input.http.memory_limit 256mb]
+//!              [-t | --config.test_and_exit]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -70,6 +71,10 @@ struct Args {
     /// have no authentication).
     #[arg(long = "allow-remote")]
     allow_remote: bool,
+    /// Bytes that requests to `http` inputs may hold in memory at once (bodies and the events
+    /// decoded from them; sluice's own setting, Logstash has none): over it a request gets 429.
+    #[arg(long = "input.http.memory_limit", default_value = "256mb")]
+    http_input_memory_limit: String,
     /// Check the configuration and exit (`config.test_and_exit`).
     #[arg(short = 't', long = "config.test_and_exit")]
     test_and_exit: bool,
@@ -124,6 +129,8 @@ fn settings(args: &Args) -> anyhow::Result<Settings> {
     s.dead_letter_queue = args.dlq;
     s.path_dead_letter_queue.clone_from(&args.path_dlq);
     s.allow_remote = args.allow_remote;
+    s.http_input_memory_limit =
+        Settings::parse_bytes("input.http.memory_limit", &args.http_input_memory_limit)?;
     s.check()?;
     Ok(s)
 }
@@ -177,7 +184,10 @@ fn check_monitor_exposure(addr: &str, allow_remote: bool) -> anyhow::Result<()> 
         .to_socket_addrs()
         .with_context(|| format!("--http {addr}: not an address (HOST:PORT)"))?
         .collect();
-    if let Some(exposed) = resolved.iter().find(|a| !a.ip().is_loopback()) {
+    if let Some(exposed) = resolved
+        .iter()
+        .find(|a| http_serve::check_listen(&a.to_string(), false).is_err())
+    {
         anyhow::bail!(
             "refusing to serve the monitoring API on {exposed} (--http {addr}): it has no \
              authentication; use a loopback address, or pass --allow-remote to expose it anyway"

@@ -145,40 +145,77 @@ fn decode_line(raw: &Bytes, codec: &InputCodec) -> (LogEvent, bool, bool) {
 #[must_use]
 pub fn decode_body(body: &[u8], codec: &InputCodec) -> Vec<Decoded> {
     let clock = IngestTime::now();
-    let wrap = |event: LogEvent, parse_failure: bool| {
-        let mut event = event;
-        stamp_at(&mut event, &clock);
+    if *codec != InputCodec::Line
+        && let Some(events) = decode_json_document(body, &clock)
+    {
+        return events;
+    }
+    decode_body_lines(body, codec, &clock)
+}
+
+/// A body that is one JSON document: an object (one event) or an array of objects (one event
+/// each). `None` when it is not (NDJSON, text, an array holding other values).
+#[must_use]
+pub fn decode_json_document(body: &[u8], clock: &IngestTime) -> Option<Vec<Decoded>> {
+    let wrap = |mut event: LogEvent| {
+        stamp_at(&mut event, clock);
         Decoded {
             event,
-            parse_failure,
+            parse_failure: false,
             too_long: false,
         }
     };
-    if *codec == InputCodec::Line {
-        return body
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .map(|l| wrap(decode_line(&Bytes::copy_from_slice(l), codec).0, false))
-            .collect();
-    }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => return vec![wrap(LogEvent::from_map(map), false)],
-        Ok(Value::Array(items)) if items.iter().all(Value::is_object) => {
-            return items
+        Ok(Value::Object(map)) => Some(vec![wrap(LogEvent::from_map(map))]),
+        Ok(Value::Array(items)) if items.iter().all(Value::is_object) => Some(
+            items
                 .into_iter()
                 .filter_map(|v| match v {
-                    Value::Object(m) => Some(wrap(LogEvent::from_map(m), false)),
+                    Value::Object(m) => Some(wrap(LogEvent::from_map(m))),
                     _ => None,
                 })
-                .collect();
-        }
-        _ => {}
+                .collect(),
+        ),
+        _ => None,
     }
+}
+
+/// Whether a JSON body must be decoded as one document rather than line by line: it starts
+/// with an array, or with an object that does not end on its first line (pretty-printed).
+/// NDJSON, whose first line is a whole document, is decoded line by line (and so may be
+/// decoded in chunks); so is a one-line object.
+#[must_use]
+pub fn is_json_document(body: &[u8]) -> bool {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        return false;
+    };
+    let rest = &body[start..];
+    match rest[0] {
+        b'[' => true,
+        b'{' => {
+            let first = rest.split(|b| *b == b'\n').next().unwrap_or(rest);
+            serde_json::from_slice::<serde::de::IgnoredAny>(first).is_err()
+        }
+        _ => false,
+    }
+}
+
+/// The lines of a body (or of a piece of one that ends at a line end), one event each, blank
+/// lines skipped: `message` with the `line` codec; JSON documents otherwise, a line that is
+/// not one becoming a `_jsonparsefailure` event.
+#[must_use]
+pub fn decode_body_lines(body: &[u8], codec: &InputCodec, clock: &IngestTime) -> Vec<Decoded> {
     body.split(|b| *b == b'\n')
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
         .map(|l| {
-            let (ev, failed, _) = decode_line(&Bytes::copy_from_slice(l), codec);
-            wrap(ev, failed)
+            let (mut event, parse_failure, _) = decode_line(&Bytes::copy_from_slice(l), codec);
+            stamp_at(&mut event, clock);
+            Decoded {
+                event,
+                parse_failure,
+                too_long: false,
+            }
         })
         .collect()
 }

@@ -109,6 +109,22 @@ fn http_bodies() {
 }
 
 #[test]
+fn json_bodies_that_must_be_decoded_whole() {
+    for (body, whole) in [
+        (r#"[{"a":1},{"b":2}]"#, true),
+        ("  \n[\n{\"a\":1}\n]", true),
+        ("{\n  \"a\": 1\n}\n", true),
+        (r#"{"a":1}"#, false),
+        ("{\"a\":1}\n{\"b\":2}\n", false),
+        ("{\"a\":1}\nnope\n", false),
+        ("plain text\n", false),
+        ("", false),
+    ] {
+        assert_eq!(is_json_document(body.as_bytes()), whole, "{body:?}");
+    }
+}
+
+#[test]
 fn rubydebug_matches_logstash_layout() {
     let ev = obj(json!({
         "message": "User user1 performed login",

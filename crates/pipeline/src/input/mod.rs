@@ -199,6 +199,8 @@ pub(crate) struct InputArgs<'a> {
     pub allow_remote: bool,
     /// Whether anything in the pipeline reads `@metadata`.
     pub metadata: bool,
+    /// The memory budget of the `http` inputs (all of them together).
+    pub http_budget: &'a http_serve::Budget,
 }
 
 /// One row of the input registry.
@@ -250,7 +252,12 @@ pub fn lookup(name: &str) -> Option<&'static InputSpec> {
 ///
 /// # Errors
 /// Unknown or unsupported plugin, invalid settings or codec.
-pub(crate) fn build(plugin: &Plugin, allow_remote: bool, metadata: bool) -> Result<Input> {
+pub(crate) fn build(
+    plugin: &Plugin,
+    allow_remote: bool,
+    metadata: bool,
+    http_budget: &http_serve::Budget,
+) -> Result<Input> {
     let Some(spec) = lookup(&plugin.name) else {
         return Err(crate::registry::unknown(plugin));
     };
@@ -297,6 +304,7 @@ pub(crate) fn build(plugin: &Plugin, allow_remote: bool, metadata: bool) -> Resu
         ecs,
         allow_remote,
         metadata,
+        http_budget,
     })?;
     Ok(Input {
         name: spec.name,
@@ -520,11 +528,7 @@ impl InputContext {
 
 /// Refuses non-loopback addresses unless `allow_remote`.
 pub(crate) fn check_bind(plugin: &str, host: &str, allow_remote: bool) -> Result<()> {
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback || allow_remote {
+    if http_serve::check_listen(host, allow_remote).is_ok() {
         return Ok(());
     }
     Err(Error::Setting(format!(

@@ -1,15 +1,14 @@
 //! The HTTP server of the monitoring API (see [`super`]).
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
+use http_serve::ServeConfig;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -25,7 +24,12 @@ pub struct MonitorServer {
     pub addr: SocketAddr,
 }
 
-/// Binds `addr` and serves until `shutdown`.
+/// Connections served at once (monitoring tools poll with one or two).
+const MAX_CONNECTIONS: usize = 64;
+
+/// Binds `addr` and serves until `shutdown` (on [`http_serve::serve`]: header timeout,
+/// accept backoff, a connection limit; requests in flight finish, up to 5 s). The caller
+/// applies the loopback rule (the agent's `--allow-remote`): the API has no authentication.
 ///
 /// # Errors
 /// When the address cannot be bound.
@@ -40,23 +44,18 @@ pub async fn serve(
     let local = listener
         .local_addr()
         .map_err(|e| Error::io("monitoring API", e))?;
-    tracing::info!(addr = %local, "monitoring API listening");
+    let mut options = ServeConfig::new("monitoring API");
+    options.header_read_timeout = Duration::from_secs(30);
+    options.drain_timeout = Duration::from_secs(5);
+    options.max_connections = MAX_CONNECTIONS;
+    let handler = move |req: Request<Incoming>, _peer| {
+        let answer = handle(&shared, local, &req);
+        async move { answer }
+    };
     tokio::spawn(async move {
-        loop {
-            let (stream, _) = tokio::select! {
-                () = shutdown.cancelled() => return,
-                a = listener.accept() => match a { Ok(x) => x, Err(_) => continue },
-            };
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                let svc = service_fn(move |req| {
-                    let shared = shared.clone();
-                    async move { Ok::<_, Infallible>(handle(&shared, local, &req)) }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
+        let stopped = shutdown.cancelled_owned();
+        if let Err(e) = http_serve::serve(listener, options, handler, stopped).await {
+            tracing::error!(error = %e, "monitoring API stopped");
         }
     });
     Ok(MonitorServer { addr: local })

@@ -63,8 +63,16 @@ pub fn build(
     }
     let mut inputs = Vec::new();
     let metadata = observes_metadata(config);
+    let http_budget = http_serve::Budget::new(
+        usize::try_from(settings.http_input_memory_limit).unwrap_or(usize::MAX),
+    );
     let tree: Tree<()> = Tree::build(&config.inputs, &mut |p: &Plugin| {
-        inputs.push(crate::input::build(p, settings.allow_remote, metadata)?);
+        inputs.push(crate::input::build(
+            p,
+            settings.allow_remote,
+            metadata,
+            &http_budget,
+        )?);
         Ok(())
     })?;
     drop(tree);

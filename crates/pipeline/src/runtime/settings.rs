@@ -53,6 +53,12 @@ pub struct Settings {
     pub path_dead_letter_queue: PathBuf,
     /// Inputs may bind non-loopback addresses.
     pub allow_remote: bool,
+    /// Bytes that requests to the `http` inputs may hold in memory at once, all inputs and
+    /// connections together: bodies as they are read, and the events being decoded from them
+    /// (sluice's own setting, `--input.http.memory_limit`; Logstash has none). Over it a request
+    /// gets 429. Default 256 MiB: two bodies of the largest default size (100 MiB,
+    /// `max_content_length`) with their decoding, beside the memory queue and the outputs.
+    pub http_input_memory_limit: u64,
 }
 
 impl Default for Settings {
@@ -71,6 +77,7 @@ impl Default for Settings {
             dead_letter_queue: true,
             path_dead_letter_queue: PathBuf::from("data/dead_letter_queue"),
             allow_remote: false,
+            http_input_memory_limit: 256 * 1024 * 1024,
         }
     }
 }

@@ -361,6 +361,128 @@ output {{ elasticsearch {{ hosts => ["{}"] index => "web" }} }}"#,
     agent.stop().unwrap();
 }
 
+/// `n` lines of 64 bytes: `{prefix} {i}` padded with dots.
+fn padded_lines(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{:.<63}\n", format!("{prefix} {i} ")))
+        .collect()
+}
+
+/// The `message` of each line an output file holds, in order.
+fn messages_in(file: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["message"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn http_input_delivers_a_large_line_body_completely_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_addr().port();
+    let out = dir.path().join("out.log");
+    let config = format!(
+        r#"input {{ http {{ port => {port} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        out.display()
+    );
+    let mut s = settings(dir.path());
+    s.workers = 1;
+    let agent = Agent::start(&config, s).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    // 3.2 MB: decoded and queued in pieces of about 1 MiB of lines
+    let body = padded_lines("line", 50_000);
+    let (status, resp) = http(addr, "POST", "/", "text/plain", &body);
+    assert_eq!((status, resp), (200, Value::String("ok".into())));
+    let want: Vec<String> = body.lines().map(str::to_owned).collect();
+    let got = wait_for("every line written", DEADLINE, || {
+        let got = messages_in(&out);
+        (got.len() >= want.len()).then_some(got)
+    })
+    .unwrap();
+    assert!(
+        got == want,
+        "{} lines written, {} sent, or not in order",
+        got.len(),
+        want.len()
+    );
+    agent.stop().unwrap();
+}
+
+#[test]
+fn http_bodies_beyond_the_memory_budget_get_429_while_others_pass() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_addr().port();
+    let out = dir.path().join("out.log");
+    let config = format!(
+        r#"input {{ http {{ port => {port} }} }}
+output {{ file {{ path => "{}" }} }}"#,
+        out.display()
+    );
+    let mut s = settings(dir.path());
+    s.http_input_memory_limit = 512 << 10;
+    let agent = Agent::start(&config, s).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    test_support::wait_for_port(addr, DEADLINE).unwrap();
+    // A client sends 640 KiB of a 1 MiB body and waits: alone, it holds more than the budget.
+    let big = padded_lines("big", 16_384);
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        slow,
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{}",
+        big.len(),
+        &big[..640 << 10]
+    )
+    .unwrap();
+    // Beside it, every other body is refused, with a text naming the budget (bodies sent before
+    // the server read the first one's bytes pass).
+    let mut passed = Vec::new();
+    let mut i = 0;
+    let refusal = wait_for("a body refused beside the stalled one", DEADLINE, || {
+        i += 1;
+        let line = format!("probe {i}");
+        match http(addr, "POST", "/", "text/plain", &line) {
+            (200, _) => {
+                passed.push(line);
+                None
+            }
+            (status, answer) => Some((status, answer)),
+        }
+    })
+    .unwrap();
+    let refused_line = format!("probe {i}");
+    let (status, answer) = refusal;
+    assert_eq!(status, 429, "{answer}");
+    let answer = answer.as_str().unwrap_or_default().to_owned();
+    assert!(
+        answer.contains("memory budget") && answer.contains("--input.http.memory_limit"),
+        "{answer}"
+    );
+    // The first body completes and passes; so do bodies after it.
+    slow.write_all(&big.as_bytes()[640 << 10..]).unwrap();
+    let mut raw = String::new();
+    slow.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    let (status, _) = http(addr, "POST", "/", "text/plain", "after");
+    assert_eq!(status, 200);
+    let expected = big.lines().count() + passed.len() + 1;
+    let got = wait_for("every accepted line written", DEADLINE, || {
+        let got = messages_in(&out);
+        (got.len() >= expected).then_some(got)
+    })
+    .unwrap();
+    assert_eq!(got.len(), expected);
+    assert!(!got.contains(&refused_line), "a refused body was delivered");
+    assert!(got.iter().any(|m| m == "after"));
+    agent.stop().unwrap();
+}
+
 #[test]
 fn monitoring_api_root_and_unknown_paths() {
     let dir = tempfile::tempdir().unwrap();
