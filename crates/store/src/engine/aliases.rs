@@ -710,7 +710,7 @@ impl crate::Store {
         target: &str,
         opts: crate::Resolve,
     ) -> Result<Vec<crate::search::Target>> {
-        let names = self.resolve(target, opts)?;
+        let names = self.only_open(target, self.resolve(target, opts)?, opts.ignore_unavailable)?;
         let aliases = self.aliases();
         let set = aliases.set.read();
         let mut reach: BTreeMap<&str, Reach> = BTreeMap::new();

@@ -133,6 +133,8 @@ pub struct IndexMeta {
     pub refresh_interval: Option<Option<Duration>>,
     /// Other accepted settings, rendered back in `GET /index`.
     pub settings: Map<String, Value>,
+    /// Closed (`POST /{index}/_close`): kept, but neither searched nor written until opened.
+    pub closed: bool,
 }
 
 impl IndexMeta {
@@ -150,6 +152,7 @@ impl IndexMeta {
                 Some(Some(d)) => Value::from(format!("{}ms", d.as_millis())),
             },
             "settings": self.settings,
+            "closed": self.closed,
         })
     }
 
@@ -193,6 +196,7 @@ impl IndexMeta {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default(),
+            closed: v.get("closed").and_then(Value::as_bool).unwrap_or(false),
         })
     }
 }
@@ -686,6 +690,11 @@ impl Shard {
         write_meta(&self.dir, &next)?;
         *meta = next;
         Ok(())
+    }
+
+    /// Whether the index is closed.
+    pub fn is_closed(&self) -> bool {
+        self.meta.read().closed
     }
 
     /// Number of primary shards.

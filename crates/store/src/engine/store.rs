@@ -681,6 +681,7 @@ impl Store {
             ),
             refresh_interval: settings.refresh_interval,
             settings: settings.rendered,
+            closed: false,
         };
         let shard = Arc::new(Shard::create(
             &dir,
@@ -756,6 +757,9 @@ impl Store {
     ) -> Result<Option<crate::engine::data_streams::WriteTarget>> {
         use crate::engine::data_streams::WriteTarget;
         if let Some(s) = self.indices.read().get(name) {
+            if s.is_closed() {
+                return Err(crate::engine::open_close::index_closed(name, &s.uuid));
+            }
             return Ok(Some(match self.data_streams.owner_of(name) {
                 Some(stream) => WriteTarget::Backing(Arc::clone(s), stream),
                 None => WriteTarget::Index(Arc::clone(s)),
@@ -763,10 +767,10 @@ impl Store {
         }
         if let Some(ds) = self.data_streams.get(name) {
             let index = ds.write_index().unwrap_or_default();
-            return self.shard(index).map(|s| Some(WriteTarget::Stream(s)));
+            return self.open_shard(index).map(|s| Some(WriteTarget::Stream(s)));
         }
         if let Some(index) = self.aliases.write_index(name)? {
-            return self.shard(&index).map(|s| Some(WriteTarget::Index(s)));
+            return self.open_shard(&index).map(|s| Some(WriteTarget::Index(s)));
         }
         Ok(None)
     }
@@ -1117,7 +1121,8 @@ impl Store {
 
     /// `POST /{target}/_refresh`.
     pub fn refresh(&self, target: &str) -> Result<Value> {
-        let shards = self.shards(target, Resolve::default())?;
+        let names = self.only_open(target, self.resolve(target, Resolve::default())?, false)?;
+        let shards: Vec<Arc<Shard>> = names.iter().filter_map(|n| self.shard(n).ok()).collect();
         for s in &shards {
             s.refresh()?;
         }
@@ -1144,7 +1149,7 @@ impl Store {
                     } else {
                         "yellow"
                     },
-                    status: "open",
+                    status: if meta.closed { "close" } else { "open" },
                     index: s.name.clone(),
                     uuid: s.uuid.clone(),
                     pri: meta.shards,
@@ -1378,7 +1383,7 @@ impl Store {
         refresh: Refresh,
         cond: Cond,
     ) -> Result<WriteResult> {
-        let shard = self.shard(index)?;
+        let shard = self.open_shard(index)?;
         let mut prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
         prepared.cond = cond;
         let r = shard
@@ -1545,7 +1550,7 @@ impl Store {
     /// `GET /{index}/_doc/{id}` (realtime). Found: the ES body with `found: true`; missing doc:
     /// `{"_index","_id","found":false}` (answer 404 with it); missing index: error.
     pub fn get_doc(&self, index: &str, id: &str) -> Result<Value> {
-        let shard = self.shard(index)?;
+        let shard = self.open_shard(index)?;
         match shard.get(id)? {
             Some((version, seq_no, source)) => {
                 let src: Value = serde_json::from_slice(&source).unwrap_or(Value::Null);
@@ -1717,7 +1722,7 @@ impl Store {
             if self.data_streams.contains(index) {
                 return Err(only_create());
             }
-            return self.shard(index).map(|s| (s, StreamRule::None));
+            return self.open_shard(index).map(|s| (s, StreamRule::None));
         }
         Ok(match self.write_target(index)? {
             WriteTarget::Index(s) => (s, StreamRule::None),

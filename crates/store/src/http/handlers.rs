@@ -738,6 +738,16 @@ pub(crate) async fn dispatch(
             .await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::Close(target) => {
+            params.check(path, OPEN_CLOSE)?;
+            let v = blocking(move || store.close_indices(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::Open(target) => {
+            params.check(path, OPEN_CLOSE)?;
+            let v = blocking(move || store.open_indices(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::Rollover(target, new_index) => {
             params.check(
                 path,
@@ -1140,6 +1150,16 @@ fn info(state: &State) -> Value {
         "tagline": "You Know, for Search",
     })
 }
+
+/// The URL parameters of `_close` and `_open`.
+const OPEN_CLOSE: &[&str] = &[
+    "ignore_unavailable",
+    "allow_no_indices",
+    "expand_wildcards",
+    "master_timeout",
+    "timeout",
+    "wait_for_active_shards",
+];
 
 /// The URL parameters of `_delete_by_query` / `_update_by_query`.
 const BY_QUERY: &[&str] = &[

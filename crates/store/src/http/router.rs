@@ -81,6 +81,10 @@ pub(crate) enum Route {
     NodesInfo(Option<String>, Option<String>),
     /// `GET /_nodes[/{nodes}]/stats[/{metrics}]`
     NodesStats(Option<String>, Option<String>),
+    /// `POST /{target}/_close`
+    Close(String),
+    /// `POST /{target}/_open`
+    Open(String),
     /// `POST /{target}/_rollover[/{new_index}]`
     Rollover(String, Option<String>),
     /// `PUT|POST /{target}/_alias/{names}` (`_aliases` too)
@@ -278,6 +282,8 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ],
         [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
         [t, "_rollover"] => vec![(Method::POST, Route::Rollover(own(t), None))],
+        [t, "_close"] => vec![(Method::POST, Route::Close(own(t)))],
+        [t, "_open"] => vec![(Method::POST, Route::Open(own(t)))],
         [t, "_rollover", n] => vec![(Method::POST, Route::Rollover(own(t), Some(own(n))))],
         [t, "_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(Some(own(t)))),
         [t, "_search"] => both(&[Method::GET, Method::POST], &Route::Search(Some(own(t)))),

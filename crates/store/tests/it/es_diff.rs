@@ -1545,3 +1545,63 @@ fn template_aliases_agree() {
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| search_view(v));
     assert_agree(&diffs);
 }
+
+/// Closing and opening indices against both engines: a closed index is skipped by patterns,
+/// refused by name (searches, counts, gets, writes, refresh), still has its mapping and
+/// `_cat` row, and answers again once opened.
+#[test]
+fn open_close_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    for i in ["/diffoc-1", "/diffoc-2"] {
+        let _ = http(es_addr, "DELETE", i, None);
+    }
+    let one = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}}}});
+    let steps: Vec<(&str, &str, Option<Value>)> = vec![
+        ("PUT", "/diffoc-1", Some(one.clone())),
+        ("PUT", "/diffoc-2", Some(one)),
+        (
+            "PUT",
+            "/diffoc-1/_doc/1?refresh=true",
+            Some(json!({"n": 1})),
+        ),
+        (
+            "PUT",
+            "/diffoc-2/_doc/2?refresh=true",
+            Some(json!({"n": 2})),
+        ),
+        ("POST", "/diffoc-1/_close", None),
+        (
+            "POST",
+            "/diffoc-1/_search",
+            Some(json!({"query": {"match_all": {}}})),
+        ),
+        ("GET", "/diffoc-*/_count", None),
+        ("GET", "/diffoc-1,diffoc-2/_count", None),
+        (
+            "GET",
+            "/diffoc-1,diffoc-2/_count?ignore_unavailable=true",
+            None,
+        ),
+        ("GET", "/diffoc-1/_doc/1", None),
+        ("PUT", "/diffoc-1/_doc/3", Some(json!({"n": 3}))),
+        ("GET", "/diffoc-1/_mapping", None),
+        (
+            "GET",
+            "/_cat/indices/diffoc-*?format=json&h=index,status&s=index",
+            None,
+        ),
+        ("POST", "/diffoc-1/_refresh", None),
+        ("POST", "/diffoc-1/_close", None),
+        ("POST", "/diffoc-1/_open", None),
+        ("GET", "/diffoc-*/_count", None),
+        ("GET", "/diffoc-1/_doc/1", None),
+        ("POST", "/diffoc-nope/_close", None),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| search_view(v));
+    assert_agree(&diffs);
+}

@@ -333,3 +333,24 @@ fn nodes_info_and_stats() {
     let r = get("/_nodes/_local/stats/thread_pool");
     assert_eq!(r.status, 400, "{}", r.text());
 }
+
+/// A closed index stays closed across a restart and keeps its documents for when it opens.
+#[test]
+fn a_closed_index_survives_a_restart() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    crate::client::json(a, "PUT", "/shut/_doc/1", Some(&json!({"x": 1})));
+    let r = crate::client::json(a, "POST", "/shut/_close", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = t.restart();
+    let a = t.addr();
+    let r = crate::client::json(a, "GET", "/shut/_count", None);
+    assert_eq!(
+        (r.status, &r.json()["error"]["type"]),
+        (400, &json!("index_closed_exception"))
+    );
+    let r = crate::client::json(a, "POST", "/shut/_open", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = crate::client::json(a, "GET", "/shut/_count", None);
+    assert_eq!(r.json()["count"], 1);
+}
