@@ -21,13 +21,7 @@ impl Store {
     /// # Errors
     /// Resolution; a data stream's write index (ES refuses to close it).
     pub fn close_indices(&self, target: &str) -> Result<Value> {
-        let names = self.resolve(
-            target,
-            Resolve {
-                ignore_unavailable: false,
-                allow_no_indices: true,
-            },
-        )?;
+        let names = self.resolve(target, Resolve::default())?;
         for name in &names {
             if let Some(stream) = self.data_streams().owner_of(name)
                 && self
@@ -65,13 +59,7 @@ impl Store {
     /// # Errors
     /// Resolution.
     pub fn open_indices(&self, target: &str) -> Result<Value> {
-        let names = self.resolve(
-            target,
-            Resolve {
-                ignore_unavailable: false,
-                allow_no_indices: true,
-            },
-        )?;
+        let names = self.resolve(target, Resolve::default())?;
         for name in &names {
             let shard = self.shard(name)?;
             if shard.is_closed() {

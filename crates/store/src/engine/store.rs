@@ -796,13 +796,7 @@ impl Store {
                 )));
             }
         }
-        let names = self.resolve(
-            target,
-            Resolve {
-                ignore_unavailable: false,
-                allow_no_indices: true,
-            },
-        )?;
+        let names = self.resolve(target, Resolve::default())?;
         let _g = self.create_lock.lock();
         for name in &names {
             if let Some(stream) = self.data_streams.owner_of(name)
