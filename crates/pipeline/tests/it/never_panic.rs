@@ -153,3 +153,43 @@ fn lumberjack_fuzz_corpus_replays() {
     let bomb = [b'2', b'W', 0xff, 0xff, 0xff, 0xff];
     assert!(pipeline::input::decode_lumberjack(&bomb).is_err());
 }
+
+/// The gelf target's corpus (`fuzz/corpus/gelf`), replayed as the target reads it: a run of
+/// datagrams, each after its one-byte length, a tenth of a second apart, through the chunk
+/// assembler and the event builder. The seeds assemble to their messages; nothing panics and
+/// no message is over the size limit.
+#[test]
+fn gelf_fuzz_corpus_replays() {
+    use pipeline::input::gelf::{Assembler, MAX_MESSAGE_BYTES, event};
+    use std::time::{Duration, Instant};
+    let messages = |data: &[u8]| {
+        let mut a = Assembler::default();
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        let mut rest = data;
+        let mut i = 0u64;
+        while let Some((&len, tail)) = rest.split_first() {
+            let (datagram, next) = tail.split_at(usize::from(len).min(tail.len()));
+            if let Some(message) = a.push(datagram, t0 + Duration::from_millis(i * 100)) {
+                assert!(message.len() <= MAX_MESSAGE_BYTES);
+                let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 12201));
+                let _ = event(&message, peer, true, true);
+                out.push(message);
+            }
+            rest = next;
+            i += 1;
+        }
+        out
+    };
+    let inputs = test_support::fuzz_inputs("gelf");
+    for name in ["plain", "chunked"] {
+        let (_, bytes) = inputs
+            .iter()
+            .find(|(p, _)| p.ends_with(name))
+            .unwrap_or_else(|| panic!("seed {name}"));
+        assert_eq!(messages(bytes).len(), 1, "seed {name}");
+    }
+    for (_, bytes) in &inputs {
+        messages(bytes);
+    }
+}
