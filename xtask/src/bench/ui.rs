@@ -223,7 +223,11 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
 }
 
 /// The same events and the same six-panel dashboard against a one-node Elasticsearch.
-fn dashboard_on_elasticsearch(sluice: &std::path::Path, docs: usize, runs: usize) -> anyhow::Result<()> {
+fn dashboard_on_elasticsearch(
+    sluice: &std::path::Path,
+    docs: usize,
+    runs: usize,
+) -> anyhow::Result<()> {
     use test_support::peers::{Cluster, ClusterConfig};
     let config = ClusterConfig {
         nodes: 1,
