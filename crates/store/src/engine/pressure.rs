@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn the_cost_counts_operations_and_one_chunk_of_processing() {
-        assert_eq!(Pressure::cost(1, 1000), 256 + 3000);
+        assert_eq!(Pressure::cost(1, 1000), 256 + 4000);
         let big = 20 << 20;
         assert_eq!(
             Pressure::cost(10, big),
