@@ -24,6 +24,7 @@ pub const TARGETS: &[&str] = &[
     "kv",
     "lumberjack",
     "gelf",
+    "http_request",
 ];
 
 /// Options of `cargo xtask fuzz`.

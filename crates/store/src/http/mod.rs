@@ -147,6 +147,71 @@ pub fn check_exposure(listen: SocketAddr, credentials: &Credentials, insecure: b
     )
 }
 
+/// The store's own parsing of one request head, in the order `handle_inner` runs it: media types
+/// (`Accept`, `Content-Type`), the `Authorization` header against a fixed set of credentials
+/// (whose verdict is not awaited, so the rest runs either way),
+/// query parameters (`pretty`, `filter_path`, `human`, `error_trace`), the route (percent-decoded
+/// path segments), the unknown-parameter check, and `Content-Type` as for a request with a body
+/// (406 when it is missing). A method or
+/// path-and-query that hyper (httparse, the HTTP/1.1 framing) would refuse is skipped, as are
+/// headers it would refuse. Returns a short summary (the route, or the status refusing it).
+///
+/// It exists for the `http_request` fuzz target (`fuzz/fuzz_targets/http_request.rs`) and its
+/// corpus replay test; it never panics, whatever the input.
+#[doc(hidden)]
+#[must_use]
+pub fn fuzz_request_head(method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> String {
+    use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+    let (Ok(method), Ok(uri)) = (
+        http::Method::from_bytes(method.as_bytes()),
+        path_and_query.parse::<http::Uri>(),
+    ) else {
+        return "refused by hyper".to_owned();
+    };
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            map.append(n, v);
+        }
+    }
+    let header_str = |name: HeaderName| map.get(name).and_then(|v| v.to_str().ok());
+    let run = || -> std::result::Result<String, error::Failure> {
+        let full = uri.path_and_query().map_or("/", |p| p.as_str());
+        let content_type = header_str(header::CONTENT_TYPE);
+        let _ = media::response_type(header_str(header::ACCEPT), content_type)?;
+        let credentials = Credentials {
+            users: vec![("elastic".to_owned(), "changeme".to_owned())],
+            api_keys: vec![("id".to_owned(), "key".to_owned())],
+        };
+        let auth = map.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+        // Its verdict does not stop the rest: past a good header the server goes on the same way.
+        let _ = credentials.authenticate(auth, full);
+        let params = params::Params::parse(uri.query())?;
+        let _ = params.bool("pretty", false)?;
+        if let Some(fp) = params.get("filter_path") {
+            let filter = filter::FilterPath::parse(fp)?;
+            let _ = filter.apply(&serde_json::json!({"took": 1, "hits": {"hits": [{"_id": "1"}]}}));
+        }
+        let _ = params.bool("human", false)?;
+        let _ = params.bool("error_trace", false)?;
+        let route = router::route(&method, uri.path()).map_err(|e| match e {
+            router::NoRoute::BadPath(e) => error::Failure::Es(e),
+            other => error::Failure::Bare(format!("{other:?}")),
+        })?;
+        params.check(
+            uri.path(),
+            &["q", "size", "from", "format", "h", "v", "s", "refresh"],
+        )?;
+        media::check_content_type(content_type)?;
+        Ok(format!("{route:?}"))
+    };
+    run().unwrap_or_else(|f| format!("{} {}", f.status(), f.body()))
+}
+
 /// A stable `cluster_uuid` for a data directory (22 URL-safe characters, like ES's).
 #[must_use]
 pub fn cluster_uuid_for(data_dir: &std::path::Path) -> String {
