@@ -23,9 +23,6 @@ pub struct BodyLimits {
     /// A body that takes longer than this in all is abandoned with [`Error::Timeout`].
     /// Default: `None` (a slow but steady client may take its time).
     pub total_timeout: Option<Duration>,
-    /// Bytes charged with a body's first bytes for the request itself, beside its body: the
-    /// connection's read buffer, the chunk being copied, the request's structures. Default: 0.
-    pub request_overhead: usize,
 }
 
 impl Default for BodyLimits {
@@ -34,7 +31,6 @@ impl Default for BodyLimits {
             max_bytes: 100 << 20,
             idle_timeout: Duration::from_secs(30),
             total_timeout: None,
-            request_overhead: 0,
         }
     }
 }
@@ -89,9 +85,6 @@ where
     let capacity = declared.map_or(0, |l| usize::try_from(l).unwrap_or(limit).min(limit));
     let mut buf = BytesMut::with_capacity(capacity);
     let mut reservation = budget.reservation();
-    // the request's own cost, charged with its first bytes (a request without a body holds
-    // nothing)
-    let mut overhead = limits.request_overhead;
     let deadline = limits.total_timeout.map(|t| (Instant::now() + t, t));
     loop {
         let data = match next_chunk(&mut body, limits, deadline).await {
@@ -112,7 +105,7 @@ where
                 limit,
             })
         } else {
-            reservation.grow(data.len() + std::mem::take(&mut overhead))
+            reservation.grow(data.len())
         };
         if let Err(e) = refused {
             drop(reservation);

@@ -270,20 +270,3 @@ async fn a_stalled_client_gets_a_408_and_frees_its_bytes() {
     assert!(text.contains("(10 bytes read)"), "{text}");
     assert_eq!(budget.used(), 0);
 }
-
-#[tokio::test]
-async fn the_request_overhead_is_charged_with_the_first_bytes_only() {
-    let budget = Budget::new(1 << 20);
-    let limits = BodyLimits {
-        request_overhead: 1000,
-        ..BodyLimits::default()
-    };
-    let full = http_body_util::Full::new(Bytes::from_static(b"0123456789"));
-    let (body, held) = read_body(full, &budget, &limits).await.expect("read");
-    assert_eq!((body.len(), budget.used()), (10, 1010));
-    drop(held);
-    assert_eq!(budget.used(), 0);
-    let empty = http_body_util::Empty::<Bytes>::new();
-    let (body, _held) = read_body(empty, &budget, &limits).await.expect("read");
-    assert_eq!((body.len(), budget.used()), (0, 0), "no body, no charge");
-}

@@ -87,24 +87,9 @@ struct Args {
 
 /// `512mb`, `1gb`, `64kb`, `100b` or a number of bytes (Elasticsearch's byte sizes).
 fn parse_byte_size(s: &str) -> Result<usize, String> {
-    let t = s.trim().to_ascii_lowercase();
-    let units: [(&str, usize); 5] = [
-        ("gb", 1 << 30),
-        ("mb", 1 << 20),
-        ("kb", 1 << 10),
-        ("b", 1),
-        ("", 1),
-    ];
-    for (unit, mult) in units {
-        if let Some(n) = t.strip_suffix(unit)
-            && let Ok(v) = n.trim().parse::<usize>()
-        {
-            return v.checked_mul(mult).ok_or_else(|| format!("{s}: too large"));
-        }
-    }
-    Err(format!(
-        "expected a byte size such as 512mb, 1gb or 268435456, got [{s}]"
-    ))
+    store::engine::util::parse_byte_size(s)
+        .ok_or_else(|| format!("expected a byte size such as 512mb, 1gb or 268435456, got [{s}]"))
+        .and_then(|v| usize::try_from(v).map_err(|_| format!("{s}: too large")))
 }
 
 /// mimalloc's `mi_option_purge_delay`: the option before `mi_option_use_numa_nodes` in

@@ -85,22 +85,9 @@ impl Threshold {
                 Err(bad())
             };
         }
-        let units: [(&str, u64); 6] = [
-            ("tb", 1 << 40),
-            ("gb", 1 << 30),
-            ("mb", 1 << 20),
-            ("kb", 1 << 10),
-            ("b", 1),
-            ("", 1),
-        ];
-        for (unit, mult) in units {
-            if let Some(n) = t.strip_suffix(unit)
-                && let Ok(v) = n.trim().parse::<u64>()
-            {
-                return Ok(Threshold::Free(v.saturating_mul(mult)));
-            }
-        }
-        Err(bad())
+        crate::engine::util::parse_byte_size(&t)
+            .map(Threshold::Free)
+            .ok_or_else(bad)
     }
 
     fn exceeded(self, u: DiskUsage) -> bool {

@@ -591,20 +591,30 @@ impl Store {
             ));
         }
         // the aliases are checked before the index exists, and added once it does
-        for a in &aliases {
-            if let crate::engine::aliases::Action::Add { alias, .. } = a {
-                let indices = self.indices.read();
-                crate::engine::aliases::validate_name(alias, &|n: &str| {
-                    n == name || indices.contains_key(n)
-                })?;
-            }
-        }
+        self.check_new_aliases(name, &aliases)?;
         self.create_locked(name, mapping, settings)?;
         if !aliases.is_empty() {
             let indices = self.indices.read();
             self.aliases.apply(&aliases, |n| indices.contains_key(n))?;
         }
         Ok(json!({"acknowledged": true, "shards_acknowledged": true, "index": name}))
+    }
+
+    /// The aliases a new index `name` is to get are valid names (not an index, `name` included).
+    fn check_new_aliases(
+        &self,
+        name: &str,
+        aliases: &[crate::engine::aliases::Action],
+    ) -> Result<()> {
+        let indices = self.indices.read();
+        for a in aliases {
+            if let crate::engine::aliases::Action::Add { alias, .. } = a {
+                crate::engine::aliases::validate_name(alias, &|n: &str| {
+                    n == name || indices.contains_key(n)
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// ES's refusal of an index named like an alias.
@@ -735,14 +745,7 @@ impl Store {
         let composed = self.templates.body_for(name, None)?;
         let aliases = create_body_aliases(name, composed.as_ref())?;
         let (mapping, settings) = parse_create_body(composed.as_ref())?;
-        for a in &aliases {
-            if let crate::engine::aliases::Action::Add { alias, .. } = a {
-                let indices = self.indices.read();
-                crate::engine::aliases::validate_name(alias, &|n: &str| {
-                    n == name || indices.contains_key(n)
-                })?;
-            }
-        }
+        self.check_new_aliases(name, &aliases)?;
         let shard = self.create_locked(name, mapping, settings)?;
         if !aliases.is_empty() {
             let indices = self.indices.read();

@@ -124,6 +124,25 @@ pub(crate) fn log_error(e: durable_log::Error) -> crate::error::Error {
     }
 }
 
+/// An Elasticsearch byte size: `500mb`, `1gb`, `64kb`, `2tb`, `100b` or a plain number of bytes
+/// (case-insensitive; `None` when it is none of those, saturating when huge).
+pub fn parse_byte_size(s: &str) -> Option<u64> {
+    let t = s.trim().to_ascii_lowercase();
+    let units: [(&str, u64); 6] = [
+        ("tb", 1 << 40),
+        ("gb", 1 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("b", 1),
+        ("", 1),
+    ];
+    units.iter().find_map(|(unit, mult)| {
+        t.strip_suffix(unit)
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .map(|v| v.saturating_mul(*mult))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

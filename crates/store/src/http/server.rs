@@ -30,8 +30,6 @@ const DRAIN: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(300);
 /// Connections served at once; beyond, new ones wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 4096;
-/// Charged to the indexing pressure budget for every request with a body, beside the body.
-const REQUEST_OVERHEAD: usize = 1 << 20;
 
 pub(crate) struct State {
     pub(crate) store: Arc<Store>,
@@ -220,9 +218,6 @@ async fn handle_inner(
     let limit = state.config.max_body_bytes;
     let mut limits = BodyLimits::with_max_bytes(limit);
     limits.idle_timeout = BODY_IDLE_TIMEOUT;
-    // what a request holds beside its body: hyper's read buffer (up to 408 KiB per
-    // connection), the chunk being copied, the request and its response
-    limits.request_overhead = REQUEST_OVERHEAD;
     // The budget is the store's indexing pressure: bodies are charged as bytes arrive (a client
     // that declares a large body and stalls holds only what it sent), and a request over budget
     // is read to its end and discarded, so the client receives the 429 instead of a broken pipe.
