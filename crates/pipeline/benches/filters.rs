@@ -22,6 +22,13 @@ const RICH: &str = r#"filter {
   else if [level] in ["error", "critical"] { mutate { add_tag => ["alert"] } }
 }"#;
 
+const APACHE: &[&str] = &[
+    r#"192.168.12.7 - - [24/Nov/2026:22:15:44 +0000] "GET /index.html HTTP/1.1" 200 5120 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36""#,
+    r#"10.0.3.250 - frank [24/Nov/2026:22:15:45 +0000] "POST /api/v1/login?next=%2Fhome HTTP/1.1" 302 0 "https://example.com/login" "curl/8.5.0""#,
+    r#"172.16.254.1 - - [24/Nov/2026:22:15:46 +0000] "GET /static/app.9f3c.js HTTP/2.0" 304 - "https://example.com/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) Safari/605.1.15""#,
+    r#"203.0.113.99 - - [24/Nov/2026:22:15:47 +0000] "GET /search?q=rust+logs HTTP/1.1" 404 2311 "-" "python-requests/2.31.0""#,
+];
+
 fn bench(c: &mut Criterion) {
     c.bench_function("parse seed logstash.conf", |b| {
         b.iter(|| config::parse_str("logstash.conf", black_box(SEED)).map(|p| p.filters.len()));
@@ -42,6 +49,36 @@ fn bench(c: &mut Criterion) {
             );
         });
     }
+    group.finish();
+
+    // grok on Apache combined access lines (the ECS v1 pattern, as `bench pipeline` runs it)
+    let grok = config::parse_str(
+        "g.conf",
+        r#"filter { grok { match => { "message" => "%{COMBINEDAPACHELOG}" } } }"#,
+    )
+    .expect("valid config");
+    let chain = FilterChain::build(&grok.filters).expect("grok builds");
+    let lines: Vec<LogEvent> = APACHE
+        .iter()
+        .map(|l| {
+            let mut e = LogEvent::new();
+            e.insert_field("message", serde_json::Value::String((*l).to_owned()));
+            e
+        })
+        .collect();
+    let mut group = c.benchmark_group("grok");
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    group.bench_function("COMBINEDAPACHELOG ecs v1", |b| {
+        b.iter_batched_ref(
+            || lines.clone(),
+            |evs| {
+                for ev in evs.iter_mut() {
+                    chain.process(ev);
+                }
+            },
+            criterion::BatchSize::SmallInput,
+        );
+    });
     group.finish();
 
     let p = config::parse_str(

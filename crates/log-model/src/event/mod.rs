@@ -269,6 +269,36 @@ impl LogEvent {
         slot.as_object_mut()?.insert(last.clone(), value)
     }
 
+    /// The value at `path`, created as `null` when absent, with objects created on the way (a
+    /// non-object in the way is replaced by an object, as [`LogEvent::insert`] does). One walk,
+    /// and a key is copied only where it is new.
+    pub fn slot_mut(&mut self, path: &FieldRef) -> Option<&mut Value> {
+        let (first, rest) = path.segments().split_first()?;
+        let mut slot = self.field_or_insert_with(first, || {
+            if rest.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(Map::new())
+            }
+        });
+        for (i, seg) in rest.iter().enumerate() {
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let map = slot.as_object_mut()?;
+            if !map.contains_key(seg) {
+                let fresh = if i + 1 == rest.len() {
+                    Value::Null
+                } else {
+                    Value::Object(Map::new())
+                };
+                map.insert(seg.clone(), fresh);
+            }
+            slot = map.get_mut(seg)?;
+        }
+        Some(slot)
+    }
+
     /// Removes the value at `path` (order of the remaining fields is kept).
     pub fn remove(&mut self, path: &FieldRef) -> Option<Value> {
         let (last, parents) = path.segments().split_last()?;

@@ -302,3 +302,28 @@ fn string_scan_finds_special_bytes_at_every_offset() {
         }
     }
 }
+
+#[test]
+fn slot_mut_creates_the_path_once_and_replaces_non_objects_in_the_way() {
+    let mut e = LogEvent::from_json_slice(br#"{"a":1,"b":{"c":2}}"#).unwrap();
+    let path = FieldRef::parse("[b][d][e]").unwrap();
+    assert_eq!(e.slot_mut(&path), Some(&mut Value::Null));
+    *e.slot_mut(&path).unwrap() = Value::from(3);
+    assert_eq!(e.get(&path), Some(&Value::from(3)));
+    assert_eq!(
+        e.get(&FieldRef::parse("[b][c]").unwrap()),
+        Some(&Value::from(2))
+    );
+    // `a` is a number: it becomes an object, as insert does
+    let through = FieldRef::parse("[a][x]").unwrap();
+    *e.slot_mut(&through).unwrap() = Value::from("y");
+    assert_eq!(
+        e.to_json_vec(),
+        br#"{"a":{"x":"y"},"b":{"c":2,"d":{"e":3}}}"#.to_vec()
+    );
+    // an existing value is returned as it is
+    assert_eq!(
+        e.slot_mut(&FieldRef::parse("[b][c]").unwrap()),
+        Some(&mut Value::from(2))
+    );
+}

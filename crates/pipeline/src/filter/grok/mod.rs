@@ -127,6 +127,9 @@ struct Compiled {
     source: String,
     regex: fancy_regex::Regex,
     captures: Vec<Capture>,
+    /// The same pattern on the `regex` crate's automata, with each capture's group index
+    /// there; tried first (see [`fast`]).
+    fast: Option<(fast::Fast, Vec<usize>)>,
 }
 
 struct Expander<'a> {
@@ -166,6 +169,8 @@ impl Expander<'_> {
             ));
         }
         let mut rest = pattern;
+        // nesting of `[...]` character classes
+        let mut class = 0usize;
         while !rest.is_empty() {
             // `%{NAME[:field[:type]]}`
             if let Some(after) = rest.strip_prefix("%{") {
@@ -238,7 +243,8 @@ impl Expander<'_> {
                 rest = after;
                 continue;
             }
-            // An escape is copied whole, so `\%{` and `\(?<` stay literal.
+            // An escape is copied whole, so `\%{` and `\(?<` stay literal; Ruby's `\d`, `\w`
+            // and `\s` are ASCII classes (the `regex` crate's are Unicode), so they are spelt out.
             let mut chars = rest.chars();
             let c = chars.next().unwrap_or_default();
             let len = if c == '\\' {
@@ -246,7 +252,33 @@ impl Expander<'_> {
             } else {
                 c.len_utf8()
             };
-            self.out.push_str(&rest[..len]);
+            match (&rest[..len], class > 0) {
+                (r"\d", false) => self.out.push_str("[0-9]"),
+                (r"\d", true) => self.out.push_str("0-9"),
+                (r"\D", false) => self.out.push_str("[^0-9]"),
+                (r"\w", false) => self.out.push_str("[a-zA-Z0-9_]"),
+                (r"\w", true) => self.out.push_str("a-zA-Z0-9_"),
+                (r"\W", false) => self.out.push_str("[^a-zA-Z0-9_]"),
+                (r"\s", false) => self.out.push_str(r"[ \t\n\x0B\f\r]"),
+                (r"\s", true) => self.out.push_str(r" \t\n\x0B\f\r"),
+                (r"\S", false) => self.out.push_str(r"[^ \t\n\x0B\f\r]"),
+                ("[", _) => {
+                    class += 1;
+                    self.out.push('[');
+                    // `]` first in a class (after an optional `^`) is a literal
+                    let after = &rest[1..];
+                    let lead = usize::from(after.starts_with('^'));
+                    let lead = lead + usize::from(after[lead..].starts_with(']'));
+                    self.out.push_str(&after[..lead]);
+                    rest = &after[lead..];
+                    continue;
+                }
+                ("]", true) => {
+                    class -= 1;
+                    self.out.push(']');
+                }
+                (text, _) => self.out.push_str(text),
+            }
             rest = &rest[len..];
         }
         Ok(())
@@ -271,10 +303,18 @@ fn compile(
         .backtrack_limit(BACKTRACK_LIMIT)
         .build()
         .map_err(|e| format!("pattern {pattern:?} does not compile: {e}"))?;
+    let fast = fast::Fast::new(&x.out).and_then(|f| {
+        let groups: Option<Vec<usize>> = x.captures.iter().map(|c| f.group(&c.group)).collect();
+        Some((f, groups?))
+    });
+    if fast.is_none() {
+        tracing::debug!(pattern, "grok pattern runs on the backtracking engine only");
+    }
     Ok(Compiled {
         source: pattern.to_owned(),
         regex,
         captures: x.captures,
+        fast,
     })
 }
 
@@ -383,22 +423,26 @@ impl Grok {
 
     /// Sets one capture as logstash-filter-grok's `handle` does.
     fn set(&self, event: &mut LogEvent, cap: &Capture, value: Json) {
+        let targeted;
         let path = match &self.target {
             Some(t) => {
-                FieldRef::parse(&format!("{t}{}", cap.path)).unwrap_or_else(|_| cap.path.clone())
+                targeted = FieldRef::parse(&format!("{t}{}", cap.path))
+                    .unwrap_or_else(|_| cap.path.clone());
+                &targeted
             }
-            None => cap.path.clone(),
+            None => &cap.path,
+        };
+        let Some(slot) = event.slot_mut(path) else {
+            return;
         };
         if self.overwrite.contains(&cap.field) {
-            event.insert(&path, value);
+            *slot = value;
             return;
         }
-        match event.get_mut(&path) {
-            None | Some(Json::Null) => {
-                event.insert(&path, value);
-            }
-            Some(Json::Array(items)) => items.push(value),
-            Some(existing) => {
+        match slot {
+            Json::Null => *slot = value,
+            Json::Array(items) => items.push(value),
+            existing => {
                 let old = existing.take();
                 *existing = Json::Array(vec![old, value]);
             }
@@ -412,20 +456,18 @@ impl Grok {
         text: &str,
         event: &mut LogEvent,
     ) -> std::result::Result<bool, ()> {
-        let caps = match c.regex.captures(text) {
-            Ok(Some(caps)) => caps,
-            Ok(None) => return Ok(false),
-            Err(e) => {
-                tracing::warn!(filter = self.common.id(), pattern = %c.source, error = %e, "grok match aborted");
-                return Err(());
-            }
+        let Some(spans) = c.spans(text).map_err(|e| {
+            tracing::warn!(filter = self.common.id(), pattern = %c.source, error = %e, "grok match aborted");
+        })?
+        else {
+            return Ok(false);
         };
         let mut values = Vec::with_capacity(c.captures.len());
-        for cap in &c.captures {
-            let Some(m) = caps.name(&cap.group) else {
+        for (cap, span) in c.captures.iter().zip(spans) {
+            let Some((start, end)) = span else {
                 continue;
             };
-            let s = m.as_str();
+            let s = &text[start..end];
             if s.is_empty() && !self.keep_empty {
                 continue;
             }
@@ -435,6 +477,37 @@ impl Grok {
             self.set(event, cap, v);
         }
         Ok(true)
+    }
+}
+
+/// Each capture's span in a match, in the order of `Compiled::captures`.
+type Spans = Vec<Option<(usize, usize)>>;
+
+impl Compiled {
+    /// The match of this pattern in `text`: on the automata when the fast form can tell,
+    /// else on fancy-regex.
+    fn spans(&self, text: &str) -> std::result::Result<Option<Spans>, Box<fancy_regex::Error>> {
+        if let Some((fast, groups)) = &self.fast {
+            let mut caps = fast.create_captures();
+            match fast.captures(text, &mut caps) {
+                Some(false) => return Ok(None),
+                Some(true) => {
+                    return Ok(Some(
+                        groups
+                            .iter()
+                            .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
+                            .collect(),
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(self.regex.captures(text).map_err(Box::new)?.map(|caps| {
+            self.captures
+                .iter()
+                .map(|c| caps.name(&c.group).map(|m| (m.start(), m.end())))
+                .collect()
+        }))
     }
 }
 
@@ -518,5 +591,6 @@ impl Filter for Grok {
     }
 }
 
+mod fast;
 #[cfg(test)]
 mod tests;

@@ -27,3 +27,123 @@ fn self_reference_is_an_error_not_a_stack_overflow() {
     let err = compile("%{LOOP}", &user, standard(true), true).unwrap_err();
     assert!(err.contains("nesting deeper"), "{err}");
 }
+
+/// Texts of the shapes the library is written for, and near misses.
+const TEXTS: &[&str] = &[
+    r#"192.168.12.7 - - [24/Nov/2026:22:15:44 +0000] "GET /index.html HTTP/1.1" 200 5120 "-" "Mozilla/5.0 (X11; Linux x86_64)""#,
+    r#"10.0.3.250 - frank [24/Nov/2026:22:15:45 +0000] "POST /api?next=%2F HTTP/2.0" 302 - "https://example.com/login" "curl/8.5.0""#,
+    r#"2001:db8::ff00:42:8329 - - [01/Jan/2026:00:00:00 -0700] "-" 400 0 "-" "-""#,
+    "Nov 24 22:15:44 web-01 sshd[4121]: Failed password for root from 1.2.3.4 port 22 ssh2",
+    "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+    "2026-11-24T22:15:44.123456Z ERROR [main] user=alice took 0.153s",
+    "2026-11-24 22:15:44,123 WARN  com.example.App - disk 91% full",
+    "1.2.3.4 12.34.56.789 256.1.1.1 01.2.3.4 1.2.3.4.5 a1.2.3.4 1.2.3.4a",
+    "-12.5e3 +7 .5 3. 1.2.3 0x1F 0xdeadbeef ff 12ab -0",
+    r#""quoted \"inner\" text" 'single' `back` "" unterminated " \"esc"#,
+    "user@example.com first.last+tag@sub.example.co.uk @nope",
+    "https://user:pw@example.com:8443/a/b/c.html?x=1&y=%20#frag ftp://h/ /var/log/syslog C:\\Windows\\x.log",
+    "de305d54-75b4-431b-adb2-eb6b9e546014 DE305D54-75B4-431B-ADB2-EB6B9E546014",
+    "00:1B:44:11:3A:B7 001B.4411.3AB7 00-1B-44-11-3A-B7",
+    "Tue Nov 24 22:15:44 2026 1732486544 1732486544.123",
+    "[2026-11-24 22:15:44] x=1 y=\"two words\" z= w",
+    "caf\u{e9} \u{2603} na\u{ef}ve 2026-11-24T22:15:44+01:00 \u{1F600}",
+    "",
+    "   ",
+    "12 345 6789 -1 +2 3.0e-4",
+];
+
+/// The fast form (see `fast`) answers exactly as fancy-regex on every pattern of both sets,
+/// for every text and every starting slice of it, whenever it answers at all.
+#[test]
+fn fast_form_agrees_with_fancy_regex() {
+    let none = HashMap::new();
+    let mut answered = 0usize;
+    let mut asked = 0usize;
+    for ecs in [false, true] {
+        let lib = standard(ecs);
+        let mut names: Vec<&String> = lib.keys().collect();
+        names.sort();
+        for name in names {
+            // every %{NAME} kept, so nested captures are compared too
+            let c = compile(&format!("%{{{name}:whole}}"), &none, lib, false).unwrap();
+            for text in TEXTS {
+                let mut starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+                starts.push(text.len());
+                for &from in starts.iter().step_by(7) {
+                    let t = &text[from..];
+                    // a blown backtracking budget has no answer to compare with
+                    let Ok(slow) = c.regex.captures(t) else {
+                        continue;
+                    };
+                    let slow = slow.map(|caps| {
+                        c.captures
+                            .iter()
+                            .map(|cap| caps.name(&cap.group).map(|m| (m.start(), m.end())))
+                            .collect::<Vec<_>>()
+                    });
+                    let Some((fast, groups)) = &c.fast else {
+                        continue;
+                    };
+                    asked += 1;
+                    let mut caps = fast.create_captures();
+                    let verdict = fast.captures(t, &mut caps);
+                    let Some(found) = verdict else { continue };
+                    answered += 1;
+                    let quick = found.then(|| {
+                        groups
+                            .iter()
+                            .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
+                            .collect::<Vec<_>>()
+                    });
+                    assert_eq!(quick, slow, "ecs={ecs} %{{{name}}} on {t:?}");
+                }
+            }
+        }
+    }
+    // the fast form must be the usual case, not the exception
+    assert!(answered * 10 > asked * 9, "{answered} of {asked} answered");
+}
+
+/// The patterns the benchmark and most configs use run on the automata.
+#[test]
+fn common_patterns_have_a_fast_form_that_answers() {
+    let none = HashMap::new();
+    let lib = standard(true);
+    for (pattern, text) in [
+        ("%{COMBINEDAPACHELOG}", TEXTS[0]),
+        ("%{COMBINEDAPACHELOG}", TEXTS[1]),
+        ("%{SYSLOGLINE}", TEXTS[3]),
+        ("%{IPV4:ip}", "from 1.2.3.4 port"),
+        ("%{NUMBER:n:float}", "took 0.153s"),
+        ("%{TIMESTAMP_ISO8601:t} %{LOGLEVEL:l}", TEXTS[5]),
+    ] {
+        let c = compile(pattern, &none, lib, true).unwrap();
+        let (fast, _) = c
+            .fast
+            .as_ref()
+            .unwrap_or_else(|| panic!("{pattern}: no fast form"));
+        let mut caps = fast.create_captures();
+        assert_eq!(
+            fast.captures(text, &mut caps),
+            Some(true),
+            "{pattern} on {text:?}"
+        );
+    }
+}
+
+/// A look-around or atomic group under a repetition has no fast form (its marker would keep only the last
+/// iteration); the pattern still matches, on fancy-regex.
+#[test]
+fn repeated_look_around_falls_back() {
+    let none = HashMap::new();
+    let c = compile("(?:(?<![0-9])a)+", &none, standard(true), true).unwrap();
+    assert!(c.fast.is_none());
+    let c = compile("(?:%{IPV4} )+x", &none, standard(true), true).unwrap();
+    assert!(c.fast.is_none());
+    assert!(c.spans("1.2.3.4 5.6.7.8 x").unwrap().is_some());
+    // QUOTEDSTRING: atomic groups under `+`
+    let c = compile("%{QS:q}", &none, standard(true), true).unwrap();
+    assert!(c.fast.is_none());
+    let spans = c.spans(r#"say "hi \"there\"" now"#).unwrap().unwrap();
+    assert_eq!(spans, vec![Some((4, 18))]);
+}

@@ -1,0 +1,413 @@
+//! A grok pattern on the `regex` crate's automata, with its look-arounds and atomic groups
+//! checked after the match.
+//!
+//! Logstash's library puts look-arounds in some of its most used patterns (`IPV4` is
+//! `(?<![0-9])...(?![0-9])`, `BASE10NUM` under `NUMBER` is a look-behind and an atomic group),
+//! which sends the whole pattern to fancy-regex's backtracking VM. Here the pattern is
+//! rewritten without them: each look-around becomes an empty marker group, each atomic group a
+//! marker group around its body, and the result runs on `regex-automata`'s meta engine
+//! (leftmost-first, so it finds the match a backtracking engine finds first when nothing
+//! is pruned). The match is then checked:
+//!
+//! - at each look-around marker on the match's path, the assertion itself;
+//! - for each atomic group on the path, that the body's own first match at that position (an
+//!   anchored search of the body alone, checked the same way) ends where the group ends.
+//!
+//! If every check holds, the match is the backtracking engine's answer: every path it would
+//! prefer is not a match even without the constraints, and the constraints only remove paths.
+//! If one fails, the answer is "unknown" and the caller asks fancy-regex. A marker inside a
+//! repetition records only its last iteration, so a pattern with a look-around or atomic group
+//! under `*`, `+` or `{n,m}` (m > 1) gets no fast form; neither does one with back-references,
+//! conditionals or `\K`. An atomic group whose body has a fixed length is a plain group (it has
+//! only one end wherever it matches, so there is nothing to give back).
+//!
+//! Counted repetitions of one character class (`[0-9A-Za-z-]{0,62}` in `HOSTNAME`, nested in
+//! `EMAILLOCALPART`) are printed as `*`/`+`, which keeps the automaton small enough for the
+//! bounded backtracker (thousands of states instead of tens of thousands); the check is that
+//! no run of that class inside the outermost repetition around it is longer than the bound, so
+//! no iteration was. Relaxing a bound only adds paths, so the same argument holds.
+
+use std::collections::HashMap;
+
+use fancy_regex::{Assertion, Expr, LookAround};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, PatternID, meta};
+
+/// The pattern on the automata, with the checks its markers need.
+#[derive(Debug)]
+pub(super) struct Fast {
+    re: meta::Regex,
+    checks: Vec<(usize, Check)>,
+}
+
+#[derive(Debug)]
+enum Check {
+    /// `(?=x)` / `(?!x)`: an anchored match of `x` at the marker.
+    Ahead { negate: bool, body: meta::Regex },
+    /// `(?<=x)` / `(?<!x)`, `x` of `chars` characters: an anchored match ending at the marker.
+    Behind {
+        negate: bool,
+        chars: usize,
+        body: meta::Regex,
+    },
+    /// `(?>x)`: `x`'s own first match at the group's start ends at the group's end.
+    Atomic(Box<Fast>),
+    /// `c{0,n}` / `c{1,n}` of one character class, printed as `c*` / `c+`: no run of
+    /// characters of `c` in the group is longer than `n` (so no iteration was).
+    Runs(Vec<(OneChar, usize)>),
+}
+
+/// One character class, tested by a table for ASCII and by the automata beyond.
+#[derive(Debug)]
+struct OneChar {
+    ascii: [bool; 128],
+    re: meta::Regex,
+}
+
+impl OneChar {
+    fn new(pattern: &str) -> Option<Self> {
+        let re = meta::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+        let mut ascii = [false; 128];
+        for (b, slot) in ascii.iter_mut().enumerate() {
+            *slot = re.is_match(&*char::from(u8::try_from(b).ok()?).encode_utf8(&mut [0; 4]));
+        }
+        Some(Self { ascii, re })
+    }
+
+    fn matches(&self, c: char) -> bool {
+        match self.ascii.get(c as usize) {
+            Some(hit) => *hit,
+            None => self.re.is_match(&*c.encode_utf8(&mut [0; 4])),
+        }
+    }
+}
+
+/// Counted repetitions of one class from this bound up are printed unbounded and checked.
+const RELAX_FROM: usize = 8;
+
+/// A match of the fast form: `Some(true)` checked, `Some(false)` none, `None` unknown.
+pub(super) type Verdict = Option<bool>;
+
+impl Fast {
+    /// The fast form of a pattern in fancy-regex's syntax; `None` where there is none.
+    pub(super) fn new(pattern: &str) -> Option<Self> {
+        let tree = Expr::parse_tree(pattern).ok()?;
+        let names: HashMap<usize, String> = tree
+            .named_groups
+            .iter()
+            .map(|(name, ix)| (*ix, name.clone()))
+            .collect();
+        Self::from_expr(&tree.expr, Some(&names))
+    }
+
+    /// `names`: the capture groups' names, or `None` to print every group non-capturing
+    /// (an atomic group's body, searched alone).
+    fn from_expr(expr: &Expr, names: Option<&HashMap<usize, String>>) -> Option<Self> {
+        let mut p = Printer {
+            names,
+            runs: Vec::new(),
+            group: 0,
+            out: String::new(),
+            pending: Vec::new(),
+        };
+        p.print(expr, 0, false)?;
+        let re = meta::Regex::new(&p.out).ok()?;
+        let mut checks = Vec::with_capacity(p.pending.len());
+        for (name, check) in p.pending {
+            let ix = re.group_info().to_index(PatternID::ZERO, &name)?;
+            checks.push((ix, check));
+        }
+        Some(Self { re, checks })
+    }
+
+    /// A fresh capture buffer for [`Fast::captures`].
+    pub(super) fn create_captures(&self) -> Captures {
+        self.re.create_captures()
+    }
+
+    /// The group index of a named capture.
+    pub(super) fn group(&self, name: &str) -> Option<usize> {
+        self.re.group_info().to_index(PatternID::ZERO, name)
+    }
+
+    /// Searches `text`; on `Some(true)`, `caps` holds the match.
+    pub(super) fn captures(&self, text: &str, caps: &mut Captures) -> Verdict {
+        self.re.search_captures(&Input::new(text), caps);
+        if !caps.is_match() {
+            return Some(false);
+        }
+        self.verified(text, caps).then_some(true)
+    }
+
+    /// Every check of a marker that took part in the match holds.
+    fn verified(&self, text: &str, caps: &Captures) -> bool {
+        self.checks
+            .iter()
+            .all(|(ix, check)| match caps.get_group(*ix) {
+                None => true,
+                Some(span) => check.holds(text, span.start, span.end),
+            })
+    }
+}
+
+impl Check {
+    fn holds(&self, text: &str, start: usize, end: usize) -> bool {
+        match self {
+            Check::Ahead { negate, body } => {
+                let found = body
+                    .search_half(&Input::new(text).range(start..).anchored(Anchored::Yes))
+                    .is_some();
+                found != *negate
+            }
+            Check::Behind {
+                negate,
+                chars,
+                body,
+            } => {
+                let Some(from) = back(text, start, *chars) else {
+                    return *negate;
+                };
+                let found = body
+                    .search_half(&Input::new(text).range(from..start).anchored(Anchored::Yes))
+                    .is_some_and(|m| m.offset() == start);
+                found != *negate
+            }
+            Check::Runs(runs) => runs.iter().all(|(class, max)| {
+                let mut run = 0;
+                text[start..end].chars().all(|c| {
+                    run = if class.matches(c) { run + 1 } else { 0 };
+                    run <= *max
+                })
+            }),
+            Check::Atomic(body) => {
+                let mut caps = body.re.create_captures();
+                body.re.search_captures(
+                    &Input::new(text).range(start..).anchored(Anchored::Yes),
+                    &mut caps,
+                );
+                caps.get_match().is_some_and(|m| m.end() == end) && body.verified(text, &caps)
+            }
+        }
+    }
+}
+
+/// The byte offset `chars` characters before `at`, if there are that many.
+fn back(text: &str, at: usize, chars: usize) -> Option<usize> {
+    let mut it = text[..at].char_indices().rev();
+    let mut from = at;
+    for _ in 0..chars {
+        from = it.next()?.0;
+    }
+    Some(from)
+}
+
+struct Printer<'a> {
+    names: Option<&'a HashMap<usize, String>>,
+    /// Relaxed runs under the repetition being printed, checked around its outermost level.
+    runs: Vec<(OneChar, usize)>,
+    /// Capture groups seen so far, in the order of their opening parentheses.
+    group: usize,
+    out: String,
+    pending: Vec<(String, Check)>,
+}
+
+impl Printer<'_> {
+    /// Prints `e` in the `regex` crate's syntax; `None` where it has no fast form.
+    fn print(&mut self, e: &Expr, prec: u8, repeated: bool) -> Option<()> {
+        match e {
+            Expr::Empty
+            | Expr::Any { .. }
+            | Expr::Literal { .. }
+            | Expr::Delegate { .. }
+            | Expr::Assertion(
+                Assertion::StartText
+                | Assertion::EndText
+                | Assertion::StartLine { .. }
+                | Assertion::EndLine { .. },
+            ) => e.to_str(&mut self.out, prec),
+            Expr::Assertion(Assertion::WordBoundary) => self.out.push_str(r"\b"),
+            Expr::Assertion(Assertion::NotWordBoundary) => self.out.push_str(r"\B"),
+            Expr::Assertion(Assertion::LeftWordBoundary) => self.out.push_str(r"\b{start}"),
+            Expr::Assertion(Assertion::RightWordBoundary) => self.out.push_str(r"\b{end}"),
+            Expr::Concat(children) => {
+                if prec > 1 {
+                    self.out.push_str("(?:");
+                }
+                for c in children {
+                    self.print(c, 2, repeated)?;
+                }
+                if prec > 1 {
+                    self.out.push(')');
+                }
+            }
+            Expr::Alt(children) => {
+                if prec > 0 {
+                    self.out.push_str("(?:");
+                }
+                for (i, c) in children.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push('|');
+                    }
+                    self.print(c, 1, repeated)?;
+                }
+                if prec > 0 {
+                    self.out.push(')');
+                }
+            }
+            Expr::Group(child) => {
+                self.group += 1;
+                // grok reads named groups only; unnamed ones cost capture slots for nothing
+                match self.names.and_then(|n| n.get(&self.group)) {
+                    None => self.out.push_str("(?:"),
+                    Some(name) => {
+                        self.out.push_str("(?<");
+                        self.out.push_str(name);
+                        self.out.push('>');
+                    }
+                }
+                self.print(child, 0, repeated)?;
+                self.out.push(')');
+            }
+            Expr::Repeat {
+                child,
+                lo,
+                hi,
+                greedy,
+            } => {
+                // the outermost repetition carries the check of the runs relaxed inside it
+                let outer = !repeated && (*hi > 1);
+                let start = self.out.len();
+                let runs_before = self.runs.len();
+                if prec > 2 {
+                    self.out.push_str("(?:");
+                }
+                let relaxed = one_char(child).filter(|_| *lo <= 1 && *hi >= RELAX_FROM);
+                match (relaxed, *hi) {
+                    (Some(class), hi) if hi != usize::MAX => {
+                        self.print(child, 3, true)?;
+                        self.out.push(if *lo == 0 { '*' } else { '+' });
+                        self.runs.push((class, hi));
+                    }
+                    _ => {
+                        self.print(child, 3, repeated || *hi > 1)?;
+                        match (*lo, *hi) {
+                            (0, 1) => self.out.push('?'),
+                            (0, usize::MAX) => self.out.push('*'),
+                            (1, usize::MAX) => self.out.push('+'),
+                            (lo, hi) if lo == hi => self.out.push_str(&format!("{{{lo}}}")),
+                            (lo, usize::MAX) => self.out.push_str(&format!("{{{lo},}}")),
+                            (lo, hi) => self.out.push_str(&format!("{{{lo},{hi}}}")),
+                        }
+                    }
+                }
+                if !greedy {
+                    self.out.push('?');
+                }
+                if prec > 2 {
+                    self.out.push(')');
+                }
+                if outer && self.runs.len() > runs_before {
+                    let name = format!("_r{}", self.pending.len());
+                    self.out.insert_str(start, &format!("(?<{name}>"));
+                    self.out.push(')');
+                    let runs = self.runs.split_off(runs_before);
+                    self.pending.push((name, Check::Runs(runs)));
+                }
+            }
+            Expr::LookAround(body, kind) => {
+                if repeated {
+                    return None;
+                }
+                let mut text = String::new();
+                plain(body, &mut text)?;
+                let body_re = meta::Regex::new(&text).ok()?;
+                let check = match kind {
+                    LookAround::LookAhead | LookAround::LookAheadNeg => Check::Ahead {
+                        negate: *kind == LookAround::LookAheadNeg,
+                        body: body_re,
+                    },
+                    LookAround::LookBehind | LookAround::LookBehindNeg => Check::Behind {
+                        negate: *kind == LookAround::LookBehindNeg,
+                        chars: chars(body)?,
+                        body: body_re,
+                    },
+                };
+                let name = format!("_l{}", self.pending.len());
+                self.out.push_str(&format!("(?<{name}>)"));
+                self.pending.push((name, check));
+            }
+            // A body of fixed length has one end wherever it matches, so giving nothing back
+            // changes nothing: a plain group (`YEAR` is `(?>\d\d){1,2}`).
+            Expr::AtomicGroup(body) if chars(body).is_some() => {
+                self.out.push_str("(?:");
+                self.print(body, 0, repeated)?;
+                self.out.push(')');
+            }
+            Expr::AtomicGroup(body) => {
+                if repeated {
+                    return None;
+                }
+                let alone = Fast::from_expr(body, None)?;
+                let name = format!("_a{}", self.pending.len());
+                self.out.push_str(&format!("(?<{name}>"));
+                // the body's checks are made again by `Check::Atomic` on its own first match
+                self.pending.push((name, Check::Atomic(Box::new(alone))));
+                self.print(body, 0, repeated)?;
+                self.out.push(')');
+            }
+            Expr::Backref(_)
+            | Expr::KeepOut
+            | Expr::ContinueFromPreviousMatchEnd
+            | Expr::BackrefExistsCondition(_)
+            | Expr::Conditional { .. } => return None,
+        }
+        Some(())
+    }
+}
+
+/// A look-around's body: plain syntax only (no captures, markers or nested look-arounds).
+fn plain(e: &Expr, out: &mut String) -> Option<()> {
+    let mut p = Printer {
+        names: None,
+        runs: Vec::new(),
+        group: 0,
+        out: String::new(),
+        pending: Vec::new(),
+    };
+    p.print(e, 0, false)?;
+    if !p.pending.is_empty() {
+        return None;
+    }
+    out.push_str(&p.out);
+    Some(())
+}
+
+/// The class of a one-character expression (`[a-z]`, `\d`, `x`).
+fn one_char(e: &Expr) -> Option<OneChar> {
+    match e {
+        Expr::Delegate { size: 1, .. } => {}
+        Expr::Literal { val, .. } if val.chars().count() == 1 => {}
+        _ => return None,
+    }
+    let mut text = String::new();
+    e.to_str(&mut text, 0);
+    OneChar::new(&text)
+}
+
+/// The fixed length of a look-behind's body in characters.
+fn chars(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Empty | Expr::Assertion(_) => Some(0),
+        Expr::Any { .. } => Some(1),
+        Expr::Literal { val, .. } => Some(val.chars().count()),
+        Expr::Delegate { size, .. } => Some(*size),
+        Expr::Group(c) => chars(c),
+        Expr::Concat(cs) => cs.iter().map(chars).sum(),
+        Expr::Alt(cs) => {
+            let first = chars(cs.first()?)?;
+            cs.iter().all(|c| chars(c) == Some(first)).then_some(first)
+        }
+        Expr::Repeat { child, lo, hi, .. } if lo == hi => Some(chars(child)? * lo),
+        _ => None,
+    }
+}
