@@ -299,15 +299,18 @@ impl Api {
     /// indices matching `python-logs-*` exist, creates that data view, as the tutorial's Kibana
     /// step does; a data view the user deleted later does not come back.
     async fn data_views(&self) -> Result<Value> {
-        let mut list = self.saved.list(Some("index-pattern")).await?;
+        // Discover's first request: the list and the default are read at once
+        let (list, default) = tokio::join!(self.saved.list(Some("index-pattern")), self.default_id());
+        let (mut list, mut default) = (list?, default?);
         if list.is_empty()
             && self.first_start().await?
             && let Some(created) = self.create_default_view().await?
         {
             list.push(created);
+            default = self.default_id().await?;
         }
         let views: Vec<Value> = list.iter().map(data_view_json).collect();
-        Ok(json!({"data_views": views, "default": self.default_id().await?}))
+        Ok(json!({"data_views": views, "default": default}))
     }
 
     async fn create_default_view(&self) -> Result<Option<SavedObject>> {
