@@ -1,4 +1,4 @@
-//! `cargo xtask bench ui [--docs N] [--runs R]`
+//! `cargo xtask bench ui [--docs N] [--runs R] [--es-peer] [--keep]`
 //!
 //! Discover's speed over a large index on this machine. Builds `sluice-store` and `sluice` in
 //! release (with the web bundle), starts the store on `target/bench-ui`, indexes N realistic
@@ -18,6 +18,9 @@
 //! With `--es-peer`, the same events also go into a one-node Elasticsearch from Maven Central
 //! (`test_support::peers`, 2 GiB heap, in the same run) and a second `sluice ui` in front of it
 //! answers the same six-panel dashboard: its server time is the peer's figure.
+//!
+//! With `--keep`, the store and `sluice ui` stay up (their addresses printed) until the command
+//! is stopped, for profiling them by hand.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -60,16 +63,17 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 pub fn run(rest: &[String]) -> anyhow::Result<()> {
-    let (mut docs, mut runs, mut es_peer) = (1_000_000_usize, 7_usize, false);
+    let (mut docs, mut runs, mut es_peer, mut keep) = (1_000_000_usize, 7_usize, false, false);
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--docs" => docs = super::value(&mut it, "--docs")?,
             "--runs" => runs = super::value(&mut it, "--runs")?,
             "--es-peer" => es_peer = true,
+            "--keep" => keep = true,
             other => {
                 bail!(
-                    "unknown option {other}; usage: cargo xtask bench ui [--docs N] [--runs R] [--es-peer]"
+                    "unknown option {other}; usage: cargo xtask bench ui [--docs N] [--runs R] [--es-peer] [--keep]"
                 )
             }
         }
@@ -195,9 +199,12 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         ensure!(out.status.success(), "the browser benchmark failed");
         let v: Value = serde_json::from_slice(&out.stdout).context("browser benchmark output")?;
         println!(
-            "bench ui: browser ({}, median of {runs}): first screen {} ms, later query {} ms",
+            "bench ui: browser ({}, median of {runs}): first screen {} ms (a new context, settled \
+             {} ms; {} ms navigating at once), later query {} ms",
             v["browser"].as_str().unwrap_or("chromium"),
             v["first_screen_median_ms"],
+            v["first_screen_settle_ms"],
+            v["first_screen_unsettled_median_ms"],
             v["query_median_ms"]
         );
     } else {
@@ -213,6 +220,16 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
             "bench ui: sluice-store peak RSS {}",
             l.trim_start_matches("VmHWM:").trim()
         );
+    }
+    if keep {
+        eprintln!(
+            "bench ui: --keep: sluice-store at http://{es}, sluice ui at http://{ui_addr} \
+             (data in {}) until this command is stopped",
+            data.display()
+        );
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&data);
