@@ -1037,25 +1037,35 @@ fn run_segment(
         // a time (`match_all` fills it with a plain counter) instead of one virtual `advance`
         // per document.
         let mut ids = [0; tantivy::COLLECT_BLOCK_BUFFER_LEN];
-        'fill: while doc != tantivy::TERMINATED && doc < range.1 {
+        let mut live = [0; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        while doc != tantivy::TERMINATED && doc < range.1 {
             let n = tantivy::DocSet::fill_buffer(&mut scorer, &mut ids);
+            let mut m = 0;
+            let mut past = false;
             for &d in &ids[..n] {
                 if d >= range.1 {
-                    break 'fill;
+                    past = true;
+                    break;
                 }
                 if alive.is_none_or(|a| a.is_alive(d)) {
-                    out.total += 1;
-                    if let Some(t) = top.as_mut() {
-                        t.push(d);
-                    }
-                    if let Some(c) = collector.as_mut() {
-                        block.push(d);
-                        if block.len() == AGG_BLOCK {
-                            c.collect_block(&block, &[]);
-                            block.clear();
-                        }
-                    }
+                    live[m] = d;
+                    m += 1;
                 }
+            }
+            let live = &live[..m];
+            out.total += live.len() as u64;
+            if let Some(t) = top.as_mut() {
+                t.push_block(live);
+            }
+            if let Some(c) = collector.as_mut() {
+                block.extend_from_slice(live);
+                if block.len() >= AGG_BLOCK {
+                    c.collect_block(&block, &[]);
+                    block.clear();
+                }
+            }
+            if past {
+                break;
             }
             doc = scorer.doc();
         }
@@ -1149,9 +1159,12 @@ pub(crate) fn hit_keys(
 }
 
 /// The best `k` documents of a segment task by a numeric column (sort on a numeric or date
-/// field, then nothing but `_doc` or `_shard_doc`; no scores, no `search_after`): each matching
-/// document costs a column read and a pair in a buffer, which is cut down to the best `k` when
-/// it fills; the hits with all their sort values are built for the survivors only. Within one
+/// field, then nothing but `_doc` or `_shard_doc`; no scores, no `search_after`): the column is
+/// read a block of documents at a time; a document no better than the `k`-th best so far is
+/// dropped at once, while each one beats the one before (newest first over events indexed in
+/// time order) the last `k` are kept, and otherwise a pair goes into a buffer that is cut down to
+/// the best `k` when it fills; the hits with all their sort values are built for the survivors
+/// only. Within one
 /// segment the document number orders ties as `_doc`, `_shard_doc` and the final tie-breaker do,
 /// so the survivors are exactly the segment's best `k` by the request's order.
 struct TopByColumn {
@@ -1161,8 +1174,18 @@ struct TopByColumn {
     /// ties: by ascending document number
     doc_asc: bool,
     k: usize,
-    cands: Vec<(Option<f64>, DocId)>,
+    /// While every document has beaten the one before it (Discover's newest-first sort over
+    /// events indexed in time order), the best `k` so far are simply the last `k`.
+    improving: bool,
+    last: std::collections::VecDeque<Cand>,
+    cands: Vec<Cand>,
+    /// No better than the `k`-th best seen so far: cannot be among the best `k`.
+    bar: Option<Cand>,
+    /// Column values of one block of documents.
+    vals: Vec<f64>,
 }
+
+type Cand = (Option<f64>, DocId);
 
 impl TopByColumn {
     fn plan(how: &Collect<'_>, sort_cols: &[Option<aggs::Source>]) -> Option<TopByColumn> {
@@ -1189,29 +1212,70 @@ impl TopByColumn {
             missing_first: *missing_first,
             doc_asc,
             k: how.want_hits,
+            improving: true,
+            last: std::collections::VecDeque::with_capacity(how.want_hits),
             cands: Vec::with_capacity(how.want_hits.max(1024) * 2),
+            bar: None,
+            vals: Vec::new(),
         })
     }
 
-    fn push(&mut self, doc: DocId) {
-        let v = if self.col.get_cardinality() == tantivy::columnar::Cardinality::Full {
-            Some(self.col.values.get_val(doc))
-        } else {
-            let vals = self.col.values_for_doc(doc);
-            if self.asc {
-                vals.reduce(f64::min)
-            } else {
-                vals.reduce(f64::max)
+    /// Offers a block of matching documents (ascending document numbers).
+    fn push_block(&mut self, docs: &[DocId]) {
+        if self.col.get_cardinality() == tantivy::columnar::Cardinality::Full {
+            // one column read for the block instead of one per document
+            let mut vals = std::mem::take(&mut self.vals);
+            vals.resize(docs.len(), 0.0);
+            self.col.values.get_vals(docs, &mut vals);
+            for (&d, &v) in docs.iter().zip(&vals) {
+                self.push((Some(v), d));
             }
-        };
-        self.cands.push((v, doc));
+            self.vals = vals;
+        } else {
+            for &d in docs {
+                let vals = self.col.values_for_doc(d);
+                let v = if self.asc {
+                    vals.reduce(f64::min)
+                } else {
+                    vals.reduce(f64::max)
+                };
+                self.push((v, d));
+            }
+        }
+    }
+
+    fn push(&mut self, c: Cand) {
+        use std::cmp::Ordering::Less;
+        if self.bar.is_some_and(|b| self.cmp(&c, &b) != Less) {
+            return;
+        }
+        if self.improving {
+            if self.last.back().is_none_or(|l| self.cmp(&c, l) == Less) {
+                if self.last.len() == self.k {
+                    self.last.pop_front();
+                }
+                self.last.push_back(c);
+                return;
+            }
+            // the run is broken: what it kept are candidates like any other, and the worst of
+            // them (the oldest) bars the way when there are `k`
+            self.improving = false;
+            if self.last.len() == self.k {
+                self.bar = self.last.front().copied();
+            }
+            self.cands.extend(self.last.drain(..));
+            if self.bar.is_some_and(|b| self.cmp(&c, &b) != Less) {
+                return;
+            }
+        }
+        self.cands.push(c);
         if self.cands.len() == self.cands.capacity() {
             self.reduce();
         }
     }
 
     /// Orders candidates best first, as `cmp_hits` orders their hits.
-    fn cmp(&self, a: &(Option<f64>, DocId), b: &(Option<f64>, DocId)) -> std::cmp::Ordering {
+    fn cmp(&self, a: &Cand, b: &Cand) -> std::cmp::Ordering {
         use std::cmp::Ordering;
         let c = match (a.0, b.0) {
             (None, None) => Ordering::Equal,
@@ -1236,12 +1300,16 @@ impl TopByColumn {
             let mut cands = std::mem::take(&mut self.cands);
             cands.select_nth_unstable_by(self.k - 1, |a, b| self.cmp(a, b));
             cands.truncate(self.k);
+            self.bar = cands.last().copied();
             self.cands = cands;
         }
     }
 
     /// The best `k` documents, in no particular order.
     fn into_docs(mut self) -> Vec<DocId> {
+        if self.improving {
+            return self.last.into_iter().map(|(_, d)| d).collect();
+        }
         self.reduce();
         self.cands.into_iter().map(|(_, d)| d).collect()
     }

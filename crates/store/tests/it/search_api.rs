@@ -1407,3 +1407,77 @@ fn scroll_contexts_expire_after_their_keep_alive() {
     let r = post(a, "/_search/scroll", &json!({"scroll_id": id}));
     assert_eq!(failure(&r).1, "search_context_missing_exception");
 }
+
+/// The best hits by one numeric column (the store's block path for sorted pages) are a full
+/// sort's first ones, whether the values rise, fall, repeat or are missing along the documents.
+#[test]
+fn top_hits_by_a_column_agree_with_a_full_sort_in_every_order() {
+    const N: i64 = 3000;
+    let t = TestServer::start();
+    let a = t.addr();
+    let r = json(
+        a,
+        "PUT",
+        "/cols",
+        Some(&json!({"mappings": {"properties": {
+            "up": {"type": "long"}, "down": {"type": "long"},
+            "mixed": {"type": "long"}, "gappy": {"type": "double"}
+        }}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let doc = |i: i64| {
+        let mut d = json!({"up": i, "down": N - i, "mixed": (i * 7919) % 1000});
+        if i % 3 != 0 {
+            d["gappy"] = json!((i % 97) as f64 / 4.0);
+        }
+        d
+    };
+    bulk(a, "cols", (0..N).map(|i| (format!("c{i}"), doc(i))));
+    for field in ["up", "down", "mixed", "gappy"] {
+        for (order, missing) in [("asc", "_last"), ("desc", "_last"), ("desc", "_first")] {
+            for size in [1, 10, 50] {
+                // the reference: every document's value, sorted here
+                let mut vals: Vec<Option<f64>> = (0..N)
+                    .map(|i| doc(i)[field].as_f64())
+                    .collect();
+                vals.sort_by(|x, y| {
+                    use std::cmp::Ordering;
+                    match (x, y) {
+                        (None, None) => Ordering::Equal,
+                        (None, Some(_)) if missing == "_first" => Ordering::Less,
+                        (None, Some(_)) => Ordering::Greater,
+                        (Some(_), None) if missing == "_first" => Ordering::Greater,
+                        (Some(_), None) => Ordering::Less,
+                        (Some(p), Some(q)) if order == "asc" => p.total_cmp(q),
+                        (Some(p), Some(q)) => q.total_cmp(p),
+                    }
+                });
+                let body = json!({"size": size, "sort": [
+                    {field: {"order": order, "missing": missing}}, {"_doc": order}
+                ]});
+                let resp = ok(a, "/cols/_search", &body);
+                let got: Vec<Option<f64>> = resp["hits"]["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| {
+                        let v = &h["sort"][0];
+                        // a missing value sorts as the type's extreme, as in ES
+                        let extreme = v.as_f64().is_some_and(|f| f.abs() >= 9.2e18 || f.is_infinite());
+                        if h["_source"][field].is_null() {
+                            assert!(extreme || v.is_null(), "{field} {order}: {h}");
+                            None
+                        } else {
+                            h["_source"][field].as_f64()
+                        }
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    vals[..size].to_vec(),
+                    "{field} {order} missing {missing} size {size}"
+                );
+            }
+        }
+    }
+}
