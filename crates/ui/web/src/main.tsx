@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { App } from './App';
-import { firstScreenStarted, isDiscoverPath, startFirstScreen } from './pages/discover/firstScreen';
+import { startFirstScreen } from './pages/discover/firstScreen';
+import './styles.css';
 
 /** How long the first render may wait for Discover's data views (index.html preloads them). */
 const FIRST_RENDER_WAIT_MS = 100;
@@ -14,10 +15,9 @@ function show(): void {
 
 // Discover (also what / and /app open) starts its requests before rendering. The page's first
 // render and layout hold the main thread for tens of milliseconds: when the data views' answer is
-// near (it usually has arrived by now), the fields and first search go out before them. boot.ts,
-// the page's entry, has started them already, before this chunk was loaded and compiled.
-if (isDiscoverPath(window.location.pathname)) {
-  (firstScreenStarted() ?? startFirstScreen(window.location.search)).then(show, show);
+// near (it usually has arrived by now), the fields and first search go out before them.
+if (/^\/(app(\/discover)?)?\/*$/.test(window.location.pathname)) {
+  startFirstScreen(window.location.search).then(show, show);
   window.setTimeout(show, FIRST_RENDER_WAIT_MS);
 } else {
   show();

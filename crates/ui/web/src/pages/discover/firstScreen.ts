@@ -1,5 +1,5 @@
-// Discover's first screen without waterfalls: boot.ts, the page's entry, calls startFirstScreen
-// before the application is even loaded, so the data views request, then the fields and first search requests (in parallel), are
+// Discover's first screen without waterfalls: main.tsx calls startFirstScreen before the first
+// render, so the data views request, then the fields and first search requests (in parallel), are
 // on their way before the page is rendered (the histogram needs no chunk of its own); a returning
 // visit starts them at once from the data views it remembers. The page takes each prefetched
 // answer once, when it asks for the same thing; anything else asks again.
@@ -99,26 +99,9 @@ function startSearch(dv: DataView, state: DiscoverState): void {
   search = first ? { key, ...first, response: quiet(apiSearch(first.request)) } : null;
 }
 
-/** The paths that open Discover (/, /app, /app/discover). */
-export function isDiscoverPath(pathname: string): boolean {
-  return /^\/(app(\/discover)?)?\/*$/.test(pathname);
-}
-
-let started: Promise<void> | null = null;
-
-/** The first screen's start when it has begun (by boot.ts, loaded before the application). */
-export function firstScreenStarted(): Promise<void> | null {
-  return started;
-}
-
 /** Starts what /app/discover?<search> shows first; settles once the fields and first search are
  * on their way (or the data views failed). */
 export function startFirstScreen(query: string): Promise<void> {
-  started = startRequests(query);
-  return started;
-}
-
-function startRequests(query: string): Promise<void> {
   const state = urlToState(query);
   views = quiet(listDataViews());
   // A returning visit: the remembered view, when the URL names it (or names none), starts now.

@@ -63,8 +63,8 @@ export function useSearch(dataView: DataView | null, state: DiscoverState, tick:
   useEffect(() => {
     if (!dataView) return undefined;
     const gen = ++generation.current;
-    // The first screen's search may already be in flight (started by boot.ts, before the
-    // application loaded): take it when it is the same search.
+    // The first screen's search may already be in flight (started in main.tsx, before the page
+    // rendered): take it when it is the same search.
     const pre = takeFirstSearch(firstSearchKey(dataView, state, columnsRef.current, pageSize()));
     const first = pre ?? firstPageRequest(dataView, state, columnsRef.current, pageSize(), Date.now());
     if (!first) {
