@@ -17,7 +17,7 @@ use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
 use self::cardinality::{Distinct, OrdSet};
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
-use crate::mapping::{FieldType, Mapping};
+use crate::mapping::{FieldType, Mapping, ip};
 use crate::query::{self, Q, datemath};
 use crate::search::SortKey;
 
@@ -97,6 +97,15 @@ pub enum Kind {
         ranges: Vec<RangeSpec>,
         keyed: bool,
     },
+    /// ip_range
+    IpRange {
+        field: String,
+        /// sorted as ES sorts them: by `from` (unbounded first), then by `to` (unbounded last)
+        ranges: Vec<IpRangeSpec>,
+        keyed: bool,
+        /// the address of documents without a value
+        missing: Option<u128>,
+    },
     /// filter
     Filter(Q),
     /// filters
@@ -174,6 +183,65 @@ pub struct RangeSpec {
     pub from: Option<Bound>,
     /// `to` (exclusive)
     pub to: Option<Bound>,
+}
+
+/// One bucket of an `ip_range` aggregation, its bounds resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpRangeSpec {
+    /// `key`, or the `mask` when there is no key
+    pub key: Option<String>,
+    /// inclusive lower bound
+    pub from: Option<u128>,
+    /// exclusive upper bound
+    pub to: Option<u128>,
+}
+
+impl IpRangeSpec {
+    fn parse(r: &Value) -> Result<IpRangeSpec> {
+        let failed = |cause: Error| {
+            Error::x_content("[ip_range] failed to parse field [ranges]").caused_by(cause)
+        };
+        let r = r.as_object().ok_or_else(|| {
+            failed(Error::parsing(format!(
+                "[ranges] must contain objects, but hit a {}",
+                crate::search::token_name(r)
+            )))
+        })?;
+        let text = |v: &Value| match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        let (mut key, mut from, mut to, mut mask) = (None, None, None, None);
+        for (k, v) in r {
+            match k.as_str() {
+                "key" => key = text(v),
+                "from" => from = text(v),
+                "to" => to = text(v),
+                "mask" => mask = text(v),
+                other => {
+                    return Err(failed(Error::parsing(format!(
+                        "Unexpected ip range parameter: [{other}]"
+                    ))));
+                }
+            }
+        }
+        if let Some(mask) = mask {
+            // as ES: a mask wins over `from` and `to`, and is the key unless one is given
+            let (lo, hi) = ip::parse_cidr(&mask).map_err(failed)?;
+            return Ok(IpRangeSpec {
+                key: Some(key.unwrap_or(mask)),
+                from: (lo != 0).then_some(lo),
+                to: hi.checked_add(1),
+            });
+        }
+        let addr = |t: Option<String>| t.map(|t| ip::parse_or_err(&t)).transpose().map_err(failed);
+        Ok(IpRangeSpec {
+            key,
+            from: addr(from)?,
+            to: addr(to)?,
+        })
+    }
 }
 
 impl Bound {
@@ -650,6 +718,48 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 keyed: bool_param(o, "keyed", t)?.unwrap_or(false),
             }
         }
+        "ip_range" => {
+            check_keys(o, &["field", "ranges", "keyed", "missing"], name, t)?;
+            let mut ranges = match o.get("ranges") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(IpRangeSpec::parse)
+                    .collect::<Result<Vec<_>>>()?,
+                Some(other) => {
+                    return Err(Error::x_content(format!(
+                        "[ip_range] ranges doesn't support values of type: {}",
+                        crate::search::token_name(other)
+                    )));
+                }
+            };
+            if ranges.is_empty() {
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    format!("No [ranges] specified for the [{name}] aggregation"),
+                )));
+            }
+            // ES's order of the buckets; stable, so equal ranges keep the request's order
+            ranges.sort_by(|a, b| {
+                let to = |r: &IpRangeSpec| r.to.unwrap_or(u128::MAX);
+                a.from
+                    .cmp(&b.from)
+                    .then(to(a).cmp(&to(b)))
+                    .then(a.to.is_none().cmp(&b.to.is_none()))
+            });
+            let missing = match o.get("missing") {
+                None | Some(Value::Null) => None,
+                Some(v) => {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    Some(ip::parse_or_err(&text).map_err(crate::search::all_shards_failed)?)
+                }
+            };
+            Kind::IpRange {
+                field: get_str(o, "field", name)?,
+                ranges,
+                keyed: bool_param(o, "keyed", t)?.unwrap_or(false),
+                missing,
+            }
+        }
         "filter" => Kind::Filter(query::parse(body)?),
         "filters" => {
             check_keys(o, &["filters", "other_bucket", "other_bucket_key"], name, t)?;
@@ -942,6 +1052,9 @@ fn new_state(a: &Agg) -> State {
         Kind::Range { ranges, .. } => {
             State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
         }
+        Kind::IpRange { ranges, .. } => {
+            State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
+        }
         Kind::Filters {
             filters,
             other_bucket,
@@ -1041,6 +1154,8 @@ struct SegAgg {
     tz: Option<Zone>,
     /// `range` bounds resolved against the field
     bounds: Vec<(Option<f64>, Option<f64>)>,
+    /// `ip_range`: the address of each term of the segment's column, by ordinal
+    ip_terms: Vec<u128>,
     missing_key: Option<Key>,
     missing_num: Option<f64>,
     subs: Vec<SegAgg>,
@@ -1305,6 +1420,15 @@ fn fielddata_error(field: &str) -> Error {
     )))
 }
 
+/// ES's refusal to sort or aggregate on a field without doc values (for `ip` fields; the
+/// store keeps a column for the other types whatever their `doc_values`).
+pub(crate) fn no_doc_values_error(field: &str, ty: FieldType) -> Error {
+    crate::search::all_shards_failed(Error::illegal_argument(format!(
+        "Can't load fielddata on [{field}] because fielddata is unsupported on fields of type [{}]. Use doc values instead.",
+        ty.name()
+    )))
+}
+
 /// Opens the fast column behind a mapped field.
 pub(crate) fn open_source(
     seg: &SegmentReader,
@@ -1318,14 +1442,23 @@ pub(crate) fn open_source(
     let tv = |e| Error::tantivy(index, e);
     match fm.ty {
         FieldType::Text => Err(fielddata_error(field)),
-        FieldType::Keyword => Ok((
+        FieldType::Ip if !fm.doc_values => Err(no_doc_values_error(field, fm.ty)),
+        FieldType::Keyword | FieldType::Ip => Ok((
             seg.fast_fields()
                 .str(&format!("k.{field}"))
                 .map_err(tv)?
                 .map_or(Source::Nothing, Source::Str),
             Some(fm.ty),
         )),
-        ty => {
+        ty @ (FieldType::Long
+        | FieldType::Integer
+        | FieldType::Short
+        | FieldType::Byte
+        | FieldType::Double
+        | FieldType::Float
+        | FieldType::HalfFloat
+        | FieldType::Boolean
+        | FieldType::Date) => {
             let handles = seg
                 .fast_fields()
                 .dynamic_column_handles(&format!("n.{field}"))
@@ -1374,14 +1507,23 @@ impl tantivy::columnar::ColumnValues<f64> for BoolAsF64 {
     }
 }
 
-fn missing_to_key(v: &Value, ty: Option<FieldType>) -> Option<Key> {
-    match (v, ty) {
+fn missing_to_key(v: &Value, ty: Option<FieldType>) -> Result<Option<Key>> {
+    if ty == Some(FieldType::Ip) {
+        // an address, as the column holds it; anything else is ES's error
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let a = ip::parse_or_err(&text).map_err(crate::search::all_shards_failed)?;
+        return Ok(Some(Key::Str(ip::to_term(a))));
+    }
+    Ok(match (v, ty) {
         (Value::String(s), Some(FieldType::Keyword) | None) => Some(Key::Str(s.clone())),
         (Value::Number(n), _) => n.as_f64().map(f2k),
         (Value::Bool(b), _) => Some(f2k(if *b { 1.0 } else { 0.0 })),
         (Value::String(s), _) => s.parse::<f64>().ok().map(f2k),
         _ => None,
-    }
+    })
 }
 
 /// The `cardinality` hash of a `missing` value.
@@ -1471,6 +1613,7 @@ fn seg_agg(
         field_type: None,
         tz: None,
         bounds: vec![],
+        ip_terms: vec![],
         missing_key: None,
         missing_num: None,
         subs: vec![],
@@ -1483,7 +1626,11 @@ fn seg_agg(
             let (src, ty) = open_source(seg, mapping, field, index)?;
             s.source = src;
             s.field_type = ty;
-            s.missing_key = missing.as_ref().and_then(|m| missing_to_key(m, ty));
+            s.missing_key = missing
+                .as_ref()
+                .map(|m| missing_to_key(m, ty))
+                .transpose()?
+                .flatten();
         }
         Kind::DateHistogram { field, tz, .. } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;
@@ -1504,7 +1651,8 @@ fn seg_agg(
             let (src, ty) = open_source(seg, mapping, field, index)?;
             if matches!(src, Source::Str(_)) {
                 return Err(Error::illegal_argument(format!(
-                    "Field [{field}] of type [keyword] is not supported for aggregation [{}]",
+                    "Field [{field}] of type [{}] is not supported for aggregation [{}]",
+                    ty.map_or("keyword", FieldType::name),
                     if matches!(a.kind, Kind::Range { .. }) {
                         "range"
                     } else {
@@ -1521,6 +1669,34 @@ fn seg_agg(
                     .unwrap_or_default();
                 s.bounds = resolve_bounds(ranges, ty, &formats, qctx.now_ms)?;
             }
+        }
+        Kind::IpRange { field, .. } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            if let Some(t) = ty
+                && t != FieldType::Ip
+            {
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    format!(
+                        "Field [{field}] of type [{}] is not supported for aggregation [ip_range]",
+                        t.name()
+                    ),
+                )));
+            }
+            if let Source::Str(col) = &src {
+                let mut term = String::new();
+                s.ip_terms = (0..col.num_terms() as u64)
+                    .map(|o| {
+                        term.clear();
+                        match col.ord_to_str(o, &mut term) {
+                            Ok(true) => Ok(ip::from_term(&term).unwrap_or_default()),
+                            Ok(false) => Ok(0),
+                            Err(e) => Err(Error::io(index, e)),
+                        }
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            s.source = src;
+            s.field_type = ty;
         }
         Kind::Filter(q) => {
             let cq = query::compile(q, qctx)?;
@@ -1543,13 +1719,18 @@ fn seg_agg(
                 && !matches!(metric, Metric::ValueCount | Metric::Cardinality)
             {
                 return Err(Error::illegal_argument(format!(
-                    "Field [{field}] of type [keyword] is not supported for aggregation [{}]",
+                    "Field [{field}] of type [{}] is not supported for aggregation [{}]",
+                    ty.map_or("keyword", FieldType::name),
                     metric_name(*metric)
                 )));
             }
             s.source = src;
             s.field_type = ty;
-            s.missing_key = missing.as_ref().and_then(|m| missing_to_key(m, ty));
+            s.missing_key = missing
+                .as_ref()
+                .map(|m| missing_to_key(m, ty))
+                .transpose()?
+                .flatten();
             s.missing_num = missing.as_ref().and_then(|m| match m {
                 Value::Number(n) => n.as_f64(),
                 Value::String(st) => st.parse().ok(),
@@ -1560,12 +1741,13 @@ fn seg_agg(
             if let Kind::TopMetrics(t) = &a.kind
                 && let SortKey::Field { field, .. } = &t.sort
                 && let Some(fm) = mapping.field(field)
-                && fm.ty == FieldType::Keyword
+                && matches!(fm.ty, FieldType::Keyword | FieldType::Ip)
             {
                 // ES sorts `top_metrics` on numeric doc values only
                 return Err(crate::search::all_shards_failed(Error::illegal_argument(
                     format!(
-                        "error building sort for field [{field}] of type [keyword] in index [{index}]: only supported on numeric fields"
+                        "error building sort for field [{field}] of type [{}] in index [{index}]: only supported on numeric fields",
+                        fm.ty.name()
                     ),
                 )));
             }
@@ -1725,6 +1907,15 @@ fn dense_slot<'b>(d: &'b mut Dense, idx: i64, subs: &[Agg]) -> Option<&'b mut Bu
     Some(slot.get_or_insert_with(|| new_bucket(subs)))
 }
 
+/// A document's term ordinals, each once: a column keeps a document's values as they were
+/// written, duplicates included, where ES's keyword and ip doc values hold each term once.
+fn doc_ords(col: &StrColumn, doc: DocId) -> impl Iterator<Item = u64> + '_ {
+    col.term_ords(doc)
+        .enumerate()
+        .filter(move |&(i, o)| i == 0 || !col.term_ords(doc).take(i).any(|p| p == o))
+        .map(|(_, o)| o)
+}
+
 fn collect_one(
     a: &Agg,
     s: &mut SegAgg,
@@ -1740,6 +1931,7 @@ fn collect_one(
         field_type,
         tz,
         bounds,
+        ip_terms,
         missing_key,
         missing_num,
         subs,
@@ -1755,13 +1947,8 @@ fn collect_one(
         (Kind::Terms { .. }, State::Dense(d)) => {
             if let Source::Str(col) = source {
                 let mut any = false;
-                let mut last = u64::MAX;
-                for o in col.term_ords(doc) {
+                for o in doc_ords(col, doc) {
                     any = true;
-                    if o == last {
-                        continue;
-                    }
-                    last = o;
                     if let Some(b) = dense_slot(d, o as i64, &a.subs) {
                         bucket_collect(a, subs, b, doc, score, buf);
                     }
@@ -1812,13 +1999,8 @@ fn collect_one(
         (Kind::Terms { .. }, State::Keyed(map)) => match source {
             Source::Str(col) => {
                 let mut any = false;
-                let mut last = u64::MAX;
-                for o in col.term_ords(doc) {
+                for o in doc_ords(col, doc) {
                     any = true;
-                    if o == last {
-                        continue;
-                    }
-                    last = o;
                     let b = map
                         .entry(Key::Ord(o))
                         .or_insert_with(|| new_bucket(&a.subs));
@@ -1891,6 +2073,32 @@ fn collect_one(
                 }
             }
         }
+        (
+            Kind::IpRange {
+                ranges, missing, ..
+            },
+            State::List(bs),
+        ) => {
+            let col = match &*source {
+                Source::Str(col) => Some(col),
+                Source::Num(_) | Source::Nothing => None,
+            };
+            let has_value = col.is_some_and(|c| c.term_ords(doc).next().is_some());
+            for (i, r) in ranges.iter().enumerate() {
+                let within = |a: u128| r.from.is_none_or(|f| a >= f) && r.to.is_none_or(|t| a < t);
+                let hit = if has_value {
+                    col.is_some_and(|c| {
+                        c.term_ords(doc)
+                            .any(|o| ip_terms.get(o as usize).is_some_and(|&a| within(a)))
+                    })
+                } else {
+                    missing.is_some_and(within)
+                };
+                if hit {
+                    bucket_collect(a, subs, &mut bs[i], doc, score, buf);
+                }
+            }
+        }
         (Kind::Filter(_), State::Single(b)) if filters.first().is_some_and(|f| has_bit(f, doc)) => {
             bucket_collect(a, subs, b, doc, score, buf);
         }
@@ -1921,7 +2129,7 @@ fn collect_one(
                 let distinct = *metric == Metric::Cardinality;
                 let num_terms = col.num_terms();
                 let mut any = false;
-                for o in col.term_ords(doc) {
+                for o in doc_ords(col, doc) {
                     any = true;
                     m.count += 1;
                     if distinct {
@@ -2288,6 +2496,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             for (k, b) in shown {
                 let mut head = Map::new();
                 match (k, &ty) {
+                    (Key::Str(s), Some((FieldType::Ip, _, _))) => {
+                        head.insert("key".into(), Value::from(ip::term_to_display(s)));
+                    }
                     (Key::Str(s), _) => {
                         head.insert("key".into(), Value::from(s.clone()));
                     }
@@ -2508,6 +2719,41 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     if is_date {
                         head.insert("to_as_string".into(), Value::from(show(*t)));
                     }
+                }
+                let body = bucket_body(a, b, ctx, head)?;
+                if *keyed {
+                    obj.insert(k, body);
+                } else {
+                    arr.push(body);
+                }
+            }
+            Ok(if *keyed {
+                json!({"buckets": obj})
+            } else {
+                json!({"buckets": arr})
+            })
+        }
+        (Kind::IpRange { ranges, keyed, .. }, State::List(bs)) => {
+            let mut arr = Vec::new();
+            let mut obj = Map::new();
+            for (r, b) in ranges.iter().zip(bs) {
+                let (from, to) = (r.from.map(ip::format), r.to.map(ip::format));
+                let k = r.key.clone().unwrap_or_else(|| {
+                    format!(
+                        "{}-{}",
+                        from.as_deref().unwrap_or("*"),
+                        to.as_deref().unwrap_or("*")
+                    )
+                });
+                let mut head = Map::new();
+                if !keyed {
+                    head.insert("key".into(), Value::from(k.clone()));
+                }
+                if let Some(f) = from {
+                    head.insert("from".into(), Value::from(f));
+                }
+                if let Some(t) = to {
+                    head.insert("to".into(), Value::from(t));
                 }
                 let body = bucket_body(a, b, ctx, head)?;
                 if *keyed {

@@ -11,7 +11,7 @@ use crate::mapping::{IndexedDoc, Slot, Span};
 /// Which JSON field of the schema a value goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Json {
-    /// `k`: keywords
+    /// `k`: keywords, and `ip` values as their terms
     Keyword,
     /// `t`: analysed text
     Text,
@@ -21,7 +21,7 @@ pub enum Json {
 
 fn json_of(slot: &Slot) -> Json {
     match slot {
-        Slot::Keyword(_) => Json::Keyword,
+        Slot::Keyword(_) | Slot::Ip(_) => Json::Keyword,
         Slot::Text(_) => Json::Text,
         Slot::Long(_) | Slot::Double(_) | Slot::Bool(_) => Json::Number,
     }
@@ -34,7 +34,7 @@ fn text(buf: &str, s: Span) -> &str {
 
 fn leaf(buf: &str, slot: Slot) -> ReferenceValueLeaf<'_> {
     match slot {
-        Slot::Keyword(s) | Slot::Text(s) => ReferenceValueLeaf::Str(text(buf, s)),
+        Slot::Keyword(s) | Slot::Text(s) | Slot::Ip(s) => ReferenceValueLeaf::Str(text(buf, s)),
         Slot::Long(n) => ReferenceValueLeaf::I64(n),
         Slot::Double(x) => ReferenceValueLeaf::F64(x),
         Slot::Bool(b) => ReferenceValueLeaf::Bool(b),

@@ -45,7 +45,8 @@ pub struct Fields {
     /// neither `index` nor `doc_values`), for `exists`; other paths are found by their column
     /// (indices written before this held every present path)
     pub present: Field,
-    /// keyword values, JSON by path (raw, fast)
+    /// keyword values and `ip` terms ([`crate::mapping::ip::to_term`]), JSON by path (raw,
+    /// fast)
     pub kw: Field,
     /// text values, JSON by path (analysed, positions)
     pub text: Field,

@@ -16,7 +16,7 @@ use serde_json::{Map, Number, Value};
 
 use super::date::{self, DateFormat};
 use super::{
-    Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, is_metadata_field,
+    Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, ip, is_metadata_field,
     looks_like_iso_date, round_float, slash_date,
 };
 use crate::error::{Error, Result};
@@ -36,6 +36,8 @@ pub(crate) enum Slot {
     Long(i64),
     Double(f64),
     Bool(bool),
+    /// an `ip` value: its keyword term ([`super::ip::to_term`])
+    Ip(Span),
 }
 
 /// A document converted to its mapping: typed values by full dotted path, in document order,
@@ -64,6 +66,8 @@ pub enum IndexedValue<'a> {
     Double(f64),
     /// boolean
     Bool(bool),
+    /// `ip` (IPv4 as its IPv4-mapped IPv6 address)
+    Ip(std::net::Ipv6Addr),
 }
 
 impl IndexedDoc {
@@ -110,6 +114,7 @@ impl IndexedDoc {
             Coerced::Long(n) => Slot::Long(n),
             Coerced::Double(x) => Slot::Double(x),
             Coerced::Bool(b) => Slot::Bool(b),
+            Coerced::Ip(v) => Slot::Ip(self.push_str(&ip::to_term(v))),
         };
         self.values.push((path, slot));
     }
@@ -150,6 +155,7 @@ impl IndexedDoc {
             Slot::Long(n) => IndexedValue::Long(n),
             Slot::Double(x) => IndexedValue::Double(x),
             Slot::Bool(b) => IndexedValue::Bool(b),
+            Slot::Ip(s) => IndexedValue::Ip(ip::from_term(self.text(s))?.into()),
         };
         Some((self.text(p), v))
     }
@@ -210,6 +216,7 @@ enum Coerced<'v> {
     Long(i64),
     Double(f64),
     Bool(bool),
+    Ip(u128),
 }
 
 /// ES's preview of a field value in parse errors (strings cut at 20 characters).
@@ -288,7 +295,7 @@ fn coerce<'v>(
                 other.preview()
             ))))),
         },
-        t if t.is_integer() => {
+        t @ (FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte) => {
             let n: i64 = match v {
                 Scalar::Num(n) => {
                     if let Some(i) = n.as_i64() {
@@ -346,7 +353,7 @@ fn coerce<'v>(
             }
             Ok(Some(Coerced::Long(n)))
         }
-        t if t.is_float() => {
+        t @ (FieldType::Double | FieldType::Float | FieldType::HalfFloat) => {
             let x = match v {
                 Scalar::Num(n) => n.as_f64().unwrap_or(f64::NAN),
                 Scalar::Str(s) if f.coerce => s.trim().parse::<f64>().map_err(|_| {
@@ -395,7 +402,26 @@ fn coerce<'v>(
                 ))))),
             }
         }
-        _ => Err(bad(None)),
+        FieldType::Ip => {
+            // Elasticsearch reads the value as text (`12`, `true` are not addresses) and
+            // previews all of it
+            let text: Cow<'v, str> = match v {
+                Scalar::Str(s) => Cow::Borrowed(s),
+                Scalar::Num(n) => Cow::Owned(n.to_string()),
+                Scalar::Bool(b) => Cow::Borrowed(bool_str(*b)),
+                Scalar::Other(_) => return Err(bad(None)),
+            };
+            match ip::parse(&text) {
+                Some(a) => Ok(Some(Coerced::Ip(a))),
+                None => Err(field_parse_error(
+                    path,
+                    f,
+                    &text,
+                    id,
+                    Some(ip::not_an_ip(&text)),
+                )),
+            }
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod convert;
 pub mod date;
+pub mod ip;
 #[cfg(test)]
 mod oracle;
 
@@ -46,6 +47,8 @@ pub enum FieldType {
     Boolean,
     /// `date`
     Date,
+    /// `ip`: an IPv4 or IPv6 address (see [`ip`])
+    Ip,
 }
 
 impl FieldType {
@@ -63,6 +66,7 @@ impl FieldType {
             FieldType::HalfFloat => "half_float",
             FieldType::Boolean => "boolean",
             FieldType::Date => "date",
+            FieldType::Ip => "ip",
         }
     }
 
@@ -79,6 +83,7 @@ impl FieldType {
             "half_float" => FieldType::HalfFloat,
             "boolean" => FieldType::Boolean,
             "date" => FieldType::Date,
+            "ip" => FieldType::Ip,
             _ => return None,
         })
     }
@@ -237,9 +242,12 @@ impl FieldMapping {
                     bool_param(name, k, v)?;
                 }
                 ("coerce", t) if t.is_numeric() => m.coerce = bool_param(name, k, v)?,
-                ("ignore_malformed", t) if t.is_numeric() || t == FieldType::Date => {
+                ("ignore_malformed", t)
+                    if t.is_numeric() || t == FieldType::Date || t == FieldType::Ip =>
+                {
                     m.ignore_malformed = bool_param(name, k, v)?;
                 }
+                ("null_value", FieldType::Ip) => m.null_value = ip_null_value(name, v)?,
                 ("null_value", _) => m.null_value = Some(v.clone()),
                 ("analyzer" | "search_analyzer", FieldType::Text) => {
                     if v.as_str() != Some("standard") {
@@ -319,6 +327,24 @@ impl FieldMapping {
             o.insert("null_value".into(), v.clone());
         }
         Value::Object(o)
+    }
+}
+
+/// An `ip` field's `null_value`: an address, checked when the mapping is parsed (`null` is no
+/// null value).
+fn ip_null_value(field: &str, v: &Value) -> Result<Option<Value>> {
+    let text = match v {
+        Value::Null => return Ok(None),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match ip::parse_or_err(&text) {
+        Ok(_) => Ok(Some(v.clone())),
+        Err(e) => Err(mapper_parsing(format!(
+            "Error parsing [null_value] on field [{field}]: {}",
+            e.reason()
+        ))
+        .caused_by(e)),
     }
 }
 

@@ -15,6 +15,7 @@ pub(super) enum OldValue {
     Long(i64),
     Double(f64),
     Bool(bool),
+    Ip(u128),
 }
 
 /// What the tree-based converter produced: values by full path in document order, and every
@@ -284,6 +285,21 @@ fn field_parse_error(
 fn old_coerce(path: &str, f: &FieldMapping, v: &Value, id: &str) -> Result<Option<OldValue>> {
     let bad = |cause: Option<Error>| field_parse_error(path, f, v, id, cause);
     match f.ty {
+        FieldType::Ip => {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(bad(None)),
+            };
+            match super::ip::parse(&s) {
+                Some(a) => Ok(Some(OldValue::Ip(a))),
+                None => Err(doc_parsing(format!(
+                    "failed to parse field [{path}] of type [ip] in document with id '{id}'. Preview of field's value: '{s}'"
+                ))
+                .caused_by(super::ip::not_an_ip(&s))),
+            }
+        }
         FieldType::Keyword => {
             let s = match v {
                 Value::String(s) => s.clone(),

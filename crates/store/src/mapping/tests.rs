@@ -126,7 +126,9 @@ fn mappings() -> Vec<Mapping> {
             "off": {"type": "object", "enabled": false},
             "s": {"dynamic": "strict", "properties": {"x": {"type": "long"}}},
             "f": {"dynamic": false, "properties": {"y": {"type": "half_float"}}},
-            "d2": {"type": "date", "format": "epoch_second||yyyy/MM/dd"}
+            "d2": {"type": "date", "format": "epoch_second||yyyy/MM/dd"},
+            "ip": {"type": "ip", "fields": {"raw": {"type": "keyword"}}},
+            "ip_ok": {"type": "ip", "ignore_malformed": true, "null_value": "::1"}
         }}),
         json!({"dynamic": "strict", "properties": {"a": {"properties": {"b": {"type": "keyword"}}}}}),
     ];
@@ -151,6 +153,8 @@ fn key() -> impl Strategy<Value = String> {
         "s",
         "f",
         "d2",
+        "ip",
+        "ip_ok",
         "a",
         "a.b",
         "x",
@@ -198,6 +202,12 @@ fn scalar() -> impl Strategy<Value = Value> {
             "1700000000",
             "NaN",
             "1e400",
+            "10.0.0.1",
+            "::ffff:10.0.0.1",
+            "2001:DB8::1",
+            "fe80::1%eth0",
+            "01.2.3.4",
+            "this is not an address, it is long",
         ])
         .prop_map(Value::from),
         "[a-z]{250,260}".prop_map(Value::from),
@@ -232,6 +242,7 @@ fn new_pairs(d: &IndexedDoc) -> Vec<(String, OldValue)> {
                 IndexedValue::Long(n) => OldValue::Long(n),
                 IndexedValue::Double(x) => OldValue::Double(x),
                 IndexedValue::Bool(b) => OldValue::Bool(b),
+                IndexedValue::Ip(a) => OldValue::Ip(a.into()),
             };
             (p.to_owned(), v)
         })

@@ -16,6 +16,19 @@ pub struct Options {
     pub default_operator: Operator,
     /// `time_zone` of date ranges (default UTC).
     pub time_zone: Option<String>,
+    /// `lenient` (default false): a clause whose value its field cannot take (`ip:foo`,
+    /// `count:x`, a wildcard on a number) matches nothing instead of failing the query.
+    /// Elasticsearch turns it on when the query searches every field (`*`, its default) and
+    /// no `lenient` is given: see [`Options::lenient_by_default`].
+    pub lenient: bool,
+}
+
+impl Options {
+    /// Elasticsearch's `lenient` when the request gives none: on when the default fields are
+    /// all fields (`*`).
+    pub fn lenient_by_default(default_fields: &[String]) -> bool {
+        !default_fields.is_empty() && default_fields.iter().all(|f| f == "*")
+    }
 }
 
 impl Default for Options {
@@ -24,6 +37,7 @@ impl Default for Options {
             default_fields: vec!["*".into()],
             default_operator: Operator::Or,
             time_zone: None,
+            lenient: false,
         }
     }
 }
@@ -35,6 +49,7 @@ pub fn parse_query_string(body: &Value) -> Result<Q> {
     })?;
     let mut opts = Options::default();
     let mut query = None;
+    let mut lenient = None;
     for (k, v) in o {
         match k.as_str() {
             "query" => query = v.as_str().map(str::to_owned),
@@ -58,7 +73,12 @@ pub fn parse_query_string(body: &Value) -> Result<Q> {
                 super::datemath::parse_time_zone(tz)?;
                 opts.time_zone = Some(tz.to_owned());
             }
-            "analyze_wildcard" | "lenient" | "boost" | "_name" | "allow_leading_wildcard" => {}
+            "lenient" => {
+                lenient = Some(v.as_bool().ok_or_else(|| {
+                    Error::parsing("[query_string] query does not support [lenient] of this type")
+                })?);
+            }
+            "analyze_wildcard" | "boost" | "_name" | "allow_leading_wildcard" => {}
             other => {
                 return Err(Error::parsing(format!(
                     "[query_string] query does not support [{other}]"
@@ -68,6 +88,7 @@ pub fn parse_query_string(body: &Value) -> Result<Q> {
     }
     let query =
         query.ok_or_else(|| Error::parsing("[query_string] must be provided with a [query]"))?;
+    opts.lenient = lenient.unwrap_or_else(|| Options::lenient_by_default(&opts.default_fields));
     parse_lucene(&query, &opts)
 }
 
@@ -521,13 +542,21 @@ impl Parser<'_> {
         }
     }
 
-    /// A leaf without a field: bound to the explicit field or the default fields.
+    /// A leaf without a field: bound to the explicit field or the default fields (through
+    /// [`Q::AnyField`] when lenient, so that a field that cannot take the value matches
+    /// nothing).
     fn leaf(&self, field: Option<&str>, q: Q) -> Q {
         match field {
-            Some(f) => super::retarget(&q, f),
+            Some(f) if !self.opts.lenient => super::retarget(&q, f),
+            Some(f) => Q::AnyField {
+                fields: vec![f.to_owned()],
+                inner: Box::new(q),
+                lenient: true,
+            },
             None => Q::AnyField {
                 fields: self.opts.default_fields.clone(),
                 inner: Box::new(q),
+                lenient: self.opts.lenient,
             },
         }
     }

@@ -20,7 +20,7 @@ use crate::analysis::Analyzer;
 use crate::engine::shard::Fields;
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
-use crate::mapping::{FieldMapping, FieldType, Mapping, round_float};
+use crate::mapping::{FieldMapping, FieldType, Mapping, ip, round_float};
 
 /// `operator` of match queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +114,13 @@ pub enum Q {
     },
     /// `constant_score`
     ConstantScore(Box<Q>, f32),
-    /// a `query_string` field expansion: any of several fields (`*` default field)
-    AnyField { fields: Vec<String>, inner: Box<Q> },
+    /// a `query_string` field expansion: any of several fields (`*` default field); when
+    /// `lenient`, a field the query cannot be built for matches nothing instead of failing
+    AnyField {
+        fields: Vec<String>,
+        inner: Box<Q>,
+        lenient: bool,
+    },
 }
 
 /// A `range` query.
@@ -599,7 +604,9 @@ fn query_shard_error(reason: impl Into<String>, index: &str) -> Error {
 /// The query matching `v` exactly on a mapped field (`term`, `terms`, `match` on non-text):
 /// keyword and text terms are looked up in the inverted index; numbers and dates have only a
 /// fast column, read as the range `[v, v]`, and booleans a column read by a predicate (constant
-/// score 1, as ES scores these). `None` when the value cannot match.
+/// score 1, as ES scores these). An `ip` value is an address (a term, constant score 1 as ES's
+/// point query) or a CIDR block (the range of terms it covers). `None` when the value cannot
+/// match.
 fn value_query(
     ctx: &Ctx<'_>,
     path: &str,
@@ -609,6 +616,20 @@ fn value_query(
 ) -> Result<Option<Box<dyn Query>>> {
     if fm.ty == FieldType::Boolean {
         return Ok(Some(bool_predicate(path, bool_value(v)?)));
+    }
+    if fm.ty == FieldType::Ip {
+        let text = as_str_value(v);
+        if text.contains('/') {
+            let (lo, hi) = ip::parse_cidr(&text).map_err(create_query_error)?;
+            return Ok(Some(ip_range_query(ctx, path, lo, hi)));
+        }
+        let Some(t) = term_for(ctx, path, fm, v)? else {
+            return Ok(None);
+        };
+        return Ok(Some(boxed(ConstScoreQuery::new(
+            boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+            1.0,
+        ))));
     }
     let Some(t) = term_for(ctx, path, fm, v)? else {
         return Ok(None);
@@ -620,6 +641,26 @@ fn value_query(
         ))));
     }
     Ok(Some(boxed(TermQuery::new(t, opt))))
+}
+
+/// ES's `query_shard_exception` for a value a query cannot be built from: `failed to create
+/// query: <cause>`, caused by `cause`.
+fn create_query_error(cause: Error) -> Error {
+    Error::es(
+        400,
+        "query_shard_exception",
+        format!("failed to create query: {}", cause.reason()),
+    )
+    .caused_by(cause)
+}
+
+/// Documents with an `ip` value at `path` in `lo..=hi` (the terms of the keyword column, which
+/// sort as the addresses do).
+fn ip_range_query(ctx: &Ctx<'_>, path: &str, lo: u128, hi: u128) -> Box<dyn Query> {
+    let (lo, hi) = (ip::to_term(lo), ip::to_term(hi));
+    keyword_predicate(ctx, path, move |s| {
+        s.len() == lo.len() && lo.as_str() <= s && s <= hi.as_str()
+    })
 }
 
 /// A boolean query value: `true`, `false`, or their strings (`""` is false).
@@ -679,6 +720,12 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             t.append_type_and_str(&as_str_value(v));
             t
         }
+        FieldType::Ip => {
+            let a = ip::parse_or_err(&as_str_value(v)).map_err(create_query_error)?;
+            let mut t = Term::from_field_json_path(f.kw, path, true);
+            t.append_type_and_str(&ip::to_term(a));
+            t
+        }
         FieldType::Boolean => {
             let b = bool_value(v)?;
             let mut t = Term::from_field_json_path(f.num, path, true);
@@ -691,7 +738,7 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             t.append_type_and_fast_value(ms);
             t
         }
-        ty if ty.is_integer() => {
+        FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
             let s = as_str_value(v);
             let n = if let Ok(i) = s.parse::<i64>() {
                 i
@@ -707,7 +754,7 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             t.append_type_and_fast_value(n);
             t
         }
-        ty => {
+        ty @ (FieldType::Double | FieldType::Float | FieldType::HalfFloat) => {
             let s = as_str_value(v);
             let x: f64 = s
                 .parse()
@@ -773,6 +820,14 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
+            if *case_insensitive && fm.ty == FieldType::Ip {
+                return Err(query_shard_error(
+                    format!(
+                        "[{field}] field which is of type [ip], does not support case insensitive term queries"
+                    ),
+                    "",
+                ));
+            }
             if *case_insensitive && fm.ty == FieldType::Keyword {
                 let needle = as_str_value(value).to_lowercase();
                 return Ok(boost(
@@ -910,9 +965,19 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     boxed(TermQuery::new(t, IndexRecordOption::Basic)),
                 ));
                 let column = match ctx.mapping.field(p).map(|fm| fm.ty) {
-                    Some(FieldType::Keyword) => "k",
+                    Some(FieldType::Keyword | FieldType::Ip) => "k",
                     Some(FieldType::Text) | None => continue,
-                    Some(_) => "n",
+                    Some(
+                        FieldType::Long
+                        | FieldType::Integer
+                        | FieldType::Short
+                        | FieldType::Byte
+                        | FieldType::Double
+                        | FieldType::Float
+                        | FieldType::HalfFloat
+                        | FieldType::Boolean
+                        | FieldType::Date,
+                    ) => "n",
                 };
                 subs.push((
                     Occur::Should,
@@ -966,7 +1031,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 }
                 other => Err(query_shard_error(
                     format!(
-                        "Can only use prefix queries on keyword and text fields - not on [{field}] which is of type [{}]",
+                        "Can only use prefix queries on keyword, text and wildcard fields - not on [{field}] which is of type [{}]",
                         other.name()
                     ),
                     "",
@@ -993,7 +1058,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             if fm.ty != FieldType::Keyword {
                 return Err(query_shard_error(
                     format!(
-                        "Can only use wildcard queries on keyword and text fields - not on [{field}] which is of type [{}]",
+                        "Can only use wildcard queries on keyword, text and wildcard fields - not on [{field}] which is of type [{}]",
                         fm.ty.name()
                     ),
                     "",
@@ -1032,13 +1097,16 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             )))
         }
         Q::ConstantScore(inner, b) => Ok(boxed(ConstScoreQuery::new(compile(inner, ctx)?, *b))),
-        Q::AnyField { fields, inner } => {
+        Q::AnyField {
+            fields,
+            inner,
+            lenient,
+        } => {
             let mut out = Vec::new();
             let mut paths = Vec::new();
             for f in fields {
                 paths.extend(resolve_fields(ctx, f));
             }
-            let lenient = paths.len() > 1;
             for p in paths {
                 let q = retarget(inner, &p);
                 match compile(&q, ctx) {
@@ -1370,7 +1438,7 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
                 bound(hi.map(|(m, i)| (mk(m), i))),
             ))
         }
-        ty if ty.is_integer() => {
+        FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
             let conv = |v: &Value, lower: bool, inc: bool| -> Result<(Term, bool)> {
                 let s = as_str_value(v);
                 let x: f64 = s.parse().map_err(|_| {
@@ -1401,7 +1469,7 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
                 .transpose()?;
             boxed(RangeQuery::new(bound(lo), bound(hi)))
         }
-        ty if ty.is_float() => {
+        FieldType::Double | FieldType::Float | FieldType::HalfFloat => {
             let conv = |v: &Value, inc: bool| -> Result<(Term, bool)> {
                 let s = as_str_value(v);
                 let x: f64 = s.parse().map_err(|_| {
@@ -1420,6 +1488,26 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
             let lo = r.lower.as_ref().map(|(v, inc)| conv(v, *inc)).transpose()?;
             let hi = r.upper.as_ref().map(|(v, inc)| conv(v, *inc)).transpose()?;
             boxed(RangeQuery::new(bound(lo), bound(hi)))
+        }
+        FieldType::Ip => {
+            // as ES: exclusive bounds move to the next address; an empty range matches nothing
+            let bound = |(v, _): &(Value, bool)| {
+                ip::parse_or_err(&as_str_value(v)).map_err(create_query_error)
+            };
+            let lo = match &r.lower {
+                None => Some(0),
+                Some(b @ (_, true)) => Some(bound(b)?),
+                Some(b @ (_, false)) => bound(b)?.checked_add(1),
+            };
+            let hi = match &r.upper {
+                None => Some(u128::MAX),
+                Some(b @ (_, true)) => Some(bound(b)?),
+                Some(b @ (_, false)) => bound(b)?.checked_sub(1),
+            };
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo <= hi => ip_range_query(ctx, path, lo, hi),
+                _ => none(),
+            }
         }
         FieldType::Keyword => {
             let lo = r.lower.as_ref().map(|(v, inc)| (as_str_value(v), *inc));
@@ -1442,7 +1530,7 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
                 lo_ok && hi_ok
             })
         }
-        other => {
+        other @ (FieldType::Text | FieldType::Boolean) => {
             return Err(query_shard_error(
                 format!(
                     "Field [{path}] of type [{}] does not support range queries",

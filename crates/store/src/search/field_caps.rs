@@ -56,7 +56,18 @@ struct Cap {
 fn leaf_cap(fm: &FieldMapping) -> Cap {
     let (searchable, aggregatable) = match fm.ty {
         FieldType::Text => (fm.index, false),
-        _ => (fm.index || fm.doc_values, fm.doc_values),
+        // searchable by doc values alone, as Elasticsearch's doc-value queries
+        FieldType::Keyword
+        | FieldType::Long
+        | FieldType::Integer
+        | FieldType::Short
+        | FieldType::Byte
+        | FieldType::Double
+        | FieldType::Float
+        | FieldType::HalfFloat
+        | FieldType::Boolean
+        | FieldType::Date
+        | FieldType::Ip => (fm.index || fm.doc_values, fm.doc_values),
     };
     Cap {
         ty: fm.ty.name().to_owned(),

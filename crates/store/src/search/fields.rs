@@ -9,7 +9,7 @@ use crate::aggs;
 use crate::engine::util::wildcard_match;
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
-use crate::mapping::{FieldMapping, FieldType, Mapping};
+use crate::mapping::{FieldMapping, FieldType, Mapping, ip};
 
 /// One requested field: a name or `*` pattern, with an optional `format`.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +139,11 @@ fn collect<'v>(v: &'v Value, path: &str, out: &mut Vec<&'v Value>) {
 }
 
 fn no_formats(path: &str, fm: &FieldMapping) -> Error {
+    if fm.ty == FieldType::Ip {
+        return Error::illegal_argument(format!(
+            "Field [{path}] of type [ip] does not support custom formats"
+        ));
+    }
     Error::illegal_argument(format!(
         "Field [{path}] of type [{}] doesn't support formats.",
         fm.ty.name()
@@ -172,9 +177,15 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
             .filter(|s| fm.ignore_above.is_none_or(|n| s.chars().count() <= n))
             .map(Value::from),
         FieldType::Text => text(v).map(Value::from),
-        ty if ty.is_integer() => num(v).map(|x| Value::from(x.trunc() as i64)),
+        // a malformed address (kept by `ignore_malformed`) is not a value of the field
+        FieldType::Ip => text(v)
+            .and_then(|s| ip::parse(&s))
+            .map(|a| Value::from(ip::format(a))),
+        FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
+            num(v).map(|x| Value::from(x.trunc() as i64))
+        }
         FieldType::Double => num(v).map(aggs::num_json),
-        ty if ty.is_float() => {
+        FieldType::Float | FieldType::HalfFloat => {
             // a float is written as the float it is (`1.1`, not its widened double)
             num(v).and_then(|x| {
                 (x as f32)
@@ -198,7 +209,6 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
             }?;
             Some(Value::from(date::format_with(ms, formats, None)))
         }
-        _ => None,
     }
 }
 
@@ -318,7 +328,10 @@ fn column_values(
                     col.ord_to_str(o, &mut s)
                         .ok()
                         .filter(|f| *f)
-                        .map(|_| Value::from(s))
+                        .map(|_| match fm.ty {
+                            FieldType::Ip => Value::from(ip::term_to_display(&s)),
+                            _ => Value::from(s),
+                        })
                 })
                 .collect()
         }

@@ -412,7 +412,9 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
             }
         }
         Q::ConstantScore(inner, _) => extract(inner, scope, out),
-        Q::AnyField { fields: fs, inner } => extract(inner, Some(fs), out),
+        Q::AnyField {
+            fields: fs, inner, ..
+        } => extract(inner, Some(fs), out),
         Q::MatchAll(_) | Q::MatchNone | Q::Range(_) | Q::Exists { .. } | Q::Ids(_) => {}
     }
 }

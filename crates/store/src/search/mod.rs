@@ -441,11 +441,13 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         }
     }
     if let Some(q) = &params.q {
+        let default_fields = params
+            .df
+            .as_deref()
+            .map_or_else(|| vec!["*".to_owned()], |d| vec![d.to_owned()]);
         let opts = lucene::Options {
-            default_fields: params
-                .df
-                .as_deref()
-                .map_or_else(|| vec!["*".to_owned()], |d| vec![d.to_owned()]),
+            lenient: lucene::Options::lenient_by_default(&default_fields),
+            default_fields,
             default_operator: match params
                 .default_operator
                 .as_deref()
@@ -784,6 +786,13 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         }
         // validate field sorts against the mapping
         for k in &sort {
+            if let SortKey::Field { field, .. } = k
+                && let Some(fm) = mapping.field(field)
+                && fm.ty == FieldType::Ip
+                && !fm.doc_values
+            {
+                return Err(aggs::no_doc_values_error(field, fm.ty));
+            }
             if let SortKey::Field { field, .. } = k
                 && let Some(fm) = mapping.field(field)
                 && fm.ty == FieldType::Text
@@ -1324,8 +1333,11 @@ pub(crate) fn sort_value(
     let asc = matches!(key, SortKey::Field { asc: true, .. });
     match src {
         aggs::Source::Str(col) => {
-            let ords: Vec<u64> = col.term_ords(doc).collect();
-            let o = if asc { ords.first() } else { ords.last() };
+            // a document's ordinals come in the order its values were written: the least or
+            // the greatest term (ordinals sort as the terms do), as ES's `min` / `max` mode
+            let ords = col.term_ords(doc);
+            let o = if asc { ords.min() } else { ords.max() };
+            let o = o.as_ref();
             let mut s = String::new();
             match o {
                 Some(o) if col.ord_to_str(*o, &mut s).unwrap_or(false) => SortVal::Str(s),
@@ -1624,7 +1636,10 @@ impl aggs::top::Fetch for Fetcher<'_> {
             aggs::Source::Str(col) => {
                 let mut s = String::new();
                 match col.term_ords(h.addr.doc_id).next() {
-                    Some(o) if col.ord_to_str(o, &mut s).unwrap_or(false) => Value::from(s),
+                    Some(o) if col.ord_to_str(o, &mut s).unwrap_or(false) => match ty {
+                        Some(FieldType::Ip) => Value::from(crate::mapping::ip::term_to_display(&s)),
+                        _ => Value::from(s),
+                    },
                     _ => Value::Null,
                 }
             }
@@ -1685,6 +1700,11 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
                 aggs::num_json(*x)
             }
         }
+        (SortKey::Field { field, .. }, SortVal::Str(s))
+            if mapping.field(field).is_some_and(|m| m.ty == FieldType::Ip) =>
+        {
+            Value::from(crate::mapping::ip::term_to_display(s))
+        }
         (_, SortVal::Str(s)) => Value::from(s.clone()),
         (
             SortKey::Field {
@@ -1697,7 +1717,7 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
         ) => {
             if mapping
                 .field(field)
-                .is_some_and(|m| m.ty == FieldType::Keyword)
+                .is_some_and(|m| matches!(m.ty, FieldType::Keyword | FieldType::Ip))
             {
                 Value::Null
             } else {
@@ -1745,6 +1765,15 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                 let placeholder = missing_placeholder(*asc, *missing_first);
                 match (fm.as_ref().map(|f| f.ty), v) {
                     (_, Value::Null) => SortVal::Missing,
+                    (Some(FieldType::Ip), v) => {
+                        let text = match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let a =
+                            crate::mapping::ip::parse_or_err(&text).map_err(all_shards_failed)?;
+                        SortVal::Str(crate::mapping::ip::to_term(a))
+                    }
                     (Some(FieldType::Keyword) | None, Value::String(s)) => SortVal::Str(s.clone()),
                     (Some(FieldType::Keyword), Value::Number(n)) => SortVal::Str(n.to_string()),
                     (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),

@@ -1605,3 +1605,269 @@ fn open_close_agree() {
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| search_view(v));
     assert_agree(&diffs);
 }
+
+/// The `ip` field type against both engines: its mapping (and refusals), IPv4 and IPv6 values
+/// and their errors, `term`/`terms` with addresses and CIDR blocks, `range`, `exists`, `match`,
+/// `query_string` and `q=`, sorting and `search_after`, `docvalue_fields` and `fields`, `terms`
+/// (keys, order, `missing`), `cardinality`, `value_count`, `ip_range`, `_field_caps`, and the
+/// errors of each. Left out of the comparison: `_ignored` / `ignored_field_values`
+/// (sluice-store does not report values `ignore_malformed` dropped); of an error, the wrapper
+/// Elasticsearch puts around it (sluice-store answers a query or aggregation error without
+/// its `search_phase_execution_exception`, a mapping error without its `Failed to parse
+/// mapping: ` one, for every field type) and the `[line:col]` position some reasons start with
+/// (sluice-store's errors carry none): its root cause and its innermost cause are compared.
+#[test]
+fn ip_fields_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    // a name of its own per run, so that a cluster kept between runs does not collide
+    let index = format!(
+        "ipdiff-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    );
+    let mapping = json!({
+        "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {
+            "clientip": {"type": "ip"},
+            "ip_m": {"type": "ip", "ignore_malformed": true, "null_value": "0.0.0.0"},
+            "ip_nodv": {"type": "ip", "doc_values": false},
+            "ip_noidx": {"type": "ip", "index": false},
+            "src": {"type": "keyword", "fields": {"ip": {"type": "ip", "ignore_malformed": true}}}
+        }}
+    });
+    // `n` orders hits of equal score (sluice-store's segments need not hold them in the order
+    // they were written)
+    let docs = [
+        json!({"n": 0, "clientip": "10.0.0.1", "ip_m": "bad", "src": "x"}),
+        json!({"n": 1, "clientip": ["192.168.1.10", "::ffff:10.0.0.2", "2001:DB8::1", "10.0.0.1"], "ip_m": null}),
+        json!({"n": 2, "clientip": "192.168.200.3", "ip_nodv": "1.1.1.1", "ip_noidx": "2.2.2.2", "src": "10.9.8.7"}),
+        json!({"n": 3, "clientip": "0:0:0:0:0:0:0:1", "ip_m": "172.16.0.1"}),
+        json!({"n": 4, "clientip": "fe80::1%eth0", "peer": "10.1.1.1"}),
+        json!({"n": 5, "other": "x"}),
+        json!({"n": 6, "clientip": ["10.0.0.200", "10.0.0.200", "::1"], "src": ["z", "a", "z"]}),
+    ];
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let query = |q: Value| search(json!({"query": q, "sort": ["_score", {"n": "asc"}]}));
+    let aggs = |a: Value| search(json!({"size": 0, "aggs": a}));
+    let mut steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", format!("/{index}"), Some(mapping)),
+        ("GET", format!("/{index}/_mapping"), None),
+    ];
+    for (i, d) in docs.iter().enumerate() {
+        steps.push(("PUT", format!("/{index}/_doc/{i}"), Some(d.clone())));
+    }
+    steps.extend([
+        ("POST", format!("/{index}/_refresh"), None),
+        // documents Elasticsearch refuses
+        (
+            "PUT",
+            format!("/{index}/_doc/e1"),
+            Some(json!({"clientip": "not-an-ip"})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/e2"),
+            Some(json!({"clientip": 12})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/e3"),
+            Some(json!({"clientip": "1.2.3.4.5.6.7.8.9.10.11.12.13"})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/e4"),
+            Some(json!({"clientip": "01.2.3.4"})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/e5"),
+            Some(json!({"clientip": true})),
+        ),
+        // dynamic mapping never makes an `ip`
+        ("GET", format!("/{index}/_mapping"), None),
+        // term / terms with addresses and CIDR blocks
+        query(json!({"term": {"clientip": "10.0.0.1"}})),
+        query(json!({"term": {"clientip": "::ffff:10.0.0.2"}})),
+        query(json!({"term": {"clientip": {"value": "10.0.0.0/8", "boost": 2}}})),
+        query(json!({"term": {"clientip": "10.1.2.3/8"}})),
+        query(json!({"term": {"clientip": "2001:db8::/32"}})),
+        query(json!({"term": {"clientip": "::/0"}})),
+        query(json!({"term": {"ip_noidx": "2.2.2.2"}})),
+        query(json!({"term": {"src.ip": "10.9.8.7"}})),
+        query(json!({"terms": {"clientip": ["192.168.0.0/16", "::1"]}})),
+        query(json!({"terms": {"clientip": ["192.168.0.0/16", "bad"]}})),
+        query(json!({"term": {"clientip": "not-an-ip"}})),
+        query(json!({"term": {"clientip": 12}})),
+        query(json!({"term": {"clientip": "10.0.0.0/33"}})),
+        query(json!({"term": {"clientip": "10.0.0.0/"}})),
+        query(json!({"term": {"clientip": "10.0.0.0/x"}})),
+        query(json!({"term": {"clientip": "::ffff:10.0.0.0/104"}})),
+        query(json!({"term": {"clientip": {"value": "10.0.0.1", "case_insensitive": true}}})),
+        // range
+        query(json!({"range": {"clientip": {"gte": "10.0.0.0", "lt": "10.0.0.200"}}})),
+        query(json!({"range": {"clientip": {"gt": "10.0.0.1", "lte": "192.168.255.255"}}})),
+        query(json!({"range": {"clientip": {"gt": "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}}})),
+        query(json!({"range": {"clientip": {"gte": "::2", "lte": "::1"}}})),
+        query(json!({"range": {"clientip": {"lte": "x"}}})),
+        query(json!({"range": {"clientip": {"gte": "10.0.0.0/8"}}})),
+        // exists, match, query_string, q=
+        query(json!({"exists": {"field": "clientip"}})),
+        query(json!({"exists": {"field": "ip_m"}})),
+        query(json!({"exists": {"field": "ip_nodv"}})),
+        query(json!({"exists": {"field": "ip_noidx"}})),
+        query(json!({"match": {"clientip": "192.168.1.10"}})),
+        query(json!({"match": {"clientip": {"query": "192.168.0.0/16", "boost": 3}}})),
+        query(json!({"match": {"clientip": "bad"}})),
+        query(json!({"query_string": {"query": "clientip:10.0.0.1"}})),
+        query(json!({"query_string": {"query": "clientip:\"10.0.0.0/8\""}})),
+        query(json!({"query_string": {"query": "clientip:2001\\:db8\\:\\:1"}})),
+        query(json!({"query_string": {"query": "clientip:[10.0.0.0 TO 10.255.255.255]"}})),
+        query(json!({"query_string": {"query": "clientip:(10.0.0.1 OR 192.168.200.3)"}})),
+        query(json!({"query_string": {"query": "clientip:foo"}})),
+        query(json!({"query_string": {"query": "clientip:10.0.0.*"}})),
+        query(json!({"query_string": {"query": "clientip:foo OR clientip:10.0.0.1"}})),
+        query(json!({"query_string": {"query": "clientip:foo", "lenient": false}})),
+        query(json!({"query_string": {"query": "clientip:foo", "default_field": "clientip"}})),
+        query(json!({"query_string": {"query": "foo", "default_field": "clientip"}})),
+        query(json!({"query_string": {"query": "foo", "fields": ["clientip", "src"]}})),
+        query(json!({"query_string": {"query": "foo", "lenient": true, "default_field": "clientip"}})),
+        (
+            "GET",
+            format!("/{index}/_search?q=clientip:192.168.200.3&sort=n"),
+            None,
+        ),
+        ("GET", format!("/{index}/_search?q=10.0.0.1&sort=n"), None),
+        // sort, search_after, doc values and fields
+        search(json!({"sort": [{"clientip": "asc"}, "n"], "_source": false})),
+        search(json!({"sort": [{"clientip": {"order": "desc", "missing": "_first"}}, "n"], "_source": false})),
+        search(json!({"sort": [{"ip_noidx": "asc"}, "n"], "_source": false})),
+        search(json!({"sort": [{"clientip": "asc"}, "n"], "search_after": ["10.0.0.1", 0], "_source": false})),
+        search(json!({"sort": [{"clientip": "asc"}], "search_after": ["zz"], "_source": false})),
+        search(json!({"sort": [{"ip_nodv": "asc"}]})),
+        search(json!({"_source": false, "sort": "n", "docvalue_fields": ["clientip", "ip_noidx", "src.ip"]})),
+        search(json!({"_source": false, "sort": "n", "fields": ["clientip", "ip_noidx", "src.ip"]})),
+        search(json!({"_source": false, "docvalue_fields": [{"field": "clientip", "format": "x"}]})),
+        // aggregations
+        // keyword doc values too hold each term of a document once, and sort by the least
+        // (ascending) or greatest (descending)
+        search(json!({"sort": [{"src": "asc"}, "n"], "_source": false})),
+        search(json!({"sort": [{"src": "desc"}, "n"], "_source": false})),
+        aggs(json!({"t": {"terms": {"field": "src"}}, "v": {"value_count": {"field": "src"}}})),
+        aggs(json!({"t": {"terms": {"field": "clientip", "size": 20}}})),
+        aggs(json!({"t": {"terms": {"field": "clientip", "size": 3, "order": {"_key": "desc"}}}})),
+        aggs(json!({"t": {"terms": {"field": "clientip", "missing": "0.0.0.0"}}})),
+        aggs(json!({"t": {"terms": {"field": "clientip", "missing": "bad"}}})),
+        aggs(json!({"c": {"cardinality": {"field": "clientip"}}, "v": {"value_count": {"field": "clientip"}},
+            "cm": {"cardinality": {"field": "clientip", "missing": "::1"}}})),
+        aggs(json!({"r": {"ip_range": {"field": "clientip", "ranges": [
+            {"to": "10.0.0.5"}, {"from": "10.0.0.5"}, {"mask": "10.0.0.0/8"}, {"mask": "::/0"},
+            {"from": "10.0.0.0", "to": "192.168.1.11", "key": "k"}, {"mask": "0.0.0.0/0"}]},
+            "aggs": {"n": {"value_count": {"field": "clientip"}}}}})),
+        aggs(json!({"r": {"ip_range": {"field": "clientip", "keyed": true, "ranges": [
+            {"to": "::ffff:10.0.0.5"}, {"mask": "2001:db8::/32", "key": "doc"}]}}})),
+        aggs(json!({"r": {"ip_range": {"field": "clientip", "missing": "10.0.0.3", "ranges": [
+            {"mask": "10.0.0.0/24"}]}}})),
+        aggs(json!({"r": {"ip_range": {"field": "clientip", "ranges": []}}})),
+        aggs(json!({"r": {"ip_range": {"field": "src", "ranges": [{"to": "1.2.3.4"}]}}})),
+        aggs(json!({"r": {"range": {"field": "clientip", "ranges": [{"to": 1}]}}})),
+        aggs(json!({"r": {"histogram": {"field": "clientip", "interval": 1}}})),
+        aggs(json!({"r": {"avg": {"field": "clientip"}}})),
+        aggs(json!({"r": {"terms": {"field": "ip_nodv"}}})),
+        ("GET", format!("/{index}/_field_caps?fields=clientip,ip_*,src*"), None),
+    ]);
+    // an `ip` field from an index template
+    let template = format!("{index}-t");
+    steps.extend([
+        (
+            "PUT",
+            format!("/_index_template/{template}"),
+            Some(json!({"index_patterns": [format!("{index}-tpl*")], "priority": 500,
+                "template": {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                    "mappings": {"properties": {"clientip": {"type": "ip", "ignore_malformed": true}}}}})),
+        ),
+        ("GET", format!("/_index_template/{template}"), None),
+        (
+            "PUT",
+            format!("/{index}-tpl1/_doc/1?refresh=true"),
+            Some(json!({"clientip": "::ffff:192.0.2.1"})),
+        ),
+        ("GET", format!("/{index}-tpl1/_mapping"), None),
+        (
+            "POST",
+            format!("/{index}-tpl1/_search"),
+            Some(json!({"query": {"term": {"clientip": "192.0.2.0/24"}}, "docvalue_fields": ["clientip"]})),
+        ),
+        ("DELETE", format!("/_index_template/{template}"), None),
+    ]);
+    // mappings Elasticsearch refuses
+    for (n, def) in [
+        json!({"type": "ip", "null_value": "foo"}),
+        json!({"type": "ip", "coerce": true}),
+        json!({"type": "ip", "ignore_above": 3}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        steps.push((
+            "PUT",
+            format!("/{index}-bad{n}"),
+            Some(json!({"mappings": {"properties": {"a": def}}})),
+        ));
+    }
+    let view = |_: &str, v: &Value| -> Value {
+        fn strip(v: &mut Value) {
+            match v {
+                Value::Object(m) => {
+                    // scores are compared as the first sort value
+                    for k in [
+                        "took",
+                        "_shards",
+                        "index_uuid",
+                        "_ignored",
+                        "ignored_field_values",
+                        "_score",
+                        "max_score",
+                    ] {
+                        m.remove(k);
+                    }
+                    m.values_mut().for_each(strip);
+                }
+                Value::Array(a) => a.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let mut v = v.clone();
+        strip(&mut v);
+        // an error: its root cause and its innermost cause (through `caused_by`, or the first
+        // shard failure's when the wrapper has none), each less a leading `[line:col] `
+        if let Some(e) = v.get("error").cloned() {
+            let described = |e: &Value| {
+                let r = e["reason"].as_str().unwrap_or_default();
+                let r = match r.strip_prefix('[').and_then(|x| x.split_once("] ")) {
+                    Some((pos, rest)) if pos.split(':').all(|p| p.parse::<u32>().is_ok()) => rest,
+                    _ => r,
+                };
+                json!([e["type"], r])
+            };
+            let mut inner = &e;
+            if inner.get("caused_by").is_none()
+                && let Some(shard) = inner["failed_shards"][0].get("reason")
+            {
+                inner = shard;
+            }
+            while let Some(c) = inner.get("caused_by") {
+                inner = c;
+            }
+            v = json!({"root": described(&e["root_cause"][0]), "innermost": described(inner)});
+        }
+        v
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    assert_agree(&diffs);
+}

@@ -16,6 +16,7 @@ mod fuzz_corpus;
 mod hostile;
 mod http_api;
 mod interop;
+mod ip;
 mod search_api;
 mod security;
 mod templates;

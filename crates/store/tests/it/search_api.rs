@@ -1437,9 +1437,7 @@ fn top_hits_by_a_column_agree_with_a_full_sort_in_every_order() {
         for (order, missing) in [("asc", "_last"), ("desc", "_last"), ("desc", "_first")] {
             for size in [1, 10, 50] {
                 // the reference: every document's value, sorted here
-                let mut vals: Vec<Option<f64>> = (0..N)
-                    .map(|i| doc(i)[field].as_f64())
-                    .collect();
+                let mut vals: Vec<Option<f64>> = (0..N).map(|i| doc(i)[field].as_f64()).collect();
                 vals.sort_by(|x, y| {
                     use std::cmp::Ordering;
                     match (x, y) {
@@ -1463,7 +1461,9 @@ fn top_hits_by_a_column_agree_with_a_full_sort_in_every_order() {
                     .map(|h| {
                         let v = &h["sort"][0];
                         // a missing value sorts as the type's extreme, as in ES
-                        let extreme = v.as_f64().is_some_and(|f| f.abs() >= 9.2e18 || f.is_infinite());
+                        let extreme = v
+                            .as_f64()
+                            .is_some_and(|f| f.abs() >= 9.2e18 || f.is_infinite());
                         if h["_source"][field].is_null() {
                             assert!(extreme || v.is_null(), "{field} {order}: {h}");
                             None
