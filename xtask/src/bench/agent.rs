@@ -482,10 +482,7 @@ fn agent_events_out(monitor: SocketAddr) -> u64 {
 fn measure(
     name: String,
     pid: u32,
-    input: SocketAddr,
-    events: &Path,
-    bytes: u64,
-    n: usize,
+    (input, events, bytes, n): (SocketAddr, &Path, u64, usize),
     target: &Target<'_>,
     monitor: Option<SocketAddr>,
 ) -> anyhow::Result<Outcome> {
@@ -594,10 +591,7 @@ fn run_agent(
         measure(
             format!("{label} -> {}", target.label()),
             child.id(),
-            input,
-            events,
-            bytes,
-            opts.events,
+            (input, events, bytes, opts.events),
             &target,
             Some(monitor),
         )
@@ -692,10 +686,7 @@ ruleset(name="es" queue.type="LinkedList" queue.size="100000" queue.dequeueBatch
         measure(
             format!("rsyslog -> {}", target.label()),
             child.id(),
-            input,
-            events,
-            bytes,
-            n,
+            (input, events, bytes, n),
             &target,
             None,
         )
