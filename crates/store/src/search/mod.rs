@@ -1237,6 +1237,19 @@ impl TopByColumn {
             vals.resize(docs.len(), 0.0);
             self.col.values.get_vals(docs, &mut vals);
             for (&d, &v) in docs.iter().zip(&vals) {
+                // the run of ever better documents, without the general comparison
+                if self.improving
+                    && self
+                        .last
+                        .back()
+                        .is_none_or(|&(l, ld)| l.is_some_and(|l| self.improves(v, d, l, ld)))
+                {
+                    if self.last.len() == self.k {
+                        self.last.pop_front();
+                    }
+                    self.last.push_back((Some(v), d));
+                    continue;
+                }
                 self.push((Some(v), d));
             }
             self.vals = vals;
@@ -1280,6 +1293,21 @@ impl TopByColumn {
         self.cands.push(c);
         if self.cands.len() == self.cands.capacity() {
             self.reduce();
+        }
+    }
+
+    /// `(v, d)` comes before `(l, ld)`, both with values.
+    fn improves(&self, v: f64, d: DocId, l: f64, ld: DocId) -> bool {
+        use std::cmp::Ordering;
+        let by_value = if self.asc {
+            v.total_cmp(&l)
+        } else {
+            l.total_cmp(&v)
+        };
+        match by_value {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => (d < ld) == self.doc_asc,
         }
     }
 
