@@ -300,7 +300,8 @@ impl Api {
     /// step does; a data view the user deleted later does not come back.
     async fn data_views(&self) -> Result<Value> {
         // Discover's first request: the list and the default are read at once
-        let (list, default) = tokio::join!(self.saved.list(Some("index-pattern")), self.default_id());
+        let (list, default) =
+            tokio::join!(self.saved.list(Some("index-pattern")), self.default_id());
         let (mut list, mut default) = (list?, default?);
         if list.is_empty()
             && self.first_start().await?
