@@ -1267,6 +1267,7 @@ fn collect_block_one(
     s: &mut SegAgg,
     st: &mut State,
     docs: &[DocId],
+    known: Option<&[f64]>,
     bufs: &mut BlockBufs,
 ) -> bool {
     densify(a, s, st);
@@ -1284,13 +1285,19 @@ fn collect_block_one(
             shift,
             offset,
         } => {
-            bufs.f.clear();
-            bufs.f.resize(n, 0.0);
-            col.values.get_vals(docs, &mut bufs.f);
+            let vals = match known {
+                Some(v) => v,
+                None => {
+                    bufs.f.clear();
+                    bufs.f.resize(n, 0.0);
+                    col.values.get_vals(docs, &mut bufs.f);
+                    &bufs.f
+                }
+            };
             // the last bucket's bounds: events indexed in time order mostly fall in the same
             // bucket as the one before, which then costs two comparisons instead of a division
             let (mut lo, mut hi, mut key) = (i64::MAX, i64::MIN, 0u64);
-            for (k, v) in bufs.keys.iter_mut().zip(&bufs.f) {
+            for (k, v) in bufs.keys.iter_mut().zip(vals) {
                 let ms = *v as i64;
                 if ms < lo || ms >= hi {
                     let b = fixed_bucket(ms, *interval, *shift, *offset);
@@ -1603,13 +1610,32 @@ impl<'a> Collector<'a> {
     /// Collects a block of matching docs (ascending), column-at-a-time where the aggregation
     /// allows it; `scores` are theirs when computed (else empty).
     pub fn collect_block(&mut self, docs: &[DocId], scores: &[f32]) {
+        self.collect_block_known(docs, scores, None);
+    }
+
+    /// As [`Collector::collect_block`], with the values of one numeric field for `docs`
+    /// already read (`known`: the field's name and one value per document, from a column
+    /// with a value for every document), which a date histogram on that field uses instead
+    /// of reading them again (Discover's hits sorted by time beside hits over time).
+    pub fn collect_block_known(
+        &mut self,
+        docs: &[DocId],
+        scores: &[f32],
+        known: Option<(&str, &[f64])>,
+    ) {
         for ((a, s), st) in self
             .aggs
             .iter()
             .zip(self.segs.iter_mut())
             .zip(self.states.iter_mut())
         {
-            if s.block.is_some() && collect_block_one(a, s, st, docs, &mut self.block_bufs) {
+            let vals = known
+                .filter(|(f, v)| {
+                    v.len() == docs.len()
+                        && matches!(&a.kind, Kind::DateHistogram { field, .. } if field == f)
+                })
+                .map(|(_, v)| v);
+            if s.block.is_some() && collect_block_one(a, s, st, docs, vals, &mut self.block_bufs) {
                 continue;
             }
             if collect_block_distinct(a, s, st, docs, &mut self.block_bufs) {

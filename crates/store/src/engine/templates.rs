@@ -583,8 +583,9 @@ fn compose(set: &Set, t: &Value, request: Option<&Value>) -> Result<Value> {
     Ok(Value::Object(body))
 }
 
-/// Later wins by field: `properties` merge by name (recursively for objects), any other
-/// key of a field or of the root is replaced.
+/// Later wins by field: `properties` merge by name (recursively for objects),
+/// `dynamic_templates` by template name (a later one replaces the earlier where it stands),
+/// any other key of a field or of the root is replaced.
 fn merge_mapping(into: &mut Value, from: &Value) {
     let (Value::Object(a), Value::Object(b)) = (into, from) else {
         return;
@@ -605,6 +606,11 @@ fn merge_mapping(into: &mut Value, from: &Value) {
                     }
                 }
             }
+        } else if k == "dynamic_templates"
+            && let (Some(Value::Array(existing)), Value::Array(incoming)) =
+                (a.get_mut("dynamic_templates"), v)
+        {
+            crate::mapping::dynamic_template::merge_rendered(existing, incoming);
         } else {
             a.insert(k.clone(), v.clone());
         }

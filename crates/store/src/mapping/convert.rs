@@ -15,6 +15,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::{Map, Number, Value};
 
 use super::date::{self, DateFormat};
+use super::dynamic_template::{self, Kind, Resolved};
 use super::{
     Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, ip, is_metadata_field,
     looks_like_iso_date, round_float, slash_date,
@@ -554,6 +555,9 @@ fn ensure_objects(m: &Mapping, ctx: &mut Ctx<'_>, path: &DPath, n: usize) -> Res
             {
                 return Ok(false);
             }
+            if ctx.up.is_disabled(prefix) {
+                return Ok(false);
+            }
             continue;
         }
         if let Some(f) = m.lookup_field(prefix, ctx) {
@@ -563,15 +567,42 @@ fn ensure_objects(m: &Mapping, ctx: &mut Ctx<'_>, path: &DPath, n: usize) -> Res
                 f.ty.name()
             )));
         }
-        match m.dynamic_at_segs(path.segs(i - 1)) {
+        match dynamic_at(m, &ctx.up, path, i - 1) {
             Dynamic::False => return Ok(false),
             Dynamic::Strict => return Err(strict(path, i)),
             Dynamic::True => {}
         }
-        ctx.up.objects.push(path.to_vec(i));
-        ctx.up.object_paths.insert(prefix.to_owned(), ());
+        let template = match m.object_template(prefix, path.seg(i - 1)) {
+            None => None,
+            Some(Ok(Resolved::Object(o))) => Some(o),
+            Some(Ok(Resolved::Field(f))) => {
+                return Err(doc_parsing(format!(
+                    "failed to parse field [{prefix}] of type [{}] in document with id '{}': a dynamic template maps the object to a field",
+                    f.ty.name(),
+                    ctx.id
+                )));
+            }
+            Some(Err(e)) => return Err(e),
+        };
+        ctx.up.add_object(path.to_vec(i), prefix, template);
     }
     Ok(true)
+}
+
+/// The `dynamic` setting in force for a new child of the object at the first `n` segments of
+/// `path`: the mapping's, then that of objects this document added through dynamic
+/// templates.
+fn dynamic_at(m: &Mapping, up: &Updates, path: &DPath, n: usize) -> Dynamic {
+    let mut d = m.dynamic_at_segs(path.segs(n));
+    if up.object_meta.is_empty() {
+        return d;
+    }
+    for i in 1..=n {
+        if let Some(x) = up.dynamic_of(path.prefix(i)) {
+            d = x;
+        }
+    }
+    d
 }
 
 /// Keys of one object seen so far, for duplicate detection: a slice of the walker's stack for
@@ -633,12 +664,12 @@ impl<'m, 'i> Walker<'m, 'i> {
         if n > 1 && !ensure_objects(m, ctx, path, n - 1)? {
             return Ok(());
         }
-        match m.dynamic_at_segs(path.segs(n - 1)) {
+        match dynamic_at(m, &ctx.up, path, n - 1) {
             Dynamic::False => return Ok(()),
             Dynamic::Strict => return Err(strict(path, n)),
             Dynamic::True => {}
         }
-        let fm = m.infer(v);
+        let fm = m.dynamic_field(dotted, path.seg(n - 1), v)?;
         for (sub, sm) in &fm.fields {
             ctx.up.flat.insert(format!("{dotted}.{sub}"), sm.clone());
         }
@@ -681,6 +712,23 @@ impl<'m, 'i> Walker<'m, 'i> {
             );
             return Err(self.fail(e));
         }
+        if let Some(f) = self.leaf_template_for_object() {
+            let mut obj = Map::new();
+            while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                obj.insert(k, v);
+            }
+            let e = match f {
+                Ok(f) => field_parse_error(
+                    self.path.dotted(),
+                    &f,
+                    &preview(&Value::Object(obj)),
+                    self.ctx.id,
+                    None,
+                ),
+                Err(e) => e,
+            };
+            return Err(self.fail(e));
+        }
         match ensure_objects(self.m, &mut self.ctx, &self.path, self.path.len()) {
             Ok(true) => self.fields(map, false),
             Ok(false) => {
@@ -688,6 +736,34 @@ impl<'m, 'i> Walker<'m, 'i> {
                 Ok(())
             }
             Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// When the current path is a new object that a dynamic template maps to a leaf field
+    /// (which then cannot take the object, as in Elasticsearch): that field's mapping, or the
+    /// error finding it.
+    fn leaf_template_for_object(&mut self) -> Option<Result<FieldMapping>> {
+        let n = self.path.len();
+        if self.m.dynamic_templates().is_empty()
+            || self.m.lookup_object(self.path.dotted(), &self.ctx)
+        {
+            return None;
+        }
+        match ensure_objects(self.m, &mut self.ctx, &self.path, n - 1) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => return Some(Err(e)),
+        }
+        if dynamic_at(self.m, &self.ctx.up, &self.path, n - 1) != Dynamic::True {
+            return None;
+        }
+        match self
+            .m
+            .object_template(self.path.dotted(), self.path.seg(n - 1))?
+        {
+            Ok(Resolved::Field(f)) => Some(Ok(f)),
+            Ok(Resolved::Object(_)) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 
@@ -993,6 +1069,37 @@ impl Mapping {
                 }),
             }),
         }
+    }
+
+    /// The mapping dynamic mapping gives a new leaf `name` at `path` (dotted) for its first
+    /// value `v`: the first matching dynamic template's, else Elasticsearch's default.
+    fn dynamic_field(&self, path: &str, name: &str, v: &Scalar<'_>) -> Result<FieldMapping> {
+        let fm = self.infer(v);
+        let templates = self.dynamic_templates();
+        if templates.is_empty() {
+            return Ok(fm);
+        }
+        let kind = match fm.ty {
+            FieldType::Boolean => Kind::Boolean,
+            FieldType::Long => Kind::Long,
+            FieldType::Float => Kind::Double,
+            FieldType::Date => Kind::Date,
+            _ => Kind::String,
+        };
+        match dynamic_template::find(templates, path, name, kind, fm.format.as_deref()) {
+            None => Ok(fm),
+            Some(Ok(Resolved::Field(f))) => Ok(f),
+            Some(Ok(Resolved::Object(_))) => Err(doc_parsing(format!(
+                "object mapping for [{path}] tried to parse field [{name}] as object, but found a concrete value"
+            ))),
+            Some(Err(e)) => Err(e),
+        }
+    }
+
+    /// The mapping the first dynamic template matching a new object `name` at `path` gives
+    /// it; `None` when none matches.
+    fn object_template(&self, path: &str, name: &str) -> Option<Result<Resolved>> {
+        dynamic_template::find(self.dynamic_templates(), path, name, Kind::Object, None)
     }
 
     pub(super) fn infer(&self, v: &Scalar<'_>) -> FieldMapping {

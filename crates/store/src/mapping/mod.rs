@@ -8,6 +8,7 @@
 
 mod convert;
 pub mod date;
+pub mod dynamic_template;
 pub mod ip;
 #[cfg(test)]
 mod oracle;
@@ -21,6 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use date::DateFormat;
+use dynamic_template::DynamicTemplate;
 
 /// An ES field type Sluice supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -384,10 +386,63 @@ pub enum Property {
     Object(ObjectMapping),
 }
 
+/// Elasticsearch 8's field types that sluice-store does not implement: refused by name, where
+/// a type Elasticsearch does not know at all gets its "No handler for type" error.
+const UNSUPPORTED_TYPES: &[&str] = &[
+    "aggregate_metric_double",
+    "alias",
+    "binary",
+    "completion",
+    "constant_keyword",
+    "counted_keyword",
+    "date_nanos",
+    "date_range",
+    "dense_vector",
+    "double_range",
+    "flattened",
+    "float_range",
+    "geo_point",
+    "geo_shape",
+    "histogram",
+    "integer_range",
+    "ip_range",
+    "join",
+    "long_range",
+    "match_only_text",
+    "nested",
+    "passthrough",
+    "percolator",
+    "point",
+    "rank_feature",
+    "rank_features",
+    "scaled_float",
+    "search_as_you_type",
+    "semantic_text",
+    "shape",
+    "sparse_vector",
+    "token_count",
+    "unsigned_long",
+    "version",
+    "wildcard",
+];
+
+/// True for a field type Elasticsearch has and sluice-store does not.
+fn is_unsupported_type(t: &str) -> bool {
+    UNSUPPORTED_TYPES.contains(&t)
+}
+
+/// The error for a field type Elasticsearch has and sluice-store does not.
+fn unsupported_type(t: &str, field: &str) -> Error {
+    mapper_parsing(format!(
+        "field type [{t}] of field [{field}] is not supported by sluice-store"
+    ))
+}
+
 fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> {
     match def.get("type") {
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
+        Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
                 "No handler for type [{t}] declared on field [{name}]"
@@ -443,13 +498,8 @@ impl ObjectMapping {
                 "enabled" => o.enabled = bool_param(path, k, v)?,
                 "date_detection" | "numeric_detection" | "_source" | "_meta" | "_routing"
                     if root => {}
-                "dynamic_templates" if root => {
-                    if v.as_array().is_some_and(|a| !a.is_empty()) {
-                        return Err(mapper_parsing(
-                            "[dynamic_templates] are not supported by sluice-store",
-                        ));
-                    }
-                }
+                // read by `Mapping::parse`
+                "dynamic_templates" if root => {}
                 other => {
                     return Err(if root {
                         mapper_parsing(format!(
@@ -481,7 +531,16 @@ impl ObjectMapping {
                 .map(|(k, p)| {
                     let v = match p {
                         Property::Field(f) => f.to_json(),
-                        Property::Object(ob) => ob.to_json(),
+                        Property::Object(ob) => {
+                            let mut v = ob.to_json();
+                            // as ES: an inner object with no properties says its type
+                            if ob.properties.is_empty()
+                                && let Value::Object(o) = &mut v
+                            {
+                                o.insert("type".into(), Value::from("object"));
+                            }
+                            v
+                        }
                     };
                     (k.clone(), v)
                 })
@@ -528,6 +587,8 @@ pub struct Mapping {
     pub date_detection: bool,
     /// `numeric_detection` (default false).
     pub numeric_detection: bool,
+    /// `dynamic_templates` (default none; `Some` once given, even empty, as ES echoes it).
+    dynamic_templates: Option<Vec<DynamicTemplate>>,
     flat: HashMap<String, FieldMapping>,
     objects: HashMap<String, ()>,
 }
@@ -541,6 +602,7 @@ impl Default for Mapping {
             },
             date_detection: true,
             numeric_detection: false,
+            dynamic_templates: None,
             flat: HashMap::new(),
             objects: HashMap::new(),
         }
@@ -550,10 +612,57 @@ impl Default for Mapping {
 /// Mapping additions found while converting one document (dynamic mapping).
 #[derive(Debug, Default)]
 pub struct Updates {
-    objects: Vec<Vec<String>>,
+    /// new objects by path; a dynamic template's object mapping where one decided it
+    objects: Vec<(Vec<String>, Option<ObjectMapping>)>,
     fields: Vec<(Vec<String>, FieldMapping)>,
     flat: HashMap<String, FieldMapping>,
     object_paths: HashMap<String, ()>,
+    /// `enabled` and `dynamic` of the new objects (and the objects inside them) that dynamic
+    /// templates mapped, by dotted path
+    object_meta: HashMap<String, (bool, Option<Dynamic>)>,
+}
+
+impl Updates {
+    /// Records a new object at `segs` (dotted `dotted`), with the mapping a dynamic template
+    /// gave it, if any: its own fields and objects are known to the rest of the document.
+    fn add_object(&mut self, segs: Vec<String>, dotted: &str, template: Option<ObjectMapping>) {
+        self.object_paths.insert(dotted.to_owned(), ());
+        if let Some(o) = &template {
+            let mut stack: Vec<(String, &ObjectMapping)> = vec![(dotted.to_owned(), o)];
+            while let Some((prefix, obj)) = stack.pop() {
+                self.object_meta
+                    .insert(prefix.clone(), (obj.enabled, obj.dynamic));
+                for (name, p) in &obj.properties {
+                    let path = format!("{prefix}.{name}");
+                    match p {
+                        Property::Field(f) => {
+                            for (sub, sm) in &f.fields {
+                                self.flat.insert(format!("{path}.{sub}"), sm.clone());
+                            }
+                            self.flat.insert(path, f.clone());
+                        }
+                        Property::Object(inner) => {
+                            self.object_paths.insert(path.clone(), ());
+                            stack.push((path, inner));
+                        }
+                    }
+                }
+            }
+        }
+        self.objects.push((segs, template));
+    }
+
+    /// Whether `dotted` is an object a dynamic template mapped with `enabled: false`.
+    fn is_disabled(&self, dotted: &str) -> bool {
+        self.object_meta
+            .get(dotted)
+            .is_some_and(|(enabled, _)| !enabled)
+    }
+
+    /// The `dynamic` a dynamic template gave the new object `dotted`, if any.
+    fn dynamic_of(&self, dotted: &str) -> Option<Dynamic> {
+        self.object_meta.get(dotted).and_then(|(_, d)| *d)
+    }
 }
 
 impl Updates {
@@ -590,6 +699,9 @@ impl Mapping {
         if let Some(v) = obj.get("numeric_detection") {
             m.numeric_detection = bool_param("_doc", "numeric_detection", v)?;
         }
+        if let Some(v) = obj.get("dynamic_templates") {
+            m.dynamic_templates = Some(dynamic_template::parse_list(v)?);
+        }
         m.rebuild();
         Ok(m)
     }
@@ -604,8 +716,19 @@ impl Mapping {
             if self.numeric_detection {
                 o.insert("numeric_detection".into(), Value::from(true));
             }
+            if let Some(t) = &self.dynamic_templates {
+                o.insert(
+                    "dynamic_templates".into(),
+                    dynamic_template::list_to_json(t),
+                );
+            }
         }
         v
+    }
+
+    /// The `dynamic_templates`, in order (empty when none).
+    pub fn dynamic_templates(&self) -> &[DynamicTemplate] {
+        self.dynamic_templates.as_deref().unwrap_or_default()
     }
 
     /// The leaf at `path` (`message`, `message.keyword`, `a.b.c`).
@@ -633,11 +756,16 @@ impl Mapping {
             .collect()
     }
 
-    /// Merges another mapping into this one: new fields are added, changed types are refused.
+    /// Merges another mapping into this one: new fields are added, changed types are refused;
+    /// `dynamic_templates`, when `other` has them, replace the whole list (as ES's put
+    /// mapping).
     pub fn merge(&mut self, other: &Mapping) -> Result<()> {
         let mut root = self.root.clone();
         merge_object(&mut root, &other.root, "")?;
         self.root = root;
+        if other.dynamic_templates.is_some() {
+            self.dynamic_templates.clone_from(&other.dynamic_templates);
+        }
         self.rebuild();
         Ok(())
     }
@@ -671,13 +799,16 @@ impl Mapping {
 
     /// Applies dynamic-mapping additions.
     pub fn apply(&mut self, up: Updates) {
-        for segs in up.objects {
+        for (segs, template) in up.objects {
             let mut cur = &mut self.root;
-            for s in &segs {
+            for (i, s) in segs.iter().enumerate() {
                 let entry = cur.properties.entry(s.clone()).or_insert_with(|| {
-                    Property::Object(ObjectMapping {
-                        enabled: true,
-                        ..ObjectMapping::default()
+                    Property::Object(match &template {
+                        Some(o) if i + 1 == segs.len() => o.clone(),
+                        _ => ObjectMapping {
+                            enabled: true,
+                            ..ObjectMapping::default()
+                        },
                     })
                 });
                 match entry {
@@ -1016,12 +1147,16 @@ impl Mapping {
                 }
             }
         }
-        serde_json::json!({
+        let mut out = serde_json::json!({
             "objects": objects,
             "fields": fields,
             "date_detection": self.date_detection,
             "numeric_detection": self.numeric_detection,
-        })
+        });
+        if let Some(t) = &self.dynamic_templates {
+            out["dynamic_templates"] = dynamic_template::list_to_json(t);
+        }
+        out
     }
 
     /// Reads [`Mapping::to_flat_json`] back.
@@ -1080,6 +1215,9 @@ impl Mapping {
             .get("numeric_detection")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        if let Some(t) = v.get("dynamic_templates") {
+            m.dynamic_templates = Some(dynamic_template::parse_list(t)?);
+        }
         m.rebuild();
         Ok(m)
     }

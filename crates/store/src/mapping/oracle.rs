@@ -95,8 +95,7 @@ fn ensure_objects(m: &Mapping, segs: &[String], ctx: &mut Ctx<'_>) -> Result<boo
             Dynamic::Strict => return Err(strict(&segs[..i])),
             Dynamic::True => {}
         }
-        ctx.up.objects.push(segs[..i].to_vec());
-        ctx.up.object_paths.insert(path, ());
+        ctx.up.add_object(segs[..i].to_vec(), &path, None);
     }
     Ok(true)
 }

@@ -424,3 +424,257 @@ fn escaped_strings_and_keys_are_unescaped() {
     let got: Vec<(&str, IndexedValue<'_>)> = d.values().collect();
     assert_eq!(got, [("k\"ey", IndexedValue::Keyword("a\nbé"))]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// `dynamic_templates`
+
+/// The mapping `templates` (a `dynamic_templates` list, with `extra` root settings) gives after
+/// indexing `doc`, or the error type and the start of its reason.
+fn templated(templates: &Value, extra: &Value, doc: &Value) -> std::result::Result<Value, String> {
+    let mut def = json!({ "dynamic_templates": templates });
+    if let (Some(d), Some(e)) = (def.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    let mut m = Mapping::parse(&def).map_err(|e| format!("{}: {}", e.es_type(), e.reason()))?;
+    let (_, up) = convert(&m, doc).map_err(|e| format!("{}: {}", e.es_type(), e.reason()))?;
+    m.apply(up);
+    let mut out = m.to_json();
+    if let Some(o) = out.as_object_mut() {
+        o.remove("dynamic_templates");
+    }
+    Ok(out)
+}
+
+fn check_templated(templates: &Value, doc: &Value, want: &Value) {
+    let got = templated(templates, &json!({}), doc);
+    assert_eq!(got.as_ref(), Ok(want), "{templates} with {doc}");
+}
+
+fn check_template_error(templates: &Value, doc: &Value, want: &str) {
+    match templated(templates, &json!({}), doc) {
+        Ok(m) => panic!("{templates}: accepted, mapped {m}"),
+        Err(e) => assert!(e.starts_with(want), "{templates}: {e}\n  want {want}"),
+    }
+}
+
+#[test]
+fn dynamic_templates_decide_new_fields_in_order() {
+    // Logstash's ECS template: `message` as text, `ip` as ip, other strings as keywords
+    check_templated(
+        &json!([
+            {"match_ip": {"match": "ip", "match_mapping_type": "string", "mapping": {"type": "ip"}}},
+            {"match_message": {"match": "message", "match_mapping_type": "string", "mapping": {"type": "text"}}},
+            {"strings_as_keyword": {"match_mapping_type": "string", "mapping": {"ignore_above": 1024, "type": "keyword"}}}
+        ]),
+        &json!({"message": "hello world", "ip": "10.0.0.1", "host": {"name": "web-1", "ip": "::1"},
+            "n": 3, "x": 1.5, "ok": true, "ts": "2024-01-01T00:00:00Z"}),
+        &json!({"properties": {
+            "host": {"properties": {"ip": {"type": "ip"}, "name": {"type": "keyword", "ignore_above": 1024}}},
+            "ip": {"type": "ip"},
+            "message": {"type": "text"},
+            "n": {"type": "long"},
+            "ok": {"type": "boolean"},
+            "ts": {"type": "date"},
+            "x": {"type": "float"}
+        }}),
+    );
+    // the first match wins; `{name}` and `{dynamic_type}` are substituted, a template without
+    // `type` takes the value's default type
+    check_templated(
+        &json!([
+            {"longs": {"match_mapping_type": "long", "mapping": {"type": "integer"}}},
+            {"all": {"match_mapping_type": "*", "mapping": {"type": "{dynamic_type}", "fields": {"{name}_kw": {"type": "keyword"}}}}},
+            {"never": {"match_mapping_type": "long", "mapping": {"type": "keyword"}}}
+        ]),
+        &json!({"n": 1, "d": 2.5, "b": false, "s": "x"}),
+        &json!({"properties": {
+            "b": {"type": "boolean", "fields": {"b_kw": {"type": "keyword"}}},
+            "d": {"type": "float", "fields": {"d_kw": {"type": "keyword"}}},
+            "n": {"type": "integer"},
+            "s": {"type": "text", "fields": {"s_kw": {"type": "keyword"}}}
+        }}),
+    );
+    check_templated(
+        &json!([{"no_type": {"match": "*_d", "mapping": {"index": false}}}]),
+        &json!({"a_d": 1.5, "b_d": "x", "c": 1}),
+        &json!({"properties": {
+            "a_d": {"type": "float", "index": false},
+            "b_d": {"type": "text", "index": false},
+            "c": {"type": "long"}
+        }}),
+    );
+}
+
+#[test]
+fn dynamic_templates_match_names_paths_and_kinds() {
+    let templates = json!([
+        {"labels": {"path_match": "labels.*", "path_unmatch": "labels.keep_*", "mapping": {"type": "keyword"}}},
+        {"ids": {"match": "^id_[0-9]+$", "match_pattern": "regex", "mapping": {"type": "keyword"}}},
+        {"counts": {"match": ["*_count", "*_total"], "unmatch": "skip_*", "match_mapping_type": ["long", "double"],
+            "mapping": {"type": "double"}}},
+        {"not_objects": {"match": "o*", "unmatch_mapping_type": "object", "mapping": {"type": "keyword"}}}
+    ]);
+    check_templated(
+        &templates,
+        &json!({"labels": {"a": 1, "keep_b": 2}, "id_12": 5, "id_x": 6, "a_count": 3,
+            "b_total": 1.5, "skip_count": 4, "c_count": "7", "o": {"p": true}, "ox": 1}),
+        &json!({"properties": {
+            "a_count": {"type": "double"},
+            "b_total": {"type": "double"},
+            "c_count": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+            "id_12": {"type": "keyword"},
+            "id_x": {"type": "long"},
+            "labels": {"properties": {"a": {"type": "keyword"}, "keep_b": {"type": "long"}}},
+            "o": {"properties": {"p": {"type": "boolean"}}},
+            "ox": {"type": "keyword"},
+            "skip_count": {"type": "long"}
+        }}),
+    );
+    // dates: the format date detection found, unless the template gives one
+    check_templated(
+        &json!([{"dates": {"match_mapping_type": "date", "mapping": {"type": "date", "ignore_malformed": true}}},
+            {"d2": {"match": "*", "mapping": {"type": "keyword"}}}]),
+        &json!({"a": "2024/01/02", "b": "2024-01-02"}),
+        &json!({"properties": {
+            "a": {"type": "date", "format": "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis", "ignore_malformed": true},
+            "b": {"type": "date", "ignore_malformed": true}
+        }}),
+    );
+}
+
+#[test]
+fn dynamic_templates_map_objects() {
+    let templates = json!([
+        {"off": {"match": "raw", "match_mapping_type": "object", "mapping": {"type": "object", "enabled": false}}},
+        {"locked": {"match": "locked", "mapping": {"dynamic": "strict", "properties": {"a": {"type": "keyword"}}}}},
+        {"flat": {"match": "flat", "mapping": {"type": "keyword"}}}
+    ]);
+    check_templated(
+        &templates,
+        &json!({"raw": {"x": 1, "y": {"z": "w"}}, "locked": {"a": 1}}),
+        &json!({"properties": {
+            "locked": {"dynamic": "strict", "properties": {"a": {"type": "keyword"}}},
+            "raw": {"type": "object", "enabled": false}
+        }}),
+    );
+    check_template_error(
+        &templates,
+        &json!({"locked": {"b": 1}}),
+        "strict_dynamic_mapping_exception: mapping set to strict, dynamic introduction of [b] within [locked] is not allowed",
+    );
+    check_template_error(
+        &templates,
+        &json!({"flat": {"a": 1}}),
+        "document_parsing_exception: failed to parse field [flat] of type [keyword] in document with id '1'. Preview of field's value: '{a=1}'",
+    );
+}
+
+#[test]
+fn dynamic_templates_are_checked_when_parsed() {
+    for (templates, want) in [
+        (
+            json!({"a": {}}),
+            "mapper_parsing_exception: Dynamic template syntax error",
+        ),
+        (
+            json!([{"a": {"match": "*"}}]),
+            "mapper_parsing_exception: template [a] must have either mapping or runtime set",
+        ),
+        (
+            json!([{"a": {"runtime": {"type": "keyword"}}}]),
+            "mapper_parsing_exception: [runtime] in dynamic template [a] is not supported by sluice-store",
+        ),
+        (
+            json!([{"a": {"mapping": {}, "matchx": "*"}}]),
+            "mapper_parsing_exception: Failed to parse mapping: Illegal dynamic template parameter: [matchx]",
+        ),
+        (
+            json!([{"a": {"mapping": {}, "match_mapping_type": "strin"}}]),
+            "mapper_parsing_exception: Failed to parse mapping: No field type matched on [strin]",
+        ),
+        (
+            json!([{"a": {"mapping": {}, "match_pattern": "glob"}}]),
+            "mapper_parsing_exception: Failed to parse mapping: No matching pattern matched on [glob]",
+        ),
+        (
+            json!([{"a": {"mapping": {}, "match": "(", "match_pattern": "regex"}}]),
+            "mapper_parsing_exception: Pattern [(] of type [regex] is invalid",
+        ),
+        (
+            json!([{"a": {"mapping": {"type": "nope"}}}]),
+            "mapper_parsing_exception: Failed to parse mapping: dynamic template [a] has invalid content",
+        ),
+        (
+            json!([{"a": {"match_mapping_type": "string", "mapping": {"type": "keyword", "foo": 1}}}]),
+            "mapper_parsing_exception: Failed to parse mapping: dynamic template [a] has invalid content",
+        ),
+        (
+            json!([{"a": {"mapping": {"type": "geo_point"}}}]),
+            "mapper_parsing_exception: Failed to parse mapping: dynamic template [a] has invalid content",
+        ),
+    ] {
+        check_template_error(&templates, &json!({}), want);
+    }
+    // valid for one of its kinds is enough (`coerce` suits numbers only)
+    assert!(
+        templated(
+            &json!([{"a": {"mapping": {"coerce": false}}}]),
+            &json!({}),
+            &json!({})
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn dynamic_templates_are_echoed_kept_and_replaced() {
+    let def = json!({"dynamic_templates": [
+        {"one": {"match": ["a*"], "match_mapping_type": "*", "mapping": {"type": "keyword"}}},
+        {"two": {"match_mapping_type": "*", "match_pattern": "simple", "path_match": ["x.*", "y.*"], "mapping": {"type": "{dynamic_type}"}}},
+        {"three": {"match_mapping_type": "*", "mapping": {"type": "{dynamic_type}"}}}
+    ]});
+    let mut m = Mapping::parse(&def).unwrap_or_else(|e| panic!("{e}"));
+    // as given, as Elasticsearch echoes them
+    let echoed = def["dynamic_templates"].clone();
+    assert_eq!(m.to_json()["dynamic_templates"], echoed);
+    let back = Mapping::from_flat_json(&m.to_flat_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, m);
+    // a put mapping without templates keeps them, one with templates replaces the list
+    m.merge(
+        &Mapping::parse(&json!({"properties": {"z": {"type": "long"}}}))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.to_json()["dynamic_templates"], echoed);
+    let other = json!({"dynamic_templates": [{"four": {"mapping": {"type": "keyword"}}}]});
+    m.merge(&Mapping::parse(&other).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.to_json()["dynamic_templates"], other["dynamic_templates"]);
+}
+
+#[test]
+fn types_elasticsearch_has_are_refused_by_name() {
+    for ty in [
+        "nested",
+        "geo_point",
+        "flattened",
+        "wildcard",
+        "date_nanos",
+        "dense_vector",
+        "alias",
+    ] {
+        let e = Mapping::parse(&json!({"properties": {"a": {"type": ty}}})).err();
+        assert_eq!(
+            e.map(|e| (e.es_type().to_owned(), e.reason())),
+            Some((
+                "mapper_parsing_exception".to_owned(),
+                format!("field type [{ty}] of field [a] is not supported by sluice-store")
+            )),
+        );
+    }
+    let e = Mapping::parse(&json!({"properties": {"a": {"type": "nope"}}})).err();
+    assert_eq!(
+        e.map(|e| e.reason()),
+        Some("No handler for type [nope] declared on field [a]".to_owned())
+    );
+}

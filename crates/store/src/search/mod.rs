@@ -1047,6 +1047,12 @@ fn run_segment(
         // per document.
         let mut ids = [0; tantivy::COLLECT_BLOCK_BUFFER_LEN];
         let mut live = [0; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        // the field the page is sorted by, whose values `top` reads anyway
+        let shared_field = match (&top, sort.first()) {
+            (Some(_), Some(SortKey::Field { field, .. })) => Some(field.as_str()),
+            _ => None,
+        };
+        let mut block_vals: Vec<f64> = Vec::new();
         while doc != tantivy::TERMINATED && doc < range.1 {
             let n = tantivy::DocSet::fill_buffer(&mut scorer, &mut ids);
             let mut m = 0;
@@ -1063,14 +1069,23 @@ fn run_segment(
             }
             let live = &live[..m];
             out.total += live.len() as u64;
-            if let Some(t) = top.as_mut() {
-                t.push_block(live);
-            }
+            let read = top.as_mut().and_then(|t| t.push_block(live));
             if let Some(c) = collector.as_mut() {
                 block.extend_from_slice(live);
+                // the sort column's values, read once for the page and the aggregations
+                match (read, shared_field) {
+                    (Some(v), Some(_)) if block_vals.len() + v.len() == block.len() => {
+                        block_vals.extend_from_slice(v);
+                    }
+                    _ => block_vals.clear(),
+                }
                 if block.len() >= AGG_BLOCK {
-                    c.collect_block(&block, &[]);
+                    let known = shared_field
+                        .filter(|_| block_vals.len() == block.len())
+                        .map(|f| (f, block_vals.as_slice()));
+                    c.collect_block_known(&block, &[], known);
                     block.clear();
+                    block_vals.clear();
                 }
             }
             if past {
@@ -1229,8 +1244,9 @@ impl TopByColumn {
         })
     }
 
-    /// Offers a block of matching documents (ascending document numbers).
-    fn push_block(&mut self, docs: &[DocId]) {
+    /// Offers a block of matching documents (ascending document numbers); the column's values
+    /// for them when the column has one for every document.
+    fn push_block(&mut self, docs: &[DocId]) -> Option<&[f64]> {
         if self.col.get_cardinality() == tantivy::columnar::Cardinality::Full {
             // one column read for the block instead of one per document
             let mut vals = std::mem::take(&mut self.vals);
@@ -1253,6 +1269,7 @@ impl TopByColumn {
                 self.push((Some(v), d));
             }
             self.vals = vals;
+            Some(&self.vals)
         } else {
             for &d in docs {
                 let vals = self.col.values_for_doc(d);
@@ -1263,6 +1280,7 @@ impl TopByColumn {
                 };
                 self.push((v, d));
             }
+            None
         }
     }
 

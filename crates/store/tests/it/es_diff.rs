@@ -1820,54 +1820,213 @@ fn ip_fields_agree() {
             Some(json!({"mappings": {"properties": {"a": def}}})),
         ));
     }
-    let view = |_: &str, v: &Value| -> Value {
-        fn strip(v: &mut Value) {
-            match v {
-                Value::Object(m) => {
-                    // scores are compared as the first sort value
-                    for k in [
-                        "took",
-                        "_shards",
-                        "index_uuid",
-                        "_ignored",
-                        "ignored_field_values",
-                        "_score",
-                        "max_score",
-                    ] {
-                        m.remove(k);
-                    }
-                    m.values_mut().for_each(strip);
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+}
+
+/// What the field-type tests compare of a response: the body less timings, shard counts,
+/// index uuids, `_ignored` / `ignored_field_values` and scores (compared as the first sort
+/// value instead); of an error, its root cause and its innermost cause (through `caused_by`,
+/// or the first shard failure's when the wrapper has none), each less a leading
+/// `[line:col] `.
+fn typed_view(v: &Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                // scores are compared as the first sort value
+                for k in [
+                    "took",
+                    "_shards",
+                    "index_uuid",
+                    "_ignored",
+                    "ignored_field_values",
+                    "_score",
+                    "max_score",
+                ] {
+                    m.remove(k);
                 }
-                Value::Array(a) => a.iter_mut().for_each(strip),
-                _ => {}
+                m.values_mut().for_each(strip);
             }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
         }
-        let mut v = v.clone();
-        strip(&mut v);
-        // an error: its root cause and its innermost cause (through `caused_by`, or the first
-        // shard failure's when the wrapper has none), each less a leading `[line:col] `
-        if let Some(e) = v.get("error").cloned() {
-            let described = |e: &Value| {
-                let r = e["reason"].as_str().unwrap_or_default();
-                let r = match r.strip_prefix('[').and_then(|x| x.split_once("] ")) {
-                    Some((pos, rest)) if pos.split(':').all(|p| p.parse::<u32>().is_ok()) => rest,
-                    _ => r,
-                };
-                json!([e["type"], r])
+    }
+    let mut v = v.clone();
+    strip(&mut v);
+    // an error: its root cause and its innermost cause (through `caused_by`, or the first
+    // shard failure's when the wrapper has none), each less a leading `[line:col] `
+    if let Some(e) = v.get("error").cloned() {
+        let described = |e: &Value| {
+            let r = e["reason"].as_str().unwrap_or_default();
+            let r = match r.strip_prefix('[').and_then(|x| x.split_once("] ")) {
+                Some((pos, rest)) if pos.split(':').all(|p| p.parse::<u32>().is_ok()) => rest,
+                _ => r,
             };
-            let mut inner = &e;
-            if inner.get("caused_by").is_none()
-                && let Some(shard) = inner["failed_shards"][0].get("reason")
-            {
-                inner = shard;
-            }
-            while let Some(c) = inner.get("caused_by") {
-                inner = c;
-            }
-            v = json!({"root": described(&e["root_cause"][0]), "innermost": described(inner)});
+            json!([e["type"], r])
+        };
+        let mut inner = &e;
+        if inner.get("caused_by").is_none()
+            && let Some(shard) = inner["failed_shards"][0].get("reason")
+        {
+            inner = shard;
         }
-        v
+        while let Some(c) = inner.get("caused_by") {
+            inner = c;
+        }
+        v = json!({"root": described(&e["root_cause"][0]), "innermost": described(inner)});
+    }
+    v
+}
+
+/// A name of its own per run (`<prefix>-<millis>`), so that a cluster kept between runs does
+/// not collide.
+fn run_name(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    )
+}
+
+/// `dynamic_templates` against both engines: Logstash's ECS-style list (strings as keywords,
+/// `message` as text, `ip` as ip) and templates by kind, name, path and regex, with `{name}` and
+/// `{dynamic_type}`; how `GET _mapping` echoes them; the mappings new fields get, and the
+/// searches and aggregations that follow from them; object templates (`enabled: false`,
+/// `dynamic: strict`); index and component templates merging theirs by name; and the errors
+/// of malformed templates. Compared as [`typed_view`] does. Left out: a date template meeting
+/// a `yyyy/MM/dd` date (Elasticsearch adds `"locale": ""` to that field's mapping); a leaf
+/// template meeting an object (the same error, less Elasticsearch's inner cause, which names
+/// the JSON parser's position); an invalid regex (the cause is Java's message); a template
+/// with no `match`, `path_match` or `match_mapping_type` and an invalid mapping, which
+/// Elasticsearch accepts unchecked and sluice-store refuses; put mapping (sluice-store has no
+/// put-mapping API).
+#[test]
+fn dynamic_templates_agree() {
+    let Some(cluster) = cluster() else {
+        return;
     };
-    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("dyntmpl");
+    let templates = json!([
+        {"match_ip": {"match": "ip", "match_mapping_type": "string", "mapping": {"type": "ip"}}},
+        {"match_message": {"match": "message", "match_mapping_type": "string", "mapping": {"type": "text"}}},
+        {"labels": {"path_match": "labels.*", "path_unmatch": "labels.keep_*", "mapping": {"type": "keyword"}}},
+        {"ids": {"match": "^id_[0-9]+$", "match_pattern": "regex", "mapping": {"type": "keyword"}}},
+        {"counts": {"match": ["*_count", "*_total"], "unmatch": "skip_*", "match_mapping_type": ["long", "double"],
+            "mapping": {"type": "double"}}},
+        {"raw": {"match": "raw", "match_mapping_type": "object", "mapping": {"type": "object", "enabled": false}}},
+        {"locked": {"match": "locked", "mapping": {"dynamic": "strict", "properties": {"a": {"type": "keyword"}}}}},
+        {"flat": {"match": "flat", "mapping": {"type": "keyword"}}},
+        {"named": {"match": "n_*", "match_mapping_type": "*", "mapping": {"type": "{dynamic_type}",
+            "fields": {"{name}_kw": {"type": "keyword"}}}}},
+        {"dates": {"match_mapping_type": "date", "mapping": {"type": "date", "ignore_malformed": true}}},
+        {"strings_as_keyword": {"match_mapping_type": "string", "mapping": {"ignore_above": 1024, "type": "keyword"}}}
+    ]);
+    let mapping = json!({
+        "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"dynamic_templates": templates}
+    });
+    let docs = [
+        json!({"n": 0, "message": "hello world", "ip": "10.0.0.1", "host": {"name": "web-1", "ip": "::1"},
+            "labels": {"a": 1, "keep_b": 2}, "id_12": 5, "id_x": 6, "a_count": 3, "b_total": 1.5,
+            "skip_count": 4, "c_count": "7", "ok": true}),
+        json!({"n": 1, "raw": {"x": 1, "y": {"z": "w"}}, "locked": {"a": 1}, "n_a": 1.5, "n_b": "x",
+            "ts": "2024-01-02T03:04:05Z", "host": {"name": "web-2"}, "empty": {}}),
+    ];
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let mut steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", format!("/{index}"), Some(mapping)),
+        ("GET", format!("/{index}/_mapping"), None),
+    ];
+    for (i, d) in docs.iter().enumerate() {
+        steps.push(("PUT", format!("/{index}/_doc/{i}"), Some(d.clone())));
+    }
+    steps.extend([
+        ("POST", format!("/{index}/_refresh"), None),
+        ("GET", format!("/{index}/_mapping"), None),
+        // documents the new mappings refuse
+        (
+            "PUT",
+            format!("/{index}/_doc/e1"),
+            Some(json!({"locked": {"b": 1}})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/e3"),
+            Some(json!({"ip": "not an address"})),
+        ),
+        // what the mappings mean for searches
+        search(json!({"query": {"term": {"host.name": "web-1"}}, "_source": false})),
+        search(json!({"query": {"term": {"ip": "10.0.0.0/8"}}, "_source": false})),
+        search(json!({"query": {"match": {"message": "world"}}, "_source": false})),
+        search(json!({"query": {"term": {"raw.x": 1}}, "_source": false})),
+        search(json!({"query": {"term": {"n_b.n_b_kw": "x"}}, "_source": false})),
+        search(json!({"query": {"range": {"ts": {"gte": "2024-01-01"}}}, "_source": false})),
+        search(
+            json!({"size": 0, "aggs": {"h": {"terms": {"field": "host.name"}},
+            "c": {"sum": {"field": "a_count"}}}}),
+        ),
+        ("GET", format!("/{index}/_field_caps?fields=n_*"), None),
+    ]);
+    // index and component templates: lists merge by template name
+    let template = format!("{index}-t");
+    let component = format!("{index}-c");
+    steps.extend([
+        (
+            "PUT",
+            format!("/_component_template/{component}"),
+            Some(json!({"template": {"mappings": {"dynamic_templates": [
+                {"a": {"match": "a_*", "mapping": {"type": "keyword"}}},
+                {"b": {"match": "b_*", "mapping": {"type": "keyword"}}}
+            ]}}})),
+        ),
+        (
+            "PUT",
+            format!("/_index_template/{template}"),
+            Some(json!({"index_patterns": [format!("{index}-tpl*")], "priority": 500,
+                "composed_of": [component],
+                "template": {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                    "mappings": {"dynamic_templates": [
+                        {"c": {"match_mapping_type": "string", "mapping": {"type": "keyword", "ignore_above": 8}}},
+                        {"a": {"match": "a_*", "mapping": {"type": "long"}}}
+                    ]}}})),
+        ),
+        ("GET", format!("/_index_template/{template}"), None),
+        (
+            "PUT",
+            format!("/{index}-tpl1/_doc/1?refresh=true"),
+            Some(json!({"a_1": "5", "b_1": 2, "s": "a long string"})),
+        ),
+        ("GET", format!("/{index}-tpl1/_mapping"), None),
+        (
+            "POST",
+            format!("/{index}-tpl1/_search"),
+            Some(json!({"query": {"term": {"b_1": "2"}}, "_source": false})),
+        ),
+        ("DELETE", format!("/_index_template/{template}"), None),
+        ("DELETE", format!("/_component_template/{component}"), None),
+    ]);
+    // templates Elasticsearch refuses
+    for (n, bad) in [
+        json!({"a": {}}),
+        json!([{"a": {"match": "*"}}]),
+        json!([{"a": {"mapping": {}, "matchx": "*"}}]),
+        json!([{"a": {"mapping": {}, "match_mapping_type": "strin"}}]),
+        json!([{"a": {"mapping": {}, "match_pattern": "glob"}}]),
+        json!([{"a": {"mapping": {"type": "nope"}, "match": "x*"}}]),
+        json!([{"a": {"match_mapping_type": "string", "mapping": {"type": "keyword", "foo": 1}}}]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        steps.push((
+            "PUT",
+            format!("/{index}-bad{n}"),
+            Some(json!({"mappings": {"dynamic_templates": bad}})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
 }

@@ -8,6 +8,7 @@ mod client;
 mod crash;
 mod disk;
 mod documents;
+mod dynamic_templates;
 mod engine;
 mod errors;
 mod es_diff;

@@ -1481,3 +1481,39 @@ fn top_hits_by_a_column_agree_with_a_full_sort_in_every_order() {
         }
     }
 }
+
+/// A page sorted by the field a date histogram counts reads that column once for both (the
+/// store's shared read); the buckets are those of the histogram alone, over many blocks.
+#[test]
+fn a_histogram_beside_hits_sorted_by_its_field_counts_as_alone() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let r = json(
+        a,
+        "PUT",
+        "/hist",
+        Some(&json!({"mappings": {"properties": {"t": {"type": "date"}, "n": {"type": "long"}}}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // mostly rising times (events in order), with every ninth out of order
+    let doc = |i: i64| {
+        let t = if i % 9 == 0 { T0 + (i * 7919 % 5000) * 60_000 } else { T0 + i * 60_000 };
+        json!({"t": t, "n": i})
+    };
+    bulk(a, "hist", (0..5000).map(|i| (format!("h{i}"), doc(i))));
+    let agg = json!({"h": {"date_histogram": {"field": "t", "fixed_interval": "7h", "offset": "+13m"}}});
+    let alone = ok(a, "/hist/_search", &json!({"size": 0, "aggs": agg}));
+    for sort in [
+        json!([{"t": "desc"}, {"_doc": "desc"}]),
+        json!([{"t": "asc"}]),
+        json!([{"n": "desc"}]),
+    ] {
+        let both = ok(
+            a,
+            "/hist/_search",
+            &json!({"size": 50, "sort": sort, "aggs": agg, "query": {"range": {"t": {"gte": T0}}}}),
+        );
+        assert_eq!(both["aggregations"], alone["aggregations"], "{sort}");
+        assert_eq!(both["hits"]["hits"].as_array().unwrap().len(), 50);
+    }
+}
