@@ -244,7 +244,7 @@ fn field_parse_error(
 ) -> Error {
     let e = doc_parsing(format!(
         "failed to parse field [{path}] of type [{}] in document with id '{id}'. Preview of field's value: '{preview}'",
-        f.ty.name(),
+        f.type_name(),
     ));
     match cause {
         Some(c) => e.caused_by(c),

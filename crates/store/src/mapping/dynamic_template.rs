@@ -426,7 +426,9 @@ impl DynamicTemplate {
         {
             def.insert("format".into(), Value::from(f));
         }
-        let Some(ft) = FieldType::parse(&ty) else {
+        let Some(ft) =
+            FieldType::parse(&ty).or_else(|| (ty == "match_only_text").then_some(FieldType::Text))
+        else {
             if is_unsupported_type(&ty) {
                 return Err(unsupported_type(&ty, name));
             }

@@ -181,6 +181,9 @@ pub struct FieldMapping {
     pub null_value: Option<Value>,
     /// Multi-fields (`fields`).
     pub fields: BTreeMap<String, FieldMapping>,
+    /// `match_only_text` (a [`FieldType::Text`] flavour, default false): queries score every
+    /// matching term 1, as Elasticsearch's `match_only_text`, which keeps no frequencies.
+    pub match_only: bool,
 }
 
 impl FieldMapping {
@@ -202,6 +205,24 @@ impl FieldMapping {
             ignore_malformed: false,
             null_value: None,
             fields: BTreeMap::new(),
+            match_only: false,
+        }
+    }
+
+    /// A `match_only_text` mapping: text whose queries score each matching term 1.
+    pub fn match_only_text() -> FieldMapping {
+        FieldMapping {
+            match_only: true,
+            ..FieldMapping::new(FieldType::Text)
+        }
+    }
+
+    /// ES's name of the field's type (`match_only_text` for that flavour of text).
+    pub fn type_name(&self) -> &'static str {
+        if self.match_only {
+            "match_only_text"
+        } else {
+            self.ty.name()
         }
     }
 
@@ -221,9 +242,16 @@ impl FieldMapping {
 
     fn parse(name: &str, ty: FieldType, def: &Map<String, Value>) -> Result<FieldMapping> {
         let mut m = FieldMapping::new(ty);
+        m.match_only = def.get("type").and_then(Value::as_str) == Some("match_only_text");
         for (k, v) in def {
             match (k.as_str(), ty) {
                 ("type", _) => {}
+                // `match_only_text` takes its sub-fields and nothing else
+                (other, _) if m.match_only && other != "fields" => {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [match_only_text]"
+                    )));
+                }
                 ("ignore_above", FieldType::Keyword) => {
                     m.ignore_above = Some(v.as_u64().ok_or_else(|| {
                         mapper_parsing(format!("[ignore_above] on field [{name}] must be a number"))
@@ -279,7 +307,7 @@ impl FieldMapping {
                         if !sm.fields.is_empty() {
                             return Err(mapper_parsing(format!(
                                 "Field [{sub}] of type [{}] can't be used in multifields",
-                                sub_ty.name()
+                                sm.type_name()
                             )));
                         }
                         m.fields.insert(sub.clone(), sm);
@@ -288,7 +316,7 @@ impl FieldMapping {
                 (other, _) => {
                     return Err(mapper_parsing(format!(
                         "unknown parameter [{other}] on mapper [{name}] of type [{}]",
-                        ty.name()
+                        m.type_name()
                     )));
                 }
             }
@@ -298,7 +326,7 @@ impl FieldMapping {
 
     fn to_json(&self) -> Value {
         let mut o = Map::new();
-        o.insert("type".into(), Value::from(self.ty.name()));
+        o.insert("type".into(), Value::from(self.type_name()));
         if !self.fields.is_empty() {
             let f: Map<String, Value> = self
                 .fields
@@ -408,7 +436,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "ip_range",
     "join",
     "long_range",
-    "match_only_text",
     "nested",
     "passthrough",
     "percolator",
@@ -442,6 +469,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
     match def.get("type") {
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
+        Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
@@ -896,11 +924,11 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
             }
             (Some(Property::Object(a)), Property::Object(b)) => merge_object(a, b, &path)?,
             (Some(Property::Field(a)), Property::Field(b)) => {
-                if a.ty != b.ty {
+                if a.ty != b.ty || a.match_only != b.match_only {
                     return Err(Error::illegal_argument(format!(
                         "mapper [{path}] cannot be changed from type [{}] to [{}]",
-                        a.ty.name(),
-                        b.ty.name()
+                        a.type_name(),
+                        b.type_name()
                     )));
                 }
                 for (k, v) in &b.fields {

@@ -1326,10 +1326,7 @@ fn compile_match(
             } else {
                 Occur::Should
             };
-            (
-                occur,
-                boxed(TermQuery::new(t, IndexRecordOption::WithFreqs)),
-            )
+            (occur, text_term_query(fm, t))
         })
         .collect();
     if let (Some(m), Operator::Or) = (msm, op) {
@@ -1372,21 +1369,43 @@ fn compile_phrase(
         .collect();
     match terms.len() {
         0 => Ok(none()),
-        1 if !prefix => Ok(boxed(TermQuery::new(
+        1 if !prefix => Ok(text_term_query(
+            fm,
             terms
                 .into_iter()
                 .next()
                 .ok_or_else(|| Error::parsing("empty phrase"))?,
-            IndexRecordOption::WithFreqs,
-        ))),
-        _ if prefix => Ok(boxed(phrase_guard::PhraseGuard(boxed(
-            PhrasePrefixQuery::new(terms),
-        )))),
+        )),
+        _ if prefix => Ok(match_only_score(
+            fm,
+            boxed(phrase_guard::PhraseGuard(boxed(PhrasePrefixQuery::new(
+                terms,
+            )))),
+        )),
         _ => {
             let mut p = PhraseQuery::new(terms);
             p.set_slop(slop);
-            Ok(boxed(phrase_guard::PhraseGuard(boxed(p))))
+            Ok(match_only_score(
+                fm,
+                boxed(phrase_guard::PhraseGuard(boxed(p))),
+            ))
         }
+    }
+}
+
+/// The query for one analysed term of a text field: scored by BM25, or 1 on a
+/// `match_only_text` field.
+fn text_term_query(fm: &FieldMapping, t: Term) -> Box<dyn Query> {
+    match_only_score(fm, boxed(TermQuery::new(t, IndexRecordOption::WithFreqs)))
+}
+
+/// `q` as a `match_only_text` field scores it (1 for every match), or as it is on other
+/// fields.
+fn match_only_score(fm: &FieldMapping, q: Box<dyn Query>) -> Box<dyn Query> {
+    if fm.match_only {
+        boxed(ConstScoreQuery::new(q, 1.0))
+    } else {
+        q
     }
 }
 

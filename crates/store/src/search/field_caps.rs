@@ -70,7 +70,7 @@ fn leaf_cap(fm: &FieldMapping) -> Cap {
         | FieldType::Ip => (fm.index || fm.doc_values, fm.doc_values),
     };
     Cap {
-        ty: fm.ty.name().to_owned(),
+        ty: fm.type_name().to_owned(),
         metadata: false,
         searchable,
         aggregatable,

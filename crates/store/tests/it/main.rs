@@ -18,6 +18,7 @@ mod hostile;
 mod http_api;
 mod interop;
 mod ip;
+mod match_only_text;
 mod search_api;
 mod security;
 mod templates;

@@ -1497,11 +1497,16 @@ fn a_histogram_beside_hits_sorted_by_its_field_counts_as_alone() {
     assert_eq!(r.status, 200, "{}", r.text());
     // mostly rising times (events in order), with every ninth out of order
     let doc = |i: i64| {
-        let t = if i % 9 == 0 { T0 + (i * 7919 % 5000) * 60_000 } else { T0 + i * 60_000 };
+        let t = if i % 9 == 0 {
+            T0 + (i * 7919 % 5000) * 60_000
+        } else {
+            T0 + i * 60_000
+        };
         json!({"t": t, "n": i})
     };
     bulk(a, "hist", (0..5000).map(|i| (format!("h{i}"), doc(i))));
-    let agg = json!({"h": {"date_histogram": {"field": "t", "fixed_interval": "7h", "offset": "+13m"}}});
+    let agg =
+        json!({"h": {"date_histogram": {"field": "t", "fixed_interval": "7h", "offset": "+13m"}}});
     let alone = ok(a, "/hist/_search", &json!({"size": 0, "aggs": agg}));
     for sort in [
         json!([{"t": "desc"}, {"_doc": "desc"}]),
