@@ -271,6 +271,14 @@ fn coerce<'v>(
                 Scalar::Bool(b) => Cow::Borrowed(bool_str(*b)),
                 Scalar::Other(_) => return Err(bad(None)),
             };
+            if f.constant
+                && let Some(c) = &f.value
+                && *c != s
+            {
+                return Err(bad(Some(Error::illegal_argument(format!(
+                    "[constant_keyword] field [{path}] only accepts values that are equal to the value defined in the mappings [{c}], but got [{s}]"
+                )))));
+            }
             if f.ignore_above.is_some_and(|n| s.chars().count() > n) {
                 return Ok(None);
             }
@@ -477,6 +485,37 @@ fn index_leaf(
     Ok(())
 }
 
+/// A value of a `constant_keyword` field the mapping has no value for yet: the first such
+/// value of the document becomes the field's (a mapping update), later ones must equal it.
+fn first_constant(
+    dotted: &str,
+    path: &DPath,
+    f: &FieldMapping,
+    v: &Scalar<'_>,
+    ctx: &mut Ctx<'_>,
+    out: &mut IndexedDoc,
+    scratch: &mut String,
+) -> Result<()> {
+    let segs = path.to_vec(path.len());
+    let mut fm = f.clone();
+    if let Some((_, value)) = ctx.up.constants.iter().find(|(s, _)| *s == segs) {
+        fm.value = Some(value.clone());
+        return index_leaf(dotted, &fm, v, ctx.id, out, scratch);
+    }
+    let value = match v {
+        Scalar::Str(s) => (*s).to_owned(),
+        Scalar::Num(n) => n.to_string(),
+        Scalar::Bool(b) => bool_str(*b).to_owned(),
+        Scalar::Other(_) => {
+            return Err(field_parse_error(dotted, f, &v.preview(), ctx.id, None));
+        }
+    };
+    fm.value = Some(value.clone());
+    index_leaf(dotted, &fm, v, ctx.id, out, scratch)?;
+    ctx.up.constants.push((segs, value));
+    Ok(())
+}
+
 /// The dotted path being walked, with its segment boundaries.
 #[derive(Debug, Default)]
 struct DPath {
@@ -649,6 +688,9 @@ impl<'m, 'i> Walker<'m, 'i> {
         } = self;
         let dotted = path.dotted();
         if let Some(f) = m.flat.get(dotted) {
+            if f.constant && f.value.is_none() {
+                return first_constant(dotted, path, f, v, ctx, out, scratch);
+            }
             return index_leaf(dotted, f, v, ctx.id, out, scratch);
         }
         if let Some(f) = ctx.up.flat.get(dotted) {

@@ -426,8 +426,9 @@ impl DynamicTemplate {
         {
             def.insert("format".into(), Value::from(f));
         }
-        let Some(ft) =
-            FieldType::parse(&ty).or_else(|| (ty == "match_only_text").then_some(FieldType::Text))
+        let Some(ft) = FieldType::parse(&ty)
+            .or_else(|| (ty == "match_only_text").then_some(FieldType::Text))
+            .or_else(|| (ty == "constant_keyword").then_some(FieldType::Keyword))
         else {
             if is_unsupported_type(&ty) {
                 return Err(unsupported_type(&ty, name));

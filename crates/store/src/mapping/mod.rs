@@ -184,6 +184,12 @@ pub struct FieldMapping {
     /// `match_only_text` (a [`FieldType::Text`] flavour, default false): queries score every
     /// matching term 1, as Elasticsearch's `match_only_text`, which keeps no frequencies.
     pub match_only: bool,
+    /// `constant_keyword` (a [`FieldType::Keyword`] flavour, default false): every document
+    /// has the one value [`FieldMapping::value`].
+    pub constant: bool,
+    /// A `constant_keyword`'s `value`: from the mapping, or from the first document that has
+    /// one (`None` until then).
+    pub value: Option<String>,
 }
 
 impl FieldMapping {
@@ -206,6 +212,8 @@ impl FieldMapping {
             null_value: None,
             fields: BTreeMap::new(),
             match_only: false,
+            constant: false,
+            value: None,
         }
     }
 
@@ -221,6 +229,8 @@ impl FieldMapping {
     pub fn type_name(&self) -> &'static str {
         if self.match_only {
             "match_only_text"
+        } else if self.constant {
+            "constant_keyword"
         } else {
             self.ty.name()
         }
@@ -243,9 +253,29 @@ impl FieldMapping {
     fn parse(name: &str, ty: FieldType, def: &Map<String, Value>) -> Result<FieldMapping> {
         let mut m = FieldMapping::new(ty);
         m.match_only = def.get("type").and_then(Value::as_str) == Some("match_only_text");
+        m.constant = def.get("type").and_then(Value::as_str) == Some("constant_keyword");
         for (k, v) in def {
             match (k.as_str(), ty) {
                 ("type", _) => {}
+                ("value", _) if m.constant => {
+                    m.value = match v {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        other => {
+                            return Err(mapper_parsing(format!(
+                                "Property [value] on field [{name}] must be a number or a string, but got [{other}]"
+                            )));
+                        }
+                    };
+                }
+                // `constant_keyword` takes its value and nothing else
+                (other, _) if m.constant => {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [constant_keyword]"
+                    )));
+                }
                 // `match_only_text` takes its sub-fields and nothing else
                 (other, _) if m.match_only && other != "fields" => {
                     return Err(mapper_parsing(format!(
@@ -304,7 +334,7 @@ impl FieldMapping {
                             )));
                         };
                         let sm = FieldMapping::parse(&format!("{name}.{sub}"), sub_ty, def)?;
-                        if !sm.fields.is_empty() {
+                        if !sm.fields.is_empty() || sm.constant {
                             return Err(mapper_parsing(format!(
                                 "Field [{sub}] of type [{}] can't be used in multifields",
                                 sm.type_name()
@@ -355,6 +385,9 @@ impl FieldMapping {
         }
         if let Some(v) = &self.null_value {
             o.insert("null_value".into(), v.clone());
+        }
+        if let Some(v) = &self.value {
+            o.insert("value".into(), Value::from(v.clone()));
         }
         Value::Object(o)
     }
@@ -421,7 +454,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "alias",
     "binary",
     "completion",
-    "constant_keyword",
     "counted_keyword",
     "date_nanos",
     "date_range",
@@ -470,6 +502,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
+        Some(Value::String(t)) if t == "constant_keyword" => Ok(Some(FieldType::Keyword)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
@@ -648,6 +681,8 @@ pub struct Updates {
     /// `enabled` and `dynamic` of the new objects (and the objects inside them) that dynamic
     /// templates mapped, by dotted path
     object_meta: HashMap<String, (bool, Option<Dynamic>)>,
+    /// `constant_keyword` fields without a value that this document gives theirs, by path
+    constants: Vec<(Vec<String>, String)>,
 }
 
 impl Updates {
@@ -696,7 +731,7 @@ impl Updates {
 impl Updates {
     /// True when the document needs no mapping change.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.fields.is_empty()
+        self.objects.is_empty() && self.fields.is_empty() && self.constants.is_empty()
     }
 }
 
@@ -845,6 +880,18 @@ impl Mapping {
                 }
             }
         }
+        for (segs, value) in up.constants {
+            let Some((last, parents)) = segs.split_last() else {
+                continue;
+            };
+            if let Some(obj) = object_mut(&mut self.root, parents)
+                && let Some(Property::Field(f)) = obj.properties.get_mut(last)
+                && f.constant
+                && f.value.is_none()
+            {
+                f.value = Some(value);
+            }
+        }
         for (segs, fm) in up.fields {
             let Some((last, parents)) = segs.split_last() else {
                 continue;
@@ -924,12 +971,23 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
             }
             (Some(Property::Object(a)), Property::Object(b)) => merge_object(a, b, &path)?,
             (Some(Property::Field(a)), Property::Field(b)) => {
-                if a.ty != b.ty || a.match_only != b.match_only {
+                if a.ty != b.ty || a.match_only != b.match_only || a.constant != b.constant {
                     return Err(Error::illegal_argument(format!(
                         "mapper [{path}] cannot be changed from type [{}] to [{}]",
                         a.type_name(),
                         b.type_name()
                     )));
+                }
+                if a.constant {
+                    match (&a.value, &b.value) {
+                        (Some(x), Some(y)) if x != y => {
+                            return Err(Error::illegal_argument(format!(
+                                "Mapper for [{path}] conflicts with existing mapper:\n\tCannot update parameter [value] from [{x}] to [{y}]"
+                            )));
+                        }
+                        (None, Some(y)) => a.value = Some(y.clone()),
+                        _ => {}
+                    }
                 }
                 for (k, v) in &b.fields {
                     a.fields.entry(k.clone()).or_insert_with(|| v.clone());

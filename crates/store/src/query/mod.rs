@@ -614,6 +614,10 @@ fn value_query(
     v: &Value,
     opt: IndexRecordOption,
 ) -> Result<Option<Box<dyn Query>>> {
+    if fm.constant {
+        let needle = as_str_value(v);
+        return Ok(Some(constant_query(fm, |c| c == needle)));
+    }
     if fm.ty == FieldType::Boolean {
         return Ok(Some(bool_predicate(path, bool_value(v)?)));
     }
@@ -820,6 +824,19 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
+            if fm.constant {
+                let (needle, ci) = (as_str_value(value), *case_insensitive);
+                return Ok(boost(
+                    constant_query(fm, |c| {
+                        if ci {
+                            c.to_lowercase() == needle.to_lowercase()
+                        } else {
+                            c == needle
+                        }
+                    }),
+                    *b,
+                ));
+            }
             if *case_insensitive && fm.ty == FieldType::Ip {
                 return Err(query_shard_error(
                     format!(
@@ -850,6 +867,13 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
+            if fm.constant {
+                let wanted: Vec<String> = values.iter().map(as_str_value).collect();
+                return Ok(boost(
+                    constant_query(fm, |c| wanted.iter().any(|w| w == c)),
+                    *b,
+                ));
+            }
             let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for v in values {
                 if let Some(q) = value_query(ctx, field, fm, v, IndexRecordOption::Basic)? {
@@ -954,6 +978,14 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             if field.contains('*') {
                 paths.extend(ctx.mapping.matching_paths(field));
             }
+            // a `constant_keyword` with a value: every document has it, as in Elasticsearch
+            if paths.iter().any(|p| {
+                ctx.mapping
+                    .field(p)
+                    .is_some_and(|fm| fm.constant && fm.value.is_some())
+            }) {
+                return Ok(boxed(ConstScoreQuery::new(boxed(AllQuery), 1.0)));
+            }
             let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for p in &paths {
                 // values without a fast column (text, neither index nor doc_values) have a
@@ -1001,6 +1033,16 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
+            if fm.constant {
+                let (v, ci) = (value.clone(), *case_insensitive);
+                return Ok(constant_query(fm, |c| {
+                    if ci {
+                        c.to_lowercase().starts_with(&v.to_lowercase())
+                    } else {
+                        c.starts_with(&v)
+                    }
+                }));
+            }
             match fm.ty {
                 FieldType::Keyword => {
                     let (v, ci) = (value.clone(), *case_insensitive);
@@ -1054,6 +1096,18 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     value.clone()
                 };
                 return text_wildcard(ctx, field, &value, *case_insensitive);
+            }
+            if fm.constant {
+                let ci = *case_insensitive;
+                let pattern: Vec<char> = if ci {
+                    value.to_lowercase().chars().collect()
+                } else {
+                    value.chars().collect()
+                };
+                return Ok(constant_query(fm, |c| {
+                    let c = if ci { c.to_lowercase() } else { c.to_owned() };
+                    glob(&pattern, &c.chars().collect::<Vec<_>>())
+                }));
             }
             if fm.ty != FieldType::Keyword {
                 return Err(query_shard_error(
@@ -1390,6 +1444,16 @@ fn compile_phrase(
                 boxed(phrase_guard::PhraseGuard(boxed(p))),
             ))
         }
+    }
+}
+
+/// A query on a `constant_keyword` field: every document when `test` accepts the mapping's
+/// value (score 1), none when it does not or there is no value yet. Elasticsearch indexes
+/// nothing for the field, so a document without it matches too.
+fn constant_query(fm: &FieldMapping, test: impl Fn(&str) -> bool) -> Box<dyn Query> {
+    match &fm.value {
+        Some(c) if test(c) => boxed(ConstScoreQuery::new(boxed(AllQuery), 1.0)),
+        _ => none(),
     }
 }
 

@@ -5,6 +5,7 @@
 mod aliases;
 mod by_query;
 mod client;
+mod constant_keyword;
 mod crash;
 mod disk;
 mod documents;
