@@ -374,7 +374,7 @@ fn coerce<'v>(
                 })?,
                 _ => return Err(bad(None)),
             };
-            let x = round_float(t, x);
+            let x = f.scale(round_float(t, x));
             if !x.is_finite() {
                 return Err(bad(Some(Error::illegal_argument(format!(
                     "[{}] supports only finite values, but got [{x}]",

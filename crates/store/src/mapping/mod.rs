@@ -190,6 +190,9 @@ pub struct FieldMapping {
     /// A `constant_keyword`'s `value`: from the mapping, or from the first document that has
     /// one (`None` until then).
     pub value: Option<String>,
+    /// `scaled_float`'s `scaling_factor` (a [`FieldType::Double`] flavour, `None` for other
+    /// types): values are kept as the nearest multiple of `1 / scaling_factor`.
+    pub scaling_factor: Option<f64>,
 }
 
 impl FieldMapping {
@@ -214,6 +217,16 @@ impl FieldMapping {
             match_only: false,
             constant: false,
             value: None,
+            scaling_factor: None,
+        }
+    }
+
+    /// `x` as this field keeps it: for a `scaled_float`, rounded to its scaling factor (as
+    /// Elasticsearch's `Math.round(x * scaling_factor) / scaling_factor`).
+    pub fn scale(&self, x: f64) -> f64 {
+        match self.scaling_factor {
+            Some(f) => (x * f + 0.5).floor() / f,
+            None => x,
         }
     }
 
@@ -231,6 +244,8 @@ impl FieldMapping {
             "match_only_text"
         } else if self.constant {
             "constant_keyword"
+        } else if self.scaling_factor.is_some() {
+            "scaled_float"
         } else {
             self.ty.name()
         }
@@ -254,9 +269,30 @@ impl FieldMapping {
         let mut m = FieldMapping::new(ty);
         m.match_only = def.get("type").and_then(Value::as_str) == Some("match_only_text");
         m.constant = def.get("type").and_then(Value::as_str) == Some("constant_keyword");
+        let scaled = def.get("type").and_then(Value::as_str) == Some("scaled_float");
+        if scaled {
+            let f = def
+                .get("scaling_factor")
+                .ok_or_else(|| mapper_parsing("Field [scaling_factor] is required"))?;
+            let f = f
+                .as_f64()
+                .or_else(|| f.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| {
+                    mapper_parsing(format!(
+                        "Failed to parse mapping: [scaling_factor] on field [{name}] must be a number, got [{f}]"
+                    ))
+                })?;
+            if !f.is_finite() || f <= 0.0 {
+                return Err(mapper_parsing(format!(
+                    "[scaling_factor] must be a positive number, got [{f}]"
+                )));
+            }
+            m.scaling_factor = Some(f);
+        }
         for (k, v) in def {
             match (k.as_str(), ty) {
                 ("type", _) => {}
+                ("scaling_factor", _) if scaled => {}
                 ("value", _) if m.constant => {
                     m.value = match v {
                         Value::Null => None,
@@ -389,6 +425,9 @@ impl FieldMapping {
         if let Some(v) = &self.value {
             o.insert("value".into(), Value::from(v.clone()));
         }
+        if let Some(f) = self.scaling_factor {
+            o.insert("scaling_factor".into(), crate::aggs::num_json(f));
+        }
         Value::Object(o)
     }
 }
@@ -474,7 +513,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "point",
     "rank_feature",
     "rank_features",
-    "scaled_float",
     "search_as_you_type",
     "semantic_text",
     "shape",
@@ -503,6 +541,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
         Some(Value::String(t)) if t == "constant_keyword" => Ok(Some(FieldType::Keyword)),
+        Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
@@ -971,7 +1010,11 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
             }
             (Some(Property::Object(a)), Property::Object(b)) => merge_object(a, b, &path)?,
             (Some(Property::Field(a)), Property::Field(b)) => {
-                if a.ty != b.ty || a.match_only != b.match_only || a.constant != b.constant {
+                if a.ty != b.ty
+                    || a.match_only != b.match_only
+                    || a.constant != b.constant
+                    || a.scaling_factor.is_some() != b.scaling_factor.is_some()
+                {
                     return Err(Error::illegal_argument(format!(
                         "mapper [{path}] cannot be changed from type [{}] to [{}]",
                         a.type_name(),

@@ -763,7 +763,8 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             let x: f64 = s
                 .parse()
                 .map_err(|_| bad(&format!("For input string: \"{s}\"")))?;
-            let x = round_float(ty, x);
+            // a `scaled_float` matches the value the query's rounds to, as Elasticsearch
+            let x = fm.scale(round_float(ty, x));
             let mut t = Term::from_field_json_path(f.num, path, true);
             if x.fract() == 0.0 && x.abs() < 9.0e15 {
                 // integral floats may have been stored in an i64 column; match both encodings
