@@ -1936,6 +1936,39 @@ fn densify(a: &Agg, s: &SegAgg, st: &mut State) {
     }
 }
 
+/// The buckets of a range-like aggregation: an object by key when `keyed`, else a list.
+struct KeyedBuckets {
+    keyed: bool,
+    obj: Map<String, Value>,
+    arr: Vec<Value>,
+}
+
+impl KeyedBuckets {
+    fn new(keyed: bool) -> Self {
+        Self {
+            keyed,
+            obj: Map::new(),
+            arr: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, key: String, body: Value) {
+        if self.keyed {
+            self.obj.insert(key, body);
+        } else {
+            self.arr.push(body);
+        }
+    }
+
+    fn into_json(self) -> Value {
+        if self.keyed {
+            json!({"buckets": self.obj})
+        } else {
+            json!({"buckets": self.arr})
+        }
+    }
+}
+
 /// Bucket index of `ms` for a fixed interval: `date_key` = index * interval - shift + offset.
 fn fixed_bucket(ms: i64, interval: i64, shift: i64, offset: i64) -> i64 {
     (ms + shift - offset).div_euclid(interval)
@@ -2738,8 +2771,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             },
             State::List(bs),
         ) => {
-            let mut arr = Vec::new();
-            let mut obj = Map::new();
+            let mut out = KeyedBuckets::new(*keyed);
             let (ty, formats) = ctx
                 .field_type(field)
                 .map_or((None, Vec::new()), |(t, f, _)| (Some(t), f));
@@ -2776,22 +2808,12 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                         head.insert("to_as_string".into(), Value::from(show(*t)));
                     }
                 }
-                let body = bucket_body(a, b, ctx, head)?;
-                if *keyed {
-                    obj.insert(k, body);
-                } else {
-                    arr.push(body);
-                }
+                out.push(k, bucket_body(a, b, ctx, head)?);
             }
-            Ok(if *keyed {
-                json!({"buckets": obj})
-            } else {
-                json!({"buckets": arr})
-            })
+            Ok(out.into_json())
         }
         (Kind::IpRange { ranges, keyed, .. }, State::List(bs)) => {
-            let mut arr = Vec::new();
-            let mut obj = Map::new();
+            let mut out = KeyedBuckets::new(*keyed);
             for (r, b) in ranges.iter().zip(bs) {
                 let (from, to) = (r.from.map(ip::format), r.to.map(ip::format));
                 let k = r.key.clone().unwrap_or_else(|| {
@@ -2811,18 +2833,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 if let Some(t) = to {
                     head.insert("to".into(), Value::from(t));
                 }
-                let body = bucket_body(a, b, ctx, head)?;
-                if *keyed {
-                    obj.insert(k, body);
-                } else {
-                    arr.push(body);
-                }
+                out.push(k, bucket_body(a, b, ctx, head)?);
             }
-            Ok(if *keyed {
-                json!({"buckets": obj})
-            } else {
-                json!({"buckets": arr})
-            })
+            Ok(out.into_json())
         }
         (Kind::Filter(_), State::Single(b)) => bucket_body(a, b, ctx, Map::new()),
         (
