@@ -918,6 +918,25 @@ impl Store {
         Ok(Value::Object(out))
     }
 
+    /// `PUT /{target}/_mapping`: ES's put mapping — new fields (and sub-fields) are added to
+    /// each index's mapping, `dynamic` and `dynamic_templates` replaced when given, a changed
+    /// type refused; every index is checked before any is changed.
+    ///
+    /// # Errors
+    /// Index resolution, a malformed mapping, a conflict with the current one, mapping limits.
+    pub fn put_mapping(&self, target: &str, body: &Value) -> Result<Value> {
+        let update = Mapping::parse(body)?;
+        let shards = self.shards(target, Resolve::default())?;
+        for s in &shards {
+            let mut m = s.with_mapping(Clone::clone);
+            m.merge(&update)?;
+        }
+        for s in shards {
+            s.update_meta(|meta| meta.mapping.merge(&update))?;
+        }
+        Ok(json!({"acknowledged": true}))
+    }
+
     /// `GET /{target}`.
     pub fn get_index(&self, target: &str) -> Result<Value> {
         let mut out = serde_json::Map::new();

@@ -256,6 +256,23 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.get_mapping(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::PutMapping(target) => {
+            params.check(
+                path,
+                &[
+                    "timeout",
+                    "master_timeout",
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                ],
+            )?;
+            let Some(body) = optional_object(&body)? else {
+                return Err(super::error::body_required().into());
+            };
+            let v = blocking(move || store.put_mapping(&target, &body)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::CreateIndex(name) => {
             params.check(
                 path,

@@ -25,6 +25,8 @@ pub(crate) enum Route {
     Count(Option<String>),
     /// `GET /_mapping`, `GET /{target}/_mapping`
     Mapping(Option<String>),
+    /// `PUT|POST /{target}/_mapping`
+    PutMapping(String),
     /// `PUT /{index}`
     CreateIndex(String),
     /// `HEAD /{target}`
@@ -288,7 +290,14 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         [t, "_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(Some(own(t)))),
         [t, "_search"] => both(&[Method::GET, Method::POST], &Route::Search(Some(own(t)))),
         [t, "_count"] => both(&[Method::GET, Method::POST], &Route::Count(Some(own(t)))),
-        [t, "_mapping"] => vec![(Method::GET, Route::Mapping(Some(own(t))))],
+        [t, "_mapping"] => {
+            let mut v = vec![(Method::GET, Route::Mapping(Some(own(t))))];
+            v.extend(both(
+                &[Method::PUT, Method::POST],
+                &Route::PutMapping(own(t)),
+            ));
+            v
+        }
         [t, "_pit"] => vec![(Method::POST, Route::OpenPit(own(t)))],
         [t, "_field_caps"] => both(
             &[Method::GET, Method::POST],

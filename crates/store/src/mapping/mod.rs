@@ -487,7 +487,7 @@ pub enum Property {
 }
 
 /// Elasticsearch 8's field types that sluice-store does not implement: refused by name, where
-/// a type Elasticsearch does not know at all gets its "No handler for type" error.
+/// a type Elasticsearch does not know at all gets its "The mapper type [..] ... does not exist" error.
 const UNSUPPORTED_TYPES: &[&str] = &[
     "aggregate_metric_double",
     "alias",
@@ -545,11 +545,11 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
-                "No handler for type [{t}] declared on field [{name}]"
+                "The mapper type [{t}] declared on field [{name}] does not exist. It might have been created within a future version or requires a plugin to be installed. Check the documentation."
             ))
         }),
         Some(other) => Err(mapper_parsing(format!(
-            "No handler for type [{other}] declared on field [{name}]"
+            "The mapper type [{other}] declared on field [{name}] does not exist. It might have been created within a future version or requires a plugin to be installed. Check the documentation."
         ))),
     }
 }

@@ -675,6 +675,6 @@ fn types_elasticsearch_has_are_refused_by_name() {
     let e = Mapping::parse(&json!({"properties": {"a": {"type": "nope"}}})).err();
     assert_eq!(
         e.map(|e| e.reason()),
-        Some("No handler for type [nope] declared on field [a]".to_owned())
+        Some("The mapper type [nope] declared on field [a] does not exist. It might have been created within a future version or requires a plugin to be installed. Check the documentation.".to_owned())
     );
 }

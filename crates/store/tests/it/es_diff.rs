@@ -2030,3 +2030,85 @@ fn dynamic_templates_agree() {
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
 }
+
+/// `PUT|POST /{index}/_mapping` against both engines: new fields, objects and multi-fields
+/// added, `dynamic` changed, a changed type and an unknown type refused, a missing index, and
+/// the mapping and writes that follow.
+#[test]
+fn put_mapping_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    for i in ["/diffpm-1", "/diffpm-2"] {
+        let _ = http(es_addr, "DELETE", i, None);
+    }
+    let one = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"a": {"type": "long"}}}});
+    let steps: Vec<(&str, &str, Option<Value>)> = vec![
+        ("PUT", "/diffpm-1", Some(one.clone())),
+        ("PUT", "/diffpm-2", Some(one)),
+        (
+            "PUT",
+            "/diffpm-1/_mapping",
+            Some(json!({"properties": {"b": {"type": "keyword"},
+                "c": {"properties": {"d": {"type": "date"}}}}})),
+        ),
+        ("GET", "/diffpm-1/_mapping", None),
+        (
+            "PUT",
+            "/diffpm-1/_mapping",
+            Some(json!({"properties": {"a": {"type": "keyword"}}})),
+        ),
+        (
+            "PUT",
+            "/diffpm-1/_mapping",
+            Some(
+                json!({"properties": {"a": {"type": "long", "fields": {"k": {"type": "keyword"}}}}}),
+            ),
+        ),
+        (
+            "POST",
+            "/diffpm-*/_mapping",
+            Some(json!({"properties": {"e": {"type": "text"}}})),
+        ),
+        ("GET", "/diffpm-1,diffpm-2/_mapping", None),
+        (
+            "PUT",
+            "/diffpm-1/_mapping",
+            Some(json!({"properties": {"x": {"type": "bogus"}}})),
+        ),
+        (
+            "PUT",
+            "/diffpm-nope/_mapping",
+            Some(json!({"properties": {"y": {"type": "long"}}})),
+        ),
+        (
+            "PUT",
+            "/diffpm-2/_mapping",
+            Some(json!({"dynamic": "strict"})),
+        ),
+        (
+            "PUT",
+            "/diffpm-2/_doc/1",
+            Some(json!({"a": 1, "e": "x", "z": 2})),
+        ),
+        (
+            "PUT",
+            "/diffpm-2/_doc/2?refresh=true",
+            Some(json!({"a": 2, "e": "two words"})),
+        ),
+        (
+            "POST",
+            "/diffpm-2/_search",
+            Some(json!({"query": {"match": {"e": "words"}}})),
+        ),
+        ("GET", "/diffpm-2/_mapping", None),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    for i in ["/diffpm-1", "/diffpm-2"] {
+        let _ = http(es_addr, "DELETE", i, None);
+    }
+}
