@@ -380,16 +380,22 @@ fn messages_in(file: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn http_input_delivers_a_large_line_body_completely_and_in_order() {
-    let dir = tempfile::tempdir().unwrap();
+/// A pipeline from the http input on a free port to a file in `dir`: (config, port, file).
+fn http_input_to_file(dir: &std::path::Path) -> (String, u16, std::path::PathBuf) {
     let port = free_addr().port();
-    let out = dir.path().join("out.log");
+    let out = dir.join("out.log");
     let config = format!(
         r#"input {{ http {{ port => {port} }} }}
 output {{ file {{ path => "{}" }} }}"#,
         out.display()
     );
+    (config, port, out)
+}
+
+#[test]
+fn http_input_delivers_a_large_line_body_completely_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, port, out) = http_input_to_file(dir.path());
     let mut s = settings(dir.path());
     s.workers = 1;
     let agent = Agent::start(&config, s).unwrap();
@@ -418,13 +424,7 @@ output {{ file {{ path => "{}" }} }}"#,
 fn http_bodies_beyond_the_memory_budget_get_429_while_others_pass() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let port = free_addr().port();
-    let out = dir.path().join("out.log");
-    let config = format!(
-        r#"input {{ http {{ port => {port} }} }}
-output {{ file {{ path => "{}" }} }}"#,
-        out.display()
-    );
+    let (config, port, out) = http_input_to_file(dir.path());
     let mut s = settings(dir.path());
     s.http_input_memory_limit = 512 << 10;
     let agent = Agent::start(&config, s).unwrap();
