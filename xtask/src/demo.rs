@@ -81,6 +81,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     &es.to_string(),
                     "--user",
                     &format!("{USER}:{PASSWORD}"),
+                    // a throwaway data directory: a nearly full disk must not stop the demo
+                    "--disk-threshold-enabled",
+                    "false",
                 ]),
             &dir.join("store.log"),
         )?;

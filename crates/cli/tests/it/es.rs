@@ -13,7 +13,7 @@ struct Env {
 
 fn store() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = store::http::ServerConfig::new(dir.path());
+    let mut cfg = store::http::ServerConfig::new(dir.path()).disk_threshold(false);
     cfg.http = store::http::HttpConfig::default().user("elastic", "changeme");
     Env {
         server: store::http::spawn(cfg).unwrap(),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 fn start(http: Option<store::http::HttpConfig>) -> (store::http::RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cfg = store::http::ServerConfig::new(dir.path());
+    let mut cfg = store::http::ServerConfig::new(dir.path()).disk_threshold(false);
     if let Some(h) = http {
         cfg.http = h;
     }

@@ -52,18 +52,31 @@ struct Args {
     /// Allow listening on a non-loopback address without authentication.
     #[arg(long)]
     insecure: bool,
+    /// Whether the disk watermarks apply (`cluster.routing.allocation.disk.threshold_enabled`).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    disk_threshold_enabled: bool,
     /// Disk use above which a warning is logged (`cluster.routing.allocation.disk.watermark.low`):
-    /// a percentage, a ratio or bytes that must stay free (`500mb`).
-    #[arg(long, default_value = "85%")]
-    disk_watermark_low: String,
+    /// a percentage, a ratio or bytes that must stay free (`500mb`). Default: 85%.
+    #[arg(long)]
+    disk_watermark_low: Option<String>,
+    /// A percentage `--disk-watermark-low` counts only below this many free bytes (`-1`: none).
+    /// Default: 200gb while the watermark is left at its default, else none.
+    #[arg(long, value_name = "BYTES")]
+    disk_watermark_low_max_headroom: Option<String>,
     /// Disk use above which a warning is logged, and below which a flood-stage block is released
-    /// (`…watermark.high`).
-    #[arg(long, default_value = "90%")]
-    disk_watermark_high: String,
+    /// (`…watermark.high`). Default: 90%.
+    #[arg(long)]
+    disk_watermark_high: Option<String>,
+    /// As `--disk-watermark-low-max-headroom`, for the high watermark (default 150gb).
+    #[arg(long, value_name = "BYTES")]
+    disk_watermark_high_max_headroom: Option<String>,
     /// Disk use above which every index becomes read-only (deletes allowed), writes getting 429
-    /// `cluster_block_exception` (`…watermark.flood_stage`).
-    #[arg(long, default_value = "95%")]
-    disk_watermark_flood_stage: String,
+    /// `cluster_block_exception` (`…watermark.flood_stage`). Default: 95%.
+    #[arg(long)]
+    disk_watermark_flood_stage: Option<String>,
+    /// As `--disk-watermark-low-max-headroom`, for the flood stage (default 100gb).
+    #[arg(long, value_name = "BYTES")]
+    disk_watermark_flood_stage_max_headroom: Option<String>,
     /// Primary shards of an index created without `index.number_of_shards` (auto-created
     /// indices among them), 1 to 1024. Default: half the cores, 1 to 8.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -143,15 +156,52 @@ fn main() -> ExitCode {
 }
 
 fn watermarks(args: &Args) -> anyhow::Result<store::engine::disk::Watermarks> {
-    use store::engine::disk::{Threshold, Watermarks};
+    use store::engine::disk::{Threshold, Watermarks, parse_headroom};
     let key = "cluster.routing.allocation.disk.watermark";
+    let defaults = Watermarks::default();
+    // A watermark and its headroom: the default headroom goes with the default watermark only.
+    let mark = |name: &str,
+                value: &Option<String>,
+                headroom: &Option<String>,
+                default: (Threshold, Option<u64>)|
+     -> anyhow::Result<(Threshold, Option<u64>)> {
+        let threshold = match value {
+            Some(v) => Threshold::parse(&format!("{key}.{name}"), v)?,
+            None => default.0,
+        };
+        let headroom = match (headroom, value) {
+            (Some(h), _) => parse_headroom(&format!("{key}.{name}.max_headroom"), h)?,
+            (None, Some(_)) => None,
+            (None, None) => default.1,
+        };
+        Ok((threshold, headroom))
+    };
+    let (low, low_max_headroom) = mark(
+        "low",
+        &args.disk_watermark_low,
+        &args.disk_watermark_low_max_headroom,
+        (defaults.low, defaults.low_max_headroom),
+    )?;
+    let (high, high_max_headroom) = mark(
+        "high",
+        &args.disk_watermark_high,
+        &args.disk_watermark_high_max_headroom,
+        (defaults.high, defaults.high_max_headroom),
+    )?;
+    let (flood_stage, flood_stage_max_headroom) = mark(
+        "flood_stage",
+        &args.disk_watermark_flood_stage,
+        &args.disk_watermark_flood_stage_max_headroom,
+        (defaults.flood_stage, defaults.flood_stage_max_headroom),
+    )?;
     Ok(Watermarks {
-        low: Threshold::parse(&format!("{key}.low"), &args.disk_watermark_low)?,
-        high: Threshold::parse(&format!("{key}.high"), &args.disk_watermark_high)?,
-        flood_stage: Threshold::parse(
-            &format!("{key}.flood_stage"),
-            &args.disk_watermark_flood_stage,
-        )?,
+        enabled: args.disk_threshold_enabled,
+        low,
+        low_max_headroom,
+        high,
+        high_max_headroom,
+        flood_stage,
+        flood_stage_max_headroom,
     })
 }
 

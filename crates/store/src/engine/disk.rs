@@ -6,6 +6,11 @@
 //! reads and deletes still work. The block goes away by itself once usage is back below `high`,
 //! as in Elasticsearch 8. Usage is read through [`DiskProbe`] (`statvfs`, or a test double) at
 //! most once per check interval.
+//!
+//! As in Elasticsearch 8, a percentage watermark left at its default has a maximum headroom
+//! (200 GB, 150 GB, 100 GB): on a large disk the mark is crossed when the free space falls below
+//! the smaller of the share and the headroom. `cluster.routing.allocation.disk.threshold_enabled:
+//! false` turns the whole guard off.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -90,35 +95,83 @@ impl Threshold {
             .ok_or_else(bad)
     }
 
-    fn exceeded(self, u: DiskUsage) -> bool {
+    /// Whether `u` crosses this mark; a share's free space is capped at `max_headroom` bytes.
+    fn exceeded(self, u: DiskUsage, max_headroom: Option<u64>) -> bool {
         match self {
             Threshold::Used(share) => {
                 #[allow(clippy::cast_precision_loss)]
                 let used = 1.0 - u.available as f64 / u.total.max(1) as f64;
-                used > share
+                used > share && max_headroom.is_none_or(|h| u.available < h)
             }
             Threshold::Free(bytes) => u.available < bytes,
         }
     }
 }
 
-/// The three watermarks (Elasticsearch's defaults: 85%, 90%, 95%).
+/// Parses a `…max_headroom` setting: a byte size, or `-1` for none.
+///
+/// # Errors
+/// `illegal_argument_exception` naming `setting`.
+pub fn parse_headroom(setting: &str, s: &str) -> Result<Option<u64>> {
+    if s.trim() == "-1" {
+        return Ok(None);
+    }
+    crate::engine::util::parse_byte_size(&s.trim().to_ascii_lowercase())
+        .map(Some)
+        .ok_or_else(|| {
+            Error::illegal_argument(format!(
+                "failed to parse setting [{setting}] with value [{s}]: use a byte size (100gb) or -1"
+            ))
+        })
+}
+
+/// The three watermarks (Elasticsearch's defaults: 85%, 90%, 95%, with headrooms of 200 GB,
+/// 150 GB and 100 GB).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Watermarks {
+    /// `cluster.routing.allocation.disk.threshold_enabled`: `false` never blocks nor logs.
+    pub enabled: bool,
     /// `…watermark.low`: logged.
     pub low: Threshold,
+    /// `…watermark.low.max_headroom`: a percentage `low` is crossed only below this many free
+    /// bytes.
+    pub low_max_headroom: Option<u64>,
     /// `…watermark.high`: logged; below it a flood-stage block is released.
     pub high: Threshold,
+    /// `…watermark.high.max_headroom`.
+    pub high_max_headroom: Option<u64>,
     /// `…watermark.flood_stage`: writes are refused.
     pub flood_stage: Threshold,
+    /// `…watermark.flood_stage.max_headroom`.
+    pub flood_stage_max_headroom: Option<u64>,
+}
+
+impl Watermarks {
+    /// Elasticsearch's default headrooms, which apply only to watermarks left at their default.
+    pub const DEFAULT_MAX_HEADROOMS: [u64; 3] = [200 << 30, 150 << 30, 100 << 30];
+
+    /// The guard switched off (`threshold_enabled: false`), as a test machine's shared disk
+    /// wants.
+    #[must_use]
+    pub fn disabled() -> Self {
+        Watermarks {
+            enabled: false,
+            ..Watermarks::default()
+        }
+    }
 }
 
 impl Default for Watermarks {
     fn default() -> Self {
+        let [low, high, flood] = Watermarks::DEFAULT_MAX_HEADROOMS;
         Watermarks {
+            enabled: true,
             low: Threshold::Used(0.85),
+            low_max_headroom: Some(low),
             high: Threshold::Used(0.90),
+            high_max_headroom: Some(high),
             flood_stage: Threshold::Used(0.95),
+            flood_stage_max_headroom: Some(flood),
         }
     }
 }
@@ -187,6 +240,9 @@ impl DiskGuard {
 
     /// Whether the flood-stage block holds (re-reading the usage when the interval passed).
     pub fn is_blocked(&self) -> bool {
+        if !self.marks.enabled {
+            return false;
+        }
         let mut s = self.state.lock();
         if s.checked.is_some_and(|t| t.elapsed() < self.interval) {
             return s.blocked;
@@ -200,11 +256,12 @@ impl DiskGuard {
                 return s.blocked;
             }
         };
-        let level = if self.marks.flood_stage.exceeded(usage) {
+        let m = &self.marks;
+        let level = if m.flood_stage.exceeded(usage, m.flood_stage_max_headroom) {
             Level::Flood
-        } else if self.marks.high.exceeded(usage) {
+        } else if m.high.exceeded(usage, m.high_max_headroom) {
             Level::High
-        } else if self.marks.low.exceeded(usage) {
+        } else if m.low.exceeded(usage, m.low_max_headroom) {
             Level::Low
         } else {
             Level::Ok
@@ -295,5 +352,39 @@ mod tests {
         let e = g.check_write("logs").expect_err("blocked");
         assert_eq!(e.status(), 429);
         assert!(e.reason().contains("index [logs] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark"));
+    }
+
+    #[test]
+    fn a_large_disk_keeps_the_default_headroom_and_the_guard_can_be_off() {
+        let gb = 1u64 << 30;
+        let probe = Arc::new(Big(AtomicU64::new(0)));
+        let guard = |marks| DiskGuard::new(Path::new("."), marks, probe.clone(), Duration::ZERO);
+        let (default, disabled) = (guard(Watermarks::default()), guard(Watermarks::disabled()));
+        let explicit = guard(Watermarks {
+            flood_stage_max_headroom: None,
+            ..Watermarks::default()
+        });
+        // 4 TB disk: 96% used leaves 164 GB free, above the 100 GB headroom.
+        probe.0.store(164 * gb, Ordering::SeqCst);
+        assert!(default.check_write("logs").is_ok());
+        assert!(explicit.check_write("logs").is_err(), "no headroom: 95% holds");
+        // 99% used: 41 GB free, below the headroom.
+        probe.0.store(41 * gb, Ordering::SeqCst);
+        assert!(default.check_write("logs").is_err());
+        assert!(disabled.check_write("logs").is_ok());
+        assert_eq!(parse_headroom("x", "-1").ok(), Some(None));
+        assert_eq!(parse_headroom("x", "100gb").ok(), Some(Some(100 * gb)));
+        assert!(parse_headroom("x", "much").is_err());
+    }
+
+    struct Big(AtomicU64);
+
+    impl DiskProbe for Big {
+        fn usage(&self, _: &Path) -> io::Result<DiskUsage> {
+            Ok(DiskUsage {
+                total: 4096 << 30,
+                available: self.0.load(Ordering::SeqCst),
+            })
+        }
     }
 }

@@ -98,6 +98,13 @@ impl StoreConfig {
             disk_probe: Arc::new(crate::engine::disk::Statvfs),
         }
     }
+
+    /// Turns the disk watermarks on or off (`cluster.routing.allocation.disk.threshold_enabled`).
+    #[must_use]
+    pub fn disk_threshold(mut self, enabled: bool) -> Self {
+        self.disk_watermarks.enabled = enabled;
+        self
+    }
 }
 
 /// `refresh` URL parameter of writes.

@@ -129,6 +129,14 @@ impl ServerConfig {
             insecure: false,
         }
     }
+
+    /// Turns the disk watermarks on or off (`cluster.routing.allocation.disk.threshold_enabled`),
+    /// as tests on a shared machine's disk want.
+    #[must_use]
+    pub fn disk_threshold(mut self, enabled: bool) -> Self {
+        self.store = self.store.disk_threshold(enabled);
+        self
+    }
 }
 
 /// Refuses to expose an unauthenticated store beyond loopback unless `insecure` is set.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
 
 fn open(dir: &std::path::Path) -> Arc<Store> {
-    let mut c = StoreConfig::new(dir);
+    let mut c = StoreConfig::new(dir).disk_threshold(false);
     c.refresh_interval = None;
     match Store::open(c) {
         Ok(s) => s,

@@ -123,7 +123,7 @@ fn load(
 ) -> Option<Corpus> {
     let addr = cluster()?.nodes[0].http;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut c = StoreConfig::new(dir.path());
+    let mut c = StoreConfig::new(dir.path()).disk_threshold(false);
     c.refresh_interval = None;
     c.fsync = false;
     let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));

@@ -41,7 +41,7 @@ impl TestServer {
 
     pub fn with(edit: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = ServerConfig::new(dir.path());
+        let mut config = ServerConfig::new(dir.path()).disk_threshold(false);
         edit(&mut config);
         let server = spawn(config).expect("spawn sluice-store");
         Self { server, dir }
@@ -55,7 +55,7 @@ impl TestServer {
     pub fn restart(self) -> Self {
         let Self { server, dir } = self;
         server.shutdown().expect("clean shutdown");
-        let server = spawn(ServerConfig::new(dir.path())).expect("the store opens again");
+        let server = spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("the store opens again");
         Self { server, dir }
     }
 }

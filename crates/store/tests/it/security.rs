@@ -94,7 +94,7 @@ fn non_loopback_without_credentials_is_refused() {
     assert!(e.reason().contains("--insecure"), "{e}");
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = store::http::ServerConfig::new(dir.path());
+    let mut config = store::http::ServerConfig::new(dir.path()).disk_threshold(false);
     config.listen = "0.0.0.0:0".parse().expect("addr");
     assert!(store::http::spawn(config).is_err());
 }

@@ -51,7 +51,7 @@ pub async fn env_with(
     edit: impl Fn(usize, &mut Value),
 ) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = spawn(ServerConfig::new(dir.path())).expect("store");
+    let store = spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("store");
     let store_addr = store.addr();
     let mut generator = generator::Generator::new(generator::GeneratorConfig {
         seed: 11,
@@ -477,7 +477,7 @@ async fn a_stopped_backend_is_reported_and_recovered_from() {
     let (status, v) = call(env.ui, Method::GET, "/api/status", None).await;
     assert_eq!((status, &v["backend"]["ok"]), (200, &json!(false)));
     // the same port and data again: the UI answers without being restarted
-    let mut config = ServerConfig::new(env.dir.path());
+    let mut config = ServerConfig::new(env.dir.path()).disk_threshold(false);
     config.listen = env.store_addr;
     env.store = Some(spawn(config).expect("restart store"));
     let (status, v) = call(env.ui, Method::POST, "/api/search", Some(req)).await;

@@ -125,7 +125,7 @@ async function storeCount(filters) {
 }
 
 async function startStore() {
-  store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`], 'sluice-store');
+  store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`, '--disk-threshold-enabled', 'false'], 'sluice-store');
   await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
 }
 

@@ -92,7 +92,7 @@ export async function startStack({ count, seed, since = '24h', log }) {
   const storeUrl = (path) => `http://127.0.0.1:${storePort}${path}`;
   let store = null;
   const startStore = async () => {
-    store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`], `${log}-store`);
+    store = start('sluice-store', ['--data-dir', dataDir, '--listen', `127.0.0.1:${storePort}`, '--disk-threshold-enabled', 'false'], `${log}-store`);
     await until('sluice-store to answer', async () => (await fetch(storeUrl('/'))).ok, { timeout: 60_000 });
   };
   await startStore();

@@ -14,7 +14,7 @@ fn store() -> &'static Arc<Store> {
     &STORE
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            let mut c = StoreConfig::new(dir.path());
+            let mut c = StoreConfig::new(dir.path()).disk_threshold(false);
             c.refresh_interval = None;
             c.fsync = false;
             let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));

@@ -68,7 +68,7 @@ fn index_docs(store: &Store, batches: &[Vec<Doc>]) {
 
 fn run(batches: &[Vec<Doc>], shards: u32) -> Value {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut c = StoreConfig::new(dir.path());
+    let mut c = StoreConfig::new(dir.path()).disk_threshold(false);
     c.refresh_interval = None;
     c.writer_threads = 1;
     c.fsync = false;

@@ -5,7 +5,7 @@ use store::{OpType, Refresh, SearchParams, Store, StoreConfig, WriteOp};
 
 fn corpus() -> (tempfile::TempDir, std::sync::Arc<Store>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut c = StoreConfig::new(dir.path());
+    let mut c = StoreConfig::new(dir.path()).disk_threshold(false);
     c.refresh_interval = None;
     let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));
     let now = chrono::Utc::now().timestamp_millis();
@@ -303,7 +303,7 @@ fn aggregation_shapes() {
 #[test]
 fn exists_finds_every_kind_of_field() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut c = StoreConfig::new(dir.path());
+    let mut c = StoreConfig::new(dir.path()).disk_threshold(false);
     c.refresh_interval = None;
     let store = Store::open(c).unwrap_or_else(|e| panic!("{e}"));
     store
