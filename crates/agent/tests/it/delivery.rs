@@ -95,7 +95,9 @@ fn send(tcp: SocketAddr, seqs: std::ops::Range<u64>) {
 fn run(filter: &str, output: &str) -> (u64, u64) {
     let total = 4_000u64;
     let dir = tempfile::tempdir().unwrap();
-    let store = store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false)).unwrap();
+    let store =
+        store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false))
+            .unwrap();
     let proxy = CutProxy::start(store.addr());
     let (tcp, api) = (free_addr(), free_addr());
     let conf = dir.path().join("dups.conf");

@@ -103,7 +103,9 @@ fn signal(child: &std::process::Child, sig: &str) {
 #[test]
 fn config_test_and_exit() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false)).unwrap();
+    let store =
+        store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false))
+            .unwrap();
     let conf = seed_file(dir.path(), free_addr(), &store);
     let out = agent().arg("-f").arg(&conf).arg("-t").output().unwrap();
     assert!(
@@ -139,7 +141,9 @@ fn config_test_and_exit() {
 #[test]
 fn the_seed_config_runs_unchanged_and_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false)).unwrap();
+    let store =
+        store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false))
+            .unwrap();
     let tcp = free_addr();
     let api = free_addr();
     let conf = seed_file(dir.path(), tcp, &store);
@@ -198,7 +202,9 @@ fn the_seed_config_runs_unchanged_and_shuts_down_gracefully() {
 #[test]
 fn persisted_queue_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false)).unwrap();
+    let store =
+        store::http::spawn(ServerConfig::new(dir.path().join("store")).disk_threshold(false))
+            .unwrap();
     let tcp = free_addr();
     let api = free_addr();
     let conf = dir.path().join("pq.conf");

@@ -27,7 +27,8 @@ output {{
 }
 
 fn start(dir: &std::path::Path) -> (RunningServer, Agent, SocketAddr) {
-    let store = store::http::spawn(ServerConfig::new(dir.join("store")).disk_threshold(false)).unwrap();
+    let store =
+        store::http::spawn(ServerConfig::new(dir.join("store")).disk_threshold(false)).unwrap();
     let tcp = free_addr();
     let s = pipeline::runtime::Settings {
         path_dead_letter_queue: dir.join("dlq"),

@@ -29,8 +29,12 @@
 
 use std::collections::HashMap;
 
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
 use fancy_regex::{Assertion, Expr, LookAround};
+use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
 use regex_automata::util::captures::Captures;
+use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, PatternID, meta};
 
 /// The pattern on the automata, with the checks its markers need.
@@ -38,6 +42,47 @@ use regex_automata::{Anchored, Input, PatternID, meta};
 pub(super) struct Fast {
     re: meta::Regex,
     checks: Vec<(usize, Check)>,
+    /// The same pattern on the bounded backtracker alone, tried anchored at the start first.
+    anchored: Option<Anchored0>,
+    /// Capture buffers of `re`, reused across searches.
+    caps: Pool<Captures, CapsFn>,
+}
+
+type CapsFn = Box<dyn Fn() -> Captures + Send + Sync + UnwindSafe + RefUnwindSafe>;
+type BacktrackFn =
+    Box<dyn Fn() -> (backtrack::Cache, Captures) + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The backtracker for a search anchored at the start of the text, with its scratch space.
+///
+/// A match that starts at 0 is the leftmost one, and the backtracker's first match there is
+/// the leftmost-first one, so it is the answer the meta engine gives; the meta engine finds it
+/// with a forward and a reverse scan of the lazy DFA before it runs the backtracker over the
+/// match, work a line that matches from its start (the usual log line) does not need. A text
+/// with no match at 0 goes on to the meta engine.
+#[derive(Debug)]
+struct Anchored0 {
+    bt: BoundedBacktracker,
+    scratch: Pool<(backtrack::Cache, Captures), BacktrackFn>,
+}
+
+impl Anchored0 {
+    /// `None` when the backtracker would number the groups differently from `re`.
+    fn new(pattern: &str, re: &meta::Regex) -> Option<Self> {
+        let bt = BoundedBacktracker::new(pattern).ok()?;
+        let (ours, theirs) = (bt.get_nfa().group_info(), re.group_info());
+        let same = ours.all_group_len() == theirs.all_group_len()
+            && theirs
+                .all_names()
+                .all(|(pid, ix, name)| name.is_none_or(|n| ours.to_index(pid, n) == Some(ix)));
+        if !same {
+            return None;
+        }
+        let make = bt.clone();
+        let scratch: Pool<_, BacktrackFn> = Pool::new(Box::new(move || {
+            (make.create_cache(), make.create_captures())
+        }));
+        Some(Self { bt, scratch })
+    }
 }
 
 #[derive(Debug)]
@@ -85,9 +130,6 @@ impl OneChar {
 /// Counted repetitions of one class from this bound up are printed unbounded and checked.
 const RELAX_FROM: usize = 8;
 
-/// A match of the fast form: `Some(true)` checked, `Some(false)` none, `None` unknown.
-pub(super) type Verdict = Option<bool>;
-
 impl Fast {
     /// The fast form of a pattern in fancy-regex's syntax; `None` where there is none.
     pub(super) fn new(pattern: &str) -> Option<Self> {
@@ -117,12 +159,15 @@ impl Fast {
             let ix = re.group_info().to_index(PatternID::ZERO, &name)?;
             checks.push((ix, check));
         }
-        Some(Self { re, checks })
-    }
-
-    /// A fresh capture buffer for [`Fast::captures`].
-    pub(super) fn create_captures(&self) -> Captures {
-        self.re.create_captures()
+        let anchored = Anchored0::new(&p.out, &re);
+        let make = re.clone();
+        let caps: Pool<_, CapsFn> = Pool::new(Box::new(move || make.create_captures()));
+        Some(Self {
+            re,
+            checks,
+            anchored,
+            caps,
+        })
     }
 
     /// The group index of a named capture.
@@ -130,13 +175,29 @@ impl Fast {
         self.re.group_info().to_index(PatternID::ZERO, name)
     }
 
-    /// Searches `text`; on `Some(true)`, `caps` holds the match.
-    pub(super) fn captures(&self, text: &str, caps: &mut Captures) -> Verdict {
-        self.re.search_captures(&Input::new(text), caps);
-        if !caps.is_match() {
-            return Some(false);
+    /// Searches `text`: `Some(None)` no match, `Some(Some(read(match)))` a checked match,
+    /// `None` unknown.
+    pub(super) fn search<R>(
+        &self,
+        text: &str,
+        read: impl FnOnce(&Captures) -> R,
+    ) -> Option<Option<R>> {
+        if let Some(a) = &self.anchored
+            && text.len() <= a.bt.max_haystack_len()
+        {
+            let mut scratch = a.scratch.get();
+            let (cache, caps) = &mut *scratch;
+            let input = Input::new(text).anchored(Anchored::Yes);
+            if a.bt.try_search(cache, &input, caps).is_ok() && caps.is_match() {
+                return self.verified(text, caps).then(|| Some(read(caps)));
+            }
         }
-        self.verified(text, caps).then_some(true)
+        let mut caps = self.caps.get();
+        self.re.search_captures(&Input::new(text), &mut caps);
+        if !caps.is_match() {
+            return Some(None);
+        }
+        self.verified(text, &caps).then(|| Some(read(&caps)))
     }
 
     /// Every check of a marker that took part in the match holds.
@@ -180,11 +241,16 @@ impl Check {
                 })
             }),
             Check::Atomic(body) => {
-                let mut caps = body.re.create_captures();
-                body.re.search_captures(
-                    &Input::new(text).range(start..).anchored(Anchored::Yes),
-                    &mut caps,
-                );
+                let input = Input::new(text).range(start..).anchored(Anchored::Yes);
+                // without checks of its own, the end of the body's first match is enough
+                if body.checks.is_empty() {
+                    return body
+                        .re
+                        .search_half(&input)
+                        .is_some_and(|m| m.offset() == end);
+                }
+                let mut caps = body.caps.get();
+                body.re.search_captures(&input, &mut caps);
                 caps.get_match().is_some_and(|m| m.end() == end) && body.verified(text, &caps)
             }
         }

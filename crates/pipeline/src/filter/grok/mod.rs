@@ -29,6 +29,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use log_model::{FieldRef, LogEvent};
+use regex_automata::util::captures::Captures;
 use serde_json::Value as Json;
 
 use super::{Common, Filter, FilterOutcome, field_ref, tag_list};
@@ -488,18 +489,14 @@ impl Compiled {
     /// else on fancy-regex.
     fn spans(&self, text: &str) -> std::result::Result<Option<Spans>, Box<fancy_regex::Error>> {
         if let Some((fast, groups)) = &self.fast {
-            let mut caps = fast.create_captures();
-            match fast.captures(text, &mut caps) {
-                Some(false) => return Ok(None),
-                Some(true) => {
-                    return Ok(Some(
-                        groups
-                            .iter()
-                            .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
-                            .collect(),
-                    ));
-                }
-                None => {}
+            let read = |caps: &Captures| {
+                groups
+                    .iter()
+                    .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
+                    .collect()
+            };
+            if let Some(found) = fast.search(text, read) {
+                return Ok(found);
             }
         }
         Ok(self.regex.captures(text).map_err(Box::new)?.map(|caps| {
