@@ -430,6 +430,22 @@ impl Cluster {
         deadline: Duration,
         children: &mut [std::process::Child],
     ) -> anyhow::Result<()> {
+        let mut watched: Vec<_> = self.nodes.iter().zip(children.iter_mut()).collect();
+        self.wait_green_via(
+            deadline,
+            &mut watched,
+            &self.nodes.iter().collect::<Vec<_>>(),
+        )
+    }
+
+    /// [`Cluster::wait_green`] for the launchers in `watched` (each beside its own node), asking
+    /// only the nodes in `ask`.
+    fn wait_green_via(
+        &self,
+        deadline: Duration,
+        watched: &mut [(&Node, &mut std::process::Child)],
+        ask: &[&Node],
+    ) -> anyhow::Result<()> {
         let start = Instant::now();
         let path = format!(
             "/_cluster/health?wait_for_status=green&wait_for_nodes={}&timeout=1s",
@@ -437,7 +453,7 @@ impl Cluster {
         );
         let mut last = String::new();
         loop {
-            for (node, child) in self.nodes.iter().zip(children.iter_mut()) {
+            for (node, child) in watched.iter_mut() {
                 if let Some(status) = child.try_wait()? {
                     bail!(
                         "{} exited while starting ({status}); last lines of its console log:\n{}",
@@ -446,7 +462,7 @@ impl Cluster {
                     );
                 }
             }
-            for node in &self.nodes {
+            for node in ask {
                 match http(node.http, "GET", &path, None) {
                     Ok((200, body)) => {
                         let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
@@ -485,7 +501,15 @@ impl Cluster {
         let node = self.nodes.get(i).context("no such node")?;
         ensure!(node.pid().is_none(), "{} is still running", node.name);
         let mut child = node.spawn(true)?;
-        self.wait_green(Duration::from_secs(240), std::slice::from_mut(&mut child))
+        // Asked of the restarted node itself: just after a kill, the other nodes may not have
+        // noticed yet that it left and still answer green with every node.
+        self.wait_green_via(Duration::from_secs(240), &mut [(node, &mut child)], &[node])?;
+        ensure!(
+            node.pid().is_some(),
+            "{} answers but has written no pid file",
+            node.name
+        );
+        Ok(())
     }
 
     /// Stops every node (SIGTERM, SIGKILL after 60 s).

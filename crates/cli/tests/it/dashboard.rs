@@ -30,7 +30,9 @@ fn without_took(v: &mut Value) {
 #[test]
 fn report_dashboard_json_equals_the_ui_answer() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = store::http::spawn(store::http::ServerConfig::new(dir.path()).disk_threshold(false)).expect("store");
+    let server =
+        store::http::spawn(store::http::ServerConfig::new(dir.path()).disk_threshold(false))
+            .expect("store");
     let url = server.url();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

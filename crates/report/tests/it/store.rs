@@ -39,7 +39,9 @@ fn events(n: usize) -> Vec<Ev> {
 #[test]
 fn report_numbers_equal_brute_force() {
     let dir = tempfile::tempdir().unwrap();
-    let server = store::http::spawn(store::http::ServerConfig::new(dir.path()).disk_threshold(false)).unwrap();
+    let server =
+        store::http::spawn(store::http::ServerConfig::new(dir.path()).disk_threshold(false))
+            .unwrap();
     let evs = events(3_000);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

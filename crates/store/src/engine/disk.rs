@@ -367,7 +367,10 @@ mod tests {
         // 4 TB disk: 96% used leaves 164 GB free, above the 100 GB headroom.
         probe.0.store(164 * gb, Ordering::SeqCst);
         assert!(default.check_write("logs").is_ok());
-        assert!(explicit.check_write("logs").is_err(), "no headroom: 95% holds");
+        assert!(
+            explicit.check_write("logs").is_err(),
+            "no headroom: 95% holds"
+        );
         // 99% used: 41 GB free, below the headroom.
         probe.0.store(41 * gb, Ordering::SeqCst);
         assert!(default.check_write("logs").is_err());

@@ -93,7 +93,8 @@ fn mapping_limits_refuse_documents_that_could_not_be_reopened() {
     let mapping_before = get(t.addr(), "/deep/_mapping").json();
     let dir = t.dir;
     t.server.shutdown().expect("clean shutdown");
-    let again = spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("the store opens again");
+    let again =
+        spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("the store opens again");
     let r = get(again.addr(), "/deep/_doc/ok");
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["_source"], deepest);
@@ -231,12 +232,14 @@ fn nested_empty_buckets_are_bounded_over_all_levels() {
 #[test]
 fn a_data_directory_is_opened_by_one_store_at_a_time() {
     let t = TestServer::start();
-    let err = spawn(ServerConfig::new(t.dir.path()).disk_threshold(false)).expect_err("the directory is locked");
+    let err = spawn(ServerConfig::new(t.dir.path()).disk_threshold(false))
+        .expect_err("the directory is locked");
     let text = err.to_string();
     assert!(text.contains("is in use by another sluice-store"), "{text}");
     let dir = t.dir;
     t.server.shutdown().expect("shutdown");
-    let again = spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("free again after close");
+    let again =
+        spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("free again after close");
     assert_eq!(get(again.addr(), "/").status, 200);
 }
 

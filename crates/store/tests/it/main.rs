@@ -55,7 +55,8 @@ impl TestServer {
     pub fn restart(self) -> Self {
         let Self { server, dir } = self;
         server.shutdown().expect("clean shutdown");
-        let server = spawn(ServerConfig::new(dir.path()).disk_threshold(false)).expect("the store opens again");
+        let server = spawn(ServerConfig::new(dir.path()).disk_threshold(false))
+            .expect("the store opens again");
         Self { server, dir }
     }
 }
