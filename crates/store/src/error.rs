@@ -212,6 +212,17 @@ impl Error {
                 caused_by: Some(cause),
                 ..
             } if kind == "search_phase_execution_exception" => cause.root_object(),
+            // a document's field refused by a parser of Elasticsearch's own (a geo point's):
+            // Elasticsearch's root cause is that parser's exception
+            Error::Es {
+                kind,
+                caused_by: Some(cause),
+                ..
+            } if kind == "document_parsing_exception"
+                && matches!(&**cause, Error::Es { kind, .. } if kind == "parse_exception") =>
+            {
+                cause.root_object()
+            }
             _ => self.root_object(),
         };
         error.insert("root_cause".into(), Value::Array(vec![Value::Object(root)]));

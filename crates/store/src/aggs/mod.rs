@@ -1466,6 +1466,33 @@ pub(crate) fn no_doc_values_error(field: &str, ty: FieldType) -> Error {
     )))
 }
 
+/// Elasticsearch's refusal of a value aggregation on a `geo_point` field (only `value_count`
+/// and the geo aggregations read points).
+fn geo_refused(kind: &Kind, mapping: &Mapping) -> Result<()> {
+    let (field, name) = match kind {
+        Kind::Terms { field, .. } => (field, "terms"),
+        Kind::DateHistogram { field, .. } => (field, "date_histogram"),
+        Kind::Histogram { field, .. } => (field, "histogram"),
+        Kind::Range { field, .. } => (field, "range"),
+        Kind::IpRange { field, .. } => (field, "ip_range"),
+        Kind::Metric { metric, field, .. } if *metric != Metric::ValueCount => {
+            (field, metric_name(*metric))
+        }
+        _ => return Ok(()),
+    };
+    if mapping
+        .field(field)
+        .is_some_and(|fm| fm.ty == FieldType::GeoPoint)
+    {
+        return Err(crate::search::all_shards_failed(Error::illegal_argument(
+            format!(
+                "Field [{field}] of type [geo_point] is not supported for aggregation [{name}]"
+            ),
+        )));
+    }
+    Ok(())
+}
+
 /// Opens the fast column behind a mapped field.
 pub(crate) fn open_source(
     seg: &SegmentReader,
@@ -1495,7 +1522,10 @@ pub(crate) fn open_source(
         | FieldType::Float
         | FieldType::HalfFloat
         | FieldType::Boolean
-        | FieldType::Date) => {
+        | FieldType::Date
+        // a point's column holds its encoded latitude and longitude: counted, never summed
+        // (`geo_refused` turns the other aggregations away)
+        | FieldType::GeoPoint) => {
             let handles = seg
                 .fast_fields()
                 .dynamic_column_handles(&format!("n.{field}"))
@@ -1677,6 +1707,7 @@ fn seg_agg(
         dense_limit: DENSE_MAX,
         top: None,
     };
+    geo_refused(&a.kind, mapping)?;
     match &a.kind {
         Kind::Terms { field, missing, .. } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;

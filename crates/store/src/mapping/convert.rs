@@ -11,14 +11,15 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::date::{self, DateFormat};
 use super::dynamic_template::{self, Kind, Resolved};
 use super::{
-    Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, ip, is_metadata_field,
-    looks_like_iso_date, round_float, slash_date,
+    Ctx, Dynamic, FieldMapping, FieldType, Mapping, Updates, doc_parsing, geo, ip,
+    is_metadata_field, looks_like_iso_date, round_float, slash_date,
 };
 use crate::error::{Error, Result};
 
@@ -252,6 +253,11 @@ fn field_parse_error(
     }
 }
 
+/// The last segment of a dotted path (Elasticsearch's simple field name).
+fn leaf_name(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
 fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
@@ -409,6 +415,23 @@ fn coerce<'v>(
                     v.preview(),
                     f.format_str()
                 ))))),
+            }
+        }
+        FieldType::GeoPoint => {
+            let point = match v {
+                Scalar::Str(s) => geo::string_point(s, f.ignore_z_value, leaf_name(path)),
+                Scalar::Other(v) => geo::parse_point(v, f.ignore_z_value, leaf_name(path)),
+                Scalar::Num(_) | Scalar::Bool(_) => {
+                    Err(Error::es(400, "parse_exception", "geo_point expected"))
+                }
+            };
+            match point {
+                Ok(p) => Ok(Some(Coerced::Long(geo::encode(p)))),
+                // Elasticsearch names neither the document nor the value for a point
+                Err(e) => Err(doc_parsing(format!(
+                    "failed to parse field [{path}] of type [geo_point]"
+                ))
+                .caused_by(e)),
             }
         }
         FieldType::Ip => {
@@ -738,9 +761,51 @@ impl<'m, 'i> Walker<'m, 'i> {
         Ok(())
     }
 
+    /// The mapped `geo_point` field at the current path, if any (its values are read whole).
+    fn geo_field(&self) -> Option<&'m FieldMapping> {
+        if !self.m.has_geo {
+            return None;
+        }
+        self.m
+            .flat
+            .get(self.path.dotted())
+            .filter(|f| f.ty == FieldType::GeoPoint)
+    }
+
+    /// A whole `geo_point` value: one point or an array of them (`null` is the `null_value`).
+    fn geo_value(&mut self, f: &FieldMapping, v: &Value) -> Result<()> {
+        if v.is_null() {
+            return self.null();
+        }
+        let Walker {
+            ctx,
+            out,
+            path,
+            scratch,
+            ..
+        } = self;
+        for p in geo::point_values(v) {
+            index_leaf(
+                path.dotted(),
+                f,
+                &Scalar::from_value(p),
+                ctx.id,
+                out,
+                scratch,
+            )?;
+        }
+        Ok(())
+    }
+
     /// An object value at the current (non-root) path.
     fn object<'de, A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
         if let Some(f) = self.m.lookup_field(self.path.dotted(), &self.ctx) {
+            if f.ty == FieldType::GeoPoint {
+                // a point a dynamic template mapped earlier in this document
+                let f = f.clone();
+                let v = Value::Object(read_map(map)?);
+                return self.geo_value(&f, &v).map_err(|e| self.fail(e));
+            }
             let mut obj = Map::new();
             while let Some((k, v)) = map.next_entry::<String, Value>()? {
                 obj.insert(k, v);
@@ -755,9 +820,18 @@ impl<'m, 'i> Walker<'m, 'i> {
             return Err(self.fail(e));
         }
         if let Some(f) = self.leaf_template_for_object() {
-            let mut obj = Map::new();
-            while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                obj.insert(k, v);
+            let obj = read_map(map)?;
+            if let Ok(f) = &f
+                && f.ty == FieldType::GeoPoint
+            {
+                // a dynamic template maps this new object to a point
+                let n = self.path.len();
+                let dotted = self.path.dotted().to_owned();
+                self.ctx.up.flat.insert(dotted, f.clone());
+                self.ctx.up.fields.push((self.path.to_vec(n), f.clone()));
+                return self
+                    .geo_value(f, &Value::Object(obj))
+                    .map_err(|e| self.fail(e));
             }
             let e = match f {
                 Ok(f) => field_parse_error(
@@ -936,8 +1010,21 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if let Some(f) = self.0.geo_field() {
+            let v = Value::deserialize(d)?;
+            return self.0.geo_value(f, &v).map_err(|e| self.0.fail(e));
+        }
         d.deserialize_any(self)
     }
+}
+
+/// The rest of an object, read whole.
+fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<String, Value>, A::Error> {
+    let mut obj = Map::new();
+    while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        obj.insert(k, v);
+    }
+    Ok(obj)
 }
 
 impl ValueSeed<'_, '_, '_> {

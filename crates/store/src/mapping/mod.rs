@@ -9,6 +9,7 @@
 mod convert;
 pub mod date;
 pub mod dynamic_template;
+pub mod geo;
 pub mod ip;
 #[cfg(test)]
 mod oracle;
@@ -51,6 +52,8 @@ pub enum FieldType {
     Date,
     /// `ip`: an IPv4 or IPv6 address (see [`ip`])
     Ip,
+    /// `geo_point`: a latitude and longitude (see [`geo`]), kept as one encoded number
+    GeoPoint,
 }
 
 impl FieldType {
@@ -69,6 +72,7 @@ impl FieldType {
             FieldType::Boolean => "boolean",
             FieldType::Date => "date",
             FieldType::Ip => "ip",
+            FieldType::GeoPoint => "geo_point",
         }
     }
 
@@ -86,6 +90,7 @@ impl FieldType {
             "boolean" => FieldType::Boolean,
             "date" => FieldType::Date,
             "ip" => FieldType::Ip,
+            "geo_point" => FieldType::GeoPoint,
             _ => return None,
         })
     }
@@ -193,6 +198,9 @@ pub struct FieldMapping {
     /// `scaled_float`'s `scaling_factor` (a [`FieldType::Double`] flavour, `None` for other
     /// types): values are kept as the nearest multiple of `1 / scaling_factor`.
     pub scaling_factor: Option<f64>,
+    /// `geo_point`'s `ignore_z_value` (default true): a third coordinate is accepted and
+    /// dropped; `false` refuses it.
+    pub ignore_z_value: bool,
 }
 
 impl FieldMapping {
@@ -218,6 +226,7 @@ impl FieldMapping {
             constant: false,
             value: None,
             scaling_factor: None,
+            ignore_z_value: true,
         }
     }
 
@@ -339,9 +348,24 @@ impl FieldMapping {
                 }
                 ("coerce", t) if t.is_numeric() => m.coerce = bool_param(name, k, v)?,
                 ("ignore_malformed", t)
-                    if t.is_numeric() || t == FieldType::Date || t == FieldType::Ip =>
+                    if t.is_numeric()
+                        || matches!(t, FieldType::Date | FieldType::Ip | FieldType::GeoPoint) =>
                 {
                     m.ignore_malformed = bool_param(name, k, v)?;
+                }
+                ("ignore_z_value", FieldType::GeoPoint) => {
+                    m.ignore_z_value = bool_param(name, k, v)?;
+                }
+                ("null_value", FieldType::GeoPoint) => {
+                    if !v.is_null() {
+                        geo::parse_point(v, m.ignore_z_value, name).map_err(|e| {
+                            mapper_parsing(format!(
+                                "Failed to parse mapping: Error parsing [null_value] on field [{name}]: {}",
+                                e.reason()
+                            ))
+                        })?;
+                        m.null_value = Some(v.clone());
+                    }
                 }
                 ("null_value", FieldType::Ip) => m.null_value = ip_null_value(name, v)?,
                 ("null_value", _) => m.null_value = Some(v.clone()),
@@ -418,6 +442,9 @@ impl FieldMapping {
         }
         if self.ignore_malformed {
             o.insert("ignore_malformed".into(), Value::from(true));
+        }
+        if !self.ignore_z_value {
+            o.insert("ignore_z_value".into(), Value::from(false));
         }
         if let Some(v) = &self.null_value {
             o.insert("null_value".into(), v.clone());
@@ -500,7 +527,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "double_range",
     "flattened",
     "float_range",
-    "geo_point",
     "geo_shape",
     "histogram",
     "integer_range",
@@ -691,6 +717,8 @@ pub struct Mapping {
     dynamic_templates: Option<Vec<DynamicTemplate>>,
     flat: HashMap<String, FieldMapping>,
     objects: HashMap<String, ()>,
+    /// Whether some field is a `geo_point` (whose values the converter reads whole).
+    has_geo: bool,
 }
 
 impl Default for Mapping {
@@ -705,6 +733,7 @@ impl Default for Mapping {
             dynamic_templates: None,
             flat: HashMap::new(),
             objects: HashMap::new(),
+            has_geo: false,
         }
     }
 }
@@ -875,6 +904,7 @@ impl Mapping {
     fn rebuild(&mut self) {
         self.flat.clear();
         self.objects.clear();
+        self.has_geo = false;
         let mut stack: Vec<(String, &ObjectMapping)> = vec![(String::new(), &self.root)];
         while let Some((prefix, obj)) = stack.pop() {
             for (name, p) in &obj.properties {
@@ -888,6 +918,7 @@ impl Mapping {
                         for (sub, sm) in &f.fields {
                             self.flat.insert(format!("{path}.{sub}"), sm.clone());
                         }
+                        self.has_geo |= f.ty == FieldType::GeoPoint;
                         self.flat.insert(path, f.clone());
                     }
                     Property::Object(o) => {

@@ -608,10 +608,6 @@ fn dynamic_templates_are_checked_when_parsed() {
             json!([{"a": {"match_mapping_type": "string", "mapping": {"type": "keyword", "foo": 1}}}]),
             "mapper_parsing_exception: Failed to parse mapping: dynamic template [a] has invalid content",
         ),
-        (
-            json!([{"a": {"mapping": {"type": "geo_point"}}}]),
-            "mapper_parsing_exception: Failed to parse mapping: dynamic template [a] has invalid content",
-        ),
     ] {
         check_template_error(&templates, &json!({}), want);
     }
@@ -656,7 +652,6 @@ fn dynamic_templates_are_echoed_kept_and_replaced() {
 fn types_elasticsearch_has_are_refused_by_name() {
     for ty in [
         "nested",
-        "geo_point",
         "flattened",
         "wildcard",
         "date_nanos",

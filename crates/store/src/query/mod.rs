@@ -1,6 +1,7 @@
 //! The query DSL: ES JSON → [`Q`] (validated, mapping-independent) → a tantivy query per index.
 
 pub mod datemath;
+pub mod geo;
 pub mod lucene;
 mod phrase_guard;
 
@@ -114,6 +115,10 @@ pub enum Q {
     },
     /// `constant_score`
     ConstantScore(Box<Q>, f32),
+    /// `geo_bounding_box`
+    GeoBoundingBox(Box<(geo::GeoTarget, geo::BBox)>),
+    /// `geo_distance` (centre, radius in metres)
+    GeoDistance(Box<(geo::GeoTarget, crate::mapping::geo::GeoPoint, f64)>),
     /// a `query_string` field expansion: any of several fields (`*` default field); when
     /// `lenient`, a field the query cannot be built for matches nothing instead of failing
     AnyField {
@@ -225,6 +230,8 @@ pub fn parse(v: &Value) -> Result<Q> {
             Ok(Q::MatchAll(boost))
         }
         "match_none" => Ok(Q::MatchNone),
+        "geo_bounding_box" => Ok(Q::GeoBoundingBox(Box::new(geo::parse_bbox(body)?))),
+        "geo_distance" => Ok(Q::GeoDistance(Box::new(geo::parse_distance(body)?))),
         "match" | "match_phrase" | "match_phrase_prefix" => parse_match(name, body),
         "multi_match" => parse_multi_match(body),
         "term" => {
@@ -714,6 +721,12 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
         )
     };
     Ok(Some(match fm.ty {
+        FieldType::GeoPoint => {
+            return Err(create_query_error(Error::illegal_argument(format!(
+                "Geometry fields do not support exact searching, use dedicated geometry \
+                 queries instead: [{path}]"
+            ))));
+        }
         FieldType::Keyword => {
             let mut t = Term::from_field_json_path(f.kw, path, true);
             t.append_type_and_str(&as_str_value(v));
@@ -968,6 +981,8 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             Ok(boost(q, *b))
         }
         Q::Range(r) => compile_range(ctx, r),
+        Q::GeoBoundingBox(g) => geo::compile_bbox(ctx, &g.0, &g.1),
+        Q::GeoDistance(g) => geo::compile_distance(ctx, &g.0, g.1, g.2),
         Q::Exists { field } => {
             let mut paths: Vec<String> = Vec::new();
             if ctx.mapping.field(field).is_some() {
@@ -1009,7 +1024,8 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                         | FieldType::Float
                         | FieldType::HalfFloat
                         | FieldType::Boolean
-                        | FieldType::Date,
+                        | FieldType::Date
+                        | FieldType::GeoPoint,
                     ) => "n",
                 };
                 subs.push((
@@ -1481,6 +1497,11 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
     let path = r.field.as_str();
     let f = &ctx.fields;
     let q: Box<dyn Query> = match fm.ty {
+        FieldType::GeoPoint => {
+            return Err(create_query_error(Error::illegal_argument(format!(
+                "Field [{path}] of type [geo_point] does not support range queries"
+            ))));
+        }
         FieldType::Date => {
             let lo = r
                 .lower

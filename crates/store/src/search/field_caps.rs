@@ -67,7 +67,8 @@ fn leaf_cap(fm: &FieldMapping) -> Cap {
         | FieldType::HalfFloat
         | FieldType::Boolean
         | FieldType::Date
-        | FieldType::Ip => (fm.index || fm.doc_values, fm.doc_values),
+        | FieldType::Ip
+        | FieldType::GeoPoint => (fm.index || fm.doc_values, fm.doc_values),
     };
     Cap {
         ty: fm.type_name().to_owned(),

@@ -209,6 +209,36 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
             }?;
             Some(Value::from(date::format_with(ms, formats, None)))
         }
+        // read whole by `from_source`; a value here is one point
+        FieldType::GeoPoint => crate::mapping::geo::parse_point(v, fm.ignore_z_value, "")
+            .ok()
+            .map(crate::mapping::geo::to_geojson),
+    }
+}
+
+/// The values at a dotted path of `_source`, whole (a point's array or object is one value;
+/// arrays of objects on the way are walked).
+fn whole_values<'v>(v: &'v Value, path: &str, out: &mut Vec<&'v Value>) {
+    match v {
+        _ if path.is_empty() => out.push(v),
+        Value::Array(a) => {
+            for x in a {
+                whole_values(x, path, out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k == path {
+                    whole_values(x, "", out);
+                } else if let Some(rest) = path
+                    .strip_prefix(k.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                {
+                    whole_values(x, rest, out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -222,10 +252,20 @@ pub(crate) fn from_source(
     for spec in specs {
         for (path, fm) in expand(&spec.pattern, mapping) {
             let formats = date_formats(spec, &path, fm)?;
-            let values: Vec<Value> = source_values(src, source_path(&path, mapping))
-                .into_iter()
-                .filter_map(|v| typed(v, fm, &formats))
-                .collect();
+            let values: Vec<Value> = if fm.ty == FieldType::GeoPoint {
+                let mut whole = Vec::new();
+                whole_values(src, &path, &mut whole);
+                whole
+                    .into_iter()
+                    .flat_map(crate::mapping::geo::point_values)
+                    .filter_map(|v| typed(v, fm, &formats))
+                    .collect()
+            } else {
+                source_values(src, source_path(&path, mapping))
+                    .into_iter()
+                    .filter_map(|v| typed(v, fm, &formats))
+                    .collect()
+            };
             if !values.is_empty() {
                 out.insert(path, Value::Array(values));
             }
@@ -301,14 +341,37 @@ pub(crate) fn from_doc_values(
                 }
                 (Some(_), _) => return Err(no_formats(&path, fm)),
             };
-            let (source, _) = aggs::open_source(seg, mapping, &path, index)?;
-            let values = column_values(&source, doc, fm, &formats);
+            let values = if fm.ty == FieldType::GeoPoint {
+                geo_doc_values(seg, doc, &path, index)?
+            } else {
+                let (source, _) = aggs::open_source(seg, mapping, &path, index)?;
+                column_values(&source, doc, fm, &formats)
+            };
             if !values.is_empty() {
                 out.insert(path, Value::Array(values));
             }
         }
     }
     Ok(())
+}
+
+/// A document's points as Elasticsearch's doc values show them: `"lat, lon"` of the encoded
+/// point, in encoded order.
+fn geo_doc_values(seg: &SegmentReader, doc: u32, path: &str, index: &str) -> Result<Vec<Value>> {
+    let Some(col) = crate::query::geo::point_column(seg, &format!("n.{path}"))
+        .map_err(|e| Error::tantivy(index, e))?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut vs: Vec<i64> = col.values_for_doc(doc).collect();
+    vs.sort_unstable();
+    Ok(vs
+        .into_iter()
+        .map(|v| {
+            let p = crate::mapping::geo::decode(v);
+            Value::from(format!("{}, {}", p.lat, p.lon))
+        })
+        .collect())
 }
 
 fn column_values(

@@ -415,7 +415,13 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         Q::AnyField {
             fields: fs, inner, ..
         } => extract(inner, Some(fs), out),
-        Q::MatchAll(_) | Q::MatchNone | Q::Range(_) | Q::Exists { .. } | Q::Ids(_) => {}
+        Q::MatchAll(_)
+        | Q::MatchNone
+        | Q::Range(_)
+        | Q::Exists { .. }
+        | Q::Ids(_)
+        | Q::GeoBoundingBox(_)
+        | Q::GeoDistance(_) => {}
     }
 }
 

@@ -794,6 +794,16 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
                 return Err(aggs::no_doc_values_error(field, fm.ty));
             }
             if let SortKey::Field { field, .. } = k
+                && mapping
+                    .field(field)
+                    .is_some_and(|fm| fm.ty == FieldType::GeoPoint)
+            {
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    "can't sort on geo_point or point field without using specific sorting feature, like \
+                     geo_distance",
+                )));
+            }
+            if let SortKey::Field { field, .. } = k
                 && let Some(fm) = mapping.field(field)
                 && fm.ty == FieldType::Text
             {

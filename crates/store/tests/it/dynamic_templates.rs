@@ -177,8 +177,8 @@ fn malformed_and_unsupported_templates_are_refused_by_name() {
             "[runtime] in dynamic template [r] is not supported by sluice-store (it has no runtime fields)",
         ),
         (
-            json!([{"g": {"match": "*_geo", "mapping": {"type": "geo_point"}}}]),
-            "field type [geo_point] of field [__dynamic__g] is not supported by sluice-store",
+            json!([{"g": {"match": "*_geo", "mapping": {"type": "flattened"}}}]),
+            "field type [flattened] of field [__dynamic__g] is not supported by sluice-store",
         ),
     ] {
         let r = json(
@@ -197,4 +197,55 @@ fn malformed_and_unsupported_templates_are_refused_by_name() {
         }
         assert_eq!(e["reason"], reason, "{body}");
     }
+}
+
+/// A template mapping new `*_geo` fields to `geo_point`: a string and an object point become
+/// points that `geo_distance` finds, and the mapping says so.
+#[test]
+fn a_template_makes_geo_points_of_strings_and_objects() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let r = json(
+        a,
+        "PUT",
+        "/places",
+        Some(&json!({"mappings": {"dynamic_templates": [
+            {"g": {"match": "*_geo", "mapping": {"type": "geo_point"}}}]}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    for (id, doc) in [
+        ("1", json!({"home_geo": "52.37,4.89"})),
+        ("2", json!({"home_geo": {"lat": 48.85, "lon": 2.35}})),
+        ("3", json!({"home_geo": {"lat": -33.87, "lon": 151.21}})),
+    ] {
+        let r = json(
+            a,
+            "PUT",
+            &format!("/places/_doc/{id}?refresh=true"),
+            Some(&doc),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let m = json(a, "GET", "/places/_mapping", None).json();
+    assert_eq!(
+        m["places"]["mappings"]["properties"]["home_geo"],
+        json!({"type": "geo_point"})
+    );
+    let r = json(
+        a,
+        "POST",
+        "/places/_search",
+        Some(
+            &json!({"query": {"geo_distance": {"distance": "1000km", "home_geo": "50,3"}},
+            "sort": ["_doc"]}),
+        ),
+    )
+    .json();
+    let ids: Vec<&str> = r["hits"]["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["1", "2"], "{r}");
 }

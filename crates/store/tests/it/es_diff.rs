@@ -2112,3 +2112,107 @@ fn put_mapping_agrees() {
         let _ = http(es_addr, "DELETE", i, None);
     }
 }
+
+/// `geo_point` fields against both engines: every point form (object, `"lat,lon"`, `[lon, lat]`,
+/// WKT, GeoJSON, geohash, an array of points) written and read back through `fields` (GeoJSON)
+/// and `docvalue_fields` (the encoded point as `"lat, lon"`); out-of-range and malformed points
+/// refused; `geo_bounding_box` in each corner form, across the date line and by geohash cells;
+/// `geo_distance` in several units; `exists`, `value_count` and field caps; and the errors of
+/// bad boxes, centres and distances, unmapped and non-geo fields, and of the term, range, sort
+/// and aggregations that a point does not take. Compared as [`typed_view`] does (the store
+/// reports a search's query errors unwrapped; the root and innermost causes agree).
+#[test]
+fn geo_points_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffgeo");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let mut steps: Vec<(&str, String, Option<Value>)> = vec![(
+        "PUT",
+        format!("/{index}"),
+        Some(
+            json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": {"properties": {"loc": {"type": "geo_point"}, "n": {"type": "long"},
+                "name": {"type": "keyword"}}}}),
+        ),
+    )];
+    let docs = [
+        json!({"name": "ams", "loc": {"lat": 52.374081, "lon": 4.912350}, "n": 1}),
+        json!({"name": "par", "loc": "48.8566,2.3522", "n": 2}),
+        json!({"name": "lon", "loc": [-0.1278, 51.5074], "n": 3}),
+        json!({"name": "nyc", "loc": "POINT (-74.006 40.7128)", "n": 4}),
+        json!({"name": "multi", "loc": [[139.69, 35.68], "u173z"], "n": 5}),
+        json!({"name": "fiji", "loc": {"type": "Point", "coordinates": [179.5, -17.7]}, "n": 6}),
+        json!({"name": "south", "loc": {"lat": "-33.87", "lon": "151.21"}, "n": 7}),
+        json!({"name": "none", "n": 8}),
+        json!({"name": "bad-lat", "loc": {"lat": 91, "lon": 0}}),
+        json!({"name": "bad-hash", "loc": "abc"}),
+        json!({"name": "bad-num", "loc": 12}),
+        json!({"name": "bad-key", "loc": {"lat": 1, "lon": 2, "x": 3}}),
+        json!({"name": "bad-z", "loc": [1, 2, 3, 4]}),
+    ];
+    for (i, d) in docs.into_iter().enumerate() {
+        steps.push(("PUT", format!("/{index}/_doc/{i}"), Some(d)));
+    }
+    steps.push(("POST", format!("/{index}/_refresh"), None));
+    let search = |q: Value| json!({"query": q, "sort": ["n"], "_source": false, "fields": ["name", "loc"], "size": 20});
+    let queries = [
+        json!({"geo_bounding_box": {"loc": {"top_left": {"lat": 53, "lon": -1}, "bottom_right": {"lat": 48, "lon": 5}}}}),
+        json!({"geo_bounding_box": {"loc": {"top_left": [-1, 53], "bottom_right": "48, 5"}}}),
+        json!({"geo_bounding_box": {"loc": {"top_right": "53, 5", "bottom_left": "48, -1"}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 53, "left": -1, "bottom": 48, "right": 5}}}),
+        json!({"geo_bounding_box": {"loc": {"wkt": "BBOX (170, -170, 0, -30)"}}}),
+        json!({"geo_bounding_box": {"loc": {"top_left": "u1", "bottom_right": "u1"}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 0, "left": 100, "bottom": -50, "right": 160}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 100, "left": 0, "bottom": 10, "right": 1}, "validation_method": "coerce"}}),
+        json!({"geo_distance": {"distance": "400km", "loc": {"lat": 50.0, "lon": 2.0}}}),
+        json!({"geo_distance": {"distance": "10000mi", "loc": "40,-70"}}),
+        json!({"geo_distance": {"distance": 500_000, "loc": [2.0, 50.0]}}),
+        json!({"geo_distance": {"distance": "12km", "loc": "drm3btev3e86"}}),
+        json!({"geo_distance": {"distance": "1km", "nope": "40,-70", "ignore_unmapped": true}}),
+        json!({"bool": {"must_not": {"geo_distance": {"distance": "1000km", "loc": "50,2"}}}}),
+        json!({"exists": {"field": "loc"}}),
+        // refused
+        json!({"geo_bounding_box": {"loc": {"top": 0, "left": 0, "bottom": 10, "right": 1}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 100, "left": 0, "bottom": 10, "right": 1}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 10, "left": 0}}}),
+        json!({"geo_bounding_box": {"loc": {"top": 10, "left": 0, "bottom": 0, "right": 1, "foo": 2}}}),
+        json!({"geo_bounding_box": {"nope": {"top": 10, "left": 0, "bottom": 0, "right": 1}}}),
+        json!({"geo_bounding_box": {"n": {"top": 10, "left": 0, "bottom": 0, "right": 1}}}),
+        json!({"geo_distance": {"loc": "40,-70"}}),
+        json!({"geo_distance": {"distance": "200parsec", "loc": "40,-70"}}),
+        json!({"geo_distance": {"distance": "0km", "loc": "40,-70"}}),
+        json!({"geo_distance": {"distance": "1km", "nope": "40,-70"}}),
+        json!({"geo_distance": {"distance": "1km", "loc": "100,-70"}}),
+        json!({"term": {"loc": "40,-70"}}),
+        json!({"range": {"loc": {"gte": 1}}}),
+    ];
+    for q in queries {
+        steps.push(("POST", format!("/{index}/_search"), Some(search(q))));
+    }
+    for body in [
+        json!({"sort": ["loc"]}),
+        json!({"size": 0, "aggs": {"a": {"terms": {"field": "loc"}}}}),
+        json!({"size": 0, "aggs": {"a": {"avg": {"field": "loc"}}}}),
+        json!({"size": 0, "aggs": {"a": {"value_count": {"field": "loc"}}}}),
+        json!({"query": {"terms": {"n": [1, 5, 7]}}, "sort": ["n"], "_source": false,
+            "docvalue_fields": ["loc"]}),
+    ] {
+        steps.push(("POST", format!("/{index}/_search"), Some(body)));
+    }
+    steps.push(("GET", format!("/{index}/_field_caps?fields=loc"), None));
+    steps.push(("GET", format!("/{index}/_mapping"), None));
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| {
+        // indices differ by name only in `_field_caps`
+        let mut v = typed_view(v);
+        if let Some(m) = v.as_object_mut() {
+            m.remove("indices");
+        }
+        v
+    });
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
