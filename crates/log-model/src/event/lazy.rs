@@ -285,10 +285,10 @@ impl RawObject {
                     out.extend_from_slice(&self.bytes[*s as usize..*t as usize]);
                     out.push(b'"');
                 }
-                Key::Named(n) => write_value(out, &**n),
+                Key::Named(n) => super::write::string(out, n),
             }
             out.push(b':');
-            write_value(out, self.value(e));
+            super::write::value(out, self.value(e));
         }
         self.flush(out, &mut first, run);
         out.push(b'}');
@@ -303,11 +303,6 @@ impl RawObject {
             out.extend_from_slice(&self.bytes[start..end]);
         }
     }
-}
-
-fn write_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
-    // Writing a string or a JSON value into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, v);
 }
 
 /// Indexes the members of one JSON object (see [`crate::json_scan::members`]); `None` when it

@@ -1,6 +1,7 @@
 mod lazy;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use std::borrow::Cow;
 
@@ -132,27 +133,7 @@ impl LogEvent {
     pub fn write_json(&self, out: &mut Vec<u8>, skip: &[&str]) {
         match &self.repr {
             Repr::Raw(r) => r.write_json(out, skip),
-            Repr::Map(m) if skip.is_empty() => write_json_value(out, m),
-            Repr::Map(m) => {
-                struct Without<'a>(&'a Map<String, Value>, &'a [&'a str]);
-                impl serde::Serialize for Without<'_> {
-                    fn serialize<S: serde::Serializer>(
-                        &self,
-                        s: S,
-                    ) -> std::result::Result<S::Ok, S::Error> {
-                        use serde::ser::SerializeMap;
-                        // No length: serde_json only uses it to close an empty map early.
-                        let mut m = s.serialize_map(None)?;
-                        for (k, v) in self.0 {
-                            if !self.1.contains(&k.as_str()) {
-                                m.serialize_entry(k, v)?;
-                            }
-                        }
-                        m.end()
-                    }
-                }
-                write_json_value(out, &Without(m, skip));
-            }
+            Repr::Map(m) => write::object(out, m, skip),
         }
     }
 
@@ -500,11 +481,6 @@ impl<'de> serde::Deserialize<'de> for LogEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         Map::deserialize(d).map(Self::from_map)
     }
-}
-
-fn write_json_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
-    // Writing JSON values into a Vec cannot fail.
-    let _ = serde_json::to_writer(out, v);
 }
 
 pub(crate) fn kind(v: &Value) -> &'static str {

@@ -327,3 +327,45 @@ fn slot_mut_creates_the_path_once_and_replaces_non_objects_in_the_way() {
         Some(&mut Value::from(2))
     );
 }
+
+fn text_with_escapes() -> impl Strategy<Value = String> {
+    // every byte JSON escapes, among plain ASCII and multi-byte characters, at every offset
+    prop::collection::vec(
+        prop_oneof![
+            4 => "[a-z0-9 ]{1,9}",
+            1 => (0u8..0x20).prop_map(|b| char::from(b).to_string()),
+            1 => Just("\"".to_owned()),
+            1 => Just("\\".to_owned()),
+            1 => Just("\u{7f}é€😀".to_owned()),
+        ],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    /// The hand-written writer gives serde_json's bytes for every value.
+    #[test]
+    fn writer_agrees_with_serde_json(v in json_value(), u in any::<u64>(), f in any::<f64>()) {
+        for v in [v, json!(u), json!(f)] {
+            let mut ours = Vec::new();
+            super::write::value(&mut ours, &v);
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&v).unwrap());
+        }
+    }
+
+    #[test]
+    fn writer_escapes_as_serde_json(s in text_with_escapes(), skip in "[a-c]") {
+        let mut ours = Vec::new();
+        super::write::string(&mut ours, &s);
+        prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+        // an object leaving out one member
+        let m: serde_json::Map<String, Value> =
+            [("a", &s), ("b", &s), ("c", &s)].into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
+        let mut ours = Vec::new();
+        super::write::object(&mut ours, &m, &[skip.as_str()]);
+        let mut expect = m.clone();
+        expect.shift_remove(&skip);
+        prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&expect).unwrap());
+    }
+}

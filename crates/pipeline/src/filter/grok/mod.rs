@@ -131,6 +131,8 @@ struct Compiled {
     /// The same pattern on the `regex` crate's automata, with each capture's group index
     /// there; tried first (see [`fast`]).
     fast: Option<(fast::Fast, Vec<usize>)>,
+    /// Where the captures go (`target` and `overwrite` applied).
+    plan: plan::Plan,
 }
 
 struct Expander<'a> {
@@ -291,6 +293,8 @@ fn compile(
     user: &HashMap<String, String>,
     lib: &HashMap<String, String>,
     named_only: bool,
+    target: Option<&FieldRef>,
+    overwrite: &[String],
 ) -> std::result::Result<Compiled, String> {
     let mut x = Expander {
         user,
@@ -311,9 +315,22 @@ fn compile(
     if fast.is_none() {
         tracing::debug!(pattern, "grok pattern runs on the backtracking engine only");
     }
+    let fields =
+        x.captures
+            .iter()
+            .map(|c| {
+                let path = match target {
+                    Some(t) => FieldRef::parse(&format!("{t}{}", c.path))
+                        .unwrap_or_else(|_| c.path.clone()),
+                    None => c.path.clone(),
+                };
+                (path, overwrite.contains(&c.field))
+            })
+            .collect();
     Ok(Compiled {
         source: pattern.to_owned(),
         regex,
+        plan: plan::Plan::new(fields),
         captures: x.captures,
         fast,
     })
@@ -327,7 +344,7 @@ pub(crate) fn plain_regex(
 ) -> std::result::Result<fancy_regex::Regex, String> {
     let mut user = HashMap::new();
     load_dirs(dirs, "*", &mut user).map_err(|e| format!("cannot read patterns_dir: {e}"))?;
-    compile(pattern, &user, standard(true), true).map(|c| c.regex)
+    compile(pattern, &user, standard(true), true, None, &[]).map(|c| c.regex)
 }
 
 /// Loads `patterns_dir` files (matching `glob`, sorted by name) into `into`.
@@ -363,8 +380,6 @@ struct Grok {
     matches: Vec<(FieldRef, Vec<Compiled>)>,
     break_on_match: bool,
     keep_empty: bool,
-    overwrite: Vec<String>,
-    target: Option<FieldRef>,
     tag_on_failure: Vec<String>,
     tag_on_timeout: String,
     timeout: Option<Duration>,
@@ -383,6 +398,8 @@ impl Grok {
             user.insert(k.clone(), json_text(v));
         }
         let named_only = settings.boolean("named_captures_only").unwrap_or(true);
+        let overwrite = settings.strings("overwrite");
+        let target = settings.string("target").and_then(field_ref);
         let lib = standard(ecs);
         let mut matches = Vec::new();
         for (field, patterns) in settings.hash("match").unwrap_or_default() {
@@ -393,7 +410,7 @@ impl Grok {
             let mut compiled = Vec::with_capacity(list.len());
             for p in &list {
                 compiled.push(
-                    compile(p, &user, lib, named_only)
+                    compile(p, &user, lib, named_only, target.as_ref(), &overwrite)
                         .map_err(|e| settings.invalid("match", &e))?,
                 );
             }
@@ -407,8 +424,6 @@ impl Grok {
             matches,
             break_on_match: settings.boolean("break_on_match").unwrap_or(true),
             keep_empty: settings.boolean("keep_empty_captures").unwrap_or(false),
-            overwrite: settings.strings("overwrite"),
-            target: settings.string("target").and_then(field_ref),
             tag_on_failure: tag_list(settings, "tag_on_failure"),
             tag_on_timeout: settings
                 .string("tag_on_timeout")
@@ -420,34 +435,6 @@ impl Grok {
                 .map(Duration::from_millis),
             timeout_event: settings.string("timeout_scope") == Some("event"),
         })
-    }
-
-    /// Sets one capture as logstash-filter-grok's `handle` does.
-    fn set(&self, event: &mut LogEvent, cap: &Capture, value: Json) {
-        let targeted;
-        let path = match &self.target {
-            Some(t) => {
-                targeted = FieldRef::parse(&format!("{t}{}", cap.path))
-                    .unwrap_or_else(|_| cap.path.clone());
-                &targeted
-            }
-            None => &cap.path,
-        };
-        let Some(slot) = event.slot_mut(path) else {
-            return;
-        };
-        if self.overwrite.contains(&cap.field) {
-            *slot = value;
-            return;
-        }
-        match slot {
-            Json::Null => *slot = value,
-            Json::Array(items) => items.push(value),
-            existing => {
-                let old = existing.take();
-                *existing = Json::Array(vec![old, value]);
-            }
-        }
     }
 
     /// Tries one pattern on one text; `Err(())` on a timeout or a blown backtracking budget.
@@ -463,20 +450,17 @@ impl Grok {
         else {
             return Ok(false);
         };
-        let mut values = Vec::with_capacity(c.captures.len());
-        for (cap, span) in c.captures.iter().zip(spans) {
-            let Some((start, end)) = span else {
-                continue;
-            };
-            let s = &text[start..end];
-            if s.is_empty() && !self.keep_empty {
-                continue;
-            }
-            values.push((cap, convert(s, cap.conv)));
-        }
-        for (cap, v) in values {
-            self.set(event, cap, v);
-        }
+        let mut values: Vec<Option<Json>> = c
+            .captures
+            .iter()
+            .zip(spans)
+            .map(|(cap, span)| {
+                let (start, end) = span?;
+                let s = &text[start..end];
+                (self.keep_empty || !s.is_empty()).then(|| convert(s, cap.conv))
+            })
+            .collect();
+        c.plan.apply(event, &mut values);
         Ok(true)
     }
 }
@@ -589,5 +573,6 @@ impl Filter for Grok {
 }
 
 mod fast;
+mod plan;
 #[cfg(test)]
 mod tests;

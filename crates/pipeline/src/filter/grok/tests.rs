@@ -12,7 +12,7 @@ fn every_standard_pattern_compiles() {
         assert!(lib.len() > 250, "library has {} patterns", lib.len());
         let mut failed = Vec::new();
         for name in lib.keys() {
-            if let Err(e) = compile(&format!("%{{{name}}}"), &none, lib, true) {
+            if let Err(e) = compile(&format!("%{{{name}}}"), &none, lib, true, None, &[]) {
                 failed.push(format!("{name}: {e}"));
             }
         }
@@ -24,7 +24,7 @@ fn every_standard_pattern_compiles() {
 fn self_reference_is_an_error_not_a_stack_overflow() {
     let mut user = HashMap::new();
     user.insert("LOOP".to_owned(), "a%{LOOP}".to_owned());
-    let err = compile("%{LOOP}", &user, standard(true), true).unwrap_err();
+    let err = compile("%{LOOP}", &user, standard(true), true, None, &[]).unwrap_err();
     assert!(err.contains("nesting deeper"), "{err}");
 }
 
@@ -65,7 +65,7 @@ fn fast_form_agrees_with_fancy_regex() {
         names.sort();
         for name in names {
             // every %{NAME} kept, so nested captures are compared too
-            let c = compile(&format!("%{{{name}:whole}}"), &none, lib, false).unwrap();
+            let c = compile(&format!("%{{{name}:whole}}"), &none, lib, false, None, &[]).unwrap();
             for text in TEXTS {
                 let mut starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
                 starts.push(text.len());
@@ -115,7 +115,7 @@ fn common_patterns_have_a_fast_form_that_answers() {
         ("%{NUMBER:n:float}", "took 0.153s"),
         ("%{TIMESTAMP_ISO8601:t} %{LOGLEVEL:l}", TEXTS[5]),
     ] {
-        let c = compile(pattern, &none, lib, true).unwrap();
+        let c = compile(pattern, &none, lib, true, None, &[]).unwrap();
         let (fast, _) = c
             .fast
             .as_ref()
@@ -133,14 +133,69 @@ fn common_patterns_have_a_fast_form_that_answers() {
 #[test]
 fn repeated_look_around_falls_back() {
     let none = HashMap::new();
-    let c = compile("(?:(?<![0-9])a)+", &none, standard(true), true).unwrap();
+    let c = compile("(?:(?<![0-9])a)+", &none, standard(true), true, None, &[]).unwrap();
     assert!(c.fast.is_none());
-    let c = compile("(?:%{IPV4} )+x", &none, standard(true), true).unwrap();
+    let c = compile("(?:%{IPV4} )+x", &none, standard(true), true, None, &[]).unwrap();
     assert!(c.fast.is_none());
     assert!(c.spans("1.2.3.4 5.6.7.8 x").unwrap().is_some());
     // QUOTEDSTRING: atomic groups under `+`
-    let c = compile("%{QS:q}", &none, standard(true), true).unwrap();
+    let c = compile("%{QS:q}", &none, standard(true), true, None, &[]).unwrap();
     assert!(c.fast.is_none());
     let spans = c.spans(r#"say "hi \"there\"" now"#).unwrap().unwrap();
     assert_eq!(spans, vec![Some((4, 18))]);
+}
+
+mod plan {
+    use log_model::{FieldRef, LogEvent};
+    use proptest::prelude::*;
+    use serde_json::{Value as Json, json};
+
+    use super::super::plan::{Plan, merge};
+
+    /// Capture paths over a small alphabet, so that shared prefixes, repeats and paths that
+    /// are prefixes of others all turn up.
+    fn path() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(prop::sample::select(vec!["a", "b", "c"]), 1..4)
+            .prop_map(|segs| segs.into_iter().map(str::to_owned).collect())
+    }
+
+    fn field_ref(segs: &[String]) -> FieldRef {
+        FieldRef::parse(&segs.iter().map(|s| format!("[{s}]")).collect::<String>()).unwrap()
+    }
+
+    proptest! {
+        /// A match applied through the tree leaves the event exactly (field order included)
+        /// as logstash-filter-grok's capture-by-capture `handle` does.
+        #[test]
+        fn tree_agrees_with_capture_by_capture(
+            caps in prop::collection::vec((path(), any::<bool>(), prop::option::of(0u8..4)), 1..7),
+            existing in prop::collection::vec((path(), 0u8..4), 0..3),
+        ) {
+            let mut start = LogEvent::new();
+            for (p, v) in &existing {
+                if let Some(slot) = start.slot_mut(&field_ref(p)) {
+                    *slot = json!(format!("old{v}"));
+                }
+            }
+            let fields: Vec<(FieldRef, bool)> =
+                caps.iter().map(|(p, ow, _)| (field_ref(p), *ow)).collect();
+            let mut values: Vec<Option<Json>> =
+                caps.iter().map(|(_, _, v)| v.map(|v| json!(v))).collect();
+
+            let mut expect = start.clone();
+            for ((path, overwrite), v) in fields.iter().zip(&values) {
+                if let Some(v) = v
+                    && let Some(slot) = expect.slot_mut(path)
+                {
+                    merge(slot, v.clone(), *overwrite);
+                }
+            }
+            let mut got = start;
+            Plan::new(fields).apply(&mut got, &mut values);
+            prop_assert_eq!(
+                String::from_utf8(got.to_json_vec()).unwrap(),
+                String::from_utf8(expect.to_json_vec()).unwrap()
+            );
+        }
+    }
 }

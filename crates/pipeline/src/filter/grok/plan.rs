@@ -1,0 +1,175 @@
+//! Where a pattern's captures go: their field paths as one tree, known when the pattern
+//! compiles, so that a match builds each new object of the event once (sized for its fields)
+//! instead of walking the event from the top for every capture.
+//!
+//! The result is the one logstash-filter-grok's `handle` gives capture by capture, in pattern
+//! order: a capture that did not take part (or is empty and not kept) creates nothing, so the
+//! order of an object's fields is the order of the first capture under each that has a value;
+//! a field set twice becomes an array (or is replaced where `overwrite` names it). A top-level
+//! field the event already has is left to that capture-by-capture walk, and so is every match
+//! of a pattern where one capture's path is a prefix of another's (`[a]` and `[a][b]`).
+
+use log_model::{FieldRef, LogEvent};
+use serde_json::{Map, Value as Json};
+
+/// The capture paths of one pattern as a tree.
+#[derive(Debug)]
+pub(super) struct Plan {
+    /// Per capture: its full path (the `target` prefix applied) and whether `overwrite` names it.
+    fields: Vec<(FieldRef, bool)>,
+    nodes: Vec<Node>,
+    /// Top-level nodes, in pattern order.
+    roots: Vec<usize>,
+    /// No path is a prefix of another, so the tree can build whole objects.
+    disjoint: bool,
+}
+
+#[derive(Debug)]
+struct Node {
+    key: String,
+    /// Child nodes (inner node) in pattern order; empty for a leaf.
+    children: Vec<usize>,
+    /// Every capture at or under this node, in pattern order.
+    captures: Vec<usize>,
+    leaf: bool,
+}
+
+impl Plan {
+    /// `fields`: each capture's full path and whether `overwrite` names it, in pattern order.
+    pub(super) fn new(fields: Vec<(FieldRef, bool)>) -> Self {
+        let mut plan = Self {
+            fields: Vec::new(),
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            disjoint: true,
+        };
+        for (cap, (path, _)) in fields.iter().enumerate() {
+            plan.add(cap, path.segments());
+        }
+        plan.fields = fields;
+        plan
+    }
+
+    fn add(&mut self, cap: usize, segments: &[String]) {
+        let mut parent: Option<usize> = None;
+        for (depth, seg) in segments.iter().enumerate() {
+            let last = depth + 1 == segments.len();
+            let siblings = match parent {
+                Some(p) => &self.nodes[p].children,
+                None => &self.roots,
+            };
+            let found = siblings
+                .iter()
+                .copied()
+                .find(|&n| self.nodes[n].key == *seg);
+            let node = match found {
+                Some(n) => n,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(Node {
+                        key: seg.clone(),
+                        children: Vec::new(),
+                        captures: Vec::new(),
+                        leaf: false,
+                    });
+                    match parent {
+                        Some(p) => self.nodes[p].children.push(n),
+                        None => self.roots.push(n),
+                    }
+                    n
+                }
+            };
+            self.nodes[node].captures.push(cap);
+            // a path ending where another goes on, or going on where another ended
+            if (last && !self.nodes[node].children.is_empty()) || (!last && self.nodes[node].leaf) {
+                self.disjoint = false;
+            }
+            if last {
+                self.nodes[node].leaf = true;
+            }
+            parent = Some(node);
+        }
+    }
+
+    /// Sets the values of one match: `values[i]` for capture `i`, `None` where it creates
+    /// nothing. Takes the values it uses.
+    pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Json>]) {
+        // each node's values are taken as it is done, so the next one is the first with any left
+        while let Some(root) = self.next_in_order(&self.roots, values) {
+            let node = &self.nodes[root];
+            if self.disjoint && !event.contains_field(&node.key) {
+                let value = self.build(root, values);
+                event.insert_field(node.key.clone(), value);
+                continue;
+            }
+            for &cap in &node.captures {
+                if let Some(v) = values[cap].take() {
+                    let (path, overwrite) = &self.fields[cap];
+                    if let Some(slot) = event.slot_mut(path) {
+                        merge(slot, v, *overwrite);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first capture at or under `node` that has a value.
+    fn first_present(&self, node: usize, values: &[Option<Json>]) -> Option<usize> {
+        self.nodes[node]
+            .captures
+            .iter()
+            .copied()
+            .find(|&c| values[c].is_some())
+    }
+
+    /// Of `nodes`, the one whose first capture with a value comes first.
+    fn next_in_order(&self, nodes: &[usize], values: &[Option<Json>]) -> Option<usize> {
+        nodes
+            .iter()
+            .filter_map(|&n| Some((self.first_present(n, values)?, n)))
+            .min()
+            .map(|(_, n)| n)
+    }
+
+    /// The value of a node with at least one capture under it that has a value.
+    fn build(&self, node: usize, values: &mut [Option<Json>]) -> Json {
+        let n = &self.nodes[node];
+        if n.leaf {
+            let mut slot = Json::Null;
+            for &cap in &n.captures {
+                if let Some(v) = values[cap].take() {
+                    merge(&mut slot, v, self.fields[cap].1);
+                }
+            }
+            return slot;
+        }
+        let count = n
+            .children
+            .iter()
+            .filter(|&&c| self.first_present(c, values).is_some())
+            .count();
+        let mut map = Map::with_capacity(count);
+        while let Some(child) = self.next_in_order(&n.children, values) {
+            let value = self.build(child, values);
+            map.insert(self.nodes[child].key.clone(), value);
+        }
+        Json::Object(map)
+    }
+}
+
+/// One capture into its field, as logstash-filter-grok's `handle`: an empty field takes the
+/// value, a field named in `overwrite` is replaced, any other becomes (or grows) an array.
+pub(super) fn merge(slot: &mut Json, value: Json, overwrite: bool) {
+    if overwrite {
+        *slot = value;
+        return;
+    }
+    match slot {
+        Json::Null => *slot = value,
+        Json::Array(items) => items.push(value),
+        existing => {
+            let old = existing.take();
+            *existing = Json::Array(vec![old, value]);
+        }
+    }
+}
