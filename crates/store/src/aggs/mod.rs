@@ -4,6 +4,7 @@
 //! collects matching docs into mergeable [`State`]; [`render`] produces ES JSON.
 
 pub mod cardinality;
+pub mod geo;
 pub mod top;
 
 use std::collections::{BTreeMap, HashMap};
@@ -128,6 +129,10 @@ pub enum Kind {
     TopHits(Box<top::TopHits>),
     /// top_metrics
     TopMetrics(Box<top::TopMetrics>),
+    /// geohash_grid / geotile_grid
+    GeoGrid(Box<geo::GridSpec>),
+    /// geo_bounds / geo_centroid
+    GeoMetric(geo::PointMetric),
 }
 
 impl Kind {
@@ -137,7 +142,17 @@ impl Kind {
             Kind::Metric { metric, .. } => Some(metric_name(*metric)),
             Kind::TopHits(_) => Some("top_hits"),
             Kind::TopMetrics(_) => Some("top_metrics"),
+            Kind::GeoMetric(m) => Some(m.name()),
             _ => None,
+        }
+    }
+
+    /// The name of a geo aggregation's type (for its errors).
+    fn geo_name(&self) -> &'static str {
+        match self {
+            Kind::GeoGrid(g) => g.grid.name(),
+            Kind::GeoMetric(m) => m.name(),
+            _ => "",
         }
     }
 
@@ -889,6 +904,10 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             }
         }
         "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
+        "geohash_grid" => geo::parse_grid(name, geo::Grid::Hash, o)?,
+        "geotile_grid" => geo::parse_grid(name, geo::Grid::Tile, o)?,
+        "geo_bounds" => geo::parse_metric(name, true, o)?,
+        "geo_centroid" => geo::parse_metric(name, false, o)?,
         "top_metrics" => Kind::TopMetrics(Box::new(top::parse_top_metrics(name, o)?)),
         other => {
             return Err(Error::es(
@@ -969,6 +988,8 @@ pub enum State {
     Dense(Box<Dense>),
     /// top_hits / top_metrics
     Top(top::TopState),
+    /// geo_bounds / geo_centroid
+    Points(Box<geo::PointStats>),
 }
 
 /// Buckets addressed by a small integer instead of a hashed key (one segment).
@@ -1046,9 +1067,11 @@ pub fn new_states(aggs: &[Agg]) -> Vec<State> {
 
 fn new_state(a: &Agg) -> State {
     match &a.kind {
-        Kind::Terms { .. } | Kind::DateHistogram { .. } | Kind::Histogram { .. } => {
-            State::Keyed(FastMap::default())
-        }
+        Kind::Terms { .. }
+        | Kind::DateHistogram { .. }
+        | Kind::Histogram { .. }
+        | Kind::GeoGrid(_) => State::Keyed(FastMap::default()),
+        Kind::GeoMetric(_) => State::Points(Box::default()),
         Kind::Range { ranges, .. } => {
             State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
         }
@@ -1115,6 +1138,7 @@ fn merge_state(agg: &Agg, a: &mut State, b: State) {
             }
         }
         (State::Single(x), State::Single(y)) => merge_bucket(agg, x, *y),
+        (State::Points(x), State::Points(y)) => x.merge(&y),
         (State::Top(x), State::Top(y)) => {
             if let Some((sort, keep)) = agg.kind.top_sort() {
                 x.merge(y, &sort, keep);
@@ -1141,6 +1165,8 @@ pub enum Source {
     Str(StrColumn),
     /// numeric/date/boolean column as f64
     Num(Column<f64>),
+    /// a `geo_point` column: encoded points
+    Geo(Column<i64>),
     /// unmapped or no values in this segment
     Nothing,
 }
@@ -1493,6 +1519,31 @@ fn geo_refused(kind: &Kind, mapping: &Mapping) -> Result<()> {
     Ok(())
 }
 
+/// The encoded points behind a `geo_point` field for a geo aggregation; another type is
+/// refused as Elasticsearch refuses it, an unmapped field has no values.
+fn geo_source(
+    seg: &SegmentReader,
+    mapping: &Mapping,
+    field: &str,
+    index: &str,
+    agg: &str,
+) -> Result<Source> {
+    let Some(fm) = mapping.field(field) else {
+        return Ok(Source::Nothing);
+    };
+    if fm.ty != FieldType::GeoPoint {
+        return Err(crate::search::all_shards_failed(Error::illegal_argument(
+            format!(
+                "Field [{field}] of type [{}] is not supported for aggregation [{agg}]",
+                fm.ty.name()
+            ),
+        )));
+    }
+    Ok(query::geo::point_column(seg, &format!("n.{field}"))
+        .map_err(|e| Error::tantivy(index, e))?
+        .map_or(Source::Nothing, Source::Geo))
+}
+
 /// Opens the fast column behind a mapped field.
 pub(crate) fn open_source(
     seg: &SegmentReader,
@@ -1823,6 +1874,12 @@ fn seg_agg(
                 Value::String(st) => st.parse().ok(),
                 _ => None,
             });
+        }
+        Kind::GeoGrid(g) => {
+            s.source = geo_source(seg, mapping, &g.field, index, a.kind.geo_name())?;
+        }
+        Kind::GeoMetric(m) => {
+            s.source = geo_source(seg, mapping, &m.field, index, m.name())?;
         }
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
             if let Kind::TopMetrics(t) = &a.kind
@@ -2201,7 +2258,7 @@ fn collect_one(
         ) => {
             let col = match &*source {
                 Source::Str(col) => Some(col),
-                Source::Num(_) | Source::Nothing => None,
+                Source::Num(_) | Source::Geo(_) | Source::Nothing => None,
             };
             let has_value = col.is_some_and(|c| c.term_ords(doc).next().is_some());
             for (i, r) in ranges.iter().enumerate() {
@@ -2216,6 +2273,29 @@ fn collect_one(
                 };
                 if hit {
                     bucket_collect(a, subs, &mut bs[i], doc, score, buf);
+                }
+            }
+        }
+        (Kind::GeoGrid(g), State::Keyed(map)) => {
+            if let Source::Geo(col) = source {
+                let mut cells: Vec<i64> =
+                    col.values_for_doc(doc).filter_map(|v| g.cell(v)).collect();
+                cells.sort_unstable();
+                collect_keys(
+                    a,
+                    subs,
+                    map,
+                    cells.into_iter().map(Key::Num),
+                    doc,
+                    score,
+                    buf,
+                );
+            }
+        }
+        (Kind::GeoMetric(_), State::Points(p)) => {
+            if let Source::Geo(col) = source {
+                for v in col.values_for_doc(doc) {
+                    p.add(v);
                 }
             }
         }
@@ -2399,7 +2479,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                 }
             }
         }
-        State::Dense(_) | State::Top(_) => {}
+        State::Dense(_) | State::Top(_) | State::Points(_) => {}
     }
 }
 
@@ -2954,6 +3034,35 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 }
             })
         }
+        (Kind::GeoGrid(g), State::Keyed(map)) => {
+            // most documents first; among equals, the greater `hashAsLong` first
+            // (Elasticsearch's bucket queue)
+            let mut cells: Vec<(i64, &Bucket)> = map
+                .iter()
+                .filter_map(|(k, b)| match k {
+                    Key::Num(c) => Some((*c, b)),
+                    _ => None,
+                })
+                .collect();
+            cells.sort_by(|x, y| {
+                y.1.doc_count
+                    .cmp(&x.1.doc_count)
+                    .then(g.order_key(y.0).cmp(&g.order_key(x.0)))
+            });
+            let buckets = cells
+                .into_iter()
+                .take(g.size)
+                .map(|(c, b)| {
+                    let head = Map::from_iter([("key".to_owned(), Value::from(g.key(c)))]);
+                    bucket_body(a, b, ctx, head)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(json!({"buckets": buckets}))
+        }
+        (Kind::GeoMetric(m), State::Points(p)) => Ok(match m.bounds {
+            Some(wrap) => p.render_bounds(wrap),
+            None => p.render_centroid(),
+        }),
         (Kind::TopHits(t), State::Top(st)) => top::render_top_hits(t, st, ctx.fetch),
         (Kind::TopMetrics(t), State::Top(st)) => top::render_top_metrics(t, st, ctx.fetch),
         _ => Err(Error::es(

@@ -149,7 +149,8 @@ pub fn parse_distance(v: &Value) -> Result<f64> {
         })
 }
 
-const BASE32: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+/// The geohash alphabet.
+pub(crate) const BASE32: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
 
 /// The geohash of a column value at `precision` (1..=12) characters, from its quantized
 /// coordinates as Elasticsearch computes it.
@@ -214,7 +215,13 @@ pub fn geohash_cell(hash: &str) -> Option<(GeoPoint, GeoPoint)> {
 /// The map tile (`zoom/x/y`, Web Mercator) of a column value, as Elasticsearch's
 /// `geotile_grid` keys it.
 pub fn geotile(v: i64, zoom: u8) -> String {
-    let p = decode(v);
+    let (x, y) = tile_xy(decode(v), zoom);
+    format!("{zoom}/{x}/{y}")
+}
+
+/// The `(x, y)` of the map tile holding `p` at `zoom` (Elasticsearch's `GeoTileUtils`: edge
+/// values clipped into the grid).
+pub fn tile_xy(p: GeoPoint, zoom: u8) -> (u64, u64) {
     let tiles = 1u64 << zoom;
     let clip = |t: f64| -> u64 {
         if t < 0.0 {
@@ -233,7 +240,7 @@ pub fn geotile(v: i64, zoom: u8) -> String {
         ((0.5 - ((1.0 + sin) / (1.0 - sin)).ln() / (4.0 * std::f64::consts::PI)) * tiles as f64)
             .floor(),
     );
-    format!("{zoom}/{x}/{y}")
+    (x, y)
 }
 
 /// Why a value is not a point, in Elasticsearch's words (the caller wraps it into the field's

@@ -248,7 +248,7 @@ fn show(x: f64) -> String {
     }
 }
 
-fn parse_corners(o: &Map<String, Value>) -> Result<BBox> {
+pub(crate) fn parse_corners(o: &Map<String, Value>) -> Result<BBox> {
     const Q: &str = "geo_bounding_box";
     let (mut top, mut left, mut bottom, mut right) = (None, None, None, None);
     let set = |slot: &mut Option<f64>, x: f64| *slot = Some(x);

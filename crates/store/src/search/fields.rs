@@ -410,6 +410,6 @@ fn column_values(
                 })
                 .collect()
         }
-        aggs::Source::Nothing => Vec::new(),
+        aggs::Source::Geo(_) | aggs::Source::Nothing => Vec::new(),
     }
 }

@@ -1410,7 +1410,7 @@ pub(crate) fn sort_value(
             };
             v.map_or(SortVal::Missing, SortVal::Num)
         }
-        aggs::Source::Nothing => SortVal::Missing,
+        aggs::Source::Geo(_) | aggs::Source::Nothing => SortVal::Missing,
     }
 }
 
@@ -1699,7 +1699,7 @@ impl aggs::top::Fetch for Fetcher<'_> {
                     _ => Value::Null,
                 }
             }
-            aggs::Source::Nothing => Value::Null,
+            aggs::Source::Geo(_) | aggs::Source::Nothing => Value::Null,
         })
     }
 

@@ -2216,3 +2216,99 @@ fn geo_points_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `geohash_grid`, `geotile_grid`, `geo_bounds` and `geo_centroid` answer as Elasticsearch's:
+/// cells from the quantized points, bucket order among equal counts, the date line, bounds,
+/// sub-aggregations and the errors.
+#[test]
+fn geo_aggregations_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffgeoaggs");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let mut bulk = String::new();
+    let docs = [
+        json!({"name": "ams", "loc": "52.374081,4.912350", "n": 1}),
+        json!({"name": "ams", "loc": "52.369219,4.901618", "n": 2}),
+        json!({"name": "ams", "loc": "52.371667,4.914722", "n": 3}),
+        json!({"name": "par", "loc": "48.861111,2.336389", "n": 4}),
+        json!({"name": "par", "loc": "48.860000,2.327000", "n": 5}),
+        json!({"name": "lon", "loc": "51.5074,-0.1278", "n": 6}),
+        json!({"name": "nyc", "loc": "40.7128,-74.006", "n": 7}),
+        json!({"name": "tyo", "loc": [[139.69, 35.68], [139.70, 35.69]], "n": 8}),
+        json!({"name": "fiji", "loc": "-17.7,179.5", "n": 9}),
+        json!({"name": "samoa", "loc": "-13.8,-172.1", "n": 10}),
+        json!({"name": "syd", "loc": "-33.87,151.21", "n": 11}),
+        json!({"name": "edge", "loc": "-90,-180", "n": 12}),
+        json!({"name": "none", "n": 13}),
+    ];
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"loc": {"type": "geo_point"}, "n": {"type": "long"},
+            "name": {"type": "keyword"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    let aggs = [
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 3}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 1, "size": 2}}}),
+        json!({"g": {"geohash_grid": {"field": "loc"}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": "1000km"}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": "12"}}}),
+        json!({"g": {"geotile_grid": {"field": "loc", "precision": 4}}}),
+        json!({"g": {"geotile_grid": {"field": "loc", "precision": 0}}}),
+        json!({"g": {"geotile_grid": {"field": "loc"}}}),
+        json!({"g": {"geotile_grid": {"field": "loc", "precision": 29, "size": 3}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 4,
+            "bounds": {"top_left": "53, -1", "bottom_right": "48, 5"}}}}),
+        json!({"g": {"geotile_grid": {"field": "loc", "precision": 6,
+            "bounds": {"top": 0, "left": 170, "bottom": -30, "right": -170}}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 2},
+            "aggs": {"c": {"geo_centroid": {"field": "loc"}}, "s": {"sum": {"field": "n"}}}}}),
+        json!({"b": {"geo_bounds": {"field": "loc"}}, "c": {"geo_centroid": {"field": "loc"}}}),
+        json!({"b": {"geo_bounds": {"field": "loc", "wrap_longitude": false}}}),
+        json!({"f": {"filter": {"terms": {"name": ["fiji", "samoa"]}},
+            "aggs": {"b": {"geo_bounds": {"field": "loc"}}, "w": {"geo_bounds": {"field": "loc", "wrap_longitude": false}},
+                "c": {"geo_centroid": {"field": "loc"}}}}}),
+        json!({"f": {"filter": {"term": {"name": "none"}},
+            "aggs": {"b": {"geo_bounds": {"field": "loc"}}, "c": {"geo_centroid": {"field": "loc"}}}}}),
+        json!({"t": {"terms": {"field": "name", "size": 20},
+            "aggs": {"c": {"geo_centroid": {"field": "loc"}}, "b": {"geo_bounds": {"field": "loc"}}}}}),
+        json!({"u": {"geo_centroid": {"field": "nope"}}, "v": {"geo_bounds": {"field": "nope"}},
+            "w": {"geohash_grid": {"field": "nope"}}}),
+        // refused
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 13}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "precision": 0}}}),
+        json!({"g": {"geotile_grid": {"field": "loc", "precision": 30}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "size": 0}}}),
+        json!({"g": {"geohash_grid": {"field": "name"}}}),
+        json!({"g": {"geotile_grid": {"field": "n"}}}),
+        json!({"c": {"geo_centroid": {"field": "name"}}}),
+        json!({"b": {"geo_bounds": {"field": "n"}}}),
+        json!({"b": {"geo_bounds": {"field": "loc"}, "aggs": {"x": {"max": {"field": "n"}}}}}),
+        json!({"g": {"geohash_grid": {"field": "loc", "nope": 1}}}),
+    ];
+    for a in aggs {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": a})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
