@@ -5,6 +5,8 @@
 
 pub mod cardinality;
 pub mod geo;
+pub mod pipeline;
+pub mod script;
 pub mod top;
 
 use std::collections::{BTreeMap, HashMap};
@@ -133,6 +135,8 @@ pub enum Kind {
     GeoGrid(Box<geo::GridSpec>),
     /// geo_bounds / geo_centroid
     GeoMetric(geo::PointMetric),
+    /// a pipeline aggregation (computed from other aggregations' answers)
+    Pipeline(Box<pipeline::Pipeline>),
 }
 
 impl Kind {
@@ -143,7 +147,27 @@ impl Kind {
             Kind::TopHits(_) => Some("top_hits"),
             Kind::TopMetrics(_) => Some("top_metrics"),
             Kind::GeoMetric(m) => Some(m.name()),
+            Kind::Pipeline(p) => Some(p.ty),
             _ => None,
+        }
+    }
+
+    /// The aggregation's type name.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Terms { .. } => "terms",
+            Kind::DateHistogram { .. } => "date_histogram",
+            Kind::Histogram { .. } => "histogram",
+            Kind::Range { .. } => "range",
+            Kind::IpRange { .. } => "ip_range",
+            Kind::Filter(_) => "filter",
+            Kind::Filters { .. } => "filters",
+            Kind::Metric { metric, .. } => metric_name(*metric),
+            Kind::TopHits(_) => "top_hits",
+            Kind::TopMetrics(_) => "top_metrics",
+            Kind::GeoGrid(g) => g.grid.name(),
+            Kind::GeoMetric(m) => m.name(),
+            Kind::Pipeline(p) => p.ty,
         }
     }
 
@@ -461,6 +485,13 @@ fn parse_order(v: &Value, agg: &str) -> Result<Vec<Order>> {
 
 /// Parses the `aggs`/`aggregations` object.
 pub fn parse(v: &Value) -> Result<Vec<Agg>> {
+    let aggs = parse_level(v)?;
+    pipeline::validate(&aggs, None)?;
+    Ok(aggs)
+}
+
+/// Parses one level of aggregations and those below it.
+fn parse_level(v: &Value) -> Result<Vec<Agg>> {
     let o = v
         .as_object()
         .ok_or_else(|| perr("[aggs] must be an object"))?;
@@ -474,7 +505,7 @@ pub fn parse(v: &Value) -> Result<Vec<Agg>> {
         let mut meta = None;
         for (k, body) in d {
             match k.as_str() {
-                "aggs" | "aggregations" => subs = parse(body)?,
+                "aggs" | "aggregations" => subs = parse_level(body)?,
                 "meta" => match body {
                     Value::Object(m) => meta = Some(m.clone()),
                     other => {
@@ -496,6 +527,11 @@ pub fn parse(v: &Value) -> Result<Vec<Agg>> {
         }
         let kind =
             kind.ok_or_else(|| perr(format!("Missing definition for aggregation [{name}]")))?;
+        if matches!(kind, Kind::Pipeline(_)) && !subs.is_empty() {
+            return Err(Error::illegal_argument(format!(
+                "Aggregation [{name}] cannot define sub-aggregations"
+            )));
+        }
         if let Some(t) = kind.metric_type()
             && !subs.is_empty()
         {
@@ -909,6 +945,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
         "geo_bounds" => geo::parse_metric(name, true, o)?,
         "geo_centroid" => geo::parse_metric(name, false, o)?,
         "top_metrics" => Kind::TopMetrics(Box::new(top::parse_top_metrics(name, o)?)),
+        other if let Some(p) = pipeline::parse(name, other, o)? => Kind::Pipeline(Box::new(p)),
         other => {
             return Err(Error::es(
                 400,
@@ -990,6 +1027,8 @@ pub enum State {
     Top(top::TopState),
     /// geo_bounds / geo_centroid
     Points(Box<geo::PointStats>),
+    /// a pipeline aggregation: nothing collected
+    Nothing,
 }
 
 /// Buckets addressed by a small integer instead of a hashed key (one segment).
@@ -1072,6 +1111,7 @@ fn new_state(a: &Agg) -> State {
         | Kind::Histogram { .. }
         | Kind::GeoGrid(_) => State::Keyed(FastMap::default()),
         Kind::GeoMetric(_) => State::Points(Box::default()),
+        Kind::Pipeline(_) => State::Nothing,
         Kind::Range { ranges, .. } => {
             State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
         }
@@ -1881,6 +1921,7 @@ fn seg_agg(
         Kind::GeoMetric(m) => {
             s.source = geo_source(seg, mapping, &m.field, index, m.name())?;
         }
+        Kind::Pipeline(_) => {}
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
             if let Kind::TopMetrics(t) = &a.kind
                 && let SortKey::Field { field, .. } = &t.sort
@@ -2479,7 +2520,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                 }
             }
         }
-        State::Dense(_) | State::Top(_) | State::Points(_) => {}
+        State::Dense(_) | State::Top(_) | State::Points(_) | State::Nothing => {}
     }
 }
 
@@ -2542,7 +2583,13 @@ impl RenderCtx<'_> {
 pub fn render(aggs: &[Agg], states: &[State], ctx: &RenderCtx<'_>) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     for (a, st) in aggs.iter().zip(states) {
-        let body = render_one(a, st, ctx)?;
+        if matches!(a.kind, Kind::Pipeline(_)) {
+            // computed from the others' answers: parent ones by the aggregation above,
+            // sibling ones below
+            continue;
+        }
+        let mut body = render_one(a, st, ctx)?;
+        pipeline::apply_parents(a, &mut body)?;
         let body = match (&a.meta, body) {
             // ES writes `meta` first
             (Some(meta), Value::Object(rest)) => {
@@ -2555,6 +2602,7 @@ pub fn render(aggs: &[Agg], states: &[State], ctx: &RenderCtx<'_>) -> Result<Map
         };
         out.insert(a.name.clone(), body);
     }
+    pipeline::siblings(aggs, &mut out)?;
     Ok(out)
 }
 

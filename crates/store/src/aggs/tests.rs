@@ -88,7 +88,7 @@ fn calendar_buckets_follow_daylight_saving() {
 
 #[test]
 fn unknown_aggregation_is_an_error() {
-    let e = parse(&json!({"x": {"geohash_grid": {"field": "a"}}}))
+    let e = parse(&json!({"x": {"geohex_grid": {"field": "a"}}}))
         .err()
         .map(|e| e.status());
     assert_eq!(e, Some(400));

@@ -20,6 +20,7 @@ mod http_api;
 mod interop;
 mod ip;
 mod match_only_text;
+mod pipelines;
 mod scaled_float;
 mod search_api;
 mod security;
