@@ -4,6 +4,7 @@
 //! collects matching docs into mergeable [`State`]; [`render`] produces ES JSON.
 
 pub mod cardinality;
+pub mod composite;
 pub mod geo;
 pub mod pipeline;
 pub mod script;
@@ -137,6 +138,8 @@ pub enum Kind {
     GeoMetric(geo::PointMetric),
     /// a pipeline aggregation (computed from other aggregations' answers)
     Pipeline(Box<pipeline::Pipeline>),
+    /// composite
+    Composite(Box<composite::CompositeSpec>),
 }
 
 impl Kind {
@@ -153,7 +156,7 @@ impl Kind {
     }
 
     /// The aggregation's type name.
-    fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Kind::Terms { .. } => "terms",
             Kind::DateHistogram { .. } => "date_histogram",
@@ -168,6 +171,7 @@ impl Kind {
             Kind::GeoGrid(g) => g.grid.name(),
             Kind::GeoMetric(m) => m.name(),
             Kind::Pipeline(p) => p.ty,
+            Kind::Composite(_) => "composite",
         }
     }
 
@@ -940,6 +944,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             }
         }
         "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
+        "composite" => composite::parse(name, o)?,
         "geohash_grid" => geo::parse_grid(name, geo::Grid::Hash, o)?,
         "geotile_grid" => geo::parse_grid(name, geo::Grid::Tile, o)?,
         "geo_bounds" => geo::parse_metric(name, true, o)?,
@@ -1029,6 +1034,8 @@ pub enum State {
     Points(Box<geo::PointStats>),
     /// a pipeline aggregation: nothing collected
     Nothing,
+    /// composite: buckets by composite key
+    Composite(Box<composite::CompositeState>),
 }
 
 /// Buckets addressed by a small integer instead of a hashed key (one segment).
@@ -1112,6 +1119,7 @@ fn new_state(a: &Agg) -> State {
         | Kind::GeoGrid(_) => State::Keyed(FastMap::default()),
         Kind::GeoMetric(_) => State::Points(Box::default()),
         Kind::Pipeline(_) => State::Nothing,
+        Kind::Composite(_) => State::Composite(Box::default()),
         Kind::Range { ranges, .. } => {
             State::List(ranges.iter().map(|_| new_bucket(&a.subs)).collect())
         }
@@ -1179,6 +1187,11 @@ fn merge_state(agg: &Agg, a: &mut State, b: State) {
         }
         (State::Single(x), State::Single(y)) => merge_bucket(agg, x, *y),
         (State::Points(x), State::Points(y)) => x.merge(&y),
+        (State::Composite(x), State::Composite(y)) => {
+            if let Kind::Composite(spec) = &agg.kind {
+                x.merge(spec, *y, agg);
+            }
+        }
         (State::Top(x), State::Top(y)) => {
             if let Some((sort, keep)) = agg.kind.top_sort() {
                 x.merge(y, &sort, keep);
@@ -1231,6 +1244,10 @@ struct SegAgg {
     dense_limit: u64,
     /// `top_hits` / `top_metrics`: the sort columns
     top: Option<top::SegTop>,
+    /// `composite`: each source's column, field type and time zone
+    comp: Vec<(Source, Option<FieldType>, Option<Zone>)>,
+    /// `composite`: the `after` key, typed
+    comp_after: Option<Vec<composite::Part>>,
 }
 
 /// A bucket aggregation over a single-valued column whose sub-aggregations are single-valued
@@ -1797,6 +1814,8 @@ fn seg_agg(
         block: None,
         dense_limit: DENSE_MAX,
         top: None,
+        comp: Vec::new(),
+        comp_after: None,
     };
     geo_refused(&a.kind, mapping)?;
     match &a.kind {
@@ -1922,6 +1941,29 @@ fn seg_agg(
             s.source = geo_source(seg, mapping, &m.field, index, m.name())?;
         }
         Kind::Pipeline(_) => {}
+        Kind::Composite(c) => {
+            let mut types = Vec::with_capacity(c.sources.len());
+            for src in &c.sources {
+                let field = src.field();
+                let (col, ty) = open_source(seg, mapping, field, index)?;
+                let tz = match &src.kind {
+                    Kind::DateHistogram { tz: Some(z), .. } => Some(datemath::parse_time_zone(z)?),
+                    _ => None,
+                };
+                let formats = match &src.kind {
+                    Kind::DateHistogram {
+                        format: Some(f), ..
+                    } => date::parse_formats(f).map_err(Error::illegal_argument)?,
+                    _ => mapping
+                        .field(field)
+                        .map(|f| f.formats.clone())
+                        .unwrap_or_default(),
+                };
+                types.push((ty, formats));
+                s.comp.push((col, ty, tz));
+            }
+            s.comp_after = composite::after_parts(c, &types, qctx.now_ms)?;
+        }
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
             if let Kind::TopMetrics(t) = &a.kind
                 && let SortKey::Field { field, .. } = &t.sort
@@ -2154,6 +2196,8 @@ fn collect_one(
         missing_num,
         subs,
         top,
+        comp,
+        comp_after,
         ..
     } = s;
     match (&a.kind, st) {
@@ -2332,6 +2376,39 @@ fn collect_one(
                     buf,
                 );
             }
+        }
+        (Kind::Composite(c), State::Composite(st)) => {
+            let mut per: Vec<Vec<composite::Part>> = Vec::with_capacity(c.sources.len());
+            for (src, (col, _, tz)) in c.sources.iter().zip(comp.iter()) {
+                let col: &Source = col;
+                let strs: Vec<String> = match col {
+                    Source::Str(col) => doc_ords(col, doc)
+                        .filter_map(|o| {
+                            let mut t = String::new();
+                            col.ord_to_str(o, &mut t).ok().filter(|f| *f).map(|_| t)
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                num_values(col, doc, buf);
+                let parts = composite::parts_of(src, buf, strs, *tz);
+                if parts.is_empty() {
+                    if !src.missing_bucket {
+                        return;
+                    }
+                    per.push(vec![None]);
+                } else {
+                    per.push(parts.into_iter().map(Some).collect());
+                }
+            }
+            for key in composite::combinations(&per) {
+                if !st.wants(c, comp_after.as_deref(), &key) {
+                    continue;
+                }
+                let b = st.map.entry(key).or_insert_with(|| new_bucket(&a.subs));
+                bucket_collect(a, subs, b, doc, score, buf);
+            }
+            st.prune(c);
         }
         (Kind::GeoMetric(_), State::Points(p)) => {
             if let Source::Geo(col) = source {
@@ -2518,6 +2595,11 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                         "cardinality: a term dictionary could not be read"
                     );
                 }
+            }
+        }
+        State::Composite(c) => {
+            for b in c.map.values_mut() {
+                finish_bucket(a, s, b);
             }
         }
         State::Dense(_) | State::Top(_) | State::Points(_) | State::Nothing => {}
@@ -3106,6 +3188,44 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok(json!({"buckets": buckets}))
+        }
+        (Kind::Composite(c), State::Composite(st)) => {
+            let types: Vec<(Option<FieldType>, Vec<DateFormat>)> = c
+                .sources
+                .iter()
+                .map(|src| {
+                    let found = ctx.field_type(src.field());
+                    let formats = match &src.kind {
+                        Kind::DateHistogram {
+                            format: Some(f), ..
+                        } => date::parse_formats(f).map_err(Error::illegal_argument)?,
+                        _ => found.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
+                    };
+                    Ok((found.map(|f| f.0), formats))
+                })
+                .collect::<Result<_>>()?;
+            let after = composite::after_parts(c, &types, ctx.now_ms)?;
+            composite::render_page(
+                c,
+                st,
+                after.as_deref(),
+                |key| {
+                    Value::Object(
+                        c.sources
+                            .iter()
+                            .zip(key)
+                            .zip(&types)
+                            .map(|((src, part), (ty, formats))| {
+                                (
+                                    src.name.clone(),
+                                    composite::part_json(src, part, *ty, formats),
+                                )
+                            })
+                            .collect(),
+                    )
+                },
+                |b, head| bucket_body(a, b, ctx, head),
+            )
         }
         (Kind::GeoMetric(m), State::Points(p)) => Ok(match m.bounds {
             Some(wrap) => p.render_bounds(wrap),

@@ -468,6 +468,23 @@ impl Pipeline {
 /// Checks where each pipeline sits, as Elasticsearch does before running a search.
 pub(super) fn validate(aggs: &[Agg], parent: Option<&Agg>) -> Result<()> {
     for a in aggs {
+        if let (Kind::Composite(_), Some(p)) = (&a.kind, parent) {
+            // ES names the parent's factory class: `terms` → `TermsAggregatorFactory`
+            let class: String = p
+                .kind
+                .type_name()
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            return Err(Error::illegal_argument(format!(
+                "[composite] aggregation cannot be used with a parent aggregation of type: [{class}AggregatorFactory]"
+            )));
+        }
         if let Kind::Pipeline(p) = &a.kind {
             if p.sequential() {
                 let ok = parent.is_some_and(|x| {
@@ -548,6 +565,7 @@ fn is_multi_bucket(k: &Kind) -> bool {
             | Kind::IpRange { .. }
             | Kind::Filters { .. }
             | Kind::GeoGrid(_)
+            | Kind::Composite(_)
     )
 }
 

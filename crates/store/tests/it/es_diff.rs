@@ -2390,3 +2390,125 @@ fn pipeline_aggregations_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `composite` answers as Elasticsearch's: key order per source (asc/desc, missing buckets
+/// first or last), paging with `after` and `after_key`, several sources and multi-valued
+/// fields, key types and formats, sub-aggregations, and its errors.
+#[test]
+fn composite_aggregations_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffcomposite");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
+            "qty": {"type": "long"}, "cat": {"type": "keyword"}, "tags": {"type": "keyword"},
+            "ok": {"type": "boolean"}, "ip": {"type": "ip"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let docs = [
+        json!({"@timestamp": "2026-03-01T12:00:00Z", "price": 10.5, "qty": 1, "cat": "a", "tags": ["x", "y"], "ok": true, "ip": "10.0.0.2"}),
+        json!({"@timestamp": "2026-03-01T23:30:00Z", "price": 20.25, "qty": 2, "cat": "b", "tags": "y", "ok": false, "ip": "10.0.0.10"}),
+        json!({"@timestamp": "2026-03-02T12:00:00Z", "price": 7.0, "qty": 3, "cat": "a", "ok": true, "ip": "::1"}),
+        json!({"@timestamp": "2026-03-03T01:00:00Z", "price": 30.0, "qty": 1, "cat": "c", "tags": ["z", "x"]}),
+        json!({"@timestamp": "2026-03-03T12:00:00Z", "price": 12.75, "qty": 5, "cat": "a", "tags": []}),
+        json!({"@timestamp": "2026-03-03T12:00:00Z", "price": 1.0, "qty": 2, "tags": "x"}),
+        json!({"@timestamp": "2026-03-05T12:00:00Z", "price": 50.0, "qty": 4, "cat": "c", "ok": false}),
+        json!({"@timestamp": "2026-03-06T12:00:00Z", "price": 3.5, "qty": 1, "cat": "a", "tags": ["y"]}),
+        json!({"@timestamp": "2026-03-06T12:00:00Z", "price": 8.0, "qty": 7, "cat": "d"}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let day = json!({"date_histogram": {"field": "@timestamp", "calendar_interval": "1d"}});
+    let comp = |body: Value| json!({"c": {"composite": body}});
+    let aggs = [
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat"}}}]})),
+        comp(
+            json!({"size": 2, "sources": [{"cat": {"terms": {"field": "cat", "order": "desc"}}}]}),
+        ),
+        comp(
+            json!({"size": 2, "sources": [{"cat": {"terms": {"field": "cat", "order": "desc"}}}],
+            "after": {"cat": "c"}}),
+        ),
+        comp(json!({"size": 4, "sources": [{"d": day}, {"cat": {"terms": {"field": "cat"}}}]})),
+        comp(
+            json!({"size": 4, "sources": [{"d": day}, {"cat": {"terms": {"field": "cat"}}}],
+            "after": {"d": 1772409600000u64, "cat": "a"}}),
+        ),
+        json!({"c": {"composite": {"sources": [{"q": {"histogram": {"field": "qty", "interval": 2}}},
+            {"cat": {"terms": {"field": "cat"}}}]},
+            "aggs": {"s": {"sum": {"field": "price"}}, "m": {"max": {"field": "qty"}}}}}),
+        comp(
+            json!({"sources": [{"q": {"terms": {"field": "qty"}}}, {"p": {"terms": {"field": "price", "order": "desc"}}}]}),
+        ),
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat", "missing_bucket": true}}}]})),
+        comp(
+            json!({"sources": [{"cat": {"terms": {"field": "cat", "missing_bucket": true, "order": "desc"}}}]}),
+        ),
+        comp(
+            json!({"sources": [{"cat": {"terms": {"field": "cat", "missing_bucket": true, "missing_order": "last"}}}]}),
+        ),
+        comp(
+            json!({"size": 3, "sources": [{"cat": {"terms": {"field": "cat", "missing_bucket": true}}}],
+            "after": {"cat": null}}),
+        ),
+        comp(
+            json!({"sources": [{"d": {"date_histogram": {"field": "@timestamp", "calendar_interval": "1d",
+            "format": "yyyy-MM-dd"}}}], "after": {"d": "2026-03-02"}}),
+        ),
+        comp(
+            json!({"sources": [{"d": {"date_histogram": {"field": "@timestamp", "fixed_interval": "12h",
+            "time_zone": "Europe/Berlin"}}}]}),
+        ),
+        comp(
+            json!({"sources": [{"t": {"terms": {"field": "tags"}}}, {"cat": {"terms": {"field": "cat"}}}]}),
+        ),
+        comp(
+            json!({"sources": [{"ok": {"terms": {"field": "ok"}}}, {"ip": {"terms": {"field": "ip"}}}]}),
+        ),
+        comp(
+            json!({"sources": [{"ip": {"terms": {"field": "ip", "order": "desc"}}}], "after": {"ip": "10.0.0.10"}}),
+        ),
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat"}}}], "after": {"cat": "zzz"}})),
+        comp(json!({"sources": [{"n": {"terms": {"field": "nope"}}}]})),
+        comp(
+            json!({"size": 3, "sources": [{"t": {"terms": {"field": "@timestamp", "order": "desc"}}}]}),
+        ),
+        // refused
+        comp(json!({"size": 3})),
+        comp(
+            json!({"sources": [{"a": {"terms": {"field": "cat"}}}, {"a": {"terms": {"field": "qty"}}}]}),
+        ),
+        comp(
+            json!({"sources": [{"cat": {"terms": {"field": "cat"}}}], "after": {"cat": "a", "x": 1}}),
+        ),
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat"}}}], "after": {"x": "a"}})),
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat"}}}], "after": {"cat": null}})),
+        comp(json!({"sources": [{"cat": {"terms": {"field": "cat", "missing_order": "last"}}}]})),
+        json!({"t": {"terms": {"field": "cat"}, "aggs": {"c": {"composite": {"sources": [{"q": {"terms": {"field": "qty"}}}]}}}}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for a in aggs {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": a})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}

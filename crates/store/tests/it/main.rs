@@ -5,6 +5,7 @@
 mod aliases;
 mod by_query;
 mod client;
+mod composite;
 mod constant_keyword;
 mod crash;
 mod disk;
