@@ -58,6 +58,8 @@ pub enum Metric {
     Sum,
     /// stats
     Stats,
+    /// extended_stats
+    ExtendedStats,
     /// value_count
     ValueCount,
     /// cardinality
@@ -127,7 +129,11 @@ pub enum Kind {
         /// `cardinality`: exact up to this many distinct values (ES's default 3000, at most
         /// 40000)
         precision_threshold: u32,
+        /// `extended_stats`: standard deviations of `std_deviation_bounds`
+        sigma: f64,
     },
+    /// missing: the documents without a value of `field`
+    Missing { field: String },
     /// top_hits
     TopHits(Box<top::TopHits>),
     /// top_metrics
@@ -172,6 +178,7 @@ impl Kind {
             Kind::GeoMetric(m) => m.name(),
             Kind::Pipeline(p) => p.ty,
             Kind::Composite(_) => "composite",
+            Kind::Missing { .. } => "missing",
         }
     }
 
@@ -851,7 +858,14 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 other_bucket,
             }
         }
-        "avg" | "min" | "max" | "sum" | "stats" | "value_count" | "cardinality" | "percentiles" => {
+        "missing" => {
+            check_keys(o, &["field"], name, t)?;
+            Kind::Missing {
+                field: get_str(o, "field", name)?,
+            }
+        }
+        "avg" | "min" | "max" | "sum" | "stats" | "extended_stats" | "value_count"
+        | "cardinality" | "percentiles" => {
             check_keys(
                 o,
                 &[
@@ -861,10 +875,30 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "precision_threshold",
                     "keyed",
                     "format",
+                    "sigma",
                 ],
                 name,
                 t,
             )?;
+            let sigma = num_param(o, "sigma", t)?.unwrap_or(2.0);
+            if sigma < 0.0 {
+                return Err(
+                    Error::x_content(format!("[{t}] failed to parse field [sigma]")).caused_by(
+                        Error::illegal_argument(format!(
+                            "[sigma] must be greater than or equal to 0. Found [{}] in [{name}]",
+                            java_double(sigma)
+                        )),
+                    ),
+                );
+            }
+            if t != "extended_stats" && o.contains_key("sigma") {
+                return Err(Error::es(
+                    400,
+                    "x_content_parse_exception",
+                    format!("[1:1] [{t}] unknown field [sigma]"),
+                )
+                .with("aggregation", name));
+            }
             if bool_param(o, "keyed", t)? == Some(false) {
                 return Err(perr(
                     "[percentiles] keyed=false is not supported by sluice-store",
@@ -876,6 +910,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 "max" => Metric::Max,
                 "sum" => Metric::Sum,
                 "stats" => Metric::Stats,
+                "extended_stats" => Metric::ExtendedStats,
                 "value_count" => Metric::ValueCount,
                 "cardinality" => Metric::Cardinality,
                 _ => Metric::Percentiles,
@@ -941,6 +976,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 missing: o.get("missing").cloned(),
                 percents,
                 precision_threshold,
+                sigma,
             }
         }
         "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
@@ -1080,6 +1116,8 @@ pub struct Bucket {
 pub struct MetricState {
     count: u64,
     sum: f64,
+    /// `extended_stats`: the sum of squares
+    sum_sq: f64,
     min: f64,
     max: f64,
     values: Vec<f64>,
@@ -1135,7 +1173,7 @@ fn new_state(a: &Agg) -> State {
                 .map(|_| new_bucket(&a.subs))
                 .collect(),
         ),
-        Kind::Filter(_) => State::Single(Box::new(new_bucket(&a.subs))),
+        Kind::Filter(_) | Kind::Missing { .. } => State::Single(Box::new(new_bucket(&a.subs))),
         Kind::Metric {
             precision_threshold,
             ..
@@ -1200,6 +1238,7 @@ fn merge_state(agg: &Agg, a: &mut State, b: State) {
         (State::Metric(x), State::Metric(y)) => {
             x.count += y.count;
             x.sum += y.sum;
+            x.sum_sq += y.sum_sq;
             x.min = x.min.min(y.min);
             x.max = x.max.max(y.max);
             x.values.extend(y.values);
@@ -1326,6 +1365,7 @@ fn block_plan(a: &Agg, s: &SegAgg) -> Option<BlockPlan> {
                     | Metric::Max
                     | Metric::Sum
                     | Metric::Stats
+                    | Metric::ExtendedStats
                     | Metric::ValueCount,
                 ..
             } => BlockSub::Metric(full_num(&ss.source)?),
@@ -1455,6 +1495,7 @@ fn collect_block_one(
                         let v = bufs.subs[j].1[i];
                         m.count += 1;
                         m.sum += v;
+                        m.sum_sq += v * v;
                         m.min = m.min.min(v);
                         m.max = m.max.max(v);
                     }
@@ -1941,6 +1982,11 @@ fn seg_agg(
             s.source = geo_source(seg, mapping, &m.field, index, m.name())?;
         }
         Kind::Pipeline(_) => {}
+        Kind::Missing { field } => {
+            let (src, ty) = open_source(seg, mapping, field, index)?;
+            s.source = src;
+            s.field_type = ty;
+        }
         Kind::Composite(c) => {
             let mut types = Vec::with_capacity(c.sources.len());
             for src in &c.sources {
@@ -2008,6 +2054,7 @@ fn metric_name(m: Metric) -> &'static str {
         Metric::Max => "max",
         Metric::Sum => "sum",
         Metric::Stats => "stats",
+        Metric::ExtendedStats => "extended_stats",
         Metric::ValueCount => "value_count",
         Metric::Cardinality => "cardinality",
         Metric::Percentiles => "percentiles",
@@ -2417,6 +2464,17 @@ fn collect_one(
                 }
             }
         }
+        (Kind::Missing { .. }, State::Single(b)) => {
+            let has = match &*source {
+                Source::Str(col) => col.term_ords(doc).next().is_some(),
+                Source::Num(col) => col.values_for_doc(doc).next().is_some(),
+                Source::Geo(col) => col.values_for_doc(doc).next().is_some(),
+                Source::Nothing => false,
+            };
+            if !has {
+                bucket_collect(a, subs, b, doc, score, buf);
+            }
+        }
         (Kind::Filter(_), State::Single(b)) if filters.first().is_some_and(|f| has_bit(f, doc)) => {
             bucket_collect(a, subs, b, doc, score, buf);
         }
@@ -2472,6 +2530,7 @@ fn collect_one(
                 for &v in buf.iter() {
                     m.count += 1;
                     m.sum += v;
+                    m.sum_sq += v * v;
                     m.min = m.min.min(v);
                     m.max = m.max.max(v);
                     match metric {
@@ -2724,6 +2783,38 @@ fn java_double(x: f64) -> String {
     }
 }
 
+/// A figure of `extended_stats` by its response name (`variance`, `std_deviation_bounds.upper`,
+/// ...), as Elasticsearch's `InternalExtendedStats` computes it.
+fn extended_stat(m: &MetricState, sigma: f64, name: &str) -> f64 {
+    let n = m.count as f64;
+    let avg = m.sum / n;
+    // as ES: a negative rounding error is 0, a NaN (no values, or one for sampling) stays
+    let clamp = |v: f64| if v < 0.0 { 0.0 } else { v };
+    let population = clamp((m.sum_sq - m.sum * m.sum / n) / n);
+    let sampling = clamp((m.sum_sq - m.sum * m.sum / n) / (n - 1.0));
+    match name {
+        "sum_of_squares" => m.sum_sq,
+        "variance" | "variance_population" => population,
+        "variance_sampling" => sampling,
+        "std_deviation" | "std_deviation_population" => population.sqrt(),
+        "std_deviation_sampling" => sampling.sqrt(),
+        "std_deviation_bounds.upper" | "std_deviation_bounds.upper_population" => {
+            avg + sigma * population.sqrt()
+        }
+        "std_deviation_bounds.lower" | "std_deviation_bounds.lower_population" => {
+            avg - sigma * population.sqrt()
+        }
+        "std_deviation_bounds.upper_sampling" => avg + sigma * sampling.sqrt(),
+        "std_deviation_bounds.lower_sampling" => avg - sigma * sampling.sqrt(),
+        "count" => n,
+        "sum" => m.sum,
+        "min" => m.min,
+        "max" => m.max,
+        "avg" => avg,
+        _ => f64::NAN,
+    }
+}
+
 fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
     let (name, stat) = path
         .split_once('.')
@@ -2731,6 +2822,18 @@ fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
     for (sub, st) in a.subs.iter().zip(&b.subs) {
         if sub.name != name {
             continue;
+        }
+        if let (
+            Kind::Metric {
+                metric: Metric::ExtendedStats,
+                sigma,
+                ..
+            },
+            State::Metric(m),
+            Some(stat),
+        ) = (&sub.kind, st, stat)
+        {
+            return extended_stat(m, *sigma, stat);
         }
         if let (Kind::Metric { metric, .. }, State::Metric(m)) = (&sub.kind, st) {
             let avg = if m.count == 0 {
@@ -3078,7 +3181,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             }
             Ok(out.into_json())
         }
-        (Kind::Filter(_), State::Single(b)) => bucket_body(a, b, ctx, Map::new()),
+        (Kind::Filter(_) | Kind::Missing { .. }, State::Single(b)) => {
+            bucket_body(a, b, ctx, Map::new())
+        }
         (
             Kind::Filters {
                 filters,
@@ -3110,6 +3215,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 metric,
                 field,
                 percents,
+                sigma,
                 ..
             },
             State::Metric(m),
@@ -3152,6 +3258,47 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     "avg": val(m.sum / m.count.max(1) as f64, has),
                     "sum": num_json(m.sum),
                 }),
+                Metric::ExtendedStats => {
+                    let mut o = json!({
+                        "count": m.count,
+                        "min": val(m.min, has),
+                        "max": val(m.max, has),
+                        "avg": val(m.sum / m.count.max(1) as f64, has),
+                        "sum": num_json(m.sum),
+                    });
+                    let names = [
+                        "sum_of_squares",
+                        "variance",
+                        "variance_population",
+                        "variance_sampling",
+                        "std_deviation",
+                        "std_deviation_population",
+                        "std_deviation_sampling",
+                    ];
+                    // ES writes a NaN figure (sampling variance of one value) as "NaN"
+                    let figure = |x: f64| match (has, x.is_nan()) {
+                        (false, _) => Value::Null,
+                        (true, true) => Value::from("NaN"),
+                        (true, false) => num_json(x),
+                    };
+                    for n in names {
+                        o[n] = figure(extended_stat(m, *sigma, n));
+                    }
+                    let mut bounds = Map::new();
+                    for n in [
+                        "upper",
+                        "lower",
+                        "upper_population",
+                        "lower_population",
+                        "upper_sampling",
+                        "lower_sampling",
+                    ] {
+                        let x = extended_stat(m, *sigma, &format!("std_deviation_bounds.{n}"));
+                        bounds.insert(n.to_owned(), figure(x));
+                    }
+                    o["std_deviation_bounds"] = Value::Object(bounds);
+                    o
+                }
                 Metric::Percentiles => {
                     let mut sorted = m.values.clone();
                     sorted.sort_by(f64::total_cmp);

@@ -2512,3 +2512,68 @@ fn composite_aggregations_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `extended_stats` (variances, deviations and their bounds, `sigma`, empty and one-value
+/// buckets, ordering by one of its values) and `missing` answer as Elasticsearch's.
+#[test]
+fn extended_stats_and_missing_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffxstats");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"price": {"type": "double"}, "qty": {"type": "long"},
+            "cat": {"type": "keyword"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let docs = [
+        json!({"price": 10.5, "qty": 1, "cat": "a"}),
+        json!({"price": 20.25, "qty": 2, "cat": "b"}),
+        json!({"price": 7.0, "qty": 3, "cat": "a"}),
+        json!({"price": 30.0, "qty": 1, "cat": "c"}),
+        json!({"price": 12.75, "qty": 5, "cat": "a"}),
+        json!({"price": 1.0, "qty": 2}),
+        json!({"price": [50.0, 4.5], "cat": "c"}),
+        json!({"qty": 7, "cat": "d"}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let aggs = [
+        json!({"p": {"extended_stats": {"field": "price"}}, "q": {"extended_stats": {"field": "qty", "sigma": 3}}}),
+        json!({"t": {"terms": {"field": "cat", "order": {"es.variance": "desc"}},
+            "aggs": {"es": {"extended_stats": {"field": "price"}}}}}),
+        json!({"f": {"filter": {"term": {"cat": "zzz"}}, "aggs": {"es": {"extended_stats": {"field": "price"}}}}}),
+        json!({"f": {"filter": {"term": {"cat": "d"}}, "aggs": {"es": {"extended_stats": {"field": "qty"}}}}}),
+        json!({"m": {"missing": {"field": "cat"}, "aggs": {"s": {"sum": {"field": "price"}}}},
+            "mp": {"missing": {"field": "price"}}, "mn": {"missing": {"field": "nope"}}}),
+        json!({"t": {"terms": {"field": "cat"}, "aggs": {"m": {"missing": {"field": "qty"}}}}}),
+        // refused
+        json!({"p": {"extended_stats": {"field": "price", "sigma": -1}}}),
+        json!({"p": {"stats": {"field": "price", "sigma": 2}}}),
+        json!({"m": {"missing": {"field": "cat", "nope": 1}}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for a in aggs {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": a})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
