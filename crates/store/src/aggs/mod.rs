@@ -6,6 +6,7 @@
 pub mod cardinality;
 pub mod composite;
 pub mod geo;
+pub mod percentiles;
 pub mod pipeline;
 pub mod script;
 pub mod top;
@@ -1120,7 +1121,8 @@ pub struct MetricState {
     sum_sq: f64,
     min: f64,
     max: f64,
-    values: Vec<f64>,
+    /// `percentiles`: the values, exact up to a bound, then as a t-digest
+    values: percentiles::Values,
     /// `cardinality`: the distinct values of finished segments
     distinct: Distinct,
     /// `cardinality` on a keyword column: the term ordinals of the segment being collected
@@ -1241,7 +1243,7 @@ fn merge_state(agg: &Agg, a: &mut State, b: State) {
             x.sum_sq += y.sum_sq;
             x.min = x.min.min(y.min);
             x.max = x.max.max(y.max);
-            x.values.extend(y.values);
+            x.values.merge(y.values);
             x.distinct.merge(y.distinct);
         }
         _ => {}
@@ -3300,11 +3302,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     o
                 }
                 Metric::Percentiles => {
-                    let mut sorted = m.values.clone();
-                    sorted.sort_by(f64::total_cmp);
+                    let found = m.values.percentiles(percents);
                     let mut values = Map::new();
-                    for p in percents {
-                        let v = percentile(&sorted, *p);
+                    for (p, v) in percents.iter().zip(found) {
                         values.insert(java_double(*p), v.map_or(Value::Null, num_json));
                     }
                     json!({"values": values})
