@@ -67,6 +67,8 @@ pub enum Metric {
     Cardinality,
     /// percentiles
     Percentiles,
+    /// percentile_ranks (the values ranked are the `percents`)
+    PercentileRanks,
 }
 
 /// One aggregation request.
@@ -98,11 +100,13 @@ pub enum Kind {
         bounds: Option<(f64, f64)>,
         offset: f64,
     },
-    /// range
+    /// range (and date_range, whose `format` and `time_zone` it keeps)
     Range {
         field: String,
         ranges: Vec<RangeSpec>,
         keyed: bool,
+        /// `date_range`: its date options
+        date: Option<DateRangeOpts>,
     },
     /// ip_range
     IpRange {
@@ -132,6 +136,8 @@ pub enum Kind {
         precision_threshold: u32,
         /// `extended_stats`: standard deviations of `std_deviation_bounds`
         sigma: f64,
+        /// `percentiles` / `percentile_ranks`: values as an object (else an array)
+        keyed: bool,
     },
     /// missing: the documents without a value of `field`
     Missing { field: String },
@@ -168,6 +174,7 @@ impl Kind {
             Kind::Terms { .. } => "terms",
             Kind::DateHistogram { .. } => "date_histogram",
             Kind::Histogram { .. } => "histogram",
+            Kind::Range { date: Some(_), .. } => "date_range",
             Kind::Range { .. } => "range",
             Kind::IpRange { .. } => "ip_range",
             Kind::Filter(_) => "filter",
@@ -223,6 +230,15 @@ pub enum Bound {
     Num(f64),
     /// a string, resolved once the field's type is known
     Str(String),
+}
+
+/// `date_range`'s own options.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DateRangeOpts {
+    /// `format` of the bounds given as strings and of the `*_as_string` answers
+    pub format: Option<String>,
+    /// `time_zone` of bounds without one (and of date-math rounding)
+    pub time_zone: Option<String>,
 }
 
 /// One bucket of a `range` aggregation.
@@ -315,7 +331,13 @@ impl Bound {
     }
 
     /// The bound as a number for a field of type `ty` (`formats` for dates).
-    fn resolve(&self, ty: Option<FieldType>, formats: &[DateFormat], now_ms: i64) -> Result<f64> {
+    fn resolve(
+        &self,
+        ty: Option<FieldType>,
+        formats: &[DateFormat],
+        tz: Option<Zone>,
+        now_ms: i64,
+    ) -> Result<f64> {
         match self {
             Bound::Num(n) => Ok(*n),
             Bound::Str(s) if ty == Some(FieldType::Date) => {
@@ -326,7 +348,7 @@ impl Bound {
                 } else {
                     formats
                 };
-                datemath::resolve(s, formats, None, now_ms, false).map(|ms| ms as f64)
+                datemath::resolve(s, formats, tz, now_ms, false).map(|ms| ms as f64)
             }
             Bound::Str(s) => s.trim().parse::<f64>().map_err(|_| {
                 Error::es(
@@ -344,11 +366,24 @@ fn resolve_bounds(
     ranges: &[RangeSpec],
     ty: Option<FieldType>,
     formats: &[DateFormat],
+    date: Option<&DateRangeOpts>,
     now_ms: i64,
 ) -> Result<Vec<(Option<f64>, Option<f64>)>> {
+    let tz = date
+        .and_then(|d| d.time_zone.as_deref())
+        .map(datemath::parse_time_zone)
+        .transpose()?;
+    let own;
+    let formats = match date.and_then(|d| d.format.as_deref()) {
+        Some(f) => {
+            own = date::parse_formats(f).map_err(Error::illegal_argument)?;
+            &own
+        }
+        None => formats,
+    };
     let one = |b: &Option<Bound>| {
         b.as_ref()
-            .map(|b| b.resolve(ty, formats, now_ms))
+            .map(|b| b.resolve(ty, formats, tz, now_ms))
             .transpose()
     };
     ranges
@@ -740,8 +775,17 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 offset: num_param(o, "offset", t)?.unwrap_or(0.0),
             }
         }
-        "range" => {
-            check_keys(o, &["field", "ranges", "keyed"], name, t)?;
+        "range" | "date_range" => {
+            if t == "date_range" {
+                check_keys(
+                    o,
+                    &["field", "ranges", "keyed", "format", "time_zone"],
+                    name,
+                    t,
+                )?;
+            } else {
+                check_keys(o, &["field", "ranges", "keyed"], name, t)?;
+            }
             let arr = o
                 .get("ranges")
                 .and_then(Value::as_array)
@@ -775,10 +819,15 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 }
                 ranges.push(spec);
             }
+            let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
             Kind::Range {
                 field: get_str(o, "field", name)?,
                 ranges,
                 keyed: bool_param(o, "keyed", t)?.unwrap_or(false),
+                date: (t == "date_range").then(|| DateRangeOpts {
+                    format: text("format"),
+                    time_zone: text("time_zone"),
+                }),
             }
         }
         "ip_range" => {
@@ -866,7 +915,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             }
         }
         "avg" | "min" | "max" | "sum" | "stats" | "extended_stats" | "value_count"
-        | "cardinality" | "percentiles" => {
+        | "cardinality" | "percentiles" | "percentile_ranks" => {
             check_keys(
                 o,
                 &[
@@ -877,6 +926,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "keyed",
                     "format",
                     "sigma",
+                    "values",
                 ],
                 name,
                 t,
@@ -900,11 +950,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 )
                 .with("aggregation", name));
             }
-            if bool_param(o, "keyed", t)? == Some(false) {
-                return Err(perr(
-                    "[percentiles] keyed=false is not supported by sluice-store",
-                ));
-            }
+            let keyed = bool_param(o, "keyed", t)?.unwrap_or(true);
             let metric = match t {
                 "avg" => Metric::Avg,
                 "min" => Metric::Min,
@@ -914,8 +960,74 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 "extended_stats" => Metric::ExtendedStats,
                 "value_count" => Metric::ValueCount,
                 "cardinality" => Metric::Cardinality,
+                "percentile_ranks" => Metric::PercentileRanks,
                 _ => Metric::Percentiles,
             };
+            if (metric == Metric::PercentileRanks) != o.contains_key("values")
+                || (metric == Metric::PercentileRanks && o.contains_key("percents"))
+            {
+                let k = if metric == Metric::PercentileRanks {
+                    if o.contains_key("percents") {
+                        "percents"
+                    } else {
+                        ""
+                    }
+                } else {
+                    "values"
+                };
+                if k.is_empty() {
+                    return Err(Error::x_content(format!(
+                        "Failed to build [{t}] after last required field arrived"
+                    ))
+                    .caused_by(Error::illegal_argument(format!(
+                        "[values] must not be null: [{name}]"
+                    ))));
+                }
+                return Err(Error::es(
+                    400,
+                    "x_content_parse_exception",
+                    format!("[1:1] [{t}] unknown field [{k}]"),
+                )
+                .with("aggregation", name));
+            }
+            if metric == Metric::PercentileRanks {
+                let list = match o.get("values") {
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .map(|v| match v {
+                            Value::Number(n) => n.as_f64(),
+                            Value::String(s) => s.trim().parse::<f64>().ok(),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<f64>>>(),
+                    _ => None,
+                };
+                let mut list = list.ok_or_else(|| {
+                    Error::es(
+                        400,
+                        "x_content_parse_exception",
+                        format!("[{t}] failed to parse field [values]"),
+                    )
+                })?;
+                if list.is_empty() {
+                    return Err(Error::x_content(format!(
+                        "Failed to build [{t}] after last required field arrived"
+                    ))
+                    .caused_by(Error::illegal_argument(format!(
+                        "[values] must not be an empty array: [{name}]"
+                    ))));
+                }
+                list.sort_by(f64::total_cmp);
+                return Ok(Kind::Metric {
+                    metric,
+                    field: get_str(o, "field", name)?,
+                    missing: o.get("missing").cloned(),
+                    percents: list,
+                    precision_threshold: cardinality::DEFAULT_THRESHOLD,
+                    sigma: 2.0,
+                    keyed,
+                });
+            }
             let percents = match o.get("percents") {
                 None => vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0],
                 Some(Value::Array(a)) => {
@@ -947,6 +1059,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                             "[percents] must not be empty: [{name}]"
                         )));
                     }
+                    // as ES: answered in ascending order
+                    out.sort_by(f64::total_cmp);
                     out
                 }
                 Some(other) => {
@@ -978,6 +1092,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 percents,
                 precision_threshold,
                 sigma,
+                keyed,
             }
         }
         "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
@@ -1599,7 +1714,10 @@ fn geo_refused(kind: &Kind, mapping: &Mapping) -> Result<()> {
         Kind::Terms { field, .. } => (field, "terms"),
         Kind::DateHistogram { field, .. } => (field, "date_histogram"),
         Kind::Histogram { field, .. } => (field, "histogram"),
-        Kind::Range { field, .. } => (field, "range"),
+        Kind::Range {
+            field, date: None, ..
+        } => (field, "range"),
+        Kind::Range { field, .. } => (field, "date_range"),
         Kind::IpRange { field, .. } => (field, "ip_range"),
         Kind::Metric { metric, field, .. } if *metric != Metric::ValueCount => {
             (field, metric_name(*metric))
@@ -1893,21 +2011,31 @@ fn seg_agg(
                 return Err(Error::illegal_argument(format!(
                     "Field [{field}] of type [{}] is not supported for aggregation [{}]",
                     ty.map_or("keyword", FieldType::name),
-                    if matches!(a.kind, Kind::Range { .. }) {
-                        "range"
-                    } else {
-                        "histogram"
+                    match &a.kind {
+                        Kind::Range { date: Some(_), .. } => "date_range",
+                        Kind::Range { .. } => "range",
+                        _ => "histogram",
                     }
                 )));
             }
             s.source = src;
             s.field_type = ty;
-            if let Kind::Range { ranges, .. } = &a.kind {
+            if let Kind::Range { date: Some(_), .. } = &a.kind
+                && let Some(t) = ty
+                && t != FieldType::Date
+                && !t.is_numeric()
+            {
+                return Err(Error::illegal_argument(format!(
+                    "Field [{field}] of type [{}] is not supported for aggregation [date_range]",
+                    t.name()
+                )));
+            }
+            if let Kind::Range { ranges, date, .. } = &a.kind {
                 let formats = mapping
                     .field(field)
                     .map(|f| f.formats.clone())
                     .unwrap_or_default();
-                s.bounds = resolve_bounds(ranges, ty, &formats, qctx.now_ms)?;
+                s.bounds = resolve_bounds(ranges, ty, &formats, date.as_ref(), qctx.now_ms)?;
             }
         }
         Kind::IpRange { field, .. } => {
@@ -2060,6 +2188,7 @@ fn metric_name(m: Metric) -> &'static str {
         Metric::ValueCount => "value_count",
         Metric::Cardinality => "cardinality",
         Metric::Percentiles => "percentiles",
+        Metric::PercentileRanks => "percentile_ranks",
     }
 }
 
@@ -2536,7 +2665,7 @@ fn collect_one(
                     m.min = m.min.min(v);
                     m.max = m.max.max(v);
                     match metric {
-                        Metric::Percentiles => m.values.push(v),
+                        Metric::Percentiles | Metric::PercentileRanks => m.values.push(v),
                         Metric::Cardinality => {
                             m.distinct.insert(cardinality::hash_num(v, float));
                         }
@@ -2861,7 +2990,7 @@ fn validate_order(a: &Agg, order: &[Order]) -> Result<()> {
     for o in order {
         if let Order::Metric(path, _) = o {
             let name = path.split_once('.').map_or(path.as_str(), |(n, _)| n);
-            let ok = a.subs.iter().any(|s| s.name == name && matches!(&s.kind, Kind::Metric { metric, .. } if *metric != Metric::Percentiles));
+            let ok = a.subs.iter().any(|s| s.name == name && matches!(&s.kind, Kind::Metric { metric, .. } if !matches!(metric, Metric::Percentiles | Metric::PercentileRanks)));
             if !ok {
                 return Err(Error::es(
                     400,
@@ -3114,18 +3243,27 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 field,
                 ranges,
                 keyed,
+                date,
             },
             State::List(bs),
         ) => {
             let mut out = KeyedBuckets::new(*keyed);
-            let (ty, formats) = ctx
+            let (ty, mut formats) = ctx
                 .field_type(field)
                 .map_or((None, Vec::new()), |(t, f, _)| (Some(t), f));
-            let bounds = resolve_bounds(ranges, ty, &formats, ctx.now_ms)?;
+            let bounds = resolve_bounds(ranges, ty, &formats, date.as_ref(), ctx.now_ms)?;
+            if let Some(f) = date.as_ref().and_then(|d| d.format.as_deref()) {
+                formats = date::parse_formats(f).map_err(Error::illegal_argument)?;
+            }
+            let zone = date
+                .as_ref()
+                .and_then(|d| d.time_zone.as_deref())
+                .map(datemath::parse_time_zone)
+                .transpose()?;
             let is_date = ty == Some(FieldType::Date);
             let show = |x: f64| {
                 if is_date {
-                    date::format_with(x as i64, &formats, None)
+                    date::format_with(x as i64, &formats, zone)
                 } else {
                     java_double(x)
                 }
@@ -3218,6 +3356,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 field,
                 percents,
                 sigma,
+                keyed,
                 ..
             },
             State::Metric(m),
@@ -3301,8 +3440,22 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     o["std_deviation_bounds"] = Value::Object(bounds);
                     o
                 }
-                Metric::Percentiles => {
-                    let found = m.values.percentiles(percents);
+                Metric::PercentileRanks | Metric::Percentiles => {
+                    let found = if *metric == Metric::PercentileRanks {
+                        m.values.ranks(percents)
+                    } else {
+                        m.values.percentiles(percents)
+                    };
+                    if !keyed {
+                        let list: Vec<Value> = percents
+                            .iter()
+                            .zip(found)
+                            .map(|(k, v)| {
+                                json!({"key": num_json(*k), "value": v.map_or(Value::Null, num_json)})
+                            })
+                            .collect();
+                        return Ok(json!({ "values": list }));
+                    }
                     let mut values = Map::new();
                     for (p, v) in percents.iter().zip(found) {
                         values.insert(java_double(*p), v.map_or(Value::Null, num_json));

@@ -70,6 +70,28 @@ impl Values {
         self.exact.len()
     }
 
+    /// The percentile ranks (0..=100) of `xs`; `None` without values. Exact values rank as
+    /// Elasticsearch's `Dist.cdf` ranks them: values below count whole, values equal count
+    /// half, and between two neighbours the rank is interpolated.
+    pub fn ranks(&self, xs: &[f64]) -> Vec<Option<f64>> {
+        if let Some(d) = &self.digest {
+            let mut d = (**d).clone();
+            d.flush();
+            return xs
+                .iter()
+                .map(|x| d.estimate_rank(*x).map(|r| r.clamp(0.0, 1.0) * 100.0))
+                .collect();
+        }
+        if self.exact.is_empty() {
+            return vec![None; xs.len()];
+        }
+        let mut sorted = self.exact.clone();
+        sorted.sort_by(f64::total_cmp);
+        xs.iter()
+            .map(|x| Some(cdf(*x, &sorted).clamp(0.0, 1.0) * 100.0))
+            .collect()
+    }
+
     /// The `p`th percentiles (0..=100); `None` without values.
     pub fn percentiles(&self, ps: &[f64]) -> Vec<Option<f64>> {
         if let Some(d) = &self.digest {
@@ -83,6 +105,32 @@ impl Values {
     }
 }
 
+/// The fraction of `sorted` at or below `x`, as Elasticsearch's `Dist.cdf` computes it.
+fn cdf(x: f64, sorted: &[f64]) -> f64 {
+    let n = sorted.len() as f64;
+    if x.total_cmp(&sorted[0]).is_lt() {
+        return 0.0;
+    }
+    // the first value is counted half, as one of its run of equals
+    let (mut below, mut equal) = (0.5, 0u64);
+    for i in 1..sorted.len() {
+        let v = sorted[i];
+        match v.total_cmp(&x) {
+            std::cmp::Ordering::Greater => {
+                if equal > 0 {
+                    return (below + 0.5 * equal as f64) / n;
+                }
+                let prev = sorted[i - 1];
+                let factor = (x - prev) / (v - prev);
+                return (below + factor) / n;
+            }
+            std::cmp::Ordering::Less => below += 1.0,
+            std::cmp::Ordering::Equal => equal += 1,
+        }
+    }
+    (n - 0.5 * equal as f64) / n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +139,28 @@ mod tests {
         let mut s = values.to_vec();
         s.sort_by(f64::total_cmp);
         super::super::percentile(&s, p).unwrap()
+    }
+
+    /// Ranks of exact values: below the data 0, at the top 100 less half the top run, between
+    /// two neighbours interpolated, on a run of equals the values below plus half the run.
+    #[test]
+    fn exact_ranks() {
+        let mut v = Values::default();
+        for x in [10.5, 3.5, 12.75, 7.0] {
+            v.push(x);
+        }
+        let got = v.ranks(&[1.0, 3.5, 10.0, 12.75, 100.0]);
+        let want = [0.0, 12.5, (1.5 + 3.0 / 3.5) / 4.0 * 100.0, 87.5, 100.0];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g.unwrap() - w).abs() < 1e-9, "{got:?} vs {want:?}");
+        }
+        let mut v = Values::default();
+        for x in [2.0, 1.0, 5.0, 2.0, 3.0, 2.0, 4.0, 1.0] {
+            v.push(x);
+        }
+        // below 2: one whole value after the first's half, then half of the three 2s
+        assert_eq!(v.ranks(&[2.0]), vec![Some(37.5)]);
+        assert_eq!(Values::default().ranks(&[1.0]), vec![None]);
     }
 
     /// Up to the switch the answers are the exact ones; beyond it memory stops growing and the

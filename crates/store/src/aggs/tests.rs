@@ -169,7 +169,7 @@ fn range_bounds_resolve_against_the_field() {
         from: Some(Bound::Str("2024-01-01".into())),
         to: Some(Bound::Str("2024-01-01||+1d".into())),
     }];
-    let b = resolve_bounds(&specs, Some(FieldType::Date), &[], 0).expect("dates");
+    let b = resolve_bounds(&specs, Some(FieldType::Date), &[], None, 0).expect("dates");
     assert_eq!(
         b,
         vec![(Some(1_704_067_200_000.0), Some(1_704_153_600_000.0))]
@@ -180,7 +180,7 @@ fn range_bounds_resolve_against_the_field() {
         to: None,
     }];
     assert_eq!(
-        resolve_bounds(&nums, Some(FieldType::Long), &[], 0).expect("numbers"),
+        resolve_bounds(&nums, Some(FieldType::Long), &[], None, 0).expect("numbers"),
         vec![(Some(1.5), None)]
     );
     let bad = vec![RangeSpec {
@@ -188,6 +188,6 @@ fn range_bounds_resolve_against_the_field() {
         from: Some(Bound::Str("abc".into())),
         to: None,
     }];
-    let e = resolve_bounds(&bad, Some(FieldType::Long), &[], 0).expect_err("not a number");
+    let e = resolve_bounds(&bad, Some(FieldType::Long), &[], None, 0).expect_err("not a number");
     assert_eq!(e.es_type(), "number_format_exception");
 }

@@ -2577,3 +2577,77 @@ fn extended_stats_and_missing_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `date_range` (date math, `format`, `time_zone`, keyed, open ends), unkeyed `percentiles`
+/// and `percentile_ranks`' errors answer as Elasticsearch's. (Its ranks themselves are not
+/// compared: ES's t-digest ranks small samples differently from the exact ranks the store
+/// gives; see docs/architecture.md.)
+#[test]
+fn date_ranges_and_percentile_ranks_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffdaterange");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
+            "qty": {"type": "long"}, "cat": {"type": "keyword"},
+            "day": {"type": "date", "format": "yyyy-MM-dd"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let rows = [
+        ("2026-03-01T12:00:00Z", 10.5, 1, "a"),
+        ("2026-03-01T23:30:00Z", 20.25, 2, "b"),
+        ("2026-03-02T12:00:00Z", 7.0, 3, "a"),
+        ("2026-03-03T01:00:00Z", 30.0, 1, "c"),
+        ("2026-03-03T12:00:00Z", 12.75, 5, "a"),
+        ("2026-03-03T12:00:00Z", 12.75, 2, "b"),
+        ("2026-03-05T12:00:00Z", 50.0, 4, "c"),
+        ("2026-03-06T12:00:00Z", 3.5, 2, "a"),
+    ];
+    let mut bulk = String::new();
+    for (i, (ts, price, qty, cat)) in rows.iter().enumerate() {
+        let doc =
+            json!({"@timestamp": ts, "price": price, "qty": qty, "cat": cat, "day": &ts[..10]});
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{doc}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let aggs = [
+        json!({"r": {"date_range": {"field": "@timestamp", "ranges": [
+            {"to": "2026-03-02"}, {"from": "2026-03-02", "to": "2026-03-04"}, {"from": "2026-03-04"}]}}}),
+        json!({"r": {"date_range": {"field": "@timestamp", "format": "dd/MM/yyyy", "keyed": true, "ranges": [
+            {"key": "early", "to": "03/03/2026"}, {"from": "03/03/2026"}]}}}),
+        json!({"r": {"date_range": {"field": "@timestamp", "time_zone": "+05:00", "ranges": [
+            {"from": "2026-03-03T00:00:00", "to": "2026-03-03T12:00:00"}]}}}),
+        json!({"r": {"date_range": {"field": "@timestamp", "ranges": [
+            {"from": "2026-03-01||+1d/d", "to": "2026-03-05||/d"}]}, "aggs": {"s": {"sum": {"field": "price"}}}}}),
+        json!({"r": {"date_range": {"field": "day", "ranges": [{"from": "2026-03-02", "to": "2026-03-05"}]}}}),
+        json!({"r": {"date_range": {"field": "@timestamp", "ranges": [{"from": 1772409600000u64}]}}}),
+        json!({"p": {"percentiles": {"field": "price", "percents": [50, 5, 99.9], "keyed": false}}}),
+        // refused
+        json!({"r": {"date_range": {"field": "cat", "ranges": [{"from": "2026-03-02"}]}}}),
+        json!({"p": {"percentile_ranks": {"field": "price"}}}),
+        json!({"p": {"percentile_ranks": {"field": "price", "values": []}}}),
+        json!({"p": {"percentile_ranks": {"field": "price", "percents": [50]}}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for a in aggs {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": a})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
