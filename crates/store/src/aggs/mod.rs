@@ -74,13 +74,14 @@ pub enum Metric {
 /// One aggregation request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// terms
+    /// terms (and rare_terms: `rare` is its `max_doc_count`)
     Terms {
         field: String,
         size: usize,
         order: Vec<Order>,
         missing: Option<Value>,
         min_doc_count: u64,
+        rare: Option<u64>,
     },
     /// date_histogram
     DateHistogram {
@@ -141,6 +142,13 @@ pub enum Kind {
     },
     /// missing: the documents without a value of `field`
     Missing { field: String },
+    /// weighted_avg: `value` and `weight` fields, each with its `missing`
+    WeightedAvg {
+        value: String,
+        weight: String,
+        value_missing: Option<f64>,
+        weight_missing: Option<f64>,
+    },
     /// top_hits
     TopHits(Box<top::TopHits>),
     /// top_metrics
@@ -164,6 +172,7 @@ impl Kind {
             Kind::TopMetrics(_) => Some("top_metrics"),
             Kind::GeoMetric(m) => Some(m.name()),
             Kind::Pipeline(p) => Some(p.ty),
+            Kind::WeightedAvg { .. } => Some("weighted_avg"),
             _ => None,
         }
     }
@@ -171,6 +180,7 @@ impl Kind {
     /// The aggregation's type name.
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
+            Kind::Terms { rare: Some(_), .. } => "rare_terms",
             Kind::Terms { .. } => "terms",
             Kind::DateHistogram { .. } => "date_histogram",
             Kind::Histogram { .. } => "histogram",
@@ -187,6 +197,7 @@ impl Kind {
             Kind::Pipeline(p) => p.ty,
             Kind::Composite(_) => "composite",
             Kind::Missing { .. } => "missing",
+            Kind::WeightedAvg { .. } => "weighted_avg",
         }
     }
 
@@ -657,6 +668,60 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     .unwrap_or_default(),
                 missing: o.get("missing").cloned(),
                 min_doc_count: min_doc(1)?,
+                rare: None,
+            }
+        }
+        "rare_terms" => {
+            for k in o.keys() {
+                match k.as_str() {
+                    "field" | "max_doc_count" | "missing" | "precision" => {}
+                    "include" | "exclude" => {
+                        return Err(Error::illegal_argument(format!(
+                            "[{k}] of [rare_terms] is not supported by sluice-store"
+                        )));
+                    }
+                    other => {
+                        return Err(Error::es(
+                            400,
+                            "x_content_parse_exception",
+                            format!("[1:1] [rare_terms] unknown field [{other}]"),
+                        ));
+                    }
+                }
+            }
+            let max = int_param(o, "max_doc_count", t)?.unwrap_or(1);
+            if max <= 0 {
+                return Err(
+                    Error::x_content("[rare_terms] failed to parse field [max_doc_count]")
+                        .caused_by(Error::illegal_argument(format!(
+                            "[max_doc_count] must be greater than 0. Found [{max}] in [{name}]"
+                        ))),
+                );
+            }
+            if max > 100 {
+                // ES's wording, spaces as it writes them
+                return Err(
+                    Error::x_content("[rare_terms] failed to parse field [max_doc_count]")
+                        .caused_by(Error::illegal_argument(format!(
+                            "[max_doc_count] must be smallerthan 100in [{name}]"
+                        ))),
+                );
+            }
+            // the cuckoo filter's false-positive rate in ES; every term is counted exactly here
+            if let Some(p) = num_param(o, "precision", t)?
+                && p < 0.00001
+            {
+                return Err(Error::illegal_argument(
+                    "[precision] must be greater than 0.00001",
+                ));
+            }
+            Kind::Terms {
+                field: get_str(o, "field", name)?,
+                size: usize::MAX,
+                order: vec![Order::Count(true), Order::Key(true)],
+                missing: o.get("missing").cloned(),
+                min_doc_count: 1,
+                rare: Some(max as u64),
             }
         }
         "date_histogram" => {
@@ -906,6 +971,54 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 filters,
                 keyed,
                 other_bucket,
+            }
+        }
+        "weighted_avg" => {
+            check_keys(o, &["value", "weight"], name, t)?;
+            let side = |k: &str| -> Result<(String, Option<f64>)> {
+                let Some(v) = o.get(k) else {
+                    return Err(Error::illegal_argument(format!(
+                        "Could not find field name [{k}] in multiValuesSource"
+                    )));
+                };
+                let so = v
+                    .as_object()
+                    .ok_or_else(|| perr(format!("[{k}] of [weighted_avg] must be an object")))?;
+                for key in so.keys() {
+                    match key.as_str() {
+                        "field" | "missing" => {}
+                        "script" => {
+                            return Err(Error::illegal_argument(format!(
+                                "[script] of [weighted_avg.{k}] is not supported by sluice-store"
+                            )));
+                        }
+                        other => {
+                            return Err(Error::es(
+                                400,
+                                "x_content_parse_exception",
+                                format!("[1:1] [multi_value_source] unknown field [{other}]"),
+                            ));
+                        }
+                    }
+                }
+                let field = so
+                    .get("field")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        Error::illegal_argument(format!(
+                            "Required one of fields [field, script], but none were specified. in [{k}]"
+                        ))
+                    })?;
+                Ok((field, num_param(so, "missing", t)?))
+            };
+            let (value, value_missing) = side("value")?;
+            let (weight, weight_missing) = side("weight")?;
+            Kind::WeightedAvg {
+                value,
+                weight,
+                value_missing,
+                weight_missing,
             }
         }
         "missing" => {
@@ -1232,7 +1345,7 @@ pub struct Bucket {
 pub struct MetricState {
     count: u64,
     sum: f64,
-    /// `extended_stats`: the sum of squares
+    /// `extended_stats`: the sum of squares; `weighted_avg`: the sum of weights
     sum_sq: f64,
     min: f64,
     max: f64,
@@ -1291,6 +1404,7 @@ fn new_state(a: &Agg) -> State {
                 .collect(),
         ),
         Kind::Filter(_) | Kind::Missing { .. } => State::Single(Box::new(new_bucket(&a.subs))),
+        Kind::WeightedAvg { .. } => State::Metric(MetricState::default()),
         Kind::Metric {
             precision_threshold,
             ..
@@ -2117,6 +2231,29 @@ fn seg_agg(
             s.source = src;
             s.field_type = ty;
         }
+        Kind::WeightedAvg { value, weight, .. } => {
+            for f in [value, weight] {
+                let (src, ty) = open_source(seg, mapping, f, index)?;
+                if matches!(src, Source::Str(_)) || ty == Some(FieldType::GeoPoint) {
+                    return Err(Error::illegal_argument(format!(
+                        "Expected numeric type on field [{f}], but got [{}]",
+                        ty.map_or("keyword", FieldType::name)
+                    )));
+                }
+                s.comp.push((src, ty, None));
+            }
+            // ES refuses a document with several weights when it meets one; the store refuses
+            // a segment whose weight column can hold several
+            if let Some((Source::Num(w), _, _)) = s.comp.get(1)
+                && w.get_cardinality() == tantivy::columnar::Cardinality::Multivalued
+            {
+                return Err(crate::search::all_shards_failed(Error::es(
+                    400,
+                    "aggregation_execution_exception",
+                    "Encountered more than one weight for a single document. Use a script to combine multiple weights-per-doc into a single value.",
+                )));
+            }
+        }
         Kind::Composite(c) => {
             let mut types = Vec::with_capacity(c.sources.len());
             for src in &c.sources {
@@ -2595,6 +2732,35 @@ fn collect_one(
                 }
             }
         }
+        (
+            Kind::WeightedAvg {
+                value_missing,
+                weight_missing,
+                ..
+            },
+            State::Metric(m),
+        ) => {
+            let read = |i: usize, missing: &Option<f64>| -> Vec<f64> {
+                let mut v: Vec<f64> = match comp.get(i) {
+                    Some((Source::Num(c), _, _)) => c.values_for_doc(doc).collect(),
+                    _ => Vec::new(),
+                };
+                if v.is_empty()
+                    && let Some(x) = missing
+                {
+                    v.push(*x);
+                }
+                v
+            };
+            let (values, weights) = (read(0, value_missing), read(1, weight_missing));
+            if let Some(&w) = weights.first() {
+                for v in values {
+                    m.count += 1;
+                    m.sum += v * w;
+                    m.sum_sq += w;
+                }
+            }
+        }
         (Kind::Missing { .. }, State::Single(b)) => {
             let has = match &*source {
                 Source::Str(col) => col.term_ords(doc).next().is_some(),
@@ -3013,6 +3179,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 size,
                 order,
                 min_doc_count,
+                rare,
                 ..
             },
             State::Keyed(map),
@@ -3021,7 +3188,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             let ty = ctx.field_type(field);
             let mut buckets: Vec<(&Key, &Bucket)> = map
                 .iter()
-                .filter(|(_, b)| b.doc_count >= *min_doc_count)
+                .filter(|(_, b)| {
+                    b.doc_count >= *min_doc_count && rare.is_none_or(|max| b.doc_count <= max)
+                })
                 .collect();
             let order = if order.is_empty() {
                 vec![Order::Count(false)]
@@ -3090,6 +3259,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     }
                 }
                 arr.push(bucket_body(a, b, ctx, head)?);
+            }
+            if rare.is_some() {
+                return Ok(json!({ "buckets": arr }));
             }
             Ok(
                 json!({"doc_count_error_upper_bound": 0, "sum_other_doc_count": total - shown_count, "buckets": arr}),
@@ -3527,6 +3699,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 |b, head| bucket_body(a, b, ctx, head),
             )
         }
+        (Kind::WeightedAvg { .. }, State::Metric(m)) => Ok(json!({
+            "value": if m.sum_sq != 0.0 { num_json(m.sum / m.sum_sq) } else { Value::Null }
+        })),
         (Kind::GeoMetric(m), State::Points(p)) => Ok(match m.bounds {
             Some(wrap) => p.render_bounds(wrap),
             None => p.render_centroid(),

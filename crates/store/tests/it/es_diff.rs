@@ -2651,3 +2651,75 @@ fn date_ranges_and_percentile_ranks_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `rare_terms` (`max_doc_count`, keywords and numbers, sub-aggregations) and `weighted_avg`
+/// (multi-valued values, `missing` on either side, empty buckets) answer as Elasticsearch's.
+#[test]
+fn rare_terms_and_weighted_avg_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffrare");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"grade": {"type": "double"}, "w": {"type": "long"},
+            "cat": {"type": "keyword"}, "n": {"type": "integer"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let docs = [
+        json!({"grade": 90.0, "w": 2, "cat": "a", "n": 1}),
+        json!({"grade": [80.0, 70.0], "w": 1, "cat": "a", "n": 2}),
+        json!({"grade": 60.5, "cat": "b", "n": 2}),
+        json!({"w": 3, "cat": "c", "n": 3}),
+        json!({"grade": 100.0, "w": 5, "cat": "d", "n": 3}),
+        json!({"grade": 75.25, "w": 4, "cat": "d", "n": 3}),
+        json!({"grade": 50.0, "w": 1, "cat": "e", "n": 4}),
+        json!({"grade": 65.0, "w": 2, "cat": "f"}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let aggs = [
+        json!({"r": {"rare_terms": {"field": "cat"}}}),
+        json!({"r": {"rare_terms": {"field": "cat", "max_doc_count": 2},
+            "aggs": {"g": {"avg": {"field": "grade"}}}}}),
+        json!({"r": {"rare_terms": {"field": "n", "max_doc_count": 2}}}),
+        json!({"r": {"rare_terms": {"field": "nope"}}}),
+        json!({"w": {"weighted_avg": {"value": {"field": "grade"}, "weight": {"field": "w"}}}}),
+        json!({"w": {"weighted_avg": {"value": {"field": "grade", "missing": 10},
+            "weight": {"field": "w", "missing": 1}}}}),
+        json!({"t": {"terms": {"field": "cat"}, "aggs": {"w": {"weighted_avg": {
+            "value": {"field": "grade"}, "weight": {"field": "w"}}}}}}),
+        json!({"f": {"filter": {"term": {"cat": "zzz"}}, "aggs": {"w": {"weighted_avg": {
+            "value": {"field": "grade"}, "weight": {"field": "w"}}}}}}),
+        // refused
+        json!({"r": {"rare_terms": {"field": "cat", "max_doc_count": 101}}}),
+        json!({"r": {"rare_terms": {"field": "cat", "max_doc_count": 0}}}),
+        json!({"w": {"weighted_avg": {"value": {"field": "grade"}}}}),
+        json!({"w": {"weighted_avg": {"value": {"field": "cat"}, "weight": {"field": "w"}}}}),
+        json!({"w": {"weighted_avg": {"value": {"field": "grade"}, "weight": {"field": "w"}},
+            "aggs": {"x": {"max": {"field": "n"}}}}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for a in aggs {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": a})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
