@@ -119,6 +119,9 @@ pub enum Q {
     GeoBoundingBox(Box<(geo::GeoTarget, geo::BBox)>),
     /// `geo_distance` (centre, radius in metres)
     GeoDistance(Box<(geo::GeoTarget, crate::mapping::geo::GeoPoint, f64)>),
+    /// a clause with a `_name`: it matches as its clause does, and hits it matches list the
+    /// name in `matched_queries`
+    Named(String, Box<Q>),
     /// a `query_string` field expansion: any of several fields (`*` default field); when
     /// `lenient`, a field the query cannot be built for matches nothing instead of failing
     AnyField {
@@ -199,8 +202,65 @@ fn unsupported_param(q: &str, p: &str) -> Error {
     Error::parsing(format!("[{q}] query does not support [{p}]"))
 }
 
+/// The `_name` of a clause body: its own, or (for clauses keyed by one field) the field's.
+fn clause_name(body: &Value) -> Option<String> {
+    let o = body.as_object()?;
+    if let Some(n) = o.get("_name") {
+        return Some(n.as_str().map_or_else(|| n.to_string(), str::to_owned));
+    }
+    let mut fields = o.values().filter_map(Value::as_object);
+    let f = fields.next()?;
+    if fields.next().is_some() || o.len() != 1 {
+        return None;
+    }
+    f.get("_name")
+        .map(|n| n.as_str().map_or_else(|| n.to_string(), str::to_owned))
+}
+
+/// The named clauses of `q`, in the order Elasticsearch registers them (a clause's own
+/// named clauses before it).
+pub fn named(q: &Q) -> Vec<(&str, &Q)> {
+    fn walk<'a>(q: &'a Q, out: &mut Vec<(&'a str, &'a Q)>) {
+        match q {
+            Q::Named(n, inner) => {
+                walk(inner, out);
+                out.push((n, inner));
+            }
+            Q::Bool {
+                must,
+                filter,
+                should,
+                must_not,
+                ..
+            } => {
+                for c in must.iter().chain(filter).chain(should).chain(must_not) {
+                    walk(c, out);
+                }
+            }
+            Q::ConstantScore(inner, _) => walk(inner, out),
+            Q::AnyField { inner, .. } => walk(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(q, &mut out);
+    out
+}
+
 /// Parses an ES query object (`{"match": {...}}`).
 pub fn parse(v: &Value) -> Result<Q> {
+    let q = parse_clause(v)?;
+    let name = v
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(clause_name);
+    Ok(match name {
+        Some(n) => Q::Named(n, Box::new(q)),
+        None => q,
+    })
+}
+
+fn parse_clause(v: &Value) -> Result<Q> {
     let o = v
         .as_object()
         .ok_or_else(|| Error::parsing("query malformed, must start with start_object"))?;
@@ -1168,6 +1228,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             )))
         }
         Q::ConstantScore(inner, b) => Ok(boxed(ConstScoreQuery::new(compile(inner, ctx)?, *b))),
+        Q::Named(_, inner) => compile(inner, ctx),
         Q::AnyField {
             fields,
             inner,

@@ -411,7 +411,7 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 extract(c, scope, out);
             }
         }
-        Q::ConstantScore(inner, _) => extract(inner, scope, out),
+        Q::ConstantScore(inner, _) | Q::Named(_, inner) => extract(inner, scope, out),
         Q::AnyField {
             fields: fs, inner, ..
         } => extract(inner, Some(fs), out),

@@ -1475,9 +1475,19 @@ fn respond(
         seq_no_primary_term: false,
     };
     let highlight = req.highlight.as_ref().zip(highlight_terms.as_ref());
+    let named = query::named(&req.query);
     let mut hits = Vec::new();
     for h in out.hits.iter().skip(req.from) {
-        hits.push(render_hit(targets, &metas, h, &view, highlight)?);
+        let mut hit = render_hit(targets, &metas, h, &view, highlight)?;
+        if !named.is_empty() {
+            let matched = matched_queries(targets, &metas, h, &named)?;
+            if !matched.is_empty()
+                && let Value::Object(m) = &mut hit
+            {
+                m.insert("matched_queries".into(), Value::from(matched));
+            }
+        }
+        hits.push(hit);
     }
     let total = match req.track_total {
         TrackTotal::Exact => Some(json!({"value": out.total, "relation": "eq"})),
@@ -1562,6 +1572,67 @@ impl HitView {
     pub(crate) fn sorted_by_field(&self) -> bool {
         self.sort.iter().any(|k| !matches!(k, SortKey::Score(_)))
     }
+}
+
+/// Where Java's `HashMap` iterates `name` in a table of `cap` buckets (`String.hashCode`,
+/// spread as `HashMap.hash` does): Elasticsearch lists matched queries in that order.
+fn java_bucket(name: &str, cap: u32) -> u32 {
+    let h = name
+        .encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+    (h ^ (h >> 16)) & (cap - 1)
+}
+
+/// The names of the named clauses (`_name`) that match the hit's document, each once, in the
+/// order Elasticsearch lists them (its map of named queries: by hash bucket, then as
+/// registered).
+fn matched_queries(
+    targets: &[Target],
+    metas: &[IndexMeta],
+    h: &Hit,
+    named: &[(&str, &query::Q)],
+) -> Result<Vec<String>> {
+    let target = &targets[h.shard];
+    let analyzer = target.shard.text_analysis().analyzer();
+    let ctx = query::Ctx {
+        mapping: &metas[h.shard].mapping,
+        fields: target.shard.fields,
+        now_ms: crate::engine::store::now_ms(),
+        analyzer: &analyzer,
+    };
+    let seg = target.searcher.segment_reader(h.addr.segment_ord);
+    let mut out: Vec<String> = Vec::new();
+    for (name, q) in named {
+        if out.iter().any(|n| n == name) {
+            continue;
+        }
+        let compiled = query::compile(q, &ctx)?;
+        let weight = compiled
+            .weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                &target.searcher,
+            ))
+            .map_err(|e| Error::tantivy(&target.shard.name, e))?;
+        let mut scorer = weight
+            .scorer(seg, 1.0)
+            .map_err(|e| Error::tantivy(&target.shard.name, e))?;
+        if scorer.doc() <= h.addr.doc_id && scorer.seek(h.addr.doc_id) == h.addr.doc_id {
+            out.push((*name).to_owned());
+        }
+    }
+    // the table a HashMap of this many names grows to (load factor 0.75, from 16)
+    let distinct = {
+        let mut names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    };
+    let mut cap = 16u32;
+    while distinct as u32 > cap / 4 * 3 {
+        cap *= 2;
+    }
+    let registered = |n: &str| named.iter().position(|(x, _)| *x == n).unwrap_or(0);
+    out.sort_by_key(|n| (java_bucket(n, cap), registered(n)));
+    Ok(out)
 }
 
 /// The ES JSON of one hit (its document fetched from its target's searcher).

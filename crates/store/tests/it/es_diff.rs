@@ -2723,3 +2723,64 @@ fn rare_terms_and_weighted_avg_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// Named queries: each hit lists the `_name`s of the clauses its document matches, wherever
+/// the name is written (the clause's body or its field's object) and however deep.
+#[test]
+fn named_queries_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffnamed");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"msg": {"type": "text"}, "level": {"type": "keyword"},
+            "n": {"type": "long"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let docs = [
+        json!({"msg": "disk full on web-1", "level": "ERROR", "n": 1}),
+        json!({"msg": "user login", "level": "INFO", "n": 2}),
+        json!({"msg": "disk almost full", "level": "WARN", "n": 3}),
+        json!({"msg": "user logout", "level": "INFO", "n": 4}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let queries = [
+        json!({"bool": {"should": [
+            {"match": {"msg": {"query": "disk", "_name": "disk"}}},
+            {"term": {"level": {"value": "INFO", "_name": "info"}}},
+            {"range": {"n": {"gte": 3, "_name": "late"}}}]}}),
+        json!({"bool": {"must": {"match_all": {"_name": "all"}},
+            "filter": {"bool": {"_name": "outer", "should": [
+                {"terms": {"level": ["ERROR", "WARN"], "_name": "bad"}},
+                {"exists": {"field": "n", "_name": "has_n"}}]}},
+            "must_not": {"term": {"level": {"value": "INFO", "_name": "not_info"}}}}}),
+        json!({"constant_score": {"_name": "cs", "filter": {"match_phrase": {"msg": {"query": "almost full", "_name": "phrase"}}}}}),
+        json!({"query_string": {"query": "user", "_name": "qs"}}),
+        json!({"match": {"msg": "user"}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for q in queries {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"query": q, "sort": ["n"], "_source": false})),
+        ));
+    }
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
