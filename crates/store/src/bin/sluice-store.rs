@@ -96,6 +96,20 @@ struct Args {
     /// ingest, a higher peak RSS under many concurrent bulks (see docs/reliability.md).
     #[arg(long, value_name = "MS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=10_000))]
     memory_purge_delay: u16,
+    /// How often index lifecycle policies run: rollovers and deletions (Elasticsearch's
+    /// `indices.lifecycle.poll_interval`). A time value: `10m`, `30s`, `1h`.
+    #[arg(long, value_name = "TIME", default_value = "10m", value_parser = parse_time)]
+    ilm_poll_interval: std::time::Duration,
+}
+
+/// `10m`, `30s`, `500ms`: an Elasticsearch time value (not `-1`).
+fn parse_time(s: &str) -> Result<std::time::Duration, String> {
+    match store::engine::settings::parse_interval(s) {
+        Ok(Some(d)) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "expected a time value such as 10m, 30s or 500ms, got [{s}]"
+        )),
+    }
 }
 
 /// `512mb`, `1gb`, `64kb`, `100b` or a number of bytes (Elasticsearch's byte sizes).
@@ -235,6 +249,7 @@ fn try_main() -> anyhow::Result<()> {
         let mut config = StoreConfig::new(&args.data_dir);
         config.disk_watermarks = marks;
         config.indexing_pressure_memory_limit = args.indexing_pressure_memory_limit;
+        config.ilm_poll_interval = args.ilm_poll_interval;
         if let Some(n) = args.shards {
             config.default_shards = usize::from(n);
         }

@@ -358,14 +358,17 @@ pub(crate) fn no_backing_writes(op: OpType, stream: &str) -> Error {
 
 /// The rollover conditions sluice-store evaluates.
 #[derive(Debug, Default)]
-struct Conditions {
+pub(crate) struct Conditions {
     max_age_ms: Option<(String, i64)>,
     max_docs: Option<u64>,
     max_primary_shard_docs: Option<u64>,
+    /// `max_size` (all primaries) and `max_primary_shard_size`: as written, and bytes
+    max_size: Option<(String, u64)>,
+    max_primary_shard_size: Option<(String, u64)>,
 }
 
 impl Conditions {
-    fn parse(body: Option<&Value>) -> Result<Conditions> {
+    pub(crate) fn parse(body: Option<&Value>) -> Result<Conditions> {
         let mut c = Conditions::default();
         let Some(body) = body else { return Ok(c) };
         let Some(obj) = body.as_object() else {
@@ -410,9 +413,27 @@ impl Conditions {
                                     c.max_primary_shard_docs = Some(n);
                                 }
                             }
+                            "max_size" | "max_primary_shard_size" => {
+                                let text = value.as_str().unwrap_or_default();
+                                let bytes = crate::engine::util::parse_byte_size(text)
+                                    .ok_or_else(|| {
+                                        Error::x_content(format!(
+                                            "[1:2] [conditions] failed to parse field [{name}]"
+                                        ))
+                                        .caused_by(Error::parsing(format!(
+                                            "failed to parse setting [{name}] with value [{text}] as a size in bytes: unit is missing or unrecognized"
+                                        )))
+                                    })?;
+                                let slot = if name == "max_size" {
+                                    &mut c.max_size
+                                } else {
+                                    &mut c.max_primary_shard_size
+                                };
+                                *slot = Some((text.to_owned(), bytes));
+                            }
                             other => {
                                 return Err(Error::illegal_argument(format!(
-                                    "rollover condition [{other}] is not supported by sluice-store (it has max_age, max_docs and max_primary_shard_docs)"
+                                    "rollover condition [{other}] is not supported by sluice-store (it has max_age, max_docs, max_primary_shard_docs, max_size and max_primary_shard_size)"
                                 )));
                             }
                         }
@@ -428,14 +449,16 @@ impl Conditions {
         Ok(c)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.max_age_ms.is_none()
             && self.max_docs.is_none()
             && self.max_primary_shard_docs.is_none()
+            && self.max_size.is_none()
+            && self.max_primary_shard_size.is_none()
     }
 
     /// Each condition as ES names it in the response, with whether it holds.
-    fn evaluate(&self, shard: &Shard, now_ms: i64) -> Map<String, Value> {
+    pub(crate) fn evaluate(&self, shard: &Shard, now_ms: i64) -> Map<String, Value> {
         let mut out = Map::new();
         let age = now_ms - shard.meta().created_ms;
         if let Some((text, ms)) = &self.max_age_ms {
@@ -450,6 +473,19 @@ impl Conditions {
             out.insert(
                 format!("[max_primary_shard_docs: {n}]"),
                 Value::from(most >= n),
+            );
+        }
+        if let Some((text, n)) = &self.max_size {
+            out.insert(
+                format!("[max_size: {text}]"),
+                Value::from(shard.stats().2 >= *n),
+            );
+        }
+        if let Some((text, n)) = &self.max_primary_shard_size {
+            let most = shard.shard_stats().iter().map(|s| s.2).max().unwrap_or(0);
+            out.insert(
+                format!("[max_primary_shard_size: {text}]"),
+                Value::from(most >= *n),
             );
         }
         out

@@ -5,6 +5,7 @@ pub mod by_query;
 pub mod data_streams;
 pub mod disk;
 pub(crate) mod doc;
+pub mod ilm;
 pub mod open_close;
 pub(crate) mod pressure;
 pub mod routing;

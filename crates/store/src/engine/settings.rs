@@ -115,6 +115,17 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                 })?;
             }
             "refresh_interval" => s.refresh_interval = Some(parse_interval(&text)?),
+            // the lifecycle policy the index follows (see `engine::ilm`)
+            "lifecycle.name" => {}
+            k @ ("lifecycle.rollover_alias"
+            | "lifecycle.origination_date"
+            | "lifecycle.parse_origination_date"
+            | "lifecycle.indexing_complete"
+            | "lifecycle.step.wait_time_threshold") => {
+                return Err(Error::illegal_argument(format!(
+                    "setting [index.{k}] is not supported by sluice-store (its lifecycle rolls data streams over, not aliases)"
+                )));
+            }
             k if crate::mapping::LIMIT_SETTINGS.contains(&k) => {
                 crate::mapping::parse_limit(k, &val)?;
             }

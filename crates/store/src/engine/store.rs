@@ -49,6 +49,9 @@ pub struct StoreConfig {
     pub disk_watermarks: crate::engine::disk::Watermarks,
     /// How often the disk usage is read at most; default 1 s.
     pub disk_check_interval: Duration,
+    /// How often index lifecycle policies are run (ES's `indices.lifecycle.poll_interval`);
+    /// default 10 minutes.
+    pub ilm_poll_interval: Duration,
     /// Where the disk usage comes from; default `statvfs` of the data directory.
     pub disk_probe: Arc<dyn crate::engine::disk::DiskProbe>,
 }
@@ -96,6 +99,7 @@ impl StoreConfig {
             disk_watermarks: crate::engine::disk::Watermarks::default(),
             disk_check_interval: Duration::from_secs(1),
             disk_probe: Arc::new(crate::engine::disk::Statvfs),
+            ilm_poll_interval: Duration::from_secs(600),
         }
     }
 
@@ -379,6 +383,8 @@ pub struct Store {
     templates: crate::engine::templates::Templates,
     aliases: crate::engine::aliases::Aliases,
     data_streams: crate::engine::data_streams::DataStreams,
+    /// Index lifecycle policies.
+    pub(crate) ilm: crate::engine::ilm::Policies,
 }
 
 /// Takes the data directory's exclusive lock: two stores writing one directory would corrupt
@@ -471,6 +477,7 @@ impl Store {
             pits: crate::search::pit::PitRegistry::default(),
             dir_lock: Mutex::new(Some(dir_lock)),
             templates: crate::engine::templates::Templates::open(&config.data_dir)?,
+            ilm: crate::engine::ilm::Policies::open(&config.data_dir)?,
             aliases,
             data_streams,
             disk: crate::engine::disk::DiskGuard::new(
@@ -505,6 +512,7 @@ impl Store {
             .name("sluice-store-refresh".into())
             .spawn(move || {
                 let mut last: BTreeMap<String, Instant> = BTreeMap::new();
+                let mut last_ilm = Instant::now();
                 loop {
                     {
                         let (lock, cv) = &*stop;
@@ -518,6 +526,10 @@ impl Store {
                         }
                     }
                     let Some(store) = weak.upgrade() else { return };
+                    if last_ilm.elapsed() >= store.config.ilm_poll_interval {
+                        last_ilm = Instant::now();
+                        store.run_ilm();
+                    }
                     let shards: Vec<Arc<Shard>> = store.indices.read().values().cloned().collect();
                     for shard in shards {
                         let Some(interval) = shard.refresh_interval(store.config.refresh_interval) else {
@@ -836,6 +848,11 @@ impl Store {
             },
         )
         .is_ok_and(|v| !v.is_empty())
+    }
+
+    /// Every index's name, sorted.
+    pub(crate) fn index_names(&self) -> Vec<String> {
+        self.indices.read().keys().cloned().collect()
     }
 
     /// Resolves a target (`a,b`, `logs-*`, `_all`, `*`, `-excluded`) to existing index names, sorted.

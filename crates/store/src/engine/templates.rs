@@ -211,6 +211,27 @@ impl Templates {
         Ok(json!({ key: list }))
     }
 
+    /// The index templates whose settings name lifecycle policy `policy`.
+    #[must_use]
+    pub fn using_lifecycle(&self, policy: &str) -> Vec<String> {
+        let set = self.set.read();
+        set.index
+            .iter()
+            .filter(|(_, t)| {
+                let s = &t["template"]["settings"];
+                [
+                    &s["index"]["lifecycle"]["name"],
+                    &s["index.lifecycle.name"],
+                    &s["lifecycle"]["name"],
+                    &s["index"]["lifecycle.name"],
+                ]
+                .iter()
+                .any(|v| v.as_str() == Some(policy))
+            })
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     /// Whether a template exists (`HEAD`).
     #[must_use]
     pub fn exists(&self, kind: Kind, name: &str) -> bool {

@@ -755,6 +755,35 @@ pub(crate) async fn dispatch(
             .await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::IlmPolicy(method, name) => {
+            params.check(path, &["master_timeout", "timeout"])?;
+            let parsed = if method == http::Method::PUT {
+                Some(Value::Object(parse_json_object(&body)?))
+            } else {
+                None
+            };
+            let v = blocking(move || match (method, name) {
+                (http::Method::PUT, Some(name)) => {
+                    store.put_ilm_policy(&name, &parsed.unwrap_or(Value::Null))
+                }
+                (http::Method::DELETE, Some(name)) => store.delete_ilm_policy(&name),
+                (_, name) => store.get_ilm_policies(name.as_deref()),
+            })
+            .await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::IlmExplain(target) => {
+            params.check(path, &["only_errors", "only_managed", "master_timeout"])?;
+            let v = blocking(move || store.explain_ilm(&target)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
+        Route::IlmStatus => {
+            params.check(path, &[])?;
+            Ok(Reply::json(
+                StatusCode::OK,
+                serde_json::json!({"operation_mode": "RUNNING"}),
+            ))
+        }
         Route::Close(target) => {
             params.check(path, OPEN_CLOSE)?;
             let v = blocking(move || store.close_indices(&target)).await?;

@@ -79,6 +79,12 @@ pub(crate) enum Route {
     DeleteTemplate(crate::engine::templates::Kind, String),
     /// `GET /_data_stream[/{names}]`, `PUT|DELETE /_data_stream/{name}`
     DataStream(Method, Option<String>),
+    /// `GET /_ilm/policy[/{names}]`, `PUT|DELETE /_ilm/policy/{name}`
+    IlmPolicy(Method, Option<String>),
+    /// `GET /{target}/_ilm/explain`
+    IlmExplain(String),
+    /// `GET /_ilm/status`
+    IlmStatus,
     /// `GET /_nodes[/{nodes}][/{metrics}]`
     NodesInfo(Option<String>, Option<String>),
     /// `GET /_nodes[/{nodes}]/stats[/{metrics}]`
@@ -242,6 +248,13 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             .map(|m| (m.clone(), Route::DataStream(m, Some(own(name)))))
             .collect(),
         ["_xpack"] => vec![(Method::GET, Route::Xpack)],
+        ["_ilm", "policy"] => vec![(Method::GET, Route::IlmPolicy(Method::GET, None))],
+        ["_ilm", "policy", name] => [Method::GET, Method::PUT, Method::DELETE]
+            .into_iter()
+            .map(|m| (m.clone(), Route::IlmPolicy(m, Some(own(name)))))
+            .collect(),
+        ["_ilm", "status"] => vec![(Method::GET, Route::IlmStatus)],
+        [t, "_ilm", "explain"] => vec![(Method::GET, Route::IlmExplain(own(t)))],
         ["_nodes"] => vec![(Method::GET, Route::NodesInfo(None, None))],
         ["_nodes", "stats"] => vec![(Method::GET, Route::NodesStats(None, None))],
         ["_nodes", "stats", m] => vec![(Method::GET, Route::NodesStats(None, Some(own(m))))],

@@ -18,6 +18,7 @@ mod esapi;
 mod fuzz_corpus;
 mod hostile;
 mod http_api;
+mod ilm;
 mod interop;
 mod ip;
 mod match_only_text;

@@ -1,0 +1,189 @@
+//! Index lifecycle management: policies through `_ilm/policy`, and the store running them on
+//! data streams (rollover by a hot phase's conditions, deletion by a delete phase's `min_age`).
+//! There is no differential test: the integration-test Elasticsearch has no ILM plugin.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::TestServer;
+use crate::client::{es_error, get, json, ok};
+
+fn put_policy(a: SocketAddr, name: &str, body: &Value) -> crate::client::Resp {
+    json(a, "PUT", &format!("/_ilm/policy/{name}"), Some(body))
+}
+
+/// Waits (up to 30 s) for `check` to hold on the data stream's answer.
+fn wait_for(a: SocketAddr, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = ok(&get(a, "/_data_stream/logs-app-default"));
+        if check(&v["data_streams"][0]) {
+            return v["data_streams"][0].clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn backing(ds: &Value) -> Vec<String> {
+    ds["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["index_name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn policies_are_saved_versioned_shown_in_use_and_refused_by_name() {
+    let t = TestServer::start();
+    let a = t.addr();
+    let policy = json!({"policy": {"_meta": {"owner": "ops"}, "phases": {
+        "hot": {"actions": {"rollover": {"max_primary_shard_size": "50gb", "max_age": "30d"}}},
+        "delete": {"min_age": "90d", "actions": {"delete": {}}}}}});
+    assert_eq!(
+        ok(&put_policy(a, "logs", &policy)),
+        json!({"acknowledged": true})
+    );
+    let v = ok(&get(a, "/_ilm/policy/logs"));
+    assert_eq!(v["logs"]["version"], 1);
+    assert_eq!(v["logs"]["policy"]["phases"]["hot"]["min_age"], "0ms");
+    assert_eq!(v["logs"]["policy"]["phases"]["delete"]["min_age"], "90d");
+    assert_eq!(v["logs"]["policy"]["_meta"]["owner"], "ops");
+    assert_eq!(v["logs"]["in_use_by"]["indices"], json!([]));
+    ok(&put_policy(a, "logs", &policy));
+    assert_eq!(ok(&get(a, "/_ilm/policy"))["logs"]["version"], 2);
+    // an index that follows it keeps it from being deleted
+    ok(&json(
+        a,
+        "PUT",
+        "/kept",
+        Some(&json!({"settings": {"index.lifecycle.name": "logs"}})),
+    ));
+    let v = ok(&get(a, "/_ilm/policy/logs"));
+    assert_eq!(v["logs"]["in_use_by"]["indices"], json!(["kept"]));
+    let reason = es_error(
+        &json(a, "DELETE", "/_ilm/policy/logs", None),
+        400,
+        "illegal_argument_exception",
+    );
+    assert!(
+        reason.contains("It is in use by one or more indices: [kept]"),
+        "{reason}"
+    );
+    let e = ok(&get(a, "/kept/_ilm/explain"));
+    assert_eq!(e["indices"]["kept"]["managed"], true);
+    assert_eq!(e["indices"]["kept"]["policy"], "logs");
+    ok(&json(a, "DELETE", "/kept", None));
+    ok(&json(a, "DELETE", "/_ilm/policy/logs", None));
+    es_error(
+        &get(a, "/_ilm/policy/logs"),
+        404,
+        "resource_not_found_exception",
+    );
+    // what the store does not run is refused by name
+    for (body, says) in [
+        (
+            json!({"policy": {"phases": {"warm": {"actions": {"forcemerge": {"max_num_segments": 1}}}}}}),
+            "phase [warm]",
+        ),
+        (
+            json!({"policy": {"phases": {"hot": {"actions": {"shrink": {"number_of_shards": 1}}}}}}),
+            "action [shrink]",
+        ),
+        (
+            json!({"policy": {"phases": {"hot": {"actions": {"rollover": {"min_docs": 1}}}}}}),
+            "[min_docs]",
+        ),
+    ] {
+        let reason = es_error(
+            &put_policy(a, "p", &body),
+            400,
+            "illegal_argument_exception",
+        );
+        assert!(reason.contains(says), "{body}: {reason}");
+    }
+    let reason = es_error(
+        &json(
+            a,
+            "PUT",
+            "/aliased",
+            Some(&json!({"settings": {"index.lifecycle.rollover_alias": "x"}})),
+        ),
+        400,
+        "illegal_argument_exception",
+    );
+    assert!(
+        reason.contains("index.lifecycle.rollover_alias"),
+        "{reason}"
+    );
+    // saved across a restart
+    ok(&put_policy(a, "again", &policy));
+    let t = t.restart();
+    assert_eq!(
+        ok(&get(t.addr(), "/_ilm/policy/again"))["again"]["version"],
+        1
+    );
+}
+
+#[test]
+fn the_store_rolls_a_data_stream_over_and_deletes_what_rolled_over() {
+    let t = TestServer::with(|c| c.store.ilm_poll_interval = Duration::from_millis(200));
+    let a = t.addr();
+    ok(&put_policy(
+        a,
+        "fast",
+        &json!({"policy": {"phases": {
+            "hot": {"actions": {"rollover": {"max_docs": 3}}},
+            "delete": {"min_age": "2s", "actions": {"delete": {}}}}}}),
+    ));
+    ok(&json(
+        a,
+        "PUT",
+        "/_index_template/logs",
+        Some(
+            &json!({"index_patterns": ["logs-*-*"], "priority": 100, "data_stream": {},
+            "template": {"settings": {"index.lifecycle.name": "fast"}}}),
+        ),
+    ));
+    let write = |n: usize| {
+        for i in 0..n {
+            let doc = json!({"@timestamp": "2026-12-06T01:02:03Z", "message": format!("m{i}")});
+            ok(&json(
+                a,
+                "POST",
+                "/logs-app-default/_doc?refresh=true",
+                Some(&doc),
+            ));
+        }
+    };
+    write(2);
+    let ds = wait_for(a, "first backing index", |d| d["generation"] == 1);
+    let first = backing(&ds)[0].clone();
+    // two documents: below max_docs, so it stays (several polls)
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        backing(&wait_for(a, "still one", |_| true)),
+        vec![first.clone()]
+    );
+    let e = ok(&get(a, &format!("/{first}/_ilm/explain")));
+    assert_eq!(e["indices"][&first]["action"], "rollover", "{e}");
+    write(1);
+    let ds = wait_for(a, "rolled over", |d| d["generation"] == 2);
+    let second = backing(&ds)[1].clone();
+    assert!(second.ends_with("-000002"), "{ds}");
+    let e = ok(&get(a, &format!("/{first}/_ilm/explain")));
+    assert_eq!(e["indices"][&first]["action"], "complete", "{e}");
+    // the empty new write index is not rolled over again; the old one goes 2 s after rollover
+    let ds = wait_for(a, "old index deleted", |d| backing(d).len() == 1);
+    assert_eq!(backing(&ds), vec![second]);
+    assert_eq!(ds["generation"], 2);
+    let r = json(a, "GET", &format!("/{first}"), None);
+    assert_eq!(r.status, 404, "{}", r.text());
+    // writes go on into the new write index
+    write(1);
+    let c = ok(&json(a, "GET", "/logs-app-default/_count", None));
+    assert_eq!(c["count"], 1);
+}
