@@ -191,3 +191,161 @@ fn range_bounds_resolve_against_the_field() {
     let e = resolve_bounds(&bad, Some(FieldType::Long), &[], None, 0).expect_err("not a number");
     assert_eq!(e.es_type(), "number_format_exception");
 }
+
+mod parse_props {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::super::{parse, script};
+
+    /// Values of every JSON type, including the wrong ones for each parameter.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-5i64..200).prop_map(|n| json!(n)),
+            (-1e3f64..1e3).prop_map(|f| json!(f)),
+            prop::sample::select(vec![
+                "f",
+                "x",
+                "10km",
+                "1d",
+                "asc",
+                "desc",
+                "_count",
+                "h>s",
+                "params.a / 2",
+                "",
+                "-1",
+                "a[99.0]",
+                "skip",
+                "insert_zeros",
+            ])
+            .prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::vec((param(), inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn param() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "field",
+            "size",
+            "precision",
+            "bounds",
+            "top_left",
+            "bottom_right",
+            "wrap_longitude",
+            "buckets_path",
+            "gap_policy",
+            "script",
+            "source",
+            "params",
+            "window",
+            "shift",
+            "lag",
+            "unit",
+            "sort",
+            "from",
+            "sources",
+            "after",
+            "order",
+            "missing_bucket",
+            "values",
+            "percents",
+            "keyed",
+            "sigma",
+            "max_doc_count",
+            "value",
+            "weight",
+            "missing",
+            "ranges",
+            "format",
+            "time_zone",
+            "calendar_interval",
+            "interval",
+            "terms",
+            "s",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    fn agg_type() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "terms",
+            "rare_terms",
+            "histogram",
+            "date_histogram",
+            "range",
+            "date_range",
+            "composite",
+            "geohash_grid",
+            "geotile_grid",
+            "geo_bounds",
+            "geo_centroid",
+            "derivative",
+            "cumulative_sum",
+            "serial_diff",
+            "moving_fn",
+            "bucket_script",
+            "bucket_selector",
+            "bucket_sort",
+            "avg_bucket",
+            "max_bucket",
+            "stats_bucket",
+            "extended_stats",
+            "percentiles",
+            "percentile_ranks",
+            "weighted_avg",
+            "missing",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    proptest! {
+        /// Whatever the body, parsing answers an aggregation tree or an Elasticsearch-shaped
+        /// 4xx error; it never panics.
+        #[test]
+        fn aggregation_bodies_never_panic(
+            t in agg_type(), body in value(), sub in prop::option::of((agg_type(), value())),
+        ) {
+            let mut def = json!({ t.clone(): body });
+            if let Some((st, sb)) = sub {
+                def["aggs"] = json!({"inner": { st: sb }});
+            }
+            if let Err(e) = parse(&json!({"a": def, "h": {"histogram": {"field": "n", "interval": 1}}})) {
+                prop_assert!((400..500).contains(&e.status()), "{}", e.to_es_body());
+                prop_assert!(!e.es_type().is_empty());
+            }
+        }
+
+        /// Any script text compiles or is refused with a `script_exception`; evaluation of
+        /// what compiles never panics either.
+        #[test]
+        fn scripts_never_panic(
+            src in prop_oneof![
+                "[ -~]{0,40}",
+                prop::collection::vec(prop::sample::select(vec![
+                    "params.a", "params.k", "1", "0", "-", "/", "%", "*", "+", "(", ")", "Math.max(",
+                    "Math.round(", ",", "?", ":", "&&", "||", "!", "==", "<", "values",
+                    "MovingFunctions.sum(", "MovingFunctions.holt(", "9223372036854775807",
+                    "2.5e308", "return", ";",
+                ]), 0..14).prop_map(|t| t.join(" ")),
+            ],
+            a in -10.0f64..10.0,
+        ) {
+            match script::parse(&json!({"source": src, "params": {"k": i64::MIN}}), "t") {
+                Ok(s) => {
+                    let paths = [("a".to_owned(), a)];
+                    let _ = s.eval(&script::Vars { params: &s.params, paths: &paths, values: &[1.0, a] });
+                }
+                Err(e) => prop_assert_eq!(e.es_type(), "script_exception"),
+            }
+        }
+    }
+}
