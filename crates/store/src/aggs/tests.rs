@@ -314,7 +314,7 @@ mod parse_props {
         fn aggregation_bodies_never_panic(
             t in agg_type(), body in value(), sub in prop::option::of((agg_type(), value())),
         ) {
-            let mut def = json!({ t.clone(): body });
+            let mut def = json!({ t: body });
             if let Some((st, sb)) = sub {
                 def["aggs"] = json!({"inner": { st: sb }});
             }
