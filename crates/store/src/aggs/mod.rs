@@ -82,6 +82,9 @@ pub enum Kind {
         missing: Option<Value>,
         min_doc_count: u64,
         rare: Option<u64>,
+        /// `include` / `exclude`
+        include: Option<TermSet>,
+        exclude: Option<TermSet>,
     },
     /// date_histogram
     DateHistogram {
@@ -241,6 +244,58 @@ pub enum Bound {
     Num(f64),
     /// a string, resolved once the field's type is known
     Str(String),
+}
+
+/// The terms an `include` or `exclude` names: a Lucene regexp (string fields) or values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TermSet {
+    /// a regular expression over the whole term
+    Pattern(String),
+    /// exact values
+    Values(Vec<Value>),
+}
+
+impl TermSet {
+    fn parse(v: &Value, k: &str, t: &str) -> Result<TermSet> {
+        match v {
+            Value::String(s) => {
+                crate::query::regexp::compile(s, crate::query::regexp::Flags::ALL, false)?;
+                Ok(TermSet::Pattern(s.clone()))
+            }
+            Value::Array(a) => Ok(TermSet::Values(a.clone())),
+            Value::Object(o) if o.contains_key("partition") || o.contains_key("num_partitions") => {
+                Err(Error::illegal_argument(format!(
+                    "partitioned [{k}] of [{t}] is not supported by sluice-store"
+                )))
+            }
+            _ => Err(Error::x_content(format!(
+                "[{t}] failed to parse field [{k}]"
+            ))),
+        }
+    }
+}
+
+/// Whether a bucket's term passes `include` and `exclude` (`text`: the term as written; `num`:
+/// its number, on numeric fields).
+fn term_passes(
+    include: Option<&TermSet>,
+    exclude: Option<&TermSet>,
+    compiled: &[Option<regex::Regex>; 2],
+    text: &str,
+    num: Option<f64>,
+) -> bool {
+    let hit = |set: &TermSet, re: &Option<regex::Regex>| match set {
+        TermSet::Pattern(_) => re.as_ref().is_some_and(|r| r.is_match(text)),
+        TermSet::Values(vs) => vs.iter().any(|v| match (v, num) {
+            (Value::Number(n), Some(x)) => n.as_f64() == Some(x),
+            (Value::String(s), Some(x)) => s.trim().parse::<f64>().ok() == Some(x),
+            (Value::String(s), None) => s == text,
+            (Value::Number(n), None) => n.to_string() == text,
+            (Value::Bool(b), None) => (if *b { "true" } else { "false" }) == text,
+            _ => false,
+        }),
+    };
+    include.is_none_or(|s| hit(s, &compiled[0])) && !exclude.is_some_and(|s| hit(s, &compiled[1]))
 }
 
 /// `date_range`'s own options.
@@ -646,6 +701,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "min_doc_count",
                     "shard_size",
                     "show_term_doc_count_error",
+                    "include",
+                    "exclude",
                 ],
                 name,
                 t,
@@ -669,16 +726,20 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 missing: o.get("missing").cloned(),
                 min_doc_count: min_doc(1)?,
                 rare: None,
+                include: o
+                    .get("include")
+                    .map(|v| TermSet::parse(v, "include", t))
+                    .transpose()?,
+                exclude: o
+                    .get("exclude")
+                    .map(|v| TermSet::parse(v, "exclude", t))
+                    .transpose()?,
             }
         }
         "rare_terms" => {
             for k in o.keys() {
                 match k.as_str() {
-                    "field" | "max_doc_count" | "missing" | "precision" => {}
-                    "include" | "exclude" => {
-                        return Err(Error::illegal_argument(format!(
-                            "[{k}] of [rare_terms] is not supported by sluice-store"
-                        )));
+                    "field" | "max_doc_count" | "missing" | "precision" | "include" | "exclude" => {
                     }
                     other => {
                         return Err(Error::es(
@@ -722,6 +783,14 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 missing: o.get("missing").cloned(),
                 min_doc_count: 1,
                 rare: Some(max as u64),
+                include: o
+                    .get("include")
+                    .map(|v| TermSet::parse(v, "include", t))
+                    .transpose()?,
+                exclude: o
+                    .get("exclude")
+                    .map(|v| TermSet::parse(v, "exclude", t))
+                    .transpose()?,
             }
         }
         "date_histogram" => {
@@ -3180,16 +3249,52 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 order,
                 min_doc_count,
                 rare,
+                include,
+                exclude,
                 ..
             },
             State::Keyed(map),
         ) => {
             validate_order(a, order)?;
             let ty = ctx.field_type(field);
+            let numeric = ty
+                .as_ref()
+                .is_some_and(|(t, _, _)| !matches!(t, FieldType::Keyword | FieldType::Ip));
+            let patterns = [include.as_ref(), exclude.as_ref()];
+            if numeric
+                && patterns
+                    .iter()
+                    .flatten()
+                    .any(|s| matches!(s, TermSet::Pattern(_)))
+            {
+                return Err(Error::illegal_argument(format!(
+                    "Aggregation [{}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of numeric values for include/exclude clauses used to filter numeric fields",
+                    a.name
+                )));
+            }
+            let compiled = patterns.map(|s| match s {
+                Some(TermSet::Pattern(p)) => {
+                    crate::query::regexp::compile(p, crate::query::regexp::Flags::ALL, false).ok()
+                }
+                _ => None,
+            });
+            let filtered = include.is_some() || exclude.is_some();
             let mut buckets: Vec<(&Key, &Bucket)> = map
                 .iter()
                 .filter(|(_, b)| {
                     b.doc_count >= *min_doc_count && rare.is_none_or(|max| b.doc_count <= max)
+                })
+                .filter(|(k, _)| {
+                    !filtered || {
+                        let (text, num) = match k {
+                            Key::Str(s) if matches!(ty, Some((FieldType::Ip, _, _))) => {
+                                (ip::term_to_display(s), None)
+                            }
+                            Key::Str(s) => (s.clone(), None),
+                            k => (java_double(k2f(k)), Some(k2f(k))),
+                        };
+                        term_passes(include.as_ref(), exclude.as_ref(), &compiled, &text, num)
+                    }
                 })
                 .collect();
             let order = if order.is_empty() {

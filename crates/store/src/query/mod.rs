@@ -4,6 +4,7 @@ pub mod datemath;
 pub mod geo;
 pub mod lucene;
 mod phrase_guard;
+pub mod regexp;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -101,6 +102,14 @@ pub enum Q {
         /// normalise the pattern with the field's search analyzer, as `query_string` does (the
         /// `prefix` and `wildcard` queries take it as it is)
         normalize: bool,
+    },
+    /// `regexp` (Lucene's syntax, see [`regexp`])
+    Regexp {
+        field: String,
+        value: String,
+        flags: regexp::Flags,
+        case_insensitive: bool,
+        boost: f32,
     },
     /// `ids`
     Ids(Vec<String>),
@@ -443,6 +452,46 @@ fn parse_clause(v: &Value) -> Result<Q> {
                     case_insensitive: ci,
                     normalize: false,
                 }
+            })
+        }
+        "regexp" => {
+            let (field, spec) = single_field(body, name)?;
+            let (mut value, mut ci, mut flags, mut boost) = (None, false, regexp::Flags::ALL, 1.0);
+            match spec {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match k.as_str() {
+                            "value" => value = v.as_str().map(str::to_owned),
+                            "case_insensitive" => ci = v.as_bool().unwrap_or(false),
+                            "flags" => flags = regexp::Flags::parse(&as_str_value(v))?,
+                            // the store's own bound is the compiled regex's size
+                            "max_determinized_states" | "flags_value" | "_name" => {}
+                            "boost" => boost = boost_of(v, name)?,
+                            "rewrite" => {
+                                let r = as_str_value(v);
+                                if !r.starts_with("constant_score") {
+                                    return Err(Error::illegal_argument(format!(
+                                        "[rewrite] [{r}] of the [regexp] query is not supported by sluice-store (its scores are constant)"
+                                    )));
+                                }
+                            }
+                            other => return Err(unsupported_param(name, other)),
+                        }
+                    }
+                }
+                Value::String(s) => value = Some(s.clone()),
+                _ => return Err(Error::parsing(format!("[{name}] query malformed"))),
+            }
+            let value = value
+                .ok_or_else(|| Error::parsing(format!("[{name}] query requires a [value]")))?;
+            // refused now (not when compiled per index), naming what is wrong
+            regexp::compile(&value, flags, ci)?;
+            Ok(Q::Regexp {
+                field: field.clone(),
+                value,
+                flags,
+                case_insensitive: ci,
+                boost,
             })
         }
         "ids" => {
@@ -1209,6 +1258,58 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 }
             }))
         }
+        Q::Regexp {
+            field,
+            value,
+            flags,
+            case_insensitive,
+            boost: b,
+        } => {
+            let Some(fm) = ctx.mapping.field(field) else {
+                return Ok(none());
+            };
+            let re = regexp::compile(value, *flags, *case_insensitive)?;
+            let q = if fm.constant {
+                constant_query(fm, move |c| re.is_match(c))
+            } else {
+                match fm.ty {
+                    FieldType::Keyword => keyword_predicate(ctx, field, move |s| re.is_match(s)),
+                    FieldType::Text => {
+                        // the terms of the text field: tantivy's automaton over the field's
+                        // JSON path, with the pattern's body
+                        let full = regexp::translate(value, *flags, *case_insensitive)?;
+                        let body = full
+                            .strip_prefix('^')
+                            .and_then(|s| s.strip_suffix('$'))
+                            .unwrap_or(&full);
+                        let mut prefix = Term::from_field_json_path(ctx.fields.text, field, true);
+                        prefix.append_type_and_str("");
+                        let path =
+                            String::from_utf8_lossy(prefix.serialized_value_bytes()).into_owned();
+                        let mut pattern = String::new();
+                        for c in path.chars() {
+                            regex_literal(&mut pattern, c);
+                        }
+                        pattern.push_str(body);
+                        let q = tantivy::query::RegexQuery::from_pattern(&pattern, ctx.fields.text)
+                            .map_err(|e| {
+                                query_shard_error(format!("failed to create query: {e}"), "")
+                            })?;
+                        boxed(ConstScoreQuery::new(boxed(q), 1.0))
+                    }
+                    other => {
+                        return Err(query_shard_error(
+                            format!(
+                                "Can only use regexp queries on keyword and text fields - not on [{field}] which is of type [{}]",
+                                other.name()
+                            ),
+                            "",
+                        ));
+                    }
+                }
+            };
+            Ok(boost(q, *b))
+        }
         Q::Ids(ids) => {
             let subs: Vec<(Occur, Box<dyn Query>)> = ids
                 .iter()
@@ -1390,7 +1491,8 @@ fn retarget(q: &Q, field: &str) -> Q {
         | Q::Terms { field: f, .. }
         | Q::Exists { field: f }
         | Q::Prefix { field: f, .. }
-        | Q::Wildcard { field: f, .. } => *f = field.to_owned(),
+        | Q::Wildcard { field: f, .. }
+        | Q::Regexp { field: f, .. } => *f = field.to_owned(),
         Q::Range(r) => r.field = field.to_owned(),
         _ => {}
     }

@@ -301,6 +301,8 @@ enum What {
     Term(String),
     Prefix(String, bool),
     Wildcard(String, bool),
+    /// a `regexp` query's pattern, translated (see `query::regexp`)
+    Regexp(String),
 }
 
 /// A [`What`] with the field names or patterns it applies to.
@@ -400,6 +402,17 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 field,
                 What::Wildcard(value.clone(), *case_insensitive || *normalize),
             );
+        }
+        Q::Regexp {
+            field,
+            value,
+            flags,
+            case_insensitive,
+            ..
+        } => {
+            if let Ok(re) = crate::query::regexp::translate(value, *flags, *case_insensitive) {
+                push(field, What::Regexp(re));
+            }
         }
         Q::Bool {
             must,
@@ -509,6 +522,11 @@ fn mark(toks: &[Tok], ty: FieldType, m: &Matcher, hit: &mut [bool], analyzer: &A
             }
         }
         What::Wildcard(p, ci) => each(hit, &|t| glob(p, t, *ci)),
+        What::Regexp(re) => {
+            if let Ok(re) = regex::Regex::new(re) {
+                each(hit, &|t| re.is_match(t));
+            }
+        }
     }
 }
 

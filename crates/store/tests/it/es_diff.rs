@@ -2794,3 +2794,75 @@ fn named_queries_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `regexp` queries (Lucene's syntax on keyword and text fields, flags, case-insensitivity) and
+/// the `terms` aggregation's `include` / `exclude` answer as Elasticsearch's.
+#[test]
+fn regexps_and_term_filters_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffregexp");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"user": {"type": "keyword"}, "msg": {"type": "text"},
+            "n": {"type": "long"}, "ip": {"type": "ip"}}}});
+    let create_text = create.to_string();
+    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
+    assert_eq!(r.status, 200);
+    let docs = [
+        json!({"user": "user1", "msg": "Disk full on web-01", "n": 1, "ip": "10.0.0.1"}),
+        json!({"user": "user22", "msg": "login ok", "n": 2, "ip": "10.0.0.2"}),
+        json!({"user": "admin", "msg": "disk check", "n": 3, "ip": "192.168.1.1"}),
+        json!({"user": "User3", "msg": "a~b weird & odd", "n": 4}),
+        json!({"user": "a.b", "msg": "dots", "n": 2}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(t.addr(), &path, &bulk);
+    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    let search = |q: Value| json!({"query": q, "sort": ["n", {"user": "asc"}], "_source": false});
+    let mut bodies = vec![
+        search(json!({"regexp": {"user": "user[0-9]+"}})),
+        search(json!({"regexp": {"user": {"value": "USER.*", "case_insensitive": true}}})),
+        search(json!({"regexp": {"user": {"value": "a.b"}}})),
+        search(json!({"regexp": {"user": {"value": "\"a.b\""}}})),
+        search(json!({"regexp": {"user": {"value": "(adm|us)@", "flags": "ANYSTRING"}}})),
+        search(json!({"regexp": {"user": {"value": "u.*", "flags": "NONE", "boost": 2}}})),
+        search(json!({"regexp": {"msg": "dis[ck]"}})),
+        search(json!({"regexp": {"msg": {"value": "web.0[0-9]"}}})),
+        search(json!({"regexp": {"nope": "x"}})),
+        search(json!({"bool": {"must_not": {"regexp": {"user": "user.*"}}}})),
+        // refused
+        search(json!({"regexp": {"n": "1"}})),
+        search(json!({"regexp": {"user": {"value": "x", "flags": "BOGUS"}}})),
+    ];
+    for aggs in [
+        json!({"t": {"terms": {"field": "user", "include": "user.*"}}}),
+        json!({"t": {"terms": {"field": "user", "exclude": "user.*|a\\.b"}}}),
+        json!({"t": {"terms": {"field": "user", "include": ["admin", "a.b", "zzz"]}}}),
+        json!({"t": {"terms": {"field": "user", "include": "[a-u].*", "exclude": ["admin"]}}}),
+        json!({"t": {"terms": {"field": "n", "include": [2, 3]}}}),
+        json!({"t": {"terms": {"field": "n", "exclude": [2]}}}),
+        json!({"t": {"terms": {"field": "ip", "include": ["10.0.0.2", "192.168.1.1"]}}}),
+        json!({"t": {"terms": {"field": "n", "include": "2"}}}),
+    ] {
+        bodies.push(json!({"size": 0, "aggs": aggs}));
+    }
+    let steps: Vec<(&str, String, Option<Value>)> = bodies
+        .into_iter()
+        .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
+        .collect();
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
