@@ -13,7 +13,6 @@ use serde_json::{Map, Value, json};
 use super::{Agg, Bucket, FastMap, Key, Kind, date_key, f2k, int_param, k2f};
 use crate::error::{Error, Result};
 use crate::mapping::{FieldType, date, ip};
-use crate::query::datemath;
 
 /// One source of a composite key.
 #[derive(Debug, Clone, PartialEq)]
@@ -316,16 +315,7 @@ pub fn after_parts(
             }
             (Value::String(t), Kind::DateHistogram { .. }, _)
             | (Value::String(t), Kind::Terms { .. }, Some(FieldType::Date)) => {
-                let default;
-                let formats = if formats.is_empty() {
-                    default = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
-                    &default
-                } else {
-                    formats
-                };
-                Some(f2k(
-                    datemath::resolve(t, formats, None, now_ms, false)? as f64
-                ))
+                Some(f2k(super::resolve_date(t, formats, None, now_ms)? as f64))
             }
             (Value::Bool(b), Kind::Terms { .. }, Some(FieldType::Boolean)) => {
                 Some(f2k(if *b { 1.0 } else { 0.0 }))

@@ -256,6 +256,11 @@ pub enum TermSet {
 }
 
 impl TermSet {
+    /// The `k` member (`include` or `exclude`) of a `t` aggregation, if given.
+    fn of(o: &Map<String, Value>, k: &str, t: &str) -> Result<Option<TermSet>> {
+        o.get(k).map(|v| TermSet::parse(v, k, t)).transpose()
+    }
+
     fn parse(v: &Value, k: &str, t: &str) -> Result<TermSet> {
         match v {
             Value::String(s) => {
@@ -407,14 +412,7 @@ impl Bound {
         match self {
             Bound::Num(n) => Ok(*n),
             Bound::Str(s) if ty == Some(FieldType::Date) => {
-                let default;
-                let formats = if formats.is_empty() {
-                    default = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
-                    &default
-                } else {
-                    formats
-                };
-                datemath::resolve(s, formats, tz, now_ms, false).map(|ms| ms as f64)
+                resolve_date(s, formats, tz, now_ms).map(|ms| ms as f64)
             }
             Bound::Str(s) => s.trim().parse::<f64>().map_err(|_| {
                 Error::es(
@@ -425,6 +423,23 @@ impl Bound {
             }),
         }
     }
+}
+
+/// A date or date-math string read with the field's `formats` (ES's default when it has none).
+pub(crate) fn resolve_date(
+    s: &str,
+    formats: &[DateFormat],
+    tz: Option<Zone>,
+    now_ms: i64,
+) -> Result<i64> {
+    let default;
+    let formats = if formats.is_empty() {
+        default = date::parse_formats(date::DEFAULT_FORMAT).unwrap_or_default();
+        &default
+    } else {
+        formats
+    };
+    datemath::resolve(s, formats, tz, now_ms, false)
 }
 
 /// The numeric bounds of `ranges` on a field of type `ty`.
@@ -726,14 +741,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 missing: o.get("missing").cloned(),
                 min_doc_count: min_doc(1)?,
                 rare: None,
-                include: o
-                    .get("include")
-                    .map(|v| TermSet::parse(v, "include", t))
-                    .transpose()?,
-                exclude: o
-                    .get("exclude")
-                    .map(|v| TermSet::parse(v, "exclude", t))
-                    .transpose()?,
+                include: TermSet::of(o, "include", t)?,
+                exclude: TermSet::of(o, "exclude", t)?,
             }
         }
         "rare_terms" => {
@@ -783,14 +792,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 missing: o.get("missing").cloned(),
                 min_doc_count: 1,
                 rare: Some(max as u64),
-                include: o
-                    .get("include")
-                    .map(|v| TermSet::parse(v, "include", t))
-                    .transpose()?,
-                exclude: o
-                    .get("exclude")
-                    .map(|v| TermSet::parse(v, "exclude", t))
-                    .transpose()?,
+                include: TermSet::of(o, "include", t)?,
+                exclude: TermSet::of(o, "exclude", t)?,
             }
         }
         "date_histogram" => {

@@ -1311,6 +1311,52 @@ fn step_differences<P: AsRef<str>>(
     diffs
 }
 
+/// One `_search` step (`size: 0`) for each aggregation request.
+fn agg_steps(
+    index: &str,
+    aggs: impl IntoIterator<Item = Value>,
+) -> Vec<(&'static str, String, Option<Value>)> {
+    aggs.into_iter()
+        .map(|a| {
+            (
+                "POST",
+                format!("/{index}/_search"),
+                Some(json!({"size": 0, "aggs": a})),
+            )
+        })
+        .collect()
+}
+
+/// Creates `index` with `create` on Elasticsearch and on the store, and loads the same `bulk`
+/// (refreshed) into both, failing the test on any refusal.
+fn load_both(
+    es_addr: std::net::SocketAddr,
+    store: std::net::SocketAddr,
+    index: &str,
+    create: &Value,
+    bulk: &str,
+) {
+    let (status, text) = http(
+        es_addr,
+        "PUT",
+        &format!("/{index}"),
+        Some(&create.to_string()),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{text}");
+    let r = crate::client::json(store, "PUT", &format!("/{index}"), Some(create));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let path = format!("/{index}/_bulk?refresh=true");
+    let (status, text) = http(es_addr, "POST", &path, Some(bulk)).unwrap();
+    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
+    let r = crate::client::ndjson(store, &path, bulk);
+    assert!(
+        r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"),
+        "{}",
+        r.text()
+    );
+}
+
 /// Fails listing the differences found, if any.
 fn assert_agree(diffs: &[String]) {
     assert!(
@@ -2261,17 +2307,7 @@ fn geo_aggregations_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"loc": {"type": "geo_point"}, "n": {"type": "long"},
             "name": {"type": "keyword"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let aggs = [
         json!({"g": {"geohash_grid": {"field": "loc", "precision": 3}}}),
         json!({"g": {"geohash_grid": {"field": "loc", "precision": 1, "size": 2}}}),
@@ -2311,13 +2347,7 @@ fn geo_aggregations_agree() {
         json!({"b": {"geo_bounds": {"field": "loc"}, "aggs": {"x": {"max": {"field": "n"}}}}}),
         json!({"g": {"geohash_grid": {"field": "loc", "nope": 1}}}),
     ];
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2340,11 +2370,6 @@ fn pipeline_aggregations_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
             "qty": {"type": "long"}, "cat": {"type": "keyword"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     // six days, the fourth empty; prices with fractions so sums are not round
     let rows: [(u32, f64, i64, &str); 11] = [
         (1, 10.5, 1, "a"),
@@ -2364,11 +2389,7 @@ fn pipeline_aggregations_agree() {
         let doc = json!({"@timestamp": format!("2026-03-0{day}T12:00:00Z"), "price": price, "qty": qty, "cat": cat});
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{doc}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let day = json!({"field": "@timestamp", "calendar_interval": "day"});
     let aggs = [
         json!({"h": {"date_histogram": day, "aggs": {"s": {"sum": {"field": "price"}}, "st": {"stats": {"field": "qty"}}}},
@@ -2388,14 +2409,7 @@ fn pipeline_aggregations_agree() {
         json!({"h": {"date_histogram": day}, "m": {"max_bucket": {"buckets_path": "nope>_count"}}}),
         json!({"h": {"date_histogram": day}, "m": {"max_bucket": {"buckets_path": "h>_count", "gap_policy": "often"}}}),
     ];
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2417,11 +2431,6 @@ fn composite_aggregations_agree() {
         "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
             "qty": {"type": "long"}, "cat": {"type": "keyword"}, "tags": {"type": "keyword"},
             "ok": {"type": "boolean"}, "ip": {"type": "ip"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let docs = [
         json!({"@timestamp": "2026-03-01T12:00:00Z", "price": 10.5, "qty": 1, "cat": "a", "tags": ["x", "y"], "ok": true, "ip": "10.0.0.2"}),
         json!({"@timestamp": "2026-03-01T23:30:00Z", "price": 20.25, "qty": 2, "cat": "b", "tags": "y", "ok": false, "ip": "10.0.0.10"}),
@@ -2437,11 +2446,7 @@ fn composite_aggregations_agree() {
     for (i, d) in docs.iter().enumerate() {
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let day = json!({"date_histogram": {"field": "@timestamp", "calendar_interval": "1d"}});
     let comp = |body: Value| json!({"c": {"composite": body}});
     let aggs = [
@@ -2510,14 +2515,7 @@ fn composite_aggregations_agree() {
         comp(json!({"sources": [{"cat": {"terms": {"field": "cat", "missing_order": "last"}}}]})),
         json!({"t": {"terms": {"field": "cat"}, "aggs": {"c": {"composite": {"sources": [{"q": {"terms": {"field": "qty"}}}]}}}}}),
     ];
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2537,11 +2535,6 @@ fn extended_stats_and_missing_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"price": {"type": "double"}, "qty": {"type": "long"},
             "cat": {"type": "keyword"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let docs = [
         json!({"price": 10.5, "qty": 1, "cat": "a"}),
         json!({"price": 20.25, "qty": 2, "cat": "b"}),
@@ -2556,11 +2549,7 @@ fn extended_stats_and_missing_agree() {
     for (i, d) in docs.iter().enumerate() {
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let aggs = [
         json!({"p": {"extended_stats": {"field": "price"}}, "q": {"extended_stats": {"field": "qty", "sigma": 3}}}),
         json!({"t": {"terms": {"field": "cat", "order": {"es.variance": "desc"}},
@@ -2575,14 +2564,7 @@ fn extended_stats_and_missing_agree() {
         json!({"p": {"stats": {"field": "price", "sigma": 2}}}),
         json!({"m": {"missing": {"field": "cat", "nope": 1}}}),
     ];
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2605,11 +2587,6 @@ fn date_ranges_and_percentile_ranks_agree() {
         "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
             "qty": {"type": "long"}, "cat": {"type": "keyword"},
             "day": {"type": "date", "format": "yyyy-MM-dd"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let rows = [
         ("2026-03-01T12:00:00Z", 10.5, 1, "a"),
         ("2026-03-01T23:30:00Z", 20.25, 2, "b"),
@@ -2626,11 +2603,7 @@ fn date_ranges_and_percentile_ranks_agree() {
             json!({"@timestamp": ts, "price": price, "qty": qty, "cat": cat, "day": &ts[..10]});
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{doc}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let aggs = [
         json!({"r": {"date_range": {"field": "@timestamp", "ranges": [
             {"to": "2026-03-02"}, {"from": "2026-03-02", "to": "2026-03-04"}, {"from": "2026-03-04"}]}}}),
@@ -2649,14 +2622,7 @@ fn date_ranges_and_percentile_ranks_agree() {
         json!({"p": {"percentile_ranks": {"field": "price", "values": []}}}),
         json!({"p": {"percentile_ranks": {"field": "price", "percents": [50]}}}),
     ];
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2676,11 +2642,6 @@ fn rare_terms_and_weighted_avg_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"grade": {"type": "double"}, "w": {"type": "long"},
             "cat": {"type": "keyword"}, "n": {"type": "integer"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let docs = [
         json!({"grade": 90.0, "w": 2, "cat": "a", "n": 1}),
         json!({"grade": [80.0, 70.0], "w": 1, "cat": "a", "n": 2}),
@@ -2695,11 +2656,7 @@ fn rare_terms_and_weighted_avg_agree() {
     for (i, d) in docs.iter().enumerate() {
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let aggs = [
         json!({"r": {"rare_terms": {"field": "cat"}}}),
         json!({"r": {"rare_terms": {"field": "cat", "max_doc_count": 2},
@@ -2721,14 +2678,7 @@ fn rare_terms_and_weighted_avg_agree() {
         json!({"w": {"weighted_avg": {"value": {"field": "grade"}, "weight": {"field": "w"}},
             "aggs": {"x": {"max": {"field": "n"}}}}}),
     ];
-    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
-    for a in aggs {
-        steps.push((
-            "POST",
-            format!("/{index}/_search"),
-            Some(json!({"size": 0, "aggs": a})),
-        ));
-    }
+    let steps = agg_steps(&index, aggs);
     let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
@@ -2748,11 +2698,6 @@ fn named_queries_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"msg": {"type": "text"}, "level": {"type": "keyword"},
             "n": {"type": "long"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let docs = [
         json!({"msg": "disk full on web-1", "level": "ERROR", "n": 1}),
         json!({"msg": "user login", "level": "INFO", "n": 2}),
@@ -2763,11 +2708,7 @@ fn named_queries_agree() {
     for (i, d) in docs.iter().enumerate() {
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let queries = [
         json!({"bool": {"should": [
             {"match": {"msg": {"query": "disk", "_name": "disk"}}},
@@ -2809,11 +2750,6 @@ fn regexps_and_term_filters_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"user": {"type": "keyword"}, "msg": {"type": "text"},
             "n": {"type": "long"}, "ip": {"type": "ip"}}}});
-    let create_text = create.to_string();
-    let (status, text) = http(es_addr, "PUT", &format!("/{index}"), Some(&create_text)).unwrap();
-    assert_eq!(status, 200, "{text}");
-    let r = crate::client::json(t.addr(), "PUT", &format!("/{index}"), Some(&create));
-    assert_eq!(r.status, 200);
     let docs = [
         json!({"user": "user1", "msg": "Disk full on web-01", "n": 1, "ip": "10.0.0.1"}),
         json!({"user": "user22", "msg": "login ok", "n": 2, "ip": "10.0.0.2"}),
@@ -2825,11 +2761,7 @@ fn regexps_and_term_filters_agree() {
     for (i, d) in docs.iter().enumerate() {
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
     }
-    let path = format!("/{index}/_bulk?refresh=true");
-    let (status, text) = http(es_addr, "POST", &path, Some(&bulk)).unwrap();
-    assert!(status == 200 && text.contains("\"errors\":false"), "{text}");
-    let r = crate::client::ndjson(t.addr(), &path, &bulk);
-    assert!(r.status == 200 && !String::from_utf8_lossy(&r.body).contains("\"errors\":true"));
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
     let search = |q: Value| json!({"query": q, "sort": ["n", {"user": "asc"}], "_source": false});
     let mut bodies = vec![
         search(json!({"regexp": {"user": "user[0-9]+"}})),
