@@ -489,6 +489,7 @@ impl Parser<'_> {
                         value: w[..w.len() - 1].to_owned(),
                         case_insensitive: false,
                         normalize: true,
+                        boost: 1.0,
                     }
                 } else if w.contains(['*', '?']) {
                     Q::Wildcard {
@@ -496,6 +497,7 @@ impl Parser<'_> {
                         value: w,
                         case_insensitive: false,
                         normalize: true,
+                        boost: 1.0,
                     }
                 } else {
                     Q::Match {

@@ -93,6 +93,7 @@ pub enum Q {
         case_insensitive: bool,
         /// as for [`Q::Wildcard`]
         normalize: bool,
+        boost: f32,
     },
     /// `wildcard` (`*`, `?`)
     Wildcard {
@@ -102,6 +103,7 @@ pub enum Q {
         /// normalise the pattern with the field's search analyzer, as `query_string` does (the
         /// `prefix` and `wildcard` queries take it as it is)
         normalize: bool,
+        boost: f32,
     },
     /// `regexp` (Lucene's syntax, see [`regexp`])
     Regexp {
@@ -420,15 +422,23 @@ fn parse_clause(v: &Value) -> Result<Q> {
         }
         "prefix" | "wildcard" => {
             let (field, spec) = single_field(body, name)?;
-            let (mut value, mut ci) = (None, false);
+            let (mut value, mut ci, mut b) = (None, false, 1.0);
             match spec {
                 Value::Object(m) => {
                     for (k, v) in m {
                         match k.as_str() {
                             "value" | "wildcard" => value = v.as_str().map(str::to_owned),
                             "case_insensitive" => ci = v.as_bool().unwrap_or(false),
-                            "boost" | "_name" => {}
-                            "rewrite" => {}
+                            "boost" => b = boost_of(v, name)?,
+                            "_name" => {}
+                            "rewrite" => {
+                                let r = as_str_value(v);
+                                if !r.starts_with("constant_score") {
+                                    return Err(Error::illegal_argument(format!(
+                                        "[rewrite] [{r}] of the [{name}] query is not supported by sluice-store (its scores are constant)"
+                                    )));
+                                }
+                            }
                             other => return Err(unsupported_param(name, other)),
                         }
                     }
@@ -444,6 +454,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                     value,
                     case_insensitive: ci,
                     normalize: false,
+                    boost: b,
                 }
             } else {
                 Q::Wildcard {
@@ -451,6 +462,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                     value,
                     case_insensitive: ci,
                     normalize: false,
+                    boost: b,
                 }
             })
         }
@@ -935,6 +947,16 @@ fn resolve_fields(ctx: &Ctx<'_>, pattern: &str) -> Vec<String> {
 
 /// Compiles `q` for one index.
 pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
+    // `prefix` and `wildcard` score a constant: their boost scales the unboosted query
+    if let Q::Prefix { boost: b, .. } | Q::Wildcard { boost: b, .. } = q
+        && *b != 1.0
+    {
+        let mut plain = q.clone();
+        if let Q::Prefix { boost, .. } | Q::Wildcard { boost, .. } = &mut plain {
+            *boost = 1.0;
+        }
+        return Ok(boost(compile(&plain, ctx)?, *b));
+    }
     match q {
         Q::MatchAll(b) => Ok(boost(boxed(AllQuery), *b)),
         Q::MatchNone => Ok(none()),
@@ -1155,6 +1177,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             value,
             case_insensitive,
             normalize,
+            ..
         } => {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
@@ -1211,6 +1234,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             value,
             case_insensitive,
             normalize,
+            ..
         } => {
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());

@@ -386,6 +386,7 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
             value,
             case_insensitive,
             normalize,
+            ..
         } => {
             push(
                 field,
@@ -397,6 +398,7 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
             value,
             case_insensitive,
             normalize,
+            ..
         } => {
             push(
                 field,

@@ -2774,6 +2774,12 @@ fn regexps_and_term_filters_agree() {
         search(json!({"regexp": {"msg": {"value": "web.0[0-9]"}}})),
         search(json!({"regexp": {"nope": "x"}})),
         search(json!({"bool": {"must_not": {"regexp": {"user": "user.*"}}}})),
+        // boosts reach the score (compared as the first sort value)
+        json!({"query": {"bool": {"should": [
+            {"prefix": {"user": {"value": "user", "boost": 3}}},
+            {"wildcard": {"user": {"value": "a*", "boost": 0.5, "rewrite": "constant_score"}}},
+            {"regexp": {"msg": {"value": "dis.*", "boost": 2}}}]}},
+            "sort": ["_score", "n"], "_source": false}),
         // refused
         search(json!({"regexp": {"n": "1"}})),
         search(json!({"regexp": {"user": {"value": "x", "flags": "BOGUS"}}})),

@@ -1522,3 +1522,32 @@ fn a_histogram_beside_hits_sorted_by_its_field_counts_as_alone() {
         assert_eq!(both["hits"]["hits"].as_array().unwrap().len(), 50);
     }
 }
+
+/// `prefix`, `wildcard` and `regexp` score a constant: a `rewrite` that would score terms
+/// (`top_terms_N`, `scoring_boolean`) is refused by name, the constant-score ones accepted.
+#[test]
+fn scoring_rewrites_are_refused_by_name() {
+    let t = setup(10);
+    for q in ["prefix", "wildcard", "regexp"] {
+        let value = match q {
+            "prefix" => "al",
+            "wildcard" => "al*",
+            _ => "al.*",
+        };
+        let body = json!({"query": {q: {"user": {"value": value, "rewrite": "top_terms_10"}}}});
+        let (status, kind, reason) = failure(&post(t.addr(), "/logs/_search", &body));
+        assert_eq!(
+            (status, kind.as_str()),
+            (400, "illegal_argument_exception"),
+            "{reason}"
+        );
+        assert!(reason.contains("[rewrite] [top_terms_10]"), "{reason}");
+        let body =
+            json!({"query": {q: {"user": {"value": value, "rewrite": "constant_score_blended"}}}});
+        let hits = ok(t.addr(), "/logs/_search", &body);
+        assert!(
+            hits["hits"]["total"]["value"].as_u64().unwrap() > 0,
+            "{hits}"
+        );
+    }
+}
