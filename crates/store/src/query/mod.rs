@@ -209,6 +209,18 @@ fn single_field<'a>(v: &'a Value, q: &str) -> Result<(&'a String, &'a Value)> {
     Ok((k, val))
 }
 
+/// A multi-term query's `rewrite`: the store scores `prefix`, `wildcard` and `regexp` as a
+/// constant, so only the `constant_score` rewrites are accepted.
+fn constant_rewrite(v: &Value, q: &str) -> Result<()> {
+    let r = as_str_value(v);
+    if r.starts_with("constant_score") {
+        return Ok(());
+    }
+    Err(Error::illegal_argument(format!(
+        "[rewrite] [{r}] of the [{q}] query is not supported by sluice-store (its scores are constant)"
+    )))
+}
+
 fn unsupported_param(q: &str, p: &str) -> Error {
     Error::parsing(format!("[{q}] query does not support [{p}]"))
 }
@@ -431,14 +443,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                             "case_insensitive" => ci = v.as_bool().unwrap_or(false),
                             "boost" => b = boost_of(v, name)?,
                             "_name" => {}
-                            "rewrite" => {
-                                let r = as_str_value(v);
-                                if !r.starts_with("constant_score") {
-                                    return Err(Error::illegal_argument(format!(
-                                        "[rewrite] [{r}] of the [{name}] query is not supported by sluice-store (its scores are constant)"
-                                    )));
-                                }
-                            }
+                            "rewrite" => constant_rewrite(v, name)?,
                             other => return Err(unsupported_param(name, other)),
                         }
                     }
@@ -479,14 +484,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                             // the store's own bound is the compiled regex's size
                             "max_determinized_states" | "flags_value" | "_name" => {}
                             "boost" => boost = boost_of(v, name)?,
-                            "rewrite" => {
-                                let r = as_str_value(v);
-                                if !r.starts_with("constant_score") {
-                                    return Err(Error::illegal_argument(format!(
-                                        "[rewrite] [{r}] of the [regexp] query is not supported by sluice-store (its scores are constant)"
-                                    )));
-                                }
-                            }
+                            "rewrite" => constant_rewrite(v, name)?,
                             other => return Err(unsupported_param(name, other)),
                         }
                     }
