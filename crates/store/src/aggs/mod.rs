@@ -1375,6 +1375,36 @@ pub enum State {
     Composite(Box<composite::CompositeState>),
 }
 
+impl State {
+    /// An estimate of the heap bytes this state holds: buckets and their keys counted, a
+    /// flat 256 bytes for the other kinds (the per-segment memo keeps only bucketed states).
+    pub fn approx_bytes(&self) -> usize {
+        fn bucket(b: &Bucket) -> usize {
+            48 + b.subs.iter().map(State::approx_bytes).sum::<usize>()
+        }
+        match self {
+            State::Keyed(map) => {
+                64 + map
+                    .iter()
+                    .map(|(k, b)| {
+                        let key = match k {
+                            Key::Str(s) => 24 + s.len(),
+                            Key::Num(_) | Key::Ord(_) => 16,
+                        };
+                        key + bucket(b)
+                    })
+                    .sum::<usize>()
+            }
+            State::List(v) => 64 + v.iter().map(bucket).sum::<usize>(),
+            State::Single(b) => 64 + bucket(b),
+            State::Dense(d) => {
+                64 + d.buckets.iter().flatten().map(bucket).sum::<usize>() + d.buckets.len() * 8
+            }
+            _ => 256,
+        }
+    }
+}
+
 /// Buckets addressed by a small integer instead of a hashed key (one segment).
 #[derive(Debug, Clone, Default)]
 pub struct Dense {

@@ -6,6 +6,7 @@ pub mod field_caps;
 mod fields;
 pub(crate) use fields::parse_specs as parse_field_specs;
 mod highlight;
+pub(crate) mod memo;
 pub mod pit;
 pub(crate) mod scroll;
 
@@ -938,19 +939,21 @@ fn split_segments(targets: &[Target], cores: usize) -> Vec<(usize, usize, (u32, 
         .flat_map(|t| t.searcher.segment_readers())
         .map(|s| u64::from(s.max_doc()))
         .sum();
-    let target = (total / (cores as u64 * 2).max(1)).max(u64::from(MIN_TASK_DOCS)) as u32;
+    let target = (total / (cores as u64 * 2).max(1)).max(u64::from(MIN_TASK_DOCS));
+    // a power of two, so that a segment's task ranges stay the same while the index grows (up
+    // to twice its size): the memo keeps what a task computed by its range
+    let step = u32::try_from(1_u64 << target.ilog2()).unwrap_or(1 << 31);
     let mut tasks = Vec::new();
     for (si, t) in targets.iter().enumerate() {
         for (ord, seg) in t.searcher.segment_readers().iter().enumerate() {
             let max = seg.max_doc();
-            let parts = max.div_ceil(target).max(1);
-            let step = max.div_ceil(parts).max(1);
-            let mut lo = 0;
+            let parts = max.div_ceil(step).max(1);
+            let mut lo: u32 = 0;
             loop {
                 let hi = if parts == 1 {
                     u32::MAX
                 } else {
-                    (lo + step).min(max)
+                    lo.saturating_add(step).min(max)
                 };
                 tasks.push((si, ord, (lo, hi)));
                 if hi >= max {
@@ -1050,7 +1053,45 @@ fn run_segment(
     // the scores of `block` when computed
     let mut block_scores: Vec<f32> = Vec::new();
     let mut top = TopByColumn::plan(how, &sort_cols);
-    if (want_hits == 0 || top.is_some()) && !scoring {
+    // A range where every document matches (`match_all`, or a range filter covering the
+    // segment): its best documents and its date histogram are facts of the segment, kept in
+    // the memo for the next search that asks the same.
+    let whole = (!scoring && after.is_none() && alive.is_none())
+        .then_some(())
+        .filter(|()| scorer.is::<tantivy::query::AllScorer>())
+        .map(|()| (range.0, range.1.min(seg.max_doc())));
+    let (mut top_key, mut memo_docs, mut aggs_key, mut memo_states) = (None, None, None, None);
+    if let Some(docs) = whole {
+        let id = seg.segment_id();
+        if let (Some(t), Some(SortKey::Field { field, .. })) = (&top, sort.first()) {
+            let key = memo::Key::top(id, docs, &t.memo_order(field));
+            match memo::MEMO.get(&key) {
+                Some(memo::Entry::Docs(d)) => memo_docs = Some(d),
+                _ => top_key = Some(key),
+            }
+        }
+        if collector.is_some()
+            && let Some(a) = memo::aggs_key(&req.aggs)
+        {
+            let key = memo::Key::aggs(id, docs, &a);
+            match memo::MEMO.get(&key) {
+                Some(memo::Entry::States(st)) => memo_states = Some(st),
+                _ => aggs_key = Some(key),
+            }
+        }
+        if memo_docs.is_some() {
+            top = None;
+        }
+        if memo_states.is_some() {
+            collector = None;
+        }
+        if top.is_none() && collector.is_none() && (want_hits == 0 || memo_docs.is_some()) {
+            // everything asked of this range is known: only the count is left
+            out.total += u64::from(docs.1.saturating_sub(docs.0));
+            doc = tantivy::TERMINATED;
+        }
+    }
+    if (want_hits == 0 || top.is_some() || memo_docs.is_some()) && !scoring {
         // Counting and aggregating (`size: 0`, the dashboards' queries), or hits sorted by a
         // numeric column (Discover's): take the matching documents from the scorer a buffer at
         // a time (`match_all` fills it with a plain counter) instead of one virtual `advance`
@@ -1104,8 +1145,18 @@ fn run_segment(
             doc = scorer.doc();
         }
         doc = tantivy::TERMINATED;
-        if let Some(t) = top.take() {
-            for d in t.into_docs() {
+        let docs = match (top.take(), memo_docs) {
+            (Some(t), _) => {
+                let docs = Arc::new(t.into_docs());
+                if let Some(key) = top_key.take() {
+                    memo::MEMO.put(key, memo::Entry::Docs(Arc::clone(&docs)));
+                }
+                Some(docs)
+            }
+            (None, memo) => memo,
+        };
+        if let Some(docs) = docs {
+            for &d in docs.iter() {
                 let global = base + d;
                 let order = ((si as u64) << 32) | u64::from(global);
                 let keys = hit_keys(&sort_cols, sort, d, global, order, 1.0, &mut buf);
@@ -1166,6 +1217,12 @@ fn run_segment(
         c.collect_block(&block, &block_scores);
     }
     out.states = collector.map(aggs::Collector::finish);
+    if let (Some(key), Some(st)) = (aggs_key, &out.states) {
+        memo::MEMO.put(key, memo::Entry::States(Arc::new(st.clone())));
+    }
+    if let Some(st) = memo_states {
+        out.states = Some(Vec::clone(&st));
+    }
     Ok(out)
 }
 
@@ -1322,6 +1379,14 @@ impl TopByColumn {
         if self.cands.len() == self.cands.capacity() {
             self.reduce();
         }
+    }
+
+    /// What identifies this order of `field`'s values for the memo.
+    fn memo_order(&self, field: &str) -> String {
+        format!(
+            "{field:?} asc={} missing_first={} doc_asc={} k={}",
+            self.asc, self.missing_first, self.doc_asc, self.k
+        )
     }
 
     /// `(v, d)` comes before `(l, ld)`, both with values.

@@ -633,3 +633,123 @@ fn size_zero_counts_skip_deleted_documents() {
     let c = ok(store.count("d", None, &SearchParams::default()));
     assert_eq!(c["count"], 190);
 }
+
+/// Discover's first screen (newest rows and hits over time, a time range covering every
+/// segment) asked again and again: the answers of ranges where every document matched are
+/// kept per segment and reused, and must stay those of a search over the documents as they are
+/// — after deletes, after new segments, with bounds that move, with a range that cuts segments.
+#[test]
+fn repeated_first_screens_stay_exact_across_deletes_and_new_segments() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index(
+        "fs",
+        Some(&json!({"mappings": {"properties": {
+        "@timestamp": {"type": "date"}, "n": {"type": "long"}}}})),
+    ));
+    const MIN: i64 = 60_000;
+    let t0: i64 = 1_700_000_000_000;
+    // three bulks (three segments); times interleave across them, some shared by two documents
+    let mut live: Vec<(String, i64)> = Vec::new();
+    let write = |store: &Store, ids: std::ops::Range<i64>, live: &mut Vec<(String, i64)>| {
+        let ops = ids
+            .map(|i| {
+                let t = t0 + (i * 7919 % 3000) * MIN / 2;
+                live.push((i.to_string(), t));
+                WriteOp::new(
+                    OpType::Index,
+                    "fs".into(),
+                    Some(i.to_string()),
+                    Some(
+                        json!({"@timestamp": t, "n": i})
+                            .to_string()
+                            .into_bytes()
+                            .into(),
+                    ),
+                )
+            })
+            .collect();
+        let r = ok(store.bulk(ops, Refresh::True));
+        assert!(!r.errors, "{}", r.to_json());
+    };
+    for part in 0..3 {
+        write(&store, part * 1000..(part + 1) * 1000, &mut live);
+    }
+    let body = |from: i64, to: i64| {
+        json!({"size": 25, "track_total_hits": true,
+            "query": {"bool": {"filter": [{"match_all": {}},
+                {"range": {"@timestamp": {"gte": from, "lte": to, "format": "epoch_millis"}}}]}},
+            "sort": [{"@timestamp": {"order": "desc"}}, {"_doc": {"order": "desc"}}],
+            "aggs": {"h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h",
+                "min_doc_count": 0, "extended_bounds": {"min": from, "max": to}}}}})
+    };
+    let check = |store: &Store, live: &[(String, i64)], from: i64, to: i64| {
+        let r = search(store, "fs", &body(from, to));
+        let inside: Vec<&(String, i64)> = live
+            .iter()
+            .filter(|(_, t)| (from..=to).contains(t))
+            .collect();
+        assert_eq!(r["hits"]["total"]["value"], json!(inside.len()));
+        // the newest 25 times (ties broken by document order, which the test does not model:
+        // compare the times, and the ids only where a time is not shared at the cut)
+        let mut times: Vec<i64> = inside.iter().map(|(_, t)| *t).collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times.truncate(25);
+        let hits = r["hits"]["hits"].as_array().cloned().unwrap_or_default();
+        let got: Vec<i64> = hits
+            .iter()
+            .map(|h| h["sort"][0].as_i64().unwrap_or(0))
+            .collect();
+        assert_eq!(got, times);
+        for h in &hits {
+            let id = h["_id"].as_str().unwrap_or_default();
+            let t = live.iter().find(|(i, _)| i == id).map(|(_, t)| *t);
+            assert_eq!(t, h["sort"][0].as_i64(), "hit {id} is live with that time");
+        }
+        let mut want: std::collections::BTreeMap<i64, u64> = Default::default();
+        for (_, t) in &inside {
+            *want.entry(t - t.rem_euclid(3_600_000)).or_default() += 1;
+        }
+        let buckets = r["aggregations"]["h"]["buckets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let first = from - from.rem_euclid(3_600_000);
+        assert_eq!(buckets.first().and_then(|b| b["key"].as_i64()), Some(first));
+        for b in &buckets {
+            let k = b["key"].as_i64().unwrap_or(0);
+            assert_eq!(
+                b["doc_count"].as_u64(),
+                Some(want.get(&k).copied().unwrap_or(0)),
+                "{k}"
+            );
+        }
+        r
+    };
+    let (lo, hi) = (t0 - 90 * MIN, t0 + 1600 * MIN);
+    let first = check(&store, &live, lo, hi);
+    let again = check(&store, &live, lo, hi);
+    assert_eq!(first["hits"], again["hits"]);
+    assert_eq!(first["aggregations"], again["aggregations"]);
+    // bounds that move (as `now` does) but still cover every document
+    check(&store, &live, lo - 30 * MIN, hi + 45 * MIN);
+    // a range that cuts the segments
+    check(&store, &live, t0 + 200 * MIN, t0 + 900 * MIN);
+    // delete the newest documents (the memo's top rows) and the ones of one hour
+    let newest: Vec<String> = {
+        let mut l = live.clone();
+        l.sort_by_key(|e| std::cmp::Reverse(e.1));
+        l.iter().take(10).map(|(id, _)| id.clone()).collect()
+    };
+    for id in &newest {
+        ok(store.delete_doc("fs", id, Refresh::False));
+    }
+    ok(store.delete_doc("fs", "1500", Refresh::True));
+    live.retain(|(id, _)| !newest.contains(id) && id != "1500");
+    check(&store, &live, lo, hi);
+    check(&store, &live, lo, hi);
+    // a new segment with newer documents
+    write(&store, 3000..3100, &mut live);
+    check(&store, &live, lo, hi);
+    check(&store, &live, lo, hi);
+}
