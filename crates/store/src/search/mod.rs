@@ -1319,6 +1319,18 @@ impl TopByColumn {
             let mut vals = std::mem::take(&mut self.vals);
             vals.resize(docs.len(), 0.0);
             self.col.values.get_vals(docs, &mut vals);
+            if self.improving && self.improves_throughout(docs, &vals) {
+                // the whole block continues the run: only its last `k` can stay
+                let from = docs.len().saturating_sub(self.k);
+                for (&d, &v) in docs[from..].iter().zip(&vals[from..]) {
+                    if self.last.len() == self.k {
+                        self.last.pop_front();
+                    }
+                    self.last.push_back((Some(v), d));
+                }
+                self.vals = vals;
+                return Some(&self.vals);
+            }
             for (&d, &v) in docs.iter().zip(&vals) {
                 // the run of ever better documents, without the general comparison
                 if self.improving
@@ -1331,6 +1343,13 @@ impl TopByColumn {
                         self.last.pop_front();
                     }
                     self.last.push_back((Some(v), d));
+                    continue;
+                }
+                // strictly worse than the `k`-th best by value alone (ties and NaN go the
+                // long way)
+                if let Some((Some(b), _)) = self.bar
+                    && (if self.asc { v > b } else { v < b })
+                {
                     continue;
                 }
                 self.push((Some(v), d));
@@ -1387,6 +1406,20 @@ impl TopByColumn {
             "{field:?} asc={} missing_first={} doc_asc={} k={}",
             self.asc, self.missing_first, self.doc_asc, self.k
         )
+    }
+
+    /// Each document of a block beats the one before it, the first beats the last kept.
+    fn improves_throughout(&self, docs: &[DocId], vals: &[f64]) -> bool {
+        let starts = match (self.last.back(), docs.first(), vals.first()) {
+            (None, ..) => true,
+            (Some(&(Some(l), ld)), Some(&d), Some(&v)) => self.improves(v, d, l, ld),
+            _ => false,
+        };
+        starts
+            && docs
+                .windows(2)
+                .zip(vals.windows(2))
+                .all(|(d, v)| self.improves(v[1], d[1], v[0], d[0]))
     }
 
     /// `(v, d)` comes before `(l, ld)`, both with values.
