@@ -491,7 +491,7 @@ fn queries() -> Vec<(&'static str, Value)> {
 }
 
 /// CPU seconds (user + system, all threads) the process `pid` has used, from `/proc/pid/stat`.
-fn server_cpu_secs(pid: u32) -> Option<f64> {
+pub(super) fn server_cpu_secs(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // fields after the command name in parentheses: state(0) ... utime(11) stime(12)
     let rest = stat.rsplit(')').next()?;

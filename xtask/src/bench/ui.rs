@@ -15,6 +15,11 @@
 //!   on the server, `POST /api/dashboards/{id}/data` after a time change (all panels in one
 //!   `_msearch`); in the browser (bench.mjs), until all six panels show the new answer.
 //!
+//! The store is left to finish its background merges (idle 3 s) before anything is measured.
+//! Then, COLD_ROUNDS times, the store is restarted and the first screen measured once on the
+//! server and once in the browser: a restarted store has an empty memo of what its unchanged
+//! segments gave (`store::search::memo`), so these are the figures of a first question.
+//!
 //! With `--es-peer`, the same events also go into a one-node Elasticsearch from Maven Central
 //! (`test_support::peers`, 2 GiB heap, in the same run) and a second `sluice ui` in front of it
 //! answers the same six-panel dashboard: its server time is the peer's figure.
@@ -86,16 +91,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let data = root.join("target/bench-ui");
     let _ = std::fs::remove_dir_all(&data);
     let es = free()?;
-    let store = Kill(
-        Command::new(bin("sluice-store"))
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["--listen", &es.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting sluice-store")?,
-    );
+    let store = start_store(&bin("sluice-store"), &data, es)?;
     wait_port(es, Duration::from_secs(60))?;
     let started = Instant::now();
     ingest(&bin("sluice"), es, docs)?;
@@ -103,6 +99,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         "bench ui: indexed {docs} events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    settle(store.0.id(), "sluice-store");
     let ui_addr = free()?;
     let _ui = Kill(
         Command::new(bin("sluice"))
@@ -219,6 +216,45 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         println!(
             "bench ui: sluice-store peak RSS {}",
             l.trim_start_matches("VmHWM:").trim()
+        );
+    }
+    let mut store = store;
+    if script.is_file() {
+        // the first screen right after the store starts: its memo of what unchanged segments
+        // gave is empty, so this is the figure of a new question
+        let (mut server, mut browser) = (Vec::new(), Vec::new());
+        for _ in 0..COLD_ROUNDS {
+            drop(store);
+            store = start_store(&bin("sluice-store"), &data, es)?;
+            wait_port(es, Duration::from_secs(60))?;
+            settle(store.0.id(), "sluice-store (restarted)");
+            let t = Instant::now();
+            let (st, text) = http(ui_addr, "POST", "/api/search", Some(&body("", true)), None)?;
+            server.push(t.elapsed().as_secs_f64() * 1e3);
+            ensure!(st == 200, "first screen failed: {text}");
+            drop(store);
+            store = start_store(&bin("sluice-store"), &data, es)?;
+            wait_port(es, Duration::from_secs(60))?;
+            settle(store.0.id(), "sluice-store (restarted)");
+            let out = Command::new("node")
+                .arg(&script)
+                .current_dir(root.join("crates/ui/web"))
+                .env("SLUICE_UI_URL", format!("http://{ui_addr}"))
+                .env("SLUICE_BENCH_RUNS", "1")
+                .env("SLUICE_BENCH_ONLY", "first_screen")
+                .stderr(Stdio::inherit())
+                .output()
+                .context("running the browser benchmark (node)")?;
+            ensure!(out.status.success(), "the browser benchmark failed");
+            let v: Value =
+                serde_json::from_slice(&out.stdout).context("browser benchmark output")?;
+            browser.push(v["first_screen_ms"][0].as_f64().unwrap_or(f64::NAN));
+        }
+        println!(
+            "bench ui: first screen right after a store restart (median of {COLD_ROUNDS}): \
+             server {:.0} ms, browser {:.0} ms (a new context, settled)",
+            median(&mut server),
+            median(&mut browser)
         );
     }
     if keep {
@@ -429,6 +465,50 @@ fn chrono_now_ms() -> i64 {
 
 /// Indexes `docs` realistic events of the last 24 h into daily indices, 5,000 per `_bulk`,
 /// on two connections.
+/// Rounds of the first screen measured right after a restart of the store.
+const COLD_ROUNDS: usize = 3;
+
+fn start_store(
+    bin: &std::path::Path,
+    data: &std::path::Path,
+    es: SocketAddr,
+) -> anyhow::Result<Kill> {
+    Ok(Kill(
+        Command::new(bin)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["--listen", &es.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting sluice-store")?,
+    ))
+}
+
+/// Waits (at most 3 minutes) until the process `pid` has been idle for 3 s in a row (under 5 %
+/// of a core): after a large ingest the store is still merging segments in the background, and
+/// searches measured beside that measure the merge as well.
+fn settle(pid: u32, what: &str) {
+    let started = Instant::now();
+    let mut quiet = 0;
+    let mut last = super::store::server_cpu_secs(pid);
+    while quiet < 3 && started.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = super::store::server_cpu_secs(pid);
+        quiet = match (last, now) {
+            (Some(a), Some(b)) if b - a < 0.05 => quiet + 1,
+            (Some(_), Some(_)) => 0,
+            // no /proc: nothing to wait for
+            _ => 3,
+        };
+        last = now;
+    }
+    eprintln!(
+        "bench ui: {what} idle (3 s in a row) after {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 fn ingest(sluice: &std::path::Path, es: SocketAddr, docs: usize) -> anyhow::Result<()> {
     let out = Command::new(sluice)
         .args([

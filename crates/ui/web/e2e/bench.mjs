@@ -5,7 +5,9 @@
 //
 // Needs a data view with id `python-logs` (title `python-logs-*`, time field `@timestamp`) with
 // documents over the last 24 hours (`sluice ui` creates it on first start when python-logs-*
-// indices exist). Environment: SLUICE_UI_URL (required), SLUICE_BENCH_RUNS (default 7), CHROMIUM
+// indices exist). Environment: SLUICE_UI_URL (required), SLUICE_BENCH_RUNS (default 7),
+// SLUICE_BENCH_ONLY=first_screen (measure the first screen alone, e.g. right after a restart of
+// the store, whose memo of unchanged segments is then empty), CHROMIUM
 // (default /usr/bin/chromium). Prints one JSON object on stdout:
 //
 //   {"first_screen_ms": [...], "query_ms": [...], "first_screen_median_ms": n,
@@ -425,6 +427,10 @@ async function main() {
     for (let run = 1; run <= runs; run++) {
       firstScreenMs.push(round1(await firstScreen(browser, base, run, SETTLE_MS)));
       unsettledMs.push(round1(await firstScreen(browser, base, run, 0)));
+    }
+    if (process.env.SLUICE_BENCH_ONLY === 'first_screen') {
+      process.stdout.write(`${JSON.stringify({ first_screen_ms: firstScreenMs, first_screen_unsettled_ms: unsettledMs, browser: browser.version() })}\n`);
+      return;
     }
     const queryMs = (await queries(browser, base, runs)).map(round1);
     const dash = await dashboard(browser, base, runs);
