@@ -26,6 +26,62 @@ use crate::mapping::{FieldType, Mapping, ip};
 use crate::query::{self, Q, datemath};
 use crate::search::SortKey;
 
+/// How `significant_terms` scores a term, from its count in the foreground set (the
+/// documents of the bucket above, or of the query) and in the background set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heuristic {
+    /// JLH (the default): the change in the term's share of the set, absolute times relative.
+    Jlh,
+    /// The foreground count over the background count.
+    Percentage,
+}
+
+impl Heuristic {
+    /// The score of a term seen `fg` times in `fg_size` documents and `bg` times in `bg_size`.
+    pub fn score(self, fg: u64, fg_size: u64, bg: u64, bg_size: u64) -> f64 {
+        match self {
+            Heuristic::Jlh => {
+                if fg_size == 0 || bg_size == 0 {
+                    return 0.0;
+                }
+                // a background that is not a superset may lack a foreground term
+                let bg = bg.max(1);
+                let p_fg = fg as f64 / fg_size as f64;
+                let p_bg = bg as f64 / bg_size as f64;
+                let absolute = p_fg - p_bg;
+                if absolute <= 0.0 {
+                    return 0.0;
+                }
+                absolute * (p_fg / p_bg)
+            }
+            Heuristic::Percentage => {
+                if bg == 0 {
+                    return 0.0;
+                }
+                fg as f64 / bg as f64
+            }
+        }
+    }
+}
+
+/// The options of a `significant_terms` aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Significant {
+    /// The scoring.
+    pub heuristic: Heuristic,
+    /// `background_filter` as given (the background is every searched document without it).
+    pub background: Option<Value>,
+}
+
+/// The background set of a `significant_terms` aggregation: its size and each term's count.
+#[derive(Debug, Clone, Default)]
+pub struct Background {
+    /// Documents in the background set.
+    pub size: u64,
+    /// Documents with each term.
+    pub counts: FastMap<Key, u64>,
+}
+
 /// Calendar or fixed interval.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Interval {
@@ -85,6 +141,8 @@ pub enum Kind {
         /// `include` / `exclude`
         include: Option<TermSet>,
         exclude: Option<TermSet>,
+        /// `significant_terms`: buckets scored against a background set
+        significant: Option<Box<Significant>>,
     },
     /// date_histogram
     DateHistogram {
@@ -184,6 +242,10 @@ impl Kind {
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Kind::Terms { rare: Some(_), .. } => "rare_terms",
+            Kind::Terms {
+                significant: Some(_),
+                ..
+            } => "significant_terms",
             Kind::Terms { .. } => "terms",
             Kind::DateHistogram { .. } => "date_histogram",
             Kind::Histogram { .. } => "histogram",
@@ -743,6 +805,102 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 rare: None,
                 include: TermSet::of(o, "include", t)?,
                 exclude: TermSet::of(o, "exclude", t)?,
+                significant: None,
+            }
+        }
+        "significant_terms" => {
+            // ES reads a key it does not know as the name of a significance heuristic
+            let known = [
+                "field",
+                "size",
+                "shard_size",
+                "min_doc_count",
+                "shard_min_doc_count",
+                "include",
+                "exclude",
+                "background_filter",
+                "jlh",
+                "percentage",
+                "mutual_information",
+                "chi_square",
+                "gnd",
+                "script_heuristic",
+            ];
+            if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
+                return Err(Error::es(
+                    400,
+                    "named_object_not_found_exception",
+                    format!("[1:1] unknown field [{k}]"),
+                ));
+            }
+            let mut heuristic = None;
+            for (key, h) in [
+                ("jlh", Heuristic::Jlh),
+                ("percentage", Heuristic::Percentage),
+            ] {
+                if let Some(v) = o.get(key) {
+                    match v.as_object() {
+                        Some(m) if m.is_empty() => heuristic = Some(h),
+                        Some(m) => {
+                            let k = m.keys().next().map_or("", String::as_str);
+                            return Err(Error::es(
+                                400,
+                                "x_content_parse_exception",
+                                format!("[1:1] [{key}] unknown field [{k}]"),
+                            ));
+                        }
+                        None => {
+                            return Err(Error::parsing(format!(
+                                "[significant_terms] [{key}] must be an object"
+                            )));
+                        }
+                    }
+                }
+            }
+            for other in [
+                "mutual_information",
+                "chi_square",
+                "gnd",
+                "script_heuristic",
+            ] {
+                if o.contains_key(other) {
+                    return Err(Error::illegal_argument(format!(
+                        "the [{other}] significance heuristic of [significant_terms] is not supported by sluice-store (jlh and percentage are)"
+                    )));
+                }
+            }
+            for n in ["size", "shard_size"] {
+                if let Some(v) = int_param(o, n, t)?
+                    && v <= 0
+                {
+                    return Err(Error::x_content(format!(
+                        "[significant_terms] failed to parse field [{n}]"
+                    ))
+                    .caused_by(Error::illegal_argument(format!(
+                        "[{n}] must be greater than 0. Found [{v}] in [{name}]"
+                    ))));
+                }
+            }
+            // every term is counted exactly: a shard-level threshold changes nothing, but a
+            // value of the wrong type is still an error
+            int_param(o, "shard_min_doc_count", t)?;
+            let background = o
+                .get("background_filter")
+                .map(|b| query::parse(b).map(|_| b.clone()))
+                .transpose()?;
+            Kind::Terms {
+                field: get_str(o, "field", name)?,
+                size: int_param(o, "size", t)?.map_or(10, |n| n as usize),
+                order: Vec::new(),
+                missing: None,
+                min_doc_count: min_doc(3)?,
+                rare: None,
+                include: TermSet::of(o, "include", t)?,
+                exclude: TermSet::of(o, "exclude", t)?,
+                significant: Some(Box::new(Significant {
+                    heuristic: heuristic.unwrap_or(Heuristic::Jlh),
+                    background,
+                })),
             }
         }
         "rare_terms" => {
@@ -794,6 +952,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 rare: Some(max as u64),
                 include: TermSet::of(o, "include", t)?,
                 exclude: TermSet::of(o, "exclude", t)?,
+                significant: None,
             }
         }
         "date_histogram" => {
@@ -3105,6 +3264,43 @@ pub struct RenderCtx<'a> {
     pub buckets: std::cell::Cell<usize>,
     /// Reads the documents of `top_hits` / `top_metrics`.
     pub(crate) fetch: Option<&'a dyn top::Fetch>,
+    /// Documents in the bucket being rendered (the query's total at the top): the foreground
+    /// set of a `significant_terms` below it.
+    pub parent_docs: std::cell::Cell<u64>,
+    /// The background sets of the `significant_terms` aggregations, by [`background_key`].
+    pub backgrounds: FastMap<String, Background>,
+}
+
+/// What identifies a `significant_terms` background set: its field and filter.
+pub fn background_key(field: &str, filter: Option<&Value>) -> String {
+    format!(
+        "{field}\u{0}{}",
+        filter.map(Value::to_string).unwrap_or_default()
+    )
+}
+
+/// The `(field, background_filter)` of every `significant_terms` in `aggs`, at any depth.
+pub fn significant_fields(aggs: &[Agg]) -> Vec<(String, Option<Value>)> {
+    let mut out: Vec<(String, Option<Value>)> = Vec::new();
+    for a in aggs {
+        if let Kind::Terms {
+            field,
+            significant: Some(sig),
+            ..
+        } = &a.kind
+            && !out
+                .iter()
+                .any(|(f, b)| f == field && b.as_ref() == sig.background.as_ref())
+        {
+            out.push((field.clone(), sig.background.clone()));
+        }
+        for sub in significant_fields(&a.subs) {
+            if !out.contains(&sub) {
+                out.push(sub);
+            }
+        }
+    }
+    out
 }
 
 /// ES's `search.max_buckets` default: buckets of one response over all aggregation levels.
@@ -3150,7 +3346,19 @@ fn bucket_body(
     a: &Agg,
     b: &Bucket,
     ctx: &RenderCtx<'_>,
+    head: Map<String, Value>,
+) -> Result<Value> {
+    bucket_body_with(a, b, ctx, head, Map::new())
+}
+
+/// A bucket: `head` (its key), `doc_count`, `after_count` (a significant term's `score` and
+/// `bg_count`), then the sub-aggregations.
+fn bucket_body_with(
+    a: &Agg,
+    b: &Bucket,
+    ctx: &RenderCtx<'_>,
     mut head: Map<String, Value>,
+    after_count: Map<String, Value>,
 ) -> Result<Value> {
     let n = ctx.buckets.get() + 1;
     if n > MAX_BUCKETS {
@@ -3165,8 +3373,99 @@ fn bucket_body(
     }
     ctx.buckets.set(n);
     head.insert("doc_count".into(), Value::from(b.doc_count));
-    head.extend(render(&a.subs, &b.subs, ctx)?);
+    head.extend(after_count);
+    let parent = ctx.parent_docs.replace(b.doc_count);
+    let subs = render(&a.subs, &b.subs, ctx);
+    ctx.parent_docs.set(parent);
+    head.extend(subs?);
     Ok(Value::Object(head))
+}
+
+/// A term bucket's `key` (and `key_as_string` for dates and booleans) as ES renders it for a
+/// field of type `ty`.
+fn term_key(
+    k: &Key,
+    ty: Option<&(FieldType, Vec<DateFormat>, Option<String>)>,
+) -> Map<String, Value> {
+    let mut head = Map::new();
+    match (k, ty) {
+        (Key::Str(s), Some((FieldType::Ip, _, _))) => {
+            head.insert("key".into(), Value::from(ip::term_to_display(s)));
+        }
+        (Key::Str(s), _) => {
+            head.insert("key".into(), Value::from(s.clone()));
+        }
+        (k, Some((FieldType::Date, formats, _))) => {
+            let ms = k2f(k) as i64;
+            head.insert("key".into(), Value::from(ms));
+            head.insert(
+                "key_as_string".into(),
+                Value::from(date::format_with(ms, formats, None)),
+            );
+        }
+        (k, Some((FieldType::Boolean, _, _))) => {
+            let v = k2f(k);
+            head.insert("key".into(), Value::from(v as i64));
+            head.insert(
+                "key_as_string".into(),
+                Value::from(if v != 0.0 { "true" } else { "false" }),
+            );
+        }
+        (k, Some((t, _, _))) if t.is_integer() => {
+            head.insert("key".into(), Value::from(k2f(k) as i64));
+        }
+        (k, _) => {
+            head.insert("key".into(), num_json(k2f(k)));
+        }
+    }
+    head
+}
+
+/// A `significant_terms` answer: the terms of `map` (counted in the foreground set, the
+/// bucket above) scored against the background set, those with a positive score and at least
+/// `min_doc_count` foreground documents, best first.
+#[allow(clippy::too_many_arguments)]
+fn render_significant(
+    a: &Agg,
+    field: &str,
+    size: usize,
+    min_doc_count: u64,
+    sig: &Significant,
+    terms: Vec<(&Key, &Bucket)>,
+    ctx: &RenderCtx<'_>,
+) -> Result<Value> {
+    let fg_size = ctx.parent_docs.get();
+    let empty = Background::default();
+    let bg = ctx
+        .backgrounds
+        .get(&background_key(field, sig.background.as_ref()))
+        .unwrap_or(&empty);
+    let mut scored: Vec<(&Key, &Bucket, u64, f64)> = terms
+        .into_iter()
+        .filter(|(_, b)| b.doc_count >= min_doc_count)
+        .map(|(k, b)| {
+            let bg_count = bg.counts.get(k).copied().unwrap_or(0);
+            let score = sig.heuristic.score(b.doc_count, fg_size, bg_count, bg.size);
+            (k, b, bg_count, score)
+        })
+        .filter(|(.., score)| *score > 0.0)
+        .collect();
+    scored.sort_by(|x, y| y.3.total_cmp(&x.3).then_with(|| cmp_keys(x.0, y.0)));
+    let ty = ctx.field_type(field);
+    let mut arr = Vec::new();
+    for (k, b, bg_count, score) in scored.into_iter().take(size) {
+        let mut after = Map::new();
+        after.insert("score".into(), num_json(score));
+        after.insert("bg_count".into(), Value::from(bg_count));
+        arr.push(bucket_body_with(
+            a,
+            b,
+            ctx,
+            term_key(k, ty.as_ref()),
+            after,
+        )?);
+    }
+    Ok(json!({"doc_count": fg_size, "bg_count": bg.size, "buckets": arr}))
 }
 
 /// Java's double rendering for integral values (`100.0`).
@@ -3284,6 +3583,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 rare,
                 include,
                 exclude,
+                significant,
                 ..
             },
             State::Keyed(map),
@@ -3330,6 +3630,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     }
                 })
                 .collect();
+            if let Some(sig) = significant {
+                return render_significant(a, field, *size, *min_doc_count, sig, buckets, ctx);
+            }
             let order = if order.is_empty() {
                 vec![Order::Count(false)]
             } else {
@@ -3365,38 +3668,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             let shown_count: u64 = shown.iter().map(|(_, b)| b.doc_count).sum();
             let mut arr = Vec::new();
             for (k, b) in shown {
-                let mut head = Map::new();
-                match (k, &ty) {
-                    (Key::Str(s), Some((FieldType::Ip, _, _))) => {
-                        head.insert("key".into(), Value::from(ip::term_to_display(s)));
-                    }
-                    (Key::Str(s), _) => {
-                        head.insert("key".into(), Value::from(s.clone()));
-                    }
-                    (k, Some((FieldType::Date, formats, _))) => {
-                        let ms = k2f(k) as i64;
-                        head.insert("key".into(), Value::from(ms));
-                        head.insert(
-                            "key_as_string".into(),
-                            Value::from(date::format_with(ms, formats, None)),
-                        );
-                    }
-                    (k, Some((FieldType::Boolean, _, _))) => {
-                        let v = k2f(k);
-                        head.insert("key".into(), Value::from(v as i64));
-                        head.insert(
-                            "key_as_string".into(),
-                            Value::from(if v != 0.0 { "true" } else { "false" }),
-                        );
-                    }
-                    (k, Some((t, _, _))) if t.is_integer() => {
-                        head.insert("key".into(), Value::from(k2f(k) as i64));
-                    }
-                    (k, _) => {
-                        head.insert("key".into(), num_json(k2f(k)));
-                    }
-                }
-                arr.push(bucket_body(a, b, ctx, head)?);
+                arr.push(bucket_body(a, b, ctx, term_key(k, ty.as_ref()))?);
             }
             if rare.is_some() {
                 return Ok(json!({ "buckets": arr }));

@@ -349,3 +349,51 @@ mod parse_props {
         }
     }
 }
+
+#[test]
+fn significance_scores_follow_the_heuristics_formulas() {
+    // JLH: (p_fg - p_bg) * (p_fg / p_bg); zero when the share does not grow
+    let jlh = Heuristic::Jlh.score(10, 100, 20, 1000);
+    let (fg, bg) = (0.1, 0.02);
+    assert!((jlh - (fg - bg) * (fg / bg)).abs() < 1e-12, "{jlh}");
+    assert_eq!(Heuristic::Jlh.score(1, 100, 50, 1000), 0.0);
+    assert_eq!(Heuristic::Jlh.score(1, 0, 5, 10), 0.0);
+    assert_eq!(Heuristic::Jlh.score(1, 10, 5, 0), 0.0);
+    // a term missing from a background that is not a superset counts once there
+    assert_eq!(
+        Heuristic::Jlh.score(2, 10, 0, 100),
+        Heuristic::Jlh.score(2, 10, 1, 100)
+    );
+    assert_eq!(Heuristic::Percentage.score(3, 10, 12, 100), 0.25);
+    assert_eq!(Heuristic::Percentage.score(3, 10, 0, 100), 0.0);
+}
+
+#[test]
+fn unsupported_significance_heuristics_are_refused_by_name() {
+    for h in [
+        "mutual_information",
+        "chi_square",
+        "gnd",
+        "script_heuristic",
+    ] {
+        let e = parse(&json!({"s": {"significant_terms": {"field": "f", h: {}}}})).err();
+        let body = e.map(|e| e.to_es_body().to_string()).unwrap_or_default();
+        assert!(
+            body.contains("illegal_argument_exception") && body.contains(h),
+            "{h}: {body}"
+        );
+    }
+    match parse(&json!({"s": {"significant_terms": {"field": "f"}}})).map(|mut a| a.remove(0).kind)
+    {
+        Ok(Kind::Terms {
+            min_doc_count,
+            size,
+            significant: Some(sig),
+            ..
+        }) => {
+            assert_eq!((min_doc_count, size), (3, 10));
+            assert_eq!(sig.heuristic, Heuristic::Jlh);
+        }
+        other => panic!("{other:?}"),
+    }
+}

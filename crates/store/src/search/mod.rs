@@ -1636,6 +1636,8 @@ fn respond(
             mappings: metas.iter().map(|m| &m.mapping).collect(),
             now_ms: now_ms(),
             fetch: Some(&fetcher),
+            parent_docs: std::cell::Cell::new(out.total),
+            backgrounds: backgrounds(targets, &req.aggs)?,
             ..aggs::RenderCtx::default()
         };
         resp.insert(
@@ -1644,6 +1646,40 @@ fn respond(
         );
     }
     Ok(Value::Object(resp))
+}
+
+/// The background sets of the `significant_terms` aggregations of `aggs`: every searched
+/// document (or those matching `background_filter`) and the documents with each term, counted
+/// by a `terms` aggregation over them.
+fn backgrounds(
+    targets: &[Target],
+    aggs: &[Agg],
+) -> Result<aggs::FastMap<String, aggs::Background>> {
+    let mut out = aggs::FastMap::default();
+    for (field, filter) in aggs::significant_fields(aggs) {
+        let body = json!({
+            "size": 0,
+            "track_total_hits": true,
+            "query": filter.clone().unwrap_or_else(|| json!({"match_all": {}})),
+            "aggs": {"background": {"terms": {"field": field, "min_doc_count": 1}}}
+        });
+        let req = parse_request(Some(&body), &SearchParams::default(), false)?;
+        let bg = execute(targets, &req, 0)?;
+        let counts = match bg.states.first() {
+            Some(aggs::State::Keyed(map)) => {
+                map.iter().map(|(k, b)| (k.clone(), b.doc_count)).collect()
+            }
+            _ => aggs::FastMap::default(),
+        };
+        out.insert(
+            aggs::background_key(&field, filter.as_ref()),
+            aggs::Background {
+                size: bg.total,
+                counts,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// What a rendered hit shows: a search's hits and a `top_hits` aggregation's.

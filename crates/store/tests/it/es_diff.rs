@@ -2804,3 +2804,109 @@ fn regexps_and_term_filters_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// `significant_terms` answers as Elasticsearch's: JLH and percentage scores, the foreground as
+/// the query's hits and as each bucket above, numeric terms, `background_filter`,
+/// `include`/`exclude`, `min_doc_count`, `size`, and its errors.
+#[test]
+fn significant_terms_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffsig");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"level": {"type": "keyword"}, "user": {"type": "keyword"},
+            "code": {"type": "long"}, "region": {"type": "keyword"}, "msg": {"type": "text"}}}});
+    // (user, ERROR documents, INFO documents): some users stand out among the errors
+    let users = [
+        ("u1", 8, 4),
+        ("u2", 5, 10),
+        ("u3", 3, 2),
+        ("u4", 1, 12),
+        ("u5", 2, 1),
+        ("u6", 0, 9),
+        ("u7", 4, 0),
+    ];
+    let mut bulk = String::new();
+    let mut i = 0;
+    for (user, errors, infos) in users {
+        for n in 0..errors + infos {
+            let error = n < errors;
+            let doc = json!({"level": if error { "ERROR" } else { "INFO" }, "user": user,
+                "code": if error { 500 + (i % 3) } else { 200 + (i % 2) },
+                "region": if i % 3 == 0 { "eu" } else { "us" }, "msg": format!("event {i}")});
+            bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{doc}\n"));
+            i += 1;
+        }
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let errors = json!({"term": {"level": "ERROR"}});
+    let search = |query: &Value, aggs: Value| {
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "query": query, "aggs": aggs})),
+        )
+    };
+    let steps = [
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user"}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "min_doc_count": 1, "size": 3}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "percentage": {}, "min_doc_count": 1}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "jlh": {}, "min_doc_count": 2}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "code", "min_doc_count": 1}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "min_doc_count": 1,
+            "background_filter": {"term": {"region": "us"}}}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "min_doc_count": 1,
+            "include": ["u1", "u3", "u5"], "exclude": "u5"}}}),
+        ),
+        search(
+            &json!({"match_all": {}}),
+            json!({"l": {"terms": {"field": "level"},
+            "aggs": {"s": {"significant_terms": {"field": "user", "min_doc_count": 1},
+                "aggs": {"c": {"max": {"field": "code"}}}}}}}),
+        ),
+        search(
+            &json!({"term": {"region": "eu"}}),
+            json!({"s": {"significant_terms": {"field": "level", "min_doc_count": 1}}}),
+        ),
+        // errors
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "size": 0}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "jlh": {"x": 1}}}}),
+        ),
+        search(
+            &errors,
+            json!({"s": {"significant_terms": {"field": "user", "colour": "red"}}}),
+        ),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
