@@ -50,6 +50,23 @@ pub struct CompositeSpec {
     pub sources: Vec<SourceSpec>,
     /// `after`: one value per source (`null` for a missing value)
     pub after: Option<Vec<Value>>,
+    /// `multi_terms`: the same keys (terms sources only), every bucket kept, answered as terms
+    pub multi: Option<Box<MultiTerms>>,
+}
+
+/// What a `multi_terms` aggregation adds to its composite key of terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiTerms {
+    /// buckets shown
+    pub size: usize,
+    /// bucket order (`_count` descending, then the key, by default)
+    pub order: Vec<super::Order>,
+    /// fewest documents of a bucket shown
+    pub min_doc_count: u64,
+    /// each term's `missing` value
+    pub missing: Vec<Option<Value>>,
+    /// `show_term_doc_count_error`
+    pub show_error: bool,
 }
 
 /// One member of a composite key: `None` is a missing value.
@@ -250,6 +267,180 @@ pub(super) fn parse(name: &str, o: &Map<String, Value>) -> Result<Kind> {
         size,
         sources,
         after,
+        multi: None,
+    })))
+}
+
+/// Most terms of one `multi_terms` aggregation (ES's `MAX_TERMS_SIZE`).
+const MAX_MULTI_TERMS: usize = 128;
+
+/// Parses a `multi_terms` body: a composite key of terms sources, every bucket kept.
+pub(super) fn parse_multi_terms(name: &str, o: &Map<String, Value>) -> Result<Kind> {
+    const T: &str = "multi_terms";
+    for k in o.keys() {
+        if !matches!(
+            k.as_str(),
+            "terms"
+                | "size"
+                | "shard_size"
+                | "min_doc_count"
+                | "shard_min_doc_count"
+                | "order"
+                | "show_term_doc_count_error"
+                | "collect_mode"
+        ) {
+            return Err(Error::es(
+                400,
+                "x_content_parse_exception",
+                format!("[1:1] [{T}] unknown field [{k}]"),
+            ));
+        }
+    }
+    let positive = |key: &str, label: &str| -> Result<Option<i64>> {
+        match int_param(o, key, T)? {
+            Some(n) if n <= 0 => Err(Error::x_content(format!(
+                "[{T}] failed to parse field [{key}]"
+            ))
+            .caused_by(Error::illegal_argument(format!(
+                "[{label}] must be greater than 0. Found [{n}] in [{name}]"
+            )))),
+            v => Ok(v),
+        }
+    };
+    let size = positive("size", "size")?.map_or(10, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    positive("shard_size", "shardSize")?;
+    let min_doc_count = match int_param(o, "min_doc_count", T)? {
+        None => 1,
+        Some(n) if n >= 1 => n as u64,
+        Some(n) => {
+            return Err(
+                Error::x_content(format!("[{T}] failed to parse field [min_doc_count]")).caused_by(
+                    Error::illegal_argument(format!(
+                        "[minDocCount] must be greater than or equal to 1. Found [{n}] in [{name}]"
+                    )),
+                ),
+            );
+        }
+    };
+    if let Some(n) = int_param(o, "shard_min_doc_count", T)?
+        && n < 0
+    {
+        return Err(
+            Error::x_content(format!("[{T}] failed to parse field [shard_min_doc_count]"))
+                .caused_by(Error::illegal_argument(format!(
+                    "[shardMinDocCount] must be greater than or equal to 0. Found [{n}] in [{name}]"
+                ))),
+        );
+    }
+    let show_error = match o.get("show_term_doc_count_error") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(other) => {
+            return Err(Error::x_content(format!(
+                "[{T}] failed to parse field [show_term_doc_count_error]: [{other}] is not a boolean"
+            )));
+        }
+    };
+    match o.get("collect_mode").map(Value::as_str) {
+        None | Some(Some("breadth_first" | "depth_first")) => {}
+        Some(other) => {
+            return Err(Error::x_content(format!(
+                "[{T}] failed to parse field [collect_mode]: unknown collect mode [{}]",
+                other.unwrap_or("")
+            )));
+        }
+    }
+    let order = o
+        .get("order")
+        .map(|v| super::parse_order(v, name))
+        .transpose()?
+        .unwrap_or_default();
+    let list = match o.get("terms") {
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(_) => {
+            return Err(parse_error(format!(
+                "[terms] of [{name}] must be an array of objects"
+            )));
+        }
+        None => &[],
+    };
+    if list.len() < 2 {
+        return Err(Error::illegal_argument(format!(
+            "The [terms] parameter in the aggregation [{name}] must be present and have at least 2 fields or scripts.{}",
+            if list.len() == 1 {
+                " For a single field user terms aggregation."
+            } else {
+                ""
+            }
+        )));
+    }
+    if list.len() > MAX_MULTI_TERMS {
+        return Err(Error::illegal_argument(format!(
+            "The [terms] parameter in the aggregation [{name}] cannot have more than {MAX_MULTI_TERMS} fields or scripts. Found [{}].",
+            list.len()
+        )));
+    }
+    let mut sources = Vec::with_capacity(list.len());
+    let mut missing = Vec::with_capacity(list.len());
+    for item in list {
+        let Some(term) = item.as_object() else {
+            return Err(parse_error(format!(
+                "each of the [terms] of [{name}] must be an object"
+            )));
+        };
+        for k in term.keys() {
+            match k.as_str() {
+                "field" | "missing" => {}
+                "script" | "format" | "time_zone" | "value_type" => {
+                    return Err(Error::illegal_argument(format!(
+                        "[{k}] of a [{T}] term is not supported by sluice-store (in [{name}])"
+                    )));
+                }
+                other => {
+                    return Err(Error::es(
+                        400,
+                        "x_content_parse_exception",
+                        format!("[1:1] [{T}] unknown field [{other}]"),
+                    ));
+                }
+            }
+        }
+        let Some(field) = term.get("field").and_then(Value::as_str) else {
+            return Err(Error::illegal_argument(format!(
+                "[field] must be set for every term of [{name}] (scripts are not supported)"
+            )));
+        };
+        missing.push(term.get("missing").cloned());
+        sources.push(SourceSpec {
+            name: field.to_owned(),
+            kind: Kind::Terms {
+                field: field.to_owned(),
+                size: usize::MAX,
+                order: Vec::new(),
+                missing: None,
+                min_doc_count: 1,
+                rare: None,
+                include: None,
+                exclude: None,
+                significant: None,
+            },
+            asc: true,
+            missing_bucket: false,
+            missing_first: true,
+        });
+    }
+    Ok(Kind::Composite(Box::new(CompositeSpec {
+        size,
+        sources,
+        after: None,
+        multi: Some(Box::new(MultiTerms {
+            size,
+            order,
+            min_doc_count,
+            missing,
+            show_error,
+        })),
     })))
 }
 
@@ -341,6 +532,10 @@ impl CompositeState {
 
     /// Drops the buckets that can no longer make the page once there are more than twice it.
     pub fn prune(&mut self, spec: &CompositeSpec) {
+        if spec.multi.is_some() {
+            // ordered by count, not by key: every bucket may make the answer
+            return;
+        }
         let keep = spec.size.max(1);
         if self.map.len() <= keep.saturating_mul(2).max(64) {
             return;

@@ -260,6 +260,7 @@ impl Kind {
             Kind::GeoGrid(g) => g.grid.name(),
             Kind::GeoMetric(m) => m.name(),
             Kind::Pipeline(p) => p.ty,
+            Kind::Composite(c) if c.multi.is_some() => "multi_terms",
             Kind::Composite(_) => "composite",
             Kind::Missing { .. } => "missing",
             Kind::WeightedAvg { .. } => "weighted_avg",
@@ -1441,6 +1442,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
         }
         "top_hits" => Kind::TopHits(Box::new(top::parse_top_hits(name, o)?)),
         "composite" => composite::parse(name, o)?,
+        "multi_terms" => composite::parse_multi_terms(name, o)?,
         "geohash_grid" => geo::parse_grid(name, geo::Grid::Hash, o)?,
         "geotile_grid" => geo::parse_grid(name, geo::Grid::Tile, o)?,
         "geo_bounds" => geo::parse_metric(name, true, o)?,
@@ -1779,6 +1781,8 @@ struct SegAgg {
     comp: Vec<(Source, Option<FieldType>, Option<Zone>)>,
     /// `composite`: the `after` key, typed
     comp_after: Option<Vec<composite::Part>>,
+    /// `multi_terms`: each term's `missing` value as a key of its field
+    comp_missing: Vec<Option<Key>>,
 }
 
 /// A bucket aggregation over a single-valued column whose sub-aggregations are single-valued
@@ -2352,6 +2356,7 @@ fn seg_agg(
         top: None,
         comp: Vec::new(),
         comp_after: None,
+        comp_missing: Vec::new(),
     };
     geo_refused(&a.kind, mapping)?;
     match &a.kind {
@@ -2537,6 +2542,19 @@ fn seg_agg(
                 s.comp.push((col, ty, tz));
             }
             s.comp_after = composite::after_parts(c, &types, qctx.now_ms)?;
+            if let Some(m) = &c.multi {
+                s.comp_missing = m
+                    .missing
+                    .iter()
+                    .zip(&s.comp)
+                    .map(|(v, (_, ty, _))| {
+                        v.as_ref()
+                            .map(|v| missing_to_key(v, *ty))
+                            .transpose()
+                            .map(Option::flatten)
+                    })
+                    .collect::<Result<_>>()?;
+            }
         }
         Kind::TopHits(_) | Kind::TopMetrics(_) => {
             if let Kind::TopMetrics(t) = &a.kind
@@ -2774,6 +2792,7 @@ fn collect_one(
         top,
         comp,
         comp_after,
+        comp_missing,
         ..
     } = s;
     match (&a.kind, st) {
@@ -2955,7 +2974,7 @@ fn collect_one(
         }
         (Kind::Composite(c), State::Composite(st)) => {
             let mut per: Vec<Vec<composite::Part>> = Vec::with_capacity(c.sources.len());
-            for (src, (col, _, tz)) in c.sources.iter().zip(comp.iter()) {
+            for (i, (src, (col, _, tz))) in c.sources.iter().zip(comp.iter()).enumerate() {
                 let col: &Source = col;
                 let strs: Vec<String> = match col {
                     Source::Str(col) => doc_ords(col, doc)
@@ -2969,6 +2988,10 @@ fn collect_one(
                 num_values(col, doc, buf);
                 let parts = composite::parts_of(src, buf, strs, *tz);
                 if parts.is_empty() {
+                    if let Some(Some(k)) = comp_missing.get(i) {
+                        per.push(vec![Some(k.clone())]);
+                        continue;
+                    }
                     if !src.missing_bucket {
                         return;
                     }
@@ -3466,6 +3489,129 @@ fn render_significant(
         )?);
     }
     Ok(json!({"doc_count": fg_size, "bg_count": bg.size, "buckets": arr}))
+}
+
+/// A `multi_terms` answer: its composite buckets as terms buckets (the key a list of the
+/// terms' values, `key_as_string` them joined by `|`), ordered as `order` asks (by default by
+/// count, largest first, then by key), the first `size` of those with `min_doc_count` documents.
+fn render_multi_terms(
+    a: &Agg,
+    c: &composite::CompositeSpec,
+    st: &composite::CompositeState,
+    ctx: &RenderCtx<'_>,
+) -> Result<Value> {
+    let Some(m) = &c.multi else {
+        return Ok(Value::Null);
+    };
+    validate_order(a, &m.order)?;
+    let types: Vec<_> = c
+        .sources
+        .iter()
+        .map(|s| ctx.field_type(s.field()))
+        .collect();
+    let mut buckets: Vec<(&Vec<composite::Part>, &Bucket)> = st
+        .map
+        .iter()
+        .filter(|(_, b)| b.doc_count >= m.min_doc_count)
+        .collect();
+    let by_key = |x: &[composite::Part], y: &[composite::Part]| composite::cmp_keys(c, x, y);
+    buckets.sort_by(|x, y| {
+        let mut ordered = false;
+        for o in &m.order {
+            let c = match o {
+                Order::Count(asc) => {
+                    let c = x.1.doc_count.cmp(&y.1.doc_count);
+                    if *asc { c } else { c.reverse() }
+                }
+                Order::Key(asc) => {
+                    ordered = true;
+                    let c = by_key(x.0, y.0);
+                    if *asc { c } else { c.reverse() }
+                }
+                Order::Metric(p, asc) => {
+                    let (vx, vy) = (metric_value(a, x.1, p), metric_value(a, y.1, p));
+                    let c = vx
+                        .partial_cmp(&vy)
+                        .unwrap_or_else(|| vx.is_nan().cmp(&vy.is_nan()));
+                    if *asc { c } else { c.reverse() }
+                }
+            };
+            if c != std::cmp::Ordering::Equal {
+                return c;
+            }
+        }
+        if m.order.is_empty() {
+            // ES's default: the count, largest first, then the key
+            let c = y.1.doc_count.cmp(&x.1.doc_count);
+            if c != std::cmp::Ordering::Equal {
+                return c;
+            }
+        }
+        if ordered {
+            std::cmp::Ordering::Equal
+        } else {
+            by_key(x.0, y.0)
+        }
+    });
+    let total: u64 = buckets.iter().map(|(_, b)| b.doc_count).sum();
+    let shown: Vec<_> = buckets.into_iter().take(m.size).collect();
+    let shown_count: u64 = shown.iter().map(|(_, b)| b.doc_count).sum();
+    let mut arr = Vec::with_capacity(shown.len());
+    for (key, b) in shown {
+        let mut keys = Vec::with_capacity(key.len());
+        let mut text = String::new();
+        for (i, (part, ty)) in key.iter().zip(&types).enumerate() {
+            let (k, s) = match part {
+                None => (Value::Null, "null".to_owned()),
+                Some(part) => multi_term_key(part, ty.as_ref()),
+            };
+            if i > 0 {
+                text.push('|');
+            }
+            text.push_str(&s);
+            keys.push(k);
+        }
+        let mut head = Map::new();
+        head.insert("key".into(), Value::from(keys));
+        head.insert("key_as_string".into(), Value::from(text));
+        let mut after = Map::new();
+        if m.show_error {
+            after.insert("doc_count_error_upper_bound".into(), Value::from(0));
+        }
+        arr.push(bucket_body_with(a, b, ctx, head, after)?);
+    }
+    Ok(
+        json!({"doc_count_error_upper_bound": 0, "sum_other_doc_count": total - shown_count,
+        "buckets": arr}),
+    )
+}
+
+/// One value of a `multi_terms` key as ES shows it (dates formatted, booleans as booleans) and
+/// as text for `key_as_string`.
+fn multi_term_key(
+    k: &Key,
+    ty: Option<&(FieldType, Vec<DateFormat>, Option<String>)>,
+) -> (Value, String) {
+    match (k, ty) {
+        (Key::Str(s), Some((FieldType::Ip, _, _))) => {
+            let t = ip::term_to_display(s);
+            (Value::from(t.clone()), t)
+        }
+        (Key::Str(s), _) => (Value::from(s.clone()), s.clone()),
+        (k, Some((FieldType::Date, formats, _))) => {
+            let t = date::format_with(k2f(k) as i64, formats, None);
+            (Value::from(t.clone()), t)
+        }
+        (k, Some((FieldType::Boolean, _, _))) => {
+            let b = k2f(k) != 0.0;
+            (Value::from(b), b.to_string())
+        }
+        (k, Some((t, _, _))) if t.is_integer() => {
+            let n = k2f(k) as i64;
+            (Value::from(n), n.to_string())
+        }
+        (k, _) => (num_json(k2f(k)), java_double(k2f(k))),
+    }
 }
 
 /// Java's double rendering for integral values (`100.0`).
@@ -4070,6 +4216,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok(json!({"buckets": buckets}))
+        }
+        (Kind::Composite(c), State::Composite(st)) if c.multi.is_some() => {
+            render_multi_terms(a, c, st, ctx)
         }
         (Kind::Composite(c), State::Composite(st)) => {
             let types: Vec<(Option<FieldType>, Vec<DateFormat>)> = c

@@ -22,6 +22,7 @@ mod ilm;
 mod interop;
 mod ip;
 mod match_only_text;
+mod multi_terms;
 mod pipelines;
 mod scaled_float;
 mod search_api;
