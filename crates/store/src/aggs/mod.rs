@@ -3515,43 +3515,21 @@ fn render_multi_terms(
         .filter(|(_, b)| b.doc_count >= m.min_doc_count)
         .collect();
     let by_key = |x: &[composite::Part], y: &[composite::Part]| composite::cmp_keys(c, x, y);
+    // ES's default: the count, largest first; the key breaks ties unless the order has it
+    let order = if m.order.is_empty() {
+        vec![Order::Count(false)]
+    } else {
+        m.order.clone()
+    };
+    let keyed = order.iter().any(|o| matches!(o, Order::Key(_)));
     buckets.sort_by(|x, y| {
-        let mut ordered = false;
-        for o in &m.order {
-            let c = match o {
-                Order::Count(asc) => {
-                    let c = x.1.doc_count.cmp(&y.1.doc_count);
-                    if *asc { c } else { c.reverse() }
-                }
-                Order::Key(asc) => {
-                    ordered = true;
-                    let c = by_key(x.0, y.0);
-                    if *asc { c } else { c.reverse() }
-                }
-                Order::Metric(p, asc) => {
-                    let (vx, vy) = (metric_value(a, x.1, p), metric_value(a, y.1, p));
-                    let c = vx
-                        .partial_cmp(&vy)
-                        .unwrap_or_else(|| vx.is_nan().cmp(&vy.is_nan()));
-                    if *asc { c } else { c.reverse() }
-                }
-            };
-            if c != std::cmp::Ordering::Equal {
-                return c;
+        cmp_by_orders(a, &order, (x.1, y.1), || by_key(x.0, y.0)).then_with(|| {
+            if keyed {
+                std::cmp::Ordering::Equal
+            } else {
+                by_key(x.0, y.0)
             }
-        }
-        if m.order.is_empty() {
-            // ES's default: the count, largest first, then the key
-            let c = y.1.doc_count.cmp(&x.1.doc_count);
-            if c != std::cmp::Ordering::Equal {
-                return c;
-            }
-        }
-        if ordered {
-            std::cmp::Ordering::Equal
-        } else {
-            by_key(x.0, y.0)
-        }
+        })
     });
     let total: u64 = buckets.iter().map(|(_, b)| b.doc_count).sum();
     let shown: Vec<_> = buckets.into_iter().take(m.size).collect();
@@ -3699,6 +3677,34 @@ fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
     f64::NAN
 }
 
+/// Two buckets of `a` by `order`, the first order that tells them apart (`by_key` compares
+/// their keys ascending); `Equal` when none does.
+fn cmp_by_orders(
+    a: &Agg,
+    order: &[Order],
+    (x, y): (&Bucket, &Bucket),
+    by_key: impl Fn() -> std::cmp::Ordering,
+) -> std::cmp::Ordering {
+    for o in order {
+        let (c, asc) = match o {
+            Order::Count(asc) => (x.doc_count.cmp(&y.doc_count), asc),
+            Order::Key(asc) => (by_key(), asc),
+            Order::Metric(p, asc) => {
+                let (vx, vy) = (metric_value(a, x, p), metric_value(a, y, p));
+                let c = vx
+                    .partial_cmp(&vy)
+                    .unwrap_or_else(|| vx.is_nan().cmp(&vy.is_nan()));
+                (c, asc)
+            }
+        };
+        let c = if *asc { c } else { c.reverse() };
+        if c != std::cmp::Ordering::Equal {
+            return c;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
 fn validate_order(a: &Agg, order: &[Order]) -> Result<()> {
     for o in order {
         if let Order::Metric(path, _) = o {
@@ -3785,29 +3791,8 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 order.clone()
             };
             buckets.sort_by(|x, y| {
-                for o in &order {
-                    let c = match o {
-                        Order::Count(asc) => {
-                            let c = x.1.doc_count.cmp(&y.1.doc_count);
-                            if *asc { c } else { c.reverse() }
-                        }
-                        Order::Key(asc) => {
-                            let c = cmp_keys(x.0, y.0);
-                            if *asc { c } else { c.reverse() }
-                        }
-                        Order::Metric(p, asc) => {
-                            let (vx, vy) = (metric_value(a, x.1, p), metric_value(a, y.1, p));
-                            let c = vx
-                                .partial_cmp(&vy)
-                                .unwrap_or_else(|| vx.is_nan().cmp(&vy.is_nan()));
-                            if *asc { c } else { c.reverse() }
-                        }
-                    };
-                    if c != std::cmp::Ordering::Equal {
-                        return c;
-                    }
-                }
-                cmp_keys(x.0, y.0)
+                cmp_by_orders(a, &order, (x.1, y.1), || cmp_keys(x.0, y.0))
+                    .then_with(|| cmp_keys(x.0, y.0))
             });
             let total: u64 = buckets.iter().map(|(_, b)| b.doc_count).sum();
             let shown: Vec<(&Key, &Bucket)> = buckets.into_iter().take(*size).collect();

@@ -89,14 +89,20 @@ struct Inner {
 pub static MEMO: LazyLock<Memo> = LazyLock::new(Memo::default);
 
 impl Memo {
-    /// The entry for `key`, if kept.
-    pub fn get(&self, key: &Key) -> Option<Entry> {
+    /// The locked memo and the time of this use.
+    fn tick(&self) -> (std::sync::MutexGuard<'_, Inner>, u64) {
         let mut g = self
             .inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         g.clock += 1;
         let now = g.clock;
+        (g, now)
+    }
+
+    /// The entry for `key`, if kept.
+    pub fn get(&self, key: &Key) -> Option<Entry> {
+        let (mut g, now) = self.tick();
         let (entry, used) = g.map.get_mut(key)?;
         *used = now;
         Some(entry.clone())
@@ -109,12 +115,7 @@ impl Memo {
         if size > BUDGET / 4 {
             return;
         }
-        let mut g = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        g.clock += 1;
-        let now = g.clock;
+        let (mut g, now) = self.tick();
         if let Some((old, _)) = g.map.insert(key, (entry, now)) {
             g.bytes -= old.bytes();
         }
