@@ -227,13 +227,7 @@ impl DiskGuard {
     /// The block, in Elasticsearch's words.
     pub fn check_write(&self, index: &str) -> Result<()> {
         if self.is_blocked() {
-            return Err(Error::es(
-                429,
-                "cluster_block_exception",
-                format!(
-                    "index [{index}] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"
-                ),
-            ));
+            return Err(crate::engine::blocks::read_only_allow_delete(index));
         }
         Ok(())
     }

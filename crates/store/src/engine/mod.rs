@@ -1,6 +1,7 @@
 //! The storage engine: the [`store::Store`], per-index [`shard::Shard`]s and their translog.
 
 pub mod aliases;
+pub mod blocks;
 pub mod by_query;
 pub mod data_streams;
 pub mod disk;

@@ -115,6 +115,19 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                 })?;
             }
             "refresh_interval" => s.refresh_interval = Some(parse_interval(&text)?),
+            // index blocks (see `engine::blocks`)
+            "blocks.write" | "blocks.read_only" | "blocks.read_only_allow_delete" => {
+                if text != "true" && text != "false" {
+                    return Err(Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] as only [true] or [false] are allowed."
+                    )));
+                }
+            }
+            k @ ("blocks.read" | "blocks.metadata") => {
+                return Err(Error::illegal_argument(format!(
+                    "setting [index.{k}] is not supported by sluice-store (its write and read-only blocks are)"
+                )));
+            }
             // the lifecycle policy the index follows (see `engine::ilm`)
             "lifecycle.name" => {}
             k @ ("lifecycle.rollover_alias"

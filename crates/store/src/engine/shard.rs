@@ -662,6 +662,11 @@ impl Shard {
         self.meta.read().clone()
     }
 
+    /// Whether the setting `key` (without `index.`) is `"true"`, without copying the metadata.
+    pub fn setting_is_true(&self, key: &str) -> bool {
+        self.meta.read().settings.get(key).and_then(Value::as_str) == Some("true")
+    }
+
     /// Runs `f` with the mapping.
     pub fn with_mapping<T>(&self, f: impl FnOnce(&Mapping) -> T) -> T {
         f(&self.meta.read().mapping)

@@ -741,6 +741,18 @@ impl Store {
         name: &str,
     ) -> Result<crate::engine::data_streams::WriteTarget> {
         use crate::engine::data_streams::WriteTarget;
+        let t = self.resolve_write_target(name)?;
+        match &t {
+            WriteTarget::Index(s) | WriteTarget::Backing(s, _) | WriteTarget::Stream(s) => {
+                crate::engine::blocks::check_write(s)?;
+            }
+        }
+        Ok(t)
+    }
+
+    /// [`Store::write_target`] before the index's blocks are checked.
+    fn resolve_write_target(&self, name: &str) -> Result<crate::engine::data_streams::WriteTarget> {
+        use crate::engine::data_streams::WriteTarget;
         self.disk.check_write(name)?;
         if let Some(t) = self.existing_write_target(name)? {
             return Ok(t);
@@ -832,6 +844,11 @@ impl Store {
                 )));
             }
         }
+        let shards: Vec<Arc<Shard>> = names
+            .iter()
+            .filter_map(|n| self.indices.read().get(n).cloned())
+            .collect();
+        crate::engine::blocks::check_delete(&shards)?;
         for name in names {
             self.drop_index_locked(&name)?;
         }
@@ -912,7 +929,7 @@ impl Store {
         Ok(out)
     }
 
-    fn shards(&self, target: &str, opts: Resolve) -> Result<Vec<Arc<Shard>>> {
+    pub(crate) fn shards(&self, target: &str, opts: Resolve) -> Result<Vec<Arc<Shard>>> {
         let names = self.resolve(target, opts)?;
         let indices = self.indices.read();
         Ok(names
@@ -952,6 +969,7 @@ impl Store {
         let update = Mapping::parse(body)?;
         let shards = self.shards(target, Resolve::default())?;
         for s in &shards {
+            crate::engine::blocks::check_metadata(s, false)?;
             let mut m = s.with_mapping(Clone::clone);
             m.merge(&update)?;
         }
@@ -1030,6 +1048,10 @@ impl Store {
                 "Can't update non dynamic settings [[index.number_of_shards]] for open indices [{}] unless the `reopen` query parameter is set to true. Alternatively, close the indices, apply the settings changes, and reopen the indices",
                 open.join(", ")
             )));
+        }
+        let only_blocks = parsed.rendered.keys().all(|k| k.starts_with("blocks."));
+        for shard in &shards {
+            crate::engine::blocks::check_metadata(shard, only_blocks)?;
         }
         for shard in shards {
             shard.update_meta(|meta| {
@@ -1424,6 +1446,7 @@ impl Store {
         cond: Cond,
     ) -> Result<WriteResult> {
         let shard = self.open_shard(index)?;
+        crate::engine::blocks::check_write(&shard)?;
         let mut prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
         prepared.cond = cond;
         let r = shard
@@ -1762,7 +1785,9 @@ impl Store {
             if self.data_streams.contains(index) {
                 return Err(only_create());
             }
-            return self.open_shard(index).map(|s| (s, StreamRule::None));
+            let s = self.open_shard(index)?;
+            crate::engine::blocks::check_write(&s)?;
+            return Ok((s, StreamRule::None));
         }
         Ok(match self.write_target(index)? {
             WriteTarget::Index(s) => (s, StreamRule::None),

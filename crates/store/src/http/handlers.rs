@@ -789,6 +789,11 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.close_indices(&target)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::AddBlock(target, block) => {
+            params.check(path, OPEN_CLOSE)?;
+            let v = blocking(move || store.add_block(&target, &block)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::Open(target) => {
             params.check(path, OPEN_CLOSE)?;
             let v = blocking(move || store.open_indices(&target)).await?;

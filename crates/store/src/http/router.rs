@@ -91,6 +91,8 @@ pub(crate) enum Route {
     NodesStats(Option<String>, Option<String>),
     /// `POST /{target}/_close`
     Close(String),
+    /// `PUT /{target}/_block/{block}`
+    AddBlock(String, String),
     /// `POST /{target}/_open`
     Open(String),
     /// `POST /{target}/_rollover[/{new_index}]`
@@ -298,6 +300,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
         [t, "_rollover"] => vec![(Method::POST, Route::Rollover(own(t), None))],
         [t, "_close"] => vec![(Method::POST, Route::Close(own(t)))],
+        [t, "_block", b] => vec![(Method::PUT, Route::AddBlock(own(t), own(b)))],
         [t, "_open"] => vec![(Method::POST, Route::Open(own(t)))],
         [t, "_rollover", n] => vec![(Method::POST, Route::Rollover(own(t), Some(own(n))))],
         [t, "_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(Some(own(t)))),

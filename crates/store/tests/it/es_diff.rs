@@ -2910,3 +2910,156 @@ fn significant_terms_agree() {
     assert_agree(&diffs);
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
 }
+
+/// Index blocks answer as Elasticsearch's: `PUT /{index}/_block/write`, the `index.blocks.*`
+/// settings, document writes (single, bulk, update, delete) refused under `write`, `read_only`
+/// and `read_only_allow_delete`, settings and mapping changes refused under the read-only ones
+/// (lifting a block allowed), searches and index deletion allowed, and the errors for a bad value
+/// or block name.
+#[test]
+fn index_blocks_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffblocks");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}}}});
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &create,
+        "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1}\n{\"index\":{\"_id\":\"2\"}}\n{\"n\":2}\n",
+    );
+    let i = |p: &str| format!("/{index}{p}");
+    let doc = Some(json!({"n": 3}));
+    let setting = |k: &str, v: Value| Some(json!({"index": {k: v}}));
+    let bulk = "{\"index\":{\"_id\":\"5\"}}\n{\"n\":5}\n{\"delete\":{\"_id\":\"1\"}}\n";
+    let mut steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", i("/_block/write"), None),
+        ("PUT", i("/_doc/3"), doc.clone()),
+        ("POST", i("/_doc"), doc.clone()),
+        ("POST", i("/_update/1"), Some(json!({"doc": {"n": 10}}))),
+        ("DELETE", i("/_doc/1"), None),
+        ("GET", i("/_settings/index.blocks*"), None),
+        (
+            "POST",
+            i("/_search"),
+            Some(json!({"query": {"match_all": {}}, "sort": ["n"]})),
+        ),
+        // settings may change under a write block
+        (
+            "PUT",
+            i("/_settings"),
+            setting("refresh_interval", json!("2s")),
+        ),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.write", json!(false)),
+        ),
+        ("PUT", i("/_doc/3?refresh=true"), doc.clone()),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.read_only", json!(true)),
+        ),
+        ("PUT", i("/_doc/4"), doc.clone()),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("refresh_interval", json!("3s")),
+        ),
+        (
+            "PUT",
+            i("/_mapping"),
+            Some(json!({"properties": {"m": {"type": "keyword"}}})),
+        ),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.read_only", json!(false)),
+        ),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.read_only_allow_delete", json!(true)),
+        ),
+        ("PUT", i("/_doc/4"), doc.clone()),
+        ("GET", i("/_doc/3"), None),
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.read_only_allow_delete", json!(false)),
+        ),
+        ("PUT", i("/_doc/4?refresh=true"), doc),
+        ("GET", i("/_count"), None),
+    ];
+    // the documentation link in a message names the version each engine claims
+    fn unversioned(v: Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(match s.split_once("/reference/") {
+                Some((head, tail)) => format!(
+                    "{head}/reference/VERSION/{}",
+                    tail.split_once('/').map_or("", |(_, rest)| rest)
+                ),
+                None => s,
+            }),
+            Value::Array(a) => Value::Array(a.into_iter().map(unversioned).collect()),
+            Value::Object(m) => {
+                Value::Object(m.into_iter().map(|(k, v)| (k, unversioned(v))).collect())
+            }
+            other => other,
+        }
+    }
+    let without_version = |_: &str, v: &Value| unversioned(typed_view(v));
+    let mut diffs = step_differences(es_addr, t.addr(), &steps, without_version);
+    // a bulk under a block: each item refused
+    let path = i("/_block/write");
+    let (es_status, _) = http(es_addr, "PUT", &path, None).unwrap();
+    let ours = crate::client::json(t.addr(), "PUT", &path, None);
+    assert_eq!((es_status, ours.status), (200, 200));
+    let path = i("/_bulk");
+    let (_, es_text) = http(es_addr, "POST", &path, Some(bulk)).unwrap();
+    let ours = crate::client::ndjson(t.addr(), &path, bulk);
+    let (a, b) = (
+        typed_view(&serde_json::from_slice(&ours.body).unwrap_or(Value::Null)),
+        typed_view(&serde_json::from_str(&es_text).unwrap_or(Value::Null)),
+    );
+    if a != b {
+        diffs.push(format!(
+            "bulk under a write block: sluice-store {a}\n  Elasticsearch {b}"
+        ));
+    }
+    steps = vec![
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.write", json!(false)),
+        ),
+        // errors; a block cannot be added under a read-only one
+        (
+            "PUT",
+            i("/_settings"),
+            setting("blocks.write", json!("yes")),
+        ),
+        ("PUT", i("/_block/sideways"), None),
+        ("PUT", i("/_block/read_only"), None),
+        ("PUT", i("/_block/write"), None),
+        // deleting the index stays allowed
+        ("DELETE", i(""), None),
+    ];
+    diffs.extend(step_differences(es_addr, t.addr(), &steps, without_version));
+    // Elasticsearch keeps the read-only index: lift the block and delete it
+    let _ = http(
+        es_addr,
+        "PUT",
+        &i("/_settings"),
+        Some(r#"{"index":{"blocks":{"read_only":false}}}"#),
+    );
+    let _ = http(es_addr, "DELETE", &i(""), None);
+    assert_agree(&diffs);
+}
