@@ -6,8 +6,12 @@
 //! from the template of its data stream); the store checks every `poll_interval`
 //! (Elasticsearch's `indices.lifecycle.poll_interval`, 10 minutes by default).
 //!
-//! The warm, cold and frozen phases and their actions (shrink, forcemerge, allocate, ...) are
-//! refused by name, as are rollover aliases: the store rolls data streams over.
+//! The `warm` and `cold` phases run, from their `min_age`, the actions that mean something on one
+//! store: `readonly` (the index's write block), `allocate` with `number_of_replicas` only,
+//! `set_priority`, `unfollow` and `migrate: {enabled: false}` (nothing to do on one node). Their
+//! other actions (shrink, forcemerge, allocation filters, searchable snapshots, downsample, tier
+//! migration) and the `frozen` phase are refused by name, as are rollover aliases: the store
+//! rolls data streams over.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +32,17 @@ pub struct Policy {
     rollover: Option<Value>,
     /// the `delete` phase's `min_age`, in milliseconds
     delete_after_ms: Option<i64>,
+    /// the `warm` and `cold` phases, in order: name, `min_age` in milliseconds, actions
+    later: Vec<(String, i64, Vec<Action>)>,
+}
+
+/// An action of the warm or cold phase the store runs.
+#[derive(Debug, Clone, PartialEq)]
+enum Action {
+    /// `readonly`: the index's write block
+    Readonly,
+    /// `allocate` with `number_of_replicas` only
+    Replicas(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +97,7 @@ fn parse(name: &str, body: &Value) -> Result<(Policy, Value)> {
     let mut parsed = Policy {
         rollover: None,
         delete_after_ms: None,
+        later: Vec::new(),
     };
     let mut phases_out = Map::new();
     for (k, v) in p {
@@ -154,9 +170,45 @@ fn parse(name: &str, body: &Value) -> Result<(Policy, Value)> {
                                 parsed.delete_after_ms = Some(time_ms(&min_age, "min_age")?);
                             }
                         }
-                        "warm" | "cold" | "frozen" => {
+                        "warm" | "cold" => {
+                            let mut run = Vec::new();
+                            for (a, av) in &actions {
+                                match (a.as_str(), av) {
+                                    ("readonly", _) => run.push(Action::Readonly),
+                                    // recovery priority and cross-cluster replication: nothing
+                                    // to order or unfollow on one store
+                                    ("set_priority" | "unfollow", _) => {}
+                                    ("migrate", m)
+                                        if m.get("enabled") == Some(&Value::Bool(false)) => {}
+                                    ("allocate", Value::Object(m))
+                                        if m.keys().all(|k| k == "number_of_replicas")
+                                            && m.contains_key("number_of_replicas") =>
+                                    {
+                                        let n = m["number_of_replicas"].as_u64().ok_or_else(|| {
+                                            Error::x_content(
+                                                "[allocate] failed to parse field [number_of_replicas]",
+                                            )
+                                        })?;
+                                        run.push(Action::Replicas(n));
+                                    }
+                                    (other, _) => {
+                                        return Err(unsupported(&format!(
+                                            "action [{other}] of phase [{phase}] in lifecycle policy [{name}] (readonly, allocate with number_of_replicas, set_priority and migrate disabled are)"
+                                        )));
+                                    }
+                                }
+                            }
+                            let age = time_ms(&min_age, "min_age")?;
+                            let at = if phase == "warm" {
+                                0
+                            } else {
+                                parsed.later.len()
+                            };
+                            parsed.later.insert(at, (phase.clone(), age, run));
+                        }
+                        "frozen" => {
                             return Err(unsupported(&format!(
-                                "phase [{phase}] in lifecycle policy [{name}] (the store runs hot and delete)"
+                                "phase [frozen] in lifecycle policy [{name}] (searchable snapshots)"
                             )));
                         }
                         other => {
@@ -180,6 +232,24 @@ fn parse(name: &str, body: &Value) -> Result<(Policy, Value)> {
     }
     shown.insert("phases".into(), Value::Object(phases_out));
     Ok((parsed, Value::Object(shown)))
+}
+
+impl Policy {
+    /// The latest of the warm, cold and delete phases an index of lifecycle age `age_ms` has
+    /// reached, with the actions of a warm or cold one.
+    fn phase_at(&self, age_ms: i64) -> Option<(&'static str, &[Action])> {
+        if self.delete_after_ms.is_some_and(|d| age_ms >= d) {
+            return Some(("delete", &[]));
+        }
+        self.later
+            .iter()
+            .rev()
+            .find(|(_, min_age, _)| age_ms >= *min_age)
+            .map(|(phase, _, actions)| {
+                let phase = if phase == "warm" { "warm" } else { "cold" };
+                (phase, actions.as_slice())
+            })
+    }
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -446,8 +516,10 @@ impl Store {
                 Some(p) if !rolled && p.rollover.is_some() => {
                     ("hot", "rollover", "check-rollover-ready")
                 }
-                Some(p) if p.delete_after_ms.is_some() => ("hot", "complete", "complete"),
-                Some(_) => ("hot", "complete", "complete"),
+                Some(p) => match p.phase_at(now - date) {
+                    Some((phase, _)) => (phase, "complete", "complete"),
+                    None => ("hot", "complete", "complete"),
+                },
             };
             let mut e = json!({
                 "index": index,
@@ -470,9 +542,43 @@ impl Store {
         Ok(json!({ "indices": out }))
     }
 
+    /// Runs the actions of the warm or cold phase an index has reached, once: the phase is
+    /// kept with the index, so a block lifted by hand afterwards stays lifted, as in ES.
+    fn run_phase_actions(&self, index: &str, phase: &str, actions: &[Action]) -> Result<()> {
+        let shard = self.shard(index)?;
+        if shard.meta().lifecycle_phase.as_deref() == Some(phase) {
+            return Ok(());
+        }
+        let mut settings = Map::new();
+        for a in actions {
+            match a {
+                Action::Readonly => {
+                    if !shard.setting_is_true("blocks.write") {
+                        settings.insert("blocks.write".into(), Value::from(true));
+                    }
+                }
+                Action::Replicas(n) => {
+                    if shard.meta().replicas != *n as u32 {
+                        settings.insert("number_of_replicas".into(), Value::from(*n));
+                    }
+                }
+            }
+        }
+        if !settings.is_empty() {
+            self.put_settings(index, &json!({ "index": settings }))?;
+        }
+        shard.update_meta(|meta| {
+            meta.lifecycle_phase = Some(phase.to_owned());
+            Ok(())
+        })?;
+        tracing::info!(index, phase, ?actions, "lifecycle phase actions applied");
+        Ok(())
+    }
+
     /// One pass of the lifecycle: rolls over the data streams whose write index meets its
-    /// policy's rollover conditions, and deletes the indices past their policy's delete
-    /// `min_age`. Errors are logged and the pass goes on.
+    /// policy's rollover conditions, runs the warm and cold phases' actions of the indices that
+    /// reached them, and deletes the indices past their policy's delete `min_age`. Errors are
+    /// logged and the pass goes on.
     pub(crate) fn run_ilm(&self) {
         let now = crate::engine::store::now_ms();
         for (stream, ds) in self.data_streams().all() {
@@ -506,16 +612,22 @@ impl Store {
             else {
                 continue;
             };
-            let Some(after) = policy.delete_after_ms else {
-                continue;
-            };
             let Some((date, rolled)) = self.lifecycle_date(&index) else {
                 continue;
             };
-            // a policy that rolls over deletes only what has rolled over
+            // a policy that rolls over moves on only with what has rolled over
             if policy.rollover.is_some() && !rolled {
                 continue;
             }
+            if let Some((phase, actions)) = policy.phase_at(now - date)
+                && phase != "delete"
+                && let Err(e) = self.run_phase_actions(&index, phase, actions)
+            {
+                tracing::warn!(index = %index, phase, error = %e, "lifecycle phase actions failed");
+            }
+            let Some(after) = policy.delete_after_ms else {
+                continue;
+            };
             if now - date >= after {
                 match self.delete_index(&index) {
                     Ok(_) => tracing::info!(index = %index, "lifecycle deleted the index"),
@@ -546,8 +658,20 @@ mod tests {
         assert_eq!(shown["_meta"]["by"], "me");
         for (body, says) in [
             (
-                json!({"policy": {"phases": {"warm": {"actions": {}}}}}),
-                "phase [warm]",
+                json!({"policy": {"phases": {"frozen": {"actions": {}}}}}),
+                "phase [frozen]",
+            ),
+            (
+                json!({"policy": {"phases": {"warm": {"actions": {"forcemerge": {"max_num_segments": 1}}}}}}),
+                "action [forcemerge] of phase [warm]",
+            ),
+            (
+                json!({"policy": {"phases": {"cold": {"actions": {"allocate": {"require": {"box": "cold"}}}}}}}),
+                "action [allocate] of phase [cold]",
+            ),
+            (
+                json!({"policy": {"phases": {"cold": {"actions": {"migrate": {"enabled": true}}}}}}),
+                "action [migrate] of phase [cold]",
             ),
             (
                 json!({"policy": {"phases": {"hot": {"actions": {"shrink": {"number_of_shards": 1}}}}}}),
@@ -570,6 +694,28 @@ mod tests {
             let e = parse("p", &body).unwrap_err().to_es_body().to_string();
             assert!(e.contains(says), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn warm_and_cold_phases_follow_their_min_age() {
+        let (p, _) = parse(
+            "tiers",
+            &json!({"policy": {"phases": {
+                "cold": {"min_age": "7d", "actions": {"allocate": {"number_of_replicas": 0},
+                    "readonly": {}, "set_priority": {"priority": 0}}},
+                "warm": {"min_age": "1d", "actions": {"readonly": {}, "migrate": {"enabled": false}}},
+                "delete": {"min_age": "30d", "actions": {"delete": {}}}}}}),
+        )
+        .unwrap();
+        let day = 86_400_000;
+        let at = |age: i64| p.phase_at(age).map(|(ph, a)| (ph, a.to_vec()));
+        assert_eq!(at(day / 2), None);
+        assert_eq!(at(day), Some(("warm", vec![Action::Readonly])));
+        assert_eq!(
+            at(8 * day),
+            Some(("cold", vec![Action::Replicas(0), Action::Readonly]))
+        );
+        assert_eq!(at(30 * day), Some(("delete", vec![])));
     }
 
     #[test]

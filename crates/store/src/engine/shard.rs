@@ -136,6 +136,9 @@ pub struct IndexMeta {
     pub settings: Map<String, Value>,
     /// Closed (`POST /{index}/_close`): kept, but neither searched nor written until opened.
     pub closed: bool,
+    /// The last lifecycle phase (warm, cold) whose actions ran on the index (ES keeps it in
+    /// the index's lifecycle state, so a phase's actions run once).
+    pub lifecycle_phase: Option<String>,
 }
 
 impl IndexMeta {
@@ -154,6 +157,7 @@ impl IndexMeta {
             },
             "settings": self.settings,
             "closed": self.closed,
+            "lifecycle_phase": self.lifecycle_phase,
         })
     }
 
@@ -198,6 +202,10 @@ impl IndexMeta {
                 .cloned()
                 .unwrap_or_default(),
             closed: v.get("closed").and_then(Value::as_bool).unwrap_or(false),
+            lifecycle_phase: v
+                .get("lifecycle_phase")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         })
     }
 }

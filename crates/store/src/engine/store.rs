@@ -711,6 +711,7 @@ impl Store {
             refresh_interval: settings.refresh_interval,
             settings: settings.rendered,
             closed: false,
+            lifecycle_phase: None,
         };
         let shard = Arc::new(Shard::create(
             &dir,

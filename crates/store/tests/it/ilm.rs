@@ -187,3 +187,66 @@ fn the_store_rolls_a_data_stream_over_and_deletes_what_rolled_over() {
     let c = ok(&json(a, "GET", "/logs-app-default/_count", None));
     assert_eq!(c["count"], 1);
 }
+
+/// A policy without rollover on a plain index: its warm phase (`min_age` 0) makes it read-only
+/// and drops its replicas at the next pass; `explain` says so; the write block refuses writes
+/// as Elasticsearch's does, and lifting it by hand lets them through (the phase's actions ran
+/// once, and later passes leave the index alone).
+#[test]
+fn the_warm_phase_makes_an_index_read_only() {
+    let t = TestServer::with(|c| c.store.ilm_poll_interval = Duration::from_millis(200));
+    let a = t.addr();
+    ok(&put_policy(
+        a,
+        "tiers",
+        &json!({"policy": {"phases": {
+            "warm": {"min_age": "0ms", "actions": {"readonly": {}, "allocate": {"number_of_replicas": 0},
+                "set_priority": {"priority": 50}}},
+            "delete": {"min_age": "30d", "actions": {"delete": {}}}}}}),
+    ));
+    ok(&json(
+        a,
+        "PUT",
+        "/old-logs",
+        Some(&json!({"settings": {"index.lifecycle.name": "tiers", "number_of_replicas": 1}})),
+    ));
+    let start = Instant::now();
+    loop {
+        let s = ok(&get(a, "/old-logs/_settings"));
+        if s["old-logs"]["settings"]["index"]["blocks"]["write"] == "true" {
+            assert_eq!(
+                s["old-logs"]["settings"]["index"]["number_of_replicas"],
+                "0"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never read-only: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let e = ok(&get(a, "/old-logs/_ilm/explain"));
+    assert_eq!(e["indices"]["old-logs"]["phase"], "warm", "{e}");
+    let r = json(a, "PUT", "/old-logs/_doc/1", Some(&json!({"n": 1})));
+    let reason = es_error(&r, 403, "cluster_block_exception");
+    assert_eq!(
+        reason,
+        "index [old-logs] blocked by: [FORBIDDEN/8/index write (api)];"
+    );
+    ok(&json(
+        a,
+        "PUT",
+        "/old-logs/_settings",
+        Some(&json!({"index.blocks.write": false})),
+    ));
+    // several passes later, still writable
+    std::thread::sleep(Duration::from_millis(700));
+    let r = json(a, "PUT", "/old-logs/_doc/1", Some(&json!({"n": 1})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let s = ok(&get(a, "/old-logs/_settings"));
+    assert_eq!(
+        s["old-logs"]["settings"]["index"]["blocks"]["write"],
+        "false"
+    );
+}
