@@ -7,10 +7,10 @@
 //! (Elasticsearch's `indices.lifecycle.poll_interval`, 10 minutes by default).
 //!
 //! The `warm` and `cold` phases run, from their `min_age`, the actions that mean something on one
-//! store: `readonly` (the index's write block), `allocate` with `number_of_replicas` only,
-//! `set_priority`, `unfollow` and `migrate: {enabled: false}` (nothing to do on one node). Their
-//! other actions (shrink, forcemerge, allocation filters, searchable snapshots, downsample, tier
-//! migration) and the `frozen` phase are refused by name, as are rollover aliases: the store
+//! store: `readonly` (the index's write block), `forcemerge` with `max_num_segments`, `allocate`
+//! with `number_of_replicas` only, `set_priority`, `unfollow` and `migrate: {enabled: false}`
+//! (nothing to do on one node). Their other actions (shrink, `index_codec`, allocation filters,
+//! searchable snapshots, downsample, tier migration) and the `frozen` phase are refused by name, as are rollover aliases: the store
 //! rolls data streams over.
 
 use std::collections::BTreeMap;
@@ -43,6 +43,8 @@ enum Action {
     Readonly,
     /// `allocate` with `number_of_replicas` only
     Replicas(u64),
+    /// `forcemerge` to `max_num_segments`
+    ForceMerge(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +182,22 @@ fn parse(name: &str, body: &Value) -> Result<(Policy, Value)> {
                                     ("set_priority" | "unfollow", _) => {}
                                     ("migrate", m)
                                         if m.get("enabled") == Some(&Value::Bool(false)) => {}
+                                    ("forcemerge", Value::Object(m))
+                                        if m.keys().all(|k| k == "max_num_segments") =>
+                                    {
+                                        let n = m
+                                            .get("max_num_segments")
+                                            .and_then(Value::as_u64)
+                                            .filter(|n| *n >= 1)
+                                            .ok_or_else(|| {
+                                                Error::illegal_argument(
+                                                    "[max_num_segments] must be greater than 0",
+                                                )
+                                            })?;
+                                        run.push(Action::ForceMerge(
+                                            usize::try_from(n).unwrap_or(usize::MAX),
+                                        ));
+                                    }
                                     ("allocate", Value::Object(m))
                                         if m.keys().all(|k| k == "number_of_replicas")
                                             && m.contains_key("number_of_replicas") =>
@@ -562,6 +580,13 @@ impl Store {
                         settings.insert("number_of_replicas".into(), Value::from(*n));
                     }
                 }
+                Action::ForceMerge(_) => {}
+            }
+        }
+        // ES merges before it makes the index read-only
+        for a in actions {
+            if let Action::ForceMerge(n) = a {
+                shard.force_merge(Some(*n), false)?;
             }
         }
         if !settings.is_empty() {
@@ -662,8 +687,12 @@ mod tests {
                 "phase [frozen]",
             ),
             (
-                json!({"policy": {"phases": {"warm": {"actions": {"forcemerge": {"max_num_segments": 1}}}}}}),
+                json!({"policy": {"phases": {"warm": {"actions": {"forcemerge": {"max_num_segments": 1, "index_codec": "best_compression"}}}}}}),
                 "action [forcemerge] of phase [warm]",
+            ),
+            (
+                json!({"policy": {"phases": {"warm": {"actions": {"shrink": {"number_of_shards": 1}}}}}}),
+                "action [shrink] of phase [warm]",
             ),
             (
                 json!({"policy": {"phases": {"cold": {"actions": {"allocate": {"require": {"box": "cold"}}}}}}}),
@@ -703,14 +732,18 @@ mod tests {
             &json!({"policy": {"phases": {
                 "cold": {"min_age": "7d", "actions": {"allocate": {"number_of_replicas": 0},
                     "readonly": {}, "set_priority": {"priority": 0}}},
-                "warm": {"min_age": "1d", "actions": {"readonly": {}, "migrate": {"enabled": false}}},
+                "warm": {"min_age": "1d", "actions": {"forcemerge": {"max_num_segments": 1},
+                    "readonly": {}, "migrate": {"enabled": false}}},
                 "delete": {"min_age": "30d", "actions": {"delete": {}}}}}}),
         )
         .unwrap();
         let day = 86_400_000;
         let at = |age: i64| p.phase_at(age).map(|(ph, a)| (ph, a.to_vec()));
         assert_eq!(at(day / 2), None);
-        assert_eq!(at(day), Some(("warm", vec![Action::Readonly])));
+        assert_eq!(
+            at(day),
+            Some(("warm", vec![Action::ForceMerge(1), Action::Readonly]))
+        );
         assert_eq!(
             at(8 * day),
             Some(("cold", vec![Action::Replicas(0), Action::Readonly]))

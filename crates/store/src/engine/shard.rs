@@ -914,6 +914,20 @@ impl Shard {
         Ok(())
     }
 
+    /// `_forcemerge` of every shard: merges its segments down to `max_segments` (the smallest
+    /// ones together), or with `expunge` those that hold deleted documents into one; what is
+    /// pending is refreshed first. Writes wait only while a merge is scheduled, not while it runs.
+    ///
+    /// # Errors
+    /// A refresh or merge failure.
+    pub fn force_merge(&self, max_segments: Option<usize>, expunge: bool) -> Result<()> {
+        self.refresh()?;
+        for p in &self.parts {
+            p.force_merge(self, max_segments, expunge)?;
+        }
+        Ok(())
+    }
+
     /// Number of searchable segments (all shards).
     pub fn segment_count(&self) -> usize {
         self.parts
@@ -1308,6 +1322,42 @@ impl Part {
     }
 
     /// Commits this shard's pending writes and makes them searchable.
+    fn force_merge(&self, index: &Shard, max_segments: Option<usize>, expunge: bool) -> Result<()> {
+        let tv = |e| Error::tantivy(&index.name, e);
+        let searcher = self.reader.searcher();
+        let mut segs: Vec<(u32, u32, tantivy::index::SegmentId)> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| (s.max_doc(), s.num_deleted_docs(), s.segment_id()))
+            .collect();
+        let chosen: Vec<tantivy::index::SegmentId> = if expunge {
+            segs.iter().filter(|s| s.1 > 0).map(|s| s.2).collect()
+        } else {
+            let keep = max_segments.unwrap_or(1).max(1);
+            if segs.len() <= keep && segs.iter().all(|s| s.1 == 0 || keep > 1) {
+                return Ok(());
+            }
+            // the smallest together, so that `keep` segments remain
+            segs.sort_by_key(|s| s.0);
+            let n = (segs.len() + 1).saturating_sub(keep).max(1);
+            segs.iter().take(n).map(|s| s.2).collect()
+        };
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        let pending = {
+            let mut guard = self.writer.write();
+            let Some(w) = guard.as_mut() else {
+                return Ok(());
+            };
+            w.merge(&chosen)
+        };
+        pending.wait().map_err(tv)?;
+        self.reader.reload().map_err(tv)?;
+        tracing::info!(index = %index.name, shard = self.num, merged = chosen.len(), "force-merged");
+        Ok(())
+    }
+
     fn refresh(&self, index: &Shard) -> Result<()> {
         let _g = self.refresh_lock.lock();
         if !self.dirty.swap(false, Ordering::SeqCst) {

@@ -1198,6 +1198,35 @@ impl Store {
         Ok(json!({"_shards": {"total": total, "successful": primaries, "failed": 0}}))
     }
 
+    /// `POST /{target}/_forcemerge`: merges each index's segments down to `max_num_segments`
+    /// (default 1), or with `only_expunge_deletes` those that hold deleted documents.
+    ///
+    /// # Errors
+    /// ES's validation error for both options at once; index resolution; a merge failure.
+    pub fn force_merge(
+        &self,
+        target: &str,
+        max_segments: Option<usize>,
+        expunge: bool,
+    ) -> Result<Value> {
+        if expunge && max_segments.is_some() {
+            return Err(Error::validation(&[
+                "cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive",
+            ]));
+        }
+        let names = self.only_open(target, self.resolve(target, Resolve::default())?, false)?;
+        let shards: Vec<Arc<Shard>> = names.iter().filter_map(|n| self.shard(n).ok()).collect();
+        for s in &shards {
+            s.force_merge(max_segments, expunge)?;
+        }
+        let primaries: usize = shards.iter().map(|s| s.shard_count()).sum();
+        let total: usize = shards
+            .iter()
+            .map(|s| s.shard_count() * (1 + s.meta().replicas as usize))
+            .sum();
+        Ok(json!({"_shards": {"total": total, "successful": primaries, "failed": 0}}))
+    }
+
     /// `GET /_cat/indices[/{target}]`.
     pub fn cat_indices(&self, target: Option<&str>) -> Result<Vec<CatIndex>> {
         let shards = self.shards(target.unwrap_or("_all"), Resolve::default())?;

@@ -189,6 +189,51 @@ pub(crate) async fn dispatch(
             let rows = blocking(move || store.cat_indices(target.as_deref())).await?;
             Ok(cat::render(&rows, &opts)?)
         }
+        Route::ForceMerge(target) => {
+            params.check(
+                path,
+                &[
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                    "max_num_segments",
+                    "only_expunge_deletes",
+                    "flush",
+                    "wait_for_completion",
+                ],
+            )?;
+            if !params.bool("wait_for_completion", true)? {
+                return Err(Error::illegal_argument(
+                    "[wait_for_completion=false] of _forcemerge is not supported by sluice-store (it answers when the merge is done)",
+                )
+                .into());
+            }
+            // a merge commits what it merges: `flush=false` changes nothing here
+            params.bool("flush", true)?;
+            let expunge = params.bool("only_expunge_deletes", false)?;
+            let max = match params.get("max_num_segments") {
+                None => None,
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if n > 0 => Some(n as usize),
+                    // ES: -1 is "not set"
+                    Ok(-1) => None,
+                    _ => {
+                        return Err(Error::illegal_argument(format!(
+                            "Failed to parse int parameter [max_num_segments] with value [{v}]"
+                        ))
+                        .caused_by(Error::es(
+                            400,
+                            "number_format_exception",
+                            format!("For input string: \"{v}\""),
+                        ))
+                        .into());
+                    }
+                },
+            };
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let v = blocking(move || store.force_merge(&target, max, expunge)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::Refresh(target) => {
             params.check(
                 path,

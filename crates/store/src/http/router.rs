@@ -17,6 +17,8 @@ pub(crate) enum Route {
     CatIndices(Option<String>),
     /// `GET|POST /_refresh`, `GET|POST /{target}/_refresh`
     Refresh(Option<String>),
+    /// `POST [/{target}]/_forcemerge`
+    ForceMerge(Option<String>),
     /// `POST|PUT /_bulk`, `POST|PUT /{index}/_bulk`
     Bulk(Option<String>),
     /// `GET|POST /_search`, `GET|POST /{target}/_search`
@@ -180,6 +182,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "indices"] => vec![(Method::GET, Route::CatIndices(None))],
         ["_cat", "indices", t] => vec![(Method::GET, Route::CatIndices(Some(own(t))))],
         ["_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(None)),
+        ["_forcemerge"] => vec![(Method::POST, Route::ForceMerge(None))],
         ["_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(None)),
         ["_search"] => both(&[Method::GET, Method::POST], &Route::Search(None)),
         ["_count"] => both(&[Method::GET, Method::POST], &Route::Count(None)),
@@ -298,6 +301,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             (Method::DELETE, Route::DeleteIndex(own(t))),
         ],
         [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
+        [t, "_forcemerge"] => vec![(Method::POST, Route::ForceMerge(Some(own(t))))],
         [t, "_rollover"] => vec![(Method::POST, Route::Rollover(own(t), None))],
         [t, "_close"] => vec![(Method::POST, Route::Close(own(t)))],
         [t, "_block", b] => vec![(Method::PUT, Route::AddBlock(own(t), own(b)))],

@@ -753,3 +753,57 @@ fn repeated_first_screens_stay_exact_across_deletes_and_new_segments() {
     check(&store, &live, lo, hi);
     check(&store, &live, lo, hi);
 }
+
+/// `_forcemerge`: several segments become two (the smallest together) or one
+/// (`max_num_segments=1`); `only_expunge_deletes` merges the segments that hold deleted documents; the
+/// documents, counts and aggregations stay the same; both options at once are ES's error.
+#[test]
+fn force_merge_keeps_every_document_in_fewer_segments() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = open(dir.path());
+    ok(store.create_index("fm", Some(&seed_mapping())));
+    let docs = seed_docs(300);
+    for part in docs.chunks(100) {
+        bulk_index(&store, "fm", part);
+    }
+    let body = json!({"size": 300, "sort": ["timestamp"], "track_total_hits": true,
+        "aggs": {"u": {"terms": {"field": "user"}}}});
+    let before = search(&store, "fm", &body);
+    let shard = ok(store.shard("fm"));
+    assert!(shard.segment_count() >= 3, "{}", shard.segment_count());
+    let r = ok(store.force_merge("fm", Some(2), false));
+    assert_eq!(r["_shards"]["failed"], 0);
+    assert_eq!(shard.segment_count(), 2);
+    let after = search(&store, "fm", &body);
+    assert_eq!(before["hits"], after["hits"]);
+    assert_eq!(before["aggregations"], after["aggregations"]);
+    ok(store.force_merge("fm", None, false));
+    assert_eq!(shard.segment_count(), 1);
+    assert_eq!(search(&store, "fm", &body)["hits"], before["hits"]);
+    // deletes: the segment holding them is rewritten without them
+    bulk_index(&store, "fm", &seed_docs(10));
+    let ids: Vec<String> = search(&store, "fm", &json!({"size": 5, "sort": ["timestamp"]}))["hits"]
+        ["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["_id"].as_str().map(str::to_owned))
+        .collect();
+    for id in &ids {
+        ok(store.delete_doc("fm", id, Refresh::True));
+    }
+    // (tantivy's background merges may already have dropped some of the deleted documents)
+    let segments = shard.segment_count();
+    ok(store.force_merge("fm", None, true));
+    let (docs_now, deleted, _) = shard.stats();
+    assert_eq!((docs_now, deleted), (305, 0));
+    assert!(shard.segment_count() <= segments);
+    let e = store
+        .force_merge("fm", Some(1), true)
+        .err()
+        .map(|e| e.to_es_body().to_string());
+    assert!(
+        e.as_deref().is_some_and(|e| e.contains("cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive")),
+        "{e:?}"
+    );
+}

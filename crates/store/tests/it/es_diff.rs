@@ -3063,3 +3063,49 @@ fn index_blocks_agree() {
     let _ = http(es_addr, "DELETE", &i(""), None);
     assert_agree(&diffs);
 }
+
+/// `_forcemerge` answers as Elasticsearch's (shard counts, its validation and parameter errors)
+/// and leaves the same documents searchable.
+#[test]
+fn force_merge_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffmerge");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}}}});
+    let mut bulk = String::new();
+    for n in 0..50 {
+        bulk.push_str(&format!(
+            "{{\"index\":{{\"_id\":\"{n}\"}}}}\n{{\"n\":{n}}}\n"
+        ));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let i = |p: &str| format!("/{index}{p}");
+    let search = Some(json!({"size": 100, "sort": ["n"], "_source": false}));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("DELETE", i("/_doc/7?refresh=true"), None),
+        ("POST", i("/_forcemerge?max_num_segments=1"), None),
+        ("POST", i("/_search"), search.clone()),
+        ("POST", i("/_forcemerge?only_expunge_deletes=true"), None),
+        ("POST", i("/_forcemerge"), None),
+        ("POST", i("/_search"), search),
+        (
+            "POST",
+            i("/_forcemerge?only_expunge_deletes=true&max_num_segments=1"),
+            None,
+        ),
+        ("POST", i("/_forcemerge?max_num_segments=lots"), None),
+        (
+            "POST",
+            "/diffmerge-missing-index/_forcemerge".to_owned(),
+            None,
+        ),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    let _ = http(es_addr, "DELETE", &i(""), None);
+    assert_agree(&diffs);
+}

@@ -86,8 +86,12 @@ fn policies_are_saved_versioned_shown_in_use_and_refused_by_name() {
     // what the store does not run is refused by name
     for (body, says) in [
         (
-            json!({"policy": {"phases": {"warm": {"actions": {"forcemerge": {"max_num_segments": 1}}}}}}),
-            "phase [warm]",
+            json!({"policy": {"phases": {"warm": {"actions": {"searchable_snapshot": {"snapshot_repository": "r"}}}}}}),
+            "action [searchable_snapshot] of phase [warm]",
+        ),
+        (
+            json!({"policy": {"phases": {"frozen": {"actions": {}}}}}),
+            "phase [frozen]",
         ),
         (
             json!({"policy": {"phases": {"hot": {"actions": {"shrink": {"number_of_shards": 1}}}}}}),
@@ -201,7 +205,7 @@ fn the_warm_phase_makes_an_index_read_only() {
         "tiers",
         &json!({"policy": {"phases": {
             "warm": {"min_age": "0ms", "actions": {"readonly": {}, "allocate": {"number_of_replicas": 0},
-                "set_priority": {"priority": 50}}},
+                "forcemerge": {"max_num_segments": 1}, "set_priority": {"priority": 50}}},
             "delete": {"min_age": "30d", "actions": {"delete": {}}}}}}),
     ));
     ok(&json(
