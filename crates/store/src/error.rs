@@ -212,14 +212,15 @@ impl Error {
                 caused_by: Some(cause),
                 ..
             } if kind == "search_phase_execution_exception" => cause.root_object(),
-            // a document's field refused by a parser of Elasticsearch's own (a geo point's):
+            // a document's field refused by a parser of Elasticsearch's own (a geo point's, a
+            // flattened field's):
             // Elasticsearch's root cause is that parser's exception
             Error::Es {
                 kind,
                 caused_by: Some(cause),
                 ..
             } if kind == "document_parsing_exception"
-                && matches!(&**cause, Error::Es { kind, .. } if kind == "parse_exception") =>
+                && matches!(&**cause, Error::Es { kind, .. } if kind == "parse_exception" || kind == "parsing_exception") =>
             {
                 cause.root_object()
             }

@@ -714,6 +714,24 @@ impl<'m, 'i> Walker<'m, 'i> {
             if f.constant && f.value.is_none() {
                 return first_constant(dotted, path, f, v, ctx, out, scratch);
             }
+            if f.flattened.is_some() {
+                // a flattened field takes an object, not a value (ES's parser error)
+                let token = match v {
+                    Scalar::Str(_) => "VALUE_STRING",
+                    Scalar::Num(_) => "VALUE_NUMBER",
+                    Scalar::Bool(_) => "VALUE_BOOLEAN",
+                    Scalar::Other(_) => "VALUE_EMBEDDED_OBJECT",
+                };
+                return Err(field_parse_error(
+                    dotted,
+                    f,
+                    &v.preview(),
+                    ctx.id,
+                    Some(Error::parsing(format!(
+                        "Failed to parse object: expecting token of type [START_OBJECT] but found [{token}]"
+                    ))),
+                ));
+            }
             return index_leaf(dotted, f, v, ctx.id, out, scratch);
         }
         if let Some(f) = ctx.up.flat.get(dotted) {
@@ -797,9 +815,76 @@ impl<'m, 'i> Walker<'m, 'i> {
         Ok(())
     }
 
+    /// A whole `flattened` object: each leaf value (`null_value` for a null) is a keyword of the
+    /// field itself and of `field.<key path>`; arrays hold values of the same key; objects
+    /// nested deeper than `depth_limit` are ES's error.
+    fn flattened_value(&mut self, f: &FieldMapping, v: &Value) -> Result<()> {
+        fn walk(
+            w: &mut Walker<'_, '_>,
+            f: &FieldMapping,
+            v: &Value,
+            key: &mut String,
+            depth: usize,
+        ) -> Result<()> {
+            let root = w.path.dotted().to_owned();
+            match v {
+                Value::Object(m) => {
+                    let limit = f.flattened.unwrap_or(crate::mapping::FLATTENED_DEPTH_LIMIT);
+                    if depth > limit {
+                        return Err(field_parse_error(
+                            &root,
+                            f,
+                            &preview(v),
+                            w.ctx.id,
+                            Some(Error::illegal_argument(format!(
+                                "The provided [flattened] field [{root}] exceeds the maximum depth limit of [{limit}]."
+                            ))),
+                        ));
+                    }
+                    for (k, val) in m {
+                        let at = key.len();
+                        if !key.is_empty() {
+                            key.push('.');
+                        }
+                        key.push_str(k);
+                        walk(w, f, val, key, depth + 1)?;
+                        key.truncate(at);
+                    }
+                    Ok(())
+                }
+                Value::Array(a) => a.iter().try_for_each(|x| walk(w, f, x, key, depth)),
+                Value::Null => match &f.null_value {
+                    Some(nv) if !key.is_empty() => leaf(w, f, &root, key, nv),
+                    _ => Ok(()),
+                },
+                _ if key.is_empty() => Ok(()),
+                scalar => leaf(w, f, &root, key, scalar),
+            }
+        }
+        fn leaf(
+            w: &mut Walker<'_, '_>,
+            f: &FieldMapping,
+            root: &str,
+            key: &str,
+            v: &Value,
+        ) -> Result<()> {
+            let s = Scalar::from_value(v);
+            index_leaf(root, f, &s, w.ctx.id, &mut w.out, &mut w.scratch)?;
+            let keyed = format!("{root}.{key}");
+            index_leaf(&keyed, f, &s, w.ctx.id, &mut w.out, &mut w.scratch)
+        }
+        let mut key = String::new();
+        walk(self, f, v, &mut key, 1)
+    }
+
     /// An object value at the current (non-root) path.
     fn object<'de, A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
         if let Some(f) = self.m.lookup_field(self.path.dotted(), &self.ctx) {
+            if f.flattened.is_some() {
+                let f = f.clone();
+                let v = Value::Object(read_map(map)?);
+                return self.flattened_value(&f, &v).map_err(|e| self.fail(e));
+            }
             if f.ty == FieldType::GeoPoint {
                 // a point a dynamic template mapped earlier in this document
                 let f = f.clone();
@@ -822,16 +907,20 @@ impl<'m, 'i> Walker<'m, 'i> {
         if let Some(f) = self.leaf_template_for_object() {
             let obj = read_map(map)?;
             if let Ok(f) = &f
-                && f.ty == FieldType::GeoPoint
+                && (f.ty == FieldType::GeoPoint || f.flattened.is_some())
             {
-                // a dynamic template maps this new object to a point
+                // a dynamic template maps this new object to a point, or flattens it
                 let n = self.path.len();
                 let dotted = self.path.dotted().to_owned();
                 self.ctx.up.flat.insert(dotted, f.clone());
                 self.ctx.up.fields.push((self.path.to_vec(n), f.clone()));
-                return self
-                    .geo_value(f, &Value::Object(obj))
-                    .map_err(|e| self.fail(e));
+                let v = Value::Object(obj);
+                let r = if f.flattened.is_some() {
+                    self.flattened_value(f, &v)
+                } else {
+                    self.geo_value(f, &v)
+                };
+                return r.map_err(|e| self.fail(e));
             }
             let e = match f {
                 Ok(f) => field_parse_error(

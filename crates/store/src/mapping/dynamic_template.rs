@@ -428,7 +428,9 @@ impl DynamicTemplate {
         }
         let Some(ft) = FieldType::parse(&ty)
             .or_else(|| (ty == "match_only_text").then_some(FieldType::Text))
-            .or_else(|| (ty == "constant_keyword").then_some(FieldType::Keyword))
+            .or_else(|| {
+                (ty == "constant_keyword" || ty == "flattened").then_some(FieldType::Keyword)
+            })
             .or_else(|| (ty == "scaled_float").then_some(FieldType::Double))
         else {
             if is_unsupported_type(&ty) {

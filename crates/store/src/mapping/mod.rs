@@ -201,7 +201,18 @@ pub struct FieldMapping {
     /// `geo_point`'s `ignore_z_value` (default true): a third coordinate is accepted and
     /// dropped; `false` refuses it.
     pub ignore_z_value: bool,
+    /// `flattened` (a [`FieldType::Keyword`] flavour): the field takes a whole object, whose
+    /// leaf values are keywords of the field itself and of `field.<key path>` (no mapping for
+    /// the keys); `Some(depth_limit)` (ES's default 20).
+    pub flattened: Option<usize>,
 }
+
+/// ES's default `depth_limit` of a `flattened` field.
+pub const FLATTENED_DEPTH_LIMIT: usize = 20;
+
+/// What a key path under a `flattened` field is: a keyword.
+static FLATTENED_KEY: std::sync::LazyLock<FieldMapping> =
+    std::sync::LazyLock::new(|| FieldMapping::new(FieldType::Keyword));
 
 impl FieldMapping {
     /// A mapping of type `ty` with ES defaults.
@@ -227,6 +238,7 @@ impl FieldMapping {
             value: None,
             scaling_factor: None,
             ignore_z_value: true,
+            flattened: None,
         }
     }
 
@@ -255,6 +267,8 @@ impl FieldMapping {
             "constant_keyword"
         } else if self.scaling_factor.is_some() {
             "scaled_float"
+        } else if self.flattened.is_some() {
+            "flattened"
         } else {
             self.ty.name()
         }
@@ -278,6 +292,9 @@ impl FieldMapping {
         let mut m = FieldMapping::new(ty);
         m.match_only = def.get("type").and_then(Value::as_str) == Some("match_only_text");
         m.constant = def.get("type").and_then(Value::as_str) == Some("constant_keyword");
+        if def.get("type").and_then(Value::as_str) == Some("flattened") {
+            m.flattened = Some(FLATTENED_DEPTH_LIMIT);
+        }
         let scaled = def.get("type").and_then(Value::as_str) == Some("scaled_float");
         if scaled {
             let f = def
@@ -319,6 +336,26 @@ impl FieldMapping {
                 (other, _) if m.constant => {
                     return Err(mapper_parsing(format!(
                         "unknown parameter [{other}] on mapper [{name}] of type [constant_keyword]"
+                    )));
+                }
+                ("depth_limit", _) if m.flattened.is_some() => {
+                    let n = v.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+                        mapper_parsing(format!(
+                            "Failed to parse mapping: [depth_limit] must be positive, got [{v}]"
+                        ))
+                    })?;
+                    m.flattened = Some(usize::try_from(n).unwrap_or(usize::MAX));
+                }
+                // a `flattened` field takes these (as keyword does) and nothing else
+                (other, _)
+                    if m.flattened.is_some()
+                        && !matches!(
+                            other,
+                            "ignore_above" | "index" | "doc_values" | "null_value"
+                        ) =>
+                {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [flattened]"
                     )));
                 }
                 // `match_only_text` takes its sub-fields and nothing else
@@ -455,6 +492,9 @@ impl FieldMapping {
         if let Some(f) = self.scaling_factor {
             o.insert("scaling_factor".into(), crate::aggs::num_json(f));
         }
+        if let Some(d) = self.flattened.filter(|d| *d != FLATTENED_DEPTH_LIMIT) {
+            o.insert("depth_limit".into(), Value::from(d));
+        }
         Value::Object(o)
     }
 }
@@ -525,7 +565,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "date_range",
     "dense_vector",
     "double_range",
-    "flattened",
     "float_range",
     "geo_shape",
     "histogram",
@@ -566,7 +605,9 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
-        Some(Value::String(t)) if t == "constant_keyword" => Ok(Some(FieldType::Keyword)),
+        Some(Value::String(t)) if t == "constant_keyword" || t == "flattened" => {
+            Ok(Some(FieldType::Keyword))
+        }
         Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
@@ -864,7 +905,21 @@ impl Mapping {
 
     /// The leaf at `path` (`message`, `message.keyword`, `a.b.c`).
     pub fn field(&self, path: &str) -> Option<&FieldMapping> {
-        self.flat.get(path)
+        self.flat.get(path).or_else(|| {
+            // a key path under a `flattened` field is one of its keywords
+            let mut at = path.len();
+            while let Some(dot) = path[..at].rfind('.') {
+                if self
+                    .flat
+                    .get(&path[..dot])
+                    .is_some_and(|f| f.flattened.is_some())
+                {
+                    return Some(&*FLATTENED_KEY);
+                }
+                at = dot;
+            }
+            None
+        })
     }
 
     /// True when `path` names an object.

@@ -652,7 +652,7 @@ fn dynamic_templates_are_echoed_kept_and_replaced() {
 fn types_elasticsearch_has_are_refused_by_name() {
     for ty in [
         "nested",
-        "flattened",
+        "unsigned_long",
         "wildcard",
         "date_nanos",
         "dense_vector",

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use serde_json::{Value, json};
 
 use crate::TestServer;
-use crate::client::{get, hit_ids, json, ndjson};
+use crate::client::{get, hit_ids, json, ndjson, ok};
 
 /// Logstash's ECS template's list: `ip` as ip, `message` as text, other strings as keywords.
 fn logstash_templates() -> Value {
@@ -177,8 +177,8 @@ fn malformed_and_unsupported_templates_are_refused_by_name() {
             "[runtime] in dynamic template [r] is not supported by sluice-store (it has no runtime fields)",
         ),
         (
-            json!([{"g": {"match": "*_geo", "mapping": {"type": "flattened"}}}]),
-            "field type [flattened] of field [__dynamic__g] is not supported by sluice-store",
+            json!([{"g": {"match": "*_geo", "mapping": {"type": "wildcard"}}}]),
+            "field type [wildcard] of field [__dynamic__g] is not supported by sluice-store",
         ),
     ] {
         let r = json(
@@ -250,4 +250,51 @@ fn a_template_makes_geo_points_of_strings_and_objects() {
         .collect();
     ids.sort_unstable();
     assert_eq!(ids, ["1", "2"], "{r}");
+}
+
+/// A template mapping new objects to `flattened`: the object's leaves become keywords of the
+/// field and of its key paths, and the mapping says `flattened` (no mapping for the keys).
+#[test]
+fn a_template_flattens_new_objects() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(&json(
+        a,
+        "PUT",
+        "/flat",
+        Some(&json!({"mappings": {"dynamic_templates": [
+            {"labels": {"match": "*_labels", "match_mapping_type": "object", "mapping": {"type": "flattened"}}}]}})),
+    ));
+    ok(&json(
+        a,
+        "PUT",
+        "/flat/_doc/1?refresh=true",
+        Some(&json!({"pod_labels": {"app": "web", "release": {"track": "stable"}}})),
+    ));
+    let m = ok(&get(a, "/flat/_mapping"));
+    assert_eq!(
+        m["flat"]["mappings"]["properties"]["pod_labels"],
+        json!({"type": "flattened"}),
+        "{m}"
+    );
+    for q in [
+        json!({"term": {"pod_labels": "stable"}}),
+        json!({"term": {"pod_labels.release.track": "stable"}}),
+        json!({"term": {"pod_labels.app": "web"}}),
+    ] {
+        let r = ok(&json(
+            a,
+            "POST",
+            "/flat/_search",
+            Some(&json!({"query": q})),
+        ));
+        assert_eq!(r["hits"]["total"]["value"], 1, "{q}: {r}");
+    }
+    let r = ok(&json(
+        a,
+        "POST",
+        "/flat/_search",
+        Some(&json!({"query": {"term": {"pod_labels.app": "stable"}}})),
+    ));
+    assert_eq!(r["hits"]["total"]["value"], 0, "{r}");
 }

@@ -807,3 +807,26 @@ fn force_merge_keeps_every_document_in_fewer_segments() {
         "{e:?}"
     );
 }
+
+/// A `flattened` field survives a reopen: its mapping, and its key paths searchable as keywords.
+#[test]
+fn flattened_fields_persist_across_reopen() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    {
+        let store = open(dir.path());
+        ok(store.create_index(
+            "fl",
+            Some(&json!({"mappings": {"properties": {"labels": {"type": "flattened", "depth_limit": 3}}}})),
+        ));
+        bulk_index(&store, "fl", &[json!({"labels": {"team": "ops", "env": {"name": "prod"}}})]);
+        ok(store.close());
+    }
+    let store = open(dir.path());
+    let m = ok(store.get_mapping("fl"));
+    assert_eq!(
+        m["fl"]["mappings"]["properties"]["labels"],
+        json!({"type": "flattened", "depth_limit": 3})
+    );
+    let r = search(&store, "fl", &json!({"query": {"term": {"labels.env.name": "prod"}}}));
+    assert_eq!(r["hits"]["total"]["value"], 1, "{r}");
+}

@@ -3109,3 +3109,77 @@ fn force_merge_agrees() {
     let _ = http(es_addr, "DELETE", &i(""), None);
     assert_agree(&diffs);
 }
+
+/// `flattened` fields answer as Elasticsearch's: the mapping and `_field_caps`, every leaf value
+/// as a keyword of the field and of its key paths (numbers and booleans as text, nulls skipped,
+/// `ignore_above`), term, terms, exists, range and prefix queries and terms aggregations on both,
+/// and the errors for a value that is not an object, a too-deep object and an unknown parameter.
+#[test]
+fn flattened_fields_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffflat");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"f": {"type": "flattened", "ignore_above": 6},
+            "g": {"type": "flattened", "depth_limit": 2}, "n": {"type": "long"}}}});
+    let docs = [
+        json!({"n": 1, "f": {"a": {"b": "x"}, "c": 1, "d": [true, null, "toolongvalue"], "e": 1.5}}),
+        json!({"n": 2, "f": {"a": {"b": "y"}, "c": 2, "labels": {"team": "ops", "tier": "db"}}}),
+        json!({"n": 3, "f": {"a": [{"b": "x"}, {"b": "z"}], "c": "1"}, "g": {"k": {"v": "deep"}}}),
+        json!({"n": 4}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{d}\n"));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let i = |p: &str| format!("/{index}{p}");
+    let search = |q: Value| {
+        (
+            "POST",
+            i("/_search"),
+            Some(json!({"query": q, "sort": ["n"], "_source": false})),
+        )
+    };
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", i("/_mapping"), None),
+        ("GET", i("/_field_caps?fields=f*,g*"), None),
+        search(json!({"term": {"f": "1"}})),
+        search(json!({"term": {"f": "true"}})),
+        search(json!({"term": {"f.a.b": "x"}})),
+        search(json!({"term": {"f.c": "1"}})),
+        search(json!({"terms": {"f.labels.team": ["ops", "dev"]}})),
+        search(json!({"exists": {"field": "f.labels"}})),
+        search(json!({"exists": {"field": "f.labels.tier"}})),
+        search(json!({"exists": {"field": "f"}})),
+        search(json!({"range": {"f.c": {"gte": "1", "lt": "2"}}})),
+        search(json!({"prefix": {"f.a.b": "y"}})),
+        search(json!({"term": {"f.d": "toolongvalue"}})),
+        search(json!({"term": {"g.k.v": "deep"}})),
+        (
+            "POST",
+            i("/_search"),
+            Some(json!({"size": 0, "aggs": {"all": {"terms": {"field": "f"}},
+                "b": {"terms": {"field": "f.a.b"}}, "c": {"terms": {"field": "f.c"}}}})),
+        ),
+        // errors
+        ("PUT", i("/_doc/9"), Some(json!({"f": "plain"}))),
+        (
+            "PUT",
+            i("/_doc/9"),
+            Some(json!({"g": {"a": {"b": {"c": 1}}}})),
+        ),
+        (
+            "PUT",
+            i("/_mapping"),
+            Some(json!({"properties": {"h": {"type": "flattened", "analyzer": "standard"}}})),
+        ),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    let _ = http(es_addr, "DELETE", &i(""), None);
+    assert_agree(&diffs);
+}
