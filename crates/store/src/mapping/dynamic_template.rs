@@ -429,7 +429,8 @@ impl DynamicTemplate {
         let Some(ft) = FieldType::parse(&ty)
             .or_else(|| (ty == "match_only_text").then_some(FieldType::Text))
             .or_else(|| {
-                (ty == "constant_keyword" || ty == "flattened").then_some(FieldType::Keyword)
+                matches!(ty.as_str(), "constant_keyword" | "flattened" | "wildcard")
+                    .then_some(FieldType::Keyword)
             })
             .or_else(|| (ty == "scaled_float").then_some(FieldType::Double))
         else {

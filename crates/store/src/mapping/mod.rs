@@ -205,6 +205,10 @@ pub struct FieldMapping {
     /// leaf values are keywords of the field itself and of `field.<key path>` (no mapping for
     /// the keys); `Some(depth_limit)` (ES's default 20).
     pub flattened: Option<usize>,
+    /// `wildcard` (a [`FieldType::Keyword`] flavour): a keyword whose queries score a
+    /// constant, as Elasticsearch's `wildcard` field's do (its n-gram index is a way of finding
+    /// the same documents for wildcard and regexp queries; here the term dictionary is).
+    pub wildcard: bool,
 }
 
 /// ES's default `depth_limit` of a `flattened` field.
@@ -239,6 +243,7 @@ impl FieldMapping {
             scaling_factor: None,
             ignore_z_value: true,
             flattened: None,
+            wildcard: false,
         }
     }
 
@@ -269,6 +274,8 @@ impl FieldMapping {
             "scaled_float"
         } else if self.flattened.is_some() {
             "flattened"
+        } else if self.wildcard {
+            "wildcard"
         } else {
             self.ty.name()
         }
@@ -295,6 +302,7 @@ impl FieldMapping {
         if def.get("type").and_then(Value::as_str) == Some("flattened") {
             m.flattened = Some(FLATTENED_DEPTH_LIMIT);
         }
+        m.wildcard = def.get("type").and_then(Value::as_str) == Some("wildcard");
         let scaled = def.get("type").and_then(Value::as_str) == Some("scaled_float");
         if scaled {
             let f = def
@@ -356,6 +364,14 @@ impl FieldMapping {
                 {
                     return Err(mapper_parsing(format!(
                         "unknown parameter [{other}] on mapper [{name}] of type [flattened]"
+                    )));
+                }
+                // a `wildcard` field takes these and nothing else
+                (other, _)
+                    if m.wildcard && !matches!(other, "ignore_above" | "null_value" | "fields") =>
+                {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [wildcard]"
                     )));
                 }
                 // `match_only_text` takes its sub-fields and nothing else
@@ -585,7 +601,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "token_count",
     "unsigned_long",
     "version",
-    "wildcard",
 ];
 
 /// True for a field type Elasticsearch has and sluice-store does not.
@@ -605,7 +620,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
-        Some(Value::String(t)) if t == "constant_keyword" || t == "flattened" => {
+        Some(Value::String(t)) if t == "constant_keyword" || t == "flattened" || t == "wildcard" => {
             Ok(Some(FieldType::Keyword))
         }
         Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),

@@ -653,7 +653,7 @@ fn types_elasticsearch_has_are_refused_by_name() {
     for ty in [
         "nested",
         "unsigned_long",
-        "wildcard",
+        "version",
         "date_nanos",
         "dense_vector",
         "alias",

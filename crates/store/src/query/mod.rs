@@ -997,7 +997,8 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             }
             Ok(
                 match value_query(ctx, field, fm, value, IndexRecordOption::WithFreqs)? {
-                    Some(q) => boost(q, *b),
+                    // a `wildcard` field's term query scores a constant, as in ES
+                    Some(q) => boost(match_only_score(fm, q), *b),
                     None => none(),
                 },
             )
@@ -1668,7 +1669,7 @@ fn text_term_query(fm: &FieldMapping, t: Term) -> Box<dyn Query> {
 /// `q` as a `match_only_text` field scores it (1 for every match), or as it is on other
 /// fields.
 fn match_only_score(fm: &FieldMapping, q: Box<dyn Query>) -> Box<dyn Query> {
-    if fm.match_only {
+    if fm.match_only || fm.wildcard {
         boxed(ConstScoreQuery::new(q, 1.0))
     } else {
         q

@@ -177,8 +177,8 @@ fn malformed_and_unsupported_templates_are_refused_by_name() {
             "[runtime] in dynamic template [r] is not supported by sluice-store (it has no runtime fields)",
         ),
         (
-            json!([{"g": {"match": "*_geo", "mapping": {"type": "wildcard"}}}]),
-            "field type [wildcard] of field [__dynamic__g] is not supported by sluice-store",
+            json!([{"g": {"match": "*_geo", "mapping": {"type": "version"}}}]),
+            "field type [version] of field [__dynamic__g] is not supported by sluice-store",
         ),
     ] {
         let r = json(

@@ -818,7 +818,11 @@ fn flattened_fields_persist_across_reopen() {
             "fl",
             Some(&json!({"mappings": {"properties": {"labels": {"type": "flattened", "depth_limit": 3}}}})),
         ));
-        bulk_index(&store, "fl", &[json!({"labels": {"team": "ops", "env": {"name": "prod"}}})]);
+        bulk_index(
+            &store,
+            "fl",
+            &[json!({"labels": {"team": "ops", "env": {"name": "prod"}}})],
+        );
         ok(store.close());
     }
     let store = open(dir.path());
@@ -827,6 +831,10 @@ fn flattened_fields_persist_across_reopen() {
         m["fl"]["mappings"]["properties"]["labels"],
         json!({"type": "flattened", "depth_limit": 3})
     );
-    let r = search(&store, "fl", &json!({"query": {"term": {"labels.env.name": "prod"}}}));
+    let r = search(
+        &store,
+        "fl",
+        &json!({"query": {"term": {"labels.env.name": "prod"}}}),
+    );
     assert_eq!(r["hits"]["total"]["value"], 1, "{r}");
 }

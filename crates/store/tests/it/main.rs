@@ -29,6 +29,7 @@ mod search_api;
 mod security;
 mod templates;
 mod top_aggs;
+mod wildcard_field;
 
 use store::http::{RunningServer, ServerConfig, spawn};
 
