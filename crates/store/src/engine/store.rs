@@ -1189,13 +1189,7 @@ impl Store {
         for s in &shards {
             s.refresh()?;
         }
-        // ES counts shard copies: every primary with its replicas (unassigned here)
-        let primaries: usize = shards.iter().map(|s| s.shard_count()).sum();
-        let total: usize = shards
-            .iter()
-            .map(|s| s.shard_count() * (1 + s.meta().replicas as usize))
-            .sum();
-        Ok(json!({"_shards": {"total": total, "successful": primaries, "failed": 0}}))
+        Ok(shard_copies(&shards))
     }
 
     /// `POST /{target}/_forcemerge`: merges each index's segments down to `max_num_segments`
@@ -1219,12 +1213,7 @@ impl Store {
         for s in &shards {
             s.force_merge(max_segments, expunge)?;
         }
-        let primaries: usize = shards.iter().map(|s| s.shard_count()).sum();
-        let total: usize = shards
-            .iter()
-            .map(|s| s.shard_count() * (1 + s.meta().replicas as usize))
-            .sum();
-        Ok(json!({"_shards": {"total": total, "successful": primaries, "failed": 0}}))
+        Ok(shard_copies(&shards))
     }
 
     /// `GET /_cat/indices[/{target}]`.
@@ -2079,4 +2068,15 @@ fn flatten_json(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
         }
         other => out.push((prefix.to_owned(), other.clone())),
     }
+}
+
+/// The `_shards` answer of an operation done on every primary of `shards`: ES counts shard
+/// copies, every primary with its replicas (unassigned here).
+fn shard_copies(shards: &[Arc<Shard>]) -> Value {
+    let primaries: usize = shards.iter().map(|s| s.shard_count()).sum();
+    let total: usize = shards
+        .iter()
+        .map(|s| s.shard_count() * (1 + s.meta().replicas as usize))
+        .sum();
+    json!({"_shards": {"total": total, "successful": primaries, "failed": 0}})
 }
