@@ -384,7 +384,7 @@ pub(crate) fn render_top_hits(
     }
     let scored = !spec.view.sorted_by_field() || spec.view.track_scores;
     let max_score = match st.max_score {
-        Some(m) if scored && st.total > 0 => super::num_json(f64::from(m)),
+        Some(m) if scored && st.total > 0 => crate::search::float_json(m),
         _ => Value::Null,
     };
     Ok(json!({"hits": {

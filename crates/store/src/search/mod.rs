@@ -1568,7 +1568,9 @@ fn respond(
         fields: req.fields.clone(),
         docvalue_fields: req.docvalue_fields.clone(),
         sort: shown.to_vec(),
-        track_scores: req.track_scores,
+        // a search keeps its hits' scores when it sorts on them too, as ES does (`top_hits`
+        // does not)
+        track_scores: req.track_scores || shown.iter().any(|k| matches!(k, SortKey::Score(_))),
         version: false,
         seq_no_primary_term: false,
     };
@@ -1593,11 +1595,10 @@ fn respond(
         TrackTotal::Upto(_) => Some(json!({"value": out.total, "relation": "eq"})),
         TrackTotal::Off => None,
     };
-    let max_score = if sorted_by_field || out.total == 0 {
+    let max_score = if (sorted_by_field && !req.track_scores) || out.total == 0 {
         Value::Null
     } else {
-        out.max_score
-            .map_or(Value::Null, |m| aggs::num_json(f64::from(m)))
+        out.max_score.map_or(Value::Null, float_json)
     };
     let mut hits_obj = Map::new();
     if let Some(t) = total {
@@ -1813,7 +1814,7 @@ pub(crate) fn render_hit(
         if view.sorted_by_field() && !view.track_scores {
             Value::Null
         } else {
-            aggs::num_json(f64::from(h.score))
+            float_json(h.score)
         },
     );
     let wants_source = match view.stored {
@@ -1923,10 +1924,18 @@ fn missing_placeholder(asc: bool, missing_first: bool) -> i64 {
     }
 }
 
+/// A Java float as ES writes it: its shortest decimal form (a score of `0.21110919`, not the
+/// widened double's `0.2111092060804367`).
+pub(crate) fn float_json(x: f32) -> Value {
+    x.to_string()
+        .parse::<f64>()
+        .map_or(Value::Null, aggs::num_json)
+}
+
 pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapping) -> Value {
     match (k, v) {
         (SortKey::Doc(_) | SortKey::ShardDoc(_), SortVal::Num(x)) => Value::from(*x as u64),
-        (SortKey::Score(_), SortVal::Num(x)) => aggs::num_json(*x),
+        (SortKey::Score(_), SortVal::Num(x)) => float_json(*x as f32),
         (
             SortKey::Field {
                 field,
@@ -1949,10 +1958,7 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
         {
             // ES sorts these as Java floats and writes the float's shortest form (`4.151`, not
             // the widened double's `4.151000022888184`)
-            (*x as f32)
-                .to_string()
-                .parse::<f64>()
-                .map_or(Value::Null, aggs::num_json)
+            float_json(*x as f32)
         }
         (_, SortVal::Num(x)) => {
             if x.fract() == 0.0 && x.abs() < 9e15 {

@@ -3183,3 +3183,55 @@ fn flattened_fields_agree() {
     let _ = http(es_addr, "DELETE", &i(""), None);
     assert_agree(&diffs);
 }
+
+/// Scores as Elasticsearch writes them: kept in the hits when the sort has `_score` anywhere,
+/// and written as Java floats (`0.1`, not the widened double) in `_score`, `max_score` and sort
+/// values. (Constant scores only: BM25 scores of text fields are not compared.)
+#[test]
+fn scores_are_written_as_elasticsearch_writes_them() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffscores");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}, "k": {"type": "keyword"}}}});
+    let mut bulk = String::new();
+    for (n, k) in [(1, "a"), (2, "b"), (3, "a"), (4, "c")] {
+        bulk.push_str(&format!(
+            "{{\"index\":{{\"_id\":\"{n}\"}}}}\n{{\"n\":{n},\"k\":\"{k}\"}}\n"
+        ));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let tenth = json!({"constant_score": {"filter": {"term": {"k": "a"}}, "boost": 0.1}});
+    let steps: Vec<(&str, String, Option<Value>)> = [
+        json!({"query": tenth, "sort": ["_score", {"n": "desc"}]}),
+        json!({"query": tenth, "sort": [{"n": "desc"}, "_score"]}),
+        // (the default order: by score, whose ties the engines break by document number,
+        // which differs when a bulk is split over writer threads; these scores are distinct)
+        json!({"query": {"bool": {"should": [
+            {"constant_score": {"filter": {"term": {"k": "a"}}, "boost": 0.1}},
+            {"constant_score": {"filter": {"range": {"n": {"gte": 3}}}, "boost": 0.3}}]}}}),
+        json!({"query": {"bool": {"should": [
+            {"constant_score": {"filter": {"term": {"k": "a"}}, "boost": 0.5}},
+            {"constant_score": {"filter": {"range": {"n": {"gte": 3}}}, "boost": 0.25}}]}},
+            "sort": ["_score", "n"]}),
+        json!({"query": tenth, "sort": [{"n": "asc"}], "track_scores": true}),
+    ]
+    .into_iter()
+    .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
+    .collect();
+    let view = |_: &str, v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("took");
+            m.remove("_shards");
+        }
+        v
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
