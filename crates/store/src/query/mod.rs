@@ -434,25 +434,16 @@ fn parse_clause(v: &Value) -> Result<Q> {
         }
         "prefix" | "wildcard" => {
             let (field, spec) = single_field(body, name)?;
-            let (mut value, mut ci, mut b) = (None, false, 1.0);
-            match spec {
-                Value::Object(m) => {
-                    for (k, v) in m {
-                        match k.as_str() {
-                            "value" | "wildcard" => value = v.as_str().map(str::to_owned),
-                            "case_insensitive" => ci = v.as_bool().unwrap_or(false),
-                            "boost" => b = boost_of(v, name)?,
-                            "_name" => {}
-                            "rewrite" => constant_rewrite(v, name)?,
-                            other => return Err(unsupported_param(name, other)),
-                        }
-                    }
+            let (mut ci, mut b) = (false, 1.0);
+            let value = multi_term_value(spec, name, |k, v| {
+                match k {
+                    "case_insensitive" => ci = v.as_bool().unwrap_or(false),
+                    "boost" => b = boost_of(v, name)?,
+                    "_name" => {}
+                    other => return Err(unsupported_param(name, other)),
                 }
-                Value::String(s) => value = Some(s.clone()),
-                _ => return Err(Error::parsing(format!("[{name}] query malformed"))),
-            }
-            let value = value
-                .ok_or_else(|| Error::parsing(format!("[{name}] query requires a [value]")))?;
+                Ok(())
+            })?;
             Ok(if name == "prefix" {
                 Q::Prefix {
                     field: field.clone(),
@@ -473,27 +464,18 @@ fn parse_clause(v: &Value) -> Result<Q> {
         }
         "regexp" => {
             let (field, spec) = single_field(body, name)?;
-            let (mut value, mut ci, mut flags, mut boost) = (None, false, regexp::Flags::ALL, 1.0);
-            match spec {
-                Value::Object(m) => {
-                    for (k, v) in m {
-                        match k.as_str() {
-                            "value" => value = v.as_str().map(str::to_owned),
-                            "case_insensitive" => ci = v.as_bool().unwrap_or(false),
-                            "flags" => flags = regexp::Flags::parse(&as_str_value(v))?,
-                            // the store's own bound is the compiled regex's size
-                            "max_determinized_states" | "flags_value" | "_name" => {}
-                            "boost" => boost = boost_of(v, name)?,
-                            "rewrite" => constant_rewrite(v, name)?,
-                            other => return Err(unsupported_param(name, other)),
-                        }
-                    }
+            let (mut ci, mut flags, mut boost) = (false, regexp::Flags::ALL, 1.0);
+            let value = multi_term_value(spec, name, |k, v| {
+                match k {
+                    "case_insensitive" => ci = v.as_bool().unwrap_or(false),
+                    "flags" => flags = regexp::Flags::parse(&as_str_value(v))?,
+                    // the store's own bound is the compiled regex's size
+                    "max_determinized_states" | "flags_value" | "_name" => {}
+                    "boost" => boost = boost_of(v, name)?,
+                    other => return Err(unsupported_param(name, other)),
                 }
-                Value::String(s) => value = Some(s.clone()),
-                _ => return Err(Error::parsing(format!("[{name}] query malformed"))),
-            }
-            let value = value
-                .ok_or_else(|| Error::parsing(format!("[{name}] query requires a [value]")))?;
+                Ok(())
+            })?;
             // refused now (not when compiled per index), naming what is wrong
             regexp::compile(&value, flags, ci)?;
             Ok(Q::Regexp {
@@ -1648,6 +1630,33 @@ fn compile_phrase(
             ))
         }
     }
+}
+
+/// The value of a `prefix`, `wildcard` or `regexp` query (`{"field": "v"}` or
+/// `{"field": {"value": "v", ...}}`, `prefix` and `wildcard` also naming it `wildcard`), its `rewrite`
+/// checked; `other` reads the query's other parameters.
+fn multi_term_value(
+    spec: &Value,
+    name: &str,
+    mut other: impl FnMut(&str, &Value) -> Result<()>,
+) -> Result<String> {
+    let value = match spec {
+        Value::Object(m) => {
+            let mut value = None;
+            for (k, v) in m {
+                match k.as_str() {
+                    "value" => value = v.as_str().map(str::to_owned),
+                    "wildcard" if name != "regexp" => value = v.as_str().map(str::to_owned),
+                    "rewrite" => constant_rewrite(v, name)?,
+                    k => other(k, v)?,
+                }
+            }
+            value
+        }
+        Value::String(s) => Some(s.clone()),
+        _ => return Err(Error::parsing(format!("[{name}] query malformed"))),
+    };
+    value.ok_or_else(|| Error::parsing(format!("[{name}] query requires a [value]")))
 }
 
 /// A query on a `constant_keyword` field: every document when `test` accepts the mapping's
