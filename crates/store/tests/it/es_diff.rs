@@ -2370,22 +2370,8 @@ fn pipeline_aggregations_agree() {
     let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
         "mappings": {"properties": {"@timestamp": {"type": "date"}, "price": {"type": "double"},
             "qty": {"type": "long"}, "cat": {"type": "keyword"}}}});
-    // six days, the fourth empty; prices with fractions so sums are not round
-    let rows: [(u32, f64, i64, &str); 11] = [
-        (1, 10.5, 1, "a"),
-        (1, 20.25, 2, "b"),
-        (2, 7.0, 3, "a"),
-        (3, 30.0, 1, "c"),
-        (3, 12.75, 5, "a"),
-        (3, 1.0, 2, "b"),
-        (5, 50.0, 4, "c"),
-        (6, 3.5, 1, "a"),
-        (6, 8.0, 2, "d"),
-        (6, 9.25, 3, "d"),
-        (6, 100.0, 7, "b"),
-    ];
     let mut bulk = String::new();
-    for (i, (day, price, qty, cat)) in rows.iter().enumerate() {
+    for (i, (day, price, qty, cat)) in crate::pipelines::ROWS.iter().enumerate() {
         let doc = json!({"@timestamp": format!("2026-03-0{day}T12:00:00Z"), "price": price, "qty": qty, "cat": cat});
         bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{doc}\n"));
     }

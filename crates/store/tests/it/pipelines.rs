@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use crate::TestServer;
 use crate::client::{es_error, json, ndjson, ok};
 
-/// Day of March 2026, price, quantity, category.
-const ROWS: [(u32, f64, i64, &str); 11] = [
+/// Day of March 2026, price, quantity, category: six days, the fourth empty; prices with
+/// fractions so sums are not round (`es_diff::pipeline_aggregations_agree` loads them too).
+pub(crate) const ROWS: [(u32, f64, i64, &str); 11] = [
     (1, 10.5, 1, "a"),
     (1, 20.25, 2, "b"),
     (2, 7.0, 3, "a"),
