@@ -3,6 +3,7 @@
 
 mod bench;
 mod chaos;
+mod conformance;
 mod demo;
 mod elk;
 mod fuzz;
@@ -50,6 +51,8 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Elasticsearch's REST YAML tests against sluice-store and a real Elasticsearch 8, side by side.
+    Conformance(conformance::Args),
     /// Build the `sluice ui` front end (npm ci + vite build); `--test` runs its tests too.
     Ui(ui::Args),
 }
@@ -77,6 +80,7 @@ fn try_main() -> anyhow::Result<()> {
         Cmd::Fuzz(a) => fuzz::run(&a),
         Cmd::Chaos { args } => chaos::run(&args),
         Cmd::Peers(a) => peers::run(&a),
+        Cmd::Conformance(a) => conformance::run(&a),
     }
 }
 

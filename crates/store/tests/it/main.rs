@@ -6,6 +6,7 @@ mod aliases;
 mod by_query;
 mod client;
 mod composite;
+mod conformance;
 mod constant_keyword;
 mod crash;
 mod disk;
