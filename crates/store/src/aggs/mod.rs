@@ -2103,6 +2103,14 @@ fn geo_refused(kind: &Kind, mapping: &Mapping) -> Result<()> {
         }
         _ => return Ok(()),
     };
+    if let Some(fm) = mapping.field(field).filter(|fm| fm.binary.is_some()) {
+        return Err(crate::search::all_shards_failed(Error::illegal_argument(
+            format!(
+                "Field [{field}] of type [{}] is not supported for aggregation [{name}]",
+                fm.type_name()
+            ),
+        )));
+    }
     if mapping
         .field(field)
         .is_some_and(|fm| fm.ty == FieldType::GeoPoint)
@@ -3363,6 +3371,91 @@ pub fn render(aggs: &[Agg], states: &[State], ctx: &RenderCtx<'_>) -> Result<Map
     }
     pipeline::siblings(aggs, &mut out)?;
     Ok(out)
+}
+
+/// `typed_keys`: renames each aggregation of `out` (and those inside its buckets) to
+/// `type#name`, with the type Elasticsearch writes (`sterms`, `lterms`, `dterms` by the field's
+/// type, `tdigest_percentiles`, `bucket_metric_value`, …).
+pub fn type_keys(aggs: &[Agg], out: &mut Map<String, Value>, ctx: &RenderCtx<'_>) {
+    let old = std::mem::take(out);
+    for (k, mut v) in old {
+        match aggs.iter().find(|a| a.name == k) {
+            Some(a) => {
+                if !a.subs.is_empty() {
+                    match v.get_mut("buckets") {
+                        Some(Value::Array(bs)) => {
+                            for b in bs.iter_mut().filter_map(Value::as_object_mut) {
+                                type_keys(&a.subs, b, ctx);
+                            }
+                        }
+                        Some(Value::Object(bs)) => {
+                            for b in bs.values_mut().filter_map(Value::as_object_mut) {
+                                type_keys(&a.subs, b, ctx);
+                            }
+                        }
+                        // a single-bucket aggregation holds its sub-aggregations itself
+                        _ => {
+                            if let Value::Object(o) = &mut v {
+                                type_keys(&a.subs, o, ctx);
+                            }
+                        }
+                    }
+                }
+                out.insert(format!("{}#{k}", typed_name(&a.kind, ctx)), v);
+            }
+            None => {
+                out.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The type Elasticsearch names an aggregation's answer by (its writeable name).
+fn typed_name(kind: &Kind, ctx: &RenderCtx<'_>) -> &'static str {
+    // string, long or double terms by the field's type
+    let flavour = |field: &str| match ctx.field_type(field).map(|t| t.0) {
+        Some(t) if t.is_integer() || matches!(t, FieldType::Date | FieldType::Boolean) => 'l',
+        Some(FieldType::Double | FieldType::Float | FieldType::HalfFloat) => 'd',
+        _ => 's',
+    };
+    match kind {
+        Kind::Terms {
+            field,
+            rare: Some(_),
+            ..
+        } => match flavour(field) {
+            's' => "srareterms",
+            _ => "lrareterms",
+        },
+        Kind::Terms {
+            field,
+            significant: Some(_),
+            ..
+        } => match flavour(field) {
+            's' => "sigsterms",
+            _ => "siglterms",
+        },
+        Kind::Terms { field, .. } => match flavour(field) {
+            'l' => "lterms",
+            'd' => "dterms",
+            _ => "sterms",
+        },
+        Kind::Metric {
+            metric: Metric::Percentiles,
+            ..
+        } => "tdigest_percentiles",
+        Kind::Metric {
+            metric: Metric::PercentileRanks,
+            ..
+        } => "tdigest_percentile_ranks",
+        Kind::Pipeline(p) => match p.ty {
+            "max_bucket" | "min_bucket" => "bucket_metric_value",
+            "avg_bucket" | "sum_bucket" | "cumulative_sum" | "serial_diff" | "moving_fn"
+            | "bucket_script" => "simple_value",
+            other => other,
+        },
+        other => other.type_name(),
+    }
 }
 
 fn bucket_body(

@@ -25,6 +25,37 @@ impl Routing {
         }
     }
 
+    /// The routing of an index with `shards` primaries and `index.number_of_routing_shards`
+    /// (checked at creation by [`Routing::check`]; ES's default when `None`).
+    pub fn with_routing_shards(shards: usize, routing_shards: Option<u32>) -> Routing {
+        let mut r = Routing::new(shards);
+        if let Some(n) = routing_shards
+            .filter(|n| *n as usize >= r.shards && (*n as usize).is_multiple_of(r.shards))
+        {
+            r.routing_shards = n;
+        }
+        r
+    }
+
+    /// Elasticsearch's checks of `index.number_of_routing_shards` against the shard count.
+    ///
+    /// # Errors
+    /// `illegal_argument_exception` when the routing shards are fewer than the shards or not a
+    /// multiple of them.
+    pub fn check(shards: u32, routing_shards: u32) -> crate::error::Result<()> {
+        if routing_shards < shards {
+            return Err(crate::error::Error::illegal_argument(format!(
+                "index.number_of_routing_shards [{routing_shards}] must be >= index.number_of_shards [{shards}]"
+            )));
+        }
+        if !routing_shards.is_multiple_of(shards) {
+            return Err(crate::error::Error::illegal_argument(format!(
+                "the number of source shards [{shards}] must be a factor of [{routing_shards}]"
+            )));
+        }
+        Ok(())
+    }
+
     /// The shard number for a routing value (the `_id` unless a routing is given).
     pub fn shard(&self, routing: &str) -> usize {
         if self.shards == 1 {
@@ -127,5 +158,24 @@ mod tests {
             }
         }
         assert_eq!(Routing::new(1).shard("anything"), 0);
+    }
+
+    #[test]
+    fn given_routing_shards_replace_the_default_when_they_fit() {
+        // 5 shards over 5 routing shards: floorMod(hash, 5), a factor of 1
+        let r = Routing::with_routing_shards(5, Some(5));
+        for i in 0..200 {
+            let id = format!("{i}");
+            assert_eq!(r.shard(&id), hash_utf16(&id).rem_euclid(5) as usize);
+        }
+        // 2 shards over 8: floorMod(hash, 8) / 4
+        let r = Routing::with_routing_shards(2, Some(8));
+        for i in 0..200 {
+            let id = format!("{i}");
+            assert_eq!(r.shard(&id), hash_utf16(&id).rem_euclid(8) as usize / 4);
+        }
+        assert!(Routing::check(5, 5).is_ok());
+        assert!(Routing::check(3, 4).is_err());
+        assert!(Routing::check(4, 2).is_err());
     }
 }

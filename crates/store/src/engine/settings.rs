@@ -43,6 +43,8 @@ pub struct IndexSettings {
     pub replicas: u32,
     /// `index.number_of_shards` (`None`: the store's default).
     pub shards: Option<u32>,
+    /// `index.number_of_routing_shards` (`None`: ES's default for the shard count).
+    pub routing_shards: Option<u32>,
     /// `index.refresh_interval`.
     pub refresh_interval: Option<Option<Duration>>,
     /// Accepted settings as given, flattened with the `index.` prefix stripped.
@@ -106,6 +108,20 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     )));
                 }
                 s.shards = Some(n);
+            }
+            "number_of_routing_shards" => {
+                let n: u32 = text.parse().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] for setting [index.number_of_routing_shards]"
+                    ))
+                })?;
+                if n == 0 || n as usize > crate::engine::routing::MAX_SHARDS {
+                    return Err(Error::illegal_argument(format!(
+                        "Failed to parse value [{n}] for setting [index.number_of_routing_shards] must be >= 1 and <= {}",
+                        crate::engine::routing::MAX_SHARDS
+                    )));
+                }
+                s.routing_shards = Some(n);
             }
             "number_of_replicas" => {
                 s.replicas = text.parse().map_err(|_| {

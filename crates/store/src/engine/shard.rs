@@ -566,7 +566,13 @@ impl Shard {
             name: meta.name.clone(),
             uuid: meta.uuid.clone(),
             dir: dir.to_owned(),
-            routing: crate::engine::routing::Routing::new(n),
+            routing: crate::engine::routing::Routing::with_routing_shards(
+                n,
+                meta.settings
+                    .get("number_of_routing_shards")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok()),
+            ),
             meta: RwLock::new(meta),
             fields,
             parts: Vec::with_capacity(n),

@@ -697,17 +697,27 @@ impl Store {
             fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         }
         mapping.check_limits(&crate::mapping::Limits::from_settings(&settings.rendered)?)?;
+        let default = self
+            .config
+            .default_shards
+            .clamp(1, crate::engine::routing::MAX_SHARDS) as u32;
+        let shards = match (settings.shards, settings.routing_shards) {
+            (Some(n), _) => n,
+            // the store's default shard count, or the largest divisor of the routing shards
+            // below it (ES's default of one shard always divides them)
+            (None, Some(r)) => (1..=default.min(r)).rev().find(|d| r % d == 0).unwrap_or(1),
+            (None, None) => default,
+        };
+        if let Some(r) = settings.routing_shards {
+            crate::engine::routing::Routing::check(shards, r)?;
+        }
         let meta = IndexMeta {
             name: name.to_owned(),
             uuid: new_uuid(),
             created_ms: now_ms(),
             mapping,
             replicas: settings.replicas,
-            shards: settings.shards.unwrap_or(
-                self.config
-                    .default_shards
-                    .clamp(1, crate::engine::routing::MAX_SHARDS) as u32,
-            ),
+            shards,
             refresh_interval: settings.refresh_interval,
             settings: settings.rendered,
             closed: false,

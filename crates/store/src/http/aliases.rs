@@ -106,7 +106,15 @@ pub(crate) async fn cat(
 ) -> Outcome {
     params.check(
         path,
-        &["v", "format", "local", "expand_wildcards", "master_timeout"],
+        &[
+            "v",
+            "format",
+            "local",
+            "expand_wildcards",
+            "master_timeout",
+            "h",
+            "s",
+        ],
     )?;
     let (_, v) = blocking(move || store.get_aliases(None, names.as_deref())).await?;
     let mut rows: Vec<Vec<String>> = Vec::new();

@@ -305,6 +305,94 @@ pub(crate) fn table(
     numeric: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Reply, Error> {
+    let (columns, rows) = select(params, columns, numeric, rows)?;
+    let columns: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+    render_table(params, &columns, numeric, &rows)
+}
+
+/// The columns `h` names (`*` for all; ES's error for an unknown one) and the rows sorted by
+/// `s` (`col` or `col:desc`, numbers compared as numbers), ties kept in order.
+fn select(
+    params: &Params,
+    columns: &[&str],
+    numeric: &[&str],
+    rows: &[Vec<String>],
+) -> Result<(Vec<String>, Vec<Vec<String>>), Error> {
+    let position = |c: &str| columns.iter().position(|x| *x == c);
+    let picked: Vec<usize> = match params.get("h") {
+        None => (0..columns.len()).collect(),
+        Some(h) => {
+            let mut out = Vec::new();
+            for c in h.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                if c == "*" {
+                    out.extend(0..columns.len());
+                    continue;
+                }
+                out.push(position(c).ok_or_else(|| {
+                    Error::illegal_argument(format!("header name [{c}] does not exist in table"))
+                })?);
+            }
+            out
+        }
+    };
+    let mut sort = Vec::new();
+    for spec in params.get("s").into_iter().flat_map(|s| s.split(',')) {
+        let (col, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+        let i = position(col).ok_or_else(|| {
+            Error::illegal_argument(format!("Unable to sort by unknown sort key `{col}`"))
+        })?;
+        let desc = match dir {
+            "asc" => false,
+            "desc" => true,
+            other => {
+                return Err(Error::illegal_argument(format!(
+                    "sort order [{other}] must be asc or desc"
+                )));
+            }
+        };
+        sort.push((i, numeric.contains(&columns[i]), desc));
+    }
+    let mut rows = rows.to_vec();
+    if !sort.is_empty() {
+        rows.sort_by(|a, b| {
+            for &(i, num, desc) in &sort {
+                let (x, y) = (
+                    a.get(i).map_or("", String::as_str),
+                    b.get(i).map_or("", String::as_str),
+                );
+                let ord = if num {
+                    let p = |v: &str| v.parse::<f64>().unwrap_or(f64::NEG_INFINITY);
+                    p(x).total_cmp(&p(y))
+                } else {
+                    x.cmp(y)
+                };
+                let ord = if desc { ord.reverse() } else { ord };
+                if ord.is_ne() {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+    }
+    let cols = picked.iter().map(|&i| columns[i].to_owned()).collect();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            picked
+                .iter()
+                .map(|&i| r.get(i).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    Ok((cols, rows))
+}
+
+fn render_table(
+    params: &Params,
+    columns: &[&str],
+    numeric: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Reply, Error> {
     let json_out = match params.get("format") {
         None | Some("txt" | "text") => false,
         Some("json") => true,

@@ -80,6 +80,7 @@ const SEARCH: &[&str] = &[
     "preference",
     "request_cache",
     "scroll",
+    "typed_keys",
 ];
 const COUNT: &[&str] = &[
     "q",
@@ -552,7 +553,7 @@ pub(crate) async fn dispatch(
         }
         Route::ByQuery(kind, target) => by_query(store, kind, target, path, params, &body).await,
         Route::CatCount(target) => {
-            params.check(path, &["v", "format", "local", "master_timeout"])?;
+            params.check(path, &["v", "format", "local", "master_timeout", "h", "s"])?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let v = blocking(move || store.count(&target, None, &SearchParams::default())).await?;
             let (epoch, time) = cat_now();
@@ -565,7 +566,10 @@ pub(crate) async fn dispatch(
             )?)
         }
         Route::CatHealth => {
-            params.check(path, &["v", "format", "local", "master_timeout", "ts"])?;
+            params.check(
+                path,
+                &["v", "format", "local", "master_timeout", "ts", "h", "s"],
+            )?;
             let (v, _) = blocking(move || Ok(store.cluster_health(None, 0))).await?;
             let (epoch, time) = cat_now();
             let n = |k: &str| v[k].as_u64().unwrap_or_default().to_string();
@@ -677,7 +681,7 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatTemplates(name) => {
-            params.check(path, &["v", "format", "local", "master_timeout"])?;
+            params.check(path, &["v", "format", "local", "master_timeout", "h", "s"])?;
             let v = blocking(move || {
                 store
                     .templates()
@@ -722,7 +726,10 @@ pub(crate) async fn dispatch(
             )?)
         }
         Route::CatShards(target) => {
-            params.check(path, &["v", "format", "local", "master_timeout", "bytes"])?;
+            params.check(
+                path,
+                &["v", "format", "local", "master_timeout", "bytes", "h", "s"],
+            )?;
             if params.get("bytes").is_some_and(|b| b != "b") {
                 return Err(Error::illegal_argument(
                     "_cat/shards takes bytes=b only in sluice-store (sizes are human-readable otherwise)",
@@ -1141,6 +1148,7 @@ pub(super) fn search_params(p: &Params) -> SearchParams {
         ignore_unavailable: s("ignore_unavailable"),
         allow_no_indices: s("allow_no_indices"),
         rest_total_hits_as_int: s("rest_total_hits_as_int"),
+        typed_keys: s("typed_keys"),
         ..SearchParams::default()
     }
 }

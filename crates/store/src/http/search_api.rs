@@ -377,15 +377,12 @@ pub(crate) async fn msearch(
             return Err(Error::illegal_argument(format!("{name} must be positive")).into());
         }
     }
-    if params.bool("typed_keys", false)? {
-        return Err(
-            Error::illegal_argument("[typed_keys] is not supported by sluice-store").into(),
-        );
-    }
+    params.bool("typed_keys", false)?;
     let defaults = SearchParams {
         rest_total_hits_as_int: params.get("rest_total_hits_as_int").map(str::to_owned),
         ignore_unavailable: params.get("ignore_unavailable").map(str::to_owned),
         allow_no_indices: params.get("allow_no_indices").map(str::to_owned),
+        typed_keys: params.get("typed_keys").map(str::to_owned),
         ..search_params(&Params::default())
     };
     let concurrency = params

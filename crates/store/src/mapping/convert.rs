@@ -270,6 +270,24 @@ fn coerce<'v>(
 ) -> Result<Option<Coerced<'v>>> {
     let bad = |cause: Option<Error>| field_parse_error(path, f, &v.preview(), id, cause);
     match f.ty {
+        FieldType::Keyword if f.binary.is_some() => {
+            // base64, as Elasticsearch decodes a binary value (a number or boolean is no
+            // base64 text)
+            use base64::Engine as _;
+            let Scalar::Str(text) = v else {
+                return Err(bad(None));
+            };
+            base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map_err(|e| {
+                    bad(Some(Error::es(
+                        400,
+                        "illegal_argument_exception",
+                        format!("Illegal base64 value: {e}"),
+                    )))
+                })?;
+            Ok(Some(Coerced::Keyword(Cow::Borrowed(text))))
+        }
         FieldType::Keyword => {
             let s: Cow<'v, str> = match v {
                 Scalar::Str(s) => Cow::Borrowed(s),

@@ -209,6 +209,14 @@ pub struct FieldMapping {
     /// constant, as Elasticsearch's `wildcard` field's do (its n-gram index is a way of finding
     /// the same documents for wildcard and regexp queries; here the term dictionary is).
     pub wildcard: bool,
+    /// `binary` (a [`FieldType::Keyword`] flavour): base64 values, never searched; the column
+    /// keeps them so that `exists` finds them. `Some(doc_values as given)`.
+    pub binary: Option<bool>,
+    /// Parameters that change nothing the store answers but the mapping itself, kept to be
+    /// shown as given: `meta`, `store: true`, and text's `term_vector`, `index_options`
+    /// (positions or offsets), `index_phrases` and `index_prefixes` (ways to make queries
+    /// faster, not different).
+    pub shown: Box<Map<String, Value>>,
 }
 
 /// ES's default `depth_limit` of a `flattened` field.
@@ -244,6 +252,8 @@ impl FieldMapping {
             ignore_z_value: true,
             flattened: None,
             wildcard: false,
+            binary: None,
+            shown: Box::default(),
         }
     }
 
@@ -276,6 +286,8 @@ impl FieldMapping {
             "flattened"
         } else if self.wildcard {
             "wildcard"
+        } else if self.binary.is_some() {
+            "binary"
         } else {
             self.ty.name()
         }
@@ -303,6 +315,11 @@ impl FieldMapping {
             m.flattened = Some(FLATTENED_DEPTH_LIMIT);
         }
         m.wildcard = def.get("type").and_then(Value::as_str) == Some("wildcard");
+        if def.get("type").and_then(Value::as_str) == Some("binary") {
+            // never indexed; the column holds the values whatever `doc_values` says
+            m.binary = Some(false);
+            m.index = false;
+        }
         let scaled = def.get("type").and_then(Value::as_str) == Some("scaled_float");
         if scaled {
             let f = def
@@ -380,6 +397,78 @@ impl FieldMapping {
                         "unknown parameter [{other}] on mapper [{name}] of type [match_only_text]"
                     )));
                 }
+                ("meta", _) => {
+                    m.shown.insert("meta".into(), field_meta(name, v)?);
+                }
+                ("doc_values", _) if m.binary.is_some() => {
+                    m.binary = Some(bool_param(name, k, v)?);
+                }
+                ("store", _) if bool_param(name, k, v)? => {
+                    m.shown.insert("store".into(), Value::Bool(true));
+                }
+                ("store", _) => {}
+                // a `binary` field takes these and nothing else
+                (other, _) if m.binary.is_some() => {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [binary]"
+                    )));
+                }
+                ("fielddata", FieldType::Text) => {
+                    if bool_param(name, k, v)? {
+                        return Err(mapper_parsing(format!(
+                            "[fielddata] = true on field [{name}] is not supported by sluice-store (aggregate or sort on a keyword sub-field)"
+                        )));
+                    }
+                }
+                ("index_options", FieldType::Text) => match v.as_str() {
+                    Some("positions") => {}
+                    Some("offsets") => {
+                        m.shown.insert(k.clone(), v.clone());
+                    }
+                    Some(o @ ("docs" | "freqs")) => {
+                        return Err(mapper_parsing(format!(
+                            "[index_options] = [{o}] on field [{name}] is not supported by sluice-store (text keeps positions)"
+                        )));
+                    }
+                    _ => {
+                        return Err(mapper_parsing(format!(
+                            "Unknown value [{}] for field [index_options] - accepted values are [positions, docs, freqs, offsets]",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )));
+                    }
+                },
+                ("term_vector", FieldType::Text | FieldType::Keyword) => {
+                    const VALUES: [&str; 7] = [
+                        "no",
+                        "yes",
+                        "with_positions",
+                        "with_offsets",
+                        "with_positions_offsets",
+                        "with_positions_payloads",
+                        "with_positions_offsets_payloads",
+                    ];
+                    match v.as_str() {
+                        Some("no") => {}
+                        Some(t) if VALUES.contains(&t) => {
+                            m.shown.insert(k.clone(), v.clone());
+                        }
+                        _ => {
+                            return Err(mapper_parsing(format!(
+                                "Unknown value [{}] for field [term_vector] - accepted values are [{}]",
+                                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                                VALUES.join(", ")
+                            )));
+                        }
+                    }
+                }
+                ("index_phrases", FieldType::Text) => {
+                    if bool_param(name, k, v)? {
+                        m.shown.insert(k.clone(), Value::Bool(true));
+                    }
+                }
+                ("index_prefixes", FieldType::Text) => {
+                    m.shown.insert(k.clone(), index_prefixes(name, v)?);
+                }
                 ("ignore_above", FieldType::Keyword) => {
                     m.ignore_above = Some(v.as_u64().ok_or_else(|| {
                         mapper_parsing(format!("[ignore_above] on field [{name}] must be a number"))
@@ -396,7 +485,7 @@ impl FieldMapping {
                 }
                 ("index", _) => m.index = bool_param(name, k, v)?,
                 ("doc_values", _) => m.doc_values = bool_param(name, k, v)?,
-                ("store", _) | ("norms", FieldType::Text | FieldType::Keyword) => {
+                ("norms", FieldType::Text | FieldType::Keyword) => {
                     bool_param(name, k, v)?;
                 }
                 ("coerce", t) if t.is_numeric() => m.coerce = bool_param(name, k, v)?,
@@ -484,11 +573,23 @@ impl FieldMapping {
         if let Some(n) = self.ignore_above {
             o.insert("ignore_above".into(), Value::from(n));
         }
-        if !self.index {
-            o.insert("index".into(), Value::from(false));
+        match self.binary {
+            Some(dv) => {
+                if dv {
+                    o.insert("doc_values".into(), Value::from(true));
+                }
+            }
+            None => {
+                if !self.index {
+                    o.insert("index".into(), Value::from(false));
+                }
+                if !self.doc_values {
+                    o.insert("doc_values".into(), Value::from(false));
+                }
+            }
         }
-        if !self.doc_values {
-            o.insert("doc_values".into(), Value::from(false));
+        for (k, v) in self.shown.iter() {
+            o.insert(k.clone(), v.clone());
         }
         if !self.coerce {
             o.insert("coerce".into(), Value::from(false));
@@ -513,6 +614,82 @@ impl FieldMapping {
         }
         Value::Object(o)
     }
+}
+
+/// A field's `meta`: at most 5 string entries, keys up to 20 characters, values up to 50 (as
+/// Elasticsearch checks them).
+fn field_meta(field: &str, v: &Value) -> Result<Value> {
+    let m = v.as_object().ok_or_else(|| {
+        mapper_parsing(format!(
+            "Failed to parse mapping: [meta] on mapper [{field}] should be an object, but got [{v}]"
+        ))
+    })?;
+    if m.len() > 5 {
+        return Err(mapper_parsing(format!(
+            "Failed to parse mapping: [meta] can't have more than 5 entries, but got {} on field [{field}]",
+            m.len()
+        )));
+    }
+    for (k, val) in m {
+        if k.chars().count() > 20 {
+            return Err(mapper_parsing(format!(
+                "Failed to parse mapping: [meta] keys can't be longer than 20 chars, but got [{k}] for field [{field}]"
+            )));
+        }
+        let Some(text) = val.as_str() else {
+            return Err(mapper_parsing(format!(
+                "Failed to parse mapping: [meta] values can only be strings, but got {val} for field [{field}]"
+            )));
+        };
+        if text.chars().count() > 50 {
+            return Err(mapper_parsing(format!(
+                "Failed to parse mapping: [meta] values can't be longer than 50 chars, but got [{text}] for field [{field}]"
+            )));
+        }
+    }
+    Ok(v.clone())
+}
+
+/// A text field's `index_prefixes`: `min_chars` (0–19, default 2) below `max_chars` (1–20,
+/// default 5).
+fn index_prefixes(field: &str, v: &Value) -> Result<Value> {
+    let o = v.as_object().ok_or_else(|| {
+        mapper_parsing(format!(
+            "[index_prefixes] on field [{field}] must be an object"
+        ))
+    })?;
+    let mut min = 2;
+    let mut max = 5;
+    for (k, val) in o {
+        let n = val
+            .as_u64()
+            .or_else(|| val.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| {
+                mapper_parsing(format!(
+                    "[index_prefixes.{k}] on field [{field}] must be a number"
+                ))
+            })?;
+        match k.as_str() {
+            "min_chars" => min = n,
+            "max_chars" => max = n,
+            other => {
+                return Err(mapper_parsing(format!(
+                    "Failed to parse mapping: unknown parameter [{other}] in [index_prefixes] on field [{field}]"
+                )));
+            }
+        }
+    }
+    if min > max {
+        return Err(mapper_parsing(format!(
+            "Failed to parse mapping: min_chars [{min}] must be less than max_chars [{max}]"
+        )));
+    }
+    if max > 20 {
+        return Err(mapper_parsing(format!(
+            "Failed to parse mapping: max_chars [{max}] must be less than 20"
+        )));
+    }
+    Ok(v.clone())
 }
 
 /// An `ip` field's `null_value`: an address, checked when the mapping is parsed (`null` is no
@@ -561,6 +738,9 @@ pub struct ObjectMapping {
 }
 
 /// A child of an object mapping.
+// Leaves outnumber objects, and a mapping is read far more than built: a box per leaf would
+// cost an allocation and an indirection for the size of the rare object variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Property {
     /// A leaf field.
@@ -574,7 +754,6 @@ pub enum Property {
 const UNSUPPORTED_TYPES: &[&str] = &[
     "aggregate_metric_double",
     "alias",
-    "binary",
     "completion",
     "counted_keyword",
     "date_nanos",
@@ -620,7 +799,9 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         None => Ok(None),
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
-        Some(Value::String(t)) if t == "constant_keyword" || t == "flattened" || t == "wildcard" => {
+        Some(Value::String(t))
+            if t == "constant_keyword" || t == "flattened" || t == "wildcard" || t == "binary" =>
+        {
             Ok(Some(FieldType::Keyword))
         }
         Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),

@@ -61,12 +61,27 @@ pub enum Q {
         query: String,
         boost: f32,
     },
+    /// `match_bool_prefix`: the analysed terms, the last one a prefix
+    MatchBoolPrefix {
+        field: String,
+        query: String,
+        operator: Operator,
+        msm: Option<String>,
+        boost: f32,
+    },
     /// `multi_match`
     MultiMatch {
         fields: Vec<(String, f32)>,
         query: Value,
         kind: String,
         operator: Operator,
+        tie_breaker: f32,
+        boost: f32,
+    },
+    /// `dis_max`: the best clause's score plus `tie_breaker` times the others'
+    DisMax {
+        queries: Vec<Q>,
+        tie_breaker: f32,
         boost: f32,
     },
     /// `term`
@@ -262,6 +277,11 @@ pub fn named(q: &Q) -> Vec<(&str, &Q)> {
             }
             Q::ConstantScore(inner, _) => walk(inner, out),
             Q::AnyField { inner, .. } => walk(inner, out),
+            Q::DisMax { queries, .. } => {
+                for c in queries {
+                    walk(c, out);
+                }
+            }
             _ => {}
         }
     }
@@ -315,7 +335,44 @@ fn parse_clause(v: &Value) -> Result<Q> {
         "match_none" => Ok(Q::MatchNone),
         "geo_bounding_box" => Ok(Q::GeoBoundingBox(Box::new(geo::parse_bbox(body)?))),
         "geo_distance" => Ok(Q::GeoDistance(Box::new(geo::parse_distance(body)?))),
-        "match" | "match_phrase" | "match_phrase_prefix" => parse_match(name, body),
+        "match" | "match_phrase" | "match_phrase_prefix" | "match_bool_prefix" => {
+            parse_match(name, body)
+        }
+        "dis_max" => {
+            let o = obj(body, name)?;
+            let (mut queries, mut tie_breaker, mut boost) = (None, 0.0, 1.0);
+            for (k, v) in o {
+                match k.as_str() {
+                    "queries" => {
+                        let list = v
+                            .as_array()
+                            .ok_or_else(|| Error::parsing("[dis_max] queries must be an array"))?;
+                        queries = Some(list.iter().map(parse).collect::<Result<Vec<Q>>>()?);
+                    }
+                    "tie_breaker" => {
+                        tie_breaker = v
+                            .as_f64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                            .ok_or_else(|| {
+                                Error::parsing(format!(
+                                    "[dis_max] tie_breaker must be a number, got [{v}]"
+                                ))
+                            })? as f32;
+                    }
+                    "boost" => boost = boost_of(v, name)?,
+                    "_name" => {}
+                    other => return Err(unsupported_param(name, other)),
+                }
+            }
+            let queries = queries.filter(|q| !q.is_empty()).ok_or_else(|| {
+                Error::parsing("[dis_max] requires 'queries' field with at least one clause")
+            })?;
+            Ok(Q::DisMax {
+                queries,
+                tie_breaker,
+                boost,
+            })
+        }
         "multi_match" => parse_multi_match(body),
         "term" => {
             let (field, spec) = single_field(body, name)?;
@@ -573,9 +630,15 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
             for (k, v) in m {
                 match k.as_str() {
                     "query" => query = Some(v.clone()),
-                    "operator" if name == "match" => operator = parse_operator(v)?,
-                    "minimum_should_match" if name == "match" => msm = Some(as_str_value(v)),
-                    "slop" if name != "match" => slop = v.as_u64().unwrap_or(0) as u32,
+                    "operator" if name == "match" || name == "match_bool_prefix" => {
+                        operator = parse_operator(v)?;
+                    }
+                    "minimum_should_match" if name == "match" || name == "match_bool_prefix" => {
+                        msm = Some(as_str_value(v));
+                    }
+                    "slop" if name == "match_phrase" || name == "match_phrase_prefix" => {
+                        slop = v.as_u64().unwrap_or(0) as u32;
+                    }
                     "boost" => boost = boost_of(v, name)?,
                     "analyzer" if v.as_str() == Some("standard") => {}
                     "lenient"
@@ -597,6 +660,13 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
         "match" => Q::Match {
             field: field.clone(),
             query,
+            operator,
+            msm,
+            boost,
+        },
+        "match_bool_prefix" => Q::MatchBoolPrefix {
+            field: field.clone(),
+            query: as_str_value(&query),
             operator,
             msm,
             boost,
@@ -632,6 +702,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
         Operator::Or,
         1.0,
     );
+    let mut tie_breaker = 0.0;
     for (k, v) in o {
         match k.as_str() {
             "query" => query = Some(v.clone()),
@@ -646,7 +717,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
                 let t = as_str_value(v);
                 if !matches!(
                     t.as_str(),
-                    "best_fields" | "most_fields" | "phrase" | "phrase_prefix"
+                    "best_fields" | "most_fields" | "phrase" | "phrase_prefix" | "bool_prefix"
                 ) {
                     return Err(Error::parsing(format!(
                         "[multi_match] query does not support type [{t}] in sluice-store"
@@ -656,7 +727,17 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
             }
             "operator" => operator = parse_operator(v)?,
             "boost" => boost = boost_of(v, "multi_match")?,
-            "lenient" | "_name" | "tie_breaker" => {}
+            "tie_breaker" => {
+                tie_breaker = v
+                    .as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .ok_or_else(|| {
+                        Error::parsing(format!(
+                            "[multi_match] tie_breaker must be a number, got [{v}]"
+                        ))
+                    })? as f32;
+            }
+            "lenient" | "_name" => {}
             other => {
                 return Err(Error::parsing(format!(
                     "[multi_match] query does not support [{other}]"
@@ -670,6 +751,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
         query,
         kind,
         operator,
+        tie_breaker,
         boost,
     })
 }
@@ -946,6 +1028,11 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             boost: b,
             case_insensitive,
         } => {
+            // `_id` is a keyword of every document (a number is its text, as ES reads it)
+            if field == "_id" && !*case_insensitive {
+                let ids = Q::Ids(vec![as_str_value(value)]);
+                return Ok(boost(compile(&ids, ctx)?, *b));
+            }
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
@@ -990,6 +1077,10 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             values,
             boost: b,
         } => {
+            if field == "_id" {
+                let ids = Q::Ids(values.iter().map(as_str_value).collect());
+                return Ok(boost(compile(&ids, ctx)?, *b));
+            }
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
@@ -1059,6 +1150,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             query,
             kind,
             operator,
+            tie_breaker,
             boost: b,
         } => {
             let mut per_field: Vec<Box<dyn Query>> = Vec::new();
@@ -1072,6 +1164,9 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     let q = match kind.as_str() {
                         "phrase" => compile_phrase(ctx, &f, &as_str_value(query), 0, false),
                         "phrase_prefix" => compile_phrase(ctx, &f, &as_str_value(query), 0, true),
+                        "bool_prefix" => {
+                            compile_bool_prefix(ctx, &f, &as_str_value(query), *operator, None)
+                        }
                         _ => compile_match(ctx, &f, query, *operator, None, lenient),
                     };
                     match q {
@@ -1085,17 +1180,64 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     }
                 }
             }
-            let q: Box<dyn Query> = if kind == "most_fields" {
+            // `bool_prefix` scores as `most_fields` does (ES's documentation)
+            let q: Box<dyn Query> = if kind == "most_fields" || kind == "bool_prefix" {
                 union(per_field)
             } else {
-                boxed(DisjunctionMaxQuery::new(per_field))
+                boxed(DisjunctionMaxQuery::with_tie_breaker(
+                    per_field,
+                    *tie_breaker,
+                ))
             };
             Ok(boost(q, *b))
+        }
+        Q::MatchBoolPrefix {
+            field,
+            query,
+            operator,
+            msm,
+            boost: b,
+        } => {
+            let mut out = Vec::new();
+            for f in resolve_fields(ctx, field) {
+                out.push(compile_bool_prefix(
+                    ctx,
+                    &f,
+                    query,
+                    *operator,
+                    msm.as_deref(),
+                )?);
+            }
+            Ok(boost(union(out), *b))
+        }
+        Q::DisMax {
+            queries,
+            tie_breaker,
+            boost: b,
+        } => {
+            let subs = queries
+                .iter()
+                .map(|q| compile(q, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(boost(
+                boxed(DisjunctionMaxQuery::with_tie_breaker(subs, *tie_breaker)),
+                *b,
+            ))
         }
         Q::Range(r) => compile_range(ctx, r),
         Q::GeoBoundingBox(g) => geo::compile_bbox(ctx, &g.0, &g.1),
         Q::GeoDistance(g) => geo::compile_distance(ctx, &g.0, g.1, g.2),
         Q::Exists { field } => {
+            // metadata fields every document has; `_source` is not searchable (ES's words)
+            match field.as_str() {
+                "_id" | "_index" | "_seq_no" | "_version" | "_primary_term" => {
+                    return Ok(boxed(ConstScoreQuery::new(boxed(AllQuery), 1.0)));
+                }
+                "_source" => {
+                    return Err(query_shard_error("The _source field is not searchable", ""));
+                }
+                _ => {}
+            }
             let mut paths: Vec<String> = Vec::new();
             if ctx.mapping.field(field).is_some() {
                 paths.push(field.clone());
@@ -1490,6 +1632,7 @@ fn retarget(q: &Q, field: &str) -> Q {
     let mut q = q.clone();
     match &mut q {
         Q::Match { field: f, .. }
+        | Q::MatchBoolPrefix { field: f, .. }
         | Q::MatchPhrase { field: f, .. }
         | Q::MatchPhrasePrefix { field: f, .. }
         | Q::Term { field: f, .. }
@@ -1571,6 +1714,64 @@ fn compile_match(
     if let (Some(m), Operator::Or) = (msm, op) {
         let n = subs.len();
         let req = parse_msm(m, n)?;
+        return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
+            subs,
+            req.max(1),
+        )));
+    }
+    Ok(boxed(BooleanQuery::new(subs)))
+}
+
+/// `match_bool_prefix` on one field: its analysed terms as a `bool` of term queries, the last
+/// one a prefix (scoring a constant, as a prefix query does); a keyword is one term, so the
+/// whole value is the prefix.
+fn compile_bool_prefix(
+    ctx: &Ctx<'_>,
+    field: &str,
+    query: &str,
+    op: Operator,
+    msm: Option<&str>,
+) -> Result<Box<dyn Query>> {
+    let Some(fm) = ctx.mapping.field(field) else {
+        return Ok(none());
+    };
+    if fm.ty != FieldType::Text {
+        let q = Q::Prefix {
+            field: field.to_owned(),
+            value: query.to_owned(),
+            case_insensitive: false,
+            normalize: false,
+            boost: 1.0,
+        };
+        return compile(&q, ctx);
+    }
+    let tokens = ctx.analyzer.terms(query);
+    let Some((last, rest)) = tokens.split_last() else {
+        return Ok(none());
+    };
+    let occur = if op == Operator::And {
+        Occur::Must
+    } else {
+        Occur::Should
+    };
+    let term = |tok: &str| {
+        let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
+        t.append_type_and_str(tok);
+        t
+    };
+    let mut subs: Vec<(Occur, Box<dyn Query>)> = rest
+        .iter()
+        .map(|tok| (occur, text_term_query(fm, term(tok))))
+        .collect();
+    subs.push((
+        occur,
+        boxed(ConstScoreQuery::new(
+            boxed(PhrasePrefixQuery::new(vec![term(last)])),
+            1.0,
+        )),
+    ));
+    if let (Some(m), Operator::Or) = (msm, op) {
+        let req = parse_msm(m, subs.len())?;
         return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
             subs,
             req.max(1),

@@ -347,6 +347,17 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 push(field, What::Text(t));
             }
         }
+        Q::MatchBoolPrefix { field, query, .. } => {
+            push(field, What::Text(query.clone()));
+            if let Some(last) = query.split_whitespace().last() {
+                push(field, What::Prefix(last.to_owned(), true));
+            }
+        }
+        Q::DisMax { queries, .. } => {
+            for c in queries {
+                extract(c, scope, out);
+            }
+        }
         Q::MatchPhrase { field, query, .. } | Q::MatchPhrasePrefix { field, query, .. } => {
             push(field, What::Phrase(query.clone()));
         }

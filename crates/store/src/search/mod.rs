@@ -53,6 +53,9 @@ pub struct SearchParams {
     pub allow_no_indices: Option<String>,
     /// `rest_total_hits_as_int`
     pub rest_total_hits_as_int: Option<String>,
+    /// `typed_keys`: aggregation names prefixed with their type (`sterms#name`), as the
+    /// official typed clients ask
+    pub typed_keys: Option<String>,
     /// Any other parameter: refused with ES's "unrecognized parameter" error.
     pub extra: Vec<(String, String)>,
 }
@@ -177,6 +180,8 @@ struct Request {
     from: usize,
     sort: Vec<SortKey>,
     source: SourceFilter,
+    /// `typed_keys`: aggregation names as `type#name`
+    typed_keys: bool,
     source_given: bool,
     track_total: TrackTotal,
     aggs: Vec<Agg>,
@@ -379,6 +384,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
             &params.rest_total_hits_as_int,
             false,
         )?,
+        typed_keys: bool_param("typed_keys", &params.typed_keys, false)?,
         source_given: false,
         search_after: None,
         after_keys: None,
@@ -1641,10 +1647,11 @@ fn respond(
             backgrounds: backgrounds(targets, &req.aggs)?,
             ..aggs::RenderCtx::default()
         };
-        resp.insert(
-            "aggregations".into(),
-            Value::Object(aggs::render(&req.aggs, &out.states, &rctx)?),
-        );
+        let mut rendered = aggs::render(&req.aggs, &out.states, &rctx)?;
+        if req.typed_keys {
+            aggs::type_keys(&req.aggs, &mut rendered, &rctx);
+        }
+        resp.insert("aggregations".into(), Value::Object(rendered));
     }
     Ok(Value::Object(resp))
 }

@@ -12,6 +12,7 @@ use rest_conformance::{Runner, Verdict};
 use crate::TestServer;
 
 #[test]
+#[allow(clippy::print_stderr)] // the notice when it cannot run
 fn store_passes_what_it_passed() {
     if !test_support::peers::tools_present() {
         eprintln!(
@@ -24,14 +25,13 @@ fn store_passes_what_it_passed() {
     let dir = rest_conformance::fetch(&root).expect("the REST suite from Maven Central");
     let (spec, files) =
         rest_conformance::load(&dir, rest_conformance::APIS).expect("the suite reads");
-    let listed: BTreeSet<String> = std::fs::read_to_string(root.join(
-        "crates/store/tests/conformance-failures.txt",
-    ))
-    .expect("the list of known failures")
-    .lines()
-    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    .map(str::to_owned)
-    .collect();
+    let listed: BTreeSet<String> =
+        std::fs::read_to_string(root.join("crates/store/tests/conformance-failures.txt"))
+            .expect("the list of known failures")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
     let server = TestServer::start();
     let runner = Runner {
         spec: &spec,
@@ -58,7 +58,10 @@ fn store_passes_what_it_passed() {
         }
     }
     let now_passing: Vec<&String> = listed.difference(&failing).collect();
-    assert!(run > 1000, "only {run} tests ran: the suite did not load whole");
+    assert!(
+        run > 1000,
+        "only {run} tests ran: the suite did not load whole"
+    );
     assert!(
         new_failures.is_empty(),
         "{} REST tests the store passed now fail:\n{}",

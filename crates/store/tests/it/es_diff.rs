@@ -3221,3 +3221,84 @@ fn scores_are_written_as_elasticsearch_writes_them() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// `dis_max` (with `tie_breaker`), `multi_match`'s `tie_breaker` and `bool_prefix`, and
+/// `match_bool_prefix`: the same hits, and for constant-scoring clauses the same scores.
+#[test]
+fn dis_max_and_bool_prefix_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffdismax");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}, "k": {"type": "keyword"},
+            "title": {"type": "text"}, "body": {"type": "text"}}}});
+    let docs = [
+        (1, "a", "quick brown fox", "lazy dog"),
+        (2, "b", "quick brown dog", "fox jumps"),
+        (3, "a", "slow brown fox", "quick dogs"),
+        (4, "c", "quickly done", "brownish fox"),
+        (5, "c", "nothing here", "at all"),
+    ];
+    let mut bulk = String::new();
+    for (n, k, title, body) in docs {
+        bulk.push_str(&format!(
+            "{{\"index\":{{\"_id\":\"{n}\"}}}}\n{}\n",
+            json!({"n": n, "k": k, "title": title, "body": body})
+        ));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let cs =
+        |filter: Value, boost: f64| json!({"constant_score": {"filter": filter, "boost": boost}});
+    let scored: Vec<(&str, String, Option<Value>)> = [
+        json!({"query": {"dis_max": {"queries": [
+            cs(json!({"term": {"k": "a"}}), 0.5),
+            cs(json!({"range": {"n": {"gte": 3}}}), 0.25)]}},
+            "sort": ["_score", "n"]}),
+        json!({"query": {"dis_max": {"tie_breaker": 0.5, "boost": 2, "queries": [
+            cs(json!({"term": {"k": "a"}}), 0.5),
+            cs(json!({"range": {"n": {"gte": 3}}}), 0.25)]}},
+            "sort": ["_score", "n"]}),
+        json!({"query": {"dis_max": {"queries": []}}}),
+        json!({"query": {"dis_max": {"queries": [{"term": {"k": "a"}}], "nope": 1}}}),
+    ]
+    .into_iter()
+    .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
+    .collect();
+    let whole = |_: &str, v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("took");
+            m.remove("_shards");
+        }
+        // error answers: the type is compared, not the wording
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        v
+    };
+    let mut diffs = step_differences(es_addr, t.addr(), &scored, whole);
+    // text scores differ (the store's BM25 has no field-length norms): hits and totals only
+    let matched: Vec<(&str, String, Option<Value>)> = [
+        json!({"query": {"match_bool_prefix": {"title": "quick br"}}}),
+        json!({"query": {"match_bool_prefix": {"title": {"query": "quick br", "operator": "and"}}}}),
+        json!({"query": {"match_bool_prefix": {"title": {"query": "brown fox qu", "minimum_should_match": 2}}}}),
+        json!({"query": {"match_bool_prefix": {"k": "a"}}}),
+        json!({"query": {"multi_match": {"query": "quick do", "type": "bool_prefix", "fields": ["title", "body"]}}}),
+        json!({"query": {"multi_match": {"query": "fox", "fields": ["title", "body"], "tie_breaker": 0.3}}}),
+    ]
+    .into_iter()
+    .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
+    .collect();
+    let ids = |_: &str, v: &Value| {
+        let mut ids: Vec<String> = hit_ids(v);
+        ids.sort();
+        json!({"total": v["hits"]["total"], "ids": ids, "error": v["error"]["type"]})
+    };
+    diffs.extend(step_differences(es_addr, t.addr(), &matched, ids));
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}

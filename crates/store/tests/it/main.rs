@@ -16,6 +16,7 @@ mod engine;
 mod errors;
 mod es_diff;
 mod esapi;
+mod field_params;
 mod fuzz_corpus;
 mod hostile;
 mod http_api;
