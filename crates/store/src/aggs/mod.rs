@@ -781,10 +781,14 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "show_term_doc_count_error",
                     "include",
                     "exclude",
+                    "execution_hint",
+                    "collect_mode",
+                    "value_type",
                 ],
                 name,
                 t,
             )?;
+            terms_hints(o)?;
             Kind::Terms {
                 field: get_str(o, "field", name)?,
                 size: match int_param(o, "size", t)? {
@@ -907,8 +911,8 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
         "rare_terms" => {
             for k in o.keys() {
                 match k.as_str() {
-                    "field" | "max_doc_count" | "missing" | "precision" | "include" | "exclude" => {
-                    }
+                    "field" | "max_doc_count" | "missing" | "precision" | "include" | "exclude"
+                    | "value_type" => {}
                     other => {
                         return Err(Error::es(
                             400,
@@ -918,6 +922,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     }
                 }
             }
+            terms_hints(o)?;
             let max = int_param(o, "max_doc_count", t)?.unwrap_or(1);
             if max <= 0 {
                 return Err(
@@ -3456,6 +3461,54 @@ fn typed_name(kind: &Kind, ctx: &RenderCtx<'_>) -> &'static str {
         },
         other => other.type_name(),
     }
+}
+
+/// A `terms` aggregation's hints, checked as Elasticsearch checks them: `execution_hint` and
+/// `collect_mode` choose how ES collects (the answer is the same either way), `value_type` types
+/// the values of an unmapped field or a script (a mapped field keeps its own type, as in ES;
+/// the store has no scripts, and an unmapped field has no values).
+fn terms_hints(o: &Map<String, Value>) -> Result<()> {
+    if let Some(v) = o.get("execution_hint") {
+        let h = v.as_str().unwrap_or_default();
+        if !matches!(h, "map" | "global_ordinals") {
+            return Err(Error::illegal_argument(format!(
+                "Unknown `execution_hint`: [{h}], expected any of [map, global_ordinals]"
+            )));
+        }
+    }
+    if let Some(v) = o.get("collect_mode") {
+        let m = v.as_str().unwrap_or_default();
+        if !matches!(m, "depth_first" | "breadth_first") {
+            return Err(Error::x_content(format!(
+                "[terms] failed to parse field [collect_mode]: No mode [{m}]"
+            )));
+        }
+    }
+    if let Some(v) = o.get("value_type") {
+        let t = v.as_str().unwrap_or_default();
+        let known = [
+            "string",
+            "long",
+            "integer",
+            "short",
+            "byte",
+            "double",
+            "float",
+            "number",
+            "numeric",
+            "date",
+            "ip",
+            "boolean",
+            "geo_point",
+            "range",
+        ];
+        if !known.contains(&t) {
+            return Err(Error::x_content(format!(
+                "[terms] failed to parse field [value_type]: Unknown value type [{t}]"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn bucket_body(

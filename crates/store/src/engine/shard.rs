@@ -885,8 +885,14 @@ impl Shard {
 
     /// Realtime get (ES `GET /index/_doc/id`).
     pub fn get(&self, id: &str) -> Result<Option<(u64, u64, Bytes)>> {
+        self.get_as(id, true)
+    }
+
+    /// A get, realtime (what was written, refreshed or not) or, with `realtime: false`, as a
+    /// search sees it (as of the last refresh), as ES's `realtime` parameter chooses.
+    pub fn get_as(&self, id: &str, realtime: bool) -> Result<Option<(u64, u64, Bytes)>> {
         let part = self.part_for(id);
-        {
+        if realtime {
             let live = part.live.lock();
             if let Some(e) = live.get(id) {
                 return Ok(e.source.clone().map(|s| (e.version, e.seq_no, s)));

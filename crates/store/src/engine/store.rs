@@ -1170,13 +1170,16 @@ impl Store {
             }
             Value::Object(m)
         };
-        let (mut count, mut deleted, mut bytes, mut shards) = (0u64, 0u64, 0u64, 0u64);
+        // ES counts shard copies: every primary with its replicas (unassigned here)
+        let (mut count, mut deleted, mut bytes, mut shards, mut copies) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
         let mut indices = serde_json::Map::new();
         for r in &rows {
             count += r.docs_count;
             deleted += r.docs_deleted;
             bytes += r.store_size_bytes;
             shards += u64::from(r.pri);
+            copies += u64::from(r.pri) * (1 + u64::from(r.rep));
             let part = section(r.docs_count, r.docs_deleted, r.store_size_bytes);
             indices.insert(
                 r.index.clone(),
@@ -1186,7 +1189,7 @@ impl Store {
         }
         let all = section(count, deleted, bytes);
         Ok(json!({
-            "_shards": {"total": shards, "successful": shards, "failed": 0},
+            "_shards": {"total": copies, "successful": shards, "failed": 0},
             "_all": {"primaries": all, "total": all},
             "indices": indices,
         }))
@@ -1633,17 +1636,22 @@ impl Store {
 
     /// `GET|POST /_mget`: each `(index, id)` looked up in real time; a missing index is that
     /// entry's error.
-    pub fn mget(&self, docs: &[(String, String)]) -> Vec<Result<Value>> {
+    pub fn mget(&self, docs: &[(String, String)], realtime: bool) -> Vec<Result<Value>> {
         docs.iter()
-            .map(|(index, id)| self.get_doc(index, id))
+            .map(|(index, id)| self.get_doc_as(index, id, realtime))
             .collect()
     }
 
     /// `GET /{index}/_doc/{id}` (realtime). Found: the ES body with `found: true`; missing doc:
     /// `{"_index","_id","found":false}` (answer 404 with it); missing index: error.
     pub fn get_doc(&self, index: &str, id: &str) -> Result<Value> {
+        self.get_doc_as(index, id, true)
+    }
+
+    /// [`Store::get_doc`], realtime or (`realtime: false`) as of the last refresh.
+    pub fn get_doc_as(&self, index: &str, id: &str, realtime: bool) -> Result<Value> {
         let shard = self.open_shard(index)?;
-        match shard.get(id)? {
+        match shard.get_as(id, realtime)? {
             Some((version, seq_no, source)) => {
                 let src: Value = serde_json::from_slice(&source).unwrap_or(Value::Null);
                 Ok(json!({

@@ -397,12 +397,15 @@ pub(crate) async fn dispatch(
             update_doc(store, index, id, params, body).await
         }
         Route::Mget(index) => {
-            params.check(
-                path,
-                &["_source", "realtime", "refresh", "preference", "routing"],
-            )?;
-            let with_source = source_flag(params)?;
+            params.check(path, &[GET, SOURCE, &["refresh"]].concat())?;
+            let url_filter = url_source_filter(params)?;
+            let realtime = params.bool("realtime", true)?;
             let docs = mget_docs(&body, index.as_deref())?;
+            let filters: Vec<crate::search::SourceFilter> = docs
+                .iter()
+                .map(|d| d.filter.clone().unwrap_or_else(|| url_filter.clone()))
+                .collect();
+            let docs: Vec<(String, String)> = docs.into_iter().map(|d| (d.index, d.id)).collect();
             if params.get("refresh").is_some() && refresh(params)? != Refresh::False {
                 let targets: Vec<String> = docs.iter().map(|(i, _)| i.clone()).collect();
                 let store = Arc::clone(&store);
@@ -417,15 +420,14 @@ pub(crate) async fn dispatch(
                 .await?;
             }
             let v = blocking(move || {
-                let found = store.mget(&docs);
+                let found = store.mget(&docs, realtime);
                 let out: Vec<Value> = docs
                     .iter()
                     .zip(found)
-                    .map(|((index, id), r)| match r {
+                    .zip(&filters)
+                    .map(|(((index, id), r), filter)| match r {
                         Ok(mut v) => {
-                            if !with_source && let Some(o) = v.as_object_mut() {
-                                o.remove("_source");
-                            }
+                            apply_source_filter(&mut v, filter);
                             v
                         }
                         Err(e) => json!({"_index": index, "_id": id, "error": e.to_item_error()}),
@@ -437,13 +439,16 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::GetSource(index, id) => {
-            params.check(path, &["realtime", "preference", "routing"])?;
+            params.check(path, &[GET, SOURCE].concat())?;
+            let filter = url_source_filter(params)?;
+            let realtime = params.bool("realtime", true)?;
             let (i2, id2) = (index.clone(), id.clone());
-            let v = blocking(move || store.get_doc(&i2, &id2)).await?;
+            let v = blocking(move || store.get_doc_as(&i2, &id2, realtime)).await?;
             match v.get("_source") {
-                Some(src) if v.get("found") == Some(&Value::Bool(true)) => {
-                    Ok(Reply::json(StatusCode::OK, src.clone()))
-                }
+                Some(src) if v.get("found") == Some(&Value::Bool(true)) => Ok(Reply::json(
+                    StatusCode::OK,
+                    crate::search::filter_source(src.clone(), &filter),
+                )),
                 _ => Err(Error::es(
                     404,
                     "resource_not_found_exception",
@@ -453,8 +458,9 @@ pub(crate) async fn dispatch(
             }
         }
         Route::SourceExists(index, id) => {
-            params.check(path, &["realtime", "preference", "routing"])?;
-            let v = blocking(move || store.get_doc(&index, &id)).await?;
+            params.check(path, GET)?;
+            let realtime = params.bool("realtime", true)?;
+            let v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -463,17 +469,12 @@ pub(crate) async fn dispatch(
             }))
         }
         Route::GetDoc(index, id) => {
-            params.check(path, &["_source", "realtime", "preference", "routing"])?;
-            let with_source = params.bool("_source", true).map_err(|_| {
-                Error::illegal_argument(
-                    "sluice-store supports only _source=true or _source=false on get",
-                )
-            })?;
-            let mut v = blocking(move || store.get_doc(&index, &id)).await?;
+            params.check(path, &[GET, SOURCE].concat())?;
+            let filter = url_source_filter(params)?;
+            let realtime = params.bool("realtime", true)?;
+            let mut v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
-            if !with_source && let Some(o) = v.as_object_mut() {
-                o.remove("_source");
-            }
+            apply_source_filter(&mut v, &filter);
             let status = if found {
                 StatusCode::OK
             } else {
@@ -482,8 +483,9 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(status, v))
         }
         Route::DocExists(index, id) => {
-            params.check(path, &["realtime", "preference", "routing"])?;
-            let v = blocking(move || store.get_doc(&index, &id)).await?;
+            params.check(path, GET)?;
+            let realtime = params.bool("realtime", true)?;
+            let v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -1039,7 +1041,58 @@ fn source_flag(params: &Params) -> Result<bool, Error> {
 
 /// The `(index, id)` pairs of an `_mget` body: `{"docs": [{"_index", "_id"}]}` or, with an
 /// index in the path, `{"ids": [...]}`.
-fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<(String, String)>, Error> {
+/// One document an `_mget` asks for, with its own `_source` filter if it gives one.
+struct MgetDoc {
+    index: String,
+    id: String,
+    filter: Option<crate::search::SourceFilter>,
+}
+
+/// The parameters of the document gets.
+const GET: &[&str] = &["realtime", "preference", "routing"];
+/// The source filtering parameters of the document gets.
+const SOURCE: &[&str] = &["_source", "_source_includes", "_source_excludes"];
+
+/// `_source` (`true`, `false` or fields), `_source_includes` and `_source_excludes` of a get's
+/// URL, as a filter.
+fn url_source_filter(params: &Params) -> Result<crate::search::SourceFilter, Error> {
+    use crate::search::SourceFilter;
+    let list = |s: &str| -> Vec<String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let includes = params.get("_source_includes").map(list);
+    let excludes = params.get("_source_excludes").map(list);
+    let fields = match params.get("_source") {
+        Some("false") => return Ok(SourceFilter::None),
+        None | Some("true") => None,
+        Some(f) => Some(list(f)),
+    };
+    if fields.is_none() && includes.is_none() && excludes.is_none() {
+        return Ok(SourceFilter::All);
+    }
+    Ok(SourceFilter::Paths {
+        includes: fields.or(includes).unwrap_or_default(),
+        excludes: excludes.unwrap_or_default(),
+    })
+}
+
+/// A found document's `_source` filtered (removed when the filter takes none of it).
+fn apply_source_filter(v: &mut Value, filter: &crate::search::SourceFilter) {
+    if let Some(o) = v.as_object_mut()
+        && let Some(src) = o.remove("_source")
+    {
+        if matches!(filter, crate::search::SourceFilter::None) {
+            return;
+        }
+        o.insert("_source".into(), crate::search::filter_source(src, filter));
+    }
+}
+
+fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, Error> {
     let v = optional_object(body)?.unwrap_or(Value::Null);
     let mut problems = Vec::new();
     let mut out = Vec::new();
@@ -1070,8 +1123,16 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<(String, S
                             .and_then(text)
                             .or_else(|| default_index.map(str::to_owned));
                         let id = d.get("_id").and_then(text);
+                        let filter = d
+                            .get("_source")
+                            .map(crate::search::parse_source_filter)
+                            .transpose()?;
                         match (index, id) {
-                            (Some(i), Some(id)) => out.push((i, id)),
+                            (Some(i), Some(id)) => out.push(MgetDoc {
+                                index: i,
+                                id,
+                                filter,
+                            }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
                             (_, None) => problems.push(format!("id is missing for doc {n}")),
                         }
@@ -1080,7 +1141,11 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<(String, S
                 ("ids", Value::Array(ids)) => {
                     for (n, id) in ids.iter().enumerate() {
                         match (default_index, text(id)) {
-                            (Some(i), Some(id)) => out.push((i.to_owned(), id)),
+                            (Some(i), Some(id)) => out.push(MgetDoc {
+                                index: i.to_owned(),
+                                id,
+                                filter: None,
+                            }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
                             (_, None) => problems.push(format!("id is missing for doc {n}")),
                         }

@@ -505,6 +505,7 @@ impl Parser<'_> {
                         query: Value::from(w),
                         operator: Operator::Or,
                         msm: None,
+                        fuzzy: None,
                         boost: 1.0,
                     }
                 };
@@ -581,6 +582,7 @@ mod tests {
                 query: Value::from("ERROR"),
                 operator: Operator::Or,
                 msm: None,
+                fuzzy: None,
                 boost: 1.0
             }
         );

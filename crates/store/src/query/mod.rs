@@ -33,6 +33,80 @@ pub enum Operator {
     And,
 }
 
+/// A `fuzziness`: a fixed edit distance (0–2) or `AUTO:low,high` (0 below `low` characters,
+/// 1 up to `high`, 2 from there; `AUTO` is `AUTO:3,6`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fuzziness {
+    /// `0`, `1` or `2`
+    Fixed(u8),
+    /// `AUTO:low,high`
+    Auto(usize, usize),
+}
+
+impl Fuzziness {
+    /// Parses ES's forms (`AUTO`, `AUTO:3,6`, `0`, `1`, `2`, as a number or a string).
+    ///
+    /// # Errors
+    /// Anything else, or a distance above 2.
+    pub fn parse(v: &Value) -> Result<Fuzziness> {
+        let text = as_str_value(v);
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("auto") {
+            return Ok(Fuzziness::Auto(3, 6));
+        }
+        if let Some(rest) = t.strip_prefix("AUTO:").or_else(|| t.strip_prefix("auto:")) {
+            let bad = || {
+                Error::parsing(format!(
+                    "failed to find low and high distance values: [{t}]"
+                ))
+            };
+            let (lo, hi) = rest.split_once(',').ok_or_else(bad)?;
+            let lo: usize = lo.trim().parse().map_err(|_| bad())?;
+            let hi: usize = hi.trim().parse().map_err(|_| bad())?;
+            if hi < lo {
+                return Err(Error::parsing(format!(
+                    "fuzziness wrongly configured [{t}]. Auto fuzziness low ({lo}) should be less than high ({hi})"
+                )));
+            }
+            return Ok(Fuzziness::Auto(lo, hi));
+        }
+        match t.parse::<f64>() {
+            Ok(n) if n >= 0.0 && n.fract() == 0.0 && n <= 2.0 => Ok(Fuzziness::Fixed(n as u8)),
+            Ok(n) if n >= 0.0 && n.fract() == 0.0 => Err(Error::illegal_argument(format!(
+                "Valid edit distances are [0, 1, 2] but was [{n}]"
+            ))),
+            _ => Err(Error::parsing(format!("invalid fuzziness [{t}]"))),
+        }
+    }
+
+    /// The edit distance for a term of `chars` characters.
+    pub fn distance(self, chars: usize) -> u8 {
+        match self {
+            Fuzziness::Fixed(d) => d,
+            Fuzziness::Auto(lo, _) if chars < lo => 0,
+            Fuzziness::Auto(_, hi) if chars < hi => 1,
+            Fuzziness::Auto(..) => 2,
+        }
+    }
+}
+
+/// The fuzzy parameters ES has and the store refuses by name: `prefix_length` above 0 and a
+/// `max_expansions` other than 50 (the store expands to every term within the distance).
+fn fuzzy_extra(q: &str, k: &str, v: &Value) -> Result<()> {
+    let n = v.as_i64().or_else(|| as_str_value(v).parse().ok());
+    match (k, n) {
+        ("prefix_length" | "fuzzy_prefix_length", Some(0)) => Ok(()),
+        ("max_expansions", Some(50)) => Ok(()),
+        ("prefix_length" | "fuzzy_prefix_length" | "max_expansions", Some(n)) if n < 0 => Err(
+            Error::illegal_argument(format!("[{k}] must be a non-negative integer, got [{n}]")),
+        ),
+        _ => Err(Error::parsing(format!(
+            "[{q}] [{k}] = [{}] is not supported by sluice-store (prefix_length 0 and max_expansions 50 are)",
+            as_str_value(v)
+        ))),
+    }
+}
+
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Q {
@@ -46,6 +120,8 @@ pub enum Q {
         query: Value,
         operator: Operator,
         msm: Option<String>,
+        /// `fuzziness` (each analysed term matches the terms within that edit distance)
+        fuzzy: Option<(Fuzziness, bool)>,
         boost: f32,
     },
     /// `match_phrase`
@@ -76,6 +152,14 @@ pub enum Q {
         kind: String,
         operator: Operator,
         tie_breaker: f32,
+        boost: f32,
+    },
+    /// `fuzzy`: the terms within an edit distance of `value` (not analysed)
+    Fuzzy {
+        field: String,
+        value: String,
+        fuzziness: Fuzziness,
+        transpositions: bool,
         boost: f32,
     },
     /// `dis_max`: the best clause's score plus `tie_breaker` times the others'
@@ -337,6 +421,44 @@ fn parse_clause(v: &Value) -> Result<Q> {
         "geo_distance" => Ok(Q::GeoDistance(Box::new(geo::parse_distance(body)?))),
         "match" | "match_phrase" | "match_phrase_prefix" | "match_bool_prefix" => {
             parse_match(name, body)
+        }
+        "fuzzy" => {
+            let (field, spec) = single_field(body, name)?;
+            let (mut value, mut fuzziness, mut transpositions, mut boost) =
+                (None, Fuzziness::Auto(3, 6), true, 1.0);
+            match spec {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match k.as_str() {
+                            "value" => value = Some(as_str_value(v)),
+                            "fuzziness" => fuzziness = Fuzziness::parse(v)?,
+                            "transpositions" => transpositions = v.as_bool().unwrap_or(true),
+                            "boost" => boost = boost_of(v, name)?,
+                            "prefix_length" | "max_expansions" => fuzzy_extra(name, k, v)?,
+                            "_name" => {}
+                            "rewrite" => {
+                                return Err(Error::parsing(
+                                    "[fuzzy] [rewrite] is not supported by sluice-store",
+                                ));
+                            }
+                            other => {
+                                return Err(Error::parsing(format!(
+                                    "[fuzzy] query does not support [{other}]"
+                                )));
+                            }
+                        }
+                    }
+                }
+                other => value = Some(as_str_value(other)),
+            }
+            let value = value.ok_or_else(|| Error::parsing("[fuzzy] query requires a value"))?;
+            Ok(Q::Fuzzy {
+                field: field.clone(),
+                value,
+                fuzziness,
+                transpositions,
+                boost,
+            })
         }
         "dis_max" => {
             let o = obj(body, name)?;
@@ -625,6 +747,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
     let (field, spec) = single_field(body, name)?;
     let (mut query, mut operator, mut msm, mut slop, mut boost) =
         (None, Operator::Or, None, 0u32, 1.0);
+    let (mut fuzziness, mut transpositions) = (None, true);
     match spec {
         Value::Object(m) => {
             for (k, v) in m {
@@ -640,6 +763,13 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
                         slop = v.as_u64().unwrap_or(0) as u32;
                     }
                     "boost" => boost = boost_of(v, name)?,
+                    "fuzziness" if name == "match" => fuzziness = Some(Fuzziness::parse(v)?),
+                    "fuzzy_transpositions" if name == "match" => {
+                        transpositions = v.as_bool().unwrap_or(true);
+                    }
+                    "prefix_length" | "max_expansions" if name == "match" => {
+                        fuzzy_extra(name, k, v)?;
+                    }
                     "analyzer" if v.as_str() == Some("standard") => {}
                     "lenient"
                     | "_name"
@@ -662,6 +792,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
             query,
             operator,
             msm,
+            fuzzy: fuzziness.map(|f| (f, transpositions)),
             boost,
         },
         "match_bool_prefix" => Q::MatchBoolPrefix {
@@ -1107,18 +1238,33 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             query,
             operator,
             msm,
+            fuzzy,
             boost: b,
         } => {
             let mut out = Vec::new();
             for f in resolve_fields(ctx, field) {
-                out.push(compile_match(
-                    ctx,
-                    &f,
-                    query,
-                    *operator,
-                    msm.as_deref(),
-                    false,
-                )?);
+                out.push(match fuzzy {
+                    Some((fz, tr)) => {
+                        compile_fuzzy_match(ctx, &f, query, *operator, msm.as_deref(), *fz, *tr)?
+                    }
+                    None => compile_match(ctx, &f, query, *operator, msm.as_deref(), false)?,
+                });
+            }
+            Ok(boost(union(out), *b))
+        }
+        Q::Fuzzy {
+            field,
+            value,
+            fuzziness,
+            transpositions,
+            boost: b,
+        } => {
+            let mut out = Vec::new();
+            for f in resolve_fields(ctx, field) {
+                let Some(fm) = ctx.mapping.field(&f) else {
+                    continue;
+                };
+                out.push(fuzzy_term(ctx, &f, fm, value, *fuzziness, *transpositions)?);
             }
             Ok(boost(union(out), *b))
         }
@@ -1633,6 +1779,7 @@ fn retarget(q: &Q, field: &str) -> Q {
     match &mut q {
         Q::Match { field: f, .. }
         | Q::MatchBoolPrefix { field: f, .. }
+        | Q::Fuzzy { field: f, .. }
         | Q::MatchPhrase { field: f, .. }
         | Q::MatchPhrasePrefix { field: f, .. }
         | Q::Term { field: f, .. }
@@ -1673,6 +1820,98 @@ pub fn parse_msm(m: &str, n: usize) -> Result<usize> {
         if k < 0 { n_i + k } else { k }
     };
     Ok(v.clamp(0, n_i.max(v)).max(0) as usize)
+}
+
+/// The terms within `fuzziness` of `value` on a keyword or text field (a constant score each, as
+/// a rewritten multi-term query scores here).
+fn fuzzy_term(
+    ctx: &Ctx<'_>,
+    field: &str,
+    fm: &FieldMapping,
+    value: &str,
+    fuzziness: Fuzziness,
+    transpositions: bool,
+) -> Result<Box<dyn Query>> {
+    let json_field = match fm.ty {
+        FieldType::Keyword if fm.binary.is_none() => ctx.fields.kw,
+        FieldType::Text => ctx.fields.text,
+        other => {
+            return Err(query_shard_error(
+                format!(
+                    "fuzzy queries on [{field}] of type [{}] are not supported by sluice-store (keyword and text fields are)",
+                    if fm.binary.is_some() {
+                        "binary"
+                    } else {
+                        other.name()
+                    }
+                ),
+                "",
+            ));
+        }
+    };
+    let mut t = Term::from_field_json_path(json_field, field, true);
+    t.append_type_and_str(value);
+    let distance = fuzziness.distance(value.chars().count());
+    if distance == 0 {
+        return Ok(boxed(ConstScoreQuery::new(
+            boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+            1.0,
+        )));
+    }
+    Ok(boxed(ConstScoreQuery::new(
+        boxed(tantivy::query::FuzzyTermQuery::new(
+            t,
+            distance,
+            transpositions,
+        )),
+        1.0,
+    )))
+}
+
+/// `match` with `fuzziness`: each analysed term (a keyword's whole value) matches the terms
+/// within its edit distance.
+fn compile_fuzzy_match(
+    ctx: &Ctx<'_>,
+    field: &str,
+    query: &Value,
+    op: Operator,
+    msm: Option<&str>,
+    fuzziness: Fuzziness,
+    transpositions: bool,
+) -> Result<Box<dyn Query>> {
+    let Some(fm) = ctx.mapping.field(field) else {
+        return Ok(none());
+    };
+    let text = as_str_value(query);
+    if fm.ty != FieldType::Text {
+        return fuzzy_term(ctx, field, fm, &text, fuzziness, transpositions);
+    }
+    let tokens = ctx.analyzer.terms(&text);
+    if tokens.is_empty() {
+        return Ok(none());
+    }
+    let occur = if op == Operator::And {
+        Occur::Must
+    } else {
+        Occur::Should
+    };
+    let subs = tokens
+        .iter()
+        .map(|tok| {
+            Ok((
+                occur,
+                fuzzy_term(ctx, field, fm, tok, fuzziness, transpositions)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if let (Some(m), Operator::Or) = (msm, op) {
+        let req = parse_msm(m, subs.len())?;
+        return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
+            subs,
+            req.max(1),
+        )));
+    }
+    Ok(boxed(BooleanQuery::new(subs)))
 }
 
 fn compile_match(

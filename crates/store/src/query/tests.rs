@@ -33,8 +33,10 @@ fn parses_bool_with_all_clauses() {
 #[test]
 fn unknown_clauses_and_params_are_refused() {
     for body in [
-        json!({"fuzzy": {"a": "b"}}),
-        json!({"match": {"a": {"query": "b", "fuzziness": 2}}}),
+        json!({"fuzzy": {"a": {"value": "b", "prefix_length": 2}}}),
+        json!({"fuzzy": {"a": {"value": "b", "fuzziness": 3}}}),
+        json!({"match": {"a": {"query": "b", "fuzziness": "sometimes"}}}),
+        json!({"match": {"a": {"query": "b", "max_expansions": 10}}}),
         json!({"bool": {"must": [], "boost_mode": 1}}),
         json!({"range": {"a": {"gte": 1, "foo": 2}}}),
         json!({"term": {"a": "b", "c": "d"}}),

@@ -353,6 +353,8 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
                 push(field, What::Prefix(last.to_owned(), true));
             }
         }
+        // fuzzy matches are not highlighted (their terms are found by an automaton)
+        Q::Fuzzy { .. } => {}
         Q::DisMax { queries, .. } => {
             for c in queries {
                 extract(c, scope, out);

@@ -1607,6 +1607,10 @@ fn respond(
         out.max_score.map_or(Value::Null, float_json)
     };
     let mut hits_obj = Map::new();
+    if total.is_none() && req.total_as_int {
+        // ES: an untracked total, asked for as a number, is -1
+        hits_obj.insert("total".into(), Value::from(-1));
+    }
     if let Some(t) = total {
         if req.total_as_int {
             hits_obj.insert(

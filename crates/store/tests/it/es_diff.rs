@@ -3222,10 +3222,11 @@ fn scores_are_written_as_elasticsearch_writes_them() {
     assert_agree(&diffs);
 }
 
-/// `dis_max` (with `tie_breaker`), `multi_match`'s `tie_breaker` and `bool_prefix`, and
-/// `match_bool_prefix`: the same hits, and for constant-scoring clauses the same scores.
+/// `dis_max` (with `tie_breaker`), `multi_match`'s `tie_breaker` and `bool_prefix`,
+/// `match_bool_prefix`, `fuzzy` and `match` with `fuzziness`: the same hits, and for
+/// constant-scoring clauses the same scores.
 #[test]
-fn dis_max_and_bool_prefix_agree() {
+fn dis_max_bool_prefix_and_fuzzy_agree() {
     let Some(cluster) = cluster() else {
         return;
     };
@@ -3289,6 +3290,13 @@ fn dis_max_and_bool_prefix_agree() {
         json!({"query": {"match_bool_prefix": {"k": "a"}}}),
         json!({"query": {"multi_match": {"query": "quick do", "type": "bool_prefix", "fields": ["title", "body"]}}}),
         json!({"query": {"multi_match": {"query": "fox", "fields": ["title", "body"], "tie_breaker": 0.3}}}),
+        json!({"query": {"fuzzy": {"title": "quikc"}}}),
+        json!({"query": {"fuzzy": {"title": {"value": "quikc", "transpositions": false}}}}),
+        json!({"query": {"fuzzy": {"k": {"value": "b", "fuzziness": 1}}}}),
+        json!({"query": {"fuzzy": {"k": {"value": "b", "fuzziness": "AUTO"}}}}),
+        json!({"query": {"match": {"body": {"query": "dgo foks", "fuzziness": "AUTO"}}}}),
+        json!({"query": {"match": {"title": {"query": "brwn quik", "fuzziness": 1, "operator": "and"}}}}),
+        json!({"query": {"match": {"title": {"query": "brwn", "fuzziness": "AUTO:5,8"}}}}),
     ]
     .into_iter()
     .map(|b| ("POST", format!("/{index}/_search"), Some(b)))

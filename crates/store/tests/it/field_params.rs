@@ -3,7 +3,8 @@
 //! shown), the text parameters that change nothing but the mapping (`index_options`,
 //! `term_vector`, `index_phrases`, `index_prefixes`) and those refused by name (`fielddata:
 //! true`, `index_options: docs`); `index.number_of_routing_shards`; `typed_keys`; `term` on
-//! `_id` with a number; `_cat` columns (`h`) and sort (`s`).
+//! `_id` with a number; `_cat` columns (`h`) and sort (`s`); gets' source filters and
+//! `realtime=false`.
 
 use serde_json::json;
 
@@ -269,4 +270,60 @@ fn typed_keys_id_terms_and_cat_columns() {
         why.contains("header name [nope] does not exist in table"),
         "{why}"
     );
+}
+
+#[test]
+fn gets_filter_sources_and_read_what_a_search_sees_when_not_realtime() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(&json(
+        a,
+        "PUT",
+        "/g",
+        Some(&json!({"settings": {"refresh_interval": "-1"}})),
+    ));
+    let doc = json!({"include": {"field1": "v1", "field2": "v2"}, "count": 1});
+    ok(&json(a, "PUT", "/g/_doc/1", Some(&doc)));
+    // realtime (the default) sees the write; realtime=false sees the last refresh
+    assert_eq!(get(a, "/g/_doc/1").status, 200);
+    assert_eq!(get(a, "/g/_doc/1?realtime=false").status, 404);
+    assert_eq!(get(a, "/g/_source/1?realtime=false").status, 404);
+    let r = ok(&json(
+        a,
+        "POST",
+        "/_mget?realtime=false",
+        Some(&json!({"docs": [{"_index": "g", "_id": "1"}]})),
+    ));
+    assert_eq!(r["docs"][0]["found"], false, "{r}");
+    ok(&json(a, "POST", "/g/_refresh", None));
+    assert_eq!(get(a, "/g/_doc/1?realtime=false").status, 200);
+    // URL filters on get and _source
+    let r = ok(&get(a, "/g/_doc/1?_source_includes=include.field1"));
+    assert_eq!(r["_source"], json!({"include": {"field1": "v1"}}));
+    let r = ok(&get(a, "/g/_doc/1?_source=count"));
+    assert_eq!(r["_source"], json!({"count": 1}));
+    let r = ok(&get(a, "/g/_doc/1?_source_excludes=include"));
+    assert_eq!(r["_source"], json!({"count": 1}));
+    let r = ok(&get(a, "/g/_doc/1?_source=false"));
+    assert!(r.get("_source").is_none(), "{r}");
+    let r = ok(&get(a, "/g/_source/1?_source_includes=include.field2"));
+    assert_eq!(r, json!({"include": {"field2": "v2"}}));
+    // per document in _mget, over the URL's
+    let r = ok(&json(
+        a,
+        "POST",
+        "/_mget?_source=count",
+        Some(&json!({"docs": [
+            {"_index": "g", "_id": "1", "_source": false},
+            {"_index": "g", "_id": "1", "_source": ["include.field1"]},
+            {"_index": "g", "_id": "1", "_source": {"excludes": ["include"]}},
+            {"_index": "g", "_id": "1"}]})),
+    ));
+    assert!(r["docs"][0].get("_source").is_none(), "{r}");
+    assert_eq!(
+        r["docs"][1]["_source"],
+        json!({"include": {"field1": "v1"}})
+    );
+    assert_eq!(r["docs"][2]["_source"], json!({"count": 1}));
+    assert_eq!(r["docs"][3]["_source"], json!({"count": 1}));
 }
