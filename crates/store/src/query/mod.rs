@@ -1,5 +1,6 @@
 //! The query DSL: ES JSON → [`Q`] (validated, mapping-independent) → a tantivy query per index.
 
+mod boosting;
 pub mod datemath;
 pub mod geo;
 pub mod lucene;
@@ -160,6 +161,13 @@ pub enum Q {
         value: String,
         fuzziness: Fuzziness,
         transpositions: bool,
+        boost: f32,
+    },
+    /// `boosting`: `positive`'s documents, scores times `negative_boost` where `negative` matches
+    Boosting {
+        positive: Box<Q>,
+        negative: Box<Q>,
+        negative_boost: f32,
         boost: f32,
     },
     /// `dis_max`: the best clause's score plus `tie_breaker` times the others'
@@ -366,6 +374,12 @@ pub fn named(q: &Q) -> Vec<(&str, &Q)> {
                     walk(c, out);
                 }
             }
+            Q::Boosting {
+                positive, negative, ..
+            } => {
+                walk(positive, out);
+                walk(negative, out);
+            }
             _ => {}
         }
     }
@@ -457,6 +471,52 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 value,
                 fuzziness,
                 transpositions,
+                boost,
+            })
+        }
+        "boosting" => {
+            let o = obj(body, name)?;
+            let (mut positive, mut negative, mut factor, mut boost) = (None, None, None, 1.0);
+            for (k, v) in o {
+                match k.as_str() {
+                    "positive" => positive = Some(parse(v)?),
+                    "negative" => negative = Some(parse(v)?),
+                    "negative_boost" => {
+                        factor = Some(
+                            v.as_f64()
+                                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                                .ok_or_else(|| {
+                                    Error::parsing(format!(
+                                        "[boosting] negative_boost must be a number, got [{v}]"
+                                    ))
+                                })? as f32,
+                        );
+                    }
+                    "boost" => boost = boost_of(v, name)?,
+                    "_name" => {}
+                    other => return Err(unsupported_param(name, other)),
+                }
+            }
+            let positive = positive.ok_or_else(|| {
+                Error::parsing("[boosting] query requires 'positive' query to be set'")
+            })?;
+            let negative = negative.ok_or_else(|| {
+                Error::parsing("[boosting] query requires 'negative' query to be set'")
+            })?;
+            let negative_boost = factor.ok_or_else(|| {
+                Error::parsing(
+                    "[boosting] query requires 'negative_boost' to be set to be a positive value'",
+                )
+            })?;
+            if negative_boost < 0.0 {
+                return Err(Error::illegal_argument(
+                    "[boosting] negativeBoost must be a non-negative value",
+                ));
+            }
+            Ok(Q::Boosting {
+                positive: Box::new(positive),
+                negative: Box::new(negative),
+                negative_boost,
                 boost,
             })
         }
@@ -1356,6 +1416,19 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             }
             Ok(boost(union(out), *b))
         }
+        Q::Boosting {
+            positive,
+            negative,
+            negative_boost,
+            boost: b,
+        } => Ok(boost(
+            boxed(boosting::Boosting {
+                positive: compile(positive, ctx)?,
+                negative: compile(negative, ctx)?,
+                factor: *negative_boost,
+            }),
+            *b,
+        )),
         Q::DisMax {
             queries,
             tie_breaker,

@@ -355,6 +355,8 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         }
         // fuzzy matches are not highlighted (their terms are found by an automaton)
         Q::Fuzzy { .. } => {}
+        // the positive side's terms (the negative one only demotes)
+        Q::Boosting { positive, .. } => extract(positive, scope, out),
         Q::DisMax { queries, .. } => {
             for c in queries {
                 extract(c, scope, out);

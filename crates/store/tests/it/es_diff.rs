@@ -3222,7 +3222,7 @@ fn scores_are_written_as_elasticsearch_writes_them() {
     assert_agree(&diffs);
 }
 
-/// `dis_max` (with `tie_breaker`), `multi_match`'s `tie_breaker` and `bool_prefix`,
+/// `dis_max` (with `tie_breaker`), `boosting`, `multi_match`'s `tie_breaker` and `bool_prefix`,
 /// `match_bool_prefix`, `fuzzy` and `match` with `fuzziness`: the same hits, and for
 /// constant-scoring clauses the same scores.
 #[test]
@@ -3263,6 +3263,17 @@ fn dis_max_bool_prefix_and_fuzzy_agree() {
             cs(json!({"term": {"k": "a"}}), 0.5),
             cs(json!({"range": {"n": {"gte": 3}}}), 0.25)]}},
             "sort": ["_score", "n"]}),
+        json!({"query": {"boosting": {
+            "positive": cs(json!({"range": {"n": {"gte": 2}}}), 0.75),
+            "negative": {"term": {"k": "a"}}, "negative_boost": 0.5}},
+            "sort": ["_score", "n"]}),
+        json!({"query": {"boosting": {"boost": 2,
+            "positive": {"dis_max": {"tie_breaker": 0.5, "queries": [
+                cs(json!({"term": {"k": "c"}}), 0.5),
+                cs(json!({"range": {"n": {"lte": 4}}}), 0.25)]}},
+            "negative": {"range": {"n": {"gte": 4}}}, "negative_boost": 0.2}},
+            "sort": ["_score", "n"]}),
+        json!({"query": {"boosting": {"positive": {"term": {"k": "a"}}, "negative": {"term": {"k": "b"}}}}}),
         json!({"query": {"dis_max": {"queries": []}}}),
         json!({"query": {"dis_max": {"queries": [{"term": {"k": "a"}}], "nope": 1}}}),
     ]
