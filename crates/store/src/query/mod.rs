@@ -6,6 +6,7 @@ pub mod geo;
 pub mod lucene;
 mod phrase_guard;
 pub mod regexp;
+mod simple;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -746,9 +747,8 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 .unwrap_or(1.0);
             Ok(Q::ConstantScore(Box::new(parse(filter)?), boost))
         }
-        "query_string" | "simple_query_string" if name == "query_string" => {
-            lucene::parse_query_string(body)
-        }
+        "query_string" => lucene::parse_query_string(body),
+        "simple_query_string" => simple::parse(body),
         other => Err(unknown_query(other)),
     }
 }

@@ -3223,7 +3223,8 @@ fn scores_are_written_as_elasticsearch_writes_them() {
 }
 
 /// `dis_max` (with `tie_breaker`), `boosting`, `multi_match`'s `tie_breaker` and `bool_prefix`,
-/// `match_bool_prefix`, `fuzzy` and `match` with `fuzziness`: the same hits, and for
+/// `match_bool_prefix`, `fuzzy`, `match` with `fuzziness` and `simple_query_string`: the same
+/// hits, and for
 /// constant-scoring clauses the same scores.
 #[test]
 fn dis_max_bool_prefix_and_fuzzy_agree() {
@@ -3308,6 +3309,13 @@ fn dis_max_bool_prefix_and_fuzzy_agree() {
         json!({"query": {"match": {"body": {"query": "dgo foks", "fuzziness": "AUTO"}}}}),
         json!({"query": {"match": {"title": {"query": "brwn quik", "fuzziness": 1, "operator": "and"}}}}),
         json!({"query": {"match": {"title": {"query": "brwn", "fuzziness": "AUTO:5,8"}}}}),
+        json!({"query": {"simple_query_string": {"query": "quick +fox", "fields": ["title"]}}}),
+        json!({"query": {"simple_query_string": {"query": "brow* -slow", "fields": ["title", "body"]}}}),
+        json!({"query": {"simple_query_string": {"query": "\"quick brown\" | jumps", "fields": ["title^2", "body"]}}}),
+        json!({"query": {"simple_query_string": {"query": "quikc~1 (dog | dogs)", "default_operator": "and"}}}),
+        json!({"query": {"simple_query_string": {"query": "brown fox", "fields": ["title"], "minimum_should_match": 2}}}),
+        json!({"query": {"simple_query_string": {"query": "fox*", "fields": ["title"], "flags": "NONE"}}}),
+        json!({"query": {"simple_query_string": {"query": "a", "fields": ["k"]}}}),
     ]
     .into_iter()
     .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
