@@ -2,6 +2,7 @@
 
 mod boosting;
 pub mod datemath;
+mod function_score;
 pub mod geo;
 pub mod lucene;
 mod phrase_guard;
@@ -164,6 +165,8 @@ pub enum Q {
         transpositions: bool,
         boost: f32,
     },
+    /// `function_score`
+    FunctionScore(Box<function_score::Spec>),
     /// `boosting`: `positive`'s documents, scores times `negative_boost` where `negative` matches
     Boosting {
         positive: Box<Q>,
@@ -381,6 +384,14 @@ pub fn named(q: &Q) -> Vec<(&str, &Q)> {
                 walk(positive, out);
                 walk(negative, out);
             }
+            Q::FunctionScore(spec) => {
+                walk(&spec.query, out);
+                for f in &spec.functions {
+                    if let Some(q) = &f.filter {
+                        walk(q, out);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -475,6 +486,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 boost,
             })
         }
+        "function_score" => Ok(Q::FunctionScore(Box::new(function_score::parse(body)?))),
         "boosting" => {
             let o = obj(body, name)?;
             let (mut positive, mut negative, mut factor, mut boost) = (None, None, None, 1.0);
@@ -1415,6 +1427,24 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 )?);
             }
             Ok(boost(union(out), *b))
+        }
+        Q::FunctionScore(spec) => {
+            let functions = spec
+                .functions
+                .iter()
+                .map(|f| function_score::compile(f, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(boost(
+                boxed(function_score::FunctionScore {
+                    query: compile(&spec.query, ctx)?,
+                    functions,
+                    score_mode: spec.score_mode,
+                    boost_mode: spec.boost_mode,
+                    max_boost: spec.max_boost,
+                    min_score: spec.min_score,
+                }),
+                spec.boost,
+            ))
         }
         Q::Boosting {
             positive,

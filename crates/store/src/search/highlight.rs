@@ -357,6 +357,7 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         Q::Fuzzy { .. } => {}
         // the positive side's terms (the negative one only demotes)
         Q::Boosting { positive, .. } => extract(positive, scope, out),
+        Q::FunctionScore(spec) => extract(&spec.query, scope, out),
         Q::DisMax { queries, .. } => {
             for c in queries {
                 extract(c, scope, out);

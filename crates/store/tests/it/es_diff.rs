@@ -3329,3 +3329,99 @@ fn dis_max_bool_prefix_and_fuzzy_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// `function_score`: every function (weight, `field_value_factor` with its modifiers, the three
+/// decays on long, double and date fields), filters, `score_mode`, `boost_mode`, `max_boost`
+/// and `min_score`, over constant-scoring queries so that every score can be compared.
+#[test]
+fn function_score_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("difffscore");
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "long"}, "d": {"type": "double"},
+            "t": {"type": "date"}, "k": {"type": "keyword"}}}});
+    let mut bulk = String::new();
+    for (i, doc) in [
+        json!({"n": 1, "d": 0.5, "t": "2024-01-09", "k": "a"}),
+        json!({"n": 2, "d": 1.25, "t": "2024-01-10T06:00:00Z", "k": "b"}),
+        json!({"n": 3, "d": 2.0, "t": "2024-01-12", "k": "a"}),
+        json!({"n": [4, 9], "d": 7.5, "t": "2024-02-01", "k": "c"}),
+        json!({"k": "a"}),
+    ]
+    .iter()
+    .enumerate()
+    {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{}\"}}}}\n{doc}\n", i + 1));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let base = json!({"constant_score": {"filter": {"match_all": {}}, "boost": 2}});
+    let fs = |extra: Value| {
+        let mut q = json!({"query": base.clone()});
+        if let (Some(m), Some(e)) = (q.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        json!({"query": {"function_score": q}, "sort": ["_score", {"d": "asc"}], "size": 10})
+    };
+    let bodies = vec![
+        fs(
+            json!({"field_value_factor": {"field": "n", "factor": 1.5, "modifier": "log1p", "missing": 1}}),
+        ),
+        fs(
+            json!({"field_value_factor": {"field": "d", "modifier": "sqrt", "missing": 4}, "boost_mode": "replace"}),
+        ),
+        fs(
+            json!({"field_value_factor": {"field": "n", "modifier": "ln2p", "missing": 0}, "boost_mode": "sum", "max_boost": 1.5}),
+        ),
+        fs(json!({"gauss": {"n": {"origin": 3, "scale": 2, "offset": 0.5, "decay": 0.3}}})),
+        fs(json!({"exp": {"d": {"origin": 1, "scale": 3}}, "boost_mode": "avg"})),
+        fs(json!({"linear": {"t": {"origin": "2024-01-10", "scale": "2d", "decay": 0.25}}})),
+        fs(
+            json!({"gauss": {"t": {"origin": "2024-01-10||+1d", "scale": "12h", "offset": "6h"}}, "boost_mode": "max"}),
+        ),
+        fs(json!({"score_mode": "sum", "functions": [
+            {"filter": {"term": {"k": "a"}}, "weight": 3},
+            {"filter": {"range": {"n": {"gte": 2}}}, "field_value_factor": {"field": "n", "missing": 1}, "weight": 0.5},
+            {"weight": 0.25}]})),
+        fs(
+            json!({"score_mode": "avg", "boost_mode": "min", "functions": [
+            {"filter": {"term": {"k": "a"}}, "weight": 3},
+            {"filter": {"term": {"k": "b"}}, "gauss": {"d": {"origin": 0, "scale": 1}}, "weight": 2}]}),
+        ),
+        fs(json!({"score_mode": "max", "functions": [
+            {"filter": {"term": {"k": "a"}}, "weight": 3},
+            {"field_value_factor": {"field": "n", "missing": 0.5}}]})),
+        fs(json!({"score_mode": "min", "functions": [
+            {"filter": {"term": {"k": "c"}}, "weight": 3},
+            {"field_value_factor": {"field": "n", "missing": 5}}]})),
+        fs(json!({"score_mode": "first", "functions": [
+            {"filter": {"term": {"k": "b"}}, "weight": 7},
+            {"filter": {"exists": {"field": "n"}}, "weight": 2}]})),
+        fs(
+            json!({"score_mode": "multiply", "min_score": 5, "functions": [
+            {"filter": {"term": {"k": "a"}}, "weight": 3},
+            {"filter": {"range": {"n": {"lte": 2}}}, "weight": 2}]}),
+        ),
+        json!({"query": {"function_score": {"weight": 4, "boost": 0.5}}, "sort": ["_score", {"d": "asc"}]}),
+    ];
+    let steps: Vec<(&str, String, Option<Value>)> = bodies
+        .into_iter()
+        .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
+        .collect();
+    let view = |_: &str, v: &Value| {
+        let hits: Vec<Value> = v["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| json!([h["_id"], h["_score"]]))
+            .collect();
+        json!({"total": v["hits"]["total"], "hits": hits, "error": v["error"]["type"]})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
