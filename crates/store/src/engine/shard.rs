@@ -975,6 +975,20 @@ impl Shard {
         (docs, deleted, dir_size(&self.dir))
     }
 
+    /// Releases the writers without committing, after their background merges (on delete: no
+    /// thread of this index may write into its directory once it is gone, nor into a new index
+    /// of the same name).
+    pub(crate) fn release(&self) -> Result<()> {
+        for p in &self.parts {
+            let Some(w) = p.writer.write().take() else {
+                continue;
+            };
+            w.wait_merging_threads()
+                .map_err(|e| Error::tantivy(&self.name, e))?;
+        }
+        Ok(())
+    }
+
     /// Waits for background merges and releases the writers (on close).
     pub(crate) fn close(&self) -> Result<()> {
         for p in &self.parts {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -446,6 +446,13 @@ impl Store {
         let idx_dir = config.data_dir.join("indices");
         fs::create_dir_all(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
         let dir_lock = lock_data_dir(&config.data_dir)?;
+        // what deletes left behind (a removal the process did not live to finish)
+        let trash = config.data_dir.join(TRASH);
+        if trash.exists()
+            && let Err(e) = fs::remove_dir_all(&trash)
+        {
+            tracing::warn!(dir = %trash.display(), error = %e, "could not clear deleted indices");
+        }
         let mut indices = BTreeMap::new();
         let rd = fs::read_dir(&idx_dir).map_err(|e| Error::io(&idx_dir, e))?;
         for entry in rd {
@@ -676,8 +683,14 @@ impl Store {
         let removed = self.indices.write().remove(name);
         if let Some(shard) = removed {
             let dir = shard.dir().to_owned();
+            // searches, scrolls and the refresher may still hold the index: its writers go
+            // first, so that nothing writes into the directory while it is removed (or into a
+            // new index of the same name), then the directory is moved aside at once
+            if let Err(e) = shard.release() {
+                tracing::warn!(index = %name, error = %e, "releasing a deleted index's writers");
+            }
             drop(shard);
-            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            remove_index_dir(&self.config.data_dir, &dir)?;
             self.aliases.remove_index(name)?;
             self.data_streams.remove_index(name)?;
             tracing::info!(index = %name, "index deleted");
@@ -693,8 +706,8 @@ impl Store {
     ) -> Result<Arc<Shard>> {
         let dir = self.config.data_dir.join("indices").join(name);
         if dir.exists() {
-            // leftovers of a deleted or crashed index
-            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            // leftovers of a crashed create
+            remove_index_dir(&self.config.data_dir, &dir)?;
         }
         mapping.check_limits(&crate::mapping::Limits::from_settings(&settings.rendered)?)?;
         let default = self
@@ -2086,6 +2099,23 @@ fn flatten_json(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
         }
         other => out.push((prefix.to_owned(), other.clone())),
     }
+}
+
+/// Where deleted indices' directories wait for their removal (cleared at start).
+const TRASH: &str = "deleted-indices";
+
+/// Moves an index directory out of `indices/` in one rename (so a new index of the same name
+/// starts from an empty directory whatever happens next), then removes it; a removal that
+/// fails is logged and finished at the next start, never an error of the delete.
+fn remove_index_dir(data_dir: &Path, dir: &Path) -> Result<()> {
+    let trash = data_dir.join(TRASH);
+    fs::create_dir_all(&trash).map_err(|e| Error::io(&trash, e))?;
+    let aside = trash.join(new_uuid());
+    fs::rename(dir, &aside).map_err(|e| Error::io(dir, e))?;
+    if let Err(e) = fs::remove_dir_all(&aside) {
+        tracing::warn!(dir = %aside.display(), error = %e, "deleted index directory not removed yet");
+    }
+    Ok(())
 }
 
 /// The `_shards` answer of an operation done on every primary of `shards`: ES counts shard

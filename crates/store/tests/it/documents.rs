@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::TestServer;
-use crate::client::{es_error as err, json, ndjson, ok};
+use crate::client::{es_error as err, get, json, ndjson, ok};
 
 #[test]
 fn partial_updates_merge_upsert_and_detect_noops() {
@@ -395,4 +395,38 @@ fn bulk_updates_apply_in_request_order() {
     assert_eq!(reason, "Document not found [b]/[nope]");
     assert_eq!(json(a, "HEAD", "/b/_source/1", None).status, 200);
     assert_eq!(json(a, "HEAD", "/b/_source/nope", None).status, 404);
+}
+
+/// An index deleted while its background work (scheduled refreshes, merges) is still running
+/// and created again under the same name at once: every delete answers 200 and the new index
+/// starts empty and works (the old index's threads wrote into the new one's directory before
+/// its writers were released on delete).
+#[test]
+fn an_index_deleted_and_created_again_at_once_starts_clean() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    for round in 0..25 {
+        ok(&json(
+            a,
+            "PUT",
+            "/again",
+            Some(&json!({"settings": {"refresh_interval": "10ms"}})),
+        ));
+        let bulk: String = (0..300)
+            .map(|i| format!("{{\"index\":{{}}}}\n{{\"round\":{round},\"i\":{i}}}\n"))
+            .collect();
+        let r = ok(&ndjson(a, "/again/_bulk", &bulk));
+        assert_eq!(r["errors"], false, "round {round}: {r}");
+        let r = json(a, "DELETE", "/again", None);
+        assert_eq!(r.status, 200, "round {round}: {}", r.text());
+    }
+    ok(&json(a, "PUT", "/again", None));
+    ok(&json(
+        a,
+        "PUT",
+        "/again/_doc/1?refresh=true",
+        Some(&json!({"last": true})),
+    ));
+    let r = ok(&get(a, "/again/_count"));
+    assert_eq!(r["count"], 1, "{r}");
 }
