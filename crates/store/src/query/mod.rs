@@ -174,6 +174,14 @@ pub enum Q {
         negative_boost: f32,
         boost: f32,
     },
+    /// `combined_fields`: the terms searched over text fields as if they were one
+    CombinedFields {
+        fields: Vec<(String, f32)>,
+        query: String,
+        operator: Operator,
+        msm: Option<String>,
+        boost: f32,
+    },
     /// `dis_max`: the best clause's score plus `tie_breaker` times the others'
     DisMax {
         queries: Vec<Q>,
@@ -569,6 +577,50 @@ fn parse_clause(v: &Value) -> Result<Q> {
             })
         }
         "multi_match" => parse_multi_match(body),
+        "combined_fields" => {
+            let o = obj(body, name)?;
+            let (mut query, mut fields, mut operator, mut msm, mut boost) =
+                (None, None, Operator::Or, None, 1.0);
+            for (k, v) in o {
+                match k.as_str() {
+                    "query" => query = Some(as_str_value(v)),
+                    "fields" => {
+                        let list = v.as_array().ok_or_else(|| {
+                            Error::parsing("[combined_fields] fields must be an array")
+                        })?;
+                        let mut out = Vec::new();
+                        for f in list {
+                            let (f, w) = field_boost(&as_str_value(f));
+                            if w < 1.0 {
+                                return Err(Error::illegal_argument(format!(
+                                    "[combined_fields] requires field weights to be greater than or equal to 1.0, got [{w}] for field [{f}]"
+                                )));
+                            }
+                            out.push((f, w));
+                        }
+                        fields = Some(out);
+                    }
+                    "operator" => operator = parse_operator(v)?,
+                    "minimum_should_match" => msm = Some(as_str_value(v)),
+                    "boost" => boost = boost_of(v, name)?,
+                    // no synonyms; the standard analyzer has no stop words to leave a query empty
+                    "_name" | "auto_generate_synonyms_phrase_query" | "zero_terms_query" => {}
+                    other => return Err(unsupported_param(name, other)),
+                }
+            }
+            let query =
+                query.ok_or_else(|| Error::parsing("[combined_fields] requires 'query' field"))?;
+            let fields = fields
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| Error::parsing("[combined_fields] requires 'fields' field"))?;
+            Ok(Q::CombinedFields {
+                fields,
+                query,
+                operator,
+                msm,
+                boost,
+            })
+        }
         "term" => {
             let (field, spec) = single_field(body, name)?;
             let (mut value, mut boost, mut ci) = (None, 1.0, false);
@@ -1459,6 +1511,67 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             }),
             *b,
         )),
+        Q::CombinedFields {
+            fields,
+            query,
+            operator,
+            msm,
+            boost: b,
+        } => {
+            let mut resolved = Vec::new();
+            for (pattern, w) in fields {
+                for f in resolve_fields(ctx, pattern) {
+                    let Some(fm) = ctx.mapping.field(&f) else {
+                        continue;
+                    };
+                    if fm.ty != FieldType::Text {
+                        let why = format!(
+                            "Field [{f}] of type [{}] does not support [combined_fields] queries",
+                            fm.type_name()
+                        );
+                        return Err(crate::search::all_shards_failed(
+                            query_shard_error(format!("failed to create query: {why}"), "")
+                                .caused_by(Error::illegal_argument(why)),
+                        ));
+                    }
+                    resolved.push((f, fm, *w));
+                }
+            }
+            let tokens = ctx.analyzer.terms(query);
+            if tokens.is_empty() || resolved.is_empty() {
+                return Ok(none());
+            }
+            let occur = if *operator == Operator::And {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            let subs: Vec<(Occur, Box<dyn Query>)> = tokens
+                .iter()
+                .map(|tok| {
+                    let per_field: Vec<(Occur, Box<dyn Query>)> = resolved
+                        .iter()
+                        .map(|(f, fm, w)| {
+                            let mut t = Term::from_field_json_path(ctx.fields.text, f, true);
+                            t.append_type_and_str(tok);
+                            (Occur::Should, boost(text_term_query(fm, t), *w))
+                        })
+                        .collect();
+                    (occur, boxed(BooleanQuery::new(per_field)) as Box<dyn Query>)
+                })
+                .collect();
+            let q: Box<dyn Query> = match (msm, operator) {
+                (Some(m), Operator::Or) => {
+                    let req = parse_msm(m, subs.len())?;
+                    boxed(BooleanQuery::with_minimum_required_clauses(
+                        subs,
+                        req.max(1),
+                    ))
+                }
+                _ => boxed(BooleanQuery::new(subs)),
+            };
+            Ok(boost(q, *b))
+        }
         Q::DisMax {
             queries,
             tie_breaker,

@@ -358,6 +358,12 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         // the positive side's terms (the negative one only demotes)
         Q::Boosting { positive, .. } => extract(positive, scope, out),
         Q::FunctionScore(spec) => extract(&spec.query, scope, out),
+        Q::CombinedFields {
+            fields: fs, query, ..
+        } => out.push(Matcher {
+            fields: fs.iter().map(|(f, _)| f.clone()).collect(),
+            what: What::Text(query.clone()),
+        }),
         Q::DisMax { queries, .. } => {
             for c in queries {
                 extract(c, scope, out);

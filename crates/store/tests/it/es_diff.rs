@@ -3223,7 +3223,8 @@ fn scores_are_written_as_elasticsearch_writes_them() {
 }
 
 /// `dis_max` (with `tie_breaker`), `boosting`, `multi_match`'s `tie_breaker` and `bool_prefix`,
-/// `match_bool_prefix`, `fuzzy`, `match` with `fuzziness` and `simple_query_string`: the same
+/// `match_bool_prefix`, `fuzzy`, `match` with `fuzziness`, `simple_query_string` and
+/// `combined_fields`: the same
 /// hits, and for
 /// constant-scoring clauses the same scores.
 #[test]
@@ -3316,6 +3317,10 @@ fn dis_max_bool_prefix_and_fuzzy_agree() {
         json!({"query": {"simple_query_string": {"query": "brown fox", "fields": ["title"], "minimum_should_match": 2}}}),
         json!({"query": {"simple_query_string": {"query": "fox*", "fields": ["title"], "flags": "NONE"}}}),
         json!({"query": {"simple_query_string": {"query": "a", "fields": ["k"]}}}),
+        json!({"query": {"combined_fields": {"query": "quick fox", "fields": ["title", "body"]}}}),
+        json!({"query": {"combined_fields": {"query": "quick fox", "fields": ["title^2", "body"], "operator": "and"}}}),
+        json!({"query": {"combined_fields": {"query": "brown dog jumps", "fields": ["title", "body"], "minimum_should_match": 2}}}),
+        json!({"query": {"combined_fields": {"query": "fox", "fields": ["title", "k"]}}}),
     ]
     .into_iter()
     .map(|b| ("POST", format!("/{index}/_search"), Some(b)))
