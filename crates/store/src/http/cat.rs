@@ -103,16 +103,7 @@ impl Options {
                 let col = canonical(col).ok_or_else(|| {
                     Error::illegal_argument(format!("Unable to sort by unknown sort key `{col}`"))
                 })?;
-                let desc = match dir {
-                    "asc" => false,
-                    "desc" => true,
-                    other => {
-                        return Err(Error::illegal_argument(format!(
-                            "sort order [{other}] must be asc or desc"
-                        )));
-                    }
-                };
-                sort.push((col, desc));
+                sort.push((col, descending(dir)?));
             }
         }
         let unit = match p.get("bytes") {
@@ -341,16 +332,7 @@ fn select(
         let i = position(col).ok_or_else(|| {
             Error::illegal_argument(format!("Unable to sort by unknown sort key `{col}`"))
         })?;
-        let desc = match dir {
-            "asc" => false,
-            "desc" => true,
-            other => {
-                return Err(Error::illegal_argument(format!(
-                    "sort order [{other}] must be asc or desc"
-                )));
-            }
-        };
-        sort.push((i, numeric.contains(&columns[i]), desc));
+        sort.push((i, numeric.contains(&columns[i]), descending(dir)?));
     }
     let mut rows = rows.to_vec();
     if !sort.is_empty() {
@@ -459,6 +441,17 @@ fn render_table(
         headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
         body: Body::Text(text),
     })
+}
+
+/// A `_cat` sort's direction: `asc` (false) or `desc` (true).
+fn descending(dir: &str) -> Result<bool, Error> {
+    match dir {
+        "asc" => Ok(false),
+        "desc" => Ok(true),
+        other => Err(Error::illegal_argument(format!(
+            "sort order [{other}] must be asc or desc"
+        ))),
+    }
 }
 
 fn p_bool(params: &Params, name: &str) -> Result<bool, Error> {

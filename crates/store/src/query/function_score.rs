@@ -122,9 +122,7 @@ pub struct Spec {
 const NAME: &str = "function_score";
 
 fn number(v: &Value, what: &str) -> Result<f64> {
-    v.as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-        .ok_or_else(|| Error::parsing(format!("[{NAME}] {what} must be a number, got [{v}]")))
+    super::float_param(v, NAME, what)
 }
 
 /// Parses a `function_score` body.

@@ -302,6 +302,13 @@ fn boost_of(v: &Value, q: &str) -> Result<f32> {
     }
 }
 
+/// A number parameter of query `q` (a JSON number or its text), ES's parsing error otherwise.
+fn float_param(v: &Value, q: &str, key: &str) -> Result<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .ok_or_else(|| Error::parsing(format!("[{q}] {key} must be a number, got [{v}]")))
+}
+
 fn as_str_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -502,17 +509,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 match k.as_str() {
                     "positive" => positive = Some(parse(v)?),
                     "negative" => negative = Some(parse(v)?),
-                    "negative_boost" => {
-                        factor = Some(
-                            v.as_f64()
-                                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                                .ok_or_else(|| {
-                                    Error::parsing(format!(
-                                        "[boosting] negative_boost must be a number, got [{v}]"
-                                    ))
-                                })? as f32,
-                        );
-                    }
+                    "negative_boost" => factor = Some(float_param(v, name, k)? as f32),
                     "boost" => boost = boost_of(v, name)?,
                     "_name" => {}
                     other => return Err(unsupported_param(name, other)),
@@ -552,16 +549,7 @@ fn parse_clause(v: &Value) -> Result<Q> {
                             .ok_or_else(|| Error::parsing("[dis_max] queries must be an array"))?;
                         queries = Some(list.iter().map(parse).collect::<Result<Vec<Q>>>()?);
                     }
-                    "tie_breaker" => {
-                        tie_breaker = v
-                            .as_f64()
-                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                            .ok_or_else(|| {
-                                Error::parsing(format!(
-                                    "[dis_max] tie_breaker must be a number, got [{v}]"
-                                ))
-                            })? as f32;
-                    }
+                    "tie_breaker" => tie_breaker = float_param(v, name, k)? as f32,
                     "boost" => boost = boost_of(v, name)?,
                     "_name" => {}
                     other => return Err(unsupported_param(name, other)),
@@ -982,16 +970,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
             }
             "operator" => operator = parse_operator(v)?,
             "boost" => boost = boost_of(v, "multi_match")?,
-            "tie_breaker" => {
-                tie_breaker = v
-                    .as_f64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                    .ok_or_else(|| {
-                        Error::parsing(format!(
-                            "[multi_match] tie_breaker must be a number, got [{v}]"
-                        ))
-                    })? as f32;
-            }
+            "tie_breaker" => tie_breaker = float_param(v, "multi_match", k)? as f32,
             "lenient" | "_name" => {}
             other => {
                 return Err(Error::parsing(format!(

@@ -138,18 +138,7 @@ pub fn parse(body: &Value) -> Result<Q> {
         },
         (q, _) => q,
     };
-    Ok(if boost == 1.0 {
-        q
-    } else {
-        Q::Bool {
-            must: vec![q],
-            filter: vec![],
-            should: vec![],
-            must_not: vec![],
-            msm: None,
-            boost,
-        }
-    })
+    Ok(boosted(q, boost))
 }
 
 /// Clauses combined left to right: a run of one operator is one `bool`, a change of operator
@@ -224,6 +213,21 @@ fn parse_group(chars: &[char], pos: &mut usize, o: &Opts, nested: bool) -> Optio
         });
     }
     top.map(|(op, qs)| combine(op, qs))
+}
+
+/// `q` with its score times `boost` (a one-clause `bool`).
+fn boosted(q: Q, boost: f32) -> Q {
+    if boost == 1.0 {
+        return q;
+    }
+    Q::Bool {
+        must: vec![q],
+        filter: vec![],
+        should: vec![],
+        must_not: vec![],
+        msm: None,
+        boost,
+    }
 }
 
 fn combine(op: Option<Operator>, mut qs: Vec<Q>) -> Q {
@@ -354,18 +358,7 @@ fn on_fields(o: &Opts, leaf: &dyn Fn(&str) -> Q) -> Q {
                 inner: Box::new(leaf(f)),
                 lenient: o.lenient,
             };
-            if *b == 1.0 {
-                q
-            } else {
-                Q::Bool {
-                    must: vec![q],
-                    filter: vec![],
-                    should: vec![],
-                    must_not: vec![],
-                    msm: None,
-                    boost: *b,
-                }
-            }
+            boosted(q, *b)
         })
         .collect();
     if per_field.len() == 1 {
