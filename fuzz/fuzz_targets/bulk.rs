@@ -2,5 +2,5 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let body = bytes::Bytes::copy_from_slice(data);
-    let _ = store::http::bulk::parse(&body, Some("fuzz"));
+    let _ = store::http::bulk::parse(body, Some("fuzz"), false);
 });

@@ -170,6 +170,8 @@ pub struct WriteOp {
     pub cond: Cond,
     /// `retry_on_conflict` (update).
     pub retry_on_conflict: u32,
+    /// `require_alias`: the target must be an alias.
+    pub require_alias: bool,
 }
 
 impl WriteOp {
@@ -183,6 +185,7 @@ impl WriteOp {
             source,
             cond: Cond::None,
             retry_on_conflict: 0,
+            require_alias: false,
         }
     }
 }
@@ -1676,6 +1679,25 @@ impl Store {
         }
     }
 
+    /// `require_alias=true`: a write whose target is not an alias is refused as ES refuses it.
+    ///
+    /// # Errors
+    /// `index_not_found_exception` naming the target.
+    pub fn check_alias_required(&self, target: &str) -> Result<()> {
+        if self.aliases.contains(target) {
+            return Ok(());
+        }
+        Err(Error::es(
+            404,
+            "index_not_found_exception",
+            format!(
+                "no such index [{target}] and [require_alias] request flag is [true] and [{target}] is not an alias"
+            ),
+        )
+        .with("index_uuid", "_na_")
+        .with("index", target))
+    }
+
     /// `POST /_bulk`: applies every operation; failures are per item.
     pub fn bulk(&self, ops: Vec<WriteOp>, refresh: Refresh) -> Result<BulkResponse> {
         let start = Instant::now();
@@ -1691,6 +1713,17 @@ impl Store {
         // group by index, keeping request order inside each index
         let mut groups: BTreeMap<String, Vec<(usize, WriteOp)>> = BTreeMap::new();
         for (i, op) in ops.into_iter().enumerate() {
+            if op.require_alias
+                && let Err(e) = self.check_alias_required(&op.index)
+            {
+                items[i] = Some(BulkItem {
+                    op: op.kind,
+                    index: op.index,
+                    id: op.id,
+                    outcome: Err(e),
+                });
+                continue;
+            }
             groups.entry(op.index.clone()).or_default().push((i, op));
         }
         let mut touched = Vec::new();

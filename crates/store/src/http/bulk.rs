@@ -16,7 +16,11 @@ use crate::{Cond, Error, OpType, WriteOp};
 /// The `400` ES answers for the whole request: a body not ending in a newline, a malformed
 /// action line (naming its line number), an unsupported action or parameter, a missing index,
 /// an action without its source line, or no action at all.
-pub fn parse(body: Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, Error> {
+pub fn parse(
+    body: Bytes,
+    default_index: Option<&str>,
+    require_alias: bool,
+) -> Result<Vec<WriteOp>, Error> {
     if body.is_empty() {
         return Err(body_required());
     }
@@ -94,6 +98,7 @@ pub fn parse(body: Bytes, default_index: Option<&str>) -> Result<Vec<WriteOp>, E
             Err(e) => return Err(e),
         }
         op.retry_on_conflict = action.retry_on_conflict;
+        op.require_alias = action.require_alias.unwrap_or(require_alias);
         ops.push(op);
     }
     if !missing.is_empty() {
@@ -131,6 +136,7 @@ struct Action {
     version: Option<String>,
     version_type: Option<String>,
     retry_on_conflict: u32,
+    require_alias: Option<bool>,
 }
 
 impl Action {
@@ -210,6 +216,7 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         version: None,
         version_type: None,
         retry_on_conflict: 0,
+        require_alias: None,
     };
     apply_params(&mut action, &mut op, params, line)?;
     action.op = op;
@@ -248,10 +255,12 @@ fn apply_params(
                     )));
                 }
             },
-            // One shard per index: routing cannot change where a document lives.
+            // Accepted; documents are placed by `_id` (docs/architecture.md, known differences).
             "routing" => {}
-            "require_alias" | "require_data_stream" | "list_executed_pipelines"
-                if text == "false" => {}
+            "require_alias" if text == "true" || text == "false" => {
+                action.require_alias = Some(text == "true");
+            }
+            "require_data_stream" | "list_executed_pipelines" if text == "false" => {}
             "if_seq_no" => action.if_seq_no = Some(text),
             "if_primary_term" => action.if_primary_term = Some(text),
             "version" => action.version = Some(text),

@@ -245,10 +245,11 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Bulk(index) => {
-            params.check(path, WRITE)?;
+            params.check(path, &[WRITE, &["require_alias"]].concat())?;
+            let require_alias = params.bool("require_alias", false)?;
             let refresh = refresh(params)?;
             let r = blocking(move || {
-                let ops = super::bulk::parse(body, index.as_deref())?;
+                let ops = super::bulk::parse(body, index.as_deref(), require_alias)?;
                 store.bulk(ops, refresh)
             })
             .await?;
@@ -364,19 +365,19 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::IndexAutoId(index) => {
-            params.check(path, &[WRITE, CAS, &["op_type"]].concat())?;
+            params.check(path, &[WRITE, CAS, &["op_type", "require_alias"]].concat())?;
             // A generated id never exists yet: `create` (ES's default here, which data streams
             // require) and `index` behave the same.
             let op = op_type(params, OpType::Create)?;
             write_doc(store, index, None, op, params, body).await
         }
         Route::IndexDoc(index, id) => {
-            params.check(path, &[WRITE, CAS, &["op_type"]].concat())?;
+            params.check(path, &[WRITE, CAS, &["op_type", "require_alias"]].concat())?;
             let op = op_type(params, OpType::Index)?;
             write_doc(store, index, Some(id), op, params, body).await
         }
         Route::CreateDoc(index, id) => {
-            params.check(path, &[WRITE, CAS].concat())?;
+            params.check(path, &[WRITE, CAS, &["require_alias"]].concat())?;
             write_doc(store, index, Some(id), OpType::Create, params, body).await
         }
         Route::Update(index, id) => {
@@ -955,6 +956,9 @@ async fn write_doc(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_required().into());
     }
+    if params.bool("require_alias", false)? {
+        store.check_alias_required(&index)?;
+    }
     let r = blocking(move || store.index_doc_if(&index, id.as_deref(), op, &body, refresh, cond))
         .await?;
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
@@ -979,6 +983,9 @@ async fn update_doc(
     body: Bytes,
 ) -> Outcome {
     let refresh = refresh(params)?;
+    if params.bool("require_alias", false)? {
+        store.check_alias_required(&index)?;
+    }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_required().into());
     }

@@ -148,3 +148,70 @@ fn aliases_survive_a_restart_and_follow_their_indices() {
         "a refused create leaves no index"
     );
 }
+
+/// `require_alias=true` (on `_bulk`, on an action line, on index, create and update): a write
+/// whose target is an index rather than an alias is refused with Elasticsearch's 404, an item
+/// at a time in a bulk; through an alias it is written.
+#[test]
+fn require_alias_refuses_writes_to_what_is_not_an_alias() {
+    let t = crate::TestServer::start();
+    let a = t.addr();
+    crate::client::ok(&crate::client::json(a, "PUT", "/ra", None));
+    crate::client::ok(&crate::client::json(a, "PUT", "/ra/_alias/raa", None));
+    let want =
+        "no such index [ra] and [require_alias] request flag is [true] and [ra] is not an alias";
+    for (method, path, body) in [
+        (
+            "POST",
+            "/ra/_doc?require_alias=true",
+            serde_json::json!({"a": 1}),
+        ),
+        (
+            "PUT",
+            "/ra/_doc/1?require_alias=true",
+            serde_json::json!({"a": 1}),
+        ),
+        (
+            "PUT",
+            "/ra/_create/1?require_alias=true",
+            serde_json::json!({"a": 1}),
+        ),
+        (
+            "POST",
+            "/ra/_update/1?require_alias=true",
+            serde_json::json!({"doc": {"a": 1}, "doc_as_upsert": true}),
+        ),
+    ] {
+        let r = crate::client::json(a, method, path, Some(&body));
+        let why = crate::client::es_error(&r, 404, "index_not_found_exception");
+        assert_eq!(why, want, "{method} {path}");
+    }
+    let r = crate::client::ok(&crate::client::ndjson(
+        a,
+        "/_bulk?refresh=true",
+        "{\"index\":{\"_index\":\"ra\",\"require_alias\":true}}\n{\"a\":1}\n\
+         {\"index\":{\"_index\":\"raa\",\"_id\":\"2\",\"require_alias\":true}}\n{\"a\":2}\n\
+         {\"index\":{\"_index\":\"ra\",\"_id\":\"3\"}}\n{\"a\":3}\n",
+    ));
+    assert_eq!(r["errors"], true, "{r}");
+    assert_eq!(r["items"][0]["index"]["status"], 404, "{r}");
+    assert_eq!(r["items"][0]["index"]["error"]["reason"], want);
+    assert_eq!(r["items"][1]["index"]["status"], 201, "{r}");
+    assert_eq!(r["items"][2]["index"]["status"], 201, "{r}");
+    let r = crate::client::ok(&crate::client::ndjson(
+        a,
+        "/_bulk?require_alias=true&refresh=true",
+        "{\"index\":{\"_index\":\"ra\"}}\n{\"a\":4}\n{\"index\":{\"_index\":\"ra\",\"require_alias\":false}}\n{\"a\":5}\n",
+    ));
+    assert_eq!(r["items"][0]["index"]["status"], 404, "{r}");
+    assert_eq!(r["items"][1]["index"]["status"], 201, "{r}");
+    let r = crate::client::ok(&crate::client::get(a, "/ra/_count"));
+    assert_eq!(r["count"], 3, "{r}");
+    // through the alias, with the flag, a document is written
+    crate::client::ok(&crate::client::json(
+        a,
+        "PUT",
+        "/raa/_doc/9?require_alias=true",
+        Some(&serde_json::json!({"a": 9})),
+    ));
+}

@@ -35,7 +35,7 @@ fn query_dsl_corpus() {
 fn bulk_corpus() {
     for (path, bytes) in test_support::fuzz_inputs("bulk") {
         let body = bytes::Bytes::from(bytes);
-        if let Err(e) = store::http::bulk::parse(body.clone(), Some("fuzz")) {
+        if let Err(e) = store::http::bulk::parse(body.clone(), Some("fuzz"), false) {
             assert_eq!(e.status(), 400, "{}: {e}", path.display());
         }
     }

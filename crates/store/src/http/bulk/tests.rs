@@ -11,7 +11,7 @@ type Op = (
 );
 
 fn check(body: &str, default_index: Option<&str>, expected: Result<Vec<Op>, (&str, &str)>) {
-    let got = parse(Bytes::from(body.to_owned()), default_index);
+    let got = parse(Bytes::from(body.to_owned()), default_index, false);
     match (got, expected) {
         (Ok(ops), Ok(want)) => {
             let got: Vec<(OpType, String, Option<String>, Option<String>)> = ops
@@ -220,7 +220,7 @@ fn refuses_what_es_refuses() {
             "Malformed action/metadata line [1], [retry_on_conflict] must be a number, found [x]",
         )),
     );
-    let e = parse(Bytes::from_static(b"{\"index\":\n"), None).expect_err("bad json");
+    let e = parse(Bytes::from_static(b"{\"index\":\n"), None, false).expect_err("bad json");
     assert_eq!(e.es_type(), "x_content_parse_exception");
     assert!(e.reason().starts_with("[1:"), "{}", e.reason());
 }
@@ -231,7 +231,7 @@ proptest! {
     /// No body, however mangled, panics the parser.
     #[test]
     fn never_panics(body in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = parse(Bytes::from(body), Some("x"));
+        let _ = parse(Bytes::from(body), Some("x"), false);
     }
 
     /// Bodies built from JSON-ish fragments reach the deeper branches.
@@ -249,7 +249,7 @@ proptest! {
         0..12,
     )) {
         let body = parts.join("\n") + "\n";
-        let _ = parse(Bytes::from(body), None);
+        let _ = parse(Bytes::from(body), None, false);
     }
 }
 
@@ -261,7 +261,7 @@ fn sources_are_slices_of_the_body_not_copies() {
             .to_vec(),
     );
     let range = body.as_ptr() as usize..body.as_ptr() as usize + body.len();
-    let ops = parse(body, None).expect("valid bulk");
+    let ops = parse(body, None, false).expect("valid bulk");
     let sources: Vec<&Bytes> = ops.iter().filter_map(|o| o.source.as_ref()).collect();
     assert_eq!(sources.len(), 2);
     for (s, want) in sources.into_iter().zip([&b"{\"n\":1}"[..], b"{\"n\":2}"]) {
