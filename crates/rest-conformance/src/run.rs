@@ -310,24 +310,15 @@ impl Runner<'_> {
                 }
             }
         }
-        let templates = json(send("GET", "/_index_template", None));
-        for t in templates["index_templates"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = t["name"].as_str() {
-                let _ = send("DELETE", &format!("/_index_template/{n}"), None);
-            }
-        }
-        let components = json(send("GET", "/_component_template", None));
-        for t in components["component_templates"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = t["name"].as_str() {
-                let _ = send("DELETE", &format!("/_component_template/{n}"), None);
+        for (kind, member) in [
+            ("_index_template", "index_templates"),
+            ("_component_template", "component_templates"),
+        ] {
+            let listed = json(send("GET", &format!("/{kind}"), None));
+            for t in listed[member].as_array().into_iter().flatten() {
+                if let Some(n) = t["name"].as_str() {
+                    let _ = send("DELETE", &format!("/{kind}/{n}"), None);
+                }
             }
         }
         let legacy = json(send("GET", "/_template", None));

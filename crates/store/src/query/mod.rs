@@ -1520,11 +1520,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             if tokens.is_empty() || resolved.is_empty() {
                 return Ok(none());
             }
-            let occur = if *operator == Operator::And {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
+            let occur = occur_of(*operator);
             let subs: Vec<(Occur, Box<dyn Query>)> = tokens
                 .iter()
                 .map(|tok| {
@@ -1539,17 +1535,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     (occur, boxed(BooleanQuery::new(per_field)) as Box<dyn Query>)
                 })
                 .collect();
-            let q: Box<dyn Query> = match (msm, operator) {
-                (Some(m), Operator::Or) => {
-                    let req = parse_msm(m, subs.len())?;
-                    boxed(BooleanQuery::with_minimum_required_clauses(
-                        subs,
-                        req.max(1),
-                    ))
-                }
-                _ => boxed(BooleanQuery::new(subs)),
-            };
-            Ok(boost(q, *b))
+            Ok(boost(terms_bool(subs, *operator, msm.as_deref())?, *b))
         }
         Q::DisMax {
             queries,
@@ -2085,11 +2071,7 @@ fn compile_fuzzy_match(
     if tokens.is_empty() {
         return Ok(none());
     }
-    let occur = if op == Operator::And {
-        Occur::Must
-    } else {
-        Occur::Should
-    };
+    let occur = occur_of(op);
     let subs = tokens
         .iter()
         .map(|tok| {
@@ -2099,14 +2081,7 @@ fn compile_fuzzy_match(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    if let (Some(m), Operator::Or) = (msm, op) {
-        let req = parse_msm(m, subs.len())?;
-        return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
-            subs,
-            req.max(1),
-        )));
-    }
-    Ok(boxed(BooleanQuery::new(subs)))
+    terms_bool(subs, op, msm)
 }
 
 fn compile_match(
@@ -2137,17 +2112,30 @@ fn compile_match(
         .map(|tok| {
             let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
             t.append_type_and_str(tok);
-            let occur = if op == Operator::And {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
-            (occur, text_term_query(fm, t))
+            (occur_of(op), text_term_query(fm, t))
         })
         .collect();
+    terms_bool(subs, op, msm)
+}
+
+/// The occurrence of each term clause under `operator`.
+fn occur_of(op: Operator) -> Occur {
+    if op == Operator::And {
+        Occur::Must
+    } else {
+        Occur::Should
+    }
+}
+
+/// The term clauses of a `match`-like query: all of them (`and`), or `minimum_should_match`
+/// of them (`or`, at least one).
+fn terms_bool(
+    subs: Vec<(Occur, Box<dyn Query>)>,
+    op: Operator,
+    msm: Option<&str>,
+) -> Result<Box<dyn Query>> {
     if let (Some(m), Operator::Or) = (msm, op) {
-        let n = subs.len();
-        let req = parse_msm(m, n)?;
+        let req = parse_msm(m, subs.len())?;
         return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
             subs,
             req.max(1),
@@ -2183,11 +2171,7 @@ fn compile_bool_prefix(
     let Some((last, rest)) = tokens.split_last() else {
         return Ok(none());
     };
-    let occur = if op == Operator::And {
-        Occur::Must
-    } else {
-        Occur::Should
-    };
+    let occur = occur_of(op);
     let term = |tok: &str| {
         let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
         t.append_type_and_str(tok);
@@ -2204,14 +2188,7 @@ fn compile_bool_prefix(
             1.0,
         )),
     ));
-    if let (Some(m), Operator::Or) = (msm, op) {
-        let req = parse_msm(m, subs.len())?;
-        return Ok(boxed(BooleanQuery::with_minimum_required_clauses(
-            subs,
-            req.max(1),
-        )));
-    }
-    Ok(boxed(BooleanQuery::new(subs)))
+    terms_bool(subs, op, msm)
 }
 
 fn compile_phrase(
