@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut c = StoreConfig::new(dir.path());
     c.refresh_interval = Some(Duration::from_secs(1));
     let store = Store::open(c)?;
-    let segs = store.cat_indices(Some("python-logs"))?;
+    let segs = store.cat_indices(Some("python-logs"), store::Resolve::default())?;
     if let Some(ci) = segs.first() {
         println!(
             "docs {} store {} bytes in {} segments",

@@ -34,7 +34,8 @@ pub mod search;
 
 pub use engine::shard::{Cond, DocResult, OpType, WriteResult};
 pub use engine::store::{
-    BulkItem, BulkResponse, CatIndex, Refresh, Resolve, Store, StoreConfig, Updated, WriteOp,
+    BulkItem, BulkResponse, CatIndex, DocOpts, DocRef, Expand, Refresh, Resolve, Store,
+    StoreConfig, Updated, WriteOp,
 };
 pub use error::{Error, Result};
 pub use search::SearchParams;

@@ -193,6 +193,14 @@ impl Aliases {
         self.set.read().keys().cloned().collect()
     }
 
+    /// Whether `alias` is hidden (`is_hidden: true`, which ES requires of all its indices).
+    pub fn is_hidden(&self, alias: &str) -> bool {
+        self.set
+            .read()
+            .get(alias)
+            .is_some_and(|m| m.values().any(|d| d.is_hidden == Some(true)))
+    }
+
     /// The indices `alias` points to (empty when it is not an alias).
     pub fn indices_of(&self, alias: &str) -> Vec<String> {
         self.set
@@ -433,6 +441,7 @@ impl crate::Store {
             crate::Resolve {
                 ignore_unavailable: false,
                 allow_no_indices: false,
+                expand: crate::Expand::OPEN_CLOSED,
             },
         )
     }
@@ -629,7 +638,7 @@ impl crate::Store {
             .with("resource.id", names));
         }
         for index in remove_indices {
-            self.delete_index(&index)?;
+            self.delete_index(&index, crate::Resolve::default())?;
         }
         if ok.iter().all(|o| *o) {
             return Ok(json!({"acknowledged": true, "errors": false}));
@@ -710,7 +719,7 @@ impl crate::Store {
         target: &str,
         opts: crate::Resolve,
     ) -> Result<Vec<crate::search::Target>> {
-        let names = self.only_open(target, self.resolve(target, opts)?, opts.ignore_unavailable)?;
+        let names = self.only_open(target, self.resolve(target, opts)?, opts)?;
         let aliases = self.aliases();
         let set = aliases.set.read();
         let mut reach: BTreeMap<&str, Reach> = BTreeMap::new();

@@ -115,7 +115,7 @@ impl Store {
     ///
     /// # Errors
     /// An unknown or unsupported block, or index resolution.
-    pub fn add_block(&self, target: &str, block: &str) -> Result<Value> {
+    pub fn add_block(&self, target: &str, block: &str, opts: Resolve) -> Result<Value> {
         let b = match block {
             "write" => Block::Write,
             "read_only" => Block::ReadOnly,
@@ -131,7 +131,7 @@ impl Store {
                 )));
             }
         };
-        let shards = self.shards(target, Resolve::default())?;
+        let shards = self.shards(target, opts)?;
         for shard in &shards {
             check_metadata(shard, false)?;
         }

@@ -100,7 +100,8 @@ impl Store {
                 }
             }
         }
-        let targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
+        let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
+        crate::search::keep_routed(&mut targets, params.routing.as_deref());
         let mut touched: Vec<String> = Vec::new();
         let mut done = 0u64;
         let mut acted = 0u64;
@@ -135,6 +136,7 @@ impl Store {
                             ByQueryKind::Update => (OpType::Index, d.source.map(Bytes::from)),
                         };
                         let mut w = WriteOp::new(op, d.index, Some(d.id), source);
+                        w.routing = d.routing;
                         w.cond = Cond::SeqNo {
                             seq_no: d.seq_no,
                             primary_term: 1,

@@ -590,7 +590,11 @@ impl Store {
             }
         }
         if !settings.is_empty() {
-            self.put_settings(index, &json!({ "index": settings }))?;
+            self.put_settings(
+                index,
+                &json!({ "index": settings }),
+                crate::Resolve::default(),
+            )?;
         }
         shard.update_meta(|meta| {
             meta.lifecycle_phase = Some(phase.to_owned());
@@ -654,7 +658,7 @@ impl Store {
                 continue;
             };
             if now - date >= after {
-                match self.delete_index(&index) {
+                match self.delete_index(&index, crate::Resolve::default()) {
                     Ok(_) => tracing::info!(index = %index, "lifecycle deleted the index"),
                     Err(e) => tracing::warn!(index = %index, error = %e, "lifecycle delete failed"),
                 }

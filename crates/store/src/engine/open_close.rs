@@ -20,8 +20,8 @@ impl Store {
     ///
     /// # Errors
     /// Resolution; a data stream's write index (ES refuses to close it).
-    pub fn close_indices(&self, target: &str) -> Result<Value> {
-        let names = self.resolve(target, Resolve::default())?;
+    pub fn close_indices(&self, target: &str, opts: Resolve) -> Result<Value> {
+        let names = self.resolve(target, opts)?;
         for name in &names {
             if let Some(stream) = self.data_streams().owner_of(name)
                 && self
@@ -58,8 +58,8 @@ impl Store {
     ///
     /// # Errors
     /// Resolution.
-    pub fn open_indices(&self, target: &str) -> Result<Value> {
-        let names = self.resolve(target, Resolve::default())?;
+    pub fn open_indices(&self, target: &str, opts: Resolve) -> Result<Value> {
+        let names = self.resolve(target, opts)?;
         for name in &names {
             let shard = self.shard(name)?;
             if shard.is_closed() {
@@ -73,9 +73,10 @@ impl Store {
         Ok(json!({"acknowledged": true, "shards_acknowledged": true}))
     }
 
-    /// `names` (what `target` resolved to) without the closed indices a pattern reached; a
-    /// closed index `target` names, or reaches through an alias or data stream name, is an
-    /// error unless `ignore_unavailable`.
+    /// `names` (what `target` resolved to, with `opts`) without the closed indices a pattern
+    /// reached; a closed index `target` names, or reaches through an alias or data stream name,
+    /// or a pattern reaches because `expand_wildcards` asked for closed indices, is an error
+    /// unless `ignore_unavailable` (as ES's searches forbid closed indices).
     ///
     /// # Errors
     /// `index_closed_exception`.
@@ -83,8 +84,9 @@ impl Store {
         &self,
         target: &str,
         names: Vec<String>,
-        ignore_unavailable: bool,
+        opts: crate::Resolve,
     ) -> Result<Vec<String>> {
+        let ignore_unavailable = opts.ignore_unavailable;
         let parts: Vec<&str> = target
             .split(',')
             .map(str::trim)
@@ -107,7 +109,7 @@ impl Store {
                         .get(p)
                         .is_some_and(|d| d.indices.contains(&name))
             });
-            if named && !ignore_unavailable {
+            if (named || opts.expand.closed) && !ignore_unavailable {
                 return Err(index_closed(&name, &shard.uuid));
             }
         }

@@ -131,8 +131,8 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                 })?;
             }
             "refresh_interval" => s.refresh_interval = Some(parse_interval(&text)?),
-            // index blocks (see `engine::blocks`)
-            "blocks.write" | "blocks.read_only" | "blocks.read_only_allow_delete" => {
+            // index blocks (see `engine::blocks`); `hidden` (see `Expand`)
+            "blocks.write" | "blocks.read_only" | "blocks.read_only_allow_delete" | "hidden" => {
                 if text != "true" && text != "false" {
                     return Err(Error::illegal_argument(format!(
                         "Failed to parse value [{text}] as only [true] or [false] are allowed."

@@ -22,7 +22,7 @@ use tantivy::{
 
 use crate::analysis::{EsTokenizer, TextAnalysis};
 use crate::engine::doc::SluiceDoc;
-use crate::engine::wal::{Wal, WalOp};
+use crate::engine::wal::{IndexRecord, Wal, WalOp};
 use crate::error::{Error, Result};
 use crate::mapping::{IndexedDoc, Limits, Mapping};
 
@@ -216,6 +216,21 @@ struct LiveEntry {
     seq_no: u64,
     /// `None` = deleted
     source: Option<Bytes>,
+    /// The custom `routing` it was written with.
+    routing: Option<String>,
+}
+
+/// A document read by `_id`.
+#[derive(Debug, Clone)]
+pub struct Got {
+    /// `_version`.
+    pub version: u64,
+    /// `_seq_no`.
+    pub seq_no: u64,
+    /// `_source` bytes.
+    pub source: Bytes,
+    /// The custom `routing` it was written with (`_routing`).
+    pub routing: Option<String>,
 }
 
 /// What a write did to one document.
@@ -448,6 +463,8 @@ pub(crate) struct Prepared {
     pub source: Bytes,
     pub doc: Option<IndexedDoc>,
     pub cond: Cond,
+    /// The custom `routing`: the shard is chosen by it instead of the `_id`.
+    pub routing: Option<String>,
 }
 
 /// One ES index: metadata shared by its shards, and the shards.
@@ -613,6 +630,7 @@ impl Shard {
                 id,
                 source,
                 auto_id,
+                routing,
             } => {
                 let doc = {
                     let mut meta = self.meta.write();
@@ -627,6 +645,10 @@ impl Shard {
                         meta.mapping.apply(up);
                         write_meta(&self.dir, &meta)?;
                     }
+                    let mut idoc = idoc;
+                    if let Some(r) = &routing {
+                        idoc.add_keyword(ROUTING_PATH, r);
+                    }
                     self.build_doc(id.clone(), version, seq_no, source.clone(), idoc)
                 };
                 if !auto_id {
@@ -640,6 +662,7 @@ impl Shard {
                         version,
                         seq_no,
                         source: Some(source),
+                        routing,
                     },
                 );
             }
@@ -655,6 +678,7 @@ impl Shard {
                         version,
                         seq_no,
                         source: None,
+                        routing: None,
                     },
                 );
             }
@@ -715,6 +739,11 @@ impl Shard {
     /// Whether the index is closed.
     pub fn is_closed(&self) -> bool {
         self.meta.read().closed
+    }
+
+    /// `index.hidden`: wildcards skip it unless `expand_wildcards` includes `hidden`.
+    pub fn is_hidden(&self) -> bool {
+        self.setting_is_true("hidden")
     }
 
     /// Number of primary shards.
@@ -783,6 +812,7 @@ impl Shard {
                 source,
                 doc: None,
                 cond: Cond::None,
+                routing: None,
             }));
         }
         let idoc = {
@@ -824,12 +854,21 @@ impl Shard {
             source,
             doc: Some(idoc),
             cond: Cond::None,
+            routing: None,
         }))
     }
 
-    /// The shard `id` routes to.
-    fn part_for(&self, id: &str) -> &Part {
-        &self.parts[self.routing.shard(id)]
+    /// The shard a document routes to: by its custom `routing`, else by its `_id`.
+    fn part_for(&self, id: &str, routing: Option<&str>) -> &Part {
+        &self.parts[self.routing.shard(routing.unwrap_or(id))]
+    }
+
+    /// The shard numbers the `routing` values of a search route to (ES searches only those).
+    pub fn shards_for_routing<'a>(&self, values: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+        let mut out: Vec<usize> = values.into_iter().map(|r| self.routing.shard(r)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Applies prepared writes and makes them durable: each shard takes its documents (version
@@ -848,7 +887,10 @@ impl Shard {
         let mut per: Vec<Vec<(usize, Prepared)>> =
             (0..self.parts.len()).map(|_| Vec::new()).collect();
         for (i, item) in items.into_iter().enumerate() {
-            per[self.routing.shard(&item.id)].push((i, item));
+            let shard = self
+                .routing
+                .shard(item.routing.as_deref().unwrap_or(&item.id));
+            per[shard].push((i, item));
         }
         let jobs: Vec<(&Part, Batch)> = self
             .parts
@@ -883,34 +925,45 @@ impl Shard {
             .any(|p| p.live_bytes.load(Ordering::Relaxed) > share)
     }
 
-    /// Realtime get (ES `GET /index/_doc/id`).
-    pub fn get(&self, id: &str) -> Result<Option<(u64, u64, Bytes)>> {
-        self.get_as(id, true)
+    /// Realtime get (ES `GET /index/_doc/id`) of a document written without custom routing.
+    pub fn get(&self, id: &str) -> Result<Option<Got>> {
+        self.get_as(id, None, true)
     }
 
-    /// A get, realtime (what was written, refreshed or not) or, with `realtime: false`, as a
-    /// search sees it (as of the last refresh), as ES's `realtime` parameter chooses.
-    pub fn get_as(&self, id: &str, realtime: bool) -> Result<Option<(u64, u64, Bytes)>> {
-        let part = self.part_for(id);
+    /// A get from the shard `routing` (else the `_id`) routes to, realtime (what was written,
+    /// refreshed or not) or, with `realtime: false`, as a search sees it (as of the last
+    /// refresh), as ES's `realtime` parameter chooses.
+    pub fn get_as(&self, id: &str, routing: Option<&str>, realtime: bool) -> Result<Option<Got>> {
+        let part = self.part_for(id, routing);
         if realtime {
             let live = part.live.lock();
             if let Some(e) = live.get(id) {
-                return Ok(e.source.clone().map(|s| (e.version, e.seq_no, s)));
+                return Ok(e.source.clone().map(|source| Got {
+                    version: e.version,
+                    seq_no: e.seq_no,
+                    source,
+                    routing: e.routing.clone(),
+                }));
             }
         }
-        let Some((v, s, addr)) = part.lookup_committed(self, id)? else {
+        let Some((version, seq_no, addr)) = part.lookup_committed(self, id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = part
-            .reader
-            .searcher()
+        let searcher = part.reader.searcher();
+        let doc: TantivyDocument = searcher
             .doc(addr)
             .map_err(|e| Error::tantivy(&self.name, e))?;
-        let src = doc
+        let source = doc
             .get_first(self.fields.source)
             .and_then(|v| tantivy::schema::Value::as_bytes(&v).map(Bytes::copy_from_slice))
             .unwrap_or_default();
-        Ok(Some((v, s, src)))
+        let routing = routing_of(searcher.segment_reader(addr.segment_ord), addr.doc_id);
+        Ok(Some(Got {
+            version,
+            seq_no,
+            source,
+            routing,
+        }))
     }
 
     /// Commits pending writes of every shard and makes them searchable (ES refresh + flush).
@@ -1195,6 +1248,7 @@ impl Part {
             source,
             doc,
             cond,
+            routing,
         } = item;
         let prev = if auto_id {
             None
@@ -1302,22 +1356,33 @@ impl Part {
                         version,
                         seq_no,
                         source: None,
+                        routing: None,
                     },
                 );
                 self.live_bytes.fetch_add(id.len() + 64, Ordering::Relaxed);
             }
             // (an update was refused above)
             OpType::Index | OpType::Create | OpType::Update => {
-                let Some(idoc) = doc else {
+                let Some(mut idoc) = doc else {
                     return Err(Error::es(
                         500,
                         "exception",
                         "index operation without a document",
                     ));
                 };
-                *pos = self
-                    .wal
-                    .append_index(seq_no, version, &id, &source, auto_id);
+                *pos = self.wal.append_index(
+                    seq_no,
+                    version,
+                    IndexRecord {
+                        id: &id,
+                        routing: routing.as_deref(),
+                        source: &source,
+                        auto_id,
+                    },
+                );
+                if let Some(r) = &routing {
+                    idoc.add_keyword(ROUTING_PATH, r);
+                }
                 let doc = index.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
                 if prev.is_some() {
                     w.delete_term(Term::from_field_text(index.fields.id, &id));
@@ -1333,6 +1398,7 @@ impl Part {
                         version,
                         seq_no,
                         source: Some(source),
+                        routing,
                     },
                 );
             }
@@ -1431,6 +1497,24 @@ fn dir_size(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+/// The keyword path a document's custom routing is indexed at (`_routing` is a metadata field,
+/// so no mapped field can take the path): its column gives `_routing` back to gets and hits,
+/// and its terms serve queries on `_routing`.
+pub const ROUTING_PATH: &str = "_routing";
+
+/// The custom routing of a committed document, from its keyword column.
+pub fn routing_of(seg: &tantivy::SegmentReader, doc: tantivy::DocId) -> Option<String> {
+    let col = seg
+        .fast_fields()
+        .str(&format!("k.{ROUTING_PATH}"))
+        .ok()
+        .flatten()?;
+    let ord = col.term_ords(doc).next()?;
+    let mut out = String::new();
+    col.ord_to_str(ord, &mut out).ok()?;
+    Some(out)
 }
 
 /// ES's `_id` rules: at most 512 bytes, not empty.

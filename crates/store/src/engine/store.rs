@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::engine::settings::parse_settings;
 use crate::engine::shard::{
-    Cond, DocResult, IndexMeta, OpType, Prepared, Shard, ShardOptions, WriteResult, validate_id,
+    Cond, DocResult, Got, IndexMeta, OpType, Prepared, Shard, ShardOptions, WriteResult,
+    validate_id,
 };
 use crate::engine::update::{self, UpdateSpec};
 use crate::engine::util::wildcard_match;
@@ -137,13 +138,15 @@ impl Refresh {
     }
 }
 
-/// How targets resolve.
+/// How targets resolve: ES's index options.
 #[derive(Debug, Clone, Copy)]
 pub struct Resolve {
     /// Missing concrete names are skipped instead of failing (default false).
     pub ignore_unavailable: bool,
     /// A wildcard that matches nothing is fine (default true).
     pub allow_no_indices: bool,
+    /// Which indices wildcards expand to (default open and closed, not hidden).
+    pub expand: Expand,
 }
 
 impl Default for Resolve {
@@ -151,7 +154,94 @@ impl Default for Resolve {
         Resolve {
             ignore_unavailable: false,
             allow_no_indices: true,
+            expand: Expand::OPEN_CLOSED,
         }
+    }
+}
+
+impl Resolve {
+    /// The defaults with wildcards expanding as `expand` says.
+    #[must_use]
+    pub fn expanding(expand: Expand) -> Self {
+        Resolve {
+            expand,
+            ..Resolve::default()
+        }
+    }
+}
+
+/// Which indices a wildcard (`*`, `_all`, a pattern) expands to: ES's `expand_wildcards`. Names
+/// given in full are never filtered by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expand {
+    /// Open indices.
+    pub open: bool,
+    /// Closed indices.
+    pub closed: bool,
+    /// Hidden indices (`index.hidden: true`) and hidden aliases; a pattern starting with `.`
+    /// matches hidden names starting with `.` without it, as in ES.
+    pub hidden: bool,
+}
+
+impl Expand {
+    /// `open` (searches', mappings' and most reads' default).
+    pub const OPEN: Expand = Expand {
+        open: true,
+        closed: false,
+        hidden: false,
+    };
+    /// `closed` (`_open`'s default).
+    pub const CLOSED: Expand = Expand {
+        open: false,
+        closed: true,
+        hidden: false,
+    };
+    /// `open,closed` (settings', deletes' and `_cat/indices`' default).
+    pub const OPEN_CLOSED: Expand = Expand {
+        open: true,
+        closed: true,
+        hidden: false,
+    };
+    /// `all` (cluster health's default).
+    pub const ALL: Expand = Expand {
+        open: true,
+        closed: true,
+        hidden: true,
+    };
+
+    /// Parses `expand_wildcards` (`open`, `closed`, `hidden`, `none`, `all`, comma-separated).
+    ///
+    /// # Errors
+    /// `illegal_argument_exception` naming an unknown value.
+    pub fn parse(s: &str) -> Result<Expand> {
+        let mut e = Expand {
+            open: false,
+            closed: false,
+            hidden: false,
+        };
+        for w in s.split(',').map(str::trim) {
+            match w {
+                "open" => e.open = true,
+                "closed" => e.closed = true,
+                "hidden" => e.hidden = true,
+                "none" => {}
+                "all" => e = Expand::ALL,
+                other => {
+                    return Err(Error::illegal_argument(format!(
+                        "No enum constant org.elasticsearch.action.support.IndicesOptions.WildcardStates.{}",
+                        other.to_uppercase()
+                    )));
+                }
+            }
+        }
+        Ok(e)
+    }
+
+    /// Whether an index matched by `pattern` is kept.
+    fn admits(self, pattern: &str, name: &str, closed: bool, hidden: bool) -> bool {
+        let state = if closed { self.closed } else { self.open };
+        let visible = !hidden || self.hidden || (pattern.starts_with('.') && name.starts_with('.'));
+        state && visible
     }
 }
 
@@ -172,6 +262,28 @@ pub struct WriteOp {
     pub retry_on_conflict: u32,
     /// `require_alias`: the target must be an alias.
     pub require_alias: bool,
+    /// `routing`: the shard is chosen by it instead of the `_id`.
+    pub routing: Option<String>,
+}
+
+/// What a single-document request says besides its target: a precondition and a routing.
+#[derive(Debug, Clone, Default)]
+pub struct DocOpts {
+    /// `if_seq_no`/`if_primary_term` or an external version.
+    pub cond: Cond,
+    /// `routing`.
+    pub routing: Option<String>,
+}
+
+/// One document of an `_mget`: its index, `_id` and `routing`.
+#[derive(Debug, Clone)]
+pub struct DocRef {
+    /// The index (or alias) it is read from.
+    pub index: String,
+    /// `_id`.
+    pub id: String,
+    /// `routing`.
+    pub routing: Option<String>,
 }
 
 impl WriteOp {
@@ -186,6 +298,7 @@ impl WriteOp {
             cond: Cond::None,
             retry_on_conflict: 0,
             require_alias: false,
+            routing: None,
         }
     }
 }
@@ -842,7 +955,7 @@ impl Store {
     }
 
     /// `DELETE /{target}`: deletes the matching indices.
-    pub fn delete_index(&self, target: &str) -> Result<Value> {
+    pub fn delete_index(&self, target: &str, opts: Resolve) -> Result<Value> {
         for part in target.split(',').map(str::trim) {
             if self.aliases.contains(part) && !self.indices.read().contains_key(part) {
                 return Err(Error::illegal_argument(format!(
@@ -857,7 +970,7 @@ impl Store {
                 )));
             }
         }
-        let names = self.resolve(target, Resolve::default())?;
+        let names = self.resolve(target, opts)?;
         let _g = self.create_lock.lock();
         for name in &names {
             if let Some(stream) = self.data_streams.owner_of(name)
@@ -884,14 +997,19 @@ impl Store {
 
     /// `HEAD /{target}`: true when every concrete name exists and patterns match something.
     pub fn exists(&self, target: &str) -> bool {
-        self.resolve(
+        self.exists_with(
             target,
             Resolve {
                 ignore_unavailable: false,
                 allow_no_indices: false,
+                expand: Expand::OPEN_CLOSED,
             },
         )
-        .is_ok_and(|v| !v.is_empty())
+    }
+
+    /// [`Store::exists`] with the request's index options.
+    pub fn exists_with(&self, target: &str, opts: Resolve) -> bool {
+        self.resolve(target, opts).is_ok_and(|v| !v.is_empty())
     }
 
     /// Every index's name, sorted.
@@ -919,18 +1037,54 @@ impl Store {
                 out.retain(|n| !wildcard_match(excl, n));
                 continue;
             }
-            if part == "_all" || part == "*" {
-                out.extend(indices.keys().cloned());
-            } else if part.contains('*') {
-                // a pattern matches index names and alias names (ES's default expansion)
+            // with neither open nor closed indices to expand to, ES takes a wildcard
+            // expression as a name
+            let wildcard =
+                (part == "_all" || part.contains('*')) && (opts.expand.open || opts.expand.closed);
+            let admitted = |pattern: &str, name: &str, s: &Shard| {
+                opts.expand
+                    .admits(pattern, name, s.is_closed(), s.is_hidden())
+            };
+            if !wildcard {
+                if indices.contains_key(part) {
+                    out.push(part.to_owned());
+                } else if self.aliases.contains(part) {
+                    out.extend(self.aliases.indices_of(part));
+                } else if self.data_streams.contains(part) {
+                    out.extend(self.stream_indices(part));
+                } else if !opts.ignore_unavailable {
+                    return Err(Error::index_not_found(part));
+                }
+            } else if part == "_all" || part == "*" {
+                out.extend(
+                    indices
+                        .iter()
+                        .filter(|(n, s)| admitted(part, n, s))
+                        .map(|(n, _)| n.clone()),
+                );
+            } else {
+                // a pattern matches index names and alias names (ES's default expansion), of
+                // the states `expand_wildcards` asks for
                 let mut matched: Vec<String> = indices
-                    .keys()
-                    .filter(|n| wildcard_match(part, n))
-                    .cloned()
+                    .iter()
+                    .filter(|(n, s)| wildcard_match(part, n) && admitted(part, n, s))
+                    .map(|(n, _)| n.clone())
                     .collect();
                 for alias in self.aliases.names() {
-                    if wildcard_match(part, &alias) {
-                        matched.extend(self.aliases.indices_of(&alias));
+                    if wildcard_match(part, &alias)
+                        && (opts.expand.hidden
+                            || part.starts_with('.')
+                            || !self.aliases.is_hidden(&alias))
+                    {
+                        matched.extend(self.aliases.indices_of(&alias).into_iter().filter(|n| {
+                            indices.get(n).is_some_and(|s| {
+                                if s.is_closed() {
+                                    opts.expand.closed
+                                } else {
+                                    opts.expand.open
+                                }
+                            })
+                        }));
                     }
                 }
                 matched.extend(self.stream_indices(part));
@@ -938,14 +1092,6 @@ impl Store {
                     return Err(Error::index_not_found(part));
                 }
                 out.extend(matched);
-            } else if indices.contains_key(part) {
-                out.push(part.to_owned());
-            } else if self.aliases.contains(part) {
-                out.extend(self.aliases.indices_of(part));
-            } else if self.data_streams.contains(part) {
-                out.extend(self.stream_indices(part));
-            } else if !opts.ignore_unavailable {
-                return Err(Error::index_not_found(part));
             }
         }
         out.sort();
@@ -975,9 +1121,9 @@ impl Store {
     }
 
     /// `GET /{target}/_mapping`.
-    pub fn get_mapping(&self, target: &str) -> Result<Value> {
+    pub fn get_mapping(&self, target: &str, opts: Resolve) -> Result<Value> {
         let mut out = serde_json::Map::new();
-        for s in self.shards(target, Resolve::default())? {
+        for s in self.shards(target, opts)? {
             out.insert(
                 s.name.clone(),
                 json!({"mappings": s.with_mapping(Mapping::to_json)}),
@@ -992,9 +1138,9 @@ impl Store {
     ///
     /// # Errors
     /// Index resolution, a malformed mapping, a conflict with the current one, mapping limits.
-    pub fn put_mapping(&self, target: &str, body: &Value) -> Result<Value> {
+    pub fn put_mapping(&self, target: &str, body: &Value, opts: Resolve) -> Result<Value> {
         let update = Mapping::parse(body)?;
-        let shards = self.shards(target, Resolve::default())?;
+        let shards = self.shards(target, opts)?;
         for s in &shards {
             crate::engine::blocks::check_metadata(s, false)?;
             let mut m = s.with_mapping(Clone::clone);
@@ -1007,9 +1153,9 @@ impl Store {
     }
 
     /// `GET /{target}`.
-    pub fn get_index(&self, target: &str) -> Result<Value> {
+    pub fn get_index(&self, target: &str, opts: Resolve) -> Result<Value> {
         let mut out = serde_json::Map::new();
-        for s in self.shards(target, Resolve::default())? {
+        for s in self.shards(target, opts)? {
             let meta = s.meta();
             let mut index = serde_json::Map::new();
             for (k, v) in &meta.settings {
@@ -1059,13 +1205,13 @@ impl Store {
     ///
     /// # Errors
     /// ES's for unknown or final settings and bad values; nothing changes then.
-    pub fn put_settings(&self, target: &str, body: &Value) -> Result<Value> {
+    pub fn put_settings(&self, target: &str, body: &Value, opts: Resolve) -> Result<Value> {
         let inner = body.get("settings").unwrap_or(body);
         let parsed = parse_settings(Some(inner))?;
         if parsed.rendered.is_empty() {
             return Err(Error::validation(&["no settings to update"]));
         }
-        let shards = self.shards(target, Resolve::default())?;
+        let shards = self.shards(target, opts)?;
         if parsed.rendered.contains_key("number_of_shards") {
             let open: Vec<String> = shards
                 .iter()
@@ -1103,8 +1249,14 @@ impl Store {
     ///
     /// # Errors
     /// Index resolution.
-    pub fn get_settings(&self, target: &str, names: Option<&str>, flat: bool) -> Result<Value> {
-        let all = self.get_index(target)?;
+    pub fn get_settings(
+        &self,
+        target: &str,
+        names: Option<&str>,
+        flat: bool,
+        opts: Resolve,
+    ) -> Result<Value> {
+        let all = self.get_index(target, opts)?;
         let patterns: Option<Vec<&str>> = names.map(|n| n.split(',').map(str::trim).collect());
         let mut out = serde_json::Map::new();
         for (index, body) in all.as_object().into_iter().flatten() {
@@ -1152,7 +1304,12 @@ impl Store {
     ///
     /// # Errors
     /// Index resolution; a metric other than `docs`, `store` or `_all`, by name.
-    pub fn stats(&self, target: Option<&str>, metrics: Option<&str>) -> Result<Value> {
+    pub fn stats(
+        &self,
+        target: Option<&str>,
+        metrics: Option<&str>,
+        opts: Resolve,
+    ) -> Result<Value> {
         let (mut docs, mut store) = (true, true);
         if let Some(m) = metrics {
             (docs, store) = (false, false);
@@ -1169,7 +1326,7 @@ impl Store {
                 }
             }
         }
-        let rows = self.cat_indices(target)?;
+        let rows = self.cat_indices(target, opts)?;
         let section = |count: u64, deleted: u64, bytes: u64| {
             let mut m = serde_json::Map::new();
             if docs {
@@ -1213,7 +1370,12 @@ impl Store {
 
     /// `POST /{target}/_refresh`.
     pub fn refresh(&self, target: &str) -> Result<Value> {
-        let names = self.only_open(target, self.resolve(target, Resolve::default())?, false)?;
+        self.refresh_with(target, Resolve::expanding(Expand::OPEN))
+    }
+
+    /// [`Store::refresh`] with the request's index options.
+    pub fn refresh_with(&self, target: &str, opts: Resolve) -> Result<Value> {
+        let names = self.only_open(target, self.resolve(target, opts)?, opts)?;
         let shards: Vec<Arc<Shard>> = names.iter().filter_map(|n| self.shard(n).ok()).collect();
         for s in &shards {
             s.refresh()?;
@@ -1232,12 +1394,28 @@ impl Store {
         max_segments: Option<usize>,
         expunge: bool,
     ) -> Result<Value> {
+        self.force_merge_with(
+            target,
+            max_segments,
+            expunge,
+            Resolve::expanding(Expand::OPEN),
+        )
+    }
+
+    /// [`Store::force_merge`] with the request's index options.
+    pub fn force_merge_with(
+        &self,
+        target: &str,
+        max_segments: Option<usize>,
+        expunge: bool,
+        opts: Resolve,
+    ) -> Result<Value> {
         if expunge && max_segments.is_some() {
             return Err(Error::validation(&[
                 "cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive",
             ]));
         }
-        let names = self.only_open(target, self.resolve(target, Resolve::default())?, false)?;
+        let names = self.only_open(target, self.resolve(target, opts)?, opts)?;
         let shards: Vec<Arc<Shard>> = names.iter().filter_map(|n| self.shard(n).ok()).collect();
         for s in &shards {
             s.force_merge(max_segments, expunge)?;
@@ -1246,8 +1424,8 @@ impl Store {
     }
 
     /// `GET /_cat/indices[/{target}]`.
-    pub fn cat_indices(&self, target: Option<&str>) -> Result<Vec<CatIndex>> {
-        let shards = self.shards(target.unwrap_or("_all"), Resolve::default())?;
+    pub fn cat_indices(&self, target: Option<&str>, opts: Resolve) -> Result<Vec<CatIndex>> {
+        let shards = self.shards(target.unwrap_or("_all"), opts)?;
         Ok(shards
             .iter()
             .map(|s| {
@@ -1299,7 +1477,7 @@ impl Store {
 
     /// `GET /_cluster/health[/{target}]` now: the body (`level` 0 cluster, 1 indices, 2
     /// shards) and whether a concrete index of `target` is missing (then the status is red).
-    pub fn cluster_health(&self, target: Option<&str>, level: u8) -> (Value, bool) {
+    pub fn cluster_health(&self, target: Option<&str>, level: u8, expand: Expand) -> (Value, bool) {
         let mut missing = false;
         let shards: Vec<Arc<Shard>> = match target {
             None => self.indices.read().values().cloned().collect(),
@@ -1317,6 +1495,7 @@ impl Store {
                 let opts = Resolve {
                     ignore_unavailable: true,
                     allow_no_indices: true,
+                    expand,
                 };
                 self.shards(t, opts).unwrap_or_default()
             }
@@ -1420,10 +1599,10 @@ impl Store {
         source: &[u8],
         refresh: Refresh,
     ) -> Result<WriteResult> {
-        self.index_doc_if(index, id, op, source, refresh, Cond::None)
+        self.index_doc_if(index, id, op, source, refresh, DocOpts::default())
     }
 
-    /// [`Store::index_doc`] with a precondition (`if_seq_no`, external version).
+    /// [`Store::index_doc`] with a precondition (`if_seq_no`, external version) and a routing.
     pub fn index_doc_if(
         &self,
         index: &str,
@@ -1431,8 +1610,9 @@ impl Store {
         op: OpType,
         source: &[u8],
         refresh: Refresh,
-        cond: Cond,
+        opts: DocOpts,
     ) -> Result<WriteResult> {
+        let DocOpts { cond, routing } = opts;
         if op == OpType::Update || op == OpType::Delete {
             return Err(Error::illegal_argument(format!(
                 "[{}] is not a document index operation",
@@ -1441,8 +1621,10 @@ impl Store {
         }
         let _guard = self.admit(1, source.len())?;
         let shard = self.shard_for_doc(index, op, cond, source)?;
+        check_routing(&shard, id, routing.as_deref())?;
         let mut prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
         prepared.cond = cond;
+        prepared.routing = routing;
         let r = shard
             .write(vec![prepared])
             .pop()
@@ -1482,21 +1664,23 @@ impl Store {
 
     /// `DELETE /{index}/_doc/{id}` (result `not_found` with status 404 when absent).
     pub fn delete_doc(&self, index: &str, id: &str, refresh: Refresh) -> Result<WriteResult> {
-        self.delete_doc_if(index, id, refresh, Cond::None)
+        self.delete_doc_if(index, id, refresh, DocOpts::default())
     }
 
-    /// [`Store::delete_doc`] with a precondition.
+    /// [`Store::delete_doc`] with a precondition and a routing.
     pub fn delete_doc_if(
         &self,
         index: &str,
         id: &str,
         refresh: Refresh,
-        cond: Cond,
+        opts: DocOpts,
     ) -> Result<WriteResult> {
         let shard = self.open_shard(index)?;
         crate::engine::blocks::check_write(&shard)?;
+        check_routing(&shard, Some(id), opts.routing.as_deref())?;
         let mut prepared = shard.prepare(OpType::Delete, Some(id), Bytes::new())?;
-        prepared.cond = cond;
+        prepared.cond = opts.cond;
+        prepared.routing = opts.routing;
         let r = shard
             .write(vec![prepared])
             .pop()
@@ -1516,10 +1700,18 @@ impl Store {
         retry_on_conflict: u32,
         refresh: Refresh,
     ) -> Result<Updated> {
-        self.update_doc_if(index, id, body, retry_on_conflict, refresh, Cond::None)
+        self.update_doc_if(
+            index,
+            id,
+            body,
+            retry_on_conflict,
+            refresh,
+            &DocOpts::default(),
+        )
     }
 
-    /// [`Store::update_doc`] that applies only to the document's `if_seq_no` state.
+    /// [`Store::update_doc`] that applies only to the document's `if_seq_no` state, of the
+    /// document `routing` places.
     pub fn update_doc_if(
         &self,
         index: &str,
@@ -1527,12 +1719,12 @@ impl Store {
         body: &[u8],
         retry_on_conflict: u32,
         refresh: Refresh,
-        cond: Cond,
+        opts: &DocOpts,
     ) -> Result<Updated> {
         let _guard = self.admit(1, body.len())?;
         let spec = UpdateSpec::parse(body)?;
         let shard = self.shard_for_write(index)?;
-        let r = self.update_in(&shard, id, &spec, retry_on_conflict, cond)?;
+        let r = self.update_in(&shard, id, &spec, retry_on_conflict, opts)?;
         if r.result.result != DocResult::Noop {
             self.after_write(&[shard], refresh)?;
         }
@@ -1546,19 +1738,20 @@ impl Store {
         id: &str,
         spec: &UpdateSpec,
         retry_on_conflict: u32,
-        cond: Cond,
+        opts: &DocOpts,
     ) -> Result<Updated> {
         validate_id(id)?;
+        check_routing(shard, Some(id), opts.routing.as_deref())?;
         let mut attempt = 0;
         loop {
-            let current = shard.get(id)?;
+            let current = shard.get_as(id, opts.routing.as_deref(), true)?;
             if let (
                 Cond::SeqNo {
                     seq_no,
                     primary_term,
                 },
-                Some((_, s, _)),
-            ) = (cond, &current)
+                Some(Got { seq_no: s, .. }),
+            ) = (opts.cond, &current)
                 && (*s != seq_no || primary_term != 1)
             {
                 return Err(Error::es(
@@ -1586,7 +1779,12 @@ impl Store {
                     };
                     (OpType::Create, Value::Object(upsert.clone()), Cond::None)
                 }
-                Some((version, seq_no, bytes)) => {
+                Some(Got {
+                    version,
+                    seq_no,
+                    source: bytes,
+                    ..
+                }) => {
                     let Ok(Value::Object(mut source)) = serde_json::from_slice::<Value>(&bytes)
                     else {
                         return Err(Error::illegal_argument(format!(
@@ -1628,6 +1826,7 @@ impl Store {
             })?);
             let mut prepared = shard.prepare(op, Some(id), bytes)?;
             prepared.cond = write_cond;
+            prepared.routing.clone_from(&opts.routing);
             let written = shard
                 .write(vec![prepared])
                 .pop()
@@ -1650,33 +1849,76 @@ impl Store {
         }
     }
 
-    /// `GET|POST /_mget`: each `(index, id)` looked up in real time; a missing index is that
-    /// entry's error.
-    pub fn mget(&self, docs: &[(String, String)], realtime: bool) -> Vec<Result<Value>> {
+    /// `GET|POST /_mget`: each document looked up (in real time unless `realtime` is false);
+    /// a missing index is that entry's error.
+    pub fn mget(&self, docs: &[DocRef], realtime: bool) -> Vec<Result<Value>> {
         docs.iter()
-            .map(|(index, id)| self.get_doc_as(index, id, realtime))
+            .map(|d| self.get_doc_as(&d.index, &d.id, d.routing.as_deref(), realtime))
             .collect()
     }
 
     /// `GET /{index}/_doc/{id}` (realtime). Found: the ES body with `found: true`; missing doc:
     /// `{"_index","_id","found":false}` (answer 404 with it); missing index: error.
     pub fn get_doc(&self, index: &str, id: &str) -> Result<Value> {
-        self.get_doc_as(index, id, true)
+        self.get_doc_as(index, id, None, true)
     }
 
-    /// [`Store::get_doc`], realtime or (`realtime: false`) as of the last refresh.
-    pub fn get_doc_as(&self, index: &str, id: &str, realtime: bool) -> Result<Value> {
+    /// [`Store::get_doc`] from the shard `routing` places the document in, realtime or
+    /// (`realtime: false`) as of the last refresh.
+    pub fn get_doc_as(
+        &self,
+        index: &str,
+        id: &str,
+        routing: Option<&str>,
+        realtime: bool,
+    ) -> Result<Value> {
         let shard = self.open_shard(index)?;
-        match shard.get_as(id, realtime)? {
-            Some((version, seq_no, source)) => {
-                let src: Value = serde_json::from_slice(&source).unwrap_or(Value::Null);
-                Ok(json!({
-                    "_index": shard.name, "_id": id, "_version": version, "_seq_no": seq_no,
-                    "_primary_term": 1, "found": true, "_source": src,
-                }))
+        check_routing(&shard, Some(id), routing)?;
+        match shard.get_as(id, routing, realtime)? {
+            Some(got) => {
+                let src: Value = serde_json::from_slice(&got.source).unwrap_or(Value::Null);
+                let mut v = serde_json::Map::new();
+                v.insert("_index".into(), Value::from(shard.name.clone()));
+                v.insert("_id".into(), Value::from(id));
+                v.insert("_version".into(), Value::from(got.version));
+                v.insert("_seq_no".into(), Value::from(got.seq_no));
+                v.insert("_primary_term".into(), Value::from(1));
+                if let Some(r) = got.routing {
+                    v.insert("_routing".into(), Value::from(r));
+                }
+                v.insert("found".into(), Value::Bool(true));
+                v.insert("_source".into(), src);
+                Ok(Value::Object(v))
             }
             None => Ok(json!({"_index": shard.name, "_id": id, "found": false})),
         }
+    }
+
+    /// The `stored_fields` of a get: the values of the named fields mapped with `store: true`
+    /// (ES reads them from Lucene's stored fields; here they come from the `_source`, which
+    /// holds the same values). Other names give nothing, as in Elasticsearch.
+    pub fn stored_field_values(
+        &self,
+        index: &str,
+        names: &[String],
+        source: &Value,
+    ) -> Result<serde_json::Map<String, Value>> {
+        let shard = self.open_shard(index)?;
+        shard.with_mapping(|m| {
+            let specs: Vec<crate::search::fields::FieldSpec> = names
+                .iter()
+                .filter(|n| {
+                    m.field(n)
+                        .is_some_and(|f| f.shown.get("store") == Some(&Value::Bool(true)))
+                })
+                .map(|n| crate::search::fields::FieldSpec {
+                    pattern: n.clone(),
+                    format: None,
+                    include_unmapped: false,
+                })
+                .collect();
+            crate::search::fields::from_source(&specs, source, m)
+        })
     }
 
     /// `require_alias=true`: a write whose target is not an alias is refused as ES refuses it.
@@ -1816,9 +2058,12 @@ impl Store {
         let mut slots = Vec::with_capacity(group.len());
         let outcomes = prepare_all(shard, &group);
         for ((i, op), outcome) in group.into_iter().zip(outcomes) {
+            let outcome = outcome
+                .and_then(|p| check_routing(shard, Some(&p.id), op.routing.as_deref()).map(|()| p));
             match outcome {
                 Ok(mut p) => {
                     p.cond = op.cond;
+                    p.routing.clone_from(&op.routing);
                     slots.push((i, op.kind, p.id.clone()));
                     prepared.push(p);
                 }
@@ -1853,7 +2098,11 @@ impl Store {
             ));
         };
         let spec = UpdateSpec::parse(op.source.as_deref().unwrap_or_default())?;
-        self.update_in(shard, id, &spec, op.retry_on_conflict, op.cond)
+        let opts = DocOpts {
+            cond: op.cond,
+            routing: op.routing.clone(),
+        };
+        self.update_in(shard, id, &spec, op.retry_on_conflict, &opts)
     }
 
     /// The shard a bulk group of one target name writes to, and the data stream rule its
@@ -1898,7 +2147,8 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
     ) -> Result<Value> {
-        let targets = self.filtered_targets(target, params.resolve_options()?)?;
+        let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
+        search::keep_routed(&mut targets, params.routing.as_deref());
         search::search_targets(&targets, body, params, None)
     }
 
@@ -1909,7 +2159,8 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
     ) -> Result<Value> {
-        let targets = self.filtered_targets(target, params.resolve_options()?)?;
+        let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
+        search::keep_routed(&mut targets, params.routing.as_deref());
         search::count_targets(&targets, body, params)
     }
 }
@@ -1928,6 +2179,25 @@ impl Drop for Store {
             tracing::error!(error = %e, "closing the store failed");
         }
     }
+}
+
+/// `_routing: {required: true}` in the mapping: a document request without `routing` is
+/// refused as ES refuses it.
+fn check_routing(shard: &Shard, id: Option<&str>, routing: Option<&str>) -> Result<()> {
+    if routing.is_some() || !shard.with_mapping(Mapping::routing_required) {
+        return Ok(());
+    }
+    Err(Error::es(
+        400,
+        "routing_missing_exception",
+        format!(
+            "routing is required for [{}]/[{}]",
+            shard.name,
+            id.unwrap_or("null")
+        ),
+    )
+    .with("index_uuid", "_na_")
+    .with("index", shard.name.clone()))
 }
 
 fn already_exists(name: &str, uuid: &str) -> Error {

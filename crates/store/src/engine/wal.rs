@@ -3,7 +3,9 @@
 //!
 //! Files are `translog-<generation>.tlog` in the index directory. A record is
 //! `[len: u32 LE][crc32(payload): u32 LE][payload]`, the payload
-//! `[kind: u8][seq_no: u64][version: u64][id_len: u32][id][source]`.
+//! `[kind: u8][seq_no: u64][version: u64][id_len: u32][id][source]`; an index operation with a
+//! custom routing (kinds 4 and 5) has `[routing_len: u32][routing]` between the id and the
+//! source.
 //! Writers [`Wal::append`] under the index's writer lock, then [`Wal::sync`] outside it: one
 //! thread's fsync covers every record appended before it (group commit), and every writer whose
 //! records were in that batch gets the batch's result. The first failed write or fsync stops the
@@ -38,6 +40,8 @@ pub enum WalOp {
         source: Bytes,
         /// True when the id was generated (no previous version can exist).
         auto_id: bool,
+        /// The custom `routing` the document was written with.
+        routing: Option<String>,
     },
     /// Delete a document.
     Delete {
@@ -59,21 +63,41 @@ impl WalOp {
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
-        let (kind, seq, ver, id, src): (u8, u64, u64, &str, &[u8]) = match self {
+        match self {
             WalOp::Index {
                 seq_no,
                 version,
                 id,
                 source,
                 auto_id,
-            } => (if *auto_id { 2 } else { 1 }, *seq_no, *version, id, source),
+                routing,
+            } => encode_record(
+                out,
+                Record {
+                    kind: index_kind(*auto_id, routing.is_some()),
+                    seq: *seq_no,
+                    ver: *version,
+                    id,
+                    routing: routing.as_deref(),
+                    src: source,
+                },
+            ),
             WalOp::Delete {
                 seq_no,
                 version,
                 id,
-            } => (3, *seq_no, *version, id, &[]),
-        };
-        encode_record(out, kind, seq, ver, id, src);
+            } => encode_record(
+                out,
+                Record {
+                    kind: 3,
+                    seq: *seq_no,
+                    ver: *version,
+                    id,
+                    routing: None,
+                    src: &[],
+                },
+            ),
+        }
     }
 
     fn decode(payload: &Bytes) -> Option<WalOp> {
@@ -85,14 +109,23 @@ impl WalOp {
         let id = std::str::from_utf8(p.get(21..21 + id_len)?)
             .ok()?
             .to_owned();
-        let rest = p.get(21 + id_len..)?;
+        let mut rest = p.get(21 + id_len..)?;
+        let routing = if matches!(kind, 4 | 5) {
+            let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            let r = std::str::from_utf8(rest.get(4..4 + len)?).ok()?.to_owned();
+            rest = rest.get(4 + len..)?;
+            Some(r)
+        } else {
+            None
+        };
         match kind {
-            1 | 2 => Some(WalOp::Index {
+            1 | 2 | 4 | 5 => Some(WalOp::Index {
                 seq_no,
                 version,
                 id,
                 source: payload.slice(payload.len() - rest.len()..),
-                auto_id: kind == 2,
+                auto_id: matches!(kind, 2 | 5),
+                routing,
             }),
             3 => Some(WalOp::Delete {
                 seq_no,
@@ -104,16 +137,55 @@ impl WalOp {
     }
 }
 
-/// Appends one record: `[len][crc][kind][seq_no][version][id_len][id][source]`.
-fn encode_record(out: &mut Vec<u8>, kind: u8, seq: u64, ver: u64, id: &str, src: &[u8]) {
+/// The record kind of an index operation: 1 (2 with a generated id), 4 and 5 with a routing.
+fn index_kind(auto_id: bool, routed: bool) -> u8 {
+    match (auto_id, routed) {
+        (false, false) => 1,
+        (true, false) => 2,
+        (false, true) => 4,
+        (true, true) => 5,
+    }
+}
+
+/// The parts of one record.
+#[derive(Clone, Copy)]
+struct Record<'a> {
+    kind: u8,
+    seq: u64,
+    ver: u64,
+    id: &'a str,
+    routing: Option<&'a str>,
+    src: &'a [u8],
+}
+
+/// Appends one record: `[len][crc][kind][seq_no][version][id_len][id]([routing_len][routing])
+/// [source]`.
+fn encode_record(out: &mut Vec<u8>, r: Record<'_>) {
     frame::encode_with(out, |out| {
-        out.push(kind);
-        out.extend_from_slice(&seq.to_le_bytes());
-        out.extend_from_slice(&ver.to_le_bytes());
-        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        out.extend_from_slice(id.as_bytes());
-        out.extend_from_slice(src);
+        out.push(r.kind);
+        out.extend_from_slice(&r.seq.to_le_bytes());
+        out.extend_from_slice(&r.ver.to_le_bytes());
+        out.extend_from_slice(&(r.id.len() as u32).to_le_bytes());
+        out.extend_from_slice(r.id.as_bytes());
+        if let Some(routing) = r.routing {
+            out.extend_from_slice(&(routing.len() as u32).to_le_bytes());
+            out.extend_from_slice(routing.as_bytes());
+        }
+        out.extend_from_slice(r.src);
     });
+}
+
+/// The document of an index record, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexRecord<'a> {
+    /// `_id`.
+    pub id: &'a str,
+    /// The custom routing, if any.
+    pub routing: Option<&'a str>,
+    /// `_source` bytes.
+    pub source: &'a [u8],
+    /// True when the id was generated.
+    pub auto_id: bool,
 }
 
 /// A per-index write-ahead log: generations `translog-<n>.tlog` written through one
@@ -178,17 +250,16 @@ impl Wal {
     }
 
     /// [`Wal::append`] of an index operation, from borrowed parts.
-    pub fn append_index(
-        &self,
-        seq_no: u64,
-        version: u64,
-        id: &str,
-        source: &[u8],
-        auto_id: bool,
-    ) -> u64 {
-        let kind = if auto_id { 2 } else { 1 };
-        self.log
-            .append(|buf| encode_record(buf, kind, seq_no, version, id, source))
+    pub fn append_index(&self, seq_no: u64, version: u64, doc: IndexRecord<'_>) -> u64 {
+        let record = Record {
+            kind: index_kind(doc.auto_id, doc.routing.is_some()),
+            seq: seq_no,
+            ver: version,
+            id: doc.id,
+            routing: doc.routing,
+            src: doc.source,
+        };
+        self.log.append(|buf| encode_record(buf, record))
     }
 
     /// Makes every record up to `upto` durable (write + fdatasync), batching with other writers.

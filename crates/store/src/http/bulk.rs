@@ -99,6 +99,7 @@ pub fn parse(
         }
         op.retry_on_conflict = action.retry_on_conflict;
         op.require_alias = action.require_alias.unwrap_or(require_alias);
+        op.routing.clone_from(&action.routing);
         ops.push(op);
     }
     if !missing.is_empty() {
@@ -137,6 +138,7 @@ struct Action {
     version_type: Option<String>,
     retry_on_conflict: u32,
     require_alias: Option<bool>,
+    routing: Option<String>,
 }
 
 impl Action {
@@ -217,6 +219,7 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         version_type: None,
         retry_on_conflict: 0,
         require_alias: None,
+        routing: None,
     };
     apply_params(&mut action, &mut op, params, line)?;
     action.op = op;
@@ -255,8 +258,7 @@ fn apply_params(
                     )));
                 }
             },
-            // Accepted; documents are placed by `_id` (docs/architecture.md, known differences).
-            "routing" => {}
+            "routing" => action.routing = Some(text),
             "require_alias" if text == "true" || text == "false" => {
                 action.require_alias = Some(text == "true");
             }

@@ -12,7 +12,7 @@ use super::params::Params;
 use super::router::Route;
 use super::server::State;
 use super::{cat, search_api};
-use crate::{Error, OpType, Refresh, SearchParams, Store};
+use crate::{DocOpts, DocRef, Error, Expand, OpType, Refresh, Resolve, SearchParams, Store};
 
 /// A successful answer.
 #[derive(Debug)]
@@ -81,6 +81,8 @@ const SEARCH: &[&str] = &[
     "request_cache",
     "scroll",
     "typed_keys",
+    "routing",
+    "expand_wildcards",
 ];
 const COUNT: &[&str] = &[
     "q",
@@ -89,6 +91,8 @@ const COUNT: &[&str] = &[
     "ignore_unavailable",
     "allow_no_indices",
     "preference",
+    "routing",
+    "expand_wildcards",
 ];
 
 pub(crate) async fn dispatch(
@@ -118,8 +122,13 @@ pub(crate) async fn dispatch(
                     "wait_for_active_shards",
                     "wait_for_events",
                     "wait_for_nodes",
+                    "expand_wildcards",
                 ],
             )?;
+            let expand = match params.get("expand_wildcards") {
+                None => Expand::ALL,
+                Some(s) => Expand::parse(s)?,
+            };
             // one node: `wait_for_nodes` (`N`, `>=N`, `<=N`, `>N`, `<N`) holds now or never
             let nodes_ok = match params.get("wait_for_nodes") {
                 None => true,
@@ -171,7 +180,8 @@ pub(crate) async fn dispatch(
                 let store = Arc::clone(&store);
                 let target = target.clone();
                 let (mut v, missing) =
-                    blocking(move || Ok(store.cluster_health(target.as_deref(), level))).await?;
+                    blocking(move || Ok(store.cluster_health(target.as_deref(), level, expand)))
+                        .await?;
                 let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
                 let waiting = missing || !nodes_ok || wanted.is_some_and(|w| w > current);
                 if !waiting {
@@ -187,7 +197,8 @@ pub(crate) async fn dispatch(
         Route::CatIndices(target) => {
             params.check(path, cat::PARAMS)?;
             let opts = cat::Options::from_params(params)?;
-            let rows = blocking(move || store.cat_indices(target.as_deref())).await?;
+            let resolve = index_options(params, Resolve::expanding(Expand::OPEN_CLOSED))?;
+            let rows = blocking(move || store.cat_indices(target.as_deref(), resolve)).await?;
             Ok(cat::render(&rows, &opts)?)
         }
         Route::ForceMerge(target) => {
@@ -232,7 +243,8 @@ pub(crate) async fn dispatch(
                 },
             };
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.force_merge(&target, max, expunge)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.force_merge_with(&target, max, expunge, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Refresh(target) => {
@@ -241,15 +253,22 @@ pub(crate) async fn dispatch(
                 &["ignore_unavailable", "allow_no_indices", "expand_wildcards"],
             )?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.refresh(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.refresh_with(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Bulk(index) => {
             params.check(path, &[WRITE, &["require_alias"]].concat())?;
             let require_alias = params.bool("require_alias", false)?;
             let refresh = refresh(params)?;
+            let url_routing = routing(params);
             let r = blocking(move || {
-                let ops = super::bulk::parse(body, index.as_deref(), require_alias)?;
+                let mut ops = super::bulk::parse(body, index.as_deref(), require_alias)?;
+                if url_routing.is_some() {
+                    for op in ops.iter_mut().filter(|o| o.routing.is_none()) {
+                        op.routing.clone_from(&url_routing);
+                    }
+                }
                 store.bulk(ops, refresh)
             })
             .await?;
@@ -295,12 +314,14 @@ pub(crate) async fn dispatch(
                 &[
                     "ignore_unavailable",
                     "allow_no_indices",
+                    "expand_wildcards",
                     "master_timeout",
                     "local",
                 ],
             )?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.get_mapping(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.get_mapping(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::PutMapping(target) => {
@@ -317,7 +338,14 @@ pub(crate) async fn dispatch(
             let Some(body) = optional_object(&body)? else {
                 return Err(super::error::body_required().into());
             };
-            let v = blocking(move || store.put_mapping(&target, &body)).await?;
+            let opts = index_options(
+                params,
+                Resolve {
+                    allow_no_indices: false,
+                    ..Resolve::expanding(Expand::OPEN_CLOSED)
+                },
+            )?;
+            let v = blocking(move || store.put_mapping(&target, &body, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CreateIndex(name) => {
@@ -330,8 +358,23 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::IndexExists(target) => {
-            params.check(path, &["ignore_unavailable", "allow_no_indices", "local"])?;
-            let found = blocking(move || Ok(store.exists(&target))).await?;
+            params.check(
+                path,
+                &[
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                    "local",
+                ],
+            )?;
+            let opts = index_options(
+                params,
+                Resolve {
+                    allow_no_indices: false,
+                    ..Resolve::expanding(Expand::OPEN)
+                },
+            )?;
+            let found = blocking(move || Ok(store.exists_with(&target, opts))).await?;
             Ok(Reply::empty(if found {
                 StatusCode::OK
             } else {
@@ -344,11 +387,13 @@ pub(crate) async fn dispatch(
                 &[
                     "ignore_unavailable",
                     "allow_no_indices",
+                    "expand_wildcards",
                     "master_timeout",
                     "local",
                 ],
             )?;
-            let v = blocking(move || store.get_index(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.get_index(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::DeleteIndex(target) => {
@@ -359,9 +404,11 @@ pub(crate) async fn dispatch(
                     "master_timeout",
                     "ignore_unavailable",
                     "allow_no_indices",
+                    "expand_wildcards",
                 ],
             )?;
-            let v = blocking(move || store.delete_index(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN_CLOSED))?;
+            let v = blocking(move || store.delete_index(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::IndexAutoId(index) => {
@@ -388,6 +435,8 @@ pub(crate) async fn dispatch(
                     &[
                         "retry_on_conflict",
                         "_source",
+                        "_source_includes",
+                        "_source_excludes",
                         "if_seq_no",
                         "if_primary_term",
                         "require_alias",
@@ -406,9 +455,17 @@ pub(crate) async fn dispatch(
                 .iter()
                 .map(|d| d.filter.clone().unwrap_or_else(|| url_filter.clone()))
                 .collect();
-            let docs: Vec<(String, String)> = docs.into_iter().map(|d| (d.index, d.id)).collect();
+            let url_routing = routing(params);
+            let docs: Vec<DocRef> = docs
+                .into_iter()
+                .map(|d| DocRef {
+                    index: d.index,
+                    id: d.id,
+                    routing: d.routing.or_else(|| url_routing.clone()),
+                })
+                .collect();
             if params.get("refresh").is_some() && refresh(params)? != Refresh::False {
-                let targets: Vec<String> = docs.iter().map(|(i, _)| i.clone()).collect();
+                let targets: Vec<String> = docs.iter().map(|d| d.index.clone()).collect();
                 let store = Arc::clone(&store);
                 blocking(move || {
                     for t in targets {
@@ -426,12 +483,14 @@ pub(crate) async fn dispatch(
                     .iter()
                     .zip(found)
                     .zip(&filters)
-                    .map(|(((index, id), r), filter)| match r {
+                    .map(|((d, r), filter)| match r {
                         Ok(mut v) => {
                             apply_source_filter(&mut v, filter);
                             v
                         }
-                        Err(e) => json!({"_index": index, "_id": id, "error": e.to_item_error()}),
+                        Err(e) => {
+                            json!({"_index": d.index, "_id": d.id, "error": e.to_item_error()})
+                        }
                     })
                     .collect();
                 Ok(json!({ "docs": out }))
@@ -444,7 +503,8 @@ pub(crate) async fn dispatch(
             let filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
             let (i2, id2) = (index.clone(), id.clone());
-            let v = blocking(move || store.get_doc_as(&i2, &id2, realtime)).await?;
+            let r = routing(params);
+            let v = blocking(move || store.get_doc_as(&i2, &id2, r.as_deref(), realtime)).await?;
             match v.get("_source") {
                 Some(src) if v.get("found") == Some(&Value::Bool(true)) => Ok(Reply::json(
                     StatusCode::OK,
@@ -461,7 +521,8 @@ pub(crate) async fn dispatch(
         Route::SourceExists(index, id) => {
             params.check(path, GET)?;
             let realtime = params.bool("realtime", true)?;
-            let v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
+            let r = routing(params);
+            let v = blocking(move || store.get_doc_as(&index, &id, r.as_deref(), realtime)).await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -470,11 +531,33 @@ pub(crate) async fn dispatch(
             }))
         }
         Route::GetDoc(index, id) => {
-            params.check(path, &[GET, SOURCE].concat())?;
+            params.check(path, &[GET, SOURCE, &["stored_fields"]].concat())?;
             let filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
-            let mut v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
+            let r = routing(params);
+            let stored = params.get("stored_fields").map(list_param);
+            // with `stored_fields`, the source comes back only when asked for
+            let source_asked = params.get("_source").is_some()
+                || stored
+                    .as_ref()
+                    .is_none_or(|names| names.iter().any(|n| n == "_source"));
+            let mut v = blocking(move || {
+                let mut v = store.get_doc_as(&index, &id, r.as_deref(), realtime)?;
+                if let Some(names) = stored
+                    && let Some(src) = v.get("_source")
+                {
+                    let fields = store.stored_field_values(&index, &names, src)?;
+                    if !fields.is_empty() {
+                        v["fields"] = Value::Object(fields);
+                    }
+                }
+                Ok(v)
+            })
+            .await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
+            if !source_asked && let Some(o) = v.as_object_mut() {
+                o.remove("_source");
+            }
             apply_source_filter(&mut v, &filter);
             let status = if found {
                 StatusCode::OK
@@ -486,7 +569,8 @@ pub(crate) async fn dispatch(
         Route::DocExists(index, id) => {
             params.check(path, GET)?;
             let realtime = params.bool("realtime", true)?;
-            let v = blocking(move || store.get_doc_as(&index, &id, realtime)).await?;
+            let r = routing(params);
+            let v = blocking(move || store.get_doc_as(&index, &id, r.as_deref(), realtime)).await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -497,8 +581,11 @@ pub(crate) async fn dispatch(
         Route::DeleteDoc(index, id) => {
             params.check(path, &[WRITE, CAS].concat())?;
             let refresh = refresh(params)?;
-            let cond = cond(params, OpType::Delete, true)?;
-            let r = blocking(move || store.delete_doc_if(&index, &id, refresh, cond)).await?;
+            let opts = DocOpts {
+                cond: cond(params, OpType::Delete, true)?,
+                routing: routing(params),
+            };
+            let r = blocking(move || store.delete_doc_if(&index, &id, refresh, opts)).await?;
             let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
             Ok(Reply::json(status, forced(r.to_json(), refresh)))
         }
@@ -573,7 +660,7 @@ pub(crate) async fn dispatch(
                 path,
                 &["v", "format", "local", "master_timeout", "ts", "h", "s"],
             )?;
-            let (v, _) = blocking(move || Ok(store.cluster_health(None, 0))).await?;
+            let (v, _) = blocking(move || Ok(store.cluster_health(None, 0, Expand::ALL))).await?;
             let (epoch, time) = cat_now();
             let n = |k: &str| v[k].as_u64().unwrap_or_default().to_string();
             let pct = v["active_shards_percent_as_number"]
@@ -640,7 +727,9 @@ pub(crate) async fn dispatch(
             }
             let flat = params.bool("flat_settings", false)?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.get_settings(&target, names.as_deref(), flat)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v =
+                blocking(move || store.get_settings(&target, names.as_deref(), flat, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::PutSettings(target) => {
@@ -667,7 +756,14 @@ pub(crate) async fn dispatch(
                 return Err(super::error::body_required().into());
             };
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let v = blocking(move || store.put_settings(&target, &body)).await?;
+            let opts = index_options(
+                params,
+                Resolve {
+                    allow_no_indices: false,
+                    ..Resolve::expanding(Expand::OPEN_CLOSED)
+                },
+            )?;
+            let v = blocking(move || store.put_settings(&target, &body, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Stats(target, metrics) => {
@@ -680,7 +776,9 @@ pub(crate) async fn dispatch(
                     "human",
                 ],
             )?;
-            let v = blocking(move || store.stats(target.as_deref(), metrics.as_deref())).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v =
+                blocking(move || store.stats(target.as_deref(), metrics.as_deref(), opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatTemplates(name) => {
@@ -841,17 +939,20 @@ pub(crate) async fn dispatch(
         }
         Route::Close(target) => {
             params.check(path, OPEN_CLOSE)?;
-            let v = blocking(move || store.close_indices(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.close_indices(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::AddBlock(target, block) => {
             params.check(path, OPEN_CLOSE)?;
-            let v = blocking(move || store.add_block(&target, &block)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.add_block(&target, &block, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Open(target) => {
             params.check(path, OPEN_CLOSE)?;
-            let v = blocking(move || store.open_indices(&target)).await?;
+            let opts = index_options(params, Resolve::expanding(Expand::CLOSED))?;
+            let v = blocking(move || store.open_indices(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Rollover(target, new_index) => {
@@ -952,14 +1053,17 @@ async fn write_doc(
     body: Bytes,
 ) -> Outcome {
     let refresh = refresh(params)?;
-    let cond = cond(params, op, id.is_some())?;
+    let opts = DocOpts {
+        cond: cond(params, op, id.is_some())?,
+        routing: routing(params),
+    };
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_required().into());
     }
     if params.bool("require_alias", false)? {
         store.check_alias_required(&index)?;
     }
-    let r = blocking(move || store.index_doc_if(&index, id.as_deref(), op, &body, refresh, cond))
+    let r = blocking(move || store.index_doc_if(&index, id.as_deref(), op, &body, refresh, opts))
         .await?;
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::OK);
     let v = forced(r.to_json(), refresh);
@@ -997,9 +1101,19 @@ async fn update_doc(
             ))
         })?,
     };
-    let cond = cond(params, OpType::Update, true)?;
-    let with_source = params.get("_source").is_some() && source_flag(params)?;
-    let u = blocking(move || store.update_doc_if(&index, &id, &body, retry, refresh, cond)).await?;
+    let opts = DocOpts {
+        cond: cond(params, OpType::Update, true)?,
+        routing: routing(params),
+    };
+    // `_source` (a flag or fields) and `_source_includes`/`_source_excludes` ask for the
+    // updated source back, filtered
+    let filter = url_source_filter(params)?;
+    let with_source = ["_source", "_source_includes", "_source_excludes"]
+        .iter()
+        .any(|k| params.get(k).is_some())
+        && !matches!(filter, crate::search::SourceFilter::None);
+    let u =
+        blocking(move || store.update_doc_if(&index, &id, &body, retry, refresh, &opts)).await?;
     let status = StatusCode::from_u16(u.result.status()).unwrap_or(StatusCode::OK);
     let mut v = u.result.to_json();
     if u.result.result != crate::DocResult::Noop {
@@ -1011,7 +1125,7 @@ async fn update_doc(
         o.insert(
             "get".into(),
             json!({"_seq_no": u.result.seq_no, "_primary_term": u.result.primary_term,
-                "found": true, "_source": u.source}),
+                "found": true, "_source": crate::search::filter_source(u.source, &filter)}),
         );
     }
     Ok(Reply::json(status, v))
@@ -1039,20 +1153,28 @@ fn cond(params: &Params, op: OpType, has_id: bool) -> Result<crate::Cond, Error>
     )
 }
 
-/// `_source=true|false` (the filtering forms are refused by name).
-fn source_flag(params: &Params) -> Result<bool, Error> {
-    params.bool("_source", true).map_err(|_| {
-        Error::illegal_argument("sluice-store supports only _source=true or _source=false here")
-    })
-}
-
 /// The `(index, id)` pairs of an `_mget` body: `{"docs": [{"_index", "_id"}]}` or, with an
 /// index in the path, `{"ids": [...]}`.
 /// One document an `_mget` asks for, with its own `_source` filter if it gives one.
 struct MgetDoc {
     index: String,
     id: String,
+    routing: Option<String>,
     filter: Option<crate::search::SourceFilter>,
+}
+
+/// The `routing` parameter of a document request.
+fn routing(params: &Params) -> Option<String> {
+    params.get("routing").map(str::to_owned)
+}
+
+/// A comma-separated list parameter.
+fn list_param(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The parameters of the document gets.
@@ -1134,10 +1256,12 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, 
                             .get("_source")
                             .map(crate::search::parse_source_filter)
                             .transpose()?;
+                        let routing = d.get("routing").and_then(text);
                         match (index, id) {
                             (Some(i), Some(id)) => out.push(MgetDoc {
                                 index: i,
                                 id,
+                                routing,
                                 filter,
                             }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
@@ -1151,6 +1275,7 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, 
                             (Some(i), Some(id)) => out.push(MgetDoc {
                                 index: i.to_owned(),
                                 id,
+                                routing: None,
                                 filter: None,
                             }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
@@ -1204,6 +1329,19 @@ fn op_type(params: &Params, default: OpType) -> Result<OpType, Error> {
     }
 }
 
+/// A request's index options (`ignore_unavailable`, `allow_no_indices`, `expand_wildcards`)
+/// over the API's defaults.
+pub(super) fn index_options(params: &Params, defaults: Resolve) -> Result<Resolve, Error> {
+    Ok(Resolve {
+        ignore_unavailable: params.bool("ignore_unavailable", defaults.ignore_unavailable)?,
+        allow_no_indices: params.bool("allow_no_indices", defaults.allow_no_indices)?,
+        expand: match params.get("expand_wildcards") {
+            None => defaults.expand,
+            Some(s) => Expand::parse(s)?,
+        },
+    })
+}
+
 pub(super) fn search_params(p: &Params) -> SearchParams {
     let s = |k: &str| p.get(k).map(str::to_owned);
     SearchParams {
@@ -1221,6 +1359,8 @@ pub(super) fn search_params(p: &Params) -> SearchParams {
         allow_no_indices: s("allow_no_indices"),
         rest_total_hits_as_int: s("rest_total_hits_as_int"),
         typed_keys: s("typed_keys"),
+        routing: s("routing"),
+        expand_wildcards: s("expand_wildcards"),
         ..SearchParams::default()
     }
 }

@@ -17,6 +17,10 @@ pub(crate) struct Item {
     /// Index options of the header.
     pub(crate) ignore_unavailable: Option<String>,
     pub(crate) allow_no_indices: Option<String>,
+    /// `routing` of the header.
+    pub(crate) routing: Option<String>,
+    /// `expand_wildcards` of the header.
+    pub(crate) expand_wildcards: Option<String>,
     /// The search body (`None` for an empty line).
     pub(crate) body: Option<Value>,
 }
@@ -31,6 +35,12 @@ impl Item {
         if self.allow_no_indices.is_some() {
             p.allow_no_indices.clone_from(&self.allow_no_indices);
         }
+        if self.routing.is_some() {
+            p.routing.clone_from(&self.routing);
+        }
+        if self.expand_wildcards.is_some() {
+            p.expand_wildcards.clone_from(&self.expand_wildcards);
+        }
         p
     }
 
@@ -43,6 +53,12 @@ impl Item {
         if self.allow_no_indices.is_some() {
             v.push("allow_no_indices");
         }
+        if self.routing.is_some() {
+            v.push("routing");
+        }
+        if self.expand_wildcards.is_some() {
+            v.push("expand_wildcards");
+        }
         v
     }
 }
@@ -53,9 +69,7 @@ const NO_EFFECT: &[&str] = &[
     "ccs_minimize_roundtrips",
     "request_cache",
     "preference",
-    "routing",
     "allow_partial_search_results",
-    "expand_wildcards",
     "ignore_throttled",
 ];
 
@@ -73,6 +87,8 @@ fn header(line: &[u8], path_index: Option<&str>) -> Result<Item, Error> {
         index: path_index.map(str::to_owned),
         ignore_unavailable: None,
         allow_no_indices: None,
+        routing: None,
+        expand_wildcards: None,
         body: None,
     };
     if line.iter().all(u8::is_ascii_whitespace) {
@@ -106,6 +122,8 @@ fn header(line: &[u8], path_index: Option<&str>) -> Result<Item, Error> {
             }
             "ignore_unavailable" => item.ignore_unavailable = scalar_text(v),
             "allow_no_indices" => item.allow_no_indices = scalar_text(v),
+            "routing" => item.routing = scalar_text(v),
+            "expand_wildcards" => item.expand_wildcards = scalar_text(v),
             "type" => {
                 return Err(Error::illegal_argument(
                     "key [type] is not supported in the metadata section",

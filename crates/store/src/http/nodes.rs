@@ -190,7 +190,7 @@ pub(crate) fn stats(
         let now = crate::engine::store::now_ms();
         node.insert("timestamp".into(), json!(now));
         if want("indices") {
-            let all = store.stats(None, Some("docs,store"))?;
+            let all = store.stats(None, Some("docs,store"), crate::Resolve::default())?;
             let primaries = &all["_all"]["primaries"];
             node.insert(
                 "indices".into(),

@@ -18,11 +18,15 @@ use crate::{Error, Resolve, SearchParams, Store};
 
 type Outcome = Result<Reply, Failure>;
 
+/// The index options of a search-side request (wildcards expand to open indices).
 fn resolve(params: &Params, allow_no_indices: bool) -> Result<Resolve, Error> {
-    Ok(Resolve {
-        ignore_unavailable: params.bool("ignore_unavailable", false)?,
-        allow_no_indices: params.bool("allow_no_indices", allow_no_indices)?,
-    })
+    super::handlers::index_options(
+        params,
+        Resolve {
+            allow_no_indices,
+            ..Resolve::expanding(crate::Expand::OPEN)
+        },
+    )
 }
 
 /// `POST /{target}/_pit?keep_alive=1m`.
@@ -57,8 +61,11 @@ pub(crate) async fn open_pit(
     }
     let opts = resolve(params, true)?;
     let keep_alive = params.get("keep_alive").map(str::to_owned);
-    let v =
-        blocking(move || store.open_point_in_time(&target, keep_alive.as_deref(), opts)).await?;
+    let routing = params.get("routing").map(str::to_owned);
+    let v = blocking(move || {
+        store.open_point_in_time(&target, keep_alive.as_deref(), routing.as_deref(), opts)
+    })
+    .await?;
     Ok(Reply::json(StatusCode::OK, v))
 }
 
@@ -382,6 +389,7 @@ pub(crate) async fn msearch(
         rest_total_hits_as_int: params.get("rest_total_hits_as_int").map(str::to_owned),
         ignore_unavailable: params.get("ignore_unavailable").map(str::to_owned),
         allow_no_indices: params.get("allow_no_indices").map(str::to_owned),
+        expand_wildcards: params.get("expand_wildcards").map(str::to_owned),
         typed_keys: params.get("typed_keys").map(str::to_owned),
         ..search_params(&Params::default())
     };

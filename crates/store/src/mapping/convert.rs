@@ -128,6 +128,15 @@ impl IndexedDoc {
         }
     }
 
+    /// Adds a keyword value at `path` that the source does not give (a metadata field such as
+    /// `_routing`).
+    pub fn add_keyword(&mut self, path: &str, value: &str) {
+        let p = self.push_str(path);
+        self.last_path = None;
+        let v = self.push_str(value);
+        self.values.push((p, Slot::Keyword(v)));
+    }
+
     /// `(path, value)` pairs in document order (an array gives one pair per element).
     pub fn values(&self) -> impl Iterator<Item = (&str, IndexedValue<'_>)> + '_ {
         (0..self.values.len()).filter_map(|i| self.value(i))

@@ -950,6 +950,8 @@ pub struct Mapping {
     pub date_detection: bool,
     /// `numeric_detection` (default false).
     pub numeric_detection: bool,
+    /// `_routing: {required: true}`: document requests must give a `routing`.
+    routing_required: bool,
     /// `dynamic_templates` (default none; `Some` once given, even empty, as ES echoes it).
     dynamic_templates: Option<Vec<DynamicTemplate>>,
     flat: HashMap<String, FieldMapping>,
@@ -967,6 +969,7 @@ impl Default for Mapping {
             },
             date_detection: true,
             numeric_detection: false,
+            routing_required: false,
             dynamic_templates: None,
             flat: HashMap::new(),
             objects: HashMap::new(),
@@ -1067,6 +1070,9 @@ impl Mapping {
         if let Some(v) = obj.get("numeric_detection") {
             m.numeric_detection = bool_param("_doc", "numeric_detection", v)?;
         }
+        if let Some(v) = obj.get("_routing") {
+            m.routing_required = parse_routing(v)?;
+        }
         if let Some(v) = obj.get("dynamic_templates") {
             m.dynamic_templates = Some(dynamic_template::parse_list(v)?);
         }
@@ -1084,6 +1090,9 @@ impl Mapping {
             if self.numeric_detection {
                 o.insert("numeric_detection".into(), Value::from(true));
             }
+            if self.routing_required {
+                o.insert("_routing".into(), serde_json::json!({"required": true}));
+            }
             if let Some(t) = &self.dynamic_templates {
                 o.insert(
                     "dynamic_templates".into(),
@@ -1092,6 +1101,11 @@ impl Mapping {
             }
         }
         v
+    }
+
+    /// `_routing: {required: true}`: every document request must give a `routing`.
+    pub fn routing_required(&self) -> bool {
+        self.routing_required
     }
 
     /// The `dynamic_templates`, in order (empty when none).
@@ -1148,6 +1162,8 @@ impl Mapping {
         if other.dynamic_templates.is_some() {
             self.dynamic_templates.clone_from(&other.dynamic_templates);
         }
+        // a template composed over another keeps `_routing.required` once one part asks it
+        self.routing_required |= other.routing_required;
         self.rebuild();
         Ok(())
     }
@@ -1333,6 +1349,27 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
         }
     }
     Ok(())
+}
+
+/// The `_routing` metadata mapping: `{"required": bool}`.
+fn parse_routing(v: &Value) -> Result<bool> {
+    let Some(o) = v.as_object() else {
+        return Err(mapper_parsing(format!(
+            "Failed to parse mapping: [_routing] must be an object, got [{v}]"
+        )));
+    };
+    let mut required = false;
+    for (k, val) in o {
+        match k.as_str() {
+            "required" => required = bool_param("_routing", "required", val)?,
+            other => {
+                return Err(mapper_parsing(format!(
+                    "unknown parameter [{other}] on metadata field [_routing]"
+                )));
+            }
+        }
+    }
+    Ok(required)
 }
 
 fn is_metadata_field(key: &str) -> bool {
@@ -1563,6 +1600,7 @@ impl Mapping {
             "fields": fields,
             "date_detection": self.date_detection,
             "numeric_detection": self.numeric_detection,
+            "routing_required": self.routing_required,
         });
         if let Some(t) = &self.dynamic_templates {
             out["dynamic_templates"] = dynamic_template::list_to_json(t);
@@ -1624,6 +1662,10 @@ impl Mapping {
             .unwrap_or(true);
         m.numeric_detection = v
             .get("numeric_detection")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        m.routing_required = v
+            .get("routing_required")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let Some(t) = v.get("dynamic_templates") {

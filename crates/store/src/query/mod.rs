@@ -1563,6 +1563,13 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 "_source" => {
                     return Err(query_shard_error("The _source field is not searchable", ""));
                 }
+                // the documents written with a custom routing
+                crate::engine::shard::ROUTING_PATH => {
+                    return Ok(boxed(ConstScoreQuery::new(
+                        boxed(ExistsQuery::new(format!("k.{field}"), false)),
+                        1.0,
+                    )));
+                }
                 _ => {}
             }
             let mut paths: Vec<String> = Vec::new();

@@ -17,6 +17,8 @@ pub(crate) struct Matched {
     pub(crate) seq_no: u64,
     /// `_source` (when asked for).
     pub(crate) source: Option<Vec<u8>>,
+    /// The custom routing it was written with: its delete or rewrite goes to the same shard.
+    pub(crate) routing: Option<String>,
 }
 
 /// Runs `query` (a query DSL object, or `None` for all) with the URL's `q`/`df`/... over
@@ -76,11 +78,16 @@ pub(crate) fn for_each_batch(
             } else {
                 None
             };
+            let routing = crate::engine::shard::routing_of(
+                target.searcher.segment_reader(h.addr.segment_ord),
+                h.addr.doc_id,
+            );
             docs.push(Matched {
                 index: shard.name.clone(),
                 id,
                 seq_no,
                 source,
+                routing,
             });
         }
         if !batch(docs)? {

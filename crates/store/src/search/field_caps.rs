@@ -197,11 +197,7 @@ impl Store {
                 "specified fields can't be null or empty".to_owned(),
             ]));
         }
-        let names = self.only_open(
-            target,
-            self.resolve(target, opts.resolve)?,
-            opts.resolve.ignore_unavailable,
-        )?;
+        let names = self.only_open(target, self.resolve(target, opts.resolve)?, opts.resolve)?;
         let mut by_field: BTreeMap<String, BTreeMap<String, Group>> = BTreeMap::new();
         let mut per_index: Vec<(String, BTreeMap<String, Cap>)> = Vec::new();
         for name in &names {

@@ -3,7 +3,7 @@
 
 pub(crate) mod by_query;
 pub mod field_caps;
-mod fields;
+pub(crate) mod fields;
 pub(crate) use fields::parse_specs as parse_field_specs;
 mod highlight;
 pub(crate) mod memo;
@@ -56,6 +56,10 @@ pub struct SearchParams {
     /// `typed_keys`: aggregation names prefixed with their type (`sterms#name`), as the
     /// official typed clients ask
     pub typed_keys: Option<String>,
+    /// `routing`: only the shards these (comma-separated) values route to are searched
+    pub routing: Option<String>,
+    /// `expand_wildcards` (default `open`)
+    pub expand_wildcards: Option<String>,
     /// Any other parameter: refused with ES's "unrecognized parameter" error.
     pub extra: Vec<(String, String)>,
 }
@@ -78,6 +82,10 @@ impl SearchParams {
         Ok(Resolve {
             ignore_unavailable: bool_param("ignore_unavailable", &self.ignore_unavailable, false)?,
             allow_no_indices: bool_param("allow_no_indices", &self.allow_no_indices, true)?,
+            expand: match &self.expand_wildcards {
+                None => crate::engine::store::Expand::OPEN,
+                Some(s) => crate::engine::store::Expand::parse(s)?,
+            },
         })
     }
 }
@@ -88,6 +96,8 @@ impl SearchParams {
 #[derive(Clone)]
 pub(crate) struct Target {
     pub(crate) shard: Arc<Shard>,
+    /// The shard's number within its index.
+    pub(crate) part: usize,
     pub(crate) searcher: Searcher,
     /// A filtered alias's filter: only documents matching it are seen through this target.
     pub(crate) filter: Option<Arc<Q>>,
@@ -104,12 +114,32 @@ impl Target {
         index: &Arc<Shard>,
         filter: Option<Arc<Q>>,
     ) -> impl Iterator<Item = Target> + '_ {
-        index.searchers().into_iter().map(move |searcher| Target {
-            shard: Arc::clone(index),
-            searcher,
-            filter: filter.clone(),
-        })
+        index
+            .searchers()
+            .into_iter()
+            .enumerate()
+            .map(move |(part, searcher)| Target {
+                shard: Arc::clone(index),
+                part,
+                searcher,
+                filter: filter.clone(),
+            })
     }
+}
+
+/// Keeps the shards the `routing` values (comma-separated) route to, as Elasticsearch searches
+/// only those; no `routing` keeps every shard.
+pub(crate) fn keep_routed(targets: &mut Vec<Target>, routing: Option<&str>) {
+    let Some(r) = routing else { return };
+    let values: Vec<&str> = r.split(',').filter(|v| !v.is_empty()).collect();
+    if values.is_empty() {
+        return;
+    }
+    targets.retain(|t| {
+        t.shard
+            .shards_for_routing(values.iter().copied())
+            .contains(&t.part)
+    });
 }
 
 /// One sort criterion of a search or a `top_hits` aggregation.
@@ -1828,6 +1858,11 @@ pub(crate) fn render_hit(
             float_json(h.score)
         },
     );
+    if view.stored != Stored::None
+        && let Some(r) = crate::engine::shard::routing_of(seg, h.addr.doc_id)
+    {
+        hit.insert("_routing".into(), Value::from(r));
+    }
     let wants_source = match view.stored {
         Stored::Default => !matches!(view.source, SourceFilter::None),
         Stored::List => view.source_given,

@@ -345,6 +345,7 @@ impl Store {
         &self,
         target: &str,
         keep_alive_param: Option<&str>,
+        routing: Option<&str>,
         opts: Resolve,
     ) -> Result<Value> {
         let Some(ka) = keep_alive_param else {
@@ -353,7 +354,8 @@ impl Store {
             ]));
         };
         let ka = keep_alive(ka)?;
-        let targets: Vec<Target> = self.filtered_targets(target, opts)?;
+        let mut targets: Vec<Target> = self.filtered_targets(target, opts)?;
+        super::keep_routed(&mut targets, routing);
         let id = self.pits().open(targets, ka, Instant::now())?;
         Ok(json!({ "id": id }))
     }
@@ -431,7 +433,8 @@ impl Store {
     ) -> Result<Value> {
         let ka = scroll_keep_alive(keep_alive_param)?;
         let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
-        let targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
+        let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
+        super::keep_routed(&mut targets, params.routing.as_deref());
         let now = Instant::now();
         let pid = self.pits().open_context(targets, Some(cursor), ka, now)?;
         let id = pid.encode_as(SCROLL_PREFIX);

@@ -212,7 +212,7 @@ fn single_doc_writes_versions_and_conflicts() {
     let d = ok(store.delete_doc("auto", "1", Refresh::True));
     assert_eq!(d.status(), 404);
     assert_eq!(ok(store.get_doc("auto", "1"))["found"], false);
-    let m = ok(store.get_mapping("auto"));
+    let m = ok(store.get_mapping("auto", store::Resolve::default()));
     assert_eq!(m["auto"]["mappings"]["properties"]["a"]["type"], "long");
 }
 
@@ -348,7 +348,7 @@ fn data_and_mapping_persist_across_reopen() {
     let store = open(dir.path());
     let r = search(&store, "keep", &json!({"size": 0}));
     assert_eq!(r["hits"]["total"]["value"], 50);
-    let m = ok(store.get_mapping("keep"));
+    let m = ok(store.get_mapping("keep", store::Resolve::default()));
     assert_eq!(
         m["keep"]["mappings"]["properties"]["message"]["fields"]["keyword"],
         json!({"type": "keyword", "ignore_above": 256})
@@ -436,7 +436,7 @@ fn large_bulk_dynamic_mapping_follows_request_order() {
             .map(|(i, _)| i)
             .collect();
         assert_eq!(failed, vec![late], "{index}");
-        let m = ok(store.get_mapping(&index));
+        let m = ok(store.get_mapping(&index, store::Resolve::default()));
         assert_eq!(
             m[&index]["mappings"]["properties"]["x"]["type"], "long",
             "{index}"
@@ -826,7 +826,7 @@ fn flattened_fields_persist_across_reopen() {
         ok(store.close());
     }
     let store = open(dir.path());
-    let m = ok(store.get_mapping("fl"));
+    let m = ok(store.get_mapping("fl", store::Resolve::default()));
     assert_eq!(
         m["fl"]["mappings"]["properties"]["labels"],
         json!({"type": "flattened", "depth_limit": 3})

@@ -3430,3 +3430,256 @@ fn function_score_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// Custom routing against both engines: documents placed by `routing` on five shards, gets,
+/// `_source`, deletes and updates with and without it, `_routing` in gets and hits, searches and
+/// counts restricted by `routing`, `_mget` with per-document routing, bulk lines with routing,
+/// and `_routing: {required: true}` refusing what lacks it.
+#[test]
+fn routing_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let (index, req) = (run_name("diff-routing"), run_name("diff-routing-req"));
+    let five = json!({"settings": {"number_of_shards": 5, "number_of_replicas": 0}});
+    let required = json!({"settings": {"number_of_shards": 5, "number_of_replicas": 0},
+                          "mappings": {"_routing": {"required": true}}});
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", format!("/{index}"), Some(five)),
+        (
+            "PUT",
+            format!("/{index}/_doc/1?routing=5"),
+            Some(json!({"n": 1})),
+        ),
+        ("GET", format!("/{index}/_doc/1?routing=5"), None),
+        ("GET", format!("/{index}/_doc/1"), None),
+        ("GET", format!("/{index}/_source/1?routing=5"), None),
+        (
+            "GET",
+            format!("/{index}/_doc/1?routing=5&stored_fields=_routing"),
+            None,
+        ),
+        ("DELETE", format!("/{index}/_doc/1?routing=4"), None),
+        (
+            "POST",
+            format!("/{index}/_update/1?routing=5"),
+            Some(json!({"doc": {"m": 2}})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_update/1"),
+            Some(json!({"doc": {"m": 3}})),
+        ),
+        ("POST", format!("/{index}/_bulk?refresh=true"), None),
+        (
+            "POST",
+            format!("/{index}/_mget"),
+            Some(
+                json!({"docs": [{"_id": "1", "routing": "5"}, {"_id": "2", "routing": "a"},
+                                 {"_id": "2"}, {"_id": "3"}]}),
+            ),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?routing=5"),
+            Some(json!({"sort": ["n"]})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?routing=a,b"),
+            Some(json!({"sort": ["n"]})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"sort": ["n"], "query": {"exists": {"field": "_routing"}}})),
+        ),
+        ("POST", format!("/{index}/_count?routing=4"), None),
+        ("DELETE", format!("/{index}/_doc/1?routing=5"), None),
+        ("PUT", format!("/{req}"), Some(required)),
+        ("GET", format!("/{req}/_mapping"), None),
+        ("PUT", format!("/{req}/_doc/1"), Some(json!({"n": 1}))),
+        (
+            "PUT",
+            format!("/{req}/_doc/1?routing=x"),
+            Some(json!({"n": 1})),
+        ),
+        ("GET", format!("/{req}/_doc/1"), None),
+        ("GET", format!("/{req}/_doc/1?routing=x"), None),
+        ("DELETE", format!("/{req}/_doc/1"), None),
+    ];
+    let bulk = "{\"index\":{\"_id\":\"2\",\"routing\":\"a\"}}\n{\"n\":2}\n\
+                {\"index\":{\"_id\":\"3\"}}\n{\"n\":3}\n\
+                {\"index\":{\"_id\":\"4\",\"routing\":\"b\"}}\n{\"n\":4}\n";
+    let mut diffs = Vec::new();
+    for (method, path, body) in &steps {
+        if path.contains("_bulk") {
+            let (es_status, es_text) = http(es_addr, method, path, Some(bulk)).unwrap();
+            let ours = crate::client::ndjson(t.addr(), path, bulk);
+            let es_v: Value = serde_json::from_str(&es_text).unwrap_or(Value::Null);
+            if ours.status != es_status || doc_view(&ours.json()) != doc_view(&es_v) {
+                diffs.push(format!("{path}: {} vs {es_v}", ours.text()));
+            }
+            continue;
+        }
+        diffs.extend(step_differences(
+            es_addr,
+            t.addr(),
+            &[(*method, path.as_str(), body.clone())],
+            |_, v| search_view(v),
+        ));
+    }
+    let _ = http(es_addr, "DELETE", &format!("/{index},{req}"), None);
+    assert_agree(&diffs);
+}
+
+/// Index options against both engines: `expand_wildcards` over open, closed and hidden indices
+/// (and a hidden `.` index a `.` pattern reaches), `ignore_unavailable` and `allow_no_indices`,
+/// on mappings, settings, index gets, searches, `_cat/indices` and cluster health. What must
+/// agree: the status, the error type, and which indices answer.
+#[test]
+fn index_options_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let p = run_name("io");
+    let (open, closed, hidden, dot) = (
+        format!("{p}-open"),
+        format!("{p}-closed"),
+        format!("{p}-hidden"),
+        format!(".{p}-dot"),
+    );
+    let one = json!({"number_of_shards": 1, "number_of_replicas": 0});
+    let setup: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", format!("/{open}"), Some(json!({"settings": one}))),
+        ("PUT", format!("/{closed}"), Some(json!({"settings": one}))),
+        (
+            "PUT",
+            format!("/{hidden}"),
+            Some(
+                json!({"settings": {"index": {"hidden": true, "number_of_shards": 1,
+                                               "number_of_replicas": 0}}}),
+            ),
+        ),
+        (
+            "PUT",
+            format!("/{dot}"),
+            Some(
+                json!({"settings": {"index.hidden": true, "index.number_of_shards": 1,
+                                     "index.number_of_replicas": 0}}),
+            ),
+        ),
+        (
+            "PUT",
+            format!("/{open}/_doc/1?refresh=true"),
+            Some(json!({"n": 1})),
+        ),
+        (
+            "PUT",
+            format!("/{hidden}/_doc/1?refresh=true"),
+            Some(json!({"n": 2})),
+        ),
+        (
+            "PUT",
+            format!("/{dot}/_doc/1?refresh=true"),
+            Some(json!({"n": 3})),
+        ),
+        ("POST", format!("/{closed}/_close"), None),
+    ];
+    for (method, path, body) in &setup {
+        let text = body.as_ref().map(Value::to_string);
+        let (status, es_text) = http(es_addr, method, path, text.as_deref()).unwrap();
+        assert!(status < 300, "{path}: {es_text}");
+        let r = crate::client::json(t.addr(), method, path, body.as_ref());
+        assert!(r.status < 300, "{path}: {}", r.text());
+    }
+    let ours: Vec<String> = vec![open.clone(), closed.clone(), hidden.clone(), dot.clone()];
+    // which of our indices an answer names (top-level keys, `_cat` rows, health's indices,
+    // search hits)
+    let view = |_: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        let mut found: Vec<&str> = Vec::new();
+        let mut take = |name: &str| {
+            if let Some(n) = ours.iter().find(|o| o.as_str() == name) {
+                found.push(n);
+            }
+        };
+        match v {
+            Value::Array(rows) => rows
+                .iter()
+                .filter_map(|r| r["index"].as_str())
+                .for_each(&mut take),
+            Value::Object(o) if o.contains_key("hits") => v["hits"]["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h["_index"].as_str())
+                .for_each(&mut take),
+            Value::Object(o) if o.contains_key("cluster_name") => v["indices"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .for_each(|(k, _)| take(k)),
+            Value::Object(o) => o.keys().for_each(|k| take(k)),
+            _ => {}
+        }
+        found.sort_unstable();
+        json!(found)
+    };
+    let mut steps: Vec<(&str, String, Option<Value>)> = Vec::new();
+    for q in [
+        "",
+        "?expand_wildcards=open",
+        "?expand_wildcards=closed",
+        "?expand_wildcards=hidden",
+        "?expand_wildcards=open,hidden",
+        "?expand_wildcards=all",
+        "?expand_wildcards=none",
+        "?expand_wildcards=none&allow_no_indices=false",
+        "?expand_wildcards=bogus",
+    ] {
+        for api in ["_mapping", "_settings"] {
+            steps.push(("GET", format!("/{p}-*/{api}{q}"), None));
+        }
+        steps.push(("GET", format!("/{p}-*{q}"), None));
+        steps.push(("POST", format!("/{p}-*/_search{q}"), Some(json!({}))));
+    }
+    for q in ["", "&expand_wildcards=all", "&expand_wildcards=closed"] {
+        steps.push((
+            "GET",
+            format!("/_cat/indices/{p}-*,.{p}-*?format=json{q}"),
+            None,
+        ));
+        steps.push((
+            "GET",
+            format!("/_cluster/health/{p}-*?level=indices{q}"),
+            None,
+        ));
+    }
+    steps.push(("GET", format!("/.{p}*/_settings"), None));
+    steps.push(("GET", format!("/{open},{p}-missing/_mapping"), None));
+    steps.push((
+        "GET",
+        format!("/{open},{p}-missing/_mapping?ignore_unavailable=true"),
+        None,
+    ));
+    steps.push((
+        "GET",
+        format!("/{p}-nothing*/_settings?allow_no_indices=false"),
+        None,
+    ));
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(
+        es_addr,
+        "DELETE",
+        &format!("/{open},{closed},{hidden},{dot}"),
+        None,
+    );
+    assert_agree(&diffs);
+}

@@ -10,6 +10,8 @@ fn op(seq: u64) -> WalOp {
         id: format!("id{seq}"),
         source: Bytes::from(format!("{{\"n\":{seq}}}")),
         auto_id: seq.is_multiple_of(2),
+        // every third record has a custom routing (kinds 4 and 5)
+        routing: seq.is_multiple_of(3).then(|| format!("r{seq}")),
     }
 }
 

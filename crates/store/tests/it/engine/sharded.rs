@@ -108,7 +108,7 @@ fn ids_route_to_their_shard_and_writes_find_them_there() {
     drop(store);
     let store = open(dir.path());
     assert_eq!(count(&store), 800);
-    let settings = ok(store.get_index("s"));
+    let settings = ok(store.get_index("s", store::Resolve::default()));
     assert_eq!(settings["s"]["settings"]["index"]["number_of_shards"], "4");
     assert_eq!(ok(store.get_doc("s", "doc-5"))["_source"]["user"], "again");
     assert_eq!(ok(store.get_doc("s", "doc-150"))["found"], false);
