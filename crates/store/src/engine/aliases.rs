@@ -3,8 +3,10 @@
 //! Kept in `aliases.json` in the data directory, rewritten atomically on every change.
 //!
 //! Supported per alias and index: `filter` (searches and counts through the alias see only
-//! the documents it matches), `is_write_index` and `is_hidden`. Routing (`routing`,
-//! `index_routing`, `search_routing`) is refused by name.
+//! the documents it matches), `is_write_index`, `is_hidden`, and routing: `index_routing`
+//! (writes and updates through the alias take it; another routing in the request is refused),
+//! `search_routing` (searches through the alias read only the shards its values route to) and
+//! `routing` for both.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,6 +29,11 @@ pub struct AliasDef {
     pub is_write_index: Option<bool>,
     /// `is_hidden`
     pub is_hidden: Option<bool>,
+    /// `index_routing` (or `routing`): the routing of writes and gets through the alias
+    pub index_routing: Option<String>,
+    /// `search_routing` (or `routing`): searches through the alias read only the shards these
+    /// (comma-separated) values route to
+    pub search_routing: Option<String>,
 }
 
 impl AliasDef {
@@ -42,6 +49,7 @@ impl AliasDef {
             )));
         };
         let mut def = AliasDef::default();
+        let mut routing = None;
         // (a filter is parsed here, so a bad one is refused before anything changes)
         for (k, v) in o {
             match k.as_str() {
@@ -56,15 +64,29 @@ impl AliasDef {
                     })?;
                     def.filter = Some(v.clone());
                 }
-                "routing" | "index_routing" | "search_routing" => {
-                    return Err(Error::illegal_argument(format!(
-                        "[{k}] of an alias is not supported by sluice-store (alias [{alias}])"
-                    )));
-                }
+                "routing" => routing = Some(routing_value(k, v)?),
+                "index_routing" => def.index_routing = Some(routing_value(k, v)?),
+                "search_routing" => def.search_routing = Some(routing_value(k, v)?),
                 other => {
                     return Err(Error::x_content(format!("[alias] unknown field [{other}]")));
                 }
             }
+        }
+        // `routing` is both, unless one is given on its own
+        if def.index_routing.is_none() {
+            def.index_routing.clone_from(&routing);
+        }
+        if def.search_routing.is_none() {
+            def.search_routing = routing;
+        }
+        if def
+            .index_routing
+            .as_deref()
+            .is_some_and(|r| r.contains(','))
+        {
+            return Err(Error::illegal_argument(format!(
+                "alias [{alias}] has several index routing values associated with it"
+            )));
         }
         Ok(def)
     }
@@ -75,6 +97,12 @@ impl AliasDef {
         if let Some(f) = &self.filter {
             m.insert("filter".into(), f.clone());
         }
+        if let Some(r) = &self.index_routing {
+            m.insert("index_routing".into(), Value::from(r.clone()));
+        }
+        if let Some(r) = &self.search_routing {
+            m.insert("search_routing".into(), Value::from(r.clone()));
+        }
         if let Some(w) = self.is_write_index {
             m.insert("is_write_index".into(), Value::from(w));
         }
@@ -82,6 +110,17 @@ impl AliasDef {
             m.insert("is_hidden".into(), Value::from(h));
         }
         Value::Object(m)
+    }
+}
+
+/// A routing value of an alias: a string, or a number taken as its text.
+fn routing_value(name: &str, v: &Value) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(Error::x_content(format!(
+            "[alias] failed to parse field [{name}]"
+        ))),
     }
 }
 
@@ -442,6 +481,7 @@ impl crate::Store {
                 ignore_unavailable: false,
                 allow_no_indices: false,
                 expand: crate::Expand::OPEN_CLOSED,
+                ignore_aliases: false,
             },
         )
     }
@@ -704,6 +744,10 @@ struct Reach {
     plain: bool,
     /// the filters of the filtered aliases it was reached through
     filters: Vec<Value>,
+    /// by its own name, a pattern or an alias without `search_routing`: every shard
+    all_shards: bool,
+    /// the `search_routing` values of the aliases it was reached through
+    routings: Vec<String>,
 }
 
 impl crate::Store {
@@ -736,6 +780,7 @@ impl crate::Store {
                 }
                 if *part == "_all" || *part == "*" || *part == name || wildcard_match(part, name) {
                     r.plain = true;
+                    r.all_shards = true;
                 }
                 for (alias, m) in set.iter() {
                     if (*part == alias || (part.contains('*') && wildcard_match(part, alias)))
@@ -745,6 +790,10 @@ impl crate::Store {
                             None => r.plain = true,
                             Some(f) => r.filters.push(f.clone()),
                         }
+                        match &def.search_routing {
+                            None => r.all_shards = true,
+                            Some(v) => r.routings.extend(v.split(',').map(str::to_owned)),
+                        }
                     }
                 }
             }
@@ -753,7 +802,13 @@ impl crate::Store {
         let mut out = Vec::new();
         for name in &names {
             let shard = self.shard(name)?;
-            let filter = match reach.remove(name.as_str()) {
+            let reached = reach.remove(name.as_str());
+            // an alias's `search_routing`: only the shards its values route to
+            let parts = reached
+                .as_ref()
+                .filter(|r| !r.all_shards && !r.routings.is_empty())
+                .map(|r| shard.shards_for_routing(r.routings.iter().map(String::as_str)));
+            let filter = match reached {
                 Some(r) if !r.plain && !r.filters.is_empty() => {
                     let q = if r.filters.len() == 1 {
                         r.filters[0].clone()
@@ -764,7 +819,10 @@ impl crate::Store {
                 }
                 _ => None,
             };
-            out.extend(crate::search::Target::filtered(&shard, filter));
+            out.extend(
+                crate::search::Target::filtered(&shard, filter)
+                    .filter(|t| parts.as_ref().is_none_or(|p| p.contains(&t.part))),
+            );
         }
         Ok(out)
     }
@@ -780,8 +838,7 @@ mod tests {
             alias: alias.into(),
             def: AliasDef {
                 is_write_index: w,
-                is_hidden: None,
-                filter: None,
+                ..AliasDef::default()
             },
         }
     }

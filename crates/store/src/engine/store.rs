@@ -147,6 +147,9 @@ pub struct Resolve {
     pub allow_no_indices: bool,
     /// Which indices wildcards expand to (default open and closed, not hidden).
     pub expand: Expand,
+    /// Aliases are not resolved (deletes): a pattern matches index names only, and an alias
+    /// named in full is refused (skipped with `ignore_unavailable`), as ES does.
+    pub ignore_aliases: bool,
 }
 
 impl Default for Resolve {
@@ -155,6 +158,7 @@ impl Default for Resolve {
             ignore_unavailable: false,
             allow_no_indices: true,
             expand: Expand::OPEN_CLOSED,
+            ignore_aliases: false,
         }
     }
 }
@@ -956,13 +960,12 @@ impl Store {
 
     /// `DELETE /{target}`: deletes the matching indices.
     pub fn delete_index(&self, target: &str, opts: Resolve) -> Result<Value> {
-        for part in target.split(',').map(str::trim) {
-            if self.aliases.contains(part) && !self.indices.read().contains_key(part) {
-                return Err(Error::illegal_argument(format!(
-                    "The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
-                )));
-            }
-        }
+        // aliases are not resolved: a pattern reaches index names only, a name in full that
+        // is an alias is refused (or skipped with `ignore_unavailable`)
+        let opts = Resolve {
+            ignore_aliases: true,
+            ..opts
+        };
         for part in target.split(',').map(str::trim) {
             if self.data_streams.contains(part) {
                 return Err(Error::illegal_argument(format!(
@@ -1003,6 +1006,7 @@ impl Store {
                 ignore_unavailable: false,
                 allow_no_indices: false,
                 expand: Expand::OPEN_CLOSED,
+                ignore_aliases: false,
             },
         )
     }
@@ -1048,6 +1052,12 @@ impl Store {
             if !wildcard {
                 if indices.contains_key(part) {
                     out.push(part.to_owned());
+                } else if opts.ignore_aliases && self.aliases.contains(part) {
+                    if !opts.ignore_unavailable {
+                        return Err(Error::illegal_argument(format!(
+                            "The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
+                        )));
+                    }
                 } else if self.aliases.contains(part) {
                     out.extend(self.aliases.indices_of(part));
                 } else if self.data_streams.contains(part) {
@@ -1071,7 +1081,8 @@ impl Store {
                     .map(|(n, _)| n.clone())
                     .collect();
                 for alias in self.aliases.names() {
-                    if wildcard_match(part, &alias)
+                    if !opts.ignore_aliases
+                        && wildcard_match(part, &alias)
                         && (opts.expand.hidden
                             || part.starts_with('.')
                             || !self.aliases.is_hidden(&alias))
@@ -1496,6 +1507,7 @@ impl Store {
                     ignore_unavailable: true,
                     allow_no_indices: true,
                     expand,
+                    ignore_aliases: false,
                 };
                 self.shards(t, opts).unwrap_or_default()
             }
@@ -1621,6 +1633,7 @@ impl Store {
         }
         let _guard = self.admit(1, source.len())?;
         let shard = self.shard_for_doc(index, op, cond, source)?;
+        let routing = self.routing_through(index, &shard.name, routing)?;
         check_routing(&shard, id, routing.as_deref())?;
         let mut prepared = shard.prepare(op, id, Bytes::copy_from_slice(source))?;
         prepared.cond = cond;
@@ -1724,7 +1737,11 @@ impl Store {
         let _guard = self.admit(1, body.len())?;
         let spec = UpdateSpec::parse(body)?;
         let shard = self.shard_for_write(index)?;
-        let r = self.update_in(&shard, id, &spec, retry_on_conflict, opts)?;
+        let opts = DocOpts {
+            cond: opts.cond,
+            routing: self.routing_through(index, &shard.name, opts.routing.clone())?,
+        };
+        let r = self.update_in(&shard, id, &spec, retry_on_conflict, &opts)?;
         if r.result.result != DocResult::Noop {
             self.after_write(&[shard], refresh)?;
         }
@@ -1921,6 +1938,35 @@ impl Store {
         })
     }
 
+    /// The routing of a document request made through `name`: the `index_routing` of the alias
+    /// `name` on `index`, unless the request gives another value (refused, as ES refuses it);
+    /// else the request's own.
+    fn routing_through(
+        &self,
+        name: &str,
+        index: &str,
+        routing: Option<String>,
+    ) -> Result<Option<String>> {
+        if name == index || !self.aliases.contains(name) {
+            return Ok(routing);
+        }
+        let Some(alias_routing) = self
+            .aliases
+            .of_index(index)
+            .remove(name)
+            .and_then(|d| d.index_routing)
+        else {
+            return Ok(routing);
+        };
+        match routing {
+            Some(r) if r != alias_routing => Err(Error::illegal_argument(format!(
+                "Alias [{name}] has index routing associated with it [{alias_routing}], and was \
+                 provided with routing value [{r}], rejecting operation"
+            ))),
+            _ => Ok(Some(alias_routing)),
+        }
+    }
+
     /// `require_alias=true`: a write whose target is not an alias is refused as ES refuses it.
     ///
     /// # Errors
@@ -2058,12 +2104,14 @@ impl Store {
         let mut slots = Vec::with_capacity(group.len());
         let outcomes = prepare_all(shard, &group);
         for ((i, op), outcome) in group.into_iter().zip(outcomes) {
-            let outcome = outcome
-                .and_then(|p| check_routing(shard, Some(&p.id), op.routing.as_deref()).map(|()| p));
+            let outcome = outcome.and_then(|mut p| {
+                p.routing = self.routing_through(&op.index, &shard.name, op.routing.clone())?;
+                check_routing(shard, Some(&p.id), p.routing.as_deref())?;
+                Ok(p)
+            });
             match outcome {
                 Ok(mut p) => {
                     p.cond = op.cond;
-                    p.routing.clone_from(&op.routing);
                     slots.push((i, op.kind, p.id.clone()));
                     prepared.push(p);
                 }
@@ -2100,7 +2148,7 @@ impl Store {
         let spec = UpdateSpec::parse(op.source.as_deref().unwrap_or_default())?;
         let opts = DocOpts {
             cond: op.cond,
-            routing: op.routing.clone(),
+            routing: self.routing_through(&op.index, &shard.name, op.routing.clone())?,
         };
         self.update_in(shard, id, &spec, op.retry_on_conflict, &opts)
     }

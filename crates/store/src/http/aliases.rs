@@ -129,12 +129,17 @@ pub(crate) async fn cat(
             } else {
                 "-"
             };
+            let routing = |key: &str| {
+                def.get(key)
+                    .and_then(Value::as_str)
+                    .map_or("-".to_owned(), str::to_owned)
+            };
             rows.push(vec![
                 alias.clone(),
                 index.clone(),
                 filter.into(),
-                "-".into(),
-                "-".into(),
+                routing("index_routing"),
+                routing("search_routing"),
                 write,
             ]);
         }

@@ -1339,6 +1339,7 @@ pub(super) fn index_options(params: &Params, defaults: Resolve) -> Result<Resolv
             None => defaults.expand,
             Some(s) => Expand::parse(s)?,
         },
+        ignore_aliases: defaults.ignore_aliases,
     })
 }
 

@@ -86,6 +86,7 @@ impl SearchParams {
                 None => crate::engine::store::Expand::OPEN,
                 Some(s) => crate::engine::store::Expand::parse(s)?,
             },
+            ignore_aliases: false,
         })
     }
 }

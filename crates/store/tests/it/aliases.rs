@@ -1,6 +1,6 @@
 //! Aliases through HTTP: kept across a restart, shown by `GET /{index}` and `_cat/aliases`,
 //! written through to the write index, dropped with their index; filters kept and applied;
-//! routing refused by name. (Each answer's shape is compared with Elasticsearch's in
+//! routing kept and shown. (Each answer's shape is compared with Elasticsearch's in
 //! `es_diff::alias_apis_agree`.)
 
 use serde_json::json;
@@ -76,19 +76,24 @@ fn aliases_survive_a_restart_and_follow_their_indices() {
         json!({"app-2": {"aliases": {"app": {}}}})
     );
     assert_eq!(json(a, "HEAD", "/_alias/app-write", None).status, 404);
-    // routing: refused by name
-    for field in ["routing", "index_routing", "search_routing"] {
-        let reason = err(
-            &json(a, "PUT", "/app-2/_alias/f", Some(&json!({ field: "1" }))),
-            400,
-            "illegal_argument_exception",
-        );
-        assert!(
-            reason.contains(&format!(
-                "[{field}] of an alias is not supported by sluice-store"
-            )),
-            "{reason}"
-        );
+    // routing: kept and shown (its effect: `routing::alias_routing_places_writes_and_narrows_searches`)
+    for (field, shown) in [
+        (
+            "routing",
+            json!({"index_routing": "1", "search_routing": "1"}),
+        ),
+        ("index_routing", json!({"index_routing": "1"})),
+        ("search_routing", json!({"search_routing": "1"})),
+    ] {
+        ok(&json(
+            a,
+            "PUT",
+            "/app-2/_alias/f",
+            Some(&json!({ field: "1" })),
+        ));
+        let r = ok(&json(a, "GET", "/app-2/_alias/f", None));
+        assert_eq!(r["app-2"]["aliases"]["f"], shown, "{field}: {r}");
+        ok(&json(a, "DELETE", "/app-2/_alias/f", None));
     }
     // a filtered alias sees only what its filter matches, in searches, counts, scrolls and
     // by-query requests, and keeps its filter across a restart

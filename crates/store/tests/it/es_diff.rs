@@ -3497,6 +3497,47 @@ fn routing_agrees() {
             Some(json!({"sort": ["n"], "query": {"exists": {"field": "_routing"}}})),
         ),
         ("POST", format!("/{index}/_count?routing=4"), None),
+        (
+            "POST",
+            "/_aliases".to_owned(),
+            Some(json!({"actions": [
+                {"add": {"index": index, "alias": format!("{index}-both"), "routing": 5}},
+                {"add": {"index": index, "alias": format!("{index}-split"),
+                         "index_routing": "a", "search_routing": "a,b"}},
+                {"add": {"index": index, "alias": format!("{index}-search"), "search_routing": "b"}}]})),
+        ),
+        ("GET", format!("/{index}/_alias"), None),
+        (
+            "GET",
+            format!("/_cat/aliases/{index}-*?format=json&s=alias"),
+            None,
+        ),
+        (
+            "PUT",
+            format!("/{index}-split/_doc/9?refresh=true"),
+            Some(json!({"n": 9})),
+        ),
+        (
+            "PUT",
+            format!("/{index}-both/_doc/8?routing=4"),
+            Some(json!({"n": 8})),
+        ),
+        ("GET", format!("/{index}/_doc/9?routing=a"), None),
+        (
+            "POST",
+            format!("/{index}-split/_search"),
+            Some(json!({"sort": ["n"]})),
+        ),
+        (
+            "POST",
+            format!("/{index}-search/_search"),
+            Some(json!({"sort": ["n"]})),
+        ),
+        (
+            "POST",
+            format!("/{index}-both/_search"),
+            Some(json!({"sort": ["n"]})),
+        ),
         ("DELETE", format!("/{index}/_doc/1?routing=5"), None),
         ("PUT", format!("/{req}"), Some(required)),
         ("GET", format!("/{req}/_mapping"), None),

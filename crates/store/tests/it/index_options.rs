@@ -181,3 +181,38 @@ fn ignore_unavailable_and_allow_no_indices_apply_to_index_administration() {
     ok(&json(a, "POST", "/c*/_open", None));
     ok(&json(a, "POST", "/c1/_search", Some(&json!({}))));
 }
+
+#[test]
+fn a_delete_never_reaches_indices_through_aliases() {
+    let t = TestServer::start();
+    let a = t.addr();
+    ok(&json(
+        a,
+        "PUT",
+        "/index",
+        Some(&json!({"aliases": {"alias": {}}})),
+    ));
+    ok(&json(a, "PUT", "/index2", None));
+    es_error(
+        &json(a, "DELETE", "/alias", None),
+        400,
+        "illegal_argument_exception",
+    );
+    // a pattern matching only the alias deletes nothing
+    ok(&json(a, "DELETE", "/alia*", None));
+    es_error(
+        &json(a, "DELETE", "/alia*?allow_no_indices=false", None),
+        404,
+        "index_not_found_exception",
+    );
+    assert_eq!(get(a, "/index").status, 200);
+    // with ignore_unavailable the alias is skipped and the index named deleted
+    ok(&json(
+        a,
+        "DELETE",
+        "/alias,index2?ignore_unavailable=true",
+        None,
+    ));
+    assert_eq!(get(a, "/index").status, 200);
+    assert_eq!(get(a, "/index2").status, 404);
+}

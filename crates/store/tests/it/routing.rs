@@ -246,3 +246,81 @@ fn stored_fields_of_a_get_return_the_stored_fields_and_drop_the_source() {
     assert_eq!(g["fields"], json!({"foo": ["bar"]}), "{g}");
     assert_eq!(g["_source"]["plain"], "p");
 }
+
+#[test]
+fn alias_routing_places_writes_and_narrows_searches() {
+    let t = TestServer::start();
+    let a = t.addr();
+    five_shards(a, "ar");
+    ok(&json(
+        a,
+        "POST",
+        "/_aliases",
+        Some(&json!({"actions": [
+            {"add": {"index": "ar", "alias": "both", "routing": 5}},
+            {"add": {"index": "ar", "alias": "split", "index_routing": "4", "search_routing": "4,5"}},
+            {"add": {"index": "ar", "alias": "only_search", "search_routing": "4"}}]})),
+    ));
+    let g = ok(&get(a, "/ar/_alias"));
+    assert_eq!(
+        g["ar"]["aliases"],
+        json!({"both": {"index_routing": "5", "search_routing": "5"},
+               "only_search": {"search_routing": "4"},
+               "split": {"index_routing": "4", "search_routing": "4,5"}}),
+        "{g}"
+    );
+    let cat = get(
+        a,
+        "/_cat/aliases?h=alias,routing.index,routing.search&s=alias",
+    )
+    .text();
+    assert_eq!(
+        cat, "both        5 5\nonly_search - 4\nsplit       4 4,5\n",
+        "{cat}"
+    );
+    // a write through an alias takes its index routing; another routing is refused
+    ok(&json(
+        a,
+        "PUT",
+        "/both/_doc/1?refresh=true",
+        Some(&json!({"n": 1})),
+    ));
+    assert_eq!(ok(&get(a, "/ar/_doc/1?routing=5"))["_routing"], "5");
+    let e = es_error(
+        &json(a, "PUT", "/both/_doc/2?routing=4", Some(&json!({"n": 2}))),
+        400,
+        "illegal_argument_exception",
+    );
+    assert!(
+        e.contains("has index routing associated with it [5]"),
+        "{e}"
+    );
+    let r = ok(&ndjson(
+        a,
+        "/split/_bulk?refresh=true",
+        "{\"index\":{\"_id\":\"3\"}}\n{\"n\":3}\n",
+    ));
+    assert_eq!(r["errors"], false, "{r}");
+    assert_eq!(ok(&get(a, "/ar/_doc/3?routing=4"))["_routing"], "4");
+    ok(&json(
+        a,
+        "POST",
+        "/split/_update/3?refresh=true",
+        Some(&json!({"doc": {"m": 1}})),
+    ));
+    assert_eq!(ok(&get(a, "/ar/_doc/3?routing=4"))["_source"]["m"], 1);
+    // searches through an alias read only the shards its search routing reaches
+    assert_eq!(count(a, "/ar/_search"), 2);
+    assert_eq!(count(a, "/both/_search"), 1);
+    assert_eq!(count(a, "/only_search/_search"), 1);
+    assert_eq!(count(a, "/split/_search"), 2);
+    // with the index named too, every shard
+    assert_eq!(count(a, "/only_search,ar/_search"), 2);
+    let bad = json(
+        a,
+        "POST",
+        "/_aliases",
+        Some(&json!({"actions": [{"add": {"index": "ar", "alias": "x", "index_routing": "1,2"}}]})),
+    );
+    es_error(&bad, 400, "illegal_argument_exception");
+}
