@@ -2197,7 +2197,35 @@ impl Store {
     ) -> Result<Value> {
         let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
         search::keep_routed(&mut targets, params.routing.as_deref());
+        self.boost_targets(&mut targets, body, params.resolve_options()?)?;
         search::search_targets(&targets, body, params, None)
+    }
+
+    /// `indices_boost` of a search body: each target's scores multiplied by the boost of the
+    /// first entry (an index, alias or pattern) that reaches its index, as ES applies it; a
+    /// missing name is `index_not_found_exception` unless `ignore_unavailable`.
+    pub(crate) fn boost_targets(
+        &self,
+        targets: &mut [search::Target],
+        body: Option<&Value>,
+        opts: Resolve,
+    ) -> Result<()> {
+        let Some(v) = body.and_then(|b| b.get("indices_boost")) else {
+            return Ok(());
+        };
+        let mut reached: Vec<(Vec<String>, f32)> = Vec::new();
+        for (name, boost) in search::parse_indices_boost(v)? {
+            reached.push((self.resolve(&name, opts)?, boost));
+        }
+        for t in targets {
+            if let Some((_, b)) = reached
+                .iter()
+                .find(|(names, _)| names.contains(&t.shard.name))
+            {
+                t.boost = *b;
+            }
+        }
+        Ok(())
     }
 
     /// `GET|POST /{target}/_count`: `{"count":N,"_shards":{..}}`.

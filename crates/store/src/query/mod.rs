@@ -4,6 +4,7 @@ mod boosting;
 pub mod datemath;
 mod function_score;
 pub mod geo;
+pub mod intervals;
 pub mod lucene;
 mod phrase_guard;
 pub mod regexp;
@@ -167,6 +168,12 @@ pub enum Q {
     },
     /// `function_score`
     FunctionScore(Box<function_score::Spec>),
+    /// `intervals`: rules over term positions in a text field ([`intervals`])
+    Intervals {
+        field: String,
+        rule: intervals::Rule,
+        boost: f32,
+    },
     /// `boosting`: `positive`'s documents, scores times `negative_boost` where `negative` matches
     Boosting {
         positive: Box<Q>,
@@ -537,6 +544,10 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 negative_boost,
                 boost,
             })
+        }
+        "intervals" => {
+            let (field, rule, boost) = intervals::parse(body)?;
+            Ok(Q::Intervals { field, rule, boost })
         }
         "dis_max" => {
             let o = obj(body, name)?;
@@ -1477,6 +1488,14 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 spec.boost,
             ))
         }
+        Q::Intervals {
+            field,
+            rule,
+            boost: b,
+        } => Ok(match intervals::compile(ctx, field, rule)? {
+            Some(q) => boost(boxed(q), *b),
+            None => none(),
+        }),
         Q::Boosting {
             positive,
             negative,

@@ -355,6 +355,18 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         }
         // fuzzy matches are not highlighted (their terms are found by an automaton)
         Q::Fuzzy { .. } => {}
+        Q::Intervals { field, rule, .. } => {
+            let mut wanted = Vec::new();
+            rule.wanted(&mut wanted);
+            for w in wanted {
+                use crate::query::intervals::Wanted;
+                match w {
+                    Wanted::Text(t) => push(field, What::Text(t.to_owned())),
+                    Wanted::Prefix(p) => push(field, What::Prefix(p.to_owned(), true)),
+                    Wanted::Wildcard(p) => push(field, What::Wildcard(p.to_owned(), true)),
+                }
+            }
+        }
         // the positive side's terms (the negative one only demotes)
         Q::Boosting { positive, .. } => extract(positive, scope, out),
         Q::FunctionScore(spec) => extract(&spec.query, scope, out),

@@ -99,6 +99,8 @@ pub(crate) struct Target {
     pub(crate) shard: Arc<Shard>,
     /// The shard's number within its index.
     pub(crate) part: usize,
+    /// `indices_boost`: its scores are multiplied by this.
+    pub(crate) boost: f32,
     pub(crate) searcher: Searcher,
     /// A filtered alias's filter: only documents matching it are seen through this target.
     pub(crate) filter: Option<Arc<Q>>,
@@ -122,10 +124,50 @@ impl Target {
             .map(move |(part, searcher)| Target {
                 shard: Arc::clone(index),
                 part,
+                boost: 1.0,
                 searcher,
                 filter: filter.clone(),
             })
     }
+}
+
+/// `indices_boost`: `[{"index, alias or pattern": boost}, ...]` (the object form is refused
+/// as Elasticsearch 8 refuses it).
+///
+/// # Errors
+/// ES's `parsing_exception` for each wrong shape.
+pub(crate) fn parse_indices_boost(v: &Value) -> Result<Vec<(String, f32)>> {
+    let at = |reason: String| Error::parsing(reason).with("line", 1).with("col", 1);
+    let Value::Array(items) = v else {
+        return Err(at(format!(
+            "Unknown key for a {} in [indices_boost].",
+            token_name(v)
+        )));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(o) = item else {
+            return Err(at(format!(
+                "Expected [START_OBJECT] in [null] but found [{}]",
+                token_name(item)
+            )));
+        };
+        if o.len() != 1 {
+            return Err(at(
+                "Expected [END_OBJECT] in [indices_boost] but found [FIELD_NAME]".to_owned(),
+            ));
+        }
+        for (name, b) in o {
+            let Some(b) = b.as_f64() else {
+                return Err(at(format!(
+                    "Expected [VALUE_NUMBER] in [indices_boost] but found [{}]",
+                    token_name(b)
+                )));
+            };
+            out.push((name.clone(), b as f32));
+        }
+    }
+    Ok(out)
 }
 
 /// Keeps the shards the `routing` values (comma-separated) route to, as Elasticsearch searches
@@ -466,6 +508,10 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                     };
                 }
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
+                // applied to the targets by the store, which resolves its names
+                ("indices_boost", false) => {
+                    parse_indices_boost(v)?;
+                }
                 ("timeout", _) => {}
                 (other, _) => {
                     return Err(Error::parsing(format!(
@@ -811,6 +857,9 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         let shard = &target.shard;
         let mapping = &meta.mapping;
         let mut q: Box<dyn Query> = query::compile(&req.query, ctx)?;
+        if (target.boost - 1.0).abs() > f32::EPSILON {
+            q = Box::new(tantivy::query::BoostQuery::new(q, target.boost));
+        }
         if let Some(filter) = &target.filter {
             // a filtered alias: its filter must match too, adding nothing to the score
             let f = query::compile(filter, ctx)?;

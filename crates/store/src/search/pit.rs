@@ -417,7 +417,8 @@ impl Store {
         }
         let pit = super::parse_pit(pit)?;
         let ka = pit.keep_alive.as_deref().map(keep_alive).transpose()?;
-        let targets = self.pits().acquire(&pit.id, ka, Instant::now())?;
+        let mut targets: Vec<Target> = self.pits().acquire(&pit.id, ka, Instant::now())?.to_vec();
+        self.boost_targets(&mut targets, body, params.resolve_options()?)?;
         super::search_targets(&targets, body, params, Some(&pit.id))
     }
 
@@ -435,6 +436,7 @@ impl Store {
         let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
         let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         super::keep_routed(&mut targets, params.routing.as_deref());
+        self.boost_targets(&mut targets, body, params.resolve_options()?)?;
         let now = Instant::now();
         let pid = self.pits().open_context(targets, Some(cursor), ka, now)?;
         let id = pid.encode_as(SCROLL_PREFIX);

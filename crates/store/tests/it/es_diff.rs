@@ -3724,3 +3724,176 @@ fn index_options_agree() {
     );
     assert_agree(&diffs);
 }
+
+/// The `intervals` query against both engines: every rule (`match` ordered or not with
+/// `max_gaps`, `all_of`, `any_of`, `prefix`, `wildcard`, `fuzzy`) and every filter, on the same
+/// documents. What must agree: the total and which documents match (scores are the store's
+/// own), and the error type of what is refused.
+#[test]
+fn intervals_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diff-intervals");
+    let texts = [
+        "Some like it hot, some like it cold",
+        "Its cold outside, theres no kind of atmosphere",
+        "Baby its cold there outside",
+        "Outside it is cold and wet",
+        "cold cold outside outside and colder outside",
+        "the outside world is cold, colder than the cold outside",
+    ];
+    let mut bulk = String::new();
+    for (i, text) in texts.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{}\"}}}}\n", i + 1));
+        bulk.push_str(&json!({ "text": text, "kw": "x" }).to_string());
+        bulk.push('\n');
+    }
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"text": {"type": "text"}, "kw": {"type": "keyword"}}}}),
+        &bulk,
+    );
+    let m = |q: &str| json!({"match": {"query": q}});
+    let rules = vec![
+        json!({"match": {"query": "cold outside", "ordered": true}}),
+        json!({"match": {"query": "cold outside"}}),
+        json!({"match": {"query": "cold outside", "ordered": true, "max_gaps": 0}}),
+        json!({"match": {"query": "cold outside", "max_gaps": 1}}),
+        json!({"match": {"query": "cold outside", "max_gaps": 3}}),
+        json!({"match": {"query": "outside cold", "ordered": true, "max_gaps": 2}}),
+        json!({"match": {"query": "cold cold outside", "ordered": true}}),
+        json!({"all_of": {"intervals": [{"any_of": {"intervals": [m("cold"), m("outside")]}}, m("atmosphere")], "ordered": true}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "max_gaps": 0, "ordered": true}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "ordered": true}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "max_gaps": 1}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "filter": {"containing": m("is")}}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "filter": {"not_containing": m("is")}}}),
+        json!({"match": {"query": "is", "filter": {"contained_by": {"all_of": {"intervals": [m("cold"), m("outside")]}}}}}),
+        json!({"match": {"query": "it", "filter": {"not_contained_by": {"all_of": {"intervals": [m("cold"), m("outside")]}}}}}),
+        json!({"all_of": {"intervals": [m("cold"), m("outside")], "ordered": true,
+                          "filter": {"not_overlapping": {"all_of": {"intervals": [m("baby"), m("there")]}}}}}),
+        json!({"match": {"query": "cold outside", "ordered": true,
+                         "filter": {"overlapping": {"match": {"query": "baby there"}}}}}),
+        json!({"match": {"query": "cold", "filter": {"before": m("outside")}}}),
+        json!({"match": {"query": "cold", "filter": {"after": m("outside")}}}),
+        json!({"all_of": {"intervals": [m("cold"), {"prefix": {"prefix": "out"}}]}}),
+        json!({"all_of": {"intervals": [m("cold"), {"wildcard": {"pattern": "out?ide"}}]}}),
+        json!({"all_of": {"intervals": [{"fuzzy": {"term": "cald"}}, {"prefix": {"prefix": "out"}}]}}),
+        json!({"fuzzy": {"term": "colt", "fuzziness": 1}}),
+        json!({"prefix": {"prefix": "Col"}}),
+        json!({"any_of": {"intervals": [m("atmosphere"), m("wet")]}}),
+        json!({"match": {"query": "nothing here"}}),
+    ];
+    let mut steps: Vec<(&str, String, Option<Value>)> = rules
+        .into_iter()
+        .map(|r| {
+            (
+                "POST",
+                format!("/{index}/_search"),
+                Some(json!({"query": {"intervals": {"text": r}}, "size": 10})),
+            )
+        })
+        .collect();
+    steps.push((
+        "POST",
+        format!("/{index}/_search"),
+        Some(json!({"query": {"intervals": {"kw": m("x")}}})),
+    ));
+    steps.push((
+        "POST",
+        format!("/{index}/_search"),
+        Some(json!({"query": {"intervals": {"text": {"match": {"query": "x", "filter": {"bogus": m("y")}}}}}})),
+    ));
+    let view = |_: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        let mut ids = hit_ids(v);
+        ids.sort();
+        json!({"total": v["hits"]["total"]["value"], "ids": ids})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
+
+/// `indices_boost` against both engines: by index, alias and pattern, the first entry that
+/// reaches an index winning, a missing name (refused, or skipped with `ignore_unavailable`) and
+/// the shapes Elasticsearch 8 refuses. What must agree: the order of the hits' indices, the
+/// total, and the error type.
+#[test]
+fn indices_boost_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let p = run_name("ib");
+    let (a, b) = (format!("{p}-a"), format!("{p}-b"));
+    let one = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0}});
+    for index in [&a, &b] {
+        load_both(
+            es_addr,
+            t.addr(),
+            index,
+            &one,
+            "{\"index\":{\"_id\":\"1\"}}\n{\"foo\":\"bar\"}\n",
+        );
+    }
+    let alias = json!({"actions": [{"add": {"index": b, "alias": format!("{p}-alias")}}]});
+    let (status, text) = http(es_addr, "POST", "/_aliases", Some(&alias.to_string())).unwrap();
+    assert_eq!(status, 200, "{text}");
+    crate::client::ok(&crate::client::json(
+        t.addr(),
+        "POST",
+        "/_aliases",
+        Some(&alias),
+    ));
+    let q = json!({"match": {"foo": "bar"}});
+    let steps: Vec<(&str, String, Option<Value>)> = [
+        json!([{ a.clone(): 2.0 }, { b.clone(): 1.0 }]),
+        json!([{ a.clone(): 1.0 }, { b.clone(): 3.0 }]),
+        json!([{ format!("{p}-alias"): 3.0 }]),
+        json!([{ format!("{p}-*"): 0.5 }, { a.clone(): 4.0 }]),
+        json!([{ a.clone(): 4.0 }, { format!("{p}-*"): 0.5 }]),
+        json!([{ format!("{p}-missing"): 2.0 }, { a.clone(): 1.0 }]),
+        json!({ a.clone(): 2.0 }),
+        json!([{ a.clone(): "x" }]),
+        json!([3]),
+    ]
+    .into_iter()
+    .map(|boosts| {
+        (
+            "POST",
+            format!("/{p}-*/_search"),
+            Some(json!({"query": q, "indices_boost": boosts})),
+        )
+    })
+    .chain(std::iter::once((
+        "POST",
+        format!("/{p}-*/_search?ignore_unavailable=true"),
+        Some(json!({"query": q, "indices_boost": [{ format!("{p}-missing"): 2.0 }, { b.clone(): 2.0 }]})),
+    )))
+    .collect();
+    let view = |_: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        let order: Vec<Value> = v["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| h["_index"].clone())
+            .collect();
+        json!({"total": v["hits"]["total"]["value"], "order": order})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{a},{b}"), None);
+    assert_agree(&diffs);
+}
