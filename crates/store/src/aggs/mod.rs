@@ -125,6 +125,8 @@ pub enum Metric {
     Percentiles,
     /// percentile_ranks (the values ranked are the `percents`)
     PercentileRanks,
+    /// median_absolute_deviation (over the same values as `percentiles`)
+    MedianAbsoluteDeviation,
 }
 
 /// One aggregation request.
@@ -198,6 +200,8 @@ pub enum Kind {
         precision_threshold: u32,
         /// `extended_stats`: standard deviations of `std_deviation_bounds`
         sigma: f64,
+        /// `median_absolute_deviation`: the digest's compression
+        compression: f64,
         /// `percentiles` / `percentile_ranks`: values as an object (else an array)
         keyed: bool,
     },
@@ -1264,8 +1268,17 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 field: get_str(o, "field", name)?,
             }
         }
-        "avg" | "min" | "max" | "sum" | "stats" | "extended_stats" | "value_count"
-        | "cardinality" | "percentiles" | "percentile_ranks" => {
+        "avg"
+        | "min"
+        | "max"
+        | "sum"
+        | "stats"
+        | "extended_stats"
+        | "value_count"
+        | "cardinality"
+        | "percentiles"
+        | "percentile_ranks"
+        | "median_absolute_deviation" => {
             check_keys(
                 o,
                 &[
@@ -1277,10 +1290,32 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "format",
                     "sigma",
                     "values",
+                    "compression",
                 ],
                 name,
                 t,
             )?;
+            let compression = match num_param(o, "compression", t)? {
+                _ if t != "median_absolute_deviation" && o.contains_key("compression") => {
+                    return Err(Error::es(
+                        400,
+                        "x_content_parse_exception",
+                        format!("[1:1] [{t}] unknown field [compression]"),
+                    )
+                    .with("aggregation", name));
+                }
+                None => percentiles::MAD_COMPRESSION,
+                Some(c) if c > 0.0 => c,
+                Some(c) => {
+                    return Err(Error::x_content(format!(
+                        "[{t}] failed to parse field [compression]"
+                    ))
+                    .caused_by(Error::illegal_argument(format!(
+                        "[compression] must be greater than 0. Found [{}] in [{name}]",
+                        java_double(c)
+                    ))));
+                }
+            };
             let sigma = num_param(o, "sigma", t)?.unwrap_or(2.0);
             if sigma < 0.0 {
                 return Err(
@@ -1311,6 +1346,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 "value_count" => Metric::ValueCount,
                 "cardinality" => Metric::Cardinality,
                 "percentile_ranks" => Metric::PercentileRanks,
+                "median_absolute_deviation" => Metric::MedianAbsoluteDeviation,
                 _ => Metric::Percentiles,
             };
             if (metric == Metric::PercentileRanks) != o.contains_key("values")
@@ -1375,6 +1411,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     percents: list,
                     precision_threshold: cardinality::DEFAULT_THRESHOLD,
                     sigma: 2.0,
+                    compression,
                     keyed,
                 });
             }
@@ -1442,6 +1479,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 percents,
                 precision_threshold,
                 sigma,
+                compression,
                 keyed,
             }
         }
@@ -1674,12 +1712,19 @@ fn new_state(a: &Agg) -> State {
         Kind::Filter(_) | Kind::Missing { .. } => State::Single(Box::new(new_bucket(&a.subs))),
         Kind::WeightedAvg { .. } => State::Metric(MetricState::default()),
         Kind::Metric {
+            metric,
             precision_threshold,
+            compression,
             ..
         } => State::Metric(MetricState {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             distinct: Distinct::new(*precision_threshold),
+            values: if *metric == Metric::MedianAbsoluteDeviation {
+                percentiles::Values::with_compression(*compression)
+            } else {
+                percentiles::Values::default()
+            },
             ..MetricState::default()
         }),
         Kind::TopHits(_) | Kind::TopMetrics(_) => State::Top(top::TopState::default()),
@@ -2618,6 +2663,7 @@ fn metric_name(m: Metric) -> &'static str {
         Metric::Cardinality => "cardinality",
         Metric::Percentiles => "percentiles",
         Metric::PercentileRanks => "percentile_ranks",
+        Metric::MedianAbsoluteDeviation => "median_absolute_deviation",
     }
 }
 
@@ -3128,7 +3174,9 @@ fn collect_one(
                     m.min = m.min.min(v);
                     m.max = m.max.max(v);
                     match metric {
-                        Metric::Percentiles | Metric::PercentileRanks => m.values.push(v),
+                        Metric::Percentiles
+                        | Metric::PercentileRanks
+                        | Metric::MedianAbsoluteDeviation => m.values.push(v),
                         Metric::Cardinality => {
                             m.distinct.insert(cardinality::hash_num(v, float));
                         }
@@ -3816,6 +3864,9 @@ fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
                 (Metric::Sum, _) | (Metric::Stats, Some("sum")) => m.sum,
                 (Metric::ValueCount, _) | (Metric::Stats, Some("count")) => m.count as f64,
                 (Metric::Cardinality, _) => m.distinct.count() as f64,
+                (Metric::MedianAbsoluteDeviation, _) => {
+                    m.values.median_absolute_deviation().unwrap_or(f64::NAN)
+                }
                 _ => f64::NAN,
             };
         }
@@ -4235,6 +4286,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             };
             let has = m.count > 0;
             Ok(match metric {
+                Metric::MedianAbsoluteDeviation => {
+                    json!({"value": m.values.median_absolute_deviation().map_or(Value::Null, num_json)})
+                }
                 Metric::Avg => json!({"value": val(m.sum / m.count.max(1) as f64, has)}),
                 Metric::Min => Value::Object(with_string(
                     Map::from_iter([("value".to_owned(), val(m.min, has))]),

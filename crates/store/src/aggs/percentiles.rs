@@ -10,15 +10,61 @@ use tdigest::TDigest;
 pub const MAX_SORTING: usize = 2_000;
 /// The digest's compression (ES's default).
 const COMPRESSION: usize = 100;
+/// `median_absolute_deviation`'s default compression (ES's).
+pub const MAD_COMPRESSION: f64 = 1000.0;
 
 /// Mergeable percentile state.
 #[derive(Debug, Clone, Default)]
 pub struct Values {
     exact: Vec<f64>,
     digest: Option<Box<TDigest>>,
+    /// the digest's compression, when not the default
+    compression: Option<usize>,
 }
 
 impl Values {
+    /// A state whose digest has `compression` (and keeps `20 × compression` values exactly
+    /// before it switches to it, as ES's hybrid digest).
+    pub fn with_compression(compression: f64) -> Values {
+        Values {
+            compression: Some((compression.ceil() as usize).max(1)),
+            ..Values::default()
+        }
+    }
+
+    fn compression(&self) -> usize {
+        self.compression.unwrap_or(COMPRESSION)
+    }
+
+    fn max_sorting(&self) -> usize {
+        self.compression
+            .map_or(MAX_SORTING, |c| c.saturating_mul(20))
+    }
+
+    /// The median absolute deviation: the median of the distances to the median, as ES
+    /// computes it (over the digest's centroids once it holds one: here, over a thousand of
+    /// its quantiles); `None` without values.
+    pub fn median_absolute_deviation(&self) -> Option<f64> {
+        let values: Vec<f64> = match &self.digest {
+            Some(d) => {
+                let mut d = (**d).clone();
+                d.flush();
+                (0..1000)
+                    .filter_map(|i| d.estimate_quantile((f64::from(i) + 0.5) / 1000.0))
+                    .collect()
+            }
+            None => self.exact.clone(),
+        };
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values;
+        sorted.sort_by(f64::total_cmp);
+        let median = super::percentile(&sorted, 50.0)?;
+        let mut deviations: Vec<f64> = sorted.iter().map(|v| (v - median).abs()).collect();
+        deviations.sort_by(f64::total_cmp);
+        super::percentile(&deviations, 50.0)
+    }
     /// Takes one value.
     pub fn push(&mut self, v: f64) {
         if !v.is_finite() {
@@ -28,7 +74,7 @@ impl Values {
             Some(d) => d.push(v),
             None => {
                 self.exact.push(v);
-                if self.exact.len() >= MAX_SORTING {
+                if self.exact.len() >= self.max_sorting() {
                     self.switch();
                 }
             }
@@ -36,7 +82,7 @@ impl Values {
     }
 
     fn switch(&mut self) {
-        let mut d = TDigest::new_with_size(COMPRESSION);
+        let mut d = TDigest::new_with_size(self.compression());
         d.extend_values(std::mem::take(&mut self.exact));
         self.exact = Vec::new();
         self.digest = Some(Box::new(d));
@@ -47,7 +93,7 @@ impl Values {
         match (&mut self.digest, other.digest) {
             (None, None) => {
                 self.exact.extend(other.exact);
-                if self.exact.len() >= MAX_SORTING {
+                if self.exact.len() >= self.max_sorting() {
                     self.switch();
                 }
             }
@@ -199,5 +245,23 @@ mod tests {
             assert!((got - want).abs() / want < 0.01, "p{p}: {got} vs {want}");
         }
         assert_eq!(Values::default().percentiles(&[50.0]), vec![None]);
+    }
+
+    #[test]
+    fn median_absolute_deviation_is_exact_then_close_on_the_digest() {
+        let mut small = Values::with_compression(MAD_COMPRESSION);
+        for v in [100.0, 200.0, 300.0] {
+            small.push(v);
+        }
+        assert_eq!(small.median_absolute_deviation(), Some(100.0));
+        assert_eq!(Values::default().median_absolute_deviation(), None);
+        // past 20 × compression values the digest answers: uniform 0..1000 has a MAD of 250
+        let mut big = Values::with_compression(100.0);
+        for i in 0..100_000u32 {
+            big.push(f64::from(i % 1000));
+        }
+        assert_eq!(big.exact_len(), 0);
+        let mad = big.median_absolute_deviation().unwrap();
+        assert!((mad - 250.0).abs() < 2.5, "{mad}");
     }
 }

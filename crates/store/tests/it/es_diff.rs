@@ -3897,3 +3897,52 @@ fn indices_boost_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{a},{b}"), None);
     assert_agree(&diffs);
 }
+
+/// `median_absolute_deviation` against both engines: on integers and doubles, with `missing`,
+/// with `compression`, per terms bucket and as a terms order, over 1,500 values (held exactly
+/// by both, below the digests' thresholds), and its refusals.
+#[test]
+fn median_absolute_deviation_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffmad");
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"i": {"type": "integer"}, "d": {"type": "double"},
+            "cat": {"type": "keyword"}, "some": {"type": "integer"}}}});
+    let mut bulk = String::new();
+    let mut x: u64 = 7;
+    for n in 0..1500 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let i = (x >> 33) % 1000;
+        let d = (x >> 20) as f64 / 1e6 % 97.0;
+        let cat = ["a", "b", "c"][n % 3];
+        let mut doc = json!({"i": i, "d": d, "cat": cat});
+        if n % 5 == 0 {
+            doc["some"] = json!(i * 3);
+        }
+        bulk.push_str(&format!("{{\"index\":{{}}}}\n{doc}\n"));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let aggs = [
+        json!({"mi": {"median_absolute_deviation": {"field": "i"}},
+               "md": {"median_absolute_deviation": {"field": "d"}}}),
+        json!({"ms": {"median_absolute_deviation": {"field": "some", "missing": 3000}}}),
+        json!({"mc": {"median_absolute_deviation": {"field": "i", "compression": 500}}}),
+        json!({"t": {"terms": {"field": "cat", "order": {"m": "desc"}},
+            "aggs": {"m": {"median_absolute_deviation": {"field": "d"}}}}}),
+        json!({"f": {"filter": {"term": {"cat": "zzz"}},
+            "aggs": {"m": {"median_absolute_deviation": {"field": "i"}}}}}),
+        json!({"mad": {"median_absolute_deviation": {"field": "i", "compression": 0}}}),
+        json!({"mad": {"median_absolute_deviation": {"field": "i", "compression": -1}}}),
+        json!({"p": {"percentiles": {"field": "i", "compression": 10}}}),
+    ];
+    let steps = agg_steps(&index, aggs);
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    assert_agree(&diffs);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+}
