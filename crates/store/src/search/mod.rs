@@ -131,6 +131,115 @@ impl Target {
     }
 }
 
+/// `collapse`: `{"field": f}` (`inner_hits` refused by name; `max_concurrent_group_searches`
+/// only paces inner hits, so it is checked and changes nothing).
+fn parse_collapse(v: &Value) -> Result<String> {
+    let o = v.as_object().ok_or_else(|| {
+        Error::parsing(format!(
+            "Unknown key for a {} in [collapse].",
+            token_name(v)
+        ))
+    })?;
+    let mut field = None;
+    for (k, x) in o {
+        match k.as_str() {
+            "field" => {
+                field = Some(x.as_str().map(str::to_owned).ok_or_else(|| {
+                    Error::x_content("[collapse] field doesn't support values of this type")
+                })?);
+            }
+            "max_concurrent_group_searches" => {
+                if x.as_i64().is_none_or(|n| n <= 0) {
+                    return Err(Error::illegal_argument(
+                        "maxConcurrentGroupRequests must be positive",
+                    ));
+                }
+            }
+            "inner_hits" => {
+                return Err(Error::illegal_argument(
+                    "[inner_hits] of [collapse] is not supported by sluice-store",
+                ));
+            }
+            other => {
+                return Err(Error::x_content(format!(
+                    "[collapse] unknown field [{other}]"
+                )));
+            }
+        }
+    }
+    field.ok_or_else(|| Error::x_content("Required [field]"))
+}
+
+/// The top `want` hits with one hit per value of `field` (the best of each, in the search's
+/// order; documents without a value are one group): searches for more hits until that many
+/// groups are found or the matches run out.
+fn collapsed(targets: &[Target], req: &Request, field: &str, want: usize) -> Result<Outcome> {
+    let metas: Vec<IndexMeta> = targets.iter().map(|t| t.shard.meta()).collect();
+    let mut mapped = false;
+    for meta in &metas {
+        let Some(fm) = meta.mapping.field(field) else {
+            continue;
+        };
+        mapped = true;
+        let numeric = fm.ty.is_numeric() || fm.ty == crate::mapping::FieldType::Date;
+        if !(fm.ty == crate::mapping::FieldType::Keyword || numeric) {
+            return Err(all_shards_failed(Error::illegal_argument(format!(
+                "collapse is not supported for the field [{field}] of the type [{}]",
+                fm.ty.name()
+            ))));
+        }
+    }
+    if !mapped {
+        return Err(all_shards_failed(Error::illegal_argument(format!(
+            "no mapping found for `{field}` in order to collapse on"
+        ))));
+    }
+    let mut k = want.saturating_mul(4).max(64);
+    loop {
+        let mut out = execute(targets, req, k)?;
+        let exhausted = out.hits.len() < k;
+        let mut seen = std::collections::HashSet::new();
+        let mut kept = Vec::with_capacity(want);
+        for h in std::mem::take(&mut out.hits) {
+            if kept.len() == want {
+                break;
+            }
+            let key = collapse_value(targets, &metas, &h, field)?.to_string();
+            if seen.insert(key) {
+                kept.push(h);
+            }
+        }
+        if kept.len() >= want || exhausted {
+            out.hits = kept;
+            return Ok(out);
+        }
+        k = k.saturating_mul(4);
+    }
+}
+
+/// A hit's values of the collapse field, as its `fields` show them (`[null]` without one).
+fn collapse_value(targets: &[Target], metas: &[IndexMeta], h: &Hit, field: &str) -> Result<Value> {
+    let target = &targets[h.shard];
+    let seg = target.searcher.segment_reader(h.addr.segment_ord);
+    let mut out = Map::new();
+    let spec = [fields::FieldSpec {
+        pattern: field.to_owned(),
+        format: None,
+        include_unmapped: false,
+    }];
+    fields::from_doc_values(
+        &spec,
+        seg,
+        h.addr.doc_id,
+        &metas[h.shard].mapping,
+        &target.shard.name,
+        &mut out,
+    )?;
+    Ok(out
+        .remove(field)
+        .unwrap_or_else(|| Value::Array(vec![Value::Null])))
+}
+
 /// `indices_boost`: `[{"index, alias or pattern": boost}, ...]` (the object form is refused
 /// as Elasticsearch 8 refuses it).
 ///
@@ -268,6 +377,8 @@ struct Request {
     fields: Vec<fields::FieldSpec>,
     docvalue_fields: Vec<fields::FieldSpec>,
     stored: Stored,
+    /// `collapse`: the field whose values the hits are collapsed on
+    collapse: Option<String>,
 }
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
@@ -380,6 +491,14 @@ fn sort_key(field: &str, dir: Option<&str>, missing: Option<&str>) -> Result<Sor
     Ok(match field {
         "_score" => SortKey::Score(asc),
         "_doc" => SortKey::Doc(asc),
+        // ES 8 keeps no doc values for `_id` (`indices.id_field_data.enabled` is off)
+        "_id" => {
+            let reason = "Fielddata access on the _id field is disallowed, you can re-enable it \
+                          by updating the dynamic cluster setting: indices.id_field_data.enabled";
+            return Err(all_shards_failed(
+                Error::illegal_argument(reason).caused_by(Error::illegal_argument(reason)),
+            ));
+        }
         "_shard_doc" => SortKey::ShardDoc(asc),
         f => SortKey::Field {
             field: f.to_owned(),
@@ -466,6 +585,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         fields: Vec::new(),
         docvalue_fields: Vec::new(),
         stored: Stored::Default,
+        collapse: None,
     };
     if let Some(body) = body {
         let o = body
@@ -508,6 +628,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                     };
                 }
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
+                ("collapse", false) => req.collapse = Some(parse_collapse(v)?),
                 // applied to the targets by the store, which resolves its names
                 ("indices_boost", false) => {
                     parse_indices_boost(v)?;
@@ -1621,7 +1742,10 @@ pub(crate) fn search_targets(
         ]));
     }
     let want = req.from + req.size;
-    let out = execute(targets, &req, want)?;
+    let out = match &req.collapse {
+        Some(field) => collapsed(targets, &req, field, want)?,
+        None => execute(targets, &req, want)?,
+    };
     respond(
         targets,
         &req,
@@ -1665,6 +1789,19 @@ fn respond(
     let mut hits = Vec::new();
     for h in out.hits.iter().skip(req.from) {
         let mut hit = render_hit(targets, &metas, h, &view, highlight)?;
+        if let Some(field) = &req.collapse
+            && let Value::Object(o) = &mut hit
+        {
+            let v = collapse_value(targets, &metas, h, field)?;
+            // a document without the field shows none (ES's `fields` then has no entry)
+            if v != Value::Array(vec![Value::Null])
+                && let Value::Object(f) = o
+                    .entry("fields")
+                    .or_insert_with(|| Value::Object(Map::new()))
+            {
+                f.insert(field.clone(), v);
+            }
+        }
         if !named.is_empty() {
             let matched = matched_queries(targets, &metas, h, &named)?;
             if !matched.is_empty()
@@ -2012,11 +2149,18 @@ impl aggs::top::Fetch for Fetcher<'_> {
 
 /// The value ES puts in a hit's `sort` array for a missing value of a non-keyword field:
 /// `Long.MAX_VALUE` where it sorts last in ascending order, `Long.MIN_VALUE` where first.
-fn missing_placeholder(asc: bool, missing_first: bool) -> i64 {
-    if asc != missing_first {
-        i64::MAX
-    } else {
-        i64::MIN
+/// The sort value ES shows for a document without the field: the bound of the field's sort
+/// type (Java's `int`, `long`, or a double's infinity) on the side missing values sort to.
+fn missing_placeholder(ty: Option<FieldType>, asc: bool, missing_first: bool) -> Value {
+    let high = asc != missing_first;
+    match ty {
+        Some(FieldType::Integer | FieldType::Short | FieldType::Byte) => {
+            Value::from(if high { i32::MAX } else { i32::MIN })
+        }
+        Some(FieldType::Double | FieldType::Float | FieldType::HalfFloat) => {
+            Value::from(if high { "Infinity" } else { "-Infinity" })
+        }
+        _ => Value::from(if high { i64::MAX } else { i64::MIN }),
     }
 }
 
@@ -2084,7 +2228,7 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
             {
                 Value::Null
             } else {
-                Value::from(missing_placeholder(*asc, *missing_first))
+                missing_placeholder(mapping.field(field).map(|m| m.ty), *asc, *missing_first)
             }
         }
         (_, SortVal::Missing) => Value::Null,
@@ -2125,9 +2269,11 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                 format,
             } => {
                 let fm = metas.iter().find_map(|m| m.mapping.field(field).cloned());
-                let placeholder = missing_placeholder(*asc, *missing_first);
+                let placeholder =
+                    missing_placeholder(fm.as_ref().map(|f| f.ty), *asc, *missing_first);
                 match (fm.as_ref().map(|f| f.ty), v) {
                     (_, Value::Null) => SortVal::Missing,
+                    (_, v) if *v == placeholder => SortVal::Missing,
                     (Some(FieldType::Ip), v) => {
                         let text = match v {
                             Value::String(s) => s.clone(),
@@ -2140,7 +2286,6 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                     (Some(FieldType::Keyword) | None, Value::String(s)) => SortVal::Str(s.clone()),
                     (Some(FieldType::Keyword), Value::Number(n)) => SortVal::Str(n.to_string()),
                     (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),
-                    (_, Value::Number(n)) if n.as_i64() == Some(placeholder) => SortVal::Missing,
                     (_, Value::Number(n)) => SortVal::Num(n.as_f64().ok_or_else(|| bad(field))?),
                     (Some(FieldType::Boolean), Value::Bool(b)) => {
                         SortVal::Num(f64::from(u8::from(*b)))

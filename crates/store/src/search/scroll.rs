@@ -62,6 +62,9 @@ impl ScrollCursor {
         if request_cache {
             msgs.push("[request_cache] cannot be used in a scroll context".to_owned());
         }
+        if req.collapse.is_some() {
+            msgs.push("cannot use `collapse` in a scroll context".to_owned());
+        }
         if req.pit.is_some() {
             msgs.push("using [point in time] is not allowed in a scroll context".to_owned());
         }

@@ -385,7 +385,7 @@ fn missing_index_and_window_errors() {
     let e = store
         .search(
             "w",
-            Some(&json!({"query": {"intervals": {"a": {"match": {"query": "b"}}}}})),
+            Some(&json!({"query": {"span_near": {"clauses": []}}})),
             &SearchParams::default(),
         )
         .err();
