@@ -83,6 +83,16 @@ const SEARCH: &[&str] = &[
     "typed_keys",
     "routing",
     "expand_wildcards",
+    "seq_no_primary_term",
+    "version",
+    "stored_fields",
+    "docvalue_fields",
+    "lenient",
+    // how a coordinating node batches and pre-filters shard requests: checked, and with one
+    // node's searches merged in process there is nothing for them to change
+    "batched_reduce_size",
+    "max_concurrent_shard_requests",
+    "pre_filter_shard_size",
 ];
 const COUNT: &[&str] = &[
     "q",
@@ -280,6 +290,28 @@ pub(crate) async fn dispatch(
         }
         Route::Search(target) => {
             params.check(path, SEARCH)?;
+            for (name, min, java) in [
+                ("batched_reduce_size", 2, "batchedReduceSize"),
+                (
+                    "max_concurrent_shard_requests",
+                    1,
+                    "maxConcurrentShardRequests",
+                ),
+                ("pre_filter_shard_size", 1, "preFilterShardSize"),
+            ] {
+                if let Some(v) = params.get(name) {
+                    let n: i64 = v.parse().map_err(|_| {
+                        Error::illegal_argument(format!(
+                            "Failed to parse int parameter [{name}] with value [{v}]"
+                        ))
+                    })?;
+                    if n < min {
+                        return Err(
+                            Error::illegal_argument(format!("{java} must be >= {min}")).into()
+                        );
+                    }
+                }
+            }
             let sp = search_params(params);
             let body = optional_object(&body)?;
             let names: Vec<&'static str> = SEARCH
@@ -1362,6 +1394,11 @@ pub(super) fn search_params(p: &Params) -> SearchParams {
         typed_keys: s("typed_keys"),
         routing: s("routing"),
         expand_wildcards: s("expand_wildcards"),
+        seq_no_primary_term: s("seq_no_primary_term"),
+        version: s("version"),
+        stored_fields: s("stored_fields"),
+        docvalue_fields: s("docvalue_fields"),
+        lenient: s("lenient"),
         ..SearchParams::default()
     }
 }

@@ -60,6 +60,16 @@ pub struct SearchParams {
     pub routing: Option<String>,
     /// `expand_wildcards` (default `open`)
     pub expand_wildcards: Option<String>,
+    /// `seq_no_primary_term`: `_seq_no` and `_primary_term` in each hit
+    pub seq_no_primary_term: Option<String>,
+    /// `version`: `_version` in each hit
+    pub version: Option<String>,
+    /// `stored_fields` (comma-separated)
+    pub stored_fields: Option<String>,
+    /// `docvalue_fields` (comma-separated)
+    pub docvalue_fields: Option<String>,
+    /// `lenient` of the `q` query
+    pub lenient: Option<String>,
     /// Any other parameter: refused with ES's "unrecognized parameter" error.
     pub extra: Vec<(String, String)>,
 }
@@ -128,6 +138,18 @@ impl Target {
                 searcher,
                 filter: filter.clone(),
             })
+    }
+}
+
+/// A boolean of the search body (`true`/`false`, or their strings).
+fn body_bool(key: &str, v: &Value) -> Result<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
+        other => Err(Error::parsing(format!(
+            "[{key}] doesn't support values of type: {}",
+            token_name(other)
+        ))),
     }
 }
 
@@ -379,6 +401,10 @@ struct Request {
     stored: Stored,
     /// `collapse`: the field whose values the hits are collapsed on
     collapse: Option<String>,
+    /// `version`: `_version` in each hit
+    version: bool,
+    /// `seq_no_primary_term`: `_seq_no` and `_primary_term` in each hit
+    seq_no_primary_term: bool,
 }
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
@@ -586,6 +612,8 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         docvalue_fields: Vec::new(),
         stored: Stored::Default,
         collapse: None,
+        version: bool_param("version", &params.version, false)?,
+        seq_no_primary_term: bool_param("seq_no_primary_term", &params.seq_no_primary_term, false)?,
     };
     if let Some(body) = body {
         let o = body
@@ -629,6 +657,8 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                 }
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
                 ("collapse", false) => req.collapse = Some(parse_collapse(v)?),
+                ("version", false) => req.version = body_bool(k, v)?,
+                ("seq_no_primary_term", false) => req.seq_no_primary_term = body_bool(k, v)?,
                 // applied to the targets by the store, which resolves its names
                 ("indices_boost", false) => {
                     parse_indices_boost(v)?;
@@ -650,8 +680,12 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
             .df
             .as_deref()
             .map_or_else(|| vec!["*".to_owned()], |d| vec![d.to_owned()]);
+        let lenient = match &params.lenient {
+            None => lucene::Options::lenient_by_default(&default_fields),
+            given => bool_param("lenient", given, false)?,
+        };
         let opts = lucene::Options {
-            lenient: lucene::Options::lenient_by_default(&default_fields),
+            lenient,
             default_fields,
             default_operator: match params
                 .default_operator
@@ -684,6 +718,15 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
     };
     if let Some(n) = num("size", &params.size)? {
         req.size = n;
+    }
+    if let Some(s) = &params.stored_fields {
+        req.stored = parse_stored(&Value::Array(
+            split_list(s).into_iter().map(Value::from).collect(),
+        ))?;
+    }
+    if let Some(s) = &params.docvalue_fields {
+        let list: Vec<Value> = split_list(s).into_iter().map(Value::from).collect();
+        req.docvalue_fields = fields::parse_specs("docvalue_fields", &Value::Array(list))?;
     }
     if let Some(n) = num("from", &params.from)? {
         req.from = n;
@@ -977,7 +1020,17 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     for ((target, meta), ctx) in targets.iter().zip(&metas).zip(&ctxs) {
         let shard = &target.shard;
         let mapping = &meta.mapping;
-        let mut q: Box<dyn Query> = query::compile(&req.query, ctx)?;
+        // a query the shard cannot build fails the search on every shard, as in ES
+        let mut q: Box<dyn Query> = query::compile(&req.query, ctx).map_err(|e| {
+            if e.es_type() == "query_shard_exception" {
+                all_shards_failed(
+                    e.with("index_uuid", shard.uuid.clone())
+                        .with("index", shard.name.clone()),
+                )
+            } else {
+                e
+            }
+        })?;
         if (target.boost - 1.0).abs() > f32::EPSILON {
             q = Box::new(tantivy::query::BoostQuery::new(q, target.boost));
         }
@@ -1781,8 +1834,8 @@ fn respond(
         // a search keeps its hits' scores when it sorts on them too, as ES does (`top_hits`
         // does not)
         track_scores: req.track_scores || shown.iter().any(|k| matches!(k, SortKey::Score(_))),
-        version: false,
-        seq_no_primary_term: false,
+        version: req.version,
+        seq_no_primary_term: req.seq_no_primary_term,
     };
     let highlight = req.highlight.as_ref().zip(highlight_terms.as_ref());
     let named = query::named(&req.query);

@@ -4083,3 +4083,108 @@ fn missing_sort_values_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// Search options given in the URL or the body against both engines: `seq_no_primary_term`,
+/// `version`, `stored_fields`, `docvalue_fields`, `lenient` for `q`, and the coordinating knobs
+/// (`batched_reduce_size`, `max_concurrent_shard_requests`, `pre_filter_shard_size`) checked
+/// as ES checks them.
+#[test]
+fn search_options_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffsearchopts");
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"n": {"type": "integer"}, "k": {"type": "keyword"}}}});
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &create,
+        "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1,\"k\":\"a\"}\n{\"index\":{\"_id\":\"2\"}}\n{\"n\":2,\"k\":\"b\"}\n",
+    );
+    let sorted = json!({"sort": [{"n": "asc"}]});
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            format!("/{index}/_search?seq_no_primary_term=true"),
+            Some(sorted.clone()),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"sort": [{"n": "asc"}], "seq_no_primary_term": true})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?version=true"),
+            Some(sorted.clone()),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"sort": [{"n": "asc"}], "version": true})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?stored_fields=n"),
+            Some(sorted.clone()),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?stored_fields=_none_"),
+            Some(sorted.clone()),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?docvalue_fields=n,k"),
+            Some(sorted.clone()),
+        ),
+        (
+            "GET",
+            format!("/{index}/_search?q=n:foo&lenient=true"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/{index}/_search?q=n:foo&lenient=false"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?batched_reduce_size=1"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?batched_reduce_size=2"),
+            Some(sorted.clone()),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?max_concurrent_shard_requests=0"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?pre_filter_shard_size=0"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{index}/_search?pre_filter_shard_size=1"),
+            Some(sorted),
+        ),
+    ];
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| {
+        let mut v = search_view(v);
+        if let Some(e) = v.get("error").cloned() {
+            v = json!({"error": e["type"]});
+        }
+        v
+    });
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
