@@ -144,6 +144,19 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     "setting [index.{k}] is not supported by sluice-store (its write and read-only blocks are)"
                 )));
             }
+            // the search limits (see `search::check_limits` and `query::Ctx`)
+            "max_result_window"
+            | "max_docvalue_fields_search"
+            | "max_script_fields"
+            | "max_regex_length"
+            | "max_terms_count"
+            | "max_rescore_window" => {
+                if text.parse::<u32>().is_err() {
+                    return Err(Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] for setting [index.{key}] must be >= 0"
+                    )));
+                }
+            }
             // the lifecycle policy the index follows (see `engine::ilm`)
             "lifecycle.name" => {}
             k @ ("lifecycle.rollover_alias"

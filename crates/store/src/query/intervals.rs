@@ -18,7 +18,7 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use super::{Ctx, Fuzziness, as_str_value, boost_of, obj};
+use super::{Ctx, Fuzziness, as_str_value, boost_of, not_built, obj};
 use crate::error::{Error, Result};
 use crate::mapping::FieldType;
 
@@ -348,14 +348,6 @@ fn unsupported(rule: &str, key: &str) -> Error {
 
 fn missing(rule: &str, key: &str) -> Error {
     Error::parsing(format!("[{rule}] requires [{key}]"))
-}
-
-/// ES's answer to a query that cannot be built on the shard.
-fn not_built(reason: String) -> Error {
-    crate::search::all_shards_failed(
-        super::query_shard_error(format!("failed to create query: {reason}"), "")
-            .caused_by(Error::illegal_argument(reason)),
-    )
 }
 
 /// The first filter of an unknown type in `rule`.

@@ -96,6 +96,8 @@ pub fn parse_query_string(body: &Value) -> Result<Q> {
 enum Tok {
     Word(String),
     Phrase(String),
+    /// `/regex/` (Lucene's regular expression syntax)
+    Regex(String),
     Colon,
     LParen,
     RParen,
@@ -197,6 +199,25 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
                     .map_err(|_| err(format!("invalid boost at position {i}")))?;
                 out.push(Tok::Caret(b));
                 i = j;
+            }
+            '/' => {
+                // a regular expression, to the next unescaped `/`
+                let mut j = i + 1;
+                let mut text = String::new();
+                while j < chars.len() && chars[j] != '/' {
+                    if chars[j] == '\\' && chars.get(j + 1) == Some(&'/') {
+                        j += 1;
+                    }
+                    text.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(format!(
+                        "Cannot parse '{s}': Lexical error: unterminated regular expression"
+                    )));
+                }
+                out.push(Tok::Regex(text));
+                i = j + 1;
             }
             '"' => {
                 let mut j = i + 1;
@@ -466,6 +487,16 @@ impl Parser<'_> {
                     })),
                 )
             }
+            Tok::Regex(r) => self.leaf(
+                field,
+                Q::Regexp {
+                    field: String::new(),
+                    value: r,
+                    flags: super::regexp::Flags::ALL,
+                    case_insensitive: false,
+                    boost: 1.0,
+                },
+            ),
             Tok::Phrase(p) => self.leaf(
                 field,
                 Q::MatchPhrase {
@@ -571,6 +602,21 @@ mod tests {
 
     fn p(s: &str) -> Q {
         parse_lucene(s, &Options::default()).unwrap_or(Q::MatchNone)
+    }
+
+    #[test]
+    fn slashes_make_a_regular_expression() {
+        assert_eq!(
+            p("k:/ab.*c\\/d/"),
+            Q::Regexp {
+                field: "k".into(),
+                value: "ab.*c/d".into(),
+                flags: crate::query::regexp::Flags::ALL,
+                case_insensitive: false,
+                boost: 1.0,
+            }
+        );
+        assert!(parse_lucene("k:/open", &Options::default()).is_err());
     }
 
     #[test]

@@ -779,8 +779,11 @@ fn parse_clause(v: &Value) -> Result<Q> {
                 }
                 Ok(())
             })?;
-            // refused now (not when compiled per index), naming what is wrong
-            regexp::compile(&value, flags, ci)?;
+            // refused now (not when compiled per index), naming what is wrong; one longer
+            // than the default `index.max_regex_length` is left to the index's limit first
+            if value.chars().count() <= MAX_REGEX_LENGTH {
+                regexp::compile(&value, flags, ci)?;
+            }
             Ok(Q::Regexp {
                 field: field.clone(),
                 value,
@@ -1014,7 +1017,16 @@ pub struct Ctx<'a> {
     pub now_ms: i64,
     /// The analyzer of the index's `text` fields (for query text).
     pub analyzer: &'a Analyzer,
+    /// `index.max_regex_length`: the longest `regexp` the index takes
+    pub max_regex_length: usize,
+    /// `index.max_terms_count`: the most values a `terms` query may give
+    pub max_terms_count: usize,
 }
+
+/// `index.max_regex_length`'s default.
+pub const MAX_REGEX_LENGTH: usize = 1000;
+/// `index.max_terms_count`'s default.
+pub const MAX_TERMS_COUNT: usize = 65_536;
 
 fn boxed(q: impl Query) -> Box<dyn Query> {
     Box::new(q)
@@ -1030,6 +1042,15 @@ fn boost(q: Box<dyn Query>, b: f32) -> Box<dyn Query> {
 
 fn none() -> Box<dyn Query> {
     boxed(EmptyQuery)
+}
+
+/// ES's answer to a query a shard cannot build: `failed to create query: ...` caused by the
+/// reason, failing the search on every shard.
+fn not_built(reason: String) -> Error {
+    crate::search::all_shards_failed(
+        query_shard_error(format!("failed to create query: {reason}"), "")
+            .caused_by(Error::illegal_argument(reason)),
+    )
 }
 
 fn query_shard_error(reason: impl Into<String>, index: &str) -> Error {
@@ -1322,6 +1343,13 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             values,
             boost: b,
         } => {
+            if values.len() > ctx.max_terms_count {
+                return Err(not_built(format!(
+                    "The number of terms [{}] used in the Terms Query request has exceeded the allowed maximum of [{}]. This maximum can be set by changing the [index.max_terms_count] index level setting.",
+                    values.len(),
+                    ctx.max_terms_count
+                )));
+            }
             if field == "_id" {
                 let ids = Q::Ids(values.iter().map(as_str_value).collect());
                 return Ok(boost(compile(&ids, ctx)?, *b));
@@ -1765,6 +1793,13 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             case_insensitive,
             boost: b,
         } => {
+            let len = value.chars().count();
+            if len > ctx.max_regex_length {
+                return Err(not_built(format!(
+                    "The length of regex [{len}] used in the Regexp Query request has exceeded the allowed maximum of [{}]. This maximum can be set by changing the [index.max_regex_length] index level setting.",
+                    ctx.max_regex_length
+                )));
+            }
             let Some(fm) = ctx.mapping.field(field) else {
                 return Ok(none());
             };
@@ -1844,7 +1879,10 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 let q = retarget(inner, &p);
                 match compile(&q, ctx) {
                     Ok(c) => out.push(c),
-                    Err(e) if !lenient => return Err(e),
+                    // lenient skips values a field cannot take, not the index's limits
+                    Err(e) if !lenient || e.es_type() == "search_phase_execution_exception" => {
+                        return Err(e);
+                    }
                     Err(_) => {}
                 }
             }

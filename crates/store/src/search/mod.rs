@@ -405,6 +405,10 @@ struct Request {
     version: bool,
     /// `seq_no_primary_term`: `_seq_no` and `_primary_term` in each hit
     seq_no_primary_term: bool,
+    /// `script_fields`: how many (checked against the limit, then refused by name)
+    script_fields: usize,
+    /// `rescore`: the window of each rescorer (checked against the limit, then refused by name)
+    rescore_windows: Vec<usize>,
 }
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
@@ -614,6 +618,8 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         collapse: None,
         version: bool_param("version", &params.version, false)?,
         seq_no_primary_term: bool_param("seq_no_primary_term", &params.seq_no_primary_term, false)?,
+        script_fields: 0,
+        rescore_windows: Vec::new(),
     };
     if let Some(body) = body {
         let o = body
@@ -658,6 +664,18 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                 ("track_scores", false) => req.track_scores = v.as_bool().unwrap_or(false),
                 ("collapse", false) => req.collapse = Some(parse_collapse(v)?),
                 ("version", false) => req.version = body_bool(k, v)?,
+                ("script_fields", false) => {
+                    req.script_fields = v
+                        .as_object()
+                        .ok_or_else(|| {
+                            Error::parsing(format!(
+                                "Expected [START_OBJECT] in [script_fields] but found [{}]",
+                                token_name(v)
+                            ))
+                        })?
+                        .len();
+                }
+                ("rescore", false) => req.rescore_windows = rescore_windows(v)?,
                 ("seq_no_primary_term", false) => req.seq_no_primary_term = body_bool(k, v)?,
                 // applied to the targets by the store, which resolves its names
                 ("indices_boost", false) => {
@@ -772,13 +790,117 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         };
     }
     validate(&mut req)?;
-    if req.from + req.size > 10_000 {
-        return Err(Error::es(400, "search_phase_execution_exception", "all shards failed").caused_by(Error::illegal_argument(format!(
-            "Result window is too large, from + size must be less than or equal to: [10000] but was [{}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.",
-            req.from + req.size
-        ))));
-    }
     Ok(req)
+}
+
+/// The `window_size` of each rescorer (`rescore` as an object or an array of them).
+fn rescore_windows(v: &Value) -> Result<Vec<usize>> {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|r| match r.get("window_size") {
+            None => Ok(10),
+            Some(w) => parse_usize("window_size", w),
+        })
+        .collect()
+}
+
+/// An index-level setting (its key without `index.`) as a number, or its default.
+pub(crate) fn index_setting(meta: &IndexMeta, key: &str, default: usize) -> usize {
+    meta.settings
+        .get(key)
+        .and_then(|v| match v {
+            Value::String(s) => s.parse().ok(),
+            other => other.as_u64().and_then(|n| usize::try_from(n).ok()),
+        })
+        .unwrap_or(default)
+}
+
+/// A request against the limits of the indices it searches (the smallest of each applies):
+/// `index.max_result_window` (of a page, or of a scroll's batch), `max_docvalue_fields_search`,
+/// `max_script_fields` and `max_rescore_window`, in ES's words; then what is within the limits
+/// but not supported (`script_fields`, `rescore`) is refused by name.
+fn check_limits(targets: &[Target], req: &Request, scroll: bool) -> Result<()> {
+    let metas: Vec<IndexMeta> = targets.iter().map(|t| t.shard.meta()).collect();
+    let limit = |key: &str, default: usize| {
+        metas
+            .iter()
+            .map(|m| index_setting(m, key, default))
+            .min()
+            .unwrap_or(default)
+    };
+    let refuse = |reason: String| Err(all_shards_failed(Error::illegal_argument(reason)));
+    let window = limit("max_result_window", 10_000);
+    if scroll && req.size > window {
+        return refuse(format!(
+            "Batch size is too large, size must be less than or equal to: [{window}] but was [{}]. Scroll batch sizes cost as much memory as result windows so they are controlled by the [index.max_result_window] index level setting.",
+            req.size
+        ));
+    }
+    if !scroll && req.from + req.size > window {
+        return refuse(format!(
+            "Result window is too large, from + size must be less than or equal to: [{window}] but was [{}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.",
+            req.from + req.size
+        ));
+    }
+    for (key, default, what, n) in [
+        (
+            "max_docvalue_fields_search",
+            100,
+            "docvalue_fields",
+            // a field asked for twice is fetched once
+            {
+                let mut names: Vec<&str> = req
+                    .docvalue_fields
+                    .iter()
+                    .map(|f| f.pattern.as_str())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                names.len()
+            },
+        ),
+        ("max_script_fields", 32, "script_fields", req.script_fields),
+    ] {
+        let max = limit(key, default);
+        if n > max {
+            return refuse(format!(
+                "Trying to retrieve too many {what}. Must be less than or equal to: [{max}] but was [{n}]. This limit can be set by changing the [index.{key}] index level setting."
+            ));
+        }
+    }
+    let rescore_max = limit("max_rescore_window", window);
+    if let Some(w) = req.rescore_windows.iter().copied().max()
+        && w > rescore_max
+    {
+        return refuse(format!(
+            "Rescore window [{w}] is too large. It must be less than [{rescore_max}]. This prevents allocating massive heaps for storing the results to be rescored. This limit can be set by changing the [index.max_rescore_window] index level setting."
+        ));
+    }
+    if req.script_fields > 0 {
+        return Err(Error::illegal_argument(
+            "[script_fields] are not supported by sluice-store (it runs no scripts)",
+        ));
+    }
+    if !req.rescore_windows.is_empty() {
+        return Err(Error::illegal_argument(
+            "[rescore] is not supported by sluice-store",
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_limits`] of a scroll's first request.
+pub(crate) fn check_scroll_limits(
+    targets: &[Target],
+    body: Option<&Value>,
+    params: &SearchParams,
+) -> Result<()> {
+    let req = parse_request(body, params, false)?;
+    check_limits(targets, &req, true)
 }
 
 /// `track_total_hits` as a number: `-1` counts exactly, any other negative is refused.
@@ -1014,6 +1136,8 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             fields: t.shard.fields,
             now_ms: now,
             analyzer,
+            max_regex_length: index_setting(meta, "max_regex_length", query::MAX_REGEX_LENGTH),
+            max_terms_count: index_setting(meta, "max_terms_count", query::MAX_TERMS_COUNT),
         })
         .collect();
     let mut weights: Vec<Box<dyn tantivy::query::Weight>> = Vec::with_capacity(targets.len());
@@ -1794,6 +1918,7 @@ pub(crate) fn search_targets(
                 .to_owned(),
         ]));
     }
+    check_limits(targets, &req, false)?;
     let want = req.from + req.size;
     let out = match &req.collapse {
         Some(field) => collapsed(targets, &req, field, want)?,
@@ -2015,6 +2140,12 @@ fn matched_queries(
         fields: target.shard.fields,
         now_ms: crate::engine::store::now_ms(),
         analyzer: &analyzer,
+        max_regex_length: index_setting(
+            &metas[h.shard],
+            "max_regex_length",
+            query::MAX_REGEX_LENGTH,
+        ),
+        max_terms_count: index_setting(&metas[h.shard], "max_terms_count", query::MAX_TERMS_COUNT),
     };
     let seg = target.searcher.segment_reader(h.addr.segment_ord);
     let mut out: Vec<String> = Vec::new();

@@ -436,6 +436,7 @@ impl Store {
         let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
         let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         super::keep_routed(&mut targets, params.routing.as_deref());
+        super::check_scroll_limits(&targets, body, params)?;
         self.boost_targets(&mut targets, body, params.resolve_options()?)?;
         let now = Instant::now();
         let pid = self.pits().open_context(targets, Some(cursor), ka, now)?;

@@ -4188,3 +4188,105 @@ fn search_options_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// The search limits an index sets against both engines: `max_result_window` (a page and a
+/// scroll's batch), `max_docvalue_fields_search`, `max_script_fields`, `max_rescore_window`,
+/// `max_regex_length` (a `regexp` and a `query_string` regex) and `max_terms_count`, each
+/// exceeded, then changed with `_settings`. What must agree: the status, the error type and the
+/// innermost reason.
+#[test]
+fn search_limits_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("difflimits");
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0,
+        "index.max_docvalue_fields_search": 2, "index.max_script_fields": 2,
+        "index.max_result_window": 50, "index.max_regex_length": 10, "index.max_terms_count": 3,
+        "index.max_rescore_window": 20},
+        "mappings": {"properties": {"k": {"type": "keyword"}, "n": {"type": "long"}}}});
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &create,
+        "{\"index\":{\"_id\":\"1\"}}\n{\"k\":\"a\",\"n\":1}\n",
+    );
+    let s = format!("/{index}/_search");
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("POST", s.clone(), Some(json!({"from": 45, "size": 10}))),
+        ("POST", s.clone(), Some(json!({"from": 40, "size": 10}))),
+        ("POST", format!("{s}?scroll=1m"), Some(json!({"size": 51}))),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"docvalue_fields": ["k", "n", "k"]})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"script_fields": {
+            "a": {"script": "1"}, "b": {"script": "1"}, "c": {"script": "1"}}})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(
+                json!({"query": {"match_all": {}}, "rescore": {"window_size": 21,
+            "query": {"rescore_query": {"match_all": {}}}}}),
+            ),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"query": {"regexp": {"k": "abcdefghijk"}}})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"query": {"regexp": {"k": "abcdefghij"}}})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"query": {"query_string": {"query": "k:/abcdefghijkl/"}}})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"query": {"terms": {"k": ["a", "b", "c", "d"]}}})),
+        ),
+        (
+            "POST",
+            s.clone(),
+            Some(json!({"query": {"terms": {"k": ["a", "b", "c"]}}})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_settings"),
+            Some(json!({"index": {"max_result_window": 100}})),
+        ),
+        ("POST", s, Some(json!({"from": 45, "size": 10}))),
+    ];
+    // (the first words of the root cause: a query_string regex is worded as a regexp query's)
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => {
+                let root = &e["root_cause"][0];
+                let reason: String = root["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(60)
+                    .collect();
+                json!({"error": e["type"], "root": root["type"], "reason": reason})
+            }
+            None => json!({"total": v["hits"]["total"], "ack": v["acknowledged"]}),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
