@@ -157,6 +157,14 @@ pub enum Q {
         operator: Operator,
         tie_breaker: f32,
         boost: f32,
+        /// `minimum_should_match` (the match types)
+        msm: Option<String>,
+        /// `fuzziness` and `fuzzy_transpositions` (best and most fields)
+        fuzzy: Option<(Fuzziness, bool)>,
+        /// `slop` (the phrase types)
+        slop: u32,
+        /// `lenient`: a value a field cannot take skips that field
+        lenient: bool,
     },
     /// `fuzzy`: the terms within an edit distance of `value` (not analysed)
     Fuzzy {
@@ -266,6 +274,9 @@ pub enum Q {
         inner: Box<Q>,
         lenient: bool,
     },
+    /// A clause whose query text is analysed with a built-in analyzer (`analyzer` of the
+    /// match family) instead of the field's
+    Analyzed { analyzer: String, inner: Box<Q> },
 }
 
 /// A `range` query.
@@ -394,7 +405,7 @@ pub fn named(q: &Q) -> Vec<(&str, &Q)> {
                 }
             }
             Q::ConstantScore(inner, _) => walk(inner, out),
-            Q::AnyField { inner, .. } => walk(inner, out),
+            Q::AnyField { inner, .. } | Q::Analyzed { inner, .. } => walk(inner, out),
             Q::DisMax { queries, .. } => {
                 for c in queries {
                     walk(c, out);
@@ -874,6 +885,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
     let (mut query, mut operator, mut msm, mut slop, mut boost) =
         (None, Operator::Or, None, 0u32, 1.0);
     let (mut fuzziness, mut transpositions) = (None, true);
+    let (mut analyzer, mut lenient) = (None, false);
     match spec {
         Value::Object(m) => {
             for (k, v) in m {
@@ -896,11 +908,11 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
                     "prefix_length" | "max_expansions" if name == "match" => {
                         fuzzy_extra(name, k, v)?;
                     }
-                    "analyzer" if v.as_str() == Some("standard") => {}
-                    "lenient"
-                    | "_name"
-                    | "zero_terms_query"
-                    | "auto_generate_synonyms_phrase_query" => {}
+                    "analyzer" => analyzer = Some(analyzer_param(name, v)?),
+                    "lenient" => lenient = bool_flag(name, k, v)?,
+                    "zero_terms_query" => zero_terms(v)?,
+                    // ES's synonym graphs: the store's analyzers make no synonyms
+                    "_name" | "auto_generate_synonyms_phrase_query" => {}
                     other => {
                         return Err(Error::parsing(format!(
                             "[{name}] query does not support [{other}]"
@@ -912,7 +924,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
         other => query = Some(other.clone()),
     }
     let query = query.ok_or_else(|| Error::parsing("No text specified for text query"))?;
-    Ok(match name {
+    let q = match name {
         "match" => Q::Match {
             field: field.clone(),
             query,
@@ -939,7 +951,56 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
             query: as_str_value(&query),
             boost,
         },
+    };
+    // `lenient`: a value the field cannot take matches nothing instead of failing
+    let q = if lenient {
+        Q::AnyField {
+            fields: vec![field.clone()],
+            inner: Box::new(q),
+            lenient: true,
+        }
+    } else {
+        q
+    };
+    Ok(match analyzer {
+        Some(a) => Q::Analyzed {
+            analyzer: a,
+            inner: Box::new(q),
+        },
+        None => q,
     })
+}
+
+/// `analyzer` of a match-family query: a built-in analyzer's name (the store keeps no custom
+/// analyzers; an unknown name fails the search when the query is built, as in ES).
+fn analyzer_param(q: &str, v: &Value) -> Result<String> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::parsing(format!("[{q}] analyzer must be a string")))
+}
+
+/// `zero_terms_query`: `none` (ES's default) is what the store does; `all` is refused by name.
+fn zero_terms(v: &Value) -> Result<()> {
+    match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("none") => Ok(()),
+        Some("all") => Err(Error::illegal_argument(
+            "[zero_terms_query] [all] is not supported by sluice-store",
+        )),
+        _ => Err(Error::illegal_argument(format!(
+            "Unsupported zero_terms_query value [{}]",
+            as_str_value(v)
+        ))),
+    }
+}
+
+fn bool_flag(q: &str, k: &str, v: &Value) -> Result<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
+        _ => Err(Error::parsing(format!(
+            "[{q}] failed to parse field [{k}]: expected a boolean"
+        ))),
+    }
 }
 
 /// Parses `field^2` into (field, boost).
@@ -960,9 +1021,22 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
         1.0,
     );
     let mut tie_breaker = 0.0;
+    let (mut msm, mut fuzziness, mut transpositions, mut slop) = (None, None, true, None);
+    let (mut lenient, mut analyzer) = (false, None);
     for (k, v) in o {
         match k.as_str() {
             "query" => query = Some(v.clone()),
+            "minimum_should_match" => msm = Some(as_str_value(v)),
+            "fuzziness" => fuzziness = Some(Fuzziness::parse(v)?),
+            "fuzzy_transpositions" => transpositions = bool_flag("multi_match", k, v)?,
+            "prefix_length" | "max_expansions" => fuzzy_extra("multi_match", k, v)?,
+            "slop" => {
+                slop = Some(u32::try_from(v.as_u64().unwrap_or(0)).unwrap_or(u32::MAX));
+            }
+            "lenient" => lenient = bool_flag("multi_match", k, v)?,
+            "analyzer" => analyzer = Some(analyzer_param("multi_match", v)?),
+            "zero_terms_query" => zero_terms(v)?,
+            "auto_generate_synonyms_phrase_query" => {}
             "fields" => {
                 fields = match v {
                     Value::Array(a) => a.iter().map(|f| field_boost(&as_str_value(f))).collect(),
@@ -985,7 +1059,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
             "operator" => operator = parse_operator(v)?,
             "boost" => boost = boost_of(v, "multi_match")?,
             "tie_breaker" => tie_breaker = float_param(v, "multi_match", k)? as f32,
-            "lenient" | "_name" => {}
+            "_name" => {}
             other => {
                 return Err(Error::parsing(format!(
                     "[multi_match] query does not support [{other}]"
@@ -994,13 +1068,32 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
         }
     }
     let query = query.ok_or_else(|| Error::parsing("No text specified for multi_match query"))?;
-    Ok(Q::MultiMatch {
+    if slop.is_some() && kind == "bool_prefix" {
+        return Err(Error::parsing("[slop] not allowed for type [bool_prefix]"));
+    }
+    if fuzziness.is_some() && !matches!(kind.as_str(), "best_fields" | "most_fields") {
+        return Err(Error::parsing(format!(
+            "Fuzziness not allowed for type [{kind}]"
+        )));
+    }
+    let q = Q::MultiMatch {
         fields,
         query,
         kind,
         operator,
         tie_breaker,
         boost,
+        msm,
+        fuzzy: fuzziness.map(|f| (f, transpositions)),
+        slop: slop.unwrap_or(0),
+        lenient,
+    };
+    Ok(match analyzer {
+        Some(a) => Q::Analyzed {
+            analyzer: a,
+            inner: Box::new(q),
+        },
+        None => q,
     })
 }
 
@@ -1440,6 +1533,10 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             operator,
             tie_breaker,
             boost: b,
+            msm,
+            fuzzy,
+            slop,
+            lenient: asked_lenient,
         } => {
             let mut per_field: Vec<Box<dyn Query>> = Vec::new();
             for (pattern, fb) in fields {
@@ -1448,14 +1545,26 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                         continue;
                     };
                     // multi_match over `*` skips fields the text cannot be parsed for (lenient)
-                    let lenient = pattern.contains('*');
+                    let lenient = *asked_lenient || pattern.contains('*');
+                    let text = as_str_value(query);
                     let q = match kind.as_str() {
-                        "phrase" => compile_phrase(ctx, &f, &as_str_value(query), 0, false),
-                        "phrase_prefix" => compile_phrase(ctx, &f, &as_str_value(query), 0, true),
+                        "phrase" => compile_phrase(ctx, &f, &text, *slop, false),
+                        "phrase_prefix" => compile_phrase(ctx, &f, &text, *slop, true),
                         "bool_prefix" => {
-                            compile_bool_prefix(ctx, &f, &as_str_value(query), *operator, None)
+                            compile_bool_prefix(ctx, &f, &text, *operator, msm.as_deref())
                         }
-                        _ => compile_match(ctx, &f, query, *operator, None, lenient),
+                        _ if fuzzy.is_some() => compile(
+                            &Q::Match {
+                                field: f.clone(),
+                                query: query.clone(),
+                                operator: *operator,
+                                msm: msm.clone(),
+                                fuzzy: *fuzzy,
+                                boost: 1.0,
+                            },
+                            ctx,
+                        ),
+                        _ => compile_match(ctx, &f, query, *operator, msm.as_deref(), lenient),
                     };
                     match q {
                         Ok(q) => per_field.push(boost(q, *fb)),
@@ -1865,6 +1974,19 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
         }
         Q::ConstantScore(inner, b) => Ok(boxed(ConstScoreQuery::new(compile(inner, ctx)?, *b))),
         Q::Named(_, inner) => compile(inner, ctx),
+        Q::Analyzed { analyzer, inner } => {
+            let a = crate::analysis::Analyzer::builtin(analyzer).ok_or_else(|| {
+                query_shard_error(
+                    format!("failed to create query: analyzer [{analyzer}] not found"),
+                    "",
+                )
+            })?;
+            let with = Ctx {
+                analyzer: &a,
+                ..*ctx
+            };
+            compile(inner, &with)
+        }
         Q::AnyField {
             fields,
             inner,

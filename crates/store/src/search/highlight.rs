@@ -355,6 +355,8 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         }
         // fuzzy matches are not highlighted (their terms are found by an automaton)
         Q::Fuzzy { .. } => {}
+        // (the field's own analysis finds the highlighted terms)
+        Q::Analyzed { inner, .. } => extract(inner, scope, out),
         Q::Intervals { field, rule, .. } => {
             let mut wanted = Vec::new();
             rule.wanted(&mut wanted);

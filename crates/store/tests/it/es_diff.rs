@@ -4290,3 +4290,72 @@ fn search_limits_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// The match family's options against both engines: a built-in `analyzer` for the query text,
+/// `lenient` on a numeric field, `zero_terms_query: none`, and `multi_match`'s
+/// `minimum_should_match`, `fuzziness`, `slop`, `lenient` and `analyzer`, with the refusals ES
+/// gives (`slop` of `bool_prefix`, fuzziness of the phrase types, an unknown analyzer). What
+/// must agree: which documents match, the total, and the error type.
+#[test]
+fn match_options_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffmatchopts");
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"a": {"type": "text"}, "b": {"type": "text"},
+            "n": {"type": "integer"}}}});
+    let docs = [
+        json!({"a": "brown fox jump", "b": "xylophone", "n": 1}),
+        json!({"a": "brown emu jump", "b": "xylophone", "n": 2}),
+        json!({"a": "jumparound", "b": "emu", "n": 3}),
+        json!({"a": "dog", "b": "brown fox jump lazy", "n": 4}),
+    ];
+    let mut bulk = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{}\"}}}}\n{d}\n", i + 1));
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let queries = [
+        json!({"match": {"a": {"query": "BROWN dog", "analyzer": "whitespace"}}}),
+        json!({"match": {"a": {"query": "BROWN dog", "analyzer": "simple"}}}),
+        json!({"match": {"a": {"query": "Brown", "analyzer": "keyword"}}}),
+        json!({"match": {"n": {"query": "foo", "lenient": true}}}),
+        json!({"match": {"n": {"query": "foo"}}}),
+        json!({"match": {"a": {"query": "brown", "zero_terms_query": "none"}}}),
+        json!({"match": {"a": {"query": "x", "analyzer": "nope"}}}),
+        json!({"multi_match": {"query": "BROWN FOX JUMP dog", "fields": ["a", "b"], "analyzer": "whitespace"}}),
+        json!({"multi_match": {"query": "brown fox jump", "fields": ["a", "b"], "minimum_should_match": 3}}),
+        json!({"multi_match": {"query": "brown fox jump la", "type": "bool_prefix", "fields": ["a", "b"], "minimum_should_match": 4}}),
+        json!({"multi_match": {"query": "dob xylophoen", "fields": ["a", "b"], "fuzziness": 1}}),
+        json!({"multi_match": {"query": "brown jump", "type": "phrase", "fields": ["a", "b"], "slop": 1}}),
+        json!({"multi_match": {"query": "brown jump", "type": "phrase", "fields": ["a", "b"]}}),
+        json!({"multi_match": {"query": "foo", "fields": ["a", "n"], "lenient": true}}),
+        json!({"multi_match": {"query": "foo", "fields": ["a", "n"]}}),
+        json!({"multi_match": {"query": "brown", "type": "bool_prefix", "fields": ["a"], "slop": 1}}),
+        json!({"multi_match": {"query": "brown", "type": "phrase", "fields": ["a"], "fuzziness": 1}}),
+    ];
+    let steps: Vec<(&str, String, Option<Value>)> = queries
+        .into_iter()
+        .map(|q| {
+            (
+                "POST",
+                format!("/{index}/_search"),
+                Some(json!({"query": q})),
+            )
+        })
+        .collect();
+    let view = |_: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        let mut ids = hit_ids(v);
+        ids.sort();
+        json!({"total": v["hits"]["total"]["value"], "ids": ids})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
