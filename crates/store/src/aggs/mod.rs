@@ -171,6 +171,8 @@ pub enum Kind {
         keyed: bool,
         /// `date_range`: its date options
         date: Option<DateRangeOpts>,
+        /// `geo_distance`: the ranges are of distances from a point
+        geo: Option<GeoDistanceOpts>,
     },
     /// ip_range
     IpRange {
@@ -253,6 +255,7 @@ impl Kind {
             Kind::Terms { .. } => "terms",
             Kind::DateHistogram { .. } => "date_histogram",
             Kind::Histogram { .. } => "histogram",
+            Kind::Range { geo: Some(_), .. } => "geo_distance",
             Kind::Range { date: Some(_), .. } => "date_range",
             Kind::Range { .. } => "range",
             Kind::IpRange { .. } => "ip_range",
@@ -368,6 +371,91 @@ fn term_passes(
         }),
     };
     include.is_none_or(|s| hit(s, &compiled[0])) && !exclude.is_some_and(|s| hit(s, &compiled[1]))
+}
+
+/// `geo_distance`'s own options: ranges of the distance from `origin`, in `unit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoDistanceOpts {
+    /// `origin`
+    pub origin: crate::mapping::geo::GeoPoint,
+    /// metres in one `unit` (default `m`)
+    pub unit: f64,
+    /// `distance_type: plane` (else `arc`)
+    pub plane: bool,
+}
+
+impl GeoDistanceOpts {
+    /// The distance of an encoded point from the origin, in the unit.
+    fn distance(&self, v: i64) -> f64 {
+        let p = crate::mapping::geo::decode(v);
+        let metres = if self.plane {
+            // ES's `GeoUtils.planeDistance`: flat earth at the mean latitude
+            let x = (p.lon - self.origin.lon).to_radians()
+                * ((p.lat + self.origin.lat) / 2.0).to_radians().cos();
+            let y = (p.lat - self.origin.lat).to_radians();
+            (x * x + y * y).sqrt() * 6_371_008.771_4
+        } else {
+            crate::mapping::geo::arc_distance(self.origin, p)
+        };
+        metres / self.unit
+    }
+}
+
+/// `origin`, `unit` and `distance_type` of a `geo_distance` aggregation.
+fn parse_geo_distance(o: &Map<String, Value>, name: &str) -> Result<GeoDistanceOpts> {
+    let origin = o
+        .get("origin")
+        .ok_or_else(|| Error::x_content(format!("Required [origin] for [{name}]")))?;
+    let origin = crate::mapping::geo::parse_point(origin, true, "origin")?;
+    let unit = match o.get("unit").and_then(Value::as_str) {
+        None => 1.0,
+        Some(u) => {
+            let known = matches!(
+                u,
+                "nauticalmiles"
+                    | "millimeters"
+                    | "centimeters"
+                    | "kilometers"
+                    | "meters"
+                    | "miles"
+                    | "yards"
+                    | "inch"
+                    | "feet"
+                    | "nmi"
+                    | "NM"
+                    | "km"
+                    | "mm"
+                    | "cm"
+                    | "mi"
+                    | "yd"
+                    | "ft"
+                    | "in"
+                    | "m"
+            );
+            if !known {
+                return Err(
+                    Error::x_content("[geo_distance] failed to parse field [unit]").caused_by(
+                        Error::illegal_argument(format!("No distance unit match [{u}]")),
+                    ),
+                );
+            }
+            crate::mapping::geo::parse_distance(&Value::from(format!("1{u}")))?
+        }
+    };
+    let plane = match o.get("distance_type").and_then(Value::as_str) {
+        None | Some("arc") => false,
+        Some("plane") => true,
+        Some(other) => {
+            return Err(Error::illegal_argument(format!(
+                "No type found for name [{other}]"
+            )));
+        }
+    };
+    Ok(GeoDistanceOpts {
+        origin,
+        unit,
+        plane,
+    })
 }
 
 /// `date_range`'s own options.
@@ -1081,11 +1169,25 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 offset: num_param(o, "offset", t)?.unwrap_or(0.0),
             }
         }
-        "range" | "date_range" => {
+        "range" | "date_range" | "geo_distance" => {
             if t == "date_range" {
                 check_keys(
                     o,
                     &["field", "ranges", "keyed", "format", "time_zone"],
+                    name,
+                    t,
+                )?;
+            } else if t == "geo_distance" {
+                check_keys(
+                    o,
+                    &[
+                        "field",
+                        "ranges",
+                        "keyed",
+                        "origin",
+                        "unit",
+                        "distance_type",
+                    ],
                     name,
                     t,
                 )?;
@@ -1126,6 +1228,11 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 ranges.push(spec);
             }
             let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+            let geo = if t == "geo_distance" {
+                Some(parse_geo_distance(o, name)?)
+            } else {
+                None
+            };
             Kind::Range {
                 field: get_str(o, "field", name)?,
                 ranges,
@@ -1134,6 +1241,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     format: text("format"),
                     time_zone: text("time_zone"),
                 }),
+                geo,
             }
         }
         "ip_range" => {
@@ -2143,6 +2251,7 @@ fn geo_refused(kind: &Kind, mapping: &Mapping) -> Result<()> {
         Kind::Terms { field, .. } => (field, "terms"),
         Kind::DateHistogram { field, .. } => (field, "date_histogram"),
         Kind::Histogram { field, .. } => (field, "histogram"),
+        Kind::Range { geo: Some(_), .. } => return Ok(()),
         Kind::Range {
             field, date: None, ..
         } => (field, "range"),
@@ -2442,6 +2551,15 @@ fn seg_agg(
             s.source = src;
             s.field_type = ty;
             s.tz = tz.as_deref().map(datemath::parse_time_zone).transpose()?;
+        }
+        Kind::Range {
+            field,
+            ranges,
+            geo: Some(_),
+            ..
+        } => {
+            s.source = geo_source(seg, mapping, field, index, "geo_distance")?;
+            s.bounds = resolve_bounds(ranges, None, &[], None, qctx.now_ms)?;
         }
         Kind::Histogram { field, .. } | Kind::Range { field, .. } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;
@@ -2977,8 +3095,14 @@ fn collect_one(
                 .collect();
             collect_keys(a, subs, map, keys.into_iter(), doc, score, buf);
         }
-        (Kind::Range { .. }, State::List(bs)) => {
-            num_values(source, doc, buf);
+        (Kind::Range { geo, .. }, State::List(bs)) => {
+            match (geo, &*source) {
+                (Some(g), Source::Geo(col)) => {
+                    buf.clear();
+                    buf.extend(col.values_for_doc(doc).map(|v| g.distance(v)));
+                }
+                _ => num_values(source, doc, buf),
+            }
             let vals = buf.clone();
             for (i, (from, to)) in bounds.iter().enumerate() {
                 if vals
@@ -4154,12 +4278,14 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 ranges,
                 keyed,
                 date,
+                geo,
             },
             State::List(bs),
         ) => {
             let mut out = KeyedBuckets::new(*keyed);
             let (ty, mut formats) = ctx
                 .field_type(field)
+                .filter(|_| geo.is_none())
                 .map_or((None, Vec::new()), |(t, f, _)| (Some(t), f));
             let bounds = resolve_bounds(ranges, ty, &formats, date.as_ref(), ctx.now_ms)?;
             if let Some(f) = date.as_ref().and_then(|d| d.format.as_deref()) {
@@ -4195,6 +4321,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     if is_date {
                         head.insert("from_as_string".into(), Value::from(show(*f)));
                     }
+                } else if geo.is_some() {
+                    // a distance starts at 0 (ES shows it, keeping `*` in the key)
+                    head.insert("from".into(), num_json(0.0));
                 }
                 if let Some(t) = to {
                     head.insert("to".into(), num_json(*t));

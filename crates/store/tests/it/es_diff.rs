@@ -4359,3 +4359,56 @@ fn match_options_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// The `geo_distance` aggregation against both engines: ranges of the distance from an
+/// origin (in metres, kilometres and miles, arc and plane), keyed, with a metric under each
+/// bucket and a sibling pipeline over them, and its refusals.
+#[test]
+fn geo_distance_aggregation_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffgeodist");
+    let create = json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        "mappings": {"properties": {"location": {"type": "geo_point"}, "population": {"type": "long"},
+            "name": {"type": "keyword"}}}});
+    let cities = [
+        (40.7128, -74.0060, "New York", 8_623_000),
+        (34.0522, -118.2437, "Los Angeles", 4_000_000),
+        (41.8781, -87.6298, "Chicago", 2_716_000),
+        (51.5074, -0.1278, "London", 8_982_000),
+        (35.6762, 139.6503, "Tokyo", 13_960_000),
+    ];
+    let mut bulk = String::new();
+    for (i, (lat, lon, name, pop)) in cities.iter().enumerate() {
+        bulk.push_str(&format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n"));
+        bulk.push_str(
+            &json!({"location": {"lat": lat, "lon": lon}, "name": name, "population": pop})
+                .to_string(),
+        );
+        bulk.push('\n');
+    }
+    load_both(es_addr, t.addr(), &index, &create, &bulk);
+    let ranges =
+        json!([{"to": 1_000_000}, {"from": 1_000_000, "to": 5_000_000}, {"from": 5_000_000}]);
+    let aggs = [
+        json!({"d": {"geo_distance": {"field": "location", "origin": "35.7796, -78.6382", "ranges": ranges}}}),
+        json!({"d": {"geo_distance": {"field": "location", "origin": "35.7796, -78.6382", "ranges": ranges},
+                    "aggs": {"p": {"sum": {"field": "population"}}}},
+               "avg_p": {"avg_bucket": {"buckets_path": "d>p"}}}),
+        json!({"d": {"geo_distance": {"field": "location", "origin": {"lat": 48.8566, "lon": 2.3522},
+                    "unit": "km", "keyed": true,
+                    "ranges": [{"to": 1000, "key": "near"}, {"from": 1000, "to": 9000}, {"from": 9000}]}}}),
+        json!({"d": {"geo_distance": {"field": "location", "origin": [-74.0, 40.7], "unit": "mi",
+                    "distance_type": "plane", "ranges": [{"to": 800}, {"from": 800}]}}}),
+        json!({"d": {"geo_distance": {"field": "location", "origin": "35.7796, -78.6382",
+                    "unit": "parsecs", "ranges": ranges}}}),
+        json!({"d": {"geo_distance": {"field": "population", "origin": "35.7796, -78.6382", "ranges": ranges}}}),
+    ];
+    let steps = agg_steps(&index, aggs);
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| typed_view(v));
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
