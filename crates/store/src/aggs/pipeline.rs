@@ -404,9 +404,16 @@ pub(super) fn parse(name: &str, t: &str, o: &Map<String, Value>) -> Result<Optio
                 "max_bucket" => Reduce::Max,
                 _ => Reduce::Stats,
             };
+            // `agg.metric` names the metric of each bucket of `agg`, as `agg>metric` does
+            let path = one_path(o, t, name)?;
+            let path = if path.contains('>') {
+                path
+            } else {
+                path.replacen('.', ">", 1)
+            };
             Pipe::Sibling {
                 reduce,
-                path: one_path(o, t, name)?,
+                path,
                 gap: gap_policy(o, t)?,
             }
         }

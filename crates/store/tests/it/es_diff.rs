@@ -4397,7 +4397,7 @@ fn geo_distance_aggregation_agrees() {
         json!({"d": {"geo_distance": {"field": "location", "origin": "35.7796, -78.6382", "ranges": ranges}}}),
         json!({"d": {"geo_distance": {"field": "location", "origin": "35.7796, -78.6382", "ranges": ranges},
                     "aggs": {"p": {"sum": {"field": "population"}}}},
-               "avg_p": {"avg_bucket": {"buckets_path": "d>p"}}}),
+               "avg_p": {"avg_bucket": {"buckets_path": "d>p"}}, "max_p": {"max_bucket": {"buckets_path": "d.p"}}}),
         json!({"d": {"geo_distance": {"field": "location", "origin": {"lat": 48.8566, "lon": 2.3522},
                     "unit": "km", "keyed": true,
                     "ranges": [{"to": 1000, "key": "near"}, {"from": 1000, "to": 9000}, {"from": 9000}]}}}),
