@@ -286,6 +286,46 @@ fn compare(a: &Cell, b: &Cell) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests;
 
+/// ES's short names of the columns of the `_cat` tables drawn by [`table`] (`_cat/aliases`,
+/// `_cat/shards`, `_cat/templates`, `_cat/count`); a short name resolves only where its column is.
+const COLUMN_ALIASES: &[(&str, &str)] = &[
+    ("a", "alias"),
+    ("i", "index"),
+    ("idx", "index"),
+    ("f", "filter"),
+    ("fi", "filter"),
+    ("ri", "routing.index"),
+    ("routingIndex", "routing.index"),
+    ("rs", "routing.search"),
+    ("routingSearch", "routing.search"),
+    ("w", "is_write_index"),
+    ("isWriteIndex", "is_write_index"),
+    ("s", "shard"),
+    ("sh", "shard"),
+    ("p", "prirep"),
+    ("pr", "prirep"),
+    ("primaryOrReplica", "prirep"),
+    ("st", "state"),
+    ("d", "docs"),
+    ("dc", "docs"),
+    ("sto", "store"),
+    ("n", "node"),
+    ("n", "name"),
+    ("t", "index_patterns"),
+    ("o", "order"),
+    ("p", "order"),
+    ("v", "version"),
+    ("c", "composed_of"),
+    ("t", "epoch"),
+    ("time", "epoch"),
+    ("ts", "timestamp"),
+    ("hms", "timestamp"),
+    ("hhmmss", "timestamp"),
+    ("dc", "count"),
+    ("docs.count", "count"),
+    ("docsCount", "count"),
+];
+
 /// A `_cat` answer for fixed columns: `?format=json` (a list of objects of strings, an empty
 /// cell as null) or the
 /// aligned text table (`?v` adds the header; `numeric` columns are right-aligned, as ES
@@ -296,9 +336,15 @@ pub(crate) fn table(
     numeric: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Reply, Error> {
-    let (columns, rows) = select(params, columns, numeric, rows)?;
-    let columns: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-    render_table(params, &columns, numeric, &rows)
+    let (shown, rows) = select(params, columns, numeric, rows)?;
+    // a column keeps the name `h` gave it (ES's header), aligned by what it holds
+    let names: Vec<&str> = shown.iter().map(|(name, _)| name.as_str()).collect();
+    let numeric: Vec<&str> = shown
+        .iter()
+        .filter(|(_, i)| numeric.contains(&columns[*i]))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    render_table(params, &names, &numeric, &rows)
 }
 
 /// The columns `h` names (`*` for all; ES's error for an unknown one) and the rows sorted by
@@ -308,20 +354,30 @@ fn select(
     columns: &[&str],
     numeric: &[&str],
     rows: &[Vec<String>],
-) -> Result<(Vec<String>, Vec<Vec<String>>), Error> {
-    let position = |c: &str| columns.iter().position(|x| *x == c);
-    let picked: Vec<usize> = match params.get("h") {
-        None => (0..columns.len()).collect(),
+) -> Result<(Vec<(String, usize)>, Vec<Vec<String>>), Error> {
+    // a column by its name, or by one of ES's short names for it in this table
+    let position = |c: &str| {
+        columns.iter().position(|x| *x == c).or_else(|| {
+            COLUMN_ALIASES
+                .iter()
+                .filter(|(alias, _)| *alias == c)
+                .find_map(|(_, name)| columns.iter().position(|x| x == name))
+        })
+    };
+    let all = || (0..columns.len()).map(|i| (columns[i].to_owned(), i));
+    let picked: Vec<(String, usize)> = match params.get("h") {
+        None => all().collect(),
         Some(h) => {
             let mut out = Vec::new();
             for c in h.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 if c == "*" {
-                    out.extend(0..columns.len());
+                    out.extend(all());
                     continue;
                 }
-                out.push(position(c).ok_or_else(|| {
+                let i = position(c).ok_or_else(|| {
                     Error::illegal_argument(format!("header name [{c}] does not exist in table"))
-                })?);
+                })?;
+                out.push((c.to_owned(), i));
             }
             out
         }
@@ -356,17 +412,16 @@ fn select(
             std::cmp::Ordering::Equal
         });
     }
-    let cols = picked.iter().map(|&i| columns[i].to_owned()).collect();
     let rows = rows
         .iter()
         .map(|r| {
             picked
                 .iter()
-                .map(|&i| r.get(i).cloned().unwrap_or_default())
+                .map(|(_, i)| r.get(*i).cloned().unwrap_or_default())
                 .collect()
         })
         .collect();
-    Ok((cols, rows))
+    Ok((picked, rows))
 }
 
 fn render_table(

@@ -4412,3 +4412,46 @@ fn geo_distance_aggregation_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// The `_cat` tables' short column names (`h` and `s`) against both engines.
+#[test]
+fn cat_short_names_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffcatshort");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 2, "number_of_replicas": 0},
+                "aliases": {format!("{index}-a"): {"routing": "1"}, format!("{index}-b"): {"is_write_index": true}}}),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1}\n",
+    );
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "GET",
+            format!("/_cat/aliases/{index}-*?h=a,i,ri,rs,w&s=a:desc&format=json"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/_cat/aliases/{index}-*?h=alias,idx,fi&s=i,a&format=json"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/_cat/shards/{index}?h=i,s,p,st&s=s&format=json"),
+            None,
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        v.get("error")
+            .map_or_else(|| v.clone(), |e| json!({"error": e["type"]}))
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
