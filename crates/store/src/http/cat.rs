@@ -347,6 +347,9 @@ pub(crate) fn table(
     render_table(params, &names, &numeric, &rows)
 }
 
+/// A column as `h` names it, with its position in the table.
+type Shown = (String, usize);
+
 /// The columns `h` names (`*` for all; ES's error for an unknown one) and the rows sorted by
 /// `s` (`col` or `col:desc`, numbers compared as numbers), ties kept in order.
 fn select(
@@ -354,7 +357,7 @@ fn select(
     columns: &[&str],
     numeric: &[&str],
     rows: &[Vec<String>],
-) -> Result<(Vec<(String, usize)>, Vec<Vec<String>>), Error> {
+) -> Result<(Vec<Shown>, Vec<Vec<String>>), Error> {
     // a column by its name, or by one of ES's short names for it in this table
     let position = |c: &str| {
         columns.iter().position(|x| *x == c).or_else(|| {
@@ -365,7 +368,7 @@ fn select(
         })
     };
     let all = || (0..columns.len()).map(|i| (columns[i].to_owned(), i));
-    let picked: Vec<(String, usize)> = match params.get("h") {
+    let picked: Vec<Shown> = match params.get("h") {
         None => all().collect(),
         Some(h) => {
             let mut out = Vec::new();
