@@ -134,6 +134,8 @@ enum Cell {
     Text(String),
     Num(u64),
     Bytes(u64),
+    /// nothing to show (a closed index's document counts and sizes): blank, or null in JSON
+    Blank,
 }
 
 impl Cell {
@@ -145,6 +147,7 @@ impl Cell {
                 Unit::Human => human_bytes(*b),
                 Unit::Fixed(div, _) => (b / div).to_string(),
             },
+            Cell::Blank => String::new(),
         }
     }
 }
@@ -171,7 +174,14 @@ pub(crate) fn human_bytes(b: u64) -> String {
 }
 
 fn cell(row: &CatIndex, col: &str) -> Cell {
+    // a closed index keeps no statistics ES would show
+    let closed = row.status == "close";
     match col {
+        "docs.count" | "docs.deleted" | "store.size" | "pri.store.size" | "dataset.size"
+            if closed =>
+        {
+            Cell::Blank
+        }
         "health" => Cell::Text(row.health.to_owned()),
         "status" => Cell::Text(row.status.to_owned()),
         "index" => Cell::Text(row.index.clone()),
@@ -220,7 +230,11 @@ pub(crate) fn render(rows: &[CatIndex], opts: &Options) -> Result<Reply, Error> 
             .map(|cells| {
                 let mut m = Map::new();
                 for (col, c) in opts.columns.iter().zip(cells) {
-                    m.insert((*col).to_owned(), Value::String(c.render(opts.unit)));
+                    let v = match c {
+                        Cell::Blank => Value::Null,
+                        c => Value::String(c.render(opts.unit)),
+                    };
+                    m.insert((*col).to_owned(), v);
                 }
                 Value::Object(m)
             })
