@@ -370,13 +370,7 @@ pub(crate) async fn dispatch(
             let Some(body) = optional_object(&body)? else {
                 return Err(super::error::body_required().into());
             };
-            let opts = index_options(
-                params,
-                Resolve {
-                    allow_no_indices: false,
-                    ..Resolve::expanding(Expand::OPEN_CLOSED)
-                },
-            )?;
+            let opts = index_options(params, updates_defaults())?;
             let v = blocking(move || store.put_mapping(&target, &body, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
@@ -788,13 +782,7 @@ pub(crate) async fn dispatch(
                 return Err(super::error::body_required().into());
             };
             let target = target.unwrap_or_else(|| "_all".to_owned());
-            let opts = index_options(
-                params,
-                Resolve {
-                    allow_no_indices: false,
-                    ..Resolve::expanding(Expand::OPEN_CLOSED)
-                },
-            )?;
+            let opts = index_options(params, updates_defaults())?;
             let v = blocking(move || store.put_settings(&target, &body, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
@@ -1373,6 +1361,15 @@ pub(super) fn index_options(params: &Params, defaults: Resolve) -> Result<Resolv
         },
         ignore_aliases: defaults.ignore_aliases,
     })
+}
+
+/// The index options' defaults of the APIs that change indices' mappings or settings: open
+/// and closed indices, and a pattern must reach one.
+fn updates_defaults() -> Resolve {
+    Resolve {
+        allow_no_indices: false,
+        ..Resolve::expanding(Expand::OPEN_CLOSED)
+    }
 }
 
 pub(super) fn search_params(p: &Params) -> SearchParams {

@@ -651,13 +651,7 @@ impl Weight for FsWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut s = self.scorer(reader, 1.0)?;
-        if s.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )));
-        }
-        Ok(Explanation::new("function score", s.score()))
+        super::explain_score(self, reader, doc, "function score")
     }
 }
 

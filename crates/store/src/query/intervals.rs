@@ -564,13 +564,7 @@ impl Weight for IntervalsQuery {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut s = self.scorer(reader, 1.0)?;
-        if s.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )));
-        }
-        Ok(Explanation::new("intervals", s.score()))
+        super::explain_score(self, reader, doc, "intervals")
     }
 }
 
@@ -606,28 +600,13 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     let t: Vec<char> = text.chars().collect();
-    // classic two-pointer match with backtracking to the last star
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < t.len() {
-        if i < p.len() && (p[i] == ('?', false) || (p[i].0 == t[j] && p[i] != ('*', false))) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == ('*', false) {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(s) = star {
-            i = s + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
-        }
-    }
-    while i < p.len() && p[i] == ('*', false) {
-        i += 1;
-    }
-    i == p.len()
+    super::glob_by(
+        &p,
+        &t,
+        |x| *x == ('*', false),
+        |x| *x == ('?', false),
+        |x, c| x.0 == c,
+    )
 }
 
 /// Levenshtein distance, with adjacent transpositions counted as one edit when asked (optimal

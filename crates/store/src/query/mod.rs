@@ -2649,14 +2649,43 @@ fn bound(b: Option<(Term, bool)>) -> Bound<Term> {
     }
 }
 
+/// The explanation of a scorer's score for `doc` (the custom queries explain no further), or
+/// ES's error when `doc` does not match.
+pub(crate) fn explain_score(
+    weight: &dyn tantivy::query::Weight,
+    reader: &tantivy::SegmentReader,
+    doc: tantivy::DocId,
+    what: &'static str,
+) -> tantivy::Result<tantivy::query::Explanation> {
+    let mut s = weight.scorer(reader, 1.0)?;
+    if s.seek(doc) != doc {
+        return Err(tantivy::TantivyError::InvalidArgument(format!(
+            "document {doc} does not match"
+        )));
+    }
+    Ok(tantivy::query::Explanation::new(what, s.score()))
+}
+
 /// `*`/`?` glob over chars.
 pub fn glob(p: &[char], t: &[char]) -> bool {
+    glob_by(p, t, |c| *c == '*', |c| *c == '?', |c, x| *c == x)
+}
+
+/// A glob over `t` whose pattern items say themselves which are `*`, which `?`, and which
+/// character they take (escaped wildcards are plain characters).
+pub(crate) fn glob_by<P>(
+    p: &[P],
+    t: &[char],
+    star_at: impl Fn(&P) -> bool,
+    any_at: impl Fn(&P) -> bool,
+    takes: impl Fn(&P, char) -> bool,
+) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+        if pi < p.len() && (any_at(&p[pi]) || (!star_at(&p[pi]) && takes(&p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && star_at(&p[pi]) {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -2668,7 +2697,7 @@ pub fn glob(p: &[char], t: &[char]) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && star_at(&p[pi]) {
         pi += 1;
     }
     pi == p.len()
