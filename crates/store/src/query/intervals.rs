@@ -446,15 +446,9 @@ impl IntervalsQuery {
                 max_gaps,
                 filter,
             } => {
-                let terms: Vec<Node> = ctx
-                    .analyzer
-                    .terms(query)
-                    .iter()
-                    .map(|tok| {
-                        let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
-                        t.append_type_and_str(tok);
-                        self.leaf(Leaf::Term(t))
-                    })
+                let terms: Vec<Node> = super::text_terms(ctx, field, query)
+                    .into_iter()
+                    .map(|t| self.leaf(Leaf::Term(t)))
                     .collect();
                 let node = match terms.len() {
                     0 => Node::Nothing,

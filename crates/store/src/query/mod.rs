@@ -2394,16 +2394,7 @@ fn compile_phrase(
         }
         return compile_match(ctx, field, &Value::from(query), Operator::Or, None, false);
     }
-    let terms: Vec<Term> = ctx
-        .analyzer
-        .terms(query)
-        .iter()
-        .map(|tok| {
-            let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
-            t.append_type_and_str(tok);
-            t
-        })
-        .collect();
+    let terms = text_terms(ctx, field, query);
     match terms.len() {
         0 => Ok(none()),
         1 if !prefix => Ok(text_term_query(
@@ -2647,6 +2638,19 @@ fn bound(b: Option<(Term, bool)>) -> Bound<Term> {
         Some((t, true)) => Bound::Included(t),
         Some((t, false)) => Bound::Excluded(t),
     }
+}
+
+/// The terms the index's analysis makes of `query` on the text path `field`, in order.
+pub(crate) fn text_terms(ctx: &Ctx<'_>, field: &str, query: &str) -> Vec<Term> {
+    ctx.analyzer
+        .terms(query)
+        .iter()
+        .map(|tok| {
+            let mut t = Term::from_field_json_path(ctx.fields.text, field, true);
+            t.append_type_and_str(tok);
+            t
+        })
+        .collect()
 }
 
 /// The explanation of a scorer's score for `doc` (the custom queries explain no further), or
