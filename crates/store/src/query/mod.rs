@@ -962,13 +962,18 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
     } else {
         q
     };
-    Ok(match analyzer {
+    Ok(analyzed(q, analyzer))
+}
+
+/// `q` with its query text analysed by `analyzer` when one is given.
+fn analyzed(q: Q, analyzer: Option<String>) -> Q {
+    match analyzer {
         Some(a) => Q::Analyzed {
             analyzer: a,
             inner: Box::new(q),
         },
         None => q,
-    })
+    }
 }
 
 /// `analyzer` of a match-family query: a built-in analyzer's name (the store keeps no custom
@@ -1088,13 +1093,7 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
         slop: slop.unwrap_or(0),
         lenient,
     };
-    Ok(match analyzer {
-        Some(a) => Q::Analyzed {
-            analyzer: a,
-            inner: Box::new(q),
-        },
-        None => q,
-    })
+    Ok(analyzed(q, analyzer))
 }
 
 // ---------------------------------------------------------------------------------------------

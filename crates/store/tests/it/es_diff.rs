@@ -1357,6 +1357,17 @@ fn load_both(
     );
 }
 
+/// Which documents a search matched (sorted ids) and its total, or its error type: what must
+/// agree where the store's scores are its own.
+fn matched_view(v: &Value) -> Value {
+    if let Some(e) = v.get("error") {
+        return json!({"error": e["type"]});
+    }
+    let mut ids = hit_ids(v);
+    ids.sort();
+    json!({"total": v["hits"]["total"]["value"], "ids": ids})
+}
+
 /// Fails listing the differences found, if any.
 fn assert_agree(diffs: &[String]) {
     assert!(
@@ -3810,15 +3821,7 @@ fn intervals_agree() {
         format!("/{index}/_search"),
         Some(json!({"query": {"intervals": {"text": {"match": {"query": "x", "filter": {"bogus": m("y")}}}}}})),
     ));
-    let view = |_: &str, v: &Value| -> Value {
-        if let Some(e) = v.get("error") {
-            return json!({"error": e["type"]});
-        }
-        let mut ids = hit_ids(v);
-        ids.sort();
-        json!({"total": v["hits"]["total"]["value"], "ids": ids})
-    };
-    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| matched_view(v));
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
@@ -4347,15 +4350,7 @@ fn match_options_agree() {
             )
         })
         .collect();
-    let view = |_: &str, v: &Value| -> Value {
-        if let Some(e) = v.get("error") {
-            return json!({"error": e["type"]});
-        }
-        let mut ids = hit_ids(v);
-        ids.sort();
-        json!({"total": v["hits"]["total"]["value"], "ids": ids})
-    };
-    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let diffs = step_differences(es_addr, t.addr(), &steps, |_, v| matched_view(v));
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
