@@ -12,6 +12,7 @@ pub(crate) mod pressure;
 pub mod routing;
 pub mod settings;
 pub mod shard;
+pub mod stats;
 pub mod store;
 pub mod templates;
 pub mod update;

@@ -157,6 +157,41 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     )));
                 }
             }
+            // ES 8 keeps every index's history with soft deletes; tantivy marks deletes the same way
+            "soft_deletes.enabled" => {
+                if text != "true" {
+                    return Err(Error::illegal_argument(
+                        "Creating indices with soft-deletes disabled is no longer supported. Please do not specify a value for setting [index.soft_deletes.enabled].",
+                    ));
+                }
+            }
+            // shard placement among nodes: one node never moves a shard, whatever is allowed
+            "routing.rebalance.enable" | "routing.allocation.enable" => {
+                let values: &[&str] = if key == "routing.rebalance.enable" {
+                    &["all", "primaries", "replicas", "none"]
+                } else {
+                    &["all", "primaries", "new_primaries", "none"]
+                };
+                if !values.contains(&text.to_ascii_lowercase().as_str()) {
+                    let what = if key == "routing.rebalance.enable" {
+                        "Rebalance"
+                    } else {
+                        "Allocation"
+                    };
+                    return Err(Error::illegal_argument(format!(
+                        "No enum constant org.elasticsearch.cluster.routing.allocation.decider.EnableAllocationDecider.{what}.{}",
+                        text.to_ascii_uppercase()
+                    )));
+                }
+            }
+            // the order indices recover in: the store opens every index before it serves
+            "priority" => {
+                if text.parse::<u32>().is_err() {
+                    return Err(Error::illegal_argument(format!(
+                        "Failed to parse value [{text}] for setting [index.priority] must be >= 0"
+                    )));
+                }
+            }
             // the lifecycle policy the index follows (see `engine::ilm`)
             "lifecycle.name" => {}
             k @ ("lifecycle.rollover_alias"

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
@@ -22,6 +23,7 @@ use tantivy::{
 
 use crate::analysis::{EsTokenizer, TextAnalysis};
 use crate::engine::doc::SluiceDoc;
+use crate::engine::stats::{ShardCounters, ShardFigures};
 use crate::engine::wal::{IndexRecord, Wal, WalOp};
 use crate::error::{Error, Result};
 use crate::mapping::{IndexedDoc, Limits, Mapping};
@@ -501,6 +503,8 @@ struct Part {
     live_bytes: AtomicUsize,
     dirty: AtomicBool,
     refresh_lock: Mutex<()>,
+    /// What `_stats` reports of this shard's work.
+    counters: Arc<ShardCounters>,
 }
 
 const META_FILE: &str = "meta.json";
@@ -935,6 +939,17 @@ impl Shard {
     /// refresh), as ES's `realtime` parameter chooses.
     pub fn get_as(&self, id: &str, routing: Option<&str>, realtime: bool) -> Result<Option<Got>> {
         let part = self.part_for(id, routing);
+        let started = Instant::now();
+        let got = self.get_in(part, id, realtime)?;
+        let c = &part.counters;
+        match got {
+            Some(_) => c.get_exists.add(started.elapsed()),
+            None => c.get_missing.add(started.elapsed()),
+        }
+        Ok(got)
+    }
+
+    fn get_in(&self, part: &Part, id: &str, realtime: bool) -> Result<Option<Got>> {
         if realtime {
             let live = part.live.lock();
             if let Some(e) = live.get(id) {
@@ -1011,6 +1026,82 @@ impl Shard {
         self.parts
             .iter()
             .map(|p| (p.num, p.reader.searcher().num_docs(), dir_size(&p.dir)))
+            .collect()
+    }
+
+    /// The counters `_stats` reports of shard `part`.
+    pub(crate) fn counters(&self, part: usize) -> &Arc<ShardCounters> {
+        &self.parts[part.min(self.parts.len() - 1)].counters
+    }
+
+    /// Counts an update that changed nothing (`detect_noop`) on the shard `id` routes to.
+    pub(crate) fn note_noop(&self, id: &str, routing: Option<&str>) {
+        self.part_for(id, routing)
+            .counters
+            .noop_updates
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Per shard: what `_stats` reads from its files, segments and last commit (its open
+    /// contexts are the caller's).
+    pub(crate) fn figures(&self) -> Vec<ShardFigures> {
+        self.parts
+            .iter()
+            .map(|p| {
+                let searcher = p.reader.searcher();
+                let segments = searcher.segment_readers();
+                let deleted = segments
+                    .iter()
+                    .map(|s| u64::from(s.num_deleted_docs()))
+                    .sum();
+                let mut files: Vec<(String, u64, u64)> = Vec::new();
+                for e in fs::read_dir(p.dir.join("tantivy"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let path = e.path();
+                    let Some(ext) = path.extension().and_then(|x| x.to_str()) else {
+                        continue;
+                    };
+                    let len = e.metadata().map_or(0, |m| m.len());
+                    match files.iter_mut().find(|f| f.0 == ext) {
+                        Some(f) => {
+                            f.1 += len;
+                            f.2 += 1;
+                        }
+                        None => files.push((ext.to_owned(), len, 1)),
+                    }
+                }
+                files.retain(|f| f.0 != "json" && f.0 != "lock");
+                files.sort();
+                let tdir = p.dir.join("translog");
+                let age = fs::read_dir(&tdir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok()?.modified().ok()?.elapsed().ok())
+                    .max()
+                    .unwrap_or_default();
+                let commit = p
+                    ._index
+                    .load_metas()
+                    .ok()
+                    .map(|m| (m.opstamp, m.payload.unwrap_or_default()));
+                let next = p.next_seq.load(Ordering::SeqCst);
+                ShardFigures {
+                    commit,
+                    max_seq_no: next.checked_sub(1),
+                    docs: searcher.num_docs(),
+                    deleted,
+                    store_bytes: dir_size(&p.dir),
+                    segments: segments.len() as u64,
+                    files,
+                    translog_bytes: dir_size(&tdir),
+                    translog_age_ms: u64::try_from(age.as_millis()).unwrap_or(u64::MAX),
+                    ..Default::default()
+                }
+            })
             .collect()
     }
 
@@ -1124,6 +1215,11 @@ impl Part {
         let writer: IndexWriter<SluiceDoc> = index
             .writer_with_num_threads(threads, opts.writer_memory_bytes.max(15_000_000 * threads))
             .map_err(tv)?;
+        let counters = Arc::new(ShardCounters::default());
+        writer.set_merge_policy(Box::new(CountedMerges {
+            inner: tantivy::indexer::LogMergePolicy::default(),
+            counters: Arc::clone(&counters),
+        }));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -1143,6 +1239,7 @@ impl Part {
             live_bytes: AtomicUsize::new(0),
             dirty: AtomicBool::new(false),
             refresh_lock: Mutex::new(()),
+            counters,
         };
         let committed = part.committed_seq()?;
         part.next_seq
@@ -1220,15 +1317,37 @@ impl Part {
         // take turns per batch, not per document (no lock hand-off, and the translog's buffer
         // stays with one thread)
         let mut live = self.live.lock();
+        let c = &self.counters;
+        let batch = Instant::now();
+        let mut bytes = 0u64;
         for item in items {
+            let started = Instant::now();
+            bytes += item.source.len() as u64;
+            let delete = item.op == OpType::Delete;
             let r = match w.as_ref() {
                 Some(w) => self.apply_one(index, w, &mut live, item, &mut pos),
                 None => Err(index.closed()),
             };
+            match &r {
+                Ok(_) if delete => c.delete.add(started.elapsed()),
+                Ok(_) => c.index.add(started.elapsed()),
+                Err(e) if !delete => {
+                    c.index_failed.fetch_add(1, Ordering::Relaxed);
+                    if e.status() == 409 {
+                        c.index_conflicts.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Err(_) => {}
+            }
+            if r.is_ok() {
+                c.translog_ops.fetch_add(1, Ordering::Relaxed);
+            }
             out.push(r);
         }
         drop(live);
         drop(w);
+        c.bulk.add(batch.elapsed());
+        c.bulk_bytes.fetch_add(bytes, Ordering::Relaxed);
         self.dirty.store(true, Ordering::SeqCst);
         (out, pos)
     }
@@ -1437,6 +1556,12 @@ impl Part {
         if chosen.is_empty() {
             return Ok(());
         }
+        let docs: u64 = segs
+            .iter()
+            .filter(|s| chosen.contains(&s.2))
+            .map(|s| u64::from(s.0 - s.1))
+            .sum();
+        let started = Instant::now();
         let pending = {
             let mut guard = self.writer.write();
             let Some(w) = guard.as_mut() else {
@@ -1445,6 +1570,8 @@ impl Part {
             w.merge(&chosen)
         };
         pending.wait().map_err(tv)?;
+        self.counters.merges.add(started.elapsed());
+        self.counters.merge_docs.fetch_add(docs, Ordering::Relaxed);
         self.reader.reload().map_err(tv)?;
         tracing::info!(index = %index.name, shard = self.num, merged = chosen.len(), "force-merged");
         Ok(())
@@ -1472,6 +1599,8 @@ impl Part {
         self.reader.reload().map_err(tv)?;
         self.live.lock().clear();
         self.live_bytes.store(0, Ordering::Relaxed);
+        self.counters.translog_ops.store(0, Ordering::Relaxed);
+        self.counters.refresh.add(started.elapsed());
         drop(guard);
         tracing::debug!(
             index = %index.name,
@@ -1482,6 +1611,32 @@ impl Part {
         );
         self.wal.trim_below(generation)?;
         Ok(())
+    }
+}
+
+/// tantivy's log merge policy, counting the merges it schedules for `_stats`.
+#[derive(Debug)]
+struct CountedMerges {
+    inner: tantivy::indexer::LogMergePolicy,
+    counters: Arc<ShardCounters>,
+}
+
+impl tantivy::indexer::MergePolicy for CountedMerges {
+    fn compute_merge_candidates(
+        &self,
+        segments: &[tantivy::index::SegmentMeta],
+    ) -> Vec<tantivy::indexer::MergeCandidate> {
+        let out = self.inner.compute_merge_candidates(segments);
+        for c in &out {
+            let docs: u64 = segments
+                .iter()
+                .filter(|m| c.0.contains(&m.id()))
+                .map(|m| u64::from(m.num_docs()))
+                .sum();
+            self.counters.merges.add_n(1, Duration::ZERO);
+            self.counters.merge_docs.fetch_add(docs, Ordering::Relaxed);
+        }
+        out
     }
 }
 

@@ -1310,73 +1310,97 @@ impl Store {
         Ok(Value::Object(out))
     }
 
-    /// `GET [/{target}]/_stats[/{metrics}]`: the `docs` and `store` metrics (the only ones the
-    /// store keeps) for all indices together and each index, in ES's shape.
+    /// `GET [/{target}]/_stats[/{metrics}]`: every metric ES 8 keeps, per shard (at
+    /// `level=shards`), per index and for all indices together, in ES's shape
+    /// ([`crate::engine::stats`] says what each counts).
     ///
     /// # Errors
-    /// Index resolution; a metric other than `docs`, `store` or `_all`, by name.
+    /// Index resolution.
     pub fn stats(
         &self,
         target: Option<&str>,
-        metrics: Option<&str>,
+        req: &crate::engine::stats::StatsRequest,
         opts: Resolve,
     ) -> Result<Value> {
-        let (mut docs, mut store) = (true, true);
-        if let Some(m) = metrics {
-            (docs, store) = (false, false);
-            for metric in m.split(',').map(str::trim) {
-                match metric {
-                    "_all" | "*" => (docs, store) = (true, true),
-                    "docs" => docs = true,
-                    "store" => store = true,
-                    other => {
-                        return Err(Error::illegal_argument(format!(
-                            "index stats metric [{other}] is not kept by sluice-store (docs and store are)"
-                        )));
-                    }
-                }
-            }
-        }
-        let rows = self.cat_indices(target, opts)?;
-        let section = |count: u64, deleted: u64, bytes: u64| {
-            let mut m = serde_json::Map::new();
-            if docs {
-                m.insert(
-                    "docs".into(),
-                    json!({"count": count, "deleted": deleted, "total_size_in_bytes": bytes}),
-                );
-            }
-            if store {
-                m.insert(
-                    "store".into(),
-                    json!({"size_in_bytes": bytes, "total_data_set_size_in_bytes": bytes, "reserved_in_bytes": 0}),
-                );
-            }
-            Value::Object(m)
-        };
+        use crate::engine::stats::{ShardFigures, shard_sections, sum_sections};
+        let shards = self.shards(target.unwrap_or("_all"), opts)?;
+        let contexts = self.pits().contexts_per_shard(std::time::Instant::now());
         // ES counts shard copies: every primary with its replicas (unassigned here)
-        let (mut count, mut deleted, mut bytes, mut shards, mut copies) =
-            (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut shard_total, mut copies) = (0u64, 0u64);
+        let mut every = Vec::new();
         let mut indices = serde_json::Map::new();
-        for r in &rows {
-            count += r.docs_count;
-            deleted += r.docs_deleted;
-            bytes += r.store_size_bytes;
-            shards += u64::from(r.pri);
-            copies += u64::from(r.pri) * (1 + u64::from(r.rep));
-            let part = section(r.docs_count, r.docs_deleted, r.store_size_bytes);
-            indices.insert(
-                r.index.clone(),
-                json!({"uuid": r.uuid, "health": r.health, "status": r.status,
-                    "primaries": part, "total": part}),
-            );
+        for s in &shards {
+            let meta = s.meta();
+            shard_total += u64::from(meta.shards);
+            copies += u64::from(meta.shards) * (1 + u64::from(meta.replicas));
+            let mut parts = Vec::new();
+            let mut rows = serde_json::Map::new();
+            let figures = if meta.closed && !req.unloaded_segments {
+                vec![ShardFigures::default(); meta.shards as usize]
+            } else {
+                s.figures()
+            };
+            for (num, mut f) in figures.into_iter().enumerate() {
+                f.contexts = contexts
+                    .get(&(s.uuid.clone(), num))
+                    .copied()
+                    .unwrap_or_default();
+                let sections = shard_sections(req, s.counters(num), &f);
+                if req.level == 2 {
+                    let mut row = serde_json::Map::new();
+                    row.insert(
+                        "routing".into(),
+                        json!({"state": if meta.closed { "CLOSED" } else { "STARTED" },
+                            "primary": true, "node": req.node, "relocating_node": null}),
+                    );
+                    row.extend(sections.clone());
+                    if let Some((opstamp, payload)) = &f.commit {
+                        use base64::Engine as _;
+                        let id = base64::engine::general_purpose::STANDARD
+                            .encode(format!("{}/{num}/{opstamp}", s.uuid));
+                        let user: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+                        let user: serde_json::Map<String, Value> = user
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .map(|(k, v)| (k.clone(), Value::from(v.to_string())))
+                            .collect();
+                        row.insert(
+                            "commit".into(),
+                            json!({"id": id, "generation": opstamp, "user_data": user,
+                                "num_docs": f.docs}),
+                        );
+                    }
+                    let seq = f
+                        .max_seq_no
+                        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+                    row.insert(
+                        "seq_no".into(),
+                        json!({"max_seq_no": seq, "local_checkpoint": seq, "global_checkpoint": seq}),
+                    );
+                    rows.insert(num.to_string(), json!([row]));
+                }
+                parts.push(sections);
+            }
+            let part = Value::Object(sum_sections(&parts));
+            let mut entry = json!({"uuid": s.uuid, "health": if meta.replicas == 0 { "green" } else { "yellow" },
+                "status": if meta.closed { "close" } else { "open" },
+                "primaries": part, "total": part});
+            if req.level == 2 {
+                entry["shards"] = Value::Object(rows);
+            }
+            indices.insert(s.name.clone(), entry);
+            every.extend(parts);
         }
-        let all = section(count, deleted, bytes);
-        Ok(json!({
-            "_shards": {"total": copies, "successful": shards, "failed": 0},
+        let all = Value::Object(sum_sections(&every));
+        let mut out = json!({
+            "_shards": {"total": copies, "successful": shard_total, "failed": 0},
             "_all": {"primaries": all, "total": all},
-            "indices": indices,
-        }))
+        });
+        if req.level > 0 {
+            out["indices"] = Value::Object(indices);
+        }
+        Ok(out)
     }
 
     /// `POST /{target}/_refresh`.
@@ -1814,6 +1838,7 @@ impl Store {
                         .map_or_else(Default::default, Clone::clone);
                     let changed = update::merge(&mut source, &doc)?;
                     if !changed && spec.detect_noop {
+                        shard.note_noop(id, opts.routing.as_deref());
                         return Ok(Updated {
                             result: WriteResult {
                                 index: shard.name.clone(),

@@ -267,6 +267,25 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.refresh_with(&target, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        // a flush commits each shard and trims its translog: the store's refresh is that commit
+        Route::Flush(target) => {
+            params.check(
+                path,
+                &[
+                    "ignore_unavailable",
+                    "allow_no_indices",
+                    "expand_wildcards",
+                    "force",
+                    "wait_if_ongoing",
+                ],
+            )?;
+            params.bool("force", false)?;
+            params.bool("wait_if_ongoing", true)?;
+            let target = target.unwrap_or_else(|| "_all".to_owned());
+            let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
+            let v = blocking(move || store.refresh_with(&target, opts)).await?;
+            Ok(Reply::json(StatusCode::OK, v))
+        }
         Route::Bulk(index) => {
             params.check(path, &[WRITE, &["require_alias"]].concat())?;
             let require_alias = params.bool("require_alias", false)?;
@@ -794,11 +813,42 @@ pub(crate) async fn dispatch(
                     "expand_wildcards",
                     "forbid_closed_indices",
                     "human",
+                    "groups",
+                    "fields",
+                    "fielddata_fields",
+                    "completion_fields",
+                    "include_segment_file_sizes",
+                    "include_unloaded_segments",
                 ],
             )?;
             let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
-            let v =
-                blocking(move || store.stats(target.as_deref(), metrics.as_deref(), opts)).await?;
+            let list = |key: &str| -> Vec<String> {
+                params
+                    .get(key)
+                    .into_iter()
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let fields = list("fields");
+            let or_fields = |own: Vec<String>| if own.is_empty() { fields.clone() } else { own };
+            params.bool("forbid_closed_indices", true)?;
+            let req = crate::engine::stats::StatsRequest {
+                metrics: crate::engine::stats::StatsRequest::parse_metrics(
+                    path,
+                    metrics.as_deref(),
+                )?,
+                level: crate::engine::stats::StatsRequest::parse_level(params.get("level"))?,
+                groups: list("groups"),
+                fielddata_fields: or_fields(list("fielddata_fields")),
+                completion_fields: or_fields(list("completion_fields")),
+                file_sizes: params.bool("include_segment_file_sizes", false)?,
+                unloaded_segments: params.bool("include_unloaded_segments", false)?,
+                node: super::nodes::node_id(&state.config),
+            };
+            let v = blocking(move || store.stats(target.as_deref(), &req, opts)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatTemplates(name) => {

@@ -30,7 +30,7 @@ mod handlers;
 mod media;
 mod msearch;
 mod nodes;
-mod params;
+pub(crate) mod params;
 mod router;
 mod search_api;
 mod server;

@@ -190,7 +190,15 @@ pub(crate) fn stats(
         let now = crate::engine::store::now_ms();
         node.insert("timestamp".into(), json!(now));
         if want("indices") {
-            let all = store.stats(None, Some("docs,store"), crate::Resolve::default())?;
+            let req = crate::engine::stats::StatsRequest {
+                metrics: vec![
+                    crate::engine::stats::Metric::Docs,
+                    crate::engine::stats::Metric::Store,
+                ],
+                level: 0,
+                ..Default::default()
+            };
+            let all = store.stats(None, &req, crate::Resolve::default())?;
             let primaries = &all["_all"]["primaries"];
             node.insert(
                 "indices".into(),

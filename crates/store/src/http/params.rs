@@ -84,17 +84,20 @@ impl Params {
         let candidates: Vec<&str> = allowed.iter().chain(ALWAYS).copied().collect();
         let rendered: Vec<String> = unknown
             .iter()
-            .map(|u| {
-                let similar = suggestions(u, &candidates);
-                match similar.len() {
-                    0 => format!("[{u}]"),
-                    1 => format!("[{u}] -> did you mean [{}]?", similar[0]),
-                    _ => format!("[{u}] -> did you mean any of [{}]?", similar.join(", ")),
-                }
-            })
+            .map(|u| unrecognized(u, &candidates))
             .collect();
         msg.push_str(&rendered.join(", "));
         Err(Error::illegal_argument(msg))
+    }
+}
+
+/// `[word]`, with ES's `-> did you mean [..]?` naming the candidates close to it.
+pub(crate) fn unrecognized(word: &str, candidates: &[&str]) -> String {
+    let similar = suggestions(word, candidates);
+    match similar.len() {
+        0 => format!("[{word}]"),
+        1 => format!("[{word}] -> did you mean [{}]?", similar[0]),
+        _ => format!("[{word}] -> did you mean any of [{}]?", similar.join(", ")),
     }
 }
 

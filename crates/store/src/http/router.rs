@@ -17,6 +17,8 @@ pub(crate) enum Route {
     CatIndices(Option<String>),
     /// `GET|POST /_refresh`, `GET|POST /{target}/_refresh`
     Refresh(Option<String>),
+    /// `GET|POST /_flush`, `GET|POST /{target}/_flush`
+    Flush(Option<String>),
     /// `POST [/{target}]/_forcemerge`
     ForceMerge(Option<String>),
     /// `POST|PUT /_bulk`, `POST|PUT /{index}/_bulk`
@@ -182,6 +184,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_cat", "indices"] => vec![(Method::GET, Route::CatIndices(None))],
         ["_cat", "indices", t] => vec![(Method::GET, Route::CatIndices(Some(own(t))))],
         ["_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(None)),
+        ["_flush"] => both(&[Method::GET, Method::POST], &Route::Flush(None)),
         ["_forcemerge"] => vec![(Method::POST, Route::ForceMerge(None))],
         ["_bulk"] => both(&[Method::POST, Method::PUT], &Route::Bulk(None)),
         ["_search"] => both(&[Method::GET, Method::POST], &Route::Search(None)),
@@ -301,6 +304,7 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
             (Method::DELETE, Route::DeleteIndex(own(t))),
         ],
         [t, "_refresh"] => both(&[Method::GET, Method::POST], &Route::Refresh(Some(own(t)))),
+        [t, "_flush"] => both(&[Method::GET, Method::POST], &Route::Flush(Some(own(t)))),
         [t, "_forcemerge"] => vec![(Method::POST, Route::ForceMerge(Some(own(t))))],
         [t, "_rollover"] => vec![(Method::POST, Route::Rollover(own(t), None))],
         [t, "_close"] => vec![(Method::POST, Route::Close(own(t)))],

@@ -409,6 +409,8 @@ struct Request {
     script_fields: usize,
     /// `rescore`: the window of each rescorer (checked against the limit, then refused by name)
     rescore_windows: Vec<usize>,
+    /// `stats`: the search groups this request is counted in (`_stats?groups=`).
+    stats_groups: Vec<String>,
 }
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
@@ -620,6 +622,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         seq_no_primary_term: bool_param("seq_no_primary_term", &params.seq_no_primary_term, false)?,
         script_fields: 0,
         rescore_windows: Vec::new(),
+        stats_groups: Vec::new(),
     };
     if let Some(body) = body {
         let o = body
@@ -676,6 +679,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                         .len();
                 }
                 ("rescore", false) => req.rescore_windows = rescore_windows(v)?,
+                ("stats", false) => req.stats_groups = parse_stats_groups(v)?,
                 ("seq_no_primary_term", false) => req.seq_no_primary_term = body_bool(k, v)?,
                 // applied to the targets by the store, which resolves its names
                 ("indices_boost", false) => {
@@ -1921,17 +1925,90 @@ pub(crate) fn search_targets(
     check_limits(targets, &req, false)?;
     let want = req.from + req.size;
     let out = match &req.collapse {
-        Some(field) => collapsed(targets, &req, field, want)?,
-        None => execute(targets, &req, want)?,
+        Some(field) => collapsed(targets, &req, field, want),
+        None => execute(targets, &req, want),
     };
-    respond(
+    let out = counted_query(targets, &req, start, out)?;
+    let fetched = Instant::now();
+    let v = respond(
         targets,
         &req,
         &out,
         start,
         pit.map(|id| ("pit_id", id)),
         req.sort.len(),
-    )
+    );
+    counted_fetch(targets, &req, &out, fetched);
+    v
+}
+
+/// `stats`: a list of group names.
+fn parse_stats_groups(v: &Value) -> Result<Vec<String>> {
+    let one = |x: &Value| {
+        x.as_str().map(str::to_owned).ok_or_else(|| {
+            Error::parsing(format!("Unknown key for a {} in [stats].", token_name(x)))
+        })
+    };
+    match v {
+        Value::Array(a) => a.iter().map(one).collect(),
+        other => Err(Error::parsing(format!(
+            "Unknown key for a {} in [stats].",
+            token_name(other)
+        ))
+        .with("line", 1)
+        .with("col", 1)),
+    }
+}
+
+/// Counts the query phase of a search on each shard it read (and in its `stats` groups), or
+/// its failure.
+fn counted_query(
+    targets: &[Target],
+    req: &Request,
+    start: Instant,
+    out: Result<Outcome>,
+) -> Result<Outcome> {
+    let took = start.elapsed();
+    for t in targets {
+        let c = t.shard.counters(t.part);
+        let groups = req.stats_groups.iter().map(|g| c.group(g));
+        match &out {
+            Ok(_) => {
+                c.search.query.add(took);
+                for g in groups {
+                    g.query.add(took);
+                }
+            }
+            Err(_) => {
+                c.search
+                    .query_failure
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                for g in groups {
+                    g.query_failure
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Counts the fetch phase on each shard that gave one of the hits shown.
+fn counted_fetch(targets: &[Target], req: &Request, out: &Outcome, start: Instant) {
+    let took = start.elapsed();
+    let mut fetched = vec![false; targets.len()];
+    for h in out.hits.iter().skip(req.from) {
+        if let Some(f) = fetched.get_mut(h.shard) {
+            *f = true;
+        }
+    }
+    for (t, _) in targets.iter().zip(fetched).filter(|x| x.1) {
+        let c = t.shard.counters(t.part);
+        c.search.fetch.add(took);
+        for g in &req.stats_groups {
+            c.group(g).fetch.add(took);
+        }
+    }
 }
 
 /// The `_search` response for `out`: `head` is a context id put first (`pit_id` or

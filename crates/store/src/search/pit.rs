@@ -39,6 +39,19 @@ struct Pit {
     salt: String,
     keep_alive: Duration,
     last_access: Instant,
+    opened: Instant,
+}
+
+impl Pit {
+    /// Counts a finished scroll context (and how long it was open) on each shard it read.
+    fn finished(&self, now: Instant) {
+        if self.scroll.is_some() {
+            let open = now.saturating_duration_since(self.opened);
+            for t in self.targets.iter() {
+                t.shard.counters(t.part).search.scroll.add(open);
+            }
+        }
+    }
 }
 
 impl Pit {
@@ -125,7 +138,28 @@ fn context_missing(context: u64) -> Error {
 impl PitRegistry {
     /// Drops the expired contexts (their searchers, and so their segments, are released).
     fn sweep(inner: &mut Inner, now: Instant) {
-        inner.open.retain(|_, p| !p.expired(now));
+        inner.open.retain(|_, p| {
+            let expired = p.expired(now);
+            if expired {
+                p.finished(now);
+            }
+            !expired
+        });
+    }
+
+    /// Open contexts and scroll contexts among them, per shard (index uuid, shard number).
+    pub(crate) fn contexts_per_shard(&self, now: Instant) -> HashMap<(String, usize), (u64, u64)> {
+        let mut inner = self.inner.lock();
+        Self::sweep(&mut inner, now);
+        let mut out: HashMap<(String, usize), (u64, u64)> = HashMap::new();
+        for p in inner.open.values() {
+            for t in p.targets.iter() {
+                let e = out.entry((t.shard.uuid.clone(), t.part)).or_default();
+                e.0 += 1;
+                e.1 += u64::from(p.scroll.is_some());
+            }
+        }
+        out
     }
 
     /// Registers `targets` as a new point in time; returns its id.
@@ -173,6 +207,7 @@ impl PitRegistry {
                 salt: id.salt.clone(),
                 keep_alive,
                 last_access: now,
+                opened: now,
             },
         );
         Ok(id)
@@ -238,7 +273,9 @@ impl PitRegistry {
                 .get(&pid.context)
                 .is_some_and(|p| p.salt == pid.salt && p.scroll.is_some() == scroll)
             {
-                inner.open.remove(&pid.context);
+                if let Some(p) = inner.open.remove(&pid.context) {
+                    p.finished(now);
+                }
                 freed += 1;
             }
         }
@@ -250,7 +287,12 @@ impl PitRegistry {
         let mut inner = self.inner.lock();
         Self::sweep(&mut inner, now);
         let before = inner.open.len();
-        inner.open.retain(|_, p| p.scroll.is_none());
+        inner.open.retain(|_, p| {
+            if p.scroll.is_some() {
+                p.finished(now);
+            }
+            p.scroll.is_none()
+        });
         before - inner.open.len()
     }
 
@@ -332,7 +374,7 @@ const NOT_WITH_PIT: &[(&str, &str)] = &[
 ];
 
 impl Store {
-    fn pits(&self) -> &PitRegistry {
+    pub(crate) fn pits(&self) -> &PitRegistry {
         &self.pits
     }
 

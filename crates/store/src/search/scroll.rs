@@ -14,8 +14,8 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::{
-    Outcome, Request, SearchParams, SortKey, SortVal, Target, TrackTotal, execute, parse_request,
-    respond, validation_failed,
+    Outcome, Request, SearchParams, SortKey, SortVal, Target, TrackTotal, counted_fetch,
+    counted_query, execute, parse_request, respond, validation_failed,
 };
 use crate::error::Result;
 
@@ -109,18 +109,21 @@ impl ScrollCursor {
             req.aggs.clear();
             req.after_keys.clone_from(&self.after);
         }
-        let out: Outcome = execute(targets, &req, req.size)?;
+        let out: Outcome = counted_query(targets, &req, start, execute(targets, &req, req.size))?;
         if let Some(last) = out.hits.last() {
             self.after = Some(last.keys.clone());
         }
         self.pages += 1;
-        respond(
+        let fetched = Instant::now();
+        let v = respond(
             targets,
             &req,
             &out,
             start,
             Some(("_scroll_id", scroll_id)),
             shown,
-        )
+        );
+        counted_fetch(targets, &req, &out, fetched);
+        v
     }
 }

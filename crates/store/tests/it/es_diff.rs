@@ -4463,3 +4463,102 @@ fn cat_short_names_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn index_stats_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffstats");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0}}),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1}\n{\"index\":{\"_id\":\"2\"}}\n{\"n\":2}\n",
+    );
+    let doc = |id: &str| format!("/{index}/_doc/{id}");
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("PUT", format!("/{index}/_create/1"), Some(json!({"n": 1}))),
+        ("PUT", doc("3"), Some(json!({"n": 3}))),
+        ("DELETE", doc("2"), None),
+        ("DELETE", doc("9"), None),
+        (
+            "POST",
+            format!("/{index}/_update/1"),
+            Some(json!({"doc": {"n": 1}})),
+        ),
+        ("GET", doc("1"), None),
+        ("GET", doc("404"), None),
+        ("POST", format!("/{index}/_refresh"), None),
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"stats": ["g1", "g2"], "query": {"term": {"n": 3}}})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"stats": "g1", "size": 0})),
+        ),
+        (
+            "GET",
+            format!("/{index}/_stats/indexing,get,search,docs?groups=g*"),
+            None,
+        ),
+        ("GET", format!("/{index}/_stats"), None),
+        (
+            "GET",
+            format!("/{index}/_stats/translog,fielddata?level=cluster"),
+            None,
+        ),
+        ("GET", format!("/{index}/_stats/fieldata"), None),
+        ("GET", format!("/{index}/_stats?level=node"), None),
+    ];
+    // the counts of writes, gets and searches must agree; times, sizes, loads and the counts of
+    // each engine's own housekeeping (refreshes, flushes, warmers, merges, ES's delete
+    // tombstones in `docs.deleted`) are compared by name only (the sections and their keys)
+    fn shape(v: &Value, path: &str) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), shape(v, &format!("{path}.{k}"))))
+                    .collect(),
+            ),
+            Value::Number(_) => {
+                let counted = [".indexing.", ".get.", ".search."]
+                    .iter()
+                    .any(|s| path.contains(s))
+                    && !path.contains("time")
+                    && !path.ends_with("write_load");
+                if counted || path.ends_with(".docs.count") {
+                    v.clone()
+                } else {
+                    json!("number")
+                }
+            }
+            other => other.clone(),
+        }
+    }
+    let view = |path: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"], "reason": e["reason"]});
+        }
+        if path.contains("/_stats") {
+            let mut all = shape(&v["_all"], "");
+            // ES 8 counts its per-field mapping overhead here; the store keeps none
+            for part in ["primaries", "total"] {
+                if let Some(o) = all[part].as_object_mut() {
+                    o.remove("mappings");
+                }
+            }
+            return json!({"_all": all, "indices": v.get("indices").is_some()});
+        }
+        json!({"result": v.get("result"), "found": v.get("found")})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}

@@ -31,6 +31,7 @@ mod routing;
 mod scaled_float;
 mod search_api;
 mod security;
+mod stats;
 mod templates;
 mod top_aggs;
 mod wildcard_field;
