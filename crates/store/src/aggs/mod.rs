@@ -2320,7 +2320,20 @@ pub(crate) fn open_source(
     };
     let tv = |e| Error::tantivy(index, e);
     match fm.ty {
+        FieldType::Text if fm.fielddata() => {
+            let text = seg.schema().get_field("t").map_err(tv)?;
+            Ok((
+                crate::search::fielddata::column(seg, text, field, index)?
+                    .map_or(Source::Nothing, Source::Str),
+                Some(FieldType::Text),
+            ))
+        }
         FieldType::Text => Err(fielddata_error(field)),
+        FieldType::Keyword if fm.completion => {
+            Err(crate::search::all_shards_failed(Error::illegal_argument(format!(
+                "Can't load fielddata on [{field}] because fielddata is unsupported on fields of type [completion]. Use doc values instead."
+            ))))
+        }
         FieldType::Ip if !fm.doc_values => Err(no_doc_values_error(field, fm.ty)),
         FieldType::Keyword | FieldType::Ip => Ok((
             seg.fast_fields()

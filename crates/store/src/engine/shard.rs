@@ -1045,6 +1045,12 @@ impl Shard {
     /// Per shard: what `_stats` reads from its files, segments and last commit (its open
     /// contexts are the caller's).
     pub(crate) fn figures(&self) -> Vec<ShardFigures> {
+        let completion: Vec<String> = self.with_mapping(|m| {
+            m.field_paths()
+                .into_iter()
+                .filter(|p| m.field(p).is_some_and(|f| f.completion))
+                .collect()
+        });
         self.parts
             .iter()
             .map(|p| {
@@ -1089,7 +1095,22 @@ impl Shard {
                     .ok()
                     .map(|m| (m.opstamp, m.payload.unwrap_or_default()));
                 let next = p.next_seq.load(Ordering::SeqCst);
+                let ids: Vec<tantivy::index::SegmentId> = segments
+                    .iter()
+                    .map(tantivy::SegmentReader::segment_id)
+                    .collect();
                 ShardFigures {
+                    fielddata: crate::search::fielddata::held(&ids),
+                    completion: completion
+                        .iter()
+                        .map(|path| {
+                            let bytes = segments
+                                .iter()
+                                .map(|seg| completion_bytes(seg, self.fields.kw, path))
+                                .sum();
+                            (path.clone(), bytes)
+                        })
+                        .collect(),
                     commit,
                     max_seq_no: next.checked_sub(1),
                     docs: searcher.num_docs(),
@@ -1612,6 +1633,27 @@ impl Part {
         self.wal.trim_below(generation)?;
         Ok(())
     }
+}
+
+/// Bytes of the terms a `completion` field keeps in one segment (its inputs' keys).
+fn completion_bytes(seg: &tantivy::SegmentReader, kw: Field, path: &str) -> u64 {
+    let Ok(inv) = seg.inverted_index(kw) else {
+        return 0;
+    };
+    let mut prefix = Term::from_field_json_path(kw, path, true);
+    prefix.append_type_and_str("");
+    let prefix = prefix.serialized_value_bytes().to_vec();
+    let Ok(mut stream) = inv.terms().range().ge(&prefix).into_stream() else {
+        return 0;
+    };
+    let mut bytes = 0u64;
+    while stream.advance() {
+        let Some(t) = stream.key().strip_prefix(prefix.as_slice()) else {
+            break;
+        };
+        bytes += t.len() as u64;
+    }
+    bytes
 }
 
 /// tantivy's log merge policy, counting the merges it schedules for `_stats`.

@@ -297,6 +297,13 @@ fn coerce<'v>(
                 })?;
             Ok(Some(Coerced::Keyword(Cow::Borrowed(text))))
         }
+        FieldType::Keyword if f.completion => match v {
+            // one input: its analyzed key (an input that analyzes to nothing suggests nothing)
+            Scalar::Str(s) => Ok(f
+                .completion_key(s, false)
+                .map(|k| Coerced::Keyword(Cow::Owned(k)))),
+            _ => Err(bad(None)),
+        },
         FieldType::Keyword => {
             let s: Cow<'v, str> = match v {
                 Scalar::Str(s) => Cow::Borrowed(s),
@@ -842,6 +849,77 @@ impl<'m, 'i> Walker<'m, 'i> {
         Ok(())
     }
 
+    /// A `completion` object: `input` (a string or strings) and `weight` (an integer);
+    /// `contexts` is refused by name (the mapping takes none).
+    fn completion_value(&mut self, f: &FieldMapping, v: &Value) -> Result<()> {
+        let o = v.as_object().map(|o| o.iter()).into_iter().flatten();
+        let fail = |why: String| {
+            doc_parsing(format!("failed to parse: {why}")).caused_by(Error::illegal_argument(why))
+        };
+        let mut inputs: Vec<&Value> = Vec::new();
+        for (k, x) in o {
+            match k.as_str() {
+                "input" => match x {
+                    Value::Array(a) => inputs.extend(a),
+                    other => inputs.push(other),
+                },
+                "weight" => {
+                    let ok = match x {
+                        Value::Number(n) => n
+                            .as_i64()
+                            .is_some_and(|w| (0..=i64::from(i32::MAX)).contains(&w)),
+                        Value::String(s) => s.parse::<i32>().is_ok_and(|w| w >= 0),
+                        _ => false,
+                    };
+                    if !ok {
+                        let shown = x.as_str().map_or_else(|| x.to_string(), str::to_owned);
+                        return Err(fail(format!(
+                            "weight must be an integer, but was [{shown}]"
+                        )));
+                    }
+                }
+                "contexts" => {
+                    return Err(fail(format!(
+                        "[contexts] of the completion field [{}] are not supported by sluice-store",
+                        self.path.dotted()
+                    )));
+                }
+                other => {
+                    return Err(fail(format!(
+                        "unknown field name [{other}], must be one of [input, weight, contexts]"
+                    )));
+                }
+            }
+        }
+        let Walker {
+            ctx,
+            out,
+            path,
+            scratch,
+            ..
+        } = self;
+        for input in inputs {
+            let Value::String(_) = input else {
+                return Err(field_parse_error(
+                    path.dotted(),
+                    f,
+                    &preview(input),
+                    ctx.id,
+                    None,
+                ));
+            };
+            index_leaf(
+                path.dotted(),
+                f,
+                &Scalar::from_value(input),
+                ctx.id,
+                out,
+                scratch,
+            )?;
+        }
+        Ok(())
+    }
+
     /// A whole `flattened` object: each leaf value (`null_value` for a null) is a keyword of the
     /// field itself and of `field.<key path>`; arrays hold values of the same key; objects
     /// nested deeper than `depth_limit` are ES's error.
@@ -911,6 +989,11 @@ impl<'m, 'i> Walker<'m, 'i> {
                 let f = f.clone();
                 let v = Value::Object(read_map(map)?);
                 return self.flattened_value(&f, &v).map_err(|e| self.fail(e));
+            }
+            if f.completion {
+                let f = f.clone();
+                let v = Value::Object(read_map(map)?);
+                return self.completion_value(&f, &v).map_err(|e| self.fail(e));
             }
             if f.ty == FieldType::GeoPoint {
                 // a point a dynamic template mapped earlier in this document

@@ -212,6 +212,10 @@ pub struct FieldMapping {
     /// `binary` (a [`FieldType::Keyword`] flavour): base64 values, never searched; the column
     /// keeps them so that `exists` finds them. `Some(doc_values as given)`.
     pub binary: Option<bool>,
+    /// `completion` (a [`FieldType::Keyword`] flavour): each input is kept as one term, its
+    /// analyzed tokens joined ([`FieldMapping::completion_key`]), for the completion suggester
+    /// (`search::suggest`); its options (`analyzer`, `max_input_length`, ...) are in `shown`.
+    pub completion: bool,
     /// Parameters that change nothing the store answers but the mapping itself, kept to be
     /// shown as given: `meta`, `store: true`, and text's `term_vector`, `index_options`
     /// (positions or offsets), `index_phrases` and `index_prefixes` (ways to make queries
@@ -226,7 +230,48 @@ pub const FLATTENED_DEPTH_LIMIT: usize = 20;
 static FLATTENED_KEY: std::sync::LazyLock<FieldMapping> =
     std::sync::LazyLock::new(|| FieldMapping::new(FieldType::Keyword));
 
+/// What joins the tokens of a `completion` input (Lucene's completion separator, U+001F).
+pub const COMPLETION_SEPARATOR: &str = "\u{1f}";
+
 impl FieldMapping {
+    /// The term a `completion` field keeps for one input: the input cut to `max_input_length`
+    /// characters, analyzed by the field's analyzer (`search_analyzer` for a suggestion's text
+    /// when `search` is set), tokens joined by a separator unless `preserve_separators` is
+    /// false. `None` when nothing is left.
+    pub fn completion_key(&self, input: &str, search: bool) -> Option<String> {
+        let named = |k: &str| self.shown.get(k).and_then(Value::as_str);
+        let analyzer = (if search {
+            named("search_analyzer")
+        } else {
+            None
+        })
+        .or_else(|| named("analyzer"))
+        .and_then(crate::analysis::Analyzer::builtin)
+        .unwrap_or_else(crate::analysis::Analyzer::simple);
+        let max = self
+            .shown
+            .get("max_input_length")
+            .and_then(Value::as_u64)
+            .map_or(50, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let cut: String = if search {
+            input.to_owned()
+        } else {
+            input.chars().take(max).collect()
+        };
+        let sep = if self.shown.get("preserve_separators") == Some(&Value::Bool(false)) {
+            ""
+        } else {
+            COMPLETION_SEPARATOR
+        };
+        let terms = analyzer.terms(&cut);
+        (!terms.is_empty()).then(|| terms.join(sep))
+    }
+
+    /// `fielddata: true` on a `text` field: sorts and aggregations read its uninverted terms.
+    pub fn fielddata(&self) -> bool {
+        self.shown.get("fielddata") == Some(&Value::Bool(true))
+    }
+
     /// A mapping of type `ty` with ES defaults.
     pub fn new(ty: FieldType) -> FieldMapping {
         let formats = if ty == FieldType::Date {
@@ -253,6 +298,7 @@ impl FieldMapping {
             flattened: None,
             wildcard: false,
             binary: None,
+            completion: false,
             shown: Box::default(),
         }
     }
@@ -288,6 +334,8 @@ impl FieldMapping {
             "wildcard"
         } else if self.binary.is_some() {
             "binary"
+        } else if self.completion {
+            "completion"
         } else {
             self.ty.name()
         }
@@ -315,6 +363,15 @@ impl FieldMapping {
             m.flattened = Some(FLATTENED_DEPTH_LIMIT);
         }
         m.wildcard = def.get("type").and_then(Value::as_str) == Some("wildcard");
+        if def.get("type").and_then(Value::as_str) == Some("completion") {
+            m.completion = true;
+            m.shown.insert("analyzer".into(), Value::from("simple"));
+            m.shown
+                .insert("preserve_separators".into(), Value::from(true));
+            m.shown
+                .insert("preserve_position_increments".into(), Value::from(true));
+            m.shown.insert("max_input_length".into(), Value::from(50));
+        }
         if def.get("type").and_then(Value::as_str) == Some("binary") {
             // never indexed; the column holds the values whatever `doc_values` says
             m.binary = Some(false);
@@ -344,6 +401,41 @@ impl FieldMapping {
             match (k.as_str(), ty) {
                 ("type", _) => {}
                 ("scaling_factor", _) if scaled => {}
+                (k @ ("analyzer" | "search_analyzer"), _) if m.completion => {
+                    let a = v.as_str().unwrap_or_default();
+                    if crate::analysis::Analyzer::builtin(a).is_none() {
+                        return Err(mapper_parsing(format!(
+                            "analyzer [{a}] has not been configured in mappings (sluice-store has the built-in analyzers)"
+                        )));
+                    }
+                    m.shown.insert(k.into(), Value::from(a));
+                }
+                (k @ ("preserve_separators" | "preserve_position_increments"), _)
+                    if m.completion =>
+                {
+                    m.shown
+                        .insert(k.into(), Value::Bool(bool_param(name, k, v)?));
+                }
+                ("max_input_length", _) if m.completion => {
+                    let n = v
+                        .as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            mapper_parsing(format!("[max_input_length] must be > 0 but was [{v}]"))
+                        })?;
+                    m.shown.insert(k.clone(), Value::from(n));
+                }
+                ("contexts", _) if m.completion => {
+                    return Err(mapper_parsing(format!(
+                        "[contexts] of the completion field [{name}] are not supported by sluice-store"
+                    )));
+                }
+                (other, _) if m.completion => {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [{other}] on mapper [{name}] of type [completion]"
+                    )));
+                }
                 ("value", _) if m.constant => {
                     m.value = match v {
                         Value::Null => None,
@@ -413,11 +505,10 @@ impl FieldMapping {
                         "unknown parameter [{other}] on mapper [{name}] of type [binary]"
                     )));
                 }
+                // sorts and aggregations read the uninverted terms (`search::fielddata`)
                 ("fielddata", FieldType::Text) => {
                     if bool_param(name, k, v)? {
-                        return Err(mapper_parsing(format!(
-                            "[fielddata] = true on field [{name}] is not supported by sluice-store (aggregate or sort on a keyword sub-field)"
-                        )));
+                        m.shown.insert(k.clone(), Value::Bool(true));
                     }
                 }
                 ("index_options", FieldType::Text) => match v.as_str() {
@@ -754,7 +845,6 @@ pub enum Property {
 const UNSUPPORTED_TYPES: &[&str] = &[
     "aggregate_metric_double",
     "alias",
-    "completion",
     "counted_keyword",
     "date_nanos",
     "date_range",
@@ -800,7 +890,11 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         Some(Value::String(t)) if t == "object" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
         Some(Value::String(t))
-            if t == "constant_keyword" || t == "flattened" || t == "wildcard" || t == "binary" =>
+            if t == "constant_keyword"
+                || t == "flattened"
+                || t == "wildcard"
+                || t == "binary"
+                || t == "completion" =>
         {
             Ok(Some(FieldType::Keyword))
         }

@@ -3,12 +3,14 @@
 
 pub(crate) mod by_query;
 pub mod field_caps;
+pub(crate) mod fielddata;
 pub(crate) mod fields;
 pub(crate) use fields::parse_specs as parse_field_specs;
 mod highlight;
 pub(crate) mod memo;
 pub mod pit;
 pub(crate) mod scroll;
+pub(crate) mod suggest;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -411,6 +413,10 @@ struct Request {
     rescore_windows: Vec<usize>,
     /// `stats`: the search groups this request is counted in (`_stats?groups=`).
     stats_groups: Vec<String>,
+    /// `suggest`: the completion suggestions asked for.
+    suggest: Vec<suggest::Suggestion>,
+    /// Whether a query was given (a search with only suggestions runs no query, as in ES).
+    query_given: bool,
 }
 
 /// `action_request_validation_exception` listing ES's numbered validation messages.
@@ -623,6 +629,8 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         script_fields: 0,
         rescore_windows: Vec::new(),
         stats_groups: Vec::new(),
+        suggest: Vec::new(),
+        query_given: params.q.is_some(),
     };
     if let Some(body) = body {
         let o = body
@@ -630,7 +638,11 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
             .ok_or_else(|| Error::parsing("request body must be an object"))?;
         for (k, v) in o {
             match (k.as_str(), count_only) {
-                ("query", _) => req.query = query::parse(v)?,
+                ("query", _) => {
+                    req.query = query::parse(v)?;
+                    req.query_given = true;
+                }
+                ("suggest", false) => req.suggest = suggest::parse(v)?,
                 ("size", false) => req.size = parse_usize("size", v)?,
                 ("from", false) => req.from = parse_usize("from", v)?,
                 ("sort", false) => req.sort = parse_sort_value(v)?,
@@ -1195,6 +1207,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             if let SortKey::Field { field, .. } = k
                 && let Some(fm) = mapping.field(field)
                 && fm.ty == FieldType::Text
+                && !fm.fielddata()
             {
                 return Err(Error::es(400, "search_phase_execution_exception", "all shards failed").caused_by(Error::illegal_argument(format!(
                     "Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [{field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory."
@@ -1924,13 +1937,31 @@ pub(crate) fn search_targets(
     }
     check_limits(targets, &req, false)?;
     let want = req.from + req.size;
+    // a search with only suggestions runs no query: no hits, a total of 0 (as in ES)
+    let suggest_only = !req.suggest.is_empty() && !req.query_given && req.aggs.is_empty();
     let out = match &req.collapse {
+        _ if suggest_only => Ok(Outcome {
+            total: 0,
+            hits: Vec::new(),
+            states: aggs::new_states(&req.aggs),
+            max_score: None,
+        }),
         Some(field) => collapsed(targets, &req, field, want),
         None => execute(targets, &req, want),
     };
     let out = counted_query(targets, &req, start, out)?;
+    let suggested = if req.suggest.is_empty() {
+        None
+    } else {
+        Some(suggest::execute(
+            targets,
+            &req.suggest,
+            req.typed_keys,
+            now_ms(),
+        )?)
+    };
     let fetched = Instant::now();
-    let v = respond(
+    let mut v = respond(
         targets,
         &req,
         &out,
@@ -1939,6 +1970,9 @@ pub(crate) fn search_targets(
         req.sort.len(),
     );
     counted_fetch(targets, &req, &out, fetched);
+    if let (Ok(Value::Object(o)), Some(s)) = (&mut v, suggested) {
+        o.insert("suggest".into(), s);
+    }
     v
 }
 
@@ -2483,10 +2517,9 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
             },
             SortVal::Missing,
         ) => {
-            if mapping
-                .field(field)
-                .is_some_and(|m| matches!(m.ty, FieldType::Keyword | FieldType::Ip))
-            {
+            if mapping.field(field).is_some_and(|m| {
+                matches!(m.ty, FieldType::Keyword | FieldType::Ip | FieldType::Text)
+            }) {
                 Value::Null
             } else {
                 missing_placeholder(mapping.field(field).map(|m| m.ty), *asc, *missing_first)

@@ -4562,3 +4562,158 @@ fn index_stats_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn completion_suggester_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffsuggest");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 2, "number_of_replicas": 0},
+                "mappings": {"properties": {
+                    "s": {"type": "completion"},
+                    "w": {"type": "completion", "analyzer": "whitespace", "preserve_separators": false},
+                    "t": {"type": "text", "fields": {"c": {"type": "completion"}}}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"s\":\"Nevermind Nirvana\",\"t\":\"never say never\",\"w\":\"Nevermind Nirvana\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"s\":{\"input\":[\"Nevermore\",\"Nevada\"],\"weight\":34}}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"s\":[{\"input\":\"neverland\",\"weight\":3},{\"input\":\"nev\",\"weight\":10}]}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"s\":\"Other\",\"t\":\"Nevermind\"}\n",
+            "{\"index\":{\"_id\":\"5\"}}\n{\"s\":{\"input\":\"Nevada\",\"weight\":\"7\"}}\n",
+        ),
+    );
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", format!("/{index}/_mapping"), None),
+        // (no document holds two inputs matching one of these prefixes: ES's suggester then
+        // may answer fewer documents than `size`, a known difference)
+        search(json!({"suggest": {"a": {"prefix": "Never", "completion": {"field": "s"}}}})),
+        search(json!({"suggest": {"a": {"prefix": "nevA", "completion": {"field": "s"}}}})),
+        search(
+            json!({"suggest": {"a": {"prefix": "never", "completion": {"field": "s", "size": 2}}}}),
+        ),
+        search(json!({"suggest": {"text": "nevermind n",
+            "a": {"completion": {"field": "s"}}, "b": {"completion": {"field": "w"}},
+            "c": {"completion": {"field": "t.c"}}}})),
+        search(
+            json!({"suggest": {"a": {"prefix": "nevada", "completion": {"field": "s", "skip_duplicates": true}}}}),
+        ),
+        search(
+            json!({"size": 1, "query": {"ids": {"values": ["1"]}}, "suggest": {"a": {"prefix": "zzz", "completion": {"field": "s"}}}}),
+        ),
+        search(json!({"suggest": {"a": {"prefix": "nev", "completion": {"field": "t"}}}})),
+        search(json!({"size": 0, "aggs": {"x": {"terms": {"field": "s"}}}})),
+        (
+            "POST",
+            format!("/{index}/_doc"),
+            Some(json!({"s": {"input": "x", "weight": "heavy"}})),
+        ),
+        (
+            "POST",
+            format!("/{index}/_doc"),
+            Some(json!({"s": {"input": "x", "colour": 1}})),
+        ),
+        (
+            "GET",
+            format!("/{index}/_stats/completion?completion_fields=s,t.*"),
+            None,
+        ),
+    ];
+    let view = |path: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"], "cause": e["caused_by"]["type"]});
+        }
+        if path.contains("/_stats") {
+            // sizes are each engine's own; which fields have one must agree
+            let c = &v["_all"]["total"]["completion"];
+            let mut fields: Vec<&String> = c["fields"]
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            fields.sort();
+            return json!({"positive": c["size_in_bytes"].as_u64().is_some_and(|n| n > 0), "fields": fields});
+        }
+        if path.ends_with("/_mapping") {
+            return v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .cloned()
+                .unwrap_or(Value::Null);
+        }
+        json!({"total": v["hits"]["total"], "hits": hit_ids(v), "suggest": v["suggest"],
+            "aggs": v.get("aggregations")})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
+
+#[test]
+fn text_fielddata_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("difffielddata");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 2, "number_of_replicas": 0},
+                "mappings": {"properties": {
+                    "t": {"type": "text", "fielddata": true},
+                    "plain": {"type": "text"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"t\":\"Quick brown fox\",\"plain\":\"a\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"t\":\"lazy dog\"}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"t\":[\"brown dog jumps\",\"zebra\"]}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"plain\":\"b\"}\n",
+        ),
+    );
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        search(json!({"sort": [{"t": "asc"}, {"_id": "asc"}], "_source": false})),
+        search(json!({"sort": [{"t": "desc"}], "_source": false})),
+        search(
+            json!({"size": 0, "aggs": {"w": {"terms": {"field": "t", "size": 20}},
+            "n": {"cardinality": {"field": "t"}}}}),
+        ),
+        search(json!({"size": 0, "aggs": {"w": {"terms": {"field": "plain"}}}})),
+        search(json!({"sort": ["plain"]})),
+        (
+            "GET",
+            format!("/{index}/_stats/fielddata?fielddata_fields=t,plain"),
+            None,
+        ),
+    ];
+    let view = |path: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"], "cause": e["caused_by"]["type"]});
+        }
+        if path.contains("/_stats") {
+            let f = &v["_all"]["total"]["fielddata"];
+            let fields: Vec<&String> = f["fields"]
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            return json!({"positive": f["memory_size_in_bytes"].as_u64().is_some_and(|n| n > 0), "fields": fields});
+        }
+        let sorts: Vec<&Value> = v["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| &h["sort"])
+            .collect();
+        json!({"hits": hit_ids(v), "sorts": sorts, "aggs": v.get("aggregations")})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
