@@ -380,13 +380,33 @@ impl Aliases {
 
     /// `GET [/{index}]/_alias[/{name}]`'s body for `indices` (every index listed, with the
     /// aliases matching `names`, or all); the names asked for that matched nothing.
+    ///
+    /// As in Elasticsearch, a name starting with `-` excludes what it matches from what the
+    /// names before it selected once a wildcard has appeared in the list (the first wildcard
+    /// itself included); before that it is a plain name. Only plain names are called missing,
+    /// and not when a later exclusion covers them; missing names come sorted.
     pub fn describe(&self, indices: &[String], names: Option<&[String]>) -> (Value, Vec<String>) {
         let set = self.set.read();
+        let first_wildcard = names.map_or(0, |ns| {
+            ns.iter().position(|n| n.contains('*')).unwrap_or(ns.len())
+        });
+        let excludes = |i: usize, n: &str| i >= first_wildcard && n.starts_with('-');
         let matches = |alias: &str| {
-            names.is_none_or(|ns| {
-                ns.iter()
-                    .any(|n| n == "_all" || n == alias || wildcard_match(n, alias))
-            })
+            let Some(ns) = names else {
+                return true;
+            };
+            let mut selected = false;
+            for (i, n) in ns.iter().enumerate() {
+                if excludes(i, n) {
+                    let p = &n[1..];
+                    if selected && (p == "_all" || wildcard_match(p, alias)) {
+                        selected = false;
+                    }
+                } else if !selected && (n == "_all" || n == alias || wildcard_match(n, alias)) {
+                    selected = true;
+                }
+            }
+            selected
         };
         let mut out = Map::new();
         let mut found: Vec<&str> = Vec::new();
@@ -404,14 +424,23 @@ impl Aliases {
                 out.insert(index.clone(), json!({ "aliases": aliases }));
             }
         }
-        let missing = names
-            .map(|ns| {
-                ns.iter()
-                    .filter(|n| *n != "_all" && !n.contains('*') && !found.iter().any(|f| f == n))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut missing: Vec<String> = Vec::new();
+        for (i, n) in names.into_iter().flatten().enumerate() {
+            if n == "_all" || n.contains('*') || excludes(i, n) {
+                continue;
+            }
+            let ns = names.unwrap_or_default();
+            let excluded = ns
+                .iter()
+                .enumerate()
+                .skip((i + 1).max(first_wildcard))
+                .any(|(j, x)| excludes(j, x) && (&x[1..] == "_all" || wildcard_match(&x[1..], n)));
+            if !excluded && !found.iter().any(|f| f == n) {
+                missing.push(n.clone());
+            }
+        }
+        missing.sort();
+        missing.dedup();
         (Value::Object(out), missing)
     }
 }
@@ -660,7 +689,11 @@ impl crate::Store {
         }
         // ES: a remove that finds nothing fails that action only (the others apply and the
         // answer lists each action's result); when no action succeeds the request is a 404
-        let done = self.aliases().apply(&actions, |n| self.shard(n).is_ok())?;
+        // an index this request removes does not keep its name from an alias it adds (ES
+        // applies both at once; here the aliases change first, then the indices go)
+        let done = self.aliases().apply(&actions, |n| {
+            self.shard(n).is_ok() && !remove_indices.iter().any(|r| r == n)
+        })?;
         let ok: Vec<bool> = spans
             .iter()
             .map(|s| s.actions.is_empty() || done[s.actions.clone()].iter().any(|d| *d))
@@ -711,11 +744,13 @@ impl crate::Store {
     ///
     /// # Errors
     /// A missing index in `target`.
-    pub fn get_aliases(&self, target: Option<&str>, names: Option<&str>) -> Result<(bool, Value)> {
-        let indices = match target {
-            Some(t) => self.concrete(t)?,
-            None => self.resolve("_all", crate::Resolve::default())?,
-        };
+    pub fn get_aliases(
+        &self,
+        target: Option<&str>,
+        names: Option<&str>,
+        opts: crate::Resolve,
+    ) -> Result<(bool, Value)> {
+        let indices = self.resolve(target.unwrap_or("_all"), opts)?;
         let names = names.map(names_list);
         let (mut body, missing) = self.aliases().describe(&indices, names.as_deref());
         if missing.is_empty() {

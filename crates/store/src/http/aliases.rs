@@ -84,8 +84,18 @@ pub(crate) async fn get(
     params: &Params,
 ) -> Outcome {
     params.check(path, READ)?;
+    // ES 8 reads aliases of open, closed and hidden indices unless told otherwise
+    let opts = super::handlers::index_options(
+        params,
+        crate::Resolve {
+            ignore_unavailable: false,
+            allow_no_indices: true,
+            expand: crate::Expand::ALL,
+            ignore_aliases: false,
+        },
+    )?;
     let (found, v) =
-        blocking(move || store.get_aliases(target.as_deref(), names.as_deref())).await?;
+        blocking(move || store.get_aliases(target.as_deref(), names.as_deref(), opts)).await?;
     if head {
         let any = v.as_object().is_some_and(|o| {
             o.values()
@@ -116,7 +126,9 @@ pub(crate) async fn cat(
             "s",
         ],
     )?;
-    let (_, v) = blocking(move || store.get_aliases(None, names.as_deref())).await?;
+    let opts =
+        super::handlers::index_options(params, crate::Resolve::expanding(crate::Expand::ALL))?;
+    let (_, v) = blocking(move || store.get_aliases(None, names.as_deref(), opts)).await?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (index, entry) in v.as_object().into_iter().flatten() {
         for (alias, def) in entry["aliases"].as_object().into_iter().flatten() {

@@ -4717,3 +4717,63 @@ fn text_fielddata_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn alias_exclusions_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffaliasx");
+    let a = |s: &str| format!("{index}-{s}");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"aliases": {a("alias_1"): {}, a("alias_2"): {}, a("blias_1"): {}, a("blias_2"): {}}}),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1}\n",
+    );
+    let get = |names: &[String]| ("GET", format!("/{index}/_alias/{}", names.join(",")), None);
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        get(&[a("blias_2"), a("alias*"), format!("-{}", a("alias_1"))]),
+        get(&[a("alias_1"), a("blias_1"), format!("-{}", a("alias*"))]),
+        get(&[
+            format!("-{}", a("alias_1")),
+            a("alias*"),
+            format!("-{}", a("alias_2")),
+        ]),
+        get(&[a("alias*"), format!("-{}", a("none")), a("blias*")]),
+        get(&[
+            a("alias_1"),
+            a("blias_2"),
+            format!("-{}", a("alias*")),
+            format!("-{}", a("blias_2")),
+        ]),
+        get(&[
+            format!("-{}", a("none")),
+            format!("-{}*", a("none")),
+            format!("-{}", a("other")),
+        ]),
+        get(&[a("zz"), a("alias_1"), a("aa")]),
+        // an index removed and its name given to an alias in one request
+        ("PUT", format!("/{}", a("old")), None),
+        (
+            "POST",
+            "/_aliases".to_owned(),
+            Some(json!({"actions": [
+                {"add": {"index": index, "aliases": [a("old")]}},
+                {"remove_index": {"index": a("old")}}]})),
+        ),
+        ("GET", format!("/{}/_alias", a("old")), None),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) if e.is_object() => json!({"error": e["type"]}),
+            _ => v.clone(),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}*"), None);
+    assert_agree(&diffs);
+}
