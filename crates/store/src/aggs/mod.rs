@@ -185,6 +185,8 @@ pub enum Kind {
     },
     /// filter
     Filter(Q),
+    /// `nested`: the nested documents of this `nested` object path under each document
+    Nested(String),
     /// filters
     Filters {
         filters: Vec<(String, Q)>,
@@ -260,6 +262,7 @@ impl Kind {
             Kind::Range { .. } => "range",
             Kind::IpRange { .. } => "ip_range",
             Kind::Filter(_) => "filter",
+            Kind::Nested(_) => "nested",
             Kind::Filters { .. } => "filters",
             Kind::Metric { metric, .. } => metric_name(*metric),
             Kind::TopHits(_) => "top_hits",
@@ -1287,6 +1290,15 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             }
         }
         "filter" => Kind::Filter(query::parse(body)?),
+        "nested" => {
+            check_keys(o, &["path"], name, t)?;
+            Kind::Nested(get_str(o, "path", name)?)
+        }
+        "reverse_nested" => {
+            return Err(Error::illegal_argument(
+                "the [reverse_nested] aggregation is not supported by sluice-store (its [nested] aggregation is)",
+            ));
+        }
         "filters" => {
             check_keys(o, &["filters", "other_bucket", "other_bucket_key"], name, t)?;
             let f = o
@@ -1817,7 +1829,9 @@ fn new_state(a: &Agg) -> State {
                 .map(|_| new_bucket(&a.subs))
                 .collect(),
         ),
-        Kind::Filter(_) | Kind::Missing { .. } => State::Single(Box::new(new_bucket(&a.subs))),
+        Kind::Filter(_) | Kind::Nested(_) | Kind::Missing { .. } => {
+            State::Single(Box::new(new_bucket(&a.subs)))
+        }
         Kind::WeightedAvg { .. } => State::Metric(MetricState::default()),
         Kind::Metric {
             metric,
@@ -2222,6 +2236,26 @@ fn bitset_for(q: &dyn Query, seg: &SegmentReader, index: &str) -> Result<Vec<u64
         doc = scorer.advance();
     }
     Ok(bits)
+}
+
+/// The last set bit before `doc`.
+fn prev_set(bits: &[u64], doc: DocId) -> Option<DocId> {
+    if doc == 0 {
+        return None;
+    }
+    let last = doc - 1;
+    let mut w = (last / 64) as usize;
+    let mut word = bits.get(w).copied().unwrap_or(0) & (u64::MAX >> (63 - (last % 64)));
+    loop {
+        if word != 0 {
+            return Some(w as u32 * 64 + 63 - word.leading_zeros());
+        }
+        if w == 0 {
+            return None;
+        }
+        w -= 1;
+        word = bits[w];
+    }
 }
 
 fn has_bit(bits: &[u64], doc: DocId) -> bool {
@@ -2639,6 +2673,23 @@ fn seg_agg(
             let cq = query::compile(q, qctx)?;
             s.filters.push(bitset_for(cq.as_ref(), seg, index)?);
         }
+        Kind::Nested(path) => {
+            // the nested documents of `path`, then the documents they are found under
+            let tv = |e| Error::tantivy(index, e);
+            let present = seg.schema().get_field("_fields").map_err(tv)?;
+            let parent = match qctx.nested_scope {
+                Some(p) => query::nested::Level::Nested(p.to_owned()),
+                None => query::nested::Level::Root,
+            };
+            // (a path that is no nested object has no nested documents: an empty bucket, as ES)
+            if mapping.is_nested(path) {
+                let children = query::nested::Level::Nested(path.clone());
+                s.filters
+                    .push(query::nested::level_bits(seg, present, &children).map_err(tv)?);
+                s.filters
+                    .push(query::nested::level_bits(seg, present, &parent).map_err(tv)?);
+            }
+        }
         Kind::Filters { filters, .. } => {
             for (_, q) in filters {
                 let cq = query::compile(q, qctx)?;
@@ -2766,11 +2817,19 @@ fn seg_agg(
             }
         }
     }
+    // below a `nested` aggregation, documents are its path's nested documents
+    let inner = match &a.kind {
+        Kind::Nested(path) => query::Ctx {
+            nested_scope: Some(path),
+            ..*qctx
+        },
+        _ => query::Ctx { ..*qctx },
+    };
     s.subs = a
         .subs
         .iter()
         .map(|x| {
-            seg_agg(x, seg, mapping, qctx, index, origin).map(|mut sub| {
+            seg_agg(x, seg, mapping, &inner, index, origin).map(|mut sub| {
                 sub.dense_limit = NESTED_DENSE_MAX;
                 // the block plan depends on the limit
                 sub.block = block_plan(x, &sub);
@@ -3254,6 +3313,18 @@ fn collect_one(
         }
         (Kind::Filter(_), State::Single(b)) if filters.first().is_some_and(|f| has_bit(f, doc)) => {
             bucket_collect(a, subs, b, doc, score, buf);
+        }
+        (Kind::Nested(_), State::Single(b)) => {
+            // a document's nested documents come just before it, after the previous document
+            // of its own level
+            if let [children, level] = &filters[..] {
+                let from = prev_set(level, doc).map_or(0, |p| p + 1);
+                for child in from..doc {
+                    if has_bit(children, child) {
+                        bucket_collect(a, subs, b, child, 0.0, buf);
+                    }
+                }
+            }
         }
         (
             Kind::Filters {
@@ -4373,7 +4444,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             }
             Ok(out.into_json())
         }
-        (Kind::Filter(_) | Kind::Missing { .. }, State::Single(b)) => {
+        (Kind::Filter(_) | Kind::Nested(_) | Kind::Missing { .. }, State::Single(b)) => {
             bucket_body(a, b, ctx, Map::new())
         }
         (

@@ -167,6 +167,8 @@ impl<'a> Iterator for FieldsIter<'a> {
             };
             let item = match stage {
                 0 => (f.id, leaf(ReferenceValueLeaf::Str(&d.id))),
+                // a nested document keeps no source (its root holds the whole)
+                1 if d.source.is_empty() => continue,
                 1 => (f.source, leaf(ReferenceValueLeaf::Bytes(&d.source))),
                 2 => (f.version, leaf(ReferenceValueLeaf::U64(d.version))),
                 3 => (f.seq_no, leaf(ReferenceValueLeaf::U64(d.seq_no))),

@@ -636,7 +636,7 @@ impl Shard {
                 auto_id,
                 routing,
             } => {
-                let doc = {
+                let idoc = {
                     let mut meta = self.meta.write();
                     let (idoc, up) = meta.mapping.convert(&source, &id).map_err(|e| {
                         Error::es(
@@ -653,13 +653,9 @@ impl Shard {
                     if let Some(r) = &routing {
                         idoc.add_keyword(ROUTING_PATH, r);
                     }
-                    self.build_doc(id.clone(), version, seq_no, source.clone(), idoc)
+                    idoc
                 };
-                if !auto_id {
-                    w.delete_term(Term::from_field_text(self.fields.id, &id));
-                }
-                w.add_document(doc)
-                    .map_err(|e| Error::tantivy(&self.name, e))?;
+                self.index_doc(w, !auto_id, &id, (version, seq_no), source.clone(), idoc)?;
                 part.live.lock().insert(
                     id,
                     LiveEntry {
@@ -773,15 +769,48 @@ impl Shard {
         }
     }
 
-    pub(crate) fn build_doc(
+    /// Writes one document with `w`: first its nested documents (each with the same `_id` and
+    /// no `_source`), then itself, in one batch so that they stay together and in order in one
+    /// segment (Lucene's block join); `replace` deletes the documents of `id` first (all of
+    /// them, nested ones included).
+    pub(crate) fn index_doc(
         &self,
-        id: String,
-        version: u64,
-        seq_no: u64,
+        w: &IndexWriter<SluiceDoc>,
+        replace: bool,
+        id: &str,
+        (version, seq_no): (u64, u64),
         source: Bytes,
-        idoc: IndexedDoc,
-    ) -> SluiceDoc {
-        SluiceDoc::new(self.fields, id, source, version, seq_no, idoc)
+        mut idoc: IndexedDoc,
+    ) -> Result<()> {
+        let tv = |e| Error::tantivy(&self.name, e);
+        let nested = std::mem::take(&mut idoc.nested);
+        let root = SluiceDoc::new(self.fields, id.to_owned(), source, version, seq_no, idoc);
+        if nested.is_empty() {
+            if replace {
+                w.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+            w.add_document(root).map_err(tv)?;
+            return Ok(());
+        }
+        let mut ops = Vec::with_capacity(nested.len() + 2);
+        if replace {
+            ops.push(tantivy::indexer::UserOperation::Delete(
+                Term::from_field_text(self.fields.id, id),
+            ));
+        }
+        for n in nested {
+            ops.push(tantivy::indexer::UserOperation::Add(SluiceDoc::new(
+                self.fields,
+                id.to_owned(),
+                Bytes::new(),
+                version,
+                seq_no,
+                n,
+            )));
+        }
+        ops.push(tantivy::indexer::UserOperation::Add(root));
+        w.run(ops).map_err(tv)?;
+        Ok(())
     }
 
     /// Parses and converts one source for this index, applying and persisting dynamic mapping
@@ -822,6 +851,18 @@ impl Shard {
         let idoc = {
             let meta = self.meta.read();
             let (idoc, up) = meta.mapping.convert(&source, &id)?;
+            if !idoc.nested.is_empty() {
+                let limit = Limits::from_settings(&meta.settings)?.nested_objects;
+                if idoc.nested.len() > limit {
+                    return Err(Error::es(
+                        400,
+                        "document_parsing_exception",
+                        format!(
+                            "The number of nested documents has exceeded the allowed limit of [{limit}]. This limit can be set by changing the [index.mapping.nested_objects.limit] index level setting."
+                        ),
+                    ));
+                }
+            }
             if up.is_empty() { Some(idoc) } else { None }
         };
         let idoc = match idoc {
@@ -1306,23 +1347,29 @@ impl Part {
                 continue;
             };
             use tantivy::DocSet;
+            // the last live document of the `_id` in a segment is the document itself (its
+            // nested documents come before it)
+            let mut last = None;
             let mut doc = postings.doc();
             while doc != tantivy::TERMINATED {
                 if !seg.is_deleted(doc) {
-                    let ff = seg.fast_fields();
-                    let v = ff
-                        .u64("_version")
-                        .ok()
-                        .and_then(|c| c.first(doc))
-                        .unwrap_or(1);
-                    let s = ff
-                        .u64("_seq_no")
-                        .ok()
-                        .and_then(|c| c.first(doc))
-                        .unwrap_or(0);
-                    return Ok(Some((v, s, DocAddress::new(ord as u32, doc))));
+                    last = Some(doc);
                 }
                 doc = postings.advance();
+            }
+            if let Some(doc) = last {
+                let ff = seg.fast_fields();
+                let v = ff
+                    .u64("_version")
+                    .ok()
+                    .and_then(|c| c.first(doc))
+                    .unwrap_or(1);
+                let s = ff
+                    .u64("_seq_no")
+                    .ok()
+                    .and_then(|c| c.first(doc))
+                    .unwrap_or(0);
+                return Ok(Some((v, s, DocAddress::new(ord as u32, doc))));
             }
         }
         Ok(None)
@@ -1523,13 +1570,14 @@ impl Part {
                 if let Some(r) = &routing {
                     idoc.add_keyword(ROUTING_PATH, r);
                 }
-                let doc = index.build_doc(id.clone(), version, seq_no, source.clone(), idoc);
-                if prev.is_some() {
-                    w.delete_term(Term::from_field_text(index.fields.id, &id));
-                }
-                if let Err(e) = w.add_document(doc) {
-                    return Err(Error::tantivy(&index.name, e));
-                }
+                index.index_doc(
+                    w,
+                    prev.is_some(),
+                    &id,
+                    (version, seq_no),
+                    source.clone(),
+                    idoc,
+                )?;
                 self.live_bytes
                     .fetch_add(id.len() + source.len() + 64, Ordering::Relaxed);
                 live.insert(

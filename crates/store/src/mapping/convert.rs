@@ -53,6 +53,17 @@ pub struct IndexedDoc {
     values: Vec<(Span, Slot)>,
     exists_terms: Vec<Span>,
     last_path: Option<Span>,
+    /// The documents of its `nested` objects, each before the one holding it (deeper ones
+    /// first), as Lucene's block join wants them: written just before this document.
+    pub nested: Vec<IndexedDoc>,
+}
+
+/// The `_fields` term every nested document carries (no path can start with NUL).
+pub const NESTED_MARKER: &str = "\u{0}nested";
+
+/// The `_fields` term of the nested documents of the `nested` object at `path`.
+pub fn nested_marker(path: &str) -> String {
+    format!("{NESTED_MARKER}:{path}")
 }
 
 /// One indexed value, borrowed from its [`IndexedDoc`].
@@ -79,7 +90,17 @@ impl IndexedDoc {
             values: Vec::with_capacity(16),
             exists_terms: Vec::new(),
             last_path: None,
+            nested: Vec::new(),
         }
+    }
+
+    /// Marks this document as one object of the `nested` object at `path`.
+    fn mark_nested(&mut self, path: &str) {
+        let any = self.push_str(NESTED_MARKER);
+        self.exists_terms.push(any);
+        let own = self.push_str(&nested_marker(path));
+        self.exists_terms.push(own);
+        self.last_path = None;
     }
 
     fn text(&self, s: Span) -> &str {
@@ -1045,6 +1066,18 @@ impl<'m, 'i> Walker<'m, 'i> {
             return Err(self.fail(e));
         }
         match ensure_objects(self.m, &mut self.ctx, &self.path, self.path.len()) {
+            Ok(true) if self.m.is_nested(self.path.dotted()) => {
+                // one object of a nested field: its own document, before its parent's
+                let parent = std::mem::replace(&mut self.out, IndexedDoc::with_capacity(64));
+                let walked = self.fields(map, false);
+                let mut child = std::mem::replace(&mut self.out, parent);
+                walked?;
+                child.mark_nested(self.path.dotted());
+                let deeper = std::mem::take(&mut child.nested);
+                self.out.nested.extend(deeper);
+                self.out.nested.push(child);
+                Ok(())
+            }
             Ok(true) => self.fields(map, false),
             Ok(false) => {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}

@@ -14,7 +14,7 @@ pub mod ip;
 #[cfg(test)]
 mod oracle;
 
-pub use convert::{IndexedDoc, IndexedValue};
+pub use convert::{IndexedDoc, IndexedValue, NESTED_MARKER, nested_marker};
 pub(crate) use convert::{Slot, Span};
 
 use std::collections::{BTreeMap, HashMap};
@@ -826,6 +826,9 @@ pub struct ObjectMapping {
     pub dynamic: Option<Dynamic>,
     /// `enabled` (default true): a disabled object is kept in `_source` only.
     pub enabled: bool,
+    /// `type: nested`: each object under it is indexed as its own hidden document, placed
+    /// before its parent's (see `engine::nested`).
+    pub nested: bool,
 }
 
 /// A child of an object mapping.
@@ -857,7 +860,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "ip_range",
     "join",
     "long_range",
-    "nested",
     "passthrough",
     "percolator",
     "point",
@@ -887,7 +889,7 @@ fn unsupported_type(t: &str, field: &str) -> Error {
 fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> {
     match def.get("type") {
         None => Ok(None),
-        Some(Value::String(t)) if t == "object" => Ok(None),
+        Some(Value::String(t)) if t == "object" || t == "nested" => Ok(None),
         Some(Value::String(t)) if t == "match_only_text" => Ok(Some(FieldType::Text)),
         Some(Value::String(t))
             if t == "constant_keyword"
@@ -919,7 +921,16 @@ impl ObjectMapping {
         };
         for (k, v) in def {
             match k.as_str() {
-                "type" if !root => {}
+                "type" if !root => o.nested = v.as_str() == Some("nested"),
+                k @ ("include_in_parent" | "include_in_root")
+                    if o.nested || def.get("type").and_then(Value::as_str) == Some("nested") =>
+                {
+                    if bool_param(path, k, v)? {
+                        return Err(mapper_parsing(format!(
+                            "[{k}] on the nested field [{path}] is not supported by sluice-store (its fields are searched with a [nested] query)"
+                        )));
+                    }
+                }
                 "properties" => {
                     let props = v.as_object().ok_or_else(|| {
                         mapper_parsing(format!(
@@ -990,11 +1001,14 @@ impl ObjectMapping {
                         Property::Field(f) => f.to_json(),
                         Property::Object(ob) => {
                             let mut v = ob.to_json();
-                            // as ES: an inner object with no properties says its type
-                            if ob.properties.is_empty()
-                                && let Value::Object(o) = &mut v
-                            {
-                                o.insert("type".into(), Value::from("object"));
+                            // as ES: an inner object with no properties says its type, a
+                            // nested one always does
+                            if let Value::Object(o) = &mut v {
+                                if ob.nested {
+                                    o.insert("type".into(), Value::from("nested"));
+                                } else if ob.properties.is_empty() {
+                                    o.insert("type".into(), Value::from("object"));
+                                }
                             }
                             v
                         }
@@ -1050,6 +1064,8 @@ pub struct Mapping {
     dynamic_templates: Option<Vec<DynamicTemplate>>,
     flat: HashMap<String, FieldMapping>,
     objects: HashMap<String, ()>,
+    /// The paths of `nested` objects.
+    nested: Vec<String>,
     /// Whether some field is a `geo_point` (whose values the converter reads whole).
     has_geo: bool,
 }
@@ -1067,6 +1083,7 @@ impl Default for Mapping {
             dynamic_templates: None,
             flat: HashMap::new(),
             objects: HashMap::new(),
+            nested: Vec::new(),
             has_geo: false,
         }
     }
@@ -1231,6 +1248,37 @@ impl Mapping {
         self.objects.contains_key(path)
     }
 
+    /// Every object path (inner objects and `nested` ones), sorted.
+    pub fn object_paths(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.objects.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Whether some object is `nested` (searches then read the root documents only).
+    pub fn has_nested(&self) -> bool {
+        !self.nested.is_empty()
+    }
+
+    /// Whether `path` is a `nested` object.
+    pub fn is_nested(&self, path: &str) -> bool {
+        self.nested.iter().any(|n| n == path)
+    }
+
+    /// The deepest `nested` object holding `path` (itself included), if any.
+    pub fn nested_scope(&self, path: &str) -> Option<&str> {
+        self.nested
+            .iter()
+            .filter(|n| {
+                path == n.as_str()
+                    || path
+                        .strip_prefix(n.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            })
+            .max_by_key(|n| n.len())
+            .map(String::as_str)
+    }
+
     /// All leaf paths, sorted.
     pub fn field_paths(&self) -> Vec<String> {
         let mut v: Vec<String> = self.flat.keys().cloned().collect();
@@ -1265,6 +1313,7 @@ impl Mapping {
     fn rebuild(&mut self) {
         self.flat.clear();
         self.objects.clear();
+        self.nested.clear();
         self.has_geo = false;
         let mut stack: Vec<(String, &ObjectMapping)> = vec![(String::new(), &self.root)];
         while let Some((prefix, obj)) = stack.pop() {
@@ -1284,6 +1333,9 @@ impl Mapping {
                     }
                     Property::Object(o) => {
                         self.objects.insert(path.clone(), ());
+                        if o.nested {
+                            self.nested.push(path.clone());
+                        }
                         stack.push((path, o));
                     }
                 }
@@ -1400,7 +1452,14 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
             (None, p) => {
                 into.properties.insert(name.clone(), p.clone());
             }
-            (Some(Property::Object(a)), Property::Object(b)) => merge_object(a, b, &path)?,
+            (Some(Property::Object(a)), Property::Object(b)) => {
+                if a.nested != b.nested {
+                    return Err(Error::illegal_argument(format!(
+                        "can't merge a non-nested mapping [{path}] with a nested mapping"
+                    )));
+                }
+                merge_object(a, b, &path)?;
+            }
             (Some(Property::Field(a)), Property::Field(b)) => {
                 if a.ty != b.ty
                     || a.match_only != b.match_only
@@ -1566,6 +1625,10 @@ pub struct Limits {
     /// `index.mapping.field_name_length.limit` (default 32766 bytes, Lucene's term limit:
     /// Elasticsearch's default is unbounded, but a longer path could not be indexed here).
     pub field_name_length: usize,
+    /// `index.mapping.nested_fields.limit` (default 50): `nested` objects in the mapping.
+    pub nested_fields: usize,
+    /// `index.mapping.nested_objects.limit` (default 10000): nested documents per document.
+    pub nested_objects: usize,
 }
 
 impl Default for Limits {
@@ -1573,16 +1636,20 @@ impl Default for Limits {
         Limits {
             total_fields: 1000,
             depth: 20,
+            nested_fields: 50,
+            nested_objects: 10_000,
             field_name_length: 32766,
         }
     }
 }
 
 /// Setting keys of [`Limits`], without the `index.` prefix.
-pub const LIMIT_SETTINGS: [&str; 3] = [
+pub const LIMIT_SETTINGS: [&str; 5] = [
     "mapping.total_fields.limit",
     "mapping.depth.limit",
     "mapping.field_name_length.limit",
+    "mapping.nested_fields.limit",
+    "mapping.nested_objects.limit",
 ];
 
 impl Limits {
@@ -1595,6 +1662,8 @@ impl Limits {
             match key {
                 "mapping.total_fields.limit" => l.total_fields = n,
                 "mapping.depth.limit" => l.depth = n,
+                "mapping.nested_fields.limit" => l.nested_fields = n,
+                "mapping.nested_objects.limit" => l.nested_objects = n,
                 _ => l.field_name_length = n,
             }
         }
@@ -1620,6 +1689,12 @@ impl Mapping {
     /// Checks the mapping against `limits`; the error is Elasticsearch's
     /// `illegal_argument_exception` wording.
     pub fn check_limits(&self, limits: &Limits) -> Result<()> {
+        if self.nested.len() > limits.nested_fields {
+            return Err(Error::illegal_argument(format!(
+                "Limit of nested fields [{}] has been exceeded",
+                limits.nested_fields
+            )));
+        }
         let mut total = 0usize;
         let mut stack: Vec<(String, usize, &ObjectMapping)> = vec![(String::new(), 1, &self.root)];
         while let Some((prefix, depth, obj)) = stack.pop() {
@@ -1677,6 +1752,9 @@ impl Mapping {
             if !obj.enabled {
                 o.insert("enabled".into(), Value::from(false));
             }
+            if obj.nested {
+                o.insert("nested".into(), Value::from(true));
+            }
             objects.push(Value::Object(o));
             for (name, p) in &obj.properties {
                 let mut child = segs.clone();
@@ -1729,6 +1807,7 @@ impl Mapping {
                 obj.dynamic = Some(Dynamic::parse(d, "_doc")?);
             }
             obj.enabled = e.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            obj.nested = e.get("nested").and_then(Value::as_bool).unwrap_or(false);
         }
         for e in v
             .get("fields")

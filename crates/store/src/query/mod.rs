@@ -6,6 +6,7 @@ mod function_score;
 pub mod geo;
 pub mod intervals;
 pub mod lucene;
+pub mod nested;
 mod phrase_guard;
 pub mod regexp;
 mod simple;
@@ -260,6 +261,15 @@ pub enum Q {
     },
     /// `constant_score`
     ConstantScore(Box<Q>, f32),
+    /// `nested`: root (or enclosing nested) documents with a nested object of `path` matching
+    /// `query` ([`nested`])
+    Nested {
+        path: String,
+        query: Box<Q>,
+        score_mode: nested::ScoreMode,
+        ignore_unmapped: bool,
+        boost: f32,
+    },
     /// `geo_bounding_box`
     GeoBoundingBox(Box<(geo::GeoTarget, geo::BBox)>),
     /// `geo_distance` (centre, radius in metres)
@@ -404,7 +414,7 @@ pub fn named(q: &Q) -> Vec<(&str, &Q)> {
                     walk(c, out);
                 }
             }
-            Q::ConstantScore(inner, _) => walk(inner, out),
+            Q::ConstantScore(inner, _) | Q::Nested { query: inner, .. } => walk(inner, out),
             Q::AnyField { inner, .. } | Q::Analyzed { inner, .. } => walk(inner, out),
             Q::DisMax { queries, .. } => {
                 for c in queries {
@@ -812,6 +822,16 @@ fn parse_clause(v: &Value) -> Result<Q> {
             Ok(Q::Ids(values.iter().map(as_str_value).collect()))
         }
         "bool" => parse_bool(body),
+        "nested" => {
+            let p = nested::parse(body)?;
+            Ok(Q::Nested {
+                path: p.path,
+                query: Box::new(parse(&p.query)?),
+                score_mode: p.score_mode,
+                ignore_unmapped: p.ignore_unmapped,
+                boost: p.boost,
+            })
+        }
         "constant_score" => {
             let o = obj(body, name)?;
             let filter = o
@@ -1113,6 +1133,8 @@ pub struct Ctx<'a> {
     pub max_regex_length: usize,
     /// `index.max_terms_count`: the most values a `terms` query may give
     pub max_terms_count: usize,
+    /// The `nested` object a query is compiled inside (`None`: the root documents).
+    pub nested_scope: Option<&'a str>,
 }
 
 /// `index.max_regex_length`'s default.
@@ -1972,6 +1994,44 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             )))
         }
         Q::ConstantScore(inner, b) => Ok(boxed(ConstScoreQuery::new(compile(inner, ctx)?, *b))),
+        Q::Nested {
+            path,
+            query,
+            score_mode,
+            ignore_unmapped,
+            boost: b,
+        } => {
+            if !ctx.mapping.is_nested(path) {
+                if *ignore_unmapped {
+                    return Ok(boxed(tantivy::query::EmptyQuery));
+                }
+                let why = format!("[nested] failed to find nested object under path [{path}]");
+                return Err(
+                    query_shard_error(format!("failed to create query: {why}"), "")
+                        .caused_by(Error::es(400, "illegal_state_exception", why)),
+                );
+            }
+            // the parents are the documents of the scope the query is in (the root documents at
+            // the top, as in ES)
+            let parent = match ctx.nested_scope {
+                Some(p) => nested::Level::Nested(p.to_owned()),
+                None => nested::Level::Root,
+            };
+            let inner = Ctx {
+                nested_scope: Some(path),
+                ..*ctx
+            };
+            Ok(boost(
+                boxed(nested::NestedQuery {
+                    child: compile(query, &inner)?,
+                    children: path.clone(),
+                    parent,
+                    present: ctx.fields.present,
+                    score_mode: *score_mode,
+                }),
+                *b,
+            ))
+        }
         Q::Named(_, inner) => compile(inner, ctx),
         Q::Analyzed { analyzer, inner } => {
             let a = crate::analysis::Analyzer::builtin(analyzer).ok_or_else(|| {
@@ -2073,7 +2133,11 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                 return Ok(boost(boxed(AllQuery), *b));
             }
             if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
-                subs.push((Occur::Must, boxed(AllQuery)));
+                // as ES: only exclusions match every other document as a filter (score 0)
+                subs.push((
+                    Occur::Must,
+                    boxed(ConstScoreQuery::new(boxed(AllQuery), 0.0)),
+                ));
             }
             Ok(boost(boxed(BooleanQuery::new(subs)), *b))
         }

@@ -88,7 +88,8 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
             "-metadata" => filters.no_metadata = true,
             "-multifield" => filters.no_multifield = true,
             "-parent" => filters.no_parent = true,
-            "-nested" | "" => {}
+            "-nested" => filters.no_nested = true,
+            "" => {}
             other => {
                 return Err(Error::illegal_argument(format!(
                     "Unknown field caps filter [{other}]"
@@ -121,19 +122,26 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
             if !(multi && filters.no_multifield) {
                 all.insert(path.clone(), leaf_cap(fm));
             }
-            // the objects above it
-            let mut prefix = path.as_str();
-            while let Some((parent, _)) = prefix.rsplit_once('.') {
-                prefix = parent;
-                if mapping.is_object(parent) && !filters.no_parent {
-                    all.entry(parent.to_owned()).or_insert_with(|| Cap {
-                        ty: "object".to_owned(),
-                        metadata: false,
-                        searchable: false,
-                        aggregatable: false,
-                    });
-                }
+        }
+        // the objects, `nested` ones by that type
+        if !filters.no_parent {
+            for path in mapping.object_paths() {
+                let ty = if mapping.is_nested(&path) {
+                    "nested"
+                } else {
+                    "object"
+                };
+                all.entry(path).or_insert_with(|| Cap {
+                    ty: ty.to_owned(),
+                    metadata: false,
+                    searchable: false,
+                    aggregatable: false,
+                });
             }
+        }
+        // `-nested`: nothing inside a nested object (nor the nested object itself)
+        if filters.no_nested {
+            all.retain(|name, _| mapping.nested_scope(name).is_none());
         }
     }
     all.retain(|name, cap| {
@@ -149,6 +157,7 @@ struct Filters {
     no_metadata: bool,
     no_multifield: bool,
     no_parent: bool,
+    no_nested: bool,
 }
 
 /// Indices of one type of one field, with their capabilities.

@@ -466,7 +466,9 @@ fn extract(q: &Q, scope: Option<&[String]>, out: &mut Vec<Matcher>) {
         Q::AnyField {
             fields: fs, inner, ..
         } => extract(inner, Some(fs), out),
-        Q::MatchAll(_)
+        // nested objects are highlighted through inner hits, which the store refuses
+        Q::Nested { .. }
+        | Q::MatchAll(_)
         | Q::MatchNone
         | Q::Range(_)
         | Q::Exists { .. }

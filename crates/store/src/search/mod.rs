@@ -477,6 +477,11 @@ pub(crate) fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
                         Value::String(dir) => out.push(sort_key(field, Some(dir), None)?),
                         Value::Object(so) => {
                             for k in so.keys() {
+                                if matches!(k.as_str(), "nested" | "mode") {
+                                    return Err(Error::illegal_argument(format!(
+                                        "[{k}] of a field sort is not supported by sluice-store"
+                                    )));
+                                }
                                 if !matches!(
                                     k.as_str(),
                                     "order" | "missing" | "unmapped_type" | "format"
@@ -1154,6 +1159,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             analyzer,
             max_regex_length: index_setting(meta, "max_regex_length", query::MAX_REGEX_LENGTH),
             max_terms_count: index_setting(meta, "max_terms_count", query::MAX_TERMS_COUNT),
+            nested_scope: None,
         })
         .collect();
     let mut weights: Vec<Box<dyn tantivy::query::Weight>> = Vec::with_capacity(targets.len());
@@ -1182,6 +1188,21 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
                 (
                     tantivy::query::Occur::Must,
                     Box::new(tantivy::query::ConstScoreQuery::new(f, 0.0)),
+                ),
+            ]));
+        }
+        if mapping.has_nested() {
+            // the documents of nested objects are hidden: a search reads the root documents
+            let nested =
+                tantivy::Term::from_field_text(shard.fields.present, crate::mapping::NESTED_MARKER);
+            q = Box::new(tantivy::query::BooleanQuery::new(vec![
+                (tantivy::query::Occur::Must, q),
+                (
+                    tantivy::query::Occur::MustNot,
+                    Box::new(tantivy::query::TermQuery::new(
+                        nested,
+                        tantivy::schema::IndexRecordOption::Basic,
+                    )),
                 ),
             ]));
         }
@@ -2257,6 +2278,7 @@ fn matched_queries(
             query::MAX_REGEX_LENGTH,
         ),
         max_terms_count: index_setting(&metas[h.shard], "max_terms_count", query::MAX_TERMS_COUNT),
+        nested_scope: None,
     };
     let seg = target.searcher.segment_reader(h.addr.segment_ord);
     let mut out: Vec<String> = Vec::new();

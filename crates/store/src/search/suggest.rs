@@ -265,6 +265,7 @@ pub(crate) fn execute(
                 analyzer: &analyzer,
                 max_regex_length: query::MAX_REGEX_LENGTH,
                 max_terms_count: query::MAX_TERMS_COUNT,
+                nested_scope: None,
             };
             let prefix = Q::Prefix {
                 field: s.field.clone(),

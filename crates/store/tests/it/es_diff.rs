@@ -4777,3 +4777,175 @@ fn alias_exclusions_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}*"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn nested_documents_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffnested");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 2, "number_of_replicas": 0,
+                    "index.mapping.nested_objects.limit": 4},
+                "mappings": {"properties": {
+                    "title": {"type": "keyword"},
+                    "users": {"type": "nested", "properties": {
+                        "first": {"type": "keyword"}, "age": {"type": "long"},
+                        "pets": {"type": "nested", "properties": {"kind": {"type": "keyword"}}}}},
+                    "plain": {"properties": {"first": {"type": "keyword"}, "age": {"type": "long"}}}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"title\":\"a\",\"users\":[{\"first\":\"john\",\"age\":30,\"pets\":[{\"kind\":\"dog\"}]},{\"first\":\"alice\",\"age\":20}],",
+            "\"plain\":[{\"first\":\"john\",\"age\":30},{\"first\":\"alice\",\"age\":20}]}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"title\":\"b\",\"users\":{\"first\":\"john\",\"age\":20,\"pets\":[{\"kind\":\"cat\"},{\"kind\":\"dog\"}]}}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"title\":\"c\"}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"title\":\"d\",\"users\":[]}\n",
+        ),
+    );
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let nested = |path: &str, q: Value| json!({"nested": {"path": path, "query": q}});
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", format!("/{index}/_mapping"), None),
+        // a root query never sees nested fields; an object's fields are flattened
+        search(json!({"query": {"term": {"users.first": "john"}}})),
+        search(
+            json!({"query": {"bool": {"must": [{"term": {"plain.first": "john"}}, {"term": {"plain.age": 20}}]}}}),
+        ),
+        // the nested query matches within one object
+        search(
+            json!({"query": nested("users", json!({"bool": {"must": [{"term": {"users.first": "john"}}, {"term": {"users.age": 20}}]}}))}),
+        ),
+        search(
+            json!({"query": nested("users", nested("users.pets", json!({"term": {"users.pets.kind": "dog"}})))}),
+        ),
+        search(json!({"query": nested("users.pets", json!({"term": {"users.pets.kind": "cat"}}))})),
+        search(
+            json!({"query": {"bool": {"must_not": [nested("users", json!({"match_all": {}}))]}}}),
+        ),
+        search(json!({"query": nested("nope", json!({"match_all": {}}))})),
+        search(
+            json!({"query": {"nested": {"path": "nope", "ignore_unmapped": true, "query": {"match_all": {}}}}}),
+        ),
+        search(json!({"query": nested("plain", json!({"match_all": {}}))})),
+        search(json!({"query": {"nested": {"path": "users"}}})),
+        search(
+            json!({"query": {"nested": {"path": "users", "query": {"match_all": {}}, "score_mode": "median"}}}),
+        ),
+        // nested aggregations
+        search(
+            json!({"size": 0, "aggs": {"u": {"nested": {"path": "users"}, "aggs": {
+            "ages": {"terms": {"field": "users.age"}},
+            "pets": {"nested": {"path": "users.pets"}, "aggs": {"k": {"terms": {"field": "users.pets.kind"}}}}}},
+            "all_pets": {"nested": {"path": "users.pets"}},
+            "none": {"nested": {"path": "plain"}},
+            "by_title": {"terms": {"field": "title"}, "aggs": {"u": {"nested": {"path": "users"}}}}}}),
+        ),
+        ("GET", format!("/{index}/_count"), None),
+        (
+            "GET",
+            format!("/{index}/_field_caps?fields=users*,plain*"),
+            None,
+        ),
+        // the limit of nested objects per document
+        (
+            "PUT",
+            format!("/{index}/_doc/5?refresh=true"),
+            Some(
+                json!({"users": [{"first": "a"}, {"first": "b"}, {"first": "c"}, {"first": "d"}, {"first": "e"}]}),
+            ),
+        ),
+        // replacing and deleting a document replaces and deletes its nested documents
+        (
+            "PUT",
+            format!("/{index}/_doc/1?refresh=true"),
+            Some(json!({"title": "a", "users": [{"first": "zed", "age": 99}]})),
+        ),
+        ("DELETE", format!("/{index}/_doc/2?refresh=true"), None),
+        search(
+            json!({"query": nested("users", json!({"exists": {"field": "users.first"}})),
+            "aggs": {"u": {"nested": {"path": "users"}, "aggs": {"f": {"terms": {"field": "users.first"}}}}}}),
+        ),
+        ("GET", format!("/{index}/_doc/1"), None),
+        (
+            "GET",
+            format!("/_cat/indices/{index}?h=docs.count&format=json"),
+            None,
+        ),
+    ];
+    // (scores of terms differ where documents lack the field: a known difference of BM25's
+    // statistics; the score modes are compared on constant scores below)
+    let view = |path: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            // ES prefixes a document's parse errors with the line and column
+            let reason = e["root_cause"][0]["reason"].as_str().unwrap_or("");
+            let reason = match reason.split_once("] ") {
+                Some((pos, rest)) if pos.starts_with("[1:") => rest,
+                _ => reason,
+            };
+            return json!({"error": e["type"], "cause": e["root_cause"][0]["type"], "reason": reason});
+        }
+        if path.ends_with("/_mapping") {
+            return v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .cloned()
+                .unwrap_or(Value::Null);
+        }
+        if path.contains("_search") {
+            let mut hits: Vec<(String, Value)> = v["hits"]["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| (h["_id"].as_str().unwrap_or("").to_owned(), Value::Null))
+                .collect();
+            hits.sort_by(|a, b| a.0.cmp(&b.0));
+            return json!({"total": v["hits"]["total"], "hits": hits, "aggs": v.get("aggregations")});
+        }
+        if let Some(o) = v.as_object()
+            && o.contains_key("_index")
+        {
+            return json!({"found": v.get("found"), "result": v.get("result"), "source": v.get("_source")});
+        }
+        v.clone()
+    };
+    let mut diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let scored: Vec<(&str, String, Option<Value>)> = vec![
+        search(
+            json!({"query": nested("users", json!({"range": {"users.age": {"gte": 10, "boost": 2}}}))}),
+        ),
+        search(
+            json!({"query": {"nested": {"path": "users", "score_mode": "sum", "query": {"range": {"users.age": {"gte": 10, "boost": 2}}}}}}),
+        ),
+        search(
+            json!({"query": {"nested": {"path": "users", "score_mode": "max", "boost": 3, "query": {"constant_score": {"filter": {"term": {"users.first": "zed"}}, "boost": 5}}}}}),
+        ),
+        search(
+            json!({"query": {"nested": {"path": "users", "score_mode": "none", "query": {"match_all": {}}}}}),
+        ),
+        search(
+            json!({"query": {"bool": {"must_not": [nested("users", json!({"match_all": {}}))]}}}),
+        ),
+    ];
+    let with_scores = |_: &str, v: &Value| -> Value {
+        let mut hits: Vec<(String, Value)> = v["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| {
+                (
+                    h["_id"].as_str().unwrap_or("").to_owned(),
+                    h["_score"].clone(),
+                )
+            })
+            .collect();
+        hits.sort_by(|a, b| a.0.cmp(&b.0));
+        json!({"total": v["hits"]["total"], "hits": hits, "error": v["error"]["type"]})
+    };
+    diffs.extend(step_differences(es_addr, t.addr(), &scored, with_scores));
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
