@@ -651,7 +651,6 @@ fn dynamic_templates_are_echoed_kept_and_replaced() {
 #[test]
 fn types_elasticsearch_has_are_refused_by_name() {
     for ty in [
-        "nested",
         "unsigned_long",
         "version",
         "date_nanos",

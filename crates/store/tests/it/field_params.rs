@@ -1,8 +1,8 @@
 //! Field types and parameters held to Elasticsearch's documented behaviour: `binary` (base64
 //! values, never searched, found by `exists`, refused by aggregations), `meta` (checked and
 //! shown), the text parameters that change nothing but the mapping (`index_options`,
-//! `term_vector`, `index_phrases`, `index_prefixes`) and those refused by name (`fielddata:
-//! true`, `index_options: docs`); `index.number_of_routing_shards`; `typed_keys`; `term` on
+//! `term_vector`, `index_phrases`, `index_prefixes`) and those refused by name
+//! (`index_options: docs`); `index.number_of_routing_shards`; `typed_keys`; `term` on
 //! `_id` with a number; `_cat` columns (`h`) and sort (`s`); gets' source filters and
 //! `realtime=false`.
 
@@ -113,10 +113,6 @@ fn field_parameters_are_checked_shown_or_refused_by_name() {
         (
             json!({"type": "keyword", "meta": {"a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6"}}),
             "[meta] can't have more than 5 entries",
-        ),
-        (
-            json!({"type": "text", "fielddata": true}),
-            "[fielddata] = true on field [f] is not supported by sluice-store",
         ),
         (
             json!({"type": "text", "index_options": "docs"}),

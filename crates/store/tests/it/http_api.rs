@@ -522,11 +522,11 @@ fn index_stats_count_documents_and_bytes_in_elasticsearch_shape() {
         only_docs["_all"]["total"].get("store").is_none(),
         "{only_docs}"
     );
-    let r = get(a, "/st/_stats/indexing");
+    let r = get(a, "/st/_stats/mappings");
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(
         r.text()
-            .contains("index stats metric [indexing] is not kept by sluice-store"),
+            .contains("index stats metric [mappings] is not kept by sluice-store"),
         "{}",
         r.text()
     );
