@@ -1762,6 +1762,27 @@ pub fn routing_of(seg: &tantivy::SegmentReader, doc: tantivy::DocId) -> Option<S
     Some(out)
 }
 
+/// The fields a document had values of left out (its `_ignored` metadata field), sorted.
+pub fn ignored_of(seg: &tantivy::SegmentReader, doc: tantivy::DocId) -> Vec<String> {
+    let Some(col) = seg
+        .fast_fields()
+        .str(&format!("k.{}", crate::mapping::IGNORED_PATH))
+        .ok()
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = col
+        .term_ords(doc)
+        .filter_map(|ord| {
+            let mut out = String::new();
+            col.ord_to_str(ord, &mut out).ok()?.then_some(out)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// ES's `_id` rules: at most 512 bytes, not empty.
 pub fn validate_id(id: &str) -> Result<()> {
     if id.is_empty() {

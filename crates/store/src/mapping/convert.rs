@@ -58,6 +58,9 @@ pub struct IndexedDoc {
     pub nested: Vec<IndexedDoc>,
 }
 
+/// The metadata field listing the fields of a document whose values were left out.
+pub const IGNORED_PATH: &str = "_ignored";
+
 /// The `_fields` term every nested document carries (no path can start with NUL).
 pub const NESTED_MARKER: &str = "\u{0}nested";
 
@@ -146,6 +149,17 @@ impl IndexedDoc {
         let p = self.text(path);
         if !self.exists_terms.iter().any(|&q| self.text(q) == p) {
             self.exists_terms.push(path);
+        }
+    }
+
+    /// Records `path` in the `_ignored` metadata field (a malformed value left out with
+    /// `ignore_malformed`, a keyword beyond `ignore_above`), once.
+    fn add_ignored(&mut self, path: &str) {
+        let seen = self.values.iter().any(|(p, s)| {
+            self.text(*p) == IGNORED_PATH && matches!(s, Slot::Keyword(v) if self.text(*v) == path)
+        });
+        if !seen {
+            self.add_keyword(IGNORED_PATH, path);
         }
     }
 
@@ -532,11 +546,16 @@ fn index_leaf(
                 out.push(p, c);
             }
         }
-        Ok(None) => {}
+        Ok(None) => {
+            if beyond_ignore_above(f, v) {
+                out.add_ignored(path);
+            }
+        }
         Err(e) => {
             if !f.ignore_malformed {
                 return Err(e);
             }
+            out.add_ignored(path);
         }
     }
     for (sub, sm) in &f.fields {
@@ -552,15 +571,33 @@ fn index_leaf(
                 }
                 out.push(p, c);
             }
-            Ok(None) => {}
+            Ok(None) => {
+                if beyond_ignore_above(sm, v) {
+                    out.add_ignored(scratch);
+                }
+            }
             Err(e) => {
                 if !sm.ignore_malformed {
                     return Err(e);
                 }
+                out.add_ignored(scratch);
             }
         }
     }
     Ok(())
+}
+
+/// Whether a keyword value was left out for being longer than `ignore_above`.
+fn beyond_ignore_above(f: &FieldMapping, v: &Scalar<'_>) -> bool {
+    let Some(n) = f.ignore_above else {
+        return false;
+    };
+    f.ty == FieldType::Keyword
+        && match v {
+            Scalar::Str(s) => s.chars().count() > n,
+            Scalar::Num(x) => x.to_string().chars().count() > n,
+            _ => false,
+        }
 }
 
 /// A value of a `constant_keyword` field the mapping has no value for yet: the first such

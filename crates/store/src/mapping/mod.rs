@@ -14,7 +14,7 @@ pub mod ip;
 #[cfg(test)]
 mod oracle;
 
-pub use convert::{IndexedDoc, IndexedValue, NESTED_MARKER, nested_marker};
+pub use convert::{IGNORED_PATH, IndexedDoc, IndexedValue, NESTED_MARKER, nested_marker};
 pub(crate) use convert::{Slot, Span};
 
 use std::collections::{BTreeMap, HashMap};
@@ -228,6 +228,10 @@ pub const FLATTENED_DEPTH_LIMIT: usize = 20;
 
 /// What a key path under a `flattened` field is: a keyword.
 static FLATTENED_KEY: std::sync::LazyLock<FieldMapping> =
+    std::sync::LazyLock::new(|| FieldMapping::new(FieldType::Keyword));
+
+/// The `_ignored` metadata field: a keyword of every document that had a value left out.
+static IGNORED_FIELD: std::sync::LazyLock<FieldMapping> =
     std::sync::LazyLock::new(|| FieldMapping::new(FieldType::Keyword));
 
 /// What joins the tokens of a `completion` input (Lucene's completion separator, U+001F).
@@ -1226,6 +1230,9 @@ impl Mapping {
 
     /// The leaf at `path` (`message`, `message.keyword`, `a.b.c`).
     pub fn field(&self, path: &str) -> Option<&FieldMapping> {
+        if path == convert::IGNORED_PATH {
+            return Some(&*IGNORED_FIELD);
+        }
         self.flat.get(path).or_else(|| {
             // a key path under a `flattened` field is one of its keywords
             let mut at = path.len();

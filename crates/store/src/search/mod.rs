@@ -2367,6 +2367,12 @@ pub(crate) fn render_hit(
     {
         hit.insert("_routing".into(), Value::from(r));
     }
+    if view.stored != Stored::None {
+        let ignored = crate::engine::shard::ignored_of(seg, h.addr.doc_id);
+        if !ignored.is_empty() {
+            hit.insert("_ignored".into(), Value::from(ignored));
+        }
+    }
     let wants_source = match view.stored {
         Stored::Default => !matches!(view.source, SourceFilter::None),
         Stored::List => view.source_given,

@@ -4949,3 +4949,53 @@ fn nested_documents_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn ignored_field_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffignored");
+    let long = "x".repeat(300);
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {
+                    "d": {"type": "date", "ignore_malformed": true},
+                    "ip": {"type": "ip", "ignore_malformed": true},
+                    "k": {"type": "keyword", "ignore_above": 3}}}}),
+        &format!(
+            "{{\"index\":{{\"_id\":\"1\"}}}}\n{{\"d\":\"bar\",\"k\":\"long\",\"ip\":\"x\"}}\n\
+             {{\"index\":{{\"_id\":\"2\"}}}}\n{{\"d\":[\"bar\",\"2020-01-01\"],\"k\":[\"a\",\"long\",\"longer\"]}}\n\
+             {{\"index\":{{\"_id\":\"3\"}}}}\n{{\"d\":\"2020-01-01\",\"k\":\"ok\"}}\n\
+             {{\"index\":{{\"_id\":\"4\"}}}}\n{{\"msg\":\"{long}\"}}\n"
+        ),
+    );
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        search(json!({"query": {"exists": {"field": "_ignored"}}})),
+        search(json!({"query": {"term": {"_ignored": "d"}}})),
+        search(json!({"query": {"terms": {"_ignored": ["ip", "msg.keyword"]}}})),
+        search(json!({"query": {"prefix": {"_ignored": "i"}}})),
+        search(json!({"size": 0, "aggs": {"i": {"terms": {"field": "_ignored"}}}})),
+        search(json!({"query": {"ids": {"values": ["1"]}}, "stored_fields": ["d"]})),
+        search(json!({"query": {"ids": {"values": ["2"]}}, "stored_fields": "_none_"})),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        let mut hits: Vec<Value> = v["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| json!({"id": h["_id"], "ignored": h.get("_ignored")}))
+            .collect();
+        hits.sort_by_key(|h| h["id"].as_str().unwrap_or("").to_owned());
+        json!({"hits": hits, "aggs": v.get("aggregations"), "error": v["error"]["type"]})
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
