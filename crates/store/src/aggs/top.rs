@@ -94,6 +94,7 @@ pub(crate) fn parse_top_hits(name: &str, o: &Map<String, Value>) -> Result<TopHi
         source: search::SourceFilter::All,
         source_given: false,
         stored: search::Stored::Default,
+        stored_names: Vec::new(),
         fields: Vec::new(),
         docvalue_fields: Vec::new(),
         sort: Vec::new(),
@@ -113,7 +114,10 @@ pub(crate) fn parse_top_hits(name: &str, o: &Map<String, Value>) -> Result<TopHi
             "docvalue_fields" => {
                 view.docvalue_fields = search::parse_field_specs("docvalue_fields", v)?;
             }
-            "stored_fields" => view.stored = search::parse_stored(v)?,
+            "stored_fields" => {
+                view.stored = search::parse_stored(v)?;
+                view.stored_names = search::stored_names(v);
+            }
             "track_scores" => view.track_scores = bool_param(o, k, T)?.unwrap_or(false),
             "version" => view.version = bool_param(o, k, T)?.unwrap_or(false),
             "seq_no_primary_term" => {

@@ -102,6 +102,22 @@ impl Store {
         }
         let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         crate::search::keep_routed(&mut targets, params.routing.as_deref());
+        // an update writes each document's source back: none to write where it is hidden
+        if kind == ByQueryKind::Update
+            && let Some(t) = targets.iter().find(|t| {
+                !t.shard
+                    .with_mapping(crate::mapping::Mapping::source_enabled)
+            })
+        {
+            return Err(Error::es(
+                400,
+                "document_source_missing_exception",
+                format!(
+                    "[{}]: document source missing (its mapping has [_source.enabled] = false)",
+                    t.shard.name
+                ),
+            ));
+        }
         let mut touched: Vec<String> = Vec::new();
         let mut done = 0u64;
         let mut acted = 0u64;

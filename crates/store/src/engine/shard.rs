@@ -1786,10 +1786,9 @@ pub fn ignored_of(seg: &tantivy::SegmentReader, doc: tantivy::DocId) -> Vec<Stri
 /// ES's `_id` rules: at most 512 bytes, not empty.
 pub fn validate_id(id: &str) -> Result<()> {
     if id.is_empty() {
-        return Err(Error::es(
-            400,
-            "action_request_validation_exception",
-            "Validation Failed: 1: if _id is specified it must not be empty;",
+        // ES 8's bulk item error (a request cannot name an empty id otherwise)
+        return Err(Error::illegal_argument(
+            "if _id is specified it must not be empty",
         ));
     }
     if id.len() > 512 {

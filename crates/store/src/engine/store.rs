@@ -1165,6 +1165,22 @@ impl Store {
 
     /// `GET /{target}`.
     pub fn get_index(&self, target: &str, opts: Resolve) -> Result<Value> {
+        self.get_index_human(target, opts, false)
+    }
+
+    /// [`Store::get_index`]; `human` adds the creation date and version as text, as ES's
+    /// `?human=true` does.
+    ///
+    /// # Errors
+    /// A name starting with `_` (no index can have one); index resolution.
+    pub fn get_index_human(&self, target: &str, opts: Resolve, human: bool) -> Result<Value> {
+        if let Some(bad) = target
+            .split(',')
+            .map(str::trim)
+            .find(|p| p.starts_with('_') && *p != "_all")
+        {
+            return Err(Error::invalid_index_name(bad, "must not start with '_'."));
+        }
         let mut out = serde_json::Map::new();
         for s in self.shards(target, opts)? {
             let meta = s.meta();
@@ -1183,6 +1199,14 @@ impl Store {
                 Value::from(meta.shards.to_string()),
             );
             index.insert("provided_name".into(), Value::from(meta.name.clone()));
+            if human {
+                let at =
+                    chrono::DateTime::from_timestamp_millis(meta.created_ms).unwrap_or_default();
+                index.insert(
+                    "creation_date_string".into(),
+                    Value::from(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+                );
+            }
             index.insert(
                 "creation_date".into(),
                 Value::from(meta.created_ms.to_string()),
@@ -1192,7 +1216,14 @@ impl Store {
                 Value::from(meta.replicas.to_string()),
             );
             index.insert("uuid".into(), Value::from(meta.uuid.clone()));
-            index.insert("version".into(), json!({"created": "8500003"}));
+            index.insert(
+                "version".into(),
+                if human {
+                    json!({"created_string": "8.5.0", "created": "8500003"})
+                } else {
+                    json!({"created": "8500003"})
+                },
+            );
             let aliases: serde_json::Map<String, Value> = self
                 .aliases
                 .of_index(&s.name)
@@ -1783,6 +1814,14 @@ impl Store {
     ) -> Result<Updated> {
         validate_id(id)?;
         check_routing(shard, Some(id), opts.routing.as_deref())?;
+        if !shard.with_mapping(Mapping::source_enabled) {
+            return Err(Error::es(
+                400,
+                "document_source_missing_exception",
+                format!("[{id}]: document source missing"),
+            )
+            .with("index", shard.name.clone()));
+        }
         let mut attempt = 0;
         loop {
             let current = shard.get_as(id, opts.routing.as_deref(), true)?;
@@ -1929,7 +1968,9 @@ impl Store {
                     v.insert("_routing".into(), Value::from(r));
                 }
                 v.insert("found".into(), Value::Bool(true));
-                v.insert("_source".into(), src);
+                if shard.with_mapping(Mapping::source_enabled) {
+                    v.insert("_source".into(), src);
+                }
                 Ok(Value::Object(v))
             }
             None => Ok(json!({"_index": shard.name, "_id": id, "found": false})),

@@ -98,6 +98,7 @@ const COUNT: &[&str] = &[
     "q",
     "df",
     "default_operator",
+    "lenient",
     "ignore_unavailable",
     "allow_no_indices",
     "preference",
@@ -179,6 +180,16 @@ pub(crate) async fn dispatch(
                     .into());
                 }
             };
+            // `wait_for_active_shards`: a count of active shard copies, or `all` of them
+            let active_wanted: Option<Option<u64>> = match params.get("wait_for_active_shards") {
+                None | Some("0") => None,
+                Some("all") => Some(None),
+                Some(n) => Some(Some(n.parse::<u64>().map_err(|_| {
+                    Error::illegal_argument(format!(
+                        "failed to parse value [{n}] for wait_for_active_shards"
+                    ))
+                })?)),
+            };
             let timeout = crate::search::pit::parse_time_value(
                 params.get("timeout").unwrap_or("30s"),
                 "timeout",
@@ -193,7 +204,14 @@ pub(crate) async fn dispatch(
                     blocking(move || Ok(store.cluster_health(target.as_deref(), level, expand)))
                         .await?;
                 let current = v["status"].as_str().and_then(health_rank).unwrap_or(0);
-                let waiting = missing || !nodes_ok || wanted.is_some_and(|w| w > current);
+                let active = v["active_shards"].as_u64().unwrap_or(0);
+                let shards_short = match active_wanted {
+                    None => false,
+                    Some(Some(n)) => active < n,
+                    Some(None) => v["unassigned_shards"].as_u64().unwrap_or(0) > 0,
+                };
+                let waiting =
+                    missing || !nodes_ok || shards_short || wanted.is_some_and(|w| w > current);
                 if !waiting {
                     return Ok(Reply::json(StatusCode::OK, v));
                 }
@@ -438,7 +456,8 @@ pub(crate) async fn dispatch(
                 ],
             )?;
             let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
-            let v = blocking(move || store.get_index(&target, opts)).await?;
+            let human = params.bool("human", false)?;
+            let v = blocking(move || store.get_index_human(&target, opts, human)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::DeleteIndex(target) => {
@@ -492,7 +511,7 @@ pub(crate) async fn dispatch(
             update_doc(store, index, id, params, body).await
         }
         Route::Mget(index) => {
-            params.check(path, &[GET, SOURCE, &["refresh"]].concat())?;
+            params.check(path, &[GET, SOURCE].concat())?;
             let url_filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
             let docs = mget_docs(&body, index.as_deref())?;
@@ -547,14 +566,28 @@ pub(crate) async fn dispatch(
             params.check(path, &[GET, SOURCE].concat())?;
             let filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
+            let (refresh, _) = get_options(params, false)?;
             let (i2, id2) = (index.clone(), id.clone());
             let r = routing(params);
-            let v = blocking(move || store.get_doc_as(&i2, &id2, r.as_deref(), realtime)).await?;
+            let v = blocking(move || {
+                if refresh {
+                    store.refresh(&i2)?;
+                }
+                store.get_doc_as(&i2, &id2, r.as_deref(), realtime)
+            })
+            .await?;
             match v.get("_source") {
                 Some(src) if v.get("found") == Some(&Value::Bool(true)) => Ok(Reply::json(
                     StatusCode::OK,
                     crate::search::filter_source(src.clone(), &filter),
                 )),
+                // found, with its source hidden by the mapping
+                None if v.get("found") == Some(&Value::Bool(true)) => Err(Error::es(
+                    404,
+                    "resource_not_found_exception",
+                    format!("Source not found [{index}]/[{id}]"),
+                )
+                .into()),
                 _ => Err(Error::es(
                     404,
                     "resource_not_found_exception",
@@ -566,8 +599,15 @@ pub(crate) async fn dispatch(
         Route::SourceExists(index, id) => {
             params.check(path, GET)?;
             let realtime = params.bool("realtime", true)?;
+            let (refresh, _) = get_options(params, false)?;
             let r = routing(params);
-            let v = blocking(move || store.get_doc_as(&index, &id, r.as_deref(), realtime)).await?;
+            let v = blocking(move || {
+                if refresh {
+                    store.refresh(&index)?;
+                }
+                store.get_doc_as(&index, &id, r.as_deref(), realtime)
+            })
+            .await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -576,9 +616,14 @@ pub(crate) async fn dispatch(
             }))
         }
         Route::GetDoc(index, id) => {
-            params.check(path, &[GET, SOURCE, &["stored_fields"]].concat())?;
+            params.check(
+                path,
+                &[GET, GET_VERSION, SOURCE, &["stored_fields"]].concat(),
+            )?;
             let filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
+            let (refresh, version) = get_options(params, true)?;
+            let id_shown = id.clone();
             let r = routing(params);
             let stored = params.get("stored_fields").map(list_param);
             // with `stored_fields`, the source comes back only when asked for
@@ -587,6 +632,9 @@ pub(crate) async fn dispatch(
                     .as_ref()
                     .is_none_or(|names| names.iter().any(|n| n == "_source"));
             let mut v = blocking(move || {
+                if refresh {
+                    store.refresh(&index)?;
+                }
                 let mut v = store.get_doc_as(&index, &id, r.as_deref(), realtime)?;
                 if let Some(names) = stored
                     && let Some(src) = v.get("_source")
@@ -600,6 +648,7 @@ pub(crate) async fn dispatch(
             })
             .await?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
+            check_get_version(&v, &id_shown, version)?;
             if !source_asked && let Some(o) = v.as_object_mut() {
                 o.remove("_source");
             }
@@ -612,10 +661,19 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(status, v))
         }
         Route::DocExists(index, id) => {
-            params.check(path, GET)?;
+            params.check(path, &[GET, GET_VERSION].concat())?;
             let realtime = params.bool("realtime", true)?;
+            let (refresh, version) = get_options(params, true)?;
             let r = routing(params);
-            let v = blocking(move || store.get_doc_as(&index, &id, r.as_deref(), realtime)).await?;
+            let id_shown = id.clone();
+            let v = blocking(move || {
+                if refresh {
+                    store.refresh(&index)?;
+                }
+                store.get_doc_as(&index, &id, r.as_deref(), realtime)
+            })
+            .await?;
+            check_get_version(&v, &id_shown, version)?;
             let found = v.get("found").and_then(Value::as_bool).unwrap_or(false);
             Ok(Reply::empty(if found {
                 StatusCode::OK
@@ -1248,7 +1306,61 @@ fn list_param(s: &str) -> Vec<String> {
 }
 
 /// The parameters of the document gets.
-const GET: &[&str] = &["realtime", "preference", "routing"];
+const GET: &[&str] = &["realtime", "preference", "routing", "refresh"];
+/// The version check of `GET` and `HEAD /{index}/_doc/{id}`.
+const GET_VERSION: &[&str] = &["version", "version_type"];
+
+/// A get's `refresh` (refresh the index first) and, where `versioned`, its `version` check:
+/// the expected version (any `version_type` compares it for equality on reads, as ES does).
+fn get_options(params: &Params, versioned: bool) -> Result<(bool, Option<u64>), Error> {
+    let refresh = match params.get("refresh") {
+        None => false,
+        Some("" | "true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(Error::illegal_argument(format!(
+                "Failed to parse value [{other}] as only [true] or [false] are allowed."
+            )));
+        }
+    };
+    if !versioned {
+        return Ok((refresh, None));
+    }
+    if let Some(t) = params.get("version_type")
+        && !matches!(t, "internal" | "external" | "external_gte")
+    {
+        return Err(Error::illegal_argument(format!(
+            "No version type match [{t}]"
+        )));
+    }
+    let version = params
+        .get("version")
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                Error::illegal_argument(format!(
+                    "Failed to parse long parameter [version] with value [{v}]"
+                ))
+            })
+        })
+        .transpose()?;
+    Ok((refresh, version))
+}
+
+/// ES's conflict when a found document's version is not the one a get asked for.
+fn check_get_version(v: &Value, id: &str, expected: Option<u64>) -> Result<(), Error> {
+    let (Some(want), Some(have)) = (expected, v.get("_version").and_then(Value::as_u64)) else {
+        return Ok(());
+    };
+    if want == have {
+        return Ok(());
+    }
+    Err(Error::es(
+        409,
+        "version_conflict_engine_exception",
+        format!("[{id}]: version conflict, current version [{have}] is different than the one provided [{want}]"),
+    )
+    .with("index", v.get("_index").cloned().unwrap_or(Value::Null)))
+}
 /// The source filtering parameters of the document gets.
 const SOURCE: &[&str] = &["_source", "_source_includes", "_source_excludes"];
 

@@ -943,7 +943,12 @@ impl ObjectMapping {
                     })?;
                     for (name, pdef) in props {
                         if name.is_empty() {
-                            return Err(mapper_parsing("field name cannot be an empty string"));
+                            return Err(mapper_parsing(
+                                "Failed to parse mapping: field name cannot be an empty string",
+                            )
+                            .caused_by(Error::illegal_argument(
+                                "field name cannot be an empty string",
+                            )));
                         }
                         let full = if path.is_empty() {
                             name.clone()
@@ -1064,6 +1069,10 @@ pub struct Mapping {
     pub numeric_detection: bool,
     /// `_routing: {required: true}`: document requests must give a `routing`.
     routing_required: bool,
+    /// `_meta`: the user's object, shown as given (a mapping update replaces it).
+    meta: Option<Map<String, Value>>,
+    /// `_source.enabled` as given (`None`: not given, enabled).
+    source_enabled: Option<bool>,
     /// `dynamic_templates` (default none; `Some` once given, even empty, as ES echoes it).
     dynamic_templates: Option<Vec<DynamicTemplate>>,
     flat: HashMap<String, FieldMapping>,
@@ -1084,6 +1093,8 @@ impl Default for Mapping {
             date_detection: true,
             numeric_detection: false,
             routing_required: false,
+            meta: None,
+            source_enabled: None,
             dynamic_templates: None,
             flat: HashMap::new(),
             objects: HashMap::new(),
@@ -1188,6 +1199,14 @@ impl Mapping {
         if let Some(v) = obj.get("_routing") {
             m.routing_required = parse_routing(v)?;
         }
+        if let Some(v) = obj.get("_meta") {
+            m.meta = Some(v.as_object().cloned().ok_or_else(|| {
+                mapper_parsing("Failed to parse mapping: [_meta] must be an object")
+            })?);
+        }
+        if let Some(v) = obj.get("_source") {
+            m.source_enabled = check_source(v)?;
+        }
         if let Some(v) = obj.get("dynamic_templates") {
             m.dynamic_templates = Some(dynamic_template::parse_list(v)?);
         }
@@ -1207,6 +1226,12 @@ impl Mapping {
             }
             if self.routing_required {
                 o.insert("_routing".into(), serde_json::json!({"required": true}));
+            }
+            if let Some(meta) = &self.meta {
+                o.insert("_meta".into(), Value::Object(meta.clone()));
+            }
+            if self.source_enabled == Some(false) {
+                o.insert("_source".into(), serde_json::json!({"enabled": false}));
             }
             if let Some(t) = &self.dynamic_templates {
                 o.insert(
@@ -1253,6 +1278,11 @@ impl Mapping {
     /// True when `path` names an object.
     pub fn is_object(&self, path: &str) -> bool {
         self.objects.contains_key(path)
+    }
+
+    /// Whether documents show their `_source` (`_source.enabled`, default true).
+    pub fn source_enabled(&self) -> bool {
+        self.source_enabled.unwrap_or(true)
     }
 
     /// Every object path (inner objects and `nested` ones), sorted.
@@ -1313,6 +1343,18 @@ impl Mapping {
         }
         // a template composed over another keeps `_routing.required` once one part asks it
         self.routing_required |= other.routing_required;
+        if other.meta.is_some() {
+            self.meta.clone_from(&other.meta);
+        }
+        if let Some(b) = other.source_enabled {
+            if self.source_enabled.unwrap_or(true) != b {
+                return Err(Error::illegal_argument(format!(
+                    "Mapper for [_source] conflicts with existing mapper:\n\tCannot update parameter [enabled] from [{}] to [{b}]",
+                    self.source_enabled.unwrap_or(true)
+                )));
+            }
+            self.source_enabled = Some(b);
+        }
         self.rebuild();
         Ok(())
     }
@@ -1509,6 +1551,38 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
         }
     }
     Ok(())
+}
+
+/// The `_source` metadata mapping's `enabled` (`None` when not given). With `enabled: false`
+/// no get, search or update sees a document's source (the store still keeps it for its own
+/// replays, as ES's translog does); filtering sources (`includes`, `excludes`) and synthetic
+/// sources are refused by name.
+fn check_source(v: &Value) -> Result<Option<bool>> {
+    let o = v.as_object().ok_or_else(|| {
+        mapper_parsing(format!(
+            "Failed to parse mapping: [_source] must be an object, got [{v}]"
+        ))
+    })?;
+    let mut enabled = None;
+    for (k, x) in o {
+        match k.as_str() {
+            "enabled" => enabled = Some(bool_param("_source", k, x)?),
+            "includes" | "excludes" | "mode" => {
+                return Err(mapper_parsing(format!(
+                    "[_source] {k} = {x} is not supported by sluice-store (it keeps every source whole or hides it)"
+                )));
+            }
+            other => {
+                return Err(mapper_parsing(format!(
+                    "Failed to parse mapping: unknown parameter [{other}] on metadata field [_source]"
+                ))
+                .caused_by(mapper_parsing(format!(
+                    "unknown parameter [{other}] on metadata field [_source]"
+                ))));
+            }
+        }
+    }
+    Ok(enabled)
 }
 
 /// The `_routing` metadata mapping: `{"required": bool}`.
@@ -1780,6 +1854,8 @@ impl Mapping {
             "date_detection": self.date_detection,
             "numeric_detection": self.numeric_detection,
             "routing_required": self.routing_required,
+            "meta": self.meta,
+            "source_enabled": self.source_enabled,
         });
         if let Some(t) = &self.dynamic_templates {
             out["dynamic_templates"] = dynamic_template::list_to_json(t);
@@ -1844,6 +1920,8 @@ impl Mapping {
             .get("numeric_detection")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        m.meta = v.get("meta").and_then(Value::as_object).cloned();
+        m.source_enabled = v.get("source_enabled").and_then(Value::as_bool);
         m.routing_required = v
             .get("routing_required")
             .and_then(Value::as_bool)

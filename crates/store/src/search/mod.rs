@@ -401,6 +401,8 @@ struct Request {
     fields: Vec<fields::FieldSpec>,
     docvalue_fields: Vec<fields::FieldSpec>,
     stored: Stored,
+    /// `stored_fields` as named (see [`HitView::stored_names`])
+    stored_names: Vec<String>,
     /// `collapse`: the field whose values the hits are collapsed on
     collapse: Option<String>,
     /// `version`: `_version` in each hit
@@ -455,11 +457,18 @@ fn parse_usize(name: &str, v: &Value) -> Result<usize> {
         Value::String(s) => s.parse::<usize>().ok(),
         _ => None,
     }
-    .ok_or_else(|| {
+    .ok_or_else(|| negative(name, &v.to_string()))
+}
+
+/// ES's refusal of a negative `from` or `size` (its two wordings).
+fn negative(name: &str, v: &str) -> Error {
+    if name == "from" {
+        Error::illegal_argument(format!("[from] parameter cannot be negative but was [{v}]"))
+    } else {
         Error::illegal_argument(format!(
             "[{name}] parameter cannot be negative, found [{v}]"
         ))
-    })
+    }
 }
 
 pub(crate) fn parse_sort_value(v: &Value) -> Result<Vec<SortKey>> {
@@ -628,6 +637,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         fields: Vec::new(),
         docvalue_fields: Vec::new(),
         stored: Stored::Default,
+        stored_names: Vec::new(),
         collapse: None,
         version: bool_param("version", &params.version, false)?,
         seq_no_primary_term: bool_param("seq_no_primary_term", &params.seq_no_primary_term, false)?,
@@ -667,7 +677,10 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
                 ("docvalue_fields", false) => {
                     req.docvalue_fields = fields::parse_specs("docvalue_fields", v)?;
                 }
-                ("stored_fields", false) => req.stored = parse_stored(v)?,
+                ("stored_fields", false) => {
+                    req.stored = parse_stored(v)?;
+                    req.stored_names = stored_names(v);
+                }
                 ("aggs" | "aggregations", false) => req.aggs = aggs::parse(v)?,
                 ("track_total_hits", false) => {
                     req.track_total = match v {
@@ -748,9 +761,13 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         v.as_deref()
             .map(|s| {
                 s.parse::<usize>().map_err(|_| {
-                    Error::illegal_argument(format!(
-                        "Failed to parse int parameter [{name}] with value [{s}]"
-                    ))
+                    if s.parse::<i64>().is_ok_and(|n| n < 0) {
+                        negative(name, s)
+                    } else {
+                        Error::illegal_argument(format!(
+                            "Failed to parse int parameter [{name}] with value [{s}]"
+                        ))
+                    }
                 })
             })
             .transpose()
@@ -759,9 +776,9 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         req.size = n;
     }
     if let Some(s) = &params.stored_fields {
-        req.stored = parse_stored(&Value::Array(
-            split_list(s).into_iter().map(Value::from).collect(),
-        ))?;
+        let list = Value::Array(split_list(s).into_iter().map(Value::from).collect());
+        req.stored = parse_stored(&list)?;
+        req.stored_names = stored_names(&list);
     }
     if let Some(s) = &params.docvalue_fields {
         let list: Vec<Value> = split_list(s).into_iter().map(Value::from).collect();
@@ -809,6 +826,21 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
             "false" => TrackTotal::Off,
             n => track_total_number(n.parse().ok(), n)?,
         };
+    }
+    // a total as a number must be exact (ES tracks every hit for it unless told a limit,
+    // which it refuses)
+    if req.total_as_int {
+        let given = params.track_total_hits.is_some()
+            || body.is_some_and(|b| b.get("track_total_hits").is_some());
+        match req.track_total {
+            TrackTotal::Upto(n) if given => {
+                return Err(Error::illegal_argument(format!(
+                    "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
+                )));
+            }
+            TrackTotal::Upto(_) => req.track_total = TrackTotal::Exact,
+            TrackTotal::Exact | TrackTotal::Off => {}
+        }
     }
     validate(&mut req)?;
     Ok(req)
@@ -960,6 +992,19 @@ fn parse_pit(v: &Value) -> Result<PitRef> {
     }
     let id = id.ok_or_else(|| Error::x_content("Required [id]"))?;
     Ok(PitRef { id, keep_alive })
+}
+
+/// The names a `stored_fields` value lists.
+pub(crate) fn stored_names(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub(crate) fn parse_stored(v: &Value) -> Result<Stored> {
@@ -2085,6 +2130,7 @@ fn respond(
         source: req.source.clone(),
         source_given: req.source_given,
         stored: req.stored,
+        stored_names: req.stored_names.clone(),
         fields: req.fields.clone(),
         docvalue_fields: req.docvalue_fields.clone(),
         sort: shown.to_vec(),
@@ -2228,6 +2274,9 @@ pub(crate) struct HitView {
     /// `_source` asked for explicitly (with `stored_fields`)
     pub(crate) source_given: bool,
     pub(crate) stored: Stored,
+    /// `stored_fields` names: the values of those mapped with `store: true` come back in
+    /// `fields` (read from the source, which holds the same values)
+    pub(crate) stored_names: Vec<String>,
     pub(crate) fields: Vec<fields::FieldSpec>,
     pub(crate) docvalue_fields: Vec<fields::FieldSpec>,
     /// the requested sort (empty: by score, and no `sort` values in the hits)
@@ -2373,12 +2422,35 @@ pub(crate) fn render_hit(
             hit.insert("_ignored".into(), Value::from(ignored));
         }
     }
-    let wants_source = match view.stored {
-        Stored::Default => !matches!(view.source, SourceFilter::None),
-        Stored::List => view.source_given,
-        Stored::None => false,
-    };
-    let needs_source = wants_source || !view.fields.is_empty() || highlight.is_some();
+    let wants_source = mapping.source_enabled()
+        && match view.stored {
+            Stored::Default => !matches!(view.source, SourceFilter::None),
+            Stored::List => view.source_given,
+            Stored::None => false,
+        };
+    let stored_specs: Vec<fields::FieldSpec> = view
+        .stored_names
+        .iter()
+        .flat_map(|n| {
+            if n.contains('*') {
+                mapping.matching_paths(n)
+            } else {
+                vec![n.clone()]
+            }
+        })
+        .filter(|n| {
+            mapping
+                .field(n)
+                .is_some_and(|f| f.shown.get("store") == Some(&Value::Bool(true)))
+        })
+        .map(|n| fields::FieldSpec {
+            pattern: n,
+            format: None,
+            include_unmapped: false,
+        })
+        .collect();
+    let needs_source =
+        wants_source || !view.fields.is_empty() || !stored_specs.is_empty() || highlight.is_some();
     let src = if needs_source {
         doc.get_first(shard.fields.source)
             .and_then(|v| {
@@ -2390,6 +2462,9 @@ pub(crate) fn render_hit(
         Value::Null
     };
     let mut doc_fields = fields::from_source(&view.fields, &src, mapping)?;
+    for (k, v) in fields::from_source(&stored_specs, &src, mapping)? {
+        doc_fields.entry(k).or_insert(v);
+    }
     fields::from_doc_values(
         &view.docvalue_fields,
         seg,
