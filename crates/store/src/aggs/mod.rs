@@ -210,7 +210,11 @@ pub enum Kind {
         keyed: bool,
     },
     /// missing: the documents without a value of `field`
-    Missing { field: String },
+    Missing {
+        field: String,
+        /// a `missing` value was given: every document then has one, none is missing
+        filled: bool,
+    },
     /// weighted_avg: `value` and `weight` fields, each with its `missing`
     WeightedAvg {
         value: String,
@@ -361,12 +365,20 @@ fn term_passes(
     compiled: &[Option<regex::Regex>; 2],
     text: &str,
     num: Option<f64>,
+    dates: Option<&[DateFormat]>,
 ) -> bool {
+    // a value given as text is read as the field reads it: a date by its formats
+    let number = |s: &str| match dates {
+        Some(formats) => crate::mapping::date::parse_date_str(s.trim(), formats, None)
+            .map(|ms| ms as f64)
+            .or_else(|| s.trim().parse::<f64>().ok()),
+        None => s.trim().parse::<f64>().ok(),
+    };
     let hit = |set: &TermSet, re: &Option<regex::Regex>| match set {
         TermSet::Pattern(_) => re.as_ref().is_some_and(|r| r.is_match(text)),
         TermSet::Values(vs) => vs.iter().any(|v| match (v, num) {
             (Value::Number(n), Some(x)) => n.as_f64() == Some(x),
-            (Value::String(s), Some(x)) => s.trim().parse::<f64>().ok() == Some(x),
+            (Value::String(s), Some(x)) => number(s) == Some(x),
             (Value::String(s), None) => s == text,
             (Value::Number(n), None) => n.to_string() == text,
             (Value::Bool(b), None) => (if *b { "true" } else { "false" }) == text,
@@ -835,6 +847,93 @@ fn parse_level(v: &Value) -> Result<Vec<Agg>> {
     Ok(out)
 }
 
+/// `percentiles` / `percentile_ranks`: the `tdigest` method's `compression` (`Some` when
+/// given), with ES's validation; the `hdr` method is checked as ES checks it, then refused by
+/// name. Other aggregations take neither.
+fn percentile_method(o: &Map<String, Value>, t: &str, name: &str) -> Result<Option<f64>> {
+    let takes = matches!(t, "percentiles" | "percentile_ranks");
+    for key in ["tdigest", "hdr"] {
+        if o.contains_key(key) && !takes {
+            return Err(Error::es(
+                400,
+                "x_content_parse_exception",
+                format!("[1:1] [{t}] unknown field [{key}]"),
+            )
+            .with("aggregation", name));
+        }
+    }
+    if let Some(h) = o.get("hdr") {
+        let digits = h
+            .get("number_of_significant_value_digits")
+            .map_or(Some(3), Value::as_i64);
+        if !digits.is_some_and(|d| (0..=5).contains(&d)) {
+            return Err(
+                Error::x_content(format!("[{t}] failed to parse field [hdr]")).caused_by(
+                    Error::x_content(
+                        "[hdr] failed to parse field [number_of_significant_value_digits]",
+                    )
+                    .caused_by(Error::illegal_argument(
+                        "[numberOfSignificantValueDigits] must be between 0 and 5",
+                    )),
+                ),
+            );
+        }
+        return Err(Error::illegal_argument(format!(
+            "the [hdr] method of [{t}] is not supported by sluice-store (its t-digest is)"
+        )));
+    }
+    let Some(td) = o.get("tdigest") else {
+        return Ok(None);
+    };
+    let td = td
+        .as_object()
+        .ok_or_else(|| Error::x_content(format!("[{t}] failed to parse field [tdigest]")))?;
+    let mut compression = 100.0;
+    for (k, v) in td {
+        match k.as_str() {
+            "compression" => {
+                compression = v.as_f64().ok_or_else(|| {
+                    Error::x_content(format!("[{t}] failed to parse field [compression]"))
+                })?;
+                if compression < 0.0 {
+                    return Err(Error::x_content(format!(
+                        "[{t}] failed to parse field [tdigest]"
+                    ))
+                    .caused_by(
+                        Error::x_content("[tdigest] failed to parse field [compression]")
+                            .caused_by(Error::illegal_argument(format!(
+                                "[compression] must be greater than or equal to 0. Found [{}] in [{name}]",
+                                java_double(compression)
+                            ))),
+                    ));
+                }
+            }
+            "execution_hint" => {
+                let h = v.as_str().unwrap_or_default();
+                match h {
+                    "default" => {}
+                    "high_accuracy" => {
+                        return Err(Error::illegal_argument(
+                            "[execution_hint] = high_accuracy of [tdigest] is not supported by sluice-store (its default digest is)",
+                        ));
+                    }
+                    other => {
+                        return Err(Error::illegal_argument(format!(
+                            "Invalid execution_hint [{other}], valid values are [default, high_accuracy]"
+                        )));
+                    }
+                }
+            }
+            other => {
+                return Err(Error::x_content(format!(
+                    "[1:1] [tdigest] unknown field [{other}]"
+                )));
+            }
+        }
+    }
+    Ok(Some(compression.max(1.0)))
+}
+
 fn check_keys(o: &Map<String, Value>, allowed: &[&str], agg: &str, t: &str) -> Result<()> {
     for k in o.keys() {
         if !allowed.contains(&k.as_str()) {
@@ -864,6 +963,11 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
     };
     Ok(match t {
         "terms" => {
+            if !o.contains_key("field") && !o.contains_key("script") {
+                return Err(Error::illegal_argument(
+                    "Required one of fields [field, script], but none were specified.",
+                ));
+            }
             check_keys(
                 o,
                 &[
@@ -1320,6 +1424,9 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 ),
                 _ => return Err(perr("[filters] must be an object or an array")),
             };
+            if filters.is_empty() {
+                return Err(Error::illegal_argument("[filters] cannot be empty."));
+            }
             let other_bucket = match (
                 o.get("other_bucket").and_then(Value::as_bool),
                 o.get("other_bucket_key").and_then(Value::as_str),
@@ -1383,9 +1490,10 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             }
         }
         "missing" => {
-            check_keys(o, &["field"], name, t)?;
+            check_keys(o, &["field", "missing"], name, t)?;
             Kind::Missing {
                 field: get_str(o, "field", name)?,
+                filled: o.get("missing").is_some_and(|m| !m.is_null()),
             }
         }
         "avg"
@@ -1411,11 +1519,17 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "sigma",
                     "values",
                     "compression",
+                    "tdigest",
+                    "hdr",
                 ],
                 name,
                 t,
             )?;
+            let digest = percentile_method(o, t, name)?;
             let compression = match num_param(o, "compression", t)? {
+                _ if matches!(t, "percentiles" | "percentile_ranks") => {
+                    digest.unwrap_or(percentiles::COMPRESSION as f64)
+                }
                 _ if t != "median_absolute_deviation" && o.contains_key("compression") => {
                     return Err(Error::es(
                         400,
@@ -1842,7 +1956,10 @@ fn new_state(a: &Agg) -> State {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             distinct: Distinct::new(*precision_threshold),
-            values: if *metric == Metric::MedianAbsoluteDeviation {
+            values: if matches!(
+                metric,
+                Metric::MedianAbsoluteDeviation | Metric::Percentiles | Metric::PercentileRanks
+            ) {
                 percentiles::Values::with_compression(*compression)
             } else {
                 percentiles::Values::default()
@@ -2732,7 +2849,7 @@ fn seg_agg(
             s.source = geo_source(seg, mapping, &m.field, index, m.name())?;
         }
         Kind::Pipeline(_) => {}
-        Kind::Missing { field } => {
+        Kind::Missing { field, .. } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;
             s.source = src;
             s.field_type = ty;
@@ -3300,13 +3417,14 @@ fn collect_one(
                 }
             }
         }
-        (Kind::Missing { .. }, State::Single(b)) => {
-            let has = match &*source {
-                Source::Str(col) => col.term_ords(doc).next().is_some(),
-                Source::Num(col) => col.values_for_doc(doc).next().is_some(),
-                Source::Geo(col) => col.values_for_doc(doc).next().is_some(),
-                Source::Nothing => false,
-            };
+        (Kind::Missing { filled, .. }, State::Single(b)) => {
+            let has = *filled
+                || match &*source {
+                    Source::Str(col) => col.term_ords(doc).next().is_some(),
+                    Source::Num(col) => col.values_for_doc(doc).next().is_some(),
+                    Source::Geo(col) => col.values_for_doc(doc).next().is_some(),
+                    Source::Nothing => false,
+                };
             if !has {
                 bucket_collect(a, subs, b, doc, score, buf);
             }
@@ -3373,6 +3491,14 @@ fn collect_one(
                     && let Some(x) = missing_num
                 {
                     buf.push(*x);
+                }
+                // an unmapped field's `missing` that is no number: one distinct value
+                if buf.is_empty()
+                    && *metric == Metric::Cardinality
+                    && let Some(k) = missing_key
+                {
+                    m.count += 1;
+                    m.distinct.insert(key_hash(k, *field_type));
                 }
                 let float = field_type.is_some_and(FieldType::is_float);
                 for &v in buf.iter() {
@@ -4047,6 +4173,10 @@ fn metric_value(a: &Agg, b: &Bucket, path: &str) -> f64 {
         if sub.name != name {
             continue;
         }
+        // a single-bucket aggregation orders by its document count
+        if let State::Single(inner) = st {
+            return inner.doc_count as f64;
+        }
         if let (
             Kind::Metric {
                 metric: Metric::ExtendedStats,
@@ -4113,8 +4243,18 @@ fn cmp_by_orders(
 fn validate_order(a: &Agg, order: &[Order]) -> Result<()> {
     for o in order {
         if let Order::Metric(path, _) = o {
-            let name = path.split_once('.').map_or(path.as_str(), |(n, _)| n);
-            let ok = a.subs.iter().any(|s| s.name == name && matches!(&s.kind, Kind::Metric { metric, .. } if !matches!(metric, Metric::Percentiles | Metric::PercentileRanks)));
+            let (name, stat) = path
+                .split_once('.')
+                .map_or((path.as_str(), None), |(n, s)| (n, Some(s)));
+            let single_bucket = |k: &Kind| {
+                matches!(k, Kind::Filter(_) | Kind::Nested(_) | Kind::Missing { .. })
+                    && matches!(stat, None | Some("doc_count" | "_count"))
+            };
+            let ok = a.subs.iter().any(|s| {
+                s.name == name
+                    && (single_bucket(&s.kind)
+                        || matches!(&s.kind, Kind::Metric { metric, .. } if !matches!(metric, Metric::Percentiles | Metric::PercentileRanks)))
+            });
             if !ok {
                 return Err(Error::es(
                     400,
@@ -4183,7 +4323,18 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                             Key::Str(s) => (s.clone(), None),
                             k => (java_double(k2f(k)), Some(k2f(k))),
                         };
-                        term_passes(include.as_ref(), exclude.as_ref(), &compiled, &text, num)
+                        let dates = match &ty {
+                            Some((FieldType::Date, formats, _)) => Some(formats.as_slice()),
+                            _ => None,
+                        };
+                        term_passes(
+                            include.as_ref(),
+                            exclude.as_ref(),
+                            &compiled,
+                            &text,
+                            num,
+                            dates,
+                        )
                     }
                 })
                 .collect();

@@ -9,7 +9,7 @@ use tdigest::TDigest;
 /// Values kept exactly before switching to the digest (ES: `20 × compression`).
 pub const MAX_SORTING: usize = 2_000;
 /// The digest's compression (ES's default).
-const COMPRESSION: usize = 100;
+pub const COMPRESSION: usize = 100;
 /// `median_absolute_deviation`'s default compression (ES's).
 pub const MAD_COMPRESSION: f64 = 1000.0;
 

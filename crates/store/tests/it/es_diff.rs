@@ -4999,3 +4999,51 @@ fn ignored_field_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn aggregation_parameters_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffaggparams");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"n": {"type": "long"}, "s": {"type": "keyword"}, "d": {"type": "date"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1,\"s\":\"a\",\"d\":\"2016-05-03\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"n\":2,\"s\":\"b\",\"d\":\"2014-09-01\"}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"n\":30,\"s\":\"b\"}\n",
+        ),
+    );
+    let aggs = [
+        json!({"c": {"cardinality": {"field": "nope", "missing": "foo"}}}),
+        json!({"f": {"filters": {"filters": []}}}),
+        json!({"t": {"terms": {}}}),
+        json!({"t": {"terms": {"field": "d", "exclude": ["2016-05-03"]}}}),
+        json!({"t": {"terms": {"field": "d", "include": ["2014-09-01", "2099-01-01"]}}}),
+        json!({"t": {"terms": {"field": "s", "order": {"high.doc_count": "desc"}},
+            "aggs": {"high": {"filter": {"range": {"n": {"gte": 2}}}}}}}),
+        json!({"t": {"terms": {"field": "s", "order": {"high": "asc"}},
+            "aggs": {"high": {"filter": {"range": {"n": {"gte": 2}}}}}}}),
+        json!({"m": {"missing": {"field": "d", "missing": "2020-01-01"}}}),
+        json!({"m": {"missing": {"field": "d"}}}),
+        json!({"p": {"percentiles": {"field": "n", "tdigest": {"compression": -1}}}}),
+        json!({"p": {"percentiles": {"field": "n", "tdigest": {"compression": 200}, "percents": [50]}}}),
+        json!({"p": {"percentiles": {"field": "n", "hdr": {"number_of_significant_value_digits": 9}}}}),
+    ];
+    let steps = agg_steps(&index, aggs);
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "cause": e["caused_by"]["type"]}),
+            None => v["aggregations"].clone(),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
