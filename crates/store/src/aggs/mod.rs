@@ -1527,9 +1527,6 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             )?;
             let digest = percentile_method(o, t, name)?;
             let compression = match num_param(o, "compression", t)? {
-                _ if matches!(t, "percentiles" | "percentile_ranks") => {
-                    digest.unwrap_or(percentiles::COMPRESSION as f64)
-                }
                 _ if t != "median_absolute_deviation" && o.contains_key("compression") => {
                     return Err(Error::es(
                         400,
@@ -1537,6 +1534,9 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                         format!("[1:1] [{t}] unknown field [compression]"),
                     )
                     .with("aggregation", name));
+                }
+                _ if matches!(t, "percentiles" | "percentile_ranks") => {
+                    digest.unwrap_or(percentiles::COMPRESSION as f64)
                 }
                 None => percentiles::MAD_COMPRESSION,
                 Some(c) if c > 0.0 => c,

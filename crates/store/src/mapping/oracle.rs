@@ -206,11 +206,16 @@ fn index_leaf(path: &str, f: &FieldMapping, v: &Value, id: &str, out: &mut OldDo
                 out.values.push((path.to_owned(), iv));
             }
         }
-        Ok(None) => {}
+        Ok(None) => {
+            if beyond_ignore_above(f, v) {
+                ignored(out, path);
+            }
+        }
         Err(e) => {
             if !f.ignore_malformed {
                 return Err(e);
             }
+            ignored(out, path);
         }
     }
     for (sub, sm) in &f.fields {
@@ -222,15 +227,45 @@ fn index_leaf(path: &str, f: &FieldMapping, v: &Value, id: &str, out: &mut OldDo
                 }
                 out.values.push((sub_path, iv));
             }
-            Ok(None) => {}
+            Ok(None) => {
+                if beyond_ignore_above(sm, v) {
+                    ignored(out, &sub_path);
+                }
+            }
             Err(e) => {
                 if !sm.ignore_malformed {
                     return Err(e);
                 }
+                ignored(out, &sub_path);
             }
         }
     }
     Ok(())
+}
+
+/// A keyword value longer than `ignore_above`.
+fn beyond_ignore_above(f: &FieldMapping, v: &Value) -> bool {
+    let Some(n) = f.ignore_above else {
+        return false;
+    };
+    f.ty == FieldType::Keyword
+        && match v {
+            Value::String(s) => s.chars().count() > n,
+            Value::Number(x) => x.to_string().chars().count() > n,
+            _ => false,
+        }
+}
+
+/// Records `path` in `_ignored`, once.
+fn ignored(out: &mut OldDoc, path: &str) {
+    let seen = out
+        .values
+        .iter()
+        .any(|(p, v)| p == "_ignored" && matches!(v, OldValue::Keyword(k) if k == path));
+    if !seen {
+        out.values
+            .push(("_ignored".to_owned(), OldValue::Keyword(path.to_owned())));
+    }
 }
 
 fn strict(path: &[String]) -> Error {
