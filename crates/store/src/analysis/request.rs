@@ -19,6 +19,8 @@ pub struct IndexContext<'a> {
     pub text: TextAnalysis,
     /// Its mapping (for `field`).
     pub mapping: &'a Mapping,
+    /// `index.analyze.max_token_count` (default [`MAX_TOKEN_COUNT`]).
+    pub max_token_count: usize,
 }
 
 // ES's built-in components that sluice-store does not implement: refused by name rather than
@@ -96,6 +98,7 @@ pub fn analyze_request(body: &Value, index: Option<IndexContext<'_>>) -> Result<
         }
     };
     let mut texts: Vec<String> = Vec::new();
+    let mut explain = false;
     let mut analyzer_name: Option<&str> = None;
     let mut normalizer: Option<&str> = None;
     let mut field: Option<&str> = None;
@@ -124,11 +127,12 @@ pub fn analyze_request(body: &Value, index: Option<IndexContext<'_>>) -> Result<
             "filter" | "token_filter" => filters = list_param(k, v)?,
             "char_filter" => char_filters = list_param(k, v)?,
             "explain" => {
-                if v.as_bool() == Some(true) {
-                    return Err(Error::illegal_argument(
-                        "sluice-store does not support [explain] in _analyze",
-                    ));
-                }
+                explain = v.as_bool().ok_or_else(|| {
+                    Error::parsing(format!(
+                        "Unknown parameter [explain] in request body or parameter is of the wrong type[{}] ",
+                        value_token(v)
+                    ))
+                })?;
             }
             "attributes" => {}
             other => {
@@ -165,6 +169,7 @@ pub fn analyze_request(body: &Value, index: Option<IndexContext<'_>>) -> Result<
         return Err(unsupported("char filter", name));
     }
     let mut position_gap = 0usize;
+    let limit = index.map_or(MAX_TOKEN_COUNT, |ix| ix.max_token_count);
     let analyzer = if let Some(name) = analyzer_name {
         named_analyzer(name, index)?
     } else if let Some(n) = normalizer {
@@ -205,10 +210,75 @@ pub fn analyze_request(body: &Value, index: Option<IndexContext<'_>>) -> Result<
     } else {
         Analyzer::standard()
     };
-    Ok(json!({ "tokens": render(&analyzer, &texts, position_gap)? }))
+    if !explain {
+        return Ok(json!({ "tokens": render(&analyzer, &texts, position_gap, limit)? }));
+    }
+    // `explain`: a named analyzer's tokens under its name; a chain's tokens after its
+    // tokenizer and after each filter (inline filters are `__anonymous__<type>`, as in ES)
+    let detailed = |tokens: Vec<Value>| -> Vec<Value> {
+        tokens
+            .into_iter()
+            .map(|mut t| {
+                let bytes: Vec<String> = t["token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .bytes()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                t["bytes"] = Value::from(format!("[{}]", bytes.join(" ")));
+                t["positionLength"] = Value::from(1);
+                t["termFrequency"] = Value::from(1);
+                t
+            })
+            .collect()
+    };
+    if let Some(name) = analyzer_name {
+        let tokens = render(&analyzer, &texts, position_gap, limit)?;
+        return Ok(json!({"detail": {"custom_analyzer": false,
+            "analyzer": {"name": name, "tokens": detailed(tokens)}}}));
+    }
+    let tokenizer_only = Analyzer {
+        tokenizer: analyzer.tokenizer.clone(),
+        filters: Vec::new(),
+    };
+    let tokenizer_name = match tokenizer {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => format!(
+            "__anonymous__{}",
+            v.get("type").and_then(Value::as_str).unwrap_or("tokenizer")
+        ),
+        None => "keyword".to_owned(),
+    };
+    let mut stages = Vec::new();
+    for (i, f) in filters.iter().enumerate() {
+        let partial = Analyzer {
+            tokenizer: analyzer.tokenizer.clone(),
+            filters: analyzer.filters[..=i].to_vec(),
+        };
+        let name = match f {
+            Value::String(s) => s.clone(),
+            v => format!(
+                "__anonymous__{}",
+                v.get("type").and_then(Value::as_str).unwrap_or("filter")
+            ),
+        };
+        stages.push(json!({"name": name,
+            "tokens": detailed(render(&partial, &texts, position_gap, limit)?)}));
+    }
+    Ok(
+        json!({"detail": {"custom_analyzer": true, "charfilters": [],
+        "tokenizer": {"name": tokenizer_name,
+            "tokens": detailed(render(&tokenizer_only, &texts, position_gap, limit)?)},
+        "tokenfilters": stages}}),
+    )
 }
 
-fn render(analyzer: &Analyzer, texts: &[String], position_gap: usize) -> Result<Vec<Value>> {
+fn render(
+    analyzer: &Analyzer,
+    texts: &[String],
+    position_gap: usize,
+    limit: usize,
+) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     let mut last_position: i64 = -1;
     let mut last_offset = 0usize;
@@ -216,12 +286,12 @@ fn render(analyzer: &Analyzer, texts: &[String], position_gap: usize) -> Result<
         let toks = analyzer.analyze(text);
         let mut max_pos = None;
         for t in &toks {
-            if out.len() >= MAX_TOKEN_COUNT {
+            if out.len() >= limit {
                 return Err(Error::es(
                     400,
-                    "illegal_state_exception",
+                    "status_exception",
                     format!(
-                        "The number of tokens produced by calling _analyze has exceeded the allowed maximum of [{MAX_TOKEN_COUNT}]. This limit can be set by changing the [index.analyze.max_token_count] index level setting."
+                        "The number of tokens produced by calling _analyze has exceeded the allowed maximum of [{limit}]. This limit can be set by changing the [index.analyze.max_token_count] index level setting."
                     ),
                 ));
             }

@@ -240,9 +240,9 @@ fn analyze_request_errors() {
             "sluice-store does not support the [asciifolding] token filter",
         ),
         (
-            json!({"text": "x", "explain": true}),
-            "illegal_argument_exception",
-            "sluice-store does not support [explain] in _analyze",
+            json!({"text": "x", "explain": "yes"}),
+            "parsing_exception",
+            "Unknown parameter [explain] in request body or parameter is of the wrong type[VALUE_STRING] ",
         ),
     ];
     for (body, ty, reason) in cases {
@@ -260,6 +260,7 @@ fn analyze_request_with_an_index() {
     let ix = IndexContext {
         text: TextAnalysis::Standard,
         mapping: &m,
+        max_token_count: crate::analysis::MAX_TOKEN_COUNT,
     };
     let run = |b: Value| analyze_request(&b, Some(ix)).expect("analyzed");
     assert_eq!(
@@ -347,5 +348,57 @@ proptest! {
                 prop_assert_eq!(lowercase(&t.text), lowercase(&text[t.from..t.to]));
             }
         }
+    }
+}
+
+#[test]
+fn explain_shows_each_stage_and_the_token_limit_holds() {
+    let named = analyze_request(
+        &json!({"text": "This is troubled", "analyzer": "standard", "explain": true}),
+        None,
+    )
+    .expect("analyzed");
+    assert_eq!(named["detail"]["custom_analyzer"], false);
+    assert_eq!(named["detail"]["analyzer"]["name"], "standard");
+    let tokens = named["detail"]["analyzer"]["tokens"]
+        .as_array()
+        .expect("tokens");
+    assert_eq!(tokens.len(), 3);
+    assert_eq!(tokens[0]["token"], "this");
+    assert_eq!(tokens[0]["bytes"], "[74 68 69 73]");
+    let chain = analyze_request(
+        &json!({"text": "foo bar buzz", "tokenizer": "standard", "explain": true,
+            "filter": ["lowercase", {"type": "stop", "stopwords": ["foo", "buzz"]}]}),
+        None,
+    )
+    .expect("analyzed");
+    let d = &chain["detail"];
+    assert_eq!(d["custom_analyzer"], true);
+    assert_eq!(d["tokenizer"]["name"], "standard");
+    assert_eq!(d["tokenizer"]["tokens"].as_array().map(Vec::len), Some(3));
+    assert_eq!(d["tokenfilters"][0]["name"], "lowercase");
+    assert_eq!(d["tokenfilters"][1]["name"], "__anonymous__stop");
+    assert_eq!(d["tokenfilters"][1]["tokens"][0]["token"], "bar");
+    assert_eq!(
+        d["tokenfilters"][1]["tokens"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let m = Mapping::parse(&json!({})).expect("mapping");
+    let ix = IndexContext {
+        text: TextAnalysis::Standard,
+        mapping: &m,
+        max_token_count: 3,
+    };
+    assert!(analyze_request(&json!({"text": "one two three"}), Some(ix)).is_ok());
+    for explain in [false, true] {
+        let e = analyze_request(
+            &json!({"text": "one two three four", "explain": explain}),
+            Some(ix),
+        )
+        .expect_err("over the limit");
+        assert_eq!(
+            e.reason(),
+            "The number of tokens produced by calling _analyze has exceeded the allowed maximum of [3]. This limit can be set by changing the [index.analyze.max_token_count] index level setting."
+        );
     }
 }

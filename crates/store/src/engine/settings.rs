@@ -144,8 +144,10 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     "setting [index.{k}] is not supported by sluice-store (its write and read-only blocks are)"
                 )));
             }
-            // the search limits (see `search::check_limits` and `query::Ctx`)
-            "max_result_window"
+            // the search limits (see `search::check_limits` and `query::Ctx`); `_analyze`'s
+            "analyze.max_token_count"
+            | "highlight.max_analyzed_offset"
+            | "max_result_window"
             | "max_docvalue_fields_search"
             | "max_script_fields"
             | "max_regex_length"

@@ -1161,6 +1161,11 @@ pub(crate) async fn dispatch(
                     let ix = crate::analysis::IndexContext {
                         text: shard.text_analysis(),
                         mapping: &meta.mapping,
+                        max_token_count: meta
+                            .settings
+                            .get("analyze.max_token_count")
+                            .and_then(|v| v.as_str()?.parse().ok())
+                            .unwrap_or(crate::analysis::MAX_TOKEN_COUNT),
                     };
                     crate::analysis::analyze_request(&body, Some(ix))
                 }

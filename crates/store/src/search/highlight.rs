@@ -29,6 +29,9 @@ struct Raw {
     order_score: Option<bool>,
     no_match_size: Option<usize>,
     html: Option<bool>,
+    /// `type: plain` (else unified, the default): plain re-analyzes every value, unified
+    /// reads the offsets a field indexed with `index_options: offsets` keeps
+    plain: Option<bool>,
     query: Option<Q>,
 }
 
@@ -43,10 +46,14 @@ impl Raw {
             order_score: self.order_score.or(d.order_score),
             no_match_size: self.no_match_size.or(d.no_match_size),
             html: self.html.or(d.html),
+            plain: self.plain.or(d.plain),
             query: self.query.clone().or_else(|| d.query.clone()),
         }
     }
 }
+
+/// `index.highlight.max_analyzed_offset`'s default (ES's).
+pub(crate) const MAX_ANALYZED_OFFSET: usize = 1_000_000;
 
 /// Options ES's highlighters take that this one does not implement: refused by name.
 const UNSUPPORTED: &[&str] = &[
@@ -119,7 +126,7 @@ fn parse_raw(ctx: &str, o: &Map<String, Value>, top: bool) -> Result<Raw> {
                 })?);
             }
             "type" => match v.as_str() {
-                Some("plain" | "unified") => {}
+                Some(t @ ("plain" | "unified")) => r.plain = Some(t == "plain"),
                 Some("fvh") => {
                     return Err(Error::illegal_argument(
                         "[highlight] type [fvh] is not supported by sluice-store (use plain or unified)",
@@ -233,13 +240,19 @@ impl Highlight {
     }
 
     /// The hit's `highlight` object: field → fragments, only for fields with a match.
+    ///
+    /// # Errors
+    /// ES's refusal of a value longer than `index.highlight.max_analyzed_offset` that would be
+    /// analyzed again (by the plain highlighter, or a field without indexed offsets).
     pub(crate) fn render(
         &self,
         terms: &Terms,
         src: &Value,
         mapping: &Mapping,
         analyzer: &Analyzer,
-    ) -> Map<String, Value> {
+        limit: (usize, &str, u32),
+    ) -> crate::error::Result<Map<String, Value>> {
+        let (max_offset, index, doc) = limit;
         let mut out = Map::new();
         for (i, (pattern, raw)) in self.fields.iter().enumerate() {
             let opts = raw.or(&self.defaults);
@@ -248,7 +261,13 @@ impl Highlight {
                 if out.contains_key(&path) {
                     continue;
                 }
-                let Some(ty) = mapping.field(&path).map(|f| f.ty) else {
+                let Some((ty, ignore_above, offsets)) = mapping.field(&path).map(|f| {
+                    (
+                        f.ty,
+                        f.ignore_above,
+                        f.shown.get("index_options").and_then(Value::as_str) == Some("offsets"),
+                    )
+                }) else {
                     continue;
                 };
                 let relevant: Vec<&Matcher> = matchers
@@ -258,8 +277,24 @@ impl Highlight {
                             || m.fields.iter().any(|f| wildcard_match(f, &path))
                     })
                     .collect();
-                let values =
+                let mut values =
                     super::fields::source_values(src, super::fields::source_path(&path, mapping));
+                // a keyword beyond `ignore_above` was not indexed: nothing of it is highlighted
+                if let Some(n) = ignore_above.filter(|_| ty == FieldType::Keyword) {
+                    values.retain(|v| v.as_str().is_none_or(|s| s.chars().count() <= n));
+                }
+                if ty == FieldType::Text && (opts.plain == Some(true) || !offsets) {
+                    for v in &values {
+                        let len = v.as_str().map_or(0, |s| s.encode_utf16().count());
+                        if len > max_offset {
+                            return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                                format!(
+                                    "The length [{len}] of field [{path}] in doc[{doc}]/index[{index}] exceeds the [index.highlight.max_analyzed_offset] limit [{max_offset}]. To avoid this error, set the query parameter [max_analyzed_offset] to a value less than index setting [{max_offset}] and this will tolerate long field values by truncating them."
+                                ),
+                            )));
+                        }
+                    }
+                }
                 let frags = highlight_values(&values, ty, &relevant, &opts, analyzer);
                 if !frags.is_empty() {
                     out.insert(
@@ -269,7 +304,7 @@ impl Highlight {
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 

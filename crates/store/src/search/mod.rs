@@ -2474,7 +2474,21 @@ pub(crate) fn render_hit(
         &mut doc_fields,
     )?;
     let highlighted = match highlight {
-        Some((hl, terms)) => hl.render(terms, &src, mapping, &shard.text_analysis().analyzer()),
+        Some((hl, terms)) => hl.render(
+            terms,
+            &src,
+            mapping,
+            &shard.text_analysis().analyzer(),
+            (
+                index_setting(
+                    &metas[h.shard],
+                    "highlight.max_analyzed_offset",
+                    highlight::MAX_ANALYZED_OFFSET,
+                ),
+                &shard.name,
+                h.addr.doc_id,
+            ),
+        )?,
         None => Map::new(),
     };
     if wants_source {

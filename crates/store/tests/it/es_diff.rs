@@ -5047,3 +5047,79 @@ fn aggregation_parameters_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn analyze_and_highlight_limits_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("difflimits");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0,
+                    "index.analyze.max_token_count": 3, "index.highlight.max_analyzed_offset": 10},
+                "mappings": {"properties": {
+                    "f1": {"type": "text"}, "f2": {"type": "text", "index_options": "offsets"},
+                    "k": {"type": "keyword", "ignore_above": 3}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"f1\":\"The quick brown fox\",\"f2\":\"The quick brown fox\",\"k\":[\"123\",\"1234\"]}\n",
+        ),
+    );
+    let analyze = |body: Value| ("POST", format!("/{index}/_analyze"), Some(body));
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        analyze(json!({"text": "one two three", "analyzer": "standard"})),
+        analyze(json!({"text": "one two three four", "analyzer": "standard"})),
+        analyze(json!({"text": "one two three four", "analyzer": "standard", "explain": true})),
+        (
+            "POST",
+            "/_analyze".to_owned(),
+            Some(json!({"text": "This is troubled", "analyzer": "standard", "explain": true})),
+        ),
+        (
+            "POST",
+            "/_analyze".to_owned(),
+            Some(
+                json!({"text": "foo bar buzz", "tokenizer": "standard", "explain": true,
+            "filter": ["lowercase", {"type": "stop", "stopwords": ["foo", "buzz"]}]}),
+            ),
+        ),
+        search(json!({"query": {"match": {"f1": "fox"}}, "highlight": {"fields": {"f1": {}}}})),
+        search(
+            json!({"query": {"match": {"f2": "fox"}}, "highlight": {"type": "unified", "fields": {"f2": {}}}}),
+        ),
+        search(
+            json!({"query": {"match": {"f2": "fox"}}, "highlight": {"type": "plain", "fields": {"f2": {}}}}),
+        ),
+        search(json!({"query": {"prefix": {"k": "12"}}, "highlight": {"fields": {"k": {}}}})),
+    ];
+    // (ES names the plain highlighter's field by a Java object, and its document by its own
+    // number: a highlight error's type is compared, not its words)
+    let view = |path: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            let reason = if path.ends_with("_search") {
+                Value::Null
+            } else {
+                e["root_cause"][0]["reason"].clone()
+            };
+            return json!({"error": e["type"], "root": e["root_cause"][0]["type"], "reason": reason});
+        }
+        if v.get("hits").is_some() {
+            let hl: Vec<&Value> = v["hits"]["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| &h["highlight"])
+                .collect();
+            return json!({"highlight": hl});
+        }
+        v.clone()
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
