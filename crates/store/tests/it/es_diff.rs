@@ -5065,9 +5065,7 @@ fn analyze_and_highlight_limits_agree() {
                 "mappings": {"properties": {
                     "f1": {"type": "text"}, "f2": {"type": "text", "index_options": "offsets"},
                     "k": {"type": "keyword", "ignore_above": 3}}}}),
-        concat!(
-            "{\"index\":{\"_id\":\"1\"}}\n{\"f1\":\"The quick brown fox\",\"f2\":\"The quick brown fox\",\"k\":[\"123\",\"1234\"]}\n",
-        ),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"f1\":\"The quick brown fox\",\"f2\":\"The quick brown fox\",\"k\":[\"123\",\"1234\"]}\n",
     );
     let analyze = |body: Value| ("POST", format!("/{index}/_analyze"), Some(body));
     let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
