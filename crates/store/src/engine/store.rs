@@ -1249,8 +1249,18 @@ impl Store {
     /// ES's for unknown or final settings and bad values; nothing changes then.
     pub fn put_settings(&self, target: &str, body: &Value, opts: Resolve) -> Result<Value> {
         let inner = body.get("settings").unwrap_or(body);
-        let parsed = parse_settings(Some(inner))?;
-        if parsed.rendered.is_empty() {
+        // a `null` value resets the setting to its default (it is removed)
+        let mut flat = Vec::new();
+        crate::engine::settings::flatten("", inner, &mut flat);
+        let reset: Vec<String> = flat
+            .iter()
+            .filter(|(_, v)| v.is_null())
+            .map(|(k, _)| k.strip_prefix("index.").unwrap_or(k).to_owned())
+            .collect();
+        let given: serde_json::Map<String, Value> =
+            flat.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        let parsed = parse_settings(Some(&Value::Object(given)))?;
+        if parsed.rendered.is_empty() && reset.is_empty() {
             return Err(Error::validation(&["no settings to update"]));
         }
         let shards = self.shards(target, opts)?;
@@ -1278,6 +1288,14 @@ impl Store {
                 }
                 for (k, v) in &parsed.rendered {
                     meta.settings.insert(k.clone(), v.clone());
+                }
+                for k in &reset {
+                    meta.settings.remove(k);
+                    match k.as_str() {
+                        "refresh_interval" => meta.refresh_interval = None,
+                        "number_of_replicas" => meta.replicas = 1,
+                        _ => {}
+                    }
                 }
                 Ok(())
             })?;

@@ -148,6 +148,8 @@ pub enum Q {
         query: String,
         operator: Operator,
         msm: Option<String>,
+        /// `fuzziness` and `fuzzy_transpositions` of the terms before the last
+        fuzzy: Option<(Fuzziness, bool)>,
         boost: f32,
     },
     /// `multi_match`
@@ -921,12 +923,28 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
                         slop = v.as_u64().unwrap_or(0) as u32;
                     }
                     "boost" => boost = boost_of(v, name)?,
-                    "fuzziness" if name == "match" => fuzziness = Some(Fuzziness::parse(v)?),
-                    "fuzzy_transpositions" if name == "match" => {
+                    "fuzziness" if name == "match" || name == "match_bool_prefix" => {
+                        fuzziness = Some(Fuzziness::parse(v)?);
+                    }
+                    "fuzzy_transpositions" if name == "match" || name == "match_bool_prefix" => {
                         transpositions = v.as_bool().unwrap_or(true);
                     }
-                    "prefix_length" | "max_expansions" if name == "match" => {
+                    "prefix_length" | "max_expansions"
+                        if name == "match" || name == "match_bool_prefix" =>
+                    {
                         fuzzy_extra(name, k, v)?;
+                    }
+                    // every expanded term scores a constant here, as this rewrite does
+                    "fuzzy_rewrite" if name == "match_bool_prefix" => {
+                        if !matches!(
+                            v.as_str(),
+                            Some("constant_score" | "constant_score_boolean")
+                        ) {
+                            return Err(Error::parsing(format!(
+                                "[{name}] [fuzzy_rewrite] = [{}] is not supported by sluice-store (constant_score is)",
+                                as_str_value(v)
+                            )));
+                        }
                     }
                     "analyzer" => analyzer = Some(analyzer_param(name, v)?),
                     "lenient" => lenient = bool_flag(name, k, v)?,
@@ -958,6 +976,7 @@ fn parse_match(name: &str, body: &Value) -> Result<Q> {
             query: as_str_value(&query),
             operator,
             msm,
+            fuzzy: fuzziness.map(|f| (f, transpositions)),
             boost,
         },
         "match_phrase" => Q::MatchPhrase {
@@ -1096,7 +1115,9 @@ fn parse_multi_match(body: &Value) -> Result<Q> {
     if slop.is_some() && kind == "bool_prefix" {
         return Err(Error::parsing("[slop] not allowed for type [bool_prefix]"));
     }
-    if fuzziness.is_some() && !matches!(kind.as_str(), "best_fields" | "most_fields") {
+    if fuzziness.is_some()
+        && !matches!(kind.as_str(), "best_fields" | "most_fields" | "bool_prefix")
+    {
         return Err(Error::parsing(format!(
             "Fuzziness not allowed for type [{kind}]"
         )));
@@ -1572,7 +1593,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                         "phrase" => compile_phrase(ctx, &f, &text, *slop, false),
                         "phrase_prefix" => compile_phrase(ctx, &f, &text, *slop, true),
                         "bool_prefix" => {
-                            compile_bool_prefix(ctx, &f, &text, *operator, msm.as_deref())
+                            compile_bool_prefix(ctx, &f, &text, *operator, msm.as_deref(), *fuzzy)
                         }
                         _ if fuzzy.is_some() => compile(
                             &Q::Match {
@@ -1614,6 +1635,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
             query,
             operator,
             msm,
+            fuzzy,
             boost: b,
         } => {
             let mut out = Vec::new();
@@ -1624,6 +1646,7 @@ pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
                     query,
                     *operator,
                     msm.as_deref(),
+                    *fuzzy,
                 )?);
             }
             Ok(boost(union(out), *b))
@@ -2402,6 +2425,7 @@ fn compile_bool_prefix(
     query: &str,
     op: Operator,
     msm: Option<&str>,
+    fuzzy: Option<(Fuzziness, bool)>,
 ) -> Result<Box<dyn Query>> {
     let Some(fm) = ctx.mapping.field(field) else {
         return Ok(none());
@@ -2426,10 +2450,15 @@ fn compile_bool_prefix(
         t.append_type_and_str(tok);
         t
     };
-    let mut subs: Vec<(Occur, Box<dyn Query>)> = rest
-        .iter()
-        .map(|tok| (occur, text_term_query(fm, term(tok))))
-        .collect();
+    let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(rest.len() + 1);
+    for tok in rest {
+        let q = match fuzzy {
+            // the terms before the last match within the edit distance (ES's fuzzy terms)
+            Some((f, transpositions)) => fuzzy_term(ctx, field, fm, tok, f, transpositions)?,
+            None => text_term_query(fm, term(tok)),
+        };
+        subs.push((occur, q));
+    }
     subs.push((
         occur,
         boxed(ConstScoreQuery::new(

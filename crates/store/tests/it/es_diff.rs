@@ -5121,3 +5121,69 @@ fn analyze_and_highlight_limits_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+#[test]
+fn bool_prefix_fuzziness_and_settings_reset_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffboolprefix");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "10s"},
+                "mappings": {"properties": {"f1": {"type": "text"}, "f2": {"type": "text"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"f1\":\"brown fox\",\"f2\":\"xylophone\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"f1\":\"dog\",\"f2\":\"brown fox jump lazy\"}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"f1\":\"lazy dogs\",\"f2\":\"quick\"}\n",
+        ),
+    );
+    let search = |q: Value| {
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"query": q})),
+        )
+    };
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        search(json!({"match_bool_prefix": {"f2": {"query": "xylophoen foo", "fuzziness": 1}}})),
+        search(
+            json!({"match_bool_prefix": {"f1": {"query": "dob laz", "fuzziness": "AUTO", "operator": "and"}}}),
+        ),
+        search(
+            json!({"multi_match": {"query": "dob nomatch", "type": "bool_prefix", "fields": ["f1", "f2"], "fuzziness": 1}}),
+        ),
+        search(
+            json!({"match_bool_prefix": {"f1": {"query": "brwn f", "fuzziness": 1, "fuzzy_rewrite": "constant_score"}}}),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_settings"),
+            Some(json!({"refresh_interval": null})),
+        ),
+        (
+            "GET",
+            format!("/{index}/_settings/index.refresh_interval"),
+            None,
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        if let Some(e) = v.get("error") {
+            return json!({"error": e["type"]});
+        }
+        if v.get("hits").is_some() {
+            return matched_view(v);
+        }
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .cloned()
+            .unwrap_or_else(|| v.clone())
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
