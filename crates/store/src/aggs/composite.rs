@@ -424,6 +424,7 @@ pub(super) fn parse_multi_terms(name: &str, o: &Map<String, Value>) -> Result<Ki
                 include: None,
                 exclude: None,
                 significant: None,
+                value_type: None,
             },
             asc: true,
             missing_bucket: false,

@@ -145,6 +145,8 @@ pub enum Kind {
         exclude: Option<TermSet>,
         /// `significant_terms`: buckets scored against a background set
         significant: Option<Box<Significant>>,
+        /// `value_type`: the type an unmapped field's `missing` value is read as
+        value_type: Option<FieldType>,
     },
     /// date_histogram
     DateHistogram {
@@ -934,6 +936,19 @@ fn percentile_method(o: &Map<String, Value>, t: &str, name: &str) -> Result<Opti
     Ok(Some(compression.max(1.0)))
 }
 
+/// `value_type` as a field type (the types an unmapped field's `missing` can be read as).
+fn value_type_of(o: &Map<String, Value>) -> Option<FieldType> {
+    Some(match o.get("value_type")?.as_str()? {
+        "string" => FieldType::Keyword,
+        "long" | "integer" | "short" | "byte" | "number" | "numeric" => FieldType::Long,
+        "double" | "float" => FieldType::Double,
+        "date" => FieldType::Date,
+        "ip" => FieldType::Ip,
+        "boolean" => FieldType::Boolean,
+        _ => return None,
+    })
+}
+
 fn check_keys(o: &Map<String, Value>, allowed: &[&str], agg: &str, t: &str) -> Result<()> {
     for k in o.keys() {
         if !allowed.contains(&k.as_str()) {
@@ -1010,6 +1025,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 include: TermSet::of(o, "include", t)?,
                 exclude: TermSet::of(o, "exclude", t)?,
                 significant: None,
+                value_type: value_type_of(o),
             }
         }
         "significant_terms" => {
@@ -1105,6 +1121,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     heuristic: heuristic.unwrap_or(Heuristic::Jlh),
                     background,
                 })),
+                value_type: None,
             }
         }
         "rare_terms" => {
@@ -1158,6 +1175,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 include: TermSet::of(o, "include", t)?,
                 exclude: TermSet::of(o, "exclude", t)?,
                 significant: None,
+                value_type: None,
             }
         }
         "date_histogram" => {
@@ -2567,6 +2585,19 @@ fn missing_to_key(v: &Value, ty: Option<FieldType>) -> Result<Option<Key>> {
         (Value::String(s), Some(FieldType::Keyword) | None) => Some(Key::Str(s.clone())),
         (Value::Number(n), _) => n.as_f64().map(f2k),
         (Value::Bool(b), _) => Some(f2k(if *b { 1.0 } else { 0.0 })),
+        // a date as text: read as ES's default date format reads it
+        (Value::String(s), Some(FieldType::Date)) => {
+            let formats = crate::mapping::date::parse_formats(crate::mapping::date::DEFAULT_FORMAT)
+                .unwrap_or_default();
+            crate::mapping::date::parse_date_str(s, &formats, None)
+                .map(|ms| f2k(ms as f64))
+                .or_else(|| s.parse::<f64>().ok().map(f2k))
+        }
+        (Value::String(s), Some(FieldType::Boolean)) => match s.as_str() {
+            "true" => Some(f2k(1.0)),
+            "false" => Some(f2k(0.0)),
+            _ => None,
+        },
         (Value::String(s), _) => s.parse::<f64>().ok().map(f2k),
         _ => None,
     })
@@ -2691,8 +2722,15 @@ fn seg_agg(
     };
     geo_refused(&a.kind, mapping)?;
     match &a.kind {
-        Kind::Terms { field, missing, .. } => {
+        Kind::Terms {
+            field,
+            missing,
+            value_type,
+            ..
+        } => {
             let (src, ty) = open_source(seg, mapping, field, index)?;
+            // an unmapped field's `missing` is read as `value_type` says
+            let ty = ty.or(*value_type);
             s.source = src;
             s.field_type = ty;
             s.missing_key = missing
@@ -4281,12 +4319,23 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 include,
                 exclude,
                 significant,
+                value_type,
                 ..
             },
             State::Keyed(map),
         ) => {
             validate_order(a, order)?;
-            let ty = ctx.field_type(field);
+            let ty = ctx.field_type(field).or_else(|| {
+                value_type.map(|t| {
+                    let formats = if t == FieldType::Date {
+                        crate::mapping::date::parse_formats(crate::mapping::date::DEFAULT_FORMAT)
+                            .unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    (t, formats, None)
+                })
+            });
             let numeric = ty
                 .as_ref()
                 .is_some_and(|(t, _, _)| !matches!(t, FieldType::Keyword | FieldType::Ip));

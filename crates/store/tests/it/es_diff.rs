@@ -5035,6 +5035,9 @@ fn aggregation_parameters_agree() {
         json!({"p": {"percentiles": {"field": "n", "tdigest": {"compression": -1}}}}),
         json!({"p": {"percentiles": {"field": "n", "tdigest": {"compression": 200}, "percents": [50]}}}),
         json!({"p": {"percentiles": {"field": "n", "hdr": {"number_of_significant_value_digits": 9}}}}),
+        json!({"t": {"terms": {"field": "nope", "value_type": "date", "missing": "2016-05-11"}}}),
+        json!({"t": {"terms": {"field": "nope", "value_type": "boolean", "missing": true}}}),
+        json!({"t": {"terms": {"field": "d", "missing": "2020-01-01"}}}),
     ];
     let steps = agg_steps(&index, aggs);
     let view = |_: &str, v: &Value| -> Value {
