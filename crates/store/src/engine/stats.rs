@@ -382,6 +382,16 @@ fn picked(patterns: &[String], name: &str) -> bool {
         .any(|p| crate::engine::util::wildcard_match(p, name))
 }
 
+/// The bytes of the fields `patterns` pick, each as `{key: bytes}` (`None`: none picked).
+fn per_field(bytes: &[(String, u64)], patterns: &[String], key: &str) -> Option<Value> {
+    let shown: Map<String, Value> = bytes
+        .iter()
+        .filter(|x| picked(patterns, &x.0))
+        .map(|(k, b)| (k.clone(), json!({ key: b })))
+        .collect();
+    (!shown.is_empty()).then_some(Value::Object(shown))
+}
+
 /// One shard's sections, as ES renders a shard's stats.
 pub(crate) fn shard_sections(
     req: &StatsRequest,
@@ -474,34 +484,20 @@ pub(crate) fn shard_sections(
                 let total: u64 = f.fielddata.iter().map(|x| x.1).sum();
                 let mut v = json!({"memory_size_in_bytes": total, "evictions": 0,
                     "global_ordinals": {"build_time_in_millis": 0}});
-                let shown: Vec<&(String, u64)> = f
-                    .fielddata
-                    .iter()
-                    .filter(|x| picked(&req.fielddata_fields, &x.0))
-                    .collect();
-                if !shown.is_empty() {
-                    v["fields"] = shown
-                        .iter()
-                        .map(|(k, b)| (k.clone(), json!({"memory_size_in_bytes": b})))
-                        .collect::<Map<_, _>>()
-                        .into();
+                if let Some(fields) =
+                    per_field(&f.fielddata, &req.fielddata_fields, "memory_size_in_bytes")
+                {
+                    v["fields"] = fields;
                 }
                 v
             }
             Metric::Completion => {
                 let total: u64 = f.completion.iter().map(|x| x.1).sum();
                 let mut v = json!({"size_in_bytes": total});
-                let shown: Vec<&(String, u64)> = f
-                    .completion
-                    .iter()
-                    .filter(|x| picked(&req.completion_fields, &x.0))
-                    .collect();
-                if !shown.is_empty() {
-                    v["fields"] = shown
-                        .iter()
-                        .map(|(k, b)| (k.clone(), json!({"size_in_bytes": b})))
-                        .collect::<Map<_, _>>()
-                        .into();
+                if let Some(fields) =
+                    per_field(&f.completion, &req.completion_fields, "size_in_bytes")
+                {
+                    v["fields"] = fields;
                 }
                 v
             }

@@ -562,17 +562,7 @@ fn sort_key(field: &str, dir: Option<&str>, missing: Option<&str>) -> Result<Sor
 }
 
 pub(crate) fn parse_source_filter(v: &Value) -> Result<SourceFilter> {
-    let list = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => vec![],
-        }
-    };
+    let list = stored_names;
     Ok(match v {
         Value::Bool(true) => SourceFilter::All,
         Value::Bool(false) => SourceFilter::None,
@@ -994,7 +984,7 @@ fn parse_pit(v: &Value) -> Result<PitRef> {
     Ok(PitRef { id, keep_alive })
 }
 
-/// The names a `stored_fields` value lists.
+/// The names a `stored_fields` (or `_source` filter) value lists: one string or strings.
 pub(crate) fn stored_names(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
