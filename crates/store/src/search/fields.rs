@@ -109,30 +109,39 @@ pub(crate) fn source_path<'p>(path: &'p str, mapping: &Mapping) -> &'p str {
 /// flattened).
 pub(crate) fn source_values<'v>(src: &'v Value, path: &str) -> Vec<&'v Value> {
     let mut out = Vec::new();
-    collect(src, path, &mut out);
+    collect(src, path, false, &mut out);
     out
 }
 
-fn collect<'v>(v: &'v Value, path: &str, out: &mut Vec<&'v Value>) {
+/// The values at a dotted path of `_source` as [`source_values`] finds them, objects at the
+/// path's end kept whole (a `completion` input object).
+pub(crate) fn source_values_and_objects<'v>(src: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut out = Vec::new();
+    collect(src, path, true, &mut out);
+    out
+}
+
+fn collect<'v>(v: &'v Value, path: &str, objects: bool, out: &mut Vec<&'v Value>) {
     match v {
         Value::Array(a) => {
             for x in a {
-                collect(x, path, out);
+                collect(x, path, objects, out);
             }
         }
         Value::Object(o) if !path.is_empty() => {
             for (k, x) in o {
                 if k == path {
-                    collect(x, "", out);
+                    collect(x, "", objects, out);
                 } else if let Some(rest) = path
                     .strip_prefix(k.as_str())
                     .and_then(|r| r.strip_prefix('.'))
                 {
-                    collect(x, rest, out);
+                    collect(x, rest, objects, out);
                 }
             }
         }
-        Value::Null | Value::Object(_) => {}
+        Value::Null => {}
+        Value::Object(_) if !objects => {}
         leaf if path.is_empty() => out.push(leaf),
         _ => {}
     }

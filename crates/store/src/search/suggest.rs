@@ -198,32 +198,6 @@ fn matching_inputs(f: &FieldMapping, values: &[&Value], key: &str) -> Vec<(Strin
     out
 }
 
-/// `_source` values at `path`, objects of a completion field kept whole.
-fn completion_values<'v>(src: &'v Value, path: &str, out: &mut Vec<&'v Value>) {
-    match src {
-        Value::Array(a) => {
-            for x in a {
-                completion_values(x, path, out);
-            }
-        }
-        Value::Object(o) if !path.is_empty() => {
-            for (k, x) in o {
-                if k == path {
-                    completion_values(x, "", out);
-                } else if let Some(rest) = path
-                    .strip_prefix(k.as_str())
-                    .and_then(|r| r.strip_prefix('.'))
-                {
-                    completion_values(x, rest, out);
-                }
-            }
-        }
-        Value::Null => {}
-        other if path.is_empty() => out.push(other),
-        _ => {}
-    }
-}
-
 /// Weight first, then the key (the order of Lucene's suggester among equal weights).
 fn by_rank(a: &Option_, b: &Option_) -> Ordering {
     b.weight
@@ -309,8 +283,8 @@ pub(crate) fn execute(
                             .get_first(t.shard.fields.id)
                             .and_then(|v| v.as_str().map(str::to_owned))
                             .unwrap_or_default();
-                        let mut values = Vec::new();
-                        completion_values(&source, &source_path, &mut values);
+                        let values =
+                            super::fields::source_values_and_objects(&source, &source_path);
                         for (text, k, w) in matching_inputs(f, &values, &key) {
                             inputs.push(Option_ {
                                 text,
