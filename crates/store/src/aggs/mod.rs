@@ -6,6 +6,7 @@
 pub mod cardinality;
 pub mod composite;
 pub mod geo;
+pub mod hdr;
 pub mod percentiles;
 pub mod pipeline;
 pub mod script;
@@ -208,6 +209,8 @@ pub enum Kind {
         sigma: f64,
         /// `median_absolute_deviation`: the digest's compression
         compression: f64,
+        /// `percentiles` / `percentile_ranks` with the `hdr` method: its significant digits
+        hdr: Option<u8>,
         /// `percentiles` / `percentile_ranks`: values as an object (else an array)
         keyed: bool,
     },
@@ -332,6 +335,13 @@ pub enum TermSet {
     Pattern(String),
     /// exact values
     Values(Vec<Value>),
+    /// `{partition, num_partitions}`: the terms whose hash falls in one of `num` partitions
+    Partition {
+        /// the zero-based partition kept
+        partition: u32,
+        /// how many partitions the terms are spread over
+        num: u32,
+    },
 }
 
 impl TermSet {
@@ -347,10 +357,50 @@ impl TermSet {
                 Ok(TermSet::Pattern(s.clone()))
             }
             Value::Array(a) => Ok(TermSet::Values(a.clone())),
-            Value::Object(o) if o.contains_key("partition") || o.contains_key("num_partitions") => {
-                Err(Error::illegal_argument(format!(
-                    "partitioned [{k}] of [{t}] is not supported by sluice-store"
-                )))
+            Value::Object(o) if k == "include" => {
+                let (mut partition, mut num) = (None, None);
+                for (key, v) in o {
+                    let n = v
+                        .as_i64()
+                        .and_then(|n| i32::try_from(n).ok())
+                        .ok_or_else(|| {
+                            Error::x_content(format!("[{t}] failed to parse field [{k}]"))
+                        })?;
+                    match key.as_str() {
+                        "partition" => partition = Some(n),
+                        "num_partitions" => num = Some(n),
+                        other => {
+                            return Err(Error::es(
+                                400,
+                                "parse_exception",
+                                format!("Unknown parameter in Include/Exclude clause: {other}"),
+                            ));
+                        }
+                    }
+                }
+                let partition = partition.ok_or_else(|| {
+                    Error::illegal_argument(
+                        "Missing [partition] parameter for partition-based include",
+                    )
+                })?;
+                let num = num.ok_or_else(|| {
+                    Error::illegal_argument(
+                        "Missing [num_partitions] parameter for partition-based include",
+                    )
+                })?;
+                if partition < 0 || partition >= num {
+                    return Err(
+                        Error::x_content(format!("[{t}] failed to parse field [{k}]")).caused_by(
+                            Error::illegal_argument(format!(
+                                "Partition must be >=0 and < numPartition which is {num}"
+                            )),
+                        ),
+                    );
+                }
+                Ok(TermSet::Partition {
+                    partition: partition as u32,
+                    num: num as u32,
+                })
             }
             _ => Err(Error::x_content(format!(
                 "[{t}] failed to parse field [{k}]"
@@ -359,8 +409,45 @@ impl TermSet {
     }
 }
 
+/// The partition (of `num`) of a bucket's key, as ES's partition-based `include` spreads
+/// terms: a string by Lucene's `murmurhash3_x86_32` of its bytes (seed 31; an address by its
+/// 16 bytes), a number by HPPC's `mix64` of its long (a double's sortable long).
+fn partition_of(k: &Key, ty: Option<FieldType>, num: u32) -> u32 {
+    let n = i64::from(num);
+    match k {
+        Key::Str(s) => {
+            let h = match ip::from_term(s) {
+                Some(a) if ty == Some(FieldType::Ip) => {
+                    crate::engine::routing::murmur3_32(&a.to_be_bytes(), 31)
+                }
+                _ => crate::engine::routing::murmur3_32(s.as_bytes(), 31),
+            };
+            i64::from(h as i32).rem_euclid(n) as u32
+        }
+        Key::Num(_) => {
+            let x = k2f(k);
+            let long = if ty.is_some_and(FieldType::is_float) {
+                let bits = x.to_bits() as i64;
+                bits ^ ((bits >> 63) & i64::MAX)
+            } else {
+                x as i64
+            };
+            mix64(long).rem_euclid(n) as u32
+        }
+        Key::Ord(o) => (*o % u64::from(num)) as u32,
+    }
+}
+
+/// HPPC's `BitMixer.mix64`.
+fn mix64(z: i64) -> i64 {
+    let mut z = z as u64;
+    z = (z ^ (z >> 32)).wrapping_mul(0x4cd6_944c_5cc2_0b6d);
+    z = (z ^ (z >> 29)).wrapping_mul(0xfc12_c5b1_9d32_59e9);
+    (z ^ (z >> 32)) as i64
+}
+
 /// Whether a bucket's term passes `include` and `exclude` (`text`: the term as written; `num`:
-/// its number, on numeric fields).
+/// its number, on numeric fields; `part`: its partition of a number of them).
 fn term_passes(
     include: Option<&TermSet>,
     exclude: Option<&TermSet>,
@@ -368,6 +455,7 @@ fn term_passes(
     text: &str,
     num: Option<f64>,
     dates: Option<&[DateFormat]>,
+    part: &dyn Fn(u32) -> u32,
 ) -> bool {
     // a value given as text is read as the field reads it: a date by its formats
     let number = |s: &str| match dates {
@@ -386,6 +474,7 @@ fn term_passes(
             (Value::Bool(b), None) => (if *b { "true" } else { "false" }) == text,
             _ => false,
         }),
+        TermSet::Partition { partition, num } => part(*num) == *partition,
     };
     include.is_none_or(|s| hit(s, &compiled[0])) && !exclude.is_some_and(|s| hit(s, &compiled[1]))
 }
@@ -852,7 +941,11 @@ fn parse_level(v: &Value) -> Result<Vec<Agg>> {
 /// `percentiles` / `percentile_ranks`: the `tdigest` method's `compression` (`Some` when
 /// given), with ES's validation; the `hdr` method is checked as ES checks it, then refused by
 /// name. Other aggregations take neither.
-fn percentile_method(o: &Map<String, Value>, t: &str, name: &str) -> Result<Option<f64>> {
+fn percentile_method(
+    o: &Map<String, Value>,
+    t: &str,
+    name: &str,
+) -> Result<(Option<f64>, Option<u8>)> {
     let takes = matches!(t, "percentiles" | "percentile_ranks");
     for key in ["tdigest", "hdr"] {
         if o.contains_key(key) && !takes {
@@ -880,12 +973,20 @@ fn percentile_method(o: &Map<String, Value>, t: &str, name: &str) -> Result<Opti
                 ),
             );
         }
-        return Err(Error::illegal_argument(format!(
-            "the [hdr] method of [{t}] is not supported by sluice-store (its t-digest is)"
-        )));
+        if o.contains_key("tdigest") {
+            return Err(Error::es(
+                400,
+                "x_content_parse_exception",
+                format!("[1:1] [{t}] failed to parse field [tdigest]"),
+            )
+            .caused_by(Error::illegal_argument(format!(
+                "Unable to set [tdigest] method on [{t}] aggregation because the method was already set to [hdr]."
+            ))));
+        }
+        return Ok((None, digits.and_then(|d| u8::try_from(d).ok())));
     }
     let Some(td) = o.get("tdigest") else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let td = td
         .as_object()
@@ -933,7 +1034,7 @@ fn percentile_method(o: &Map<String, Value>, t: &str, name: &str) -> Result<Opti
             }
         }
     }
-    Ok(Some(compression.max(1.0)))
+    Ok((Some(compression.max(1.0)), None))
 }
 
 /// `value_type` as a field type (the types an unmapped field's `missing` can be read as).
@@ -1543,7 +1644,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 name,
                 t,
             )?;
-            let digest = percentile_method(o, t, name)?;
+            let (digest, hdr) = percentile_method(o, t, name)?;
             let compression = match num_param(o, "compression", t)? {
                 _ if t != "median_absolute_deviation" && o.contains_key("compression") => {
                     return Err(Error::es(
@@ -1664,6 +1765,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     precision_threshold: cardinality::DEFAULT_THRESHOLD,
                     sigma: 2.0,
                     compression,
+                    hdr,
                     keyed,
                 });
             }
@@ -1732,6 +1834,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 precision_threshold,
                 sigma,
                 compression,
+                hdr,
                 keyed,
             }
         }
@@ -1969,6 +2072,7 @@ fn new_state(a: &Agg) -> State {
             metric,
             precision_threshold,
             compression,
+            hdr,
             ..
         } => State::Metric(MetricState {
             min: f64::INFINITY,
@@ -1978,7 +2082,10 @@ fn new_state(a: &Agg) -> State {
                 metric,
                 Metric::MedianAbsoluteDeviation | Metric::Percentiles | Metric::PercentileRanks
             ) {
-                percentiles::Values::with_compression(*compression)
+                match hdr {
+                    Some(d) => percentiles::Values::with_hdr(*d),
+                    None => percentiles::Values::with_compression(*compression),
+                }
             } else {
                 percentiles::Values::default()
             },
@@ -1993,6 +2100,22 @@ fn new_bucket(subs: &[Agg]) -> Bucket {
         doc_count: 0,
         subs: new_states(subs),
     }
+}
+
+/// Whether a state of a segment cannot answer (an HDR histogram was given a negative value):
+/// its shard fails.
+pub fn failed(states: &[State]) -> bool {
+    fn bucket(b: &Bucket) -> bool {
+        failed(&b.subs)
+    }
+    states.iter().any(|st| match st {
+        State::Metric(m) => m.values.failed(),
+        State::Keyed(map) => map.values().any(bucket),
+        State::List(list) => list.iter().any(bucket),
+        State::Single(b) => bucket(b),
+        State::Composite(c) => c.map.values().any(bucket),
+        State::Dense(_) | State::Top(_) | State::Points(_) | State::Nothing => false,
+    })
 }
 
 /// Merges `b` into `a` (states of `aggs`).
@@ -3867,12 +3990,26 @@ fn typed_name(kind: &Kind, ctx: &RenderCtx<'_>) -> &'static str {
         },
         Kind::Metric {
             metric: Metric::Percentiles,
+            hdr,
             ..
-        } => "tdigest_percentiles",
+        } => {
+            if hdr.is_some() {
+                "hdr_percentiles"
+            } else {
+                "tdigest_percentiles"
+            }
+        }
         Kind::Metric {
             metric: Metric::PercentileRanks,
+            hdr,
             ..
-        } => "tdigest_percentile_ranks",
+        } => {
+            if hdr.is_some() {
+                "hdr_percentile_ranks"
+            } else {
+                "tdigest_percentile_ranks"
+            }
+        }
         Kind::Pipeline(p) => match p.ty {
             "max_bucket" | "min_bucket" => "bucket_metric_value",
             "avg_bucket" | "sum_bucket" | "cumulative_sum" | "serial_diff" | "moving_fn"
@@ -4340,6 +4477,19 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 .as_ref()
                 .is_some_and(|(t, _, _)| !matches!(t, FieldType::Keyword | FieldType::Ip));
             let patterns = [include.as_ref(), exclude.as_ref()];
+            if matches!(ty, Some((FieldType::Ip, _, _)))
+                && patterns
+                    .iter()
+                    .flatten()
+                    .any(|s| matches!(s, TermSet::Pattern(_)))
+            {
+                return Err(crate::search::all_shards_failed(Error::illegal_argument(
+                    format!(
+                        "Aggregation [{}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses",
+                        a.name
+                    ),
+                )));
+            }
             if numeric
                 && patterns
                     .iter()
@@ -4376,6 +4526,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                             Some((FieldType::Date, formats, _)) => Some(formats.as_slice()),
                             _ => None,
                         };
+                        let field_ty = ty.as_ref().map(|(t, _, _)| *t);
                         term_passes(
                             include.as_ref(),
                             exclude.as_ref(),
@@ -4383,6 +4534,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                             &text,
                             num,
                             dates,
+                            &|n| partition_of(k, field_ty, n),
                         )
                     }
                 })

@@ -20,6 +20,8 @@ pub struct Values {
     digest: Option<Box<TDigest>>,
     /// the digest's compression, when not the default
     compression: Option<usize>,
+    /// the `hdr` method: an HDR histogram instead of the digest
+    hdr: Option<Box<super::hdr::Hdr>>,
 }
 
 impl Values {
@@ -30,6 +32,20 @@ impl Values {
             compression: Some((compression.ceil() as usize).max(1)),
             ..Values::default()
         }
+    }
+
+    /// A state kept as an HDR histogram of `digits` significant digits (the `hdr` method).
+    pub fn with_hdr(digits: u8) -> Values {
+        Values {
+            hdr: Some(Box::new(super::hdr::Hdr::new(digits))),
+            ..Values::default()
+        }
+    }
+
+    /// Whether the state cannot answer: an HDR histogram was given a negative value (the
+    /// shard fails, as in Elasticsearch).
+    pub fn failed(&self) -> bool {
+        self.hdr.as_ref().is_some_and(|h| h.failed())
     }
 
     fn compression(&self) -> usize {
@@ -67,6 +83,10 @@ impl Values {
     }
     /// Takes one value.
     pub fn push(&mut self, v: f64) {
+        if let Some(h) = &mut self.hdr {
+            h.record(v);
+            return;
+        }
         if !v.is_finite() {
             return;
         }
@@ -90,6 +110,10 @@ impl Values {
 
     /// Adds what `other` took.
     pub fn merge(&mut self, other: Values) {
+        if let (Some(h), Some(theirs)) = (&mut self.hdr, &other.hdr) {
+            h.merge(theirs);
+            return;
+        }
         match (&mut self.digest, other.digest) {
             (None, None) => {
                 self.exact.extend(other.exact);
@@ -120,6 +144,9 @@ impl Values {
     /// Elasticsearch's `Dist.cdf` ranks them: values below count whole, values equal count
     /// half, and between two neighbours the rank is interpolated.
     pub fn ranks(&self, xs: &[f64]) -> Vec<Option<f64>> {
+        if let Some(h) = &self.hdr {
+            return h.ranks(xs);
+        }
         if let Some(d) = &self.digest {
             let mut d = (**d).clone();
             d.flush();
@@ -140,6 +167,9 @@ impl Values {
 
     /// The `p`th percentiles (0..=100); `None` without values.
     pub fn percentiles(&self, ps: &[f64]) -> Vec<Option<f64>> {
+        if let Some(h) = &self.hdr {
+            return h.percentiles(ps);
+        }
         if let Some(d) = &self.digest {
             let mut d = (**d).clone();
             d.flush();

@@ -122,6 +122,7 @@ pub(crate) async fn cat(
             "local",
             "expand_wildcards",
             "master_timeout",
+            "help",
             "h",
             "s",
         ],

@@ -338,7 +338,125 @@ const COLUMN_ALIASES: &[(&str, &str)] = &[
     ("dc", "count"),
     ("docs.count", "count"),
     ("docsCount", "count"),
+    ("cl", "cluster"),
+    ("st", "status"),
+    ("nt", "node.total"),
+    ("nodeTotal", "node.total"),
+    ("nd", "node.data"),
+    ("nodeData", "node.data"),
+    ("t", "shards"),
+    ("sh", "shards"),
+    ("shards.total", "shards"),
+    ("shardsTotal", "shards"),
+    ("p", "pri"),
+    ("shards.primary", "pri"),
+    ("shardsPrimary", "pri"),
+    ("r", "relo"),
+    ("shards.relocating", "relo"),
+    ("shardsRelocating", "relo"),
+    ("i", "init"),
+    ("shards.initializing", "init"),
+    ("shardsInitializing", "init"),
+    ("u", "unassign"),
+    ("shards.unassigned", "unassign"),
+    ("shardsUnassigned", "unassign"),
+    ("up", "unassign.pri"),
+    ("shards.unassigned.primary", "unassign.pri"),
+    ("shardsUnassignedPrimary", "unassign.pri"),
+    ("pt", "pending_tasks"),
+    ("pendingTasks", "pending_tasks"),
+    ("mtwt", "max_task_wait_time"),
+    ("maxTaskWaitTime", "max_task_wait_time"),
+    ("asp", "active_shards_percent"),
+    ("activeShardsPercent", "active_shards_percent"),
 ];
+
+/// What each column of the tables drawn by [`table`] holds, in ES's words (`?help`).
+const COLUMN_HELP: &[(&str, &str)] = &[
+    ("alias", "alias name"),
+    ("index", "index name"),
+    ("filter", "filter"),
+    ("routing.index", "index routing"),
+    ("routing.search", "search routing"),
+    ("is_write_index", "write index"),
+    ("shard", "shard name"),
+    ("prirep", "primary or replica"),
+    ("state", "shard state"),
+    ("docs", "number of docs in shard"),
+    ("store", "store size of shard (how much disk it uses)"),
+    ("dataset", "total size of dataset"),
+    ("ip", "ip of node where it lives"),
+    ("node", "name of node where it lives"),
+    ("name", "template name"),
+    ("index_patterns", "template index patterns"),
+    ("order", "template application order/priority number"),
+    ("version", "version"),
+    (
+        "composed_of",
+        "component templates comprising index template",
+    ),
+    ("epoch", "seconds since 1970-01-01 00:00:00"),
+    ("timestamp", "time in HH:MM:SS"),
+    ("count", "the document count"),
+    ("cluster", "cluster name"),
+    ("status", "health status"),
+    ("node.total", "total number of nodes"),
+    ("node.data", "number of nodes that can store data"),
+    ("shards", "total number of shards"),
+    ("pri", "number of primary shards"),
+    ("relo", "number of relocating nodes"),
+    ("init", "number of initializing nodes"),
+    ("unassign", "number of unassigned shards"),
+    ("unassign.pri", "number of unassigned primary shards"),
+    ("pending_tasks", "number of pending tasks"),
+    ("max_task_wait_time", "wait time of longest task pending"),
+    (
+        "active_shards_percent",
+        "active number of shards in percent",
+    ),
+];
+
+/// `?help`: each column of a table with its short names and what it holds, as ES lists them
+/// (`name | aliases | description`, every cell padded to its column's width).
+fn help_table(columns: &[&str], table_index: Option<&str>) -> Reply {
+    let rows: Vec<[String; 3]> = columns
+        .iter()
+        .map(|c| {
+            let aliases: Vec<&str> = COLUMN_ALIASES
+                .iter()
+                .filter(|(_, name)| name == c)
+                .map(|(alias, _)| *alias)
+                .collect();
+            let desc = COLUMN_HELP
+                .iter()
+                .find(|(name, _)| name == c)
+                .map_or("", |(_, d)| *d);
+            // `index` is the index an alias points to in `_cat/aliases`
+            let desc = match (table_index, *c) {
+                (Some(d), "index") => d,
+                _ => desc,
+            };
+            [(*c).to_owned(), aliases.join(","), desc.to_owned()]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2)];
+    let mut text = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        text.push_str(&cells.join(" | "));
+        text.push('\n');
+    }
+    Reply {
+        status: StatusCode::OK,
+        headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
+        body: Body::Text(text),
+    }
+}
 
 /// A `_cat` answer for fixed columns: `?format=json` (a list of objects of strings, an empty
 /// cell as null) or the
@@ -350,6 +468,12 @@ pub(crate) fn table(
     numeric: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Reply, Error> {
+    if p_bool(params, "help")? {
+        let index = columns
+            .contains(&"alias")
+            .then_some("index alias points to");
+        return Ok(help_table(columns, index));
+    }
     let (shown, rows) = select(params, columns, numeric, rows)?;
     // a column keeps the name `h` gave it (ES's header), aligned by what it holds
     let names: Vec<&str> = shown.iter().map(|(name, _)| name.as_str()).collect();

@@ -735,6 +735,7 @@ pub(crate) async fn dispatch(
             let v = blocking(move || store.templates().delete(kind, &name)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
+        Route::LegacyTemplate(method, name) => legacy_template(&method, name, path, params),
         Route::PutAlias(target, names) => {
             super::aliases::put(store, target, names, path, params, &body).await
         }
@@ -746,7 +747,10 @@ pub(crate) async fn dispatch(
         }
         Route::ByQuery(kind, target) => by_query(store, kind, target, path, params, &body).await,
         Route::CatCount(target) => {
-            params.check(path, &["v", "format", "local", "master_timeout", "h", "s"])?;
+            params.check(
+                path,
+                &["v", "format", "local", "master_timeout", "h", "s", "help"],
+            )?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let v = blocking(move || store.count(&target, None, &SearchParams::default())).await?;
             let (epoch, time) = cat_now();
@@ -761,7 +765,16 @@ pub(crate) async fn dispatch(
         Route::CatHealth => {
             params.check(
                 path,
-                &["v", "format", "local", "master_timeout", "ts", "h", "s"],
+                &[
+                    "v",
+                    "format",
+                    "local",
+                    "master_timeout",
+                    "ts",
+                    "h",
+                    "s",
+                    "help",
+                ],
             )?;
             let (v, _) = blocking(move || Ok(store.cluster_health(None, 0, Expand::ALL))).await?;
             let (epoch, time) = cat_now();
@@ -910,7 +923,10 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::CatTemplates(name) => {
-            params.check(path, &["v", "format", "local", "master_timeout", "h", "s"])?;
+            params.check(
+                path,
+                &["v", "format", "local", "master_timeout", "h", "s", "help"],
+            )?;
             let v = blocking(move || {
                 store
                     .templates()
@@ -957,7 +973,16 @@ pub(crate) async fn dispatch(
         Route::CatShards(target) => {
             params.check(
                 path,
-                &["v", "format", "local", "master_timeout", "bytes", "h", "s"],
+                &[
+                    "v",
+                    "format",
+                    "local",
+                    "master_timeout",
+                    "bytes",
+                    "h",
+                    "s",
+                    "help",
+                ],
             )?;
             if params.get("bytes").is_some_and(|b| b != "b") {
                 return Err(Error::illegal_argument(
@@ -1775,4 +1800,59 @@ fn cat_now() -> (String, String) {
         secs.to_string(),
         format!("{:02}:{:02}:{:02}", day / 3600, (day / 60) % 60, day % 60),
     )
+}
+
+/// `/_template`: the store keeps no legacy index templates (Elasticsearch 8 deprecates them
+/// for composable ones, which it keeps): reads and deletes answer as Elasticsearch does when
+/// there are none, and creating one is refused by name.
+fn legacy_template(
+    method: &hyper::Method,
+    name: Option<String>,
+    path: &str,
+    params: &Params,
+) -> Outcome {
+    let name = name.unwrap_or_default();
+    let wildcard = name.is_empty() || name.split(',').any(|n| n.contains('*') || n == "_all");
+    match *method {
+        hyper::Method::PUT | hyper::Method::POST => {
+            params.check(
+                path,
+                &["create", "order", "master_timeout", "timeout", "cause"],
+            )?;
+            Err(Error::illegal_argument(format!(
+                "legacy index templates (/_template) are not supported by sluice-store: put [{name}] as a composable template (/_index_template/{name})"
+            ))
+            .into())
+        }
+        hyper::Method::DELETE => {
+            params.check(path, &["master_timeout", "timeout"])?;
+            if wildcard {
+                Ok(Reply::json(StatusCode::OK, json!({"acknowledged": true})))
+            } else {
+                Err(Error::es(
+                    404,
+                    "index_template_missing_exception",
+                    format!("index_template [{name}] missing"),
+                )
+                .into())
+            }
+        }
+        hyper::Method::HEAD => {
+            params.check(path, &["local", "flat_settings", "master_timeout"])?;
+            Ok(Reply::empty(if name.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }))
+        }
+        _ => {
+            params.check(path, &["local", "flat_settings", "master_timeout"])?;
+            let status = if name.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            Ok(Reply::json(status, json!({})))
+        }
+    }
 }

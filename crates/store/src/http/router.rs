@@ -81,6 +81,8 @@ pub(crate) enum Route {
     TemplateExists(crate::engine::templates::Kind, String),
     /// `DELETE /_index_template/{name}`
     DeleteTemplate(crate::engine::templates::Kind, String),
+    /// `/_template[/{name}]`: legacy index templates, of which the store keeps none
+    LegacyTemplate(Method, Option<String>),
     /// `GET /_data_stream[/{names}]`, `PUT|DELETE /_data_stream/{name}`
     DataStream(Method, Option<String>),
     /// `GET /_ilm/policy[/{names}]`, `PUT|DELETE /_ilm/policy/{name}`
@@ -284,6 +286,20 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
         ["_nodes", n, m] => vec![(Method::GET, Route::NodesInfo(Some(own(n)), Some(own(m))))],
         ["_analyze"] => both(&[Method::GET, Method::POST], &Route::Analyze(None)),
         ["_mget"] => both(&[Method::GET, Method::POST], &Route::Mget(None)),
+        ["_template"] => [Method::GET, Method::HEAD]
+            .into_iter()
+            .map(|m| (m.clone(), Route::LegacyTemplate(m, None)))
+            .collect(),
+        ["_template", name] => [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::POST,
+            Method::DELETE,
+        ]
+        .into_iter()
+        .map(|m| (m.clone(), Route::LegacyTemplate(m, Some(own(name)))))
+        .collect(),
         [kind @ ("_index_template" | "_component_template")] => {
             vec![(Method::GET, Route::Templates(template_kind(kind), None))]
         }

@@ -1154,6 +1154,8 @@ struct Outcome {
     hits: Vec<Hit>,
     states: Vec<aggs::State>,
     max_score: Option<f32>,
+    /// the targets (shards) that failed while the others answered, with the reason
+    failures: Vec<(usize, Error)>,
 }
 
 fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcome> {
@@ -1284,17 +1286,7 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
     // the segments of all shards, split into tasks of similar size for one pool of threads
     let bases: Vec<Vec<u32>> = targets
         .iter()
-        .map(|t| {
-            t.searcher
-                .segment_readers()
-                .iter()
-                .scan(0u32, |acc, seg| {
-                    let base = *acc;
-                    *acc += seg.max_doc();
-                    Some(base)
-                })
-                .collect()
-        })
+        .map(|t| creation_bases(&t.searcher))
         .collect();
     let cores = search_threads();
     let tasks = split_segments(targets, cores);
@@ -1359,7 +1351,39 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         done.sort_by_key(|(t, _)| *t);
         done.into_iter().map(|(_, out)| out).collect()
     };
-    for out in outs {
+    // a shard whose aggregation state cannot answer (an HDR histogram given a negative
+    // value) fails alone, as in ES; the search fails only when every shard does
+    let mut failures: Vec<(usize, Error)> = Vec::new();
+    for (t, out) in outs.iter().enumerate() {
+        if let (Ok(o), Some(&(si, _, _))) = (out, tasks.get(t))
+            && o.states.as_deref().is_some_and(aggs::failed)
+            && !failures.iter().any(|(s, _)| *s == si)
+        {
+            failures.push((
+                si,
+                Error::es(
+                    500,
+                    "array_index_out_of_bounds_exception",
+                    aggs::hdr::NEGATIVE,
+                ),
+            ));
+        }
+    }
+    if !targets.is_empty() && failures.len() == targets.len() {
+        let (si, e) = failures.swap_remove(0);
+        return Err(all_shards_failed(
+            e.with("index_uuid", targets[si].shard.uuid.clone())
+                .with("index", targets[si].shard.name.clone()),
+        ));
+    }
+    failures.sort_by_key(|(si, _)| *si);
+    for (t, out) in outs.into_iter().enumerate() {
+        if tasks
+            .get(t)
+            .is_some_and(|(si, _, _)| failures.iter().any(|(s, _)| s == si))
+        {
+            continue;
+        }
         let out = out?;
         total += out.total;
         if let Some(m) = out.max_score {
@@ -1381,7 +1405,36 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         hits,
         states,
         max_score,
+        failures,
     })
+}
+
+/// The first document number of each segment of a shard (by ordinal) when its segments are
+/// laid end to end in the order they were written (by their smallest `_seq_no`, as Lucene
+/// keeps segments in creation order, the ordinal breaking ties): documents that tie on every
+/// sort key, and `_doc` order, then follow the writes as in Elasticsearch, not the order
+/// tantivy lists the segments in.
+fn creation_bases(searcher: &Searcher) -> Vec<u32> {
+    let readers = searcher.segment_readers();
+    let mut order: Vec<(u64, usize)> = readers
+        .iter()
+        .enumerate()
+        .map(|(ord, seg)| {
+            let first = seg
+                .fast_fields()
+                .u64("_seq_no")
+                .map_or(u64::MAX, |c| c.min_value());
+            (first, ord)
+        })
+        .collect();
+    order.sort_unstable();
+    let mut bases = vec![0u32; readers.len()];
+    let mut next = 0u32;
+    for (_, ord) in order {
+        bases[ord] = next;
+        next += readers[ord].max_doc();
+    }
+    bases
 }
 
 /// Smallest doc range of one segment searched as its own task.
@@ -2001,6 +2054,7 @@ pub(crate) fn search_targets(
             hits: Vec::new(),
             states: aggs::new_states(&req.aggs),
             max_score: None,
+            failures: Vec::new(),
         }),
         Some(field) => collapsed(targets, &req, field, want),
         None => execute(targets, &req, want),
@@ -2186,7 +2240,6 @@ fn respond(
     }
     hits_obj.insert("max_score".into(), max_score);
     hits_obj.insert("hits".into(), Value::Array(hits));
-    let n = targets.len();
     let mut resp = Map::new();
     if let Some((name, id)) = head {
         resp.insert(name.into(), Value::from(id));
@@ -2196,10 +2249,7 @@ fn respond(
         Value::from(start.elapsed().as_millis() as u64),
     );
     resp.insert("timed_out".into(), Value::from(false));
-    resp.insert(
-        "_shards".into(),
-        json!({"total": n, "successful": n, "skipped": 0, "failed": 0}),
-    );
+    resp.insert("_shards".into(), shards_header(targets, &out.failures));
     resp.insert("hits".into(), Value::Object(hits_obj));
     if !req.aggs.is_empty() {
         let fetcher = Fetcher {
@@ -2221,6 +2271,28 @@ fn respond(
         resp.insert("aggregations".into(), Value::Object(rendered));
     }
     Ok(Value::Object(resp))
+}
+
+/// A search's `_shards`: every target counted, the failed ones listed with their reason as
+/// ES lists them.
+fn shards_header(targets: &[Target], failures: &[(usize, Error)]) -> Value {
+    let n = targets.len();
+    let mut o = json!({"total": n, "successful": n - failures.len(), "skipped": 0, "failed": failures.len()});
+    if !failures.is_empty() {
+        o["failures"] = Value::Array(
+            failures
+                .iter()
+                .map(|(si, e)| {
+                    json!({
+                        "shard": targets[*si].part,
+                        "index": targets[*si].shard.name,
+                        "reason": e.to_item_error(),
+                    })
+                })
+                .collect(),
+        );
+    }
+    o
 }
 
 /// The background sets of the `significant_terms` aggregations of `aggs`: every searched

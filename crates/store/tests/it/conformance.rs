@@ -11,16 +11,6 @@ use rest_conformance::{Runner, Verdict};
 
 use crate::TestServer;
 
-/// Tests whose outcome depends on the order of hits that tie (equal scores): Elasticsearch
-/// breaks ties by the order documents were written in a shard, the store by segment and document
-/// number, and a request's documents may be indexed into different segments by the writer's
-/// threads — so these pass or fail from run to run here (docs/architecture.md, known
-/// differences). They are left out of this comparison, in both directions.
-const TIE_ORDER: &[&str] = &[
-    "search.highlight/40_keyword_ignore.yml/Plain Highligher should skip highlighting ignored keyword values",
-    "search.highlight/40_keyword_ignore.yml/Unified Highligher should skip highlighting ignored keyword values",
-];
-
 #[test]
 #[allow(clippy::print_stderr)] // the notice when it cannot run
 fn store_passes_what_it_passed() {
@@ -54,9 +44,6 @@ fn store_passes_what_it_passed() {
     let mut run = 0;
     for file in &files {
         for outcome in runner.run_file(file) {
-            if TIE_ORDER.contains(&outcome.id.as_str()) {
-                continue;
-            }
             match outcome.verdict {
                 Verdict::Skip(_) => {}
                 Verdict::Pass => run += 1,
@@ -70,10 +57,7 @@ fn store_passes_what_it_passed() {
             }
         }
     }
-    let now_passing: Vec<&String> = listed
-        .difference(&failing)
-        .filter(|id| !TIE_ORDER.contains(&id.as_str()))
-        .collect();
+    let now_passing: Vec<&String> = listed.difference(&failing).collect();
     assert!(
         run > 1000,
         "only {run} tests ran: the suite did not load whole"

@@ -5190,3 +5190,96 @@ fn bool_prefix_fuzziness_and_settings_reset_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// The `hdr` method of `percentiles` and `percentile_ranks` (several digits, percents that
+/// round differently, merged over three shards), a negative value failing its shard alone,
+/// partition-based `include` on keyword, long and double terms, and ES's errors for a regular
+/// expression on an `ip` field's terms.
+#[test]
+fn hdr_percentiles_and_term_partitions_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffhdr");
+    let mut bulk = String::new();
+    for i in 0..40u32 {
+        let n = u64::from(i * i * 7 % 1000) + 3;
+        let d = f64::from(i) * 1.37 + 0.001;
+        bulk.push_str(&format!(
+            "{{\"index\":{{\"_id\":\"{i}\"}}}}\n{{\"n\":{n},\"d\":{d},\"z\":{},\"s\":\"term{}\",\"ip\":\"10.0.0.{}\"}}\n",
+            i % 3,
+            i % 11,
+            i % 7
+        ));
+    }
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 3, "number_of_replicas": 0},
+                "mappings": {"properties": {"n": {"type": "long"}, "d": {"type": "double"},
+                    "z": {"type": "integer"}, "s": {"type": "keyword"}, "ip": {"type": "ip"}}}}),
+        &bulk,
+    );
+    let percents = json!([0, 1, 14, 33.3, 50, 95, 99.9, 100]);
+    let mut aggs = Vec::new();
+    for field in ["n", "d", "z"] {
+        for digits in [Value::Null, json!(0), json!(2), json!(5)] {
+            let hdr = if digits.is_null() {
+                json!({})
+            } else {
+                json!({"number_of_significant_value_digits": digits})
+            };
+            aggs.push(
+                json!({"p": {"percentiles": {"field": field, "hdr": hdr, "percents": percents}}}),
+            );
+        }
+        aggs.push(json!({"r": {"percentile_ranks": {"field": field, "hdr": {},
+            "values": [0, 1, 3, 5.5, 100, 412, 5000]}}}));
+    }
+    aggs.push(json!({"p": {"percentiles": {"field": "n", "hdr": {}, "keyed": false, "percents": [10, 90]}}}));
+    aggs.push(json!({"p": {"percentiles": {"field": "nope", "hdr": {}}}}));
+    aggs.push(json!({"p": {"percentiles": {"field": "nope", "missing": 7, "hdr": {}}}}));
+    aggs.push(json!({"t": {"terms": {"field": "s"}, "aggs": {"p": {"percentiles": {"field": "d", "hdr": {}}}}}}));
+    for field in ["s", "n", "d", "z"] {
+        for partition in 0..3 {
+            aggs.push(json!({"t": {"terms": {"field": field, "size": 50,
+                "include": {"partition": partition, "num_partitions": 3}}}}));
+        }
+    }
+    aggs.push(
+        json!({"t": {"terms": {"field": "s", "include": {"partition": 3, "num_partitions": 3}}}}),
+    );
+    aggs.push(json!({"t": {"terms": {"field": "ip", "include": "10.*"}}}));
+    aggs.push(json!({"t": {"rare_terms": {"field": "ip", "exclude": "10.*"}}}));
+    let mut steps = agg_steps(&index, aggs);
+    // a negative value: the shard holding it fails, the others answer
+    steps.push((
+        "PUT",
+        format!("/{index}/_doc/neg?refresh=true"),
+        Some(json!({"n": -10})),
+    ));
+    steps.push((
+        "POST",
+        format!("/{index}/_search"),
+        Some(json!({"size": 0, "aggs": {"p": {"percentiles": {"field": "n", "hdr": {}}}}})),
+    ));
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "cause": e["caused_by"]["type"]}),
+            None => json!({
+                "aggregations": v["aggregations"],
+                "total": v["hits"]["total"],
+                "failed": v["_shards"]["failed"],
+                "failures": v["_shards"]["failures"].as_array().map(|fs| fs.iter()
+                    .map(|f| json!([f["shard"], f["reason"]["type"]]))
+                    .collect::<Vec<_>>()),
+            }),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
