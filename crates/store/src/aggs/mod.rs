@@ -1056,7 +1056,10 @@ fn check_keys(o: &Map<String, Value>, allowed: &[&str], agg: &str, t: &str) -> R
             return Err(Error::es(
                 400,
                 "x_content_parse_exception",
-                format!("[1:1] [{t}] unknown field [{k}]"),
+                format!(
+                    "[1:1] [{t}] unknown field [{k}]{}",
+                    crate::http::params::did_you_mean(k, allowed)
+                ),
             )
             .with("aggregation", agg));
         }
@@ -1148,11 +1151,15 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 "script_heuristic",
             ];
             if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
-                return Err(Error::es(
+                return Err(Error::x_content(format!(
+                    "[1:1] [significant_terms] unknown field [{k}]{}",
+                    crate::http::params::did_you_mean(k, &known)
+                ))
+                .caused_by(Error::es(
                     400,
                     "named_object_not_found_exception",
                     format!("[1:1] unknown field [{k}]"),
-                ));
+                )));
             }
             let mut heuristic = None;
             for (key, h) in [
@@ -1526,7 +1533,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             check_keys(o, &["filters", "other_bucket", "other_bucket_key"], name, t)?;
             let f = o
                 .get("filters")
-                .ok_or_else(|| perr(format!("[filters] required for [{name}]")))?;
+                .ok_or_else(|| Error::illegal_argument("[filters] cannot be empty."))?;
             let (filters, keyed) = match f {
                 Value::Object(m) => (
                     m.iter()
@@ -2845,6 +2852,18 @@ fn seg_agg(
     };
     geo_refused(&a.kind, mapping)?;
     match &a.kind {
+        Kind::Terms {
+            field,
+            missing,
+            value_type,
+            ..
+        } if field == "_index" && mapping.field(field).is_none() => {
+            // the `_index` metadata field: one value for every document of the segment, its
+            // index's name (Kibana's "documents per index")
+            s.source = Source::Nothing;
+            s.field_type = Some(FieldType::Keyword);
+            s.missing_key = Some(Key::Str(index.to_owned()));
+        }
         Kind::Terms {
             field,
             missing,

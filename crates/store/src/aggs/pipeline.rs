@@ -645,6 +645,16 @@ fn property(b: &Map<String, Value>, path: &str) -> Result<Option<(f64, bool)>> {
         if parts.peek().is_some() {
             match bucket.get(part).and_then(Value::as_object) {
                 Some(o) if o.contains_key("doc_count") => bucket = o,
+                // a multi-bucket aggregation in the middle of the path: ES reads its buckets
+                // as an array where it wants a number
+                Some(o) if o.contains_key("buckets") => {
+                    return Err(Error::es(400, "search_phase_execution_exception", "")
+                        .with("phase", "fetch")
+                        .with("grouped", true)
+                        .caused_by(Error::illegal_argument(format!(
+                            "buckets_path must reference either a number value or a single value numeric metric aggregation, got: [Object[]] at aggregation [{part}]"
+                        ))));
+                }
                 Some(_) => {
                     return Err(path_error(format!(
                         "[{part}] in buckets_path [{path}] is not a single-bucket aggregation"

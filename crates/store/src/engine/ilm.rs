@@ -594,6 +594,7 @@ impl Store {
                 index,
                 &json!({ "index": settings }),
                 crate::Resolve::default(),
+                false,
             )?;
         }
         shard.update_meta(|meta| {

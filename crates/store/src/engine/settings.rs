@@ -186,6 +186,27 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     )));
                 }
             }
+            // when writes are fsynced: with each request (default), or every `sync_interval`
+            // (see `Shard::async_durability`)
+            "translog.durability" => {
+                if !["request", "async"].contains(&text.to_ascii_lowercase().as_str()) {
+                    return Err(Error::illegal_argument(format!(
+                        "No enum constant org.elasticsearch.index.translog.Translog.Durability.{}",
+                        text.to_ascii_uppercase()
+                    )));
+                }
+            }
+            "translog.sync_interval" => {
+                let bad = || {
+                    Error::illegal_argument(format!(
+                        "failed to parse value [{text}] for setting [index.translog.sync_interval], must be >= [100ms]"
+                    ))
+                };
+                match parse_interval(&text) {
+                    Ok(Some(d)) if d >= std::time::Duration::from_millis(100) => {}
+                    _ => return Err(bad()),
+                }
+            }
             // the order indices recover in: the store opens every index before it serves
             "priority" => {
                 if text.parse::<u32>().is_err() {

@@ -769,6 +769,40 @@ impl Shard {
         }
     }
 
+    /// `index.translog.durability: async`: writes are acknowledged before their translog is
+    /// fsynced, which happens every `index.translog.sync_interval` (default 5 s; the refresh
+    /// thread's tick, at most a second, is the finest step) — a crash can lose the writes of
+    /// the last interval, as in Elasticsearch. `None`: every request is fsynced before its
+    /// answer (the default, `request`).
+    pub fn async_durability(&self) -> Option<Duration> {
+        let meta = self.meta.read();
+        let durability = meta.settings.get("translog.durability")?;
+        if !durability
+            .as_str()
+            .is_some_and(|d| d.eq_ignore_ascii_case("async"))
+        {
+            return None;
+        }
+        let interval = meta
+            .settings
+            .get("translog.sync_interval")
+            .and_then(Value::as_str)
+            .and_then(|s| crate::engine::settings::parse_interval(s).ok().flatten());
+        Some(interval.unwrap_or(Duration::from_secs(5)))
+    }
+
+    /// Makes every write appended to the translogs durable (the periodic sync of
+    /// [`Shard::async_durability`]).
+    ///
+    /// # Errors
+    /// A failed write or fsync of a translog.
+    pub fn sync_translogs(&self) -> Result<()> {
+        for p in &self.parts {
+            p.wal.sync(u64::MAX)?;
+        }
+        Ok(())
+    }
+
     /// Writes one document with `w`: first its nested documents (each with the same `_id` and
     /// no `_source`), then itself, in one batch so that they stay together and in order in one
     /// segment (Lucene's block join); `replace` deletes the documents of `id` first (all of
@@ -922,9 +956,10 @@ impl Shard {
     /// that shard (none of them is acknowledged).
     pub(crate) fn write(&self, items: Vec<Prepared>) -> Vec<Result<WriteResult>> {
         let n = items.len();
+        let durable = self.async_durability().is_none();
         if self.parts.len() == 1 {
             let (mut out, pos) = self.parts[0].apply_all(self, items);
-            if let Err(e) = self.parts[0].wal.sync(pos) {
+            if durable && let Err(e) = self.parts[0].wal.sync(pos) {
                 fail_all(&mut out, &e);
             }
             return out;
@@ -948,7 +983,7 @@ impl Shard {
             let items = std::mem::take(&mut *items.lock());
             let (slots, items): (Vec<usize>, Vec<Prepared>) = items.into_iter().unzip();
             let (mut out, pos) = part.apply_all(self, items);
-            if let Err(e) = part.wal.sync(pos) {
+            if durable && let Err(e) = part.wal.sync(pos) {
                 fail_all(&mut out, &e);
             }
             slots.into_iter().zip(out).collect::<Vec<_>>()

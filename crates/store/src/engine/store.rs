@@ -639,6 +639,7 @@ impl Store {
             .name("sluice-store-refresh".into())
             .spawn(move || {
                 let mut last: BTreeMap<String, Instant> = BTreeMap::new();
+                let mut last_sync: BTreeMap<String, Instant> = BTreeMap::new();
                 let mut last_ilm = Instant::now();
                 loop {
                     {
@@ -659,6 +660,17 @@ impl Store {
                     }
                     let shards: Vec<Arc<Shard>> = store.indices.read().values().cloned().collect();
                     for shard in shards {
+                        if let Some(every) = shard.async_durability() {
+                            let due = last_sync
+                                .get(&shard.name)
+                                .is_none_or(|t| t.elapsed() >= every);
+                            if due {
+                                if let Err(e) = shard.sync_translogs() {
+                                    tracing::error!(index = %shard.name, error = %e, "translog sync failed");
+                                }
+                                last_sync.insert(shard.name.clone(), Instant::now());
+                            }
+                        }
                         let Some(interval) = shard.refresh_interval(store.config.refresh_interval) else {
                             continue;
                         };
@@ -1150,6 +1162,14 @@ impl Store {
     /// # Errors
     /// Index resolution, a malformed mapping, a conflict with the current one, mapping limits.
     pub fn put_mapping(&self, target: &str, body: &Value, opts: Resolve) -> Result<Value> {
+        if body
+            .as_object()
+            .is_some_and(|o| o.len() == 1 && o.get("_doc").is_some_and(Value::is_object))
+        {
+            return Err(Error::illegal_argument(
+                "Types cannot be provided in put mapping requests",
+            ));
+        }
         let update = Mapping::parse(body)?;
         let shards = self.shards(target, opts)?;
         for s in &shards {
@@ -1247,7 +1267,13 @@ impl Store {
     ///
     /// # Errors
     /// ES's for unknown or final settings and bad values; nothing changes then.
-    pub fn put_settings(&self, target: &str, body: &Value, opts: Resolve) -> Result<Value> {
+    pub fn put_settings(
+        &self,
+        target: &str,
+        body: &Value,
+        opts: Resolve,
+        preserve_existing: bool,
+    ) -> Result<Value> {
         let inner = body.get("settings").unwrap_or(body);
         // a `null` value resets the setting to its default (it is removed)
         let mut flat = Vec::new();
@@ -1280,16 +1306,23 @@ impl Store {
         }
         for shard in shards {
             shard.update_meta(|meta| {
-                if parsed.rendered.contains_key("number_of_replicas") {
+                // `preserve_existing`: only the settings the index does not have yet
+                let take = |meta: &IndexMeta, k: &str| {
+                    parsed.rendered.contains_key(k)
+                        && !(preserve_existing && meta.settings.contains_key(k))
+                };
+                if take(meta, "number_of_replicas") {
                     meta.replicas = parsed.replicas;
                 }
-                if parsed.rendered.contains_key("refresh_interval") {
+                if take(meta, "refresh_interval") {
                     meta.refresh_interval = parsed.refresh_interval;
                 }
                 for (k, v) in &parsed.rendered {
-                    meta.settings.insert(k.clone(), v.clone());
+                    if !(preserve_existing && meta.settings.contains_key(k)) {
+                        meta.settings.insert(k.clone(), v.clone());
+                    }
                 }
-                for k in &reset {
+                for k in reset.iter().filter(|_| !preserve_existing) {
                     meta.settings.remove(k);
                     match k.as_str() {
                         "refresh_interval" => meta.refresh_interval = None,

@@ -73,7 +73,19 @@ impl UpdateSpec {
                 }
                 (k, _) => {
                     return Err(Error::x_content(format!(
-                        "[1:2] [UpdateRequest] unknown field [{k}]"
+                        "[1:2] [UpdateRequest] unknown field [{k}]{}",
+                        crate::http::params::did_you_mean(
+                            k,
+                            &[
+                                "doc",
+                                "upsert",
+                                "doc_as_upsert",
+                                "detect_noop",
+                                "_source",
+                                "script",
+                                "scripted_upsert",
+                            ]
+                        )
                     )));
                 }
             }

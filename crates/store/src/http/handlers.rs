@@ -862,18 +862,13 @@ pub(crate) async fn dispatch(
                     "flat_settings",
                 ],
             )?;
-            if params.bool("preserve_existing", false)? {
-                return Err(Error::illegal_argument(
-                    "[preserve_existing] is not supported by sluice-store",
-                )
-                .into());
-            }
+            let preserve = params.bool("preserve_existing", false)?;
             let Some(body) = optional_object(&body)? else {
                 return Err(super::error::body_required().into());
             };
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let opts = index_options(params, updates_defaults())?;
-            let v = blocking(move || store.put_settings(&target, &body, opts)).await?;
+            let v = blocking(move || store.put_settings(&target, &body, opts, preserve)).await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Stats(target, metrics) => {

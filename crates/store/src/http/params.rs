@@ -101,6 +101,17 @@ pub(crate) fn unrecognized(word: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// ES's x-content suggestion after `unknown field [word]`: ` did you mean [x]?`, ` did you
+/// mean any of [x, y]?`, or nothing when no candidate is close.
+pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+    let similar = suggestions(word, candidates);
+    match similar.len() {
+        0 => String::new(),
+        1 => format!(" did you mean [{}]?", similar[0]),
+        _ => format!(" did you mean any of [{}]?", similar.join(", ")),
+    }
+}
+
 /// Candidates close to `word` (normalised Levenshtein similarity above 0.5, ES's threshold).
 fn suggestions<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a str> {
     let mut scored: Vec<(f64, &str)> = candidates

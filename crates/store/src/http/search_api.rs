@@ -400,8 +400,10 @@ pub(crate) async fn msearch(
         let start = Instant::now();
         let items = msearch::parse(&body, target.as_deref())?;
         for item in &items {
+            // a parse error, or a total asked as a number that cannot be exact, fails the
+            // whole request (ES checks both before it searches)
             if let Err(e) = crate::search::parse_only(item.body.as_ref(), &item.params(&defaults))
-                && is_parse_error(&e)
+                && (is_parse_error(&e) || e.reason().starts_with("[rest_total_hits_as_int]"))
             {
                 return Err(e);
             }

@@ -1182,7 +1182,7 @@ impl Mapping {
             .as_object()
             .ok_or_else(|| mapper_parsing("Failed to parse mapping: mappings must be an object"))?;
         if obj.len() == 1 && obj.contains_key("_doc") {
-            return Err(mapper_parsing(
+            return Err(Error::illegal_argument(
                 "The mapping definition cannot be nested under a type [_doc] unless include_type_name is set to true.",
             ));
         }
@@ -1532,6 +1532,7 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
                         _ => {}
                     }
                 }
+                update_field(a, b, &path)?;
                 for (k, v) in &b.fields {
                     a.fields.entry(k.clone()).or_insert_with(|| v.clone());
                 }
@@ -1548,6 +1549,68 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
                     a.ty.name()
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// An existing field given again with its type: the parameters Elasticsearch lets a mapping
+/// update change take the new definition's values (an absent one its default: `meta`,
+/// `ignore_above`, `ignore_malformed`, `coerce`); `index`, `doc_values`, `format` and
+/// `null_value` that differ are ES's conflict, as are other parameters both give differently.
+fn update_field(a: &mut FieldMapping, b: &FieldMapping, path: &str) -> Result<()> {
+    let flag = |x: bool| Value::from(x);
+    let fixed = [
+        ("index", flag(a.index), flag(b.index)),
+        ("doc_values", flag(a.doc_values), flag(b.doc_values)),
+        (
+            "format",
+            Value::from(
+                a.format
+                    .clone()
+                    .unwrap_or_else(|| date::DEFAULT_FORMAT.to_owned()),
+            ),
+            Value::from(
+                b.format
+                    .clone()
+                    .unwrap_or_else(|| date::DEFAULT_FORMAT.to_owned()),
+            ),
+        ),
+        (
+            "null_value",
+            a.null_value.clone().unwrap_or(Value::Null),
+            b.null_value.clone().unwrap_or(Value::Null),
+        ),
+    ];
+    // other parameters as given: a conflict where both definitions give one
+    let shown = a
+        .shown
+        .iter()
+        .filter(|(k, _)| *k != "meta")
+        .filter_map(|(k, x)| Some((k.as_str(), x.clone(), b.shown.get(k)?.clone())));
+    for (k, x, y) in fixed.into_iter().chain(shown) {
+        if x != y {
+            let text = |v: &Value| match v {
+                Value::String(s) => s.clone(),
+                Value::Null => "null".to_owned(),
+                other => other.to_string(),
+            };
+            return Err(Error::illegal_argument(format!(
+                "Mapper for [{path}] conflicts with existing mapper:\n\tCannot update parameter [{k}] from [{}] to [{}]",
+                text(&x),
+                text(&y)
+            )));
+        }
+    }
+    a.ignore_above = b.ignore_above;
+    a.ignore_malformed = b.ignore_malformed;
+    a.coerce = b.coerce;
+    match b.shown.get("meta") {
+        Some(m) => {
+            a.shown.insert("meta".into(), m.clone());
+        }
+        None => {
+            a.shown.remove("meta");
         }
     }
     Ok(())
