@@ -224,6 +224,27 @@ impl Error {
             {
                 cause.root_object()
             }
+            // failures listed per shard: their reasons are the root causes
+            Error::Es {
+                kind,
+                caused_by: None,
+                extra,
+                ..
+            } if kind == "search_phase_execution_exception"
+                && extra.get("failed_shards").is_some_and(Value::is_array) =>
+            {
+                let reasons: Vec<Value> = extra["failed_shards"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f["reason"].clone())
+                    .collect();
+                error.insert("root_cause".into(), Value::Array(reasons));
+                if let Value::Object(inner) = self.to_item_error() {
+                    error.extend(inner);
+                }
+                return json!({"error": Value::Object(error), "status": self.status()});
+            }
             _ => self.root_object(),
         };
         error.insert("root_cause".into(), Value::Array(vec![Value::Object(root)]));

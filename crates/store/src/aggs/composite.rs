@@ -505,8 +505,15 @@ pub fn after_parts(
             (Value::String(t), Kind::Terms { .. }, Some(FieldType::Keyword) | None) => {
                 Some(Key::Str(t.clone()))
             }
-            (Value::String(t), Kind::DateHistogram { .. }, _)
-            | (Value::String(t), Kind::Terms { .. }, Some(FieldType::Date)) => {
+            // a date is read in the source's time zone
+            (Value::String(t), Kind::DateHistogram { tz, .. }, _) => {
+                let zone = tz
+                    .as_deref()
+                    .map(crate::query::datemath::parse_time_zone)
+                    .transpose()?;
+                Some(f2k(super::resolve_date(t, formats, zone, now_ms)? as f64))
+            }
+            (Value::String(t), Kind::Terms { .. }, Some(FieldType::Date)) => {
                 Some(f2k(super::resolve_date(t, formats, None, now_ms)? as f64))
             }
             (Value::Bool(b), Kind::Terms { .. }, Some(FieldType::Boolean)) => {
@@ -599,10 +606,17 @@ pub fn part_json(
         (
             k,
             Kind::DateHistogram {
-                format: Some(_), ..
+                format: Some(_),
+                tz,
+                ..
             },
             _,
-        ) => Value::from(date::format_with(k2f(k) as i64, formats, None)),
+        ) => {
+            let zone = tz
+                .as_deref()
+                .and_then(|z| crate::query::datemath::parse_time_zone(z).ok());
+            Value::from(date::format_with(k2f(k) as i64, formats, zone))
+        }
         (k, Kind::DateHistogram { .. }, _) => Value::from(k2f(k) as i64),
         (k, Kind::Histogram { .. }, _) => super::num_json(k2f(k)),
         (k, _, Some(FieldType::Boolean)) => Value::from(k2f(k) != 0.0),

@@ -176,6 +176,8 @@ pub enum Kind {
         date: Option<DateRangeOpts>,
         /// `geo_distance`: the ranges are of distances from a point
         geo: Option<GeoDistanceOpts>,
+        /// `missing`: the value of documents without one (read as the bounds are)
+        missing: Option<Bound>,
     },
     /// ip_range
     IpRange {
@@ -671,6 +673,13 @@ impl Bound {
         now_ms: i64,
     ) -> Result<f64> {
         match self {
+            // a number on a date field is read as text with the field's formats, its
+            // fraction dropped, as ES reads it (`1000` is the year 1000 by the default
+            // format, 1000 seconds by `epoch_second`)
+            Bound::Num(n) if ty == Some(FieldType::Date) => {
+                resolve_date(&format!("{}", n.trunc() as i64), formats, tz, now_ms)
+                    .map(|ms| ms as f64)
+            }
             Bound::Num(n) => Ok(*n),
             Bound::Str(s) if ty == Some(FieldType::Date) => {
                 resolve_date(s, formats, tz, now_ms).map(|ms| ms as f64)
@@ -1406,7 +1415,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
             if t == "date_range" {
                 check_keys(
                     o,
-                    &["field", "ranges", "keyed", "format", "time_zone"],
+                    &["field", "ranges", "keyed", "format", "time_zone", "missing"],
                     name,
                     t,
                 )?;
@@ -1425,7 +1434,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     t,
                 )?;
             } else {
-                check_keys(o, &["field", "ranges", "keyed"], name, t)?;
+                check_keys(o, &["field", "ranges", "keyed", "missing"], name, t)?;
             }
             let arr = o
                 .get("ranges")
@@ -1475,6 +1484,10 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     time_zone: text("time_zone"),
                 }),
                 geo,
+                missing: match o.get("missing") {
+                    Some(v) => Bound::parse(v, name, "missing")?,
+                    None => None,
+                },
             }
         }
         "ip_range" => {
@@ -2930,12 +2943,35 @@ fn seg_agg(
                     t.name()
                 )));
             }
-            if let Kind::Range { ranges, date, .. } = &a.kind {
+            if let Kind::Range {
+                ranges,
+                date,
+                missing,
+                ..
+            } = &a.kind
+            {
                 let formats = mapping
                     .field(field)
                     .map(|f| f.formats.clone())
                     .unwrap_or_default();
+                // an unmapped field's date ranges are dates all the same
+                let ty = ty.or(date.as_ref().map(|_| FieldType::Date));
                 s.bounds = resolve_bounds(ranges, ty, &formats, date.as_ref(), qctx.now_ms)?;
+                if let Some(m) = missing {
+                    let spec = RangeSpec {
+                        key: None,
+                        from: Some(m.clone()),
+                        to: None,
+                    };
+                    s.missing_num = resolve_bounds(
+                        std::slice::from_ref(&spec),
+                        ty,
+                        &formats,
+                        date.as_ref(),
+                        qctx.now_ms,
+                    )?[0]
+                        .0;
+                }
             }
         }
         Kind::IpRange { field, .. } => {
@@ -3058,6 +3094,21 @@ fn seg_agg(
             }
         }
         Kind::Composite(c) => {
+            // a page larger than the bucket limit fails on every shard, as in ES
+            if c.multi.is_none() && c.size > MAX_BUCKETS {
+                return Err(crate::search::all_shards_failed_with(
+                    Error::es(
+                        400,
+                        "too_many_buckets_exception",
+                        format!(
+                            "Trying to create too many buckets. Must be less than or equal to: [{MAX_BUCKETS}] but was [{}]. This limit can be set by changing the [search.max_buckets] cluster level setting.",
+                            c.size
+                        ),
+                    )
+                    .with("max_buckets", MAX_BUCKETS),
+                    index,
+                ));
+            }
             let mut types = Vec::with_capacity(c.sources.len());
             for src in &c.sources {
                 let field = src.field();
@@ -3472,6 +3523,11 @@ fn collect_one(
                 }
                 _ => num_values(source, doc, buf),
             }
+            if buf.is_empty()
+                && let Some(m) = missing_num
+            {
+                buf.push(*m);
+            }
             let vals = buf.clone();
             for (i, (from, to)) in bounds.iter().enumerate() {
                 if vals
@@ -3714,6 +3770,43 @@ fn finish_bucket(a: &Agg, s: &mut SegAgg, b: &mut Bucket) {
 }
 
 fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
+    finish_collected(a, s, st);
+    // `min_doc_count: 0` on terms: every value of the segment's field has a bucket, with no
+    // document when no matching document has it (as ES adds them)
+    if let (
+        Kind::Terms {
+            min_doc_count: 0,
+            rare: None,
+            significant: None,
+            ..
+        },
+        State::Keyed(map),
+    ) = (&a.kind, &mut *st)
+    {
+        match &s.source {
+            Source::Str(col) => {
+                let mut text = String::new();
+                for o in 0..col.num_terms() as u64 {
+                    text.clear();
+                    if col.ord_to_str(o, &mut text).unwrap_or(false) {
+                        map.entry(Key::Str(text.clone()))
+                            .or_insert_with(|| new_bucket(&a.subs));
+                    }
+                }
+            }
+            Source::Num(col) => {
+                for doc in 0..col.num_docs() {
+                    for v in col.values_for_doc(doc) {
+                        map.entry(f2k(v)).or_insert_with(|| new_bucket(&a.subs));
+                    }
+                }
+            }
+            Source::Geo(_) | Source::Nothing => {}
+        }
+    }
+}
+
+fn finish_collected(a: &Agg, s: &mut SegAgg, st: &mut State) {
     if let State::Dense(d) = st {
         let d = std::mem::take(&mut **d);
         let mut map = FastMap::default();
@@ -3906,10 +3999,21 @@ pub const MAX_BUCKETS: usize = 65_536;
 
 impl RenderCtx<'_> {
     fn field_type(&self, field: &str) -> Option<(FieldType, Vec<DateFormat>, Option<String>)> {
-        self.mappings.iter().find_map(|m| {
+        let first = self.mappings.iter().find_map(|m| {
             m.field(field)
                 .map(|f| (f.ty, f.formats.clone(), f.format.clone()))
-        })
+        })?;
+        // a field that is an integer in one index and a float in another: values are doubles
+        // (ES reduces long and double terms to double terms)
+        if first.0.is_integer()
+            && let Some(t) = self
+                .mappings
+                .iter()
+                .find_map(|m| m.field(field).map(|f| f.ty).filter(|t| t.is_float()))
+        {
+            return Some((t, first.1, first.2));
+        }
+        Some(first)
     }
 }
 
@@ -4734,6 +4838,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 keyed,
                 date,
                 geo,
+                ..
             },
             State::List(bs),
         ) => {
@@ -4742,6 +4847,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 .field_type(field)
                 .filter(|_| geo.is_none())
                 .map_or((None, Vec::new()), |(t, f, _)| (Some(t), f));
+            let ty = ty.or(date.as_ref().map(|_| FieldType::Date));
             let bounds = resolve_bounds(ranges, ty, &formats, date.as_ref(), ctx.now_ms)?;
             if let Some(f) = date.as_ref().and_then(|d| d.format.as_deref()) {
                 formats = date::parse_formats(f).map_err(Error::illegal_argument)?;
@@ -4759,7 +4865,21 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     java_double(x)
                 }
             };
-            for ((spec, (from, to)), b) in ranges.iter().zip(&bounds).zip(bs) {
+            // ES's range aggregator keeps its ranges sorted by `from`, then `to` (unbounded
+            // ends first and last)
+            let mut order: Vec<usize> = (0..ranges.len().min(bounds.len()).min(bs.len())).collect();
+            order.sort_by(|&x, &y| {
+                let (fx, tx) = bounds[x];
+                let (fy, ty) = bounds[y];
+                fx.unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&fy.unwrap_or(f64::NEG_INFINITY))
+                    .then(
+                        tx.unwrap_or(f64::INFINITY)
+                            .total_cmp(&ty.unwrap_or(f64::INFINITY)),
+                    )
+            });
+            for i in order {
+                let (spec, (from, to), b) = (&ranges[i], &bounds[i], &bs[i]);
                 let k = spec.key.clone().unwrap_or_else(|| {
                     format!(
                         "{}-{}",

@@ -7,8 +7,10 @@ use log_model::zone::Zone;
 /// One alternative of a date `format`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DateFormat {
-    /// `strict_date_optional_time` / `date_optional_time` / `strict_date_time` and friends.
-    OptionalTime,
+    /// `strict_date_optional_time` / `date_optional_time` / `strict_date_time` and friends:
+    /// read as ISO dates with optional time; printed as the named format prints
+    /// ([`IsoPrint`]).
+    OptionalTime(IsoPrint),
     /// `epoch_millis`.
     EpochMillis,
     /// `epoch_second`.
@@ -27,6 +29,21 @@ pub enum DateFormat {
 /// The ES default: `strict_date_optional_time||epoch_millis`.
 pub const DEFAULT_FORMAT: &str = "strict_date_optional_time||epoch_millis";
 
+/// How a named ISO format prints a date (they all read the same way here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsoPrint {
+    /// `yyyy-MM-dd'T'HH:mm:ss.SSSZ` (`strict_date_optional_time`, `date_time`, `iso8601`)
+    Full,
+    /// `yyyy-MM-dd` (`strict_date`, `date`)
+    Date,
+    /// `yyyy-MM-dd'T'HH:mm:ssZ` (`strict_date_time_no_millis`)
+    NoMillis,
+    /// `yyyy-MM-dd'T'HH:mm:ss` (`strict_date_hour_minute_second`)
+    HourMinuteSecond,
+    /// `yyyy-MM-dd'T'HH:mm:ss.SSS` (`strict_date_hour_minute_second_millis`)
+    HourMinuteSecondMillis,
+}
+
 /// Parses a `format` string (`a||b||c`) into alternatives.
 pub fn parse_formats(format: &str) -> Result<Vec<DateFormat>, String> {
     format.split("||").map(parse_one_format).collect()
@@ -40,15 +57,17 @@ fn parse_one_format(f: &str) -> Result<DateFormat, String> {
         | "strict_date_optional_time_nanos"
         | "strict_date_time"
         | "date_time"
-        | "strict_date_time_no_millis"
-        | "date_time_no_millis"
-        | "strict_date"
-        | "date"
-        | "strict_date_hour_minute_second"
-        | "date_hour_minute_second"
-        | "strict_date_hour_minute_second_millis"
-        | "date_hour_minute_second_millis"
-        | "iso8601" => DateFormat::OptionalTime,
+        | "iso8601" => DateFormat::OptionalTime(IsoPrint::Full),
+        "strict_date_time_no_millis" | "date_time_no_millis" => {
+            DateFormat::OptionalTime(IsoPrint::NoMillis)
+        }
+        "strict_date" | "date" => DateFormat::OptionalTime(IsoPrint::Date),
+        "strict_date_hour_minute_second" | "date_hour_minute_second" => {
+            DateFormat::OptionalTime(IsoPrint::HourMinuteSecond)
+        }
+        "strict_date_hour_minute_second_millis" | "date_hour_minute_second_millis" => {
+            DateFormat::OptionalTime(IsoPrint::HourMinuteSecondMillis)
+        }
         "epoch_millis" => DateFormat::EpochMillis,
         "epoch_second" => DateFormat::EpochSecond,
         other => joda_to_chrono(other)?,
@@ -231,7 +250,7 @@ pub fn utc() -> FixedOffset {
 pub fn parse_date_str(value: &str, formats: &[DateFormat], tz: Option<Zone>) -> Option<i64> {
     for f in formats {
         let parsed = match f {
-            DateFormat::OptionalTime => parse_optional_time(value, tz),
+            DateFormat::OptionalTime(_) => parse_optional_time(value, tz),
             DateFormat::EpochMillis => parse_epoch(value, 1.0),
             DateFormat::EpochSecond => parse_epoch(value, 1000.0),
             DateFormat::Pattern {
@@ -313,6 +332,26 @@ pub fn format_with(ms: i64, formats: &[DateFormat], zone: Option<Zone>) -> Strin
             };
             let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
             dt.with_timezone(&off).format(chrono).to_string()
+        }
+        Some(DateFormat::OptionalTime(print)) if *print != IsoPrint::Full => {
+            let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+                return ms.to_string();
+            };
+            let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
+            let local = dt.with_timezone(&off);
+            let zone_suffix = if off.local_minus_utc() == 0 {
+                "Z".to_owned()
+            } else {
+                local.format("%:z").to_string()
+            };
+            match print {
+                IsoPrint::Date => local.format("%Y-%m-%d").to_string(),
+                IsoPrint::NoMillis => format!("{}{zone_suffix}", local.format("%Y-%m-%dT%H:%M:%S")),
+                IsoPrint::HourMinuteSecond => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                IsoPrint::HourMinuteSecondMillis | IsoPrint::Full => {
+                    local.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+                }
+            }
         }
         _ => format_millis(ms, zone),
     }

@@ -41,7 +41,7 @@ fn partial_unit(s: &str, formats: &[DateFormat]) -> Option<u8> {
     let optional_time = formats.is_empty()
         || formats
             .iter()
-            .any(|f| matches!(f, DateFormat::OptionalTime));
+            .any(|f| matches!(f, DateFormat::OptionalTime(_)));
     if !optional_time {
         return None;
     }
@@ -80,7 +80,7 @@ fn format_names(formats: &[DateFormat]) -> String {
     formats
         .iter()
         .map(|f| match f {
-            DateFormat::OptionalTime => "strict_date_optional_time".to_owned(),
+            DateFormat::OptionalTime(_) => "strict_date_optional_time".to_owned(),
             DateFormat::EpochMillis => "epoch_millis".to_owned(),
             DateFormat::EpochSecond => "epoch_second".to_owned(),
             DateFormat::Pattern { chrono, .. } => chrono.clone(),

@@ -439,6 +439,23 @@ pub(crate) fn all_shards_failed(cause: Error) -> Error {
     .caused_by(cause)
 }
 
+/// ES's answer to a failure of its own kind (`too_many_buckets_exception`, ...) on every
+/// shard: `search_phase_execution_exception` listing it under `failed_shards` (its root cause),
+/// with no `caused_by`.
+pub(crate) fn all_shards_failed_with(cause: Error, index: &str) -> Error {
+    Error::es(
+        cause.status(),
+        "search_phase_execution_exception",
+        "all shards failed",
+    )
+    .with("phase", "query")
+    .with("grouped", true)
+    .with(
+        "failed_shards",
+        json!([{"index": index, "reason": cause.to_item_error()}]),
+    )
+}
+
 /// ES's name of the JSON token a value starts with.
 pub(crate) fn token_name(v: &Value) -> &'static str {
     match v {

@@ -5283,3 +5283,113 @@ fn hdr_percentiles_and_term_partitions_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// Range bounds read through a date field's format (numbers too), `missing` in `range` and
+/// `date_range`, ranges answered in ES's sorted order, a date range on an unmapped field,
+/// composite date keys printed with a named format in the source's time zone (and `after`
+/// read in it), `min_doc_count: 0` terms, a field that is a long in one index and a double in
+/// another, terms on `_index`, and mapping updates of `meta` and `ignore_above`.
+#[test]
+fn ranges_composite_formats_and_terms_edges_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let a = run_name("diffedgea");
+    let b = run_name("diffedgeb");
+    load_both(
+        es_addr,
+        t.addr(),
+        &a,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"es": {"type": "date", "format": "epoch_second"},
+                    "d": {"type": "date"}, "n": {"type": "long"}, "s": {"type": "keyword"},
+                    "x": {"type": "integer"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"es\":1000,\"d\":\"2017-10-20T01:00:00Z\",\"n\":10,\"s\":\"sheep\",\"x\":1}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"es\":2000,\"d\":\"2017-10-21T03:00:00Z\",\"n\":100,\"s\":\"cow\",\"x\":2}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"es\":3000,\"d\":\"2017-10-22T01:00:00Z\",\"n\":10,\"s\":\"pig\"}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"s\":\"sheep\",\"x\":3}\n",
+        ),
+    );
+    load_both(
+        es_addr,
+        t.addr(),
+        &b,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"n": {"type": "double"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"n\":14.6}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"n\":100.0}\n",
+        ),
+    );
+    let aggs = [
+        json!({"r": {"date_range": {"field": "es", "ranges": [{"from": 3000, "to": 4000}, {"from": 1000, "to": 3000}]}}}),
+        json!({"r": {"date_range": {"field": "es", "missing": "0", "ranges": [{"key": "late", "from": "2500"}, {"key": "early", "to": "1500"}]}}}),
+        json!({"r": {"range": {"field": "x", "missing": 0, "ranges": [{"from": 2}, {"to": 2}, {"from": 1, "to": 3}]}}}),
+        json!({"r": {"date_range": {"field": "nope", "ranges": [{"from": "2020-01-01T00:00:00Z"}]},
+            "aggs": {"c": {"cardinality": {"field": "s"}}}}}),
+        json!({"c": {"composite": {"sources": [{"day": {"date_histogram": {"field": "d",
+            "calendar_interval": "1d", "format": "strict_date"}}}]}}}),
+        json!({"c": {"composite": {"sources": [{"day": {"date_histogram": {"field": "d",
+            "calendar_interval": "1d", "time_zone": "-02:00", "format": "iso8601"}}}]}}}),
+        json!({"c": {"composite": {"after": {"day": "2017-10-20"}, "sources": [{"day": {"date_histogram": {"field": "d",
+            "calendar_interval": "1d", "time_zone": "-02:00", "format": "iso8601"}}}]}}}),
+        json!({"c": {"composite": {"sources": [{"day": {"date_histogram": {"field": "d",
+            "calendar_interval": "1d", "format": "strict_date_hour_minute_second"}}}]}}}),
+        json!({"c": {"composite": {"size": 1_000_000_000, "sources": [{"s": {"terms": {"field": "s"}}}]}}}),
+    ];
+    let mut steps = agg_steps(&a, aggs);
+    steps.push((
+        "POST",
+        format!("/{a}/_search"),
+        Some(json!({"size": 0, "query": {"term": {"s": "sheep"}},
+            "aggs": {"t": {"terms": {"field": "s", "min_doc_count": 0}},
+                     "n": {"terms": {"field": "n", "min_doc_count": 0}}}})),
+    ));
+    steps.push((
+        "POST",
+        format!("/{a},{b}/_search"),
+        Some(json!({"size": 0, "aggs": {"n": {"terms": {"field": "n"}},
+            "i": {"terms": {"field": "_index"}}}})),
+    ));
+    // mapping updates: meta and ignore_above follow the new definition, doc_values conflicts
+    steps.push((
+        "PUT",
+        format!("/{a}/_mapping"),
+        Some(json!({"properties": {"s": {"type": "keyword", "meta": {"unit": "ms"}, "ignore_above": 20}}})),
+    ));
+    steps.push((
+        "PUT",
+        format!("/{a}/_mapping"),
+        Some(json!({"properties": {"s": {"type": "keyword", "meta": {"other": "x"}}}})),
+    ));
+    steps.push(("GET", format!("/{a}/_mapping"), None));
+    steps.push((
+        "PUT",
+        format!("/{a}/_mapping"),
+        Some(json!({"properties": {"s": {"type": "keyword", "doc_values": false}}})),
+    ));
+    steps.push((
+        "PUT",
+        format!("/{a}/_mapping"),
+        Some(json!({"_doc": {"properties": {"z": {"type": "keyword"}}}})),
+    ));
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => {
+                json!({"error": e["type"], "reason": e["reason"], "cause": e["caused_by"]["type"]})
+            }
+            None if v.get("aggregations").is_some() => v["aggregations"].clone(),
+            None => v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .map_or(v.clone(), |x| x["mappings"].clone()),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{a}"), None);
+    let _ = http(es_addr, "DELETE", &format!("/{b}"), None);
+    assert_agree(&diffs);
+}
