@@ -3095,17 +3095,18 @@ fn seg_agg(
         }
         Kind::Composite(c) => {
             // a page larger than the bucket limit fails on every shard, as in ES
-            if c.multi.is_none() && c.size > MAX_BUCKETS {
+            let max = qctx.max_buckets;
+            if c.multi.is_none() && c.size > max {
                 return Err(crate::search::all_shards_failed_with(
                     Error::es(
                         400,
                         "too_many_buckets_exception",
                         format!(
-                            "Trying to create too many buckets. Must be less than or equal to: [{MAX_BUCKETS}] but was [{}]. This limit can be set by changing the [search.max_buckets] cluster level setting.",
+                            "Trying to create too many buckets. Must be less than or equal to: [{max}] but was [{}]. This limit can be set by changing the [search.max_buckets] cluster level setting.",
                             c.size
                         ),
                     )
-                    .with("max_buckets", MAX_BUCKETS),
+                    .with("max_buckets", max),
                     index,
                 ));
             }
@@ -3951,8 +3952,10 @@ pub struct RenderCtx<'a> {
     pub mappings: Vec<&'a Mapping>,
     /// now for extended bounds date math
     pub now_ms: i64,
-    /// Buckets rendered so far over all levels (bounded by [`MAX_BUCKETS`]).
+    /// Buckets rendered so far over all levels (bounded by `max_buckets`).
     pub buckets: std::cell::Cell<usize>,
+    /// `search.max_buckets` (`None`: its default, [`MAX_BUCKETS`])
+    pub max_buckets: Option<usize>,
     /// Reads the documents of `top_hits` / `top_metrics`.
     pub(crate) fetch: Option<&'a dyn top::Fetch>,
     /// Documents in the bucket being rendered (the query's total at the top): the foreground
@@ -4210,15 +4213,16 @@ fn bucket_body_with(
     after_count: Map<String, Value>,
 ) -> Result<Value> {
     let n = ctx.buckets.get() + 1;
-    if n > MAX_BUCKETS {
+    let max = ctx.max_buckets.unwrap_or(MAX_BUCKETS);
+    if n > max {
         return Err(Error::es(
             400,
             "too_many_buckets_exception",
             format!(
-                "Trying to create too many buckets. Must be less than or equal to: [{MAX_BUCKETS}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting."
+                "Trying to create too many buckets. Must be less than or equal to: [{max}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting."
             ),
         )
-        .with("max_buckets", MAX_BUCKETS));
+        .with("max_buckets", max));
     }
     ctx.buckets.set(n);
     head.insert("doc_count".into(), Value::from(b.doc_count));

@@ -3,6 +3,7 @@
 pub mod aliases;
 pub mod blocks;
 pub mod by_query;
+pub mod cluster_settings;
 pub mod data_streams;
 pub mod disk;
 pub(crate) mod doc;

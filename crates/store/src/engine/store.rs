@@ -495,6 +495,8 @@ pub struct Store {
     closed: AtomicBool,
     /// Open points in time (`search::pit`).
     pub(crate) pits: crate::search::pit::PitRegistry,
+    /// `_cluster/settings` (the search limits).
+    pub(crate) cluster: crate::engine::cluster_settings::ClusterSettings,
     /// The data directory's lock (`store.lock`, held while open; released by `close`).
     dir_lock: Mutex<Option<fs::File>>,
     /// The flood-stage block.
@@ -602,6 +604,7 @@ impl Store {
             refresher: Mutex::new(None),
             closed: AtomicBool::new(false),
             pits: crate::search::pit::PitRegistry::default(),
+            cluster: crate::engine::cluster_settings::ClusterSettings::open(&config.data_dir)?,
             dir_lock: Mutex::new(Some(dir_lock)),
             templates: crate::engine::templates::Templates::open(&config.data_dir)?,
             ilm: crate::engine::ilm::Policies::open(&config.data_dir)?,
@@ -2315,7 +2318,8 @@ impl Store {
         let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
         search::keep_routed(&mut targets, params.routing.as_deref());
         self.boost_targets(&mut targets, body, params.resolve_options()?)?;
-        search::search_targets(&targets, body, params, None)
+        let params = self.with_limits(params);
+        search::search_targets(&targets, body, &params, None)
     }
 
     /// `indices_boost` of a search body: each target's scores multiplied by the boost of the
@@ -2354,7 +2358,20 @@ impl Store {
     ) -> Result<Value> {
         let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
         search::keep_routed(&mut targets, params.routing.as_deref());
-        search::count_targets(&targets, body, params)
+        search::count_targets(&targets, body, &self.with_limits(params))
+    }
+
+    /// `params` with the cluster's search limits in force.
+    pub(crate) fn with_limits(&self, params: &SearchParams) -> SearchParams {
+        SearchParams {
+            limits: self.cluster.limits(),
+            ..params.clone()
+        }
+    }
+
+    /// `GET|PUT /_cluster/settings`.
+    pub fn cluster_settings(&self) -> &crate::engine::cluster_settings::ClusterSettings {
+        &self.cluster
     }
 }
 

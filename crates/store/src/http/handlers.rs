@@ -88,6 +88,7 @@ const SEARCH: &[&str] = &[
     "stored_fields",
     "docvalue_fields",
     "lenient",
+    "allow_partial_search_results",
     // how a coordinating node batches and pre-filters shard requests: checked, and with one
     // node's searches merged in process there is nothing for them to change
     "batched_reduce_size",
@@ -736,6 +737,33 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::LegacyTemplate(method, name) => legacy_template(&method, name, path, params),
+        Route::ClusterSettings(method) => {
+            let flat = params.bool("flat_settings", false)?;
+            if method == hyper::Method::PUT {
+                params.check(path, &["flat_settings", "master_timeout", "timeout"])?;
+                let Some(body) = optional_object(&body)? else {
+                    return Err(super::error::body_required().into());
+                };
+                let v = blocking(move || store.cluster_settings().put(&body, flat)).await?;
+                Ok(Reply::json(StatusCode::OK, v))
+            } else {
+                params.check(
+                    path,
+                    &[
+                        "flat_settings",
+                        "include_defaults",
+                        "master_timeout",
+                        "timeout",
+                        "local",
+                    ],
+                )?;
+                let defaults = params.bool("include_defaults", false)?;
+                Ok(Reply::json(
+                    StatusCode::OK,
+                    store.cluster_settings().get(flat, defaults),
+                ))
+            }
+        }
         Route::PutAlias(target, names) => {
             super::aliases::put(store, target, names, path, params, &body).await
         }
@@ -1583,6 +1611,7 @@ pub(super) fn search_params(p: &Params) -> SearchParams {
         stored_fields: s("stored_fields"),
         docvalue_fields: s("docvalue_fields"),
         lenient: s("lenient"),
+        allow_partial_search_results: s("allow_partial_search_results"),
         ..SearchParams::default()
     }
 }

@@ -81,6 +81,8 @@ pub(crate) enum Route {
     TemplateExists(crate::engine::templates::Kind, String),
     /// `DELETE /_index_template/{name}`
     DeleteTemplate(crate::engine::templates::Kind, String),
+    /// `GET|PUT /_cluster/settings`
+    ClusterSettings(Method),
     /// `/_template[/{name}]`: legacy index templates, of which the store keeps none
     LegacyTemplate(Method, Option<String>),
     /// `GET /_data_stream[/{names}]`, `PUT|DELETE /_data_stream/{name}`
@@ -182,6 +184,10 @@ fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
     let c: Candidates = match s.as_slice() {
         [] => vec![(Method::GET, Route::Info), (Method::HEAD, Route::Info)],
         ["_cluster", "health"] => vec![(Method::GET, Route::ClusterHealth(None))],
+        ["_cluster", "settings"] => vec![
+            (Method::GET, Route::ClusterSettings(Method::GET)),
+            (Method::PUT, Route::ClusterSettings(Method::PUT)),
+        ],
         ["_cluster", "health", t] => vec![(Method::GET, Route::ClusterHealth(Some(own(t))))],
         ["_cat", "indices"] => vec![(Method::GET, Route::CatIndices(None))],
         ["_cat", "indices", t] => vec![(Method::GET, Route::CatIndices(Some(own(t))))],

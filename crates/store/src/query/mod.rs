@@ -1156,6 +1156,57 @@ pub struct Ctx<'a> {
     pub max_terms_count: usize,
     /// The `nested` object a query is compiled inside (`None`: the root documents).
     pub nested_scope: Option<&'a str>,
+    /// `search.allow_expensive_queries`: `false` refuses the queries ES calls expensive
+    pub allow_expensive: bool,
+    /// `search.max_buckets`: the most buckets of a response (and of a `composite` page)
+    pub max_buckets: usize,
+}
+
+/// With `search.allow_expensive_queries: false`, the queries ES refuses: `prefix` (unless
+/// the field indexes prefixes), `wildcard`, `regexp`, `fuzzy`, `range` on `text` or
+/// `keyword` fields, and joining (`nested`) queries.
+fn refuse_expensive(q: &Q, ctx: &Ctx<'_>) -> Result<()> {
+    match q {
+        Q::Prefix { field, .. }
+            if !ctx
+                .mapping
+                .field(field)
+                .is_some_and(|f| f.shown.contains_key("index_prefixes")) =>
+        {
+            let reason = "[prefix] queries cannot be executed when 'search.allow_expensive_queries' is set to false. For optimised prefix queries on text fields please enable [index_prefixes].";
+            Err(Error::es(
+                400,
+                "query_shard_exception",
+                format!("failed to create query: {reason}"),
+            )
+            .caused_by(Error::es(400, "exception", reason)))
+        }
+        Q::Wildcard { .. } => Err(expensive("[wildcard] queries")),
+        Q::Regexp { .. } => Err(expensive("[regexp] queries")),
+        Q::Fuzzy { .. } => Err(expensive("[fuzzy] queries")),
+        Q::Nested { .. } => Err(expensive("[joining] queries")),
+        Q::Range(r)
+            if ctx
+                .mapping
+                .field(&r.field)
+                .is_some_and(|f| matches!(f.ty, FieldType::Text | FieldType::Keyword)) =>
+        {
+            Err(expensive("[range] queries on [text] or [keyword] fields"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// ES's refusal of an expensive query while `search.allow_expensive_queries` is false.
+fn expensive(what: &str) -> Error {
+    let reason =
+        format!("{what} cannot be executed when 'search.allow_expensive_queries' is set to false.");
+    Error::es(
+        400,
+        "query_shard_exception",
+        format!("failed to create query: {reason}"),
+    )
+    .caused_by(Error::es(400, "exception", reason))
 }
 
 /// `index.max_regex_length`'s default.
@@ -1410,6 +1461,9 @@ fn resolve_fields(ctx: &Ctx<'_>, pattern: &str) -> Vec<String> {
 
 /// Compiles `q` for one index.
 pub fn compile(q: &Q, ctx: &Ctx<'_>) -> Result<Box<dyn Query>> {
+    if !ctx.allow_expensive {
+        refuse_expensive(q, ctx)?;
+    }
     // `prefix` and `wildcard` score a constant: their boost scales the unboosted query
     if let Q::Prefix { boost: b, .. } | Q::Wildcard { boost: b, .. } = q
         && *b != 1.0

@@ -29,6 +29,11 @@ use crate::query::{self, Q, lucene};
 /// URL parameters of `_search` / `_count` (raw strings, validated here).
 #[derive(Debug, Clone, Default)]
 pub struct SearchParams {
+    /// the cluster's search limits (`_cluster/settings`), set by the store
+    pub limits: crate::engine::cluster_settings::Limits,
+    /// `allow_partial_search_results` (default true): `false` fails a search that some
+    /// shards failed
+    pub allow_partial_search_results: Option<String>,
     /// `q` (Lucene syntax)
     pub q: Option<String>,
     /// `df`
@@ -381,6 +386,8 @@ pub(crate) struct PitRef {
 }
 
 struct Request {
+    /// the cluster's search limits
+    limits: crate::engine::cluster_settings::Limits,
     query: Q,
     size: usize,
     from: usize,
@@ -622,6 +629,7 @@ fn parse_request(body: Option<&Value>, params: &SearchParams, count_only: bool) 
         )));
     }
     let mut req = Request {
+        limits: params.limits,
         query: Q::MatchAll(1.0),
         size: 10,
         from: 0,
@@ -1214,6 +1222,8 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
             max_regex_length: index_setting(meta, "max_regex_length", query::MAX_REGEX_LENGTH),
             max_terms_count: index_setting(meta, "max_terms_count", query::MAX_TERMS_COUNT),
             nested_scope: None,
+            allow_expensive: req.limits.allow_expensive,
+            max_buckets: req.limits.max_buckets,
         })
         .collect();
     let mut weights: Vec<Box<dyn tantivy::query::Weight>> = Vec::with_capacity(targets.len());
@@ -2077,6 +2087,25 @@ pub(crate) fn search_targets(
         None => execute(targets, &req, want),
     };
     let out = counted_query(targets, &req, start, out)?;
+    if let Some((si, e)) = out.failures.first()
+        && !bool_param(
+            "allow_partial_search_results",
+            &params.allow_partial_search_results,
+            true,
+        )?
+    {
+        return Err(Error::es(
+            e.status(),
+            "search_phase_execution_exception",
+            "Partial shards failure",
+        )
+        .with("phase", "query")
+        .with("grouped", true)
+        .caused_by(
+            Error::es(e.status(), e.es_type(), e.reason())
+                .with("index", targets[*si].shard.name.clone()),
+        ));
+    }
     let suggested = if req.suggest.is_empty() {
         None
     } else {
@@ -2274,6 +2303,7 @@ fn respond(
             metas: &metas,
         };
         let rctx = aggs::RenderCtx {
+            max_buckets: Some(req.limits.max_buckets),
             mappings: metas.iter().map(|m| &m.mapping).collect(),
             now_ms: now_ms(),
             fetch: Some(&fetcher),
@@ -2407,6 +2437,8 @@ fn matched_queries(
         ),
         max_terms_count: index_setting(&metas[h.shard], "max_terms_count", query::MAX_TERMS_COUNT),
         nested_scope: None,
+        allow_expensive: true,
+        max_buckets: aggs::MAX_BUCKETS,
     };
     let seg = target.searcher.segment_reader(h.addr.segment_ord);
     let mut out: Vec<String> = Vec::new();

@@ -342,20 +342,22 @@ pub fn parse_time_value(s: &str, setting: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(x * scale))
 }
 
-fn keep_alive(s: &str) -> Result<Duration> {
-    bounded_keep_alive(s, parse_time_value(s, "keep_alive")?)
+fn keep_alive(s: &str, max: Duration) -> Result<Duration> {
+    bounded_keep_alive(s, parse_time_value(s, "keep_alive")?, max)
 }
 
 /// A scroll's keep-alive (`scroll`): ES reports a bad one as `illegal_argument_exception`.
-fn scroll_keep_alive(s: &str) -> Result<Duration> {
+fn scroll_keep_alive(s: &str, max: Duration) -> Result<Duration> {
     let d = parse_time_value(s, "scroll").map_err(|e| Error::illegal_argument(e.reason()))?;
-    bounded_keep_alive(s, d)
+    bounded_keep_alive(s, d, max)
 }
 
-fn bounded_keep_alive(s: &str, d: Duration) -> Result<Duration> {
-    if d > MAX_KEEP_ALIVE {
+/// `d` within `search.max_keep_alive` (`max`), else ES's error.
+fn bounded_keep_alive(s: &str, d: Duration, max: Duration) -> Result<Duration> {
+    if d > max {
         return Err(Error::illegal_argument(format!(
-            "Keep alive for request ({s}) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting."
+            "Keep alive for request ({s}) is too large. It must be less than ({}). This limit can be set by changing the [search.max_keep_alive] cluster level setting.",
+            crate::engine::cluster_settings::time_text(max)
         )));
     }
     Ok(d)
@@ -395,7 +397,7 @@ impl Store {
                 "[keep_alive] is not specified".to_owned()
             ]));
         };
-        let ka = keep_alive(ka)?;
+        let ka = keep_alive(ka, self.cluster.limits().max_keep_alive)?;
         let mut targets: Vec<Target> = self.filtered_targets(target, opts)?;
         super::keep_routed(&mut targets, routing);
         let id = self.pits().open(targets, ka, Instant::now())?;
@@ -458,7 +460,12 @@ impl Store {
             return Err(super::validation_failed(&msgs));
         }
         let pit = super::parse_pit(pit)?;
-        let ka = pit.keep_alive.as_deref().map(keep_alive).transpose()?;
+        let max = self.cluster.limits().max_keep_alive;
+        let ka = pit
+            .keep_alive
+            .as_deref()
+            .map(|k| keep_alive(k, max))
+            .transpose()?;
         let mut targets: Vec<Target> = self.pits().acquire(&pit.id, ka, Instant::now())?.to_vec();
         self.boost_targets(&mut targets, body, params.resolve_options()?)?;
         super::search_targets(&targets, body, params, Some(&pit.id))
@@ -474,7 +481,7 @@ impl Store {
         param_names: &[&str],
         keep_alive_param: &str,
     ) -> Result<Value> {
-        let ka = scroll_keep_alive(keep_alive_param)?;
+        let ka = scroll_keep_alive(keep_alive_param, self.cluster.limits().max_keep_alive)?;
         let cursor = ScrollCursor::open(body, params, param_names.contains(&"request_cache"))?;
         let mut targets: Vec<Target> = self.filtered_targets(target, params.resolve_options()?)?;
         super::keep_routed(&mut targets, params.routing.as_deref());
@@ -507,7 +514,10 @@ impl Store {
         total_as_int: Option<String>,
     ) -> Result<Value> {
         let pid = PitId::decode_scroll(id)?;
-        let ka = keep_alive_param.map(scroll_keep_alive).transpose()?;
+        let max = self.cluster.limits().max_keep_alive;
+        let ka = keep_alive_param
+            .map(|k| scroll_keep_alive(k, max))
+            .transpose()?;
         let (targets, cursor) = self
             .pits()
             .acquire_context(&pid, true, ka, Instant::now())?;
@@ -638,7 +648,9 @@ mod tests {
             Some("failed to parse setting [keep_alive] with value [5x] as a time value: unit is missing or unrecognized".to_owned())
         );
         assert_eq!(
-            keep_alive("2d").err().map(|e| e.es_type().to_owned()),
+            keep_alive("2d", MAX_KEEP_ALIVE)
+                .err()
+                .map(|e| e.es_type().to_owned()),
             Some("illegal_argument_exception".to_owned())
         );
     }

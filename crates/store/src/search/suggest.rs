@@ -240,6 +240,8 @@ pub(crate) fn execute(
                 max_regex_length: query::MAX_REGEX_LENGTH,
                 max_terms_count: query::MAX_TERMS_COUNT,
                 nested_scope: None,
+                allow_expensive: true,
+                max_buckets: crate::aggs::MAX_BUCKETS,
             };
             let prefix = Q::Prefix {
                 field: s.field.clone(),

@@ -5393,3 +5393,45 @@ fn ranges_composite_formats_and_terms_edges_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{b}"), None);
     assert_agree(&diffs);
 }
+
+/// `PUT /_cluster/settings` answers and errors (only settings no other test depends on are
+/// changed, and reset at the end: the cluster is shared by the tests running beside this one).
+#[test]
+fn cluster_settings_api_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let put = |body: Value| ("PUT", "/_cluster/settings".to_owned(), Some(body));
+    let steps = vec![
+        put(json!({"persistent": {"foo.bar": 1}})),
+        put(json!({"transient": {"search.max_buckets": -1}})),
+        put(json!({"transient": {"search.max_buckets": "lots"}})),
+        put(json!({"transient": {"search.allow_expensive_queries": "maybe"}})),
+        put(json!({"transient": {"search.default_keep_alive": "2d"}})),
+        put(json!({"transient": {"search": {"max_keep_alive": "3d"}}})),
+        (
+            "PUT",
+            "/_cluster/settings?flat_settings=true".to_owned(),
+            Some(json!({"transient": {"search.max_keep_alive": "2d"}})),
+        ),
+        put(json!({"transient": {"search.max_keep_alive": null}})),
+        put(json!({"transient": {"search.default_keep_alive": "2d"}})),
+        put(json!({"nope": {}})),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "reason": e["reason"]}),
+            None => v.clone(),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(
+        es_addr,
+        "PUT",
+        "/_cluster/settings",
+        Some(r#"{"transient":{"search.max_keep_alive":null}}"#),
+    );
+    assert_agree(&diffs);
+}

@@ -5,6 +5,7 @@
 mod aliases;
 mod by_query;
 mod client;
+mod cluster_settings;
 mod composite;
 mod conformance;
 mod constant_keyword;
