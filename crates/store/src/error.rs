@@ -219,8 +219,10 @@ impl Error {
                 kind,
                 caused_by: Some(cause),
                 ..
-            } if kind == "document_parsing_exception"
-                && matches!(&**cause, Error::Es { kind, .. } if kind == "parse_exception" || kind == "parsing_exception") =>
+            } if (kind == "document_parsing_exception"
+                && matches!(&**cause, Error::Es { kind, .. } if kind == "parse_exception" || kind == "parsing_exception"))
+                || (kind == "x_content_parse_exception"
+                    && matches!(&**cause, Error::Es { kind, .. } if kind == "named_object_not_found_exception")) =>
             {
                 cause.root_object()
             }

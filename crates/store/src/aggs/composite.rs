@@ -215,6 +215,13 @@ pub(super) fn parse(name: &str, o: &Map<String, Value>) -> Result<Kind> {
                 "missingOrder can only be set if missingBucket is true",
             ));
         }
+        // a histogram source takes no `format` in ES (a histogram aggregation does)
+        if ty == "histogram" && inner.contains_key("format") {
+            return Err(
+                Error::x_content("[1:1] [composite] failed to parse field [sources]")
+                    .caused_by(Error::x_content("[1:1] [histogram] unknown field [format]")),
+            );
+        }
         let kind = super::parse_kind(&sname, ty, &Value::Object(inner))?;
         if sources.iter().any(|s| s.name == sname) {
             return Err(Error::x_content(

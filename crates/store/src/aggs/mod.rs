@@ -166,6 +166,8 @@ pub enum Kind {
         min_doc_count: u64,
         bounds: Option<(f64, f64)>,
         offset: f64,
+        /// `format`: a Java `DecimalFormat` pattern for `key_as_string`
+        format: Option<crate::mapping::decimal::DecimalFormat>,
     },
     /// range (and date_range, whose `format` and `time_zone` it keeps)
     Range {
@@ -1389,10 +1391,23 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                     "min_doc_count",
                     "extended_bounds",
                     "offset",
+                    "format",
                 ],
                 name,
                 t,
             )?;
+            let format = match o.get("format") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(p)) => Some(
+                    crate::mapping::decimal::DecimalFormat::parse(p)
+                        .map_err(Error::illegal_argument)?,
+                ),
+                Some(_) => {
+                    return Err(Error::x_content(format!(
+                        "[{t}] failed to parse field [format]"
+                    )));
+                }
+            };
             let interval = num_param(o, "interval", t)?
                 .filter(|x| *x > 0.0)
                 .ok_or_else(|| {
@@ -1409,6 +1424,7 @@ fn parse_kind(name: &str, t: &str, body: &Value) -> Result<Kind> {
                 min_doc_count: min_doc(0)?,
                 bounds,
                 offset: num_param(o, "offset", t)?.unwrap_or(0.0),
+                format,
             }
         }
         "range" | "date_range" | "geo_distance" => {
@@ -4788,6 +4804,7 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 min_doc_count,
                 bounds,
                 offset,
+                format,
                 ..
             },
             State::Keyed(map),
@@ -4799,6 +4816,9 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
             let mut emit = |k: f64, b: &Bucket| -> Result<()> {
                 let mut head = Map::new();
                 head.insert("key".into(), num_json(k));
+                if let Some(f) = format {
+                    head.insert("key_as_string".into(), Value::from(f.format(k)));
+                }
                 arr.push(bucket_body(a, b, ctx, head)?);
                 Ok(())
             };

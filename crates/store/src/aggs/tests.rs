@@ -397,3 +397,36 @@ fn unsupported_significance_heuristics_are_refused_by_name() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every aggregation `_nodes/aggregations` names is one the store parses (a minimal body of
+/// each), so the list says no more than the store runs.
+#[test]
+fn node_info_lists_only_aggregations_the_store_parses() {
+    for (name, _) in crate::http::nodes::AGGREGATIONS {
+        let body = match *name {
+            "date_histogram" => json!({"field": "f", "calendar_interval": "1d"}),
+            "histogram" => json!({"field": "f", "interval": 5}),
+            "range" | "date_range" => json!({"field": "f", "ranges": [{"to": 5}]}),
+            "ip_range" => json!({"field": "f", "ranges": [{"to": "10.0.0.5"}]}),
+            "geo_distance" => {
+                json!({"field": "f", "origin": "52.3,4.9", "ranges": [{"to": 100}]})
+            }
+            "percentile_ranks" => json!({"field": "f", "values": [1]}),
+            "composite" => json!({"sources": [{"a": {"terms": {"field": "f"}}}]}),
+            "filter" => json!({"match_all": {}}),
+            "filters" => json!({"filters": {"a": {"match_all": {}}}}),
+            "nested" => json!({"path": "f"}),
+            "top_hits" => json!({}),
+            "top_metrics" => json!({"metrics": {"field": "f"}, "sort": {"g": "asc"}}),
+            "multi_terms" => json!({"terms": [{"field": "f"}, {"field": "g"}]}),
+            "weighted_avg" => json!({"value": {"field": "f"}, "weight": {"field": "g"}}),
+            _ => json!({"field": "f"}),
+        };
+        let parsed = parse(&json!({"a": {*name: body}}));
+        assert!(
+            parsed.is_ok(),
+            "{name}: {:?}",
+            parsed.err().map(|e| e.reason())
+        );
+    }
+}

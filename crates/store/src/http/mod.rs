@@ -29,7 +29,7 @@ mod filter;
 mod handlers;
 mod media;
 mod msearch;
-mod nodes;
+pub(crate) mod nodes;
 pub(crate) mod params;
 mod router;
 mod search_api;

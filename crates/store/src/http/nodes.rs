@@ -14,7 +14,57 @@ use crate::engine::store::Store;
 use crate::error::{Error, Result};
 
 /// The info metrics sluice-store answers.
-const INFO_METRICS: &[&str] = &["settings", "os", "process", "http", "plugins", "modules"];
+const INFO_METRICS: &[&str] = &[
+    "settings",
+    "os",
+    "process",
+    "http",
+    "plugins",
+    "modules",
+    "aggregations",
+];
+
+/// The aggregations the store runs and the kinds of values each reads, as ES's
+/// `_nodes/aggregations` lists them (`other`: no field of its own).
+pub(crate) const AGGREGATIONS: &[(&str, &[&str])] = &[
+    ("avg", NUMERIC),
+    ("cardinality", ANY),
+    ("composite", OTHER),
+    ("date_histogram", NUMERIC),
+    ("date_range", NUMERIC),
+    ("extended_stats", NUMERIC),
+    ("filter", OTHER),
+    ("filters", OTHER),
+    ("geo_bounds", &["geopoint"]),
+    ("geo_centroid", &["geopoint"]),
+    ("geo_distance", &["geopoint"]),
+    ("geohash_grid", &["geopoint"]),
+    ("geotile_grid", &["geopoint"]),
+    ("histogram", NUMERIC),
+    ("ip_range", &["ip"]),
+    ("max", NUMERIC),
+    ("median_absolute_deviation", &["numeric"]),
+    ("min", NUMERIC),
+    ("missing", ANY),
+    ("multi_terms", OTHER),
+    ("nested", OTHER),
+    ("percentile_ranks", NUMERIC),
+    ("percentiles", NUMERIC),
+    ("range", NUMERIC),
+    ("rare_terms", TERMS),
+    ("significant_terms", TERMS),
+    ("stats", NUMERIC),
+    ("sum", NUMERIC),
+    ("terms", TERMS),
+    ("top_hits", OTHER),
+    ("top_metrics", OTHER),
+    ("value_count", ANY),
+    ("weighted_avg", &["numeric"]),
+];
+const NUMERIC: &[&str] = &["boolean", "date", "numeric"];
+const TERMS: &[&str] = &["boolean", "date", "ip", "keyword", "numeric"];
+const ANY: &[&str] = &["boolean", "date", "geopoint", "ip", "keyword", "numeric"];
+const OTHER: &[&str] = &["other"];
 
 /// Every node info metric Elasticsearch names (`_nodes/{x}` is metrics when all of `x` are
 /// among them, node ids otherwise).
@@ -165,6 +215,13 @@ pub(crate) fn info(
         }
         if want("modules") {
             node.insert("modules".into(), json!([]));
+        }
+        if want("aggregations") {
+            let aggs: Map<String, Value> = AGGREGATIONS
+                .iter()
+                .map(|(name, types)| ((*name).to_owned(), json!({ "types": types })))
+                .collect();
+            node.insert("aggregations".into(), Value::Object(aggs));
         }
         nodes.insert(node_id(config), Value::Object(node));
     }

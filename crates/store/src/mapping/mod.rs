@@ -8,6 +8,7 @@
 
 mod convert;
 pub mod date;
+pub mod decimal;
 pub mod dynamic_template;
 pub mod geo;
 pub mod ip;

@@ -339,14 +339,17 @@ pub(crate) fn from_doc_values(
 ) -> Result<()> {
     for spec in specs {
         for (path, fm) in expand(&spec.pattern, mapping) {
+            // a numeric field's `format` is a Java `DecimalFormat` pattern
+            let mut decimal = None;
             let formats = match (&spec.format, fm.ty) {
                 (None, _) => fm.formats.clone(),
                 (Some(_), FieldType::Date) => date_formats(spec, &path, fm)?,
-                (Some(f), ty) if ty.is_numeric() => {
-                    return Err(Error::illegal_argument(format!(
-                        "sluice-store does not support [format] [{f}] in [docvalue_fields] on [{path}] of type [{}]: only date fields take a format",
-                        ty.name()
-                    )));
+                (Some(f), ty) if ty.is_numeric() && ty != FieldType::Boolean => {
+                    decimal = Some(
+                        crate::mapping::decimal::DecimalFormat::parse(f)
+                            .map_err(Error::illegal_argument)?,
+                    );
+                    Vec::new()
                 }
                 (Some(_), _) => return Err(no_formats(&path, fm)),
             };
@@ -354,7 +357,14 @@ pub(crate) fn from_doc_values(
                 geo_doc_values(seg, doc, &path, index)?
             } else {
                 let (source, _) = aggs::open_source(seg, mapping, &path, index)?;
-                column_values(&source, doc, fm, &formats)
+                let values = column_values(&source, doc, fm, &formats);
+                match &decimal {
+                    Some(d) => values
+                        .into_iter()
+                        .map(|v| v.as_f64().map_or(v, |x| Value::from(d.format(x))))
+                        .collect(),
+                    None => values,
+                }
             };
             if !values.is_empty() {
                 out.insert(path, Value::Array(values));

@@ -2536,7 +2536,8 @@ pub(crate) fn render_hit(
     let wants_source = mapping.source_enabled()
         && match view.stored {
             Stored::Default => !matches!(view.source, SourceFilter::None),
-            Stored::List => view.source_given,
+            // `_source` among the stored fields asks for it too
+            Stored::List => view.source_given || view.stored_names.iter().any(|n| n == "_source"),
             Stored::None => false,
         };
     let stored_specs: Vec<fields::FieldSpec> = view

@@ -5435,3 +5435,75 @@ fn cluster_settings_api_agrees() {
     );
     assert_agree(&diffs);
 }
+
+/// Java `DecimalFormat` patterns where ES takes them: a histogram's `format` (a composite
+/// histogram source takes none), `docvalue_fields` with a format on numeric fields; `_source`
+/// named among `stored_fields` returns the source.
+#[test]
+fn decimal_formats_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffdecimal");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"n": {"type": "long"}, "d": {"type": "double"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"n\":1234567,\"d\":3.14159}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"n\":-51,\"d\":-0.125}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"n\":0,\"d\":2.5}\n",
+        ),
+    );
+    let patterns = [
+        "#.0",
+        "Value is ##0.0",
+        "#,##0.00",
+        "0.###",
+        "000",
+        "#",
+        "0.00",
+        "#%",
+        "'$'#,##0.00",
+        "abc",
+    ];
+    let mut steps = Vec::new();
+    for p in patterns {
+        steps.push((
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"sort": ["n"], "_source": false,
+                "docvalue_fields": [{"field": "n", "format": p}, {"field": "d", "format": p}],
+                "aggs": {"h": {"histogram": {"field": "d", "interval": 0.5, "format": p}}}})),
+        ));
+    }
+    // a composite histogram source takes no format
+    steps.push((
+        "POST",
+        format!("/{index}/_search"),
+        Some(json!({"size": 0, "aggs": {"c": {"composite": {"sources": [
+            {"h": {"histogram": {"field": "n", "interval": 1000, "format": "#.0"}}}]}}}})),
+    ));
+    steps.push((
+        "POST",
+        format!("/{index}/_search"),
+        Some(json!({"sort": ["n"], "stored_fields": ["d", "_source"]})),
+    ));
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "cause": e["caused_by"]["type"]}),
+            None => json!({
+                "hits": v["hits"]["hits"].as_array().map(|hs| hs.iter()
+                    .map(|h| json!([h["fields"], h["_source"]])).collect::<Vec<_>>()),
+                "aggs": v["aggregations"],
+            }),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
