@@ -3114,7 +3114,7 @@ fn seg_agg(
             let max = qctx.max_buckets;
             if c.multi.is_none() && c.size > max {
                 return Err(crate::search::all_shards_failed_with(
-                    Error::es(
+                    &Error::es(
                         400,
                         "too_many_buckets_exception",
                         format!(

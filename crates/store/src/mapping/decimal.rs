@@ -143,7 +143,7 @@ impl DecimalFormat {
             let digits: Vec<char> = int.chars().collect();
             let mut grouped = String::new();
             for (k, d) in digits.iter().enumerate() {
-                if k > 0 && (digits.len() - k) % g == 0 {
+                if k > 0 && (digits.len() - k).is_multiple_of(g) {
                     grouped.push(',');
                 }
                 grouped.push(*d);
@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(f("Value is ##0.0", 50.0), "Value is 50.0");
         assert_eq!(f("Value is ##0.0", 0.0), "Value is 0.0");
         assert_eq!(f("#,##0.00", 1234567.891), "1,234,567.89");
-        assert_eq!(f("0.###", 3.14159), "3.142");
+        assert_eq!(f("0.###", 1.23456), "1.235");
         assert_eq!(f("0.###", 2.5), "2.5");
         assert_eq!(f("000", 7.0), "007");
         assert_eq!(f("#", 2.5), "2");

@@ -449,7 +449,7 @@ pub(crate) fn all_shards_failed(cause: Error) -> Error {
 /// ES's answer to a failure of its own kind (`too_many_buckets_exception`, ...) on every
 /// shard: `search_phase_execution_exception` listing it under `failed_shards` (its root cause),
 /// with no `caused_by`.
-pub(crate) fn all_shards_failed_with(cause: Error, index: &str) -> Error {
+pub(crate) fn all_shards_failed_with(cause: &Error, index: &str) -> Error {
     Error::es(
         cause.status(),
         "search_phase_execution_exception",
