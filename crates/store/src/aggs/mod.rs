@@ -2219,6 +2219,9 @@ pub enum Source {
     Num(Column<f64>),
     /// a `geo_point` column: encoded points
     Geo(Column<i64>),
+    /// exact 64-bit integers: a `date_nanos` column as sorts and doc values read it
+    /// ([`open_exact_source`]); aggregations see its milliseconds as [`Source::Num`]
+    Long(Column<i64>),
     /// unmapped or no values in this segment
     Nothing,
 }
@@ -2637,6 +2640,65 @@ fn geo_source(
 }
 
 /// Opens the fast column behind a mapped field.
+/// [`open_source`] for sorts and doc values: a `date_nanos` column as its exact nanoseconds.
+pub(crate) fn open_exact_source(
+    seg: &SegmentReader,
+    mapping: &Mapping,
+    field: &str,
+    index: &str,
+) -> Result<(Source, Option<FieldType>)> {
+    match mapping.field(field) {
+        Some(fm) if fm.nanos => Ok((
+            nanos_column(seg, field, index)?.map_or(Source::Nothing, Source::Long),
+            Some(fm.ty),
+        )),
+        _ => open_source(seg, mapping, field, index),
+    }
+}
+
+/// A `date_nanos` field's column of one segment, as `i64` nanoseconds.
+fn nanos_column(seg: &SegmentReader, field: &str, index: &str) -> Result<Option<Column<i64>>> {
+    let handles = seg
+        .fast_fields()
+        .dynamic_column_handles(&format!("n.{field}"))
+        .map_err(|e| Error::tantivy(index, e))?;
+    for h in handles {
+        let col = h.open().map_err(|e| Error::io(index, e))?;
+        if col.is_numerical()
+            && let Some(tantivy::columnar::DynamicColumn::I64(c)) =
+                col.coerce_numerical(NumericalType::I64)
+        {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
+/// A `date_nanos` column's values in milliseconds (toward negative infinity), as
+/// Elasticsearch's aggregations read such a field.
+struct NanosAsMillis(std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>);
+
+impl tantivy::columnar::ColumnValues<f64> for NanosAsMillis {
+    fn get_val(&self, idx: u32) -> f64 {
+        self.0
+            .get_val(idx)
+            .div_euclid(crate::mapping::date::NANOS_PER_MILLI) as f64
+    }
+    fn min_value(&self) -> f64 {
+        self.0
+            .min_value()
+            .div_euclid(crate::mapping::date::NANOS_PER_MILLI) as f64
+    }
+    fn max_value(&self) -> f64 {
+        self.0
+            .max_value()
+            .div_euclid(crate::mapping::date::NANOS_PER_MILLI) as f64
+    }
+    fn num_vals(&self) -> u32 {
+        self.0.num_vals()
+    }
+}
+
 pub(crate) fn open_source(
     seg: &SegmentReader,
     mapping: &Mapping,
@@ -2668,6 +2730,15 @@ pub(crate) fn open_source(
                 .str(&format!("k.{field}"))
                 .map_err(tv)?
                 .map_or(Source::Nothing, Source::Str),
+            Some(fm.ty),
+        )),
+        FieldType::Date if fm.nanos => Ok((
+            nanos_column(seg, field, index)?.map_or(Source::Nothing, |c| {
+                Source::Num(Column {
+                    index: c.index.clone(),
+                    values: std::sync::Arc::new(NanosAsMillis(c.values.clone())),
+                })
+            }),
             Some(fm.ty),
         )),
         ty @ (FieldType::Long
@@ -3563,7 +3634,7 @@ fn collect_one(
         ) => {
             let col = match &*source {
                 Source::Str(col) => Some(col),
-                Source::Num(_) | Source::Geo(_) | Source::Nothing => None,
+                Source::Num(_) | Source::Geo(_) | Source::Long(_) | Source::Nothing => None,
             };
             let has_value = col.is_some_and(|c| c.term_ords(doc).next().is_some());
             for (i, r) in ranges.iter().enumerate() {
@@ -3675,7 +3746,9 @@ fn collect_one(
                 || match &*source {
                     Source::Str(col) => col.term_ords(doc).next().is_some(),
                     Source::Num(col) => col.values_for_doc(doc).next().is_some(),
-                    Source::Geo(col) => col.values_for_doc(doc).next().is_some(),
+                    Source::Geo(col) | Source::Long(col) => {
+                        col.values_for_doc(doc).next().is_some()
+                    }
                     Source::Nothing => false,
                 };
             if !has {
@@ -3818,7 +3891,7 @@ fn finish_one(a: &Agg, s: &mut SegAgg, st: &mut State) {
                     }
                 }
             }
-            Source::Geo(_) | Source::Nothing => {}
+            Source::Geo(_) | Source::Long(_) | Source::Nothing => {}
         }
     }
 }
@@ -5017,7 +5090,15 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                 Metric::MedianAbsoluteDeviation => {
                     json!({"value": m.values.median_absolute_deviation().map_or(Value::Null, num_json)})
                 }
-                Metric::Avg => json!({"value": val(m.sum / m.count.max(1) as f64, has)}),
+                Metric::Avg => {
+                    let avg = m.sum / m.count.max(1) as f64;
+                    Value::Object(with_string(
+                        Map::from_iter([("value".to_owned(), val(avg, has))]),
+                        "value",
+                        avg,
+                        has,
+                    ))
+                }
                 Metric::Min => Value::Object(with_string(
                     Map::from_iter([("value".to_owned(), val(m.min, has))]),
                     "value",
@@ -5030,16 +5111,28 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                     m.max,
                     has,
                 )),
-                Metric::Sum => json!({"value": num_json(m.sum)}),
+                Metric::Sum => Value::Object(with_string(
+                    Map::from_iter([("value".to_owned(), num_json(m.sum))]),
+                    "value",
+                    m.sum,
+                    true,
+                )),
                 Metric::ValueCount => json!({"value": m.count}),
                 Metric::Cardinality => json!({"value": m.distinct.count()}),
-                Metric::Stats => json!({
-                    "count": m.count,
-                    "min": val(m.min, has),
-                    "max": val(m.max, has),
-                    "avg": val(m.sum / m.count.max(1) as f64, has),
-                    "sum": num_json(m.sum),
-                }),
+                Metric::Stats => {
+                    let avg = m.sum / m.count.max(1) as f64;
+                    let mut o = Map::from_iter([
+                        ("count".to_owned(), Value::from(m.count)),
+                        ("min".to_owned(), val(m.min, has)),
+                        ("max".to_owned(), val(m.max, has)),
+                        ("avg".to_owned(), val(avg, has)),
+                        ("sum".to_owned(), num_json(m.sum)),
+                    ]);
+                    for (key, x) in [("min", m.min), ("max", m.max), ("avg", avg), ("sum", m.sum)] {
+                        o = with_string(o, key, x, has);
+                    }
+                    Value::Object(o)
+                }
                 Metric::ExtendedStats => {
                     let mut o = json!({
                         "count": m.count,
@@ -5092,14 +5185,25 @@ fn render_one(a: &Agg, st: &State, ctx: &RenderCtx<'_>) -> Result<Value> {
                             .iter()
                             .zip(found)
                             .map(|(k, v)| {
-                                json!({"key": num_json(*k), "value": v.map_or(Value::Null, num_json)})
+                                let o = Map::from_iter([
+                                    ("key".to_owned(), num_json(*k)),
+                                    ("value".to_owned(), v.map_or(Value::Null, num_json)),
+                                ]);
+                                Value::Object(with_string(
+                                    o,
+                                    "value",
+                                    v.unwrap_or(0.0),
+                                    v.is_some(),
+                                ))
                             })
                             .collect();
                         return Ok(json!({ "values": list }));
                     }
                     let mut values = Map::new();
                     for (p, v) in percents.iter().zip(found) {
-                        values.insert(java_double(*p), v.map_or(Value::Null, num_json));
+                        let key = java_double(*p);
+                        values.insert(key.clone(), v.map_or(Value::Null, num_json));
+                        values = with_string(values, &key, v.unwrap_or(0.0), v.is_some());
                     }
                     json!({"values": values})
                 }

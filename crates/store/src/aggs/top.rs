@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 use tantivy::{DocAddress, DocId, SegmentReader};
 
-use super::{Source, bool_param, int_param, open_source};
+use super::{Source, bool_param, int_param};
 use crate::error::{Error, Result};
 use crate::mapping::{FieldType, Mapping};
 use crate::search::{self, Hit, HitView, SortKey, SortVal};
@@ -270,7 +270,9 @@ impl SegTop {
         let mut cols = Vec::with_capacity(sort.len());
         for k in &sort {
             cols.push(match k {
-                SortKey::Field { field, .. } => Some(open_source(seg, mapping, field, index)?.0),
+                SortKey::Field { field, .. } => {
+                    Some(super::open_exact_source(seg, mapping, field, index)?.0)
+                }
                 _ => None,
             });
         }
@@ -429,6 +431,7 @@ fn sort_value_json(k: &SortKey, v: &SortVal, mapping: &Mapping) -> Value {
             *x,
         ),
         (_, SortVal::Num(x)) => super::num_json(*x),
+        (_, SortVal::Long(x)) => Value::from(*x),
         (_, SortVal::Str(s)) => Value::from(s.clone()),
         (_, SortVal::Missing) => Value::Null,
     }
@@ -469,6 +472,7 @@ mod tests {
             .map(|h| {
                 let v = match h.keys[0] {
                     SortVal::Num(x) => Some(x),
+                    SortVal::Long(x) => Some(x as f64),
                     _ => None,
                 };
                 (v, h.order)

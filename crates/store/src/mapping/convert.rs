@@ -458,6 +458,38 @@ fn coerce<'v>(
             }
             Ok(Some(Coerced::Double(x)))
         }
+        FieldType::Date if f.nanos => {
+            let (text, formats): (Cow<'_, str>, Vec<DateFormat>) = match v {
+                Scalar::Str(s) => (Cow::Borrowed(*s), f.formats.clone()),
+                // a number is read as its text by the field's first epoch format
+                Scalar::Num(n) => (
+                    Cow::Owned(n.to_string()),
+                    f.formats
+                        .iter()
+                        .filter(|x| matches!(x, DateFormat::EpochMillis | DateFormat::EpochSecond))
+                        .take(1)
+                        .cloned()
+                        .collect(),
+                ),
+                _ => (Cow::Borrowed(""), Vec::new()),
+            };
+            let Some(ns) = date::parse_nanos_i128(&text, &formats, None) else {
+                return Err(bad(Some(Error::illegal_argument(format!(
+                    "failed to parse date field [{}] with format [{}]",
+                    v.preview(),
+                    f.format_str()
+                )))));
+            };
+            match i64::try_from(ns) {
+                Ok(ns) if ns >= 0 => Ok(Some(Coerced::Long(ns))),
+                _ if ns < 0 => Err(bad(Some(Error::illegal_argument(format!(
+                    "date[{text}] is before the epoch in 1970 and cannot be stored in nanosecond resolution"
+                ))))),
+                _ => Err(bad(Some(Error::illegal_argument(format!(
+                    "date[{text}] is after 2262-04-11T23:47:16.854775807 and cannot be stored in nanosecond resolution"
+                ))))),
+            }
+        }
         FieldType::Date => {
             let ms = match v {
                 Scalar::Str(s) => date::parse_date_str(s, &f.formats, None),

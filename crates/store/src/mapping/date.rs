@@ -17,8 +17,12 @@ pub enum DateFormat {
     EpochSecond,
     /// A Joda pattern translated to a chrono format string; `has_time`/`has_zone` tell how to read it.
     Pattern {
-        /// chrono format.
+        /// chrono format that reads.
         chrono: String,
+        /// chrono format that prints (exact fraction widths, printable offsets).
+        print: String,
+        /// Whether an offset of zero prints as `Z` (Java's `X`).
+        zulu: bool,
         /// Whether the pattern has hours.
         has_time: bool,
         /// Whether the pattern has an offset.
@@ -29,11 +33,20 @@ pub enum DateFormat {
 /// The ES default: `strict_date_optional_time||epoch_millis`.
 pub const DEFAULT_FORMAT: &str = "strict_date_optional_time||epoch_millis";
 
+/// The ES default of a `date_nanos` field.
+pub const DEFAULT_NANOS_FORMAT: &str = "strict_date_optional_time_nanos||epoch_millis";
+
+/// Nanoseconds in a millisecond.
+pub const NANOS_PER_MILLI: i64 = 1_000_000;
+
 /// How a named ISO format prints a date (they all read the same way here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IsoPrint {
     /// `yyyy-MM-dd'T'HH:mm:ss.SSSZ` (`strict_date_optional_time`, `date_time`, `iso8601`)
     Full,
+    /// `strict_date_optional_time_nanos`: as [`IsoPrint::Full`] with 3 to 9 fraction digits
+    /// (as many as the nanoseconds need)
+    Nanos,
     /// `yyyy-MM-dd` (`strict_date`, `date`)
     Date,
     /// `yyyy-MM-dd'T'HH:mm:ssZ` (`strict_date_time_no_millis`)
@@ -52,9 +65,9 @@ pub fn parse_formats(format: &str) -> Result<Vec<DateFormat>, String> {
 fn parse_one_format(f: &str) -> Result<DateFormat, String> {
     let f = f.trim();
     Ok(match f {
+        "strict_date_optional_time_nanos" => DateFormat::OptionalTime(IsoPrint::Nanos),
         "strict_date_optional_time"
         | "date_optional_time"
-        | "strict_date_optional_time_nanos"
         | "strict_date_time"
         | "date_time"
         | "iso8601" => DateFormat::OptionalTime(IsoPrint::Full),
@@ -75,9 +88,11 @@ fn parse_one_format(f: &str) -> Result<DateFormat, String> {
 }
 
 fn joda_to_chrono(p: &str) -> Result<DateFormat, String> {
+    // `out` reads, `print` prints: they differ in fraction widths and zone offsets
     let mut out = String::new();
+    let mut print = String::new();
     let chars: Vec<char> = p.chars().collect();
-    let (mut has_time, mut has_zone, mut has_date) = (false, false, false);
+    let (mut has_time, mut has_zone, mut has_date, mut zulu) = (false, false, false, false);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -85,39 +100,64 @@ fn joda_to_chrono(p: &str) -> Result<DateFormat, String> {
         while i + n < chars.len() && chars[i + n] == c {
             n += 1;
         }
+        let both = |out: &mut String, print: &mut String, spec: &str| {
+            out.push_str(spec);
+            print.push_str(spec);
+        };
         match (c, n) {
             ('y' | 'u', 4) | ('y' | 'u', 1) => {
-                out.push_str("%Y");
+                both(&mut out, &mut print, "%Y");
                 has_date = true;
             }
-            ('y' | 'u', 2) => out.push_str("%y"),
-            ('M', 2) | ('M', 1) => out.push_str("%m"),
-            ('M', 3) => out.push_str("%b"),
-            ('d', 2) | ('d', 1) => out.push_str("%d"),
+            ('y' | 'u', 2) => both(&mut out, &mut print, "%y"),
+            ('M', 2) | ('M', 1) => both(&mut out, &mut print, "%m"),
+            ('M', 3) => both(&mut out, &mut print, "%b"),
+            ('d', 2) | ('d', 1) => both(&mut out, &mut print, "%d"),
             ('H', 2) | ('H', 1) => {
-                out.push_str("%H");
+                both(&mut out, &mut print, "%H");
                 has_time = true;
             }
-            ('m', 2) | ('m', 1) => out.push_str("%M"),
-            ('s', 2) | ('s', 1) => out.push_str("%S"),
-            ('S', _) => {
-                // chrono's %.f needs the dot in the pattern; the dot precedes in the pattern.
+            ('m', 2) | ('m', 1) => both(&mut out, &mut print, "%M"),
+            ('s', 2) | ('s', 1) => both(&mut out, &mut print, "%S"),
+            ('S', n) => {
+                // chrono reads any number of fraction digits with `%.f` (the dot is part of
+                // it) and prints exactly 3, 6 or 9 with `%.3f`, `%.6f`, `%.9f`
+                let width = match n {
+                    1..=3 => 3,
+                    4..=6 => 6,
+                    _ => 9,
+                };
                 if out.ends_with('.') {
                     out.pop();
+                    print.pop();
                     out.push_str("%.f");
+                    print.push_str(&format!("%.{width}f"));
                 } else {
                     out.push_str("%f");
+                    print.push_str(&format!("%{width}f"));
                 }
             }
-            ('Z', _) | ('X', _) | ('x', _) => {
+            ('Z' | 'X' | 'x', n) => {
                 out.push_str("%#z");
+                // Java prints `X` as `Z` at offset zero, `XXX` and `ZZZZZ` with a colon
+                print.push_str(if n >= 3 && c != 'Z' || n == 5 {
+                    "%:z"
+                } else {
+                    "%z"
+                });
+                zulu |= c == 'X';
                 has_zone = true;
             }
             ('\'', _) => {
                 // quoted literal
                 let mut j = i + 1;
                 while j < chars.len() && chars[j] != '\'' {
-                    out.push(chars[j]);
+                    let lit = if chars[j] == '%' {
+                        "%%".to_owned()
+                    } else {
+                        chars[j].to_string()
+                    };
+                    both(&mut out, &mut print, &lit);
                     j += 1;
                 }
                 i = j + 1;
@@ -130,10 +170,10 @@ fn joda_to_chrono(p: &str) -> Result<DateFormat, String> {
             }
             (c, n) => {
                 for _ in 0..n {
-                    if c == '%' {
-                        out.push_str("%%");
-                    } else {
+                    both(&mut out, &mut print, if c == '%' { "%%" } else { "" });
+                    if c != '%' {
                         out.push(c);
+                        print.push(c);
                     }
                 }
             }
@@ -147,14 +187,21 @@ fn joda_to_chrono(p: &str) -> Result<DateFormat, String> {
     }
     Ok(DateFormat::Pattern {
         chrono: out,
+        print,
         has_time,
         has_zone,
+        zulu,
     })
 }
 
 /// Parses ISO-8601 `strict_date_optional_time` (`yyyy[-MM[-dd]]['T'HH[:mm[:ss[.S+]]]][Z|±HH[:]mm]`)
 /// into epoch milliseconds; a missing zone means `default_tz` (UTC when `None`).
 pub fn parse_optional_time(s: &str, default_tz: Option<Zone>) -> Option<i64> {
+    optional_time_instant(s, default_tz).map(|t| t.timestamp_millis())
+}
+
+/// [`parse_optional_time`] to the nanosecond.
+fn optional_time_instant(s: &str, default_tz: Option<Zone>) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<u32> {
         let part = b.get(from..from + len)?;
@@ -217,7 +264,7 @@ pub fn parse_optional_time(s: &str, default_tz: Option<Zone>) -> Option<i64> {
     let naive = NaiveDateTime::new(date, time);
     let offset = if i == b.len() {
         let zone = default_tz.unwrap_or_else(Zone::utc);
-        return zone.from_local(&naive).map(|t| t.timestamp_millis());
+        return zone.from_local(&naive).map(|t| t.with_timezone(&Utc));
     } else if b[i] == b'Z' || b[i] == b'z' {
         if i + 1 != b.len() {
             return None;
@@ -238,7 +285,7 @@ pub fn parse_optional_time(s: &str, default_tz: Option<Zone>) -> Option<i64> {
         return None;
     };
     let dt = offset.from_local_datetime(&naive).single()?;
-    Some(dt.timestamp_millis())
+    Some(dt.with_timezone(&Utc))
 }
 
 /// The UTC offset.
@@ -248,16 +295,27 @@ pub fn utc() -> FixedOffset {
 
 /// Parses `value` with the first matching alternative of `formats`, to epoch milliseconds.
 pub fn parse_date_str(value: &str, formats: &[DateFormat], tz: Option<Zone>) -> Option<i64> {
+    parse_nanos_i128(value, formats, tz).map(|ns| {
+        // toward negative infinity, as Java's `Instant::toEpochMilli`
+        let ms = ns.div_euclid(NANOS_PER_MILLI as i128);
+        i64::try_from(ms).unwrap_or(if ms < 0 { i64::MIN } else { i64::MAX })
+    })
+}
+
+/// Parses `value` as [`parse_date_str`] does, to epoch nanoseconds (beyond `i64` for dates
+/// a `date_nanos` field cannot keep, which the caller refuses).
+pub fn parse_nanos_i128(value: &str, formats: &[DateFormat], tz: Option<Zone>) -> Option<i128> {
     for f in formats {
         let parsed = match f {
-            DateFormat::OptionalTime(_) => parse_optional_time(value, tz),
-            DateFormat::EpochMillis => parse_epoch(value, 1.0),
-            DateFormat::EpochSecond => parse_epoch(value, 1000.0),
+            DateFormat::OptionalTime(_) => optional_time_instant(value, tz).map(instant_nanos),
+            DateFormat::EpochMillis => parse_epoch(value, 6),
+            DateFormat::EpochSecond => parse_epoch(value, 9),
             DateFormat::Pattern {
                 chrono,
                 has_time,
                 has_zone,
-            } => parse_pattern(value, chrono, *has_time, *has_zone, tz),
+                ..
+            } => parse_pattern(value, chrono, *has_time, *has_zone, tz).map(instant_nanos),
         };
         if parsed.is_some() {
             return parsed;
@@ -266,20 +324,34 @@ pub fn parse_date_str(value: &str, formats: &[DateFormat], tz: Option<Zone>) -> 
     None
 }
 
-fn parse_epoch(value: &str, scale: f64) -> Option<i64> {
+fn instant_nanos(t: DateTime<Utc>) -> i128 {
+    t.timestamp() as i128 * 1_000_000_000 + t.timestamp_subsec_nanos() as i128
+}
+
+/// An epoch number (`-`, digits, one optional fraction) in units of 10^`exp` nanoseconds,
+/// to the nanosecond: the fraction's digits beyond a nanosecond are dropped, toward zero.
+fn parse_epoch(value: &str, exp: u32) -> Option<i128> {
     let v = value.trim();
-    if v.is_empty()
-        || !v
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b'-' || c == b'.')
+    let (neg, digits) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|c| c.is_ascii_digit())
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+        || int.len() > 30
     {
         return None;
     }
-    if let Ok(i) = v.parse::<i64>() {
-        return i.checked_mul(scale as i64);
+    let unit = 10i128.pow(exp);
+    let whole: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut part: i128 = 0;
+    for (k, d) in frac.bytes().take(exp as usize).enumerate() {
+        part += (d - b'0') as i128 * 10i128.pow(exp - 1 - k as u32);
     }
-    let f: f64 = v.parse().ok()?;
-    Some((f * scale) as i64)
+    let n = whole.checked_mul(unit)?.checked_add(part)?;
+    Some(if neg { -n } else { n })
 }
 
 fn parse_pattern(
@@ -288,11 +360,11 @@ fn parse_pattern(
     has_time: bool,
     has_zone: bool,
     tz: Option<Zone>,
-) -> Option<i64> {
+) -> Option<DateTime<Utc>> {
     if has_zone {
         return DateTime::parse_from_str(value, fmt)
             .ok()
-            .map(|d| d.timestamp_millis());
+            .map(|d| d.with_timezone(&Utc));
     }
     let naive = if has_time {
         NaiveDateTime::parse_from_str(value, fmt).ok()?
@@ -302,8 +374,8 @@ fn parse_pattern(
             .and_hms_opt(0, 0, 0)?
     };
     match tz {
-        Some(zone) => zone.from_local(&naive).map(|d| d.timestamp_millis()),
-        None => Some(Utc.from_utc_datetime(&naive).timestamp_millis()),
+        Some(zone) => zone.from_local(&naive).map(|d| d.with_timezone(&Utc)),
+        None => Some(Utc.from_utc_datetime(&naive)),
     }
 }
 
@@ -323,36 +395,74 @@ pub fn format_millis(ms: i64, zone: Option<Zone>) -> String {
 
 /// Formats with the first alternative of a mapping `format` (what `key_as_string` and `format` use).
 pub fn format_with(ms: i64, formats: &[DateFormat], zone: Option<Zone>) -> String {
-    match formats.first() {
-        Some(DateFormat::EpochMillis) => ms.to_string(),
-        Some(DateFormat::EpochSecond) => (ms / 1000).to_string(),
-        Some(DateFormat::Pattern { chrono, .. }) => {
-            let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
-                return ms.to_string();
-            };
-            let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
-            dt.with_timezone(&off).format(chrono).to_string()
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) => format_instant(dt, formats, zone),
+        None => ms.to_string(),
+    }
+}
+
+/// [`format_with`] for epoch nanoseconds (a `date_nanos` value), to the nanosecond.
+pub fn format_nanos_with(ns: i64, formats: &[DateFormat], zone: Option<Zone>) -> String {
+    format_instant(DateTime::<Utc>::from_timestamp_nanos(ns), formats, zone)
+}
+
+/// Prints `dt` with the first alternative of `formats`, as Java's formatters print it.
+fn format_instant(dt: DateTime<Utc>, formats: &[DateFormat], zone: Option<Zone>) -> String {
+    let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
+    let local = dt.with_timezone(&off);
+    let zone_suffix = || {
+        if off.local_minus_utc() == 0 {
+            "Z".to_owned()
+        } else {
+            local.format("%:z").to_string()
         }
-        Some(DateFormat::OptionalTime(print)) if *print != IsoPrint::Full => {
-            let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
-                return ms.to_string();
-            };
-            let off = zone.map_or_else(utc, |z| z.fixed_at(dt));
-            let local = dt.with_timezone(&off);
-            let zone_suffix = if off.local_minus_utc() == 0 {
-                "Z".to_owned()
+    };
+    let sub_milli = dt.timestamp_subsec_nanos() % 1_000_000;
+    match formats.first() {
+        Some(DateFormat::EpochMillis) => {
+            let ms = dt.timestamp_millis();
+            if sub_milli == 0 {
+                ms.to_string()
             } else {
-                local.format("%:z").to_string()
-            };
-            match print {
-                IsoPrint::Date => local.format("%Y-%m-%d").to_string(),
-                IsoPrint::NoMillis => format!("{}{zone_suffix}", local.format("%Y-%m-%dT%H:%M:%S")),
-                IsoPrint::HourMinuteSecond => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                IsoPrint::HourMinuteSecondMillis | IsoPrint::Full => {
-                    local.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
-                }
+                let frac = format!("{sub_milli:06}");
+                format!("{ms}.{}", frac.trim_end_matches('0'))
             }
         }
-        _ => format_millis(ms, zone),
+        Some(DateFormat::EpochSecond) => dt.timestamp().to_string(),
+        Some(DateFormat::Pattern { print, zulu, .. }) => {
+            let spec = if *zulu && off.local_minus_utc() == 0 {
+                print.replace("%:z", "Z").replace("%z", "Z")
+            } else {
+                print.clone()
+            };
+            let mut out = String::new();
+            // a pattern chrono cannot print gives the number rather than a panic
+            if std::fmt::write(&mut out, format_args!("{}", local.format(&spec))).is_err() {
+                return dt.timestamp_millis().to_string();
+            }
+            out
+        }
+        Some(DateFormat::OptionalTime(print)) => match print {
+            IsoPrint::Date => local.format("%Y-%m-%d").to_string(),
+            IsoPrint::NoMillis => format!("{}{}", local.format("%Y-%m-%dT%H:%M:%S"), zone_suffix()),
+            IsoPrint::HourMinuteSecond => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            IsoPrint::HourMinuteSecondMillis => local.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+            IsoPrint::Full => format!("{}{}", local.format("%Y-%m-%dT%H:%M:%S%.3f"), zone_suffix()),
+            IsoPrint::Nanos => {
+                let nanos = format!("{:09}", dt.timestamp_subsec_nanos());
+                let trimmed = nanos.trim_end_matches('0');
+                let digits = if trimmed.len() < 3 {
+                    &nanos[..3]
+                } else {
+                    trimmed
+                };
+                format!(
+                    "{}.{digits}{}",
+                    local.format("%Y-%m-%dT%H:%M:%S"),
+                    zone_suffix()
+                )
+            }
+        },
+        None => format_millis(dt.timestamp_millis(), zone),
     }
 }

@@ -436,6 +436,7 @@ impl DynamicTemplate {
                     .then_some(FieldType::Keyword)
             })
             .or_else(|| (ty == "scaled_float").then_some(FieldType::Double))
+            .or_else(|| (ty == "date_nanos").then_some(FieldType::Date))
         else {
             if is_unsupported_type(&ty) {
                 return Err(unsupported_type(&ty, name));

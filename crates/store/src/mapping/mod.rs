@@ -213,6 +213,10 @@ pub struct FieldMapping {
     /// `binary` (a [`FieldType::Keyword`] flavour): base64 values, never searched; the column
     /// keeps them so that `exists` finds them. `Some(doc_values as given)`.
     pub binary: Option<bool>,
+    /// `date_nanos` (a [`FieldType::Date`] flavour): values are kept as epoch nanoseconds
+    /// (1970 to 2262) rather than milliseconds; sorts and hits show nanoseconds, aggregations
+    /// see milliseconds, as Elasticsearch's do.
+    pub nanos: bool,
     /// `completion` (a [`FieldType::Keyword`] flavour): each input is kept as one term, its
     /// analyzed tokens joined ([`FieldMapping::completion_key`]), for the completion suggester
     /// (`search::suggest`); its options (`analyzer`, `max_input_length`, ...) are in `shown`.
@@ -303,6 +307,7 @@ impl FieldMapping {
             flattened: None,
             wildcard: false,
             binary: None,
+            nanos: false,
             completion: false,
             shown: Box::default(),
         }
@@ -341,6 +346,8 @@ impl FieldMapping {
             "binary"
         } else if self.completion {
             "completion"
+        } else if self.nanos {
+            "date_nanos"
         } else {
             self.ty.name()
         }
@@ -357,7 +364,35 @@ impl FieldMapping {
 
     /// The format string used in messages.
     pub fn format_str(&self) -> &str {
-        self.format.as_deref().unwrap_or(date::DEFAULT_FORMAT)
+        self.format.as_deref().unwrap_or(if self.nanos {
+            date::DEFAULT_NANOS_FORMAT
+        } else {
+            date::DEFAULT_FORMAT
+        })
+    }
+
+    /// Formats a value of this date field's column (milliseconds, or nanoseconds for
+    /// `date_nanos`) with `formats`.
+    pub fn format_date(
+        &self,
+        v: i64,
+        formats: &[date::DateFormat],
+        zone: Option<log_model::zone::Zone>,
+    ) -> String {
+        if self.nanos {
+            date::format_nanos_with(v, formats, zone)
+        } else {
+            date::format_with(v, formats, zone)
+        }
+    }
+
+    /// A value of this date field's column as epoch milliseconds (what aggregations see).
+    pub fn column_millis(&self, v: i64) -> i64 {
+        if self.nanos {
+            v.div_euclid(date::NANOS_PER_MILLI)
+        } else {
+            v
+        }
     }
 
     fn parse(name: &str, ty: FieldType, def: &Map<String, Value>) -> Result<FieldMapping> {
@@ -368,6 +403,10 @@ impl FieldMapping {
             m.flattened = Some(FLATTENED_DEPTH_LIMIT);
         }
         m.wildcard = def.get("type").and_then(Value::as_str) == Some("wildcard");
+        if def.get("type").and_then(Value::as_str) == Some("date_nanos") {
+            m.nanos = true;
+            m.formats = date::parse_formats(date::DEFAULT_NANOS_FORMAT).unwrap_or_default();
+        }
         if def.get("type").and_then(Value::as_str) == Some("completion") {
             m.completion = true;
             m.shown.insert("analyzer".into(), Value::from("simple"));
@@ -854,7 +893,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "aggregate_metric_double",
     "alias",
     "counted_keyword",
-    "date_nanos",
     "date_range",
     "dense_vector",
     "double_range",
@@ -906,6 +944,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
             Ok(Some(FieldType::Keyword))
         }
         Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),
+        Some(Value::String(t)) if t == "date_nanos" => Ok(Some(FieldType::Date)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
@@ -1514,6 +1553,7 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
                 if a.ty != b.ty
                     || a.match_only != b.match_only
                     || a.constant != b.constant
+                    || a.nanos != b.nanos
                     || a.scaling_factor.is_some() != b.scaling_factor.is_some()
                 {
                     return Err(Error::illegal_argument(format!(

@@ -34,6 +34,31 @@ pub fn resolve(
     apply_math(anchor, math, tz, round_up, expr)
 }
 
+/// [`resolve`] for a `date_nanos` field, to epoch nanoseconds: a date without math keeps its
+/// nanoseconds, and rounding up ends a unit at its last nanosecond (as ES's nanosecond
+/// resolution does); beyond what `i64` nanoseconds hold the bound saturates.
+pub fn resolve_nanos(
+    expr: &str,
+    formats: &[DateFormat],
+    tz: Option<Zone>,
+    now_ms: i64,
+    round_up: bool,
+) -> Result<i64> {
+    let ms = resolve(expr, formats, tz, now_ms, round_up)?;
+    let plain = !expr.starts_with("now") && !expr.contains("||");
+    let rounded = round_up
+        && if plain {
+            partial_unit(expr, formats).is_some()
+        } else {
+            expr.contains('/')
+        };
+    let ns = match date::parse_nanos_i128(expr, formats, tz) {
+        Some(ns) if plain && !rounded => ns,
+        _ => ms as i128 * date::NANOS_PER_MILLI as i128 + if rounded { 999_999 } else { 0 },
+    };
+    Ok(i64::try_from(ns).unwrap_or(if ns < 0 { i64::MIN } else { i64::MAX }))
+}
+
 /// The smallest unit a `strict_date_optional_time` value spells out, when it stops short of
 /// milliseconds: `2024` (y), `2024-03` (M), `2024-03-31` (d), `2024-03-31T10` (h), `...:05` (m),
 /// `...:05:09` (s).
@@ -80,6 +105,9 @@ fn format_names(formats: &[DateFormat]) -> String {
     formats
         .iter()
         .map(|f| match f {
+            DateFormat::OptionalTime(date::IsoPrint::Nanos) => {
+                "strict_date_optional_time_nanos".to_owned()
+            }
             DateFormat::OptionalTime(_) => "strict_date_optional_time".to_owned(),
             DateFormat::EpochMillis => "epoch_millis".to_owned(),
             DateFormat::EpochSecond => "epoch_second".to_owned(),

@@ -73,6 +73,8 @@ pub enum Shape {
     Gauss,
     Exp,
     Linear,
+    /// `distance_feature`'s `pivot / (pivot + distance)` (the scale is the pivot)
+    Saturation,
 }
 
 /// What one function computes.
@@ -415,6 +417,58 @@ impl std::fmt::Debug for Compiled {
     }
 }
 
+/// Parses a `distance_feature` query (`field`, `origin`, `pivot`, `boost`) into the
+/// function score it is: the documents with a value, each scored
+/// `boost * pivot / (pivot + distance)`, as Lucene's distance feature queries score.
+///
+/// # Errors
+/// ES's parsing errors for unknown keys and missing parameters.
+pub fn parse_distance_feature(body: &Value) -> Result<Spec> {
+    const DF: &str = "distance_feature";
+    let o = body
+        .as_object()
+        .ok_or_else(|| Error::parsing(format!("[{DF}] query malformed, no start_object")))?;
+    let (mut field, mut origin, mut pivot, mut boost) = (None, None, None, 1.0f32);
+    for (k, v) in o {
+        match k.as_str() {
+            "field" => field = Some(as_str_value(v)),
+            "origin" => origin = Some(v.clone()),
+            "pivot" => pivot = Some(v.clone()),
+            "boost" => boost = number(v, "boost")? as f32,
+            "_name" => {}
+            other => {
+                return Err(Error::parsing(format!("[{DF}] unknown field [{other}]")));
+            }
+        }
+    }
+    let missing = |what: &str| Error::parsing(format!("[{DF}] requires [{what}] to be set"));
+    let field = field.ok_or_else(|| missing("field"))?;
+    let origin = origin.ok_or_else(|| missing("origin"))?;
+    let pivot = pivot.ok_or_else(|| missing("pivot"))?;
+    Ok(Spec {
+        query: Q::Exists {
+            field: field.clone(),
+        },
+        functions: vec![Function {
+            filter: None,
+            weight: None,
+            kind: Kind::Decay {
+                shape: Shape::Saturation,
+                field,
+                origin: Some(origin),
+                scale: pivot,
+                offset: None,
+                decay: 0.5,
+            },
+        }],
+        score_mode: ScoreMode::Multiply,
+        boost_mode: BoostMode::Replace,
+        max_boost: f64::from(f32::MAX),
+        min_score: None,
+        boost,
+    })
+}
+
 /// Compiles one function against an index's mapping.
 pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled> {
     let filter = func
@@ -464,17 +518,41 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
             offset,
             decay,
         } => {
-            let (column, float, ty) = numeric(field)?;
+            let (column, float, ty) = match ctx.mapping.field(field) {
+                // `distance_feature` runs on dates and refuses numbers, as ES does
+                Some(fm) if *shape == Shape::Saturation && fm.ty != FieldType::Date => {
+                    return Err(if fm.ty == FieldType::GeoPoint {
+                        Error::illegal_argument(format!(
+                            "[distance_feature] on the [geo_point] field [{field}] is not supported by sluice-store"
+                        ))
+                    } else {
+                        Error::illegal_argument(format!(
+                            "Illegal data type of [{}]!Only [date],[date_nanos] and [geo_point] field types can be used with [distance_feature] query!",
+                            fm.type_name()
+                        ))
+                    });
+                }
+                _ => numeric(field)?,
+            };
             let (origin, scale, offset) = if ty == Some(FieldType::Date) {
-                let formats = ctx
-                    .mapping
-                    .field(field)
-                    .map(|f| f.formats.clone())
-                    .unwrap_or_default();
+                let fm = ctx.mapping.field(field);
+                let formats = fm.map(|f| f.formats.clone()).unwrap_or_default();
+                // a `date_nanos` column holds nanoseconds: origin, scale and offset in its unit
+                let nanos = fm.is_some_and(|f| f.nanos);
+                let per_ms = crate::mapping::date::NANOS_PER_MILLI;
                 let origin = match origin {
+                    None if nanos => ctx.now_ms.saturating_mul(per_ms),
                     None => ctx.now_ms,
                     Some(v) => match v.as_i64() {
+                        Some(ms) if nanos => ms.saturating_mul(per_ms),
                         Some(ms) => ms,
+                        None if nanos => super::datemath::resolve_nanos(
+                            &as_str_value(v),
+                            &formats,
+                            None,
+                            ctx.now_ms,
+                            false,
+                        )?,
                         None => super::datemath::resolve(
                             &as_str_value(v),
                             &formats,
@@ -484,14 +562,23 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                         )?,
                     },
                 } as f64;
-                let millis = |v: &Value, what: &str| -> Result<f64> {
-                    Ok(
-                        crate::search::pit::parse_time_value(&as_str_value(v), what)?.as_millis()
-                            as f64,
-                    )
+                let span = |v: &Value, what: &str| -> Result<f64> {
+                    let d = crate::search::pit::parse_time_value(&as_str_value(v), what)?;
+                    Ok(if nanos {
+                        d.as_nanos() as f64
+                    } else {
+                        d.as_millis() as f64
+                    })
                 };
-                let scale = millis(scale, "scale")?;
-                let offset = offset.as_ref().map(|o| millis(o, "offset")).transpose()?;
+                let scale = span(
+                    scale,
+                    if *shape == Shape::Saturation {
+                        "pivot"
+                    } else {
+                        "scale"
+                    },
+                )?;
+                let offset = offset.as_ref().map(|o| span(o, "offset")).transpose()?;
                 (origin, scale, offset.unwrap_or(0.0))
             } else {
                 let origin = origin.as_ref().ok_or_else(|| {
@@ -717,6 +804,7 @@ impl FsScorer {
                             let s = scale / (1.0 - decay);
                             ((s - d) / s).max(0.0)
                         }
+                        Shape::Saturation => scale / (scale + d),
                     }
                 }
             },

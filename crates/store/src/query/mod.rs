@@ -532,6 +532,9 @@ fn parse_clause(v: &Value) -> Result<Q> {
             })
         }
         "function_score" => Ok(Q::FunctionScore(Box::new(function_score::parse(body)?))),
+        "distance_feature" => Ok(Q::FunctionScore(Box::new(
+            function_score::parse_distance_feature(body)?,
+        ))),
         "boosting" => {
             let o = obj(body, name)?;
             let (mut positive, mut negative, mut factor, mut boost) = (None, None, None, 1.0);
@@ -1439,9 +1442,17 @@ fn date_value(
     };
     let tz = tz.map(datemath::parse_time_zone).transpose()?;
     match v {
+        // a number is epoch milliseconds, on `date_nanos` fields too
+        Value::Number(n) if fm.nanos => Ok(n.as_i64().map_or_else(
+            || (n.as_f64().unwrap_or(0.0) * date::NANOS_PER_MILLI as f64) as i64,
+            |ms| ms.saturating_mul(date::NANOS_PER_MILLI),
+        )),
         Value::Number(n) => Ok(n
             .as_i64()
             .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
+        Value::String(s) if fm.nanos => {
+            datemath::resolve_nanos(s, &formats, tz, ctx.now_ms, round_up)
+        }
         Value::String(s) => datemath::resolve(s, &formats, tz, ctx.now_ms, round_up),
         other => Err(Error::es(
             400,

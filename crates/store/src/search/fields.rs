@@ -210,6 +210,15 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
             Value::String(s) if s == "false" || s.is_empty() => Some(Value::from(false)),
             _ => None,
         },
+        FieldType::Date if fm.nanos => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            let ns = i64::try_from(date::parse_nanos_i128(&text, &fm.formats, None)?).ok()?;
+            Some(Value::from(date::format_nanos_with(ns, formats, None)))
+        }
         FieldType::Date => {
             let ms = match v {
                 Value::String(s) => date::parse_date_str(s, &fm.formats, None),
@@ -356,7 +365,7 @@ pub(crate) fn from_doc_values(
             let values = if fm.ty == FieldType::GeoPoint {
                 geo_doc_values(seg, doc, &path, index)?
             } else {
-                let (source, _) = aggs::open_source(seg, mapping, &path, index)?;
+                let (source, _) = aggs::open_exact_source(seg, mapping, &path, index)?;
                 let values = column_values(&source, doc, fm, &formats);
                 match &decimal {
                     Some(d) => values
@@ -427,6 +436,13 @@ fn column_values(
                     ty if ty.is_integer() => Value::from(x as i64),
                     _ => aggs::num_json(x),
                 })
+                .collect()
+        }
+        aggs::Source::Long(col) => {
+            let mut xs: Vec<i64> = col.values_for_doc(doc).collect();
+            xs.sort_unstable();
+            xs.into_iter()
+                .map(|x| Value::from(fm.format_date(x, formats, None)))
                 .collect()
         }
         aggs::Source::Geo(_) | aggs::Source::Nothing => Vec::new(),

@@ -1091,6 +1091,8 @@ fn validate(req: &mut Request) -> Result<()> {
 pub(crate) enum SortVal {
     Missing,
     Num(f64),
+    /// an exact 64-bit integer (a `date_nanos` value)
+    Long(i64),
     Str(String),
 }
 
@@ -1127,8 +1129,11 @@ pub(crate) fn cmp_keys(sort: &[SortKey], a: &[SortVal], b: &[SortVal]) -> std::c
             (x, y) => {
                 let c = match (x, y) {
                     (SortVal::Num(p), SortVal::Num(q)) => p.total_cmp(q),
+                    (SortVal::Long(p), SortVal::Long(q)) => p.cmp(q),
+                    (SortVal::Long(p), SortVal::Num(q)) => (*p as f64).total_cmp(q),
+                    (SortVal::Num(p), SortVal::Long(q)) => p.total_cmp(&(*q as f64)),
                     (SortVal::Str(p), SortVal::Str(q)) => p.cmp(q),
-                    (SortVal::Num(_), _) => Ordering::Less,
+                    (SortVal::Num(_) | SortVal::Long(_), _) => Ordering::Less,
                     (_, _) => Ordering::Greater,
                 };
                 if k.asc() { c } else { c.reverse() }
@@ -1566,7 +1571,7 @@ fn run_segment(
     let mut sort_cols = Vec::new();
     for k in sort {
         if let SortKey::Field { field, .. } = k {
-            let (src, _) = aggs::open_source(seg, mapping, field, index)
+            let (src, _) = aggs::open_exact_source(seg, mapping, field, index)
                 .map_err(|_| Error::illegal_argument(format!("cannot sort on [{field}]")))?;
             sort_cols.push(Some(src));
         } else {
@@ -2044,6 +2049,11 @@ pub(crate) fn sort_value(
                 buf.iter().copied().reduce(f64::max)
             };
             v.map_or(SortVal::Missing, SortVal::Num)
+        }
+        aggs::Source::Long(col) => {
+            let vals = col.values_for_doc(doc);
+            let v = if asc { vals.min() } else { vals.max() };
+            v.map_or(SortVal::Missing, SortVal::Long)
         }
         aggs::Source::Geo(_) | aggs::Source::Nothing => SortVal::Missing,
     }
@@ -2662,7 +2672,7 @@ impl aggs::top::Fetch for Fetcher<'_> {
                     _ => Value::Null,
                 }
             }
-            aggs::Source::Geo(_) | aggs::Source::Nothing => Value::Null,
+            aggs::Source::Geo(_) | aggs::Source::Long(_) | aggs::Source::Nothing => Value::Null,
         })
     }
 
@@ -2714,6 +2724,18 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
             let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
             Value::from(crate::mapping::date::format_with(*x as i64, &formats, None))
         }
+        (
+            SortKey::Field {
+                field,
+                format: Some(f),
+                ..
+            },
+            SortVal::Long(x),
+        ) if mapping.field(field).is_some_and(|m| m.nanos) => {
+            let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
+            Value::from(crate::mapping::date::format_nanos_with(*x, &formats, None))
+        }
+        (_, SortVal::Long(x)) => Value::from(*x),
         (SortKey::Field { field, .. }, SortVal::Num(x))
             if x.fract() != 0.0
                 && mapping
@@ -2809,6 +2831,27 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                     (Some(FieldType::Keyword) | None, Value::String(s)) => SortVal::Str(s.clone()),
                     (Some(FieldType::Keyword), Value::Number(n)) => SortVal::Str(n.to_string()),
                     (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),
+                    // a `date_nanos` sort value is its nanoseconds, exactly
+                    (Some(FieldType::Date), v) if fm.as_ref().is_some_and(|f| f.nanos) => {
+                        let text = match v {
+                            Value::String(s) => s.clone(),
+                            Value::Number(n) => n.to_string(),
+                            _ => return Err(bad(field)),
+                        };
+                        let exact = text.parse::<i64>().ok().or_else(|| {
+                            let mut formats = match format {
+                                Some(f) => {
+                                    crate::mapping::date::parse_formats(f).unwrap_or_default()
+                                }
+                                None => Vec::new(),
+                            };
+                            formats
+                                .extend(fm.as_ref().map(|f| f.formats.clone()).unwrap_or_default());
+                            crate::mapping::date::parse_nanos_i128(&text, &formats, None)
+                                .and_then(|ns| i64::try_from(ns).ok())
+                        });
+                        SortVal::Long(exact.ok_or_else(|| bad(field))?)
+                    }
                     (_, Value::Number(n)) => SortVal::Num(n.as_f64().ok_or_else(|| bad(field))?),
                     (Some(FieldType::Boolean), Value::Bool(b)) => {
                         SortVal::Num(f64::from(u8::from(*b)))
