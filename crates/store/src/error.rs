@@ -207,6 +207,24 @@ impl Error {
     pub fn to_es_body(&self) -> Value {
         let mut error = Map::new();
         let root = match self {
+            // failures listed per shard: their reasons are the root causes (none for a failure of
+            // the reduce, which lists no shard)
+            Error::Es { kind, extra, .. }
+                if kind == "search_phase_execution_exception"
+                    && extra.get("failed_shards").is_some_and(Value::is_array) =>
+            {
+                let reasons: Vec<Value> = extra["failed_shards"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f["reason"].clone())
+                    .collect();
+                error.insert("root_cause".into(), Value::Array(reasons));
+                if let Value::Object(inner) = self.to_item_error() {
+                    error.extend(inner);
+                }
+                return json!({"error": Value::Object(error), "status": self.status()});
+            }
             Error::Es {
                 kind,
                 caused_by: Some(cause),
@@ -225,27 +243,6 @@ impl Error {
                     && matches!(&**cause, Error::Es { kind, .. } if kind == "named_object_not_found_exception")) =>
             {
                 cause.root_object()
-            }
-            // failures listed per shard: their reasons are the root causes
-            Error::Es {
-                kind,
-                caused_by: None,
-                extra,
-                ..
-            } if kind == "search_phase_execution_exception"
-                && extra.get("failed_shards").is_some_and(Value::is_array) =>
-            {
-                let reasons: Vec<Value> = extra["failed_shards"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| f["reason"].clone())
-                    .collect();
-                error.insert("root_cause".into(), Value::Array(reasons));
-                if let Value::Object(inner) = self.to_item_error() {
-                    error.extend(inner);
-                }
-                return json!({"error": Value::Object(error), "status": self.status()});
             }
             _ => self.root_object(),
         };

@@ -4304,14 +4304,21 @@ fn bucket_body_with(
     let n = ctx.buckets.get() + 1;
     let max = ctx.max_buckets.unwrap_or(MAX_BUCKETS);
     if n > max {
-        return Err(Error::es(
-            400,
-            "too_many_buckets_exception",
-            format!(
-                "Trying to create too many buckets. Must be less than or equal to: [{max}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting."
-            ),
-        )
-        .with("max_buckets", max));
+        // buckets are counted as the results are reduced: ES fails that phase
+        return Err(Error::es(400, "search_phase_execution_exception", "")
+            .with("phase", "fetch")
+            .with("grouped", true)
+            .with("failed_shards", Value::Array(Vec::new()))
+            .caused_by(
+                Error::es(
+                    400,
+                    "too_many_buckets_exception",
+                    format!(
+                        "Trying to create too many buckets. Must be less than or equal to: [{max}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting."
+                    ),
+                )
+                .with("max_buckets", max),
+            ));
     }
     ctx.buckets.set(n);
     head.insert("doc_count".into(), Value::from(b.doc_count));

@@ -466,3 +466,101 @@ fn format_instant(dt: DateTime<Utc>, formats: &[DateFormat], zone: Option<Zone>)
         None => format_millis(dt.timestamp_millis(), zone),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats(f: &str) -> Vec<DateFormat> {
+        parse_formats(f).unwrap_or_else(|e| panic!("{f}: {e}"))
+    }
+
+    #[test]
+    fn epoch_numbers_are_read_to_the_nanosecond() {
+        let millis = formats("epoch_millis");
+        assert_eq!(
+            parse_nanos_i128("1540815132123.456789", &millis, None),
+            Some(1_540_815_132_123_456_789)
+        );
+        // digits beyond a nanosecond are dropped
+        assert_eq!(
+            parse_nanos_i128("1.0000019", &millis, None),
+            Some(1_000_001)
+        );
+        assert_eq!(parse_nanos_i128("-1.5", &millis, None), Some(-1_500_000));
+        assert_eq!(
+            parse_nanos_i128("12.5", &formats("epoch_second"), None),
+            Some(12_500_000_000)
+        );
+        for bad in ["", "-", "1e3", "1.2.3", "x", "."] {
+            assert_eq!(parse_nanos_i128(bad, &millis, None), None, "{bad:?}");
+        }
+        // milliseconds are the nanoseconds toward negative infinity, as Java's `toEpochMilli`
+        assert_eq!(parse_date_str("-1.5", &millis, None), Some(-2));
+        assert_eq!(parse_date_str("1.5", &millis, None), Some(1));
+    }
+
+    #[test]
+    fn iso_dates_keep_their_nanoseconds() {
+        let iso = formats(DEFAULT_NANOS_FORMAT);
+        assert_eq!(
+            parse_nanos_i128("2018-10-29T12:12:12.123456789Z", &iso, None),
+            Some(1_540_815_132_123_456_789)
+        );
+        assert_eq!(
+            parse_nanos_i128("1970-01-01T01:00:00.000000001+01:00", &iso, None),
+            Some(1)
+        );
+        assert_eq!(
+            parse_date_str("2018-10-29T12:12:12.123456789Z", &iso, None),
+            Some(1_540_815_132_123)
+        );
+    }
+
+    #[test]
+    fn nanoseconds_print_as_java_prints_them() {
+        let ns = 1_540_815_132_123_456_700;
+        let print = |f: &str| format_nanos_with(ns, &formats(f), None);
+        assert_eq!(
+            print("strict_date_optional_time_nanos"),
+            "2018-10-29T12:12:12.1234567Z"
+        );
+        assert_eq!(
+            print("strict_date_optional_time"),
+            "2018-10-29T12:12:12.123Z"
+        );
+        assert_eq!(print("epoch_millis"), "1540815132123.4567");
+        assert_eq!(print("epoch_second"), "1540815132");
+        assert_eq!(
+            print("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSSX"),
+            "2018-10-29T12:12:12.123456700Z"
+        );
+        assert_eq!(
+            print("yyyy-MM-dd HH:mm:ss.SSSSSS"),
+            "2018-10-29 12:12:12.123456"
+        );
+        assert_eq!(print("yyyy-MM-dd'T'HH:mm:ssZ"), "2018-10-29T12:12:12+0000");
+        // at least three fraction digits
+        assert_eq!(
+            format_nanos_with(
+                1_000_000_000,
+                &formats("strict_date_optional_time_nanos"),
+                None
+            ),
+            "1970-01-01T00:00:01.000Z"
+        );
+        // a millisecond date prints as before
+        assert_eq!(
+            format_with(1_540_815_132_987, &formats("epoch_millis"), None),
+            "1540815132987"
+        );
+        assert_eq!(
+            format_with(
+                1_540_815_132_987,
+                &formats("yyyy-MM-dd'T'HH:mm:ss.SSSX"),
+                None
+            ),
+            "2018-10-29T12:12:12.987Z"
+        );
+    }
+}

@@ -61,7 +61,7 @@ pub fn resolve_nanos(
 
 /// The smallest unit a `strict_date_optional_time` value spells out, when it stops short of
 /// milliseconds: `2024` (y), `2024-03` (M), `2024-03-31` (d), `2024-03-31T10` (h), `...:05` (m),
-/// `...:05:09` (s).
+/// `...:05:09` (s); a zone after the time (`Z`, `+01:00`) does not count.
 fn partial_unit(s: &str, formats: &[DateFormat]) -> Option<u8> {
     let optional_time = formats.is_empty()
         || formats
@@ -70,6 +70,15 @@ fn partial_unit(s: &str, formats: &[DateFormat]) -> Option<u8> {
     if !optional_time {
         return None;
     }
+    let s = match s.get(..10).zip(s.get(10..)) {
+        Some((date, time)) if time.starts_with('T') => {
+            let zone = time
+                .find(['Z', 'z', '+', '-'])
+                .map_or(s.len(), |at| date.len() + at);
+            &s[..zone]
+        }
+        _ => s,
+    };
     let b = s.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
@@ -302,6 +311,27 @@ mod tests {
             "2024-01-31T08:00:00.000Z",
         );
         check("1700000000000", false, "2023-11-14T22:13:20.000Z");
+        // rounding up fills what a date leaves out, its zone notwithstanding (as ES)
+        check("2024-01-31T10:00:30Z", true, "2024-01-31T10:00:30.999Z");
+        check("2024-01-31T10Z", true, "2024-01-31T10:59:59.999Z");
+        check("2024-01-31T10:00+02:00", true, "2024-01-31T08:00:59.999Z");
+        check("2024-01-31T10:00:30.5Z", true, "2024-01-31T10:00:30.500Z");
+    }
+
+    #[test]
+    fn nanosecond_bounds() {
+        let formats = date::parse_formats(date::DEFAULT_NANOS_FORMAT).unwrap_or_default();
+        let ns = |expr: &str, up: bool| resolve_nanos(expr, &formats, None, NOW, up).ok();
+        assert_eq!(
+            ns("2018-10-29T12:12:12.123456789Z", false),
+            Some(1_540_815_132_123_456_789)
+        );
+        // a rounded bound ends at the unit's last nanosecond
+        assert_eq!(ns("1970-01-01", true), Some(86_400_000_000_000 - 1));
+        assert_eq!(ns("1970-01-02||/d", true), Some(2 * 86_400_000_000_000 - 1));
+        assert_eq!(ns("now", false), Some(NOW * 1_000_000));
+        // beyond what `i64` nanoseconds hold the bound saturates
+        assert_eq!(ns("2300-01-01", false), Some(i64::MAX));
     }
 
     #[test]

@@ -395,6 +395,9 @@ pub(super) enum Run {
         float: bool,
         shape: Shape,
         origin: f64,
+        /// a date's origin as the column's integer, for exact distances (nanoseconds beyond
+        /// what a double holds)
+        exact_origin: Option<i64>,
         scale: f64,
         offset: f64,
         decay: f64,
@@ -526,21 +529,24 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                             "[distance_feature] on the [geo_point] field [{field}] is not supported by sluice-store"
                         ))
                     } else {
-                        Error::illegal_argument(format!(
-                            "Illegal data type of [{}]!Only [date],[date_nanos] and [geo_point] field types can be used with [distance_feature] query!",
+                        super::create_query_error(Error::illegal_argument(format!(
+                            "Illegal data type of [{}]![distance_feature] query can only be run on a date, date_nanos or geo_point field type!",
                             fm.type_name()
-                        ))
+                        )))
                     });
                 }
                 _ => numeric(field)?,
             };
-            let (origin, scale, offset) = if ty == Some(FieldType::Date) {
+            let (origin, exact_origin, scale, offset) = if ty == Some(FieldType::Date) {
                 let fm = ctx.mapping.field(field);
                 let formats = fm.map(|f| f.formats.clone()).unwrap_or_default();
                 // a `date_nanos` column holds nanoseconds: origin, scale and offset in its unit
                 let nanos = fm.is_some_and(|f| f.nanos);
                 let per_ms = crate::mapping::date::NANOS_PER_MILLI;
-                let origin = match origin {
+                // `distance_feature` reads its origin rounding up, as ES (`08:00:30` is
+                // `08:00:30.999`)
+                let up = *shape == Shape::Saturation;
+                let exact = match origin {
                     None if nanos => ctx.now_ms.saturating_mul(per_ms),
                     None => ctx.now_ms,
                     Some(v) => match v.as_i64() {
@@ -551,17 +557,18 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                             &formats,
                             None,
                             ctx.now_ms,
-                            false,
+                            up,
                         )?,
                         None => super::datemath::resolve(
                             &as_str_value(v),
                             &formats,
                             None,
                             ctx.now_ms,
-                            false,
+                            up,
                         )?,
                     },
-                } as f64;
+                };
+                let origin = exact as f64;
                 let span = |v: &Value, what: &str| -> Result<f64> {
                     let d = crate::search::pit::parse_time_value(&as_str_value(v), what)?;
                     Ok(if nanos {
@@ -579,13 +586,14 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                     },
                 )?;
                 let offset = offset.as_ref().map(|o| span(o, "offset")).transpose()?;
-                (origin, scale, offset.unwrap_or(0.0))
+                (origin, Some(exact), scale, offset.unwrap_or(0.0))
             } else {
                 let origin = origin.as_ref().ok_or_else(|| {
                     Error::parsing(format!("[{field}] origin is required for a numeric field"))
                 })?;
                 (
                     number(origin, "origin")?,
+                    None,
                     number(scale, "scale")?,
                     offset
                         .as_ref()
@@ -604,6 +612,7 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                 float,
                 shape: *shape,
                 origin,
+                exact_origin,
                 scale,
                 offset,
                 decay: *decay,
@@ -682,6 +691,19 @@ impl Col {
             Col::I(c) => c.values_for_doc(doc).min().map(|v| v as f64),
             Col::F(c) => c.values_for_doc(doc).reduce(f64::min),
             Col::None => None,
+        }
+    }
+
+    /// The distance of the value closest to `exact` (an integer column's origin), computed in
+    /// integers as Lucene's long distance feature does.
+    fn nearest_distance(&self, doc: DocId, exact: i64) -> Option<f64> {
+        match self {
+            Col::I(c) => c
+                .values_for_doc(doc)
+                .map(|v| (i128::from(v) - i128::from(exact)).unsigned_abs())
+                .min()
+                .map(|d| d as f64),
+            Col::F(_) | Col::None => None,
         }
     }
 
@@ -784,15 +806,22 @@ impl FsScorer {
             Run::Decay {
                 shape,
                 origin,
+                exact_origin,
                 scale,
                 offset,
                 decay,
                 ..
-            } => match self.columns[i].nearest(doc, *origin) {
+            } => match exact_origin
+                .and_then(|o| self.columns[i].nearest_distance(doc, o))
+                .or_else(|| {
+                    self.columns[i]
+                        .nearest(doc, *origin)
+                        .map(|x| (x - origin).abs())
+                }) {
                 // a document without the field is not decayed
                 None => 1.0,
-                Some(x) => {
-                    let d = ((x - origin).abs() - offset).max(0.0);
+                Some(distance) => {
+                    let d = (distance - offset).max(0.0);
                     match shape {
                         // ES's order of operations (`processScale`, then `evaluate`)
                         Shape::Gauss => {

@@ -1294,7 +1294,7 @@ fn value_query(
 
 /// ES's `query_shard_exception` for a value a query cannot be built from: `failed to create
 /// query: <cause>`, caused by `cause`.
-fn create_query_error(cause: Error) -> Error {
+pub(super) fn create_query_error(cause: Error) -> Error {
     Error::es(
         400,
         "query_shard_exception",

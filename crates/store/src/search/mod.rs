@@ -1238,9 +1238,11 @@ fn execute(targets: &[Target], req: &Request, want_hits: usize) -> Result<Outcom
         // a query the shard cannot build fails the search on every shard, as in ES
         let mut q: Box<dyn Query> = query::compile(&req.query, ctx).map_err(|e| {
             if e.es_type() == "query_shard_exception" {
-                all_shards_failed(
-                    e.with("index_uuid", shard.uuid.clone())
+                // listed per shard (its root cause), with no `caused_by`, as ES lists it
+                all_shards_failed_with(
+                    &e.with("index_uuid", shard.uuid.clone())
                         .with("index", shard.name.clone()),
+                    &shard.name,
                 )
             } else {
                 e

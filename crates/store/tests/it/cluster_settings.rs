@@ -79,11 +79,16 @@ fn cluster_settings_limit_searches_and_persist() {
     ok(&search(
         json!({"size": 0, "aggs": {"t": {"terms": {"field": "n", "size": 3}}}}),
     ));
-    es_error(
-        &search(json!({"size": 0, "aggs": {"t": {"terms": {"field": "n", "size": 10}}}})),
-        400,
-        "too_many_buckets_exception",
+    // counted as the shards' results are reduced: ES fails that phase, naming no shard
+    let r = search(json!({"size": 0, "aggs": {"t": {"terms": {"field": "n", "size": 10}}}}));
+    es_error(&r, 400, "search_phase_execution_exception");
+    let v = r.json();
+    assert_eq!(
+        v["error"]["caused_by"]["type"], "too_many_buckets_exception",
+        "{v}"
     );
+    assert_eq!(v["error"]["caused_by"]["max_buckets"], 3, "{v}");
+    assert_eq!(v["error"]["root_cause"], json!([]), "{v}");
     // the keep-alive limit
     ok(&json(
         a,

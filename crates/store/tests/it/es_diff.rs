@@ -5507,3 +5507,132 @@ fn decimal_formats_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// `date_nanos` fields against Elasticsearch: values to the nanosecond from ISO text, epoch
+/// millisecond numbers and text with a fraction; the before-1970 and after-2262 refusals;
+/// exact sort values and `search_after` in nanoseconds; doc values in several formats
+/// (`strict_date_optional_time_nanos`, `epoch_millis` with a fraction, a nine-digit pattern);
+/// range and term queries to the nanosecond and with rounding; aggregations seeing
+/// milliseconds (terms keys, min/avg, a millisecond `date_histogram`, `date_range`);
+/// `distance_feature` on `date` and `date_nanos`; `*_as_string` of date metrics.
+#[test]
+fn date_nanos_and_distance_feature_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffnanos");
+    let millis = run_name("diffnanosms");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"d": {"type": "date_nanos"}, "m": {"type": "date"},
+                                            "k": {"type": "keyword"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"d\":\"2018-10-29T12:12:12.123456789Z\",\"m\":\"2018-10-29T10:00:00Z\",\"k\":\"a\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"d\":1540815132123,\"m\":\"2018-10-29T11:00:00Z\",\"k\":\"b\"}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"d\":\"1540815132123.4567\",\"m\":\"2018-10-29T09:00:00Z\",\"k\":\"c\"}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"d\":\"2018-10-29T12:12:12.1Z\",\"k\":\"d\"}\n",
+            "{\"index\":{\"_id\":\"5\"}}\n{\"d\":\"2018-10-30T00:00:00.000000001+01:00\",\"m\":1540771200000,\"k\":\"e\"}\n",
+            "{\"index\":{\"_id\":\"8\"}}\n{\"d\":\"2262-04-11T23:47:16.854775807Z\",\"k\":\"f\"}\n",
+        ),
+    );
+    load_both(
+        es_addr,
+        t.addr(),
+        &millis,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"d": {"type": "date"}}}}),
+        "{\"index\":{\"_id\":\"m1\"}}\n{\"d\":\"2018-10-29T12:12:12.987Z\"}\n",
+    );
+    let search = |body: Value| ("POST", format!("/{index}/_search"), Some(body));
+    let steps = vec![
+        ("GET", format!("/{index}/_mapping"), None),
+        ("GET", format!("/{index}/_field_caps?fields=d"), None),
+        (
+            "PUT",
+            format!("/{index}/_doc/6"),
+            Some(json!({"d": "1969-12-31T23:59:59.999999999Z"})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/7"),
+            Some(json!({"d": "2262-04-11T23:47:16.854775808Z"})),
+        ),
+        (
+            "PUT",
+            format!("/{index}/_doc/9"),
+            Some(json!({"d": "not a date"})),
+        ),
+        search(json!({"sort": [{"d": "asc"}], "_source": false})),
+        search(json!({"sort": [{"d": "desc"}], "_source": false})),
+        search(
+            json!({"sort": [{"d": "asc"}], "_source": false, "search_after": [1540815132123000000i64]}),
+        ),
+        search(
+            json!({"sort": [{"d": {"order": "asc", "format": "strict_date_optional_time_nanos"}}],
+                      "_source": false, "search_after": ["2018-10-29T12:12:12.1234567Z"]}),
+        ),
+        search(json!({"sort": ["d"], "_source": false, "docvalue_fields": ["d"], "fields": ["d"]})),
+        search(json!({"sort": ["d"], "_source": false,
+                      "docvalue_fields": [{"field": "d", "format": "epoch_millis"}]})),
+        search(json!({"sort": ["d"], "_source": false,
+                      "docvalue_fields": [{"field": "d", "format": "strict_date_optional_time"}]})),
+        search(json!({"sort": ["d"], "_source": false,
+                      "docvalue_fields": [{"field": "d", "format": "uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSSX"}]})),
+        search(json!({"sort": ["d"], "_source": false,
+                      "docvalue_fields": [{"field": "d", "format": "yyyy-MM-dd HH:mm:ss.SSSSSS"}]})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"range": {"d": {"gt": "2018-10-29T12:12:12.1234567Z"}}}})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"range": {"d": {"gte": 1540815132123i64}}}})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"range": {"d": {"lte": "2018-10-29T12:12:12.123"}}}})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"range": {"d": {"lte": "2018-10-29"}}}})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"range": {"d": {"gt": "2018-10-29||/d"}}}})),
+        search(json!({"sort": ["k"], "_source": false,
+                      "query": {"term": {"d": "2018-10-29T12:12:12.123456789Z"}}})),
+        search(json!({"size": 0, "aggs": {
+            "t": {"terms": {"field": "d"}},
+            "mn": {"min": {"field": "d"}}, "av": {"avg": {"field": "d"}},
+            "st": {"stats": {"field": "m"}}, "s": {"sum": {"field": "m"}},
+            "p": {"percentiles": {"field": "m", "percents": [50]}},
+            "h": {"date_histogram": {"field": "d", "calendar_interval": "1d", "min_doc_count": 1}},
+            "r": {"date_range": {"field": "d", "ranges": [{"from": "2018-10-29T12:12:12.1234Z"}]}}}})),
+        // 2018 to 2262 in days: more buckets than `search.max_buckets`
+        search(json!({"size": 0, "aggs": {
+            "h": {"date_histogram": {"field": "d", "calendar_interval": "1d"}}}})),
+        search(json!({"_source": false, "query": {"distance_feature": {
+            "field": "m", "pivot": "1h", "origin": "2018-10-29T08:00:30Z"}}})),
+        search(json!({"_source": false, "query": {"distance_feature": {
+            "field": "d", "pivot": "100000000nanos", "origin": "2018-10-29T12:12:12.2Z", "boost": 2}}})),
+        search(json!({"_source": false, "query": {"distance_feature": {
+            "field": "k", "pivot": "1h", "origin": "2018-10-29T08:00:30Z"}}})),
+        (
+            "POST",
+            format!("/{index},{millis}/_search"),
+            Some(json!({"sort": [{"d": "asc"}], "_source": false})),
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "cause": e["caused_by"]["type"]}),
+            None if v.get("hits").is_some() => json!({
+                "total": v["hits"]["total"],
+                "hits": v["hits"]["hits"].as_array().map(|hs| hs.iter()
+                    .map(|h| json!([h["_id"], h["sort"], h["fields"], h["_score"]]))
+                    .collect::<Vec<_>>()),
+                "aggs": v["aggregations"],
+            }),
+            None => v.clone(),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index},{millis}"), None);
+    assert_agree(&diffs);
+}

@@ -10,6 +10,7 @@ mod composite;
 mod conformance;
 mod constant_keyword;
 mod crash;
+mod date_nanos;
 mod disk;
 mod documents;
 mod dynamic_templates;
