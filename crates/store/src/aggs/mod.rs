@@ -2648,16 +2648,17 @@ pub(crate) fn open_exact_source(
     index: &str,
 ) -> Result<(Source, Option<FieldType>)> {
     match mapping.field(field) {
-        Some(fm) if fm.nanos => Ok((
-            nanos_column(seg, field, index)?.map_or(Source::Nothing, Source::Long),
+        Some(fm) if fm.nanos || fm.unsigned => Ok((
+            long_column(seg, field, index)?.map_or(Source::Nothing, Source::Long),
             Some(fm.ty),
         )),
         _ => open_source(seg, mapping, field, index),
     }
 }
 
-/// A `date_nanos` field's column of one segment, as `i64` nanoseconds.
-fn nanos_column(seg: &SegmentReader, field: &str, index: &str) -> Result<Option<Column<i64>>> {
+/// A field's column of one segment as its `i64` values (a `date_nanos` field's nanoseconds, an
+/// `unsigned_long` field's shifted values).
+fn long_column(seg: &SegmentReader, field: &str, index: &str) -> Result<Option<Column<i64>>> {
     let handles = seg
         .fast_fields()
         .dynamic_column_handles(&format!("n.{field}"))
@@ -2699,6 +2700,25 @@ impl tantivy::columnar::ColumnValues<f64> for NanosAsMillis {
     }
 }
 
+/// An `unsigned_long` column's values as doubles, as Elasticsearch's aggregations other than
+/// `terms` read such a field.
+struct UnsignedAsF64(std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>);
+
+impl tantivy::columnar::ColumnValues<f64> for UnsignedAsF64 {
+    fn get_val(&self, idx: u32) -> f64 {
+        crate::mapping::unsigned::from_sortable(self.0.get_val(idx)) as f64
+    }
+    fn min_value(&self) -> f64 {
+        crate::mapping::unsigned::from_sortable(self.0.min_value()) as f64
+    }
+    fn max_value(&self) -> f64 {
+        crate::mapping::unsigned::from_sortable(self.0.max_value()) as f64
+    }
+    fn num_vals(&self) -> u32 {
+        self.0.num_vals()
+    }
+}
+
 pub(crate) fn open_source(
     seg: &SegmentReader,
     mapping: &Mapping,
@@ -2733,10 +2753,19 @@ pub(crate) fn open_source(
             Some(fm.ty),
         )),
         FieldType::Date if fm.nanos => Ok((
-            nanos_column(seg, field, index)?.map_or(Source::Nothing, |c| {
+            long_column(seg, field, index)?.map_or(Source::Nothing, |c| {
                 Source::Num(Column {
                     index: c.index.clone(),
                     values: std::sync::Arc::new(NanosAsMillis(c.values.clone())),
+                })
+            }),
+            Some(fm.ty),
+        )),
+        FieldType::Long if fm.unsigned => Ok((
+            long_column(seg, field, index)?.map_or(Source::Nothing, |c| {
+                Source::Num(Column {
+                    index: c.index.clone(),
+                    values: std::sync::Arc::new(UnsignedAsF64(c.values.clone())),
                 })
             }),
             Some(fm.ty),
@@ -4361,7 +4390,7 @@ fn term_key(
             );
         }
         (k, Some((t, _, _))) if t.is_integer() => {
-            head.insert("key".into(), Value::from(k2f(k) as i64));
+            head.insert("key".into(), integer_json(k2f(k)));
         }
         (k, _) => {
             head.insert("key".into(), num_json(k2f(k)));
@@ -4511,10 +4540,21 @@ fn multi_term_key(
             (Value::from(b), b.to_string())
         }
         (k, Some((t, _, _))) if t.is_integer() => {
-            let n = k2f(k) as i64;
-            (Value::from(n), n.to_string())
+            let n = integer_json(k2f(k));
+            let text = n.to_string();
+            (n, text)
         }
         (k, _) => (num_json(k2f(k)), java_double(k2f(k))),
+    }
+}
+
+/// An integral value of a long or `unsigned_long` field: beyond `i64` (an unsigned value of
+/// 2^63 or more) as the unsigned number it is.
+pub(crate) fn integer_json(x: f64) -> Value {
+    if x >= 9_223_372_036_854_775_808.0 {
+        Value::from(x as u64)
+    } else {
+        Value::from(x as i64)
     }
 }
 

@@ -447,7 +447,7 @@ pub(crate) fn value_json(
         Some((FieldType::Date, formats)) => {
             Value::from(crate::mapping::date::format_with(x as i64, formats, None))
         }
-        Some((t, _)) if t.is_integer() => Value::from(x as i64),
+        Some((t, _)) if t.is_integer() => super::integer_json(x),
         _ => super::num_json(x),
     }
 }

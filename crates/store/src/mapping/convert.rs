@@ -379,6 +379,19 @@ fn coerce<'v>(
                 other.preview()
             ))))),
         },
+        FieldType::Long if f.unsigned => {
+            let value = match v {
+                Scalar::Num(n) => Value::Number(n.clone()),
+                // an empty string is no value, as ES reads it
+                Scalar::Str("") => return Ok(None),
+                Scalar::Str(s) => Value::from(*s),
+                _ => return Err(bad(None)),
+            };
+            match super::unsigned::parse_value(&value) {
+                Ok(u) => Ok(Some(Coerced::Long(super::unsigned::to_sortable(u)))),
+                Err(reason) => Err(bad(Some(Error::illegal_argument(reason)))),
+            }
+        }
         t @ (FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte) => {
             let n: i64 = match v {
                 Scalar::Num(n) => {

@@ -437,6 +437,7 @@ impl DynamicTemplate {
             })
             .or_else(|| (ty == "scaled_float").then_some(FieldType::Double))
             .or_else(|| (ty == "date_nanos").then_some(FieldType::Date))
+            .or_else(|| (ty == "unsigned_long").then_some(FieldType::Long))
         else {
             if is_unsupported_type(&ty) {
                 return Err(unsupported_type(&ty, name));

@@ -14,6 +14,7 @@ pub mod geo;
 pub mod ip;
 #[cfg(test)]
 mod oracle;
+pub mod unsigned;
 
 pub use convert::{IGNORED_PATH, IndexedDoc, IndexedValue, NESTED_MARKER, nested_marker};
 pub(crate) use convert::{Slot, Span};
@@ -213,6 +214,10 @@ pub struct FieldMapping {
     /// `binary` (a [`FieldType::Keyword`] flavour): base64 values, never searched; the column
     /// keeps them so that `exists` finds them. `Some(doc_values as given)`.
     pub binary: Option<bool>,
+    /// `unsigned_long` (a [`FieldType::Long`] flavour): 0 to 2^64 - 1, kept shifted by 2^63 in
+    /// the column ([`unsigned`]); sorts, hits and `term`/`range` queries are exact, other
+    /// aggregations see doubles, as Elasticsearch's do.
+    pub unsigned: bool,
     /// `date_nanos` (a [`FieldType::Date`] flavour): values are kept as epoch nanoseconds
     /// (1970 to 2262) rather than milliseconds; sorts and hits show nanoseconds, aggregations
     /// see milliseconds, as Elasticsearch's do.
@@ -307,6 +312,7 @@ impl FieldMapping {
             flattened: None,
             wildcard: false,
             binary: None,
+            unsigned: false,
             nanos: false,
             completion: false,
             shown: Box::default(),
@@ -348,6 +354,8 @@ impl FieldMapping {
             "completion"
         } else if self.nanos {
             "date_nanos"
+        } else if self.unsigned {
+            "unsigned_long"
         } else {
             self.ty.name()
         }
@@ -403,6 +411,7 @@ impl FieldMapping {
             m.flattened = Some(FLATTENED_DEPTH_LIMIT);
         }
         m.wildcard = def.get("type").and_then(Value::as_str) == Some("wildcard");
+        m.unsigned = def.get("type").and_then(Value::as_str) == Some("unsigned_long");
         if def.get("type").and_then(Value::as_str) == Some("date_nanos") {
             m.nanos = true;
             m.formats = date::parse_formats(date::DEFAULT_NANOS_FORMAT).unwrap_or_default();
@@ -623,7 +632,9 @@ impl FieldMapping {
                 ("norms", FieldType::Text | FieldType::Keyword) => {
                     bool_param(name, k, v)?;
                 }
-                ("coerce", t) if t.is_numeric() => m.coerce = bool_param(name, k, v)?,
+                ("coerce", t) if t.is_numeric() && !m.unsigned => {
+                    m.coerce = bool_param(name, k, v)?
+                }
                 ("ignore_malformed", t)
                     if t.is_numeric()
                         || matches!(t, FieldType::Date | FieldType::Ip | FieldType::GeoPoint) =>
@@ -645,6 +656,18 @@ impl FieldMapping {
                     }
                 }
                 ("null_value", FieldType::Ip) => m.null_value = ip_null_value(name, v)?,
+                ("null_value", _) if m.unsigned && !v.is_null() => {
+                    unsigned::parse_value(v).map_err(|e| {
+                        mapper_parsing(format!("Error parsing [null_value] on field [{name}]: {e}"))
+                    })?;
+                    m.null_value = Some(v.clone());
+                }
+                // ES's `unsigned_long` takes no `coerce`
+                ("coerce", _) if m.unsigned => {
+                    return Err(mapper_parsing(format!(
+                        "unknown parameter [coerce] on mapper [{name}] of type [unsigned_long]"
+                    )));
+                }
                 ("null_value", _) => m.null_value = Some(v.clone()),
                 ("analyzer" | "search_analyzer", FieldType::Text) => {
                     if v.as_str() != Some("standard") {
@@ -913,7 +936,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "shape",
     "sparse_vector",
     "token_count",
-    "unsigned_long",
     "version",
 ];
 
@@ -945,6 +967,7 @@ fn leaf_type(name: &str, def: &Map<String, Value>) -> Result<Option<FieldType>> 
         }
         Some(Value::String(t)) if t == "scaled_float" => Ok(Some(FieldType::Double)),
         Some(Value::String(t)) if t == "date_nanos" => Ok(Some(FieldType::Date)),
+        Some(Value::String(t)) if t == "unsigned_long" => Ok(Some(FieldType::Long)),
         Some(Value::String(t)) if is_unsupported_type(t) => Err(unsupported_type(t, name)),
         Some(Value::String(t)) => FieldType::parse(t).map(Some).ok_or_else(|| {
             mapper_parsing(format!(
@@ -1554,6 +1577,7 @@ fn merge_object(into: &mut ObjectMapping, from: &ObjectMapping, prefix: &str) ->
                     || a.match_only != b.match_only
                     || a.constant != b.constant
                     || a.nanos != b.nanos
+                    || a.unsigned != b.unsigned
                     || a.scaling_factor.is_some() != b.scaling_factor.is_some()
                 {
                     return Err(Error::illegal_argument(format!(

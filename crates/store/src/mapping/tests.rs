@@ -650,7 +650,7 @@ fn dynamic_templates_are_echoed_kept_and_replaced() {
 
 #[test]
 fn types_elasticsearch_has_are_refused_by_name() {
-    for ty in ["unsigned_long", "version", "dense_vector", "alias"] {
+    for ty in ["version", "dense_vector", "alias", "date_range"] {
         let e = Mapping::parse(&json!({"properties": {"a": {"type": ty}}})).err();
         assert_eq!(
             e.map(|e| (e.es_type().to_owned(), e.reason())),

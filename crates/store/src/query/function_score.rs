@@ -482,6 +482,10 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
     let numeric = |field: &str| -> Result<(String, bool, Option<FieldType>)> {
         match ctx.mapping.field(field) {
             None => Ok((format!("n.{field}"), false, None)),
+            // its column holds shifted values: not read here
+            Some(fm) if fm.unsigned => Err(Error::illegal_argument(format!(
+                "[function_score] on the [unsigned_long] field [{field}] is not supported by sluice-store"
+            ))),
             Some(fm) if fm.ty.is_numeric() || fm.ty == FieldType::Date => Ok((
                 format!("n.{field}"),
                 matches!(

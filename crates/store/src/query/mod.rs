@@ -27,7 +27,7 @@ use crate::analysis::Analyzer;
 use crate::engine::shard::Fields;
 use crate::error::{Error, Result};
 use crate::mapping::date::{self, DateFormat};
-use crate::mapping::{FieldMapping, FieldType, Mapping, ip, round_float};
+use crate::mapping::{FieldMapping, FieldType, Mapping, ip, round_float, unsigned};
 
 /// `operator` of match queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1393,6 +1393,15 @@ fn term_for(ctx: &Ctx<'_>, path: &str, fm: &FieldMapping, v: &Value) -> Result<O
             t.append_type_and_fast_value(ms);
             t
         }
+        FieldType::Long if fm.unsigned => match unsigned::parse_term(v).map_err(|e| bad(&e))? {
+            Some(u) => {
+                let mut t = Term::from_field_json_path(f.num, path, true);
+                t.append_type_and_fast_value(unsigned::to_sortable(u));
+                t
+            }
+            // a negative number, a fraction: no value equals it
+            None => return Ok(None),
+        },
         FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
             let s = as_str_value(v);
             let n = if let Ok(i) = s.parse::<i64>() {
@@ -2683,6 +2692,29 @@ fn compile_range(ctx: &Ctx<'_>, r: &RangeSpec) -> Result<Box<dyn Query>> {
                 bound(lo.map(|(m, i)| (mk(m), i))),
                 bound(hi.map(|(m, i)| (mk(m), i))),
             ))
+        }
+        // bounds rounded to the values they take in, as ES's `unsigned_long` rounds them
+        FieldType::Long if fm.unsigned => {
+            let bad = |e: String| query_shard_error(format!("failed to create query: {e}"), "");
+            let lo = match &r.lower {
+                None => Some(0),
+                Some((v, inc)) => unsigned::lower_bound(v, *inc).map_err(bad)?,
+            };
+            let hi = match &r.upper {
+                None => Some(u64::MAX),
+                Some((v, inc)) => unsigned::upper_bound(v, *inc).map_err(bad)?,
+            };
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo <= hi => {
+                    let mk = |u: u64| {
+                        let mut t = Term::from_field_json_path(f.num, path, true);
+                        t.append_type_and_fast_value(unsigned::to_sortable(u));
+                        Bound::Included(t)
+                    };
+                    boxed(RangeQuery::new(mk(lo), mk(hi)))
+                }
+                _ => none(),
+            }
         }
         FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
             let conv = |v: &Value, lower: bool, inc: bool| -> Result<(Term, bool)> {

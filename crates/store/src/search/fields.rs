@@ -190,6 +190,12 @@ fn typed(v: &Value, fm: &FieldMapping, formats: &[DateFormat]) -> Option<Value> 
         FieldType::Ip => text(v)
             .and_then(|s| ip::parse(&s))
             .map(|a| Value::from(ip::format(a))),
+        FieldType::Long if fm.unsigned => match v {
+            Value::String(s) if s.is_empty() => None,
+            v => crate::mapping::unsigned::parse_value(v)
+                .ok()
+                .map(Value::from),
+        },
         FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte => {
             num(v).map(|x| Value::from(x.trunc() as i64))
         }
@@ -442,7 +448,13 @@ fn column_values(
             let mut xs: Vec<i64> = col.values_for_doc(doc).collect();
             xs.sort_unstable();
             xs.into_iter()
-                .map(|x| Value::from(fm.format_date(x, formats, None)))
+                .map(|x| {
+                    if fm.unsigned {
+                        Value::from(crate::mapping::unsigned::from_sortable(x))
+                    } else {
+                        Value::from(fm.format_date(x, formats, None))
+                    }
+                })
                 .collect()
         }
         aggs::Source::Geo(_) | aggs::Source::Nothing => Vec::new(),

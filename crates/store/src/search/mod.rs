@@ -2737,6 +2737,11 @@ pub(crate) fn sort_json(k: &SortKey, v: &SortVal, mapping: &crate::mapping::Mapp
             let formats = crate::mapping::date::parse_formats(f).unwrap_or_default();
             Value::from(crate::mapping::date::format_nanos_with(*x, &formats, None))
         }
+        (SortKey::Field { field, .. }, SortVal::Long(x))
+            if mapping.field(field).is_some_and(|m| m.unsigned) =>
+        {
+            Value::from(crate::mapping::unsigned::from_sortable(*x))
+        }
         (_, SortVal::Long(x)) => Value::from(*x),
         (SortKey::Field { field, .. }, SortVal::Num(x))
             if x.fract() != 0.0
@@ -2833,6 +2838,11 @@ fn after_values(sort: &[SortKey], raw: &[Value], targets: &[Target]) -> Result<V
                     (Some(FieldType::Keyword) | None, Value::String(s)) => SortVal::Str(s.clone()),
                     (Some(FieldType::Keyword), Value::Number(n)) => SortVal::Str(n.to_string()),
                     (Some(FieldType::Keyword), Value::Bool(b)) => SortVal::Str(b.to_string()),
+                    // an `unsigned_long` sort value is exact
+                    (Some(FieldType::Long), v) if fm.as_ref().is_some_and(|f| f.unsigned) => {
+                        let u = crate::mapping::unsigned::parse_value(v).map_err(|_| bad(field))?;
+                        SortVal::Long(crate::mapping::unsigned::to_sortable(u))
+                    }
                     // a `date_nanos` sort value is its nanoseconds, exactly
                     (Some(FieldType::Date), v) if fm.as_ref().is_some_and(|f| f.nanos) => {
                         let text = match v {

@@ -62,7 +62,8 @@ fn cluster_settings_limit_searches_and_persist() {
             "search_phase_execution_exception",
         );
         let body = search(json!({"query": query})).json();
-        let cause = body["error"]["caused_by"]["caused_by"]["reason"]
+        // listed per shard, as ES lists a query the shard cannot build
+        let cause = body["error"]["failed_shards"][0]["reason"]["caused_by"]["reason"]
             .as_str()
             .unwrap_or_default()
             .to_owned();

@@ -36,6 +36,7 @@ mod security;
 mod stats;
 mod templates;
 mod top_aggs;
+mod unsigned_long;
 mod wildcard_field;
 
 use store::http::{RunningServer, ServerConfig, spawn};
