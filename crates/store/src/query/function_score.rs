@@ -398,6 +398,8 @@ pub(super) enum Run {
         /// a date's origin as the column's integer, for exact distances (nanoseconds beyond
         /// what a double holds)
         exact_origin: Option<i64>,
+        /// a `geo_point` field's origin: distances are meters along the great circle
+        geo_origin: Option<crate::mapping::geo::GeoPoint>,
         scale: f64,
         offset: f64,
         decay: f64,
@@ -436,15 +438,28 @@ pub fn parse_distance_feature(body: &Value) -> Result<Spec> {
         match k.as_str() {
             "field" => field = Some(as_str_value(v)),
             "origin" => origin = Some(v.clone()),
-            "pivot" => pivot = Some(v.clone()),
+            // a distance or a time value: text only, as ES declares it
+            "pivot" if v.is_string() => pivot = Some(v.clone()),
+            "pivot" => {
+                let kind = match v {
+                    Value::Number(_) => "VALUE_NUMBER",
+                    Value::Bool(_) => "VALUE_BOOLEAN",
+                    Value::Array(_) => "START_ARRAY",
+                    Value::Object(_) => "START_OBJECT",
+                    _ => "VALUE_NULL",
+                };
+                return Err(Error::x_content(format!(
+                    "[{DF}] pivot doesn't support values of type: {kind}"
+                )));
+            }
             "boost" => boost = number(v, "boost")? as f32,
             "_name" => {}
             other => {
-                return Err(Error::parsing(format!("[{DF}] unknown field [{other}]")));
+                return Err(Error::x_content(format!("[{DF}] unknown field [{other}]")));
             }
         }
     }
-    let missing = |what: &str| Error::parsing(format!("[{DF}] requires [{what}] to be set"));
+    let missing = |what: &str| Error::illegal_argument(format!("Required [{what}]"));
     let field = field.ok_or_else(|| missing("field"))?;
     let origin = origin.ok_or_else(|| missing("origin"))?;
     let pivot = pivot.ok_or_else(|| missing("pivot"))?;
@@ -527,17 +542,35 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
         } => {
             let (column, float, ty) = match ctx.mapping.field(field) {
                 // `distance_feature` runs on dates and refuses numbers, as ES does
-                Some(fm) if *shape == Shape::Saturation && fm.ty != FieldType::Date => {
-                    return Err(if fm.ty == FieldType::GeoPoint {
-                        Error::illegal_argument(format!(
-                            "[distance_feature] on the [geo_point] field [{field}] is not supported by sluice-store"
-                        ))
-                    } else {
-                        super::create_query_error(Error::illegal_argument(format!(
-                            "Illegal data type of [{}]![distance_feature] query can only be run on a date, date_nanos or geo_point field type!",
-                            fm.type_name()
-                        )))
+                // a point's distance in meters from a point origin
+                Some(fm) if *shape == Shape::Saturation && fm.ty == FieldType::GeoPoint => {
+                    let origin = origin.as_ref().ok_or_else(|| {
+                        Error::parsing("[distance_feature] requires [origin] to be set")
+                    })?;
+                    let point = crate::mapping::geo::parse_point(origin, true, field)
+                        .map_err(super::create_query_error)?;
+                    let pivot = crate::mapping::geo::parse_distance(scale)?;
+                    return Ok(Compiled {
+                        filter,
+                        weight: func.weight.unwrap_or(1.0),
+                        run: Run::Decay {
+                            column: format!("n.{field}"),
+                            float: false,
+                            shape: Shape::Saturation,
+                            origin: 0.0,
+                            exact_origin: None,
+                            geo_origin: Some(point),
+                            scale: pivot,
+                            offset: 0.0,
+                            decay: *decay,
+                        },
                     });
+                }
+                Some(fm) if *shape == Shape::Saturation && fm.ty != FieldType::Date => {
+                    return Err(super::create_query_error(Error::illegal_argument(format!(
+                        "Illegal data type of [{}]![distance_feature] query can only be run on a date, date_nanos or geo_point field type!",
+                        fm.type_name()
+                    ))));
                 }
                 _ => numeric(field)?,
             };
@@ -617,6 +650,7 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                 shape: *shape,
                 origin,
                 exact_origin,
+                geo_origin: None,
                 scale,
                 offset,
                 decay: *decay,
@@ -707,6 +741,18 @@ impl Col {
                 .map(|v| (i128::from(v) - i128::from(exact)).unsigned_abs())
                 .min()
                 .map(|d| d as f64),
+            Col::F(_) | Col::None => None,
+        }
+    }
+
+    /// The meters from `origin` to the closest of a document's points (encoded as
+    /// `mapping::geo::encode`).
+    fn nearest_meters(&self, doc: DocId, origin: crate::mapping::geo::GeoPoint) -> Option<f64> {
+        match self {
+            Col::I(c) => c
+                .values_for_doc(doc)
+                .map(|v| crate::mapping::geo::arc_distance(crate::mapping::geo::decode(v), origin))
+                .min_by(f64::total_cmp),
             Col::F(_) | Col::None => None,
         }
     }
@@ -811,12 +857,14 @@ impl FsScorer {
                 shape,
                 origin,
                 exact_origin,
+                geo_origin,
                 scale,
                 offset,
                 decay,
                 ..
-            } => match exact_origin
-                .and_then(|o| self.columns[i].nearest_distance(doc, o))
+            } => match geo_origin
+                .and_then(|o| self.columns[i].nearest_meters(doc, o))
+                .or_else(|| exact_origin.and_then(|o| self.columns[i].nearest_distance(doc, o)))
                 .or_else(|| {
                     self.columns[i]
                         .nearest(doc, *origin)

@@ -5636,3 +5636,81 @@ fn date_nanos_and_distance_feature_agree() {
     let _ = http(es_addr, "DELETE", &format!("/{index},{millis}"), None);
     assert_agree(&diffs);
 }
+
+/// `distance_feature` on a `geo_point` field: the same documents in the same order, scores
+/// within 1e-6 relative (Lucene measures with `SloppyMath`'s table-driven haversine, the store
+/// with the exact one); the origin in each form a point takes; a `pivot` with units.
+#[test]
+fn geo_distance_feature_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffgeofeature");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"p": {"type": "geo_point"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"p\":[-71.34,41.13]}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"p\":[-71.34,41.14]}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"p\":[-71.34,41.12]}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"p\":\"48.85,2.35\"}\n",
+            "{\"index\":{\"_id\":\"5\"}}\n{\"p\":[[-70.0,40.0],[-71.35,41.125]]}\n",
+            "{\"index\":{\"_id\":\"6\"}}\n{\"other\":1}\n",
+        ),
+    );
+    let search = |q: Value| {
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"query": q})),
+        )
+    };
+    let steps = vec![
+        search(
+            json!({"distance_feature": {"field": "p", "pivot": "1km", "origin": [-71.35, 41.12]}}),
+        ),
+        search(
+            json!({"distance_feature": {"field": "p", "pivot": "10mi", "origin": "41.12,-71.35", "boost": 3}}),
+        ),
+        search(
+            json!({"distance_feature": {"field": "p", "pivot": "500", "origin": {"lat": 48.8, "lon": 2.3}}}),
+        ),
+        // ES's refusals: a number as the pivot, no origin, an unknown key
+        search(
+            json!({"distance_feature": {"field": "p", "pivot": 500, "origin": [-71.35, 41.12]}}),
+        ),
+        search(json!({"distance_feature": {"field": "p", "pivot": "1km"}})),
+        search(
+            json!({"distance_feature": {"field": "p", "pivot": "1km", "origin": [-71.35, 41.12], "x": 1}}),
+        ),
+        search(json!({"bool": {"must": {"match_all": {}},
+                               "should": {"distance_feature": {"field": "p", "pivot": "1km", "origin": [-71.35, 41.12]}}}})),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => {
+                // without ES's `[line:col] ` (docs/architecture.md's known differences)
+                let reason = e["root_cause"][0]["reason"].as_str().unwrap_or_default();
+                let reason = match reason.split_once("] ") {
+                    Some((at, rest)) if at.starts_with('[') && at[1..].contains(':') => rest,
+                    _ => reason,
+                };
+                json!({"error": e["type"], "root": reason})
+            }
+            None => json!(v["hits"]["hits"].as_array().map(|hs| {
+                hs.iter()
+                    // six significant digits: the two haversines agree to about 1e-9 of a score
+                    .map(|h| json!([h["_id"], h["_score"].as_f64().map(|s| format!("{s:.5e}"))]))
+                    .collect::<Vec<_>>()
+            })),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
