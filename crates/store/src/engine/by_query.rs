@@ -63,6 +63,8 @@ impl Store {
         mut opts: ByQueryOptions,
     ) -> Result<(u16, Value)> {
         let start = Instant::now();
+        let looked_up = super::terms_lookup::rewrite(self, body)?;
+        let body = looked_up.as_ref().or(body);
         let mut query = None;
         for (k, v) in body.and_then(Value::as_object).into_iter().flatten() {
             match k.as_str() {

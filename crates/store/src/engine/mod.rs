@@ -16,6 +16,7 @@ pub mod shard;
 pub mod stats;
 pub mod store;
 pub mod templates;
+pub(crate) mod terms_lookup;
 pub mod update;
 pub mod util;
 pub mod wal;

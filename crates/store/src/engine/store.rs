@@ -2356,6 +2356,8 @@ impl Store {
         body: Option<&Value>,
         params: &SearchParams,
     ) -> Result<Value> {
+        let looked_up = super::terms_lookup::rewrite(self, body)?;
+        let body = looked_up.as_ref().or(body);
         let mut targets = self.filtered_targets(target, params.resolve_options()?)?;
         search::keep_routed(&mut targets, params.routing.as_deref());
         search::count_targets(&targets, body, &self.with_limits(params))

@@ -432,6 +432,8 @@ impl Store {
         param_names: &[&str],
         scroll: Option<&str>,
     ) -> Result<Value> {
+        let looked_up = crate::engine::terms_lookup::rewrite(self, body)?;
+        let body = looked_up.as_ref().or(body);
         if let Some(ka) = scroll {
             return self.open_scroll(target.unwrap_or("_all"), body, params, param_names, ka);
         }

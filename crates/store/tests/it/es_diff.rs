@@ -5714,3 +5714,108 @@ fn geo_distance_feature_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// Terms lookup: a `terms` query taking its values from a document's `_source` (arrays and
+/// objects on the path walked), inside `bool` and `constant_score`, in `_count` and `_msearch`;
+/// a missing document matches nothing; ES's errors for a missing index, missing and unknown
+/// lookup keys, and a lookup beyond `index.max_terms_count`.
+#[test]
+fn terms_lookup_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("difflookup");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0, "index.max_terms_count": 3},
+                "mappings": {"properties": {"user": {"type": "keyword"}, "n": {"type": "long"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"u1\"}}\n{\"user\":\"u1\",\"n\":1,\"followers\":[\"u2\",\"u3\"],\"o\":[{\"x\":\"u4\"},{\"x\":[\"u1\"]}],\"nums\":[2,3]}\n",
+            "{\"index\":{\"_id\":\"u2\"}}\n{\"user\":\"u2\",\"n\":2,\"followers\":[\"u1\",\"u2\",\"u3\",\"u4\"]}\n",
+            "{\"index\":{\"_id\":\"u3\"}}\n{\"user\":\"u3\",\"n\":3}\n",
+            "{\"index\":{\"_id\":\"u4\"}}\n{\"user\":\"u4\",\"n\":4}\n",
+        ),
+    );
+    let lookup = |id: &str, path: &str| json!({"index": index, "id": id, "path": path});
+    let search = |q: Value| {
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"query": q, "sort": ["user"], "_source": false})),
+        )
+    };
+    let steps = vec![
+        search(json!({"terms": {"user": lookup("u1", "followers")}})),
+        search(json!({"terms": {"user": lookup("u1", "o.x")}})),
+        search(json!({"terms": {"n": lookup("u1", "nums")}})),
+        search(json!({"terms": {"user": lookup("nobody", "followers")}})),
+        search(json!({"terms": {"user": lookup("u1", "no.such.path")}})),
+        search(
+            json!({"bool": {"filter": [{"terms": {"user": lookup("u1", "followers")}}],
+                               "must_not": {"constant_score": {"filter": {"terms": {"user": lookup("u3", "user")}}}}}}),
+        ),
+        search(json!({"terms": {"user": lookup("u2", "followers")}})),
+        search(
+            json!({"terms": {"user": {"index": "no-such-index-anywhere", "id": "u1", "path": "followers"}}}),
+        ),
+        search(json!({"terms": {"user": {"index": index, "path": "followers"}}})),
+        search(json!({"terms": {"user": {"id": "u1", "path": "followers"}}})),
+        search(
+            json!({"terms": {"user": {"index": index, "id": "u1", "path": "followers", "x": 1}}}),
+        ),
+        (
+            "POST",
+            format!("/{index}/_count"),
+            Some(json!({"query": {"terms": {"user": lookup("u1", "followers")}}})),
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => {
+                let reason = e["root_cause"][0]["reason"].as_str().unwrap_or_default();
+                // without ES's `[line:col] ` (docs/architecture.md's known differences)
+                let reason = match reason.split_once("] ") {
+                    Some((at, rest)) if at.starts_with('[') && at[1..].contains(':') => rest,
+                    _ => reason,
+                };
+                json!({"error": e["type"], "root": e["root_cause"][0]["type"], "reason": reason})
+            }
+            None if v.get("count").is_some() => v["count"].clone(),
+            None => json!(
+                v["hits"]["hits"]
+                    .as_array()
+                    .map(|hs| hs.iter().map(|h| h["_id"].clone()).collect::<Vec<_>>())
+            ),
+        }
+    };
+    let mut diffs = step_differences(es_addr, t.addr(), &steps, view);
+    // `_msearch` resolves each request's lookups
+    let body = format!(
+        "{{\"index\":\"{index}\"}}\n{}\n{{}}\n{}\n",
+        json!({"query": {"terms": {"user": lookup("u1", "followers")}}, "sort": ["user"], "_source": false}),
+        json!({"query": {"terms": {"user": lookup("u1", "o.x")}}, "sort": ["user"], "_source": false}),
+    );
+    let ids = |addr| -> Value {
+        let (status, text) =
+            http(addr, "POST", &format!("/{index}/_msearch"), Some(&body)).unwrap_or_default();
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        json!([
+            status,
+            v["responses"]
+                .as_array()
+                .map(|rs| rs.iter().map(|r| view("", r)).collect::<Vec<_>>())
+        ])
+    };
+    let (ours, theirs) = (ids(t.addr()), ids(es_addr));
+    if ours != theirs {
+        diffs.push(format!(
+            "_msearch: sluice-store {ours}\n  Elasticsearch {theirs}"
+        ));
+    }
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
