@@ -7,6 +7,38 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
+/// The index settings sluice-store honours with Elasticsearch 8's defaults, as
+/// `GET _settings?include_defaults` shows the ones an index does not set (flat names).
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("index.analyze.max_token_count", "10000"),
+    ("index.blocks.read_only", "false"),
+    ("index.blocks.read_only_allow_delete", "false"),
+    ("index.blocks.write", "false"),
+    ("index.hidden", "false"),
+    ("index.highlight.max_analyzed_offset", "1000000"),
+    ("index.mapping.depth.limit", "20"),
+    (
+        "index.mapping.field_name_length.limit",
+        "9223372036854775807",
+    ),
+    ("index.mapping.nested_fields.limit", "50"),
+    ("index.mapping.nested_objects.limit", "10000"),
+    ("index.mapping.total_fields.limit", "1000"),
+    ("index.max_docvalue_fields_search", "100"),
+    ("index.max_regex_length", "1000"),
+    ("index.max_rescore_window", "10000"),
+    ("index.max_result_window", "10000"),
+    ("index.max_script_fields", "32"),
+    ("index.max_terms_count", "65536"),
+    ("index.priority", "1"),
+    ("index.refresh_interval", "1s"),
+    ("index.routing.allocation.enable", "all"),
+    ("index.routing.rebalance.enable", "all"),
+    ("index.soft_deletes.enabled", "true"),
+    ("index.translog.durability", "REQUEST"),
+    ("index.translog.sync_interval", "5s"),
+];
+
 /// Parses an ES time value (`1s`, `500ms`, `2m`, `-1`) for `refresh_interval`; `-1` → `None`.
 pub fn parse_interval(s: &str) -> Result<Option<Duration>> {
     let s = s.trim();

@@ -1350,6 +1350,7 @@ impl Store {
         target: &str,
         names: Option<&str>,
         flat: bool,
+        include_defaults: bool,
         opts: Resolve,
     ) -> Result<Value> {
         let all = self.get_index(target, opts)?;
@@ -1358,23 +1359,45 @@ impl Store {
         for (index, body) in all.as_object().into_iter().flatten() {
             let mut flat_settings = Vec::new();
             flatten_json("index", &body["settings"]["index"], &mut flat_settings);
+            let wanted = |k: &str| {
+                patterns.as_ref().is_none_or(|ps| {
+                    ps.iter()
+                        .any(|p| *p == "_all" || *p == k || wildcard_match(p, k))
+                })
+            };
+            // the defaults of the settings the index does not set
+            let defaults: Vec<(String, Value)> = if include_defaults {
+                super::settings::DEFAULTS
+                    .iter()
+                    .filter(|(k, _)| wanted(k) && !flat_settings.iter().any(|(s, _)| s == k))
+                    .map(|(k, v)| {
+                        // as ES's: the rescore window defaults to the result window
+                        let v = match flat_settings
+                            .iter()
+                            .find(|(s, _)| s == "index.max_result_window")
+                        {
+                            Some((_, w)) if *k == "index.max_rescore_window" => w.clone(),
+                            _ => Value::from(*v),
+                        };
+                        ((*k).to_owned(), v)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let kept: Vec<(String, Value)> = flat_settings
                 .into_iter()
-                .filter(|(k, _)| {
-                    patterns.as_ref().is_none_or(|ps| {
-                        ps.iter()
-                            .any(|p| *p == "_all" || *p == k || wildcard_match(p, k))
-                    })
-                })
+                .filter(|(k, _)| wanted(k))
                 .collect();
-            if patterns.is_some() && kept.is_empty() {
+            if patterns.is_some() && kept.is_empty() && defaults.is_empty() {
                 continue;
             }
-            let settings = if flat {
-                Value::Object(kept.into_iter().collect())
-            } else {
+            let shape = |pairs: Vec<(String, Value)>| {
+                if flat {
+                    return Value::Object(pairs.into_iter().collect());
+                }
                 let mut nested = Value::Object(serde_json::Map::new());
-                for (k, v) in kept {
+                for (k, v) in pairs {
                     let mut at = &mut nested;
                     let parts: Vec<&str> = k.split('.').collect();
                     for (i, part) in parts.iter().enumerate() {
@@ -1390,7 +1413,11 @@ impl Store {
                 }
                 nested
             };
-            out.insert(index.clone(), json!({ "settings": settings }));
+            let mut body = json!({ "settings": shape(kept) });
+            if include_defaults {
+                body["defaults"] = shape(defaults);
+            }
+            out.insert(index.clone(), body);
         }
         Ok(Value::Object(out))
     }

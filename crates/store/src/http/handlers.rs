@@ -863,17 +863,14 @@ pub(crate) async fn dispatch(
                     "master_timeout",
                 ],
             )?;
-            if params.bool("include_defaults", false)? {
-                return Err(Error::illegal_argument(
-                    "[include_defaults] is not supported by sluice-store: it shows the settings given",
-                )
-                .into());
-            }
+            let defaults = params.bool("include_defaults", false)?;
             let flat = params.bool("flat_settings", false)?;
             let target = target.unwrap_or_else(|| "_all".to_owned());
             let opts = index_options(params, Resolve::expanding(Expand::OPEN))?;
-            let v =
-                blocking(move || store.get_settings(&target, names.as_deref(), flat, opts)).await?;
+            let v = blocking(move || {
+                store.get_settings(&target, names.as_deref(), flat, defaults, opts)
+            })
+            .await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::PutSettings(target) => {

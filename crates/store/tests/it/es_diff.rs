@@ -5819,3 +5819,90 @@ fn terms_lookup_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// `GET _settings?include_defaults`: the defaults of the settings the store honours are
+/// Elasticsearch's (the same values, left out where the index sets them), flat and nested, and
+/// filtered by setting names; Elasticsearch lists many more, which the comparison leaves out.
+#[test]
+fn settings_defaults_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffdefaults");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0,
+                             "refresh_interval": "2s", "max_result_window": 500}}),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"a\":1}\n",
+    );
+    let known: Vec<&str> = store::engine::settings::DEFAULTS
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    let steps = vec![
+        (
+            "GET",
+            format!("/{index}/_settings?include_defaults=true&flat_settings=true"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/{index}/_settings?include_defaults=true"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/{index}/_settings/index.max_*?include_defaults=true&flat_settings=true"),
+            None,
+        ),
+        (
+            "GET",
+            format!(
+                "/{index}/_settings/index.refresh_interval?include_defaults=true&flat_settings=true"
+            ),
+            None,
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        let Some((_, body)) = v.as_object().and_then(|o| o.iter().next()) else {
+            return v.clone();
+        };
+        let mut flat = Vec::new();
+        for (section, prefix) in [("defaults", "d"), ("settings", "s")] {
+            let mut pairs = Vec::new();
+            flatten(&body[section], "", &mut pairs);
+            flat.extend(
+                pairs
+                    .into_iter()
+                    .filter(|(k, _)| known.contains(&k.as_str()))
+                    .map(|(k, v)| json!([prefix, k, v])),
+            );
+        }
+        flat.sort_by_key(|x| x.to_string());
+        Value::Array(flat)
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
+
+/// `(dotted path, value)` of every leaf of `v`.
+fn flatten(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(x, &path, out);
+            }
+        }
+        other => out.push((prefix.to_owned(), other.clone())),
+    }
+}
