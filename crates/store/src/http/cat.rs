@@ -269,18 +269,24 @@ pub(crate) fn render(rows: &[CatIndex], opts: &Options) -> Result<Reply, Error> 
         .collect();
     let mut out = String::new();
     for l in &lines {
+        // as ES's `RestTable`: every cell padded to its column's width except a left-aligned
+        // last one (a closed index's empty figures are spaces)
+        let last = l.len().saturating_sub(1);
         let cells: Vec<String> = l
             .iter()
             .zip(&widths)
-            .map(|((text, right), w)| {
+            .enumerate()
+            .map(|(i, ((text, right), w))| {
                 if *right {
                     format!("{text:>w$}")
+                } else if i == last {
+                    text.clone()
                 } else {
                     format!("{text:<w$}")
                 }
             })
             .collect();
-        out.push_str(cells.join(" ").trim_end());
+        out.push_str(&cells.join(" "));
         out.push('\n');
     }
     Ok(Reply {
@@ -618,18 +624,27 @@ fn render_table(
         .collect();
     let mut text = String::new();
     for r in &lines {
-        let cells: Vec<String> = r
+        // as ES's `RestTable`: every cell padded to its column's width except a left-aligned
+        // last one (a closed index's empty figures are spaces, an alias line ends with its
+        // last value)
+        let last = columns.len().saturating_sub(1);
+        let cells: Vec<String> = columns
             .iter()
-            .zip(columns.iter().zip(&widths))
-            .map(|(c, (name, w))| {
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (name, w))| {
+                // a row that stops short (a closed index has no figures) has empty cells
+                let c = r.get(i).map_or("", String::as_str);
                 if numeric.contains(name) {
                     format!("{c:>w$}")
+                } else if i == last {
+                    c.to_owned()
                 } else {
                     format!("{c:<w$}")
                 }
             })
             .collect();
-        text.push_str(cells.join(" ").trim_end());
+        text.push_str(&cells.join(" "));
         text.push('\n');
     }
     Ok(Reply {

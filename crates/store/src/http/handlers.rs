@@ -512,13 +512,31 @@ pub(crate) async fn dispatch(
             update_doc(store, index, id, params, body).await
         }
         Route::Mget(index) => {
-            params.check(path, &[GET, SOURCE].concat())?;
+            params.check(path, &[GET, SOURCE, &["stored_fields"]].concat())?;
             let url_filter = url_source_filter(params)?;
             let realtime = params.bool("realtime", true)?;
             let docs = mget_docs(&body, index.as_deref())?;
             let filters: Vec<crate::search::SourceFilter> = docs
                 .iter()
                 .map(|d| d.filter.clone().unwrap_or_else(|| url_filter.clone()))
+                .collect();
+            // each doc's `stored_fields`, else the URL's; with them, the source comes back
+            // only when named (or asked for with `_source`)
+            let url_stored = params.get("stored_fields").map(list_param);
+            let stored: Vec<Option<Vec<String>>> = docs
+                .iter()
+                .map(|d| d.stored.clone().or_else(|| url_stored.clone()))
+                .collect();
+            let source_asked: Vec<bool> = docs
+                .iter()
+                .zip(&stored)
+                .map(|(d, names)| {
+                    d.filter.is_some()
+                        || params.get("_source").is_some()
+                        || names
+                            .as_ref()
+                            .is_none_or(|n| n.iter().any(|n| n == "_source"))
+                })
                 .collect();
             let url_routing = routing(params);
             let docs: Vec<DocRef> = docs
@@ -548,8 +566,25 @@ pub(crate) async fn dispatch(
                     .iter()
                     .zip(found)
                     .zip(&filters)
-                    .map(|((d, r), filter)| match r {
+                    .zip(stored.iter().zip(&source_asked))
+                    .map(|(((d, r), filter), (names, asked))| match r {
                         Ok(mut v) => {
+                            if let Some(names) = names
+                                && let Some(src) = v.get("_source")
+                            {
+                                match store.stored_field_values(&d.index, names, src) {
+                                    Ok(fields) if !fields.is_empty() => {
+                                        v["fields"] = Value::Object(fields);
+                                    }
+                                    Ok(_) => {}
+                                    Err(e) => {
+                                        return json!({"_index": d.index, "_id": d.id, "error": e.to_item_error()});
+                                    }
+                                }
+                            }
+                            if !asked && let Some(o) = v.as_object_mut() {
+                                o.remove("_source");
+                            }
                             apply_source_filter(&mut v, filter);
                             v
                         }
@@ -1339,6 +1374,8 @@ struct MgetDoc {
     id: String,
     routing: Option<String>,
     filter: Option<crate::search::SourceFilter>,
+    /// `stored_fields` of this doc (a name or a list)
+    stored: Option<Vec<String>>,
 }
 
 /// The `routing` parameter of a document request.
@@ -1473,7 +1510,10 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, 
                             )));
                         };
                         for key in d.keys() {
-                            if !matches!(key.as_str(), "_index" | "_id" | "_source" | "routing") {
+                            if !matches!(
+                                key.as_str(),
+                                "_index" | "_id" | "_source" | "routing" | "stored_fields"
+                            ) {
                                 return Err(Error::x_content(format!(
                                     "[1:2] unknown key [{key}] for a doc of an _mget request"
                                 )));
@@ -1489,12 +1529,18 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, 
                             .map(crate::search::parse_source_filter)
                             .transpose()?;
                         let routing = d.get("routing").and_then(text);
+                        let stored = match d.get("stored_fields") {
+                            None => None,
+                            Some(Value::Array(a)) => Some(a.iter().filter_map(text).collect()),
+                            Some(v) => Some(text(v).map(|s| list_param(&s)).unwrap_or_default()),
+                        };
                         match (index, id) {
                             (Some(i), Some(id)) => out.push(MgetDoc {
                                 index: i,
                                 id,
                                 routing,
                                 filter,
+                                stored,
                             }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
                             (_, None) => problems.push(format!("id is missing for doc {n}")),
@@ -1509,6 +1555,7 @@ fn mget_docs(body: &Bytes, default_index: Option<&str>) -> Result<Vec<MgetDoc>, 
                                 id,
                                 routing: None,
                                 filter: None,
+                                stored: None,
                             }),
                             (None, _) => problems.push(format!("index is missing for doc {n}")),
                             (_, None) => problems.push(format!("id is missing for doc {n}")),

@@ -51,6 +51,8 @@ struct Cap {
     metadata: bool,
     searchable: bool,
     aggregatable: bool,
+    /// the field's `meta` (`key`, `value`) pairs
+    meta: Vec<(String, String)>,
 }
 
 fn leaf_cap(fm: &FieldMapping) -> Cap {
@@ -70,11 +72,22 @@ fn leaf_cap(fm: &FieldMapping) -> Cap {
         | FieldType::Ip
         | FieldType::GeoPoint => (fm.index || fm.doc_values, fm.doc_values),
     };
+    let meta = fm
+        .shown
+        .get("meta")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
     Cap {
         ty: fm.type_name().to_owned(),
         metadata: false,
         searchable,
         aggregatable,
+        meta,
     }
 }
 
@@ -107,6 +120,7 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
                     metadata: true,
                     searchable: *searchable,
                     aggregatable: *aggregatable,
+                    meta: Vec::new(),
                 },
             );
         }
@@ -136,6 +150,7 @@ fn index_caps(mapping: &Mapping, opts: &FieldCapsOptions) -> Result<BTreeMap<Str
                     metadata: false,
                     searchable: false,
                     aggregatable: false,
+                    meta: Vec::new(),
                 });
             }
         }
@@ -191,6 +206,23 @@ fn render_group(ty: &str, group: &Group, list_indices: bool) -> Value {
     if !aggregatable && group.iter().any(|(_, c)| c.aggregatable) {
         o.insert("non_aggregatable_indices".into(), names(|c| c.aggregatable));
     }
+    // each `meta` key with the values the indices give it, as ES merges them
+    let mut meta: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for (_, c) in group {
+        for (k, v) in &c.meta {
+            meta.entry(k).or_default().insert(v);
+        }
+    }
+    if !meta.is_empty() {
+        o.insert(
+            "meta".into(),
+            meta.into_iter()
+                .map(|(k, vs)| (k.to_owned(), vs.into_iter().map(Value::from).collect()))
+                .collect::<Map<String, Value>>()
+                .into(),
+        );
+    }
     Value::Object(o)
 }
 
@@ -237,6 +269,7 @@ impl Store {
                                 metadata: false,
                                 searchable: false,
                                 aggregatable: false,
+                                meta: Vec::new(),
                             },
                         )
                     })
