@@ -359,6 +359,9 @@ pub(crate) fn no_backing_writes(op: OpType, stream: &str) -> Error {
 /// The rollover conditions sluice-store evaluates.
 #[derive(Debug, Default)]
 pub(crate) struct Conditions {
+    /// `settings`, `mappings` and `aliases` of the body: the new index's, for an alias's
+    /// rollover (a data stream's takes none)
+    pub(crate) create: Map<String, Value>,
     max_age_ms: Option<(String, i64)>,
     max_docs: Option<u64>,
     max_primary_shard_docs: Option<u64>,
@@ -439,9 +442,12 @@ impl Conditions {
                         }
                     }
                 }
+                "settings" | "mappings" | "aliases" => {
+                    c.create.insert(k.clone(), v.clone());
+                }
                 other => {
-                    return Err(Error::illegal_argument(format!(
-                        "[{other}] in a rollover request is not supported by sluice-store"
+                    return Err(Error::x_content(format!(
+                        "[1:2] [rollover] unknown field [{other}]"
                     )));
                 }
             }
@@ -662,22 +668,42 @@ impl Store {
         Ok(json!({"acknowledged": true}))
     }
 
-    /// `POST /{stream}/_rollover`: a new write index for a data stream, when any condition in
-    /// the body holds (or none is given). Aliases are not rolled over by sluice-store.
+    /// `POST /{target}/_rollover[/{new_index}]`: a new write index for a data stream, or for an
+    /// alias ([`Store::rollover_alias`]), when any condition in the body holds (or none is
+    /// given).
     ///
     /// # Errors
     /// Not a data stream; unsupported conditions or options.
-    pub fn rollover(&self, target: &str, body: Option<&Value>, dry_run: bool) -> Result<Value> {
+    pub fn rollover(
+        &self,
+        target: &str,
+        new_index: Option<&str>,
+        body: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<Value> {
         let conditions = Conditions::parse(body)?;
+        if !self.data_streams().contains(target) && self.aliases().contains(target) {
+            return self.rollover_alias(target, new_index, conditions, dry_run);
+        }
         let _g = self.create_lock().lock();
         let Some(mut ds) = self.data_streams().get(target) else {
-            if self.aliases().contains(target) {
-                return Err(Error::illegal_argument(format!(
-                    "rolling over the alias [{target}] is not supported by sluice-store (data streams only)"
-                )));
+            if self.shard(target).is_ok() {
+                return Err(Error::illegal_argument(
+                    "rollover target is a [concrete index] but one of [alias,data_stream] was expected",
+                ));
             }
-            return Err(Error::index_not_found(target));
+            return Err(super::rollover::no_target(target));
         };
+        if new_index.is_some() {
+            return Err(Error::illegal_argument(
+                "a data stream's rollover cannot name its new index",
+            ));
+        }
+        if !conditions.create.is_empty() {
+            return Err(Error::illegal_argument(
+                "aliases, mappings, and settings are not allowed when rolling over data streams",
+            ));
+        }
         let old = ds.write_index().unwrap_or_default().to_owned();
         let old_shard = self.shard(&old)?;
         let now = crate::engine::store::now_ms();

@@ -370,10 +370,15 @@ impl Store {
 
     /// The policy an index follows (`index.lifecycle.name`).
     fn lifecycle_name(&self, index: &str) -> Option<String> {
+        self.index_setting(index, "lifecycle.name")
+    }
+
+    /// A string setting of an index (the name without `index.`).
+    fn index_setting(&self, index: &str, name: &str) -> Option<String> {
         let shard = self.shard(index).ok()?;
         let meta = shard.meta();
         meta.settings
-            .get("lifecycle.name")
+            .get(name)
             .and_then(Value::as_str)
             .map(str::to_owned)
     }
@@ -510,6 +515,15 @@ impl Store {
                 return Some((self.shard(next).ok()?.meta().created_ms, true));
             }
         }
+        // an index of an alias's series: rolled over once the next of the series exists
+        if self
+            .index_setting(index, "lifecycle.rollover_alias")
+            .is_some()
+            && let Ok(next) = super::rollover::next_name(index)
+            && let Ok(shard) = self.shard(&next)
+        {
+            return Some((shard.meta().created_ms, true));
+        }
         Some((created, false))
     }
 
@@ -625,7 +639,7 @@ impl Store {
             if self.shard(write).map_or(0, |s| s.stats().0) == 0 {
                 continue;
             }
-            match self.rollover(&stream, Some(conditions), false) {
+            match self.rollover(&stream, None, Some(conditions), false) {
                 Ok(r) if r["rolled_over"] == true => {
                     tracing::info!(data_stream = %stream, new_index = %r["new_index"], "lifecycle rolled over");
                 }
@@ -633,6 +647,32 @@ impl Store {
                 Err(e) => {
                     tracing::warn!(data_stream = %stream, error = %e, "lifecycle rollover failed");
                 }
+            }
+        }
+        // indices written through an alias (`index.lifecycle.rollover_alias`): the alias's
+        // write index is rolled over as a data stream's is
+        for index in self.index_names() {
+            let Some(alias) = self.index_setting(&index, "lifecycle.rollover_alias") else {
+                continue;
+            };
+            let Some(conditions) = self
+                .lifecycle_name(&index)
+                .and_then(|n| self.ilm.policy(&n))
+                .and_then(|p| p.rollover.clone())
+            else {
+                continue;
+            };
+            if self.aliases().write_index(&alias).ok().flatten().as_deref() != Some(&index)
+                || self.shard(&index).map_or(0, |s| s.stats().0) == 0
+            {
+                continue;
+            }
+            match self.rollover(&alias, None, Some(&conditions), false) {
+                Ok(r) if r["rolled_over"] == true => {
+                    tracing::info!(%alias, new_index = %r["new_index"], "lifecycle rolled over");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(%alias, error = %e, "lifecycle rollover failed"),
             }
         }
         for index in self.index_names() {

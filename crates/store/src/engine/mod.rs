@@ -10,6 +10,7 @@ pub(crate) mod doc;
 pub mod ilm;
 pub mod open_close;
 pub(crate) mod pressure;
+pub(crate) mod rollover;
 pub mod routing;
 pub mod settings;
 pub mod shard;

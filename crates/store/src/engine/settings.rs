@@ -247,15 +247,15 @@ pub fn parse_settings(v: Option<&Value>) -> Result<IndexSettings> {
                     )));
                 }
             }
-            // the lifecycle policy the index follows (see `engine::ilm`)
-            "lifecycle.name" => {}
-            k @ ("lifecycle.rollover_alias"
-            | "lifecycle.origination_date"
+            // the lifecycle policy the index follows and the alias its rollover rolls over
+            // (see `engine::ilm`)
+            "lifecycle.name" | "lifecycle.rollover_alias" => {}
+            k @ ("lifecycle.origination_date"
             | "lifecycle.parse_origination_date"
             | "lifecycle.indexing_complete"
             | "lifecycle.step.wait_time_threshold") => {
                 return Err(Error::illegal_argument(format!(
-                    "setting [index.{k}] is not supported by sluice-store (its lifecycle rolls data streams over, not aliases)"
+                    "setting [index.{k}] is not supported by sluice-store (its lifecycle dates an index by its creation and rollover)"
                 )));
             }
             k if crate::mapping::LIMIT_SETTINGS.contains(&k) => {

@@ -2439,7 +2439,7 @@ fn check_routing(shard: &Shard, id: Option<&str>, routing: Option<&str>) -> Resu
     .with("index", shard.name.clone()))
 }
 
-fn already_exists(name: &str, uuid: &str) -> Error {
+pub(crate) fn already_exists(name: &str, uuid: &str) -> Error {
     Error::es(
         400,
         "resource_already_exists_exception",

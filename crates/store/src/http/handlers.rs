@@ -1174,12 +1174,6 @@ pub(crate) async fn dispatch(
                     "wait_for_active_shards",
                 ],
             )?;
-            if new_index.is_some() {
-                return Err(Error::illegal_argument(
-                    "a data stream's rollover cannot name its new index",
-                )
-                .into());
-            }
             if params.bool("lazy", false)? {
                 return Err(Error::illegal_argument(
                     "[lazy] rollover is not supported by sluice-store",
@@ -1188,7 +1182,10 @@ pub(crate) async fn dispatch(
             }
             let dry_run = params.bool("dry_run", false)?;
             let body = optional_object(&body)?;
-            let v = blocking(move || store.rollover(&target, body.as_ref(), dry_run)).await?;
+            let v = blocking(move || {
+                store.rollover(&target, new_index.as_deref(), body.as_ref(), dry_run)
+            })
+            .await?;
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::License => {

@@ -5906,3 +5906,105 @@ fn flatten(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
         other => out.push((prefix.to_owned(), other.clone())),
     }
 }
+
+/// Rolling an alias over: conditions unmet and met, `dry_run`, a new index that exists, an
+/// invalid or given name, the body's settings and aliases on the new index, an alias that names
+/// its write index (kept on both, the flag moved) or not (moved), and ES's refusals (an alias
+/// over several indices without a write index, a concrete index, a name without a counter, an
+/// unknown key, a missing target).
+#[test]
+fn alias_rollover_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let p = run_name("diffroll");
+    let steps = vec![
+        (
+            "PUT",
+            format!("/{p}-a-1"),
+            Some(json!({"aliases": {format!("{p}-a"): {}, format!("{p}-a-search"): {}}})),
+        ),
+        (
+            "POST",
+            format!("/{p}-a/_rollover"),
+            Some(json!({"conditions": {"max_docs": 1}})),
+        ),
+        (
+            "PUT",
+            format!("/{p}-a-1/_doc/1?refresh=true"),
+            Some(json!({"x": 1})),
+        ),
+        (
+            "POST",
+            format!("/{p}-a/_rollover?dry_run=true"),
+            Some(json!({"conditions": {"max_docs": 1}})),
+        ),
+        (
+            "POST",
+            format!("/{p}-a/_rollover/invalid%7Cname?dry_run=true"),
+            Some(json!({"conditions": {"max_docs": 1}})),
+        ),
+        (
+            "POST",
+            format!("/{p}-a/_rollover"),
+            Some(json!({"conditions": {"max_docs": 1, "max_age": "1d"},
+            "settings": {"index.number_of_replicas": 0}, "aliases": {format!("{p}-extra"): {}}})),
+        ),
+        ("GET", format!("/{p}-a-*/_alias"), None),
+        (
+            "GET",
+            format!("/{p}-a-000002/_settings/index.number_of_replicas"),
+            None,
+        ),
+        ("PUT", format!("/{p}-a-000003"), None),
+        ("POST", format!("/{p}-a/_rollover?dry_run=true"), None),
+        ("POST", format!("/{p}-a/_rollover"), None),
+        ("POST", format!("/{p}-a/_rollover/{p}-named"), None),
+        ("GET", format!("/{p}-a-*,{p}-named/_alias"), None),
+        (
+            "PUT",
+            format!("/{p}-w-1"),
+            Some(json!({"aliases": {format!("{p}-w"): {"is_write_index": true}}})),
+        ),
+        ("POST", format!("/{p}-w/_rollover"), None),
+        ("GET", format!("/{p}-w-*/_alias"), None),
+        ("PUT", format!("/{p}-m-1/_alias/{p}-m"), None),
+        ("PUT", format!("/{p}-m-2/_alias/{p}-m"), None),
+        ("POST", format!("/{p}-m/_rollover"), None),
+        (
+            "PUT",
+            format!("/{p}-nodash"),
+            Some(json!({"aliases": {format!("{p}-nd"): {}}})),
+        ),
+        ("POST", format!("/{p}-nd/_rollover"), None),
+        ("POST", format!("/{p}-nodash/_rollover"), None),
+        ("POST", format!("/{p}-missing/_rollover"), None),
+        (
+            "POST",
+            format!("/{p}-a/_rollover"),
+            Some(json!({"conditions": {"max_docs": 1}, "x": 1})),
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "root": e["root_cause"][0]["type"]}),
+            None => {
+                let mut v = v.clone();
+                // an index's settings hold its uuid and creation date
+                if let Some(o) = v.as_object_mut() {
+                    for x in o.values_mut() {
+                        if let Some(s) = x.pointer_mut("/settings/index") {
+                            *s = json!(s.get("number_of_replicas"));
+                        }
+                    }
+                }
+                v
+            }
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{p}-*"), None);
+    assert_agree(&diffs);
+}

@@ -1,5 +1,6 @@
 //! Index lifecycle management: policies through `_ilm/policy`, and the store running them on
-//! data streams (rollover by a hot phase's conditions, deletion by a delete phase's `min_age`).
+//! data streams and on indices written through an alias (`index.lifecycle.rollover_alias`):
+//! rollover by a hot phase's conditions, deletion by a delete phase's `min_age`.
 //! There is no differential test: the integration-test Elasticsearch has no ILM plugin.
 
 use std::net::SocketAddr;
@@ -114,13 +115,13 @@ fn policies_are_saved_versioned_shown_in_use_and_refused_by_name() {
             a,
             "PUT",
             "/aliased",
-            Some(&json!({"settings": {"index.lifecycle.rollover_alias": "x"}})),
+            Some(&json!({"settings": {"index.lifecycle.origination_date": 1}})),
         ),
         400,
         "illegal_argument_exception",
     );
     assert!(
-        reason.contains("index.lifecycle.rollover_alias"),
+        reason.contains("index.lifecycle.origination_date"),
         "{reason}"
     );
     // saved across a restart
@@ -253,4 +254,89 @@ fn the_warm_phase_makes_an_index_read_only() {
         s["old-logs"]["settings"]["index"]["blocks"]["write"],
         "false"
     );
+}
+
+/// Logstash's layout before data streams: a template gives `logs-legacy-*` indices a policy and
+/// a rollover alias, the first index (`-000001`) is the alias's write index; the store rolls
+/// the alias over by the hot phase's conditions (the new index from the template, the alias's
+/// write flag moved), `explain` follows, and the delete phase removes the rolled-over index.
+#[test]
+fn the_store_rolls_an_alias_over() {
+    let t = TestServer::with(|c| c.store.ilm_poll_interval = Duration::from_millis(200));
+    let a = t.addr();
+    ok(&put_policy(
+        a,
+        "legacy",
+        &json!({"policy": {"phases": {
+            "hot": {"actions": {"rollover": {"max_docs": 2}}},
+            "delete": {"min_age": "2s", "actions": {"delete": {}}}}}}),
+    ));
+    ok(&json(
+        a,
+        "PUT",
+        "/_index_template/legacy",
+        Some(
+            &json!({"index_patterns": ["logs-legacy-*"], "template": {"settings": {
+            "index.lifecycle.name": "legacy", "index.lifecycle.rollover_alias": "logs-legacy"}}}),
+        ),
+    ));
+    ok(&json(
+        a,
+        "PUT",
+        "/logs-legacy-000001",
+        Some(&json!({"aliases": {"logs-legacy": {"is_write_index": true}}})),
+    ));
+    let write = || {
+        ok(&json(
+            a,
+            "POST",
+            "/logs-legacy/_doc?refresh=true",
+            Some(&json!({"message": "m"})),
+        ))
+    };
+    let aliases = || ok(&get(a, "/logs-legacy-*/_alias/logs-legacy"));
+    let wait = |what: &str, check: &dyn Fn(&Value) -> bool| {
+        let start = Instant::now();
+        loop {
+            let v = aliases();
+            if check(&v) {
+                return v;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "{what}: {v}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    write();
+    std::thread::sleep(Duration::from_millis(800));
+    let v = aliases();
+    assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+    let e = ok(&get(a, "/logs-legacy-000001/_ilm/explain"));
+    assert_eq!(
+        e["indices"]["logs-legacy-000001"]["action"], "rollover",
+        "{e}"
+    );
+    write();
+    let v = wait("rolled over", &|v| v.get("logs-legacy-000002").is_some());
+    assert_eq!(
+        v["logs-legacy-000002"]["aliases"]["logs-legacy"]["is_write_index"], true,
+        "{v}"
+    );
+    let settings = ok(&get(
+        a,
+        "/logs-legacy-000002/_settings/index.lifecycle.*?flat_settings=true",
+    ));
+    assert_eq!(
+        settings["logs-legacy-000002"]["settings"]["index.lifecycle.rollover_alias"],
+        "logs-legacy"
+    );
+    // writes through the alias go to the new index; the old one goes 2 s after its rollover
+    write();
+    let c = ok(&get(a, "/logs-legacy-000002/_count"));
+    assert_eq!(c["count"], 1);
+    let v = wait("old index deleted", &|v| {
+        v.get("logs-legacy-000001").is_none()
+    });
+    assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+    let r = json(a, "GET", "/logs-legacy-000001", None);
+    assert_eq!(r.status, 404, "{}", r.text());
 }
