@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod by_query;
 pub mod cluster_settings;
 pub mod data_streams;
+pub mod date_math_names;
 pub mod disk;
 pub(crate) mod doc;
 pub mod ilm;

@@ -173,12 +173,21 @@ pub(crate) fn route(method: &Method, raw_path: &str) -> Result<Route, NoRoute> {
 }
 
 fn candidates(raw_path: &str) -> Result<Candidates, NoRoute> {
-    let segs: Vec<String> = raw_path
+    let mut segs: Vec<String> = raw_path
         .split('/')
         .filter(|s| !s.is_empty())
         .map(decode_path_segment)
         .collect::<Result<_, _>>()
         .map_err(NoRoute::BadPath)?;
+    // the index target (`/{target}/...`) may name indices with date math (`<logs-{now/d}>`)
+    if let Some(first) = segs.first_mut()
+        && !first.starts_with('_')
+        && first.contains('<')
+    {
+        *first =
+            crate::engine::date_math_names::resolve_target(first, crate::engine::store::now_ms())
+                .map_err(NoRoute::BadPath)?;
+    }
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let own = |x: &str| x.to_owned();
     let c: Candidates = match s.as_slice() {

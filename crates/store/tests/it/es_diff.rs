@@ -6008,3 +6008,81 @@ fn alias_rollover_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{p}-*"), None);
     assert_agree(&diffs);
 }
+
+/// Date math in index names (`<name-{now/d}>`, URL-encoded as clients send it): created,
+/// written, searched and deleted under the resolved name; a missing one named in the error;
+/// formats and time zones; ES's refusal of a malformed expression.
+#[test]
+fn date_math_index_names_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let p = run_name("diffdm");
+    let enc = |s: &str| {
+        s.replace('<', "%3C")
+            .replace('>', "%3E")
+            .replace('{', "%7B")
+            .replace('}', "%7D")
+            .replace('/', "%2F")
+            .replace('|', "%7C")
+            .replace('+', "%2B")
+    };
+    let today = enc(&format!("<{p}-{{now/d}}>"));
+    let month = enc(&format!("<{p}-{{now/M{{yyyy.MM|+01:00}}}}>"));
+    let steps = vec![
+        ("PUT", format!("/{today}"), None),
+        (
+            "PUT",
+            format!("/{today}/_doc/1?refresh=true"),
+            Some(json!({"a": 1})),
+        ),
+        (
+            "POST",
+            format!("/{today}/_search"),
+            Some(json!({"_source": false})),
+        ),
+        ("GET", format!("/{today},{p}-x*/_count"), None),
+        ("PUT", format!("/{month}"), None),
+        ("GET", format!("/{p}-*/_alias"), None),
+        (
+            "POST",
+            format!("/{}/_search", enc(&format!("<{p}-missing-{{now/M}}>"))),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{}/_search", enc(&format!("<{p}-{{now/d>"))),
+            None,
+        ),
+        ("DELETE", format!("/{today}"), None),
+        ("GET", format!("/{p}-*/_alias"), None),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => {
+                // the missing name, resolved, with the date's digits masked
+                let reason: String = e["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                    .collect();
+                json!({"error": e["type"], "reason": if e["type"] == "index_not_found_exception" { Value::from(reason) } else { Value::Null }})
+            }
+            None => {
+                let mut v = v.clone();
+                for k in ["took", "_shards", "_version", "_seq_no", "_primary_term"] {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove(k);
+                    }
+                }
+                v
+            }
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{p}-*"), None);
+    assert_agree(&diffs);
+}
