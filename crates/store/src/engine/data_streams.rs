@@ -683,7 +683,7 @@ impl Store {
     ) -> Result<Value> {
         let conditions = Conditions::parse(body)?;
         if !self.data_streams().contains(target) && self.aliases().contains(target) {
-            return self.rollover_alias(target, new_index, conditions, dry_run);
+            return self.rollover_alias(target, new_index, &conditions, dry_run);
         }
         let _g = self.create_lock().lock();
         let Some(mut ds) = self.data_streams().get(target) else {
@@ -721,16 +721,9 @@ impl Store {
             }
             tracing::info!(data_stream = target, old_index = %old, new_index = %new, "rolled over");
         }
-        Ok(json!({
-            "acknowledged": rolled,
-            "shards_acknowledged": rolled,
-            "old_index": old,
-            "new_index": new,
-            "rolled_over": rolled,
-            "dry_run": dry_run,
-            "lazy": false,
-            "conditions": results,
-        }))
+        Ok(super::rollover::response(
+            rolled, &old, &new, dry_run, &results,
+        ))
     }
 
     /// The backing indices of the streams a resolve part names (exact or pattern).

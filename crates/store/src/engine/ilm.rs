@@ -658,7 +658,7 @@ impl Store {
             let Some(conditions) = self
                 .lifecycle_name(&index)
                 .and_then(|n| self.ilm.policy(&n))
-                .and_then(|p| p.rollover.clone())
+                .and_then(|p| p.rollover)
             else {
                 continue;
             };

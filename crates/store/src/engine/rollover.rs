@@ -47,13 +47,12 @@ impl Store {
         &self,
         alias: &str,
         new_index: Option<&str>,
-        conditions: Conditions,
+        conditions: &Conditions,
         dry_run: bool,
     ) -> Result<Value> {
         // a write index: the alias's only index, or the one it names
-        let old = match self.aliases().write_index(alias) {
-            Ok(Some(old)) => old,
-            _ => return Err(no_target(alias)),
+        let Ok(Some(old)) = self.aliases().write_index(alias) else {
+            return Err(no_target(alias));
         };
         let new = match new_index {
             Some(n) => n.to_owned(),
@@ -112,17 +111,28 @@ impl Store {
             self.aliases().apply(&actions, |_| clash)?;
             tracing::info!(alias, old_index = %old, new_index = %new, "rolled over");
         }
-        Ok(json!({
-            "acknowledged": rolled,
-            "shards_acknowledged": rolled,
-            "old_index": old,
-            "new_index": new,
-            "rolled_over": rolled,
-            "dry_run": dry_run,
-            "lazy": false,
-            "conditions": results,
-        }))
+        Ok(response(rolled, &old, &new, dry_run, &results))
     }
+}
+
+/// ES's answer to a rollover (of a data stream or an alias).
+pub(crate) fn response(
+    rolled: bool,
+    old: &str,
+    new: &str,
+    dry_run: bool,
+    conditions: &serde_json::Map<String, Value>,
+) -> Value {
+    json!({
+        "acknowledged": rolled,
+        "shards_acknowledged": rolled,
+        "old_index": old,
+        "new_index": new,
+        "rolled_over": rolled,
+        "dry_run": dry_run,
+        "lazy": false,
+        "conditions": conditions,
+    })
 }
 
 #[cfg(test)]

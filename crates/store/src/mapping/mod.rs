@@ -633,7 +633,7 @@ impl FieldMapping {
                     bool_param(name, k, v)?;
                 }
                 ("coerce", t) if t.is_numeric() && !m.unsigned => {
-                    m.coerce = bool_param(name, k, v)?
+                    m.coerce = bool_param(name, k, v)?;
                 }
                 ("ignore_malformed", t)
                     if t.is_numeric()

@@ -27,7 +27,7 @@ fn ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn matching(a: SocketAddr, query: Value) -> Vec<String> {
+fn matching(a: SocketAddr, query: &Value) -> Vec<String> {
     let mut found = ids(&search(a, &json!({"query": query, "_source": false})));
     found.sort();
     found
@@ -80,40 +80,40 @@ fn unsigned_longs_follow_elasticsearch() {
     let check = |a: SocketAddr| {
         // term queries take numbers and text; a fraction or a negative number matches nothing
         assert_eq!(
-            matching(a, json!({"term": {"c": 18_446_744_073_709_551_615u64}})),
+            matching(a, &json!({"term": {"c": 18_446_744_073_709_551_615u64}})),
             ["4"]
         );
         assert_eq!(
-            matching(a, json!({"term": {"c": "9223372036854775808"}})),
+            matching(a, &json!({"term": {"c": "9223372036854775808"}})),
             ["2"]
         );
         assert_eq!(
-            matching(a, json!({"terms": {"c": [0, 1000, -1, 2.5]}})),
+            matching(a, &json!({"terms": {"c": [0, 1000, -1, 2.5]}})),
             ["1", "5"]
         );
         // the null value is indexed for a null
         assert_eq!(
-            matching(a, json!({"term": {"nv": "18446744073709551615"}})),
+            matching(a, &json!({"term": {"nv": "18446744073709551615"}})),
             ["4"]
         );
         // ES's example: a bound with a fraction is rounded to the values it takes in
         assert_eq!(
             matching(
                 a,
-                json!({"range": {"c": {"gte": "9223372036854775808.5", "lte": "18446744073709551615"}}})
+                &json!({"range": {"c": {"gte": "9223372036854775808.5", "lte": "18446744073709551615"}}})
             ),
             ["3", "4"]
         );
         assert_eq!(
-            matching(a, json!({"range": {"c": {"gt": 0, "lt": 1001}}})),
+            matching(a, &json!({"range": {"c": {"gt": 0, "lt": 1001}}})),
             ["5"]
         );
         assert_eq!(
-            matching(a, json!({"range": {"c": {"lt": 0}}})),
+            matching(a, &json!({"range": {"c": {"lt": 0}}})),
             Vec::<String>::new()
         );
         assert_eq!(
-            matching(a, json!({"range": {"c": {"gte": -10, "lte": "1e3"}}})),
+            matching(a, &json!({"range": {"c": {"gte": -10, "lte": "1e3"}}})),
             ["1", "5"]
         );
         // exact sort values beyond `i64`
