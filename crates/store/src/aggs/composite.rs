@@ -1,5 +1,5 @@
 //! `composite`: buckets for every combination of its sources' values (`terms`, `histogram`,
-//! `date_histogram`), in the order of those keys, a page of `size` at a time after the `after`
+//! `date_histogram`, `geotile_grid`), in the order of those keys, a page of `size` at a time after the `after`
 //! key, as Elasticsearch's composite aggregation pages through all buckets.
 //!
 //! Only the first `size` keys after `after` can be answered, so a collection keeps at most
@@ -19,7 +19,7 @@ use crate::mapping::{FieldType, date, ip};
 pub struct SourceSpec {
     /// the key's member name
     pub name: String,
-    /// `terms`, `histogram` or `date_histogram` (their own parameters)
+    /// `terms`, `histogram`, `date_histogram` or `geotile_grid` (their own parameters)
     pub kind: Kind,
     /// ascending order (`order: asc`, the default)
     pub asc: bool,
@@ -36,6 +36,7 @@ impl SourceSpec {
             Kind::Terms { field, .. }
             | Kind::Histogram { field, .. }
             | Kind::DateHistogram { field, .. } => field,
+            Kind::GeoGrid(g) => &g.field,
             _ => "",
         }
     }
@@ -148,9 +149,12 @@ pub(super) fn parse(name: &str, o: &Map<String, Value>) -> Result<Kind> {
                 "[{ty}] of composite source [{sname}] must be an object"
             )));
         };
-        if !matches!(ty, "terms" | "histogram" | "date_histogram") {
+        if !matches!(
+            ty,
+            "terms" | "histogram" | "date_histogram" | "geotile_grid"
+        ) {
             return Err(Error::illegal_argument(format!(
-                "composite source type [{ty}] of [{sname}] is not supported by sluice-store (terms, histogram, date_histogram)"
+                "composite source type [{ty}] of [{sname}] is not supported by sluice-store (terms, histogram, date_histogram, geotile_grid)"
             )));
         }
         let mut inner = body.clone();
@@ -523,6 +527,14 @@ pub fn after_parts(
             (Value::String(t), Kind::Terms { .. }, Some(FieldType::Date)) => {
                 Some(f2k(super::resolve_date(t, formats, None, now_ms)? as f64))
             }
+            // a tile as `zoom/x/y`
+            (Value::String(t), Kind::GeoGrid(_), _) => {
+                let mut it = t.split('/').map(str::parse::<u32>);
+                match (it.next(), it.next(), it.next(), it.next()) {
+                    (Some(Ok(_)), Some(Ok(x)), Some(Ok(y)), None) => Some(tile_part(x, y)),
+                    _ => return Err(bad()),
+                }
+            }
             (Value::Bool(b), Kind::Terms { .. }, Some(FieldType::Boolean)) => {
                 Some(f2k(if *b { 1.0 } else { 0.0 }))
             }
@@ -608,6 +620,11 @@ pub fn part_json(
         return Value::Null;
     };
     match (k, &s.kind, ty) {
+        (Key::Str(t), Kind::GeoGrid(g), _) => {
+            let (x, y) = t.split_once('/').unwrap_or_default();
+            let n = |d: &str| d.trim_start_matches('0').parse::<u32>().unwrap_or(0);
+            Value::from(format!("{}/{}/{}", g.precision, n(x), n(y)))
+        }
         (Key::Str(t), _, Some(FieldType::Ip)) => Value::from(ip::term_to_display(t)),
         (Key::Str(t), _, _) => Value::from(t.clone()),
         (
@@ -657,6 +674,25 @@ pub fn parts_of(
             .collect(),
         _ => Vec::new(),
     };
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A tile's part of a composite key: its `x` and `y` as fixed-width digits, so that parts
+/// compare as ES orders tiles of one zoom (by `x`, then `y`).
+pub fn tile_part(x: u32, y: u32) -> Key {
+    Key::Str(format!("{x:09}/{y:09}"))
+}
+
+/// The tiles of a document's points for a `geotile_grid` source, sorted and deduplicated.
+pub fn tile_parts(cells: impl Iterator<Item = i64>) -> Vec<Key> {
+    let mut keys: Vec<Key> = cells
+        .map(|c| {
+            let (x, y) = (c as u64 >> 29, c as u64 & ((1 << 29) - 1));
+            tile_part(x as u32, y as u32)
+        })
+        .collect();
     keys.sort();
     keys.dedup();
     keys

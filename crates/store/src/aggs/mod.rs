@@ -3229,7 +3229,14 @@ fn seg_agg(
             let mut types = Vec::with_capacity(c.sources.len());
             for src in &c.sources {
                 let field = src.field();
-                let (col, ty) = open_source(seg, mapping, field, index)?;
+                let (col, ty) = match &src.kind {
+                    // a tile source reads the encoded points
+                    Kind::GeoGrid(_) => (
+                        geo_source(seg, mapping, field, index, "geotile_grid")?,
+                        mapping.field(field).map(|f| f.ty),
+                    ),
+                    _ => open_source(seg, mapping, field, index)?,
+                };
                 let tz = match &src.kind {
                     Kind::DateHistogram { tz: Some(z), .. } => Some(datemath::parse_time_zone(z)?),
                     _ => None,
@@ -3711,7 +3718,13 @@ fn collect_one(
                     _ => Vec::new(),
                 };
                 num_values(col, doc, buf);
-                let parts = composite::parts_of(src, buf, strs, *tz);
+                let parts = match (&src.kind, col) {
+                    (Kind::GeoGrid(g), Source::Geo(points)) => {
+                        composite::tile_parts(points.values_for_doc(doc).filter_map(|v| g.cell(v)))
+                    }
+                    (Kind::GeoGrid(_), _) => Vec::new(),
+                    _ => composite::parts_of(src, buf, strs, *tz),
+                };
                 if parts.is_empty() {
                     if let Some(Some(k)) = comp_missing.get(i) {
                         per.push(vec![Some(k.clone())]);

@@ -6089,3 +6089,82 @@ fn without_position(reason: &str) -> &str {
         _ => reason,
     }
 }
+
+/// A composite aggregation with a `geotile_grid` source: tiles in ES's order (`x`, then `y`)
+/// beside a terms source, paged with `after`, descending, with `missing_bucket`, within
+/// `bounds`, documents with several points; a source over a field that is no point refused.
+#[test]
+fn composite_geotile_agrees() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffcompgeo");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {"p": {"type": "geo_point"}, "k": {"type": "keyword"}}}}),
+        concat!(
+            "{\"index\":{\"_id\":\"1\"}}\n{\"p\":\"52.374081,4.912350\",\"k\":\"foo\"}\n",
+            "{\"index\":{\"_id\":\"2\"}}\n{\"p\":\"52.369219,4.901618\",\"k\":\"bar\"}\n",
+            "{\"index\":{\"_id\":\"3\"}}\n{\"p\":[\"-23.5,-46.6\",\"40.7,-74.0\"],\"k\":\"foo\"}\n",
+            "{\"index\":{\"_id\":\"4\"}}\n{\"p\":\"-89.9,179.9\",\"k\":\"bar\"}\n",
+            "{\"index\":{\"_id\":\"5\"}}\n{\"k\":\"baz\"}\n",
+            "{\"index\":{\"_id\":\"6\"}}\n{\"p\":{\"lat\":48.86,\"lon\":2.35}}\n",
+        ),
+    );
+    let comp = |sources: Value, extra: Value| {
+        let mut c = json!({"sources": sources});
+        if let (Some(o), Some(e)) = (c.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        (
+            "POST",
+            format!("/{index}/_search"),
+            Some(json!({"size": 0, "aggs": {"c": {"composite": c}}})),
+        )
+    };
+    let tile = |p: u8| json!({"g": {"geotile_grid": {"field": "p", "precision": p}}});
+    let steps = vec![
+        comp(
+            json!([tile(12), {"kw": {"terms": {"field": "k"}}}]),
+            json!({}),
+        ),
+        comp(json!([tile(3)]), json!({"size": 2})),
+        comp(
+            json!([tile(3)]),
+            json!({"size": 2, "after": {"g": "3/4/2"}}),
+        ),
+        comp(
+            json!([{"g": {"geotile_grid": {"field": "p", "precision": 8, "order": "desc"}}}]),
+            json!({}),
+        ),
+        comp(
+            json!([{"g": {"geotile_grid": {"field": "p", "precision": 5, "missing_bucket": true}}}]),
+            json!({}),
+        ),
+        comp(
+            json!([{"g": {"geotile_grid": {"field": "p", "precision": 10,
+            "bounds": {"top_left": "53, 4", "bottom_right": "52, 5"}}}}]),
+            json!({}),
+        ),
+        comp(json!([tile(29)]), json!({})),
+        comp(json!([tile(0)]), json!({})),
+        comp(
+            json!([{"g": {"geotile_grid": {"field": "k", "precision": 3}}}]),
+            json!({}),
+        ),
+    ];
+    let view = |_: &str, v: &Value| -> Value {
+        match v.get("error") {
+            Some(e) => json!({"error": e["type"], "root": e["root_cause"][0]["type"]}),
+            None => v["aggregations"].clone(),
+        }
+    };
+    let diffs = step_differences(es_addr, t.addr(), &steps, view);
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
