@@ -268,6 +268,9 @@ pub struct WriteOp {
     pub require_alias: bool,
     /// `routing`: the shard is chosen by it instead of the `_id`.
     pub routing: Option<String>,
+    /// `_source` of an update (its action line, else the URL's): the updated source comes
+    /// back under `get`, filtered.
+    pub(crate) fetch_source: Option<crate::search::SourceFilter>,
 }
 
 /// What a single-document request says besides its target: a precondition and a routing.
@@ -303,6 +306,7 @@ impl WriteOp {
             retry_on_conflict: 0,
             require_alias: false,
             routing: None,
+            fetch_source: None,
         }
     }
 }
@@ -316,6 +320,16 @@ pub struct Updated {
     pub source: Value,
     /// The body asked for the source back (`"_source": true`).
     pub return_source: bool,
+    /// The body's `_source` filter, when it gave one.
+    pub(crate) source_filter: Option<crate::search::SourceFilter>,
+}
+
+impl Updated {
+    /// ES's `get` of an update's answer: the updated source, through `filter`.
+    pub(crate) fn get_json(&self, filter: &crate::search::SourceFilter) -> Value {
+        json!({"_seq_no": self.result.seq_no, "_primary_term": self.result.primary_term,
+            "found": true, "_source": crate::search::filter_source(self.source.clone(), filter)})
+    }
 }
 
 /// One bulk item's outcome.
@@ -329,6 +343,8 @@ pub struct BulkItem {
     pub id: Option<String>,
     /// Success or the item's error.
     pub outcome: Result<WriteResult>,
+    /// An update's `get` (the updated source, when asked for).
+    pub get: Option<Value>,
 }
 
 /// A bulk response.
@@ -357,6 +373,9 @@ impl BulkResponse {
                         if let Value::Object(o) = &mut v {
                             if self.forced_refresh && r.result != DocResult::Noop {
                                 o.insert("forced_refresh".into(), Value::Bool(true));
+                            }
+                            if let Some(g) = &it.get {
+                                o.insert("get".into(), g.clone());
                             }
                             o.insert("status".into(), Value::from(r.status()));
                         }
@@ -418,13 +437,17 @@ impl BulkResponse {
                     };
                     let _ = write!(
                         out,
-                        ",\"_version\":{},\"result\":\"{}\",\"_shards\":{shards},\"_seq_no\":{},\"_primary_term\":{}{forced},\"status\":{}}}}}",
+                        ",\"_version\":{},\"result\":\"{}\",\"_shards\":{shards},\"_seq_no\":{},\"_primary_term\":{}{forced}",
                         r.version,
                         r.result.as_str(),
                         r.seq_no,
                         r.primary_term,
-                        r.status()
                     );
+                    if let Some(g) = &it.get {
+                        out.extend_from_slice(b",\"get\":");
+                        let _ = serde_json::to_writer(&mut *out, g);
+                    }
+                    let _ = write!(out, ",\"status\":{}}}}}", r.status());
                 }
                 Err(e) => {
                     string(out, &it.index);
@@ -1970,6 +1993,7 @@ impl Store {
                             },
                             source: Value::Object(source),
                             return_source: spec.return_source,
+                            source_filter: spec.source_filter.clone(),
                         });
                     }
                     let c = Cond::SeqNo {
@@ -2003,6 +2027,7 @@ impl Store {
                         result,
                         source,
                         return_source: spec.return_source,
+                        source_filter: spec.source_filter.clone(),
                     });
                 }
                 Err(e) if e.status() == 409 && attempt < retry_on_conflict => attempt += 1,
@@ -2152,6 +2177,7 @@ impl Store {
                 && let Err(e) = self.check_alias_required(&op.index)
             {
                 items[i] = Some(BulkItem {
+                    get: None,
                     op: op.kind,
                     index: op.index,
                     id: op.id,
@@ -2168,6 +2194,7 @@ impl Store {
                 Err(e) => {
                     for (i, op) in group {
                         items[i] = Some(BulkItem {
+                            get: None,
                             op: op.kind,
                             index: index.clone(),
                             id: op.id,
@@ -2193,6 +2220,7 @@ impl Store {
                         &requested
                     };
                     items[i] = Some(BulkItem {
+                        get: None,
                         op: op.kind,
                         index: named.clone(),
                         id: op.id,
@@ -2211,8 +2239,26 @@ impl Store {
                     .unwrap_or(rest.len());
                 if run == 0 {
                     let (i, op) = rest.remove(0);
-                    let outcome = self.bulk_update(&shard, &op).map(|u| u.result);
+                    let (outcome, get) = match self.bulk_update(&shard, &op) {
+                        Ok(u) => {
+                            // the action line's `_source`, else the URL's, else the body's:
+                            // ES sets the first two over what the body said
+                            let filter = op.fetch_source.clone().or_else(|| {
+                                u.return_source.then(|| {
+                                    u.source_filter
+                                        .clone()
+                                        .unwrap_or(crate::search::SourceFilter::All)
+                                })
+                            });
+                            let get = filter
+                                .filter(|f| !matches!(f, crate::search::SourceFilter::None))
+                                .map(|f| u.get_json(&f));
+                            (Ok(u.result), get)
+                        }
+                        Err(e) => (Err(e), None),
+                    };
                     items[i] = Some(BulkItem {
+                        get,
                         op: op.kind,
                         index: index.clone(),
                         id: op.id,
@@ -2264,6 +2310,7 @@ impl Store {
                 }
                 Err(e) => {
                     items[i] = Some(BulkItem {
+                        get: None,
                         op: op.kind,
                         index: index.to_owned(),
                         id: op.id,
@@ -2275,6 +2322,7 @@ impl Store {
         let results = shard.write(prepared);
         for ((i, kind, id), outcome) in slots.into_iter().zip(results) {
             items[i] = Some(BulkItem {
+                get: None,
                 op: kind,
                 index: index.to_owned(),
                 id: Some(id),

@@ -19,6 +19,8 @@ pub struct UpdateSpec {
     pub detect_noop: bool,
     /// `_source` (in the body): return the updated source under `get`.
     pub return_source: bool,
+    /// `_source` as a filter (fields, `includes`/`excludes`) when the body gives one.
+    pub(crate) source_filter: Option<crate::search::SourceFilter>,
 }
 
 /// How deep a partial `doc` may nest (the mapping's depth limit is 20; this bounds the merge's
@@ -51,6 +53,7 @@ impl UpdateSpec {
             doc_as_upsert: false,
             detect_noop: true,
             return_source: false,
+            source_filter: None,
         };
         for (key, value) in map {
             match (key.as_str(), value) {
@@ -59,6 +62,10 @@ impl UpdateSpec {
                 ("doc_as_upsert", Value::Bool(b)) => spec.doc_as_upsert = b,
                 ("detect_noop", Value::Bool(b)) => spec.detect_noop = b,
                 ("_source", Value::Bool(b)) => spec.return_source = b,
+                ("_source", v @ (Value::String(_) | Value::Array(_) | Value::Object(_))) => {
+                    spec.source_filter = Some(crate::search::parse_source_filter(&v)?);
+                    spec.return_source = true;
+                }
                 ("script" | "scripted_upsert", _) => {
                     return Err(Error::illegal_argument(format!(
                         "[{key}] in an update is not supported by sluice-store: it runs no \

@@ -100,6 +100,7 @@ pub fn parse(
         op.retry_on_conflict = action.retry_on_conflict;
         op.require_alias = action.require_alias.unwrap_or(require_alias);
         op.routing.clone_from(&action.routing);
+        op.fetch_source = action.fetch;
         ops.push(op);
     }
     if !missing.is_empty() {
@@ -139,6 +140,8 @@ struct Action {
     retry_on_conflict: u32,
     require_alias: Option<bool>,
     routing: Option<String>,
+    /// an update's `_source`: the updated source back, filtered
+    fetch: Option<crate::search::SourceFilter>,
 }
 
 impl Action {
@@ -220,6 +223,7 @@ fn parse_action(raw: &[u8], line: u64, default_index: Option<&str>) -> Result<Ac
         retry_on_conflict: 0,
         require_alias: None,
         routing: None,
+        fetch: None,
     };
     apply_params(&mut action, &mut op, params, line)?;
     action.op = op;
@@ -234,6 +238,11 @@ fn apply_params(
 ) -> Result<(), Error> {
     for (key, value) in params {
         if value.is_null() {
+            continue;
+        }
+        // an update's `_source`: a flag, fields or `includes`/`excludes`
+        if key == "_source" && *op == OpType::Update {
+            action.fetch = Some(crate::search::parse_source_filter(&value)?);
             continue;
         }
         if matches!(value, Value::Array(_) | Value::Object(_)) {
@@ -275,8 +284,6 @@ fn apply_params(
                     )
                 })?;
             }
-            // `_source` on an update line asks for the updated source back; only `false`
-            "_source" if *op == OpType::Update && text == "false" => {}
             "pipeline"
             | "require_alias"
             | "require_data_stream"

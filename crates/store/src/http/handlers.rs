@@ -306,15 +306,26 @@ pub(crate) async fn dispatch(
             Ok(Reply::json(StatusCode::OK, v))
         }
         Route::Bulk(index) => {
-            params.check(path, &[WRITE, &["require_alias"]].concat())?;
+            params.check(path, &[WRITE, &["require_alias"], SOURCE].concat())?;
             let require_alias = params.bool("require_alias", false)?;
             let refresh = refresh(params)?;
             let url_routing = routing(params);
+            // the URL's `_source`: every update's source back, filtered, unless its line says
+            let url_fetch = SOURCE
+                .iter()
+                .any(|k| params.get(k).is_some())
+                .then(|| url_source_filter(params))
+                .transpose()?;
             let r = blocking(move || {
                 let mut ops = super::bulk::parse(body, index.as_deref(), require_alias)?;
                 if url_routing.is_some() {
                     for op in ops.iter_mut().filter(|o| o.routing.is_none()) {
                         op.routing.clone_from(&url_routing);
+                    }
+                }
+                if url_fetch.is_some() {
+                    for op in ops.iter_mut().filter(|o| o.fetch_source.is_none()) {
+                        op.fetch_source.clone_from(&url_fetch);
                     }
                 }
                 store.bulk(ops, refresh)

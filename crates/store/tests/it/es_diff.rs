@@ -6168,3 +6168,86 @@ fn composite_geotile_agrees() {
     let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
     assert_agree(&diffs);
 }
+
+/// `_source` of bulk updates: on the action line (a flag, fields, `includes`), in the update
+/// body, and from the URL (`_source`, `_source_includes`, `_source_excludes`), with ES's
+/// precedence among them; the updated source comes back under each item's `get`.
+#[test]
+fn bulk_update_sources_agree() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let es_addr = cluster.nodes[0].http;
+    let t = crate::TestServer::start();
+    let index = run_name("diffbulksrc");
+    load_both(
+        es_addr,
+        t.addr(),
+        &index,
+        &json!({"settings": {"number_of_shards": 1, "number_of_replicas": 0}}),
+        "{\"index\":{\"_id\":\"1\"}}\n{\"foo\":\"bar\",\"bar\":\"foo\"}\n",
+    );
+    let lines = |items: &[(Value, Value)]| -> String {
+        items
+            .iter()
+            .map(|(action, body)| format!("{action}\n{body}\n"))
+            .collect()
+    };
+    let up = |extra: Value| {
+        let mut a = json!({"_index": index, "_id": "1"});
+        if let (Some(o), Some(e)) = (a.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        json!({"update": a})
+    };
+    let body = lines(&[
+        (up(json!({"_source": true})), json!({"doc": {"foo": "a"}})),
+        (
+            up(json!({"_source": {"includes": "bar"}})),
+            json!({"doc": {"foo": "b"}}),
+        ),
+        (
+            up(json!({})),
+            json!({"_source": ["foo"], "doc": {"foo": "c"}}),
+        ),
+        (
+            up(json!({"_source": "foo"})),
+            json!({"_source": {"excludes": ["foo"]}, "doc": {"foo": "d"}}),
+        ),
+        (up(json!({"_source": false})), json!({"doc": {"foo": "e"}})),
+        (
+            up(json!({"_source": true})),
+            json!({"_source": false, "doc": {"foo": "f"}}),
+        ),
+        (up(json!({})), json!({"doc": {"foo": "g"}})),
+    ]);
+    let gets = |addr, query: &str| -> Value {
+        let (status, text) =
+            http(addr, "POST", &format!("/_bulk{query}"), Some(&body)).unwrap_or_default();
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        json!([
+            status,
+            v["items"].as_array().map(|items| items
+                .iter()
+                .map(|i| i["update"]["get"]["_source"].clone())
+                .collect::<Vec<_>>())
+        ])
+    };
+    let mut diffs = Vec::new();
+    for query in [
+        "",
+        "?_source=true",
+        "?_source_includes=bar",
+        "?_source_excludes=bar",
+        "?_source=false",
+    ] {
+        let (ours, theirs) = (gets(t.addr(), query), gets(es_addr, query));
+        if ours != theirs {
+            diffs.push(format!(
+                "_bulk{query}: sluice-store {ours}\n  Elasticsearch {theirs}"
+            ));
+        }
+    }
+    let _ = http(es_addr, "DELETE", &format!("/{index}"), None);
+    assert_agree(&diffs);
+}
