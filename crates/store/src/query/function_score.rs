@@ -583,27 +583,16 @@ pub(super) fn compile(func: &Function, ctx: &super::Ctx<'_>) -> Result<Compiled>
                 // `distance_feature` reads its origin rounding up, as ES (`08:00:30` is
                 // `08:00:30.999`)
                 let up = *shape == Shape::Saturation;
-                let exact = match origin {
-                    None if nanos => ctx.now_ms.saturating_mul(per_ms),
-                    None => ctx.now_ms,
-                    Some(v) => match v.as_i64() {
-                        Some(ms) if nanos => ms.saturating_mul(per_ms),
-                        Some(ms) => ms,
-                        None if nanos => super::datemath::resolve_nanos(
-                            &as_str_value(v),
-                            &formats,
-                            None,
-                            ctx.now_ms,
-                            up,
-                        )?,
-                        None => super::datemath::resolve(
-                            &as_str_value(v),
-                            &formats,
-                            None,
-                            ctx.now_ms,
-                            up,
-                        )?,
-                    },
+                // milliseconds (a number, `now`) in the column's unit; text in it directly
+                let (unit, resolve): (i64, fn(_, _, _, _, _) -> _) = if nanos {
+                    (per_ms, super::datemath::resolve_nanos)
+                } else {
+                    (1, super::datemath::resolve)
+                };
+                let exact = match origin.as_ref().map(|v| (v, v.as_i64())) {
+                    None => ctx.now_ms.saturating_mul(unit),
+                    Some((_, Some(ms))) => ms.saturating_mul(unit),
+                    Some((v, None)) => resolve(&as_str_value(v), &formats, None, ctx.now_ms, up)?,
                 };
                 let origin = exact as f64;
                 let span = |v: &Value, what: &str| -> Result<f64> {
