@@ -27,6 +27,11 @@ pub(super) enum Key {
 /// `ord` of a member added after receipt; `owned` of a member whose value is still received.
 const NONE: u32 = u32::MAX;
 
+/// Flags the `ord` of a member set as JSON text ([`RawObject::insert_object`]): the low bits
+/// index [`RawObject::text_values`], `vs..vt` is its text in [`RawObject::extra`]. Received
+/// members number fewer than 2^31 (their object is under 4 GiB), so the flag never clashes.
+const TEXT: u32 = 1 << 31;
+
 /// One member. Kept small (40 bytes): values live in [`RawObject::owned`] once set or changed,
 /// and in [`RawObject::cache`] once read.
 #[derive(Debug, Clone)]
@@ -35,8 +40,9 @@ pub(super) struct Entry {
     /// The received value's byte range.
     vs: u32,
     vt: u32,
-    /// Position among the received members ([`NONE`] when added later): indexes the read
-    /// cache, and lets writing copy runs of untouched neighbours in one piece.
+    /// Position among the received members ([`NONE`] when added later, [`TEXT`] flagged
+    /// when set as text): indexes the read cache, and lets writing copy runs of untouched
+    /// neighbours in one piece.
     ord: u32,
     /// Index into [`RawObject::owned`] once the value was set or changed, else [`NONE`].
     owned: u32,
@@ -55,6 +61,23 @@ pub(super) struct RawObject {
     received: u32,
     /// The whole object as a map, built on demand for callers that need one.
     pub(super) map: OnceLock<Map<String, Value>>,
+    /// The text of members set as JSON text, one after another.
+    extra: Vec<u8>,
+    /// Those members' values once read, by the index in their `ord`.
+    text_values: Vec<OnceLock<Value>>,
+}
+
+impl Entry {
+    /// The index of a member set as text and unchanged since.
+    fn text(&self) -> Option<usize> {
+        (self.owned == NONE && self.ord != NONE && self.ord & TEXT != 0)
+            .then_some((self.ord & !TEXT) as usize)
+    }
+
+    /// A received member, unchanged.
+    fn received(&self) -> bool {
+        self.owned == NONE && self.ord & TEXT == 0
+    }
 }
 
 /// Members a seed event has plus what a pipeline adds, so the index does not regrow.
@@ -76,8 +99,81 @@ impl RawObject {
                 owned,
                 cache: OnceLock::new(),
                 map: OnceLock::new(),
+                extra: Vec::new(),
+                text_values: Vec::new(),
             }),
             None => Err(bytes),
+        }
+    }
+
+    /// The members of `map`, held as set (no received bytes).
+    pub(super) fn from_map(map: Map<String, Value>) -> Self {
+        let mut entries = Vec::with_capacity(map.len().max(ENTRIES));
+        let mut owned = Vec::with_capacity(map.len().max(ENTRIES));
+        for (k, v) in map {
+            entries.push(Entry {
+                key: Key::Named(Cow::Owned(k)),
+                vs: 0,
+                vt: 0,
+                ord: NONE,
+                owned: owned.len() as u32,
+            });
+            owned.push(v);
+        }
+        RawObject {
+            bytes: Bytes::new(),
+            entries,
+            owned,
+            cache: OnceLock::new(),
+            received: 0,
+            map: OnceLock::new(),
+            extra: Vec::new(),
+            text_values: Vec::new(),
+        }
+    }
+
+    /// Sets member `key` (in place when present, else appended) to the object `build` writes,
+    /// kept as text.
+    pub(super) fn insert_object(
+        &mut self,
+        key: Cow<'static, str>,
+        build: impl FnOnce(&mut super::ObjectWriter<'_>),
+    ) {
+        self.map = OnceLock::new();
+        let vs = self.extra.len();
+        super::ObjectWriter::write(&mut self.extra, build);
+        let (vs, vt) = (vs as u32, self.extra.len() as u32);
+        let ord = TEXT | self.text_values.len() as u32;
+        self.text_values.push(OnceLock::new());
+        match self.position(&key) {
+            Some(i) => {
+                let e = &mut self.entries[i];
+                if e.owned != NONE {
+                    // the old value goes; its slot stays (indexes are positions)
+                    self.owned[e.owned as usize] = Value::Null;
+                }
+                e.vs = vs;
+                e.vt = vt;
+                e.ord = ord;
+                e.owned = NONE;
+            }
+            None => self.entries.push(Entry {
+                key: Key::Named(key),
+                vs,
+                vt,
+                ord,
+                owned: NONE,
+            }),
+        }
+    }
+
+    /// The unchanged value of a received member or a member set as text, as JSON text.
+    fn raw(&self, e: &Entry) -> &[u8] {
+        let (s, t) = (e.vs as usize, e.vt as usize);
+        if e.text().is_some() {
+            &self.extra[s..t]
+        } else {
+            &self.bytes[s..t]
         }
     }
 
@@ -106,6 +202,9 @@ impl RawObject {
         if e.owned != NONE {
             return &self.owned[e.owned as usize];
         }
+        if let Some(t) = e.text() {
+            return self.text_values[t].get_or_init(|| super::text::parse(self.raw(e)));
+        }
         let cache = self
             .cache
             .get_or_init(|| (0..self.received).map(|_| OnceLock::new()).collect());
@@ -114,14 +213,14 @@ impl RawObject {
 
     /// Parses a received value (validated by the scan, and found safe to parse later).
     fn parse(&self, e: &Entry) -> Value {
-        let raw = &self.bytes[e.vs as usize..e.vt as usize];
+        let raw = self.raw(e);
         // The common case, a string without escapes, needs no parser.
         if let Some(s) = plain_str(raw) {
             return Value::String(s.to_owned());
         }
         // The scan parses at once every value a full parse could refuse (see `scan`), so this
         // cannot fail; the property tests check that lazy and full parses agree.
-        serde_json::from_slice(&self.bytes[e.vs as usize..e.vt as usize]).unwrap_or_else(|err| {
+        serde_json::from_slice(raw).unwrap_or_else(|err| {
             debug_assert!(false, "a lazily kept JSON value failed to parse: {err}");
             Value::Null
         })
@@ -129,6 +228,12 @@ impl RawObject {
 
     /// The received value of member `i`, taken out of the read cache or parsed.
     fn take_received(&mut self, i: usize) -> Value {
+        if let Some(t) = self.entries[i].text() {
+            return match self.text_values[t].take() {
+                Some(v) => v,
+                None => self.parse(&self.entries[i]),
+            };
+        }
         let ord = self.entries[i].ord as usize;
         match self.cache.get_mut().and_then(|c| c[ord].take()) {
             Some(v) => v,
@@ -157,7 +262,7 @@ impl RawObject {
     pub(super) fn get_str(&self, key: &str) -> Option<&str> {
         let e = self.entries.get(self.position(key)?)?;
         if e.owned == NONE {
-            let raw = &self.bytes[e.vs as usize..e.vt as usize];
+            let raw = self.raw(e);
             if let Some(s) = plain_str(raw) {
                 return Some(s);
             }
@@ -258,7 +363,9 @@ impl RawObject {
             if !skip.is_empty() && skip.iter().any(|k| self.key_is(e, k)) {
                 continue;
             }
-            if let (Key::Raw(ks, _), NONE) = (&e.key, e.owned) {
+            if let Key::Raw(ks, _) = &e.key
+                && e.received()
+            {
                 // The member starts at its name's opening quote.
                 let (start, end) = (*ks as usize - 1, e.vt as usize);
                 match &mut run {
@@ -288,7 +395,10 @@ impl RawObject {
                 Key::Named(n) => super::write::string(out, n),
             }
             out.push(b':');
-            super::write::value(out, self.value(e));
+            match e.text() {
+                Some(_) => out.extend_from_slice(self.raw(e)),
+                None => super::write::value(out, self.value(e)),
+            }
         }
         self.flush(out, &mut first, run);
         out.push(b'}');

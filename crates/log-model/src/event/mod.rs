@@ -1,7 +1,10 @@
 mod lazy;
 #[cfg(test)]
 mod tests;
+mod text;
 mod write;
+
+pub use text::ObjectWriter;
 
 use std::borrow::Cow;
 
@@ -183,6 +186,22 @@ impl LogEvent {
         match &mut self.repr {
             Repr::Map(m) => m.insert(key.into().into_owned(), value),
             Repr::Raw(r) => r.insert(key.into(), value),
+        }
+    }
+
+    /// Sets the top-level field `key` (in place when present, else last) to an object whose
+    /// members `build` writes, kept as JSON text: written out as it is, parsed only if
+    /// something reads the field. Cheaper than building the object's map when nothing reads it.
+    pub fn insert_field_object(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        build: impl FnOnce(&mut ObjectWriter<'_>),
+    ) {
+        if let Repr::Map(m) = &mut self.repr {
+            self.repr = Repr::Raw(RawObject::from_map(std::mem::take(m)));
+        }
+        if let Repr::Raw(r) = &mut self.repr {
+            r.insert_object(key.into(), build);
         }
     }
 

@@ -369,3 +369,83 @@ proptest! {
         prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&expect).unwrap());
     }
 }
+
+/// Writes the members of `m` through the writer (objects as nested writers, strings as `str`).
+fn write_members(w: &mut crate::ObjectWriter<'_>, m: &serde_json::Map<String, Value>) {
+    for (k, v) in m {
+        match v {
+            Value::Object(inner) => w.object(k, |w| write_members(w, inner)),
+            Value::String(s) => w.str(k, s),
+            other => w.value(k, other),
+        }
+    }
+}
+
+fn json_object() -> impl Strategy<Value = serde_json::Map<String, Value>> {
+    prop::collection::vec(("[a-z\"\u{e9}]{1,3}", json_value()), 0..4)
+        .prop_map(|kv| kv.into_iter().collect())
+}
+
+proptest! {
+    /// Fields set as text behave as fields set as values: read, written, changed, removed.
+    #[test]
+    fn fields_set_as_text_agree_with_fields_set_as_values(
+        base in prop::collection::vec(("[a-z]{1,2}", json_value()), 0..5),
+        sets in prop::collection::vec(("[a-z]{1,2}", json_object()), 1..4),
+        from_bytes in any::<bool>(),
+        change in any::<prop::sample::Index>(),
+    ) {
+        let base: serde_json::Map<String, Value> = base.into_iter().collect();
+        let mut expected = LogEvent::from_map(base.clone());
+        let mut ev = if from_bytes {
+            LogEvent::from_json_bytes(Bytes::from(serde_json::to_vec(&base).unwrap())).unwrap()
+        } else {
+            LogEvent::from_map(base)
+        };
+        for (key, obj) in &sets {
+            expected.insert_field(key.clone(), Value::Object(obj.clone()));
+            ev.insert_field_object(key.clone(), |w| write_members(w, obj));
+        }
+        let back: Value = serde_json::from_slice(&ev.to_json_vec()).unwrap();
+        prop_assert_eq!(&back, &Value::Object(expected.as_map().clone()));
+        prop_assert_eq!(ev.to_json_vec(), expected.to_json_vec());
+        for (key, _) in &sets {
+            prop_assert_eq!(ev.field(key), expected.field(key));
+        }
+        // change one, remove another: the rest is unaffected
+        let (key, _) = &sets[change.index(sets.len())];
+        if let (Some(Value::Object(a)), Some(Value::Object(b))) =
+            (ev.field_mut(key), expected.field_mut(key))
+        {
+            a.insert("new".into(), json!(1));
+            b.insert("new".into(), json!(1));
+        }
+        prop_assert_eq!(ev.to_json_vec(), expected.to_json_vec());
+        let (gone, _) = &sets[0];
+        prop_assert_eq!(ev.remove_field(gone), expected.remove_field(gone));
+        prop_assert_eq!(ev.to_json_vec(), expected.to_json_vec());
+        prop_assert_eq!(ev.as_map(), expected.as_map());
+    }
+}
+
+#[test]
+fn a_field_set_as_text_is_written_as_written_and_read_when_asked() {
+    let mut ev = lazy(r#"{"message":"GET /","host":"a"}"#);
+    ev.insert_field_object("http", |w| {
+        w.object("request", |w| w.str("method", "GET"));
+        w.value("status", &json!(200));
+    });
+    // replacing a received member in place keeps its position
+    ev.insert_field_object("host", |w| w.str("name", "b\"c"));
+    assert_eq!(
+        written(&ev, &[]),
+        r#"{"message":"GET /","host":{"name":"b\"c"},"http":{"request":{"method":"GET"},"status":200}}"#
+    );
+    let path = FieldRef::parse("[http][request][method]").unwrap();
+    assert_eq!(ev.get(&path), Some(&json!("GET")));
+    assert_eq!(ev.field_str("http"), None);
+    assert_eq!(
+        written(&ev, &["http"]),
+        r#"{"message":"GET /","host":{"name":"b\"c"}}"#
+    );
+}

@@ -95,6 +95,13 @@ enum Check {
         chars: usize,
         body: meta::Regex,
     },
+    /// A look-around whose body is one character class (`(?![0-9])` in `IPV4`): the
+    /// character after (`ahead`) or before the marker, tested by the class's table.
+    Char {
+        ahead: bool,
+        negate: bool,
+        class: OneChar,
+    },
     /// `(?>x)`: `x`'s own first match at the group's start ends at the group's end.
     Atomic(Box<Fast>),
     /// `c{0,n}` / `c{1,n}` of one character class, printed as `c*` / `c+`: no run of
@@ -232,6 +239,18 @@ impl Check {
                     .search_half(&Input::new(text).range(from..start).anchored(Anchored::Yes))
                     .is_some_and(|m| m.offset() == start);
                 found != *negate
+            }
+            Check::Char {
+                ahead,
+                negate,
+                class,
+            } => {
+                let c = if *ahead {
+                    text[start..].chars().next()
+                } else {
+                    text[..start].chars().next_back()
+                };
+                c.is_some_and(|c| class.matches(c)) != *negate
             }
             Check::Runs(runs) => runs.iter().all(|(class, max)| {
                 let mut run = 0;
@@ -387,13 +406,20 @@ impl Printer<'_> {
                 let mut text = String::new();
                 plain(body, &mut text)?;
                 let body_re = meta::Regex::new(&text).ok()?;
-                let check = match kind {
-                    LookAround::LookAhead | LookAround::LookAheadNeg => Check::Ahead {
-                        negate: *kind == LookAround::LookAheadNeg,
+                let ahead = matches!(kind, LookAround::LookAhead | LookAround::LookAheadNeg);
+                let negate = matches!(kind, LookAround::LookAheadNeg | LookAround::LookBehindNeg);
+                let check = match (one_char(body), kind) {
+                    (Some(class), _) => Check::Char {
+                        ahead,
+                        negate,
+                        class,
+                    },
+                    (None, LookAround::LookAhead | LookAround::LookAheadNeg) => Check::Ahead {
+                        negate,
                         body: body_re,
                     },
-                    LookAround::LookBehind | LookAround::LookBehindNeg => Check::Behind {
-                        negate: *kind == LookAround::LookBehindNeg,
+                    (None, LookAround::LookBehind | LookAround::LookBehindNeg) => Check::Behind {
+                        negate,
                         chars: chars(body)?,
                         body: body_re,
                     },

@@ -450,7 +450,7 @@ impl Grok {
         else {
             return Ok(false);
         };
-        let mut values: Vec<Option<Json>> = c
+        let mut values: Vec<Option<plan::Cap<'_>>> = c
             .captures
             .iter()
             .zip(spans)
@@ -493,9 +493,9 @@ impl Compiled {
 }
 
 /// `:int` / `:float` as Ruby's `to_i` / `to_f` (a leading number, else 0).
-fn convert(s: &str, conv: Conv) -> Json {
-    match conv {
-        Conv::Text => Json::String(s.to_owned()),
+fn convert(s: &str, conv: Conv) -> plan::Cap<'_> {
+    plan::Cap::Json(match conv {
+        Conv::Text => return plan::Cap::Text(s),
         Conv::Int => {
             let t = s.trim_start();
             let end = t
@@ -518,7 +518,7 @@ fn convert(s: &str, conv: Conv) -> Json {
             serde_json::Number::from_f64(t[..end].parse::<f64>().unwrap_or(0.0))
                 .map_or(Json::Null, Json::Number)
         }
-    }
+    })
 }
 
 impl Filter for Grok {

@@ -8,9 +8,29 @@
 //! a field set twice becomes an array (or is replaced where `overwrite` names it). A top-level
 //! field the event already has is left to that capture-by-capture walk, and so is every match
 //! of a pattern where one capture's path is a prefix of another's (`[a]` and `[a][b]`).
+//!
+//! A new top-level object is written straight to the event as JSON text
+//! ([`LogEvent::insert_field_object`]): no map is built for it unless a later filter reads it,
+//! and the matched text is copied once, into that text.
 
-use log_model::{FieldRef, LogEvent};
+use log_model::{FieldRef, LogEvent, ObjectWriter};
 use serde_json::{Map, Value as Json};
+
+/// One capture's value: the matched text, or what `:int` / `:float` made of it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Cap<'t> {
+    Text(&'t str),
+    Json(Json),
+}
+
+impl Cap<'_> {
+    fn into_json(self) -> Json {
+        match self {
+            Cap::Text(s) => Json::String(s.to_owned()),
+            Cap::Json(v) => v,
+        }
+    }
+}
 
 /// The capture paths of one pattern as a tree.
 #[derive(Debug)]
@@ -93,28 +113,59 @@ impl Plan {
 
     /// Sets the values of one match: `values[i]` for capture `i`, `None` where it creates
     /// nothing. Takes the values it uses.
-    pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Json>]) {
+    pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Cap<'_>>]) {
         // each node's values are taken as it is done, so the next one is the first with any left
         while let Some(root) = self.next_in_order(&self.roots, values) {
             let node = &self.nodes[root];
             if self.disjoint && !event.contains_field(&node.key) {
-                let value = self.build(root, values);
-                event.insert_field(node.key.clone(), value);
+                if node.leaf {
+                    let value = self.build(root, values);
+                    event.insert_field(node.key.clone(), value);
+                } else {
+                    event.insert_field_object(node.key.clone(), |w| {
+                        self.write_members(root, values, w);
+                    });
+                }
                 continue;
             }
             for &cap in &node.captures {
                 if let Some(v) = values[cap].take() {
                     let (path, overwrite) = &self.fields[cap];
                     if let Some(slot) = event.slot_mut(path) {
-                        merge(slot, v, *overwrite);
+                        merge(slot, v.into_json(), *overwrite);
                     }
                 }
             }
         }
     }
 
+    /// Writes the members of inner node `node` (with at least one capture under it that has a
+    /// value) as [`Plan::build`] would make them.
+    fn write_members(&self, node: usize, values: &mut [Option<Cap<'_>>], w: &mut ObjectWriter<'_>) {
+        while let Some(child) = self.next_in_order(&self.nodes[node].children, values) {
+            let c = &self.nodes[child];
+            if !c.leaf {
+                w.object(&c.key, |w| self.write_members(child, values, w));
+                continue;
+            }
+            let mut present = c.captures.iter().filter(|&&cap| values[cap].is_some());
+            match (present.next(), present.next()) {
+                // one value: as it is; several: merged as `handle` merges them
+                (Some(&cap), None) => match values[cap].take() {
+                    Some(Cap::Text(s)) => w.str(&c.key, s),
+                    Some(Cap::Json(v)) => w.value(&c.key, &v),
+                    None => {}
+                },
+                _ => {
+                    let v = self.build(child, values);
+                    w.value(&c.key, &v);
+                }
+            }
+        }
+    }
+
     /// The first capture at or under `node` that has a value.
-    fn first_present(&self, node: usize, values: &[Option<Json>]) -> Option<usize> {
+    fn first_present(&self, node: usize, values: &[Option<Cap<'_>>]) -> Option<usize> {
         self.nodes[node]
             .captures
             .iter()
@@ -123,7 +174,7 @@ impl Plan {
     }
 
     /// Of `nodes`, the one whose first capture with a value comes first.
-    fn next_in_order(&self, nodes: &[usize], values: &[Option<Json>]) -> Option<usize> {
+    fn next_in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> Option<usize> {
         nodes
             .iter()
             .filter_map(|&n| Some((self.first_present(n, values)?, n)))
@@ -132,13 +183,13 @@ impl Plan {
     }
 
     /// The value of a node with at least one capture under it that has a value.
-    fn build(&self, node: usize, values: &mut [Option<Json>]) -> Json {
+    fn build(&self, node: usize, values: &mut [Option<Cap<'_>>]) -> Json {
         let n = &self.nodes[node];
         if n.leaf {
             let mut slot = Json::Null;
             for &cap in &n.captures {
                 if let Some(v) = values[cap].take() {
-                    merge(&mut slot, v, self.fields[cap].1);
+                    merge(&mut slot, v.into_json(), self.fields[cap].1);
                 }
             }
             return slot;

@@ -150,7 +150,7 @@ mod plan {
     use proptest::prelude::*;
     use serde_json::{Value as Json, json};
 
-    use super::super::plan::{Plan, merge};
+    use super::super::plan::{Cap, Plan, merge};
 
     /// Capture paths over a small alphabet, so that shared prefixes, repeats and paths that
     /// are prefixes of others all turn up.
@@ -168,7 +168,7 @@ mod plan {
         /// as logstash-filter-grok's capture-by-capture `handle` does.
         #[test]
         fn tree_agrees_with_capture_by_capture(
-            caps in prop::collection::vec((path(), any::<bool>(), prop::option::of(0u8..4)), 1..7),
+            caps in prop::collection::vec((path(), any::<bool>(), prop::option::of(0u8..8)), 1..7),
             existing in prop::collection::vec((path(), 0u8..4), 0..3),
         ) {
             let mut start = LogEvent::new();
@@ -179,15 +179,28 @@ mod plan {
             }
             let fields: Vec<(FieldRef, bool)> =
                 caps.iter().map(|(p, ow, _)| (field_ref(p), *ow)).collect();
-            let mut values: Vec<Option<Json>> =
-                caps.iter().map(|(_, _, v)| v.map(|v| json!(v))).collect();
+            // numbers as converted captures, text as matched text
+            let texts: Vec<String> = (0..8).map(|v| format!("t\"{v}")).collect();
+            let mut values: Vec<Option<Cap<'_>>> = caps
+                .iter()
+                .map(|(_, _, v)| {
+                    v.map(|v| match v {
+                        0..4 => Cap::Json(json!(v)),
+                        _ => Cap::Text(&texts[usize::from(v)]),
+                    })
+                })
+                .collect();
 
             let mut expect = start.clone();
             for ((path, overwrite), v) in fields.iter().zip(&values) {
+                let v: Option<Json> = v.clone().map(|v| match v {
+                    Cap::Text(s) => json!(s),
+                    Cap::Json(j) => j,
+                });
                 if let Some(v) = v
                     && let Some(slot) = expect.slot_mut(path)
                 {
-                    merge(slot, v.clone(), *overwrite);
+                    merge(slot, v, *overwrite);
                 }
             }
             let mut got = start;
