@@ -141,6 +141,10 @@ impl RawObject {
     ) {
         self.map = OnceLock::new();
         let vs = self.extra.len();
+        if self.extra.capacity() == 0 {
+            // what a grok match of a log line writes, so the first objects do not regrow it
+            self.extra.reserve(512);
+        }
         super::ObjectWriter::write(&mut self.extra, build);
         let (vs, vt) = (vs as u32, self.extra.len() as u32);
         let ord = TEXT | self.text_values.len() as u32;
@@ -165,6 +169,19 @@ impl RawObject {
                 owned: NONE,
             }),
         }
+    }
+
+    /// About how long the object's JSON is, to size a buffer for it.
+    pub(super) fn json_len_hint(&self) -> usize {
+        let owned: usize = self
+            .owned
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.len() + 8,
+                _ => 32,
+            })
+            .sum();
+        self.bytes.len() + self.extra.len() + owned + 16 * self.entries.len()
     }
 
     /// The unchanged value of a received member or a member set as text, as JSON text.

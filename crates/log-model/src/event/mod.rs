@@ -131,6 +131,17 @@ impl LogEvent {
         out
     }
 
+    /// About how many bytes [`LogEvent::write_json`] writes, to size a buffer: exact enough
+    /// that a buffer of this size rarely regrows, cheap enough to ask for every event.
+    #[must_use]
+    pub fn json_len_hint(&self) -> usize {
+        match &self.repr {
+            Repr::Raw(r) => r.json_len_hint(),
+            // seed events serialise to about 250 bytes
+            Repr::Map(m) => 64 + 48 * m.len(),
+        }
+    }
+
     /// Appends the event as compact JSON to `out`, leaving out the top-level fields named in
     /// `skip` (e.g. `@metadata`). A lazy event writes its unchanged fields as received.
     pub fn write_json(&self, out: &mut Vec<u8>, skip: &[&str]) {

@@ -339,8 +339,7 @@ fn bad_timestamp(event: &mut LogEvent, clock: &IngestTime) {
 /// The event as JSON without `@metadata` (what outputs write), without copying the event.
 #[must_use]
 pub fn to_json_without_metadata(event: &LogEvent) -> Vec<u8> {
-    // Seed events serialise to ~250 bytes: start large enough to avoid regrowing.
-    let mut out = Vec::with_capacity(384);
+    let mut out = Vec::with_capacity(event.json_len_hint().max(128));
     event.write_json(&mut out, &["@metadata"]);
     out
 }

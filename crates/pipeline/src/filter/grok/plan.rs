@@ -15,6 +15,7 @@
 
 use log_model::{FieldRef, LogEvent, ObjectWriter};
 use serde_json::{Map, Value as Json};
+use smallvec::SmallVec;
 
 /// One capture's value: the matched text, or what `:int` / `:float` made of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,8 +115,7 @@ impl Plan {
     /// Sets the values of one match: `values[i]` for capture `i`, `None` where it creates
     /// nothing. Takes the values it uses.
     pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Cap<'_>>]) {
-        // each node's values are taken as it is done, so the next one is the first with any left
-        while let Some(root) = self.next_in_order(&self.roots, values) {
+        for root in self.in_order(&self.roots, values) {
             let node = &self.nodes[root];
             if self.disjoint && !event.contains_field(&node.key) {
                 if node.leaf {
@@ -142,7 +142,7 @@ impl Plan {
     /// Writes the members of inner node `node` (with at least one capture under it that has a
     /// value) as [`Plan::build`] would make them.
     fn write_members(&self, node: usize, values: &mut [Option<Cap<'_>>], w: &mut ObjectWriter<'_>) {
-        while let Some(child) = self.next_in_order(&self.nodes[node].children, values) {
+        for child in self.in_order(&self.nodes[node].children, values) {
             let c = &self.nodes[child];
             if !c.leaf {
                 w.object(&c.key, |w| self.write_members(child, values, w));
@@ -173,13 +173,16 @@ impl Plan {
             .find(|&c| values[c].is_some())
     }
 
-    /// Of `nodes`, the one whose first capture with a value comes first.
-    fn next_in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> Option<usize> {
-        nodes
+    /// Of sibling `nodes`, those with a capture that has a value, by their first such
+    /// capture. Siblings hold disjoint captures, so taking one's values leaves this order
+    /// of the others as it was.
+    fn in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> SmallVec<[usize; 16]> {
+        let mut firsts: SmallVec<[(usize, usize); 16]> = nodes
             .iter()
             .filter_map(|&n| Some((self.first_present(n, values)?, n)))
-            .min()
-            .map(|(_, n)| n)
+            .collect();
+        firsts.sort_unstable();
+        firsts.into_iter().map(|(_, n)| n).collect()
     }
 
     /// The value of a node with at least one capture under it that has a value.
@@ -194,13 +197,9 @@ impl Plan {
             }
             return slot;
         }
-        let count = n
-            .children
-            .iter()
-            .filter(|&&c| self.first_present(c, values).is_some())
-            .count();
-        let mut map = Map::with_capacity(count);
-        while let Some(child) = self.next_in_order(&n.children, values) {
+        let children = self.in_order(&n.children, values);
+        let mut map = Map::with_capacity(children.len());
+        for child in children {
             let value = self.build(child, values);
             map.insert(self.nodes[child].key.clone(), value);
         }
