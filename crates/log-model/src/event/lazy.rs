@@ -108,11 +108,18 @@ impl RawObject {
 
     /// The members of `map`, held as set (no received bytes).
     pub(super) fn from_map(map: Map<String, Value>) -> Self {
-        let mut entries = Vec::with_capacity(map.len().max(ENTRIES));
-        let mut owned = Vec::with_capacity(map.len().max(ENTRIES));
-        for (k, v) in map {
+        Self::from_fields(map.into_iter().map(|(k, v)| (Cow::Owned(k), v)))
+    }
+
+    /// Members held as set (no received bytes).
+    pub(super) fn from_fields(
+        fields: impl ExactSizeIterator<Item = (Cow<'static, str>, Value)>,
+    ) -> Self {
+        let mut entries = Vec::with_capacity(fields.len().max(ENTRIES));
+        let mut owned = Vec::with_capacity(fields.len().max(ENTRIES));
+        for (k, v) in fields {
             entries.push(Entry {
-                key: Key::Named(Cow::Owned(k)),
+                key: Key::Named(k),
                 vs: 0,
                 vt: 0,
                 ord: NONE,

@@ -449,3 +449,24 @@ fn a_field_set_as_text_is_written_as_written_and_read_when_asked() {
         r#"{"message":"GET /","host":{"name":"b\"c"}}"#
     );
 }
+
+#[test]
+fn events_from_fields_behave_as_events_from_maps() {
+    let mut a = LogEvent::from_fields([
+        ("message", json!("hi")),
+        ("n", json!(1)),
+        ("message", json!("again")),
+    ]);
+    let mut b =
+        LogEvent::from_map(serde_json::from_value(json!({"message": "hi", "n": 1})).unwrap());
+    b.insert_field("message", json!("again"));
+    assert_eq!(a.to_json_vec(), b.to_json_vec());
+    for ev in [&mut a, &mut b] {
+        ev.insert_field("@version", json!("1"));
+        ev.add_tag("t");
+        ev.remove_field("n");
+    }
+    assert_eq!(a.to_json_vec(), b.to_json_vec());
+    assert_eq!(a, b);
+    assert_eq!(a.message(), Some("again"));
+}

@@ -124,9 +124,7 @@ fn decode_line(raw: &Bytes, codec: &InputCodec) -> (LogEvent, bool, bool) {
         return (ev, failed, false);
     }
     if *codec == InputCodec::Line {
-        let mut ev = LogEvent::new();
-        ev.as_map_mut()
-            .insert("message".into(), Value::String(lossy(raw)));
+        let ev = LogEvent::from_fields([("message", Value::String(lossy(raw)))]);
         return (ev, false, false);
     }
     // Lazy: validated now, each field parsed when first read, unchanged fields written out as
