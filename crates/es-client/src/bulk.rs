@@ -417,6 +417,17 @@ fn encode(todo: Vec<Pending>, failures: &mut Vec<BulkFailure>) -> (Vec<Pending>,
         max_docs: usize::MAX,
         max_bytes: usize::MAX,
     });
+    // each document's source line, plus its action line (about 20 bytes and the names)
+    enc.reserve(
+        todo.iter()
+            .map(|p| {
+                p.doc.source.len()
+                    + 24
+                    + p.doc.index.as_ref().map_or(0, |i| i.len() + 12)
+                    + p.doc.id.as_ref().map_or(0, |i| i.len() + 10)
+            })
+            .sum(),
+    );
     let mut sent = Vec::with_capacity(todo.len());
     for p in todo {
         let action = BulkAction {

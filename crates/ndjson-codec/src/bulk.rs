@@ -292,6 +292,12 @@ impl BulkEncoder {
         }
     }
 
+    /// Makes room for about `bytes` more bytes of body (action and source lines), so that a
+    /// body whose size the caller can estimate is built without regrowing.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.buf.reserve(bytes.min(self.limits.max_bytes));
+    }
+
     /// The limits in use.
     #[must_use]
     pub fn limits(&self) -> BulkLimits {

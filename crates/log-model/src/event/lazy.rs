@@ -149,8 +149,9 @@ impl RawObject {
         self.map = OnceLock::new();
         let vs = self.extra.len();
         if self.extra.capacity() == 0 {
-            // what a grok match of a log line writes, so the first objects do not regrow it
-            self.extra.reserve(512);
+            // what a grok match of a web server's log line writes, so that the objects of
+            // one match do not regrow it
+            self.extra.reserve(1024);
         }
         super::ObjectWriter::write(&mut self.extra, build);
         let (vs, vt) = (vs as u32, self.extra.len() as u32);
