@@ -44,6 +44,8 @@ pub(super) struct Fast {
     checks: Vec<(usize, Check)>,
     /// The same pattern on the bounded backtracker alone, tried anchored at the start first.
     anchored: Option<Anchored0>,
+    /// Large leading alternatives a text can rule out before the backtracker runs.
+    prune: Option<Prune>,
     /// Capture buffers of `re`, reused across searches.
     caps: Pool<Captures, CapsFn>,
 }
@@ -137,6 +139,28 @@ impl OneChar {
 /// Counted repetitions of one class from this bound up are printed unbounded and checked.
 const RELAX_FROM: usize = 8;
 
+/// The leading alternatives of a pattern that cost the backtracker the most (`IPV6` in
+/// `IPORHOST`, which starts most web server patterns: over half of `COMBINEDAPACHELOG`'s
+/// states), each with an anchored test, and the anchored backtracker without each subset of
+/// them.
+///
+/// An alternative that comes first in the pattern (nothing before it consumes a character) is
+/// only ever tried at the start of the match. When it cannot match any prefix of the text
+/// there, no path through it is a match, so the backtracker of the pattern with that
+/// alternative replaced by one that never matches finds the same first match — and, with
+/// fewer states, clears a smaller visited set and tries fewer branches.
+#[derive(Debug)]
+struct Prune {
+    tests: Vec<meta::Regex>,
+    /// By the bit set of ruled-out alternatives (entry 0 unused).
+    without: Vec<Option<Anchored0>>,
+}
+
+/// Leading alternatives of at least this many NFA states are worth ruling out.
+const PRUNE_FROM: usize = 128;
+/// At most this many, so at most 2^n backtrackers.
+const PRUNE_MAX: usize = 2;
+
 impl Fast {
     /// The fast form of a pattern in fancy-regex's syntax; `None` where there is none.
     pub(super) fn new(pattern: &str) -> Option<Self> {
@@ -152,13 +176,7 @@ impl Fast {
     /// `names`: the capture groups' names, or `None` to print every group non-capturing
     /// (an atomic group's body, searched alone).
     fn from_expr(expr: &Expr, names: Option<&HashMap<usize, String>>) -> Option<Self> {
-        let mut p = Printer {
-            names,
-            runs: Vec::new(),
-            group: 0,
-            out: String::new(),
-            pending: Vec::new(),
-        };
+        let mut p = Printer::new(names, Vec::new());
         p.print(expr, 0, false)?;
         let re = meta::Regex::new(&p.out).ok()?;
         let mut checks = Vec::with_capacity(p.pending.len());
@@ -167,14 +185,25 @@ impl Fast {
             checks.push((ix, check));
         }
         let anchored = Anchored0::new(&p.out, &re);
+        let prune = if anchored.is_some() && names.is_some() {
+            Prune::new(expr, names, &re)
+        } else {
+            None
+        };
         let make = re.clone();
         let caps: Pool<_, CapsFn> = Pool::new(Box::new(move || make.create_captures()));
         Some(Self {
             re,
             checks,
             anchored,
+            prune,
             caps,
         })
+    }
+
+    /// How many leading alternatives a text can rule out (see [`Prune`]).
+    pub(super) fn prunable_alternatives(&self) -> usize {
+        self.prune.as_ref().map_or(0, |p| p.tests.len())
     }
 
     /// The group index of a named capture.
@@ -189,7 +218,11 @@ impl Fast {
         text: &str,
         read: impl FnOnce(&Captures) -> R,
     ) -> Option<Option<R>> {
-        if let Some(a) = &self.anchored
+        let anchored = match &self.prune {
+            Some(p) => p.pick(text).or(self.anchored.as_ref()),
+            None => self.anchored.as_ref(),
+        };
+        if let Some(a) = anchored
             && text.len() <= a.bt.max_haystack_len()
         {
             let mut scratch = a.scratch.get();
@@ -286,8 +319,124 @@ fn back(text: &str, at: usize, chars: usize) -> Option<usize> {
     Some(from)
 }
 
+impl Prune {
+    fn new(expr: &Expr, names: Option<&HashMap<usize, String>>, re: &meta::Regex) -> Option<Self> {
+        let mut leaves = Vec::new();
+        leading_alternatives(expr, &mut leaves);
+        // the largest plain ones, in pattern order
+        let mut sized: Vec<(usize, &Expr, String)> = leaves
+            .into_iter()
+            .filter(|e| prunable(e))
+            .filter_map(|e| {
+                let mut text = String::new();
+                plain(e, &mut text)?;
+                let states = regex_automata::nfa::thompson::NFA::new(&text)
+                    .ok()?
+                    .states()
+                    .len();
+                (states >= PRUNE_FROM).then_some((states, e, text))
+            })
+            .collect();
+        sized.sort_by_key(|(states, ..)| std::cmp::Reverse(*states));
+        sized.truncate(PRUNE_MAX);
+        if sized.is_empty() {
+            return None;
+        }
+        let mut tests = Vec::with_capacity(sized.len());
+        for (_, _, text) in &sized {
+            tests.push(meta::Regex::new(text).ok()?);
+        }
+        let mut without = vec![None];
+        for mask in 1..1usize << sized.len() {
+            let gone: Vec<&Expr> = sized
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, (_, e, _))| *e)
+                .collect();
+            let mut p = Printer::new(names, gone);
+            p.print(expr, 0, false)?;
+            without.push(Some(Anchored0::new(&p.out, re)?));
+        }
+        Some(Self { tests, without })
+    }
+
+    /// The backtracker without the alternatives `text` rules out; `None` when it rules out
+    /// none.
+    fn pick(&self, text: &str) -> Option<&Anchored0> {
+        let input = Input::new(text).anchored(Anchored::Yes);
+        let mask = self
+            .tests
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.is_match(input.clone()))
+            .fold(0, |m, (i, _)| m | 1 << i);
+        self.without.get(mask)?.as_ref()
+    }
+}
+
+/// The alternatives (flattened through nested alternations) of the pattern's first consuming
+/// part, where that part is an alternation reached through concatenations and groups only.
+fn leading_alternatives<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Concat(items) => {
+            // zero-width items before it do not move the start
+            if let Some(first) = items
+                .iter()
+                .find(|i| !matches!(i, Expr::Empty | Expr::Assertion(_) | Expr::LookAround(..)))
+            {
+                leading_alternatives(first, out);
+            }
+        }
+        Expr::Group(body) => leading_alternatives(body, out),
+        Expr::Alt(branches) => {
+            for b in branches {
+                flatten_alt(b, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn flatten_alt<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Alt(branches) => branches.iter().for_each(|b| flatten_alt(b, out)),
+        other => out.push(other),
+    }
+}
+
+/// An alternative that can be printed as "never matches" without renumbering what follows:
+/// no look-around, atomic group or relaxed repetition inside (those print markers numbered in
+/// order); its groups must be unnamed, which [`Printer::print`] checks as it numbers them.
+fn prunable(e: &Expr) -> bool {
+    match e {
+        Expr::LookAround(..) | Expr::AtomicGroup(_) => false,
+        Expr::Repeat { child, lo, hi, .. } => {
+            !(one_char(child).is_some() && *lo <= 1 && *hi >= RELAX_FROM && *hi != usize::MAX)
+                && prunable(child)
+        }
+        Expr::Group(b) => prunable(b),
+        Expr::Concat(items) | Expr::Alt(items) => items.iter().all(prunable),
+        _ => true,
+    }
+}
+
+/// The number of groups in `e`.
+fn groups_in(e: &Expr) -> usize {
+    match e {
+        Expr::Group(b) => 1 + groups_in(b),
+        Expr::Concat(items) | Expr::Alt(items) => items.iter().map(groups_in).sum(),
+        Expr::Repeat { child, .. } | Expr::LookAround(child, _) | Expr::AtomicGroup(child) => {
+            groups_in(child)
+        }
+        _ => 0,
+    }
+}
+
 struct Printer<'a> {
     names: Option<&'a HashMap<usize, String>>,
+    /// Alternatives printed as "never matches" (see [`Prune`]).
+    gone: Vec<&'a Expr>,
     /// Relaxed runs under the repetition being printed, checked around its outermost level.
     runs: Vec<(OneChar, usize)>,
     /// Capture groups seen so far, in the order of their opening parentheses.
@@ -296,9 +445,32 @@ struct Printer<'a> {
     pending: Vec<(String, Check)>,
 }
 
-impl Printer<'_> {
+impl<'a> Printer<'a> {
+    fn new(names: Option<&'a HashMap<usize, String>>, gone: Vec<&'a Expr>) -> Self {
+        Printer {
+            names,
+            gone,
+            runs: Vec::new(),
+            group: 0,
+            out: String::new(),
+            pending: Vec::new(),
+        }
+    }
+
     /// Prints `e` in the `regex` crate's syntax; `None` where it has no fast form.
     fn print(&mut self, e: &Expr, prec: u8, repeated: bool) -> Option<()> {
+        if self.gone.iter().any(|g| std::ptr::eq(*g, e)) {
+            // its groups are numbered as if it were there; a named one cannot go
+            let count = groups_in(e);
+            if (self.group + 1..=self.group + count)
+                .any(|g| self.names.is_some_and(|n| n.contains_key(&g)))
+            {
+                return None;
+            }
+            self.group += count;
+            self.out.push_str(r"[^\s\S]");
+            return Some(());
+        }
         match e {
             Expr::Empty
             | Expr::Any { .. }
@@ -459,13 +631,7 @@ impl Printer<'_> {
 
 /// A look-around's body: plain syntax only (no captures, markers or nested look-arounds).
 fn plain(e: &Expr, out: &mut String) -> Option<()> {
-    let mut p = Printer {
-        names: None,
-        runs: Vec::new(),
-        group: 0,
-        out: String::new(),
-        pending: Vec::new(),
-    };
+    let mut p = Printer::new(None, Vec::new());
     p.print(e, 0, false)?;
     if !p.pending.is_empty() {
         return None;

@@ -128,6 +128,31 @@ fn common_patterns_have_a_fast_form_that_answers() {
     }
 }
 
+/// Patterns that start with `IPORHOST` rule `IPV6` out on a line that starts with an IPv4
+/// address (see `fast::Prune`); `fast_form_agrees_with_fancy_regex` holds the answers to
+/// fancy-regex's either way.
+#[test]
+fn leading_ipv6_can_be_ruled_out() {
+    let none = HashMap::new();
+    for pattern in ["%{COMBINEDAPACHELOG}", "%{IPORHOST:client} %{WORD:w}"] {
+        let c = compile(pattern, &none, standard(true), true, None, &[]).unwrap();
+        let (fast, _) = c.fast.as_ref().unwrap();
+        assert_eq!(fast.prunable_alternatives(), 1, "{pattern}");
+    }
+    let c = compile(
+        "%{COMBINEDAPACHELOG}",
+        &none,
+        standard(true),
+        true,
+        None,
+        &[],
+    )
+    .unwrap();
+    for t in &TEXTS[..3] {
+        assert!(c.spans(t).unwrap().is_some(), "{t}");
+    }
+}
+
 /// A look-around or atomic group under a repetition has no fast form (its marker would keep only the last
 /// iteration); the pattern still matches, on fancy-regex.
 #[test]
