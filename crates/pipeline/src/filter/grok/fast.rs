@@ -435,6 +435,9 @@ fn groups_in(e: &Expr) -> usize {
 
 struct Printer<'a> {
     names: Option<&'a HashMap<usize, String>>,
+    /// The bytes what follows the expression being printed must start with, where that is
+    /// known and it cannot be empty.
+    follow: Option<ByteSet>,
     /// Alternatives printed as "never matches" (see [`Prune`]).
     gone: Vec<&'a Expr>,
     /// Relaxed runs under the repetition being printed, checked around its outermost level.
@@ -449,6 +452,7 @@ impl<'a> Printer<'a> {
     fn new(names: Option<&'a HashMap<usize, String>>, gone: Vec<&'a Expr>) -> Self {
         Printer {
             names,
+            follow: None,
             gone,
             runs: Vec::new(),
             group: 0,
@@ -490,9 +494,19 @@ impl<'a> Printer<'a> {
                 if prec > 1 {
                     self.out.push_str("(?:");
                 }
-                for c in children {
+                let outer = self.follow;
+                // what follows each child: the children after it, then what follows them all
+                let mut follows = vec![outer; children.len()];
+                let mut after = outer;
+                for (i, c) in children.iter().enumerate().rev() {
+                    follows[i] = after;
+                    after = then(first_of(c), after);
+                }
+                for (c, f) in children.iter().zip(follows) {
+                    self.follow = f;
                     self.print(c, 2, repeated)?;
                 }
+                self.follow = outer;
                 if prec > 1 {
                     self.out.push(')');
                 }
@@ -525,12 +539,34 @@ impl<'a> Printer<'a> {
                 self.print(child, 0, repeated)?;
                 self.out.push(')');
             }
+            // `.*?` before a character `c`: only the ends where `c` comes next can be followed,
+            // in increasing order; `[^c\n]*(?:c[^c\n]*)*?` offers the same ends in the same
+            // order without a state per byte for the `c` that does not come
+            Expr::Repeat {
+                child,
+                lo: 0,
+                hi: usize::MAX,
+                greedy: false,
+            } if matches!(**child, Expr::Any { .. })
+                && self.follow.and_then(|f| f.single()).is_some() =>
+            {
+                let c = self.follow.and_then(|f| f.single()).unwrap_or(b'"');
+                let newline = if matches!(**child, Expr::Any { newline: true }) {
+                    ""
+                } else {
+                    r"\n"
+                };
+                self.out.push_str(&format!(
+                    r"(?:[^\x{c:02X}{newline}]*(?:\x{c:02X}[^\x{c:02X}{newline}]*)*?)"
+                ));
+            }
             Expr::Repeat {
                 child,
                 lo,
                 hi,
                 greedy,
             } => {
+                let outer_follow = self.follow.take();
                 // the outermost repetition carries the check of the runs relaxed inside it
                 let outer = !repeated && (*hi > 1);
                 let start = self.out.len();
@@ -570,6 +606,7 @@ impl<'a> Printer<'a> {
                     let runs = self.runs.split_off(runs_before);
                     self.pending.push((name, Check::Runs(runs)));
                 }
+                self.follow = outer_follow;
             }
             Expr::LookAround(body, kind) => {
                 if repeated {
@@ -616,7 +653,10 @@ impl<'a> Printer<'a> {
                 self.out.push_str(&format!("(?<{name}>"));
                 // the body's checks are made again by `Check::Atomic` on its own first match
                 self.pending.push((name, Check::Atomic(Box::new(alone))));
+                // the body's end is the group's end, whatever follows
+                let outer = self.follow.take();
                 self.print(body, 0, repeated)?;
+                self.follow = outer;
                 self.out.push(')');
             }
             Expr::Backref(_)
@@ -667,5 +707,82 @@ fn chars(e: &Expr) -> Option<usize> {
         }
         Expr::Repeat { child, lo, hi, .. } if lo == hi => Some(chars(child)? * lo),
         _ => None,
+    }
+}
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    fn of(b: u8) -> Self {
+        let mut set = ByteSet::default();
+        set.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        set
+    }
+
+    fn union(mut self, other: ByteSet) -> Self {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        self
+    }
+
+    /// The one ASCII byte other than `\n` in the set, if that is all it holds.
+    fn single(self) -> Option<u8> {
+        let ones: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        let b = u8::try_from(
+            self.0[0]
+                .trailing_zeros()
+                .min(self.0[1].trailing_zeros() + 64),
+        )
+        .ok()?;
+        (ones == 1 && b < 0x80 && b != b'\n' && ByteSet::of(b) == self).then_some(b)
+    }
+}
+
+/// The bytes a match of `e` can start with (a superset), and whether it can be empty.
+fn first_of(e: &Expr) -> (ByteSet, bool) {
+    match e {
+        Expr::Empty | Expr::Assertion(_) | Expr::LookAround(..) => (ByteSet::default(), true),
+        Expr::Literal { val, casei: false } => match val.as_bytes().first() {
+            Some(b) => (ByteSet::of(*b), false),
+            None => (ByteSet::default(), true),
+        },
+        Expr::Literal { val, .. } => (ByteSet::ALL, val.is_empty()),
+        Expr::Any { .. } | Expr::Delegate { .. } => (ByteSet::ALL, false),
+        Expr::Concat(items) => {
+            let mut set = ByteSet::default();
+            for item in items {
+                let (s, empty) = first_of(item);
+                set = set.union(s);
+                if !empty {
+                    return (set, false);
+                }
+            }
+            (set, true)
+        }
+        Expr::Alt(items) => items.iter().fold((ByteSet::default(), false), |acc, i| {
+            let (s, empty) = first_of(i);
+            (acc.0.union(s), acc.1 || empty)
+        }),
+        Expr::Group(body) | Expr::AtomicGroup(body) => first_of(body),
+        Expr::Repeat { child, lo, .. } => {
+            let (s, empty) = first_of(child);
+            (s, empty || *lo == 0)
+        }
+        // anything else: any byte, possibly none
+        _ => (ByteSet::ALL, true),
+    }
+}
+
+/// What follows a part whose own start is `first` and after which comes `after`.
+fn then((set, empty): (ByteSet, bool), after: Option<ByteSet>) -> Option<ByteSet> {
+    if empty {
+        after.map(|a| set.union(a))
+    } else {
+        Some(set)
     }
 }

@@ -521,32 +521,105 @@ fn convert(s: &str, conv: Conv) -> plan::Cap<'_> {
     })
 }
 
+/// How the patterns of one text went.
+#[derive(PartialEq)]
+enum Tried {
+    /// None matched, or all were tried without `break_on_match`; `true` when one matched.
+    Done(bool),
+    /// One matched and `break_on_match` stops the filter.
+    Stop,
+    /// A match ran out of time or budget.
+    TimedOut,
+}
+
+impl Grok {
+    /// Tries `patterns` on one text.
+    fn try_patterns(
+        &self,
+        patterns: &[Compiled],
+        text: &str,
+        event: &mut LogEvent,
+        start: Instant,
+    ) -> Tried {
+        let mut matched = false;
+        for c in patterns {
+            let began = Instant::now();
+            let r = self.try_one(c, text, event);
+            let since = if self.timeout_event { start } else { began };
+            let late = self.timeout.is_some_and(|t| since.elapsed() > t);
+            if r.is_err() || late {
+                return Tried::TimedOut;
+            }
+            if r == Ok(true) {
+                matched = true;
+                if self.break_on_match {
+                    return Tried::Stop;
+                }
+            }
+        }
+        Tried::Done(matched)
+    }
+
+    /// Tries `patterns` on the top-level string field `key`, taken out of the event for the
+    /// match and put back after (no copy of the text). Only for a field no capture writes.
+    fn try_in_place(
+        &self,
+        key: &str,
+        patterns: &[Compiled],
+        event: &mut LogEvent,
+        start: Instant,
+    ) -> Option<Tried> {
+        let Some(Json::String(s)) = event.field_mut(key) else {
+            return None;
+        };
+        let text = std::mem::take(s);
+        let tried = self.try_patterns(patterns, &text, event, start);
+        if let Some(slot) = event.field_mut(key) {
+            *slot = Json::String(text);
+        }
+        Some(tried)
+    }
+}
+
 impl Filter for Grok {
     fn filter(&self, event: &mut LogEvent) -> FilterOutcome {
         let start = Instant::now();
         let mut matched = false;
         'fields: for (source, patterns) in &self.matches {
-            let texts: Vec<String> = match event.get(source) {
-                None | Some(Json::Null) => continue,
-                Some(Json::Array(items)) => items.iter().map(json_text).collect(),
-                Some(v) => vec![json_text(v)],
+            let key = match source.segments() {
+                [key] if !patterns.iter().any(|c| c.plan.touches(key)) => Some(key),
+                _ => None,
             };
-            for text in &texts {
-                for c in patterns {
-                    let began = Instant::now();
-                    let r = self.try_one(c, text, event);
-                    let since = if self.timeout_event { start } else { began };
-                    let late = self.timeout.is_some_and(|t| since.elapsed() > t);
-                    if r.is_err() || late {
+            let mut tried = Vec::with_capacity(1);
+            match key.and_then(|k| self.try_in_place(k, patterns, event, start)) {
+                Some(t) => tried.push(t),
+                None => {
+                    let texts: Vec<String> = match event.get(source) {
+                        None | Some(Json::Null) => continue,
+                        Some(Json::Array(items)) => items.iter().map(json_text).collect(),
+                        Some(v) => vec![json_text(v)],
+                    };
+                    for text in &texts {
+                        let t = self.try_patterns(patterns, text, event, start);
+                        let last = t != Tried::Done(true) && t != Tried::Done(false);
+                        tried.push(t);
+                        if last {
+                            break;
+                        }
+                    }
+                }
+            }
+            for t in tried {
+                match t {
+                    Tried::Done(m) => matched |= m,
+                    Tried::Stop => {
+                        matched = true;
+                        break 'fields;
+                    }
+                    Tried::TimedOut => {
                         self.common
                             .failed(event, std::slice::from_ref(&self.tag_on_timeout));
                         return FilterOutcome::Keep;
-                    }
-                    if r == Ok(true) {
-                        matched = true;
-                        if self.break_on_match {
-                            break 'fields;
-                        }
                     }
                 }
             }

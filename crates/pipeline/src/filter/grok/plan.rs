@@ -112,6 +112,13 @@ impl Plan {
         }
     }
 
+    /// Whether a capture writes the top-level field `key` or under it.
+    pub(super) fn touches(&self, key: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|(path, _)| path.segments().first().is_some_and(|s| s == key))
+    }
+
     /// Sets the values of one match: `values[i]` for capture `i`, `None` where it creates
     /// nothing. Takes the values it uses.
     pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Cap<'_>>]) {

@@ -102,6 +102,69 @@ fn fast_form_agrees_with_fancy_regex() {
     assert!(answered * 10 > asked * 9, "{answered} of {asked} answered");
 }
 
+/// Log lines a character off — removed, doubled, or replaced by one that matters to the
+/// patterns (a quote inside a quoted field, a colon in an address) — through the patterns
+/// made for them: the fast form answers as fancy-regex, wherever the match starts.
+#[test]
+fn fast_form_agrees_on_damaged_lines() {
+    let none = HashMap::new();
+    let lib = standard(true);
+    for (pattern, text) in [
+        ("%{COMBINEDAPACHELOG}", TEXTS[0]),
+        ("%{COMBINEDAPACHELOG}", TEXTS[1]),
+        ("%{COMBINEDAPACHELOG}", TEXTS[2]),
+        ("%{SYSLOGLINE}", TEXTS[3]),
+        (
+            "%{TIMESTAMP_ISO8601:t} %{LOGLEVEL:l} \\[%{DATA:th}\\] %{GREEDYDATA:m}",
+            TEXTS[5],
+        ),
+        ("x=%{DATA:a}\" %{DATA:b}\"", "x=1\" \"two\" 3\" y"),
+    ] {
+        let c = compile(pattern, &none, lib, true, None, &[]).unwrap();
+        let (fast, groups) = c
+            .fast
+            .as_ref()
+            .unwrap_or_else(|| panic!("{pattern}: no fast form"));
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut damaged = vec![text.to_owned(), format!("say {text}")];
+        for &(i, ch) in &chars {
+            let (head, tail) = (&text[..i], &text[i + ch.len_utf8()..]);
+            damaged.push(format!("{head}{tail}"));
+            damaged.push(format!("{head}{ch}{ch}{tail}"));
+            for with in ['"', ' ', '-', ':', '\n', '\u{e9}'] {
+                damaged.push(format!("{head}{with}{tail}"));
+            }
+        }
+        let (mut asked, mut answered) = (0, 0);
+        for t in &damaged {
+            let Ok(slow) = c.regex.captures(t) else {
+                continue;
+            };
+            let slow = slow.map(|caps| {
+                c.captures
+                    .iter()
+                    .map(|cap| caps.name(&cap.group).map(|m| (m.start(), m.end())))
+                    .collect::<Vec<_>>()
+            });
+            asked += 1;
+            let quick = fast.search(t, |caps| {
+                groups
+                    .iter()
+                    .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
+                    .collect::<Vec<_>>()
+            });
+            if let Some(quick) = quick {
+                answered += 1;
+                assert_eq!(quick, slow, "{pattern} on {t:?}");
+            }
+        }
+        assert!(
+            answered * 10 > asked * 9,
+            "{pattern}: {answered} of {asked} answered"
+        );
+    }
+}
+
 /// The patterns the benchmark and most configs use run on the automata.
 #[test]
 fn common_patterns_have_a_fast_form_that_answers() {
