@@ -4,7 +4,7 @@ mod tests;
 mod text;
 mod write;
 
-pub use text::ObjectWriter;
+pub use text::{Key, MemberName, ObjectWriter};
 
 use std::borrow::Cow;
 

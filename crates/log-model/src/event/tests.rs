@@ -372,11 +372,16 @@ proptest! {
 
 /// Writes the members of `m` through the writer (objects as nested writers, strings as `str`).
 fn write_members(w: &mut crate::ObjectWriter<'_>, m: &serde_json::Map<String, Value>) {
-    for (k, v) in m {
-        match v {
-            Value::Object(inner) => w.object(k, |w| write_members(w, inner)),
-            Value::String(s) => w.str(k, s),
-            other => w.value(k, other),
+    for (i, (k, v)) in m.iter().enumerate() {
+        // names as text and as names written ahead, alike
+        let name = crate::MemberName::new(k);
+        match (v, i % 2 == 0) {
+            (Value::Object(inner), true) => w.object(k, |w| write_members(w, inner)),
+            (Value::Object(inner), false) => w.object(&name, |w| write_members(w, inner)),
+            (Value::String(s), true) => w.str(k, s),
+            (Value::String(s), false) => w.str(&name, s),
+            (other, true) => w.value(k, other),
+            (other, false) => w.value(&name, other),
         }
     }
 }

@@ -18,6 +18,45 @@ pub(super) fn parse(text: &[u8]) -> Value {
     })
 }
 
+/// A member name written once as JSON (`"name":`), for writers that write it often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberName(Box<[u8]>);
+
+impl MemberName {
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        let mut out = Vec::with_capacity(name.len() + 3);
+        write::string(&mut out, name);
+        out.push(b':');
+        Self(out.into_boxed_slice())
+    }
+}
+
+/// A member name: text, or a [`MemberName`] already written.
+pub trait Key {
+    /// Appends `"name":`.
+    fn write_key(&self, out: &mut Vec<u8>);
+}
+
+impl Key for str {
+    fn write_key(&self, out: &mut Vec<u8>) {
+        write::string(out, self);
+        out.push(b':');
+    }
+}
+
+impl Key for String {
+    fn write_key(&self, out: &mut Vec<u8>) {
+        self.as_str().write_key(out);
+    }
+}
+
+impl Key for MemberName {
+    fn write_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0);
+    }
+}
+
 /// Writes the members of one JSON object.
 #[derive(Debug)]
 pub struct ObjectWriter<'a> {
@@ -33,29 +72,28 @@ impl<'a> ObjectWriter<'a> {
         w.out.push(b'}');
     }
 
-    fn key(&mut self, key: &str) {
+    fn key(&mut self, key: &(impl Key + ?Sized)) {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        write::string(self.out, key);
-        self.out.push(b':');
+        key.write_key(self.out);
     }
 
     /// A string member.
-    pub fn str(&mut self, key: &str, value: &str) {
+    pub fn str(&mut self, key: &(impl Key + ?Sized), value: &str) {
         self.key(key);
         write::string(self.out, value);
     }
 
     /// A member holding `value`.
-    pub fn value(&mut self, key: &str, value: &Value) {
+    pub fn value(&mut self, key: &(impl Key + ?Sized), value: &Value) {
         self.key(key);
         write::value(self.out, value);
     }
 
     /// An object member, its members written by `build`.
-    pub fn object(&mut self, key: &str, build: impl FnOnce(&mut ObjectWriter<'_>)) {
+    pub fn object(&mut self, key: &(impl Key + ?Sized), build: impl FnOnce(&mut ObjectWriter<'_>)) {
         self.key(key);
         ObjectWriter::write(self.out, build);
     }

@@ -13,9 +13,26 @@
 //! ([`LogEvent::insert_field_object`]): no map is built for it unless a later filter reads it,
 //! and the matched text is copied once, into that text.
 
-use log_model::{FieldRef, LogEvent, ObjectWriter};
+use log_model::{FieldRef, LogEvent, MemberName, ObjectWriter};
 use serde_json::{Map, Value as Json};
-use smallvec::SmallVec;
+
+/// Siblings ordered on the stack up to this many.
+const SMALL: usize = 16;
+
+/// Sibling nodes in the order their fields are created.
+enum Order {
+    Small([usize; SMALL], usize),
+    Big(Vec<usize>),
+}
+
+impl Order {
+    fn nodes(&self) -> &[usize] {
+        match self {
+            Order::Small(nodes, len) => &nodes[..*len],
+            Order::Big(nodes) => nodes,
+        }
+    }
+}
 
 /// One capture's value: the matched text, or what `:int` / `:float` made of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +65,8 @@ pub(super) struct Plan {
 #[derive(Debug)]
 struct Node {
     key: String,
+    /// `key` as JSON, for writing.
+    name: MemberName,
     /// Child nodes (inner node) in pattern order; empty for a leaf.
     children: Vec<usize>,
     /// Every capture at or under this node, in pattern order.
@@ -89,6 +108,7 @@ impl Plan {
                     let n = self.nodes.len();
                     self.nodes.push(Node {
                         key: seg.clone(),
+                        name: MemberName::new(seg),
                         children: Vec::new(),
                         captures: Vec::new(),
                         leaf: false,
@@ -122,7 +142,7 @@ impl Plan {
     /// Sets the values of one match: `values[i]` for capture `i`, `None` where it creates
     /// nothing. Takes the values it uses.
     pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Cap<'_>>]) {
-        for root in self.in_order(&self.roots, values) {
+        for &root in self.in_order(&self.roots, values).nodes() {
             let node = &self.nodes[root];
             if self.disjoint && !event.contains_field(&node.key) {
                 if node.leaf {
@@ -149,23 +169,23 @@ impl Plan {
     /// Writes the members of inner node `node` (with at least one capture under it that has a
     /// value) as [`Plan::build`] would make them.
     fn write_members(&self, node: usize, values: &mut [Option<Cap<'_>>], w: &mut ObjectWriter<'_>) {
-        for child in self.in_order(&self.nodes[node].children, values) {
+        for &child in self.in_order(&self.nodes[node].children, values).nodes() {
             let c = &self.nodes[child];
             if !c.leaf {
-                w.object(&c.key, |w| self.write_members(child, values, w));
+                w.object(&c.name, |w| self.write_members(child, values, w));
                 continue;
             }
             let mut present = c.captures.iter().filter(|&&cap| values[cap].is_some());
             match (present.next(), present.next()) {
                 // one value: as it is; several: merged as `handle` merges them
                 (Some(&cap), None) => match values[cap].take() {
-                    Some(Cap::Text(s)) => w.str(&c.key, s),
-                    Some(Cap::Json(v)) => w.value(&c.key, &v),
+                    Some(Cap::Text(s)) => w.str(&c.name, s),
+                    Some(Cap::Json(v)) => w.value(&c.name, &v),
                     None => {}
                 },
                 _ => {
                     let v = self.build(child, values);
-                    w.value(&c.key, &v);
+                    w.value(&c.name, &v);
                 }
             }
         }
@@ -183,13 +203,35 @@ impl Plan {
     /// Of sibling `nodes`, those with a capture that has a value, by their first such
     /// capture. Siblings hold disjoint captures, so taking one's values leaves this order
     /// of the others as it was.
-    fn in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> SmallVec<[usize; 16]> {
-        let mut firsts: SmallVec<[(usize, usize); 16]> = nodes
+    fn in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> Order {
+        let mut firsts = [(0usize, 0usize); SMALL];
+        let mut len = 0;
+        for &n in nodes {
+            if let Some(first) = self.first_present(n, values) {
+                match firsts.get_mut(len) {
+                    Some(slot) => *slot = (first, n),
+                    None => return self.in_order_big(nodes, values),
+                }
+                len += 1;
+            }
+        }
+        let firsts = &mut firsts[..len];
+        firsts.sort_unstable();
+        let mut order = [0; SMALL];
+        for (slot, (_, n)) in order.iter_mut().zip(firsts.iter()) {
+            *slot = *n;
+        }
+        Order::Small(order, len)
+    }
+
+    /// [`Plan::in_order`] for more than [`SMALL`] siblings.
+    fn in_order_big(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> Order {
+        let mut firsts: Vec<(usize, usize)> = nodes
             .iter()
             .filter_map(|&n| Some((self.first_present(n, values)?, n)))
             .collect();
         firsts.sort_unstable();
-        firsts.into_iter().map(|(_, n)| n).collect()
+        Order::Big(firsts.into_iter().map(|(_, n)| n).collect())
     }
 
     /// The value of a node with at least one capture under it that has a value.
@@ -205,8 +247,8 @@ impl Plan {
             return slot;
         }
         let children = self.in_order(&n.children, values);
-        let mut map = Map::with_capacity(children.len());
-        for child in children {
+        let mut map = Map::with_capacity(children.nodes().len());
+        for &child in children.nodes() {
             let value = self.build(child, values);
             map.insert(self.nodes[child].key.clone(), value);
         }
