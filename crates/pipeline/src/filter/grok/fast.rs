@@ -202,6 +202,7 @@ impl Fast {
     }
 
     /// How many leading alternatives a text can rule out (see [`Prune`]).
+    #[cfg(test)]
     pub(super) fn prunable_alternatives(&self) -> usize {
         self.prune.as_ref().map_or(0, |p| p.tests.len())
     }

@@ -533,20 +533,22 @@ enum Tried {
 }
 
 impl Grok {
-    /// Tries `patterns` on one text.
+    /// Tries `patterns` on one text; `start`: when the filter began, `began`: now.
     fn try_patterns(
         &self,
         patterns: &[Compiled],
         text: &str,
         event: &mut LogEvent,
-        start: Instant,
+        (start, mut began): (Instant, Instant),
     ) -> Tried {
         let mut matched = false;
         for c in patterns {
-            let began = Instant::now();
             let r = self.try_one(c, text, event);
             let since = if self.timeout_event { start } else { began };
-            let late = self.timeout.is_some_and(|t| since.elapsed() > t);
+            let now = Instant::now();
+            let late = self.timeout.is_some_and(|t| now.duration_since(since) > t);
+            // the next pattern's clock starts here (one reading per pattern)
+            began = now;
             if r.is_err() || late {
                 return Tried::TimedOut;
             }
@@ -567,13 +569,13 @@ impl Grok {
         key: &str,
         patterns: &[Compiled],
         event: &mut LogEvent,
-        start: Instant,
+        clock: (Instant, Instant),
     ) -> Option<Tried> {
         let Some(Json::String(s)) = event.field_mut(key) else {
             return None;
         };
         let text = std::mem::take(s);
-        let tried = self.try_patterns(patterns, &text, event, start);
+        let tried = self.try_patterns(patterns, &text, event, clock);
         if let Some(slot) = event.field_mut(key) {
             *slot = Json::String(text);
         }
@@ -585,13 +587,17 @@ impl Filter for Grok {
     fn filter(&self, event: &mut LogEvent) -> FilterOutcome {
         let start = Instant::now();
         let mut matched = false;
+        let mut first = true;
         'fields: for (source, patterns) in &self.matches {
             let key = match source.segments() {
                 [key] if !patterns.iter().any(|c| c.plan.touches(key)) => Some(key),
                 _ => None,
             };
             let mut tried = Vec::with_capacity(1);
-            match key.and_then(|k| self.try_in_place(k, patterns, event, start)) {
+            // the first text starts its clock with the filter's
+            let mut clock = (start, if first { start } else { Instant::now() });
+            first = false;
+            match key.and_then(|k| self.try_in_place(k, patterns, event, clock)) {
                 Some(t) => tried.push(t),
                 None => {
                     let texts: Vec<String> = match event.get(source) {
@@ -600,7 +606,8 @@ impl Filter for Grok {
                         Some(v) => vec![json_text(v)],
                     };
                     for text in &texts {
-                        let t = self.try_patterns(patterns, text, event, start);
+                        let t = self.try_patterns(patterns, text, event, clock);
+                        clock.1 = Instant::now();
                         let last = t != Tried::Done(true) && t != Tried::Done(false);
                         tried.push(t);
                         if last {

@@ -204,22 +204,26 @@ impl Plan {
     /// capture. Siblings hold disjoint captures, so taking one's values leaves this order
     /// of the others as it was.
     fn in_order(&self, nodes: &[usize], values: &[Option<Cap<'_>>]) -> Order {
-        let mut firsts = [(0usize, 0usize); SMALL];
+        // insertion into a sorted array: a handful of siblings, no allocation
+        let mut order = [0usize; SMALL];
+        let mut firsts = [0usize; SMALL];
         let mut len = 0;
         for &n in nodes {
-            if let Some(first) = self.first_present(n, values) {
-                match firsts.get_mut(len) {
-                    Some(slot) => *slot = (first, n),
-                    None => return self.in_order_big(nodes, values),
-                }
-                len += 1;
+            let Some(first) = self.first_present(n, values) else {
+                continue;
+            };
+            if len == SMALL {
+                return self.in_order_big(nodes, values);
             }
-        }
-        let firsts = &mut firsts[..len];
-        firsts.sort_unstable();
-        let mut order = [0; SMALL];
-        for (slot, (_, n)) in order.iter_mut().zip(firsts.iter()) {
-            *slot = *n;
+            let mut i = len;
+            while i > 0 && firsts[i - 1] > first {
+                firsts[i] = firsts[i - 1];
+                order[i] = order[i - 1];
+                i -= 1;
+            }
+            firsts[i] = first;
+            order[i] = n;
+            len += 1;
         }
         Order::Small(order, len)
     }
