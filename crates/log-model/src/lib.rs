@@ -37,7 +37,7 @@ pub mod mapping;
 pub mod zone;
 
 pub use error::{Error, Result};
-pub use event::{Key, LogEvent, MemberName, ObjectWriter};
+pub use event::{Key, LogEvent, MemberName, ObjectWriter, intern};
 pub use field::FieldRef;
 pub use index_name::validate_index_name;
 pub use json_scan::is_json_object;

@@ -1,5 +1,5 @@
 //! `cargo xtask bench pipeline [--lines N] [--events N] [--workers W] [--window W]
-//! [--only grok|beats|file] [--no-rsyslog]`
+//! [--only grok|beats|file] [--no-rsyslog] [--rounds R]`
 //!
 //! sluice-agent's parsing and inputs, each measured in one run beside a peer, into the null
 //! `_bulk` sink of `bench agent` (acknowledges every document, counts them and the ones that
@@ -10,7 +10,9 @@
 //!   rsyslog (imtcp → mmnormalize with a liblognorm rule base for the same fields →
 //!   omelasticsearch). Both use W workers (default: the cores). Reported: wall-clock lines/s,
 //!   and lines per CPU-second of the process ("per core"), the figure the goal (≥ 2× rsyslog)
-//!   is about.
+//!   is about. `--rounds R` measures the pair R times, alternating, and prints each round's
+//!   ratio and their median: on a shared virtual machine one run of either program can be
+//!   10–20 % off the next.
 //! - **beats**: N events (default 1,000,000) sent by Elastic's go-lumber client (the peer the
 //!   beats tests build, `crates/pipeline/tests/lumber-client`: synchronous windows of `--window`
 //!   events, default 2048 as Filebeat's `bulk_max_size`, compressed) into the beats input.
@@ -39,6 +41,8 @@ struct Opts {
     window: usize,
     only: Option<String>,
     rsyslog: bool,
+    /// Times the grok pair (sluice-agent, then rsyslog) is measured, alternating.
+    rounds: usize,
 }
 
 fn parse(rest: &[String]) -> anyhow::Result<Opts> {
@@ -50,6 +54,7 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
         window: 2048,
         only: None,
         rsyslog: true,
+        rounds: 1,
     };
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -66,13 +71,32 @@ fn parse(rest: &[String]) -> anyhow::Result<Opts> {
                 o.only = Some(v.clone());
             }
             "--no-rsyslog" => o.rsyslog = false,
+            "--rounds" => {
+                o.rounds = super::value(&mut it, "--rounds")?;
+                if o.rounds == 0 {
+                    bail!("--rounds needs at least 1");
+                }
+            }
             other => bail!(
                 "unknown option {other}; usage: cargo xtask bench pipeline [--lines N] [--events N] \
-                 [--workers W] [--window W] [--only grok|beats|file] [--no-rsyslog]"
+                 [--workers W] [--window W] [--only grok|beats|file] [--no-rsyslog] [--rounds N]"
             ),
         }
     }
     Ok(o)
+}
+
+fn per_cpu_second(o: &Outcome) -> f64 {
+    o.events as f64 / o.cpu.max(1e-9)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => f64::midpoint(values[n / 2 - 1], values[n / 2]),
+    }
 }
 
 /// One measured run.
@@ -97,6 +121,7 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
     let mmnormalize = rsyslog && module_exists("mmnormalize.so");
     let sink = NullSink::start()?;
     let mut results = Vec::new();
+    let mut grok_ratios: Vec<f64> = Vec::new();
 
     let log = work.join("access.log");
     let bytes = if wants("grok") || wants("file") {
@@ -110,9 +135,26 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
             opts.lines,
             bytes as f64 / 1e6
         );
-        results.push(grok_agent(&agent, &work, &opts, &log, bytes, &sink)?);
-        if mmnormalize {
-            results.push(grok_rsyslog(&work, &opts, &log, bytes, &sink)?);
+        // alternating rounds, so that a machine that slows down or speeds up during the run
+        // weighs on both programs alike
+        for round in 1..=opts.rounds {
+            let mut ours = grok_agent(&agent, &work, &opts, &log, bytes, &sink)?;
+            let mut theirs = if mmnormalize {
+                Some(grok_rsyslog(&work, &opts, &log, bytes, &sink)?)
+            } else {
+                None
+            };
+            if opts.rounds > 1 {
+                ours.name = format!("{}, round {round}", ours.name);
+                if let Some(t) = &mut theirs {
+                    t.name = format!("{}, round {round}", t.name);
+                }
+            }
+            if let Some(t) = &theirs {
+                grok_ratios.push(per_cpu_second(&ours) / per_cpu_second(t));
+            }
+            results.push(ours);
+            results.extend(theirs);
         }
     }
     if wants("beats") {
@@ -125,6 +167,14 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
         }
     }
     print_table(&results);
+    if !grok_ratios.is_empty() {
+        let each: Vec<String> = grok_ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "\ngrok lines per CPU-second, sluice-agent / rsyslog mmnormalize: {} (median {:.2})",
+            each.join(", "),
+            median(&mut grok_ratios)
+        );
+    }
     if opts.rsyslog && !mmnormalize && (wants("grok") || wants("file")) {
         println!(
             "\nrsyslog was not measured: install it with\n  apt-get update && apt-get install -y rsyslog rsyslog-elasticsearch"
@@ -135,12 +185,12 @@ pub fn run(rest: &[String]) -> anyhow::Result<()> {
 
 fn print_table(results: &[Outcome]) {
     println!(
-        "\n{:<40} {:>10} {:>8} {:>8} {:>12} {:>8} {:>8} {:>14}",
+        "\n{:<52} {:>10} {:>8} {:>8} {:>12} {:>8} {:>8} {:>14}",
         "run", "events", "failed", "secs", "events/s", "MB/s", "cpu s", "events/cpu-s"
     );
     for r in results {
         println!(
-            "{:<40} {:>10} {:>8} {:>8.2} {:>12.0} {:>8.1} {:>8.2} {:>14.0}",
+            "{:<52} {:>10} {:>8} {:>8.2} {:>12.0} {:>8.1} {:>8.2} {:>14.0}",
             r.name,
             r.events,
             r.failed,

@@ -525,6 +525,27 @@ impl<'de> serde::Deserialize<'de> for LogEvent {
     }
 }
 
+/// `name` as a `&'static str`, stored once per distinct name for the life of the process: for
+/// field names a filter knows when it is built and sets on every event (grok's capture
+/// fields), so that setting them copies no name. Only for names from configurations (a
+/// bounded set), never for names read from events.
+#[must_use]
+pub fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

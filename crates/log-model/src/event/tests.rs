@@ -475,3 +475,12 @@ fn events_from_fields_behave_as_events_from_maps() {
     assert_eq!(a, b);
     assert_eq!(a.message(), Some("again"));
 }
+
+#[test]
+fn interned_names_are_stored_once() {
+    let a = crate::intern("http");
+    let b = crate::intern(&String::from("http"));
+    assert!(std::ptr::eq(a, b));
+    assert_eq!(a, "http");
+    assert!(!std::ptr::eq(a, crate::intern("url")));
+}

@@ -64,7 +64,8 @@ pub(super) struct Plan {
 
 #[derive(Debug)]
 struct Node {
-    key: String,
+    /// The field name (see [`log_model::intern`]: grok sets it on every match).
+    key: &'static str,
     /// `key` as JSON, for writing.
     name: MemberName,
     /// Child nodes (inner node) in pattern order; empty for a leaf.
@@ -107,7 +108,7 @@ impl Plan {
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(Node {
-                        key: seg.clone(),
+                        key: log_model::intern(seg),
                         name: MemberName::new(seg),
                         children: Vec::new(),
                         captures: Vec::new(),
@@ -147,9 +148,9 @@ impl Plan {
             if self.disjoint && !event.contains_field(&node.key) {
                 if node.leaf {
                     let value = self.build(root, values);
-                    event.insert_field(node.key.clone(), value);
+                    event.insert_field(node.key, value);
                 } else {
-                    event.insert_field_object(node.key.clone(), |w| {
+                    event.insert_field_object(node.key, |w| {
                         self.write_members(root, values, w);
                     });
                 }
@@ -254,7 +255,7 @@ impl Plan {
         let mut map = Map::with_capacity(children.nodes().len());
         for &child in children.nodes() {
             let value = self.build(child, values);
-            map.insert(self.nodes[child].key.clone(), value);
+            map.insert(self.nodes[child].key.to_owned(), value);
         }
         Json::Object(map)
     }
