@@ -145,7 +145,7 @@ impl Plan {
     pub(super) fn apply(&self, event: &mut LogEvent, values: &mut [Option<Cap<'_>>]) {
         for &root in self.in_order(&self.roots, values).nodes() {
             let node = &self.nodes[root];
-            if self.disjoint && !event.contains_field(&node.key) {
+            if self.disjoint && !event.contains_field(node.key) {
                 if node.leaf {
                     let value = self.build(root, values);
                     event.insert_field(node.key, value);
