@@ -52,6 +52,28 @@ const TEXTS: &[&str] = &[
     "12 345 6789 -1 +2 3.0e-4",
 ];
 
+/// The captures' spans in fancy-regex's match of `t`; `None` when its budget ran out.
+fn fancy_spans(c: &super::Compiled, t: &str) -> Option<Option<super::Spans>> {
+    let caps = c.regex.captures(t).ok()?;
+    Some(caps.map(|caps| {
+        c.captures
+            .iter()
+            .map(|cap| caps.name(&cap.group).map(|m| (m.start(), m.end())))
+            .collect()
+    }))
+}
+
+/// The same from the fast form; `None` when it has none or cannot tell.
+fn fast_spans(c: &super::Compiled, t: &str) -> Option<Option<super::Spans>> {
+    let (fast, groups) = c.fast.as_ref()?;
+    fast.search(t, |caps| {
+        groups
+            .iter()
+            .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
+            .collect()
+    })
+}
+
 /// The patterns the benchmark and most configs use, with a line each is written for.
 const COMMON: &[(&str, &str)] = &[
     ("%{COMBINEDAPACHELOG}", TEXTS[0]),
@@ -82,26 +104,16 @@ fn fast_form_agrees_with_fancy_regex() {
                 for &from in starts.iter().step_by(7) {
                     let t = &text[from..];
                     // a blown backtracking budget has no answer to compare with
-                    let Ok(slow) = c.regex.captures(t) else {
+                    let Some(slow) = fancy_spans(&c, t) else {
                         continue;
                     };
-                    let slow = slow.map(|caps| {
-                        c.captures
-                            .iter()
-                            .map(|cap| caps.name(&cap.group).map(|m| (m.start(), m.end())))
-                            .collect::<Vec<_>>()
-                    });
-                    let Some((fast, groups)) = &c.fast else {
+                    if c.fast.is_none() {
                         continue;
-                    };
+                    }
                     asked += 1;
-                    let verdict = fast.search(t, |caps| {
-                        groups
-                            .iter()
-                            .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
-                            .collect::<Vec<_>>()
-                    });
-                    let Some(quick) = verdict else { continue };
+                    let Some(quick) = fast_spans(&c, t) else {
+                        continue;
+                    };
                     answered += 1;
                     assert_eq!(quick, slow, "ecs={ecs} %{{{name}}} on {t:?}");
                 }
@@ -129,10 +141,7 @@ fn fast_form_agrees_on_damaged_lines() {
     ];
     for &(pattern, text) in COMMON.iter().chain(&extra) {
         let c = compile(pattern, &none, lib, true, None, &[]).unwrap();
-        let (fast, groups) = c
-            .fast
-            .as_ref()
-            .unwrap_or_else(|| panic!("{pattern}: no fast form"));
+        assert!(c.fast.is_some(), "{pattern}: no fast form");
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let mut damaged = vec![text.to_owned(), format!("say {text}")];
         for &(i, ch) in &chars {
@@ -145,23 +154,11 @@ fn fast_form_agrees_on_damaged_lines() {
         }
         let (mut asked, mut answered) = (0, 0);
         for t in &damaged {
-            let Ok(slow) = c.regex.captures(t) else {
+            let Some(slow) = fancy_spans(&c, t) else {
                 continue;
             };
-            let slow = slow.map(|caps| {
-                c.captures
-                    .iter()
-                    .map(|cap| caps.name(&cap.group).map(|m| (m.start(), m.end())))
-                    .collect::<Vec<_>>()
-            });
             asked += 1;
-            let quick = fast.search(t, |caps| {
-                groups
-                    .iter()
-                    .map(|g| caps.get_group(*g).map(|s| (s.start, s.end)))
-                    .collect::<Vec<_>>()
-            });
-            if let Some(quick) = quick {
+            if let Some(quick) = fast_spans(&c, t) {
                 answered += 1;
                 assert_eq!(quick, slow, "{pattern} on {t:?}");
             }
