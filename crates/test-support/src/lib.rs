@@ -46,14 +46,33 @@ pub fn python() -> PathBuf {
     p
 }
 
-/// A loopback address with a port that was free a moment ago.
+/// A loopback address whose port was free a moment ago, for TCP and UDP alike.
+///
+/// The port is below Linux's ephemeral range (32768–60999): a port the OS hands out for port 0
+/// and that is then released can go at once to any outgoing connection (every test makes
+/// some), and a server started on it a moment later finds it taken. Ports are tried from a
+/// place that depends on the process, so test binaries running side by side rarely try the
+/// same ones, and each is checked free for both protocols (the syslog input binds both).
 ///
 /// # Panics
-/// When the OS has no free port to hand out.
+/// When no port in the range is free.
 #[must_use]
 pub fn free_addr() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local_addr")
+    use std::net::UdpSocket;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const FIRST: usize = 20_000;
+    const COUNT: usize = 12_000;
+    static NEXT: AtomicUsize = AtomicUsize::new(usize::MAX);
+    let start = std::process::id() as usize * 997 % COUNT;
+    let _ = NEXT.compare_exchange(usize::MAX, start, Ordering::AcqRel, Ordering::Acquire);
+    for _ in 0..COUNT {
+        let port = FIRST + NEXT.fetch_add(1, Ordering::AcqRel) % COUNT;
+        let addr = SocketAddr::from(([127, 0, 0, 1], u16::try_from(port).unwrap_or(0)));
+        if let (Ok(_tcp), Ok(_udp)) = (TcpListener::bind(addr), UdpSocket::bind(addr)) {
+            return addr;
+        }
+    }
+    panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT);
 }
 
 /// Polls `cond` every 20 ms until it returns `Some`, or fails after `deadline`.
