@@ -593,41 +593,45 @@ impl Filter for Grok {
                 [key] if !patterns.iter().any(|c| c.plan.touches(key)) => Some(key),
                 _ => None,
             };
-            let mut tried = Vec::with_capacity(1);
             // the first text starts its clock with the filter's
             let mut clock = (start, if first { start } else { Instant::now() });
             first = false;
-            match key.and_then(|k| self.try_in_place(k, patterns, event, clock)) {
-                Some(t) => tried.push(t),
+            let outcome = match key.and_then(|k| self.try_in_place(k, patterns, event, clock)) {
+                Some(t) => t,
                 None => {
                     let texts: Vec<String> = match event.get(source) {
                         None | Some(Json::Null) => continue,
                         Some(Json::Array(items)) => items.iter().map(json_text).collect(),
                         Some(v) => vec![json_text(v)],
                     };
+                    let mut outcome = Tried::Done(false);
                     for text in &texts {
                         let t = self.try_patterns(patterns, text, event, clock);
                         clock.1 = Instant::now();
-                        let last = t != Tried::Done(true) && t != Tried::Done(false);
-                        tried.push(t);
-                        if last {
-                            break;
+                        match t {
+                            Tried::Done(m) => {
+                                outcome = Tried::Done(m || outcome == Tried::Done(true));
+                            }
+                            // a stop or a timeout ends the field
+                            other => {
+                                outcome = other;
+                                break;
+                            }
                         }
                     }
+                    outcome
                 }
-            }
-            for t in tried {
-                match t {
-                    Tried::Done(m) => matched |= m,
-                    Tried::Stop => {
-                        matched = true;
-                        break 'fields;
-                    }
-                    Tried::TimedOut => {
-                        self.common
-                            .failed(event, std::slice::from_ref(&self.tag_on_timeout));
-                        return FilterOutcome::Keep;
-                    }
+            };
+            match outcome {
+                Tried::Done(m) => matched |= m,
+                Tried::Stop => {
+                    matched = true;
+                    break 'fields;
+                }
+                Tried::TimedOut => {
+                    self.common
+                        .failed(event, std::slice::from_ref(&self.tag_on_timeout));
+                    return FilterOutcome::Keep;
                 }
             }
         }
